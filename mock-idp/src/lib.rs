@@ -1,0 +1,1 @@
+//! mock-idp: a mock Auth0 tenant.

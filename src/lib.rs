@@ -1,0 +1,1 @@
+//! protected-api: the Auth0 API quickstart in Rust, on a strict token verifier.
