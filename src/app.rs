@@ -1,0 +1,101 @@
+//! The quickstart's routes, error handlers and global guard, as one axum `Router`.
+//!
+//! Every route of the Flask quickstart is here with its JSON message. Authentication is the verifier's
+//! job ([`crate::auth`]); this module only says which route needs what.
+
+use axum::extract::FromRef;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use crate::auth::{Authenticated, Verifier, require_scope};
+
+/// Routes that the global guard leaves open (the quickstart's `PUBLIC_ROUTES`).
+pub const PUBLIC_ROUTES: &[&str] = &["/api/public", "/health"];
+
+/// Shared state of the API: the verifier (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    /// Verifies every protected request.
+    pub verifier: Verifier,
+}
+
+impl FromRef<AppState> for Verifier {
+    fn from_ref(state: &AppState) -> Verifier {
+        state.verifier.clone()
+    }
+}
+
+/// The whole API. Testable with `oneshot` and with a real server on port 0.
+pub fn app(verifier: Verifier) -> Router {
+    let state = AppState { verifier: verifier.clone() };
+    // The quickstart's before_request guard: it covers matched routes only (`route_layer`), so an
+    // unknown path is a 404 rather than a 401, and it leaves PUBLIC_ROUTES open.
+    let guard = crate::auth::auth_layer(verifier, PUBLIC_ROUTES);
+    Router::new()
+        .route("/api/public", get(public))
+        .route("/health", get(health))
+        .route("/api/private", get(private))
+        .route("/api/private-scoped", get(private_scoped))
+        .route("/api/dpop-protected", get(dpop_protected))
+        .route("/api/admin", get(admin))
+        .route("/api/protected-data", get(protected_data))
+        .route_layer(guard)
+        .fallback(not_found)
+        .with_state(state)
+        .layer(crate::errors::internal_error_layer())
+}
+
+async fn public() -> Json<Value> {
+    Json(json!({ "message": "This endpoint is public" }))
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn private(Authenticated(claims): Authenticated) -> Json<Value> {
+    Json(json!({
+        "message": "This endpoint requires authentication",
+        "user": claims.sub(),
+    }))
+}
+
+async fn private_scoped(auth: Authenticated) -> Response {
+    if let Err(rejection) = require_scope(&auth, "read:messages") {
+        return rejection.into_response();
+    }
+    Json(json!({
+        "message": "Private scoped endpoint - read:messages permission granted",
+        "user": auth.0.sub(),
+    }))
+    .into_response()
+}
+
+async fn dpop_protected(Authenticated(claims): Authenticated) -> Json<Value> {
+    Json(json!({
+        "message": "Successfully authenticated with DPoP or Bearer",
+        "user": claims.sub(),
+    }))
+}
+
+async fn admin(auth: Authenticated) -> Response {
+    if let Err(rejection) = require_scope(&auth, "admin:write") {
+        return rejection.into_response();
+    }
+    Json(json!({ "message": "Admin access granted" })).into_response()
+}
+
+/// Protected only by the global guard, as in the quickstart: the claims are already verified.
+async fn protected_data(Authenticated(claims): Authenticated) -> Json<Value> {
+    Json(json!({ "user_id": claims.sub() }))
+}
+
+async fn not_found() -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "error": "not_found", "error_description": "No such route" })),
+    )
+}

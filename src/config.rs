@@ -1,0 +1,285 @@
+//! Settings of the API binary, read from `.env` and the environment as the quickstart does.
+//!
+//! Start-up must fail loudly and in one line when a setting is missing or wrong: a half-configured API
+//! that trusts the wrong issuer is worse than one that does not start. Fixable spellings of
+//! `AUTH0_DOMAIN` (a scheme, a trailing slash, upper case) are normalised with a warning instead,
+//! because they are the quickstart's most common "issuer mismatch" mistakes.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::auth::DpopMode;
+
+/// Where the settings were looked for, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sources {
+    /// The `.env` file that was loaded, if one was found.
+    pub dotenv: Option<PathBuf>,
+}
+
+impl std::fmt::Display for Sources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.dotenv {
+            Some(path) => write!(f, "the environment and {}", path.display()),
+            None => write!(f, "the environment (no .env file found in this directory or its parents)"),
+        }
+    }
+}
+
+/// Everything the API binary needs to start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The tenant domain, normalised: host and optional port, lower case, no scheme, no slash.
+    pub domain: String,
+    /// The API identifier tokens must carry in `aud`.
+    pub audience: String,
+    /// An extra CA certificate (PEM) to trust for the tenant's HTTPS, as `mock-idp init` writes it.
+    pub ca_file: Option<PathBuf>,
+    /// Whether DPoP is off, allowed beside Bearer, or required.
+    pub dpop_mode: DpopMode,
+    /// Whether DPoP proofs must carry a server nonce (RFC 9449 §9).
+    pub dpop_nonces: bool,
+    /// The port to listen on (loopback and all interfaces alike: see `main`).
+    pub port: u16,
+    /// The address to bind.
+    pub bind: std::net::IpAddr,
+    /// The public base URL clients use (for DPoP `htu`); derived from the Host header when absent.
+    pub public_url: Option<String>,
+}
+
+/// A start-up problem that is the operator's to fix; its `Display` is the one line printed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A required variable is absent.
+    #[error("{var} is not set (looked in {sources}); {hint}")]
+    Missing {
+        var: &'static str,
+        sources: Sources,
+        hint: &'static str,
+    },
+    /// A required variable is absent, but one spelled in another case is present.
+    #[error("{var} is not set, but {found} is (looked in {sources}); variable names are case-sensitive: rename it to {var}")]
+    WrongCase {
+        var: &'static str,
+        found: String,
+        sources: Sources,
+    },
+    /// A variable is present but blank.
+    #[error("{var} is set but empty (in {sources}); {hint}")]
+    Empty {
+        var: &'static str,
+        sources: Sources,
+        hint: &'static str,
+    },
+    /// A variable has a value that cannot work.
+    #[error("{var}={value:?} is invalid: {reason}")]
+    Invalid {
+        var: &'static str,
+        value: String,
+        reason: String,
+    },
+}
+
+const DOMAIN_HINT: &str =
+    "set it to your tenant's domain without https://, e.g. AUTH0_DOMAIN=your-tenant.us.auth0.com";
+const AUDIENCE_HINT: &str =
+    "set it to your API identifier from the Auth0 dashboard, e.g. AUTH0_AUDIENCE=https://my-flask-api";
+
+impl Settings {
+    /// Loads `.env` (if any) into the environment, then reads the settings from the environment.
+    pub fn from_env() -> Result<(Settings, Vec<String>), ConfigError> {
+        let dotenv = dotenvy::dotenv().ok();
+        let vars: BTreeMap<String, String> = std::env::vars().collect();
+        Settings::from_vars(&vars, Sources { dotenv })
+    }
+
+    /// Reads the settings from a set of variables; returns the settings and the warnings to log.
+    pub fn from_vars(
+        vars: &BTreeMap<String, String>,
+        sources: Sources,
+    ) -> Result<(Settings, Vec<String>), ConfigError> {
+        let mut warnings = Vec::new();
+        let raw_domain = required(vars, "AUTH0_DOMAIN", DOMAIN_HINT, &sources)?;
+        let domain = normalise_domain(&raw_domain, &mut warnings)?;
+        let audience = required(vars, "AUTH0_AUDIENCE", AUDIENCE_HINT, &sources)?;
+        if let Some(warning) = audience_shape_warning(&audience) {
+            warnings.push(warning);
+        }
+        let ca_file = optional(vars, "AUTH0_CA_FILE").map(PathBuf::from);
+        if let Some(path) = &ca_file {
+            if !path.is_file() {
+                return Err(ConfigError::Invalid {
+                    var: "AUTH0_CA_FILE",
+                    value: path.display().to_string(),
+                    reason: "no such file; run `mock-idp init` again or unset it".into(),
+                });
+            }
+        }
+        let dpop_mode = match optional(vars, "AUTH0_DPOP_MODE").as_deref() {
+            None => DpopMode::Allowed,
+            Some(value) => parse_dpop_mode(value)?,
+        };
+        let dpop_nonces = match optional(vars, "AUTH0_DPOP_NONCES").as_deref() {
+            None => false,
+            Some(value) => parse_bool("AUTH0_DPOP_NONCES", value)?,
+        };
+        let port = match optional(vars, "PORT") {
+            None => 5000,
+            Some(value) => value.parse().map_err(|_| ConfigError::Invalid {
+                var: "PORT",
+                value,
+                reason: "expected a port number from 0 to 65535".into(),
+            })?,
+        };
+        let bind = match optional(vars, "BIND_ADDRESS") {
+            None => std::net::IpAddr::from([127, 0, 0, 1]),
+            Some(value) => value.parse().map_err(|_| ConfigError::Invalid {
+                var: "BIND_ADDRESS",
+                value,
+                reason: "expected an IP address such as 127.0.0.1 or 0.0.0.0".into(),
+            })?,
+        };
+        let public_url = optional(vars, "PUBLIC_URL").map(|url| url.trim_end_matches('/').to_owned());
+        if let Some(url) = &public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::Invalid {
+                    var: "PUBLIC_URL",
+                    value: url.clone(),
+                    reason: "expected the URL clients use, e.g. https://api.example.com".into(),
+                });
+            }
+        }
+        let settings = Settings {
+            domain,
+            audience,
+            ca_file,
+            dpop_mode,
+            dpop_nonces,
+            port,
+            bind,
+            public_url,
+        };
+        Ok((settings, warnings))
+    }
+}
+
+fn optional(vars: &BTreeMap<String, String>, var: &str) -> Option<String> {
+    vars.get(var)
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+fn required(
+    vars: &BTreeMap<String, String>,
+    var: &'static str,
+    hint: &'static str,
+    sources: &Sources,
+) -> Result<String, ConfigError> {
+    match vars.get(var) {
+        Some(value) if value.trim().is_empty() => Err(ConfigError::Empty {
+            var,
+            sources: sources.clone(),
+            hint,
+        }),
+        Some(value) => Ok(value.trim().to_owned()),
+        None => match vars.keys().find(|name| name.eq_ignore_ascii_case(var)) {
+            Some(found) => Err(ConfigError::WrongCase {
+                var,
+                found: found.clone(),
+                sources: sources.clone(),
+            }),
+            None => Err(ConfigError::Missing {
+                var,
+                sources: sources.clone(),
+                hint,
+            }),
+        },
+    }
+}
+
+/// Accepts the domain as the dashboard shows it, and forgives the usual copy-paste extras.
+fn normalise_domain(raw: &str, warnings: &mut Vec<String>) -> Result<String, ConfigError> {
+    let invalid = |reason: &str| ConfigError::Invalid {
+        var: "AUTH0_DOMAIN",
+        value: raw.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let mut domain = raw;
+    if let Some(rest) = strip_prefix_ignore_case(domain, "https://") {
+        warnings.push(format!(
+            "AUTH0_DOMAIN={raw:?} includes https://; using {:?} (give the domain only)",
+            rest.trim_end_matches('/')
+        ));
+        domain = rest;
+    } else if strip_prefix_ignore_case(domain, "http://").is_some() {
+        return Err(invalid("Auth0 tenants are served over https; give the domain only, e.g. your-tenant.us.auth0.com"));
+    }
+    if domain.ends_with('/') {
+        domain = domain.trim_end_matches('/');
+        if !raw.to_ascii_lowercase().starts_with("https://") {
+            warnings.push(format!("AUTH0_DOMAIN={raw:?} has a trailing slash; using {domain:?}"));
+        }
+    }
+    if domain.chars().any(|c| c.is_ascii_uppercase()) {
+        warnings.push(format!(
+            "AUTH0_DOMAIN={raw:?} has upper-case letters; host names are case-insensitive, using {:?}",
+            domain.to_ascii_lowercase()
+        ));
+    }
+    let domain = domain.to_ascii_lowercase();
+    if domain.is_empty() {
+        return Err(invalid("no host name left after removing the scheme and slashes"));
+    }
+    if domain.contains(['/', '?', '#', '@', ' ']) {
+        return Err(invalid("expected a host name with an optional port, without a path, query or user name"));
+    }
+    let parsed = url::Url::parse(&format!("https://{domain}/")).map_err(|e| invalid(&format!("not a host name: {e}")))?;
+    if parsed.host_str().is_none() {
+        return Err(invalid("not a host name"));
+    }
+    Ok(domain)
+}
+
+fn strip_prefix_ignore_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = value.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &value[prefix.len()..])
+}
+
+/// Auth0 API identifiers are URIs; a bare word is almost always a copy of the API's display name.
+fn audience_shape_warning(audience: &str) -> Option<String> {
+    let is_uri = url::Url::parse(audience).is_ok_and(|url| !url.cannot_be_a_base() || url.scheme() == "urn");
+    (!is_uri).then(|| {
+        format!(
+            "AUTH0_AUDIENCE={audience:?} is not a URL or URN; Auth0 API identifiers look like \
+             https://my-api or urn:my-api, and tokens carry it exactly in `aud`"
+        )
+    })
+}
+
+fn parse_dpop_mode(value: &str) -> Result<DpopMode, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "disabled" | "off" => Ok(DpopMode::Disabled),
+        "allowed" => Ok(DpopMode::Allowed),
+        "required" => Ok(DpopMode::Required),
+        _ => Err(ConfigError::Invalid {
+            var: "AUTH0_DPOP_MODE",
+            value: value.to_owned(),
+            reason: "expected one of: disabled, allowed, required".into(),
+        }),
+    }
+}
+
+fn parse_bool(var: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            var,
+            value: value.to_owned(),
+            reason: "expected true or false".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,60 @@
+//! Running the API: the caller binds the listener and passes the shutdown signal (mini-redis style),
+//! so the binary, the demo and the tests all start the same server the same way.
+
+use std::future::Future;
+
+use tokio::net::TcpListener;
+
+use crate::auth::{Verifier, VerifierOptions};
+use crate::config::Settings;
+
+/// The verifier options that the API's settings describe.
+pub fn verifier_options(settings: &Settings) -> Result<VerifierOptions, std::io::Error> {
+    let mut options = VerifierOptions::new(settings.domain.clone(), settings.audience.clone())
+        .dpop_mode(settings.dpop_mode)
+        .dpop_nonces(settings.dpop_nonces);
+    if let Some(path) = &settings.ca_file {
+        options = options.ca_pem(std::fs::read(path)?);
+    }
+    Ok(options)
+}
+
+/// Serves the API on `listener` until `shutdown` completes.
+pub async fn run(
+    listener: TcpListener,
+    verifier: Verifier,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, crate::app::app(verifier))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on Ctrl-C (or SIGTERM on Unix), so deployments stop cleanly.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// Logs to stderr; `RUST_LOG` overrides the default level.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
