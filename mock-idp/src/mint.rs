@@ -88,6 +88,41 @@ impl TokenBuilder {
         Self::for_grant(ctx, &api, app.as_ref(), &scopes, None)
     }
 
+    /// A builder outside a running tenant (the `mock-idp token` command): the token the tenant
+    /// at `issuer` would issue for `audience` (default API when `None`) to the default client.
+    pub fn standalone(
+        issuer: &str,
+        keys: &KeyRing,
+        config: &TenantConfig,
+        clock: &Clock,
+        audience: Option<&str>,
+    ) -> Self {
+        let base = issuer.trim_end_matches('/');
+        let ctx = MintContext {
+            issuer: issuer.to_owned(),
+            userinfo: format!("{base}/userinfo"),
+            clock: clock.clone(),
+            keys: keys.clone(),
+            config: Arc::new(config.clone()),
+        };
+        match audience.and_then(|a| config.api(a)) {
+            Some(api) => {
+                let app = config.default_application();
+                let scopes = app
+                    .and_then(|a| a.grants.get(&api.identifier).cloned())
+                    .unwrap_or_default();
+                Self::for_grant(&ctx, api, app, &scopes, None)
+            }
+            None => {
+                let b = Self::new(&ctx);
+                match audience {
+                    Some(a) => b.audience(a),
+                    None => b,
+                }
+            }
+        }
+    }
+
     /// The token the token endpoint issues for `app` on `api` with `scopes`.
     pub(crate) fn for_grant(
         ctx: &MintContext,
