@@ -89,11 +89,28 @@ impl SigAlg {
     }
 }
 
+/// The parsed private key.
+#[derive(Clone)]
+enum Signer {
+    /// aws-lc (2048 to 8192 bits): the fast path.
+    AwsLc(Arc<RsaKeyPair>),
+    /// Keys aws-lc refuses (under 2048 bits), kept only so weak-key cases can be minted:
+    /// PKCS#1 v1.5 by plain modular exponentiation.
+    Weak(Arc<WeakRsa>),
+}
+
+struct WeakRsa {
+    n: num_bigint::BigUint,
+    d: num_bigint::BigUint,
+    n_bytes: Vec<u8>,
+    e_bytes: Vec<u8>,
+}
+
 /// An RSA private key with its `kid`, parsed once and cheap to clone.
 #[derive(Clone)]
 pub struct SigningKey {
     kid: Arc<str>,
-    pair: Arc<RsaKeyPair>,
+    signer: Signer,
     pkcs8_der: Arc<[u8]>,
     alg: SigAlg,
 }
@@ -103,6 +120,7 @@ impl fmt::Debug for SigningKey {
         f.debug_struct("SigningKey")
             .field("kid", &self.kid)
             .field("bits", &self.modulus_bits())
+            .field("weak", &self.is_weak())
             .finish_non_exhaustive()
     }
 }
@@ -123,10 +141,22 @@ impl SigningKey {
 
     /// Parses PKCS#8 DER; `kid` defaults to the key's RFC 7638 thumbprint.
     pub fn from_pkcs8_der(der: &[u8], kid: Option<&str>) -> Result<Self, KeyError> {
-        let pair = RsaKeyPair::from_pkcs8(der).map_err(|e| KeyError::Rejected(e.to_string()))?;
+        let signer = match RsaKeyPair::from_pkcs8(der) {
+            Ok(pair) => Signer::AwsLc(Arc::new(pair)),
+            Err(e) => {
+                let ints =
+                    rsa_private_integers(der).ok_or_else(|| KeyError::Rejected(e.to_string()))?;
+                Signer::Weak(Arc::new(WeakRsa {
+                    n: num_bigint::BigUint::from_bytes_be(&ints[1]),
+                    d: num_bigint::BigUint::from_bytes_be(&ints[3]),
+                    n_bytes: ints[1].clone(),
+                    e_bytes: ints[2].clone(),
+                }))
+            }
+        };
         let mut key = SigningKey {
             kid: Arc::from(kid.unwrap_or("")),
-            pair: Arc::new(pair),
+            signer,
             pkcs8_der: Arc::from(der),
             alg: SigAlg::RS256,
         };
@@ -204,12 +234,24 @@ impl SigningKey {
 
     /// Modulus size in bits.
     pub fn modulus_bits(&self) -> usize {
-        self.pair.public_modulus_len() * 8
+        self.modulus_len() * 8
+    }
+
+    fn modulus_len(&self) -> usize {
+        match &self.signer {
+            Signer::AwsLc(pair) => pair.public_modulus_len(),
+            Signer::Weak(w) => w.n_bytes.len(),
+        }
     }
 
     fn public_components(&self) -> (Vec<u8>, Vec<u8>) {
-        // `public_key().as_ref()` is the PKCS#1 RSAPublicKey: SEQUENCE { n INTEGER, e INTEGER }.
-        rsa_public_integers(self.pair.public_key().as_ref()).unwrap_or_default()
+        match &self.signer {
+            // `public_key().as_ref()` is the PKCS#1 RSAPublicKey: SEQUENCE { n, e }.
+            Signer::AwsLc(pair) => {
+                rsa_public_integers(pair.public_key().as_ref()).unwrap_or_default()
+            }
+            Signer::Weak(w) => (w.n_bytes.clone(), w.e_bytes.clone()),
+        }
     }
 
     /// The JWKS entry: `{kty, use:"sig", alg, kid, n, e}`.
@@ -249,11 +291,23 @@ impl SigningKey {
 
     /// The public key as X.509 SubjectPublicKeyInfo DER.
     pub fn public_key_der(&self) -> Vec<u8> {
-        self.pair
-            .public_key()
-            .as_der()
-            .map(|d| d.as_ref().to_vec())
-            .unwrap_or_default()
+        let (n, e) = self.public_components();
+        let int = |v: &[u8]| {
+            let mut c = Vec::with_capacity(v.len() + 1);
+            if v.first().is_some_and(|b| b & 0x80 != 0) {
+                c.push(0);
+            }
+            c.extend_from_slice(v);
+            der_encode(0x02, &c)
+        };
+        let rsa_public_key = der_encode(0x30, &[int(&n), int(&e)].concat());
+        // AlgorithmIdentifier { rsaEncryption, NULL }
+        let alg_id: &[u8] = &[
+            0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05,
+            0x00,
+        ];
+        let bit_string = der_encode(0x03, &[&[0u8][..], &rsa_public_key].concat());
+        der_encode(0x30, &[alg_id, &bit_string].concat())
     }
 
     /// The public key as SPKI PEM (`-----BEGIN PUBLIC KEY-----`, trailing newline): the usual
@@ -269,11 +323,89 @@ impl SigningKey {
 
     /// Signs `message` with `alg` (independently of the JWK's advertised alg).
     pub fn sign(&self, alg: SigAlg, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        let mut sig = vec![0u8; self.pair.public_modulus_len()];
-        self.pair
-            .sign(alg.encoding(), &SystemRandom::new(), message, &mut sig)
-            .map_err(|_| KeyError::Sign)?;
-        Ok(sig)
+        match &self.signer {
+            Signer::AwsLc(pair) => {
+                let mut sig = vec![0u8; pair.public_modulus_len()];
+                pair.sign(alg.encoding(), &SystemRandom::new(), message, &mut sig)
+                    .map_err(|_| KeyError::Sign)?;
+                Ok(sig)
+            }
+            Signer::Weak(w) => w.sign_pkcs1(alg, message),
+        }
+    }
+}
+
+impl WeakRsa {
+    /// RSASSA-PKCS1-v1_5 (RFC 8017 §8.2.1) with textbook exponentiation. Not constant-time:
+    /// acceptable only because these keys exist to be rejected by verifiers.
+    fn sign_pkcs1(&self, alg: SigAlg, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        use aws_lc_rs::digest;
+        let (prefix, dalg): (&[u8], _) = match alg {
+            SigAlg::RS256 => (
+                &[
+                    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+                    0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
+                ],
+                &digest::SHA256,
+            ),
+            SigAlg::RS384 => (
+                &[
+                    0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+                    0x02, 0x02, 0x05, 0x00, 0x04, 0x30,
+                ],
+                &digest::SHA384,
+            ),
+            SigAlg::RS512 => (
+                &[
+                    0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+                    0x02, 0x03, 0x05, 0x00, 0x04, 0x40,
+                ],
+                &digest::SHA512,
+            ),
+            _ => return Err(KeyError::Sign),
+        };
+        let hash = digest::digest(dalg, message);
+        let k = self.n_bytes.len();
+        let t_len = prefix.len() + hash.as_ref().len();
+        if k < t_len + 11 {
+            return Err(KeyError::Sign);
+        }
+        let mut em = vec![0x00, 0x01];
+        em.extend(std::iter::repeat_n(0xff, k - t_len - 3));
+        em.push(0x00);
+        em.extend_from_slice(prefix);
+        em.extend_from_slice(hash.as_ref());
+        let s = num_bigint::BigUint::from_bytes_be(&em).modpow(&self.d, &self.n);
+        let bytes = s.to_bytes_be();
+        let mut out = vec![0u8; k.saturating_sub(bytes.len())];
+        out.extend(bytes);
+        Ok(out)
+    }
+}
+
+/// One DER TLV.
+fn der_encode(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+impl SigningKey {
+    /// Whether aws-lc refused the key as too weak (it still signs, via the slow path).
+    pub fn is_weak(&self) -> bool {
+        matches!(self.signer, Signer::Weak(_))
     }
 }
 
@@ -525,6 +657,34 @@ mod tests {
         assert_eq!(SigningKey::fixture(1).modulus_bits(), 2048);
         assert_eq!(SigningKey::weak_1024().modulus_bits(), 1024);
         assert_eq!(SigningKey::rsa_4096().modulus_bits(), 4096);
+    }
+
+    #[test]
+    fn public_key_der_matches_aws_lc() {
+        let k = SigningKey::fixture(1);
+        let Signer::AwsLc(pair) = &k.signer else {
+            panic!("fixture 1 is a normal key")
+        };
+        assert_eq!(
+            k.public_key_der(),
+            pair.public_key().as_der().unwrap().as_ref()
+        );
+    }
+
+    #[test]
+    fn weak_key_signs_verifiable_pkcs1() {
+        use aws_lc_rs::signature::{
+            RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, UnparsedPublicKey,
+        };
+        let k = SigningKey::weak_1024();
+        assert!(k.is_weak());
+        let sig = k.sign(SigAlg::RS256, b"msg").unwrap();
+        UnparsedPublicKey::new(
+            &RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+            k.public_key_der(),
+        )
+        .verify(b"msg", &sig)
+        .unwrap();
     }
 
     #[test]
