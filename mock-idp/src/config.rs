@@ -317,6 +317,20 @@ mod tests {
     }
 
     #[test]
+    fn example_file_in_fixtures_parses() {
+        let c = TenantConfig::parse(
+            include_str!("../../fixtures/tenant.example.toml"),
+            "tenant.example.toml",
+        )
+        .unwrap();
+        assert_eq!(c.apis.len(), 2);
+        assert_eq!(
+            c.applications[1].grants["https://my-flask-api"],
+            ["read:messages"]
+        );
+    }
+
+    #[test]
     fn parses_full_example() {
         let text = r#"
 [[apis]]

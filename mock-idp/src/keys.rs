@@ -289,6 +289,28 @@ impl SigningKey {
         jwk_thumbprint(&self.public_jwk()).unwrap_or_default()
     }
 
+    /// The modulus `n`, big-endian without leading zeros (the "raw modulus" HMAC secret).
+    pub fn modulus(&self) -> Vec<u8> {
+        self.public_components().0
+    }
+
+    /// The public key as PKCS#1 RSAPublicKey DER.
+    pub fn public_key_pkcs1_der(&self) -> Vec<u8> {
+        let der = self.public_key_der();
+        // SPKI = SEQUENCE { AlgorithmIdentifier, BIT STRING { 0x00 || RSAPublicKey } }
+        der_tlv(&der)
+            .and_then(|(_, seq, _)| der_tlv(seq))
+            .and_then(|(_, _, rest)| der_tlv(rest))
+            .and_then(|(_, bits, _)| bits.get(1..))
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    /// The public key as PKCS#1 PEM (`-----BEGIN RSA PUBLIC KEY-----`).
+    pub fn public_key_pkcs1_pem(&self) -> String {
+        pem_encode("RSA PUBLIC KEY", &self.public_key_pkcs1_der())
+    }
+
     /// The public key as X.509 SubjectPublicKeyInfo DER.
     pub fn public_key_der(&self) -> Vec<u8> {
         let (n, e) = self.public_components();
@@ -668,6 +690,17 @@ mod tests {
         assert_eq!(
             k.public_key_der(),
             pair.public_key().as_der().unwrap().as_ref()
+        );
+    }
+
+    #[test]
+    fn pkcs1_public_key_round_trips() {
+        let k = SigningKey::fixture(1);
+        let (n, e) = rsa_public_integers(&k.public_key_pkcs1_der()).unwrap();
+        assert_eq!((n, e), k.public_components());
+        assert!(
+            k.public_key_pkcs1_pem()
+                .starts_with("-----BEGIN RSA PUBLIC KEY-----\n")
         );
     }
 

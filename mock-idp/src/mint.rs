@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::clock::Clock;
 use crate::config::{ApiConfig, ApplicationConfig, Dialect, TenantConfig};
-use crate::jose::{b64url, random_id, signing_input};
+use crate::jose::{b64url, random_id};
 use crate::keys::{KeyRing, SigAlg, SigningKey};
 use crate::proof::DpopKey;
 
@@ -36,6 +36,8 @@ pub enum Signing {
     Hmac(Vec<u8>),
     /// ES256 with an EC key (for ES256 access-token cases).
     Ec(DpopKey),
+    /// ES256 with the signature DER-encoded instead of R‖S (RFC 7518 §3.4 forbids it).
+    EcDer(DpopKey),
     /// A valid signature by the current key with one bit flipped.
     TamperedSignature,
     /// The header and payload with an empty signature segment (`header.payload.`).
@@ -68,8 +70,8 @@ pub struct TokenBuilder {
     alg_explicit: bool,
     kid_explicit: bool,
     api_alg: SigAlg,
-    raw_header: Option<String>,
-    raw_payload: Option<String>,
+    raw_header: Option<Vec<u8>>,
+    raw_payload: Option<Vec<u8>>,
 }
 
 impl TokenBuilder {
@@ -348,14 +350,31 @@ impl TokenBuilder {
 
     /// Uses this exact payload text (duplicate keys, `[]`, non-JSON...).
     pub fn raw_payload(mut self, text: impl Into<String>) -> Self {
-        self.raw_payload = Some(text.into());
+        self.raw_payload = Some(text.into().into_bytes());
+        self
+    }
+
+    /// Uses these exact payload bytes (UTF-16, a BOM, invalid UTF-8...).
+    pub fn raw_payload_bytes(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.raw_payload = Some(bytes.into());
         self
     }
 
     /// Uses this exact header text.
     pub fn raw_header(mut self, text: impl Into<String>) -> Self {
-        self.raw_header = Some(text.into());
+        self.raw_header = Some(text.into().into_bytes());
         self
+    }
+
+    /// Uses these exact header bytes.
+    pub fn raw_header_bytes(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.raw_header = Some(bytes.into());
+        self
+    }
+
+    /// "Now" as this builder sees it (the tenant clock when the builder was made).
+    pub fn now(&self) -> i64 {
+        self.now
     }
 
     /// The claims as they stand (before `raw_payload`).
@@ -395,7 +414,7 @@ impl TokenBuilder {
                 set_alg(&mut header, "HS256");
                 None
             }
-            Signing::Ec(_) => {
+            Signing::Ec(_) | Signing::EcDer(_) => {
                 set_alg(&mut header, "ES256");
                 None
             }
@@ -418,15 +437,15 @@ impl TokenBuilder {
     /// The compact JWS.
     pub fn build(self) -> String {
         let (header, key) = self.final_header();
-        let header_text = self
+        let header_bytes = self
             .raw_header
             .clone()
-            .unwrap_or_else(|| Value::Object(header.clone()).to_string());
-        let payload_text = self
+            .unwrap_or_else(|| Value::Object(header.clone()).to_string().into_bytes());
+        let payload_bytes = self
             .raw_payload
             .clone()
-            .unwrap_or_else(|| Value::Object(self.claims.clone()).to_string());
-        let input = signing_input(&header_text, &payload_text);
+            .unwrap_or_else(|| Value::Object(self.claims.clone()).to_string().into_bytes());
+        let input = format!("{}.{}", b64url(&header_bytes), b64url(&payload_bytes));
         let msg = input.as_bytes();
         let rsa = |k: &SigningKey| k.sign(self.rsa_alg(&header), msg).unwrap_or_default();
         let sig = match &self.signing {
@@ -450,6 +469,7 @@ impl TokenBuilder {
             }
             Signing::Hmac(secret) => b64url(hmac(&header, secret, msg)),
             Signing::Ec(k) => b64url(k.sign(msg).unwrap_or_default()),
+            Signing::EcDer(k) => b64url(k.sign_der(msg).unwrap_or_default()),
             Signing::RawSignature(s) => s.clone(),
         };
         format!("{input}.{sig}")

@@ -180,3 +180,80 @@ async fn dialects_and_time_follow_the_tenant_clock() {
     assert_eq!(c["permissions"], json!(["read:messages"]));
     assert!(verify(&t, &jwks, tenant.issuer(), &tenant.audience()).is_ok());
 }
+
+#[tokio::test]
+async fn catalog_constructions_are_mintable() {
+    let tenant = MockTenant::start().await;
+    let jwks_before = fetch_jwks(&tenant).await;
+
+    // Weak key published and signing (KEY-09).
+    tenant.keys().publish(SigningKey::weak_1024());
+    let t = tenant
+        .token()
+        .signed_with(Signing::Key("weak-1024".into()))
+        .build();
+    assert_eq!(parts(&t).0["kid"], "weak-1024");
+    let sig = mock_idp::jose::b64url_decode(t.rsplit('.').next().unwrap()).unwrap();
+    assert_eq!(sig.len(), 128);
+
+    // A PS256 key and token (SIG-17) verify with an independent verifier.
+    let ps = SigningKey::fixture(3)
+        .with_kid("ps")
+        .with_alg(SigAlg::PS256);
+    tenant.keys().publish(ps);
+    let t = tenant
+        .token()
+        .signed_with(Signing::Key("ps".into()))
+        .alg("PS256")
+        .build();
+    let jwks = fetch_jwks(&tenant).await;
+    let jwk = jwks.find("ps").unwrap();
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::PS256);
+    v.set_audience(&[tenant.audience()]);
+    jsonwebtoken::decode::<serde_json::Value>(
+        &t,
+        &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(),
+        &v,
+    )
+    .unwrap();
+    assert!(verify(&t, &jwks_before, tenant.issuer(), &tenant.audience()).is_err());
+
+    // DER-encoded ES256 signature (SIG-16) and non-UTF-8 payload bytes (TOK-07).
+    let t = tenant
+        .token()
+        .signed_with(Signing::EcDer(DpopKey::fixture()))
+        .build();
+    let sig = mock_idp::jose::b64url_decode(t.rsplit('.').next().unwrap()).unwrap();
+    assert_ne!(sig.len(), 64);
+    assert_eq!(sig[0], 0x30);
+    let utf16: Vec<u8> = "{\"a\":1}"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let t = tenant.token().raw_payload_bytes(utf16.clone()).build();
+    assert_eq!(
+        mock_idp::jose::b64url_decode(t.split('.').nth(1).unwrap()).unwrap(),
+        utf16
+    );
+
+    // HMAC secrets in other public-key encodings (SIG-04).
+    let k = tenant.keys().current();
+    for secret in [
+        k.public_key_der(),
+        k.public_key_pkcs1_pem().into_bytes(),
+        k.modulus(),
+    ] {
+        let t = tenant.token().signed_with(Signing::Hmac(secret)).build();
+        assert_eq!(parts(&t).0["alg"], "HS256");
+    }
+    // Header alg types and missing alg (SIG-03, TOK-20).
+    let t = tenant.token().header("alg", json!(123)).build();
+    assert_eq!(parts(&t).0["alg"], 123);
+    let t = tenant.token().remove_header("alg").build();
+    assert!(parts(&t).0.get("alg").is_none());
+    // Fractional NumericDate (CLM-06).
+    let b = tenant.token();
+    let now = b.now();
+    let t = b.claim("exp", json!(now as f64 + 3600.5)).build();
+    assert_eq!(parts(&t).1["exp"], json!(now as f64 + 3600.5));
+}
