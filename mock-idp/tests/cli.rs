@@ -161,3 +161,82 @@ fn failures_are_one_line_and_nonzero() {
         "{err}"
     );
 }
+
+/// Kills the child on drop so a failing assertion never leaks a server.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn serve_prints_its_urls_and_answers_over_https_quickly_with_existing_state() {
+    use std::io::BufRead as _;
+    let dir = TempDir::new("cli-serve");
+    let config = dir.path().join("tenant.toml");
+    std::fs::write(&config, include_str!("../../fixtures/tenant.example.toml")).unwrap();
+    for round in 0..2 {
+        let started = std::time::Instant::now();
+        let mut child = Child(
+            mock_idp(&dir)
+                .args(["serve", "--port", "0", "--host", "127.0.0.1", "--config"])
+                .arg(&config)
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let stdout = child.0.stdout.take().unwrap();
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let mut issuer = String::new();
+        let mut saw_ca = false;
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(i) = line.trim().strip_prefix("issuer:") {
+                issuer = i.trim().to_owned();
+            }
+            saw_ca |= line.starts_with("Trust the CA:");
+            if line.starts_with("Press Ctrl-C") {
+                break;
+            }
+        }
+        let elapsed = started.elapsed();
+        assert!(issuer.starts_with("https://127.0.0.1:"), "{issuer}");
+        assert!(saw_ca);
+        if round == 1 {
+            // Existing state: no key or CA generation. Generous bound for a debug build on CI.
+            assert!(elapsed < std::time::Duration::from_secs(2), "{elapsed:?}");
+        }
+        let ca = std::fs::read(dir.path().join("ca.pem")).unwrap();
+        let client = reqwest::Client::builder()
+            .tls_certs_only([reqwest::Certificate::from_pem(&ca).unwrap()])
+            .build()
+            .unwrap();
+        let doc: serde_json::Value = client
+            .get(format!("{issuer}.well-known/openid-configuration"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(doc["issuer"], issuer);
+        let res: serde_json::Value = client
+            .post(format!("{issuer}oauth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "read-only-client"),
+                ("client_secret", "read-only-secret"),
+                ("audience", "https://my-flask-api"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(res["scope"], "read:messages", "{res}");
+    }
+}
