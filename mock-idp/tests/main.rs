@@ -1,1 +1,13 @@
+//! The mock-idp integration tests: one binary, one module per topic. Every HTTP test talks to a
+//! real in-process tenant over HTTPS with a client that trusts only the tenant's CA.
 
+mod support;
+
+mod cli;
+mod discovery;
+mod dpop;
+mod faults;
+mod keys;
+mod mint;
+mod state;
+mod token_endpoint;

@@ -1,0 +1,366 @@
+//! Tenant configuration: the APIs ("resource servers") and applications of an Auth0 tenant,
+//! read from TOML.
+//!
+//! ```toml
+//! [[apis]]
+//! identifier = "https://my-flask-api"
+//! signing_alg = "RS256"
+//! token_lifetime = 86400
+//! dialect = "access_token"      # access_token | access_token_authz | rfc9068_profile | rfc9068_profile_authz
+//! permissions = ["read:messages", "write:messages", "admin:write"]
+//!
+//! [[applications]]
+//! client_id = "mock-test-client"
+//! client_secret = "mock-test-secret"
+//! [applications.grants]
+//! "https://my-flask-api" = ["read:messages", "write:messages", "admin:write"]
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::keys::SigAlg;
+
+/// Auth0 access-token profiles ("Token Dialect" of an API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dialect {
+    /// Auth0's default: `typ: JWT`, `azp`, no `jti`/`client_id`.
+    #[default]
+    AccessToken,
+    /// `access_token` plus a `permissions` array.
+    AccessTokenAuthz,
+    /// RFC 9068: `typ: at+jwt`, `client_id`, `jti`.
+    Rfc9068Profile,
+    /// `rfc9068_profile` plus a `permissions` array.
+    Rfc9068ProfileAuthz,
+}
+
+impl Dialect {
+    /// Whether the profile is RFC 9068 (`at+jwt`, `client_id`, `jti`).
+    pub fn is_rfc9068(self) -> bool {
+        matches!(self, Dialect::Rfc9068Profile | Dialect::Rfc9068ProfileAuthz)
+    }
+
+    /// Whether tokens carry a `permissions` claim.
+    pub fn has_permissions(self) -> bool {
+        matches!(
+            self,
+            Dialect::AccessTokenAuthz | Dialect::Rfc9068ProfileAuthz
+        )
+    }
+}
+
+/// One API of the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// The audience value (`aud`).
+    pub identifier: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// JWS algorithm of issued tokens (RS256 or another RSA alg).
+    #[serde(default = "default_alg")]
+    pub signing_alg: String,
+    /// Token lifetime in seconds (`expires_in`).
+    #[serde(default = "default_lifetime")]
+    pub token_lifetime: i64,
+    /// Token profile.
+    #[serde(default)]
+    pub dialect: Dialect,
+    /// Scopes the API defines.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+fn default_alg() -> String {
+    "RS256".into()
+}
+
+fn default_lifetime() -> i64 {
+    86_400
+}
+
+impl ApiConfig {
+    /// The RSA algorithm for `signing_alg` (validated at load time; RS256 otherwise).
+    pub fn sig_alg(&self) -> SigAlg {
+        SigAlg::from_name(&self.signing_alg).unwrap_or(SigAlg::RS256)
+    }
+}
+
+/// One machine-to-machine application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationConfig {
+    /// OAuth client_id.
+    pub client_id: String,
+    /// OAuth client_secret.
+    pub client_secret: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// API identifier → scopes this client may obtain for it (Auth0 "client grants").
+    #[serde(default)]
+    pub grants: BTreeMap<String, Vec<String>>,
+}
+
+/// The whole tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    /// APIs; the first one is the default audience.
+    #[serde(default)]
+    pub apis: Vec<ApiConfig>,
+    /// Applications; the first one is the default client.
+    #[serde(default)]
+    pub applications: Vec<ApplicationConfig>,
+}
+
+/// The quickstart API identifier.
+pub const DEFAULT_AUDIENCE: &str = "https://my-flask-api";
+/// The default application's client_id.
+pub const DEFAULT_CLIENT_ID: &str = "mock-test-client";
+/// The default application's client_secret.
+pub const DEFAULT_CLIENT_SECRET: &str = "mock-test-secret";
+
+impl Default for TenantConfig {
+    /// The Auth0 API quickstart: one API with three permissions and a test application granted
+    /// all of them.
+    fn default() -> Self {
+        let perms: Vec<String> = ["read:messages", "write:messages", "admin:write"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        TenantConfig {
+            apis: vec![ApiConfig {
+                identifier: DEFAULT_AUDIENCE.into(),
+                name: Some("My Flask API".into()),
+                signing_alg: default_alg(),
+                token_lifetime: default_lifetime(),
+                dialect: Dialect::AccessToken,
+                permissions: perms.clone(),
+            }],
+            applications: vec![ApplicationConfig {
+                client_id: DEFAULT_CLIENT_ID.into(),
+                client_secret: DEFAULT_CLIENT_SECRET.into(),
+                name: Some("My Flask API (Test Application)".into()),
+                grants: BTreeMap::from([(DEFAULT_AUDIENCE.to_owned(), perms)]),
+            }],
+        }
+    }
+}
+
+/// A configuration file that cannot be used. `Display` is the one line a user sees.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        /// Path as given.
+        file: String,
+        /// The I/O cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// TOML syntax or shape error.
+    #[error("{file}: {key}: {problem}")]
+    Invalid {
+        /// Path as given.
+        file: String,
+        /// Where in the document (key path, or line:column for syntax errors).
+        key: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+impl TenantConfig {
+    /// Reads and validates a TOML file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        Self::parse(&text, &file)
+    }
+
+    /// Parses and validates TOML text; `file` names the source in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Self, ConfigError> {
+        let cfg: TenantConfig = toml::from_str(text).map_err(|e| {
+            let key = match e.span() {
+                Some(span) => {
+                    let before = text.get(..span.start).unwrap_or("");
+                    let line = before.matches('\n').count() + 1;
+                    let col = before.rsplit('\n').next().map_or(0, str::len) + 1;
+                    let snippet: String = text
+                        .get(span.clone())
+                        .unwrap_or("")
+                        .chars()
+                        .take(40)
+                        .collect();
+                    format!("line {line} column {col} (`{}`)", snippet.trim())
+                }
+                None => "document".into(),
+            };
+            ConfigError::Invalid {
+                file: file.to_owned(),
+                key,
+                problem: e.message().replace('\n', " ").trim().to_owned(),
+            }
+        })?;
+        cfg.validate()
+            .map_err(|(key, problem)| ConfigError::Invalid {
+                file: file.to_owned(),
+                key,
+                problem,
+            })?;
+        Ok(cfg)
+    }
+
+    /// Semantic checks TOML types cannot express.
+    fn validate(&self) -> Result<(), (String, String)> {
+        if self.apis.is_empty() {
+            return Err(("apis".into(), "at least one API is required".into()));
+        }
+        for (i, api) in self.apis.iter().enumerate() {
+            let at = |k: &str| format!("apis[{i}].{k}");
+            if api.identifier.trim().is_empty() {
+                return Err((at("identifier"), "must not be empty".into()));
+            }
+            if self.apis[..i]
+                .iter()
+                .any(|a| a.identifier == api.identifier)
+            {
+                return Err((
+                    at("identifier"),
+                    format!("duplicate API `{}`", api.identifier),
+                ));
+            }
+            if SigAlg::from_name(&api.signing_alg).is_none() {
+                return Err((
+                    at("signing_alg"),
+                    format!(
+                        "unsupported `{}` (RS256, RS384, RS512, PS256, PS384, PS512)",
+                        api.signing_alg
+                    ),
+                ));
+            }
+            if api.token_lifetime <= 0 {
+                return Err((
+                    at("token_lifetime"),
+                    "must be a positive number of seconds".into(),
+                ));
+            }
+        }
+        for (i, app) in self.applications.iter().enumerate() {
+            let at = |k: &str| format!("applications[{i}].{k}");
+            if app.client_id.is_empty() {
+                return Err((at("client_id"), "must not be empty".into()));
+            }
+            if self.applications[..i]
+                .iter()
+                .any(|a| a.client_id == app.client_id)
+            {
+                return Err((
+                    at("client_id"),
+                    format!("duplicate client `{}`", app.client_id),
+                ));
+            }
+            for (aud, scopes) in &app.grants {
+                let key = at(&format!("grants.\"{aud}\""));
+                let Some(api) = self.api(aud) else {
+                    return Err((key, format!("no API with identifier `{aud}`")));
+                };
+                if let Some(s) = scopes.iter().find(|s| !api.permissions.contains(s)) {
+                    return Err((key, format!("scope `{s}` is not a permission of that API")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The API with this identifier.
+    pub fn api(&self, identifier: &str) -> Option<&ApiConfig> {
+        self.apis.iter().find(|a| a.identifier == identifier)
+    }
+
+    /// The application with this client_id.
+    pub fn application(&self, client_id: &str) -> Option<&ApplicationConfig> {
+        self.applications.iter().find(|a| a.client_id == client_id)
+    }
+
+    /// The first API (the default audience).
+    pub fn default_api(&self) -> Option<&ApiConfig> {
+        self.apis.first()
+    }
+
+    /// The first application (the default client).
+    pub fn default_application(&self) -> Option<&ApplicationConfig> {
+        self.applications.first()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_quickstart() {
+        let c = TenantConfig::default();
+        assert!(c.validate().is_ok());
+        assert_eq!(c.apis[0].identifier, DEFAULT_AUDIENCE);
+    }
+
+    #[test]
+    fn example_file_in_fixtures_parses() {
+        let c = TenantConfig::parse(
+            include_str!("../../fixtures/tenant.example.toml"),
+            "tenant.example.toml",
+        )
+        .unwrap();
+        assert_eq!(c.apis.len(), 2);
+        assert_eq!(
+            c.applications[1].grants["https://my-flask-api"],
+            ["read:messages"]
+        );
+    }
+
+    #[test]
+    fn parses_full_example() {
+        let text = r#"
+[[apis]]
+identifier = "https://a"
+dialect = "rfc9068_profile_authz"
+permissions = ["read:x"]
+
+[[applications]]
+client_id = "c"
+client_secret = "s"
+[applications.grants]
+"https://a" = ["read:x"]
+"#;
+        let c = TenantConfig::parse(text, "t.toml").unwrap();
+        assert_eq!(c.apis[0].dialect, Dialect::Rfc9068ProfileAuthz);
+    }
+
+    #[test]
+    fn errors_name_file_key_and_problem_on_one_line() {
+        let e = TenantConfig::parse("[[apis]]\nidentifer = \"x\"\n", "t.toml").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("t.toml: line 2"), "{msg}");
+        assert!(msg.contains("identifer"), "{msg}");
+        assert!(!msg.contains('\n'));
+
+        let text = "[[apis]]\nidentifier = \"https://a\"\n[[applications]]\nclient_id=\"c\"\nclient_secret=\"s\"\n[applications.grants]\n\"https://b\" = []\n";
+        let msg = TenantConfig::parse(text, "t.toml").unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            "t.toml: applications[0].grants.\"https://b\": no API with identifier `https://b`"
+        );
+    }
+}

@@ -1,0 +1,272 @@
+//! The tenant's HTTP surface: discovery, JWKS and the token endpoint, plus the middleware that
+//! counts calls, journals requests and injects faults.
+//!
+//! Shaped like mini-redis: the caller binds the listener and passes a shutdown future, so the
+//! binary and in-process tests run exactly the same server.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::faults::{Endpoint, Fault, Faults};
+use crate::journal::{Journal, RecordedRequest};
+use crate::mint::MintContext;
+
+/// Auth0's cache policy for discovery and JWKS.
+pub(crate) const CACHE_CONTROL: &str =
+    "public, max-age=15, stale-while-revalidate=15, stale-if-error=86400";
+
+/// Largest request body the tenant reads (anything bigger gets a 413).
+const MAX_BODY: usize = 64 * 1024;
+
+/// Everything a running tenant shares between its handlers and its test handle.
+#[derive(Debug)]
+pub(crate) struct TenantState {
+    /// `https://host:port` (no trailing slash).
+    pub(crate) base_url: String,
+    pub(crate) mint: MintContext,
+    pub(crate) faults: Faults,
+    pub(crate) journal: Journal,
+    pub(crate) jwks_override: RwLock<Option<Value>>,
+    pub(crate) discovery_override: RwLock<Option<Value>>,
+    /// DPoP proof `jti`s seen at the token endpoint, with their `iat`, for replay detection.
+    pub(crate) seen_jti: Mutex<HashMap<String, i64>>,
+}
+
+impl TenantState {
+    pub(crate) fn new(base_url: String, mint: MintContext) -> Self {
+        TenantState {
+            base_url,
+            mint,
+            faults: Faults::default(),
+            journal: Journal::default(),
+            jwks_override: RwLock::new(None),
+            discovery_override: RwLock::new(None),
+            seen_jti: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn token_endpoint(&self) -> String {
+        format!("{}/oauth/token", self.base_url)
+    }
+
+    /// The discovery document, shaped like an Auth0 tenant's.
+    pub(crate) fn discovery(&self) -> Value {
+        if let Some(v) = self
+            .discovery_override
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            return v;
+        }
+        let b = &self.base_url;
+        let mut scopes = vec!["openid".to_owned()];
+        for api in &self.mint.config.apis {
+            for p in &api.permissions {
+                if !scopes.contains(p) {
+                    scopes.push(p.clone());
+                }
+            }
+        }
+        json!({
+            "issuer": self.mint.issuer,
+            "authorization_endpoint": format!("{b}/authorize"),
+            "token_endpoint": self.token_endpoint(),
+            "userinfo_endpoint": self.mint.userinfo,
+            "jwks_uri": format!("{b}/.well-known/jwks.json"),
+            "scopes_supported": scopes,
+            "response_types_supported": ["code", "token"],
+            "subject_types_supported": ["public"],
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "dpop_signing_alg_values_supported": ["ES256"],
+            "claims_supported": ["aud", "exp", "iat", "iss", "sub", "scope", "azp", "gty", "client_id", "jti", "permissions", "cnf"],
+        })
+    }
+
+    pub(crate) fn jwks(&self) -> Value {
+        self.jwks_override
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_else(|| self.mint.keys.jwks())
+    }
+}
+
+/// The tenant's router.
+pub(crate) fn app(state: Arc<TenantState>) -> Router {
+    Router::new()
+        .route("/.well-known/openid-configuration", get(discovery))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/oauth/token", post(crate::token_endpoint::token))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+fn cached_json(v: Value) -> Response {
+    (
+        [(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(CACHE_CONTROL),
+        )],
+        axum::Json(v),
+    )
+        .into_response()
+}
+
+async fn discovery(State(st): State<Arc<TenantState>>) -> Response {
+    cached_json(st.discovery())
+}
+
+async fn jwks(State(st): State<Arc<TenantState>>) -> Response {
+    cached_json(st.jwks())
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({"error": "not_found", "error_description": "Not Found"})),
+    )
+        .into_response()
+}
+
+fn endpoint_of(path: &str) -> Option<Endpoint> {
+    match path {
+        "/.well-known/openid-configuration" => Some(Endpoint::Discovery),
+        "/.well-known/jwks.json" => Some(Endpoint::Jwks),
+        "/oauth/token" => Some(Endpoint::Token),
+        _ => None,
+    }
+}
+
+/// Journals the request, counts the call, and applies any fault before the real handler.
+async fn observe(State(st): State<Arc<TenantState>>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Json(
+                json!({"error": "invalid_request", "error_description": "Request body too large"}),
+            ),
+        )
+            .into_response();
+    };
+    st.journal.record(RecordedRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: bytes.to_vec(),
+    });
+    if let Some(ep) = endpoint_of(parts.uri.path()) {
+        for fault in st.faults.on_call(ep) {
+            match fault {
+                Fault::Delay(d) => tokio::time::sleep(d).await,
+                other => return fault_response(other),
+            }
+        }
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn fault_response(fault: Fault) -> Response {
+    match fault {
+        Fault::Status(code) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (
+                status,
+                axum::Json(json!({
+                    "error": "injected_fault",
+                    "error_description": format!("mock-idp injected status {code}"),
+                })),
+            )
+                .into_response()
+        }
+        Fault::MalformedBody => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            "{\"keys\": [{\"kty\": \"RSA\", \"n\": ",
+        )
+            .into_response(),
+        Fault::Respond {
+            status,
+            content_type,
+            body,
+        } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let ct = HeaderValue::from_str(&content_type)
+                .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+            (status, [(header::CONTENT_TYPE, ct)], body).into_response()
+        }
+        // A body that fails on its first poll makes hyper abort the connection mid-response.
+        Fault::DropConnection | Fault::Delay(_) => {
+            let stream = futures::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other(
+                    "mock-idp dropped the connection",
+                ))
+            });
+            (
+                [(header::CONTENT_LENGTH, HeaderValue::from_static("100"))],
+                Body::from_stream(stream),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Serves `app` on `listener` (HTTPS when `tls` is given) until `shutdown` completes.
+pub(crate) async fn run(
+    listener: std::net::TcpListener,
+    app: Router,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    match tls {
+        Some(cfg) => {
+            let handle = axum_server::Handle::new();
+            let h = handle.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                h.shutdown();
+            });
+            axum_server::from_tcp_rustls(
+                listener,
+                axum_server::tls_rustls::RustlsConfig::from_config(cfg),
+            )?
+            .handle(handle)
+            .serve(app.into_make_service())
+            .await
+        }
+        None => {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    }
+}

@@ -1,0 +1,497 @@
+//! `MockTenant`: a mock Auth0 tenant started in-process, the way wiremock's `MockServer` is.
+//!
+//! The server runs on its own thread and Tokio runtime, so a tenant works under any test
+//! runtime (or none), and many tenants in one process share nothing. Dropping the handle stops
+//! the server.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::clock::Clock;
+use crate::config::TenantConfig;
+use crate::faults::{Endpoint, Fault, When};
+use crate::journal::RecordedRequest;
+use crate::keys::KeyRing;
+use crate::mint::{MintContext, TokenBuilder};
+use crate::server::{self, TenantState};
+use crate::state::{StateDir, StateError};
+use crate::tls::{TlsError, TlsMaterial};
+
+/// Why a tenant could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// Binding 127.0.0.1 failed.
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind {
+        /// Requested port.
+        port: u16,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The state directory is unusable.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// TLS material is unusable.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
+
+/// Configures a tenant before it starts.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct TenantBuilder {
+    config: TenantConfig,
+    http: bool,
+    host: Option<String>,
+    port: u16,
+    state_dir: Option<PathBuf>,
+    fixture_keys: bool,
+    keys: Option<KeyRing>,
+    clock: Option<Clock>,
+}
+
+impl Default for TenantBuilder {
+    fn default() -> Self {
+        TenantBuilder {
+            config: TenantConfig::default(),
+            http: false,
+            host: None,
+            port: 0,
+            state_dir: None,
+            fixture_keys: true,
+            keys: None,
+            clock: None,
+        }
+    }
+}
+
+impl TenantBuilder {
+    /// The tenant's APIs and applications (default: the quickstart).
+    pub fn config(mut self, config: TenantConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Serve plain HTTP instead of HTTPS.
+    pub fn http(mut self) -> Self {
+        self.http = true;
+        self
+    }
+
+    /// The host name in the issuer and URLs (default `127.0.0.1`); the server still binds
+    /// 127.0.0.1 only. The leaf certificate covers it.
+    pub fn host(mut self, host: &str) -> Self {
+        self.host = Some(host.to_owned());
+        self
+    }
+
+    /// The port (default 0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Keep keys and TLS material in this directory (restarts keep tokens valid).
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// In a new state directory, generate a fresh RSA key (`false`) or store the fixed
+    /// `tenant-1` fixture key (`true`, the default: tests never wait for RSA generation).
+    pub fn fixture_keys(mut self, yes: bool) -> Self {
+        self.fixture_keys = yes;
+        self
+    }
+
+    /// Use this key ring (e.g. to share keys between two tenants).
+    pub fn keys(mut self, keys: KeyRing) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// Use this clock (e.g. one shared with a protected API under test).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Binds 127.0.0.1 and prepares everything, without serving yet.
+    pub fn bind(self) -> Result<BoundTenant, StartError> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", self.port)).map_err(|source| {
+            StartError::Bind {
+                port: self.port,
+                source,
+            }
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind {
+                port: self.port,
+                source,
+            })?
+            .port();
+        let host = self.host.unwrap_or_else(|| "127.0.0.1".to_owned());
+        let domain = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        let scheme = if self.http { "http" } else { "https" };
+        let base_url = format!("{scheme}://{domain}");
+        let names = vec![host.clone()];
+        let (keys, tls) = match &self.state_dir {
+            Some(dir) => {
+                let sd = StateDir::open(dir)?;
+                let keys = match self.keys {
+                    Some(k) => k,
+                    None => sd.load_or_init_keys(self.fixture_keys)?,
+                };
+                (keys, sd.load_or_init_tls(&names)?)
+            }
+            None => (
+                self.keys.unwrap_or_else(KeyRing::fixtures),
+                TlsMaterial::generate(&names)?,
+            ),
+        };
+        let mint = MintContext {
+            issuer: format!("{base_url}/"),
+            userinfo: format!("{base_url}/userinfo"),
+            clock: self.clock.unwrap_or_default(),
+            keys,
+            config: Arc::new(self.config),
+        };
+        let server_cfg = if self.http {
+            None
+        } else {
+            Some(tls.server_config()?)
+        };
+        Ok(BoundTenant {
+            listener,
+            state: Arc::new(TenantState::new(base_url, mint)),
+            tls: Arc::new(tls),
+            server_cfg,
+            domain,
+        })
+    }
+
+    /// Starts the tenant on its own thread; panics (with the reason) if it cannot.
+    pub fn start_blocking(self) -> MockTenant {
+        match self.try_start() {
+            Ok(t) => t,
+            Err(e) => panic!("mock-idp: cannot start tenant: {e}"),
+        }
+    }
+
+    /// Starts the tenant on its own thread.
+    pub fn try_start(self) -> Result<MockTenant, StartError> {
+        let bound = self.bind()?;
+        let state = bound.state.clone();
+        let tls = bound.tls.clone();
+        let domain = bound.domain.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name(format!("mock-idp {domain}"))
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        eprintln!("mock-idp: cannot build runtime: {e}");
+                        return;
+                    }
+                };
+                if let Err(e) = rt.block_on(bound.serve(async {
+                    let _ = rx.await;
+                })) {
+                    eprintln!("mock-idp: server stopped: {e}");
+                }
+            })
+            .map_err(|source| StartError::Bind { port: 0, source })?;
+        Ok(MockTenant {
+            state,
+            tls,
+            domain,
+            _shutdown: tx,
+        })
+    }
+
+    /// Starts the tenant (async for symmetry with wiremock; the work is synchronous).
+    pub async fn start(self) -> MockTenant {
+        self.start_blocking()
+    }
+}
+
+/// A tenant bound to its port but not yet serving: the binary prints its URLs, then serves.
+#[derive(Debug)]
+pub struct BoundTenant {
+    listener: std::net::TcpListener,
+    state: Arc<TenantState>,
+    tls: Arc<TlsMaterial>,
+    server_cfg: Option<Arc<rustls::ServerConfig>>,
+    domain: String,
+}
+
+impl BoundTenant {
+    /// `host:port`.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// `scheme://host:port`.
+    pub fn uri(&self) -> &str {
+        &self.state.base_url
+    }
+
+    /// The issuer (with Auth0's trailing slash).
+    pub fn issuer(&self) -> &str {
+        &self.state.mint.issuer
+    }
+
+    /// The default API identifier.
+    pub fn audience(&self) -> String {
+        default_audience(&self.state)
+    }
+
+    /// Serves until `shutdown` completes (mini-redis style).
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let app = server::app(self.state);
+        server::run(self.listener, app, self.server_cfg, shutdown).await
+    }
+}
+
+fn default_audience(state: &TenantState) -> String {
+    state
+        .mint
+        .config
+        .default_api()
+        .map(|a| a.identifier.clone())
+        .unwrap_or_default()
+}
+
+/// A running in-process tenant. Dropping it stops the server.
+#[derive(Debug)]
+pub struct MockTenant {
+    state: Arc<TenantState>,
+    tls: Arc<TlsMaterial>,
+    domain: String,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl MockTenant {
+    /// An HTTPS tenant on 127.0.0.1:0 with fixture keys and the quickstart configuration.
+    pub async fn start() -> MockTenant {
+        TenantBuilder::default().start_blocking()
+    }
+
+    /// Same as [`MockTenant::start`], for synchronous code.
+    pub fn start_blocking() -> MockTenant {
+        TenantBuilder::default().start_blocking()
+    }
+
+    /// Configure a tenant before starting it.
+    pub fn builder() -> TenantBuilder {
+        TenantBuilder::default()
+    }
+
+    /// `127.0.0.1:PORT`: what `AUTH0_DOMAIN` would hold.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// `https://127.0.0.1:PORT/` (trailing slash, like Auth0).
+    pub fn issuer(&self) -> &str {
+        &self.state.mint.issuer
+    }
+
+    /// `https://127.0.0.1:PORT`.
+    pub fn uri(&self) -> &str {
+        &self.state.base_url
+    }
+
+    /// The discovery URL.
+    pub fn discovery_url(&self) -> String {
+        format!("{}/.well-known/openid-configuration", self.uri())
+    }
+
+    /// The JWKS URL.
+    pub fn jwks_url(&self) -> String {
+        format!("{}/.well-known/jwks.json", self.uri())
+    }
+
+    /// The token endpoint URL.
+    pub fn token_url(&self) -> String {
+        self.state.token_endpoint()
+    }
+
+    /// The default API identifier (`https://my-flask-api` by default).
+    pub fn audience(&self) -> String {
+        default_audience(&self.state)
+    }
+
+    /// The tenant configuration.
+    pub fn config(&self) -> &TenantConfig {
+        &self.state.mint.config
+    }
+
+    /// The default application's client_id.
+    pub fn client_id(&self) -> String {
+        self.config()
+            .default_application()
+            .map(|a| a.client_id.clone())
+            .unwrap_or_default()
+    }
+
+    /// The default application's client_secret.
+    pub fn client_secret(&self) -> String {
+        self.config()
+            .default_application()
+            .map(|a| a.client_secret.clone())
+            .unwrap_or_default()
+    }
+
+    /// The CA certificate (PEM) to trust.
+    pub fn ca_pem(&self) -> String {
+        self.tls.ca_cert_pem.clone()
+    }
+
+    /// The CA certificate (DER).
+    pub fn ca_der(&self) -> Vec<u8> {
+        self.tls.ca_der().unwrap_or_default()
+    }
+
+    /// A reqwest client that trusts only this tenant's CA.
+    pub fn http_client(&self) -> reqwest::Client {
+        let mut b = reqwest::Client::builder();
+        if let Ok(cert) = reqwest::Certificate::from_der(&self.ca_der()) {
+            b = b.tls_certs_only([cert]);
+        }
+        // Building only fails if the TLS backend cannot initialise: an environment bug.
+        b.build().expect("reqwest client builds")
+    }
+
+    /// A builder for a valid token (default API, default client, all its scopes, current key).
+    pub fn token(&self) -> TokenBuilder {
+        TokenBuilder::new(&self.state.mint)
+    }
+
+    /// The tenant's virtual clock.
+    pub fn clock(&self) -> &Clock {
+        &self.state.mint.clock
+    }
+
+    /// The tenant's key ring.
+    pub fn keys(&self) -> &KeyRing {
+        &self.state.mint.keys
+    }
+
+    /// Requests to the JWKS endpoint so far (faulted ones included).
+    pub fn jwks_fetches(&self) -> usize {
+        self.state.faults.calls(Endpoint::Jwks)
+    }
+
+    /// Requests to the discovery endpoint so far (faulted ones included).
+    pub fn discovery_fetches(&self) -> usize {
+        self.state.faults.calls(Endpoint::Discovery)
+    }
+
+    /// Requests to the token endpoint so far.
+    pub fn token_requests(&self) -> usize {
+        self.state.faults.calls(Endpoint::Token)
+    }
+
+    /// Every request received, oldest first.
+    pub fn received_requests(&self) -> Vec<RecordedRequest> {
+        self.state.journal.all()
+    }
+
+    /// Forgets the received requests (counters keep counting).
+    pub fn clear_journal(&self) {
+        self.state.journal.clear();
+    }
+
+    /// Makes every call to `endpoint` fail with `fault` (until `clear_faults`).
+    pub fn fail(&self, endpoint: Endpoint, fault: Fault) {
+        self.state.faults.add(endpoint, When::Always, fault);
+    }
+
+    /// Makes call number `call` (1-based, counted since start) to `endpoint` fail.
+    pub fn fail_on(&self, endpoint: Endpoint, call: usize, fault: Fault) {
+        self.state
+            .faults
+            .add(endpoint, When::Calls(call..=call), fault);
+    }
+
+    /// Makes the next `n` calls to `endpoint` fail.
+    pub fn fail_next(&self, endpoint: Endpoint, n: usize, fault: Fault) {
+        self.state.faults.add_next(endpoint, n, fault);
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.state.faults.clear();
+    }
+
+    /// Serves this exact JSON as the JWKS (instead of the key ring's).
+    pub fn set_jwks(&self, jwks: Value) {
+        *self
+            .state
+            .jwks_override
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(jwks);
+    }
+
+    /// Serves the key ring's JWKS again.
+    pub fn clear_jwks_override(&self) {
+        *self
+            .state
+            .jwks_override
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// The discovery document the tenant would serve without an override.
+    pub fn discovery(&self) -> Value {
+        let saved = self
+            .state
+            .discovery_override
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let doc = self.state.discovery();
+        *self
+            .state
+            .discovery_override
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = saved;
+        doc
+    }
+
+    /// Serves this exact JSON as the discovery document (issuer mismatch, foreign jwks_uri...).
+    pub fn set_discovery_override(&self, doc: Value) {
+        *self
+            .state
+            .discovery_override
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(doc);
+    }
+
+    /// Serves the real discovery document again.
+    pub fn clear_discovery_override(&self) {
+        *self
+            .state
+            .discovery_override
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}

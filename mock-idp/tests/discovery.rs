@@ -1,0 +1,163 @@
+//! Discovery and JWKS documents, served over HTTPS.
+
+use mock_idp::{MockTenant, TenantBuilder};
+use serde_json::Value;
+
+#[tokio::test]
+async fn discovery_is_auth0_shaped_over_https() {
+    let tenant = MockTenant::start().await;
+    assert!(tenant.domain().starts_with("127.0.0.1:"));
+    assert_eq!(tenant.issuer(), format!("https://{}/", tenant.domain()));
+    let res = tenant
+        .http_client()
+        .get(tenant.discovery_url())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let cc = res.headers()["cache-control"].to_str().unwrap().to_owned();
+    assert!(cc.contains("max-age="), "{cc}");
+    let doc: Value = res.json().await.unwrap();
+    assert_eq!(doc["issuer"], tenant.issuer());
+    assert!(doc["issuer"].as_str().unwrap().ends_with('/'));
+    assert_eq!(doc["jwks_uri"], tenant.jwks_url());
+    assert_eq!(doc["token_endpoint"], tenant.token_url());
+    assert!(
+        doc["grant_types_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&"client_credentials".into())
+    );
+    let methods = doc["token_endpoint_auth_methods_supported"]
+        .as_array()
+        .unwrap();
+    assert!(methods.contains(&"client_secret_post".into()));
+    assert!(methods.contains(&"client_secret_basic".into()));
+    assert_eq!(
+        doc["dpop_signing_alg_values_supported"],
+        serde_json::json!(["ES256"])
+    );
+    assert_eq!(tenant.discovery_fetches(), 1);
+}
+
+#[tokio::test]
+async fn jwks_lists_published_keys_with_public_members_only() {
+    let tenant = MockTenant::start().await;
+    let res = tenant
+        .http_client()
+        .get(tenant.jwks_url())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
+    let jwks: Value = res.json().await.unwrap();
+    let keys = jwks["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    let k = &keys[0];
+    assert_eq!(k["kty"], "RSA");
+    assert_eq!(k["use"], "sig");
+    assert_eq!(k["alg"], "RS256");
+    assert_eq!(k["kid"], tenant.keys().current().kid());
+    assert!(k["n"].is_string() && k["e"] == "AQAB");
+    assert!(k.get("d").is_none());
+    assert_eq!(tenant.jwks_fetches(), 1);
+}
+
+#[tokio::test]
+async fn plain_http_and_custom_host() {
+    let tenant = TenantBuilder::default()
+        .http()
+        .host("localhost")
+        .start()
+        .await;
+    assert!(tenant.issuer().starts_with("http://localhost:"));
+    let doc: Value = reqwest::get(format!(
+        "http://127.0.0.1:{}/.well-known/openid-configuration",
+        tenant.domain().rsplit(':').next().unwrap()
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(doc["issuer"], tenant.issuer());
+}
+
+#[tokio::test]
+async fn https_with_localhost_name_verifies() {
+    let tenant = MockTenant::builder().host("localhost").start().await;
+    let port = tenant.domain().rsplit(':').next().unwrap().to_owned();
+    // Resolve "localhost" to the loopback the server listens on.
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(tenant.ca_pem().as_bytes()).unwrap()])
+        .resolve("localhost", format!("127.0.0.1:{port}").parse().unwrap())
+        .build()
+        .unwrap();
+    let res = client.get(tenant.discovery_url()).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404_json_and_overrides_are_served() {
+    let tenant = MockTenant::start().await;
+    let res = tenant
+        .http_client()
+        .get(format!("{}/nope", tenant.uri()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let mut doc = tenant.discovery();
+    doc["issuer"] = "https://evil.example/".into();
+    tenant.set_discovery_override(doc);
+    tenant.set_jwks(
+        serde_json::json!({"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "tenant-1"}]}),
+    );
+    let client = tenant.http_client();
+    let d: Value = client
+        .get(tenant.discovery_url())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["issuer"], "https://evil.example/");
+    let j: Value = client
+        .get(tenant.jwks_url())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(j["keys"][0]["kty"], "oct");
+    tenant.clear_jwks_override();
+    tenant.clear_discovery_override();
+    let d: Value = client
+        .get(tenant.discovery_url())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["issuer"], tenant.issuer());
+}
+
+#[test]
+fn tenants_work_without_an_async_runtime_and_do_not_interfere() {
+    let a = MockTenant::start_blocking();
+    let b = MockTenant::start_blocking();
+    assert_ne!(a.domain(), b.domain());
+    a.clock().advance(1000);
+    assert!(a.clock().now() - b.clock().now() >= 999);
+    a.keys().publish_next().unwrap();
+    assert_eq!(b.keys().published_kids().len(), 1);
+    assert_ne!(a.ca_pem(), b.ca_pem());
+}

@@ -1,0 +1,273 @@
+//! `POST /oauth/token`: client_credentials with Auth0's rules and error shapes.
+
+use mock_idp::{ApiConfig, ApplicationConfig, Dialect, MockTenant, TenantConfig};
+use serde_json::{Value, json};
+
+use crate::support::{as_refs, cc_form, fetch_jwks, parts, post_token, verify};
+
+#[tokio::test]
+async fn client_secret_post_issues_a_verifiable_auth0_token() {
+    let tenant = MockTenant::start().await;
+    let form = cc_form(&tenant);
+    let (status, body) = post_token(&tenant, &as_refs(&form), &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 86400);
+    assert_eq!(body["scope"], "read:messages write:messages admin:write");
+    let token = body["access_token"].as_str().unwrap();
+    let jwks = fetch_jwks(&tenant).await;
+    let claims = verify(token, &jwks, tenant.issuer(), &tenant.audience()).unwrap();
+    assert_eq!(claims["sub"], format!("{}@clients", tenant.client_id()));
+    assert_eq!(claims["azp"], tenant.client_id());
+    assert_eq!(claims["gty"], "client-credentials");
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        86400
+    );
+    let (header, _) = parts(token);
+    assert_eq!(header["typ"], "JWT");
+    assert_eq!(header["kid"], tenant.keys().current().kid());
+}
+
+#[tokio::test]
+async fn http_basic_client_authentication() {
+    let tenant = MockTenant::start().await;
+    let res = tenant
+        .http_client()
+        .post(tenant.token_url())
+        .basic_auth(tenant.client_id(), Some(tenant.client_secret()))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("audience", &tenant.audience()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+}
+
+#[tokio::test]
+async fn json_body_is_accepted_like_auth0() {
+    let tenant = MockTenant::start().await;
+    let res = tenant
+        .http_client()
+        .post(tenant.token_url())
+        .json(&json!({
+            "grant_type": "client_credentials",
+            "client_id": tenant.client_id(),
+            "client_secret": tenant.client_secret(),
+            "audience": tenant.audience(),
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn errors_have_auth0_codes_and_statuses() {
+    let tenant = MockTenant::start().await;
+    let aud = tenant.audience();
+    let id = tenant.client_id();
+    type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", &id),
+                ("client_secret", "wrong"),
+                ("audience", &aud),
+            ],
+            401,
+            "invalid_client",
+        ),
+        (
+            vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", "nobody"),
+                ("client_secret", "x"),
+                ("audience", &aud),
+            ],
+            401,
+            "invalid_client",
+        ),
+        (
+            vec![("grant_type", "client_credentials"), ("audience", &aud)],
+            401,
+            "invalid_client",
+        ),
+        (
+            vec![
+                ("grant_type", "password"),
+                ("client_id", &id),
+                ("client_secret", "mock-test-secret"),
+                ("audience", &aud),
+            ],
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            vec![
+                ("client_id", &id),
+                ("client_secret", "mock-test-secret"),
+                ("audience", &aud),
+            ],
+            400,
+            "invalid_request",
+        ),
+        (
+            vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", &id),
+                ("client_secret", "mock-test-secret"),
+                ("audience", "https://unknown-api"),
+            ],
+            403,
+            "access_denied",
+        ),
+        (
+            vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", &id),
+                ("client_secret", "mock-test-secret"),
+            ],
+            403,
+            "access_denied",
+        ),
+        (
+            vec![
+                ("grant_type", "client_credentials"),
+                ("grant_type", "client_credentials"),
+                ("client_id", &id),
+                ("client_secret", "mock-test-secret"),
+                ("audience", &aud),
+            ],
+            400,
+            "invalid_request",
+        ),
+    ];
+    for (form, status, code) in cases {
+        let (s, body) = post_token(&tenant, &form, &[]).await;
+        assert_eq!(
+            (s, body["error"].as_str().unwrap_or("")),
+            (status, code),
+            "{form:?} -> {body}"
+        );
+        assert!(body["error_description"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn garbage_bodies_never_500() {
+    let tenant = MockTenant::start().await;
+    let client = tenant.http_client();
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("application/json", b"{not json".to_vec()),
+        ("application/json", b"[1,2]".to_vec()),
+        ("application/json", br#"{"grant_type": 5}"#.to_vec()),
+        (
+            "application/x-www-form-urlencoded",
+            vec![0xff, 0xfe, b'=', 0x80],
+        ),
+        ("text/plain", b"grant_type=client_credentials".to_vec()),
+        ("application/x-www-form-urlencoded", vec![b'a'; 70_000]),
+    ];
+    for (ct, body) in bodies {
+        let res = client
+            .post(tenant.token_url())
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_client_error(), "{ct}: {}", res.status());
+    }
+    let res = client
+        .post(tenant.token_url())
+        .header("authorization", "Basic !!!")
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    // Still serving.
+    let form = cc_form(&tenant);
+    assert_eq!(post_token(&tenant, &as_refs(&form), &[]).await.0, 200);
+}
+
+#[tokio::test]
+async fn scope_is_limited_to_the_grant_and_openid_adds_userinfo_audience() {
+    let tenant = MockTenant::start().await;
+    let mut form = cc_form(&tenant);
+    form.push(("scope", "read:messages not:granted openid".into()));
+    let (status, body) = post_token(&tenant, &as_refs(&form), &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["scope"], "read:messages openid");
+    let (_, claims) = parts(body["access_token"].as_str().unwrap());
+    assert_eq!(claims["scope"], "read:messages openid");
+    assert_eq!(
+        claims["aud"],
+        json!([tenant.audience(), format!("{}/userinfo", tenant.uri())])
+    );
+}
+
+#[tokio::test]
+async fn configured_dialects_and_grants() {
+    let api = |id: &str, dialect| ApiConfig {
+        identifier: id.into(),
+        name: None,
+        signing_alg: "RS256".into(),
+        token_lifetime: 600,
+        dialect,
+        permissions: vec!["read:x".into(), "write:x".into()],
+    };
+    let config = TenantConfig {
+        apis: vec![
+            api("https://a", Dialect::Rfc9068ProfileAuthz),
+            api("https://b", Dialect::AccessTokenAuthz),
+            api("https://c", Dialect::AccessToken),
+        ],
+        applications: vec![ApplicationConfig {
+            client_id: "c1".into(),
+            client_secret: "s1".into(),
+            name: None,
+            grants: [
+                ("https://a".to_owned(), vec!["read:x".to_owned()]),
+                (
+                    "https://b".to_owned(),
+                    vec!["read:x".to_owned(), "write:x".to_owned()],
+                ),
+            ]
+            .into(),
+        }],
+    };
+    let tenant = MockTenant::builder().config(config).start().await;
+    let form = |aud: &'static str| {
+        vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", "c1"),
+            ("client_secret", "s1"),
+            ("audience", aud),
+        ]
+    };
+    let (s, body) = post_token(&tenant, &form("https://a"), &[]).await;
+    assert_eq!(s, 200);
+    assert_eq!(body["expires_in"], 600);
+    let (h, c) = parts(body["access_token"].as_str().unwrap());
+    assert_eq!(h["typ"], "at+jwt");
+    assert_eq!(c["client_id"], "c1");
+    assert!(c["jti"].is_string() && c.get("azp").is_none());
+    assert_eq!(c["permissions"], json!(["read:x"]));
+
+    let (_, body) = post_token(&tenant, &form("https://b"), &[]).await;
+    let (h, c) = parts(body["access_token"].as_str().unwrap());
+    assert_eq!(h["typ"], "JWT");
+    assert_eq!(c["permissions"], json!(["read:x", "write:x"]));
+    assert!(c.get("jti").is_none());
+
+    let (s, body) = post_token(&tenant, &form("https://c"), &[]).await;
+    assert_eq!((s, body["error"].as_str().unwrap()), (403, "access_denied"));
+}
