@@ -1,1 +1,3 @@
 //! protected-api: the Auth0 API quickstart in Rust, on a strict token verifier.
+
+pub mod auth;
