@@ -359,9 +359,9 @@ impl VerifierOptions {
     }
 
     pub(crate) fn replay_store_or_default(&self) -> Arc<dyn ReplayStore> {
-        self.replay_store
-            .clone()
-            .unwrap_or_else(|| Arc::new(InMemoryReplayStore::new(100_000)))
+        self.replay_store.clone().unwrap_or_else(|| {
+            Arc::new(InMemoryReplayStore::with_clock(100_000, self.clock.clone()))
+        })
     }
 }
 

@@ -6,7 +6,7 @@
 //! the cache with failures; the whole cache is dropped when a JWKS refresh removes a key.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use super::claims::{Claims, TimeClaims};
 
@@ -15,13 +15,13 @@ pub(crate) struct CachedToken {
     pub(crate) claims: Claims,
     pub(crate) time: TimeClaims,
     /// The domain whose keys verified it (re-checked against the allow-list on a hit).
-    pub(crate) domain: String,
+    pub(crate) domain: Box<str>,
 }
 
 #[derive(Debug)]
 pub(crate) struct TokenCache {
     max: usize,
-    map: RwLock<HashMap<Box<str>, CachedToken>>,
+    map: RwLock<HashMap<Box<str>, Arc<CachedToken>>>,
 }
 
 impl TokenCache {
@@ -32,7 +32,7 @@ impl TokenCache {
         }
     }
 
-    pub(crate) fn get(&self, token: &str) -> Option<CachedToken> {
+    pub(crate) fn get(&self, token: &str) -> Option<Arc<CachedToken>> {
         if self.max == 0 {
             return None;
         }
@@ -59,7 +59,7 @@ impl TokenCache {
                 }
             }
         }
-        map.insert(token.into(), entry);
+        map.insert(token.into(), Arc::new(entry));
     }
 
     pub(crate) fn clear(&self) {

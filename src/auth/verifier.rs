@@ -269,7 +269,10 @@ impl Verifier {
         let token = creds.token;
         self.dispatch(req, scheme, token, required_claims)
             .await
-            .map_err(|e| self.reject(e, Some(scheme)))
+            .map_err(|e| {
+                tracing::debug!(?scheme, error = %e, "request rejected");
+                self.reject(e, Some(scheme))
+            })
     }
 
     async fn dispatch(
@@ -339,7 +342,7 @@ impl Verifier {
                 // clients may pick the same jti (RPN-13).
                 let key = sha256_b64url(format!("{}\n{}", p.jkt, p.jti).as_bytes());
                 let expires_at = p.iat.max(now) + self.inner.proof_rules.max_age + 1.0;
-                if !self.inner.replay.check_and_insert(&key, expires_at, now) {
+                if !self.inner.replay.check_and_insert(&key, expires_at) {
                     return Err(AuthError::InvalidDpopProof("DPoP proof replayed"));
                 }
                 Ok(Verified {
@@ -380,7 +383,7 @@ impl Verifier {
             // What can change since the token was verified: time, the allow-list (a resolver
             // answers per request) and the route's required claims.
             let iss = hit.claims.get("iss").and_then(Value::as_str).unwrap_or("");
-            if self.allowed_domain(iss, ctx) != Some(hit.domain.as_str()) {
+            if self.allowed_domain(iss, ctx) != Some(&*hit.domain) {
                 return Err(AuthError::InvalidToken("Untrusted issuer"));
             }
             hit.time.check(now, inner.leeway)?;
@@ -390,7 +393,7 @@ impl Verifier {
                 .counters
                 .token_cache_hits
                 .fetch_add(1, Ordering::Relaxed);
-            return Ok(hit.claims);
+            return Ok(hit.claims.clone());
         }
 
         let jws = parse_compact(token).map_err(|e| AuthError::InvalidToken(e.describe()))?;
@@ -452,7 +455,7 @@ impl Verifier {
             CachedToken {
                 claims: claims.clone(),
                 time,
-                domain,
+                domain: domain.into(),
             },
             now,
         );
