@@ -18,28 +18,68 @@ use http::{HeaderValue, Request};
 
 use super::claims::{self, Claims};
 use super::error::{AuthError, AuthRejection};
-use super::request::RequestContext;
+use super::request::{RequestContext, RequestView};
 use super::verifier::{Verified, Verifier};
+
+fn request_url(parts: &Parts, base: Option<&str>) -> String {
+    let pq = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    if let Some(base) = base {
+        format!("{base}{pq}")
+    } else if parts.uri.scheme().is_some() && parts.uri.authority().is_some() {
+        parts.uri.to_string()
+    } else {
+        match parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+        {
+            Some(host) => format!("http://{host}{pq}"),
+            None => String::new(),
+        }
+    }
+}
 
 impl Verifier {
     /// The [`RequestContext`] of an axum request (see the module docs for the URL).
     pub fn context_from_parts(&self, parts: &Parts) -> RequestContext {
-        let pq = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-        let url = if let Some(base) = self.public_base_url() {
-            format!("{base}{pq}")
-        } else if parts.uri.scheme().is_some() && parts.uri.authority().is_some() {
-            parts.uri.to_string()
-        } else {
-            match parts
-                .headers
-                .get(http::header::HOST)
-                .and_then(|h| h.to_str().ok())
-            {
-                Some(host) => format!("http://{host}{pq}"),
-                None => String::new(),
-            }
+        RequestContext::new(
+            parts.method.clone(),
+            request_url(parts, self.public_base_url()),
+            parts.headers.clone(),
+        )
+    }
+
+    async fn authenticate_parts(
+        &self,
+        parts: &Parts,
+        required_claims: &[&str],
+    ) -> Result<Verified, AuthRejection> {
+        let view = PartsView {
+            parts,
+            verifier: self,
         };
-        RequestContext::new(parts.method.clone(), url, parts.headers.clone())
+        self.authenticate_view(&view, required_claims).await
+    }
+}
+
+/// A borrowed view of axum request parts (no header clone on the hot path).
+struct PartsView<'a> {
+    parts: &'a Parts,
+    verifier: &'a Verifier,
+}
+
+impl RequestView for PartsView<'_> {
+    fn method(&self) -> &http::Method {
+        &self.parts.method
+    }
+    fn headers(&self) -> &http::HeaderMap {
+        &self.parts.headers
+    }
+    fn url(&self) -> std::borrow::Cow<'_, str> {
+        request_url(self.parts, self.verifier.public_base_url()).into()
+    }
+    fn context(&self) -> std::borrow::Cow<'_, RequestContext> {
+        std::borrow::Cow::Owned(self.verifier.context_from_parts(self.parts))
     }
 }
 
@@ -50,8 +90,7 @@ async fn verified_from_parts(
     if let Some(v) = parts.extensions.get::<Verified>() {
         return Ok(v.clone());
     }
-    let ctx = verifier.context_from_parts(parts);
-    let v = verifier.authenticate(&ctx).await?;
+    let v = verifier.authenticate_parts(parts, &[]).await?;
     parts.extensions.insert(v.clone());
     Ok(v)
 }
@@ -199,13 +238,10 @@ where
                     }
                     v.clone()
                 }
-                None => {
-                    let ctx = verifier.context_from_parts(&parts);
-                    match verifier.authenticate_with(&ctx, &required).await {
-                        Ok(v) => v,
-                        Err(rejection) => return Ok(rejection.into_response()),
-                    }
-                }
+                None => match verifier.authenticate_parts(&parts, &required).await {
+                    Ok(v) => v,
+                    Err(rejection) => return Ok(rejection.into_response()),
+                },
             };
             if let Some(scope) = &layer.scope
                 && !verified.claims.has_scope(scope)

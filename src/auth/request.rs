@@ -1,5 +1,7 @@
 //! The request as the verifier sees it, and RFC 6750 / RFC 9449 `Authorization` parsing.
 
+use std::borrow::Cow;
+
 use http::{HeaderMap, Method};
 
 use super::error::{AuthError, Scheme};
@@ -36,6 +38,43 @@ impl RequestContext {
     }
 }
 
+/// What the request path reads from a request. Lets the axum glue avoid cloning headers and
+/// building the URL on the Bearer hot path: the URL is only built for DPoP requests and the
+/// full context only for a domain resolver.
+pub(crate) trait RequestView: Sync {
+    fn method(&self) -> &Method;
+    fn headers(&self) -> &HeaderMap;
+    fn url(&self) -> Cow<'_, str>;
+    fn context(&self) -> Cow<'_, RequestContext>;
+}
+
+impl RequestView for RequestContext {
+    fn method(&self) -> &Method {
+        &self.method
+    }
+    fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    fn url(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.url)
+    }
+    fn context(&self) -> Cow<'_, RequestContext> {
+        Cow::Borrowed(self)
+    }
+}
+
+/// RFC 6750 b64token characters, as a table: this check runs on every request.
+static B64TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+        i += 1;
+    }
+    t
+};
+
 /// A parsed `Authorization` field.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Credentials<'a> {
@@ -44,7 +83,7 @@ pub(crate) struct Credentials<'a> {
 }
 
 fn is_b64token_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+    B64TOKEN[b as usize]
 }
 
 /// RFC 6750 §2.1 `credentials = "Bearer" 1*SP b64token` (and the same for `DPoP`).

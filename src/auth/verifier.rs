@@ -20,7 +20,7 @@ use super::options::{
     validate_domain,
 };
 use super::replay::ReplayStore;
-use super::request::{RequestContext, dpop_header, parse_authorization};
+use super::request::{RequestContext, RequestView, dpop_header, parse_authorization};
 use super::token_cache::{CachedToken, TokenCache};
 
 /// Longest access token accepted (bytes).
@@ -264,7 +264,15 @@ impl Verifier {
         req: &RequestContext,
         required_claims: &[&str],
     ) -> Result<Verified, AuthRejection> {
-        let creds = parse_authorization(&req.headers).map_err(|e| self.reject(e, None))?;
+        self.authenticate_view(req, required_claims).await
+    }
+
+    pub(crate) async fn authenticate_view(
+        &self,
+        req: &dyn RequestView,
+        required_claims: &[&str],
+    ) -> Result<Verified, AuthRejection> {
+        let creds = parse_authorization(req.headers()).map_err(|e| self.reject(e, None))?;
         let scheme = creds.scheme;
         let token = creds.token;
         self.dispatch(req, scheme, token, required_claims)
@@ -277,7 +285,7 @@ impl Verifier {
 
     async fn dispatch(
         &self,
-        req: &RequestContext,
+        req: &dyn RequestView,
         scheme: Scheme,
         token: &str,
         required_claims: &[&str],
@@ -295,8 +303,7 @@ impl Verifier {
                         "DPoP-bound token requires the DPoP authentication scheme",
                     ));
                 }
-                if mode == DpopMode::Allowed && req.headers.get_all("dpop").iter().next().is_some()
-                {
+                if mode == DpopMode::Allowed && req.headers().contains_key("dpop") {
                     return Err(AuthError::InvalidRequest(
                         "DPoP proof requires the DPoP authentication scheme",
                     ));
@@ -308,7 +315,7 @@ impl Verifier {
                 })
             }
             (_, Scheme::DPoP) => {
-                let proof = dpop_header(&req.headers)?
+                let proof = dpop_header(req.headers())?
                     .ok_or(AuthError::InvalidDpopProof("Missing DPoP proof"))?;
                 let claims = self.verify_token(token, required_claims, req).await?;
                 let Some(jkt) = claims.cnf_jkt() else {
@@ -319,8 +326,8 @@ impl Verifier {
                 let now = self.inner.clock.now();
                 let p = dpop::verify_proof(
                     proof,
-                    req.method.as_str(),
-                    &req.url,
+                    req.method().as_str(),
+                    &req.url(),
                     token,
                     &self.inner.proof_rules,
                     now,
@@ -356,10 +363,10 @@ impl Verifier {
 
     /// The domain `iss` names if it is on the allow-list: `iss` must be exactly
     /// `https://{domain}/` (no normalisation: RFC 9068 §4 step 3).
-    fn allowed_domain<'a>(&self, iss: &'a str, ctx: &RequestContext) -> Option<&'a str> {
+    fn allowed_domain<'a>(&self, iss: &'a str, ctx: &dyn RequestView) -> Option<&'a str> {
         let host = iss.strip_prefix("https://")?.strip_suffix('/')?;
         let allowed = match &self.inner.resolver {
-            Some(resolve) => resolve(ctx, iss)
+            Some(resolve) => resolve(&ctx.context(), iss)
                 .iter()
                 .filter_map(|d| validate_domain(d).ok())
                 .any(|d| d == host),
@@ -372,7 +379,7 @@ impl Verifier {
         &self,
         token: &str,
         required_claims: &[&str],
-        ctx: &RequestContext,
+        ctx: &dyn RequestView,
     ) -> Result<Claims, AuthError> {
         let inner = &*self.inner;
         let now = inner.clock.now();

@@ -177,3 +177,52 @@ async fn global_layer_with_public_paths_and_nonce_header() {
     assert_eq!((s.as_u16(), body.as_str()), (200, "user|1"));
     assert_eq!(h.get_all("dpop-nonce").iter().count(), 1);
 }
+
+/// Rough hot-path cost: `cargo test --release -p protected-api --lib hot_path -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "timing; run in release"]
+async fn hot_path_speed() {
+    let env = Env::with(|o| o.public_base_url("https://api.example.com")).await;
+    let app = app(env.verifier.clone());
+    let t = env.ok_token();
+    let bearer = format!("Bearer {t}");
+    let n = 200_000;
+    let ctx = request(&[("authorization", &bearer)]);
+    env.verifier.verify_request(&ctx).await.unwrap();
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        env.verifier.verify_request(&ctx).await.unwrap();
+    }
+    let per = start.elapsed().as_secs_f64() / n as f64;
+    println!("verify_request (cached Bearer): {:.0} ns", per * 1e9);
+
+    let mut svc = app.clone();
+    for (path, auth) in [
+        ("/api/public", None),
+        ("/api/private", Some(bearer.as_str())),
+    ] {
+        let start = std::time::Instant::now();
+        for _ in 0..n / 4 {
+            let mut b = Request::get(path).header("host", "api.example.com");
+            if let Some(a) = auth {
+                b = b.header("authorization", a);
+            }
+            let resp = (&mut svc)
+                .oneshot(b.body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+        }
+        let per = start.elapsed().as_secs_f64() / (n / 4) as f64;
+        println!("router {path}: {:.0} ns/request", per * 1e9);
+    }
+    let fresh: Vec<String> = (0..2000).map(|_| env.ok_token()).collect();
+    let start = std::time::Instant::now();
+    for tok in &fresh {
+        env.verifier.verify_access_token(tok, &[]).await.unwrap();
+    }
+    println!(
+        "uncached RS256 verify: {:.0} ns",
+        start.elapsed().as_secs_f64() / 2000.0 * 1e9
+    );
+}
