@@ -122,12 +122,15 @@ pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Credentials<'_>
     if token.is_empty() {
         return Err(AuthError::InvalidRequest("Missing access token"));
     }
-    // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-    let body = token.trim_end_matches('=');
-    if body.is_empty() || !body.bytes().all(is_b64token_char) {
-        return Err(AuthError::InvalidRequest("Malformed Authorization header"));
-    }
+    // The b64token grammar is checked by the verifier on a token-cache miss only: a cached
+    // token passed strict base64url parsing already (see `is_b64token`).
     Ok(Credentials { scheme, token })
+}
+
+/// RFC 6750 §2.1 `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+pub(crate) fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty() && body.bytes().all(is_b64token_char)
 }
 
 /// The single DPoP proof of a request: `Ok(None)` when absent.
@@ -191,12 +194,10 @@ mod tests {
             err(&["Bearer\ta.b.c"]).error_code(),
             Some("invalid_request")
         );
-        assert_eq!(
-            err(&["Bearer abc def"]).error_code(),
-            Some("invalid_request")
-        );
-        assert_eq!(err(&["Bearer a\"b"]).error_code(), Some("invalid_request"));
-        assert_eq!(err(&["Bearer a,b"]).error_code(), Some("invalid_request"));
+        for bad in ["abc def", "a\"b", "a,b", "=", "{\"protected\":1}"] {
+            assert!(!is_b64token(bad), "{bad}");
+        }
+        assert!(is_b64token("a.b-c_d~e+f/g=="));
         assert_eq!(
             err(&["Bearer a", "DPoP b"]).error_code(),
             Some("invalid_request")

@@ -20,7 +20,7 @@ use super::options::{
     validate_domain,
 };
 use super::replay::ReplayStore;
-use super::request::{RequestContext, RequestView, dpop_header, parse_authorization};
+use super::request::{RequestContext, RequestView, dpop_header, is_b64token, parse_authorization};
 use super::token_cache::{CachedToken, TokenCache};
 
 /// Longest access token accepted (bytes).
@@ -212,7 +212,7 @@ impl Verifier {
         token: &str,
         required_claims: &[&str],
     ) -> Result<Claims, AuthError> {
-        self.verify_token(token, required_claims, &RequestContext::empty())
+        self.verify_token(token, required_claims, &RequestContext::empty(), false)
             .await
     }
 
@@ -295,7 +295,7 @@ impl Verifier {
             (DpopMode::Disabled, Scheme::DPoP) => Err(AuthError::UnsupportedScheme),
             (DpopMode::Required, Scheme::Bearer) => Err(AuthError::DpopRequired),
             (_, Scheme::Bearer) => {
-                let claims = self.verify_token(token, required_claims, req).await?;
+                let claims = self.verify_token(token, required_claims, req, true).await?;
                 // RFC 9449 §7.2: a DPoP-bound token is never a bearer token (also when DPoP
                 // is disabled: we know what `cnf.jkt` means).
                 if claims.cnf_jkt().is_some() {
@@ -317,7 +317,7 @@ impl Verifier {
             (_, Scheme::DPoP) => {
                 let proof = dpop_header(req.headers())?
                     .ok_or(AuthError::InvalidDpopProof("Missing DPoP proof"))?;
-                let claims = self.verify_token(token, required_claims, req).await?;
+                let claims = self.verify_token(token, required_claims, req, true).await?;
                 let Some(jkt) = claims.cnf_jkt() else {
                     return Err(AuthError::InvalidToken(
                         "Token is not DPoP-bound (no cnf.jkt)",
@@ -380,6 +380,7 @@ impl Verifier {
         token: &str,
         required_claims: &[&str],
         ctx: &dyn RequestView,
+        from_header: bool,
     ) -> Result<Claims, AuthError> {
         let inner = &*self.inner;
         let now = inner.clock.now();
@@ -403,6 +404,9 @@ impl Verifier {
             return Ok(hit.claims.clone());
         }
 
+        if from_header && !is_b64token(token) {
+            return Err(AuthError::InvalidRequest("Malformed Authorization header"));
+        }
         let jws = parse_compact(token).map_err(|e| AuthError::InvalidToken(e.describe()))?;
         // Algorithm policy before any network call: none, HS*, unknown and disallowed algs
         // all stop here.

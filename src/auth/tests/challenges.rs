@@ -141,6 +141,14 @@ async fn dispatch_matrix() {
                 Some((400, Some("invalid_request"))),
             ),
             (
+                "bad b64token",
+                vec![("authorization", "Bearer a\"b".into())],
+                match mode {
+                    DpopMode::Required => Some((401, None)),
+                    _ => Some((400, Some("invalid_request"))),
+                },
+            ),
+            (
                 "opaque",
                 vec![("authorization", "Bearer abc".into())],
                 match mode {
