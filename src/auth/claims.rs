@@ -1,0 +1,208 @@
+//! Verified claims handed to handlers, and the typed checks of RFC 7519 / RFC 9068 §4.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::error::AuthError;
+use super::options::TokenProfile;
+
+/// The verified claims of an access token. Cheap to clone (shared).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claims(Arc<Map<String, Value>>);
+
+impl Claims {
+    pub(crate) fn new(map: Map<String, Value>) -> Self {
+        Self(Arc::new(map))
+    }
+    /// `sub`, when it is a string.
+    pub fn sub(&self) -> Option<&str> {
+        self.0.get("sub").and_then(Value::as_str)
+    }
+    /// The `scope` claim split on single spaces (RFC 6749 §3.3; TAB is not a delimiter).
+    /// A missing or non-string `scope` yields nothing.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .split(' ')
+            .filter(|s| !s.is_empty())
+    }
+    /// Exact, case-sensitive scope-token match.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes().any(|s| s == scope)
+    }
+    /// Any claim.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+    /// All claims.
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.0
+    }
+    /// `cnf.jkt` when it is a non-empty string.
+    pub fn cnf_jkt(&self) -> Option<&str> {
+        jkt_of(&self.0)
+    }
+}
+
+impl serde::Serialize for Claims {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+pub(crate) fn jkt_of(map: &Map<String, Value>) -> Option<&str> {
+    map.get("cnf")?
+        .as_object()?
+        .get("jkt")?
+        .as_str()
+        .filter(|s| !s.is_empty())
+}
+
+/// Time claims extracted once, so cached tokens can be re-checked on every request
+/// without touching the JSON again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TimeClaims {
+    pub(crate) exp: f64,
+    pub(crate) nbf: Option<f64>,
+}
+
+impl TimeClaims {
+    /// `now < exp + leeway` and `now >= nbf - leeway`.
+    pub(crate) fn check(&self, now: f64, leeway: f64) -> Result<(), AuthError> {
+        if now >= self.exp + leeway {
+            return Err(AuthError::InvalidToken("Token is expired"));
+        }
+        if let Some(nbf) = self.nbf
+            && now < nbf - leeway
+        {
+            return Err(AuthError::InvalidToken("Token is not yet valid"));
+        }
+        Ok(())
+    }
+}
+
+fn numeric(v: &Value) -> Option<f64> {
+    // NumericDate: a JSON number (fractions allowed), finite. Strings, booleans, null fail.
+    v.as_f64().filter(|f| f.is_finite())
+}
+
+/// How far in the future `iat` may be before the token is refused (beyond clock leeway).
+const IAT_FUTURE_SLACK: f64 = 60.0;
+
+pub(crate) struct ClaimRules<'a> {
+    pub(crate) issuer: &'a str,
+    pub(crate) audience: &'a str,
+    pub(crate) profile: TokenProfile,
+    pub(crate) leeway: f64,
+}
+
+/// Typed claim validation (after the signature). Returns the time claims for the cache.
+pub(crate) fn validate(
+    claims: &Map<String, Value>,
+    rules: &ClaimRules<'_>,
+    now: f64,
+) -> Result<TimeClaims, AuthError> {
+    match claims.get("iss") {
+        Some(Value::String(s)) if s == rules.issuer => {}
+        Some(Value::String(_)) => return Err(AuthError::InvalidToken("Issuer mismatch")),
+        Some(_) => return Err(AuthError::InvalidToken("Invalid 'iss' claim")),
+        None => return Err(AuthError::InvalidToken("Missing 'iss' claim")),
+    }
+    match claims.get("aud") {
+        None => return Err(AuthError::InvalidToken("Missing 'aud' claim")),
+        Some(Value::String(s)) => {
+            if s != rules.audience {
+                return Err(AuthError::InvalidToken("Audience mismatch"));
+            }
+        }
+        Some(Value::Array(items)) => {
+            // Every member must be a string (a mixed array is malformed, AUD-10).
+            let mut found = false;
+            for item in items {
+                match item {
+                    Value::String(s) => found |= s == rules.audience,
+                    _ => return Err(AuthError::InvalidToken("Invalid 'aud' claim")),
+                }
+            }
+            if !found {
+                return Err(AuthError::InvalidToken("Audience mismatch"));
+            }
+        }
+        Some(_) => return Err(AuthError::InvalidToken("Invalid 'aud' claim")),
+    }
+    let exp = match claims.get("exp") {
+        None => return Err(AuthError::InvalidToken("Missing 'exp' claim")),
+        Some(v) => numeric(v).ok_or(AuthError::InvalidToken("Invalid 'exp' claim"))?,
+    };
+    let nbf = match claims.get("nbf") {
+        None => None,
+        Some(v) => Some(numeric(v).ok_or(AuthError::InvalidToken("Invalid 'nbf' claim"))?),
+    };
+    let iat = match claims.get("iat") {
+        None => return Err(AuthError::InvalidToken("Missing 'iat' claim")),
+        Some(v) => numeric(v).ok_or(AuthError::InvalidToken("Invalid 'iat' claim"))?,
+    };
+    if iat > now + rules.leeway + IAT_FUTURE_SLACK {
+        return Err(AuthError::InvalidToken("Token issued in the future"));
+    }
+    if let Some(sub) = claims.get("sub")
+        && !sub.is_string()
+    {
+        return Err(AuthError::InvalidToken("Invalid 'sub' claim"));
+    }
+    if rules.profile == TokenProfile::Rfc9068Strict {
+        for name in ["sub", "client_id", "jti"] {
+            if !claims.get(name).is_some_and(Value::is_string) {
+                return Err(AuthError::InvalidToken(
+                    "Missing or invalid RFC 9068 claim (sub, client_id or jti)",
+                ));
+            }
+        }
+    }
+    if let Some(cnf) = claims.get("cnf") {
+        // A present but malformed confirmation must never be mistaken for "unbound".
+        if jkt_of(claims).is_none() || !cnf.is_object() {
+            return Err(AuthError::InvalidToken("Invalid 'cnf' claim"));
+        }
+    }
+    let time = TimeClaims { exp, nbf };
+    time.check(now, rules.leeway)?;
+    Ok(time)
+}
+
+/// Each required claim must be present.
+pub(crate) fn check_required(
+    claims: &Map<String, Value>,
+    required: &[&str],
+) -> Result<(), AuthError> {
+    if required.iter().all(|c| claims.contains_key(*c)) {
+        Ok(())
+    } else {
+        Err(AuthError::InvalidToken("Missing required claim"))
+    }
+}
+
+/// `typ` header policy per profile. Explicit foreign types (`dpop+jwt`, `secevent+jwt`,
+/// …) are refused in both profiles.
+pub(crate) fn check_typ(typ: Option<&Value>, profile: TokenProfile) -> Result<(), AuthError> {
+    let typ = match typ {
+        None => None,
+        Some(Value::String(s)) => Some(s.to_ascii_lowercase()),
+        Some(_) => return Err(AuthError::InvalidToken("Invalid 'typ' header")),
+    };
+    let typ = typ
+        .as_deref()
+        .map(|t| t.strip_prefix("application/").unwrap_or(t));
+    let ok = matches!(
+        (profile, typ),
+        (_, Some("at+jwt")) | (TokenProfile::Auth0Compat, None | Some("jwt"))
+    );
+    if ok {
+        Ok(())
+    } else {
+        Err(AuthError::InvalidToken("Unsupported token type"))
+    }
+}

@@ -1,0 +1,288 @@
+//! DPoP proof validation, RFC 9449 §4.3, plus RFC 7638 thumbprints and RFC 3986 htu
+//! normalisation.
+
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
+use serde_json::{Map, Value};
+
+use super::error::AuthError;
+use super::jose::{b64url_decode, parse_compact, sha256_b64url};
+
+/// Largest DPoP header accepted (bytes).
+pub(crate) const MAX_PROOF_LEN: usize = 8 * 1024;
+/// Longest `jti` accepted (characters); the replay store keeps only a hash anyway.
+const MAX_JTI_LEN: usize = 256;
+
+pub(crate) struct ProofRules {
+    pub(crate) iat_leeway: f64,
+    pub(crate) max_age: f64,
+}
+
+/// What a valid proof yields.
+#[derive(Debug)]
+pub(crate) struct ValidProof {
+    pub(crate) jkt: String,
+    pub(crate) jti: String,
+    pub(crate) iat: f64,
+    pub(crate) nonce: Option<String>,
+}
+
+fn bad(reason: &'static str) -> AuthError {
+    AuthError::InvalidDpopProof(reason)
+}
+
+/// Every §4.3 check except nonce, replay and the `cnf.jkt` binding (done by the caller).
+pub(crate) fn verify_proof(
+    proof: &str,
+    method: &str,
+    request_url: &str,
+    access_token: &str,
+    rules: &ProofRules,
+    now: f64,
+) -> Result<ValidProof, AuthError> {
+    if proof.len() > MAX_PROOF_LEN {
+        return Err(bad("DPoP proof too large"));
+    }
+    let jws = parse_compact(proof).map_err(|e| {
+        tracing::debug!(?e, "malformed DPoP proof");
+        bad("DPoP proof is not a well-formed JWS")
+    })?;
+    let h = &jws.header;
+    // §4.3 #4: explicit typing. RFC 7515 §4.1.9 media types are case-insensitive and may
+    // carry the `application/` prefix.
+    let typ_ok = h.get("typ").and_then(Value::as_str).is_some_and(|t| {
+        let t = t.to_ascii_lowercase();
+        t == "dpop+jwt" || t == "application/dpop+jwt"
+    });
+    if !typ_ok {
+        return Err(bad("Invalid DPoP proof typ"));
+    }
+    // §4.3 #5: exactly the algorithms advertised in `algs`.
+    if h.get("alg").and_then(Value::as_str) != Some("ES256") {
+        return Err(bad("Unsupported DPoP proof algorithm"));
+    }
+    let (key, jkt) = public_key(h.get("jwk"))?;
+    if key
+        .verify_sig(jws.signing_input.as_bytes(), &jws.signature)
+        .is_err()
+    {
+        return Err(bad("DPoP proof signature is invalid"));
+    }
+    let c = &jws.payload;
+    let jti = match c.get("jti") {
+        Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= MAX_JTI_LEN => s.clone(),
+        _ => return Err(bad("Invalid or missing DPoP proof jti")),
+    };
+    // §4.3 #8: the method is case-sensitive (RFC 9110 §9.1).
+    match c.get("htm") {
+        Some(Value::String(m)) if m == method => {}
+        Some(Value::String(_)) => return Err(bad("DPoP proof htm mismatch")),
+        _ => return Err(bad("Invalid or missing DPoP proof htm")),
+    }
+    let htu = match c.get("htu") {
+        Some(Value::String(u)) => normalize_htu(u).ok_or(bad("Invalid DPoP proof htu"))?,
+        _ => return Err(bad("Invalid or missing DPoP proof htu")),
+    };
+    let target = normalize_htu(request_url).ok_or(bad("DPoP proof htu mismatch"))?;
+    if htu != target {
+        return Err(bad("DPoP proof htu mismatch"));
+    }
+    let iat = match c
+        .get("iat")
+        .and_then(Value::as_f64)
+        .filter(|f| f.is_finite())
+    {
+        Some(iat) if c.get("iat").is_some_and(Value::is_number) => iat,
+        _ => return Err(bad("Invalid or missing DPoP proof iat")),
+    };
+    if iat < now - rules.max_age {
+        return Err(bad("DPoP proof iat is too old"));
+    }
+    if iat > now + rules.iat_leeway {
+        return Err(bad("DPoP proof iat is in the future"));
+    }
+    time_claim(c, "exp", |exp| now < exp)?;
+    time_claim(c, "nbf", |nbf| now + rules.iat_leeway >= nbf)?;
+    // §4.3 #12: ath = base64url(SHA-256(ASCII(access token))), compared exactly.
+    let expected_ath = sha256_b64url(access_token.as_bytes());
+    match c.get("ath") {
+        Some(Value::String(a)) if *a == expected_ath => {}
+        Some(Value::String(_)) => return Err(bad("DPoP proof ath mismatch")),
+        _ => return Err(bad("Invalid or missing DPoP proof ath")),
+    }
+    let nonce = match c.get("nonce") {
+        None => None,
+        Some(Value::String(n)) => Some(n.clone()),
+        Some(_) => return Err(bad("Invalid DPoP proof nonce")),
+    };
+    Ok(ValidProof {
+        jkt,
+        jti,
+        iat,
+        nonce,
+    })
+}
+
+fn time_claim(
+    c: &Map<String, Value>,
+    name: &str,
+    ok: impl Fn(f64) -> bool,
+) -> Result<(), AuthError> {
+    match c.get(name) {
+        None => Ok(()),
+        Some(v) => match v.as_f64().filter(|f| f.is_finite()) {
+            Some(t) if v.is_number() && ok(t) => Ok(()),
+            Some(_) => Err(bad("DPoP proof is expired or not yet valid")),
+            None => Err(bad("Invalid DPoP proof time claim")),
+        },
+    }
+}
+
+/// The proof's `jwk`: EC P-256, public only, a valid point. Returns the parsed key and its
+/// RFC 7638 thumbprint.
+fn public_key(jwk: Option<&Value>) -> Result<(ParsedPublicKey, String), AuthError> {
+    let Some(Value::Object(jwk)) = jwk else {
+        return Err(bad("Missing or invalid DPoP proof jwk"));
+    };
+    if jwk.contains_key("d") {
+        return Err(bad("Private key material in DPoP proof jwk"));
+    }
+    if jwk.get("kty").and_then(Value::as_str) != Some("EC")
+        || jwk.get("crv").and_then(Value::as_str) != Some("P-256")
+    {
+        return Err(bad("DPoP proof jwk must be an EC P-256 key"));
+    }
+    let coord = |name| {
+        jwk.get(name)
+            .and_then(Value::as_str)
+            .filter(|s| s.len() == 43)
+            .and_then(|s| b64url_decode(s).map(|b| (s, b)))
+            .filter(|(_, b)| b.len() == 32)
+    };
+    let (Some((xs, x)), Some((ys, y))) = (coord("x"), coord("y")) else {
+        return Err(bad("Invalid DPoP proof jwk coordinates"));
+    };
+    let mut point = Vec::with_capacity(65);
+    point.push(4);
+    point.extend_from_slice(&x);
+    point.extend_from_slice(&y);
+    // Parsing validates that the point is on the curve.
+    let key = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
+        .map_err(|_| bad("Invalid DPoP proof jwk point"))?;
+    Ok((key, ec_thumbprint(xs, ys)))
+}
+
+/// RFC 7638 thumbprint of an EC key: members `crv, kty, x, y` in lexicographic order, no
+/// whitespace, SHA-256, base64url.
+pub(crate) fn ec_thumbprint(x: &str, y: &str) -> String {
+    let canonical = format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#);
+    sha256_b64url(canonical.as_bytes())
+}
+
+/// RFC 3986 §6.2.2-6.2.3 normalisation of an http(s) URI for htu comparison: scheme and host
+/// lower-cased, default port dropped, dot segments removed, percent-encoded unreserved
+/// characters decoded and other escapes upper-cased; query and fragment dropped. URIs with
+/// userinfo, without a host, or with another scheme are refused.
+pub(crate) fn normalize_htu(raw: &str) -> Option<String> {
+    let u = url::Url::parse(raw).ok()?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return None;
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return None;
+    }
+    let host = u.host_str().filter(|h| !h.is_empty())?;
+    let mut out = format!("{}://{}", u.scheme(), host);
+    if let Some(port) = u.port() {
+        out.push(':');
+        out.push_str(&port.to_string());
+    }
+    normalize_percent(u.path(), &mut out);
+    Some(out)
+}
+
+fn normalize_percent(path: &str, out: &mut String) {
+    let b = path.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                let v = (h * 16 + l) as u8;
+                if v.is_ascii_alphanumeric() || matches!(v, b'-' | b'.' | b'_' | b'~') {
+                    out.push(v as char);
+                } else {
+                    out.push('%');
+                    out.push(b[i + 1].to_ascii_uppercase() as char);
+                    out.push(b[i + 2].to_ascii_uppercase() as char);
+                }
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i] as char);
+        i += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn htu_normalisation_table() {
+        let base = "https://rs.example/r";
+        for (a, b, equal) in [
+            ("HTTPS://RS.EXAMPLE/r", base, true),
+            ("https://rs.example:443/r", base, true),
+            ("http://rs.example:80/r", "http://rs.example/r", true),
+            ("https://rs.example/a/../r", base, true),
+            ("https://rs.example/./r", base, true),
+            ("https://rs.example/r?a=b#c", base, true),
+            (
+                "https://rs.example/%7euser",
+                "https://rs.example/~user",
+                true,
+            ),
+            (
+                "https://rs.example/%7Euser",
+                "https://rs.example/~user",
+                true,
+            ),
+            ("https://rs.example/a%2fb", "https://rs.example/a%2Fb", true),
+            ("https://rs.example/a%2fb", "https://rs.example/a/b", false),
+            ("https://rs.example/r/", base, false),
+            ("https://rs.example/R", base, false),
+            ("http://rs.example/r", base, false),
+            ("https://rs.example:8443/r", base, false),
+            ("https://other.example/r", base, false),
+        ] {
+            assert_eq!(
+                normalize_htu(a).unwrap() == normalize_htu(b).unwrap(),
+                equal,
+                "{a} vs {b}"
+            );
+        }
+        for unusable in [
+            "/r",
+            "urn:x",
+            "https://",
+            "https://user@rs.example/r",
+            "ftp://rs.example/r",
+            "",
+        ] {
+            assert!(normalize_htu(unusable).is_none(), "{unusable}");
+        }
+    }
+
+    #[test]
+    fn thumbprint_vector_rfc9449() {
+        // RFC 9449 §4.1 example key.
+        assert_eq!(
+            ec_thumbprint(
+                "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs",
+                "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA"
+            ),
+            "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+        );
+    }
+}

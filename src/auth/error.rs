@@ -1,0 +1,272 @@
+//! One error value per failure: it knows its HTTP status, RFC 6750 / RFC 9449 error code,
+//! a safe description and the `WWW-Authenticate` challenge.
+//!
+//! Challenge format (one `WWW-Authenticate` field whose value lists every challenge,
+//! separated by `, `, exactly as in RFC 9449 §7.2's examples):
+//! - DPoP disabled: `Bearer realm="api"[, error=…, error_description=…[, scope=…]]`
+//! - DPoP allowed: `Bearer realm="api"[, <attrs if the error is on Bearer>], DPoP
+//!   [<attrs if the error is on DPoP>, ]algs="ES256"`
+//! - DPoP required: `DPoP [<attrs>, ]algs="ES256"`
+//!
+//! Errors with no scheme attached (e.g. two `Authorization` fields) carry the attributes on
+//! every challenge. Missing credentials and unsupported schemes carry none (RFC 6750 §3.1).
+
+use http::{HeaderValue, StatusCode};
+
+use super::options::DpopMode;
+
+/// The DPoP algorithms we accept for proofs, advertised verbatim in `algs`.
+pub const DPOP_ALGS: &str = "ES256";
+/// The realm on every Bearer challenge.
+pub const REALM: &str = "api";
+
+/// Authentication scheme of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Scheme {
+    /// `Authorization: Bearer` (RFC 6750).
+    Bearer,
+    /// `Authorization: DPoP` (RFC 9449).
+    DPoP,
+}
+
+/// Why a request or token was refused. Descriptions are fixed strings: attacker text is
+/// never reflected.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// No `Authorization` field (or an empty one): 401 with a bare challenge.
+    #[error("missing authorization")]
+    MissingCredentials,
+    /// An authorization scheme we do not support (`Basic`, or `DPoP` when disabled):
+    /// 401 with a bare challenge (RFC 6750 §3.1 last paragraph).
+    #[error("unsupported authorization scheme")]
+    UnsupportedScheme,
+    /// DPoP is required and the request used Bearer: 401 with a bare `DPoP` challenge.
+    #[error("the DPoP scheme is required")]
+    DpopRequired,
+    /// Malformed `Authorization`/`DPoP` usage: 400 `invalid_request`.
+    #[error("invalid request: {0}")]
+    InvalidRequest(&'static str),
+    /// The access token is not acceptable: 401 `invalid_token`.
+    #[error("invalid token: {0}")]
+    InvalidToken(&'static str),
+    /// The signing keys could not be obtained and none are cached: we fail closed with
+    /// 401 `invalid_token` (the token cannot be validated).
+    #[error("signing keys unavailable")]
+    KeysUnavailable,
+    /// The DPoP proof is not acceptable: 401 `invalid_dpop_proof` (RFC 9449 §7.1; the
+    /// Auth0 libraries send 400).
+    #[error("invalid DPoP proof: {0}")]
+    InvalidDpopProof(&'static str),
+    /// A server nonce is required: 401 `use_dpop_nonce` plus `DPoP-Nonce: <nonce>`.
+    #[error("DPoP nonce required")]
+    UseDpopNonce {
+        /// The nonce the client must use.
+        nonce: String,
+    },
+    /// The token lacks a scope: 403 `insufficient_scope` with `scope="…"`.
+    #[error("insufficient scope")]
+    InsufficientScope {
+        /// The required scope (space-separated).
+        scope: String,
+    },
+    /// The blocking entry point was called inside a Tokio runtime.
+    #[error("blocking_verify_access_token called inside an async runtime; use verify_access_token")]
+    BlockingInsideRuntime,
+    /// An unexpected internal failure (logged, never shown): 500.
+    #[error("internal error")]
+    Internal,
+}
+
+impl AuthError {
+    /// HTTP status for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AuthError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            AuthError::InsufficientScope { .. } => StatusCode::FORBIDDEN,
+            AuthError::BlockingInsideRuntime | AuthError::Internal => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    /// RFC 6750 / RFC 9449 error code; `None` when the challenge must carry no error.
+    pub fn error_code(&self) -> Option<&'static str> {
+        match self {
+            AuthError::MissingCredentials
+            | AuthError::UnsupportedScheme
+            | AuthError::DpopRequired
+            | AuthError::BlockingInsideRuntime
+            | AuthError::Internal => None,
+            AuthError::InvalidRequest(_) => Some("invalid_request"),
+            AuthError::InvalidToken(_) | AuthError::KeysUnavailable => Some("invalid_token"),
+            AuthError::InvalidDpopProof(_) => Some("invalid_dpop_proof"),
+            AuthError::UseDpopNonce { .. } => Some("use_dpop_nonce"),
+            AuthError::InsufficientScope { .. } => Some("insufficient_scope"),
+        }
+    }
+
+    /// Human-readable description, restricted to the RFC 6750 §3 character set.
+    pub fn description(&self) -> String {
+        let raw: &str = match self {
+            AuthError::MissingCredentials => "Missing authorization",
+            AuthError::UnsupportedScheme => "Unsupported authorization scheme",
+            AuthError::DpopRequired => "DPoP authorization scheme required",
+            AuthError::InvalidRequest(r)
+            | AuthError::InvalidToken(r)
+            | AuthError::InvalidDpopProof(r) => r,
+            AuthError::KeysUnavailable => "Unable to obtain the signing keys",
+            AuthError::UseDpopNonce { .. } => "Authorization server requires nonce in DPoP proof",
+            AuthError::InsufficientScope { .. } => "Insufficient scope",
+            AuthError::BlockingInsideRuntime | AuthError::Internal => "Internal server error",
+        };
+        sanitize(raw)
+    }
+
+    /// The `DPoP-Nonce` value to send with this error, if any.
+    pub fn dpop_nonce(&self) -> Option<&str> {
+        match self {
+            AuthError::UseDpopNonce { nonce } => Some(nonce),
+            _ => None,
+        }
+    }
+
+    /// The `WWW-Authenticate` value(s) for this error. Always exactly one value listing every
+    /// challenge (see the module docs), or none for 500s.
+    pub fn www_authenticate(
+        &self,
+        mode: DpopMode,
+        scheme_used: Option<Scheme>,
+    ) -> Vec<HeaderValue> {
+        if matches!(self, AuthError::BlockingInsideRuntime | AuthError::Internal) {
+            return Vec::new();
+        }
+        let s = self.challenge_string(mode, scheme_used);
+        // The string is built from sanitised parts, so this cannot fail; fall back to a
+        // bare challenge rather than panic.
+        vec![
+            HeaderValue::from_str(&s)
+                .unwrap_or_else(|_| HeaderValue::from_static("Bearer realm=\"api\"")),
+        ]
+    }
+
+    /// The challenge as a string (see [`AuthError::www_authenticate`]).
+    pub fn challenge_string(&self, mode: DpopMode, scheme_used: Option<Scheme>) -> String {
+        let attrs = self.error_code().map(|code| {
+            let mut a = format!(
+                "error=\"{code}\", error_description=\"{}\"",
+                self.description()
+            );
+            if let AuthError::InsufficientScope { scope } = self {
+                a.push_str(&format!(", scope=\"{}\"", sanitize(scope)));
+            }
+            a
+        });
+        // Which challenge carries the attributes: the scheme used; both when unknown.
+        let on_bearer = attrs.is_some() && scheme_used != Some(Scheme::DPoP);
+        let on_dpop = attrs.is_some() && scheme_used != Some(Scheme::Bearer);
+        let attrs = attrs.unwrap_or_default();
+        let bearer = if on_bearer {
+            format!("Bearer realm=\"{REALM}\", {attrs}")
+        } else {
+            format!("Bearer realm=\"{REALM}\"")
+        };
+        let dpop = if on_dpop {
+            format!("DPoP {attrs}, algs=\"{DPOP_ALGS}\"")
+        } else {
+            format!("DPoP algs=\"{DPOP_ALGS}\"")
+        };
+        match mode {
+            DpopMode::Disabled => {
+                if on_bearer || attrs.is_empty() {
+                    bearer
+                } else {
+                    format!("Bearer realm=\"{REALM}\", {attrs}")
+                }
+            }
+            DpopMode::Allowed => format!("{bearer}, {dpop}"),
+            DpopMode::Required => {
+                if on_dpop || attrs.is_empty() {
+                    dpop
+                } else {
+                    format!("DPoP {attrs}, algs=\"{DPOP_ALGS}\"")
+                }
+            }
+        }
+    }
+}
+
+/// Keep only RFC 6750 §3 characters (%x20-21 / %x23-5B / %x5D-7E); everything else
+/// (quotes, backslashes, controls, non-ASCII) becomes `?`. Also capped in length.
+pub fn sanitize(s: &str) -> String {
+    s.chars()
+        .take(200)
+        .map(|c| match c {
+            '\x20'..='\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e' => c,
+            _ => '?',
+        })
+        .collect()
+}
+
+/// An [`AuthError`] with what is needed to answer it: the DPoP mode and the scheme used.
+/// Implements axum's `IntoResponse`.
+#[derive(Debug, Clone)]
+pub struct AuthRejection {
+    /// The error.
+    pub error: AuthError,
+    /// The verifier's DPoP mode (decides which challenges are offered).
+    pub mode: DpopMode,
+    /// The scheme the request used, if it got that far.
+    pub scheme: Option<Scheme>,
+}
+
+impl AuthRejection {
+    /// Bundle an error with its context.
+    pub fn new(error: AuthError, mode: DpopMode, scheme: Option<Scheme>) -> Self {
+        Self {
+            error,
+            mode,
+            scheme,
+        }
+    }
+}
+
+impl std::fmt::Display for AuthRejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl axum::response::IntoResponse for AuthRejection {
+    /// JSON body `{"error": code, "error_description": desc}`; for challenges without an
+    /// error code (missing credentials, unsupported scheme, DPoP required) the body is
+    /// `{"error": "unauthorized", "error_description": …}` while the challenge stays bare.
+    /// 500s answer `{"error": "Internal server error"}`.
+    fn into_response(self) -> axum::response::Response {
+        let status = self.error.status();
+        let body = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            serde_json::json!({ "error": "Internal server error" })
+        } else {
+            serde_json::json!({
+                "error": self.error.error_code().unwrap_or("unauthorized"),
+                "error_description": self.error.description(),
+            })
+        };
+        let mut resp = (status, axum::Json(body)).into_response();
+        let headers = resp.headers_mut();
+        for v in self.error.www_authenticate(self.mode, self.scheme) {
+            headers.append(http::header::WWW_AUTHENTICATE, v);
+        }
+        headers.insert(
+            http::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        );
+        if let Some(n) = self.error.dpop_nonce()
+            && let Ok(v) = HeaderValue::from_str(n)
+        {
+            headers.insert("dpop-nonce", v);
+        }
+        resp
+    }
+}

@@ -1,0 +1,180 @@
+//! Compact JWS parsing shared by access tokens and DPoP proofs: strict base64url,
+//! JSON-object header and payload, no `crit`, no unencoded payloads.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+
+/// A compact JWS split and decoded, signature NOT yet verified.
+#[derive(Debug)]
+pub(crate) struct CompactJws<'a> {
+    /// `base64url(header) "." base64url(payload)`: the signing input.
+    pub(crate) signing_input: &'a str,
+    pub(crate) header: Map<String, Value>,
+    pub(crate) payload: Map<String, Value>,
+    pub(crate) signature: Vec<u8>,
+}
+
+/// Why a compact JWS is structurally unacceptable. Mapped to a fixed description by the
+/// caller (token or proof).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JwsError {
+    Segments,
+    Base64,
+    HeaderNotObject,
+    PayloadNotObject,
+    Crit,
+    UnencodedPayload,
+}
+
+impl JwsError {
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            JwsError::Segments => "Token is not a compact JWS (expected 3 segments)",
+            JwsError::Base64 => "Token segment is not canonical base64url",
+            JwsError::HeaderNotObject => "Token header is not a JSON object",
+            JwsError::PayloadNotObject => "Token payload is not a JSON object",
+            JwsError::Crit => "Unsupported critical header parameter",
+            JwsError::UnencodedPayload => "Unencoded payload is not allowed",
+        }
+    }
+}
+
+/// Strict base64url: URL alphabet only, no padding, no whitespace, canonical trailing bits
+/// (a non-canonical encoding is a different string for the same bytes, which would confuse
+/// token-keyed caches and `ath`).
+pub(crate) fn b64url_decode(s: &str) -> Option<Vec<u8>> {
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return None;
+    }
+    URL_SAFE_NO_PAD.decode(s).ok()
+}
+
+pub(crate) fn b64url_encode(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn json_object(bytes: &[u8]) -> Option<Map<String, Value>> {
+    // serde_json validates UTF-8, refuses a BOM and trailing garbage, caps nesting at 128,
+    // and keeps the last of duplicate names (RFC 7515 §5.2 step 4 allows last-wins).
+    match serde_json::from_slice::<Value>(bytes).ok()? {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// Split and decode. The signature segment may be empty only to be refused later.
+pub(crate) fn parse_compact(token: &str) -> Result<CompactJws<'_>, JwsError> {
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(JwsError::Segments);
+    };
+    if h.is_empty() || p.is_empty() || s.is_empty() {
+        return Err(JwsError::Segments);
+    }
+    let header_bytes = b64url_decode(h).ok_or(JwsError::Base64)?;
+    let payload_bytes = b64url_decode(p).ok_or(JwsError::Base64)?;
+    let signature = b64url_decode(s).ok_or(JwsError::Base64)?;
+    let header = json_object(&header_bytes).ok_or(JwsError::HeaderNotObject)?;
+    // We implement no JWS extension, so any `crit` (even malformed or empty) is refused
+    // (RFC 7515 §4.1.11); `b64` is refused even without `crit` (RFC 7797 tokens are not JWTs).
+    if header.contains_key("crit") {
+        return Err(JwsError::Crit);
+    }
+    if header.contains_key("b64") {
+        return Err(JwsError::UnencodedPayload);
+    }
+    let payload = json_object(&payload_bytes).ok_or(JwsError::PayloadNotObject)?;
+    Ok(CompactJws {
+        signing_input: &token[..h.len() + 1 + p.len()],
+        header,
+        payload,
+        signature,
+    })
+}
+
+/// SHA-256, base64url: `ath` (RFC 9449 §4.2) and JWK thumbprints (RFC 7638).
+pub(crate) fn sha256_b64url(data: &[u8]) -> String {
+    b64url_encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_base64url() {
+        assert_eq!(b64url_decode("QQ").unwrap(), b"A");
+        assert!(b64url_decode("QQ==").is_none(), "padding");
+        assert!(b64url_decode("QR").is_none(), "non-canonical trailing bits");
+        assert!(b64url_decode("Q+").is_none(), "standard alphabet");
+        assert!(b64url_decode("Q Q").is_none(), "whitespace");
+        assert!(b64url_decode("Q").is_none(), "impossible length");
+    }
+
+    fn seg(v: &str) -> String {
+        b64url_encode(v.as_bytes())
+    }
+
+    #[test]
+    fn structure() {
+        let h = seg(r#"{"alg":"RS256"}"#);
+        let p = seg(r#"{"a":1}"#);
+        assert!(parse_compact(&format!("{h}.{p}.AA")).is_ok());
+        assert_eq!(
+            parse_compact(&format!("{h}.{p}")).unwrap_err(),
+            JwsError::Segments
+        );
+        assert_eq!(
+            parse_compact(&format!("{h}.{p}.AA.AA")).unwrap_err(),
+            JwsError::Segments
+        );
+        assert_eq!(
+            parse_compact(&format!("{h}.{p}.")).unwrap_err(),
+            JwsError::Segments
+        );
+        assert_eq!(
+            parse_compact(&format!("{}.{p}.AA", seg("[]"))).unwrap_err(),
+            JwsError::HeaderNotObject
+        );
+        assert_eq!(
+            parse_compact(&format!("{h}.{}.AA", seg("[]"))).unwrap_err(),
+            JwsError::PayloadNotObject
+        );
+        assert_eq!(
+            parse_compact(&format!(
+                "{}.{p}.AA",
+                seg(r#"{"alg":"RS256","crit":["x"],"x":1}"#)
+            ))
+            .unwrap_err(),
+            JwsError::Crit
+        );
+        assert_eq!(
+            parse_compact(&format!("{}.{p}.AA", seg(r#"{"alg":"RS256","b64":false}"#)))
+                .unwrap_err(),
+            JwsError::UnencodedPayload
+        );
+        let deep = format!("{{\"a\":{}}}", "[".repeat(100_000));
+        assert_eq!(
+            parse_compact(&format!("{h}.{}.AA", seg(&deep))).unwrap_err(),
+            JwsError::PayloadNotObject
+        );
+        // Duplicate names: last wins.
+        let dup_token = format!("{}.{p}.AA", seg(r#"{"alg":"none","alg":"RS256"}"#));
+        let dup = parse_compact(&dup_token).unwrap();
+        assert_eq!(dup.header["alg"], "RS256");
+    }
+
+    #[test]
+    fn ath_vector_rfc9449() {
+        assert_eq!(
+            sha256_b64url(b"Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"),
+            "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
+        );
+    }
+}

@@ -1,0 +1,398 @@
+//! Verifier configuration: a consuming builder in the style of openidconnect-rs.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::replay::{InMemoryReplayStore, ReplayStore};
+use super::request::RequestContext;
+
+/// Source of "now" in unix seconds. Injectable so tests can move time without sleeping.
+pub trait Clock: Send + Sync {
+    /// Current time as unix seconds (fractional allowed).
+    fn now(&self) -> f64;
+}
+
+/// The wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> f64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0)
+    }
+}
+
+/// How the verifier treats the DPoP scheme (RFC 9449).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DpopMode {
+    /// Bearer only; the `DPoP` scheme is an unsupported scheme.
+    Disabled,
+    /// Bearer and DPoP both accepted (the Auth0 default).
+    #[default]
+    Allowed,
+    /// Only DPoP-bound tokens presented with the `DPoP` scheme.
+    Required,
+}
+
+/// Which access-token dialect is enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenProfile {
+    /// Auth0's default `access_token` dialect: `typ` may be `JWT`, absent or `at+jwt`;
+    /// `client_id`, `jti` and `sub` are not required.
+    #[default]
+    Auth0Compat,
+    /// RFC 9068 §4 fully enforced: `typ` must be `at+jwt` (or `application/at+jwt`, any case),
+    /// and `sub`, `client_id`, `jti` are required.
+    Rfc9068Strict,
+}
+
+/// Access-token signature algorithms the verifier can accept (RSA only: the JWKS filter
+/// admits `kty: RSA` keys only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Algorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (Auth0's default).
+    RS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    RS384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    RS512,
+    /// RSASSA-PSS with SHA-256.
+    PS256,
+    /// RSASSA-PSS with SHA-384.
+    PS384,
+    /// RSASSA-PSS with SHA-512.
+    PS512,
+}
+
+impl Algorithm {
+    /// The JOSE name (case-sensitive, RFC 7515 §4.1.1).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::RS256 => "RS256",
+            Algorithm::RS384 => "RS384",
+            Algorithm::RS512 => "RS512",
+            Algorithm::PS256 => "PS256",
+            Algorithm::PS384 => "PS384",
+            Algorithm::PS512 => "PS512",
+        }
+    }
+
+    /// Exact, case-sensitive parse of a JOSE `alg` value.
+    pub fn from_jose(s: &str) -> Option<Self> {
+        Some(match s {
+            "RS256" => Algorithm::RS256,
+            "RS384" => Algorithm::RS384,
+            "RS512" => Algorithm::RS512,
+            "PS256" => Algorithm::PS256,
+            "PS384" => Algorithm::PS384,
+            "PS512" => Algorithm::PS512,
+            _ => return None,
+        })
+    }
+
+    /// The aws-lc-rs parameters. The `2048_8192` variants enforce the RFC 7518 §3.3
+    /// minimum key size and our upper cap at verification time as well.
+    pub(crate) fn params(self) -> &'static aws_lc_rs::signature::RsaParameters {
+        use aws_lc_rs::signature as s;
+        match self {
+            Algorithm::RS256 => &s::RSA_PKCS1_2048_8192_SHA256,
+            Algorithm::RS384 => &s::RSA_PKCS1_2048_8192_SHA384,
+            Algorithm::RS512 => &s::RSA_PKCS1_2048_8192_SHA512,
+            Algorithm::PS256 => &s::RSA_PSS_2048_8192_SHA256,
+            Algorithm::PS384 => &s::RSA_PSS_2048_8192_SHA384,
+            Algorithm::PS512 => &s::RSA_PSS_2048_8192_SHA512,
+        }
+    }
+}
+
+/// Given the request and the unverified `iss`, the domains allowed for this request.
+pub type DomainResolver = Arc<dyn Fn(&RequestContext, &str) -> Vec<String> + Send + Sync>;
+
+/// A setting that makes [`VerifierOptions`] unusable. Each variant names the setting.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `audience` is empty.
+    #[error("audience is required (the API identifier configured in Auth0)")]
+    MissingAudience,
+    /// No domain, no domain list and no resolver.
+    #[error("a domain, a list of domains or a domain resolver is required")]
+    MissingDomain,
+    /// A domain is not a bare `host[:port]`.
+    #[error("domain {domain:?} is invalid: {reason}")]
+    InvalidDomain {
+        /// The offending value.
+        domain: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// `cache_max_entries` / `token_cache_max_entries` too small.
+    #[error("{setting} must be at least {min}")]
+    InvalidCacheSize {
+        /// The setting name.
+        setting: &'static str,
+        /// Its minimum.
+        min: usize,
+    },
+    /// `allowed_algorithms` is empty.
+    #[error("allowed_algorithms must not be empty")]
+    NoAlgorithms,
+    /// A duration setting is zero where it must not be.
+    #[error("{0} must be greater than zero")]
+    ZeroDuration(&'static str),
+    /// The CA file could not be read.
+    #[error("ca_file {path:?} could not be read")]
+    CaFile {
+        /// The path given.
+        path: PathBuf,
+        /// The I/O cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The CA PEM holds no usable certificate.
+    #[error("the extra CA (ca_file / ca_pem) holds no valid PEM certificate")]
+    InvalidCa,
+    /// `public_base_url` is not an absolute http(s) URL without query.
+    #[error("public_base_url {0:?} must be an absolute http(s) URL without query or fragment")]
+    InvalidPublicBaseUrl(String),
+    /// The HTTP client could not be built.
+    #[error("the HTTP client for discovery/JWKS could not be built")]
+    HttpClient(#[source] reqwest::Error),
+}
+
+/// Options for [`super::Verifier`]. Consuming builder; every setting has a documented default.
+#[derive(Clone)]
+pub struct VerifierOptions {
+    pub(crate) domains: Vec<String>,
+    pub(crate) resolver: Option<DomainResolver>,
+    pub(crate) audience: String,
+    pub(crate) dpop_mode: DpopMode,
+    pub(crate) dpop_iat_leeway: Duration,
+    pub(crate) dpop_max_age: Duration,
+    pub(crate) dpop_nonces: bool,
+    pub(crate) dpop_nonce_rotation: Duration,
+    pub(crate) replay_store: Option<Arc<dyn ReplayStore>>,
+    pub(crate) clock_leeway: Duration,
+    pub(crate) cache_ttl: Duration,
+    pub(crate) cache_max_entries: usize,
+    pub(crate) token_cache_max_entries: usize,
+    pub(crate) jwks_refresh_cooldown: Duration,
+    pub(crate) allowed_algorithms: Vec<Algorithm>,
+    pub(crate) profile: TokenProfile,
+    pub(crate) ca_file: Option<PathBuf>,
+    pub(crate) ca_pem: Option<Vec<u8>>,
+    pub(crate) http_timeout: Duration,
+    pub(crate) max_metadata_bytes: usize,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) public_base_url: Option<String>,
+    pub(crate) insecure_http_for_tests: bool,
+}
+
+impl std::fmt::Debug for VerifierOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifierOptions")
+            .field("domains", &self.domains)
+            .field("resolver", &self.resolver.is_some())
+            .field("audience", &self.audience)
+            .field("dpop_mode", &self.dpop_mode)
+            .field("profile", &self.profile)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifierOptions {
+    /// One tenant: tokens must carry `iss == "https://{domain}/"` exactly.
+    pub fn new(domain: impl Into<String>, audience: impl Into<String>) -> Self {
+        Self::base(vec![domain.into()], audience.into())
+    }
+
+    /// Multiple custom domains: a static allow-list checked before any network call.
+    pub fn with_domains(domains: Vec<String>, audience: impl Into<String>) -> Self {
+        Self::base(domains, audience.into())
+    }
+
+    fn base(domains: Vec<String>, audience: String) -> Self {
+        Self {
+            domains,
+            resolver: None,
+            audience,
+            dpop_mode: DpopMode::Allowed,
+            dpop_iat_leeway: Duration::from_secs(30),
+            dpop_max_age: Duration::from_secs(300),
+            dpop_nonces: false,
+            dpop_nonce_rotation: Duration::from_secs(300),
+            replay_store: None,
+            clock_leeway: Duration::ZERO,
+            cache_ttl: Duration::from_secs(600),
+            cache_max_entries: 100,
+            token_cache_max_entries: 10_000,
+            jwks_refresh_cooldown: Duration::from_secs(30),
+            allowed_algorithms: vec![Algorithm::RS256],
+            profile: TokenProfile::Auth0Compat,
+            ca_file: None,
+            ca_pem: None,
+            http_timeout: Duration::from_secs(10),
+            max_metadata_bytes: 512 * 1024,
+            clock: Arc::new(SystemClock),
+            public_base_url: None,
+            insecure_http_for_tests: false,
+        }
+    }
+
+    /// Per-request allow-list: called with the request and the UNVERIFIED `iss`; returns the
+    /// domains allowed for it. Replaces the static list when set. `verify_access_token` calls
+    /// it with an empty [`RequestContext`].
+    pub fn domain_resolver(mut self, resolver: DomainResolver) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+    /// Default [`DpopMode::Allowed`].
+    pub fn dpop_mode(mut self, mode: DpopMode) -> Self {
+        self.dpop_mode = mode;
+        self
+    }
+    /// How far in the future a proof `iat` may be. Default 30 s.
+    pub fn dpop_iat_leeway(mut self, d: Duration) -> Self {
+        self.dpop_iat_leeway = d;
+        self
+    }
+    /// How old a proof `iat` may be. Default 300 s. Also the replay-store retention.
+    pub fn dpop_max_age(mut self, d: Duration) -> Self {
+        self.dpop_max_age = d;
+        self
+    }
+    /// Require server-issued DPoP nonces (RFC 9449 §8-9). Default off.
+    pub fn dpop_nonces(mut self, on: bool) -> Self {
+        self.dpop_nonces = on;
+        self
+    }
+    /// Nonce rotation period; the current and the previous nonce are accepted. Default 300 s.
+    pub fn dpop_nonce_rotation(mut self, d: Duration) -> Self {
+        self.dpop_nonce_rotation = d;
+        self
+    }
+    /// Where proof `jti`s are remembered. Default: an [`InMemoryReplayStore`].
+    pub fn replay_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
+        self.replay_store = Some(store);
+        self
+    }
+    /// Leeway for `exp`/`nbf`. Default 0 s: parity with auth0-api-python (`now < exp`).
+    pub fn clock_leeway(mut self, d: Duration) -> Self {
+        self.clock_leeway = d;
+        self
+    }
+    /// Upper bound for discovery/JWKS caching (lowered by `Cache-Control: max-age`).
+    /// Default 600 s.
+    pub fn cache_ttl(mut self, d: Duration) -> Self {
+        self.cache_ttl = d;
+        self
+    }
+    /// Maximum number of tenants whose metadata is cached. Default 100, minimum 2.
+    pub fn cache_max_entries(mut self, n: usize) -> Self {
+        self.cache_max_entries = n;
+        self
+    }
+    /// Maximum number of verified tokens remembered (the hot-path cache). Default 10 000;
+    /// 0 disables the cache.
+    pub fn token_cache_max_entries(mut self, n: usize) -> Self {
+        self.token_cache_max_entries = n;
+        self
+    }
+    /// Minimum time between two JWKS refreshes caused by an unknown `kid`. Default 30 s.
+    pub fn jwks_refresh_cooldown(mut self, d: Duration) -> Self {
+        self.jwks_refresh_cooldown = d;
+        self
+    }
+    /// Access-token algorithms accepted. Default `[RS256]`.
+    pub fn allowed_algorithms(mut self, algs: Vec<Algorithm>) -> Self {
+        self.allowed_algorithms = algs;
+        self
+    }
+    /// Default [`TokenProfile::Auth0Compat`].
+    pub fn profile(mut self, p: TokenProfile) -> Self {
+        self.profile = p;
+        self
+    }
+    /// An extra CA (PEM file) trusted for the tenant's HTTPS, beside the platform roots.
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_file = Some(path.into());
+        self
+    }
+    /// An extra CA (PEM bytes) trusted for the tenant's HTTPS, beside the platform roots.
+    pub fn ca_pem(mut self, pem: Vec<u8>) -> Self {
+        self.ca_pem = Some(pem);
+        self
+    }
+    /// Total timeout of each discovery/JWKS fetch. Default 10 s.
+    pub fn http_timeout(mut self, d: Duration) -> Self {
+        self.http_timeout = d;
+        self
+    }
+    /// Largest discovery/JWKS body accepted. Default 512 KiB.
+    pub fn max_metadata_bytes(mut self, n: usize) -> Self {
+        self.max_metadata_bytes = n;
+        self
+    }
+    /// Time source. Default [`SystemClock`].
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+    /// The public origin of this API (`https://api.example.com`), used by the axum glue to
+    /// build the request URL compared with the proof `htu`. Without it the URL is built from
+    /// the `Host` header with scheme `http` (set it behind TLS or a proxy).
+    pub fn public_base_url(mut self, url: impl Into<String>) -> Self {
+        self.public_base_url = Some(url.into());
+        self
+    }
+    /// TESTS ONLY: fetch discovery over plain `http://{domain}` and allow an `http` jwks_uri.
+    /// Token issuers must still be `https://{domain}/`. Never enable in production.
+    #[doc(hidden)]
+    pub fn allow_insecure_http_for_tests(mut self, on: bool) -> Self {
+        self.insecure_http_for_tests = on;
+        self
+    }
+
+    pub(crate) fn replay_store_or_default(&self) -> Arc<dyn ReplayStore> {
+        self.replay_store.clone().unwrap_or_else(|| {
+            Arc::new(InMemoryReplayStore::with_clock(100_000, self.clock.clone()))
+        })
+    }
+}
+
+/// `host[:port]`, lower-cased. Anything with a scheme, path, userinfo, query or whitespace
+/// is refused so that `https://{domain}/` is a well-formed issuer.
+pub(crate) fn validate_domain(raw: &str) -> Result<String, ConfigError> {
+    let bad = |reason| ConfigError::InvalidDomain {
+        domain: raw.to_owned(),
+        reason,
+    };
+    if raw.is_empty() {
+        return Err(bad("empty"));
+    }
+    if raw.contains("://") {
+        return Err(bad("give the host only, without a scheme"));
+    }
+    if raw.contains(['/', '?', '#']) {
+        return Err(bad("give the host only, without a path"));
+    }
+    if raw.contains('@') {
+        return Err(bad("userinfo is not allowed"));
+    }
+    if raw
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
+    {
+        return Err(bad("whitespace, control or non-ASCII characters"));
+    }
+    let parsed = url::Url::parse(&format!("https://{raw}/")).map_err(|_| bad("not a host"))?;
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(bad("not a host"));
+    }
+    Ok(raw.to_ascii_lowercase())
+}

@@ -1,0 +1,221 @@
+//! The request as the verifier sees it, and RFC 6750 / RFC 9449 `Authorization` parsing.
+
+use std::borrow::Cow;
+
+use http::{HeaderMap, Method};
+
+use super::error::{AuthError, Scheme};
+
+/// Largest `Authorization` field accepted (bytes). Bigger fields get 400 `invalid_request`
+/// (we answer 400 rather than 431 so that the response still carries a challenge).
+pub const MAX_AUTHORIZATION_LEN: usize = 16 * 1024;
+
+/// What the verifier needs from an HTTP request.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// The request method (compared case-sensitively with the proof `htm`).
+    pub method: Method,
+    /// The absolute URL of the request as the server sees it (compared with the proof
+    /// `htu`, query and fragment ignored).
+    pub url: String,
+    /// The request headers.
+    pub headers: HeaderMap,
+}
+
+impl RequestContext {
+    /// A context for a request.
+    pub fn new(method: Method, url: impl Into<String>, headers: HeaderMap) -> Self {
+        Self {
+            method,
+            url: url.into(),
+            headers,
+        }
+    }
+
+    /// An empty context (used when a domain resolver is called from `verify_access_token`).
+    pub fn empty() -> Self {
+        Self::new(Method::GET, String::new(), HeaderMap::new())
+    }
+}
+
+/// What the request path reads from a request. Lets the axum glue avoid cloning headers and
+/// building the URL on the Bearer hot path: the URL is only built for DPoP requests and the
+/// full context only for a domain resolver.
+pub(crate) trait RequestView: Sync {
+    fn method(&self) -> &Method;
+    fn headers(&self) -> &HeaderMap;
+    fn url(&self) -> Cow<'_, str>;
+    fn context(&self) -> Cow<'_, RequestContext>;
+}
+
+impl RequestView for RequestContext {
+    fn method(&self) -> &Method {
+        &self.method
+    }
+    fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    fn url(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.url)
+    }
+    fn context(&self) -> Cow<'_, RequestContext> {
+        Cow::Borrowed(self)
+    }
+}
+
+/// RFC 6750 b64token characters, as a table: this check runs on every request.
+static B64TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+        i += 1;
+    }
+    t
+};
+
+/// A parsed `Authorization` field.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Credentials<'a> {
+    pub(crate) scheme: Scheme,
+    pub(crate) token: &'a str,
+}
+
+fn is_b64token_char(b: u8) -> bool {
+    B64TOKEN[b as usize]
+}
+
+/// RFC 6750 §2.1 `credentials = "Bearer" 1*SP b64token` (and the same for `DPoP`).
+/// Scheme names are case-insensitive (RFC 9110 §11.1).
+pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Credentials<'_>, AuthError> {
+    let mut values = headers.get_all(http::header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Err(AuthError::MissingCredentials);
+    };
+    if values.next().is_some() {
+        return Err(AuthError::InvalidRequest("Multiple Authorization headers"));
+    }
+    if value.len() > MAX_AUTHORIZATION_LEN {
+        return Err(AuthError::InvalidRequest("Authorization header too large"));
+    }
+    let Ok(value) = value.to_str() else {
+        return Err(AuthError::InvalidRequest("Malformed Authorization header"));
+    };
+    let value = value.trim_matches(' ');
+    if value.is_empty() {
+        return Err(AuthError::MissingCredentials);
+    }
+    let scheme_end = value.find([' ', '\t']).unwrap_or(value.len());
+    let (scheme_name, rest) = value.split_at(scheme_end);
+    let scheme = if scheme_name.eq_ignore_ascii_case("bearer") {
+        Scheme::Bearer
+    } else if scheme_name.eq_ignore_ascii_case("dpop") {
+        Scheme::DPoP
+    } else {
+        return Err(AuthError::UnsupportedScheme);
+    };
+    if rest.starts_with('\t') {
+        return Err(AuthError::InvalidRequest("Malformed Authorization header"));
+    }
+    let token = rest.trim_start_matches(' ');
+    if token.is_empty() {
+        return Err(AuthError::InvalidRequest("Missing access token"));
+    }
+    // The b64token grammar is checked by the verifier on a token-cache miss only: a cached
+    // token passed strict base64url parsing already (see `is_b64token`).
+    Ok(Credentials { scheme, token })
+}
+
+/// RFC 6750 §2.1 `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+pub(crate) fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty() && body.bytes().all(is_b64token_char)
+}
+
+/// The single DPoP proof of a request: `Ok(None)` when absent.
+pub(crate) fn dpop_header(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
+    let mut values = headers.get_all("dpop").iter();
+    let Some(v) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(AuthError::InvalidDpopProof(
+            "Multiple DPoP proofs are not allowed",
+        ));
+    }
+    let Ok(s) = v.to_str() else {
+        return Err(AuthError::InvalidDpopProof(
+            "DPoP proof is not a well-formed JWS",
+        ));
+    };
+    if s.contains(',') {
+        return Err(AuthError::InvalidDpopProof(
+            "Multiple DPoP proofs are not allowed",
+        ));
+    }
+    Ok(Some(s.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn h(values: &[&str]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for v in values {
+            m.append(
+                http::header::AUTHORIZATION,
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        m
+    }
+
+    #[test]
+    fn authorization_grammar() {
+        let ok = |v: &str, scheme| {
+            let m = h(&[v]);
+            let c = parse_authorization(&m).unwrap();
+            assert_eq!((c.scheme, c.token), (scheme, "a.b.c"), "{v}");
+        };
+        ok("Bearer a.b.c", Scheme::Bearer);
+        ok("bEaReR a.b.c", Scheme::Bearer);
+        ok("Bearer   a.b.c", Scheme::Bearer);
+        ok("DPOP a.b.c", Scheme::DPoP);
+        let err = |v: &[&str]| parse_authorization(&h(v)).unwrap_err();
+        assert_eq!(err(&[]), AuthError::MissingCredentials);
+        assert_eq!(err(&[""]), AuthError::MissingCredentials);
+        assert_eq!(err(&["Basic dXNlcjpwYXNz"]), AuthError::UnsupportedScheme);
+        assert_eq!(err(&["Bearer"]).error_code(), Some("invalid_request"));
+        assert_eq!(err(&["Bearer "]).error_code(), Some("invalid_request"));
+        assert_eq!(
+            err(&["Bearer\ta.b.c"]).error_code(),
+            Some("invalid_request")
+        );
+        for bad in ["abc def", "a\"b", "a,b", "=", "{\"protected\":1}"] {
+            assert!(!is_b64token(bad), "{bad}");
+        }
+        assert!(is_b64token("a.b-c_d~e+f/g=="));
+        assert_eq!(
+            err(&["Bearer a", "DPoP b"]).error_code(),
+            Some("invalid_request")
+        );
+        let big = format!("Bearer {}", "a".repeat(MAX_AUTHORIZATION_LEN));
+        assert_eq!(err(&[&big]).status(), http::StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn dpop_field() {
+        let mut m = HeaderMap::new();
+        assert_eq!(dpop_header(&m).unwrap(), None);
+        m.append("DPoP", HeaderValue::from_static("x.y.z"));
+        assert_eq!(dpop_header(&m).unwrap(), Some("x.y.z"));
+        m.append("dpop", HeaderValue::from_static("x.y.z"));
+        assert!(dpop_header(&m).is_err());
+        let mut m = HeaderMap::new();
+        m.append("dpop", HeaderValue::from_static("a.b.c, d.e.f"));
+        assert!(dpop_header(&m).is_err());
+    }
+}

@@ -1,0 +1,11 @@
+//! Unit tests of the whole request path: a wiremock tenant on 127.0.0.1 serves discovery and
+//! JWKS over plain HTTP (test-only option); tokens are minted with the fixture keys and
+//! DPoP proofs signed with aws-lc-rs.
+
+mod support;
+
+mod challenges;
+mod dpop;
+mod jwks;
+mod tokens;
+mod web;

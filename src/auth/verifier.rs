@@ -1,0 +1,476 @@
+//! The verifier: the request path as one straight line.
+//!
+//! `Authorization` (+ `DPoP`) -> structure and alg policy -> issuer allow-list -> discovery
+//! and JWKS (cached) -> signature -> claims -> DPoP proof -> nonce -> `cnf.jkt` binding ->
+//! replay store -> claims to the handler.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use serde_json::Value;
+
+use super::claims::{self, ClaimRules, Claims};
+use super::dpop::{self, ProofRules};
+use super::error::{AuthError, AuthRejection, Scheme};
+use super::jose::{parse_compact, sha256_b64url};
+use super::metadata::{MetadataCache, MetadataConfig, Stats, build_client};
+use super::nonce::NonceIssuer;
+use super::options::{
+    Algorithm, Clock, ConfigError, DomainResolver, DpopMode, TokenProfile, VerifierOptions,
+    validate_domain,
+};
+use super::replay::ReplayStore;
+use super::request::{RequestContext, RequestView, dpop_header, is_b64token, parse_authorization};
+use super::token_cache::{CachedToken, TokenCache};
+
+/// Longest access token accepted (bytes).
+const MAX_TOKEN_LEN: usize = 12 * 1024;
+
+/// A successfully authenticated request.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The verified access-token claims.
+    pub claims: Claims,
+    /// The scheme the request used.
+    pub scheme: Scheme,
+    /// The `DPoP-Nonce` to send on the response, when server nonces are on.
+    pub nonce: Option<String>,
+}
+
+impl Verified {
+    /// 403 `insufficient_scope` unless the token carries `scope` (exact token match).
+    pub fn require_scope(&self, scope: &str) -> Result<(), AuthError> {
+        if self.claims.has_scope(scope) {
+            Ok(())
+        } else {
+            Err(AuthError::InsufficientScope {
+                scope: scope.to_owned(),
+            })
+        }
+    }
+}
+
+/// Verifies Auth0 access tokens and DPoP proofs. Cheap to clone; share one per process.
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("domains", &self.inner.domains)
+            .field("audience", &self.inner.audience)
+            .field("dpop_mode", &self.inner.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    domains: Vec<String>,
+    resolver: Option<DomainResolver>,
+    audience: String,
+    mode: DpopMode,
+    profile: TokenProfile,
+    algorithms: Vec<Algorithm>,
+    leeway: f64,
+    proof_rules: ProofRules,
+    nonces: Option<NonceIssuer>,
+    replay: Arc<dyn ReplayStore>,
+    clock: Arc<dyn Clock>,
+    metadata: MetadataCache,
+    tokens: TokenCache,
+    public_base_url: Option<String>,
+}
+
+impl Verifier {
+    /// Validate the options and build the verifier (no network access happens here).
+    pub fn new(opts: VerifierOptions) -> Result<Self, ConfigError> {
+        if opts.audience.trim().is_empty() {
+            return Err(ConfigError::MissingAudience);
+        }
+        if opts.domains.is_empty() && opts.resolver.is_none() {
+            return Err(ConfigError::MissingDomain);
+        }
+        let domains = opts
+            .domains
+            .iter()
+            .map(|d| validate_domain(d))
+            .collect::<Result<Vec<_>, _>>()?;
+        if opts.cache_max_entries < 2 {
+            return Err(ConfigError::InvalidCacheSize {
+                setting: "cache_max_entries",
+                min: 2,
+            });
+        }
+        if opts.allowed_algorithms.is_empty() {
+            return Err(ConfigError::NoAlgorithms);
+        }
+        if opts.http_timeout.is_zero() {
+            return Err(ConfigError::ZeroDuration("http_timeout"));
+        }
+        if opts.dpop_max_age.is_zero() {
+            return Err(ConfigError::ZeroDuration("dpop_max_age"));
+        }
+        let ca = match (&opts.ca_file, &opts.ca_pem) {
+            (Some(path), _) => Some(std::fs::read(path).map_err(|source| ConfigError::CaFile {
+                path: path.clone(),
+                source,
+            })?),
+            (None, Some(pem)) => Some(pem.clone()),
+            (None, None) => None,
+        };
+        let public_base_url = match &opts.public_base_url {
+            None => None,
+            Some(raw) => {
+                let bad = || ConfigError::InvalidPublicBaseUrl(raw.clone());
+                let u = url::Url::parse(raw).map_err(|_| bad())?;
+                if !matches!(u.scheme(), "http" | "https")
+                    || u.query().is_some()
+                    || u.fragment().is_some()
+                    || u.host_str().is_none()
+                {
+                    return Err(bad());
+                }
+                Some(raw.trim_end_matches('/').to_owned())
+            }
+        };
+        let client = build_client(
+            opts.http_timeout,
+            ca.as_deref(),
+            opts.insecure_http_for_tests,
+        )?;
+        let nonces = if opts.dpop_nonces {
+            Some(
+                NonceIssuer::new(opts.dpop_nonce_rotation.as_secs_f64())
+                    .map_err(|_| ConfigError::ZeroDuration("dpop_nonce_rotation"))?,
+            )
+        } else {
+            None
+        };
+        let metadata = MetadataCache::new(MetadataConfig {
+            client,
+            cache_ttl: opts.cache_ttl.as_secs_f64(),
+            max_tenants: opts.cache_max_entries,
+            cooldown: opts.jwks_refresh_cooldown.as_secs_f64(),
+            max_bytes: opts.max_metadata_bytes,
+            allowed_algorithms: opts.allowed_algorithms.clone(),
+            insecure_http: opts.insecure_http_for_tests,
+        });
+        Ok(Self {
+            inner: Arc::new(Inner {
+                domains,
+                resolver: opts.resolver.clone(),
+                audience: opts.audience.clone(),
+                mode: opts.dpop_mode,
+                profile: opts.profile,
+                algorithms: opts.allowed_algorithms.clone(),
+                leeway: opts.clock_leeway.as_secs_f64(),
+                proof_rules: ProofRules {
+                    iat_leeway: opts.dpop_iat_leeway.as_secs_f64(),
+                    max_age: opts.dpop_max_age.as_secs_f64(),
+                },
+                nonces,
+                replay: opts.replay_store_or_default(),
+                clock: opts.clock.clone(),
+                metadata,
+                tokens: TokenCache::new(opts.token_cache_max_entries),
+                public_base_url,
+            }),
+        })
+    }
+
+    /// The configured DPoP mode.
+    pub fn dpop_mode(&self) -> DpopMode {
+        self.inner.mode
+    }
+
+    /// The configured public base URL (no trailing slash), if any.
+    pub fn public_base_url(&self) -> Option<&str> {
+        self.inner.public_base_url.as_deref()
+    }
+
+    /// Fetch and cache counters.
+    pub fn stats(&self) -> Stats {
+        let c = &self.inner.metadata.counters;
+        Stats {
+            discovery_fetches: c.discovery_fetches.load(Ordering::Relaxed),
+            jwks_fetches: c.jwks_fetches.load(Ordering::Relaxed),
+            token_cache_hits: c.token_cache_hits.load(Ordering::Relaxed),
+        }
+    }
+
+    /// A rejection carrying this verifier's mode (for building responses).
+    pub fn reject(&self, error: AuthError, scheme: Option<Scheme>) -> AuthRejection {
+        AuthRejection::new(error, self.inner.mode, scheme)
+    }
+
+    /// Verify an access token alone (no scheme rules, no DPoP). `required_claims` must all be
+    /// present. With a domain resolver, it is called with [`RequestContext::empty`].
+    pub async fn verify_access_token(
+        &self,
+        token: &str,
+        required_claims: &[&str],
+    ) -> Result<Claims, AuthError> {
+        self.verify_token(token, required_claims, &RequestContext::empty(), false)
+            .await
+    }
+
+    /// Synchronous entry point for non-async callers. Inside a Tokio runtime it returns
+    /// [`AuthError::BlockingInsideRuntime`] instead of panicking.
+    pub fn blocking_verify_access_token(
+        &self,
+        token: &str,
+        required_claims: &[&str],
+    ) -> Result<Claims, AuthError> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(AuthError::BlockingInsideRuntime);
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                tracing::error!(error = %e, "could not build a runtime");
+                AuthError::Internal
+            })?;
+        rt.block_on(self.verify_access_token(token, required_claims))
+    }
+
+    /// Authenticate a request: Bearer/DPoP dispatch per the DPoP mode.
+    pub async fn verify_request(&self, req: &RequestContext) -> Result<Verified, AuthError> {
+        self.verify_request_with(req, &[]).await
+    }
+
+    /// [`Verifier::verify_request`] with required claims.
+    pub async fn verify_request_with(
+        &self,
+        req: &RequestContext,
+        required_claims: &[&str],
+    ) -> Result<Verified, AuthError> {
+        self.authenticate_with(req, required_claims)
+            .await
+            .map_err(|r| r.error)
+    }
+
+    /// Like [`Verifier::verify_request`], but the error comes with the scheme used and the
+    /// mode, ready to be turned into a response.
+    pub async fn authenticate(&self, req: &RequestContext) -> Result<Verified, AuthRejection> {
+        self.authenticate_with(req, &[]).await
+    }
+
+    /// [`Verifier::authenticate`] with required claims.
+    pub async fn authenticate_with(
+        &self,
+        req: &RequestContext,
+        required_claims: &[&str],
+    ) -> Result<Verified, AuthRejection> {
+        self.authenticate_view(req, required_claims).await
+    }
+
+    pub(crate) async fn authenticate_view(
+        &self,
+        req: &dyn RequestView,
+        required_claims: &[&str],
+    ) -> Result<Verified, AuthRejection> {
+        let creds = parse_authorization(req.headers()).map_err(|e| self.reject(e, None))?;
+        let scheme = creds.scheme;
+        let token = creds.token;
+        self.dispatch(req, scheme, token, required_claims)
+            .await
+            .map_err(|e| {
+                tracing::debug!(?scheme, error = %e, "request rejected");
+                self.reject(e, Some(scheme))
+            })
+    }
+
+    async fn dispatch(
+        &self,
+        req: &dyn RequestView,
+        scheme: Scheme,
+        token: &str,
+        required_claims: &[&str],
+    ) -> Result<Verified, AuthError> {
+        let mode = self.inner.mode;
+        match (mode, scheme) {
+            (DpopMode::Disabled, Scheme::DPoP) => Err(AuthError::UnsupportedScheme),
+            (DpopMode::Required, Scheme::Bearer) => Err(AuthError::DpopRequired),
+            (_, Scheme::Bearer) => {
+                let claims = self.verify_token(token, required_claims, req, true).await?;
+                // RFC 9449 §7.2: a DPoP-bound token is never a bearer token (also when DPoP
+                // is disabled: we know what `cnf.jkt` means).
+                if claims.cnf_jkt().is_some() {
+                    return Err(AuthError::InvalidToken(
+                        "DPoP-bound token requires the DPoP authentication scheme",
+                    ));
+                }
+                if mode == DpopMode::Allowed && req.headers().contains_key("dpop") {
+                    return Err(AuthError::InvalidRequest(
+                        "DPoP proof requires the DPoP authentication scheme",
+                    ));
+                }
+                Ok(Verified {
+                    claims,
+                    scheme,
+                    nonce: None,
+                })
+            }
+            (_, Scheme::DPoP) => {
+                let proof = dpop_header(req.headers())?
+                    .ok_or(AuthError::InvalidDpopProof("Missing DPoP proof"))?;
+                let claims = self.verify_token(token, required_claims, req, true).await?;
+                let Some(jkt) = claims.cnf_jkt() else {
+                    return Err(AuthError::InvalidToken(
+                        "Token is not DPoP-bound (no cnf.jkt)",
+                    ));
+                };
+                let now = self.inner.clock.now();
+                let p = dpop::verify_proof(
+                    proof,
+                    req.method().as_str(),
+                    &req.url(),
+                    token,
+                    &self.inner.proof_rules,
+                    now,
+                )?;
+                let nonce = match &self.inner.nonces {
+                    None => None,
+                    Some(issuer) => {
+                        let current = issuer.current(now);
+                        if !p.nonce.as_deref().is_some_and(|n| issuer.is_valid(n, now)) {
+                            return Err(AuthError::UseDpopNonce { nonce: current });
+                        }
+                        Some(current)
+                    }
+                };
+                if p.jkt != jkt {
+                    return Err(AuthError::InvalidToken("Invalid DPoP key binding"));
+                }
+                // Keyed by a hash of (key, jti): fixed size whatever the jti length, and two
+                // clients may pick the same jti (RPN-13).
+                let key = sha256_b64url(format!("{}\n{}", p.jkt, p.jti).as_bytes());
+                let expires_at = p.iat.max(now) + self.inner.proof_rules.max_age + 1.0;
+                if !self.inner.replay.check_and_insert(&key, expires_at) {
+                    return Err(AuthError::InvalidDpopProof("DPoP proof replayed"));
+                }
+                Ok(Verified {
+                    claims,
+                    scheme,
+                    nonce,
+                })
+            }
+        }
+    }
+
+    /// The domain `iss` names if it is on the allow-list: `iss` must be exactly
+    /// `https://{domain}/` (no normalisation: RFC 9068 §4 step 3).
+    fn allowed_domain<'a>(&self, iss: &'a str, ctx: &dyn RequestView) -> Option<&'a str> {
+        let host = iss.strip_prefix("https://")?.strip_suffix('/')?;
+        let allowed = match &self.inner.resolver {
+            Some(resolve) => resolve(&ctx.context(), iss)
+                .iter()
+                .filter_map(|d| validate_domain(d).ok())
+                .any(|d| d == host),
+            None => self.inner.domains.iter().any(|d| d == host),
+        };
+        allowed.then_some(host)
+    }
+
+    async fn verify_token(
+        &self,
+        token: &str,
+        required_claims: &[&str],
+        ctx: &dyn RequestView,
+        from_header: bool,
+    ) -> Result<Claims, AuthError> {
+        let inner = &*self.inner;
+        let now = inner.clock.now();
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(AuthError::InvalidToken("Token too large"));
+        }
+        if let Some(hit) = inner.tokens.get(token) {
+            // What can change since the token was verified: time, the allow-list (a resolver
+            // answers per request) and the route's required claims.
+            let iss = hit.claims.get("iss").and_then(Value::as_str).unwrap_or("");
+            if self.allowed_domain(iss, ctx) != Some(&*hit.domain) {
+                return Err(AuthError::InvalidToken("Untrusted issuer"));
+            }
+            hit.time.check(now, inner.leeway)?;
+            claims::check_required(hit.claims.as_map(), required_claims)?;
+            inner
+                .metadata
+                .counters
+                .token_cache_hits
+                .fetch_add(1, Ordering::Relaxed);
+            return Ok(hit.claims.clone());
+        }
+
+        if from_header && !is_b64token(token) {
+            return Err(AuthError::InvalidRequest("Malformed Authorization header"));
+        }
+        let jws = parse_compact(token).map_err(|e| AuthError::InvalidToken(e.describe()))?;
+        // Algorithm policy before any network call: none, HS*, unknown and disallowed algs
+        // all stop here.
+        let alg = jws
+            .header
+            .get("alg")
+            .and_then(Value::as_str)
+            .and_then(Algorithm::from_jose)
+            .filter(|a| inner.algorithms.contains(a))
+            .ok_or(AuthError::InvalidToken("Unsupported token algorithm"))?;
+        claims::check_typ(jws.header.get("typ"), inner.profile)?;
+        let kid = match jws.header.get("kid") {
+            None => None,
+            Some(Value::String(k)) if k.len() <= 256 => Some(k.as_str()),
+            Some(_) => return Err(AuthError::InvalidToken("Invalid 'kid' header")),
+        };
+        let iss = match jws.payload.get("iss") {
+            Some(Value::String(s)) => s.as_str(),
+            Some(_) => return Err(AuthError::InvalidToken("Invalid 'iss' claim")),
+            None => return Err(AuthError::InvalidToken("Missing 'iss' claim")),
+        };
+        let domain = self
+            .allowed_domain(iss, ctx)
+            .ok_or(AuthError::InvalidToken("Untrusted issuer"))?
+            .to_owned();
+
+        let lookup = inner.metadata.keys_for(&domain, kid, alg, now).await?;
+        if lookup.keys_removed {
+            inner.tokens.clear();
+        }
+        if lookup.candidates.is_empty() {
+            return Err(AuthError::InvalidToken("No matching signing key"));
+        }
+        let msg = jws.signing_input.as_bytes();
+        if !lookup
+            .candidates
+            .iter()
+            .any(|k| k.verify(alg, msg, &jws.signature))
+        {
+            return Err(AuthError::InvalidToken("Invalid token signature"));
+        }
+
+        let issuer = format!("https://{domain}/");
+        let time = claims::validate(
+            &jws.payload,
+            &ClaimRules {
+                issuer: &issuer,
+                audience: &inner.audience,
+                profile: inner.profile,
+                leeway: inner.leeway,
+            },
+            now,
+        )?;
+        let claims = Claims::new(jws.payload);
+        inner.tokens.insert(
+            token,
+            CachedToken {
+                claims: claims.clone(),
+                time,
+                domain: domain.into(),
+            },
+            now,
+        );
+        claims::check_required(claims.as_map(), required_claims)?;
+        Ok(claims)
+    }
+}
