@@ -5,7 +5,6 @@
 
 use axum::extract::FromRef;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -30,17 +29,25 @@ impl FromRef<AppState> for Verifier {
 
 /// The whole API. Testable with `oneshot` and with a real server on port 0.
 pub fn app(verifier: Verifier) -> Router {
-    let state = AppState { verifier: verifier.clone() };
+    let state = AppState {
+        verifier: verifier.clone(),
+    };
     // The quickstart's before_request guard: it covers matched routes only (`route_layer`), so an
     // unknown path is a 404 rather than a 401, and it leaves PUBLIC_ROUTES open.
-    let guard = crate::auth::auth_layer(verifier, PUBLIC_ROUTES);
+    let guard = crate::auth::auth_layer(verifier.clone(), PUBLIC_ROUTES);
     Router::new()
         .route("/api/public", get(public))
         .route("/health", get(health))
         .route("/api/private", get(private))
-        .route("/api/private-scoped", get(private_scoped))
+        .route(
+            "/api/private-scoped",
+            get(private_scoped).route_layer(require_scope(verifier.clone(), "read:messages")),
+        )
         .route("/api/dpop-protected", get(dpop_protected))
-        .route("/api/admin", get(admin))
+        .route(
+            "/api/admin",
+            get(admin).route_layer(require_scope(verifier.clone(), "admin:write")),
+        )
         .route("/api/protected-data", get(protected_data))
         .route_layer(guard)
         .fallback(not_found)
@@ -63,15 +70,12 @@ async fn private(Authenticated(claims): Authenticated) -> Json<Value> {
     }))
 }
 
-async fn private_scoped(auth: Authenticated) -> Response {
-    if let Err(rejection) = require_scope(&auth, "read:messages") {
-        return rejection.into_response();
-    }
+/// The scope is demanded by the route's `require_scope` layer (403 `insufficient_scope`).
+async fn private_scoped(Authenticated(claims): Authenticated) -> Json<Value> {
     Json(json!({
         "message": "Private scoped endpoint - read:messages permission granted",
-        "user": auth.0.sub(),
+        "user": claims.sub(),
     }))
-    .into_response()
 }
 
 async fn dpop_protected(Authenticated(claims): Authenticated) -> Json<Value> {
@@ -81,11 +85,9 @@ async fn dpop_protected(Authenticated(claims): Authenticated) -> Json<Value> {
     }))
 }
 
-async fn admin(auth: Authenticated) -> Response {
-    if let Err(rejection) = require_scope(&auth, "admin:write") {
-        return rejection.into_response();
-    }
-    Json(json!({ "message": "Admin access granted" })).into_response()
+/// The quickstart's `@require_scope("admin:write")`, as the route's layer.
+async fn admin(Authenticated(_claims): Authenticated) -> Json<Value> {
+    Json(json!({ "message": "Admin access granted" }))
 }
 
 /// Protected only by the global guard, as in the quickstart: the claims are already verified.

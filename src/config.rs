@@ -21,7 +21,10 @@ impl std::fmt::Display for Sources {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.dotenv {
             Some(path) => write!(f, "the environment and {}", path.display()),
-            None => write!(f, "the environment (no .env file found in this directory or its parents)"),
+            None => write!(
+                f,
+                "the environment (no .env file found in this directory or its parents)"
+            ),
         }
     }
 }
@@ -58,7 +61,9 @@ pub enum ConfigError {
         hint: &'static str,
     },
     /// A required variable is absent, but one spelled in another case is present.
-    #[error("{var} is not set, but {found} is (looked in {sources}); variable names are case-sensitive: rename it to {var}")]
+    #[error(
+        "{var} is not set, but {found} is (looked in {sources}); variable names are case-sensitive: rename it to {var}"
+    )]
     WrongCase {
         var: &'static str,
         found: String,
@@ -82,8 +87,7 @@ pub enum ConfigError {
 
 const DOMAIN_HINT: &str =
     "set it to your tenant's domain without https://, e.g. AUTH0_DOMAIN=your-tenant.us.auth0.com";
-const AUDIENCE_HINT: &str =
-    "set it to your API identifier from the Auth0 dashboard, e.g. AUTH0_AUDIENCE=https://my-flask-api";
+const AUDIENCE_HINT: &str = "set it to your API identifier from the Auth0 dashboard, e.g. AUTH0_AUDIENCE=https://my-flask-api";
 
 impl Settings {
     /// Loads `.env` (if any) into the environment, then reads the settings from the environment.
@@ -139,7 +143,8 @@ impl Settings {
                 reason: "expected an IP address such as 127.0.0.1 or 0.0.0.0".into(),
             })?,
         };
-        let public_url = optional(vars, "PUBLIC_URL").map(|url| url.trim_end_matches('/').to_owned());
+        let public_url =
+            optional(vars, "PUBLIC_URL").map(|url| url.trim_end_matches('/').to_owned());
         if let Some(url) = &public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(ConfigError::Invalid {
@@ -212,12 +217,16 @@ fn normalise_domain(raw: &str, warnings: &mut Vec<String>) -> Result<String, Con
         ));
         domain = rest;
     } else if strip_prefix_ignore_case(domain, "http://").is_some() {
-        return Err(invalid("Auth0 tenants are served over https; give the domain only, e.g. your-tenant.us.auth0.com"));
+        return Err(invalid(
+            "Auth0 tenants are served over https; give the domain only, e.g. your-tenant.us.auth0.com",
+        ));
     }
     if domain.ends_with('/') {
         domain = domain.trim_end_matches('/');
         if !raw.to_ascii_lowercase().starts_with("https://") {
-            warnings.push(format!("AUTH0_DOMAIN={raw:?} has a trailing slash; using {domain:?}"));
+            warnings.push(format!(
+                "AUTH0_DOMAIN={raw:?} has a trailing slash; using {domain:?}"
+            ));
         }
     }
     if domain.chars().any(|c| c.is_ascii_uppercase()) {
@@ -228,12 +237,17 @@ fn normalise_domain(raw: &str, warnings: &mut Vec<String>) -> Result<String, Con
     }
     let domain = domain.to_ascii_lowercase();
     if domain.is_empty() {
-        return Err(invalid("no host name left after removing the scheme and slashes"));
+        return Err(invalid(
+            "no host name left after removing the scheme and slashes",
+        ));
     }
     if domain.contains(['/', '?', '#', '@', ' ']) {
-        return Err(invalid("expected a host name with an optional port, without a path, query or user name"));
+        return Err(invalid(
+            "expected a host name with an optional port, without a path, query or user name",
+        ));
     }
-    let parsed = url::Url::parse(&format!("https://{domain}/")).map_err(|e| invalid(&format!("not a host name: {e}")))?;
+    let parsed = url::Url::parse(&format!("https://{domain}/"))
+        .map_err(|e| invalid(&format!("not a host name: {e}")))?;
     if parsed.host_str().is_none() {
         return Err(invalid("not a host name"));
     }
@@ -242,12 +256,14 @@ fn normalise_domain(raw: &str, warnings: &mut Vec<String>) -> Result<String, Con
 
 fn strip_prefix_ignore_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {
     let head = value.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &value[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &value[prefix.len()..])
 }
 
 /// Auth0 API identifiers are URIs; a bare word is almost always a copy of the API's display name.
 fn audience_shape_warning(audience: &str) -> Option<String> {
-    let is_uri = url::Url::parse(audience).is_ok_and(|url| !url.cannot_be_a_base() || url.scheme() == "urn");
+    let is_uri =
+        url::Url::parse(audience).is_ok_and(|url| !url.cannot_be_a_base() || url.scheme() == "urn");
     (!is_uri).then(|| {
         format!(
             "AUTH0_AUDIENCE={audience:?} is not a URL or URN; Auth0 API identifiers look like \

@@ -14,7 +14,10 @@ pub struct InternalError;
 impl ResponseForPanic for InternalError {
     type ResponseBody = axum::body::Body;
 
-    fn response_for_panic(&mut self, cause: Box<dyn Any + Send + 'static>) -> http::Response<axum::body::Body> {
+    fn response_for_panic(
+        &mut self,
+        cause: Box<dyn Any + Send + 'static>,
+    ) -> http::Response<axum::body::Body> {
         let cause = cause
             .downcast_ref::<String>()
             .map(String::as_str)

@@ -8,5 +8,7 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod errors;
 pub mod server;

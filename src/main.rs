@@ -29,7 +29,8 @@ fn start() -> Result<(), String> {
     let options = server::verifier_options(&settings)
         .map_err(|e| format!("AUTH0_CA_FILE could not be read: {e}"))?;
     let verifier = Verifier::new(options).map_err(|e| e.to_string())?;
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
         let addr = SocketAddr::new(settings.bind, settings.port);
         let listener = tokio::net::TcpListener::bind(addr)

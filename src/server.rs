@@ -13,6 +13,9 @@ pub fn verifier_options(settings: &Settings) -> Result<VerifierOptions, std::io:
     let mut options = VerifierOptions::new(settings.domain.clone(), settings.audience.clone())
         .dpop_mode(settings.dpop_mode)
         .dpop_nonces(settings.dpop_nonces);
+    if let Some(url) = &settings.public_url {
+        options = options.public_base_url(url.clone());
+    }
     if let Some(path) = &settings.ca_file {
         options = options.ca_pem(std::fs::read(path)?);
     }
@@ -56,5 +59,8 @@ pub async fn shutdown_signal() {
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -1,7 +1,10 @@
 use super::*;
 
 fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn no_dotenv() -> Sources {
@@ -14,8 +17,11 @@ fn load(pairs: &[(&str, &str)]) -> Result<(Settings, Vec<String>), ConfigError> 
 
 #[test]
 fn quickstart_settings_load_with_defaults() {
-    let (settings, warnings) =
-        load(&[("AUTH0_DOMAIN", "tenant.us.auth0.com"), ("AUTH0_AUDIENCE", "https://my-flask-api")]).unwrap();
+    let (settings, warnings) = load(&[
+        ("AUTH0_DOMAIN", "tenant.us.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://my-flask-api"),
+    ])
+    .unwrap();
     assert_eq!(settings.domain, "tenant.us.auth0.com");
     assert_eq!(settings.audience, "https://my-flask-api");
     assert_eq!(settings.port, 5000);
@@ -26,8 +32,11 @@ fn quickstart_settings_load_with_defaults() {
 
 #[test]
 fn domain_with_scheme_slash_and_capitals_is_normalised_with_warnings() {
-    let (settings, warnings) =
-        load(&[("AUTH0_DOMAIN", "https://Tenant.US.auth0.com/"), ("AUTH0_AUDIENCE", "https://api")]).unwrap();
+    let (settings, warnings) = load(&[
+        ("AUTH0_DOMAIN", "https://Tenant.US.auth0.com/"),
+        ("AUTH0_AUDIENCE", "https://api"),
+    ])
+    .unwrap();
     assert_eq!(settings.domain, "tenant.us.auth0.com");
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(warnings[0].contains("includes https://"));
@@ -36,39 +45,80 @@ fn domain_with_scheme_slash_and_capitals_is_normalised_with_warnings() {
 
 #[test]
 fn domain_with_port_is_kept() {
-    let (settings, _) = load(&[("AUTH0_DOMAIN", "localhost:8443"), ("AUTH0_AUDIENCE", "https://api")]).unwrap();
+    let (settings, _) = load(&[
+        ("AUTH0_DOMAIN", "localhost:8443"),
+        ("AUTH0_AUDIENCE", "https://api"),
+    ])
+    .unwrap();
     assert_eq!(settings.domain, "localhost:8443");
 }
 
 #[test]
 fn plain_http_domain_is_refused() {
-    let err = load(&[("AUTH0_DOMAIN", "http://tenant.auth0.com"), ("AUTH0_AUDIENCE", "https://api")]).unwrap_err();
-    assert!(matches!(err, ConfigError::Invalid { var: "AUTH0_DOMAIN", .. }), "{err}");
+    let err = load(&[
+        ("AUTH0_DOMAIN", "http://tenant.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://api"),
+    ])
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConfigError::Invalid {
+                var: "AUTH0_DOMAIN",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn domain_with_path_is_refused() {
-    let err = load(&[("AUTH0_DOMAIN", "tenant.auth0.com/api"), ("AUTH0_AUDIENCE", "https://api")]).unwrap_err();
-    assert!(err.to_string().starts_with("AUTH0_DOMAIN=\"tenant.auth0.com/api\" is invalid"), "{err}");
+    let err = load(&[
+        ("AUTH0_DOMAIN", "tenant.auth0.com/api"),
+        ("AUTH0_AUDIENCE", "https://api"),
+    ])
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("AUTH0_DOMAIN=\"tenant.auth0.com/api\" is invalid"),
+        "{err}"
+    );
 }
 
 #[test]
 fn missing_domain_names_the_variable_and_where_it_looked() {
     let err = load(&[("AUTH0_AUDIENCE", "https://api")]).unwrap_err();
     let line = err.to_string();
-    assert!(line.starts_with("AUTH0_DOMAIN is not set (looked in the environment"), "{line}");
+    assert!(
+        line.starts_with("AUTH0_DOMAIN is not set (looked in the environment"),
+        "{line}"
+    );
     assert!(!line.contains('\n'));
 }
 
 #[test]
 fn empty_audience_is_its_own_error() {
     let err = load(&[("AUTH0_DOMAIN", "t.auth0.com"), ("AUTH0_AUDIENCE", "  ")]).unwrap_err();
-    assert!(matches!(err, ConfigError::Empty { var: "AUTH0_AUDIENCE", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ConfigError::Empty {
+                var: "AUTH0_AUDIENCE",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn wrong_case_variable_is_pointed_out() {
-    let err = load(&[("auth0_domain", "t.auth0.com"), ("AUTH0_AUDIENCE", "https://api")]).unwrap_err();
+    let err = load(&[
+        ("auth0_domain", "t.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://api"),
+    ])
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "AUTH0_DOMAIN is not set, but auth0_domain is (looked in the environment (no .env file found in this \
@@ -78,21 +128,44 @@ fn wrong_case_variable_is_pointed_out() {
 
 #[test]
 fn audience_that_is_not_a_uri_warns() {
-    let (_, warnings) = load(&[("AUTH0_DOMAIN", "t.auth0.com"), ("AUTH0_AUDIENCE", "my-api")]).unwrap();
+    let (_, warnings) = load(&[
+        ("AUTH0_DOMAIN", "t.auth0.com"),
+        ("AUTH0_AUDIENCE", "my-api"),
+    ])
+    .unwrap();
     assert_eq!(warnings.len(), 1);
     assert!(warnings[0].contains("is not a URL or URN"));
-    let (_, warnings) = load(&[("AUTH0_DOMAIN", "t.auth0.com"), ("AUTH0_AUDIENCE", "urn:my-api")]).unwrap();
+    let (_, warnings) = load(&[
+        ("AUTH0_DOMAIN", "t.auth0.com"),
+        ("AUTH0_AUDIENCE", "urn:my-api"),
+    ])
+    .unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
 }
 
 #[test]
 fn dpop_mode_and_port_are_validated() {
-    let base = [("AUTH0_DOMAIN", "t.auth0.com"), ("AUTH0_AUDIENCE", "https://api")];
-    let (settings, _) = load(&[base[0], base[1], ("AUTH0_DPOP_MODE", "Required"), ("PORT", "8080")]).unwrap();
+    let base = [
+        ("AUTH0_DOMAIN", "t.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://api"),
+    ];
+    let (settings, _) = load(&[
+        base[0],
+        base[1],
+        ("AUTH0_DPOP_MODE", "Required"),
+        ("PORT", "8080"),
+    ])
+    .unwrap();
     assert_eq!(settings.dpop_mode, DpopMode::Required);
     assert_eq!(settings.port, 8080);
     let err = load(&[base[0], base[1], ("AUTH0_DPOP_MODE", "sometimes")]).unwrap_err();
-    assert!(matches!(err, ConfigError::Invalid { var: "AUTH0_DPOP_MODE", .. }));
+    assert!(matches!(
+        err,
+        ConfigError::Invalid {
+            var: "AUTH0_DPOP_MODE",
+            ..
+        }
+    ));
     let err = load(&[base[0], base[1], ("PORT", "http")]).unwrap_err();
     assert!(matches!(err, ConfigError::Invalid { var: "PORT", .. }));
 }

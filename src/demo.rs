@@ -1,0 +1,204 @@
+//! `cargo run`: the quickstart without an Auth0 account.
+//!
+//! Starts a mock tenant (the `mock-idp` library) on loopback over HTTPS with its own CA, points the
+//! API at it, and prints a ready token for each protected route with curl lines that work when
+//! pasted. The tenant keeps its keys and CA in the `mock-idp` state directory, so `mock-idp token`
+//! and `mock-idp proof` mint tokens and proofs this running demo accepts.
+//!
+//! This lives in its own binary so that a deployed API with missing settings stops with an error
+//! instead of quietly trusting a mock tenant.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+
+use mock_idp::state::Endpoint;
+use mock_idp::{DpopKey, MockTenant, StateDir};
+
+use crate::auth::{DpopMode, Verifier, VerifierOptions};
+
+/// What the demo needs to know before it starts.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// The API's port on 127.0.0.1 (`PORT`, default 5000).
+    pub port: u16,
+    /// The mock tenant's state directory (`MOCK_IDP_STATE_DIR`, default: mock-idp's own).
+    pub state_dir: std::path::PathBuf,
+}
+
+impl DemoOptions {
+    /// Reads `PORT` and `MOCK_IDP_STATE_DIR` from the environment.
+    pub fn from_env() -> Result<DemoOptions, String> {
+        let port = match std::env::var("PORT") {
+            Ok(value) => value
+                .trim()
+                .parse()
+                .map_err(|_| format!("PORT={value:?} is invalid: expected a port number"))?,
+            Err(_) => 5000,
+        };
+        let state_dir = match std::env::var_os("MOCK_IDP_STATE_DIR").filter(|v| !v.is_empty()) {
+            Some(dir) => dir.into(),
+            None => StateDir::default_path().map_err(|e| e.to_string())?,
+        };
+        Ok(DemoOptions { port, state_dir })
+    }
+}
+
+/// The running demo: the tenant and the API's listener.
+pub struct Demo {
+    /// The embedded tenant (stops when dropped).
+    pub tenant: MockTenant,
+    /// The API's listener on 127.0.0.1.
+    pub listener: tokio::net::TcpListener,
+    /// The verifier pointed at the tenant.
+    pub verifier: Verifier,
+    /// `http://127.0.0.1:PORT`.
+    pub api_url: String,
+    /// The DPoP client key the printed DPoP lines use.
+    pub dpop_key: DpopKey,
+    state: StateDir,
+}
+
+impl Demo {
+    /// Starts the tenant and binds the API; nothing is served by the API until [`Demo::serve`].
+    pub async fn start(options: &DemoOptions) -> Result<Demo, String> {
+        let state = StateDir::open(&options.state_dir).map_err(|e| e.to_string())?;
+        let tenant = MockTenant::builder()
+            .state_dir(state.path())
+            .try_start()
+            .map_err(|e| format!("cannot start the mock tenant: {e}"))?;
+        state
+            .write_endpoint(&Endpoint {
+                base_url: tenant.uri().to_owned(),
+                domain: tenant.domain().to_owned(),
+            })
+            .map_err(|e| e.to_string())?;
+        let dpop_key = state.load_or_init_dpop_key().map_err(|e| e.to_string())?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], options.port));
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}; set PORT to a free port"))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let api_url = format!("http://127.0.0.1:{port}");
+        let verifier = Verifier::new(
+            VerifierOptions::new(tenant.domain(), tenant.audience())
+                .ca_pem(tenant.ca_pem().into_bytes())
+                .dpop_mode(DpopMode::Allowed)
+                .public_base_url(api_url.clone()),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(Demo {
+            tenant,
+            listener,
+            verifier,
+            api_url,
+            dpop_key,
+            state,
+        })
+    }
+
+    /// The banner: URLs, a token per route, and curl lines (Bearer and DPoP).
+    pub fn banner(&self) -> String {
+        let api = &self.api_url;
+        let tenant = &self.tenant;
+        let read = tenant.token().scope("read:messages").build();
+        let admin = tenant.token().scope("admin:write").build();
+        let bound = tenant
+            .token()
+            .scope("read:messages")
+            .bound_to(&self.dpop_key)
+            .build();
+        let dpop_url = format!("{api}/api/dpop-protected");
+        let proof = self
+            .dpop_key
+            .proof("GET", &dpop_url)
+            .access_token(&bound)
+            .build();
+        let state = self.state.path().display();
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "Auth0 quickstart API (demo: embedded mock tenant, no Auth0 account needed)"
+        );
+        let _ = writeln!(out);
+        let _ = writeln!(out, "  API            {api}");
+        let _ = writeln!(
+            out,
+            "  tenant         {}  (issuer {})",
+            tenant.uri(),
+            tenant.issuer()
+        );
+        let _ = writeln!(out, "  audience       {}", tenant.audience());
+        let _ = writeln!(out, "  tenant CA      {}", self.state.ca_path().display());
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Tokens (1 hour; more with `cargo run -p mock-idp -- token --scope ...`):"
+        );
+        let _ = writeln!(out, "  READ_TOKEN=\"{read}\"    # read:messages");
+        let _ = writeln!(out, "  ADMIN_TOKEN=\"{admin}\"    # admin:write");
+        let _ = writeln!(
+            out,
+            "  DPOP_TOKEN=\"{bound}\"    # read:messages, bound to {state}/dpop-key.pem"
+        );
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Try it (paste the token lines above first):");
+        let _ = writeln!(out, "  curl {api}/api/public");
+        let _ = writeln!(
+            out,
+            "  curl -H \"Authorization: Bearer $READ_TOKEN\" {api}/api/private"
+        );
+        let _ = writeln!(
+            out,
+            "  curl -H \"Authorization: Bearer $READ_TOKEN\" {api}/api/private-scoped"
+        );
+        let _ = writeln!(
+            out,
+            "  curl -H \"Authorization: Bearer $READ_TOKEN\" {api}/api/protected-data"
+        );
+        let _ = writeln!(
+            out,
+            "  curl -H \"Authorization: Bearer $ADMIN_TOKEN\" {api}/api/admin"
+        );
+        let _ = writeln!(
+            out,
+            "  curl -i -H \"Authorization: Bearer $READ_TOKEN\" {api}/api/admin    # 403 insufficient_scope"
+        );
+        let _ = writeln!(
+            out,
+            "  curl -i {api}/api/private    # 401 with a WWW-Authenticate challenge"
+        );
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "DPoP (a proof is single-use and valid for 5 minutes; this one is fresh):"
+        );
+        let _ = writeln!(
+            out,
+            "  curl -H \"Authorization: DPoP $DPOP_TOKEN\" -H \"DPoP: {proof}\" {dpop_url}"
+        );
+        let _ = writeln!(out, "DPoP with a new proof each time:");
+        let _ = writeln!(
+            out,
+            "  curl -H \"Authorization: DPoP $DPOP_TOKEN\" -H \"DPoP: $(cargo run -q -p mock-idp -- --state-dir {state} proof --url {dpop_url} --token $DPOP_TOKEN)\" {dpop_url}"
+        );
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Ctrl-C stops the demo.");
+        out
+    }
+
+    /// Serves the API until `shutdown` completes; the tenant stops when the demo is dropped.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Demo {
+            tenant,
+            listener,
+            verifier,
+            ..
+        } = self;
+        let result = crate::server::run(listener, verifier, shutdown).await;
+        drop(tenant);
+        result
+    }
+}
