@@ -6,6 +6,7 @@ mod support;
 
 mod challenges;
 mod dpop;
+mod https;
 mod jwks;
 mod tokens;
 mod web;
