@@ -97,6 +97,8 @@ async fn verified_from_parts(
 
 /// Extractor for verified claims. Reuses the [`Verified`] an [`AuthLayer`] put in the request
 /// extensions, otherwise authenticates the request itself. Needs `Verifier: FromRef<S>`.
+/// An extractor cannot add response headers: with server nonces on, use [`AuthLayer`] so the
+/// success response carries `DPoP-Nonce`.
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Claims);
 
