@@ -303,3 +303,33 @@ async fn discovery_issuer_must_match() {
         .unwrap_err();
     assert_eq!(e, AuthError::KeysUnavailable);
 }
+
+#[tokio::test]
+async fn expired_keys_serve_while_one_request_refreshes() {
+    let env = Env::new().await;
+    env.verifier
+        .verify_access_token(&env.ok_token(), &[])
+        .await
+        .unwrap();
+    env.clock.advance(601.0);
+    env.jwks.set(
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"keys": [rsa_jwk("tenant-1", "k1")]}))
+            .set_delay(Duration::from_millis(1500)),
+    );
+    let v = env.verifier.clone();
+    let slow = env.ok_token();
+    let refresher = tokio::spawn(async move { v.verify_access_token(&slow, &[]).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let start = std::time::Instant::now();
+    env.verifier
+        .verify_access_token(&env.ok_token(), &[])
+        .await
+        .unwrap();
+    assert!(
+        start.elapsed() < Duration::from_millis(500),
+        "did not wait for the refresh"
+    );
+    refresher.await.unwrap().unwrap();
+    assert_eq!(env.verifier.stats().jwks_fetches, 2);
+}
