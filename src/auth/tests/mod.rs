@@ -8,5 +8,6 @@ mod challenges;
 mod dpop;
 mod https;
 mod jwks;
+mod robustness;
 mod tokens;
 mod web;
