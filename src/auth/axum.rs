@@ -157,6 +157,9 @@ impl std::fmt::Debug for AuthLayer {
     }
 }
 
+/// The layer made by [`require_scope`] (an [`AuthLayer`] with a scope).
+pub type RequireScope = AuthLayer;
+
 /// Protect every request except those whose path equals one of `public_paths` (the
 /// quickstart's `before_request` pattern). Use with `Router::layer`.
 pub fn auth_layer(verifier: Verifier, public_paths: &[&str]) -> AuthLayer {

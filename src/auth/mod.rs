@@ -70,7 +70,7 @@ mod verifier;
 mod tests;
 
 pub use self::axum::{
-    AuthLayer, AuthService, Authenticated, VerifiedRequest, auth_layer, require_scope,
+    AuthLayer, AuthService, Authenticated, RequireScope, VerifiedRequest, auth_layer, require_scope,
 };
 pub use claims::Claims;
 pub use error::{AuthError, AuthRejection, DPOP_ALGS, REALM, Scheme, sanitize};
