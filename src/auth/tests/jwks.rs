@@ -231,6 +231,8 @@ async fn stale_if_error_then_recovery() {
 async fn fail_closed_without_keys() {
     for bad in [
         ResponseTemplate::new(500),
+        // Redirects are never followed (the keys could move to another origin).
+        ResponseTemplate::new(302).insert_header("location", "http://127.0.0.1:9/jwks"),
         ResponseTemplate::new(200).set_body_string("<html>"),
         ResponseTemplate::new(200).set_body_json(json!({"keys": {}})),
         ResponseTemplate::new(200).set_body_json(json!({})),
