@@ -4,6 +4,22 @@
 //! the hot path: verified tokens are cached by their exact string, so a repeated token costs
 //! a hash lookup plus the time checks.
 //!
+//! # Use
+//! ```rust,ignore
+//! use protected_api::auth::{auth_layer, require_scope, Authenticated, Verifier, VerifierOptions};
+//!
+//! let verifier = Verifier::new(
+//!     VerifierOptions::new("tenant.eu.auth0.com", "https://api.example.com")
+//!         .public_base_url("https://api.example.com"), // what DPoP `htu` is compared with
+//! )?;
+//! let app = axum::Router::new()
+//!     .route("/api/private", get(|Authenticated(claims): Authenticated| async move { … }))
+//!     .route("/api/private-scoped", get(handler).route_layer(require_scope(verifier.clone(), "read:messages")))
+//!     .with_state(verifier.clone());
+//! // or protect everything but some paths:
+//! let app = app.layer(auth_layer(verifier, &["/api/public", "/health"]));
+//! ```
+//!
 //! # The request path
 //! `Authorization` (+ `DPoP`) -> structure (size, 3 segments, strict base64url, JSON objects,
 //! no `crit`, no `b64`) -> alg policy (RS256 by default; `none`/HS*/unknown refused before any
