@@ -97,6 +97,8 @@ async fn verified_from_parts(
 
 /// Extractor for verified claims. Reuses the [`Verified`] an [`AuthLayer`] put in the request
 /// extensions, otherwise authenticates the request itself. Needs `Verifier: FromRef<S>`.
+/// An extractor cannot add response headers: with server nonces on, use [`AuthLayer`] so the
+/// success response carries `DPoP-Nonce`.
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Claims);
 
@@ -154,6 +156,9 @@ impl std::fmt::Debug for AuthLayer {
             .finish_non_exhaustive()
     }
 }
+
+/// The layer made by [`require_scope`] (an [`AuthLayer`] with a scope).
+pub type RequireScope = AuthLayer;
 
 /// Protect every request except those whose path equals one of `public_paths` (the
 /// quickstart's `before_request` pattern). Use with `Router::layer`.

@@ -164,7 +164,10 @@ pub(crate) fn validate(
     }
     if let Some(cnf) = claims.get("cnf") {
         // A present but malformed confirmation must never be mistaken for "unbound".
-        if jkt_of(claims).is_none() || !cnf.is_object() {
+        // Only `jkt` is enforceable here (no mTLS): a token carrying another confirmation
+        // method (`x5t#S256`, …) is refused rather than half-enforced (DPB-13).
+        let only_jkt = cnf.as_object().is_some_and(|o| o.len() == 1);
+        if jkt_of(claims).is_none() || !only_jkt {
             return Err(AuthError::InvalidToken("Invalid 'cnf' claim"));
         }
     }

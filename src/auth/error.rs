@@ -163,36 +163,24 @@ impl AuthError {
             }
             a
         });
-        // Which challenge carries the attributes: the scheme used; both when unknown.
-        let on_bearer = attrs.is_some() && scheme_used != Some(Scheme::DPoP);
-        let on_dpop = attrs.is_some() && scheme_used != Some(Scheme::Bearer);
-        let attrs = attrs.unwrap_or_default();
-        let bearer = if on_bearer {
-            format!("Bearer realm=\"{REALM}\", {attrs}")
-        } else {
-            format!("Bearer realm=\"{REALM}\"")
+        let bearer = |with_attrs: bool| match &attrs {
+            Some(a) if with_attrs => format!("Bearer realm=\"{REALM}\", {a}"),
+            _ => format!("Bearer realm=\"{REALM}\""),
         };
-        let dpop = if on_dpop {
-            format!("DPoP {attrs}, algs=\"{DPOP_ALGS}\"")
-        } else {
-            format!("DPoP algs=\"{DPOP_ALGS}\"")
+        let dpop = |with_attrs: bool| match &attrs {
+            Some(a) if with_attrs => format!("DPoP {a}, algs=\"{DPOP_ALGS}\""),
+            _ => format!("DPoP algs=\"{DPOP_ALGS}\""),
         };
         match mode {
-            DpopMode::Disabled => {
-                if on_bearer || attrs.is_empty() {
-                    bearer
-                } else {
-                    format!("Bearer realm=\"{REALM}\", {attrs}")
-                }
-            }
-            DpopMode::Allowed => format!("{bearer}, {dpop}"),
-            DpopMode::Required => {
-                if on_dpop || attrs.is_empty() {
-                    dpop
-                } else {
-                    format!("DPoP {attrs}, algs=\"{DPOP_ALGS}\"")
-                }
-            }
+            // A single offered scheme always carries the error.
+            DpopMode::Disabled => bearer(true),
+            DpopMode::Required => dpop(true),
+            // Both offered: the error goes on the scheme used; on both when none is known.
+            DpopMode::Allowed => format!(
+                "{}, {}",
+                bearer(scheme_used != Some(Scheme::DPoP)),
+                dpop(scheme_used != Some(Scheme::Bearer))
+            ),
         }
     }
 }

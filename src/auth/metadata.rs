@@ -185,25 +185,35 @@ impl MetadataCache {
         now: f64,
     ) -> Result<KeyLookup, AuthError> {
         let tenant = self.tenant(domain);
-        let seen_generation = {
+        let (seen_generation, stale) = {
             let inner = tenant.inner.read().unwrap_or_else(|e| e.into_inner());
-            if let Some(jwks) = &inner.jwks {
-                if now < jwks.expires_at {
+            match &inner.jwks {
+                Some(jwks) => {
                     let c = jwks.candidates(kid, alg);
-                    if !c.is_empty() {
+                    if now < jwks.expires_at && !c.is_empty() {
                         return Ok(KeyLookup {
                             candidates: c,
                             keys_removed: false,
                         });
                     }
+                    (jwks.generation, c)
                 }
-                jwks.generation
-            } else {
-                0
+                None => (0, Vec::new()),
             }
         };
 
-        let _guard = tenant.fetch_lock.lock().await;
+        // Expired keys that still know this kid: if another request is already refreshing,
+        // use them instead of queueing behind a possibly slow fetch (stale-while-revalidate).
+        let _guard = match tenant.fetch_lock.try_lock() {
+            Ok(g) => g,
+            Err(_) if !stale.is_empty() => {
+                return Ok(KeyLookup {
+                    candidates: stale,
+                    keys_removed: false,
+                });
+            }
+            Err(_) => tenant.fetch_lock.lock().await,
+        };
         // Someone may have refreshed while we waited: use their result (single flight).
         let (current, last_attempt, last_failed) = {
             let inner = tenant.inner.read().unwrap_or_else(|e| e.into_inner());

@@ -231,6 +231,8 @@ async fn stale_if_error_then_recovery() {
 async fn fail_closed_without_keys() {
     for bad in [
         ResponseTemplate::new(500),
+        // Redirects are never followed (the keys could move to another origin).
+        ResponseTemplate::new(302).insert_header("location", "http://127.0.0.1:9/jwks"),
         ResponseTemplate::new(200).set_body_string("<html>"),
         ResponseTemplate::new(200).set_body_json(json!({"keys": {}})),
         ResponseTemplate::new(200).set_body_json(json!({})),
@@ -302,4 +304,34 @@ async fn discovery_issuer_must_match() {
         .await
         .unwrap_err();
     assert_eq!(e, AuthError::KeysUnavailable);
+}
+
+#[tokio::test]
+async fn expired_keys_serve_while_one_request_refreshes() {
+    let env = Env::new().await;
+    env.verifier
+        .verify_access_token(&env.ok_token(), &[])
+        .await
+        .unwrap();
+    env.clock.advance(601.0);
+    env.jwks.set(
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"keys": [rsa_jwk("tenant-1", "k1")]}))
+            .set_delay(Duration::from_millis(1500)),
+    );
+    let v = env.verifier.clone();
+    let slow = env.ok_token();
+    let refresher = tokio::spawn(async move { v.verify_access_token(&slow, &[]).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let start = std::time::Instant::now();
+    env.verifier
+        .verify_access_token(&env.ok_token(), &[])
+        .await
+        .unwrap();
+    assert!(
+        start.elapsed() < Duration::from_millis(500),
+        "did not wait for the refresh"
+    );
+    refresher.await.unwrap().unwrap();
+    assert_eq!(env.verifier.stats().jwks_fetches, 2);
 }

@@ -6,6 +6,8 @@ mod support;
 
 mod challenges;
 mod dpop;
+mod https;
 mod jwks;
+mod robustness;
 mod tokens;
 mod web;

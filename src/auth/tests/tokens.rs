@@ -85,6 +85,9 @@ async fn claim_types_and_presence() {
         ("cnf", json!([])),
         ("cnf", json!({"jkt": 1})),
         ("cnf", json!({"jkt": ""})),
+        ("cnf", json!({})),
+        ("cnf", json!({"x5t#S256": "abc"})),
+        ("cnf", json!({"jkt": "abc", "x5t#S256": "abc"})),
     ];
     for (name, v) in cases {
         let mut c = env.claims();
