@@ -110,14 +110,12 @@ impl Settings {
             warnings.push(warning);
         }
         let ca_file = optional(vars, "AUTH0_CA_FILE").map(PathBuf::from);
-        if let Some(path) = &ca_file {
-            if !path.is_file() {
-                return Err(ConfigError::Invalid {
-                    var: "AUTH0_CA_FILE",
-                    value: path.display().to_string(),
-                    reason: "no such file; run `mock-idp init` again or unset it".into(),
-                });
-            }
+        if let Some(path) = ca_file.as_ref().filter(|path| !path.is_file()) {
+            return Err(ConfigError::Invalid {
+                var: "AUTH0_CA_FILE",
+                value: path.display().to_string(),
+                reason: "no such file; run `mock-idp init` again or unset it".into(),
+            });
         }
         let dpop_mode = match optional(vars, "AUTH0_DPOP_MODE").as_deref() {
             None => DpopMode::Allowed,
@@ -145,14 +143,13 @@ impl Settings {
         };
         let public_url =
             optional(vars, "PUBLIC_URL").map(|url| url.trim_end_matches('/').to_owned());
-        if let Some(url) = &public_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(ConfigError::Invalid {
-                    var: "PUBLIC_URL",
-                    value: url.clone(),
-                    reason: "expected the URL clients use, e.g. https://api.example.com".into(),
-                });
-            }
+        let is_http_url = |url: &&String| url.starts_with("http://") || url.starts_with("https://");
+        if let Some(url) = public_url.as_ref().filter(|url| !is_http_url(url)) {
+            return Err(ConfigError::Invalid {
+                var: "PUBLIC_URL",
+                value: url.clone(),
+                reason: "expected the URL clients use, e.g. https://api.example.com".into(),
+            });
         }
         let settings = Settings {
             domain,
