@@ -410,7 +410,7 @@ impl MockTenant {
         self.state.faults.calls(Endpoint::Token)
     }
 
-    /// Every request received, oldest first.
+    /// Every request received (the most recent `JOURNAL_CAPACITY`), oldest first.
     pub fn received_requests(&self) -> Vec<RecordedRequest> {
         self.state.journal.all()
     }
