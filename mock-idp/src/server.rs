@@ -40,6 +40,8 @@ pub(crate) struct TenantState {
     pub(crate) discovery_override: RwLock<Option<Value>>,
     /// DPoP proof `jti`s seen at the token endpoint, with their `iat`, for replay detection.
     pub(crate) seen_jti: Mutex<HashMap<String, i64>>,
+    /// The nonce DPoP proofs must carry at the token endpoint (RFC 9449 §8); `None`: no nonces.
+    pub(crate) dpop_nonce: RwLock<Option<String>>,
 }
 
 impl TenantState {
@@ -52,6 +54,7 @@ impl TenantState {
             jwks_override: RwLock::new(None),
             discovery_override: RwLock::new(None),
             seen_jti: Mutex::new(HashMap::new()),
+            dpop_nonce: RwLock::new(None),
         }
     }
 
@@ -93,6 +96,13 @@ impl TenantState {
             "dpop_signing_alg_values_supported": ["ES256"],
             "claims_supported": ["aud", "exp", "iat", "iss", "sub", "scope", "azp", "gty", "client_id", "jti", "permissions", "cnf"],
         })
+    }
+
+    pub(crate) fn current_dpop_nonce(&self) -> Option<String> {
+        self.dpop_nonce
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub(crate) fn jwks(&self) -> Value {

@@ -442,6 +442,33 @@ impl MockTenant {
         self.state.faults.clear();
     }
 
+    /// Makes the token endpoint require a server nonce in DPoP proofs (RFC 9449 §8) and returns
+    /// it; proofs without it get `400 use_dpop_nonce` with a `DPoP-Nonce` header. Calling it
+    /// again rotates the nonce.
+    pub fn require_dpop_nonce(&self) -> String {
+        let nonce = crate::jose::random_id();
+        *self
+            .state
+            .dpop_nonce
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(nonce.clone());
+        nonce
+    }
+
+    /// The nonce DPoP proofs currently need, if any.
+    pub fn dpop_nonce(&self) -> Option<String> {
+        self.state.current_dpop_nonce()
+    }
+
+    /// Stops requiring DPoP nonces.
+    pub fn disable_dpop_nonce(&self) {
+        *self
+            .state
+            .dpop_nonce
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     /// Serves this exact JSON as the JWKS (instead of the key ring's).
     pub fn set_jwks(&self, jwks: Value) {
         *self
