@@ -222,6 +222,13 @@ fn fault_response(fault: Fault) -> Response {
             "{\"keys\": [{\"kty\": \"RSA\", \"n\": ",
         )
             .into_response(),
+        Fault::Redirect { status, location } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND);
+            match HeaderValue::from_str(&location) {
+                Ok(loc) => (status, [(header::LOCATION, loc)]).into_response(),
+                Err(_) => status.into_response(),
+            }
+        }
         Fault::Respond {
             status,
             content_type,

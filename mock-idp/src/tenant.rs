@@ -385,6 +385,16 @@ impl MockTenant {
         TokenBuilder::new(&self.state.mint)
     }
 
+    /// A DPoP proof by `key` for `method` and `url`, timed by this tenant's clock.
+    pub fn dpop_proof(
+        &self,
+        key: &crate::proof::DpopKey,
+        method: &str,
+        url: &str,
+    ) -> crate::proof::ProofBuilder {
+        key.proof(method, url).clock(self.clock())
+    }
+
     /// The tenant's virtual clock.
     pub fn clock(&self) -> &Clock {
         &self.state.mint.clock
