@@ -62,16 +62,17 @@ impl TenantState {
         format!("{}/oauth/token", self.base_url)
     }
 
-    /// The discovery document, shaped like an Auth0 tenant's.
+    /// The discovery document served: the override if set, else the real one.
     pub(crate) fn discovery(&self) -> Value {
-        if let Some(v) = self
-            .discovery_override
+        self.discovery_override
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
-        {
-            return v;
-        }
+            .unwrap_or_else(|| self.real_discovery())
+    }
+
+    /// The discovery document, shaped like an Auth0 tenant's.
+    pub(crate) fn real_discovery(&self) -> Value {
         let b = &self.base_url;
         let mut scopes = vec!["openid".to_owned()];
         for api in &self.mint.config.apis {

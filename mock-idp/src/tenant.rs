@@ -497,21 +497,10 @@ impl MockTenant {
             .unwrap_or_else(|e| e.into_inner()) = None;
     }
 
-    /// The discovery document the tenant would serve without an override.
+    /// The discovery document the tenant would serve without an override (a starting point
+    /// for variants).
     pub fn discovery(&self) -> Value {
-        let saved = self
-            .state
-            .discovery_override
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        let doc = self.state.discovery();
-        *self
-            .state
-            .discovery_override
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = saved;
-        doc
+        self.state.real_discovery()
     }
 
     /// Serves this exact JSON as the discovery document (issuer mismatch, foreign jwks_uri...).
