@@ -38,6 +38,13 @@ pub enum Fault {
     MalformedBody,
     /// Close the connection without a complete response.
     DropConnection,
+    /// Redirect (e.g. 302) to `location`, such as a JWKS on another origin.
+    Redirect {
+        /// A 3xx status.
+        status: u16,
+        /// The `Location` value.
+        location: String,
+    },
     /// Answer with exactly this status, content type and body (HTML pages, `{"keys":{}}`...).
     Respond {
         /// Status code.

@@ -604,8 +604,19 @@ impl KeyRing {
         s.published.push(key);
     }
 
-    /// Publishes the next spare key (generating one when the spares run out); returns its kid.
-    pub fn publish_next(&self) -> Result<String, KeyError> {
+    /// Publishes the next spare key (fixture keys 2 and 3 in a test tenant, then freshly
+    /// generated ones); returns its kid.
+    ///
+    /// # Panics
+    /// Only if aws-lc cannot generate an RSA key once the spares are used up (a broken
+    /// environment); [`KeyRing::try_publish_next`] returns that error instead.
+    pub fn publish_next(&self) -> String {
+        self.try_publish_next()
+            .unwrap_or_else(|e| panic!("mock-idp: cannot create a next key: {e}"))
+    }
+
+    /// [`KeyRing::publish_next`], returning key-generation failures.
+    pub fn try_publish_next(&self) -> Result<String, KeyError> {
         let spare = {
             let mut s = self.write();
             if s.spare.is_empty() {
@@ -625,14 +636,23 @@ impl KeyRing {
 
     /// Switches signing to the newest published key that is not current (publishing a next key
     /// first if there is none). The old key stays in the JWKS until retired. Returns the new kid.
-    pub fn rotate(&self) -> Result<String, KeyError> {
+    ///
+    /// # Panics
+    /// As [`KeyRing::publish_next`]; [`KeyRing::try_rotate`] returns the error instead.
+    pub fn rotate(&self) -> String {
+        self.try_rotate()
+            .unwrap_or_else(|e| panic!("mock-idp: cannot rotate keys: {e}"))
+    }
+
+    /// [`KeyRing::rotate`], returning key-generation failures.
+    pub fn try_rotate(&self) -> Result<String, KeyError> {
         let has_next = {
             let s = self.read();
             let cur = s.current.kid().to_owned();
             s.published.iter().any(|k| k.kid() != cur)
         };
         if !has_next {
-            self.publish_next()?;
+            self.try_publish_next()?;
         }
         let mut s = self.write();
         let cur = s.current.kid().to_owned();
@@ -732,10 +752,10 @@ mod tests {
     fn publish_rotate_retire() {
         let ring = KeyRing::fixtures();
         assert_eq!(ring.published_kids(), ["tenant-1"]);
-        let next = ring.publish_next().unwrap();
+        let next = ring.publish_next();
         assert_eq!(next, "tenant-2");
         assert_eq!(ring.current().kid(), "tenant-1");
-        assert_eq!(ring.rotate().unwrap(), "tenant-2");
+        assert_eq!(ring.rotate(), "tenant-2");
         assert!(ring.retire("tenant-1"));
         assert_eq!(ring.published_kids(), ["tenant-2"]);
         assert!(ring.get("tenant-1").is_some());

@@ -30,7 +30,7 @@
 //!     .build();
 //!
 //! // Keys, time and failures are scriptable.
-//! let next = tenant.keys().publish_next().unwrap();
+//! let next = tenant.keys().publish_next();
 //! tenant.clock().advance(3600);
 //! tenant.fail(Endpoint::Jwks, Fault::Status(503));
 //!

@@ -21,7 +21,8 @@ use crate::proof::DpopKey;
 pub enum Signing {
     /// The tenant's current key (the default).
     Current,
-    /// A key of the ring by kid (published, or retired), e.g. a published next key.
+    /// A key of the ring by kid (published, or retired), e.g. a published next key. The header
+    /// `kid` becomes that kid; a kid the ring does not know signs with the current key.
     Key(String),
     /// A key the tenant does not publish (e.g. [`SigningKey::attacker`]). The header keeps the
     /// tenant's kid unless `kid(..)` is set: the classic "attacker key, tenant kid" case.

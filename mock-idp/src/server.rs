@@ -40,6 +40,8 @@ pub(crate) struct TenantState {
     pub(crate) discovery_override: RwLock<Option<Value>>,
     /// DPoP proof `jti`s seen at the token endpoint, with their `iat`, for replay detection.
     pub(crate) seen_jti: Mutex<HashMap<String, i64>>,
+    /// The nonce DPoP proofs must carry at the token endpoint (RFC 9449 §8); `None`: no nonces.
+    pub(crate) dpop_nonce: RwLock<Option<String>>,
 }
 
 impl TenantState {
@@ -52,6 +54,7 @@ impl TenantState {
             jwks_override: RwLock::new(None),
             discovery_override: RwLock::new(None),
             seen_jti: Mutex::new(HashMap::new()),
+            dpop_nonce: RwLock::new(None),
         }
     }
 
@@ -59,16 +62,17 @@ impl TenantState {
         format!("{}/oauth/token", self.base_url)
     }
 
-    /// The discovery document, shaped like an Auth0 tenant's.
+    /// The discovery document served: the override if set, else the real one.
     pub(crate) fn discovery(&self) -> Value {
-        if let Some(v) = self
-            .discovery_override
+        self.discovery_override
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
-        {
-            return v;
-        }
+            .unwrap_or_else(|| self.real_discovery())
+    }
+
+    /// The discovery document, shaped like an Auth0 tenant's.
+    pub(crate) fn real_discovery(&self) -> Value {
         let b = &self.base_url;
         let mut scopes = vec!["openid".to_owned()];
         for api in &self.mint.config.apis {
@@ -93,6 +97,13 @@ impl TenantState {
             "dpop_signing_alg_values_supported": ["ES256"],
             "claims_supported": ["aud", "exp", "iat", "iss", "sub", "scope", "azp", "gty", "client_id", "jti", "permissions", "cnf"],
         })
+    }
+
+    pub(crate) fn current_dpop_nonce(&self) -> Option<String> {
+        self.dpop_nonce
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub(crate) fn jwks(&self) -> Value {
@@ -212,6 +223,13 @@ fn fault_response(fault: Fault) -> Response {
             "{\"keys\": [{\"kty\": \"RSA\", \"n\": ",
         )
             .into_response(),
+        Fault::Redirect { status, location } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND);
+            match HeaderValue::from_str(&location) {
+                Ok(loc) => (status, [(header::LOCATION, loc)]).into_response(),
+                Err(_) => status.into_response(),
+            }
+        }
         Fault::Respond {
             status,
             content_type,

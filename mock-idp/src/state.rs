@@ -49,7 +49,7 @@ pub enum StateError {
 
 /// Where the tenant last listened (written by `serve`, read by `token`, `init`...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Endpoint {
+pub struct ServeAddress {
     /// `https://host:port` without a trailing slash.
     pub base_url: String,
     /// `host:port`, what AUTH0_DOMAIN holds.
@@ -219,14 +219,14 @@ impl StateDir {
     }
 
     /// Records where `serve` listens.
-    pub fn write_endpoint(&self, ep: &Endpoint) -> Result<(), StateError> {
+    pub fn write_endpoint(&self, addr: &ServeAddress) -> Result<(), StateError> {
         let p = self.path.join("endpoint.json");
-        let text = serde_json::to_string_pretty(ep).unwrap_or_default();
+        let text = serde_json::to_string_pretty(addr).unwrap_or_default();
         std::fs::write(&p, text).map_err(io_err(&p))
     }
 
     /// Where `serve` last listened, if it ever ran.
-    pub fn read_endpoint(&self) -> Option<Endpoint> {
+    pub fn read_endpoint(&self) -> Option<ServeAddress> {
         let text = std::fs::read_to_string(self.path.join("endpoint.json")).ok()?;
         serde_json::from_str(&text).ok()
     }

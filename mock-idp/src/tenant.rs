@@ -385,6 +385,16 @@ impl MockTenant {
         TokenBuilder::new(&self.state.mint)
     }
 
+    /// A DPoP proof by `key` for `method` and `url`, timed by this tenant's clock.
+    pub fn dpop_proof(
+        &self,
+        key: &crate::proof::DpopKey,
+        method: &str,
+        url: &str,
+    ) -> crate::proof::ProofBuilder {
+        key.proof(method, url).clock(self.clock())
+    }
+
     /// The tenant's virtual clock.
     pub fn clock(&self) -> &Clock {
         &self.state.mint.clock
@@ -410,7 +420,7 @@ impl MockTenant {
         self.state.faults.calls(Endpoint::Token)
     }
 
-    /// Every request received, oldest first.
+    /// Every request received (the most recent `JOURNAL_CAPACITY`), oldest first.
     pub fn received_requests(&self) -> Vec<RecordedRequest> {
         self.state.journal.all()
     }
@@ -442,6 +452,33 @@ impl MockTenant {
         self.state.faults.clear();
     }
 
+    /// Makes the token endpoint require a server nonce in DPoP proofs (RFC 9449 §8) and returns
+    /// it; proofs without it get `400 use_dpop_nonce` with a `DPoP-Nonce` header. Calling it
+    /// again rotates the nonce.
+    pub fn require_dpop_nonce(&self) -> String {
+        let nonce = crate::jose::random_id();
+        *self
+            .state
+            .dpop_nonce
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(nonce.clone());
+        nonce
+    }
+
+    /// The nonce DPoP proofs currently need, if any.
+    pub fn dpop_nonce(&self) -> Option<String> {
+        self.state.current_dpop_nonce()
+    }
+
+    /// Stops requiring DPoP nonces.
+    pub fn disable_dpop_nonce(&self) {
+        *self
+            .state
+            .dpop_nonce
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     /// Serves this exact JSON as the JWKS (instead of the key ring's).
     pub fn set_jwks(&self, jwks: Value) {
         *self
@@ -460,21 +497,10 @@ impl MockTenant {
             .unwrap_or_else(|e| e.into_inner()) = None;
     }
 
-    /// The discovery document the tenant would serve without an override.
+    /// The discovery document the tenant would serve without an override (a starting point
+    /// for variants).
     pub fn discovery(&self) -> Value {
-        let saved = self
-            .state
-            .discovery_override
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        let doc = self.state.discovery();
-        *self
-            .state
-            .discovery_override
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = saved;
-        doc
+        self.state.real_discovery()
     }
 
     /// Serves this exact JSON as the discovery document (issuer mismatch, foreign jwks_uri...).

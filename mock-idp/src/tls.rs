@@ -150,8 +150,39 @@ fn issue_leaf(ca_key_pem: &str, extra_names: &[String]) -> Result<(String, Strin
     params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    // Python 3.13's default VERIFY_X509_STRICT rejects leaves without an AKI.
+    params.use_authority_key_identifier_extension = true;
     params.not_before = rcgen::date_time_ymd(2024, 1, 1);
     params.not_after = rcgen::date_time_ymd(2049, 12, 31);
     let cert = params.signed_by(&leaf_key, &issuer)?;
     Ok((cert.pem(), leaf_key.serialize_pem()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf_der(m: &TlsMaterial) -> Vec<u8> {
+        CertificateDer::from_pem_slice(m.leaf_cert_pem.as_bytes())
+            .unwrap()
+            .as_ref()
+            .to_vec()
+    }
+
+    #[test]
+    fn leaf_covers_defaults_and_extra_names_and_has_an_aki() {
+        let mut m = TlsMaterial::generate(&["idp.test".to_owned()]).unwrap();
+        for n in ["localhost", "127.0.0.1", "::1", "idp.test"] {
+            assert!(m.leaf_covers(n), "{n}");
+        }
+        assert!(!m.leaf_covers("other.test"));
+        // authorityKeyIdentifier OID 2.5.29.35
+        let aki = [0x06, 0x03, 0x55, 0x1d, 0x23];
+        assert!(leaf_der(&m).windows(5).any(|w| w == aki));
+        let ca = m.ca_cert_pem.clone();
+        m.reissue_leaf(&["other.test".to_owned()]).unwrap();
+        assert!(m.leaf_covers("other.test"));
+        assert_eq!(m.ca_cert_pem, ca);
+        assert!(m.server_config().is_ok());
+    }
 }

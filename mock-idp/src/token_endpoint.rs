@@ -33,6 +33,9 @@ pub(crate) enum TokenError {
     AccessDenied(String),
     #[error("{0}")]
     InvalidDpopProof(String),
+    /// RFC 9449 §8: the proof lacks the current server nonce, which the response carries.
+    #[error("Authorization server requires nonce in DPoP proof")]
+    UseDpopNonce { nonce: String },
 }
 
 impl TokenError {
@@ -45,6 +48,7 @@ impl TokenError {
             }
             TokenError::AccessDenied(_) => (StatusCode::FORBIDDEN, "access_denied"),
             TokenError::InvalidDpopProof(_) => (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
+            TokenError::UseDpopNonce { .. } => (StatusCode::BAD_REQUEST, "use_dpop_nonce"),
         }
     }
 }
@@ -59,6 +63,11 @@ impl IntoResponse for TokenError {
             .into_response();
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let TokenError::UseDpopNonce { nonce } = &self
+            && let Ok(v) = HeaderValue::from_str(nonce)
+        {
+            resp.headers_mut().insert("dpop-nonce", v);
+        }
         if matches!(self, TokenError::InvalidClient(_)) {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -252,6 +261,11 @@ fn check_dpop(st: &TenantState, headers: &HeaderMap) -> Result<Option<String>, T
     if iat > (now + DPOP_MAX_SKEW) as f64 {
         return Err(bad("DPoP proof iat is in the future"));
     }
+    if let Some(nonce) = st.current_dpop_nonce()
+        && claims.get("nonce").and_then(Value::as_str) != Some(nonce.as_str())
+    {
+        return Err(TokenError::UseDpopNonce { nonce });
+    }
     {
         let mut seen = st.seen_jti.lock().unwrap_or_else(|e| e.into_inner());
         seen.retain(|_, t| *t >= now - DPOP_MAX_AGE - DPOP_MAX_SKEW);
@@ -347,6 +361,12 @@ fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Response,
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp.headers_mut()
         .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    if let Some(v) = st
+        .current_dpop_nonce()
+        .and_then(|n| HeaderValue::from_str(&n).ok())
+    {
+        resp.headers_mut().insert("dpop-nonce", v);
+    }
     Ok(resp)
 }
 

@@ -33,7 +33,7 @@ async fn token_from_the_cli_verifies_against_a_tenant_on_the_same_state() {
     // Tell the CLI where the tenant listens, as `serve` would.
     mock_idp::StateDir::open(dir.path())
         .unwrap()
-        .write_endpoint(&mock_idp::state::Endpoint {
+        .write_endpoint(&mock_idp::state::ServeAddress {
             base_url: tenant.uri().to_owned(),
             domain: tenant.domain().to_owned(),
         })

@@ -172,3 +172,38 @@ async fn htu_with_query_and_explicit_default_port_normalise() {
     let (s, body) = post_token(&tenant, &as_refs(&form), &[&proof]).await;
     assert_eq!(s, 200, "{body}");
 }
+
+#[tokio::test]
+async fn server_nonce_mode_answers_use_dpop_nonce() {
+    let tenant = MockTenant::start().await;
+    let nonce = tenant.require_dpop_nonce();
+    let key = DpopKey::generate();
+    let form = cc_form(&tenant);
+    let res = tenant
+        .http_client()
+        .post(tenant.token_url())
+        .form(&as_refs(&form))
+        .header("DPoP", key.proof("POST", &tenant.token_url()).build())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.headers()["dpop-nonce"], nonce.as_str());
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "use_dpop_nonce");
+
+    let stale = key.proof("POST", &tenant.token_url()).nonce("old").build();
+    assert_eq!(
+        post_token(&tenant, &as_refs(&form), &[&stale]).await.1["error"],
+        "use_dpop_nonce"
+    );
+    let good = key.proof("POST", &tenant.token_url()).nonce(&nonce).build();
+    let (status, body) = post_token(&tenant, &as_refs(&form), &[&good]).await;
+    assert_eq!(
+        (status, body["token_type"].as_str()),
+        (200, Some("DPoP")),
+        "{body}"
+    );
+    tenant.disable_dpop_nonce();
+    assert_eq!(tenant.dpop_nonce(), None);
+}

@@ -35,3 +35,27 @@ async fn restart_keeps_tokens_valid_and_ca_trusted() {
     let jwks = fetch_jwks(&second).await;
     verify(&token, &jwks, &issuer, &second.audience()).unwrap();
 }
+
+#[tokio::test]
+async fn new_host_name_reissues_the_leaf_under_the_same_ca() {
+    let dir = TempDir::new("reissue");
+    let ca = MockTenant::builder()
+        .state_dir(dir.path())
+        .start()
+        .await
+        .ca_pem();
+    let tenant = MockTenant::builder()
+        .state_dir(dir.path())
+        .host("idp.test")
+        .start()
+        .await;
+    assert_eq!(tenant.ca_pem(), ca);
+    let port = tenant.domain().rsplit(':').next().unwrap().to_owned();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(ca.as_bytes()).unwrap()])
+        .resolve("idp.test", format!("127.0.0.1:{port}").parse().unwrap())
+        .build()
+        .unwrap();
+    let res = client.get(tenant.jwks_url()).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}

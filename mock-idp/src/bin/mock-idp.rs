@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
-use mock_idp::state::Endpoint as ServedAt;
+use mock_idp::state::ServeAddress;
 use mock_idp::{Clock, DpopKey, MockTenant, StateDir, TenantConfig, TokenBuilder};
 use serde_json::Value;
 
@@ -137,8 +137,8 @@ fn load_config(path: Option<&Path>) -> Result<TenantConfig> {
 }
 
 /// Where `serve` listens (or will, with its defaults).
-fn served_at(sd: &StateDir) -> ServedAt {
-    sd.read_endpoint().unwrap_or_else(|| ServedAt {
+fn served_at(sd: &StateDir) -> ServeAddress {
+    sd.read_endpoint().unwrap_or_else(|| ServeAddress {
         base_url: "https://localhost:8443".into(),
         domain: "localhost:8443".into(),
     })
@@ -173,7 +173,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
         builder = builder.http();
     }
     let bound = builder.bind()?;
-    sd.write_endpoint(&ServedAt {
+    sd.write_endpoint(&ServeAddress {
         base_url: bound.uri().to_owned(),
         domain: bound.domain().to_owned(),
     })?;
