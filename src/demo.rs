@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
-use mock_idp::state::Endpoint;
+use mock_idp::state::ServeAddress;
 use mock_idp::{DpopKey, MockTenant, StateDir};
 
 use crate::auth::{DpopMode, Verifier, VerifierOptions};
@@ -67,7 +67,7 @@ impl Demo {
             .try_start()
             .map_err(|e| format!("cannot start the mock tenant: {e}"))?;
         state
-            .write_endpoint(&Endpoint {
+            .write_endpoint(&ServeAddress {
                 base_url: tenant.uri().to_owned(),
                 domain: tenant.domain().to_owned(),
             })
