@@ -45,6 +45,9 @@ pub enum Signing {
     EmptySignature,
     /// Exactly this third segment.
     RawSignature(String),
+    /// The bare PKCS#1 v1.5 encoded message for a modulus of this many bytes (256 for
+    /// RSA-2048): a valid RS256 signature under any published key with exponent `e = 1`.
+    ExponentOne(usize),
 }
 
 /// What a [`TokenBuilder`] needs from its tenant.
@@ -419,7 +422,7 @@ impl TokenBuilder {
                 set_alg(&mut header, "ES256");
                 None
             }
-            Signing::RawSignature(_) => None,
+            Signing::RawSignature(_) | Signing::ExponentOne(_) => None,
         };
         (header, key)
     }
@@ -472,6 +475,10 @@ impl TokenBuilder {
             Signing::Ec(k) => b64url(k.sign(msg).unwrap_or_default()),
             Signing::EcDer(k) => b64url(k.sign_der(msg).unwrap_or_default()),
             Signing::RawSignature(s) => s.clone(),
+            Signing::ExponentOne(k) => b64url(
+                crate::keys::pkcs1_v15_encoded_message(self.rsa_alg(&header), msg, *k)
+                    .unwrap_or_default(),
+            ),
         };
         format!("{input}.{sig}")
     }

@@ -251,6 +251,13 @@ async fn catalog_constructions_are_mintable() {
     assert_eq!(parts(&t).0["alg"], 123);
     let t = tenant.token().remove_header("alg").build();
     assert!(parts(&t).0.get("alg").is_none());
+    // e = 1 forgery (KEY-10): the signature is the encoded message itself.
+    let t = tenant
+        .token()
+        .signed_with(Signing::ExponentOne(256))
+        .build();
+    let sig = mock_idp::jose::b64url_decode(t.rsplit('.').next().unwrap()).unwrap();
+    assert_eq!((sig.len(), sig[0], sig[1]), (256, 0x00, 0x01));
     // Fractional NumericDate (CLM-06).
     let b = tenant.token();
     let now = b.now();

@@ -271,3 +271,40 @@ async fn configured_dialects_and_grants() {
     let (s, body) = post_token(&tenant, &form("https://c"), &[]).await;
     assert_eq!((s, body["error"].as_str().unwrap()), (403, "access_denied"));
 }
+
+/// Deterministic xorshift so failures reproduce.
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+#[tokio::test]
+async fn mutated_proofs_and_bodies_never_500() {
+    let tenant = MockTenant::start().await;
+    let key = mock_idp::DpopKey::fixture();
+    let client = tenant.http_client();
+    let body = "grant_type=client_credentials&client_id=mock-test-client&client_secret=mock-test-secret&audience=https%3A%2F%2Fmy-flask-api";
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    for _ in 0..150 {
+        let proof = tenant.dpop_proof(&key, "POST", &tenant.token_url()).build();
+        let mut p = proof.into_bytes();
+        let mut b = body.as_bytes().to_vec();
+        for _ in 0..1 + next(&mut seed) % 4 {
+            let i = (next(&mut seed) as usize) % p.len();
+            p[i] = b"AZaz09-_.,= {}\"\\"[(next(&mut seed) % 16) as usize];
+            let j = (next(&mut seed) as usize) % b.len();
+            b[j] = b"=&%+xZ0 "[(next(&mut seed) % 8) as usize];
+        }
+        let mut req = client
+            .post(tenant.token_url())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(b);
+        if let Ok(v) = String::from_utf8(p) {
+            req = req.header("DPoP", v);
+        }
+        let res = req.send().await.unwrap();
+        assert!(res.status().as_u16() < 500, "{}", res.status());
+    }
+}
