@@ -24,7 +24,10 @@ fn verifier(tenant: &MockTenant, token_cache: usize) -> Verifier {
 
 fn request(authorization: &str, proof: Option<&str>) -> RequestContext {
     let mut headers = HeaderMap::new();
-    headers.insert("authorization", HeaderValue::from_str(authorization).expect("header"));
+    headers.insert(
+        "authorization",
+        HeaderValue::from_str(authorization).expect("header"),
+    );
     if let Some(proof) = proof {
         headers.insert("dpop", HeaderValue::from_str(proof).expect("header"));
     }
@@ -38,15 +41,21 @@ fn verify(c: &mut Criterion) {
     let bearer = request(&format!("Bearer {token}"), None);
 
     let cached = verifier(&tenant, 10_000);
-    runtime.block_on(cached.verify_request(&bearer)).expect("warm-up verifies");
+    runtime
+        .block_on(cached.verify_request(&bearer))
+        .expect("warm-up verifies");
     c.bench_function("verify Bearer (cached token)", |b| {
-        b.to_async(&runtime).iter(|| async { cached.verify_request(&bearer).await.expect("valid") })
+        b.to_async(&runtime)
+            .iter(|| async { cached.verify_request(&bearer).await.expect("valid") })
     });
 
     let uncached = verifier(&tenant, 0);
-    runtime.block_on(uncached.verify_request(&bearer)).expect("warm-up verifies");
+    runtime
+        .block_on(uncached.verify_request(&bearer))
+        .expect("warm-up verifies");
     c.bench_function("verify Bearer (RS256 every time)", |b| {
-        b.to_async(&runtime).iter(|| async { uncached.verify_request(&bearer).await.expect("valid") })
+        b.to_async(&runtime)
+            .iter(|| async { uncached.verify_request(&bearer).await.expect("valid") })
     });
 
     let key = DpopKey::fixture();
@@ -56,11 +65,16 @@ fn verify(c: &mut Criterion) {
         let proof = key.proof("GET", URL).access_token(&bound).build();
         request(&format!("DPoP {bound}"), Some(&proof))
     };
-    runtime.block_on(dpop.verify_request(&fresh())).expect("warm-up verifies");
+    runtime
+        .block_on(dpop.verify_request(&fresh()))
+        .expect("warm-up verifies");
     c.bench_function("verify DPoP (fresh ES256 proof, cached token)", |b| {
         b.to_async(&runtime).iter_batched(
             fresh,
-            |req| async { dpop.verify_request(&req).await.expect("valid") },
+            |req| {
+                let dpop = &dpop;
+                async move { dpop.verify_request(&req).await.expect("valid") }
+            },
             BatchSize::SmallInput,
         )
     });

@@ -8,12 +8,18 @@ use mock_idp::{DpopKey, MockTenant};
 fn mint(c: &mut Criterion) {
     let tenant = MockTenant::start_blocking();
     let key = DpopKey::fixture();
-    c.bench_function("mint RS256 access token", |b| b.iter(|| tenant.token().build()));
+    c.bench_function("mint RS256 access token", |b| {
+        b.iter(|| tenant.token().build())
+    });
     c.bench_function("mint RS256 DPoP-bound access token", |b| {
         b.iter(|| tenant.token().bound_to(&key).build())
     });
     c.bench_function("DPoP proof ES256", |b| {
-        b.iter(|| key.proof("GET", "https://api.example/r").access_token("token").build())
+        b.iter(|| {
+            key.proof("GET", "https://api.example/r")
+                .access_token("token")
+                .build()
+        })
     });
 }
 
