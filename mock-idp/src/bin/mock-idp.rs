@@ -106,6 +106,9 @@ struct ProofArgs {
     /// DPoP key (PKCS#8 PEM P-256); default: the state directory's `dpop-key.pem`.
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
+    /// Print this many proofs, one per line, each with its own `jti` (for load generators).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    count: u32,
 }
 
 #[derive(Args, Debug)]
@@ -270,11 +273,16 @@ fn proof(cli: &Cli, args: &ProofArgs) -> Result<String> {
         Some(p) => read_dpop_key(p)?,
         None => state_dir(cli)?.load_or_init_dpop_key()?,
     };
-    let mut b = key.proof(&args.method, &args.url);
-    if let Some(t) = &args.token {
-        b = b.access_token(t);
-    }
-    Ok(b.build())
+    let proofs: Vec<String> = (0..args.count)
+        .map(|_| {
+            let b = key.proof(&args.method, &args.url);
+            match &args.token {
+                Some(t) => b.access_token(t).build(),
+                None => b.build(),
+            }
+        })
+        .collect();
+    Ok(proofs.join("\n"))
 }
 
 fn init(cli: &Cli, args: &InitArgs) -> Result<String> {
