@@ -7,4 +7,5 @@ mod advanced_usage;
 mod audience;
 mod expiry;
 mod header_format;
+mod issuer;
 mod support;

@@ -9,7 +9,9 @@
 //!     .assert_refused(401, "invalid_token", "Audience mismatch", &on_bearer(...));
 //! ```
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::Router;
 use http::HeaderMap;
@@ -341,5 +343,40 @@ fn parse_response(raw: &[u8]) -> Reply {
         status,
         headers,
         body,
+    }
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+pub(crate) struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Creates an empty directory.
+    pub(crate) fn new() -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("protected-api-it-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create a temp dir");
+        // The canonical path: what the binaries report (a symlinked /tmp would differ).
+        TempDir(path.canonicalize().expect("canonical temp dir"))
+    }
+
+    /// The directory.
+    pub(crate) fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Writes `name` in the directory and returns its path.
+    pub(crate) fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).expect("write a temp file");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
