@@ -5,6 +5,7 @@
 
 mod advanced_usage;
 mod audience;
+mod environment;
 mod expiry;
 mod header_format;
 mod issuer;
