@@ -4,6 +4,7 @@
 //! Auth0 API quickstart against the real API router and an in-process mock tenant on 127.0.0.1.
 
 mod advanced_usage;
+mod async_usage;
 mod audience;
 mod environment;
 mod expiry;
