@@ -10,4 +10,5 @@ mod environment;
 mod expiry;
 mod header_format;
 mod issuer;
+mod properties;
 mod support;
