@@ -257,6 +257,30 @@ async fn an_unknown_route_is_a_json_404_not_a_401() {
 }
 
 #[tokio::test]
+async fn another_method_on_a_known_route_is_a_json_405() {
+    let stack = Stack::start().await;
+    let reply = client().post(stack.url("/api/public")).reply().await;
+    assert_eq!(reply.status, 405);
+    assert_eq!(
+        reply.body,
+        json!({ "error": "method_not_allowed", "error_description": "Method not allowed" })
+    );
+    assert_eq!(reply.header("allow"), Some("GET,HEAD"));
+    // Protected routes too, with or without credentials: no method but GET exists there.
+    let token = stack.tenant.token().build();
+    for credentials in [None, Some(token.as_str())] {
+        let mut request = client().post(stack.url("/api/private"));
+        if let Some(token) = credentials {
+            request = request.bearer_auth(token);
+        }
+        let reply = request.reply().await;
+        assert_eq!(reply.status, 405);
+        assert_eq!(reply.body["error"], "method_not_allowed");
+        assert_eq!(reply.header("allow"), Some("GET,HEAD"));
+    }
+}
+
+#[tokio::test]
 async fn an_unexpected_error_is_a_generic_500() {
     // The catch-all handler: a panicking handler answers `{"error": "Internal server error"}`
     // and its cause is logged, never shown.
