@@ -548,8 +548,15 @@ async fn dpop_server_nonces() {
         .nonce("made-up")
         .build();
     let reply = send(forged).await;
-    assert_eq!(reply.status, 401);
-    assert_eq!(reply.body["error"], "use_dpop_nonce");
+    reply.assert_refused(
+        401,
+        "use_dpop_nonce",
+        "Authorization server requires nonce in DPoP proof",
+        &on_dpop(
+            "use_dpop_nonce",
+            "Authorization server requires nonce in DPoP proof",
+        ),
+    );
     assert_eq!(reply.header("dpop-nonce"), Some(nonce.as_str()));
 }
 

@@ -345,6 +345,20 @@ async fn the_demo_banner_works_as_printed() {
         }
         let reply = request.reply().await;
         assert_eq!(reply.status, expected, "{line}\n{reply:#?}");
+        match expected {
+            200 => assert!(
+                reply.body.get("message").or(reply.body.get("user_id")).is_some(),
+                "{line}\n{reply:#?}"
+            ),
+            401 => reply.assert_refused(401, "unauthorized", "Missing authorization", BARE_CHALLENGE),
+            403 => reply.assert_refused(
+                403,
+                "insufficient_scope",
+                "Insufficient scope",
+                r#"Bearer realm="api", error="insufficient_scope", error_description="Insufficient scope", scope="admin:write", DPoP algs="ES256""#,
+            ),
+            other => panic!("no expectation for {other} in {line}"),
+        }
         ran += 1;
     }
     assert_eq!(ran, 9, "every curl line of the banner ran");
