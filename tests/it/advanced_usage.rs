@@ -415,6 +415,36 @@ async fn dpop_proof_failures() {
         .build();
     let (s, c, d, w) = refused("DPoP proof htm mismatch");
     dpop(Some(post)).reply().await.assert_refused(s, c, &d, &w);
+    // A proof that has waited too long (the tenant's clock is the API's clock).
+    let stale = stack
+        .tenant
+        .dpop_proof(&key, "GET", &url)
+        .access_token(&bound)
+        .build();
+    stack.tenant.clock().advance(301);
+    let (s, c, d, w) = refused("DPoP proof iat is too old");
+    dpop(Some(stale)).reply().await.assert_refused(s, c, &d, &w);
+
+    // An unbound token under the DPoP scheme.
+    let unbound = stack.tenant.token().build();
+    let proof = stack
+        .tenant
+        .dpop_proof(&key, "GET", &url)
+        .access_token(&unbound)
+        .build();
+    stack
+        .get("/api/dpop-protected")
+        .header("authorization", format!("DPoP {unbound}"))
+        .header("dpop", proof)
+        .reply()
+        .await
+        .assert_refused(
+            401,
+            "invalid_token",
+            "Token is not DPoP-bound (no cnf.jkt)",
+            &on_dpop("invalid_token", "Token is not DPoP-bound (no cnf.jkt)"),
+        );
+
     let other_key = stack
         .tenant
         .dpop_proof(&DpopKey::generate(), "GET", &url)

@@ -6,7 +6,7 @@
 //! let stack = Stack::start().await;
 //! let token = stack.tenant.token().audience("https://other-api").build();
 //! stack.get("/api/private").bearer_auth(&token).reply().await
-//!     .assert_refused(401, "invalid_token", "Audience mismatch", &on_bearer(...));
+//!     .assert_invalid_token("Audience mismatch"); // status, code, challenge, body, no-store
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -45,7 +45,7 @@ pub(crate) fn on_both(code: &str, description: &str) -> String {
 
 /// The verifier's clock reading the tenant's virtual clock: moving one moves both, so a test
 /// can jump an hour ahead without sleeping and the tenant and the API agree on "now".
-pub(crate) struct TenantTime(pub mock_idp::Clock);
+pub(crate) struct TenantTime(pub(crate) mock_idp::Clock);
 
 impl Clock for TenantTime {
     fn now(&self) -> f64 {
