@@ -5,7 +5,8 @@
 //! - missing credentials and schemes the API does not support (`Basic`, `Token`) get 401 with
 //!   a bare challenge, no error code (RFC 6750 §3.1);
 //! - a malformed field (no token, quotes, a TAB, two fields, over 16 KiB) gets
-//!   400 `invalid_request`.
+//!   400 `invalid_request`, on the challenge of the scheme it names (on both when two fields
+//!   name none in particular).
 
 use crate::support::*;
 
@@ -62,9 +63,22 @@ async fn bearer_without_a_token() {
             400,
             "invalid_request",
             "Missing access token",
-            &on_both("invalid_request", "Missing access token"),
+            r#"Bearer realm="api", error="invalid_request", error_description="Missing access token", DPoP algs="ES256""#,
         );
     }
+    // The same mistake with the DPoP scheme: the error goes on the DPoP challenge.
+    let reply = raw_get(
+        stack.api.authority(),
+        "/api/private",
+        &["Authorization: DPoP"],
+    )
+    .await;
+    reply.assert_refused(
+        400,
+        "invalid_request",
+        "Missing access token",
+        &on_dpop("invalid_request", "Missing access token"),
+    );
 }
 
 #[tokio::test]
@@ -110,7 +124,7 @@ async fn a_tab_after_the_scheme_is_refused() {
         400,
         "invalid_request",
         "Malformed Authorization header",
-        &on_both("invalid_request", "Malformed Authorization header"),
+        &on_bearer("invalid_request", "Malformed Authorization header"),
     );
 }
 
@@ -161,7 +175,8 @@ async fn two_authorization_headers() {
         .header("authorization", format!("Bearer {token}"))
         .reply()
         .await;
-    // Two fields cannot be interpreted, even when equal (RFC 9110 §5.3: not a list field).
+    // Two fields cannot be interpreted, even when equal (RFC 9110 §5.3: not a list field), so
+    // no scheme was used: the error goes on both challenges.
     reply.assert_refused(
         400,
         "invalid_request",
@@ -184,7 +199,7 @@ async fn an_oversized_header() {
         400,
         "invalid_request",
         "Authorization header too large",
-        &on_both("invalid_request", "Authorization header too large"),
+        &on_bearer("invalid_request", "Authorization header too large"),
     );
 }
 
