@@ -128,13 +128,13 @@ pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Credentials<'_>
 }
 
 /// The scheme a single `Authorization` field names, even when the rest of the field is
-/// malformed (no token, a TAB, too long): the error then goes on that scheme's challenge only,
-/// as for any other error on a request that used it. `None` for zero or several fields and for
-/// other schemes.
+/// malformed (no token, a TAB): the error then goes on that scheme's challenge only, as for
+/// any other error on a request that used it. `None` for zero or several fields, for a field
+/// too large to be read, and for other schemes.
 pub(crate) fn named_scheme(headers: &HeaderMap) -> Option<Scheme> {
     let mut values = headers.get_all(http::header::AUTHORIZATION).iter();
     let value = values.next()?;
-    if values.next().is_some() {
+    if values.next().is_some() || value.len() > MAX_AUTHORIZATION_LEN {
         return None;
     }
     let value = value.as_bytes();
@@ -241,6 +241,8 @@ mod tests {
         assert_eq!(named_scheme(&h(&["Basic x"])), None);
         assert_eq!(named_scheme(&h(&[])), None);
         assert_eq!(named_scheme(&h(&["Bearer a", "Bearer a"])), None);
+        let big = format!("Bearer {}", "a".repeat(MAX_AUTHORIZATION_LEN));
+        assert_eq!(named_scheme(&h(&[&big])), None);
     }
 
     #[test]

@@ -199,8 +199,36 @@ async fn an_oversized_header() {
         400,
         "invalid_request",
         "Authorization header too large",
-        &on_bearer("invalid_request", "Authorization header too large"),
+        // Too large to be read at all, so it names no scheme: the error goes on both.
+        &on_both("invalid_request", "Authorization header too large"),
     );
+}
+
+#[tokio::test]
+async fn a_scheme_the_mode_does_not_accept_is_unsupported_whatever_follows() {
+    // Like `Basic`: no error code (RFC 6750 §3.1), even when the field is also malformed.
+    let required = Stack::with(|o| o.dpop_mode(protected_api::auth::DpopMode::Required)).await;
+    for line in ["Authorization: Bearer", "Authorization: Bearer\tabc"] {
+        raw_get(required.api.authority(), "/api/private", &[line])
+            .await
+            .assert_refused(
+                401,
+                "unauthorized",
+                "DPoP authorization scheme required",
+                r#"DPoP algs="ES256""#,
+            );
+    }
+    let disabled = Stack::with(|o| o.dpop_mode(protected_api::auth::DpopMode::Disabled)).await;
+    for line in ["Authorization: DPoP", "Authorization: DPoP\tabc"] {
+        raw_get(disabled.api.authority(), "/api/private", &[line])
+            .await
+            .assert_refused(
+                401,
+                "unauthorized",
+                "Unsupported authorization scheme",
+                r#"Bearer realm="api""#,
+            );
+    }
 }
 
 #[tokio::test]
