@@ -182,33 +182,47 @@ fn read_until(reader: impl std::io::Read, marker: &str) -> Vec<String> {
     panic!("the process ended before printing {marker:?}; it printed {lines:#?}");
 }
 
-#[tokio::test]
-async fn a_dotenv_that_provides_the_settings_makes_the_api_serve() {
-    let tenant = MockTenant::start().await;
-    let dir = TempDir::new();
-    let ca = dir.write("mock-idp-ca.pem", &tenant.ca_pem());
-    let port = free_port();
-    dir.write(
-        ".env",
-        &format!(
-            "AUTH0_DOMAIN={}\nAUTH0_AUDIENCE={}\nAUTH0_CA_FILE={}\nPORT={port}\n",
-            tenant.domain(),
-            tenant.audience(),
-            ca.display()
-        ),
-    );
-    let mut child = protected_api(&dir, &[])
+/// Starts `protected-api` in `dir` (whose `.env` names the port) and waits until it serves;
+/// returns the process and what it logged on stderr until then.
+async fn serving_api(dir: &TempDir, port: u16) -> (Running, Vec<String>) {
+    let mut child = protected_api(dir, &[])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start protected-api");
     let stderr = child.stderr.take().expect("piped stderr");
-    let _running = Running(child);
+    let running = Running(child);
     let marker = format!("protecting http://127.0.0.1:{port}");
-    tokio::task::spawn_blocking(move || read_until(stderr, &marker))
+    let log = tokio::task::spawn_blocking(move || read_until(stderr, &marker))
         .await
         .expect("read stderr");
+    (running, log)
+}
+
+fn write_dotenv(dir: &TempDir, tenant: &MockTenant, audience: &str, port: u16) {
+    let ca = dir.write("mock-idp-ca.pem", &tenant.ca_pem());
+    dir.write(
+        ".env",
+        &format!(
+            "AUTH0_DOMAIN={}\nAUTH0_AUDIENCE={audience}\nAUTH0_CA_FILE={}\nPORT={port}\n",
+            tenant.domain(),
+            ca.display()
+        ),
+    );
+}
+
+#[tokio::test]
+async fn a_dotenv_that_provides_the_settings_makes_the_api_serve() {
+    let tenant = MockTenant::start().await;
+    let dir = TempDir::new();
+    let port = free_port();
+    write_dotenv(&dir, &tenant, &tenant.audience(), port);
+    let (_running, log) = serving_api(&dir, port).await;
+    assert!(
+        !log.iter().any(|line| line.contains("WARN")),
+        "no warnings: {log:#?}"
+    );
 
     let api = client();
     let base = format!("http://127.0.0.1:{port}");
@@ -223,6 +237,22 @@ async fn a_dotenv_that_provides_the_settings_makes_the_api_serve() {
     private.assert_ok();
     let missing = api.get(format!("{base}/api/private")).reply().await;
     missing.assert_refused(401, "unauthorized", "Missing authorization", BARE_CHALLENGE);
+}
+
+#[tokio::test]
+async fn a_bare_word_audience_is_warned_about_at_start_up() {
+    // The API still starts (the identifier is whatever the dashboard says), but says what
+    // shape Auth0 identifiers have.
+    let tenant = MockTenant::start().await;
+    let dir = TempDir::new();
+    let port = free_port();
+    write_dotenv(&dir, &tenant, "my-api", port);
+    let (_running, log) = serving_api(&dir, port).await;
+    let warning = "AUTH0_AUDIENCE=\"my-api\" is not a URL or URN; Auth0 API identifiers look like \
+                   https://my-api or urn:my-api, and tokens carry it exactly in `aud`";
+    let warned: Vec<&String> = log.iter().filter(|line| line.contains(warning)).collect();
+    assert_eq!(warned.len(), 1, "{log:#?}");
+    assert!(warned[0].contains("WARN"), "{log:#?}");
 }
 
 /// Splits a shell line into words: double quotes group, `#` after a space starts a comment.
