@@ -385,17 +385,10 @@ async fn dpop_proof_failures() {
             None => request,
         }
     };
-    let refused = |description: &str| {
-        (
-            401,
-            "invalid_dpop_proof",
-            description.to_owned(),
-            on_dpop("invalid_dpop_proof", description),
-        )
-    };
-
-    let (s, c, d, w) = refused("Missing DPoP proof");
-    dpop(None).reply().await.assert_refused(s, c, &d, &w);
+    dpop(None)
+        .reply()
+        .await
+        .assert_invalid_dpop_proof("Missing DPoP proof");
 
     // A proof is single-use: the same proof twice is a replay.
     let proof = stack
@@ -404,8 +397,10 @@ async fn dpop_proof_failures() {
         .access_token(&bound)
         .build();
     dpop(Some(proof.clone())).reply().await.assert_ok();
-    let (s, c, d, w) = refused("DPoP proof replayed");
-    dpop(Some(proof)).reply().await.assert_refused(s, c, &d, &w);
+    dpop(Some(proof))
+        .reply()
+        .await
+        .assert_invalid_dpop_proof("DPoP proof replayed");
 
     // A proof for another method, or signed by another key than the token is bound to.
     let post = stack
@@ -413,8 +408,10 @@ async fn dpop_proof_failures() {
         .dpop_proof(&key, "POST", &url)
         .access_token(&bound)
         .build();
-    let (s, c, d, w) = refused("DPoP proof htm mismatch");
-    dpop(Some(post)).reply().await.assert_refused(s, c, &d, &w);
+    dpop(Some(post))
+        .reply()
+        .await
+        .assert_invalid_dpop_proof("DPoP proof htm mismatch");
     // A proof that has waited too long (the tenant's clock is the API's clock).
     let stale = stack
         .tenant
@@ -422,8 +419,10 @@ async fn dpop_proof_failures() {
         .access_token(&bound)
         .build();
     stack.tenant.clock().advance(301);
-    let (s, c, d, w) = refused("DPoP proof iat is too old");
-    dpop(Some(stale)).reply().await.assert_refused(s, c, &d, &w);
+    dpop(Some(stale))
+        .reply()
+        .await
+        .assert_invalid_dpop_proof("DPoP proof iat is too old");
 
     // An unbound token under the DPoP scheme.
     let unbound = stack.tenant.token().build();

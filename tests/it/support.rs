@@ -282,6 +282,17 @@ impl Reply {
         );
     }
 
+    /// 401 `invalid_dpop_proof` on a DPoP request (DPoP allowed).
+    #[track_caller]
+    pub(crate) fn assert_invalid_dpop_proof(&self, description: &str) {
+        self.assert_refused(
+            401,
+            "invalid_dpop_proof",
+            description,
+            &on_dpop("invalid_dpop_proof", description),
+        );
+    }
+
     /// Every `WWW-Authenticate` value.
     pub(crate) fn challenges(&self) -> Vec<&str> {
         self.headers
