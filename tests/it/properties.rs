@@ -176,8 +176,15 @@ fn exp_against_a_fixed_clock_and_leeway() {
     // The boundaries themselves are drawn often, not left to chance.
     let expired = prop_oneof![Just(-LEEWAY), Just(-LEEWAY - 1), -1_000_000i64..=-LEEWAY]
         .prop_map(|offset| (offset, false));
-    let valid =
-        prop_oneof![Just(LEEWAY + 1), LEEWAY + 1..1_000_000i64].prop_map(|offset| (offset, true));
+    // Accepted: anything later than now + leeway, and (sharper) anything later than
+    // now - leeway.
+    let valid = prop_oneof![
+        Just(LEEWAY + 1),
+        Just(-LEEWAY + 1),
+        LEEWAY + 1..1_000_000i64,
+        -LEEWAY + 1..=LEEWAY,
+    ]
+    .prop_map(|offset| (offset, true));
     proptest!(config(), |((offset, accepted) in prop_oneof![expired, valid])| {
         let token = stack.tenant.token().claim("exp", json!(NOW + offset)).build();
         let reply = rt.block_on(stack.get("/api/private").bearer_auth(&token).reply());
