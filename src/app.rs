@@ -50,6 +50,7 @@ pub fn app(verifier: Verifier) -> Router {
         )
         .route("/api/protected-data", get(protected_data))
         .route_layer(guard)
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state)
         .layer(crate::errors::internal_error_layer())
@@ -99,5 +100,13 @@ async fn not_found() -> (StatusCode, Json<Value>) {
     (
         StatusCode::NOT_FOUND,
         Json(json!({ "error": "not_found", "error_description": "No such route" })),
+    )
+}
+
+/// A known route with another method: JSON like every other error (axum adds `Allow`).
+async fn method_not_allowed() -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(json!({ "error": "method_not_allowed", "error_description": "Method not allowed" })),
     )
 }

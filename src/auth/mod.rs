@@ -33,7 +33,7 @@
 //! | no `Authorization` (also: only a `DPoP` field, `Proxy-Authorization`) | 401 | none |
 //! | unsupported scheme (`Basic`, `DPoP` when disabled) | 401 | none |
 //! | `Bearer` when DPoP is required | 401 | none (`DPoP algs="ES256"` only) |
-//! | `Bearer`/`DPoP` without token, TAB separator, bad b64token chars | 400 | `invalid_request` |
+//! | `Bearer`/`DPoP` (a scheme the mode accepts) without token, TAB separator, bad b64token chars | 400 | `invalid_request` |
 //! | two `Authorization` fields (error on every challenge) | 400 | `invalid_request` |
 //! | `Authorization` over 16 KiB | 400 | `invalid_request` |
 //! | unbound `Bearer` token plus a `DPoP` field (DPoP allowed) | 400 | `invalid_request` |

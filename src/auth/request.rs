@@ -127,6 +127,33 @@ pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Credentials<'_>
     Ok(Credentials { scheme, token })
 }
 
+/// The scheme a single `Authorization` field names, even when the rest of the field is
+/// malformed (no token, a TAB): the error then goes on that scheme's challenge only, as for
+/// any other error on a request that used it. `None` for zero or several fields, for a field
+/// too large to be read, and for other schemes.
+pub(crate) fn named_scheme(headers: &HeaderMap) -> Option<Scheme> {
+    let mut values = headers.get_all(http::header::AUTHORIZATION).iter();
+    let value = values.next()?;
+    if values.next().is_some() || value.len() > MAX_AUTHORIZATION_LEN {
+        return None;
+    }
+    let value = value.as_bytes();
+    let start = value.iter().position(|b| *b != b' ')?;
+    let rest = &value[start..];
+    let end = rest
+        .iter()
+        .position(|b| matches!(b, b' ' | b'\t'))
+        .unwrap_or(rest.len());
+    let name = &rest[..end];
+    if name.eq_ignore_ascii_case(b"bearer") {
+        Some(Scheme::Bearer)
+    } else if name.eq_ignore_ascii_case(b"dpop") {
+        Some(Scheme::DPoP)
+    } else {
+        None
+    }
+}
+
 /// RFC 6750 §2.1 `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
 pub(crate) fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
@@ -204,6 +231,18 @@ mod tests {
         );
         let big = format!("Bearer {}", "a".repeat(MAX_AUTHORIZATION_LEN));
         assert_eq!(err(&[&big]).status(), http::StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn named_scheme_of_malformed_fields() {
+        assert_eq!(named_scheme(&h(&["Bearer"])), Some(Scheme::Bearer));
+        assert_eq!(named_scheme(&h(&["bearer\ta.b.c"])), Some(Scheme::Bearer));
+        assert_eq!(named_scheme(&h(&["DPoP"])), Some(Scheme::DPoP));
+        assert_eq!(named_scheme(&h(&["Basic x"])), None);
+        assert_eq!(named_scheme(&h(&[])), None);
+        assert_eq!(named_scheme(&h(&["Bearer a", "Bearer a"])), None);
+        let big = format!("Bearer {}", "a".repeat(MAX_AUTHORIZATION_LEN));
+        assert_eq!(named_scheme(&h(&[&big])), None);
     }
 
     #[test]

@@ -20,7 +20,9 @@ use super::options::{
     validate_domain,
 };
 use super::replay::ReplayStore;
-use super::request::{RequestContext, RequestView, dpop_header, is_b64token, parse_authorization};
+use super::request::{
+    RequestContext, RequestView, dpop_header, is_b64token, named_scheme, parse_authorization,
+};
 use super::token_cache::{CachedToken, TokenCache};
 
 /// Longest access token accepted (bytes).
@@ -272,7 +274,17 @@ impl Verifier {
         req: &dyn RequestView,
         required_claims: &[&str],
     ) -> Result<Verified, AuthRejection> {
-        let creds = parse_authorization(req.headers()).map_err(|e| self.reject(e, None))?;
+        let creds = parse_authorization(req.headers()).map_err(|e| {
+            let named = named_scheme(req.headers());
+            // A scheme this mode does not accept is answered as unsupported whatever follows it
+            // (RFC 6750 §3.1: no error code), as `Basic` is.
+            let e = match (self.inner.mode, named) {
+                (DpopMode::Disabled, Some(Scheme::DPoP)) => AuthError::UnsupportedScheme,
+                (DpopMode::Required, Some(Scheme::Bearer)) => AuthError::DpopRequired,
+                _ => e,
+            };
+            self.reject(e, named)
+        })?;
         let scheme = creds.scheme;
         let token = creds.token;
         self.dispatch(req, scheme, token, required_claims)

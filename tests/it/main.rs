@@ -1,1 +1,14 @@
+//! The integration tests: one binary (it links once), one module per topic.
+//!
+//! Each scenario module shows one "Common Issues" entry or "Advanced Usage" example of the
+//! Auth0 API quickstart against the real API router and an in-process mock tenant on 127.0.0.1.
 
+mod advanced_usage;
+mod async_usage;
+mod audience;
+mod environment;
+mod expiry;
+mod header_format;
+mod issuer;
+mod properties;
+mod support;

@@ -130,7 +130,18 @@ async fn dispatch_matrix() {
             (
                 "bearer no token",
                 vec![("authorization", "Bearer".into())],
-                Some((400, Some("invalid_request"))),
+                match mode {
+                    DpopMode::Required => Some((401, None)),
+                    _ => Some((400, Some("invalid_request"))),
+                },
+            ),
+            (
+                "dpop no token",
+                vec![("authorization", "DPoP".into())],
+                match mode {
+                    DpopMode::Disabled => Some((401, None)),
+                    _ => Some((400, Some("invalid_request"))),
+                },
             ),
             (
                 "two authorization",
