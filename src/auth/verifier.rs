@@ -20,7 +20,10 @@ use super::options::{
     validate_domain,
 };
 use super::replay::ReplayStore;
-use super::request::{RequestContext, RequestView, dpop_header, is_b64token, parse_authorization};
+use super::request::{
+    RequestContext, RequestView, dpop_header, is_b64token, parse_authorization,
+    query_has_access_token,
+};
 use super::token_cache::{CachedToken, TokenCache};
 
 /// Longest access token accepted (bytes).
@@ -273,6 +276,10 @@ impl Verifier {
         required_claims: &[&str],
     ) -> Result<Verified, AuthRejection> {
         let creds = parse_authorization(req.headers()).map_err(|e| self.reject(e, None))?;
+        if query_has_access_token(req.query()) {
+            let e = AuthError::InvalidRequest("More than one method used for authentication");
+            return Err(self.reject(e, None));
+        }
         let scheme = creds.scheme;
         let token = creds.token;
         self.dispatch(req, scheme, token, required_claims)
