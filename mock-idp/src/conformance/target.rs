@@ -42,6 +42,9 @@ pub struct Features {
     pub query_tokens: bool,
     /// RFC 6750 §2.2 form-body tokens.
     pub form_tokens: bool,
+    /// The target has not fetched discovery yet and may be poisoned by this run: KEY-15 then
+    /// serves a mismatched discovery document. Use on a fresh target with `--only KEY-15`.
+    pub cold_discovery: bool,
 }
 
 impl Default for Features {
@@ -53,6 +56,7 @@ impl Default for Features {
             replay_store: true,
             query_tokens: false,
             form_tokens: false,
+            cold_discovery: false,
         }
     }
 }

@@ -59,7 +59,7 @@ pub(super) fn cases() -> Vec<Case> {
             "RFC 8725 §3.8",
             key14,
         ),
-        Case::probes(
+        Case::script(
             "KEY-15",
             "Discovery issuer mismatch",
             M,
@@ -467,12 +467,42 @@ fn key14<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
-fn key15(_c: &Ctx<'_>) -> Plan {
-    Plan::Skip(
-        "needs a cold target: discovery is fetched once and cached, and serving a mismatched \
-         issuer mid-run would poison every later case; the verifier's own tests cover it"
-            .into(),
-    )
+fn key15<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    Box::pin(async move {
+        if !c.target.features.cold_discovery {
+            return vec![Step::note(
+                "skipped",
+                Grade::Skip(
+                    "needs a cold target: discovery is fetched once and cached, so a mismatched \
+                     document mid-run is never read, or poisons every later case; run it alone \
+                     on a fresh target with cold_discovery (--cold-discovery --only KEY-15)"
+                        .into(),
+                ),
+            )];
+        }
+        let mut doc = c.tenant.discovery();
+        doc["issuer"] = json!("https://issuer-mismatch.invalid/");
+        c.tenant.set_discovery_override(doc);
+        let before = c.tenant.discovery_fetches();
+        let mut steps = run_probes(
+            c,
+            Level::M,
+            vec![probe(
+                "discovery issuer differs, AT_ok",
+                c.bearer(&c.at().build()),
+                InvalidToken,
+            )],
+        )
+        .await;
+        c.restore();
+        if c.tenant.discovery_fetches() == before {
+            steps.push(Step::note(
+                "discovery",
+                Grade::Skip("target did not fetch discovery: it was not cold".into()),
+            ));
+        }
+        steps
+    })
 }
 
 fn key16<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
