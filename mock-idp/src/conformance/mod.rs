@@ -31,6 +31,6 @@ pub use catalog::{Case, Catalog, Group, Step};
 pub use challenge::{Challenge, parse_challenges};
 pub use observe::{Observation, Request};
 pub use report::{CaseResult, Report, Tally, parse_levels};
-pub use runner::{RunError, Runner};
+pub use runner::{RunError, Runner, env_for, wait_for_target};
 pub use target::{DpopMode, Features, Profile, Target, TargetError};
 pub use verdict::{Expect, Grade, Level};

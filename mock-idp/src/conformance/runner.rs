@@ -153,3 +153,34 @@ async fn start_canary() -> MockServer {
         .await;
     server
 }
+
+/// Polls `target` until it answers anything over HTTP (any status), or `timeout` passes.
+pub async fn wait_for_target(target: &Target, timeout: std::time::Duration) -> bool {
+    let Ok(client) = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(2))
+        .build()
+    else {
+        return false;
+    };
+    let url = format!("{}{}", target.base_url, target.bearer_route);
+    let deadline = Instant::now() + timeout;
+    loop {
+        if client.get(&url).send().await.is_ok() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+/// The `.env` a target needs to trust `tenant` (CA file at `ca_path`).
+pub fn env_for(tenant: &MockTenant, audience: &str, ca_path: &std::path::Path) -> String {
+    let ca = ca_path.display();
+    format!(
+        "AUTH0_DOMAIN={}\nAUTH0_AUDIENCE={audience}\nAUTH0_CA_FILE={ca}\nSSL_CERT_FILE={ca}\nNODE_EXTRA_CA_CERTS={ca}\n",
+        tenant.domain()
+    )
+}
