@@ -3,7 +3,7 @@
 //! runner notes JWKS fetches so cases that need a fresh fetch can wait out the target's
 //! cooldown instead of being fooled by its cache.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::time::Instant;
 
 use serde_json::json;
@@ -53,7 +53,8 @@ impl<'a> Runner<'a> {
         self
     }
 
-    /// Shows (default) or hides the progress line on stderr.
+    /// Shows (default) or hides the progress line on stderr. It is only drawn when stderr is a
+    /// terminal, so logs and CI output stay clean.
     pub fn progress(mut self, on: bool) -> Self {
         self.progress = on;
         self
@@ -64,11 +65,12 @@ impl<'a> Runner<'a> {
         let started = Instant::now();
         let canary = start_canary().await;
         let ctx = Ctx::new(self.tenant, &self.target, &canary).map_err(RunError::Client)?;
+        let progress = self.progress && std::io::stderr().is_terminal();
         let total = self.catalog.len();
         let mut results = Vec::with_capacity(total);
         let mut failed = 0usize;
         for (i, case) in self.catalog.cases().iter().enumerate() {
-            if self.progress {
+            if progress {
                 let mut err = std::io::stderr().lock();
                 let _ = write!(
                     err,
@@ -123,7 +125,7 @@ impl<'a> Runner<'a> {
                 steps,
             });
         }
-        if self.progress {
+        if progress {
             let _ = writeln!(std::io::stderr().lock(), "\r\x1b[2K{total} cases played");
         }
         Ok(Report {
