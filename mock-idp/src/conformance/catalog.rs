@@ -573,3 +573,36 @@ pub(crate) async fn jwks_variant(
     c.restore();
     steps
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_has_201_unique_cases_in_its_groups() {
+        let c = Catalog::all();
+        assert_eq!(c.len(), 201);
+        let mut ids: Vec<&str> = c.cases().iter().map(|c| c.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 201, "duplicate ids");
+        let sizes = [21, 20, 17, 18, 17, 12, 10, 11, 38, 14, 13, 10];
+        for (g, n) in Group::ALL.into_iter().zip(sizes) {
+            let in_group: Vec<_> = c.cases().iter().filter(|x| x.group == g).collect();
+            assert_eq!(in_group.len(), n, "{}", g.as_str());
+            // Numbered 01..n in order, as in the catalog.
+            for (i, case) in in_group.iter().enumerate() {
+                assert_eq!(case.id, format!("{}-{:02}", g.as_str(), i + 1));
+            }
+        }
+        assert_eq!(
+            c.cases().iter().filter(|x| x.level == Level::M).count(),
+            114
+        );
+        assert_eq!(c.cases().iter().filter(|x| x.level == Level::S).count(), 31);
+        assert_eq!(
+            Catalog::all().only(&["KEY".into(), "DPP-3".into()]).len(),
+            18 + 9
+        );
+    }
+}

@@ -252,4 +252,10 @@ mod tests {
         assert!(Target::parse("base_url = \"ftp://x\"", "t").is_err());
         assert!(Target::parse("bogus = 1", "t").is_err());
     }
+
+    #[test]
+    fn example_file_parses_to_the_defaults() {
+        let text = include_str!("../../../fixtures/conformance-target.example.toml");
+        assert_eq!(Target::parse(text, "example").unwrap(), Target::default());
+    }
 }
