@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use mock_idp::MockTenant;
 use mock_idp::conformance::{
-    Catalog, DpopMode as TargetMode, Features, Grade, Level, Report, Runner, Target,
+    Catalog, DpopMode as TargetMode, Features, Grade, Level, Profile, Report, Runner, Target,
 };
-use protected_api::auth::{DpopMode, Verifier, VerifierOptions};
+use protected_api::auth::{DpopMode, TokenProfile, Verifier, VerifierOptions};
 
 /// M and S cases that do not pass against our API, and why. Skips count: a case that cannot
 /// be observed from outside is not a pass.
@@ -147,6 +147,32 @@ async fn cold_api_refuses_a_mismatched_discovery_issuer() {
         .unwrap();
     let r = report.case("KEY-15").unwrap();
     assert_eq!(r.grade, Grade::Pass, "{}", report.table());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc9068_strict_api_passes_the_profile_cases() {
+    let tenant = MockTenant::start().await;
+    let base = start_api(&tenant, |o| o.profile(TokenProfile::Rfc9068Strict)).await;
+    let t = target(base).profile(Profile::Rfc9068Strict);
+    let only: Vec<String> = [
+        "TOK-17", "TOK-18", "TOK-19", "CLM-10", "CLM-14", "CLM-15", "CLM-16", "AUD-01", "DPB-05",
+    ]
+    .map(String::from)
+    .to_vec();
+    let report = Runner::new(&tenant, t)
+        .catalog(Catalog::all().only(&only))
+        .progress(false)
+        .run()
+        .await
+        .unwrap();
+    println!("{}", report.table());
+    let bad = unexpected(&report, true);
+    assert!(bad.is_empty(), "unexpected results:\n{}", bad.join("\n"));
+    assert!(
+        report.results.iter().all(|r| r.grade == Grade::Pass),
+        "{}",
+        report.table()
+    );
 }
 
 /// The catalog has teeth: a "verifier" that lets everything through fails most M cases.
