@@ -541,9 +541,11 @@ pub(crate) async fn jwks_variant(
     let mut extra = vec![good.public_jwk()];
     extra.extend(bad_keys);
     c.set_jwks_with(extra);
+    // Graded at S whatever the case's level: an informational case must not turn a control
+    // failure into "info" and go on to grade a JWKS the target never loaded.
     let control = c
         .check(
-            level,
+            Level::S,
             probe(
                 "control (fresh published kid)",
                 c.bearer(&c.signed_by(&good).build()),
