@@ -513,6 +513,13 @@ pub(crate) fn b64(bytes: impl AsRef<[u8]>) -> String {
     crate::jose::b64url(bytes)
 }
 
+/// The three segments of a compact JWS (missing ones empty): indexing never panics.
+pub(crate) fn segments(jws: &str) -> [&str; 3] {
+    let mut it = jws.splitn(3, '.');
+    let mut next = || it.next().unwrap_or_default();
+    [next(), next(), next()]
+}
+
 /// An unsigned compact JWS from header/payload text and a signature segment.
 pub(crate) fn compact(header: &str, payload: &str, sig: &str) -> String {
     format!("{}.{}.{sig}", b64(header), b64(payload))

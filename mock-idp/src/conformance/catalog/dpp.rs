@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Case, Ctx, Plan, Probe, b64, probe};
+use super::{Case, Ctx, Plan, Probe, b64, probe, segments};
 use crate::conformance::observe::Request;
 use crate::conformance::verdict::Expect::{self, *};
 use crate::conformance::verdict::Level;
@@ -274,7 +274,7 @@ fn dpp03(c: &Ctx<'_>) -> Plan {
     dp(c, || {
         let t = c.bound().build();
         let good = c.proof(&t).build();
-        let parts: Vec<&str> = good.split('.').collect();
+        let parts = segments(&good);
         let json_jws =
             json!({"protected":parts[0],"payload":parts[1],"signature":parts[2]}).to_string();
         let variants = [

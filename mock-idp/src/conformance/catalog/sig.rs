@@ -3,7 +3,7 @@
 use futures::future::BoxFuture;
 use serde_json::json;
 
-use super::{Case, Ctx, Plan, Step, b64, probe, run_probes};
+use super::{Case, Ctx, Plan, Step, b64, probe, run_probes, segments};
 use crate::conformance::verdict::Expect::*;
 use crate::conformance::verdict::{Grade, Level};
 use crate::keys::{SigAlg, SigningKey};
@@ -250,7 +250,7 @@ fn sig07(c: &Ctx<'_>) -> Plan {
 
 fn sig08(c: &Ctx<'_>) -> Plan {
     let t = c.at().scope("nothing").build();
-    let parts: Vec<&str> = t.split('.').collect();
+    let parts = segments(&t);
     let forged_claims = c
         .at()
         .scope(&format!("{} admin:write", c.target.scope))

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Case, Ctx, Plan, b64, compact, probe};
+use super::{Case, Ctx, Plan, b64, compact, probe, segments};
 use crate::conformance::target::Profile;
 use crate::conformance::verdict::Expect::*;
 use crate::conformance::verdict::Level;
@@ -142,7 +142,7 @@ fn tok01(c: &Ctx<'_>) -> Plan {
 
 fn tok02(c: &Ctx<'_>) -> Plan {
     let t = c.at().build();
-    let parts: Vec<&str> = t.split('.').collect();
+    let parts = segments(&t);
     let (h, p, s) = (
         parts[0],
         parts[1],
@@ -196,7 +196,7 @@ fn tok03(c: &Ctx<'_>) -> Plan {
 
 fn tok04(c: &Ctx<'_>) -> Plan {
     let t = c.at().build();
-    let parts: Vec<&str> = t.split('.').collect();
+    let parts = segments(&t);
     let flattened =
         json!({"protected":parts[0],"payload":parts[1],"signature":parts[2]}).to_string();
     let general =
