@@ -458,7 +458,9 @@ fn conformance_target(a: &ConformanceArgs) -> Result<Target> {
     Ok(t.validated()?)
 }
 
-async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<ExitCode> {
+/// Exit status: 0 when no case at `--fail-on` levels failed, 1 otherwise (the failing ids are
+/// the error line).
+async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
     let target = conformance_target(a)?;
     let fail_on = parse_levels(&a.fail_on)
         .ok_or_else(|| anyhow!("--fail-on {}: use levels M, S, C, BP, I", a.fail_on))?;
@@ -511,34 +513,25 @@ async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<ExitCode> {
     let failed = report.failures(&fail_on);
     if failed.is_empty() {
         println!("conformance: no failure at levels {}", a.fail_on);
-        Ok(ExitCode::SUCCESS)
-    } else {
-        let ids: Vec<&str> = failed.iter().map(|r| r.id.as_str()).collect();
-        println!(
-            "conformance: {} failure(s) at levels {}: {}",
-            ids.len(),
-            a.fail_on,
-            ids.join(" ")
-        );
-        Ok(ExitCode::from(1))
+        return Ok(());
     }
+    let ids: Vec<&str> = failed.iter().map(|r| r.id.as_str()).collect();
+    bail!(
+        "conformance: {} failure(s) at levels {}: {}",
+        ids.len(),
+        a.fail_on,
+        ids.join(" ")
+    )
 }
 
-async fn run(cli: Cli) -> Result<ExitCode> {
-    if let Command::Conformance(a) = &cli.command {
-        return conformance(&cli, a).await;
-    }
-    run_simple(&cli).await.map(|()| ExitCode::SUCCESS)
-}
-
-async fn run_simple(cli: &Cli) -> Result<()> {
+async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
-        Command::Serve(a) => serve(cli, a).await,
-        Command::Token(a) => token(cli, a).map(|t| println!("{t}")),
-        Command::Proof(a) => proof(cli, a).map(|p| println!("{p}")),
-        Command::Init(a) => init(cli, a).map(|m| println!("{m}")),
-        Command::Ca => ca(cli).map(|p| println!("{p}")),
-        Command::Conformance(_) => Ok(()),
+        Command::Serve(a) => serve(&cli, a).await,
+        Command::Token(a) => token(&cli, a).map(|t| println!("{t}")),
+        Command::Proof(a) => proof(&cli, a).map(|p| println!("{p}")),
+        Command::Init(a) => init(&cli, a).map(|m| println!("{m}")),
+        Command::Ca => ca(&cli).map(|p| println!("{p}")),
+        Command::Conformance(a) => conformance(&cli, a).await,
     }
 }
 
@@ -555,7 +548,7 @@ fn main() -> ExitCode {
         }
     };
     match rt.block_on(run(cli)) {
-        Ok(code) => code,
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line: the error and its causes joined.
             // One line: the error and those causes its message does not already include.
