@@ -4,6 +4,7 @@
 mod support;
 
 mod cli;
+mod conformance;
 mod discovery;
 mod dpop;
 mod faults;

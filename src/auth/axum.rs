@@ -78,6 +78,9 @@ impl RequestView for PartsView<'_> {
     fn url(&self) -> std::borrow::Cow<'_, str> {
         request_url(self.parts, self.verifier.public_base_url()).into()
     }
+    fn query(&self) -> Option<&str> {
+        self.parts.uri.query()
+    }
     fn context(&self) -> std::borrow::Cow<'_, RequestContext> {
         std::borrow::Cow::Owned(self.verifier.context_from_parts(self.parts))
     }

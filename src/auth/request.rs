@@ -45,6 +45,8 @@ pub(crate) trait RequestView: Sync {
     fn method(&self) -> &Method;
     fn headers(&self) -> &HeaderMap;
     fn url(&self) -> Cow<'_, str>;
+    /// The raw query string, if any (no allocation on the hot path).
+    fn query(&self) -> Option<&str>;
     fn context(&self) -> Cow<'_, RequestContext>;
 }
 
@@ -57,6 +59,10 @@ impl RequestView for RequestContext {
     }
     fn url(&self) -> Cow<'_, str> {
         Cow::Borrowed(&self.url)
+    }
+    fn query(&self) -> Option<&str> {
+        let q = self.url.split_once('?')?.1;
+        Some(q.split_once('#').map_or(q, |(q, _)| q))
     }
     fn context(&self) -> Cow<'_, RequestContext> {
         Cow::Borrowed(self)
@@ -160,6 +166,16 @@ pub(crate) fn is_b64token(token: &str) -> bool {
     !body.is_empty() && body.bytes().all(is_b64token_char)
 }
 
+/// Whether a query string carries an `access_token` parameter (RFC 6750 §2.3). We never accept
+/// query tokens, but one next to an `Authorization` field is a request using more than one
+/// method, which RFC 6750 §3.1 answers with 400 `invalid_request`.
+pub(crate) fn query_has_access_token(query: Option<&str>) -> bool {
+    query.is_some_and(|q| {
+        q.split('&')
+            .any(|p| p.split_once('=').map_or(p, |(name, _)| name) == "access_token")
+    })
+}
+
 /// The single DPoP proof of a request: `Ok(None)` when absent.
 pub(crate) fn dpop_header(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
     let mut values = headers.get_all("dpop").iter();
@@ -243,6 +259,22 @@ mod tests {
         assert_eq!(named_scheme(&h(&["Bearer a", "Bearer a"])), None);
         let big = format!("Bearer {}", "a".repeat(MAX_AUTHORIZATION_LEN));
         assert_eq!(named_scheme(&h(&[&big])), None);
+    }
+
+    #[test]
+    fn query_token_detection() {
+        assert!(query_has_access_token(Some("access_token=abc")));
+        assert!(query_has_access_token(Some("x=1&access_token")));
+        assert!(!query_has_access_token(Some(
+            "x_access_token=1&y=access_token"
+        )));
+        assert!(!query_has_access_token(None));
+        let ctx = RequestContext::new(
+            Method::GET,
+            "http://a/r?x=1&access_token=t#f",
+            HeaderMap::new(),
+        );
+        assert!(query_has_access_token(ctx.query()));
     }
 
     #[test]

@@ -22,6 +22,7 @@ use super::options::{
 use super::replay::ReplayStore;
 use super::request::{
     RequestContext, RequestView, dpop_header, is_b64token, named_scheme, parse_authorization,
+    query_has_access_token,
 };
 use super::token_cache::{CachedToken, TokenCache};
 
@@ -285,6 +286,10 @@ impl Verifier {
             };
             self.reject(e, named)
         })?;
+        if query_has_access_token(req.query()) {
+            let e = AuthError::InvalidRequest("More than one method used for authentication");
+            return Err(self.reject(e, None));
+        }
         let scheme = creds.scheme;
         let token = creds.token;
         self.dispatch(req, scheme, token, required_claims)

@@ -6,6 +6,7 @@
 mod advanced_usage;
 mod async_usage;
 mod audience;
+mod conformance;
 mod environment;
 mod expiry;
 mod header_format;

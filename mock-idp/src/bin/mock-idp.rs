@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
+use mock_idp::conformance::{Catalog, Runner, Target, env_for, parse_levels, wait_for_target};
 use mock_idp::state::ServeAddress;
 use mock_idp::{Clock, DpopKey, MockTenant, StateDir, TenantConfig, TokenBuilder};
 use serde_json::Value;
@@ -43,6 +44,85 @@ enum Command {
     Init(InitArgs),
     /// Print the path of the CA certificate clients should trust.
     Ca,
+    /// Play the conformance catalog against a verifier over HTTP (runs its own tenant on the
+    /// state directory's keys and CA, so a target set up for `serve` works unchanged).
+    Conformance(Box<ConformanceArgs>),
+}
+
+#[derive(Args, Debug)]
+struct ConformanceArgs {
+    /// Base URL of the verifier under test, e.g. http://127.0.0.1:3010.
+    #[arg(long)]
+    target: Option<String>,
+    /// Target description (TOML); flags override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Route needing any valid token.
+    #[arg(long)]
+    bearer_route: Option<String>,
+    /// Route needing --scope.
+    #[arg(long)]
+    scoped_route: Option<String>,
+    /// Scope the scoped route requires.
+    #[arg(long)]
+    scope: Option<String>,
+    /// Route for DPoP cases.
+    #[arg(long)]
+    dpop_route: Option<String>,
+    /// disabled | allowed | required.
+    #[arg(long)]
+    dpop_mode: Option<String>,
+    /// auth0-compat | rfc9068-strict.
+    #[arg(long)]
+    profile: Option<String>,
+    /// Audience the target expects (default: the tenant's default API).
+    #[arg(long)]
+    audience: Option<String>,
+    /// Origin the target compares DPoP htu with, if not --target (behind a proxy).
+    #[arg(long)]
+    public_url: Option<String>,
+    /// The target's JWKS refresh cooldown in ms (rotation cases wait it out).
+    #[arg(long)]
+    jwks_cooldown_ms: Option<u64>,
+    /// The target issues RS nonces (RFC 9449 §8).
+    #[arg(long)]
+    nonces: bool,
+    /// The target accepts ?access_token= (RFC 6750 §2.3).
+    #[arg(long)]
+    query_tokens: bool,
+    /// The target accepts form-body tokens (RFC 6750 §2.2).
+    #[arg(long)]
+    form_tokens: bool,
+    /// The target has not fetched discovery yet (enables KEY-15; use with --only KEY-15).
+    #[arg(long)]
+    cold_discovery: bool,
+    /// Only cases whose id starts with one of these (repeatable or comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Port of the tenant on 127.0.0.1.
+    #[arg(long, default_value_t = 8443)]
+    tenant_port: u16,
+    /// Host name in the tenant's issuer (AUTH0_DOMAIN is HOST:PORT).
+    #[arg(long, default_value = "localhost")]
+    host: String,
+    /// Tenant configuration (TOML), as given to `serve`.
+    #[arg(long, value_name = "FILE")]
+    tenant_config: Option<PathBuf>,
+    /// Write the full report as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write a JUnit XML report.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Levels whose failures make the exit status non-zero.
+    #[arg(long, default_value = "M")]
+    fail_on: String,
+    /// How long to wait for the target to answer, in seconds.
+    #[arg(long, default_value_t = 60)]
+    wait_secs: u64,
+    /// Also write the .env to this file.
+    #[arg(long, value_name = "FILE")]
+    env_file: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -336,6 +416,122 @@ fn ca(cli: &Cli) -> Result<String> {
     Ok(sd.ca_path().display().to_string())
 }
 
+/// Parses a kebab-case enum value the way the target TOML does.
+fn kebab<T: serde::de::DeserializeOwned>(flag: &str, v: &str) -> Result<T> {
+    T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(v))
+        .map_err(|_| anyhow!("--{flag} {v}: not a valid value"))
+}
+
+fn conformance_target(a: &ConformanceArgs) -> Result<Target> {
+    let mut t = match &a.config {
+        Some(p) => Target::load(p)?,
+        None => Target::default(),
+    };
+    if let Some(v) = &a.target {
+        t.base_url = v.clone();
+    } else if a.config.is_none() {
+        bail!("give --target URL or --config FILE");
+    }
+    if let Some(v) = &a.bearer_route {
+        t.bearer_route = v.clone();
+    }
+    if let Some(v) = &a.scoped_route {
+        t.scoped_route = Some(v.clone());
+    }
+    if let Some(v) = &a.scope {
+        t.scope = v.clone();
+    }
+    if let Some(v) = &a.dpop_route {
+        t.dpop_route = Some(v.clone());
+    }
+    if let Some(v) = &a.dpop_mode {
+        t.dpop_mode = kebab("dpop-mode", v)?;
+    }
+    if let Some(v) = &a.profile {
+        t.profile = kebab("profile", v)?;
+    }
+    if a.audience.is_some() {
+        t.audience = a.audience.clone();
+    }
+    if a.public_url.is_some() {
+        t.public_url = a.public_url.clone();
+    }
+    if let Some(v) = a.jwks_cooldown_ms {
+        t.jwks_cooldown_ms = v;
+    }
+    t.features.nonces |= a.nonces;
+    t.features.query_tokens |= a.query_tokens;
+    t.features.form_tokens |= a.form_tokens;
+    t.features.cold_discovery |= a.cold_discovery;
+    Ok(t.validated()?)
+}
+
+/// Exit status: 0 when no case at `--fail-on` levels failed, 1 otherwise (the failing ids are
+/// the error line).
+async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
+    let target = conformance_target(a)?;
+    let fail_on = parse_levels(&a.fail_on)
+        .ok_or_else(|| anyhow!("--fail-on {}: use levels M, S, C, BP, I", a.fail_on))?;
+    let sd = state_dir(cli)?;
+    let tenant = MockTenant::builder()
+        .config(load_config(a.tenant_config.as_deref())?)
+        .port(a.tenant_port)
+        .host(&a.host)
+        .state_dir(sd.path())
+        .fixture_keys(cli.fixture_keys)
+        .try_start()
+        .with_context(|| {
+            format!(
+                "starting the tenant on 127.0.0.1:{} (is `mock-idp serve` running there? the \
+                 runner drives keys and faults itself, so stop it: the state directory keeps \
+                 the same keys and CA)",
+                a.tenant_port
+            )
+        })?;
+    sd.write_endpoint(&ServeAddress {
+        base_url: tenant.uri().to_owned(),
+        domain: tenant.domain().to_owned(),
+    })?;
+    let audience = target.audience.clone().unwrap_or_else(|| tenant.audience());
+    let env = env_for(&tenant, &audience, &sd.ca_path());
+    println!(
+        "# .env for the verifier under test (mock tenant {})\n{env}",
+        tenant.issuer()
+    );
+    if let Some(p) = &a.env_file {
+        std::fs::write(p, &env).with_context(|| p.display().to_string())?;
+    }
+    eprintln!("waiting for {} ...", target.base_url);
+    if !wait_for_target(&target, std::time::Duration::from_secs(a.wait_secs)).await {
+        bail!(
+            "{} did not answer within {} s",
+            target.base_url,
+            a.wait_secs
+        );
+    }
+    let catalog = Catalog::all().only(&a.only);
+    let report = Runner::new(&tenant, target).catalog(catalog).run().await?;
+    println!("{}", report.table());
+    if let Some(p) = &a.json {
+        std::fs::write(p, report.to_json()).with_context(|| p.display().to_string())?;
+    }
+    if let Some(p) = &a.junit {
+        std::fs::write(p, report.to_junit()).with_context(|| p.display().to_string())?;
+    }
+    let failed = report.failures(&fail_on);
+    if failed.is_empty() {
+        println!("conformance: no failure at levels {}", a.fail_on);
+        return Ok(());
+    }
+    let ids: Vec<&str> = failed.iter().map(|r| r.id.as_str()).collect();
+    bail!(
+        "conformance: {} failure(s) at levels {}: {}",
+        ids.len(),
+        a.fail_on,
+        ids.join(" ")
+    )
+}
+
 async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Serve(a) => serve(&cli, a).await,
@@ -343,6 +539,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Proof(a) => proof(&cli, a).map(|p| println!("{p}")),
         Command::Init(a) => init(&cli, a).map(|m| println!("{m}")),
         Command::Ca => ca(&cli).map(|p| println!("{p}")),
+        Command::Conformance(a) => conformance(&cli, a).await,
     }
 }
 

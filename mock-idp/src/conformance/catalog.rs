@@ -1,0 +1,617 @@
+//! The 201 cases of `reference/conformance-catalog.md` as data: id, title, level, RFC source,
+//! and how each request is built with the tenant's builders. Groups follow the catalog, one
+//! module each under `catalog/`.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use serde::Serialize;
+use serde_json::{Value, json};
+use wiremock::MockServer;
+
+use super::observe::{self, Observation, Request};
+use super::target::{Profile, Target};
+use super::verdict::{Expect, Grade, Level, grade};
+use crate::config::Dialect;
+use crate::keys::SigningKey;
+use crate::mint::{Signing, TokenBuilder};
+use crate::proof::{DpopKey, ProofBuilder};
+use crate::tenant::MockTenant;
+
+mod aud;
+mod clm;
+mod dpb;
+mod dpp;
+mod hdr;
+mod iss;
+mod key;
+mod res;
+mod rpn;
+mod scp;
+mod sig;
+mod tok;
+
+/// The catalog's groups, in its order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Group {
+    /// Authorization header parsing and challenge format.
+    Hdr,
+    /// Token structure and JOSE header.
+    Tok,
+    /// Signature and algorithm.
+    Sig,
+    /// Keys and JWKS.
+    Key,
+    /// Registered claims.
+    Clm,
+    /// Audience.
+    Aud,
+    /// Issuer.
+    Iss,
+    /// Scope and authorisation.
+    Scp,
+    /// DPoP proof validation.
+    Dpp,
+    /// DPoP token binding.
+    Dpb,
+    /// Replay and nonce.
+    Rpn,
+    /// Resource limits and robustness.
+    Res,
+}
+
+impl Group {
+    /// Every group in catalog order.
+    pub const ALL: [Group; 12] = [
+        Group::Hdr,
+        Group::Tok,
+        Group::Sig,
+        Group::Key,
+        Group::Clm,
+        Group::Aud,
+        Group::Iss,
+        Group::Scp,
+        Group::Dpp,
+        Group::Dpb,
+        Group::Rpn,
+        Group::Res,
+    ];
+
+    /// `HDR`, `TOK`...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::Hdr => "HDR",
+            Group::Tok => "TOK",
+            Group::Sig => "SIG",
+            Group::Key => "KEY",
+            Group::Clm => "CLM",
+            Group::Aud => "AUD",
+            Group::Iss => "ISS",
+            Group::Scp => "SCP",
+            Group::Dpp => "DPP",
+            Group::Dpb => "DPB",
+            Group::Rpn => "RPN",
+            Group::Res => "RES",
+        }
+    }
+
+    fn of(id: &str) -> Group {
+        Group::ALL
+            .into_iter()
+            .find(|g| id.starts_with(g.as_str()))
+            .unwrap_or(Group::Res)
+    }
+}
+
+/// One request a case sends and what it expects.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// Variant label (`"BEARER"`, `"1024-bit"`...).
+    pub label: String,
+    /// The request.
+    pub request: Request,
+    /// The accepted outcomes.
+    pub expect: Expect,
+}
+
+/// Shorthand for a [`Probe`].
+pub fn probe(label: impl Into<String>, request: Request, expect: Expect) -> Probe {
+    Probe {
+        label: label.into(),
+        request,
+        expect,
+    }
+}
+
+/// What one step of a case did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    /// Variant label.
+    pub label: String,
+    /// The request, summarised.
+    pub request: String,
+    /// The accepted outcomes.
+    pub expected: String,
+    /// What came back (None for steps that send nothing: self-tests, skips).
+    pub observed: Option<Observation>,
+    /// The grade.
+    pub grade: Grade,
+}
+
+impl Step {
+    /// A step that sent nothing.
+    pub fn note(label: impl Into<String>, grade: Grade) -> Step {
+        Step {
+            label: label.into(),
+            request: String::new(),
+            expected: String::new(),
+            observed: None,
+            grade,
+        }
+    }
+}
+
+/// The plan of a case built from data: probes, or a reason not to run.
+#[derive(Debug)]
+pub enum Plan {
+    /// Send these in order.
+    Probes(Vec<Probe>),
+    /// Not checkable against this target.
+    Skip(String),
+}
+
+type ProbeFn = fn(&Ctx<'_>) -> Plan;
+type ScriptFn = for<'a> fn(&'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>>;
+
+/// How a case runs.
+#[derive(Clone, Copy)]
+pub(crate) enum Body {
+    /// Stateless probes.
+    Probes(ProbeFn),
+    /// Drives the tenant (keys, JWKS, faults) and restores it.
+    Script(ScriptFn),
+}
+
+/// One catalog case.
+#[derive(Clone)]
+pub struct Case {
+    /// `HDR-01`...
+    pub id: &'static str,
+    /// Its group.
+    pub group: Group,
+    /// Short title.
+    pub title: &'static str,
+    /// Level.
+    pub level: Level,
+    /// RFC section(s).
+    pub source: &'static str,
+    pub(crate) body: Body,
+}
+
+impl std::fmt::Debug for Case {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Case")
+            .field("id", &self.id)
+            .field("level", &self.level)
+            .finish()
+    }
+}
+
+impl Case {
+    pub(crate) fn probes(
+        id: &'static str,
+        title: &'static str,
+        level: Level,
+        source: &'static str,
+        f: ProbeFn,
+    ) -> Case {
+        Case {
+            id,
+            group: Group::of(id),
+            title,
+            level,
+            source,
+            body: Body::Probes(f),
+        }
+    }
+
+    pub(crate) fn script(
+        id: &'static str,
+        title: &'static str,
+        level: Level,
+        source: &'static str,
+        f: ScriptFn,
+    ) -> Case {
+        Case {
+            id,
+            group: Group::of(id),
+            title,
+            level,
+            source,
+            body: Body::Script(f),
+        }
+    }
+}
+
+/// The whole catalog.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    cases: Vec<Case>,
+}
+
+impl Catalog {
+    /// Every case, in catalog order.
+    pub fn all() -> Catalog {
+        let mut cases = Vec::with_capacity(201);
+        cases.extend(hdr::cases());
+        cases.extend(tok::cases());
+        cases.extend(sig::cases());
+        cases.extend(key::cases());
+        cases.extend(clm::cases());
+        cases.extend(aud::cases());
+        cases.extend(iss::cases());
+        cases.extend(scp::cases());
+        cases.extend(dpp::cases());
+        cases.extend(dpb::cases());
+        cases.extend(rpn::cases());
+        cases.extend(res::cases());
+        Catalog { cases }
+    }
+
+    /// Only the cases whose id starts with one of `prefixes` (`"KEY"`, `"DPP-0"`).
+    pub fn only(mut self, prefixes: &[String]) -> Catalog {
+        if !prefixes.is_empty() {
+            self.cases
+                .retain(|c| prefixes.iter().any(|p| c.id.starts_with(p.as_str())));
+        }
+        self
+    }
+
+    /// The cases.
+    pub fn cases(&self) -> &[Case] {
+        &self.cases
+    }
+
+    /// Number of cases.
+    pub fn len(&self) -> usize {
+        self.cases.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.cases.is_empty()
+    }
+}
+
+/// What a case can use: the tenant, the target, HTTP clients, client keys, a canary listener.
+pub struct Ctx<'a> {
+    /// The tenant the target trusts.
+    pub tenant: &'a MockTenant,
+    /// The target.
+    pub target: &'a Target,
+    /// Listener that must never be contacted (jku, x5u, foreign issuers, redirects).
+    pub canary: &'a MockServer,
+    /// The client key Kc.
+    pub key: DpopKey,
+    /// Another client key Kx.
+    pub other: DpopKey,
+    client: reqwest::Client,
+    title_client: reqwest::Client,
+    refresh: Mutex<RefreshState>,
+}
+
+#[derive(Debug, Default)]
+struct RefreshState {
+    fetches: usize,
+    at: Option<Instant>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(
+        tenant: &'a MockTenant,
+        target: &'a Target,
+        canary: &'a MockServer,
+    ) -> Result<Self, reqwest::Error> {
+        let (client, title_client) =
+            observe::clients(Duration::from_millis(target.timeout_ms.max(1)))?;
+        Ok(Ctx {
+            tenant,
+            target,
+            canary,
+            key: DpopKey::fixture(),
+            other: DpopKey::fixture_other(),
+            client,
+            title_client,
+            refresh: Mutex::new(RefreshState {
+                fetches: tenant.jwks_fetches(),
+                at: None,
+            }),
+        })
+    }
+
+    /// The audience tokens carry.
+    pub fn aud(&self) -> String {
+        self.target
+            .audience
+            .clone()
+            .unwrap_or_else(|| self.tenant.audience())
+    }
+
+    /// AT_ok: a valid token in the target's profile with the target's scope.
+    pub fn at(&self) -> TokenBuilder {
+        let dialect = match self.target.profile {
+            Profile::Auth0Compat => Dialect::AccessToken,
+            Profile::Rfc9068Strict => Dialect::Rfc9068Profile,
+        };
+        self.tenant
+            .token()
+            .dialect(dialect)
+            .audience(&self.aud())
+            .scope(&self.target.scope)
+    }
+
+    /// AT_bound: AT_ok bound to Kc.
+    pub fn bound(&self) -> TokenBuilder {
+        self.at().bound_to(&self.key)
+    }
+
+    /// `GET <bearer route>` with `Authorization: Bearer <token>`.
+    pub fn bearer(&self, token: &str) -> Request {
+        self.auth(&self.target.bearer_route, &format!("Bearer {token}"))
+    }
+
+    /// `GET route` with this exact `Authorization` value.
+    pub fn auth(&self, route: &str, value: &str) -> Request {
+        Request::get(route).header("authorization", value)
+    }
+
+    /// A bearer request with AT_ok changed by `f`.
+    pub fn tok(&self, f: impl FnOnce(TokenBuilder) -> TokenBuilder) -> Request {
+        self.bearer(&f(self.at()).build())
+    }
+
+    /// The `htu` for `route` on the target.
+    pub fn htu(&self, route: &str) -> String {
+        format!("{}{route}", self.target.htu_origin())
+    }
+
+    /// PROOF_ok for `GET <dpop route>` bound to `token` via `ath`, timed by the tenant clock.
+    pub fn proof(&self, token: &str) -> ProofBuilder {
+        self.key
+            .proof("GET", &self.htu(self.target.dpop_path()))
+            .clock(self.tenant.clock())
+            .access_token(token)
+    }
+
+    /// `GET <dpop route>` with `Authorization: DPoP <token>` and `DPoP: <proof>`.
+    pub fn dpop(&self, token: &str, proof: &str) -> Request {
+        self.auth(self.target.dpop_path(), &format!("DPoP {token}"))
+            .header("dpop", proof)
+    }
+
+    /// AT_bound + a proof changed by `f`.
+    pub fn dpp(&self, f: impl FnOnce(ProofBuilder) -> ProofBuilder) -> Request {
+        let t = self.bound().build();
+        let p = f(self.proof(&t)).build();
+        self.dpop(&t, &p)
+    }
+
+    /// A valid DPoP request (AT_bound + PROOF_ok).
+    pub fn dpop_ok(&self) -> Request {
+        self.dpp(|p| p)
+    }
+
+    /// A kid no one has used: the target must fetch the JWKS to know it.
+    pub fn fresh_kid(&self, what: &str) -> String {
+        format!("conf-{what}-{}", crate::jose::random_id())
+    }
+
+    /// A published-key-shaped RSA key under a fresh kid (fixture material, no generation).
+    pub fn fresh_key(&self, what: &str, n: u8) -> SigningKey {
+        SigningKey::fixture(n).with_kid(&self.fresh_kid(what))
+    }
+
+    /// A token signed by `key` (published or not) under its own kid.
+    pub fn signed_by(&self, key: &SigningKey) -> TokenBuilder {
+        self.at()
+            .signed_with(Signing::Unpublished(key.clone()))
+            .kid(key.kid())
+    }
+
+    /// The JWKS `keys` the tenant publishes right now.
+    pub fn published_jwks(&self) -> Vec<Value> {
+        self.tenant.keys().jwks()["keys"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Serves the tenant's keys plus `extra` as the JWKS.
+    pub fn set_jwks_with(&self, extra: Vec<Value>) {
+        let mut keys = self.published_jwks();
+        keys.extend(extra);
+        self.tenant.set_jwks(json!({ "keys": keys }));
+    }
+
+    /// Requests the canary has received.
+    pub async fn canary_hits(&self) -> usize {
+        self.canary.received_requests().await.map_or(0, |r| r.len())
+    }
+
+    /// The canary's base URL.
+    pub fn canary_url(&self) -> String {
+        self.canary.uri()
+    }
+
+    /// Sends a request.
+    pub async fn send(&self, req: &Request) -> Observation {
+        observe::send(&self.client, &self.title_client, &self.target.base_url, req).await
+    }
+
+    /// Sends a probe and grades it at `level`.
+    pub async fn check(&self, level: Level, p: Probe) -> Step {
+        let o = self.send(&p.request).await;
+        let g = grade(level, &p.expect, &o);
+        Step {
+            label: p.label,
+            request: p.request.summary(),
+            expected: p.expect.describe(),
+            observed: Some(o),
+            grade: g,
+        }
+    }
+
+    /// Notes JWKS fetches seen since the last call (each one starts the target's cooldown).
+    pub fn sync_refresh(&self) {
+        let now = self.tenant.jwks_fetches();
+        let mut s = self.refresh.lock().unwrap_or_else(|e| e.into_inner());
+        if now != s.fetches {
+            s.fetches = now;
+            s.at = Some(Instant::now());
+        }
+    }
+
+    /// Waits until the target's JWKS cooldown since the last fetch has passed, so the next
+    /// unknown kid makes it fetch again.
+    pub async fn await_cooldown(&self) {
+        self.sync_refresh();
+        let cooldown = Duration::from_millis(self.target.jwks_cooldown_ms);
+        if cooldown.is_zero() {
+            return;
+        }
+        let at = self.refresh.lock().unwrap_or_else(|e| e.into_inner()).at;
+        if let Some(at) = at {
+            let due = at + cooldown + Duration::from_millis(30);
+            let now = Instant::now();
+            if due > now {
+                tokio::time::sleep(due - now).await;
+            }
+        }
+    }
+
+    /// Undoes every tenant-side condition a case may have set.
+    pub fn restore(&self) {
+        self.tenant.clear_faults();
+        self.tenant.clear_jwks_override();
+        self.tenant.clear_discovery_override();
+    }
+
+    /// Skip unless the target accepts DPoP.
+    pub fn need_dpop(&self) -> Option<String> {
+        (!self.target.dpop()).then(|| "target has DPoP disabled".to_owned())
+    }
+
+    /// Skip unless a scoped route is configured.
+    pub fn need_scoped(&self) -> Option<&str> {
+        self.target.scoped_route.as_deref()
+    }
+}
+
+/// `base64url` (no padding) of bytes.
+pub(crate) fn b64(bytes: impl AsRef<[u8]>) -> String {
+    crate::jose::b64url(bytes)
+}
+
+/// The three segments of a compact JWS (missing ones empty): indexing never panics.
+pub(crate) fn segments(jws: &str) -> [&str; 3] {
+    let mut it = jws.splitn(3, '.');
+    let mut next = || it.next().unwrap_or_default();
+    [next(), next(), next()]
+}
+
+/// An unsigned compact JWS from header/payload text and a signature segment.
+pub(crate) fn compact(header: &str, payload: &str, sig: &str) -> String {
+    format!("{}.{}.{sig}", b64(header), b64(payload))
+}
+
+/// Runs probes built from a plan (the shared path of script cases).
+pub(crate) async fn run_probes(c: &Ctx<'_>, level: Level, probes: Vec<Probe>) -> Vec<Step> {
+    let mut steps = Vec::with_capacity(probes.len());
+    for p in probes {
+        steps.push(c.check(level, p).await);
+    }
+    steps
+}
+
+/// A JWKS-variant case: the tenant serves its keys plus a good control key and a bad key, both
+/// under fresh kids. The control token proves the target loaded this JWKS (otherwise the
+/// case cannot be told apart from "unknown kid" and is skipped); then the bad tokens run.
+pub(crate) async fn jwks_variant(
+    c: &Ctx<'_>,
+    level: Level,
+    bad_keys: Vec<Value>,
+    bad: Vec<Probe>,
+) -> Vec<Step> {
+    c.await_cooldown().await;
+    let good = c.fresh_key("control", 2);
+    let mut extra = vec![good.public_jwk()];
+    extra.extend(bad_keys);
+    c.set_jwks_with(extra);
+    // Graded at S whatever the case's level: an informational case must not turn a control
+    // failure into "info" and go on to grade a JWKS the target never loaded.
+    let control = c
+        .check(
+            Level::S,
+            probe(
+                "control (fresh published kid)",
+                c.bearer(&c.signed_by(&good).build()),
+                Expect::Accept,
+            ),
+        )
+        .await;
+    let mut steps = Vec::new();
+    if !control.grade.is_ok() {
+        c.restore();
+        steps.push(Step::note(
+            "control",
+            Grade::Skip(format!(
+                "target did not pick up a key published under a new kid ({}); without a JWKS \
+                 refresh on an unknown kid this case cannot be observed",
+                control
+                    .observed
+                    .as_ref()
+                    .map(Observation::summary)
+                    .unwrap_or_default()
+            )),
+        ));
+        return steps;
+    }
+    steps.push(control);
+    steps.extend(run_probes(c, level, bad).await);
+    c.restore();
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_has_201_unique_cases_in_its_groups() {
+        let c = Catalog::all();
+        assert_eq!(c.len(), 201);
+        let mut ids: Vec<&str> = c.cases().iter().map(|c| c.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 201, "duplicate ids");
+        let sizes = [21, 20, 17, 18, 17, 12, 10, 11, 38, 14, 13, 10];
+        for (g, n) in Group::ALL.into_iter().zip(sizes) {
+            let in_group: Vec<_> = c.cases().iter().filter(|x| x.group == g).collect();
+            assert_eq!(in_group.len(), n, "{}", g.as_str());
+            // Numbered 01..n in order, as in the catalog.
+            for (i, case) in in_group.iter().enumerate() {
+                assert_eq!(case.id, format!("{}-{:02}", g.as_str(), i + 1));
+            }
+        }
+        assert_eq!(
+            c.cases().iter().filter(|x| x.level == Level::M).count(),
+            114
+        );
+        assert_eq!(c.cases().iter().filter(|x| x.level == Level::S).count(), 31);
+        assert_eq!(
+            Catalog::all().only(&["KEY".into(), "DPP-3".into()]).len(),
+            18 + 9
+        );
+    }
+}

@@ -1,0 +1,215 @@
+//! AUD: audience (12).
+
+use serde_json::json;
+
+use super::{Case, Ctx, Plan, probe};
+use crate::conformance::verdict::Expect::*;
+use crate::conformance::verdict::Level;
+
+pub(super) fn cases() -> Vec<Case> {
+    use Level::*;
+    vec![
+        Case::probes(
+            "AUD-01",
+            "aud is the API (string)",
+            M,
+            "RFC 7519 §4.1.3",
+            aud01,
+        ),
+        Case::probes(
+            "AUD-02",
+            "aud array containing the API",
+            M,
+            "RFC 7519 §4.1.3",
+            aud02,
+        ),
+        Case::probes(
+            "AUD-03",
+            "Another audience",
+            M,
+            "RFC 7519 §4.1.3; RFC 9068 §4",
+            aud03,
+        ),
+        Case::probes(
+            "AUD-04",
+            "aud missing",
+            M,
+            "RFC 8725 §3.9; RFC 9068 §2.2",
+            aud04,
+        ),
+        Case::probes("AUD-05", "Case variant", M, "RFC 7519 §2, §4.1.3", aud05),
+        Case::probes(
+            "AUD-06",
+            "Trailing slash or path variant",
+            M,
+            "RFC 7519 §4.1.3",
+            aud06,
+        ),
+        Case::probes("AUD-07", "Look-alike", M, "RFC 7519 §4.1.3", aud07),
+        Case::probes("AUD-08", "Empty or null", M, "RFC 7519 §4.1.3", aud08),
+        Case::probes("AUD-09", "Wrong type", M, "RFC 7519 §4.1.3", aud09),
+        Case::probes("AUD-10", "Mixed-type array", I, "RFC 7519 §4.1.3", aud10),
+        Case::probes(
+            "AUD-11",
+            "ID token presented as an AT",
+            M,
+            "RFC 8725 §2.8, §3.11; RFC 9068 §5",
+            aud11,
+        ),
+        Case::probes(
+            "AUD-12",
+            "Multi-audience token",
+            I,
+            "RFC 9068 §3, §5",
+            aud12,
+        ),
+    ]
+}
+
+fn bad(c: &Ctx<'_>, variants: Vec<(String, serde_json::Value)>) -> Plan {
+    Plan::Probes(
+        variants
+            .into_iter()
+            .map(|(l, v)| probe(l, c.tok(|t| t.aud_json(v)), InvalidToken))
+            .collect(),
+    )
+}
+
+fn aud01(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe("aud = API", c.tok(|t| t), Accept)])
+}
+
+fn aud02(c: &Ctx<'_>) -> Plan {
+    let ui = format!("{}userinfo", c.tenant.issuer());
+    Plan::Probes(vec![probe(
+        "[API, userinfo]",
+        c.tok(|t| t.aud_json(json!([c.aud(), ui]))),
+        Accept,
+    )])
+}
+
+fn aud03(c: &Ctx<'_>) -> Plan {
+    bad(c, vec![("other API".into(), json!("https://other-api"))])
+}
+
+fn aud04(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "no aud",
+        c.tok(|t| t.remove_claim("aud")),
+        InvalidToken,
+    )])
+}
+
+fn aud05(c: &Ctx<'_>) -> Plan {
+    let a = c.aud();
+    let upper = a.to_uppercase();
+    let swapped: String = a
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_lowercase() {
+                ch.to_ascii_uppercase()
+            } else {
+                ch.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    bad(
+        c,
+        vec![
+            ("upper case".into(), json!(upper)),
+            ("case swapped".into(), json!(swapped)),
+        ],
+    )
+}
+
+fn aud06(c: &Ctx<'_>) -> Plan {
+    let a = c.aud();
+    let slash = match a.strip_suffix('/') {
+        Some(s) => s.to_owned(),
+        None => format!("{a}/"),
+    };
+    bad(
+        c,
+        vec![
+            ("trailing slash toggled".into(), json!(slash)),
+            (
+                "path added".into(),
+                json!(format!("{}/v2", a.trim_end_matches('/'))),
+            ),
+        ],
+    )
+}
+
+fn aud07(c: &Ctx<'_>) -> Plan {
+    let a = c.aud();
+    let prefix: String = a
+        .chars()
+        .take(a.chars().count().saturating_sub(1))
+        .collect();
+    bad(
+        c,
+        vec![
+            ("suffix domain".into(), json!(format!("{a}.evil.tld"))),
+            ("prefix".into(), json!(prefix)),
+            ("longer".into(), json!(format!("{a}x"))),
+            ("embedded".into(), json!(format!("x{a}"))),
+        ],
+    )
+}
+
+fn aud08(c: &Ctx<'_>) -> Plan {
+    bad(
+        c,
+        vec![
+            ("\"\"".into(), json!("")),
+            ("[]".into(), json!([])),
+            ("null".into(), json!(null)),
+        ],
+    )
+}
+
+fn aud09(c: &Ctx<'_>) -> Plan {
+    let a = c.aud();
+    let mut obj = serde_json::Map::new();
+    obj.insert(a.clone(), json!(true));
+    bad(
+        c,
+        vec![
+            ("123".into(), json!(123)),
+            ("{API:true}".into(), serde_json::Value::Object(obj)),
+            ("[[API]]".into(), json!([[a]])),
+        ],
+    )
+}
+
+fn aud10(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "[123, API]",
+        c.tok(|t| t.aud_json(json!([123, c.aud()]))),
+        OneOf(vec![InvalidToken, Accept]),
+    )])
+}
+
+fn aud11(c: &Ctx<'_>) -> Plan {
+    let client = c.tenant.client_id();
+    Plan::Probes(vec![probe(
+        "ID token",
+        c.tok(|t| {
+            t.audience(&client)
+                .typ("JWT")
+                .remove_claim("scope")
+                .claim("nonce", json!("n-0S6_WzA2Mj"))
+                .claim("at_hash", json!("77QmUPtjPfzWtF2AnpK9RQ"))
+                .claim("name", json!("Jane Doe"))
+        }),
+        InvalidToken,
+    )])
+}
+
+fn aud12(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "[API, other]",
+        c.tok(|t| t.aud_json(json!([c.aud(), "https://other-api"]))),
+        Accept,
+    )])
+}

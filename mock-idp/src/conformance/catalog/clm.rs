@@ -1,0 +1,263 @@
+//! CLM: registered claims (17).
+
+use futures::future::BoxFuture;
+use serde_json::json;
+
+use super::{Case, Ctx, Plan, Step, probe};
+use crate::conformance::target::Profile;
+use crate::conformance::verdict::Expect::*;
+use crate::conformance::verdict::{Grade, Level};
+
+pub(super) fn cases() -> Vec<Case> {
+    use Level::*;
+    vec![
+        Case::probes(
+            "CLM-01",
+            "Expired",
+            M,
+            "RFC 7519 §4.1.4; RFC 9068 §4",
+            clm01,
+        ),
+        Case::probes("CLM-02", "Expired within skew", I, "RFC 7519 §4.1.4", clm02),
+        Case::probes("CLM-03", "exp == now", M, "RFC 7519 §4.1.4", clm03),
+        Case::probes("CLM-04", "exp missing", M, "RFC 9068 §2.2, §4", clm04),
+        Case::probes(
+            "CLM-05",
+            "exp of the wrong type",
+            M,
+            "RFC 7519 §4.1.4",
+            clm05,
+        ),
+        Case::probes("CLM-06", "Fractional NumericDate", M, "RFC 7519 §2", clm06),
+        Case::probes("CLM-07", "Not yet valid", M, "RFC 7519 §4.1.5", clm07),
+        Case::probes(
+            "CLM-08",
+            "nbf of the wrong type",
+            M,
+            "RFC 7519 §4.1.5",
+            clm08,
+        ),
+        Case::probes("CLM-09", "nbf within skew", I, "RFC 7519 §4.1.5", clm09),
+        Case::probes("CLM-10", "iat missing", C, "RFC 9068 §2.2", clm10),
+        Case::probes(
+            "CLM-11",
+            "iat of the wrong type",
+            M,
+            "RFC 7519 §4.1.6",
+            clm11,
+        ),
+        Case::probes("CLM-12", "iat in the future", BP, "RFC 7519 §4.1.6", clm12),
+        Case::probes("CLM-13", "Token too old", I, "RFC 7519 §4.1.6", clm13),
+        Case::probes("CLM-14", "sub missing", C, "RFC 9068 §2.2", clm14),
+        Case::probes("CLM-15", "client_id missing", C, "RFC 9068 §2.2", clm15),
+        Case::probes("CLM-16", "jti missing", C, "RFC 9068 §2.2", clm16),
+        Case::script(
+            "CLM-17",
+            "Leeway boundary matrix",
+            I,
+            "RFC 7519 §4.1.4-4.1.5",
+            clm17,
+        ),
+    ]
+}
+
+fn clm01(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "exp now-600",
+        c.tok(|t| t.expires_in(-600)),
+        InvalidToken,
+    )])
+}
+
+fn clm02(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "exp now-3",
+        c.tok(|t| t.expires_in(-3)),
+        OneOf(vec![Accept, InvalidToken]),
+    )])
+}
+
+fn clm03(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "exp now",
+        c.tok(|t| t.expires_in(0)),
+        InvalidToken,
+    )])
+}
+
+fn clm04(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "no exp",
+        c.tok(|t| t.remove_claim("exp")),
+        InvalidToken,
+    )])
+}
+
+fn clm05(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(
+        [json!("9999999999"), json!(true), json!({}), json!(null)]
+            .into_iter()
+            .map(|v| {
+                probe(
+                    format!("exp {v}"),
+                    c.tok(|t| t.claim("exp", v)),
+                    InvalidToken,
+                )
+            })
+            .collect(),
+    )
+}
+
+fn clm06(c: &Ctx<'_>) -> Plan {
+    let now = c.at().now() as f64;
+    Plan::Probes(vec![probe(
+        "exp now+3600.5, iat now-0.25",
+        c.tok(|t| {
+            t.claim("exp", json!(now + 3600.5))
+                .claim("iat", json!(now - 0.25))
+        }),
+        Accept,
+    )])
+}
+
+fn clm07(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "nbf now+600",
+        c.tok(|t| t.not_before(600)),
+        InvalidToken,
+    )])
+}
+
+fn clm08(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(
+        [json!(false), json!("x")]
+            .into_iter()
+            .map(|v| {
+                probe(
+                    format!("nbf {v}"),
+                    c.tok(|t| t.claim("nbf", v)),
+                    InvalidToken,
+                )
+            })
+            .collect(),
+    )
+}
+
+fn clm09(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "nbf now+3",
+        c.tok(|t| t.not_before(3)),
+        OneOf(vec![Accept, InvalidToken]),
+    )])
+}
+
+fn strict_only(c: &Ctx<'_>, label: &str, claim: &str) -> Plan {
+    match c.target.profile {
+        Profile::Rfc9068Strict => Plan::Probes(vec![probe(
+            label,
+            c.tok(|t| t.remove_claim(claim)),
+            InvalidToken,
+        )]),
+        Profile::Auth0Compat => {
+            Plan::Skip(format!("profile auth0-compat does not require `{claim}`"))
+        }
+    }
+}
+
+fn clm10(c: &Ctx<'_>) -> Plan {
+    strict_only(c, "no iat", "iat")
+}
+
+fn clm11(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "iat \"now\"",
+        c.tok(|t| t.claim("iat", json!("now"))),
+        InvalidToken,
+    )])
+}
+
+fn clm12(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "iat now+86400",
+        c.tok(|t| t.issued_at(86_400)),
+        InvalidToken,
+    )])
+}
+
+fn clm13(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "iat now-25h",
+        c.tok(|t| t.issued_at(-25 * 3600)),
+        Record,
+    )])
+}
+
+fn clm14(c: &Ctx<'_>) -> Plan {
+    strict_only(c, "no sub", "sub")
+}
+
+fn clm15(c: &Ctx<'_>) -> Plan {
+    match c.target.profile {
+        Profile::Rfc9068Strict => Plan::Probes(vec![probe(
+            "azp instead of client_id",
+            c.tok(|t| {
+                let id = t.claims_json()["client_id"].clone();
+                t.remove_claim("client_id").claim("azp", id)
+            }),
+            InvalidToken,
+        )]),
+        Profile::Auth0Compat => Plan::Probes(vec![probe(
+            "azp, no client_id",
+            c.tok(|t| t.remove_claim("client_id")),
+            Accept,
+        )]),
+    }
+}
+
+fn clm16(c: &Ctx<'_>) -> Plan {
+    let want = match c.target.profile {
+        Profile::Rfc9068Strict => InvalidToken,
+        Profile::Auth0Compat => Accept,
+    };
+    Plan::Probes(vec![probe(
+        "no jti",
+        c.tok(|t| t.remove_claim("jti")),
+        want,
+    )])
+}
+
+fn clm17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    Box::pin(async move {
+        let offsets = [1i64, 5, 30, 60, 300, 301];
+        let mut exp_leeway = 0;
+        let mut nbf_leeway = 0;
+        let mut beyond = Vec::new();
+        for s in offsets {
+            let o = c.send(&c.tok(|t| t.expires_in(-s))).await;
+            if (200..300).contains(&o.status) {
+                exp_leeway = s;
+                if s > 300 {
+                    beyond.push(format!("exp now-{s} accepted"));
+                }
+            }
+            let o = c.send(&c.tok(|t| t.not_before(s))).await;
+            if (200..300).contains(&o.status) {
+                nbf_leeway = s;
+                if s > 300 {
+                    beyond.push(format!("nbf now+{s} accepted"));
+                }
+            }
+        }
+        let note = format!(
+            "effective leeway: exp ≥{exp_leeway} s, nbf ≥{nbf_leeway} s (probed 1, 5, 30, 60, 300, 301)"
+        );
+        vec![Step::note(
+            "leeway",
+            if beyond.is_empty() {
+                Grade::Info(note)
+            } else {
+                Grade::Info(format!("{note}; beyond 300 s: {}", beyond.join(", ")))
+            },
+        )]
+    })
+}

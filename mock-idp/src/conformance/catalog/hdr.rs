@@ -1,0 +1,458 @@
+//! HDR: Authorization header parsing and challenge format (21).
+
+use futures::future::BoxFuture;
+
+use super::{Case, Ctx, Plan, Step, probe, run_probes};
+use crate::conformance::observe::Request;
+use crate::conformance::target::DpopMode;
+use crate::conformance::verdict::Expect::{self, *};
+use crate::conformance::verdict::{Grade, Level};
+
+pub(super) fn cases() -> Vec<Case> {
+    use Level::*;
+    vec![
+        Case::probes(
+            "HDR-01",
+            "No credentials",
+            M,
+            "RFC 6750 §3, §3.1; RFC 9110 §15.5.2",
+            hdr01,
+        ),
+        Case::probes("HDR-02", "Unsupported scheme", S, "RFC 6750 §3.1", hdr02),
+        Case::probes("HDR-03", "Bearer scheme case", M, "RFC 9110 §11.1", hdr03),
+        Case::probes(
+            "HDR-04",
+            "DPoP scheme case",
+            M,
+            "RFC 9110 §11.1; RFC 9449 §7.1",
+            hdr04,
+        ),
+        Case::probes(
+            "HDR-05",
+            "Several SP before the token",
+            M,
+            "RFC 6750 §2.1",
+            hdr05,
+        ),
+        Case::probes("HDR-06", "Non-SP separator", I, "RFC 6750 §2.1", hdr06),
+        Case::probes(
+            "HDR-07",
+            "Scheme without credentials",
+            S,
+            "RFC 6750 §2.1, §3.1",
+            hdr07,
+        ),
+        Case::probes("HDR-08", "Empty header value", I, "RFC 6750 §3.1", hdr08),
+        Case::probes(
+            "HDR-09",
+            "Credential outside b64token",
+            S,
+            "RFC 6750 §2.1, §3.1",
+            hdr09,
+        ),
+        Case::probes(
+            "HDR-10",
+            "Two Authorization fields",
+            S,
+            "RFC 9449 §7.2; RFC 6750 §3.1",
+            hdr10,
+        ),
+        Case::probes(
+            "HDR-11",
+            "Header token and query token",
+            S,
+            "RFC 6750 §2, §3.1",
+            hdr11,
+        ),
+        Case::probes(
+            "HDR-12",
+            "Token only in the query",
+            BP,
+            "RFC 6750 §2.3",
+            hdr12,
+        ),
+        Case::probes("HDR-13", "Token in a form body", C, "RFC 6750 §2.2", hdr13),
+        Case::probes(
+            "HDR-14",
+            "Every 401 has a well-formed challenge",
+            M,
+            "RFC 9110 §15.5.2; RFC 6750 §3",
+            hdr14,
+        ),
+        Case::probes(
+            "HDR-15",
+            "Attacker data reflected into the challenge",
+            M,
+            "RFC 6750 §3",
+            hdr15,
+        ),
+        Case::probes(
+            "HDR-16",
+            "Which challenge carries the error",
+            S,
+            "RFC 9449 §7.2",
+            hdr16,
+        ),
+        Case::script(
+            "HDR-17",
+            "algs advertised equals algs accepted",
+            S,
+            "RFC 9449 §7.1, §4.3",
+            hdr17,
+        ),
+        Case::probes(
+            "HDR-18",
+            "Case of the DPoP field name",
+            M,
+            "RFC 9449 §4.1",
+            hdr18,
+        ),
+        Case::probes(
+            "HDR-19",
+            "DPoP in Proxy-Authorization",
+            M,
+            "RFC 9449 §7.1",
+            hdr19,
+        ),
+        Case::probes("HDR-20", "CORS exposure", I, "RFC 9449 §7.1, §8", hdr20),
+        Case::probes("HDR-21", "Misdirected Host", BP, "RFC 9110 §7.4", hdr21),
+    ]
+}
+
+fn hdr01(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "no credentials",
+        Request::get(&c.target.bearer_route),
+        NoCredentials,
+    )])
+}
+
+fn hdr02(c: &Ctx<'_>) -> Plan {
+    let r = &c.target.bearer_route;
+    Plan::Probes(
+        ["Basic dXNlcjpwYXNz", "MAC x", "Token x"]
+            .into_iter()
+            .map(|v| probe(v, c.auth(r, v), NoCredentials))
+            .collect(),
+    )
+}
+
+fn hdr03(c: &Ctx<'_>) -> Plan {
+    let t = c.at().build();
+    Plan::Probes(
+        ["bearer", "BEARER", "bEaReR"]
+            .into_iter()
+            .map(|s| {
+                probe(
+                    s,
+                    c.auth(&c.target.bearer_route, &format!("{s} {t}")),
+                    Accept,
+                )
+            })
+            .collect(),
+    )
+}
+
+fn hdr04(c: &Ctx<'_>) -> Plan {
+    if let Some(s) = c.need_dpop() {
+        return Plan::Skip(s);
+    }
+    let route = c.target.dpop_path();
+    Plan::Probes(
+        ["dpop", "DPOP"]
+            .into_iter()
+            .map(|s| {
+                let t = c.bound().build();
+                let p = c.proof(&t).build();
+                probe(
+                    s,
+                    c.auth(route, &format!("{s} {t}")).header("dpop", p),
+                    Accept,
+                )
+            })
+            .collect(),
+    )
+}
+
+fn hdr05(c: &Ctx<'_>) -> Plan {
+    let t = c.at().build();
+    let r = &c.target.bearer_route;
+    Plan::Probes(vec![probe(
+        "Bearer + 2 SP",
+        c.auth(r, &format!("Bearer  {t}")),
+        Accept,
+    )])
+}
+
+fn hdr06(c: &Ctx<'_>) -> Plan {
+    let t = c.at().build();
+    let r = &c.target.bearer_route;
+    let mut nbsp = b"Bearer\xa0".to_vec();
+    nbsp.extend_from_slice(t.as_bytes());
+    Plan::Probes(vec![
+        probe("TAB", c.auth(r, &format!("Bearer\t{t}")), InvalidRequest),
+        probe(
+            "NBSP",
+            Request::get(r).header("authorization", nbsp),
+            InvalidRequest,
+        ),
+    ])
+}
+
+fn hdr07(c: &Ctx<'_>) -> Plan {
+    let r = &c.target.bearer_route;
+    let either = || OneOf(vec![InvalidRequest, NoCredentials]);
+    let mut v = vec![
+        probe("Bearer", c.auth(r, "Bearer"), either()),
+        probe("Bearer SP", c.auth(r, "Bearer "), either()),
+    ];
+    if c.target.dpop() {
+        v.push(probe("DPoP SP", c.auth(r, "DPoP "), either()));
+    }
+    Plan::Probes(v)
+}
+
+fn hdr08(c: &Ctx<'_>) -> Plan {
+    let r = &c.target.bearer_route;
+    Plan::Probes(vec![probe(
+        "empty",
+        c.auth(r, ""),
+        OneOf(vec![NoCredentials, InvalidRequest]),
+    )])
+}
+
+fn hdr09(c: &Ctx<'_>) -> Plan {
+    let r = &c.target.bearer_route;
+    let either = || OneOf(vec![InvalidRequest, InvalidToken]);
+    Plan::Probes(
+        [
+            "Bearer abc def",
+            "Bearer a\"b",
+            "Bearer a,b",
+            "Bearer {\"protected\":1}",
+        ]
+        .into_iter()
+        .map(|v| probe(v, c.auth(r, v), either()))
+        .collect(),
+    )
+}
+
+fn hdr10(c: &Ctx<'_>) -> Plan {
+    let t = c.at().build();
+    let scheme2 = if c.target.dpop() { "DPoP" } else { "Bearer" };
+    Plan::Probes(vec![probe(
+        "Bearer + second field",
+        c.bearer(&t)
+            .header("authorization", format!("{scheme2} {t}")),
+        InvalidRequest,
+    )])
+}
+
+fn hdr11(c: &Ctx<'_>) -> Plan {
+    let t = c.at().build();
+    let mut req = c.bearer(&t);
+    req.path = format!("{}?access_token={t}", c.target.bearer_route);
+    Plan::Probes(vec![probe("header + query", req, InvalidRequest)])
+}
+
+fn hdr12(c: &Ctx<'_>) -> Plan {
+    let t = c.at().build();
+    let req = Request::get(format!("{}?access_token={t}", c.target.bearer_route));
+    let want = if c.target.features.query_tokens {
+        Accept
+    } else {
+        NoCredentials
+    };
+    Plan::Probes(vec![probe("query only", req, want)])
+}
+
+fn hdr13(c: &Ctx<'_>) -> Plan {
+    if !c.target.features.form_tokens {
+        return Plan::Skip("target does not opt into RFC 6750 §2.2 form-body tokens".into());
+    }
+    let t = c.at().build();
+    let r = &c.target.bearer_route;
+    Plan::Probes(vec![
+        probe(
+            "urlencoded POST",
+            Request::get(r.as_str()).method("POST").body(
+                "application/x-www-form-urlencoded",
+                format!("access_token={t}"),
+            ),
+            Accept,
+        ),
+        probe(
+            "JSON POST",
+            Request::get(r.as_str())
+                .method("POST")
+                .body("application/json", format!("{{\"access_token\":\"{t}\"}}")),
+            OneOf(vec![NoCredentials, InvalidRequest]),
+        ),
+    ])
+}
+
+fn hdr14(c: &Ctx<'_>) -> Plan {
+    // The verdict module checks every 401 of the run; these are the typical ones.
+    let mut v = vec![
+        probe(
+            "no credentials",
+            Request::get(&c.target.bearer_route),
+            NotAccept,
+        ),
+        probe("opaque token", c.bearer("abc"), NotAccept),
+        probe("expired", c.tok(|t| t.expires_in(-600)), NotAccept),
+    ];
+    if c.target.dpop() {
+        v.push(probe(
+            "bad proof",
+            c.dpp(|p| p.tampered_signature()),
+            NotAccept,
+        ));
+    }
+    Plan::Probes(v)
+}
+
+fn hdr15(c: &Ctx<'_>) -> Plan {
+    let mut v: Vec<_> = ["HS256\"x", "HS256\r\nX-Injected: y", "HS256é\\"]
+        .into_iter()
+        .map(|alg| {
+            probe(
+                format!("alg {}", alg.escape_debug()),
+                c.tok(|t| t.alg(alg)),
+                InvalidToken,
+            )
+        })
+        .collect();
+    v.push(probe(
+        "kid with quotes",
+        c.tok(|t| t.kid("k\"1\r\n")),
+        InvalidToken,
+    ));
+    Plan::Probes(v)
+}
+
+fn hdr16(c: &Ctx<'_>) -> Plan {
+    if let Some(s) = c.need_dpop() {
+        return Plan::Skip(s);
+    }
+    let mut v = Vec::new();
+    if c.target.dpop_mode == DpopMode::Allowed {
+        v.push(probe(
+            "Bearer, bad token",
+            c.tok(|t| t.expires_in(-600)),
+            OnScheme(Box::new(InvalidToken), "Bearer".into()),
+        ));
+    }
+    v.push(probe(
+        "DPoP, bad proof",
+        c.dpp(|p| p.tampered_signature()),
+        OnScheme(Box::new(InvalidDpopProof), "DPoP".into()),
+    ));
+    Plan::Probes(v)
+}
+
+fn hdr17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    Box::pin(async move {
+        if let Some(s) = c.need_dpop() {
+            return vec![Step::note("dpop", Grade::Skip(s))];
+        }
+        let o = c.send(&Request::get(c.target.dpop_path())).await;
+        let algs: Vec<String> = o
+            .challenges
+            .iter()
+            .find(|ch| ch.is("dpop"))
+            .and_then(|ch| ch.param("algs"))
+            .map(|a| {
+                a.split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if algs.is_empty() {
+            return vec![Step::note(
+                "algs",
+                Grade::Fail(format!("no DPoP algs advertised: {}", o.summary())),
+            )];
+        }
+        let mut probes = Vec::new();
+        let rsa = crate::keys::SigningKey::fixture(2);
+        let mut unlisted_sent = false;
+        for (name, alg) in [
+            ("ES256", None),
+            ("RS256", Some(crate::keys::SigAlg::RS256)),
+            ("PS256", Some(crate::keys::SigAlg::PS256)),
+        ] {
+            let listed = algs.iter().any(|a| a == name);
+            if !listed && unlisted_sent {
+                continue;
+            }
+            let (t, p) = match alg {
+                None => {
+                    let t = c.bound().build();
+                    let p = c.proof(&t).build();
+                    (t, p)
+                }
+                Some(alg) => {
+                    let t = c
+                        .at()
+                        .claim("cnf", serde_json::json!({ "jkt": rsa.thumbprint() }))
+                        .build();
+                    let p = c.proof(&t).signed_with_rsa(&rsa, alg).build();
+                    (t, p)
+                }
+            };
+            let want: Expect = if listed { Accept } else { InvalidDpopProof };
+            unlisted_sent |= !listed;
+            let label = format!("{name} ({})", if listed { "listed" } else { "unlisted" });
+            probes.push(probe(label, c.dpop(&t, &p), want));
+        }
+        let mut steps = vec![Step::note(
+            "advertised",
+            Grade::Info(format!("algs=\"{}\"", algs.join(" "))),
+        )];
+        steps.extend(run_probes(c, Level::S, probes).await);
+        steps
+    })
+}
+
+fn hdr18(c: &Ctx<'_>) -> Plan {
+    if let Some(s) = c.need_dpop() {
+        return Plan::Skip(s);
+    }
+    let mut title = c.dpop_ok();
+    title.title_case = true;
+    Plan::Probes(vec![
+        probe("dpop:", c.dpop_ok(), Accept),
+        probe("Dpop: (title case)", title, Accept),
+    ])
+}
+
+fn hdr19(c: &Ctx<'_>) -> Plan {
+    if let Some(s) = c.need_dpop() {
+        return Plan::Skip(s);
+    }
+    let t = c.bound().build();
+    let p = c.proof(&t).build();
+    let req = Request::get(c.target.dpop_path())
+        .header("proxy-authorization", format!("DPoP {t}"))
+        .header("dpop", p);
+    Plan::Probes(vec![probe("Proxy-Authorization", req, NoCredentials)])
+}
+
+fn hdr20(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "Origin + expired token",
+        c.tok(|t| t.expires_in(-600))
+            .header("origin", "https://app.example"),
+        Record,
+    )])
+}
+
+fn hdr21(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "Host: rs-a.invalid",
+        c.bearer(&c.at().build()).header("host", "rs-a.invalid"),
+        OneOf(vec![Status(vec![421]), Reject]),
+    )])
+}

@@ -1,0 +1,599 @@
+//! KEY: keys and JWKS (18). Every case that changes the JWKS uses kids the target has never
+//! seen, so its cached keys stay valid for the cases that follow, and restores the tenant.
+
+use futures::future::BoxFuture;
+use serde_json::{Value, json};
+
+use super::{Case, Ctx, Plan, Probe, Step, b64, jwks_variant, probe, run_probes};
+use crate::conformance::verdict::Expect::{self, *};
+use crate::conformance::verdict::{Grade, Level};
+use crate::faults::{Endpoint, Fault};
+use crate::keys::SigningKey;
+use crate::mint::Signing;
+use crate::proof::DpopKey;
+
+pub(super) fn cases() -> Vec<Case> {
+    use Level::*;
+    vec![
+        Case::script(
+            "KEY-01",
+            "Unknown kid",
+            S,
+            "RFC 7515 §4.1.4; OIDC Core §10.1.1",
+            key01,
+        ),
+        Case::script("KEY-02", "Rotation: new key", S, "OIDC Core §10.1.1", key02),
+        Case::script("KEY-03", "Rotation: key removed", S, "RFC 8725 §3.8", key03),
+        Case::probes("KEY-04", "Missing kid", I, "RFC 7515 §4.1.4", key04),
+        Case::script("KEY-05", "kid injection", S, "RFC 8725 §3.10", key05),
+        Case::script(
+            "KEY-06",
+            "use:enc key",
+            S,
+            "RFC 7517 §4.2; RFC 8725 §3.1",
+            key06,
+        ),
+        Case::script(
+            "KEY-07",
+            "JWK alg mismatch",
+            M,
+            "RFC 7517 §4.4; RFC 8725 §3.1",
+            key07,
+        ),
+        Case::script("KEY-08", "key_ops lacks verify", S, "RFC 7517 §4.3", key08),
+        Case::script("KEY-09", "Weak RSA key", M, "RFC 7518 §3.3", key09),
+        Case::script("KEY-10", "Degenerate exponent", M, "RFC 8017 §3.1", key10),
+        Case::script("KEY-11", "Symmetric key in JWKS", M, "RFC 8725 §3.1", key11),
+        Case::script(
+            "KEY-12",
+            "Private members in JWKS",
+            BP,
+            "RFC 7517 §9",
+            key12,
+        ),
+        Case::script("KEY-13", "Duplicate kid", I, "RFC 7517 §4.5", key13),
+        Case::script(
+            "KEY-14",
+            "JWKS endpoint failure",
+            BP,
+            "RFC 8725 §3.8",
+            key14,
+        ),
+        Case::script(
+            "KEY-15",
+            "Discovery issuer mismatch",
+            M,
+            "RFC 8414 §3.3; OIDC Discovery §4.3",
+            key15,
+        ),
+        Case::script(
+            "KEY-16",
+            "Insecure JWKS transport (redirect)",
+            BP,
+            "RFC 8414 §2; RFC 6750 §5.3",
+            key16,
+        ),
+        Case::script(
+            "KEY-17",
+            "JWK x5c inconsistent with n/e",
+            S,
+            "RFC 7517 §4.7",
+            key17,
+        ),
+        Case::script(
+            "KEY-18",
+            "Invalid EC point in JWKS",
+            BP,
+            "RFC 8725 §3.4",
+            key18,
+        ),
+    ]
+}
+
+fn fetch_note(c: &Ctx<'_>, before: usize, max: usize) -> Step {
+    let n = c.tenant.jwks_fetches() - before;
+    Step::note(
+        format!("JWKS fetches: {n}"),
+        if n <= max {
+            Grade::Pass
+        } else {
+            Grade::Fail(format!(
+                "{n} JWKS fetches for one unknown kid (at most {max})"
+            ))
+        },
+    )
+}
+
+fn key01<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    Box::pin(async move {
+        c.await_cooldown().await;
+        let before = c.tenant.jwks_fetches();
+        let kid = c.fresh_kid("unknown");
+        let mut steps = run_probes(
+            c,
+            Level::S,
+            vec![probe("kid unknown", c.tok(|t| t.kid(&kid)), InvalidToken)],
+        )
+        .await;
+        steps.push(fetch_note(c, before, 1));
+        steps
+    })
+}
+
+fn key02<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    Box::pin(async move {
+        c.await_cooldown().await;
+        let k = c.fresh_key("rotated", 2);
+        c.tenant.keys().publish(k.clone());
+        let p = probe(
+            "token by the new key",
+            c.bearer(&c.at().signed_with(Signing::Key(k.kid().to_owned())).build()),
+            Accept,
+        );
+        let steps = run_probes(c, Level::S, vec![p]).await;
+        c.tenant.keys().retire(k.kid());
+        steps
+    })
+}
+
+fn key03<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    Box::pin(async move {
+        c.await_cooldown().await;
+        let k = c.fresh_key("removed", 3);
+        c.tenant.keys().publish(k.clone());
+        let token = c.at().signed_with(Signing::Key(k.kid().to_owned())).build();
+        let mut steps = run_probes(
+            c,
+            Level::S,
+            vec![probe("while published", c.bearer(&token), Accept)],
+        )
+        .await;
+        if !steps.iter().all(|s| s.grade.is_ok()) {
+            c.tenant.keys().retire(k.kid());
+            return vec![Step::note(
+                "setup",
+                Grade::Skip("target did not pick up a newly published key (see KEY-02)".into()),
+            )];
+        }
+        c.tenant.keys().retire(k.kid());
+        // Any refresh shows the key is gone; an unknown kid asks for one without waiting out
+        // the cache lifetime.
+        c.await_cooldown().await;
+        let nudge = c.fresh_kid("nudge");
+        steps.extend(
+            run_probes(
+                c,
+                Level::S,
+                vec![
+                    probe(
+                        "unknown kid (forces a refresh)",
+                        c.tok(|t| t.kid(&nudge)),
+                        InvalidToken,
+                    ),
+                    probe(
+                        "removed key, after the refresh",
+                        c.bearer(&token),
+                        InvalidToken,
+                    ),
+                ],
+            )
+            .await,
+        );
+        steps
+    })
+}
+
+fn key04(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "no kid",
+        c.tok(|t| t.remove_header("kid")),
+        OneOf(vec![Accept, InvalidToken]),
+    )])
+}
+
+fn key05<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    Box::pin(async move {
+        let Plan::Probes(probes) = key05_probes(c) else {
+            return Vec::new();
+        };
+        let mut steps = run_probes(c, Level::S, probes).await;
+        // "Fast": a `|sleep 10` kid that reaches a shell, or a lookup that scans, shows here.
+        for s in &mut steps {
+            if let Some(o) = &s.observed
+                && o.elapsed_ms > 3_000
+                && s.grade.is_ok()
+            {
+                s.grade = Grade::Fail(format!("took {} ms", o.elapsed_ms));
+            }
+        }
+        steps
+    })
+}
+
+fn key05_probes(c: &Ctx<'_>) -> Plan {
+    let big = "k".repeat(8 * 1024);
+    let strings = [
+        "../../../../dev/null",
+        "/dev/null",
+        "x' UNION SELECT '1';--",
+        "|sleep 10",
+        "$(curl 127.0.0.1:9)",
+        "a\u{0}b",
+        big.as_str(),
+    ];
+    let mut v: Vec<Probe> = strings
+        .iter()
+        .map(|k| {
+            probe(
+                format!("kid {:?}", crate::conformance::observe::shorten(k, 24)),
+                c.tok(|t| t.kid(k)),
+                InvalidToken,
+            )
+        })
+        .collect();
+    v.push(probe(
+        "SQLi kid, HS256 keyed \"1\"",
+        c.tok(|t| {
+            t.kid("x' UNION SELECT '1';--")
+                .signed_with(Signing::Hmac(b"1".to_vec()))
+        }),
+        InvalidToken,
+    ));
+    for (l, k) in [
+        ("object", json!({"a":1})),
+        ("array", json!(["k1"])),
+        ("number", json!(1)),
+    ] {
+        v.push(probe(
+            format!("kid {l}"),
+            c.tok(|t| t.header("kid", k)),
+            InvalidToken,
+        ));
+    }
+    Plan::Probes(v)
+}
+
+/// A JWK of fixture key `n` under a fresh kid, edited by `f`, and a token signed by that key.
+fn variant(
+    c: &Ctx<'_>,
+    what: &str,
+    n: u8,
+    f: impl FnOnce(&mut serde_json::Map<String, Value>),
+) -> (Value, String) {
+    let k = c.fresh_key(what, n);
+    let mut jwk = k.public_jwk();
+    if let Some(o) = jwk.as_object_mut() {
+        f(o);
+    }
+    let token = c.signed_by(&k).build();
+    (jwk, token)
+}
+
+fn one_bad<'a>(
+    c: &'a Ctx<'a>,
+    level: Level,
+    label: &'a str,
+    jwk: Value,
+    token: String,
+    want: Expect,
+) -> BoxFuture<'a, Vec<Step>> {
+    Box::pin(async move {
+        jwks_variant(
+            c,
+            level,
+            vec![jwk],
+            vec![probe(label, c.bearer(&token), want)],
+        )
+        .await
+    })
+}
+
+fn key06<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    let (jwk, t) = variant(c, "enc", 3, |o| {
+        o.insert("use".into(), json!("enc"));
+    });
+    one_bad(c, Level::S, "use:enc", jwk, t, InvalidToken)
+}
+
+fn key07<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    let (jwk, t) = variant(c, "alg", 3, |o| {
+        o.insert("alg".into(), json!("PS256"));
+    });
+    one_bad(
+        c,
+        Level::M,
+        "jwk alg PS256, token RS256",
+        jwk,
+        t,
+        InvalidToken,
+    )
+}
+
+fn key08<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    let (jwk, t) = variant(c, "keyops", 3, |o| {
+        o.insert("key_ops".into(), json!(["encrypt"]));
+    });
+    one_bad(c, Level::S, "key_ops [encrypt]", jwk, t, InvalidToken)
+}
+
+fn key09<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    let k = SigningKey::weak_1024().with_kid(&c.fresh_kid("weak"));
+    let t = c.signed_by(&k).build();
+    one_bad(c, Level::M, "1024-bit key", k.public_jwk(), t, InvalidToken)
+}
+
+/// PKCS#1 v1.5 encoded message for SHA-256 (RFC 8017 §9.2): with e = 1 the signature is
+/// this block itself, so anyone can "sign".
+fn emsa_pkcs1_sha256(msg: &[u8], k_len: usize) -> Vec<u8> {
+    const PREFIX: [u8; 19] = [
+        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+        0x05, 0x00, 0x04, 0x20,
+    ];
+    let digest = crate::jose::sha256(msg);
+    let t_len = PREFIX.len() + digest.len();
+    let mut em = vec![0x00, 0x01];
+    em.extend(std::iter::repeat_n(0xff, k_len.saturating_sub(t_len + 3)));
+    em.push(0x00);
+    em.extend_from_slice(&PREFIX);
+    em.extend_from_slice(&digest);
+    em
+}
+
+fn key10<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    Box::pin(async move {
+        let k = c.fresh_key("e1", 3);
+        let mut jwk = k.public_jwk();
+        jwk["e"] = json!(b64([1u8]));
+        let unsigned = c
+            .at()
+            .kid(k.kid())
+            .signed_with(Signing::EmptySignature)
+            .build();
+        let input = unsigned.trim_end_matches('.');
+        let forged = format!(
+            "{input}.{}",
+            b64(emsa_pkcs1_sha256(input.as_bytes(), k.modulus().len()))
+        );
+        let k2 = c.fresh_key("e2", 3);
+        let mut even = k2.public_jwk();
+        even["e"] = json!(b64([2u8]));
+        let t2 = c.signed_by(&k2).build();
+        jwks_variant(
+            c,
+            Level::M,
+            vec![jwk, even],
+            vec![
+                probe("e = 1, forged signature", c.bearer(&forged), InvalidToken),
+                probe("e = 2", c.bearer(&t2), InvalidToken),
+            ],
+        )
+        .await
+    })
+}
+
+fn key11<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    let kid = c.fresh_kid("oct");
+    let secret = b"conformance-oct-secret-32-bytes!".to_vec();
+    let jwk = json!({"kty":"oct","kid":kid,"k":b64(&secret),"alg":"HS256","use":"sig"});
+    let t = c.at().kid(&kid).signed_with(Signing::Hmac(secret)).build();
+    one_bad(c, Level::M, "oct key, HS256 token", jwk, t, InvalidToken)
+}
+
+fn key12<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    let k = c.fresh_key("private", 3);
+    let t = c.signed_by(&k).build();
+    one_bad(
+        c,
+        Level::BP,
+        "JWK with d,p,q,dp,dq,qi",
+        k.private_jwk(),
+        t,
+        OneOf(vec![Accept, InvalidToken]),
+    )
+}
+
+fn key13<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    let kid = c.fresh_kid("dup");
+    let first = SigningKey::fixture(3).with_kid(&kid);
+    let second = SigningKey::attacker().with_kid(&kid);
+    let t = c.signed_by(&second).build();
+    Box::pin(async move {
+        jwks_variant(
+            c,
+            Level::I,
+            vec![first.public_jwk(), second.public_jwk()],
+            vec![probe(
+                "signed by the second",
+                c.bearer(&t),
+                OneOf(vec![Accept, InvalidToken]),
+            )],
+        )
+        .await
+    })
+}
+
+fn key14<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    Box::pin(async move {
+        let faults: Vec<(&str, Fault)> = vec![
+            ("500", Fault::Status(500)),
+            ("invalid JSON", Fault::MalformedBody),
+            (
+                "HTML",
+                Fault::Respond {
+                    status: 200,
+                    content_type: "text/html".into(),
+                    body: "<html>maintenance</html>".into(),
+                },
+            ),
+            (
+                "keys is an object",
+                Fault::Respond {
+                    status: 200,
+                    content_type: "application/json".into(),
+                    body: "{\"keys\":{}}".into(),
+                },
+            ),
+            (
+                "no keys member",
+                Fault::Respond {
+                    status: 200,
+                    content_type: "application/json".into(),
+                    body: "{}".into(),
+                },
+            ),
+            ("connection dropped", Fault::DropConnection),
+        ];
+        let mut steps = Vec::new();
+        for (label, fault) in faults {
+            c.await_cooldown().await;
+            // A key the target has never seen, published: only a successful fetch could
+            // verify it, so an ACCEPT would mean the failure was ignored.
+            let k = c.fresh_key("faulted", 2);
+            c.tenant.keys().publish(k.clone());
+            c.tenant.fail(Endpoint::Jwks, fault);
+            let before = c.tenant.jwks_fetches();
+            let t = c.at().signed_with(Signing::Key(k.kid().to_owned())).build();
+            let mut s = c
+                .check(
+                    Level::BP,
+                    probe(
+                        label,
+                        c.bearer(&t),
+                        OneOf(vec![InvalidToken, Status(vec![503])]),
+                    ),
+                )
+                .await;
+            if c.tenant.jwks_fetches() == before && s.grade.is_ok() {
+                s.grade = Grade::Info("target did not fetch the JWKS (no refresh on unknown kid); fail-closed not observed".into());
+            }
+            steps.push(s);
+            c.restore();
+            c.tenant.keys().retire(k.kid());
+            // A sound key must still work afterwards (stale keys kept, no poisoned cache).
+            steps.push(
+                c.check(
+                    Level::BP,
+                    probe(
+                        format!("{label}: then AT_ok"),
+                        c.bearer(&c.at().build()),
+                        Accept,
+                    ),
+                )
+                .await,
+            );
+        }
+        steps
+    })
+}
+
+fn key15<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    Box::pin(async move {
+        if !c.target.features.cold_discovery {
+            return vec![Step::note(
+                "skipped",
+                Grade::Skip(
+                    "needs a cold target: discovery is fetched once and cached, so a mismatched \
+                     document mid-run is never read, or poisons every later case; run it alone \
+                     on a fresh target with cold_discovery (--cold-discovery --only KEY-15)"
+                        .into(),
+                ),
+            )];
+        }
+        let mut doc = c.tenant.discovery();
+        doc["issuer"] = json!("https://issuer-mismatch.invalid/");
+        c.tenant.set_discovery_override(doc);
+        let before = c.tenant.discovery_fetches();
+        let mut steps = run_probes(
+            c,
+            Level::M,
+            vec![probe(
+                "discovery issuer differs, AT_ok",
+                c.bearer(&c.at().build()),
+                InvalidToken,
+            )],
+        )
+        .await;
+        c.restore();
+        if c.tenant.discovery_fetches() == before {
+            steps.push(Step::note(
+                "discovery",
+                Grade::Skip("target did not fetch discovery: it was not cold".into()),
+            ));
+        }
+        steps
+    })
+}
+
+fn key16<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    Box::pin(async move {
+        c.await_cooldown().await;
+        let k = c.fresh_key("redirected", 2);
+        let t = c.signed_by(&k).build();
+        // The other origin serves a JWKS holding the key: following the redirect would ACCEPT.
+        let other_path = format!("/jwks-{}.json", k.kid());
+        wiremock::Mock::given(wiremock::matchers::path(other_path.clone()))
+            .respond_with(
+                wiremock::ResponseTemplate::new(200)
+                    .set_body_json(json!({ "keys": [k.public_jwk()] })),
+            )
+            .mount(c.canary)
+            .await;
+        let canary_before = c.canary_hits().await;
+        c.tenant.fail(
+            Endpoint::Jwks,
+            Fault::Redirect {
+                status: 302,
+                location: format!("{}{other_path}", c.canary_url()),
+            },
+        );
+        let before = c.tenant.jwks_fetches();
+        let mut steps = run_probes(
+            c,
+            Level::BP,
+            vec![probe("302 to another origin", c.bearer(&t), InvalidToken)],
+        )
+        .await;
+        c.restore();
+        let hits = c.canary_hits().await - canary_before;
+        let fetched = c.tenant.jwks_fetches() > before;
+        steps.push(Step::note(
+            format!("redirect followed: {hits} request(s) to the other origin"),
+            match (fetched, hits) {
+                (false, _) => Grade::Info("target did not fetch the JWKS; not observed".into()),
+                (true, 0) => Grade::Pass,
+                (true, n) => Grade::Fail(format!(
+                    "followed the redirect ({n} request(s) to the other origin)"
+                )),
+            },
+        ));
+        steps
+    })
+}
+
+fn key17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    use base64::Engine as _;
+    let x5c = base64::engine::general_purpose::STANDARD.encode(c.tenant.ca_der());
+    let (jwk, t) = variant(c, "x5c", 3, |o| {
+        o.insert("x5c".into(), json!([x5c]));
+    });
+    one_bad(
+        c,
+        Level::S,
+        "x5c for another key, token by n/e",
+        jwk,
+        t,
+        OneOf(vec![Accept, InvalidToken]),
+    )
+}
+
+fn key18<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    let kid = c.fresh_kid("ecpoint");
+    let ec = DpopKey::generate();
+    let mut jwk = ec.public_jwk();
+    jwk["kid"] = json!(kid);
+    jwk["alg"] = json!("ES256");
+    jwk["use"] = json!("sig");
+    jwk["y"] = json!(b64([0x11u8; 32]));
+    let t = c.at().kid(&kid).signed_with(Signing::Ec(ec)).build();
+    one_bad(c, Level::BP, "EC point off the curve", jwk, t, InvalidToken)
+}

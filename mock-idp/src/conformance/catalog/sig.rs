@@ -1,0 +1,485 @@
+//! SIG: signature and algorithm (17).
+
+use futures::future::BoxFuture;
+use serde_json::json;
+
+use super::{Case, Ctx, Plan, Step, b64, probe, run_probes, segments};
+use crate::conformance::verdict::Expect::*;
+use crate::conformance::verdict::{Grade, Level};
+use crate::keys::{SigAlg, SigningKey};
+use crate::mint::Signing;
+use crate::proof::DpopKey;
+
+pub(super) fn cases() -> Vec<Case> {
+    use Level::*;
+    vec![
+        Case::probes(
+            "SIG-01",
+            "alg none",
+            M,
+            "RFC 9068 §4; RFC 7518 §3.6; RFC 8725 §3.1",
+            sig01,
+        ),
+        Case::probes(
+            "SIG-02",
+            "none casings and variants",
+            M,
+            "RFC 7515 §4.1.1",
+            sig02,
+        ),
+        Case::probes(
+            "SIG-03",
+            "alg missing or badly typed",
+            M,
+            "RFC 7515 §4.1.1, §5.2",
+            sig03,
+        ),
+        Case::probes(
+            "SIG-04",
+            "RS→HS key confusion",
+            M,
+            "RFC 8725 §2.1, §3.1; CVE-2015-9235",
+            sig04,
+        ),
+        Case::probes(
+            "SIG-05",
+            "HMAC with an empty or common secret",
+            M,
+            "RFC 8725 §3.5",
+            sig05,
+        ),
+        Case::probes(
+            "SIG-06",
+            "Null signature",
+            M,
+            "RFC 7515 §5.2; CVE-2020-28042",
+            sig06,
+        ),
+        Case::probes("SIG-07", "Tampered signature", M, "RFC 7515 §5.2", sig07),
+        Case::probes(
+            "SIG-08",
+            "Tampered claims or header",
+            M,
+            "RFC 7515 §5.2",
+            sig08,
+        ),
+        Case::probes(
+            "SIG-09",
+            "Attacker key, tenant kid",
+            M,
+            "RFC 9068 §4 step 5",
+            sig09,
+        ),
+        Case::probes(
+            "SIG-10",
+            "Embedded jwk",
+            M,
+            "CVE-2018-0114; RFC 8725 §3.8",
+            sig10,
+        ),
+        Case::script(
+            "SIG-11",
+            "jku / x5u",
+            M,
+            "RFC 8725 §3.10; RFC 9068 §4",
+            sig11,
+        ),
+        Case::probes("SIG-12", "x5c injection", M, "RFC 9068 §4 step 5", sig12),
+        Case::probes(
+            "SIG-13",
+            "alg/key family mismatch",
+            M,
+            "RFC 8725 §3.1",
+            sig13,
+        ),
+        Case::probes(
+            "SIG-14",
+            "Header alg ≠ algorithm used",
+            M,
+            "RFC 8725 §3.1",
+            sig14,
+        ),
+        Case::probes(
+            "SIG-15",
+            "Psychic signature",
+            M,
+            "CVE-2022-21449; RFC 7518 §3.4",
+            sig15,
+        ),
+        Case::probes(
+            "SIG-16",
+            "ECDSA signature encoding",
+            M,
+            "RFC 7518 §3.4",
+            sig16,
+        ),
+        Case::script(
+            "SIG-17",
+            "alg outside API policy",
+            S,
+            "RFC 8725 §3.1-3.2; RFC 7515 §5.2",
+            sig17,
+        ),
+    ]
+}
+
+fn sig01(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "alg none",
+        c.tok(|t| t.signed_with(Signing::None)),
+        InvalidToken,
+    )])
+}
+
+fn sig02(c: &Ctx<'_>) -> Plan {
+    let mut v: Vec<_> = ["None", "NONE", "nOnE", "none "]
+        .into_iter()
+        .map(|a| {
+            probe(
+                format!("{a:?}"),
+                c.tok(|t| t.signed_with(Signing::None).alg(a)),
+                InvalidToken,
+            )
+        })
+        .collect();
+    v.push(probe(
+        "none with a signature",
+        c.tok(|t| {
+            t.alg("none")
+                .signed_with(Signing::RawSignature(b64([9u8; 32])))
+        }),
+        InvalidToken,
+    ));
+    Plan::Probes(v)
+}
+
+fn sig03(c: &Ctx<'_>) -> Plan {
+    let mut v = vec![probe(
+        "no alg",
+        c.tok(|t| t.remove_header("alg")),
+        InvalidToken,
+    )];
+    for (l, a) in [
+        ("null", json!(null)),
+        ("\"\"", json!("")),
+        ("123", json!(123)),
+        ("[RS256]", json!(["RS256"])),
+    ] {
+        v.push(probe(l, c.tok(|t| t.header("alg", a)), InvalidToken));
+    }
+    Plan::Probes(v)
+}
+
+fn sig04(c: &Ctx<'_>) -> Plan {
+    let k = c.tenant.keys().current();
+    let pem = k.public_key_pem();
+    let secrets: Vec<(&str, Vec<u8>)> = vec![
+        ("SPKI PEM", pem.clone().into_bytes()),
+        (
+            "SPKI PEM, no trailing newline",
+            pem.trim_end().as_bytes().to_vec(),
+        ),
+        ("PKCS#1 PEM", k.public_key_pkcs1_pem().into_bytes()),
+        ("SPKI DER", k.public_key_der()),
+        ("JWK JSON", k.public_jwk().to_string().into_bytes()),
+        ("raw modulus", k.modulus()),
+        (
+            "EC JWK JSON",
+            DpopKey::fixture().public_jwk().to_string().into_bytes(),
+        ),
+    ];
+    let mut v = Vec::new();
+    for alg in ["HS256", "HS384", "HS512"] {
+        for (l, s) in &secrets {
+            v.push(probe(
+                format!("{alg} keyed with {l}"),
+                c.tok(|t| t.alg(alg).signed_with(Signing::Hmac(s.clone()))),
+                InvalidToken,
+            ));
+        }
+    }
+    Plan::Probes(v)
+}
+
+fn sig05(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(
+        ["", "secret", "your-256-bit-secret", "password", "changeme"]
+            .into_iter()
+            .map(|s| {
+                probe(
+                    format!("HS256 {s:?}"),
+                    c.tok(|t| t.signed_with(Signing::Hmac(s.as_bytes().to_vec()))),
+                    InvalidToken,
+                )
+            })
+            .collect(),
+    )
+}
+
+fn sig06(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "header.payload.",
+        c.tok(|t| t.signed_with(Signing::EmptySignature)),
+        InvalidToken,
+    )])
+}
+
+fn sig07(c: &Ctx<'_>) -> Plan {
+    let t = c.at().build();
+    let other = c.at().scope("other").build();
+    let (input, _) = t.rsplit_once('.').unwrap_or((&t, ""));
+    let (_, other_sig) = other.rsplit_once('.').unwrap_or((&other, ""));
+    Plan::Probes(vec![
+        probe(
+            "one bit flipped",
+            c.tok(|t| t.signed_with(Signing::TamperedSignature)),
+            InvalidToken,
+        ),
+        probe(
+            "last 4 chars dropped",
+            c.bearer(&t[..t.len().saturating_sub(4)]),
+            InvalidToken,
+        ),
+        probe(
+            "spliced signature",
+            c.bearer(&format!("{input}.{other_sig}")),
+            InvalidToken,
+        ),
+    ])
+}
+
+fn sig08(c: &Ctx<'_>) -> Plan {
+    let t = c.at().scope("nothing").build();
+    let parts = segments(&t);
+    let forged_claims = c
+        .at()
+        .scope(&format!("{} admin:write", c.target.scope))
+        .claims_json();
+    let forged_header = c.at().kid("tenant-2").header_json();
+    Plan::Probes(vec![
+        probe(
+            "claims changed",
+            c.bearer(&format!(
+                "{}.{}.{}",
+                parts[0],
+                b64(forged_claims.to_string()),
+                parts[2]
+            )),
+            InvalidToken,
+        ),
+        probe(
+            "header changed",
+            c.bearer(&format!(
+                "{}.{}.{}",
+                b64(forged_header.to_string()),
+                parts[1],
+                parts[2]
+            )),
+            InvalidToken,
+        ),
+    ])
+}
+
+fn sig09(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "attacker key, tenant kid",
+        c.tok(|t| t.signed_with(Signing::Unpublished(SigningKey::attacker()))),
+        InvalidToken,
+    )])
+}
+
+fn sig10(c: &Ctx<'_>) -> Plan {
+    let a = SigningKey::attacker();
+    let jwk = a.public_jwk();
+    Plan::Probes(vec![
+        probe(
+            "jwk + tenant kid",
+            c.tok(|t| {
+                t.signed_with(Signing::Unpublished(a.clone()))
+                    .header("jwk", jwk.clone())
+            }),
+            InvalidToken,
+        ),
+        probe(
+            "jwk, no kid",
+            c.tok(|t| {
+                t.signed_with(Signing::Unpublished(a.clone()))
+                    .header("jwk", jwk.clone())
+                    .remove_header("kid")
+            }),
+            InvalidToken,
+        ),
+    ])
+}
+
+fn sig11<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    Box::pin(async move {
+        let before = c.canary_hits().await;
+        let a = SigningKey::attacker();
+        let base = c.canary_url();
+        let probes = vec![
+            probe(
+                "jku",
+                c.tok(|t| {
+                    t.signed_with(Signing::Unpublished(a.clone()))
+                        .kid("attacker")
+                        .header("jku", json!(format!("{base}/jwks.json")))
+                }),
+                InvalidToken,
+            ),
+            probe(
+                "x5u",
+                c.tok(|t| {
+                    t.signed_with(Signing::Unpublished(a.clone()))
+                        .kid("attacker")
+                        .header("x5u", json!(format!("{base}/cert.pem")))
+                }),
+                InvalidToken,
+            ),
+        ];
+        let mut steps = run_probes(c, Level::M, probes).await;
+        // Give a lazy background fetch a moment to show up.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let hits = c.canary_hits().await - before;
+        steps.push(Step::note(
+            "canary requests",
+            if hits == 0 {
+                Grade::Pass
+            } else {
+                // Fetching is a SHOULD NOT (RFC 8725 §3.10); the rejection above is the MUST.
+                Grade::Tolerated(format!(
+                    "{hits} request(s) reached the canary (SSRF; SHOULD NOT)"
+                ))
+            },
+        ));
+        steps
+    })
+}
+
+fn sig12(c: &Ctx<'_>) -> Plan {
+    let cert = base64_std(&c.tenant.ca_der());
+    Plan::Probes(vec![probe(
+        "x5c attacker cert",
+        c.tok(|t| {
+            t.signed_with(Signing::Unpublished(SigningKey::attacker()))
+                .remove_header("kid")
+                .header("x5c", json!([cert]))
+        }),
+        InvalidToken,
+    )])
+}
+
+fn base64_std(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn sig13(c: &Ctx<'_>) -> Plan {
+    let ec = DpopKey::generate();
+    Plan::Probes(vec![
+        probe(
+            "ES256 on the RSA kid",
+            c.tok(|t| {
+                t.signed_with(Signing::Ec(ec))
+                    .alg("ES256")
+                    .kid(c.tenant.keys().current().kid())
+            }),
+            InvalidToken,
+        ),
+        probe(
+            "PS256 on the RS256 key (valid PSS signature)",
+            c.tok(|t| t.alg("PS256").sign_alg(SigAlg::PS256)),
+            InvalidToken,
+        ),
+        probe(
+            "RS512 on the RS256 key (valid signature)",
+            c.tok(|t| t.alg("RS512").sign_alg(SigAlg::RS512)),
+            InvalidToken,
+        ),
+    ])
+}
+
+fn sig14(c: &Ctx<'_>) -> Plan {
+    Plan::Probes(vec![probe(
+        "RS384 header, RS256 signature",
+        c.tok(|t| t.alg("RS384").sign_alg(SigAlg::RS256)),
+        InvalidToken,
+    )])
+}
+
+fn sig15(c: &Ctx<'_>) -> Plan {
+    // P-256 order n, for r = s = n.
+    let n = hex32("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+    let mut rn = n.clone();
+    rn.extend_from_slice(&n);
+    let kid = c.tenant.keys().current().kid().to_owned();
+    Plan::Probes(vec![
+        probe(
+            "r = s = 0",
+            c.tok(|t| {
+                t.alg("ES256")
+                    .kid(&kid)
+                    .signed_with(Signing::RawSignature(b64([0u8; 64])))
+            }),
+            InvalidToken,
+        ),
+        probe(
+            "r = s = n",
+            c.tok(|t| {
+                t.alg("ES256")
+                    .kid(&kid)
+                    .signed_with(Signing::RawSignature(b64(&rn)))
+            }),
+            InvalidToken,
+        ),
+    ])
+}
+
+fn hex32(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .filter_map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn sig16(c: &Ctx<'_>) -> Plan {
+    let ec = DpopKey::generate();
+    let kid = c.tenant.keys().current().kid().to_owned();
+    Plan::Probes(vec![
+        probe(
+            "DER-encoded ES256",
+            c.tok(|t| t.signed_with(Signing::EcDer(ec.clone())).kid(&kid)),
+            InvalidToken,
+        ),
+        probe(
+            "63-byte R‖S",
+            c.tok(|t| {
+                t.alg("ES256")
+                    .kid(&kid)
+                    .signed_with(Signing::RawSignature(b64([3u8; 63])))
+            }),
+            InvalidToken,
+        ),
+    ])
+}
+
+fn sig17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    Box::pin(async move {
+        c.await_cooldown().await;
+        let k = c.fresh_key("ps256", 2).with_alg(SigAlg::PS256);
+        c.tenant.keys().publish(k.clone());
+        let p = probe(
+            "PS256 key published, valid PS256 token",
+            c.bearer(
+                &c.at()
+                    .signed_with(Signing::Key(k.kid().to_owned()))
+                    .alg("PS256")
+                    .build(),
+            ),
+            Reject,
+        );
+        let steps = run_probes(c, Level::S, vec![p]).await;
+        c.tenant.keys().retire(k.kid());
+        steps
+    })
+}
