@@ -5,15 +5,17 @@
 //! when the test ends. Without `redis-server` installed the tests print a note and pass, except
 //! under CI (`CI` set), where they fail and say what to install.
 
+use std::collections::BTreeMap;
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mock_idp::{DpopKey, MockTenant};
 use protected_api::auth::{Clock, RedisReplayStore, ReplayStore, SystemClock, Verifier};
 
-use crate::support::{Api, BARE_CHALLENGE, Listener, Reply, SendExt, TenantTime};
+use protected_api::config::{Settings, Sources};
+
+use crate::support::{Api, BARE_CHALLENGE, Listener, Reply, SendExt, TempDir};
 
 /// The origin clients use: the load balancer in front of the replicas. DPoP `htu` names it,
 /// whichever replica the request lands on.
@@ -134,15 +136,21 @@ impl Drop for RedisServer {
     }
 }
 
-/// One replica: the quickstart API with its own connection to the shared Redis.
+/// One replica: the API binary's own wiring (settings -> `verifier_options`) with
+/// `DPOP_REPLAY_REDIS_URL`, so each replica opens its own connection to the shared Redis.
 async fn replica(tenant: &MockTenant, redis: &RedisServer) -> Api {
-    let clock = Arc::new(TenantTime(tenant.clock().clone()));
-    let store = RedisReplayStore::new(&redis.url())
-        .expect("a valid Redis URL")
-        .clock(clock);
-    let options = crate::support::quickstart_options(tenant)
-        .public_base_url(PUBLIC_URL)
-        .replay_store(Arc::new(store));
+    let dir = TempDir::new();
+    let ca_file = dir.write("mock-idp-ca.pem", &tenant.ca_pem());
+    let vars = BTreeMap::from([
+        ("AUTH0_DOMAIN".to_owned(), tenant.domain().to_owned()),
+        ("AUTH0_AUDIENCE".to_owned(), tenant.audience()),
+        ("AUTH0_CA_FILE".to_owned(), ca_file.display().to_string()),
+        ("PUBLIC_URL".to_owned(), PUBLIC_URL.to_owned()),
+        ("DPOP_REPLAY_REDIS_URL".to_owned(), redis.url()),
+    ]);
+    let (settings, _) = Settings::from_vars(&vars, Sources { dotenv: None }).expect("settings");
+    assert_eq!(settings.dpop_replay_redis_url, Some(redis.url()));
+    let options = protected_api::server::verifier_options(&settings).expect("options");
     Listener::bind()
         .await
         .serve(Verifier::new(options).expect("valid options"))
