@@ -46,9 +46,18 @@ pub enum RedisReplayStoreError {
 /// Replay detection shared through one Redis server (or a managed Redis / Valkey endpoint).
 ///
 /// Construction does no I/O: the connection is opened on the first check, inside the caller's
-/// Tokio runtime, and re-opened in the background after a failure. Every check is bounded by
-/// [`RedisReplayStore::timeout`]; a check that fails or times out is an error, which the
-/// verifier turns into a refusal (fail closed).
+/// Tokio runtime (it belongs to that runtime: use one store per runtime), and re-opened in the
+/// background after a failure. Every check is bounded by [`RedisReplayStore::timeout`]; a check
+/// that fails or times out is an error, which the verifier turns into a refusal (fail closed).
+///
+/// ```rust,ignore
+/// let store = RedisReplayStore::new("redis://127.0.0.1:6379/0")?.timeout(Duration::from_millis(100))?;
+/// let verifier = Verifier::new(
+///     VerifierOptions::new("tenant.eu.auth0.com", "https://api.example.com")
+///         .public_base_url("https://api.example.com") // the same on every replica
+///         .replay_store(Arc::new(store)),
+/// )?;
+/// ```
 pub struct RedisReplayStore {
     client: ::redis::Client,
     url: String,
