@@ -48,6 +48,9 @@ pub struct Settings {
     pub bind: std::net::IpAddr,
     /// The public base URL clients use (for DPoP `htu`); derived from the Host header when absent.
     pub public_url: Option<String>,
+    /// A Redis URL for the DPoP replay store shared by replicas (checked, needs the `redis`
+    /// feature); the in-memory store when absent.
+    pub dpop_replay_redis_url: Option<String>,
 }
 
 /// A start-up problem that is the operator's to fix; its `Display` is the one line printed.
@@ -82,6 +85,13 @@ pub enum ConfigError {
         var: &'static str,
         value: String,
         reason: String,
+    },
+    /// A variable asks for something this build left out.
+    #[error("{var} is set but this build has no {what} support; build with --features {feature}")]
+    NotBuiltIn {
+        var: &'static str,
+        what: &'static str,
+        feature: &'static str,
     },
 }
 
@@ -151,6 +161,9 @@ impl Settings {
                 reason: "expected the URL clients use, e.g. https://api.example.com".into(),
             });
         }
+        let dpop_replay_redis_url = optional(vars, "DPOP_REPLAY_REDIS_URL")
+            .map(|url| check_redis_url(&url).map(|()| url))
+            .transpose()?;
         let settings = Settings {
             domain,
             audience,
@@ -160,9 +173,40 @@ impl Settings {
             port,
             bind,
             public_url,
+            dpop_replay_redis_url,
         };
         Ok((settings, warnings))
     }
+}
+
+/// The URL must be one the Redis client accepts (no connection is made), and the build must
+/// have the store: silently falling back to the in-memory store would let a proof accepted by
+/// one replica be replayed on another.
+#[cfg(feature = "redis")]
+fn check_redis_url(url: &str) -> Result<(), ConfigError> {
+    use crate::auth::{RedisReplayStore, RedisReplayStoreError};
+    match RedisReplayStore::new(url) {
+        Ok(_) => Ok(()),
+        Err(RedisReplayStoreError::InvalidUrl { url, source }) => Err(ConfigError::Invalid {
+            var: "DPOP_REPLAY_REDIS_URL",
+            value: url,
+            reason: format!("{source}; expected e.g. redis://127.0.0.1:6379/0"),
+        }),
+        Err(other) => Err(ConfigError::Invalid {
+            var: "DPOP_REPLAY_REDIS_URL",
+            value: "(hidden)".into(),
+            reason: other.to_string(),
+        }),
+    }
+}
+
+#[cfg(not(feature = "redis"))]
+fn check_redis_url(_url: &str) -> Result<(), ConfigError> {
+    Err(ConfigError::NotBuiltIn {
+        var: "DPOP_REPLAY_REDIS_URL",
+        what: "Redis",
+        feature: "redis",
+    })
 }
 
 fn optional(vars: &BTreeMap<String, String>, var: &str) -> Option<String> {

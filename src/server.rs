@@ -19,6 +19,16 @@ pub fn verifier_options(settings: &Settings) -> Result<VerifierOptions, std::io:
     if let Some(path) = &settings.ca_file {
         options = options.ca_pem(std::fs::read(path)?);
     }
+    #[cfg(feature = "redis")]
+    if let Some(url) = &settings.dpop_replay_redis_url {
+        // `Settings` checked the URL with this same constructor, so this error is not expected.
+        let store = crate::auth::RedisReplayStore::new(url).map_err(std::io::Error::other)?;
+        tracing::info!(
+            url = store.url(),
+            "DPoP replay detection shared through Redis"
+        );
+        options = options.replay_store(std::sync::Arc::new(store));
+    }
     Ok(options)
 }
 

@@ -70,6 +70,13 @@ pub enum AuthError {
         /// The required scope (space-separated).
         scope: String,
     },
+    /// The DPoP replay store (e.g. Redis shared by replicas) could not answer, so the proof
+    /// could not be checked for replay and is refused (fail closed). 503 with `Retry-After`
+    /// and the mode's challenge without error attributes: the client did nothing wrong and may
+    /// retry with a new proof; RFC 6750/9449 define no challenge error code for a server-side
+    /// outage. The body says `temporarily_unavailable`; the cause is logged, never shown.
+    #[error("DPoP replay store unavailable")]
+    ReplayStoreUnavailable,
     /// The blocking entry point was called inside a Tokio runtime.
     #[error("blocking_verify_access_token called inside an async runtime; use verify_access_token")]
     BlockingInsideRuntime,
@@ -84,6 +91,7 @@ impl AuthError {
         match self {
             AuthError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             AuthError::InsufficientScope { .. } => StatusCode::FORBIDDEN,
+            AuthError::ReplayStoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::BlockingInsideRuntime | AuthError::Internal => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -97,6 +105,7 @@ impl AuthError {
             AuthError::MissingCredentials
             | AuthError::UnsupportedScheme
             | AuthError::DpopRequired
+            | AuthError::ReplayStoreUnavailable
             | AuthError::BlockingInsideRuntime
             | AuthError::Internal => None,
             AuthError::InvalidRequest(_) => Some("invalid_request"),
@@ -119,6 +128,9 @@ impl AuthError {
             AuthError::KeysUnavailable => "Unable to obtain the signing keys",
             AuthError::UseDpopNonce { .. } => "Authorization server requires nonce in DPoP proof",
             AuthError::InsufficientScope { .. } => "Insufficient scope",
+            AuthError::ReplayStoreUnavailable => {
+                "DPoP replay check unavailable, retry with a new proof"
+            }
             AuthError::BlockingInsideRuntime | AuthError::Internal => "Internal server error",
         };
         sanitize(raw)
@@ -230,14 +242,18 @@ impl axum::response::IntoResponse for AuthRejection {
     /// JSON body `{"error": code, "error_description": desc}`; for challenges without an
     /// error code (missing credentials, unsupported scheme, DPoP required) the body is
     /// `{"error": "unauthorized", "error_description": …}` while the challenge stays bare.
-    /// 500s answer `{"error": "Internal server error"}`.
+    /// 500s answer `{"error": "Internal server error"}`. A replay-store outage answers 503
+    /// `{"error": "temporarily_unavailable", …}` with `Retry-After: 1`.
     fn into_response(self) -> axum::response::Response {
         let status = self.error.status();
         let body = if status == StatusCode::INTERNAL_SERVER_ERROR {
             serde_json::json!({ "error": "Internal server error" })
         } else {
             serde_json::json!({
-                "error": self.error.error_code().unwrap_or("unauthorized"),
+                "error": match self.error {
+                    AuthError::ReplayStoreUnavailable => "temporarily_unavailable",
+                    _ => self.error.error_code().unwrap_or("unauthorized"),
+                },
                 "error_description": self.error.description(),
             })
         };
@@ -250,6 +266,10 @@ impl axum::response::IntoResponse for AuthRejection {
             http::header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         );
+        if self.error == AuthError::ReplayStoreUnavailable {
+            // The store usually comes back within the connection retry schedule (~1 s).
+            headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         if let Some(n) = self.error.dpop_nonce()
             && let Ok(v) = HeaderValue::from_str(n)
         {

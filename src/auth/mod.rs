@@ -42,10 +42,18 @@
 //! | `DPoP` scheme without proof; any proof failure; replay | 401 | `invalid_dpop_proof` |
 //! | server nonce missing/wrong (with one `DPoP-Nonce` header) | 401 | `use_dpop_nonce` |
 //! | missing scope (on the challenge of the scheme used, with `scope="…"`) | 403 | `insufficient_scope` |
+//! | DPoP request while the replay store cannot answer (fail closed; `Retry-After: 1`) | 503 | none on the challenge; body `temporarily_unavailable` |
 //!
 //! Examples (DPoP allowed): `Bearer realm="api", DPoP algs="ES256"`;
 //! `Bearer realm="api", error="invalid_token", error_description="Token is expired", DPoP algs="ES256"`;
 //! `Bearer realm="api", DPoP error="invalid_dpop_proof", error_description="DPoP proof replayed", algs="ES256"`.
+//!
+//! A replay-store outage (e.g. the Redis shared by several replicas is down or slower than its
+//! timeout) refuses DPoP requests with 503 rather than accepting unchecked proofs, and rather
+//! than 401 `invalid_dpop_proof`: the proof may be perfectly good, and a 401 would tell the
+//! client to fix something it cannot fix. The challenge is the mode's bare one (no RFC 6750/9449
+//! error code names a server-side outage); the cause is logged at `error`, never shown. Bearer
+//! requests never touch the store.
 //!
 //! # Deliberate differences from auth0-api-python
 //! - Missing credentials and unsupported schemes: 401 (RFC 6750 §3.1), not 400.
@@ -95,6 +103,8 @@ pub use options::{
     Algorithm, Clock, ConfigError, DomainResolver, DpopMode, SystemClock, TokenProfile,
     VerifierOptions,
 };
-pub use replay::{InMemoryReplayStore, ReplayStore};
+#[cfg(feature = "redis")]
+pub use replay::{DEFAULT_REDIS_TIMEOUT, RedisReplayStore, RedisReplayStoreError};
+pub use replay::{InMemoryReplayStore, ReplayStore, ReplayStoreError};
 pub use request::{MAX_AUTHORIZATION_LEN, RequestContext};
 pub use verifier::{Verified, Verifier};

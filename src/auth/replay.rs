@@ -1,17 +1,56 @@
 //! DPoP proof replay detection (RFC 9449 §11.1): each (key thumbprint, jti) is accepted once
 //! within the proof window.
+//!
+//! One process: [`InMemoryReplayStore`] (the default). Several replicas behind one load
+//! balancer: each must see the proofs the others accepted, so they share a store; with the
+//! `redis` feature, [`RedisReplayStore`] is that store.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
 
 use super::options::{Clock, SystemClock};
 
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "redis")]
+pub use self::redis::{DEFAULT_REDIS_TIMEOUT, RedisReplayStore, RedisReplayStoreError};
+
 /// Remembers proof identifiers until they expire. Shared implementations (e.g. Redis) let
 /// several replicas see each other's proofs.
+///
+/// The method returns a boxed future so that the trait stays usable as `dyn ReplayStore` and a
+/// networked store can await its server. For the in-memory store the future is already
+/// complete when returned: the cost is one small allocation, next to the ES256 signature check
+/// every DPoP request pays anyway.
 pub trait ReplayStore: Send + Sync {
-    /// Record `key` until `expires_at` (unix seconds). Returns `true` when the key was not
-    /// seen before (fresh), `false` on a replay. Keys are fixed-size hashes of (jkt, jti).
-    fn check_and_insert(&self, key: &str, expires_at: f64) -> bool;
+    /// Atomically record `key` until `expires_at` (unix seconds) unless it is already recorded.
+    /// `Ok(true)`: the key was not seen before (fresh); `Ok(false)`: a replay. Keys are
+    /// fixed-size hashes of (jkt, jti).
+    ///
+    /// `Err` when the store cannot answer (down, slow, unexpected reply). The verifier then
+    /// refuses the proof (fails closed, [`super::AuthError::ReplayStoreUnavailable`]): a proof
+    /// that could not be checked is never accepted. Implementations bound their own wait.
+    fn check_and_insert<'a>(
+        &'a self,
+        key: &'a str,
+        expires_at: f64,
+    ) -> BoxFuture<'a, Result<bool, ReplayStoreError>>;
+}
+
+/// Why a replay store could not answer. The verifier logs it and answers 503 (never shown to
+/// the client).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplayStoreError {
+    /// No answer within the store's timeout (server down, overloaded or unreachable).
+    #[error("the replay store did not answer within {0:?}")]
+    Timeout(Duration),
+    /// The store answered with an error, or the connection failed.
+    #[error("the replay store failed")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// In-process store with bounded memory. Keys are the caller's fixed-size hashes. When full
@@ -69,7 +108,20 @@ impl InMemoryReplayStore {
 }
 
 impl ReplayStore for InMemoryReplayStore {
-    fn check_and_insert(&self, key: &str, expires_at: f64) -> bool {
+    fn check_and_insert<'a>(
+        &'a self,
+        key: &'a str,
+        expires_at: f64,
+    ) -> BoxFuture<'a, Result<bool, ReplayStoreError>> {
+        Box::pin(std::future::ready(Ok(
+            self.check_and_insert_sync(key, expires_at)
+        )))
+    }
+}
+
+impl InMemoryReplayStore {
+    /// [`ReplayStore::check_and_insert`] without the future: this store cannot fail or wait.
+    pub fn check_and_insert_sync(&self, key: &str, expires_at: f64) -> bool {
         let now = self.clock.now();
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let inner = &mut *g;
@@ -111,12 +163,22 @@ mod tests {
     fn fresh_then_replayed_then_expired() {
         let clock = Arc::new(At(Mutex::new(0.0)));
         let s = InMemoryReplayStore::with_clock(10, clock.clone());
-        assert!(s.check_and_insert("a", 100.0));
+        assert!(s.check_and_insert_sync("a", 100.0));
         *clock.0.lock().unwrap() = 50.0;
-        assert!(!s.check_and_insert("a", 100.0));
+        assert!(!s.check_and_insert_sync("a", 100.0));
         *clock.0.lock().unwrap() = 101.0;
-        assert!(s.check_and_insert("a", 300.0));
+        assert!(s.check_and_insert_sync("a", 300.0));
         assert_eq!(s.len(), 1, "expired entries are swept");
+    }
+
+    #[tokio::test]
+    async fn the_trait_answers_like_the_sync_path() {
+        let s = InMemoryReplayStore::with_clock(10, Arc::new(At(Mutex::new(0.0))));
+        let store: &dyn ReplayStore = &s;
+        let fresh = store.check_and_insert("a", 100.0).await;
+        assert!(fresh.unwrap());
+        let replay = store.check_and_insert("a", 100.0).await;
+        assert!(!replay.unwrap());
     }
 
     #[test]
@@ -124,9 +186,9 @@ mod tests {
         let clock = Arc::new(At(Mutex::new(0.0)));
         let s = InMemoryReplayStore::with_clock(3, clock);
         for i in 0..100 {
-            assert!(s.check_and_insert(&format!("k{i}"), 1000.0));
+            assert!(s.check_and_insert_sync(&format!("k{i}"), 1000.0));
         }
         assert!(s.len() <= 3);
-        assert!(!s.check_and_insert("k99", 1000.0));
+        assert!(!s.check_and_insert_sync("k99", 1000.0));
     }
 }

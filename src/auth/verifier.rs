@@ -366,7 +366,19 @@ impl Verifier {
                 // clients may pick the same jti (RPN-13).
                 let key = sha256_b64url(format!("{}\n{}", p.jkt, p.jti).as_bytes());
                 let expires_at = p.iat.max(now) + self.inner.proof_rules.max_age + 1.0;
-                if !self.inner.replay.check_and_insert(&key, expires_at) {
+                let fresh = self
+                    .inner
+                    .replay
+                    .check_and_insert(&key, expires_at)
+                    .await
+                    .map_err(|e| {
+                        // Fail closed: an unchecked proof could be a replay. The cause is for
+                        // the operator only.
+                        let cause = std::error::Error::source(&e).map(ToString::to_string);
+                        tracing::error!(error = %e, cause, "DPoP proof refused: replay store unavailable");
+                        AuthError::ReplayStoreUnavailable
+                    })?;
+                if !fresh {
                     return Err(AuthError::InvalidDpopProof("DPoP proof replayed"));
                 }
                 Ok(Verified {

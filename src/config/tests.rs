@@ -169,3 +169,61 @@ fn dpop_mode_and_port_are_validated() {
     let err = load(&[base[0], base[1], ("PORT", "http")]).unwrap_err();
     assert!(matches!(err, ConfigError::Invalid { var: "PORT", .. }));
 }
+
+#[test]
+fn no_redis_url_means_the_in_memory_replay_store() {
+    let (settings, _) = load(&[
+        ("AUTH0_DOMAIN", "tenant.us.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://api"),
+        ("DPOP_REPLAY_REDIS_URL", "  "),
+    ])
+    .unwrap();
+    assert_eq!(settings.dpop_replay_redis_url, None);
+}
+
+#[cfg(feature = "redis")]
+#[test]
+fn redis_url_is_checked_and_its_password_never_shown() {
+    let with = |url: &str| {
+        load(&[
+            ("AUTH0_DOMAIN", "tenant.us.auth0.com"),
+            ("AUTH0_AUDIENCE", "https://api"),
+            ("DPOP_REPLAY_REDIS_URL", url),
+        ])
+    };
+    let (settings, _) = with("redis://127.0.0.1:6379/0").unwrap();
+    assert_eq!(
+        settings.dpop_replay_redis_url.as_deref(),
+        Some("redis://127.0.0.1:6379/0")
+    );
+    for bad in ["http://127.0.0.1:6379", "redis://:s3cret@127.0.0.1:99999/0"] {
+        let err = with(bad).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Invalid {
+                    var: "DPOP_REPLAY_REDIS_URL",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let line = err.to_string();
+        assert!(!line.contains("s3cret") && !line.contains('\n'), "{line}");
+    }
+}
+
+#[cfg(not(feature = "redis"))]
+#[test]
+fn redis_url_without_the_feature_stops_start_up_in_one_line() {
+    let err = load(&[
+        ("AUTH0_DOMAIN", "tenant.us.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://api"),
+        ("DPOP_REPLAY_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "DPOP_REPLAY_REDIS_URL is set but this build has no Redis support; build with --features redis"
+    );
+}

@@ -393,3 +393,44 @@ async fn the_demo_banner_works_as_printed() {
     }
     assert_eq!(ran, 9, "every curl line of the banner ran");
 }
+
+#[cfg(feature = "redis")]
+#[test]
+fn an_invalid_redis_url_stops_start_up_in_one_line() {
+    let dir = TempDir::new();
+    let output = protected_api(
+        &dir,
+        &[
+            ("AUTH0_DOMAIN", "tenant.us.auth0.com"),
+            ("AUTH0_AUDIENCE", "https://my-flask-api"),
+            ("DPOP_REPLAY_REDIS_URL", "http://:s3cret@127.0.0.1:6379"),
+        ],
+    )
+    .stdin(Stdio::null())
+    .output()
+    .expect("run protected-api");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(
+            r#"error: DPOP_REPLAY_REDIS_URL="http://***@127.0.0.1:6379" is invalid: "#
+        ) && stderr.ends_with("; expected e.g. redis://127.0.0.1:6379/0\n")
+            && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    assert_eq!(output.status.code(), Some(2), "exit status");
+}
+
+#[cfg(not(feature = "redis"))]
+#[test]
+fn a_redis_url_on_a_build_without_redis_stops_start_up() {
+    let dir = TempDir::new();
+    assert_fails_with(
+        &dir,
+        &[
+            ("AUTH0_DOMAIN", "tenant.us.auth0.com"),
+            ("AUTH0_AUDIENCE", "https://my-flask-api"),
+            ("DPOP_REPLAY_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        ],
+        "DPOP_REPLAY_REDIS_URL is set but this build has no Redis support; build with --features redis",
+    );
+}

@@ -12,4 +12,6 @@ mod expiry;
 mod header_format;
 mod issuer;
 mod properties;
+#[cfg(feature = "redis")]
+mod replay_redis;
 mod support;

@@ -330,6 +330,54 @@ async fn replay_is_refused() {
     );
 }
 
+/// A store that cannot answer, as a Redis that is down or slow.
+struct DownStore;
+
+impl crate::auth::ReplayStore for DownStore {
+    fn check_and_insert<'a>(
+        &'a self,
+        _key: &'a str,
+        _expires_at: f64,
+    ) -> futures::future::BoxFuture<'a, Result<bool, crate::auth::ReplayStoreError>> {
+        Box::pin(std::future::ready(Err(
+            crate::auth::ReplayStoreError::Timeout(Duration::from_millis(200)),
+        )))
+    }
+}
+
+#[tokio::test]
+async fn an_unavailable_replay_store_fails_closed_with_503() {
+    let d = Dp::with(|o| o.replay_store(std::sync::Arc::new(DownStore))).await;
+    let ctx = request(&[
+        ("authorization", &format!("DPoP {}", d.token)),
+        ("dpop", &d.env.proof(&d.key, &d.token)),
+    ]);
+    let rejection = d.env.verifier.authenticate(&ctx).await.unwrap_err();
+    assert_eq!(rejection.error, AuthError::ReplayStoreUnavailable);
+    let resp = axum::response::IntoResponse::into_response(rejection);
+    assert_eq!(resp.status(), 503);
+    assert_eq!(resp.headers()["retry-after"], "1");
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    // The mode's challenge, without an error code: the client's credentials are not at fault.
+    assert_eq!(
+        resp.headers()["www-authenticate"],
+        r#"Bearer realm="api", DPoP algs="ES256""#
+    );
+    let body = axum::body::to_bytes(resp.into_body(), 4096).await.unwrap();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        body,
+        json!({
+            "error": "temporarily_unavailable",
+            "error_description": "DPoP replay check unavailable, retry with a new proof"
+        })
+    );
+    // Bearer requests never consult the store.
+    let bearer = d.env.ok_token();
+    let ctx = request(&[("authorization", &format!("Bearer {bearer}"))]);
+    d.env.verifier.verify_request(&ctx).await.unwrap();
+}
+
 #[tokio::test]
 async fn same_jti_under_other_keys_is_fine() {
     let d = Dp::new().await;

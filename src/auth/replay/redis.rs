@@ -1,0 +1,257 @@
+//! A [`ReplayStore`] in Redis, shared by every replica of an API (cargo feature `redis`).
+//!
+//! One command per DPoP request: `SET dpop-jti:{key} 1 NX PX <ttl>`. `NX` makes the check and
+//! the insert one atomic step on the server, so two replicas receiving the same proof at the
+//! same instant cannot both accept it. Redis expires the entry itself; nothing is swept here.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use futures::future::BoxFuture;
+use tokio::sync::OnceCell;
+
+use super::{ReplayStore, ReplayStoreError};
+use crate::auth::options::{Clock, SystemClock};
+
+/// How long one check may take by default (connecting included) before the proof is refused.
+pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(200);
+
+/// Namespace of our keys, so the database can be shared with other uses.
+const KEY_PREFIX: &str = "dpop-jti:";
+
+/// Longest retention asked of Redis. The verifier asks for the proof window (minutes); the cap
+/// only keeps a wild `expires_at` from becoming a Redis "invalid expire time" error.
+const MAX_TTL_MS: f64 = 24.0 * 3600.0 * 1000.0;
+
+/// A [`RedisReplayStore`] setting that cannot work. Raised at construction, never per request.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedisReplayStoreError {
+    /// The URL is not one the Redis client understands (`redis://host:port/db`,
+    /// `redis://:password@host/db`, `redis+unix:///path`). The password, if any, is masked.
+    #[error("the Redis replay store URL {url:?} is invalid")]
+    InvalidUrl {
+        /// The URL with any user information replaced by `***`.
+        url: String,
+        /// The client's reason.
+        #[source]
+        source: ::redis::RedisError,
+    },
+    /// A zero timeout would refuse every proof.
+    #[error("the Redis replay store timeout must be above zero")]
+    ZeroTimeout,
+}
+
+/// Replay detection shared through one Redis server (or a managed Redis / Valkey endpoint).
+///
+/// Construction does no I/O: the connection is opened on the first check, inside the caller's
+/// Tokio runtime (it belongs to that runtime: use one store per runtime), and re-opened in the
+/// background after a failure. Every check is bounded by [`RedisReplayStore::timeout`]; a check
+/// that fails or times out is an error, which the verifier turns into a refusal (fail closed).
+///
+/// ```rust,ignore
+/// let store = RedisReplayStore::new("redis://127.0.0.1:6379/0")?.timeout(Duration::from_millis(100))?;
+/// let verifier = Verifier::new(
+///     VerifierOptions::new("tenant.eu.auth0.com", "https://api.example.com")
+///         .public_base_url("https://api.example.com") // the same on every replica
+///         .replay_store(Arc::new(store)),
+/// )?;
+/// ```
+pub struct RedisReplayStore {
+    client: ::redis::Client,
+    url: String,
+    connection: OnceCell<ConnectionManager>,
+    timeout: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for RedisReplayStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisReplayStore")
+            .field("url", &self.url)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisReplayStore {
+    /// A store on the Redis server at `url` (e.g. `redis://127.0.0.1:6379/0`), with the
+    /// default timeout and the system clock. Only the URL is checked here.
+    pub fn new(url: &str) -> Result<Self, RedisReplayStoreError> {
+        let client =
+            ::redis::Client::open(url).map_err(|source| RedisReplayStoreError::InvalidUrl {
+                url: redact(url),
+                source,
+            })?;
+        Ok(Self {
+            client,
+            url: redact(url),
+            connection: OnceCell::new(),
+            timeout: DEFAULT_REDIS_TIMEOUT,
+            clock: Arc::new(SystemClock),
+        })
+    }
+
+    /// The most one check may take, connecting included. Default
+    /// [`DEFAULT_REDIS_TIMEOUT`] (200 ms): a proof is refused rather than left waiting.
+    pub fn timeout(mut self, timeout: Duration) -> Result<Self, RedisReplayStoreError> {
+        if timeout.is_zero() {
+            return Err(RedisReplayStoreError::ZeroTimeout);
+        }
+        self.timeout = timeout;
+        Ok(self)
+    }
+
+    /// The clock that turns the verifier's `expires_at` into a time-to-live. Give it the
+    /// verifier's clock when that is not the system clock (tests).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The URL with any password masked (for logs).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    async fn connection(&self) -> Result<ConnectionManager, ::redis::RedisError> {
+        let timeout = self.timeout;
+        self.connection
+            .get_or_try_init(|| async {
+                // Lazy: no round trip here, the first command connects. A short retry schedule
+                // so that a restarted Redis is picked up within about a second.
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(timeout))
+                    .set_response_timeout(Some(timeout))
+                    .set_min_delay(Duration::from_millis(50))
+                    .set_max_delay(Duration::from_secs(1));
+                ConnectionManager::new_lazy_with_config(self.client.clone(), config)
+            })
+            .await
+            .cloned()
+    }
+
+    async fn set_nx(&self, key: &str, ttl_ms: u64) -> Result<bool, ReplayStoreError> {
+        let mut connection = self.connection().await.map_err(backend)?;
+        let reply: ::redis::Value = ::redis::cmd("SET")
+            .arg(format!("{KEY_PREFIX}{key}"))
+            .arg(1)
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl_ms)
+            .query_async(&mut connection)
+            .await
+            .map_err(backend)?;
+        match reply {
+            // Set: the key was free, the proof is fresh.
+            ::redis::Value::Okay => Ok(true),
+            ::redis::Value::SimpleString(s) if s == "OK" => Ok(true),
+            // Not set: someone (any replica) recorded this proof already.
+            ::redis::Value::Nil => Ok(false),
+            other => Err(backend(std::io::Error::other(format!(
+                "unexpected reply to SET NX: {other:?}"
+            )))),
+        }
+    }
+}
+
+impl ReplayStore for RedisReplayStore {
+    fn check_and_insert<'a>(
+        &'a self,
+        key: &'a str,
+        expires_at: f64,
+    ) -> BoxFuture<'a, Result<bool, ReplayStoreError>> {
+        // A relative TTL from our own clock rather than `PXAT expires_at`: a Redis host whose
+        // clock is ahead would otherwise drop entries early and let proofs be replayed.
+        // NaN and negative values become 1 ms (already expired: same as the in-memory store).
+        let ttl_ms = ((expires_at - self.clock.now()) * 1000.0)
+            .ceil()
+            .clamp(1.0, MAX_TTL_MS) as u64;
+        Box::pin(async move {
+            match tokio::time::timeout(self.timeout, self.set_nx(key, ttl_ms)).await {
+                Ok(answer) => answer,
+                Err(_elapsed) => Err(ReplayStoreError::Timeout(self.timeout)),
+            }
+        })
+    }
+}
+
+fn backend(e: impl std::error::Error + Send + Sync + 'static) -> ReplayStoreError {
+    ReplayStoreError::Backend(Box::new(e))
+}
+
+/// `scheme://user:password@host/db` -> `scheme://***@host/db`, so URLs can be logged.
+fn redact(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rfind('@') {
+            Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_without_io_and_passwords_never_shown() {
+        let store = RedisReplayStore::new("redis://127.0.0.1:6379/0").unwrap();
+        assert_eq!(store.url(), "redis://127.0.0.1:6379/0");
+        assert_eq!(store.timeout, DEFAULT_REDIS_TIMEOUT);
+        let store = RedisReplayStore::new("redis://user:s3cret@127.0.0.1:6379/0").unwrap();
+        assert!(!format!("{store:?}").contains("s3cret"));
+
+        for bad in [
+            "http://127.0.0.1/",
+            "not a url",
+            "redis://:s3cret@127.0.0.1:99999/0",
+        ] {
+            let err = RedisReplayStore::new(bad).unwrap_err();
+            assert!(
+                matches!(err, RedisReplayStoreError::InvalidUrl { .. }),
+                "{bad}: {err:?}"
+            );
+            assert!(!err.to_string().contains("s3cret"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_zero_timeout_is_refused() {
+        let store = RedisReplayStore::new("redis://127.0.0.1:6379/0").unwrap();
+        assert!(matches!(
+            store.timeout(Duration::ZERO),
+            Err(RedisReplayStoreError::ZeroTimeout)
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_an_error_within_the_timeout() {
+        // A port nothing listens on: bind one, then free it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let store = RedisReplayStore::new(&format!("redis://127.0.0.1:{port}/0"))
+            .unwrap()
+            .timeout(Duration::from_millis(100))
+            .unwrap();
+        let started = std::time::Instant::now();
+        let err = store.check_and_insert("k", 1e12).await.unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(
+            matches!(
+                err,
+                ReplayStoreError::Backend(_) | ReplayStoreError::Timeout(_)
+            ),
+            "{err:?}"
+        );
+    }
+}
