@@ -29,8 +29,8 @@ impl std::fmt::Display for Sources {
     }
 }
 
-/// Everything the API binary needs to start.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything the API binary needs to start. `Debug` hides the Redis URL, which may hold a password.
+#[derive(Clone, PartialEq)]
 pub struct Settings {
     /// The tenant domain, normalised: host and optional port, lower case, no scheme, no slash.
     pub domain: String,
@@ -51,6 +51,25 @@ pub struct Settings {
     /// A Redis URL for the DPoP replay store shared by replicas (checked, needs the `redis`
     /// feature); the in-memory store when absent.
     pub dpop_replay_redis_url: Option<String>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("domain", &self.domain)
+            .field("audience", &self.audience)
+            .field("ca_file", &self.ca_file)
+            .field("dpop_mode", &self.dpop_mode)
+            .field("dpop_nonces", &self.dpop_nonces)
+            .field("port", &self.port)
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field(
+                "dpop_replay_redis_url",
+                &self.dpop_replay_redis_url.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 /// A start-up problem that is the operator's to fix; its `Display` is the one line printed.

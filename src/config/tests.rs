@@ -227,3 +227,17 @@ fn redis_url_without_the_feature_stops_start_up_in_one_line() {
         "DPOP_REPLAY_REDIS_URL is set but this build has no Redis support; build with --features redis"
     );
 }
+
+#[test]
+fn debug_output_hides_the_redis_url() {
+    let mut settings = load(&[
+        ("AUTH0_DOMAIN", "t.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://api"),
+    ])
+    .unwrap()
+    .0;
+    settings.dpop_replay_redis_url = Some("redis://:hunter2@127.0.0.1:6379/0".into());
+    let shown = format!("{settings:?}");
+    assert!(shown.contains("<redacted>"), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
