@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::auth::{Clock, RequestContext, Verifier, VerifierOptions};
+use crate::auth::{AuthError, Claims, Clock, RequestContext, Verifier, VerifierOptions};
 
 pub(crate) const NOW: f64 = 1_700_000_000.0;
 pub(crate) const AUD: &str = "https://api.example.com";
@@ -263,6 +263,13 @@ impl Env {
         let mut c = self.claims();
         c.insert("jti".into(), json!(rand_u64().to_string()));
         self.token(&c)
+    }
+
+    /// Verifies a fresh [`Env::ok_token`] with no required claims.
+    pub(crate) async fn verify_ok_token(&self) -> Result<Claims, AuthError> {
+        self.verifier
+            .verify_access_token(&self.ok_token(), &[])
+            .await
     }
 
     pub(crate) fn proof_claims(&self, token: &str) -> Map<String, Value> {
