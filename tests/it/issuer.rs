@@ -163,12 +163,8 @@ async fn a_token_iss_spelled_otherwise_is_refused_before_any_fetch() {
         domain.to_owned(),
     ] {
         let token = stack.tenant.token().issuer(&iss).build();
-        stack
-            .get("/api/private")
-            .bearer_auth(&token)
-            .reply()
-            .await
-            .assert_invalid_token("Untrusted issuer");
+        let reply = stack.get("/api/private").bearer_auth(&token).reply().await;
+        reply.assert_invalid_token("Untrusted issuer");
     }
     assert_eq!(stack.tenant.discovery_fetches(), 0);
     assert_eq!(stack.tenant.jwks_fetches(), 0);
@@ -180,12 +176,8 @@ async fn a_token_from_another_tenant_is_refused_before_any_fetch() {
     let foreign = MockTenant::start().await;
     let token = foreign.token().build();
     assert_eq!(token.split('.').count(), 3);
-    stack
-        .get("/api/private")
-        .bearer_auth(&token)
-        .reply()
-        .await
-        .assert_invalid_token("Untrusted issuer");
+    let reply = stack.get("/api/private").bearer_auth(&token).reply().await;
+    reply.assert_invalid_token("Untrusted issuer");
     assert_eq!(foreign.discovery_fetches(), 0);
     assert_eq!(stack.tenant.discovery_fetches(), 0);
 }
@@ -198,11 +190,7 @@ async fn a_discovery_document_naming_another_issuer_is_not_trusted() {
     stack.tenant.set_discovery_override(doc);
     let token = stack.tenant.token().build();
     // No keys can be trusted from that document: fail closed.
-    stack
-        .get("/api/private")
-        .bearer_auth(&token)
-        .reply()
-        .await
-        .assert_invalid_token("Unable to obtain the signing keys");
+    let reply = stack.get("/api/private").bearer_auth(&token).reply().await;
+    reply.assert_invalid_token("Unable to obtain the signing keys");
     assert_eq!(stack.tenant.jwks_fetches(), 0);
 }
