@@ -4,7 +4,7 @@ use std::process::{Command, Stdio};
 
 use mock_idp::MockTenant;
 
-use crate::support::{TempDir, fetch_jwks, parts, verify};
+use crate::support::{TempDir, fetch_jwks, json_of, parts, verify};
 
 fn mock_idp(dir: &TempDir) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_mock-idp"));
@@ -214,29 +214,16 @@ async fn serve_prints_its_urls_and_answers_over_https_quickly_with_existing_stat
             .tls_certs_only([reqwest::Certificate::from_pem(&ca).unwrap()])
             .build()
             .unwrap();
-        let doc: serde_json::Value = client
-            .get(format!("{issuer}.well-known/openid-configuration"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let doc: serde_json::Value =
+            json_of(client.get(format!("{issuer}.well-known/openid-configuration"))).await;
         assert_eq!(doc["issuer"], issuer);
-        let res: serde_json::Value = client
-            .post(format!("{issuer}oauth/token"))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", "read-only-client"),
-                ("client_secret", "read-only-secret"),
-                ("audience", "https://my-flask-api"),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let token_request = client.post(format!("{issuer}oauth/token")).form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "read-only-client"),
+            ("client_secret", "read-only-secret"),
+            ("audience", "https://my-flask-api"),
+        ]);
+        let res: serde_json::Value = json_of(token_request).await;
         assert_eq!(res["scope"], "read:messages", "{res}");
     }
 }

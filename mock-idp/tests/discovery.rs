@@ -3,6 +3,8 @@
 use mock_idp::{MockTenant, TenantBuilder};
 use serde_json::Value;
 
+use crate::support::json_of;
+
 #[tokio::test]
 async fn discovery_is_auth0_shaped_over_https() {
     let tenant = MockTenant::start().await;
@@ -119,34 +121,13 @@ async fn unknown_paths_are_404_json_and_overrides_are_served() {
         serde_json::json!({"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "tenant-1"}]}),
     );
     let client = tenant.http_client();
-    let d: Value = client
-        .get(tenant.discovery_url())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d: Value = json_of(client.get(tenant.discovery_url())).await;
     assert_eq!(d["issuer"], "https://evil.example/");
-    let j: Value = client
-        .get(tenant.jwks_url())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let j: Value = json_of(client.get(tenant.jwks_url())).await;
     assert_eq!(j["keys"][0]["kty"], "oct");
     tenant.clear_jwks_override();
     tenant.clear_discovery_override();
-    let d: Value = client
-        .get(tenant.discovery_url())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d: Value = json_of(client.get(tenant.discovery_url())).await;
     assert_eq!(d["issuer"], tenant.issuer());
 }
 

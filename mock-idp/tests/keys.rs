@@ -2,7 +2,7 @@
 
 use mock_idp::{MockTenant, Signing};
 
-use crate::support::{fetch_jwks, parts, verify};
+use crate::support::{fetch_jwks, json_of, parts, verify};
 
 fn kids(jwks: &jsonwebtoken::jwk::JwkSet) -> Vec<String> {
     jwks.keys
@@ -54,15 +54,7 @@ async fn jwks_variants_for_conformance_cases() {
     enc["use"] = "enc".into();
     let jwks = serde_json::json!({"keys": [enc, k.private_jwk(), weak.public_jwk(), k.with_kid("dup").public_jwk(), mock_idp::SigningKey::fixture(2).with_kid("dup").public_jwk()]});
     tenant.set_jwks(jwks.clone());
-    let got: serde_json::Value = tenant
-        .http_client()
-        .get(tenant.jwks_url())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got: serde_json::Value = json_of(tenant.http_client().get(tenant.jwks_url())).await;
     assert_eq!(got, jwks);
     assert!(got["keys"][1]["d"].is_string());
 }

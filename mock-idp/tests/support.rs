@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
 use mock_idp::MockTenant;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// A directory under the system temp dir, removed on drop.
@@ -37,15 +38,12 @@ impl Drop for TempDir {
 
 /// Fetches the tenant's JWKS over HTTPS.
 pub(crate) async fn fetch_jwks(tenant: &MockTenant) -> JwkSet {
-    tenant
-        .http_client()
-        .get(tenant.jwks_url())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    json_of(tenant.http_client().get(tenant.jwks_url())).await
+}
+
+/// Sends `request` and reads the answer's body as JSON, whatever the status.
+pub(crate) async fn json_of<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request.send().await.unwrap().json().await.unwrap()
 }
 
 /// Verifies `token` with jsonwebtoken against `jwks` (RS256, the tenant's issuer and audience).

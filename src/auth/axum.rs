@@ -113,10 +113,9 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = Verifier::from_ref(state);
-        verified_from_parts(parts, &verifier)
-            .await
-            .map(|v| Authenticated(v.claims))
+        // The same lookup as `VerifiedRequest`, keeping only the claims.
+        let VerifiedRequest(verified) = VerifiedRequest::from_request_parts(parts, state).await?;
+        Ok(Authenticated(verified.claims))
     }
 }
 

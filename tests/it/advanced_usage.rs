@@ -168,23 +168,9 @@ async fn private_scoped_needs_read_messages() {
 #[tokio::test]
 async fn the_scope_challenge_follows_the_dpop_scheme() {
     let stack = Stack::start().await;
-    let key = DpopKey::generate();
-    let url = stack.url("/api/admin");
-    let bound = stack
-        .tenant
-        .token()
-        .scope("read:messages")
-        .bound_to(&key)
-        .build();
-    let proof = stack
-        .tenant
-        .dpop_proof(&key, "GET", &url)
-        .access_token(&bound)
-        .build();
+    // A token with `read:messages` only, bound to the key, and a proof for the request.
     let reply = stack
-        .get("/api/admin")
-        .header("authorization", format!("DPoP {bound}"))
-        .header("dpop", proof)
+        .dpop_get("/api/admin", &DpopKey::generate())
         .reply()
         .await;
     reply.assert_refused(
@@ -338,6 +324,20 @@ async fn every_auth_error_has_the_same_json_shape() {
 
 // ---- DPoP on /api/dpop-protected ----
 
+/// `GET path` with `token` under the DPoP scheme and a fresh proof for it signed by `key`
+/// ([`Stack::dpop_get`] with a token of the test's own making).
+fn dpop_get_with(stack: &Stack, path: &str, key: &DpopKey, token: &str) -> reqwest::RequestBuilder {
+    let proof = stack
+        .tenant
+        .dpop_proof(key, "GET", &stack.url(path))
+        .access_token(token)
+        .build();
+    stack
+        .get(path)
+        .header("authorization", format!("DPoP {token}"))
+        .header("dpop", proof)
+}
+
 #[tokio::test]
 async fn dpop_allowed_accepts_dpop_and_bearer() {
     let stack = Stack::start().await;
@@ -426,15 +426,7 @@ async fn dpop_proof_failures() {
 
     // An unbound token under the DPoP scheme.
     let unbound = stack.tenant.token().build();
-    let proof = stack
-        .tenant
-        .dpop_proof(&key, "GET", &url)
-        .access_token(&unbound)
-        .build();
-    stack
-        .get("/api/dpop-protected")
-        .header("authorization", format!("DPoP {unbound}"))
-        .header("dpop", proof)
+    dpop_get_with(&stack, "/api/dpop-protected", &key, &unbound)
         .reply()
         .await
         .assert_refused(
@@ -490,15 +482,7 @@ async fn dpop_required_refuses_bearer() {
         .assert_ok();
     // Errors on the one offered scheme carry the attributes.
     let expired = stack.tenant.token().bound_to(&key).expires_in(-1).build();
-    let proof = stack
-        .tenant
-        .dpop_proof(&key, "GET", &stack.url("/api/dpop-protected"))
-        .access_token(&expired)
-        .build();
-    stack
-        .get("/api/dpop-protected")
-        .header("authorization", format!("DPoP {expired}"))
-        .header("dpop", proof)
+    dpop_get_with(&stack, "/api/dpop-protected", &key, &expired)
         .reply()
         .await
         .assert_refused(

@@ -48,12 +48,8 @@ async fn the_audience_is_case_sensitive() {
     let stack = Stack::start().await;
     for aud in ["https://My-Flask-Api", "HTTPS://MY-FLASK-API"] {
         let token = stack.tenant.token().audience(aud).build();
-        stack
-            .get("/api/private")
-            .bearer_auth(&token)
-            .reply()
-            .await
-            .assert_invalid_token("Audience mismatch");
+        let reply = stack.get("/api/private").bearer_auth(&token).reply().await;
+        reply.assert_invalid_token("Audience mismatch");
     }
 }
 
@@ -66,12 +62,8 @@ async fn a_trailing_slash_makes_another_audience() {
         .token()
         .audience("https://my-flask-api/")
         .build();
-    stack
-        .get("/api/private")
-        .bearer_auth(&token)
-        .reply()
-        .await
-        .assert_invalid_token("Audience mismatch");
+    let reply = stack.get("/api/private").bearer_auth(&token).reply().await;
+    reply.assert_invalid_token("Audience mismatch");
 
     // Configured with the slash, the token has none.
     let stack = Stack::build(|tenant, api_url| {
@@ -79,12 +71,8 @@ async fn a_trailing_slash_makes_another_audience() {
     })
     .await;
     let token = stack.tenant.token().build();
-    stack
-        .get("/api/private")
-        .bearer_auth(&token)
-        .reply()
-        .await
-        .assert_invalid_token("Audience mismatch");
+    let reply = stack.get("/api/private").bearer_auth(&token).reply().await;
+    reply.assert_invalid_token("Audience mismatch");
 }
 
 #[tokio::test]
@@ -99,12 +87,12 @@ async fn an_aud_array_must_contain_the_api() {
             format!("{}/userinfo", stack.tenant.uri())
         ]))
         .build();
-    stack
+    let reply = stack
         .get("/api/private")
         .bearer_auth(&with_api)
         .reply()
-        .await
-        .assert_ok();
+        .await;
+    reply.assert_ok();
 
     let without_api = stack
         .tenant
@@ -114,12 +102,12 @@ async fn an_aud_array_must_contain_the_api() {
             format!("{}/userinfo", stack.tenant.uri())
         ]))
         .build();
-    stack
+    let reply = stack
         .get("/api/private")
         .bearer_auth(&without_api)
         .reply()
-        .await
-        .assert_invalid_token("Audience mismatch");
+        .await;
+    reply.assert_invalid_token("Audience mismatch");
 }
 
 fn settings_warnings(audience: &str) -> Vec<String> {

@@ -47,6 +47,17 @@ fn target(base: String) -> Target {
     t
 }
 
+/// Runs the catalog cases whose ids start with one of `ids` against `target`, quietly.
+async fn run_only(tenant: &MockTenant, target: Target, ids: &[&str]) -> Report {
+    let only: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    Runner::new(tenant, target)
+        .catalog(Catalog::all().only(&only))
+        .progress(false)
+        .run()
+        .await
+        .unwrap()
+}
+
 /// Failures (and skips) at M, S and C that are not listed, plus listed ones that pass now.
 fn unexpected(report: &Report, run_c: bool) -> Vec<String> {
     let mut out = Vec::new();
@@ -127,17 +138,14 @@ async fn dpop_only_api_with_nonces_passes_the_nonce_cases() {
         nonces: true,
         ..Features::default()
     };
-    let only: Vec<String> = [
-        "DPB-12", "RPN-05", "RPN-06", "RPN-07", "RPN-08", "RPN-09", "RPN-10", "RPN-11",
-    ]
-    .map(String::from)
-    .to_vec();
-    let report = Runner::new(&tenant, t)
-        .catalog(Catalog::all().only(&only))
-        .progress(false)
-        .run()
-        .await
-        .unwrap();
+    let report = run_only(
+        &tenant,
+        t,
+        &[
+            "DPB-12", "RPN-05", "RPN-06", "RPN-07", "RPN-08", "RPN-09", "RPN-10", "RPN-11",
+        ],
+    )
+    .await;
     println!("{}", report.table());
     assert_eq!(report.results.len(), 8);
     let bad = unexpected(&report, true);
@@ -156,12 +164,7 @@ async fn cold_api_refuses_a_mismatched_discovery_issuer() {
     let base = start_api(&tenant, |o| o).await;
     let mut t = target(base);
     t.features.cold_discovery = true;
-    let report = Runner::new(&tenant, t)
-        .catalog(Catalog::all().only(&["KEY-15".to_owned()]))
-        .progress(false)
-        .run()
-        .await
-        .unwrap();
+    let report = run_only(&tenant, t, &["KEY-15"]).await;
     let r = report.case("KEY-15").unwrap();
     assert_eq!(r.grade, Grade::Pass, "{}", report.table());
 }
@@ -171,17 +174,15 @@ async fn rfc9068_strict_api_passes_the_profile_cases() {
     let tenant = MockTenant::start().await;
     let base = start_api(&tenant, |o| o.profile(TokenProfile::Rfc9068Strict)).await;
     let t = target(base).profile(Profile::Rfc9068Strict);
-    let only: Vec<String> = [
-        "TOK-17", "TOK-18", "TOK-19", "CLM-10", "CLM-14", "CLM-15", "CLM-16", "AUD-01", "DPB-05",
-    ]
-    .map(String::from)
-    .to_vec();
-    let report = Runner::new(&tenant, t)
-        .catalog(Catalog::all().only(&only))
-        .progress(false)
-        .run()
-        .await
-        .unwrap();
+    let report = run_only(
+        &tenant,
+        t,
+        &[
+            "TOK-17", "TOK-18", "TOK-19", "CLM-10", "CLM-14", "CLM-15", "CLM-16", "AUD-01",
+            "DPB-05",
+        ],
+    )
+    .await;
     println!("{}", report.table());
     let bad = unexpected(&report, true);
     assert!(bad.is_empty(), "unexpected results:\n{}", bad.join("\n"));

@@ -10,6 +10,15 @@
 
 use crate::support::*;
 
+/// `GET /api/private` with `Authorization: {value}`.
+async fn get_private_with_authorization(stack: &Stack, value: &str) -> Reply {
+    stack
+        .get("/api/private")
+        .header("authorization", value)
+        .reply()
+        .await
+}
+
 #[tokio::test]
 async fn no_authorization_header() {
     let stack = Stack::start().await;
@@ -43,10 +52,7 @@ async fn the_scheme_is_case_insensitive() {
     let stack = Stack::start().await;
     let token = stack.tenant.token().build();
     for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
-        stack
-            .get("/api/private")
-            .header("authorization", format!("{scheme} {token}"))
-            .reply()
+        get_private_with_authorization(&stack, &format!("{scheme} {token}"))
             .await
             .assert_ok();
     }
@@ -85,11 +91,7 @@ async fn bearer_without_a_token() {
 async fn quotes_around_the_token() {
     let stack = Stack::start().await;
     let token = stack.tenant.token().build();
-    let reply = stack
-        .get("/api/private")
-        .header("authorization", format!("Bearer \"{token}\""))
-        .reply()
-        .await;
+    let reply = get_private_with_authorization(&stack, &format!("Bearer \"{token}\"")).await;
     reply.assert_refused(
         400,
         "invalid_request",
@@ -103,10 +105,7 @@ async fn two_spaces_after_the_scheme_are_fine() {
     // RFC 6750 allows 1*SP between the scheme and the token.
     let stack = Stack::start().await;
     let token = stack.tenant.token().build();
-    stack
-        .get("/api/private")
-        .header("authorization", format!("Bearer  {token}"))
-        .reply()
+    get_private_with_authorization(&stack, &format!("Bearer  {token}"))
         .await
         .assert_ok();
 }
@@ -115,11 +114,7 @@ async fn two_spaces_after_the_scheme_are_fine() {
 async fn a_tab_after_the_scheme_is_refused() {
     let stack = Stack::start().await;
     let token = stack.tenant.token().build();
-    let reply = stack
-        .get("/api/private")
-        .header("authorization", format!("Bearer\t{token}"))
-        .reply()
-        .await;
+    let reply = get_private_with_authorization(&stack, &format!("Bearer\t{token}")).await;
     reply.assert_refused(
         400,
         "invalid_request",
@@ -133,11 +128,7 @@ async fn other_schemes_get_a_bare_challenge() {
     let stack = Stack::start().await;
     let token = stack.tenant.token().build();
     for value in [format!("Token {token}"), "Basic dXNlcjpwYXNz".to_owned()] {
-        let reply = stack
-            .get("/api/private")
-            .header("authorization", value)
-            .reply()
-            .await;
+        let reply = get_private_with_authorization(&stack, &value).await;
         reply.assert_refused(
             401,
             "unauthorized",
@@ -152,11 +143,7 @@ async fn a_token_without_a_scheme() {
     // Pasting the token alone: its first characters are taken as a scheme name.
     let stack = Stack::start().await;
     let token = stack.tenant.token().build();
-    let reply = stack
-        .get("/api/private")
-        .header("authorization", token)
-        .reply()
-        .await;
+    let reply = get_private_with_authorization(&stack, &token).await;
     reply.assert_refused(
         401,
         "unauthorized",
@@ -190,11 +177,7 @@ async fn an_oversized_header() {
     let stack = Stack::start().await;
     let value = format!("Bearer {}", "a".repeat(16 * 1024));
     assert_eq!(value.len(), 16 * 1024 + 7);
-    let reply = stack
-        .get("/api/private")
-        .header("authorization", value)
-        .reply()
-        .await;
+    let reply = get_private_with_authorization(&stack, &value).await;
     reply.assert_refused(
         400,
         "invalid_request",
@@ -240,11 +223,7 @@ async fn dpop_disabled_offers_bearer_only() {
         "Missing authorization",
         r#"Bearer realm="api""#,
     );
-    stack
-        .get("/api/private")
-        .header("authorization", "Bearer \"quoted\"")
-        .reply()
-        .await
+    get_private_with_authorization(&stack, "Bearer \"quoted\"").await
         .assert_refused(
             400,
             "invalid_request",

@@ -42,19 +42,35 @@ async fn api_from_settings(tenant: &MockTenant, auth0_domain: &str) -> FromSetti
     }
 }
 
-#[tokio::test]
-async fn the_domain_as_the_dashboard_shows_it() {
-    let tenant = MockTenant::start().await;
-    let started = api_from_settings(&tenant, tenant.domain()).await;
-    assert_eq!(started.warnings, Vec::<String>::new());
+/// Starts the API from settings with `AUTH0_DOMAIN=auth0_domain`, checks its start-up
+/// `warnings`, and checks that it accepts a token from `tenant`.
+async fn assert_starts_with_warnings_and_accepts(
+    tenant: &MockTenant,
+    auth0_domain: &str,
+    warnings: &[String],
+) {
+    let started = api_from_settings(tenant, auth0_domain).await;
+    assert_eq!(
+        started.warnings, warnings,
+        "start-up warnings for AUTH0_DOMAIN={auth0_domain:?}"
+    );
     let token = tenant.token().build();
-    started
+    let reply = started
         .api
         .get("/api/private")
         .bearer_auth(&token)
         .reply()
-        .await
-        .assert_ok();
+        .await;
+    assert_eq!(
+        reply.status, 200,
+        "a tenant token with AUTH0_DOMAIN={auth0_domain:?}: expected 200, got {reply:#?}"
+    );
+}
+
+#[tokio::test]
+async fn the_domain_as_the_dashboard_shows_it() {
+    let tenant = MockTenant::start().await;
+    assert_starts_with_warnings_and_accepts(&tenant, tenant.domain(), &[]).await;
 }
 
 #[tokio::test]
@@ -75,16 +91,7 @@ async fn a_domain_with_https_is_normalised_with_a_warning() {
             ),
         ),
     ] {
-        let started = api_from_settings(&tenant, &given).await;
-        assert_eq!(started.warnings, [warning]);
-        let token = tenant.token().build();
-        started
-            .api
-            .get("/api/private")
-            .bearer_auth(&token)
-            .reply()
-            .await
-            .assert_ok();
+        assert_starts_with_warnings_and_accepts(&tenant, &given, &[warning]).await;
     }
 }
 
@@ -92,21 +99,14 @@ async fn a_domain_with_https_is_normalised_with_a_warning() {
 async fn a_domain_with_a_trailing_slash_is_normalised_with_a_warning() {
     let tenant = MockTenant::start().await;
     let domain = tenant.domain();
-    let started = api_from_settings(&tenant, &format!("{domain}/")).await;
-    assert_eq!(
-        started.warnings,
-        [format!(
+    assert_starts_with_warnings_and_accepts(
+        &tenant,
+        &format!("{domain}/"),
+        &[format!(
             "AUTH0_DOMAIN=\"{domain}/\" has a trailing slash; using \"{domain}\""
-        )]
-    );
-    let token = tenant.token().build();
-    started
-        .api
-        .get("/api/private")
-        .bearer_auth(&token)
-        .reply()
-        .await
-        .assert_ok();
+        )],
+    )
+    .await;
 }
 
 #[test]
@@ -163,12 +163,8 @@ async fn a_token_iss_spelled_otherwise_is_refused_before_any_fetch() {
         domain.to_owned(),
     ] {
         let token = stack.tenant.token().issuer(&iss).build();
-        stack
-            .get("/api/private")
-            .bearer_auth(&token)
-            .reply()
-            .await
-            .assert_invalid_token("Untrusted issuer");
+        let reply = stack.get("/api/private").bearer_auth(&token).reply().await;
+        reply.assert_invalid_token("Untrusted issuer");
     }
     assert_eq!(stack.tenant.discovery_fetches(), 0);
     assert_eq!(stack.tenant.jwks_fetches(), 0);
@@ -180,12 +176,8 @@ async fn a_token_from_another_tenant_is_refused_before_any_fetch() {
     let foreign = MockTenant::start().await;
     let token = foreign.token().build();
     assert_eq!(token.split('.').count(), 3);
-    stack
-        .get("/api/private")
-        .bearer_auth(&token)
-        .reply()
-        .await
-        .assert_invalid_token("Untrusted issuer");
+    let reply = stack.get("/api/private").bearer_auth(&token).reply().await;
+    reply.assert_invalid_token("Untrusted issuer");
     assert_eq!(foreign.discovery_fetches(), 0);
     assert_eq!(stack.tenant.discovery_fetches(), 0);
 }
@@ -198,11 +190,7 @@ async fn a_discovery_document_naming_another_issuer_is_not_trusted() {
     stack.tenant.set_discovery_override(doc);
     let token = stack.tenant.token().build();
     // No keys can be trusted from that document: fail closed.
-    stack
-        .get("/api/private")
-        .bearer_auth(&token)
-        .reply()
-        .await
-        .assert_invalid_token("Unable to obtain the signing keys");
+    let reply = stack.get("/api/private").bearer_auth(&token).reply().await;
+    reply.assert_invalid_token("Unable to obtain the signing keys");
     assert_eq!(stack.tenant.jwks_fetches(), 0);
 }

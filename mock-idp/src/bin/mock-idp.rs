@@ -227,6 +227,16 @@ fn served_at(sd: &StateDir) -> ServeAddress {
     })
 }
 
+/// The host of a `host:port` domain, without the brackets of an IPv6 address: the name the
+/// TLS certificate is made for.
+fn host_of(domain: &str) -> String {
+    domain
+        .rsplit_once(':')
+        .map_or(domain, |(h, _)| h)
+        .trim_matches(['[', ']'])
+        .to_owned()
+}
+
 fn parse_kv(kv: &str) -> Result<(String, Value)> {
     let (k, v) = kv
         .split_once('=')
@@ -369,13 +379,7 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<String> {
     let config = load_config(args.config.as_deref())?;
     let sd = state_dir(cli)?;
     let at = served_at(&sd);
-    let host = at
-        .domain
-        .rsplit_once(':')
-        .map_or(at.domain.as_str(), |(h, _)| h)
-        .trim_matches(['[', ']'])
-        .to_owned();
-    sd.load_or_init_tls(&[host])?;
+    sd.load_or_init_tls(&[host_of(&at.domain)])?;
     if args.output.exists() && !args.force {
         bail!(
             "{} already exists (use --force to overwrite)",
@@ -406,13 +410,7 @@ fn init(cli: &Cli, args: &InitArgs) -> Result<String> {
 fn ca(cli: &Cli) -> Result<String> {
     let sd = state_dir(cli)?;
     let at = served_at(&sd);
-    let host = at
-        .domain
-        .rsplit_once(':')
-        .map_or(at.domain.as_str(), |(h, _)| h)
-        .trim_matches(['[', ']'])
-        .to_owned();
-    sd.load_or_init_tls(&[host])?;
+    sd.load_or_init_tls(&[host_of(&at.domain)])?;
     Ok(sd.ca_path().display().to_string())
 }
 

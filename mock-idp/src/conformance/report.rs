@@ -92,6 +92,31 @@ pub struct Report {
     pub results: Vec<CaseResult>,
 }
 
+/// A tally table headed by `heading` (after a blank line), one row for each named tally
+/// that counts any case.
+fn write_tallies(s: &mut String, heading: &str, tallies: &[(&str, Tally)]) {
+    let _ = writeln!(
+        s,
+        "\n{:<8} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}",
+        heading, "cases", "pass", "tol", "fail", "skip", "info"
+    );
+    for (name, t) in tallies {
+        if t.total() > 0 {
+            let _ = writeln!(
+                s,
+                "{:<8} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}",
+                name,
+                t.total(),
+                t.pass,
+                t.tolerated,
+                t.fail,
+                t.skip,
+                t.info
+            );
+        }
+    }
+}
+
 fn label(g: &Grade) -> &'static str {
     match g {
         Grade::Pass => "PASS",
@@ -165,48 +190,10 @@ impl Report {
                 );
             }
         }
-        let _ = writeln!(
-            s,
-            "\n{:<8} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}",
-            "group", "cases", "pass", "tol", "fail", "skip", "info"
-        );
-        for g in Group::ALL {
-            let t = self.group(g);
-            if t.total() > 0 {
-                let _ = writeln!(
-                    s,
-                    "{:<8} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}",
-                    g.as_str(),
-                    t.total(),
-                    t.pass,
-                    t.tolerated,
-                    t.fail,
-                    t.skip,
-                    t.info
-                );
-            }
-        }
-        let _ = writeln!(
-            s,
-            "\n{:<8} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}",
-            "level", "cases", "pass", "tol", "fail", "skip", "info"
-        );
-        for l in Level::ALL {
-            let t = self.level(l);
-            if t.total() > 0 {
-                let _ = writeln!(
-                    s,
-                    "{:<8} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}",
-                    l.as_str(),
-                    t.total(),
-                    t.pass,
-                    t.tolerated,
-                    t.fail,
-                    t.skip,
-                    t.info
-                );
-            }
-        }
+        let by_group = Group::ALL.map(|g| (g.as_str(), self.group(g)));
+        write_tallies(&mut s, "group", &by_group);
+        let by_level = Level::ALL.map(|l| (l.as_str(), self.level(l)));
+        write_tallies(&mut s, "level", &by_level);
         let _ = writeln!(
             s,
             "\n{} cases in {} ms",

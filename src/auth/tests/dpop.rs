@@ -27,10 +27,15 @@ impl Dp {
         Self { env, key, token }
     }
     async fn send(&self, proof: &str) -> Result<crate::auth::Verified, AuthError> {
-        let ctx = request(&[
-            ("authorization", &format!("DPoP {}", self.token)),
-            ("dpop", proof),
-        ]);
+        self.send_with(&self.token, proof).await
+    }
+    /// Verifies a request carrying `token` under the DPoP scheme and `proof`.
+    async fn send_with(
+        &self,
+        token: &str,
+        proof: &str,
+    ) -> Result<crate::auth::Verified, AuthError> {
+        let ctx = request(&[("authorization", &format!("DPoP {token}")), ("dpop", proof)]);
         self.env.verifier.verify_request(&ctx).await
     }
     fn claims(&self) -> Map<String, Value> {
@@ -298,17 +303,15 @@ async fn key_binding() {
     // Unbound token under DPoP.
     let unbound = d.env.ok_token();
     let p = d.env.proof(&d.key, &unbound);
-    let ctx = request(&[("authorization", &format!("DPoP {unbound}")), ("dpop", &p)]);
-    let e = d.env.verifier.verify_request(&ctx).await.unwrap_err();
+    let e = d.send_with(&unbound, &p).await.unwrap_err();
     assert_eq!(e.error_code(), Some("invalid_token"));
     // jkt encoded differently (padded) never matches.
     let mut c = d.env.claims();
     c.insert("cnf".into(), json!({"jkt": format!("{}=", jkt_of(&d.key))}));
     let padded = d.env.token(&c);
     let p = d.env.proof(&d.key, &padded);
-    let ctx = request(&[("authorization", &format!("DPoP {padded}")), ("dpop", &p)]);
     assert_eq!(
-        d.env.verifier.verify_request(&ctx).await.unwrap_err(),
+        d.send_with(&padded, &p).await.unwrap_err(),
         AuthError::InvalidToken("Invalid DPoP key binding")
     );
 }
@@ -389,8 +392,7 @@ async fn same_jti_under_other_keys_is_fine() {
     let mut c2 = d.env.proof_claims(&t2);
     c2.insert("jti".into(), json!("shared"));
     let p2 = d.env.proof_with(&other, &proof_header(&other), &c2);
-    let ctx = request(&[("authorization", &format!("DPoP {t2}")), ("dpop", &p2)]);
-    d.env.verifier.verify_request(&ctx).await.unwrap();
+    d.send_with(&t2, &p2).await.unwrap();
 }
 
 #[tokio::test]

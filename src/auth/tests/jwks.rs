@@ -106,10 +106,7 @@ async fn jwk_filters() {
 #[tokio::test]
 async fn unknown_kid_refreshes_once_then_cooldown() {
     let env = Env::with(|o| o.jwks_refresh_cooldown(Duration::from_secs(30))).await;
-    env.verifier
-        .verify_access_token(&env.ok_token(), &[])
-        .await
-        .unwrap();
+    env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 1);
     // Rotation: the tenant publishes k2 and signs with it.
     env.jwks
@@ -179,51 +176,30 @@ async fn cache_control_max_age_lowers_ttl() {
             .insert_header("cache-control", "public, max-age=60")
             .set_body_json(json!({"keys": [rsa_jwk("tenant-1", "k1")]})),
     );
-    env.verifier
-        .verify_access_token(&env.ok_token(), &[])
-        .await
-        .unwrap();
+    env.verify_ok_token().await.unwrap();
     env.clock.advance(59.0);
-    env.verifier
-        .verify_access_token(&env.ok_token(), &[])
-        .await
-        .unwrap();
+    env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 1);
     env.clock.advance(2.0);
-    env.verifier
-        .verify_access_token(&env.ok_token(), &[])
-        .await
-        .unwrap();
+    env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
 }
 
 #[tokio::test]
 async fn stale_if_error_then_recovery() {
     let env = Env::new().await;
-    env.verifier
-        .verify_access_token(&env.ok_token(), &[])
-        .await
-        .unwrap();
+    env.verify_ok_token().await.unwrap();
     env.jwks.set(ResponseTemplate::new(500));
     env.clock.advance(601.0);
     // Expired cache, tenant down: the keys we had keep working.
-    env.verifier
-        .verify_access_token(&env.ok_token(), &[])
-        .await
-        .unwrap();
+    env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
     // Retries while down are rate-limited by the cooldown.
-    env.verifier
-        .verify_access_token(&env.ok_token(), &[])
-        .await
-        .unwrap();
+    env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
     env.jwks.keys(vec![rsa_jwk("tenant-1", "k1")]);
     env.clock.advance(31.0);
-    env.verifier
-        .verify_access_token(&env.ok_token(), &[])
-        .await
-        .unwrap();
+    env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 3);
 }
 
@@ -240,11 +216,7 @@ async fn fail_closed_without_keys() {
     ] {
         let env = Env::new().await;
         env.jwks.set(bad);
-        let e = env
-            .verifier
-            .verify_access_token(&env.ok_token(), &[])
-            .await
-            .unwrap_err();
+        let e = env.verify_ok_token().await.unwrap_err();
         assert_eq!(e, AuthError::KeysUnavailable);
         assert_eq!(
             (e.status().as_u16(), e.error_code()),
@@ -259,11 +231,7 @@ async fn fetch_timeout_is_bounded() {
     env.jwks
         .set(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)));
     let start = std::time::Instant::now();
-    let e = env
-        .verifier
-        .verify_access_token(&env.ok_token(), &[])
-        .await
-        .unwrap_err();
+    let e = env.verify_ok_token().await.unwrap_err();
     assert_eq!(e, AuthError::KeysUnavailable);
     assert!(start.elapsed() < Duration::from_secs(2));
 }
@@ -298,21 +266,14 @@ async fn discovery_issuer_must_match() {
     })))
     .mount(&env.server)
     .await;
-    let e = env
-        .verifier
-        .verify_access_token(&env.ok_token(), &[])
-        .await
-        .unwrap_err();
+    let e = env.verify_ok_token().await.unwrap_err();
     assert_eq!(e, AuthError::KeysUnavailable);
 }
 
 #[tokio::test]
 async fn expired_keys_serve_while_one_request_refreshes() {
     let env = Env::new().await;
-    env.verifier
-        .verify_access_token(&env.ok_token(), &[])
-        .await
-        .unwrap();
+    env.verify_ok_token().await.unwrap();
     env.clock.advance(601.0);
     env.jwks.set(
         ResponseTemplate::new(200)
@@ -324,10 +285,7 @@ async fn expired_keys_serve_while_one_request_refreshes() {
     let refresher = tokio::spawn(async move { v.verify_access_token(&slow, &[]).await });
     tokio::time::sleep(Duration::from_millis(100)).await;
     let start = std::time::Instant::now();
-    env.verifier
-        .verify_access_token(&env.ok_token(), &[])
-        .await
-        .unwrap();
+    env.verify_ok_token().await.unwrap();
     assert!(
         start.elapsed() < Duration::from_millis(500),
         "did not wait for the refresh"

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::auth::{Clock, RequestContext, Verifier, VerifierOptions};
+use crate::auth::{AuthError, Claims, Clock, RequestContext, Verifier, VerifierOptions};
 
 pub(crate) const NOW: f64 = 1_700_000_000.0;
 pub(crate) const AUD: &str = "https://api.example.com";
@@ -50,13 +50,7 @@ fn der_rsa_public(der: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let (_, seq, _) = der_read(der);
     let (_, n, rest) = der_read(seq);
     let (_, e, _) = der_read(rest);
-    let strip = |b: &[u8]| {
-        b.iter()
-            .skip_while(|x| **x == 0)
-            .copied()
-            .collect::<Vec<u8>>()
-    };
-    (strip(n), strip(e))
+    (strip_leading_zeros(n), strip_leading_zeros(e))
 }
 
 /// The public JWK of fixtures/keys/weak-1024.pem, read from its PKCS#8 DER.
@@ -71,14 +65,14 @@ pub(crate) fn weak_1024_jwk() -> Value {
     let (_, _, rest) = der_read(inner);
     let (_, n, rest) = der_read(rest);
     let (_, e, _) = der_read(rest);
-    let strip = |b: &[u8]| {
-        b.iter()
-            .skip_while(|x| **x == 0)
-            .copied()
-            .collect::<Vec<u8>>()
-    };
-    assert_eq!(strip(n).len(), 128);
-    json!({"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": b64(&strip(n)), "e": b64(&strip(e))})
+    let (n, e) = (strip_leading_zeros(n), strip_leading_zeros(e));
+    assert_eq!(n.len(), 128);
+    json!({"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": b64(&n), "e": b64(&e)})
+}
+
+/// A DER INTEGER's magnitude as a JWK wants it: without the leading zero bytes.
+fn strip_leading_zeros(b: &[u8]) -> Vec<u8> {
+    b.iter().skip_while(|x| **x == 0).copied().collect()
 }
 
 fn der_read(d: &[u8]) -> (u8, &[u8], &[u8]) {
@@ -269,6 +263,13 @@ impl Env {
         let mut c = self.claims();
         c.insert("jti".into(), json!(rand_u64().to_string()));
         self.token(&c)
+    }
+
+    /// Verifies a fresh [`Env::ok_token`] with no required claims.
+    pub(crate) async fn verify_ok_token(&self) -> Result<Claims, AuthError> {
+        self.verifier
+            .verify_access_token(&self.ok_token(), &[])
+            .await
     }
 
     pub(crate) fn proof_claims(&self, token: &str) -> Map<String, Value> {

@@ -317,10 +317,7 @@ async fn multiple_domains_and_resolver() {
             .clock(o.clock.clone())
     })
     .await;
-    env.verifier
-        .verify_access_token(&env.ok_token(), &[])
-        .await
-        .unwrap();
+    env.verify_ok_token().await.unwrap();
     let env2 = Env::with(|o| {
         let domain = o.domains[0].clone();
         o.domain_resolver(std::sync::Arc::new(

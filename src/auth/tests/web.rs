@@ -4,6 +4,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
 use http::{Request, StatusCode};
+use serde_json::{Map, Value, json};
 use tower::ServiceExt;
 
 use super::support::*;
@@ -54,6 +55,16 @@ fn www(h: &http::HeaderMap) -> String {
         .join(" | ")
 }
 
+/// The claims of a DPoP proof of `token` for `GET https://api.example.com{path}`.
+fn proof_claims_for(env: &Env, token: &str, path: &str) -> Map<String, Value> {
+    let mut claims = env.proof_claims(token);
+    claims.insert(
+        "htu".into(),
+        json!(format!("https://api.example.com{path}")),
+    );
+    claims
+}
+
 #[tokio::test]
 async fn extractor_scope_and_layer() {
     let env = Env::with(|o| o.public_base_url("https://api.example.com")).await;
@@ -101,11 +112,7 @@ async fn extractor_scope_and_layer() {
     // DPoP request lacking the scope: the error is on the DPoP challenge.
     let key = ec("dpop-client");
     let bound = env.token(&env.bound_claims(&key));
-    let mut c = env.proof_claims(&bound);
-    c.insert(
-        "htu".into(),
-        serde_json::json!("https://api.example.com/api/admin"),
-    );
+    let c = proof_claims_for(&env, &bound, "/api/admin");
     let p = env.proof_with(&key, &proof_header(&key), &c);
     let (s, h, _) = call(
         app.clone(),
@@ -148,11 +155,7 @@ async fn global_layer_with_public_paths_and_nonce_header() {
     let key = ec("dpop-client");
     let bound = env.token(&env.bound_claims(&key));
     let auth = format!("DPoP {bound}");
-    let mut c = env.proof_claims(&bound);
-    c.insert(
-        "htu".into(),
-        serde_json::json!("https://api.example.com/api/protected-data"),
-    );
+    let mut c = proof_claims_for(&env, &bound, "/api/protected-data");
     let p = env.proof_with(&key, &proof_header(&key), &c);
     let (s, h, body) = call(
         app.clone(),
@@ -165,8 +168,8 @@ async fn global_layer_with_public_paths_and_nonce_header() {
     assert_eq!(h.get_all("dpop-nonce").iter().count(), 1);
     assert_eq!(h["cache-control"], "no-store");
     let nonce = h["dpop-nonce"].to_str().unwrap().to_owned();
-    c.insert("nonce".into(), serde_json::json!(nonce));
-    c.insert("jti".into(), serde_json::json!("second"));
+    c.insert("nonce".into(), json!(nonce));
+    c.insert("jti".into(), json!("second"));
     let p = env.proof_with(&key, &proof_header(&key), &c);
     let (s, h, body) = call(
         app.clone(),
