@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Plays the mock-idp conformance catalog against Auth0's Express middleware
+# (express-oauth2-jwt-bearer, default options: DPoP allowed). Not part of CI: it needs node and npm.
+#
+#   examples/express/run-conformance.sh                              # about 2 s
+#   examples/express/run-conformance.sh --jwks-cooldown-ms 31000     # also the JWKS-variant cases
+# (jose refetches a JWKS on an unknown kid at most every 30 s; with the cooldown given, the runner
+# waits it out before each key-rotation or JWKS-variant case: several minutes.)
+# Extra arguments go to `mock-idp conformance`. Reports (table, JSON, JUnit) land in $WORK.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+WORK=${WORK:-$(mktemp -d)}
+TENANT_PORT=${TENANT_PORT:-18444}
+APP_PORT=${APP_PORT:-5078}
+state="$WORK/state"
+mkdir -p "$WORK"
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+
+(cd "$WORK" && npm init -y >/dev/null && npm install --silent express@4 express-oauth2-jwt-bearer >/dev/null)
+cp "$here/server.js" "$WORK/"
+cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp --bin mock-idp
+mock="$root/target/debug/mock-idp --state-dir $state --fixture-keys"
+ca=$($mock ca)     # creates the state directory's CA; the runner serves with it
+
+# The runner runs the tenant itself (it drives rotation and faults); the app only needs its domain
+# and CA, and fetches discovery lazily on its first request.
+(cd "$WORK" && AUTH0_DOMAIN="localhost:$TENANT_PORT" AUTH0_AUDIENCE="https://my-flask-api" \
+    NODE_EXTRA_CA_CERTS="$ca" PORT="$APP_PORT" node server.js >"$WORK/express.log" 2>&1) &
+$mock conformance --target "http://127.0.0.1:$APP_PORT" --tenant-port "$TENANT_PORT" --host localhost \
+    --bearer-route /api/private --scoped-route /api/private-scoped --scope read:messages \
+    --dpop-route /api/dpop-protected --dpop-mode allowed --profile auth0-compat \
+    --json "$WORK/express.json" --junit "$WORK/express.xml" "$@" >"$WORK/express.txt" || true
+sed -n '/^group /,$p' "$WORK/express.txt"
+echo "reports in $WORK"
