@@ -558,9 +558,9 @@ impl<'a> Ctx<'a> {
 }
 
 /// The asymmetric JWS algs (RFC 7518 §3.1, RFC 8037, RFC 8812) the mock signs real proofs
-/// with, in the order DPoP alg cases try them: ES256 first, then RS256 and PS256 (so the one
-/// unlisted alg HDR-17 sends to an ES256-only target is RS256, as before ES384, ES512, ES256K
-/// and EdDSA could be signed).
+/// with, in the order DPoP alg cases try them. ES256, RS256, PS256 lead so that the one
+/// unlisted alg HDR-17 sends to an ES256-only target stays RS256: adding algs did not change
+/// what such a target is asked.
 pub(crate) const PROOF_ALGS: [&str; 11] = [
     "ES256", "RS256", "PS256", "ES384", "ES512", "ES256K", "EdDSA", "RS384", "RS512", "PS384",
     "PS512",
@@ -644,6 +644,20 @@ pub(crate) async fn jwks_variant(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_proof_alg_is_one_the_mock_signs_with() {
+        for name in PROOF_ALGS {
+            assert!(
+                ProofAlg::from_name(name).is_some() || SigAlg::from_name(name).is_some(),
+                "{name}"
+            );
+        }
+        let mut unique = PROOF_ALGS.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), PROOF_ALGS.len());
+    }
 
     #[test]
     fn the_catalog_has_201_unique_cases_in_its_groups() {
