@@ -68,7 +68,7 @@ pub use jose::{ath, jwk_thumbprint};
 pub use journal::RecordedRequest;
 pub use keys::{KeyRing, SigAlg, SigningKey};
 pub use mint::{Signing, TokenBuilder};
-pub use proof::{DpopKey, ProofBuilder};
+pub use proof::{DpopKey, ProofAlg, ProofBuilder};
 pub use state::StateDir;
 pub use tenant::{BoundTenant, MockTenant, StartError, TenantBuilder};
 pub use tls::TlsMaterial;

@@ -1,13 +1,22 @@
-//! DPoP client keys (ES256, P-256) and a builder for DPoP proofs (RFC 9449 §4.2) in which every
-//! field can be set, removed or made wrong.
+//! DPoP client keys and a builder for DPoP proofs (RFC 9449 §4.2) in which every field can be
+//! set, removed or made wrong.
+//!
+//! A key signs with one JWS algorithm: ES256 (P-256, the default and what most verifiers
+//! accept), ES384 (P-384), ES512 (P-521), ES256K (secp256k1), EdDSA (Ed25519), or an RSA alg
+//! over a fixture [`SigningKey`]. Every one of them yields a real, verifiable signature, so a
+//! conformance case can tell "alg refused by policy" from "signature does not verify".
 
 use std::fmt;
 use std::sync::Arc;
 
-use aws_lc_rs::encoding::{AsBigEndian, EcPrivateKeyBin};
+use aws_lc_rs::encoding::{AsBigEndian, Curve25519SeedBin, EcPrivateKeyBin};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _,
+    ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P256_SHA256_FIXED_SIGNING,
+    ECDSA_P256K1_SHA256_ASN1_SIGNING, ECDSA_P256K1_SHA256_FIXED_SIGNING,
+    ECDSA_P384_SHA384_ASN1_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING,
+    ECDSA_P521_SHA512_ASN1_SIGNING, ECDSA_P521_SHA512_FIXED_SIGNING, EcdsaKeyPair,
+    EcdsaSigningAlgorithm, Ed25519KeyPair, KeyPair as _,
 };
 use rustls_pki_types::PrivatePkcs8KeyDer;
 use rustls_pki_types::pem::PemObject as _;
@@ -17,16 +26,125 @@ use crate::clock::Clock;
 use crate::jose::{ath, b64url, jwk_thumbprint, random_id, signing_input};
 use crate::keys::{KeyError, SigAlg, SigningKey, pem_encode};
 
-/// An ES256 (P-256) key a DPoP client proves possession of.
+/// The algorithms a [`DpopKey`] can be generated for (RSA keys come from
+/// [`DpopKey::rsa`] instead: RSA generation is far too slow for tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProofAlg {
+    /// ECDSA P-256 with SHA-256.
+    Es256,
+    /// ECDSA P-384 with SHA-384.
+    Es384,
+    /// ECDSA P-521 with SHA-512.
+    Es512,
+    /// ECDSA secp256k1 with SHA-256 (RFC 8812).
+    Es256k,
+    /// Ed25519 (RFC 8037).
+    EdDsa,
+}
+
+impl ProofAlg {
+    /// Every generatable alg, ES256 first.
+    pub const ALL: [ProofAlg; 5] = [
+        ProofAlg::Es256,
+        ProofAlg::Es384,
+        ProofAlg::Es512,
+        ProofAlg::Es256k,
+        ProofAlg::EdDsa,
+    ];
+
+    /// The JWS `alg` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProofAlg::Es256 => "ES256",
+            ProofAlg::Es384 => "ES384",
+            ProofAlg::Es512 => "ES512",
+            ProofAlg::Es256k => "ES256K",
+            ProofAlg::EdDsa => "EdDSA",
+        }
+    }
+
+    /// Parses a JWS `alg` name (exact case, as JWS compares it); `None` for anything else.
+    pub fn from_name(name: &str) -> Option<Self> {
+        ProofAlg::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// The JWK `crv`.
+    pub fn curve(self) -> &'static str {
+        match self {
+            ProofAlg::Es256 => "P-256",
+            ProofAlg::Es384 => "P-384",
+            ProofAlg::Es512 => "P-521",
+            ProofAlg::Es256k => "secp256k1",
+            ProofAlg::EdDsa => "Ed25519",
+        }
+    }
+
+    /// Bytes per EC coordinate (`x`, `y`, `d`; RFC 7518 §6.2.1.2), or per Ed25519 key.
+    pub fn coordinate_len(self) -> usize {
+        match self {
+            ProofAlg::Es256 | ProofAlg::Es256k | ProofAlg::EdDsa => 32,
+            ProofAlg::Es384 => 48,
+            ProofAlg::Es512 => 66,
+        }
+    }
+
+    /// JWS R‖S (RFC 7518 §3.4) and DER signing algorithms; `None` for EdDSA.
+    fn ecdsa(
+        self,
+    ) -> Option<(
+        &'static EcdsaSigningAlgorithm,
+        &'static EcdsaSigningAlgorithm,
+    )> {
+        Some(match self {
+            ProofAlg::Es256 => (
+                &ECDSA_P256_SHA256_FIXED_SIGNING,
+                &ECDSA_P256_SHA256_ASN1_SIGNING,
+            ),
+            ProofAlg::Es384 => (
+                &ECDSA_P384_SHA384_FIXED_SIGNING,
+                &ECDSA_P384_SHA384_ASN1_SIGNING,
+            ),
+            ProofAlg::Es512 => (
+                &ECDSA_P521_SHA512_FIXED_SIGNING,
+                &ECDSA_P521_SHA512_ASN1_SIGNING,
+            ),
+            ProofAlg::Es256k => (
+                &ECDSA_P256K1_SHA256_FIXED_SIGNING,
+                &ECDSA_P256K1_SHA256_ASN1_SIGNING,
+            ),
+            ProofAlg::EdDsa => return None,
+        })
+    }
+}
+
+/// The key material behind a [`DpopKey`].
+#[derive(Clone)]
+enum Kind {
+    /// ECDSA on the alg's curve; the PKCS#8 is kept for DER signatures and PEM export.
+    Ec {
+        alg: ProofAlg,
+        pair: Arc<EcdsaKeyPair>,
+        pkcs8_der: Arc<[u8]>,
+    },
+    /// Ed25519.
+    Ed {
+        pair: Arc<Ed25519KeyPair>,
+        pkcs8_der: Arc<[u8]>,
+    },
+    /// An RSA fixture key signing with `alg`.
+    Rsa { key: SigningKey, alg: SigAlg },
+}
+
+/// A key a DPoP client proves possession of: ES256 (P-256) unless made otherwise.
 #[derive(Clone)]
 pub struct DpopKey {
-    pair: Arc<EcdsaKeyPair>,
-    pkcs8_der: Arc<[u8]>,
+    kind: Kind,
 }
 
 impl fmt::Debug for DpopKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DpopKey")
+            .field("alg", &self.alg())
             .field("jkt", &self.thumbprint())
             .finish_non_exhaustive()
     }
@@ -35,11 +153,29 @@ impl fmt::Debug for DpopKey {
 impl DpopKey {
     /// A fresh random P-256 key (cheap).
     pub fn generate() -> Self {
+        Self::generate_with(ProofAlg::Es256)
+    }
+
+    /// A fresh random key for `alg` (cheap for every [`ProofAlg`]).
+    pub fn generate_with(alg: ProofAlg) -> Self {
         let rng = SystemRandom::new();
-        // P-256 generation only fails without an entropy source; that is an environment bug.
-        let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-            .expect("P-256 key generation");
-        Self::from_pkcs8_der(doc.as_ref()).expect("freshly generated P-256 key parses")
+        // Generation only fails without an entropy source; that is an environment bug.
+        let doc = match alg.ecdsa() {
+            Some((fixed, _)) => EcdsaKeyPair::generate_pkcs8(fixed, &rng),
+            None => Ed25519KeyPair::generate_pkcs8(&rng),
+        }
+        .expect("EC/Ed25519 key generation");
+        Self::from_pkcs8_der_with(alg, doc.as_ref()).expect("freshly generated key parses")
+    }
+
+    /// An RSA key signing proofs with `alg` (use fixture keys: RSA generation is slow).
+    pub fn rsa(key: &SigningKey, alg: SigAlg) -> Self {
+        DpopKey {
+            kind: Kind::Rsa {
+                key: key.clone(),
+                alg,
+            },
+        }
     }
 
     /// The fixed client key `fixtures/keys/dpop-client.pem`.
@@ -56,51 +192,110 @@ impl DpopKey {
 
     /// Parses a PKCS#8 PEM P-256 private key.
     pub fn from_pkcs8_pem(pem: &str) -> Result<Self, KeyError> {
-        let der = PrivatePkcs8KeyDer::from_pem_slice(pem.as_bytes())
-            .map_err(|e| KeyError::Pem(e.to_string()))?;
-        Self::from_pkcs8_der(der.secret_pkcs8_der())
+        Self::from_pkcs8_pem_with(ProofAlg::Es256, pem)
     }
 
-    /// Parses PKCS#8 DER.
+    /// Parses PKCS#8 DER (P-256).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der)
-            .map_err(|e| KeyError::Rejected(e.to_string()))?;
-        Ok(DpopKey {
-            pair: Arc::new(pair),
-            pkcs8_der: Arc::from(der),
-        })
+        Self::from_pkcs8_der_with(ProofAlg::Es256, der)
+    }
+
+    /// Parses a PKCS#8 PEM private key for `alg` (the curve must match).
+    pub fn from_pkcs8_pem_with(alg: ProofAlg, pem: &str) -> Result<Self, KeyError> {
+        let der = PrivatePkcs8KeyDer::from_pem_slice(pem.as_bytes())
+            .map_err(|e| KeyError::Pem(e.to_string()))?;
+        Self::from_pkcs8_der_with(alg, der.secret_pkcs8_der())
+    }
+
+    /// Parses PKCS#8 DER for `alg` (the curve must match).
+    pub fn from_pkcs8_der_with(alg: ProofAlg, der: &[u8]) -> Result<Self, KeyError> {
+        let kind = match alg.ecdsa() {
+            Some((fixed, _)) => Kind::Ec {
+                alg,
+                pair: Arc::new(
+                    EcdsaKeyPair::from_pkcs8(fixed, der)
+                        .map_err(|e| KeyError::Rejected(e.to_string()))?,
+                ),
+                pkcs8_der: Arc::from(der),
+            },
+            None => Kind::Ed {
+                pair: Arc::new(
+                    Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
+                        .map_err(|e| KeyError::Rejected(e.to_string()))?,
+                ),
+                pkcs8_der: Arc::from(der),
+            },
+        };
+        Ok(DpopKey { kind })
+    }
+
+    /// The JWS `alg` this key signs with (and puts in a proof header by default).
+    pub fn alg(&self) -> &'static str {
+        match &self.kind {
+            Kind::Ec { alg, .. } => alg.name(),
+            Kind::Ed { .. } => ProofAlg::EdDsa.name(),
+            Kind::Rsa { alg, .. } => alg.name(),
+        }
     }
 
     /// The private key as PKCS#8 PEM.
     pub fn private_key_pem(&self) -> String {
-        pem_encode("PRIVATE KEY", &self.pkcs8_der)
+        match &self.kind {
+            Kind::Ec { pkcs8_der, .. } | Kind::Ed { pkcs8_der, .. } => {
+                pem_encode("PRIVATE KEY", pkcs8_der)
+            }
+            Kind::Rsa { key, .. } => key.private_key_pem(),
+        }
     }
 
-    fn xy(&self) -> (String, String) {
-        // Uncompressed point: 0x04 || x (32) || y (32).
-        let point = self.pair.public_key().as_ref();
-        let (x, y) = point
-            .get(1..)
-            .unwrap_or_default()
-            .split_at(32.min(point.len().saturating_sub(1)));
-        (b64url(x), b64url(y))
-    }
-
-    /// The public JWK `{kty:"EC", crv:"P-256", x, y}` that goes into a proof header.
+    /// The public JWK that goes into a proof header: `{kty:"EC", crv, x, y}` with coordinates
+    /// of the curve's full length, `{kty:"OKP", crv:"Ed25519", x}`, or `{kty:"RSA", n, e}`
+    /// (no `kid`, `use` or `alg`: a proof's key needs none).
     pub fn public_jwk(&self) -> Value {
-        let (x, y) = self.xy();
-        json!({ "kty": "EC", "crv": "P-256", "x": x, "y": y })
+        match &self.kind {
+            Kind::Ec { alg, pair, .. } => {
+                // Uncompressed point: 0x04 || x || y, each coordinate_len bytes. A point of
+                // another size cannot come out of aws-lc; empty members rather than a panic.
+                let n = alg.coordinate_len();
+                let point = pair.public_key().as_ref();
+                let (x, y) = match point.split_first() {
+                    Some((4, xy)) if xy.len() == 2 * n => xy.split_at(n),
+                    _ => (&[][..], &[][..]),
+                };
+                json!({ "kty": "EC", "crv": alg.curve(), "x": b64url(x), "y": b64url(y) })
+            }
+            Kind::Ed { pair, .. } => {
+                json!({ "kty": "OKP", "crv": "Ed25519", "x": b64url(pair.public_key().as_ref()) })
+            }
+            Kind::Rsa { key, .. } => {
+                let mut jwk = key.public_jwk();
+                strip_jwks_members(&mut jwk);
+                jwk
+            }
+        }
     }
 
-    /// The JWK including the private scalar `d` (a proof must never carry it: RFC 9449 §4.3).
+    /// The JWK including the private members (`d`, and for RSA `p, q, dp, dq, qi`): a proof
+    /// must never carry them (RFC 9449 §4.3).
     pub fn private_jwk(&self) -> Value {
+        let d = match &self.kind {
+            Kind::Ec { pair, .. } => pair
+                .private_key()
+                .as_be_bytes()
+                .map(|b: EcPrivateKeyBin<'static>| b64url(b.as_ref()))
+                .unwrap_or_default(),
+            Kind::Ed { pair, .. } => pair
+                .seed()
+                .and_then(|s| s.as_be_bytes())
+                .map(|b: Curve25519SeedBin<'static>| b64url(b.as_ref()))
+                .unwrap_or_default(),
+            Kind::Rsa { key, .. } => {
+                let mut jwk = key.private_jwk();
+                strip_jwks_members(&mut jwk);
+                return jwk;
+            }
+        };
         let mut jwk = self.public_jwk();
-        let d = self
-            .pair
-            .private_key()
-            .as_be_bytes()
-            .map(|b: EcPrivateKeyBin<'static>| b64url(b.as_ref()))
-            .unwrap_or_default();
         if let Some(o) = jwk.as_object_mut() {
             o.insert("d".into(), Value::String(d));
         }
@@ -112,17 +307,33 @@ impl DpopKey {
         jwk_thumbprint(&self.public_jwk()).unwrap_or_default()
     }
 
-    /// Raw R‖S (64 bytes) ES256 signature.
+    /// The JWS signature with this key's alg: R‖S for ECDSA (64, 96 or 132 bytes), 64 bytes
+    /// for Ed25519, the modulus length for RSA.
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        self.pair
-            .sign(&SystemRandom::new(), message)
-            .map(|s| s.as_ref().to_vec())
-            .map_err(|_| KeyError::Sign)
+        match &self.kind {
+            Kind::Ec { pair, .. } => pair
+                .sign(&SystemRandom::new(), message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| KeyError::Sign),
+            Kind::Ed { pair, .. } => pair
+                .try_sign(message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| KeyError::Sign),
+            Kind::Rsa { key, alg } => key.sign(*alg, message),
+        }
     }
 
-    /// DER (ASN.1) ECDSA signature, which JWS forbids (RFC 7518 §3.4): for malformed-signature cases.
+    /// DER (ASN.1) ECDSA signature, which JWS forbids (RFC 7518 §3.4): for malformed-signature
+    /// cases. EdDSA and RSA have no such form: an error.
     pub fn sign_der(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &self.pkcs8_der)
+        let Kind::Ec { alg, pkcs8_der, .. } = &self.kind else {
+            return Err(KeyError::Rejected(format!(
+                "{} has no DER signature form",
+                self.alg()
+            )));
+        };
+        let (_, asn1) = alg.ecdsa().ok_or(KeyError::Sign)?;
+        let pair = EcdsaKeyPair::from_pkcs8(asn1, pkcs8_der)
             .map_err(|e| KeyError::Rejected(e.to_string()))?;
         pair.sign(&SystemRandom::new(), message)
             .map(|s| s.as_ref().to_vec())
@@ -136,11 +347,21 @@ impl DpopKey {
     }
 }
 
+/// Drops the JWKS-entry members (`kid`, `use`, `alg`) an RSA [`SigningKey`] JWK carries: a
+/// proof's `jwk` is just the key.
+fn strip_jwks_members(jwk: &mut Value) {
+    if let Some(o) = jwk.as_object_mut() {
+        o.remove("kid");
+        o.remove("use");
+        o.remove("alg");
+    }
+}
+
 /// How the proof's signature segment is produced.
 #[derive(Debug, Clone)]
 enum ProofSig {
-    /// ES256 by the builder's key (or `signed_by`).
-    Es256,
+    /// The builder's key (or `signed_by`'s) with its own alg.
+    Key,
     /// DER-encoded ECDSA instead of R‖S.
     Der,
     /// RSA with the given alg (the header `jwk` becomes the RSA public key unless set).
@@ -151,8 +372,8 @@ enum ProofSig {
     Raw(String),
 }
 
-/// Builds one DPoP proof JWT. Defaults are a valid proof: header `{typ:"dpop+jwt", alg:"ES256",
-/// jwk}`, claims `{jti, htm, htu, iat}`.
+/// Builds one DPoP proof JWT. Defaults are a valid proof: header `{typ:"dpop+jwt", alg, jwk}`
+/// with the key's alg (`ES256` for a P-256 key), claims `{jti, htm, htu, iat}`.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ProofBuilder {
@@ -177,7 +398,7 @@ impl ProofBuilder {
         let now = Clock::new().now();
         let mut header = Map::new();
         header.insert("typ".into(), json!("dpop+jwt"));
-        header.insert("alg".into(), json!("ES256"));
+        header.insert("alg".into(), json!(key.alg()));
         header.insert("jwk".into(), key.public_jwk());
         let mut claims = Map::new();
         claims.insert("jti".into(), json!(random_id()));
@@ -191,7 +412,7 @@ impl ProofBuilder {
             claims,
             now,
             iat_offset: 0,
-            sig: ProofSig::Es256,
+            sig: ProofSig::Key,
             raw_header: None,
             raw_payload: None,
         }
@@ -249,7 +470,8 @@ impl ProofBuilder {
         self.header("typ", json!(typ))
     }
 
-    /// Sets header `alg` (the signature is still ES256 unless changed otherwise).
+    /// Sets header `alg` only: the signature still uses the key's own alg, so a label that
+    /// differs from the key makes an alg/key mismatch.
     pub fn alg(self, alg: &str) -> Self {
         self.header("alg", json!(alg))
     }
@@ -289,7 +511,8 @@ impl ProofBuilder {
         self.jwk(jwk)
     }
 
-    /// Signs with `other` while the header `jwk` keeps this key: the signature does not verify.
+    /// Signs with `other` (with its own alg) while the header `jwk` and `alg` keep this key's:
+    /// the signature does not verify.
     pub fn signed_by(mut self, other: &DpopKey) -> Self {
         self.signer = Some(other.clone());
         self
@@ -298,18 +521,15 @@ impl ProofBuilder {
     /// Signs with an RSA key and `alg`; the header `alg` and `jwk` follow that key.
     pub fn signed_with_rsa(mut self, key: &SigningKey, alg: SigAlg) -> Self {
         let mut jwk = key.public_jwk();
-        if let Some(o) = jwk.as_object_mut() {
-            o.remove("kid");
-            o.remove("use");
-            o.remove("alg");
-        }
+        strip_jwks_members(&mut jwk);
         self.header.insert("alg".into(), json!(alg.name()));
         self.header.insert("jwk".into(), jwk);
         self.sig = ProofSig::Rsa(key.clone(), alg);
         self
     }
 
-    /// Uses a DER-encoded ECDSA signature (invalid in JWS).
+    /// Uses a DER-encoded ECDSA signature (invalid in JWS; an empty signature for EdDSA and RSA
+    /// keys, which have no DER form).
     pub fn der_signature(mut self) -> Self {
         self.sig = ProofSig::Der;
         self
@@ -352,7 +572,7 @@ impl ProofBuilder {
         let input = signing_input(&header, &payload);
         let signer = self.signer.as_ref().unwrap_or(&self.key);
         let sig = match &self.sig {
-            ProofSig::Es256 => b64url(signer.sign(input.as_bytes()).unwrap_or_default()),
+            ProofSig::Key => b64url(signer.sign(input.as_bytes()).unwrap_or_default()),
             ProofSig::Der => b64url(signer.sign_der(input.as_bytes()).unwrap_or_default()),
             ProofSig::Rsa(k, alg) => b64url(k.sign(*alg, input.as_bytes()).unwrap_or_default()),
             ProofSig::Tampered => {

@@ -3,6 +3,14 @@
 
 use std::process::Command;
 
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use jsonwebtoken::{DecodingKey, Validation};
+use mock_idp::MockTenant;
+use mock_idp::conformance::{Catalog, Grade, Runner, Target};
+use mock_idp::jose::decode_unverified;
+use serde_json::Value;
+
 use crate::support::TempDir;
 
 /// A "verifier" that accepts everything: every rejection case must fail against it.
@@ -86,4 +94,112 @@ fn bad_flags_are_refused_with_a_reason() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--dpop-mode sometimes"));
     let out = conformance(&dir, &[]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("--target"));
+}
+
+/// A DPoP-only "verifier" that advertises `advertised` and accepts any proof whose signature
+/// verifies with its header `jwk` under its header `alg` (jsonwebtoken: every asymmetric alg
+/// but ES512 and ES256K) when the alg is in `accepted`, and the token's `cnf.jkt` is that jwk.
+/// Token signatures are not checked: only the DPoP alg cases are played against it.
+async fn dpop_alg_verifier(advertised: &'static str, accepted: &'static [&'static str]) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback(move |headers: HeaderMap| async move {
+        let refuse = |error: &str| {
+            let challenge = match error {
+                "" => format!("DPoP algs=\"{advertised}\""),
+                e => format!("DPoP error=\"{e}\", algs=\"{advertised}\""),
+            };
+            (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, challenge)],
+            )
+                .into_response()
+        };
+        let get = |name| headers.get(name).and_then(|v| v.to_str().ok());
+        let Some(token) = get(header::AUTHORIZATION.as_str()).and_then(|a| a.strip_prefix("DPoP "))
+        else {
+            return refuse("");
+        };
+        let Some(proof) = get("dpop") else {
+            return refuse("invalid_dpop_proof");
+        };
+        let verified = (|| {
+            let h = decode_unverified(proof).ok()?;
+            let alg = h.header["alg"].as_str()?;
+            if !accepted.contains(&alg) {
+                return None;
+            }
+            let jwk: jsonwebtoken::jwk::Jwk =
+                serde_json::from_value(h.header["jwk"].clone()).ok()?;
+            let key = DecodingKey::from_jwk(&jwk).ok()?;
+            let mut v = Validation::new(alg.parse().ok()?);
+            v.required_spec_claims.clear();
+            v.validate_exp = false;
+            v.validate_aud = false;
+            jsonwebtoken::decode::<Value>(proof, &key, &v).ok()?;
+            let jkt = mock_idp::jwk_thumbprint(&h.header["jwk"]).ok()?;
+            let bound = decode_unverified(token).ok()?.payload["cnf"]["jkt"] == jkt;
+            bound.then_some(())
+        })();
+        match verified {
+            Some(()) => "ok".into_response(),
+            None => refuse("invalid_dpop_proof"),
+        }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    base
+}
+
+/// Plays DPP-08 and HDR-17 against `base`; their grades, in that order.
+async fn alg_cases(tenant: &MockTenant, base: String) -> Vec<Grade> {
+    let only = ["DPP-08".to_owned(), "HDR-17".to_owned()];
+    let report = Runner::new(tenant, Target::new(base))
+        .catalog(Catalog::all().only(&only))
+        .progress(false)
+        .run()
+        .await
+        .unwrap();
+    ["DPP-08", "HDR-17"]
+        .iter()
+        .map(|id| {
+            report
+                .results
+                .iter()
+                .find(|r| r.id == *id)
+                .unwrap()
+                .grade
+                .clone()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dpop_alg_cases_follow_the_advertised_algs() {
+    let tenant = MockTenant::start().await;
+    // Honest: advertises what it accepts, including algs beyond ES256. Every listed alg's
+    // proof must verify for this to pass, so the mock's ES384, EdDSA and PS256 are real.
+    const MANY: &[&str] = &["ES256", "ES384", "EdDSA", "PS256", "RS256"];
+    let honest = dpop_alg_verifier("ES256 ES384 EdDSA PS256 RS256", MANY).await;
+    let grades = alg_cases(&tenant, honest).await;
+    assert!(grades.iter().all(|g| *g == Grade::Pass), "{grades:?}");
+    // ES256 only, honestly.
+    let es256 = dpop_alg_verifier("ES256", &["ES256"]).await;
+    let grades = alg_cases(&tenant, es256).await;
+    assert!(grades.iter().all(|g| *g == Grade::Pass), "{grades:?}");
+    // Says ES256 but accepts more: an unlisted alg got through.
+    let lax = dpop_alg_verifier("ES256", MANY).await;
+    let grades = alg_cases(&tenant, lax).await;
+    assert!(
+        grades.iter().all(|g| matches!(g, Grade::Fail(_))),
+        "{grades:?}"
+    );
+    // Says more than it accepts: a listed alg is refused.
+    let boastful = dpop_alg_verifier("ES256 ES384 EdDSA PS256 RS256", &["ES256"]).await;
+    let grades = alg_cases(&tenant, boastful).await;
+    assert!(
+        grades.iter().all(|g| matches!(g, Grade::Fail(_))),
+        "{grades:?}"
+    );
 }

@@ -1,7 +1,12 @@
 //! DPoP at the token endpoint (RFC 9449 §4.3, §5) and the RFC test vectors.
 
-use mock_idp::{DpopKey, MockTenant, ath, jwk_thumbprint};
-use serde_json::json;
+use aws_lc_rs::digest::{SHA256, digest};
+use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use mock_idp::{DpopKey, MockTenant, ProofAlg, SigAlg, SigningKey, ath, jwk_thumbprint};
+use serde_json::{Value, json};
 
 use crate::support::{as_refs, cc_form, parts, post_token};
 
@@ -206,4 +211,273 @@ async fn server_nonce_mode_answers_use_dpop_nonce() {
     );
     tenant.disable_dpop_nonce();
     assert_eq!(tenant.dpop_nonce(), None);
+}
+
+fn unb64(s: &Value) -> Vec<u8> {
+    URL_SAFE_NO_PAD.decode(s.as_str().unwrap()).unwrap()
+}
+
+/// Verifies a compact proof with aws-lc-rs directly, rebuilding the public key from the
+/// header `jwk` members alone (not from the `DpopKey`).
+fn verify_with_header_jwk(proof: &str, alg: &'static dyn VerificationAlgorithm) -> bool {
+    let (input, sig) = proof.rsplit_once('.').unwrap();
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(input.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let jwk = &header["jwk"];
+    let public = match jwk["kty"].as_str().unwrap() {
+        "EC" => [vec![4u8], unb64(&jwk["x"]), unb64(&jwk["y"])].concat(),
+        _ => unb64(&jwk["x"]),
+    };
+    UnparsedPublicKey::new(alg, public)
+        .verify(input.as_bytes(), &URL_SAFE_NO_PAD.decode(sig).unwrap())
+        .is_ok()
+}
+
+/// RFC 7638 §3 by hand: the required members in lexicographic order, no whitespace, SHA-256.
+fn thumbprint_by_hand(jwk: &Value) -> String {
+    let m = |k: &str| jwk[k].as_str().unwrap().to_owned();
+    let text = match jwk["kty"].as_str().unwrap() {
+        "EC" => format!(
+            r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
+            m("crv"),
+            m("x"),
+            m("y")
+        ),
+        "OKP" => format!(r#"{{"crv":"{}","kty":"OKP","x":"{}"}}"#, m("crv"), m("x")),
+        _ => format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, m("e"), m("n")),
+    };
+    URL_SAFE_NO_PAD.encode(digest(&SHA256, text.as_bytes()))
+}
+
+#[test]
+fn every_proof_alg_makes_proofs_an_independent_verifier_accepts() {
+    let cases: [(
+        ProofAlg,
+        &str,
+        &str,
+        usize,
+        &'static dyn VerificationAlgorithm,
+    ); 5] = [
+        (
+            ProofAlg::Es256,
+            "EC",
+            "P-256",
+            32,
+            &signature::ECDSA_P256_SHA256_FIXED,
+        ),
+        (
+            ProofAlg::Es384,
+            "EC",
+            "P-384",
+            48,
+            &signature::ECDSA_P384_SHA384_FIXED,
+        ),
+        (
+            ProofAlg::Es512,
+            "EC",
+            "P-521",
+            66,
+            &signature::ECDSA_P521_SHA512_FIXED,
+        ),
+        (
+            ProofAlg::Es256k,
+            "EC",
+            "secp256k1",
+            32,
+            &signature::ECDSA_P256K1_SHA256_FIXED,
+        ),
+        (ProofAlg::EdDsa, "OKP", "Ed25519", 32, &signature::ED25519),
+    ];
+    for (alg, kty, crv, len, verifier) in cases {
+        let key = DpopKey::generate_with(alg);
+        assert_eq!(key.alg(), alg.name());
+        // The public JWK: exactly the members of its kty, each coordinate full length.
+        let jwk = key.public_jwk();
+        let mut members: Vec<&str> = jwk
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        members.sort_unstable();
+        let want: &[&str] = if kty == "EC" {
+            &["crv", "kty", "x", "y"]
+        } else {
+            &["crv", "kty", "x"]
+        };
+        assert_eq!(members, want, "{alg:?}");
+        assert_eq!(
+            (jwk["kty"].as_str(), jwk["crv"].as_str()),
+            (Some(kty), Some(crv))
+        );
+        assert_eq!(unb64(&jwk["x"]).len(), len, "{alg:?} x");
+        if kty == "EC" {
+            assert_eq!(unb64(&jwk["y"]).len(), len, "{alg:?} y");
+        }
+        assert_eq!(unb64(&key.private_jwk()["d"]).len(), len, "{alg:?} d");
+        // RFC 7638, computed independently; the private JWK has the same thumbprint.
+        assert_eq!(key.thumbprint(), thumbprint_by_hand(&jwk), "{alg:?}");
+        assert_eq!(
+            jwk_thumbprint(&key.private_jwk()).unwrap(),
+            key.thumbprint()
+        );
+        // A default proof is labelled with the key's alg and carries its public JWK.
+        let proof = key
+            .proof("GET", "https://api.example/r")
+            .access_token("t")
+            .build();
+        let (header, _) = parts(&proof);
+        assert_eq!(header["alg"], alg.name());
+        assert_eq!(header["jwk"], jwk);
+        assert!(verify_with_header_jwk(&proof, verifier), "{alg:?} verifies");
+        // A flipped bit, or another key of the same kind, does not.
+        let tampered = key
+            .proof("GET", "https://api.example/r")
+            .tampered_signature()
+            .build();
+        assert!(
+            !verify_with_header_jwk(&tampered, verifier),
+            "{alg:?} tampered"
+        );
+        let other = DpopKey::generate_with(alg);
+        let forged = key
+            .proof("GET", "https://api.example/r")
+            .signed_by(&other)
+            .build();
+        assert!(
+            !verify_with_header_jwk(&forged, verifier),
+            "{alg:?} other key"
+        );
+        // PKCS#8 round trip keeps the key.
+        let again = DpopKey::from_pkcs8_pem_with(alg, &key.private_key_pem()).unwrap();
+        assert_eq!(again.thumbprint(), key.thumbprint());
+    }
+}
+
+#[test]
+fn jsonwebtoken_verifies_es384_and_eddsa_proofs() {
+    for (alg, jwt_alg) in [
+        (ProofAlg::Es384, Algorithm::ES384),
+        (ProofAlg::EdDsa, Algorithm::EdDSA),
+    ] {
+        let key = DpopKey::generate_with(alg);
+        let jwk = key.public_jwk();
+        let dk = match alg {
+            ProofAlg::EdDsa => DecodingKey::from_ed_components(jwk["x"].as_str().unwrap()),
+            _ => DecodingKey::from_ec_components(
+                jwk["x"].as_str().unwrap(),
+                jwk["y"].as_str().unwrap(),
+            ),
+        }
+        .unwrap();
+        let mut v = Validation::new(jwt_alg);
+        v.required_spec_claims.clear();
+        v.validate_exp = false;
+        v.validate_aud = false;
+        let proof = key.proof("POST", "https://as.example/token").build();
+        let claims = jsonwebtoken::decode::<Value>(&proof, &dk, &v)
+            .unwrap()
+            .claims;
+        assert_eq!(claims["htm"], "POST");
+        // The ES256 label on the same signature is refused: the alg is part of what verifies.
+        let relabelled = key
+            .proof("POST", "https://as.example/token")
+            .alg("ES256")
+            .build();
+        assert!(jsonwebtoken::decode::<Value>(&relabelled, &dk, &v).is_err());
+    }
+}
+
+#[test]
+fn rsa_proof_keys_sign_with_their_alg_and_share_the_signing_keys_thumbprint() {
+    let rsa = SigningKey::fixture(2);
+    let key = DpopKey::rsa(&rsa, SigAlg::PS256);
+    let jwk = key.public_jwk();
+    assert_eq!(jwk.as_object().unwrap().len(), 3, "{jwk}: only kty, n, e");
+    assert_eq!(key.thumbprint(), rsa.thumbprint());
+    assert_eq!(key.thumbprint(), thumbprint_by_hand(&jwk));
+    let proof = key.proof("GET", "https://api.example/r").build();
+    assert_eq!(parts(&proof).0["alg"], "PS256");
+    let dk =
+        DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap())
+            .unwrap();
+    let mut v = Validation::new(Algorithm::PS256);
+    v.required_spec_claims.clear();
+    v.validate_exp = false;
+    v.validate_aud = false;
+    jsonwebtoken::decode::<Value>(&proof, &dk, &v).unwrap();
+}
+
+#[test]
+fn ed25519_matches_rfc_8037_appendix_a() {
+    // A.1: the key (PKCS#8 v1 = fixed prefix + the 32-byte seed `d`).
+    let d = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
+    let mut der = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    der.extend(URL_SAFE_NO_PAD.decode(d).unwrap());
+    let key = DpopKey::from_pkcs8_der_with(ProofAlg::EdDsa, &der).unwrap();
+    assert_eq!(
+        key.public_jwk(),
+        json!({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})
+    );
+    assert_eq!(key.private_jwk()["d"], d);
+    // A.3: the thumbprint, from the key and from the bare JWK.
+    let jkt = "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k";
+    assert_eq!(key.thumbprint(), jkt);
+    assert_eq!(jwk_thumbprint(&key.public_jwk()).unwrap(), jkt);
+    assert_eq!(thumbprint_by_hand(&key.public_jwk()), jkt);
+    // A.4: Ed25519 is deterministic, so the RFC's signature comes out exactly.
+    let input = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
+    assert_eq!(
+        URL_SAFE_NO_PAD.encode(key.sign(input.as_bytes()).unwrap()),
+        "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg"
+    );
+}
+
+#[test]
+fn mismatched_or_bad_key_material_is_an_error_not_a_panic() {
+    let p256 = DpopKey::fixture().private_key_pem();
+    for alg in [
+        ProofAlg::Es384,
+        ProofAlg::Es512,
+        ProofAlg::Es256k,
+        ProofAlg::EdDsa,
+    ] {
+        assert!(DpopKey::from_pkcs8_pem_with(alg, &p256).is_err(), "{alg:?}");
+        assert!(
+            DpopKey::from_pkcs8_der_with(alg, b"not DER").is_err(),
+            "{alg:?}"
+        );
+    }
+    let p384 = DpopKey::generate_with(ProofAlg::Es384).private_key_pem();
+    assert!(
+        DpopKey::from_pkcs8_pem(&p384).is_err(),
+        "the ES256 parser stays P-256 only"
+    );
+    assert!(DpopKey::from_pkcs8_pem_with(ProofAlg::EdDsa, "garbage").is_err());
+    // EdDSA and RSA have no DER signature form: an error, and an empty signature segment.
+    let ed = DpopKey::generate_with(ProofAlg::EdDsa);
+    assert!(ed.sign_der(b"m").is_err());
+    let proof = ed
+        .proof("GET", "https://api.example/r")
+        .der_signature()
+        .build();
+    assert!(proof.ends_with('.'), "{proof}");
+    // ES384 DER signatures exist (for malformed-signature cases) and are not R||S.
+    let es384 = DpopKey::generate_with(ProofAlg::Es384);
+    assert_ne!(es384.sign_der(b"m").unwrap().len(), 96);
+    for alg in ProofAlg::ALL {
+        assert_eq!(ProofAlg::from_name(alg.name()), Some(alg));
+    }
+    assert_eq!(
+        ProofAlg::from_name("es384"),
+        None,
+        "JWS alg names are case-sensitive"
+    );
 }

@@ -14,9 +14,9 @@ use super::observe::{self, Observation, Request};
 use super::target::{Profile, Target};
 use super::verdict::{Expect, Grade, Level, grade};
 use crate::config::Dialect;
-use crate::keys::SigningKey;
+use crate::keys::{SigAlg, SigningKey};
 use crate::mint::{Signing, TokenBuilder};
-use crate::proof::{DpopKey, ProofBuilder};
+use crate::proof::{DpopKey, ProofAlg, ProofBuilder};
 use crate::tenant::MockTenant;
 
 mod aud;
@@ -378,10 +378,59 @@ impl<'a> Ctx<'a> {
 
     /// PROOF_ok for `GET <dpop route>` bound to `token` via `ath`, timed by the tenant clock.
     pub fn proof(&self, token: &str) -> ProofBuilder {
-        self.key
-            .proof("GET", &self.htu(self.target.dpop_path()))
+        self.proof_by(&self.key, token)
+    }
+
+    /// PROOF_ok signed by `key` (with its own alg) instead of Kc.
+    pub fn proof_by(&self, key: &DpopKey, token: &str) -> ProofBuilder {
+        key.proof("GET", &self.htu(self.target.dpop_path()))
             .clock(self.tenant.clock())
             .access_token(token)
+    }
+
+    /// A valid DPoP request for `key`: AT_ok bound to it via `cnf.jkt` and a proof it signs,
+    /// so only the target's alg policy can refuse it.
+    pub fn dpop_by(&self, key: &DpopKey) -> Request {
+        let t = self.at().bound_to(key).build();
+        let p = self.proof_by(key, &t).build();
+        self.dpop(&t, &p)
+    }
+
+    /// A key whose proofs carry a real signature with the JWS alg `name`: Kc for ES256, a fresh
+    /// EC or Ed25519 key, or RSA fixture key 2 for the RSA algs. `None` for an alg the mock
+    /// cannot sign with, so a case never sends a label with a signature that cannot verify.
+    pub fn alg_key(&self, name: &str) -> Option<DpopKey> {
+        if name == ProofAlg::Es256.name() {
+            return Some(self.key.clone());
+        }
+        if let Some(alg) = ProofAlg::from_name(name) {
+            return Some(DpopKey::generate_with(alg));
+        }
+        SigAlg::from_name(name).map(|alg| DpopKey::rsa(&SigningKey::fixture(2), alg))
+    }
+
+    /// The `algs` of the `DPoP` challenge the target sends to a credential-less request on its
+    /// DPoP route (RFC 9449 §7.1), in its order; `Err` with what was observed when there are
+    /// none.
+    pub async fn dpop_algs(&self) -> Result<Vec<String>, String> {
+        let o = self.send(&Request::get(self.target.dpop_path())).await;
+        let algs: Vec<String> = o
+            .challenges
+            .iter()
+            .find(|ch| ch.is("dpop"))
+            .and_then(|ch| ch.param("algs"))
+            .map(|a| {
+                a.split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if algs.is_empty() {
+            Err(o.summary())
+        } else {
+            Ok(algs)
+        }
     }
 
     /// `GET <dpop route>` with `Authorization: DPoP <token>` and `DPoP: <proof>`.
@@ -508,6 +557,15 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// The asymmetric JWS algs (RFC 7518 §3.1, RFC 8037, RFC 8812) the mock signs real proofs
+/// with, in the order DPoP alg cases try them. ES256, RS256, PS256 lead so that the one
+/// unlisted alg HDR-17 sends to an ES256-only target stays RS256: adding algs did not change
+/// what such a target is asked.
+pub(crate) const PROOF_ALGS: [&str; 11] = [
+    "ES256", "RS256", "PS256", "ES384", "ES512", "ES256K", "EdDSA", "RS384", "RS512", "PS384",
+    "PS512",
+];
+
 /// `base64url` (no padding) of bytes.
 pub(crate) fn b64(bytes: impl AsRef<[u8]>) -> String {
     crate::jose::b64url(bytes)
@@ -586,6 +644,20 @@ pub(crate) async fn jwks_variant(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_proof_alg_is_one_the_mock_signs_with() {
+        for name in PROOF_ALGS {
+            assert!(
+                ProofAlg::from_name(name).is_some() || SigAlg::from_name(name).is_some(),
+                "{name}"
+            );
+        }
+        let mut unique = PROOF_ALGS.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), PROOF_ALGS.len());
+    }
 
     #[test]
     fn the_catalog_has_201_unique_cases_in_its_groups() {

@@ -3,12 +3,14 @@
 
 use serde_json::{Value, json};
 
-use super::{Case, Ctx, Plan, Probe, b64, probe, segments};
+use futures::future::BoxFuture;
+
+use super::{Case, Ctx, Plan, Probe, Step, b64, probe, run_probes, segments};
 use crate::conformance::observe::Request;
 use crate::conformance::verdict::Expect::{self, *};
-use crate::conformance::verdict::Level;
+use crate::conformance::verdict::{Grade, Level};
 use crate::keys::{SigAlg, SigningKey};
-use crate::proof::ProofBuilder;
+use crate::proof::{DpopKey, ProofAlg, ProofBuilder};
 
 pub(super) fn cases() -> Vec<Case> {
     use Level::*;
@@ -56,7 +58,7 @@ pub(super) fn cases() -> Vec<Case> {
             "RFC 9449 §4.2, §4.3 #5, §11.6",
             dpp07,
         ),
-        Case::probes(
+        Case::script(
             "DPP-08",
             "alg not supported",
             M,
@@ -343,34 +345,39 @@ fn dpp07(c: &Ctx<'_>) -> Plan {
     )
 }
 
-fn dpp08(c: &Ctx<'_>) -> Plan {
-    // RS256/PS256 are real signatures by an RSA key bound via cnf; ES384, EdDSA and ES256K
-    // cannot be produced by the mock and are sent as correctly-labelled proofs with a
-    // signature that cannot verify, which any verifier must refuse either way.
-    dp(c, || {
-        let rsa = SigningKey::fixture(2);
-        let mut v = Vec::new();
-        for alg in [SigAlg::RS256, SigAlg::PS256] {
-            let t = c
-                .at()
-                .claim("cnf", json!({ "jkt": rsa.thumbprint() }))
-                .build();
-            let p = c.proof(&t).signed_with_rsa(&rsa, alg).build();
-            v.push(probe(
-                format!("{} (see HDR-17 for listed algs)", alg.name()),
-                c.dpop(&t, &p),
-                OneOf(vec![Accept, InvalidDpopProof]),
-            ));
+fn dpp08<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+    // Each proof is really signed with its alg by a key the token is bound to, so the verdict
+    // is the target's alg policy and nothing else: a verifier that supports EdDSA must accept
+    // an EdDSA proof when it says so in `algs`, and refuse it when it does not.
+    Box::pin(async move {
+        if let Some(s) = c.need_dpop() {
+            return vec![Step::note("dpop", Grade::Skip(s))];
         }
-        for alg in ["ES384", "EdDSA", "ES256K"] {
-            v.push(probe(alg, c.dpp(|p| p.alg(alg)), InvalidDpopProof));
+        let advertised = c.dpop_algs().await.ok();
+        let mut steps = vec![Step::note(
+            "advertised",
+            Grade::Info(match &advertised {
+                Some(algs) => format!("algs=\"{}\"", algs.join(" ")),
+                None => "no DPoP algs advertised: each alg may be accepted or refused".into(),
+            }),
+        )];
+        let mut probes = Vec::new();
+        for name in ["RS256", "PS256", "ES384", "EdDSA", "ES256K"] {
+            let Some(key) = c.alg_key(name) else {
+                continue;
+            };
+            let (label, want) = match &advertised {
+                Some(algs) if algs.iter().any(|a| a == name) => {
+                    (format!("{name} (listed)"), Accept)
+                }
+                Some(_) => (format!("{name} (unlisted)"), InvalidDpopProof),
+                None => (name.to_owned(), OneOf(vec![Accept, InvalidDpopProof])),
+            };
+            probes.push(probe(label, c.dpop_by(&key), want));
         }
-        v
+        steps.extend(run_probes(c, Level::M, probes).await);
+        steps
     })
-}
-
-fn p384_jwk() -> Value {
-    json!({"kty":"EC","crv":"P-384","x":b64([7u8; 48]),"y":b64([8u8; 48])})
 }
 
 fn dpp09(c: &Ctx<'_>) -> Plan {
@@ -382,6 +389,14 @@ fn dpp09(c: &Ctx<'_>) -> Plan {
             .claim("cnf", json!({ "jkt": weak.thumbprint() }))
             .build();
         let weak_proof = c.proof(&t).signed_with_rsa(&weak, SigAlg::RS256).build();
+        // A proof labelled ES256 but validly signed by its jwk's own alg, the token bound to
+        // that jwk: only a verifier that lets the key (not `alg`) pick the algorithm accepts.
+        let relabelled = |alg: ProofAlg| {
+            let key = DpopKey::generate_with(alg);
+            let t = c.at().bound_to(&key).build();
+            let p = c.proof_by(&key, &t).alg("ES256").build();
+            c.dpop(&t, &p)
+        };
         vec![
             probe(
                 "ES256 with an RSA jwk",
@@ -389,8 +404,13 @@ fn dpp09(c: &Ctx<'_>) -> Plan {
                 InvalidDpopProof,
             ),
             probe(
-                "ES256 with a P-384 jwk",
-                c.dpp(|p| p.jwk(p384_jwk())),
+                "ES256 with a P-384 jwk (valid ES384 signature)",
+                relabelled(ProofAlg::Es384),
+                InvalidDpopProof,
+            ),
+            probe(
+                "ES256 with a secp256k1 jwk (valid ES256K signature)",
+                relabelled(ProofAlg::Es256k),
                 InvalidDpopProof,
             ),
             probe(

@@ -2,7 +2,7 @@
 
 use futures::future::BoxFuture;
 
-use super::{Case, Ctx, Plan, Step, probe, run_probes};
+use super::{Case, Ctx, PROOF_ALGS, Plan, Step, probe, run_probes};
 use crate::conformance::observe::Request;
 use crate::conformance::target::DpopMode;
 use crate::conformance::verdict::Expect::{self, *};
@@ -356,61 +356,51 @@ fn hdr17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
         if let Some(s) = c.need_dpop() {
             return vec![Step::note("dpop", Grade::Skip(s))];
         }
-        let o = c.send(&Request::get(c.target.dpop_path())).await;
-        let algs: Vec<String> = o
-            .challenges
-            .iter()
-            .find(|ch| ch.is("dpop"))
-            .and_then(|ch| ch.param("algs"))
-            .map(|a| {
-                a.split(' ')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
-        if algs.is_empty() {
-            return vec![Step::note(
-                "algs",
-                Grade::Fail(format!("no DPoP algs advertised: {}", o.summary())),
-            )];
-        }
-        let mut probes = Vec::new();
-        let rsa = crate::keys::SigningKey::fixture(2);
-        let mut unlisted_sent = false;
-        for (name, alg) in [
-            ("ES256", None),
-            ("RS256", Some(crate::keys::SigAlg::RS256)),
-            ("PS256", Some(crate::keys::SigAlg::PS256)),
-        ] {
-            let listed = algs.iter().any(|a| a == name);
-            if !listed && unlisted_sent {
-                continue;
+        let algs = match c.dpop_algs().await {
+            Ok(algs) => algs,
+            Err(seen) => {
+                return vec![Step::note(
+                    "algs",
+                    Grade::Fail(format!("no DPoP algs advertised: {seen}")),
+                )];
             }
-            let (t, p) = match alg {
-                None => {
-                    let t = c.bound().build();
-                    let p = c.proof(&t).build();
-                    (t, p)
-                }
-                Some(alg) => {
-                    let t = c
-                        .at()
-                        .claim("cnf", serde_json::json!({ "jkt": rsa.thumbprint() }))
-                        .build();
-                    let p = c.proof(&t).signed_with_rsa(&rsa, alg).build();
-                    (t, p)
-                }
-            };
-            let want: Expect = if listed { Accept } else { InvalidDpopProof };
-            unlisted_sent |= !listed;
-            let label = format!("{name} ({})", if listed { "listed" } else { "unlisted" });
-            probes.push(probe(label, c.dpop(&t, &p), want));
-        }
+        };
         let mut steps = vec![Step::note(
             "advertised",
             Grade::Info(format!("algs=\"{}\"", algs.join(" "))),
         )];
+        // A listed alg the mock cannot sign with (e.g. Ed448) is noted, not guessed at.
+        let unsignable: Vec<&str> = algs
+            .iter()
+            .map(String::as_str)
+            .filter(|a| !PROOF_ALGS.contains(a))
+            .collect();
+        if !unsignable.is_empty() {
+            steps.push(Step::note(
+                "not signable",
+                Grade::Info(format!(
+                    "listed but not checked (the mock cannot sign with them): {}",
+                    unsignable.join(" ")
+                )),
+            ));
+        }
+        // Every proof is really signed with its alg, by a key the token is bound to: a
+        // listed alg must be accepted, and one unlisted alg must be refused.
+        let mut probes = Vec::new();
+        let mut unlisted_sent = false;
+        for name in PROOF_ALGS {
+            let listed = algs.iter().any(|a| a == name);
+            if !listed && unlisted_sent {
+                continue;
+            }
+            let Some(key) = c.alg_key(name) else {
+                continue;
+            };
+            let want: Expect = if listed { Accept } else { InvalidDpopProof };
+            unlisted_sent |= !listed;
+            let label = format!("{name} ({})", if listed { "listed" } else { "unlisted" });
+            probes.push(probe(label, c.dpop_by(&key), want));
+        }
         steps.extend(run_probes(c, Level::S, probes).await);
         steps
     })
