@@ -212,3 +212,21 @@ async fn an_api_that_accepts_everything_fails() {
     assert!(failed > 80, "only {failed} M failures:\n{}", report.table());
     assert!(!report.passed(&[Level::M]));
 }
+
+/// CLM-03 ("now MUST be before exp") is graded modulo the leeway a target declares: an API with a
+/// 5 s leeway fails it when it declares none, and passes when it declares its 5 s (the probe then
+/// sits at now - 6 s, which it must refuse).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clm_03_follows_the_declared_clock_leeway() {
+    let tenant = MockTenant::start().await;
+    let base = start_api(&tenant, |o| o.clock_leeway(Duration::from_secs(5))).await;
+
+    let undeclared = run_only(&tenant, target(base.clone()), &["CLM-03"]).await;
+    let r = undeclared.case("CLM-03").unwrap();
+    assert!(matches!(r.grade, Grade::Fail(_)), "{}", undeclared.table());
+
+    let declared = target(base).clock_leeway(Duration::from_secs(5));
+    let report = run_only(&tenant, declared, &["CLM-03"]).await;
+    let r = report.case("CLM-03").unwrap();
+    assert_eq!(r.grade, Grade::Pass, "{}", report.table());
+}

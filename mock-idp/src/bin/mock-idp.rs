@@ -84,6 +84,9 @@ struct ConformanceArgs {
     /// The target's JWKS refresh cooldown in ms (rotation cases wait it out).
     #[arg(long)]
     jwks_cooldown_ms: Option<u64>,
+    /// The target's declared clock leeway for exp/nbf in seconds (boundary cases probe beyond it).
+    #[arg(long)]
+    clock_leeway_secs: Option<u64>,
     /// The target issues RS nonces (RFC 9449 §8).
     #[arg(long)]
     nonces: bool,
@@ -456,6 +459,9 @@ fn conformance_target(a: &ConformanceArgs) -> Result<Target> {
     }
     if let Some(v) = a.jwks_cooldown_ms {
         t.jwks_cooldown_ms = v;
+    }
+    if let Some(v) = a.clock_leeway_secs {
+        t.clock_leeway_secs = v;
     }
     t.features.nonces |= a.nonces;
     t.features.query_tokens |= a.query_tokens;

@@ -117,6 +117,10 @@ pub struct Target {
     /// the target to fetch the JWKS again wait this long after the previous refresh; 0 means
     /// "do not wait" (a target with a cooldown then shows them as inconclusive).
     pub jwks_cooldown_ms: u64,
+    /// The clock leeway the target declares for `exp`/`nbf`, in seconds (RFC 7519 §4.1.4 allows
+    /// "some small leeway"). The boundary cases (CLM-03) then probe just beyond it instead of at
+    /// `now`, so a verifier with, say, a 5 s tolerance is graded on what it promises.
+    pub clock_leeway_secs: u64,
     /// Per-request timeout in milliseconds.
     pub timeout_ms: u64,
 }
@@ -135,6 +139,7 @@ impl Default for Target {
             audience: None,
             profile: Profile::Auth0Compat,
             jwks_cooldown_ms: 0,
+            clock_leeway_secs: 0,
             timeout_ms: 15_000,
         }
     }
@@ -205,6 +210,12 @@ impl Target {
     /// Sets the JWKS refresh cooldown the runner respects.
     pub fn jwks_cooldown(mut self, d: Duration) -> Self {
         self.jwks_cooldown_ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        self
+    }
+
+    /// Sets the clock leeway the target declares for `exp`/`nbf`.
+    pub fn clock_leeway(mut self, d: Duration) -> Self {
+        self.clock_leeway_secs = d.as_secs();
         self
     }
 

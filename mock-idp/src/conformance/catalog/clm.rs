@@ -77,10 +77,20 @@ fn clm02(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+/// "now MUST be before exp", modulo the leeway the target declares: with a leeway L the probe
+/// sits at `now - L - 1`, the first second the target promised to refuse.
 fn clm03(c: &Ctx<'_>) -> Plan {
+    let leeway = i64::try_from(c.target.clock_leeway_secs).unwrap_or(i64::MAX / 2);
+    let (label, offset) = match leeway {
+        0 => ("exp now".to_owned(), 0),
+        l => (
+            format!("exp now-{} (declared leeway {l} s)", l + 1),
+            -(l + 1),
+        ),
+    };
     Plan::Probes(vec![probe(
-        "exp now",
-        c.tok(|t| t.expires_in(0)),
+        label,
+        c.tok(|t| t.expires_in(offset)),
         InvalidToken,
     )])
 }
