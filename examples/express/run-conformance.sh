@@ -27,7 +27,7 @@ ca=$($mock ca)     # creates the state directory's CA; the runner serves with it
 # The runner runs the tenant itself (it drives rotation and faults); the app only needs its domain
 # and CA, and fetches discovery lazily on its first request.
 (cd "$WORK" && AUTH0_DOMAIN="localhost:$TENANT_PORT" AUTH0_AUDIENCE="https://my-flask-api" \
-    NODE_EXTRA_CA_CERTS="$ca" PORT="$APP_PORT" node server.js >"$WORK/express.log" 2>&1) &
+    NODE_EXTRA_CA_CERTS="$ca" PORT="$APP_PORT" exec node server.js >"$WORK/express.log" 2>&1) &
 $mock conformance --target "http://127.0.0.1:$APP_PORT" --tenant-port "$TENANT_PORT" --host localhost \
     --bearer-route /api/private --scoped-route /api/private-scoped --scope read:messages \
     --dpop-route /api/dpop-protected --dpop-mode allowed --profile auth0-compat \

@@ -14,7 +14,7 @@ cp "$root/examples/express/server.js" "$work/"
 "$idp" --state-dir "$state" serve --port 8443 >/dev/null &
 sleep 1
 (cd "$work" && NODE_EXTRA_CA_CERTS="$state/ca.pem" AUTH0_DOMAIN=localhost:8443 \
-  AUTH0_AUDIENCE=https://my-flask-api node server.js) &
+  AUTH0_AUDIENCE=https://my-flask-api exec node server.js) &
 sleep 1
 token=$("$idp" --state-dir "$state" token --scope read:messages)
 echo "Bearer:            $(curl -s -H "Authorization: Bearer $token" http://127.0.0.1:5020/api/private)"
