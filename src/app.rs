@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use crate::auth::{Authenticated, Verifier, require_scope};
+use oauth2_jwt_bearer::{Authenticated, Verifier, require_scope};
 
 /// Routes that the global guard leaves open (the quickstart's `PUBLIC_ROUTES`).
 pub const PUBLIC_ROUTES: &[&str] = &["/api/public", "/health"];
@@ -34,7 +34,7 @@ pub fn app(verifier: Verifier) -> Router {
     };
     // The quickstart's before_request guard: it covers matched routes only (`route_layer`), so an
     // unknown path is a 404 rather than a 401, and it leaves PUBLIC_ROUTES open.
-    let guard = crate::auth::auth_layer(verifier.clone(), PUBLIC_ROUTES);
+    let guard = oauth2_jwt_bearer::auth_layer(verifier.clone(), PUBLIC_ROUTES);
     Router::new()
         .route("/api/public", get(public))
         .route("/health", get(health))

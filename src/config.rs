@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::auth::DpopMode;
+use oauth2_jwt_bearer::DpopMode;
 
 /// Where the settings were looked for, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,7 +203,7 @@ impl Settings {
 /// one replica be replayed on another.
 #[cfg(feature = "redis")]
 fn check_redis_url(url: &str) -> Result<(), ConfigError> {
-    use crate::auth::{RedisReplayStore, RedisReplayStoreError};
+    use oauth2_jwt_bearer::{RedisReplayStore, RedisReplayStoreError};
     match RedisReplayStore::new(url) {
         Ok(_) => Ok(()),
         Err(RedisReplayStoreError::InvalidUrl { url, source }) => Err(ConfigError::Invalid {

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use mock_idp::state::ServeAddress;
 use mock_idp::{DpopKey, MockTenant, StateDir};
 
-use crate::auth::{DpopMode, Verifier, VerifierOptions};
+use oauth2_jwt_bearer::{DpopMode, Verifier, VerifierOptions};
 
 /// What the demo needs to know before it starts.
 #[derive(Debug, Clone)]

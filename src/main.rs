@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use protected_api::auth::Verifier;
+use oauth2_jwt_bearer::Verifier;
 use protected_api::config::Settings;
 use protected_api::server;
 

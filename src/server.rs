@@ -5,8 +5,8 @@ use std::future::Future;
 
 use tokio::net::TcpListener;
 
-use crate::auth::{Verifier, VerifierOptions};
 use crate::config::Settings;
+use oauth2_jwt_bearer::{Verifier, VerifierOptions};
 
 /// The verifier options that the API's settings describe.
 pub fn verifier_options(settings: &Settings) -> Result<VerifierOptions, std::io::Error> {
@@ -22,7 +22,7 @@ pub fn verifier_options(settings: &Settings) -> Result<VerifierOptions, std::io:
     #[cfg(feature = "redis")]
     if let Some(url) = &settings.dpop_replay_redis_url {
         // `Settings` checked the URL with this same constructor, so this error is not expected.
-        let store = crate::auth::RedisReplayStore::new(url).map_err(std::io::Error::other)?;
+        let store = oauth2_jwt_bearer::RedisReplayStore::new(url).map_err(std::io::Error::other)?;
         tracing::info!(
             url = store.url(),
             "DPoP replay detection shared through Redis"

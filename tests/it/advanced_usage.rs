@@ -5,9 +5,7 @@
 use axum::Router;
 use axum::routing::get;
 use mock_idp::DpopKey;
-use protected_api::auth::{
-    AuthError, Authenticated, DpopMode, Verifier, auth_layer, require_scope,
-};
+use oauth2_jwt_bearer::{AuthError, Authenticated, DpopMode, Verifier, auth_layer, require_scope};
 use serde_json::json;
 
 use crate::support::*;

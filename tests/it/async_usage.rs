@@ -8,7 +8,7 @@
 
 use futures::future::join_all;
 use mock_idp::MockTenant;
-use protected_api::auth::{AuthError, Verifier};
+use oauth2_jwt_bearer::{AuthError, Verifier};
 
 use crate::support::*;
 

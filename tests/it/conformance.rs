@@ -10,7 +10,7 @@ use mock_idp::MockTenant;
 use mock_idp::conformance::{
     Catalog, DpopMode as TargetMode, Features, Grade, Level, Profile, Report, Runner, Target,
 };
-use protected_api::auth::{DpopMode, TokenProfile, Verifier, VerifierOptions};
+use oauth2_jwt_bearer::{DpopMode, TokenProfile, Verifier, VerifierOptions};
 
 /// M and S cases that do not pass against our API, and why. Skips count: a case that cannot
 /// be observed from outside is not a pass.

@@ -190,7 +190,7 @@ async fn an_oversized_header() {
 #[tokio::test]
 async fn a_scheme_the_mode_does_not_accept_is_unsupported_whatever_follows() {
     // Like `Basic`: no error code (RFC 6750 §3.1), even when the field is also malformed.
-    let required = Stack::with(|o| o.dpop_mode(protected_api::auth::DpopMode::Required)).await;
+    let required = Stack::with(|o| o.dpop_mode(oauth2_jwt_bearer::DpopMode::Required)).await;
     for line in ["Authorization: Bearer", "Authorization: Bearer\tabc"] {
         raw_get(required.api.authority(), "/api/private", &[line])
             .await
@@ -201,7 +201,7 @@ async fn a_scheme_the_mode_does_not_accept_is_unsupported_whatever_follows() {
                 r#"DPoP algs="ES256""#,
             );
     }
-    let disabled = Stack::with(|o| o.dpop_mode(protected_api::auth::DpopMode::Disabled)).await;
+    let disabled = Stack::with(|o| o.dpop_mode(oauth2_jwt_bearer::DpopMode::Disabled)).await;
     for line in ["Authorization: DPoP", "Authorization: DPoP\tabc"] {
         raw_get(disabled.api.authority(), "/api/private", &[line])
             .await
@@ -216,7 +216,7 @@ async fn a_scheme_the_mode_does_not_accept_is_unsupported_whatever_follows() {
 
 #[tokio::test]
 async fn dpop_disabled_offers_bearer_only() {
-    let stack = Stack::with(|o| o.dpop_mode(protected_api::auth::DpopMode::Disabled)).await;
+    let stack = Stack::with(|o| o.dpop_mode(oauth2_jwt_bearer::DpopMode::Disabled)).await;
     stack.get("/api/private").reply().await.assert_refused(
         401,
         "unauthorized",

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use mock_idp::MockTenant;
-use protected_api::auth::Verifier;
+use oauth2_jwt_bearer::Verifier;
 use protected_api::config::{Settings, Sources};
 use serde_json::json;
 

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mock_idp::{DpopKey, MockTenant};
-use protected_api::auth::{Clock, RedisReplayStore, ReplayStore, SystemClock, Verifier};
+use oauth2_jwt_bearer::{Clock, RedisReplayStore, ReplayStore, SystemClock, Verifier};
 
 use protected_api::config::{Settings, Sources};
 

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::Router;
 use http::HeaderMap;
 use mock_idp::{DpopKey, MockTenant};
-use protected_api::auth::{Clock, Verifier, VerifierOptions};
+use oauth2_jwt_bearer::{Clock, Verifier, VerifierOptions};
 use serde_json::Value;
 
 /// The challenge sent with no error (DPoP allowed, the default): both schemes are offered.

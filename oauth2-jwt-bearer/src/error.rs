@@ -210,7 +210,7 @@ pub fn sanitize(s: &str) -> String {
 }
 
 /// An [`AuthError`] with what is needed to answer it: the DPoP mode and the scheme used.
-/// Implements axum's `IntoResponse`.
+/// [`AuthRejection::to_parts`] gives its HTTP answer; with the `axum` feature it is an `IntoResponse`.
 #[derive(Debug, Clone)]
 pub struct AuthRejection {
     /// The error.
@@ -238,13 +238,15 @@ impl std::fmt::Display for AuthRejection {
     }
 }
 
-impl axum::response::IntoResponse for AuthRejection {
-    /// JSON body `{"error": code, "error_description": desc}`; for challenges without an
-    /// error code (missing credentials, unsupported scheme, DPoP required) the body is
+impl AuthRejection {
+    /// The HTTP answer to this rejection, framework-free: status, headers and JSON body.
+    ///
+    /// The body is `{"error": code, "error_description": desc}`; for challenges without an
+    /// error code (missing credentials, unsupported scheme, DPoP required) it is
     /// `{"error": "unauthorized", "error_description": …}` while the challenge stays bare.
     /// 500s answer `{"error": "Internal server error"}`. A replay-store outage answers 503
     /// `{"error": "temporarily_unavailable", …}` with `Retry-After: 1`.
-    fn into_response(self) -> axum::response::Response {
+    pub fn to_parts(&self) -> (StatusCode, http::HeaderMap, serde_json::Value) {
         let status = self.error.status();
         let body = if status == StatusCode::INTERNAL_SERVER_ERROR {
             serde_json::json!({ "error": "Internal server error" })
@@ -257,8 +259,7 @@ impl axum::response::IntoResponse for AuthRejection {
                 "error_description": self.error.description(),
             })
         };
-        let mut resp = (status, axum::Json(body)).into_response();
-        let headers = resp.headers_mut();
+        let mut headers = http::HeaderMap::new();
         for v in self.error.www_authenticate(self.mode, self.scheme) {
             headers.append(http::header::WWW_AUTHENTICATE, v);
         }
@@ -275,6 +276,6 @@ impl axum::response::IntoResponse for AuthRejection {
         {
             headers.insert("dpop-nonce", v);
         }
-        resp
+        (status, headers, body)
     }
 }

@@ -6,7 +6,7 @@
 //!
 //! # Use
 //! ```rust,ignore
-//! use protected_api::auth::{auth_layer, require_scope, Authenticated, Verifier, VerifierOptions};
+//! use oauth2_jwt_bearer::{auth_layer, require_scope, Authenticated, Verifier, VerifierOptions};
 //!
 //! let verifier = Verifier::new(
 //!     VerifierOptions::new("tenant.eu.auth0.com", "https://api.example.com")
@@ -77,6 +77,7 @@
 //! `exp`/`nbf` against the clock, the issuer allow-list and required claims, and costs about
 //! 0.2 µs. The cache is dropped when a JWKS refresh removes a key.
 
+#[cfg(feature = "axum")]
 mod axum;
 mod claims;
 mod dpop;
@@ -93,6 +94,7 @@ mod verifier;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "axum")]
 pub use self::axum::{
     AuthLayer, AuthService, Authenticated, RequireScope, VerifiedRequest, auth_layer, require_scope,
 };

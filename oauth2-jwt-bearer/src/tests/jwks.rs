@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 
 use super::support::*;
-use crate::auth::AuthError;
+use crate::AuthError;
 
 async fn accepted_with(keys: Vec<Value>, signer: &str, kid: &str) -> bool {
     let env = Env::new().await;
@@ -78,10 +78,7 @@ async fn jwk_filters() {
     // Key sizes: 1024 refused, 4096 fine.
     // aws-lc-rs refuses to even load the 1024-bit private key, so the filter is checked on
     // the public JWK directly.
-    assert!(
-        crate::auth::metadata::usable_key(&weak_1024_jwk(), &[crate::auth::Algorithm::RS256])
-            .is_none()
-    );
+    assert!(crate::metadata::usable_key(&weak_1024_jwk(), &[crate::Algorithm::RS256]).is_none());
     assert!(accepted_with(vec![rsa_jwk("tenant-4096", "k1")], "tenant-4096", "k1").await);
     // Duplicate kid: each candidate is tried.
     assert!(

@@ -6,7 +6,7 @@ use http::Method;
 use serde_json::{Map, Value, json};
 
 use super::support::*;
-use crate::auth::{AuthError, DpopMode, Scheme};
+use crate::{AuthError, DpopMode, Scheme};
 
 struct Dp {
     env: Env,
@@ -18,23 +18,17 @@ impl Dp {
     async fn new() -> Self {
         Self::with(|o| o).await
     }
-    async fn with(
-        f: impl FnOnce(crate::auth::VerifierOptions) -> crate::auth::VerifierOptions,
-    ) -> Self {
+    async fn with(f: impl FnOnce(crate::VerifierOptions) -> crate::VerifierOptions) -> Self {
         let env = Env::with(f).await;
         let key = ec("dpop-client");
         let token = env.token(&env.bound_claims(&key));
         Self { env, key, token }
     }
-    async fn send(&self, proof: &str) -> Result<crate::auth::Verified, AuthError> {
+    async fn send(&self, proof: &str) -> Result<crate::Verified, AuthError> {
         self.send_with(&self.token, proof).await
     }
     /// Verifies a request carrying `token` under the DPoP scheme and `proof`.
-    async fn send_with(
-        &self,
-        token: &str,
-        proof: &str,
-    ) -> Result<crate::auth::Verified, AuthError> {
+    async fn send_with(&self, token: &str, proof: &str) -> Result<crate::Verified, AuthError> {
         let ctx = request(&[("authorization", &format!("DPoP {token}")), ("dpop", proof)]);
         self.env.verifier.verify_request(&ctx).await
     }
@@ -263,13 +257,13 @@ async fn proof_claim_checks() {
     d.rejects_claim("exp", Some(json!("x"))).await;
     let other_token = d.env.ok_token();
     for ath in [
-        json!(crate::auth::jose::sha256_b64url(other_token.as_bytes())),
-        json!(crate::auth::jose::sha256_b64url(
+        json!(crate::jose::sha256_b64url(other_token.as_bytes())),
+        json!(crate::jose::sha256_b64url(
             format!("DPoP {}", d.token).as_bytes()
         )),
         json!(format!(
             "{}=",
-            crate::auth::jose::sha256_b64url(d.token.as_bytes())
+            crate::jose::sha256_b64url(d.token.as_bytes())
         )),
         json!(1),
     ] {
@@ -336,15 +330,15 @@ async fn replay_is_refused() {
 /// A store that cannot answer, as a Redis that is down or slow.
 struct DownStore;
 
-impl crate::auth::ReplayStore for DownStore {
+impl crate::ReplayStore for DownStore {
     fn check_and_insert<'a>(
         &'a self,
         _key: &'a str,
         _expires_at: f64,
-    ) -> futures::future::BoxFuture<'a, Result<bool, crate::auth::ReplayStoreError>> {
-        Box::pin(std::future::ready(Err(
-            crate::auth::ReplayStoreError::Timeout(Duration::from_millis(200)),
-        )))
+    ) -> futures::future::BoxFuture<'a, Result<bool, crate::ReplayStoreError>> {
+        Box::pin(std::future::ready(Err(crate::ReplayStoreError::Timeout(
+            Duration::from_millis(200),
+        ))))
     }
 }
 

@@ -3,9 +3,9 @@
 use serde_json::{Value, json};
 
 use super::support::*;
-use crate::auth::{AuthError, TokenProfile, VerifierOptions};
+use crate::{AuthError, TokenProfile, VerifierOptions};
 
-fn invalid(r: Result<crate::auth::Claims, AuthError>) -> AuthError {
+fn invalid(r: Result<crate::Claims, AuthError>) -> AuthError {
     let e = r.unwrap_err();
     assert_eq!(e.error_code(), Some("invalid_token"), "{e:?}");
     assert_eq!(e.status(), 401);
@@ -321,7 +321,7 @@ async fn multiple_domains_and_resolver() {
     let env2 = Env::with(|o| {
         let domain = o.domains[0].clone();
         o.domain_resolver(std::sync::Arc::new(
-            move |ctx: &crate::auth::RequestContext, _iss: &str| {
+            move |ctx: &crate::RequestContext, _iss: &str| {
                 if ctx.headers.contains_key("x-tenant-a") {
                     vec![domain.clone()]
                 } else {
@@ -348,7 +348,7 @@ async fn multiple_domains_and_resolver() {
 
 #[test]
 fn config_errors() {
-    use crate::auth::{ConfigError, Verifier};
+    use crate::{ConfigError, Verifier};
     let e = |o| Verifier::new(o).unwrap_err();
     assert!(matches!(
         e(VerifierOptions::new("t.example", "")),

@@ -1,6 +1,6 @@
 //! What verification costs per request, against an in-process mock tenant over HTTPS.
 //!
-//! `cargo bench -p protected-api --bench verify`
+//! `cargo bench -p oauth2-jwt-bearer --bench verify`
 //!
 //! - cached Bearer: the hot path (a token seen before: hash lookup + time checks);
 //! - uncached Bearer: structural checks + RS256 signature + claims (token cache off);
@@ -9,7 +9,7 @@
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use http::{HeaderMap, HeaderValue, Method};
 use mock_idp::{DpopKey, MockTenant};
-use protected_api::auth::{RequestContext, Verifier, VerifierOptions};
+use oauth2_jwt_bearer::{RequestContext, Verifier, VerifierOptions};
 
 const URL: &str = "http://127.0.0.1:5000/api/private";
 

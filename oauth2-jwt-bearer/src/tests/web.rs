@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use tower::ServiceExt;
 
 use super::support::*;
-use crate::auth::{Authenticated, DpopMode, VerifiedRequest, Verifier, auth_layer, require_scope};
+use crate::{Authenticated, DpopMode, VerifiedRequest, Verifier, auth_layer, require_scope};
 
 fn app(v: Verifier) -> Router {
     Router::new()

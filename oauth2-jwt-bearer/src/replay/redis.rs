@@ -12,7 +12,7 @@ use futures::future::BoxFuture;
 use tokio::sync::OnceCell;
 
 use super::{ReplayStore, ReplayStoreError};
-use crate::auth::options::{Clock, SystemClock};
+use crate::options::{Clock, SystemClock};
 
 /// How long one check may take by default (connecting included) before the proof is refused.
 pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(200);

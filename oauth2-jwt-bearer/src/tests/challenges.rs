@@ -1,7 +1,7 @@
 //! Statuses and exact `WWW-Authenticate` strings, per DPoP mode and scheme.
 
 use super::support::*;
-use crate::auth::{AuthError, DpopMode, Scheme, sanitize};
+use crate::{AuthError, DpopMode, Scheme, sanitize};
 
 fn ch(e: &AuthError, mode: DpopMode, scheme: Option<Scheme>) -> String {
     let v = e.www_authenticate(mode, scheme);

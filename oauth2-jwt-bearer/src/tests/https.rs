@@ -11,7 +11,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::json;
 
 use super::support::*;
-use crate::auth::{AuthError, Verifier, VerifierOptions};
+use crate::{AuthError, Verifier, VerifierOptions};
 
 const CA: &[u8] = include_bytes!("certs/ca.pem");
 
@@ -59,8 +59,8 @@ async fn https_tenant(jwks_scheme: &'static str) -> String {
 }
 
 fn token_for(domain: &str) -> String {
-    use crate::auth::Clock as _;
-    let now = crate::auth::SystemClock.now();
+    use crate::Clock as _;
+    let now = crate::SystemClock.now();
     mint_with(
         rsa("tenant-1"),
         &json!({"alg": "RS256", "kid": "k1"}),
@@ -77,7 +77,7 @@ async fn trusted_extra_ca_over_https() {
         .await
         .unwrap();
     assert_eq!(c.sub(), Some("u"));
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/auth/tests/certs/ca.pem");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/tests/certs/ca.pem");
     let v = Verifier::new(VerifierOptions::new(domain.clone(), AUD).ca_file(path)).unwrap();
     v.verify_access_token(&token_for(&domain), &[])
         .await

@@ -107,7 +107,7 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::claims::Claims;
+    use crate::claims::Claims;
 
     fn entry(exp: f64) -> CachedToken {
         CachedToken {

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::auth::{AuthError, Claims, Clock, RequestContext, Verifier, VerifierOptions};
+use crate::{AuthError, Claims, Clock, RequestContext, Verifier, VerifierOptions};
 
 pub(crate) const NOW: f64 = 1_700_000_000.0;
 pub(crate) const AUD: &str = "https://api.example.com";
@@ -22,7 +22,7 @@ pub(crate) fn b64(bytes: &[u8]) -> String {
 }
 
 fn pem_der(name: &str) -> Vec<u8> {
-    let path = format!("{}/fixtures/keys/{name}.pem", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../fixtures/keys/{name}.pem", env!("CARGO_MANIFEST_DIR"));
     let pem = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     STANDARD.decode(body).unwrap()
@@ -126,7 +126,7 @@ pub(crate) fn ec_xy(key: &EcdsaKeyPair) -> (String, String) {
 
 pub(crate) fn jkt_of(key: &EcdsaKeyPair) -> String {
     let (x, y) = ec_xy(key);
-    crate::auth::dpop::ec_thumbprint(&x, &y)
+    crate::dpop::ec_thumbprint(&x, &y)
 }
 
 pub(crate) fn ec_jwk(key: &EcdsaKeyPair) -> Value {
@@ -275,7 +275,7 @@ impl Env {
     pub(crate) fn proof_claims(&self, token: &str) -> Map<String, Value> {
         json!({
             "jti": format!("jti-{}", rand_u64()), "htm": "GET", "htu": URL, "iat": self.now(),
-            "ath": crate::auth::jose::sha256_b64url(token.as_bytes()),
+            "ath": crate::jose::sha256_b64url(token.as_bytes()),
         })
         .as_object()
         .unwrap()

@@ -21,6 +21,16 @@ use super::error::{AuthError, AuthRejection};
 use super::request::{RequestContext, RequestView};
 use super::verifier::{Verified, Verifier};
 
+impl IntoResponse for AuthRejection {
+    /// The answer of [`AuthRejection::to_parts`].
+    fn into_response(self) -> Response {
+        let (status, headers, body) = self.to_parts();
+        let mut resp = (status, axum::Json(body)).into_response();
+        resp.headers_mut().extend(headers);
+        resp
+    }
+}
+
 fn request_url(parts: &Parts, base: Option<&str>) -> String {
     let pq = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
     if let Some(base) = base {
