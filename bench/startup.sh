@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start-up time of `mock-idp serve` with existing state: from exec to the first JWKS answered over
 # HTTPS (curl polling every 2 ms, so the figure includes curl's own start-up).
-# Usage: bench/startup.sh [runs]   (after `cargo build --release -p mock-idp`)
+# Usage: bench/startup.sh [runs]   (after `cargo build --release -p mock-idp-cli`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=target/release/mock-idp

@@ -132,7 +132,7 @@ impl Demo {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "Tokens (1 hour; more with `cargo run -p mock-idp -- token --scope ...`):"
+            "Tokens (1 hour; more with `cargo run -p mock-idp-cli -- token --scope ...`):"
         );
         let _ = writeln!(out, "  READ_TOKEN=\"{read}\"    # read:messages");
         let _ = writeln!(out, "  ADMIN_TOKEN=\"{admin}\"    # admin:write");
@@ -179,7 +179,7 @@ impl Demo {
         let _ = writeln!(out, "DPoP with a new proof each time:");
         let _ = writeln!(
             out,
-            "  curl -H \"Authorization: DPoP $DPOP_TOKEN\" -H \"DPoP: $(cargo run -q -p mock-idp -- --state-dir {state} proof --url {dpop_url} --token $DPOP_TOKEN)\" {dpop_url}"
+            "  curl -H \"Authorization: DPoP $DPOP_TOKEN\" -H \"DPoP: $(cargo run -q -p mock-idp-cli -- --state-dir {state} proof --url {dpop_url} --token $DPOP_TOKEN)\" {dpop_url}"
         );
         let _ = writeln!(out);
         let _ = writeln!(out, "Ctrl-C stops the demo.");

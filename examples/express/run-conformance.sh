@@ -20,7 +20,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 
 (cd "$WORK" && npm init -y >/dev/null && npm install --silent express@4 express-oauth2-jwt-bearer >/dev/null)
 cp "$here/server.js" "$WORK/"
-cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp --bin mock-idp
+cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp-cli
 mock="$root/target/debug/mock-idp --state-dir $state --fixture-keys"
 ca=$($mock ca)     # creates the state directory's CA; the runner serves with it
 

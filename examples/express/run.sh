@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 state="$work/state"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-cargo build -q --release -p mock-idp
+cargo build -q --release -p mock-idp-cli
 idp="$root/target/release/mock-idp"
 (cd "$work" && npm init -y >/dev/null && npm install --silent express@4 express-oauth2-jwt-bearer >/dev/null)
 cp "$root/examples/express/server.js" "$work/"

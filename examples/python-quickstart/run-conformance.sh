@@ -35,7 +35,7 @@ if [ "${SKIP_PIP:-0}" != 1 ]; then
     "$VENV/bin/pip" install -q "auth0-api-python==1.0.0b10" "flask[async]>=3" python-dotenv
 fi
 
-cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp --bin mock-idp
+cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp-cli
 mock="$root/target/debug/mock-idp --state-dir $state --fixture-keys"
 
 # 1. The tenant, as a user would run it: `mock-idp serve` creates the state directory (keys, CA)

@@ -319,7 +319,7 @@ mod tests {
     #[test]
     fn example_file_in_fixtures_parses() {
         let c = TenantConfig::parse(
-            include_str!("../../fixtures/tenant.example.toml"),
+            include_str!("../fixtures/tenant.example.toml"),
             "tenant.example.toml",
         )
         .unwrap();

@@ -129,7 +129,7 @@ pub fn decode_unverified(token: &str) -> Result<DecodedJws, JoseError> {
 }
 
 /// A fresh random identifier (128 bits, base64url), for `jti`s.
-pub(crate) fn random_id() -> String {
+pub fn random_id() -> String {
     let mut buf = [0u8; 16];
     // SystemRandom only fails if the OS has no entropy source; fall back to time so minting
     // never panics.

@@ -127,7 +127,7 @@ impl fmt::Debug for SigningKey {
 
 macro_rules! fixture_pem {
     ($name:literal) => {
-        include_str!(concat!("../../fixtures/keys/", $name, ".pem"))
+        include_str!(concat!("../fixtures/keys/", $name, ".pem"))
     };
 }
 

@@ -48,7 +48,7 @@
 
 pub mod clock;
 pub mod config;
-pub mod conformance;
+
 pub mod faults;
 pub mod jose;
 pub mod journal;

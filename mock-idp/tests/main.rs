@@ -3,8 +3,6 @@
 
 mod support;
 
-mod cli;
-mod conformance;
 mod discovery;
 mod dpop;
 mod faults;

@@ -7,10 +7,10 @@
 use std::time::Duration;
 
 use mock_idp::MockTenant;
-use mock_idp::conformance::{
+use oauth2_jwt_bearer::{DpopMode, TokenProfile, Verifier, VerifierOptions};
+use verifier_conformance::{
     Catalog, DpopMode as TargetMode, Features, Grade, Level, Profile, Report, Runner, Target,
 };
-use oauth2_jwt_bearer::{DpopMode, TokenProfile, Verifier, VerifierOptions};
 
 /// M and S cases that do not pass against our API, and why. Skips count: a case that cannot
 /// be observed from outside is not a pass.

@@ -355,7 +355,7 @@ async fn the_demo_banner_works_as_printed() {
         for header in headers {
             let (name, value) = header.split_once(": ").expect("Name: value");
             let value = match value.split_once("$(") {
-                // `$(cargo run -q -p mock-idp -- --state-dir DIR proof --url URL --token T)`:
+                // `$(cargo run -q -p mock-idp-cli -- --state-dir DIR proof --url URL --token T)`:
                 // the same proof, made with mock-idp's library and the state dir's key.
                 Some((_, command)) => {
                     let (words, _) = shell_words(command.trim_end_matches(')'));

@@ -266,7 +266,7 @@ mod tests {
 
     #[test]
     fn example_file_parses_to_the_defaults() {
-        let text = include_str!("../../../fixtures/conformance-target.example.toml");
+        let text = include_str!("../fixtures/conformance-target.example.toml");
         assert_eq!(Target::parse(text, "example").unwrap(), Target::default());
     }
 }

@@ -7,9 +7,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use jsonwebtoken::{DecodingKey, Validation};
 use mock_idp::MockTenant;
-use mock_idp::conformance::{Catalog, Grade, Runner, Target};
 use mock_idp::jose::decode_unverified;
 use serde_json::Value;
+use verifier_conformance::{Catalog, Grade, Runner, Target};
 
 use crate::support::TempDir;
 

@@ -355,7 +355,7 @@ pub fn grade(level: Level, expect: &Expect, o: &Observation) -> Grade {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conformance::challenge::parse_challenges;
+    use crate::challenge::parse_challenges;
 
     fn obs(status: u16, www: &str) -> Observation {
         let mut o = Observation {

@@ -3,10 +3,10 @@
 use futures::future::BoxFuture;
 
 use super::{Case, Ctx, PROOF_ALGS, Plan, Step, probe, run_probes};
-use crate::conformance::observe::Request;
-use crate::conformance::target::DpopMode;
-use crate::conformance::verdict::Expect::{self, *};
-use crate::conformance::verdict::{Grade, Level};
+use crate::observe::Request;
+use crate::target::DpopMode;
+use crate::verdict::Expect::{self, *};
+use crate::verdict::{Grade, Level};
 
 pub(super) fn cases() -> Vec<Case> {
     use Level::*;

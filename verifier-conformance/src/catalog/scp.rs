@@ -3,10 +3,10 @@
 use serde_json::json;
 
 use super::{Case, Ctx, Plan, probe};
-use crate::conformance::observe::Request;
-use crate::conformance::verdict::Expect::{self, *};
-use crate::conformance::verdict::Level;
-use crate::mint::TokenBuilder;
+use crate::observe::Request;
+use crate::verdict::Expect::{self, *};
+use crate::verdict::Level;
+use mock_idp::mint::TokenBuilder;
 
 pub(super) fn cases() -> Vec<Case> {
     use Level::*;

@@ -4,11 +4,11 @@ use futures::future::BoxFuture;
 use serde_json::json;
 
 use super::{Case, Ctx, Plan, Step, b64, probe, run_probes, segments};
-use crate::conformance::verdict::Expect::*;
-use crate::conformance::verdict::{Grade, Level};
-use crate::keys::{SigAlg, SigningKey};
-use crate::mint::Signing;
-use crate::proof::DpopKey;
+use crate::verdict::Expect::*;
+use crate::verdict::{Grade, Level};
+use mock_idp::keys::{SigAlg, SigningKey};
+use mock_idp::mint::Signing;
+use mock_idp::proof::DpopKey;
 
 pub(super) fn cases() -> Vec<Case> {
     use Level::*;

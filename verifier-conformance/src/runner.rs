@@ -14,8 +14,8 @@ use super::catalog::{Body, Catalog, Ctx, Plan, Step, run_probes};
 use super::report::{CaseResult, Report};
 use super::target::Target;
 use super::verdict::{Grade, Level};
-use crate::keys::SigningKey;
-use crate::tenant::MockTenant;
+use mock_idp::keys::SigningKey;
+use mock_idp::tenant::MockTenant;
 
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +77,7 @@ impl<'a> Runner<'a> {
                     "\r\x1b[2K[{:>3}/{total}] {:<7} {:<48} failed so far: {failed}",
                     i + 1,
                     case.id,
-                    crate::conformance::observe::shorten(case.title, 46)
+                    crate::observe::shorten(case.title, 46)
                 );
                 let _ = err.flush();
             }

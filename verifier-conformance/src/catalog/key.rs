@@ -5,12 +5,12 @@ use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
 use super::{Case, Ctx, Plan, Probe, Step, b64, jwks_variant, probe, run_probes};
-use crate::conformance::verdict::Expect::{self, *};
-use crate::conformance::verdict::{Grade, Level};
-use crate::faults::{Endpoint, Fault};
-use crate::keys::SigningKey;
-use crate::mint::Signing;
-use crate::proof::DpopKey;
+use crate::verdict::Expect::{self, *};
+use crate::verdict::{Grade, Level};
+use mock_idp::faults::{Endpoint, Fault};
+use mock_idp::keys::SigningKey;
+use mock_idp::mint::Signing;
+use mock_idp::proof::DpopKey;
 
 pub(super) fn cases() -> Vec<Case> {
     use Level::*;
@@ -225,7 +225,7 @@ fn key05_probes(c: &Ctx<'_>) -> Plan {
         .iter()
         .map(|k| {
             probe(
-                format!("kid {:?}", crate::conformance::observe::shorten(k, 24)),
+                format!("kid {:?}", crate::observe::shorten(k, 24)),
                 c.tok(|t| t.kid(k)),
                 InvalidToken,
             )
@@ -329,7 +329,7 @@ fn emsa_pkcs1_sha256(msg: &[u8], k_len: usize) -> Vec<u8> {
         0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
         0x05, 0x00, 0x04, 0x20,
     ];
-    let digest = crate::jose::sha256(msg);
+    let digest = mock_idp::jose::sha256(msg);
     let t_len = PREFIX.len() + digest.len();
     let mut em = vec![0x00, 0x01];
     em.extend(std::iter::repeat_n(0xff, k_len.saturating_sub(t_len + 3)));

@@ -9,10 +9,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
-use mock_idp::conformance::{Catalog, Runner, Target, env_for, parse_levels, wait_for_target};
 use mock_idp::state::ServeAddress;
 use mock_idp::{Clock, DpopKey, MockTenant, StateDir, TenantConfig, TokenBuilder};
 use serde_json::Value;
+use verifier_conformance::{Catalog, Runner, Target, env_for, parse_levels, wait_for_target};
 
 /// A mock Auth0 tenant: OIDC discovery, JWKS and /oauth/token over HTTPS with its own CA.
 #[derive(Parser, Debug)]

@@ -6,11 +6,11 @@ use serde_json::{Value, json};
 use futures::future::BoxFuture;
 
 use super::{Case, Ctx, Plan, Probe, Step, b64, probe, run_probes, segments};
-use crate::conformance::observe::Request;
-use crate::conformance::verdict::Expect::{self, *};
-use crate::conformance::verdict::{Grade, Level};
-use crate::keys::{SigAlg, SigningKey};
-use crate::proof::{DpopKey, ProofAlg, ProofBuilder};
+use crate::observe::Request;
+use crate::verdict::Expect::{self, *};
+use crate::verdict::{Grade, Level};
+use mock_idp::keys::{SigAlg, SigningKey};
+use mock_idp::proof::{DpopKey, ProofAlg, ProofBuilder};
 
 pub(super) fn cases() -> Vec<Case> {
     use Level::*;
@@ -842,7 +842,7 @@ fn dpp38(c: &Ctx<'_>) -> Plan {
         ]
         .into_iter()
         .map(|(l, jwk)| {
-            let jkt = crate::jose::jwk_thumbprint(&jwk).unwrap_or_default();
+            let jkt = mock_idp::jose::jwk_thumbprint(&jwk).unwrap_or_default();
             let t = c.at().claim("cnf", json!({ "jkt": jkt })).build();
             let p = c.proof(&t).jwk(jwk).build();
             probe(l, c.dpop(&t, &p), InvalidDpopProof)

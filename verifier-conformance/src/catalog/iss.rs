@@ -4,10 +4,10 @@ use futures::future::BoxFuture;
 use serde_json::json;
 
 use super::{Case, Ctx, Plan, Probe, Step, probe, run_probes};
-use crate::conformance::verdict::Expect::*;
-use crate::conformance::verdict::{Grade, Level};
-use crate::keys::SigningKey;
-use crate::mint::Signing;
+use crate::verdict::Expect::*;
+use crate::verdict::{Grade, Level};
+use mock_idp::keys::SigningKey;
+use mock_idp::mint::Signing;
 
 pub(super) fn cases() -> Vec<Case> {
     use Level::*;

@@ -4,7 +4,7 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use mock_idp::MockTenant;
-//! use mock_idp::conformance::{Level, Runner, Target};
+//! use verifier_conformance::{Level, Runner, Target};
 //!
 //! let tenant = MockTenant::start().await;
 //! // ... start the verifier under test, configured with tenant.domain() and its CA ...

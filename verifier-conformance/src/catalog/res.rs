@@ -6,11 +6,11 @@ use futures::future::BoxFuture;
 use serde_json::json;
 
 use super::{Case, Ctx, Plan, Step, b64, compact, jwks_variant, probe, run_probes};
-use crate::conformance::observe::Request;
-use crate::conformance::verdict::Expect::{self, *};
-use crate::conformance::verdict::{Grade, Level};
-use crate::faults::{Endpoint, Fault};
-use crate::mint::Signing;
+use crate::observe::Request;
+use crate::verdict::Expect::{self, *};
+use crate::verdict::{Grade, Level};
+use mock_idp::faults::{Endpoint, Fault};
+use mock_idp::mint::Signing;
 
 pub(super) fn cases() -> Vec<Case> {
     use Level::*;

@@ -4,9 +4,9 @@ use futures::future::BoxFuture;
 use serde_json::json;
 
 use super::{Case, Ctx, Plan, Step, probe};
-use crate::conformance::target::Profile;
-use crate::conformance::verdict::Expect::*;
-use crate::conformance::verdict::{Grade, Level};
+use crate::target::Profile;
+use crate::verdict::Expect::*;
+use crate::verdict::{Grade, Level};
 
 pub(super) fn cases() -> Vec<Case> {
     use Level::*;

@@ -13,11 +13,11 @@ use wiremock::MockServer;
 use super::observe::{self, Observation, Request};
 use super::target::{Profile, Target};
 use super::verdict::{Expect, Grade, Level, grade};
-use crate::config::Dialect;
-use crate::keys::{SigAlg, SigningKey};
-use crate::mint::{Signing, TokenBuilder};
-use crate::proof::{DpopKey, ProofAlg, ProofBuilder};
-use crate::tenant::MockTenant;
+use mock_idp::config::Dialect;
+use mock_idp::keys::{SigAlg, SigningKey};
+use mock_idp::mint::{Signing, TokenBuilder};
+use mock_idp::proof::{DpopKey, ProofAlg, ProofBuilder};
+use mock_idp::tenant::MockTenant;
 
 mod aud;
 mod clm;
@@ -453,7 +453,7 @@ impl<'a> Ctx<'a> {
 
     /// A kid no one has used: the target must fetch the JWKS to know it.
     pub fn fresh_kid(&self, what: &str) -> String {
-        format!("conf-{what}-{}", crate::jose::random_id())
+        format!("conf-{what}-{}", mock_idp::jose::random_id())
     }
 
     /// A published-key-shaped RSA key under a fresh kid (fixture material, no generation).
@@ -568,7 +568,7 @@ pub(crate) const PROOF_ALGS: [&str; 11] = [
 
 /// `base64url` (no padding) of bytes.
 pub(crate) fn b64(bytes: impl AsRef<[u8]>) -> String {
-    crate::jose::b64url(bytes)
+    mock_idp::jose::b64url(bytes)
 }
 
 /// The three segments of a compact JWS (missing ones empty): indexing never panics.

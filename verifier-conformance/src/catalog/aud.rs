@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use super::{Case, Ctx, Plan, probe};
-use crate::conformance::verdict::Expect::*;
-use crate::conformance::verdict::Level;
+use crate::verdict::Expect::*;
+use crate::verdict::Level;
 
 pub(super) fn cases() -> Vec<Case> {
     use Level::*;

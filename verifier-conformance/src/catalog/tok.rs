@@ -3,10 +3,10 @@
 use serde_json::{Value, json};
 
 use super::{Case, Ctx, Plan, b64, compact, probe, segments};
-use crate::conformance::target::Profile;
-use crate::conformance::verdict::Expect::*;
-use crate::conformance::verdict::Level;
-use crate::mint::Signing;
+use crate::target::Profile;
+use crate::verdict::Expect::*;
+use crate::verdict::Level;
+use mock_idp::mint::Signing;
 
 pub(super) fn cases() -> Vec<Case> {
     use Level::*;

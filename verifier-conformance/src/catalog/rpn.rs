@@ -3,9 +3,9 @@
 use futures::future::BoxFuture;
 
 use super::{Case, Ctx, Plan, Step, probe, run_probes};
-use crate::conformance::observe::Observation;
-use crate::conformance::verdict::Expect::*;
-use crate::conformance::verdict::{Grade, Level};
+use crate::observe::Observation;
+use crate::verdict::Expect::*;
+use crate::verdict::{Grade, Level};
 
 pub(super) fn cases() -> Vec<Case> {
     use Level::*;
@@ -122,7 +122,7 @@ fn rpn03(c: &Ctx<'_>) -> Plan {
     if let Some(s) = c.need_dpop() {
         return Plan::Skip(s);
     }
-    let jti = crate::jose::random_id();
+    let jti = mock_idp::jose::random_id();
     let t = c.bound().build();
     let first = c.dpop(&t, &c.proof(&t).jti(&jti).build());
     let other_route = c.target.bearer_route.clone();
@@ -350,7 +350,7 @@ fn rpn13(c: &Ctx<'_>) -> Plan {
     if let Some(s) = c.need_dpop() {
         return Plan::Skip(s);
     }
-    let jti = crate::jose::random_id();
+    let jti = mock_idp::jose::random_id();
     let t1 = c.bound().build();
     let r1 = c.dpop(&t1, &c.proof(&t1).jti(&jti).build());
     let t2 = c.at().bound_to(&c.other).build();

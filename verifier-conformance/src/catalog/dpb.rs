@@ -3,9 +3,9 @@
 use serde_json::json;
 
 use super::{Case, Ctx, Plan, Step, b64, probe};
-use crate::conformance::target::DpopMode;
-use crate::conformance::verdict::Expect::*;
-use crate::conformance::verdict::{Grade, Level};
+use crate::target::DpopMode;
+use crate::verdict::Expect::*;
+use crate::verdict::{Grade, Level};
 
 pub(super) fn cases() -> Vec<Case> {
     use Level::*;
@@ -127,7 +127,7 @@ fn dpb02(c: &Ctx<'_>) -> Plan {
     let t = c.bound().build();
     let h = sha(&aws_lc_rs::digest::SHA256, t.as_bytes());
     let payload = t.split('.').nth(1).unwrap_or_default();
-    let decoded = crate::jose::b64url_decode(payload).unwrap_or_default();
+    let decoded = mock_idp::jose::b64url_decode(payload).unwrap_or_default();
     let variants = [
         (
             "hash of \"DPoP <AT>\"",
@@ -170,7 +170,7 @@ fn dpb02(c: &Ctx<'_>) -> Plan {
 
 fn dpb03<'a>(_c: &'a Ctx<'a>) -> futures::future::BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
-        let got = crate::jose::ath("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU");
+        let got = mock_idp::jose::ath("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU");
         let want = "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo";
         vec![Step::note(
             "RFC 9449 §7.1 ath vector",
@@ -220,7 +220,7 @@ fn dpb05<'a>(c: &'a Ctx<'a>) -> futures::future::BoxFuture<'a, Vec<Step>> {
         let mut steps: Vec<Step> = checks
             .into_iter()
             .map(|(l, jwk, want)| {
-                let got = crate::jose::jwk_thumbprint(&jwk).unwrap_or_default();
+                let got = mock_idp::jose::jwk_thumbprint(&jwk).unwrap_or_default();
                 Step::note(
                     l,
                     if got == want {
