@@ -1,7 +1,7 @@
 //! The quickstart's routes, error handlers and global guard, as one axum `Router`.
 //!
 //! Every route of the Flask quickstart is here with its JSON message. Authentication is the verifier's
-//! job ([`crate::auth`]); this module only says which route needs what.
+//! job ([`oauth2_jwt_bearer`]); this module only says which route needs what.
 
 use axum::extract::FromRef;
 use axum::http::StatusCode;

@@ -43,8 +43,27 @@
 //!
 //! # As a server
 //!
-//! `mock-idp serve` runs the same tenant standalone; `mock-idp token`, `proof`, `init` and `ca`
-//! act on it through the shared state directory.
+//! The `mock-idp` command (crate `mock-idp-cli`) runs the same tenant standalone: `mock-idp
+//! serve`; `token`, `proof`, `init` and `ca` act on it through the shared state directory.
+//!
+//! # Layout
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`tenant`] | [`MockTenant`]: start, stop on drop, the handles below; [`TenantBuilder`] for config and state |
+//! | [`mint`] | [`TokenBuilder`]: every good and bad access token; [`Signing`] says how it is signed |
+//! | [`proof`] | [`DpopKey`] and [`ProofBuilder`]: DPoP proofs with every field settable or wrong |
+//! | [`keys`] | [`SigningKey`] and [`KeyRing`]: the JWKS, rotation (publish, promote, retire) |
+//! | [`jose`] | base64url, compact JWS assembly, RFC 7638 thumbprints, `ath` |
+//! | [`clock`] | the virtual [`Clock`] every signed time comes from |
+//! | [`faults`], [`journal`] | scripted failures per endpoint; the requests received |
+//! | [`config`] | the tenant TOML: APIs, applications, grants, token dialects |
+//! | [`state`], [`tls`] | the state directory (keys, CA, leaf certificate, last address); the CA |
+//! | `server`, `token_endpoint` | the HTTP surface: discovery, JWKS, `POST /oauth/token` |
+//!
+//! The mock never depends on the verifier (`oauth2-jwt-bearer`) and the verifier never on the
+//! mock outside its tests: each implements JOSE on its own, so a bug in one cannot hide the same
+//! bug in the other.
 
 pub mod clock;
 pub mod config;

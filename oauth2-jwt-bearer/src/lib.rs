@@ -1,24 +1,50 @@
-//! Auth0 access-token and DPoP verification for axum services.
+//! OAuth 2.0 JWT access-token and DPoP verification (RFC 6750 / 9068 / 9449 / 8725) for tenants
+//! that publish OIDC discovery and a JWKS, such as Auth0; axum extractors and layers on top.
 //!
-//! Stricter than auth0-api-python (RFC 6750 / RFC 9449 / RFC 9068 / RFC 8725) and fast on
-//! the hot path: verified tokens are cached by their exact string, so a repeated token costs
-//! a hash lookup plus the time checks.
+//! Stricter than auth0-api-python and fast on the hot path: verified tokens are cached by their
+//! exact string, so a repeated token costs a hash lookup plus the time checks.
 //!
 //! # Use
-//! ```rust,ignore
-//! use oauth2_jwt_bearer::{auth_layer, require_scope, Authenticated, Verifier, VerifierOptions};
+//! ```
+//! use axum::routing::get;
+//! use oauth2_jwt_bearer::{Authenticated, Verifier, VerifierOptions, auth_layer, require_scope};
 //!
+//! # fn main() -> Result<(), oauth2_jwt_bearer::ConfigError> {
 //! let verifier = Verifier::new(
 //!     VerifierOptions::new("tenant.eu.auth0.com", "https://api.example.com")
 //!         .public_base_url("https://api.example.com"), // what DPoP `htu` is compared with
 //! )?;
-//! let app = axum::Router::new()
-//!     .route("/api/private", get(|Authenticated(claims): Authenticated| async move { … }))
-//!     .route("/api/private-scoped", get(handler).route_layer(require_scope(verifier.clone(), "read:messages")))
-//!     .with_state(verifier.clone());
-//! // or protect everything but some paths:
-//! let app = app.layer(auth_layer(verifier, &["/api/public", "/health"]));
+//! let app: axum::Router = axum::Router::new()
+//!     .route("/api/private", get(|Authenticated(claims): Authenticated| async move {
+//!         format!("hello {}", claims.sub().unwrap_or_default())
+//!     }))
+//!     .route(
+//!         "/api/private-scoped",
+//!         get(|| async { "scoped" }).route_layer(require_scope(verifier.clone(), "read:messages")),
+//!     )
+//!     .route("/api/public", get(|| async { "public" }))
+//!     // the quickstart's guard: everything but the public paths needs a valid token
+//!     .layer(auth_layer(verifier.clone(), &["/api/public"]))
+//!     .with_state(verifier);
+//! # let _ = app;
+//! # Ok(())
+//! # }
 //! ```
+//! Without axum (`default-features = false`), build a [`RequestContext`] from your framework's
+//! request and call [`Verifier::verify_request`]; [`AuthRejection::to_parts`] gives the status,
+//! headers (`WWW-Authenticate`, `DPoP-Nonce`, `Retry-After`) and JSON body to answer with.
+//!
+//! # Layout
+//! | module | what it holds |
+//! |---|---|
+//! | `request` | the request as the verifier sees it; `Authorization` / `DPoP` header parsing |
+//! | `verifier` | [`Verifier`]: the request path below as one straight line |
+//! | `jose`, `claims`, `token_cache` | compact JWS parsing; typed claim checks; the verified-token cache |
+//! | `metadata` | discovery and JWKS: fetch, cache, refresh on unknown `kid`, stale-if-error |
+//! | `dpop`, `nonce`, `replay` | DPoP proof checks; server nonces; the `jti` replay store (in memory, Redis) |
+//! | `error` | [`AuthError`]: status, error code, description and challenge of every failure |
+//! | `options` | [`VerifierOptions`], [`Algorithm`], [`DpopMode`], [`Clock`] |
+//! | `axum` | extractors, [`require_scope`], [`auth_layer`] (feature `axum`) |
 //!
 //! # The request path
 //! `Authorization` (+ `DPoP`) -> structure (size, 3 segments, strict base64url, JSON objects,
