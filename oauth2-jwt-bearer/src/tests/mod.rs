@@ -7,6 +7,7 @@ mod support;
 mod challenges;
 mod dpop;
 mod https;
+mod jsonwebtoken_contrast;
 mod jwks;
 mod robustness;
 mod tokens;
