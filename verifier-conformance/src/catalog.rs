@@ -1,6 +1,7 @@
-//! The 201 cases of `reference/conformance-catalog.md` as data: id, title, level, RFC source,
-//! and how each request is built with the tenant's builders. Groups follow the catalog, one
-//! module each under `catalog/`.
+//! The 201 cases as data: id, title, level, RFC source, and how each request is built with the
+//! tenant's builders. Groups follow the catalog, one module each under `catalog/`; in it every
+//! case is a `const` right above the function that is its body, and `CASES` lists them in
+//! order. `docs/conformance-catalog.md` is generated from them ([`Catalog::markdown`]).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -21,6 +22,7 @@ use mock_idp::tenant::MockTenant;
 
 mod aud;
 mod clm;
+mod document;
 mod dpb;
 mod dpp;
 mod hdr;
@@ -77,6 +79,24 @@ impl Group {
         Group::Rpn,
         Group::Res,
     ];
+
+    /// What the group covers (its heading in the catalog document).
+    pub const fn title(self) -> &'static str {
+        match self {
+            Group::Hdr => "Authorization header parsing and challenge format",
+            Group::Tok => "Token structure and JOSE header",
+            Group::Sig => "Signature and algorithm",
+            Group::Key => "Keys and JWKS",
+            Group::Clm => "Registered claims",
+            Group::Aud => "Audience",
+            Group::Iss => "Issuer",
+            Group::Scp => "Scope and authorisation",
+            Group::Dpp => "DPoP proof validation",
+            Group::Dpb => "DPoP token binding",
+            Group::Rpn => "Replay and nonce",
+            Group::Res => "Resource limits and robustness",
+        }
+    }
 
     /// `HDR`, `TOK`...
     pub const fn as_str(self) -> &'static str {
