@@ -51,6 +51,12 @@ enum Command {
 
 #[derive(Args, Debug)]
 struct ConformanceArgs {
+    /// Print the catalog (id, level, title, source; --only filters it) instead of running it.
+    #[arg(long)]
+    list: bool,
+    /// With --list: print the catalog document in Markdown (docs/conformance-catalog.md).
+    #[arg(long, requires = "list")]
+    markdown: bool,
     /// Base URL of the verifier under test, e.g. http://127.0.0.1:3010.
     #[arg(long)]
     target: Option<String>,
@@ -473,6 +479,16 @@ fn conformance_target(a: &ConformanceArgs) -> Result<Target> {
 /// Exit status: 0 when no case at `--fail-on` levels failed, 1 otherwise (the failing ids are
 /// the error line).
 async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
+    if a.list {
+        let catalog = Catalog::all().only(&a.only);
+        let text = if a.markdown {
+            catalog.markdown()
+        } else {
+            catalog.list()
+        };
+        print!("{text}");
+        return Ok(());
+    }
     let target = conformance_target(a)?;
     let fail_on = parse_levels(&a.fail_on)
         .ok_or_else(|| anyhow!("--fail-on {}: use levels M, S, C, BP, I", a.fail_on))?;

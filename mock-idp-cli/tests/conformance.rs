@@ -96,6 +96,36 @@ fn bad_flags_are_refused_with_a_reason() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--target"));
 }
 
+#[test]
+fn list_prints_the_catalog_without_a_target() {
+    let dir = TempDir::new("cli-conformance-list");
+    let stdout = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let md = stdout(
+        conformance(&dir, &["--list", "--markdown"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(md, Catalog::all().markdown());
+    let list = stdout(
+        conformance(&dir, &["--list", "--only", "KEY"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(list, Catalog::all().only(&["KEY".into()]).list());
+    assert_eq!(list.lines().count(), 1 + 18, "{list}");
+
+    let out = conformance(&dir, &["--markdown"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--list"));
+}
+
 /// A DPoP-only "verifier" that advertises `advertised` and accepts any proof whose signature
 /// verifies with its header `jwk` under its header `alg` (jsonwebtoken: every asymmetric alg
 /// but ES512 and ES256K) when the alg is in `accepted`, and the token's `cnf.jkt` is that jwk.

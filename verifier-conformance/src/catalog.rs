@@ -1,6 +1,7 @@
-//! The 201 cases of `reference/conformance-catalog.md` as data: id, title, level, RFC source,
-//! and how each request is built with the tenant's builders. Groups follow the catalog, one
-//! module each under `catalog/`.
+//! The 201 cases as data: id, title, level, RFC source, and how each request is built with the
+//! tenant's builders. Groups follow the catalog, one module each under `catalog/`; in it every
+//! case is a `const` right above the function that is its body, and `CASES` lists them in
+//! order. `docs/conformance-catalog.md` is generated from them ([`Catalog::markdown`]).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -21,6 +22,7 @@ use mock_idp::tenant::MockTenant;
 
 mod aud;
 mod clm;
+mod document;
 mod dpb;
 mod dpp;
 mod hdr;
@@ -78,8 +80,26 @@ impl Group {
         Group::Res,
     ];
 
+    /// What the group covers (its heading in the catalog document).
+    pub const fn title(self) -> &'static str {
+        match self {
+            Group::Hdr => "Authorization header parsing and challenge format",
+            Group::Tok => "Token structure and JOSE header",
+            Group::Sig => "Signature and algorithm",
+            Group::Key => "Keys and JWKS",
+            Group::Clm => "Registered claims",
+            Group::Aud => "Audience",
+            Group::Iss => "Issuer",
+            Group::Scp => "Scope and authorisation",
+            Group::Dpp => "DPoP proof validation",
+            Group::Dpb => "DPoP token binding",
+            Group::Rpn => "Replay and nonce",
+            Group::Res => "Resource limits and robustness",
+        }
+    }
+
     /// `HDR`, `TOK`...
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Group::Hdr => "HDR",
             Group::Tok => "TOK",
@@ -96,12 +116,33 @@ impl Group {
         }
     }
 
-    fn of(id: &str) -> Group {
-        Group::ALL
-            .into_iter()
-            .find(|g| id.starts_with(g.as_str()))
-            .unwrap_or(Group::Res)
+    /// The group an id belongs to, by its prefix. Only called on case constants, so an id
+    /// without a group prefix stops the build instead of landing in some group.
+    const fn of(id: &str) -> Group {
+        let mut i = 0;
+        while i < Group::ALL.len() {
+            if starts_with(id.as_bytes(), Group::ALL[i].as_str().as_bytes()) {
+                return Group::ALL[i];
+            }
+            i += 1;
+        }
+        panic!("a case id starts with its group prefix (HDR, TOK, ...)")
     }
+}
+
+/// `str::starts_with`, usable in a `const fn`.
+const fn starts_with(s: &[u8], prefix: &[u8]) -> bool {
+    if s.len() < prefix.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < prefix.len() {
+        if s[i] != prefix[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// One request a case sends and what it expects.
@@ -199,7 +240,7 @@ impl std::fmt::Debug for Case {
 }
 
 impl Case {
-    pub(crate) fn probes(
+    pub(crate) const fn probes(
         id: &'static str,
         title: &'static str,
         level: Level,
@@ -216,7 +257,7 @@ impl Case {
         }
     }
 
-    pub(crate) fn script(
+    pub(crate) const fn script(
         id: &'static str,
         title: &'static str,
         level: Level,
@@ -234,6 +275,22 @@ impl Case {
     }
 }
 
+/// Each group module's cases, in [`Group::ALL`] order.
+const GROUPS: [&[Case]; 12] = [
+    hdr::CASES,
+    tok::CASES,
+    sig::CASES,
+    key::CASES,
+    clm::CASES,
+    aud::CASES,
+    iss::CASES,
+    scp::CASES,
+    dpp::CASES,
+    dpb::CASES,
+    rpn::CASES,
+    res::CASES,
+];
+
 /// The whole catalog.
 #[derive(Debug, Clone)]
 pub struct Catalog {
@@ -243,20 +300,9 @@ pub struct Catalog {
 impl Catalog {
     /// Every case, in catalog order.
     pub fn all() -> Catalog {
-        let mut cases = Vec::with_capacity(201);
-        cases.extend(hdr::cases());
-        cases.extend(tok::cases());
-        cases.extend(sig::cases());
-        cases.extend(key::cases());
-        cases.extend(clm::cases());
-        cases.extend(aud::cases());
-        cases.extend(iss::cases());
-        cases.extend(scp::cases());
-        cases.extend(dpp::cases());
-        cases.extend(dpb::cases());
-        cases.extend(rpn::cases());
-        cases.extend(res::cases());
-        Catalog { cases }
+        Catalog {
+            cases: GROUPS.iter().flat_map(|g| g.iter().cloned()).collect(),
+        }
     }
 
     /// Only the cases whose id starts with one of `prefixes` (`"KEY"`, `"DPP-0"`).
@@ -657,6 +703,25 @@ mod tests {
         unique.sort_unstable();
         unique.dedup();
         assert_eq!(unique.len(), PROOF_ALGS.len());
+    }
+
+    #[test]
+    fn ids_are_unique_in_catalog_order_and_in_the_group_their_prefix_names() {
+        let c = Catalog::all();
+        // Strictly increasing (group, id): no duplicate, groups contiguous in Group::ALL order,
+        // ids ascending within a group (they are zero-padded, so text order is number order).
+        for w in c.cases().windows(2) {
+            assert!(
+                (w[0].group, w[0].id) < (w[1].group, w[1].id),
+                "{} is followed by {}",
+                w[0].id,
+                w[1].id
+            );
+        }
+        for case in c.cases() {
+            let prefix = case.id.split_once('-').map(|(p, _)| p);
+            assert_eq!(prefix, Some(case.group.as_str()), "{}", case.id);
+        }
     }
 
     #[test]

@@ -1,5 +1,34 @@
-//! The conformance runner: the 201-case catalog of `reference/conformance-catalog.md` played
-//! against any token verifier reachable over HTTP, with reports.
+//! Conformance testing for OAuth 2.0 token verifiers: a catalog of 201 cases of good and bad
+//! access tokens and DPoP proofs (RFC 6750, 9068, 9449, 8725 and the JOSE RFCs), played over
+//! HTTP against any verifier that trusts a [`MockTenant`](mock_idp::MockTenant), with reports.
+//! The `mock-idp conformance` command is a thin wrapper around it.
+//!
+//! The catalog case by case (ids, levels, titles, RFC sources, what the levels mean and how
+//! grading works) is `docs/conformance-catalog.md` at the repository root, generated from this
+//! crate by `mock-idp conformance --list --markdown` ([`Catalog::markdown`]); a test fails when
+//! the checked-in copy differs.
+//!
+//! # Layout
+//!
+//! - [`catalog`]: the cases as data. [`Catalog::all`] lists them in catalog order. Each group
+//!   (HDR, TOK, SIG, KEY, CLM, AUD, ISS, SCP, DPP, DPB, RPN, RES) is one private module under
+//!   `catalog/`, where every case is a `const` (id, title, level, RFC source) right above its
+//!   body; the module's `CASES` lists them in order. Also the context bodies build requests with
+//!   ([`Ctx`](catalog::Ctx)) and the catalog as text ([`Catalog::list`], [`Catalog::markdown`]).
+//! - [`target`]: the verifier under test ([`Target`]): base URL, which route plays which role,
+//!   DPoP mode, profile and optional features, from flags or a TOML file.
+//! - [`observe`]: one request, one [`Observation`]: status, error code, parsed challenges, the
+//!   headers cases look at, and the body.
+//! - [`challenge`]: `WWW-Authenticate` parsing (RFC 9110 §11) into [`Challenge`]s.
+//! - [`verdict`]: what a probe expects ([`Expect`]), how binding a case is ([`Level`]), and how
+//!   an observation is graded ([`Grade`]).
+//! - [`runner`]: plays a catalog against a target in order ([`Runner`]), restoring the tenant
+//!   after each case and waiting out the target's JWKS cooldown where a case needs a fetch.
+//! - [`report`]: the results ([`Report`]): terminal table, JSON, JUnit XML, failures by level.
+//!
+//! # Example
+//!
+//! Play the whole catalog against a verifier on port 3010 and require every M case to pass:
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -13,11 +42,6 @@
 //! assert!(report.passed(&[Level::M]));
 //! # Ok(()) }
 //! ```
-//!
-//! Modules: [`catalog`] (cases as data), [`target`] (what is tested), [`observe`] (one
-//! request, one observation), [`challenge`] (RFC 9110 §11 parsing), [`verdict`] (expected
-//! outcomes and grading), [`runner`] (order, progress, tenant restore), [`report`] (table,
-//! JSON, JUnit, exit status).
 
 pub mod catalog;
 pub mod challenge;

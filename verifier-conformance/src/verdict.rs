@@ -2,8 +2,8 @@
 //!
 //! The catalog's levels grade the accept/reject *verdict*; exact status and error codes are
 //! SHOULD-level (RFC 6750 §3.1). So a correct verdict with another status or code is a
-//! deviation: tolerated (and reported) in an M case, a failure in an S case, information in an
-//! I case. Two things always fail: a 5xx the case did not allow, and a 401 without a
+//! deviation: tolerated (and reported) in an M case, a failure at the other levels (S, C, BP),
+//! information in an I case. Two things always fail: a 5xx the case did not allow, and a 401 without a
 //! well-formed challenge (RFC 9110 §15.5.2, RFC 6750 §3).
 
 use serde::Serialize;
@@ -38,6 +38,17 @@ impl Level {
             Level::C => "C",
             Level::BP => "BP",
             Level::I => "I",
+        }
+    }
+
+    /// What the level means (its variant's doc), for the catalog document.
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            Level::M => "An RFC MUST / MUST NOT.",
+            Level::S => "SHOULD / RECOMMENDED.",
+            Level::C => "A MUST for an optional feature or profile the target opts into.",
+            Level::BP => "Best practice (RFC 8725, CVE history, robustness).",
+            Level::I => "Informational: recorded, never failed.",
         }
     }
 

@@ -6,65 +6,10 @@ use super::{Case, Ctx, Plan, probe};
 use crate::verdict::Expect::*;
 use crate::verdict::Level;
 
-pub(super) fn cases() -> Vec<Case> {
-    use Level::*;
-    vec![
-        Case::probes(
-            "AUD-01",
-            "aud is the API (string)",
-            M,
-            "RFC 7519 §4.1.3",
-            aud01,
-        ),
-        Case::probes(
-            "AUD-02",
-            "aud array containing the API",
-            M,
-            "RFC 7519 §4.1.3",
-            aud02,
-        ),
-        Case::probes(
-            "AUD-03",
-            "Another audience",
-            M,
-            "RFC 7519 §4.1.3; RFC 9068 §4",
-            aud03,
-        ),
-        Case::probes(
-            "AUD-04",
-            "aud missing",
-            M,
-            "RFC 8725 §3.9; RFC 9068 §2.2",
-            aud04,
-        ),
-        Case::probes("AUD-05", "Case variant", M, "RFC 7519 §2, §4.1.3", aud05),
-        Case::probes(
-            "AUD-06",
-            "Trailing slash or path variant",
-            M,
-            "RFC 7519 §4.1.3",
-            aud06,
-        ),
-        Case::probes("AUD-07", "Look-alike", M, "RFC 7519 §4.1.3", aud07),
-        Case::probes("AUD-08", "Empty or null", M, "RFC 7519 §4.1.3", aud08),
-        Case::probes("AUD-09", "Wrong type", M, "RFC 7519 §4.1.3", aud09),
-        Case::probes("AUD-10", "Mixed-type array", I, "RFC 7519 §4.1.3", aud10),
-        Case::probes(
-            "AUD-11",
-            "ID token presented as an AT",
-            M,
-            "RFC 8725 §2.8, §3.11; RFC 9068 §5",
-            aud11,
-        ),
-        Case::probes(
-            "AUD-12",
-            "Multi-audience token",
-            I,
-            "RFC 9068 §3, §5",
-            aud12,
-        ),
-    ]
-}
+/// The cases of this group, in catalog order.
+pub(super) const CASES: &[Case] = &[
+    AUD_01, AUD_02, AUD_03, AUD_04, AUD_05, AUD_06, AUD_07, AUD_08, AUD_09, AUD_10, AUD_11, AUD_12,
+];
 
 fn bad(c: &Ctx<'_>, variants: Vec<(String, serde_json::Value)>) -> Plan {
     Plan::Probes(
@@ -75,10 +20,24 @@ fn bad(c: &Ctx<'_>, variants: Vec<(String, serde_json::Value)>) -> Plan {
     )
 }
 
+const AUD_01: Case = Case::probes(
+    "AUD-01",
+    "aud is the API (string)",
+    Level::M,
+    "RFC 7519 §4.1.3",
+    aud01,
+);
 fn aud01(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe("aud = API", c.tok(|t| t), Accept)])
 }
 
+const AUD_02: Case = Case::probes(
+    "AUD-02",
+    "aud array containing the API",
+    Level::M,
+    "RFC 7519 §4.1.3",
+    aud02,
+);
 fn aud02(c: &Ctx<'_>) -> Plan {
     let ui = format!("{}userinfo", c.tenant.issuer());
     Plan::Probes(vec![probe(
@@ -88,10 +47,24 @@ fn aud02(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const AUD_03: Case = Case::probes(
+    "AUD-03",
+    "Another audience",
+    Level::M,
+    "RFC 7519 §4.1.3; RFC 9068 §4",
+    aud03,
+);
 fn aud03(c: &Ctx<'_>) -> Plan {
     bad(c, vec![("other API".into(), json!("https://other-api"))])
 }
 
+const AUD_04: Case = Case::probes(
+    "AUD-04",
+    "aud missing",
+    Level::M,
+    "RFC 8725 §3.9; RFC 9068 §2.2",
+    aud04,
+);
 fn aud04(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "no aud",
@@ -100,6 +73,13 @@ fn aud04(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const AUD_05: Case = Case::probes(
+    "AUD-05",
+    "Case variant",
+    Level::M,
+    "RFC 7519 §2, §4.1.3",
+    aud05,
+);
 fn aud05(c: &Ctx<'_>) -> Plan {
     let a = c.aud();
     let upper = a.to_uppercase();
@@ -122,6 +102,13 @@ fn aud05(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const AUD_06: Case = Case::probes(
+    "AUD-06",
+    "Trailing slash or path variant",
+    Level::M,
+    "RFC 7519 §4.1.3",
+    aud06,
+);
 fn aud06(c: &Ctx<'_>) -> Plan {
     let a = c.aud();
     let slash = match a.strip_suffix('/') {
@@ -140,6 +127,7 @@ fn aud06(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const AUD_07: Case = Case::probes("AUD-07", "Look-alike", Level::M, "RFC 7519 §4.1.3", aud07);
 fn aud07(c: &Ctx<'_>) -> Plan {
     let a = c.aud();
     let prefix: String = a
@@ -157,6 +145,13 @@ fn aud07(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const AUD_08: Case = Case::probes(
+    "AUD-08",
+    "Empty or null",
+    Level::M,
+    "RFC 7519 §4.1.3",
+    aud08,
+);
 fn aud08(c: &Ctx<'_>) -> Plan {
     bad(
         c,
@@ -168,6 +163,7 @@ fn aud08(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const AUD_09: Case = Case::probes("AUD-09", "Wrong type", Level::M, "RFC 7519 §4.1.3", aud09);
 fn aud09(c: &Ctx<'_>) -> Plan {
     let a = c.aud();
     let mut obj = serde_json::Map::new();
@@ -182,6 +178,13 @@ fn aud09(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const AUD_10: Case = Case::probes(
+    "AUD-10",
+    "Mixed-type array",
+    Level::I,
+    "RFC 7519 §4.1.3",
+    aud10,
+);
 fn aud10(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "[123, API]",
@@ -190,6 +193,13 @@ fn aud10(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const AUD_11: Case = Case::probes(
+    "AUD-11",
+    "ID token presented as an AT",
+    Level::M,
+    "RFC 8725 §2.8, §3.11; RFC 9068 §5",
+    aud11,
+);
 fn aud11(c: &Ctx<'_>) -> Plan {
     let client = c.tenant.client_id();
     Plan::Probes(vec![probe(
@@ -206,6 +216,13 @@ fn aud11(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const AUD_12: Case = Case::probes(
+    "AUD-12",
+    "Multi-audience token",
+    Level::I,
+    "RFC 9068 §3, §5",
+    aud12,
+);
 fn aud12(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "[API, other]",

@@ -8,59 +8,19 @@ use crate::target::Profile;
 use crate::verdict::Expect::*;
 use crate::verdict::{Grade, Level};
 
-pub(super) fn cases() -> Vec<Case> {
-    use Level::*;
-    vec![
-        Case::probes(
-            "CLM-01",
-            "Expired",
-            M,
-            "RFC 7519 §4.1.4; RFC 9068 §4",
-            clm01,
-        ),
-        Case::probes("CLM-02", "Expired within skew", I, "RFC 7519 §4.1.4", clm02),
-        Case::probes("CLM-03", "exp == now", M, "RFC 7519 §4.1.4", clm03),
-        Case::probes("CLM-04", "exp missing", M, "RFC 9068 §2.2, §4", clm04),
-        Case::probes(
-            "CLM-05",
-            "exp of the wrong type",
-            M,
-            "RFC 7519 §4.1.4",
-            clm05,
-        ),
-        Case::probes("CLM-06", "Fractional NumericDate", M, "RFC 7519 §2", clm06),
-        Case::probes("CLM-07", "Not yet valid", M, "RFC 7519 §4.1.5", clm07),
-        Case::probes(
-            "CLM-08",
-            "nbf of the wrong type",
-            M,
-            "RFC 7519 §4.1.5",
-            clm08,
-        ),
-        Case::probes("CLM-09", "nbf within skew", I, "RFC 7519 §4.1.5", clm09),
-        Case::probes("CLM-10", "iat missing", C, "RFC 9068 §2.2", clm10),
-        Case::probes(
-            "CLM-11",
-            "iat of the wrong type",
-            M,
-            "RFC 7519 §4.1.6",
-            clm11,
-        ),
-        Case::probes("CLM-12", "iat in the future", BP, "RFC 7519 §4.1.6", clm12),
-        Case::probes("CLM-13", "Token too old", I, "RFC 7519 §4.1.6", clm13),
-        Case::probes("CLM-14", "sub missing", C, "RFC 9068 §2.2", clm14),
-        Case::probes("CLM-15", "client_id missing", C, "RFC 9068 §2.2", clm15),
-        Case::probes("CLM-16", "jti missing", C, "RFC 9068 §2.2", clm16),
-        Case::script(
-            "CLM-17",
-            "Leeway boundary matrix",
-            I,
-            "RFC 7519 §4.1.4-4.1.5",
-            clm17,
-        ),
-    ]
-}
+/// The cases of this group, in catalog order.
+pub(super) const CASES: &[Case] = &[
+    CLM_01, CLM_02, CLM_03, CLM_04, CLM_05, CLM_06, CLM_07, CLM_08, CLM_09, CLM_10, CLM_11, CLM_12,
+    CLM_13, CLM_14, CLM_15, CLM_16, CLM_17,
+];
 
+const CLM_01: Case = Case::probes(
+    "CLM-01",
+    "Expired",
+    Level::M,
+    "RFC 7519 §4.1.4; RFC 9068 §4",
+    clm01,
+);
 fn clm01(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "exp now-600",
@@ -69,6 +29,13 @@ fn clm01(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const CLM_02: Case = Case::probes(
+    "CLM-02",
+    "Expired within skew",
+    Level::I,
+    "RFC 7519 §4.1.4",
+    clm02,
+);
 fn clm02(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "exp now-3",
@@ -77,6 +44,7 @@ fn clm02(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const CLM_03: Case = Case::probes("CLM-03", "exp == now", Level::M, "RFC 7519 §4.1.4", clm03);
 /// "now MUST be before exp", modulo the leeway the target declares: with a leeway L the probe
 /// sits at `now - L - 1`, the first second the target promised to refuse.
 fn clm03(c: &Ctx<'_>) -> Plan {
@@ -95,6 +63,13 @@ fn clm03(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const CLM_04: Case = Case::probes(
+    "CLM-04",
+    "exp missing",
+    Level::M,
+    "RFC 9068 §2.2, §4",
+    clm04,
+);
 fn clm04(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "no exp",
@@ -103,6 +78,13 @@ fn clm04(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const CLM_05: Case = Case::probes(
+    "CLM-05",
+    "exp of the wrong type",
+    Level::M,
+    "RFC 7519 §4.1.4",
+    clm05,
+);
 fn clm05(c: &Ctx<'_>) -> Plan {
     Plan::Probes(
         [json!("9999999999"), json!(true), json!({}), json!(null)]
@@ -118,6 +100,13 @@ fn clm05(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const CLM_06: Case = Case::probes(
+    "CLM-06",
+    "Fractional NumericDate",
+    Level::M,
+    "RFC 7519 §2",
+    clm06,
+);
 fn clm06(c: &Ctx<'_>) -> Plan {
     let now = c.at().now() as f64;
     Plan::Probes(vec![probe(
@@ -130,6 +119,13 @@ fn clm06(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const CLM_07: Case = Case::probes(
+    "CLM-07",
+    "Not yet valid",
+    Level::M,
+    "RFC 7519 §4.1.5",
+    clm07,
+);
 fn clm07(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "nbf now+600",
@@ -138,6 +134,13 @@ fn clm07(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const CLM_08: Case = Case::probes(
+    "CLM-08",
+    "nbf of the wrong type",
+    Level::M,
+    "RFC 7519 §4.1.5",
+    clm08,
+);
 fn clm08(c: &Ctx<'_>) -> Plan {
     Plan::Probes(
         [json!(false), json!("x")]
@@ -153,6 +156,13 @@ fn clm08(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const CLM_09: Case = Case::probes(
+    "CLM-09",
+    "nbf within skew",
+    Level::I,
+    "RFC 7519 §4.1.5",
+    clm09,
+);
 fn clm09(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "nbf now+3",
@@ -174,10 +184,18 @@ fn strict_only(c: &Ctx<'_>, label: &str, claim: &str) -> Plan {
     }
 }
 
+const CLM_10: Case = Case::probes("CLM-10", "iat missing", Level::C, "RFC 9068 §2.2", clm10);
 fn clm10(c: &Ctx<'_>) -> Plan {
     strict_only(c, "no iat", "iat")
 }
 
+const CLM_11: Case = Case::probes(
+    "CLM-11",
+    "iat of the wrong type",
+    Level::M,
+    "RFC 7519 §4.1.6",
+    clm11,
+);
 fn clm11(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "iat \"now\"",
@@ -186,6 +204,13 @@ fn clm11(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const CLM_12: Case = Case::probes(
+    "CLM-12",
+    "iat in the future",
+    Level::BP,
+    "RFC 7519 §4.1.6",
+    clm12,
+);
 fn clm12(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "iat now+86400",
@@ -194,6 +219,13 @@ fn clm12(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const CLM_13: Case = Case::probes(
+    "CLM-13",
+    "Token too old",
+    Level::I,
+    "RFC 7519 §4.1.6",
+    clm13,
+);
 fn clm13(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "iat now-25h",
@@ -202,10 +234,18 @@ fn clm13(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const CLM_14: Case = Case::probes("CLM-14", "sub missing", Level::C, "RFC 9068 §2.2", clm14);
 fn clm14(c: &Ctx<'_>) -> Plan {
     strict_only(c, "no sub", "sub")
 }
 
+const CLM_15: Case = Case::probes(
+    "CLM-15",
+    "client_id missing",
+    Level::C,
+    "RFC 9068 §2.2",
+    clm15,
+);
 fn clm15(c: &Ctx<'_>) -> Plan {
     match c.target.profile {
         Profile::Rfc9068Strict => Plan::Probes(vec![probe(
@@ -224,6 +264,7 @@ fn clm15(c: &Ctx<'_>) -> Plan {
     }
 }
 
+const CLM_16: Case = Case::probes("CLM-16", "jti missing", Level::C, "RFC 9068 §2.2", clm16);
 fn clm16(c: &Ctx<'_>) -> Plan {
     let want = match c.target.profile {
         Profile::Rfc9068Strict => InvalidToken,
@@ -236,6 +277,13 @@ fn clm16(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const CLM_17: Case = Case::script(
+    "CLM-17",
+    "Leeway boundary matrix",
+    Level::I,
+    "RFC 7519 §4.1.4-4.1.5",
+    clm17,
+);
 fn clm17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         let offsets = [1i64, 5, 30, 60, 300, 301];

@@ -7,96 +7,23 @@ use crate::target::DpopMode;
 use crate::verdict::Expect::*;
 use crate::verdict::{Grade, Level};
 
-pub(super) fn cases() -> Vec<Case> {
-    use Level::*;
-    vec![
-        Case::probes("DPB-01", "ath mismatch", M, "RFC 9449 §4.3 #12, §7", dpb01),
-        Case::probes("DPB-02", "ath computed wrongly", M, "RFC 9449 §4.2", dpb02),
-        Case::script(
-            "DPB-03",
-            "ath vector (suite self-test)",
-            M,
-            "RFC 9449 §7.1",
-            dpb03,
-        ),
-        Case::probes(
-            "DPB-04",
-            "Key binding mismatch",
-            M,
-            "RFC 9449 §6, §7.1, §4.3 #12",
-            dpb04,
-        ),
-        Case::script(
-            "DPB-05",
-            "Thumbprint vectors",
-            M,
-            "RFC 7638 §3; RFC 9449 §6.1",
-            dpb05,
-        ),
-        Case::probes(
-            "DPB-06",
-            "jkt encoding variants",
-            M,
-            "RFC 7638 §3.1-3.3; RFC 9449 §6.1",
-            dpb06,
-        ),
-        Case::probes(
-            "DPB-07",
-            "Malformed cnf",
-            M,
-            "RFC 9449 §6; RFC 7800 §3.1",
-            dpb07,
-        ),
-        Case::probes(
-            "DPB-08",
-            "Bound token sent as Bearer",
-            M,
-            "RFC 9449 §7.2",
-            dpb08,
-        ),
-        Case::probes(
-            "DPB-09",
-            "Bound token as Bearer, with a proof",
-            M,
-            "RFC 9449 §7.2, §7.1",
-            dpb09,
-        ),
-        Case::probes(
-            "DPB-10",
-            "Unbound token with the DPoP scheme",
-            S,
-            "RFC 9449 §6, §7.1",
-            dpb10,
-        ),
-        Case::probes(
-            "DPB-11",
-            "Unbound Bearer with a stray proof",
-            I,
-            "RFC 9449 §7.2",
-            dpb11,
-        ),
-        Case::probes(
-            "DPB-12",
-            "DPoP-only RS, Bearer token",
-            S,
-            "RFC 9449 §7.1; RFC 9110 §15.5.2",
-            dpb12,
-        ),
-        Case::probes(
-            "DPB-13",
-            "Both confirmation methods",
-            I,
-            "RFC 7800; RFC 8705 §3",
-            dpb13,
-        ),
-        Case::probes("DPB-14", "Error precedence", I, "RFC 9449 §4.3", dpb14),
-    ]
-}
+/// The cases of this group, in catalog order.
+pub(super) const CASES: &[Case] = &[
+    DPB_01, DPB_02, DPB_03, DPB_04, DPB_05, DPB_06, DPB_07, DPB_08, DPB_09, DPB_10, DPB_11, DPB_12,
+    DPB_13, DPB_14,
+];
 
 fn need(c: &Ctx<'_>) -> Option<Plan> {
     c.need_dpop().map(Plan::Skip)
 }
 
+const DPB_01: Case = Case::probes(
+    "DPB-01",
+    "ath mismatch",
+    Level::M,
+    "RFC 9449 §4.3 #12, §7",
+    dpb01,
+);
 fn dpb01(c: &Ctx<'_>) -> Plan {
     if let Some(p) = need(c) {
         return p;
@@ -119,6 +46,13 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+const DPB_02: Case = Case::probes(
+    "DPB-02",
+    "ath computed wrongly",
+    Level::M,
+    "RFC 9449 §4.2",
+    dpb02,
+);
 fn dpb02(c: &Ctx<'_>) -> Plan {
     use base64::Engine as _;
     if let Some(p) = need(c) {
@@ -168,6 +102,13 @@ fn dpb02(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPB_03: Case = Case::script(
+    "DPB-03",
+    "ath vector (suite self-test)",
+    Level::M,
+    "RFC 9449 §7.1",
+    dpb03,
+);
 fn dpb03<'a>(_c: &'a Ctx<'a>) -> futures::future::BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         let got = mock_idp::jose::ath("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU");
@@ -183,6 +124,13 @@ fn dpb03<'a>(_c: &'a Ctx<'a>) -> futures::future::BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const DPB_04: Case = Case::probes(
+    "DPB-04",
+    "Key binding mismatch",
+    Level::M,
+    "RFC 9449 §6, §7.1, §4.3 #12",
+    dpb04,
+);
 fn dpb04(c: &Ctx<'_>) -> Plan {
     if let Some(p) = need(c) {
         return p;
@@ -201,6 +149,13 @@ fn dpb04(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const DPB_05: Case = Case::script(
+    "DPB-05",
+    "Thumbprint vectors",
+    Level::M,
+    "RFC 7638 §3; RFC 9449 §6.1",
+    dpb05,
+);
 fn dpb05<'a>(c: &'a Ctx<'a>) -> futures::future::BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         let ec = json!({"kty":"EC","x":"l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs","y":"9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA","crv":"P-256"});
@@ -246,6 +201,13 @@ fn dpb05<'a>(c: &'a Ctx<'a>) -> futures::future::BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const DPB_06: Case = Case::probes(
+    "DPB-06",
+    "jkt encoding variants",
+    Level::M,
+    "RFC 7638 §3.1-3.3; RFC 9449 §6.1",
+    dpb06,
+);
 fn dpb06(c: &Ctx<'_>) -> Plan {
     use base64::Engine as _;
     if let Some(p) = need(c) {
@@ -311,6 +273,13 @@ fn dpb06(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPB_07: Case = Case::probes(
+    "DPB-07",
+    "Malformed cnf",
+    Level::M,
+    "RFC 9449 §6; RFC 7800 §3.1",
+    dpb07,
+);
 fn dpb07(c: &Ctx<'_>) -> Plan {
     if let Some(p) = need(c) {
         return p;
@@ -339,6 +308,13 @@ fn dpb07(c: &Ctx<'_>) -> Plan {
     Plan::Probes(v)
 }
 
+const DPB_08: Case = Case::probes(
+    "DPB-08",
+    "Bound token sent as Bearer",
+    Level::M,
+    "RFC 9449 §7.2",
+    dpb08,
+);
 fn dpb08(c: &Ctx<'_>) -> Plan {
     if c.target.dpop_mode == DpopMode::Disabled {
         return Plan::Skip(
@@ -352,6 +328,13 @@ fn dpb08(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const DPB_09: Case = Case::probes(
+    "DPB-09",
+    "Bound token as Bearer, with a proof",
+    Level::M,
+    "RFC 9449 §7.2, §7.1",
+    dpb09,
+);
 fn dpb09(c: &Ctx<'_>) -> Plan {
     if let Some(p) = need(c) {
         return p;
@@ -364,6 +347,13 @@ fn dpb09(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe("bound token, Bearer + proof", req, Reject)])
 }
 
+const DPB_10: Case = Case::probes(
+    "DPB-10",
+    "Unbound token with the DPoP scheme",
+    Level::S,
+    "RFC 9449 §6, §7.1",
+    dpb10,
+);
 fn dpb10(c: &Ctx<'_>) -> Plan {
     if let Some(p) = need(c) {
         return p;
@@ -376,6 +366,13 @@ fn dpb10(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const DPB_11: Case = Case::probes(
+    "DPB-11",
+    "Unbound Bearer with a stray proof",
+    Level::I,
+    "RFC 9449 §7.2",
+    dpb11,
+);
 fn dpb11(c: &Ctx<'_>) -> Plan {
     if let Some(p) = need(c) {
         return p;
@@ -391,6 +388,13 @@ fn dpb11(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const DPB_12: Case = Case::probes(
+    "DPB-12",
+    "DPoP-only RS, Bearer token",
+    Level::S,
+    "RFC 9449 §7.1; RFC 9110 §15.5.2",
+    dpb12,
+);
 fn dpb12(c: &Ctx<'_>) -> Plan {
     if c.target.dpop_mode != DpopMode::Required {
         return Plan::Skip("target is not DPoP-only".into());
@@ -405,6 +409,13 @@ fn dpb12(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const DPB_13: Case = Case::probes(
+    "DPB-13",
+    "Both confirmation methods",
+    Level::I,
+    "RFC 7800; RFC 8705 §3",
+    dpb13,
+);
 fn dpb13(c: &Ctx<'_>) -> Plan {
     if let Some(p) = need(c) {
         return p;
@@ -423,6 +434,13 @@ fn dpb13(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const DPB_14: Case = Case::probes(
+    "DPB-14",
+    "Error precedence",
+    Level::I,
+    "RFC 9449 §4.3",
+    dpb14,
+);
 fn dpb14(c: &Ctx<'_>) -> Plan {
     if let Some(p) = need(c) {
         return p;

@@ -12,205 +12,13 @@ use crate::verdict::{Grade, Level};
 use mock_idp::keys::{SigAlg, SigningKey};
 use mock_idp::proof::{DpopKey, ProofAlg, ProofBuilder};
 
-pub(super) fn cases() -> Vec<Case> {
-    use Level::*;
-    vec![
-        Case::probes(
-            "DPP-01",
-            "DPoP scheme, no DPoP header",
-            M,
-            "RFC 9449 §7.1, §7",
-            dpp01,
-        ),
-        Case::probes("DPP-02", "Several proofs", M, "RFC 9449 §4.3 #1", dpp02),
-        Case::probes(
-            "DPP-03",
-            "Not one well-formed JWT",
-            M,
-            "RFC 9449 §4.3 #2, §4.1",
-            dpp03,
-        ),
-        Case::probes(
-            "DPP-04",
-            "Required claim missing",
-            M,
-            "RFC 9449 §4.2, §4.3 #3",
-            dpp04,
-        ),
-        Case::probes(
-            "DPP-05",
-            "typ wrong or missing",
-            M,
-            "RFC 9449 §4.3 #4, §11.5",
-            dpp05,
-        ),
-        Case::probes(
-            "DPP-06",
-            "typ spelling variants",
-            I,
-            "RFC 7515 §4.1.9; RFC 9449 §4.3 #4",
-            dpp06,
-        ),
-        Case::probes(
-            "DPP-07",
-            "alg none, symmetric or absent",
-            M,
-            "RFC 9449 §4.2, §4.3 #5, §11.6",
-            dpp07,
-        ),
-        Case::script(
-            "DPP-08",
-            "alg not supported",
-            M,
-            "RFC 9449 §4.3 #5, §7.1",
-            dpp08,
-        ),
-        Case::probes(
-            "DPP-09",
-            "alg ≠ key",
-            M,
-            "RFC 9449 §4.3 #6; RFC 7518 §3.3",
-            dpp09,
-        ),
-        Case::probes("DPP-10", "Bad signature", M, "RFC 9449 §4.3 #6", dpp10),
-        Case::probes(
-            "DPP-11",
-            "Psychic or malformed ECDSA signature",
-            M,
-            "CVE-2022-21449; RFC 7518 §3.4",
-            dpp11,
-        ),
-        Case::probes(
-            "DPP-12",
-            "Private key in jwk",
-            M,
-            "RFC 9449 §4.2, §4.3 #7",
-            dpp12,
-        ),
-        Case::probes(
-            "DPP-13",
-            "jwk absent, invalid or symmetric",
-            M,
-            "RFC 9449 §4.2",
-            dpp13,
-        ),
-        Case::probes(
-            "DPP-14",
-            "Extra members in jwk",
-            M,
-            "RFC 7638 §3.2-3.3; RFC 9449 §6.1",
-            dpp14,
-        ),
-        Case::probes("DPP-15", "htm mismatch", M, "RFC 9449 §4.3 #8", dpp15),
-        Case::probes(
-            "DPP-16",
-            "htm case",
-            M,
-            "RFC 9449 §4.3 #8; RFC 9110 §9.1",
-            dpp16,
-        ),
-        Case::probes("DPP-17", "htm of the wrong type", M, "RFC 9449 §4.2", dpp17),
-        Case::probes("DPP-18", "htu mismatch", M, "RFC 9449 §4.3 #9", dpp18),
-        Case::probes(
-            "DPP-19",
-            "htu carries a query or fragment",
-            M,
-            "RFC 9449 §4.3 #9",
-            dpp19,
-        ),
-        Case::probes("DPP-20", "Request has a query", M, "RFC 9449 §4.2", dpp20),
-        Case::probes(
-            "DPP-21",
-            "Scheme and host case",
-            S,
-            "RFC 9449 §4.3; RFC 3986 §6.2.2",
-            dpp21,
-        ),
-        Case::probes(
-            "DPP-22",
-            "Explicit default port",
-            S,
-            "RFC 3986 §6.2.3",
-            dpp22,
-        ),
-        Case::probes(
-            "DPP-23",
-            "Percent-encoding",
-            S,
-            "RFC 3986 §6.2.2.1-6.2.2.2",
-            dpp23,
-        ),
-        Case::probes("DPP-24", "Dot-segments", S, "RFC 3986 §6.2.2.3", dpp24),
-        Case::probes(
-            "DPP-25",
-            "Trailing slash or path case",
-            M,
-            "RFC 9449 §4.3 #9",
-            dpp25,
-        ),
-        Case::probes("DPP-26", "Unusable htu", M, "RFC 9449 §4.2", dpp26),
-        Case::probes("DPP-27", "userinfo in htu", I, "RFC 9110 §4.2.4", dpp27),
-        Case::probes(
-            "DPP-28",
-            "iat too old",
-            M,
-            "RFC 9449 §4.3 #11, §11.1",
-            dpp28,
-        ),
-        Case::probes(
-            "DPP-29",
-            "iat too far ahead",
-            M,
-            "RFC 9449 §11.1, §11.2",
-            dpp29,
-        ),
-        Case::probes("DPP-30", "Small iat skew", S, "RFC 9449 §11.1; OIDF", dpp30),
-        Case::probes(
-            "DPP-31",
-            "iat of the wrong type",
-            M,
-            "RFC 7519 §4.1.6",
-            dpp31,
-        ),
-        Case::probes(
-            "DPP-32",
-            "nbf/exp in the proof",
-            S,
-            "RFC 7519 §4.1.4-4.1.5",
-            dpp32,
-        ),
-        Case::probes(
-            "DPP-33",
-            "Extra header params and claims",
-            M,
-            "RFC 9449 §4.2",
-            dpp33,
-        ),
-        Case::probes("DPP-34", "crit in the proof", M, "RFC 7515 §4.1.11", dpp34),
-        Case::probes(
-            "DPP-35",
-            "Bad jti",
-            S,
-            "RFC 9449 §4.2; RFC 7519 §4.1.7",
-            dpp35,
-        ),
-        Case::probes("DPP-36", "Proof without a token", M, "RFC 9449 §7", dpp36),
-        Case::probes(
-            "DPP-37",
-            "Captured proof replayed via Host",
-            BP,
-            "RFC 9449 §4.3 #9; RFC 9110 §7.4",
-            dpp37,
-        ),
-        Case::probes(
-            "DPP-38",
-            "Invalid EC point in jwk",
-            M,
-            "RFC 8725 §3.4; RFC 9449 §4.3 #6",
-            dpp38,
-        ),
-    ]
-}
+/// The cases of this group, in catalog order.
+pub(super) const CASES: &[Case] = &[
+    DPP_01, DPP_02, DPP_03, DPP_04, DPP_05, DPP_06, DPP_07, DPP_08, DPP_09, DPP_10, DPP_11, DPP_12,
+    DPP_13, DPP_14, DPP_15, DPP_16, DPP_17, DPP_18, DPP_19, DPP_20, DPP_21, DPP_22, DPP_23, DPP_24,
+    DPP_25, DPP_26, DPP_27, DPP_28, DPP_29, DPP_30, DPP_31, DPP_32, DPP_33, DPP_34, DPP_35, DPP_36,
+    DPP_37, DPP_38,
+];
 
 /// Skips when the target has DPoP off; otherwise builds the probes.
 fn dp(c: &Ctx<'_>, f: impl FnOnce() -> Vec<Probe>) -> Plan {
@@ -239,6 +47,13 @@ macro_rules! v {
     };
 }
 
+const DPP_01: Case = Case::probes(
+    "DPP-01",
+    "DPoP scheme, no DPoP header",
+    Level::M,
+    "RFC 9449 §7.1, §7",
+    dpp01,
+);
 fn dpp01(c: &Ctx<'_>) -> Plan {
     dp(c, || {
         let t = c.bound().build();
@@ -250,6 +65,13 @@ fn dpp01(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const DPP_02: Case = Case::probes(
+    "DPP-02",
+    "Several proofs",
+    Level::M,
+    "RFC 9449 §4.3 #1",
+    dpp02,
+);
 fn dpp02(c: &Ctx<'_>) -> Plan {
     dp(c, || {
         let t = c.bound().build();
@@ -272,6 +94,13 @@ fn dpp02(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const DPP_03: Case = Case::probes(
+    "DPP-03",
+    "Not one well-formed JWT",
+    Level::M,
+    "RFC 9449 §4.3 #2, §4.1",
+    dpp03,
+);
 fn dpp03(c: &Ctx<'_>) -> Plan {
     dp(c, || {
         let t = c.bound().build();
@@ -293,6 +122,13 @@ fn dpp03(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const DPP_04: Case = Case::probes(
+    "DPP-04",
+    "Required claim missing",
+    Level::M,
+    "RFC 9449 §4.2, §4.3 #3",
+    dpp04,
+);
 fn dpp04(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -307,6 +143,13 @@ fn dpp04(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_05: Case = Case::probes(
+    "DPP-05",
+    "typ wrong or missing",
+    Level::M,
+    "RFC 9449 §4.3 #4, §11.5",
+    dpp05,
+);
 fn dpp05(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -320,6 +163,13 @@ fn dpp05(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_06: Case = Case::probes(
+    "DPP-06",
+    "typ spelling variants",
+    Level::I,
+    "RFC 7515 §4.1.9; RFC 9449 §4.3 #4",
+    dpp06,
+);
 fn dpp06(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -331,6 +181,13 @@ fn dpp06(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_07: Case = Case::probes(
+    "DPP-07",
+    "alg none, symmetric or absent",
+    Level::M,
+    "RFC 9449 §4.2, §4.3 #5, §11.6",
+    dpp07,
+);
 fn dpp07(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -345,6 +202,13 @@ fn dpp07(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_08: Case = Case::script(
+    "DPP-08",
+    "alg not supported",
+    Level::M,
+    "RFC 9449 §4.3 #5, §7.1",
+    dpp08,
+);
 fn dpp08<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     // Each proof is really signed with its alg by a key the token is bound to, so the verdict
     // is the target's alg policy and nothing else: a verifier that supports EdDSA must accept
@@ -380,6 +244,13 @@ fn dpp08<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const DPP_09: Case = Case::probes(
+    "DPP-09",
+    "alg ≠ key",
+    Level::M,
+    "RFC 9449 §4.3 #6; RFC 7518 §3.3",
+    dpp09,
+);
 fn dpp09(c: &Ctx<'_>) -> Plan {
     dp(c, || {
         let rsa_jwk = SigningKey::fixture(2).public_jwk();
@@ -427,6 +298,13 @@ fn dpp09(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const DPP_10: Case = Case::probes(
+    "DPP-10",
+    "Bad signature",
+    Level::M,
+    "RFC 9449 §4.3 #6",
+    dpp10,
+);
 fn dpp10(c: &Ctx<'_>) -> Plan {
     let other = c.other.clone();
     each(
@@ -439,6 +317,13 @@ fn dpp10(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_11: Case = Case::probes(
+    "DPP-11",
+    "Psychic or malformed ECDSA signature",
+    Level::M,
+    "CVE-2022-21449; RFC 7518 §3.4",
+    dpp11,
+);
 fn dpp11(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -452,6 +337,13 @@ fn dpp11(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_12: Case = Case::probes(
+    "DPP-12",
+    "Private key in jwk",
+    Level::M,
+    "RFC 9449 §4.2, §4.3 #7",
+    dpp12,
+);
 fn dpp12(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -460,6 +352,13 @@ fn dpp12(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_13: Case = Case::probes(
+    "DPP-13",
+    "jwk absent, invalid or symmetric",
+    Level::M,
+    "RFC 9449 §4.2",
+    dpp13,
+);
 fn dpp13(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -475,6 +374,13 @@ fn dpp13(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_14: Case = Case::probes(
+    "DPP-14",
+    "Extra members in jwk",
+    Level::M,
+    "RFC 7638 §3.2-3.3; RFC 9449 §6.1",
+    dpp14,
+);
 fn dpp14(c: &Ctx<'_>) -> Plan {
     let base = c.key.public_jwk();
     let with = |k: &str, v: Value| {
@@ -498,6 +404,13 @@ fn dpp14(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const DPP_15: Case = Case::probes(
+    "DPP-15",
+    "htm mismatch",
+    Level::M,
+    "RFC 9449 §4.3 #8",
+    dpp15,
+);
 fn dpp15(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -509,6 +422,13 @@ fn dpp15(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_16: Case = Case::probes(
+    "DPP-16",
+    "htm case",
+    Level::M,
+    "RFC 9449 §4.3 #8; RFC 9110 §9.1",
+    dpp16,
+);
 fn dpp16(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -517,6 +437,13 @@ fn dpp16(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_17: Case = Case::probes(
+    "DPP-17",
+    "htm of the wrong type",
+    Level::M,
+    "RFC 9449 §4.2",
+    dpp17,
+);
 fn dpp17(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -536,6 +463,13 @@ fn url_parts(c: &Ctx<'_>) -> (url::Url, String) {
     (u, route)
 }
 
+const DPP_18: Case = Case::probes(
+    "DPP-18",
+    "htu mismatch",
+    Level::M,
+    "RFC 9449 §4.3 #9",
+    dpp18,
+);
 fn dpp18(c: &Ctx<'_>) -> Plan {
     let (u, route) = url_parts(c);
     let origin = c.target.htu_origin().to_owned();
@@ -578,6 +512,13 @@ fn dpp18(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const DPP_19: Case = Case::probes(
+    "DPP-19",
+    "htu carries a query or fragment",
+    Level::M,
+    "RFC 9449 §4.3 #9",
+    dpp19,
+);
 fn dpp19(c: &Ctx<'_>) -> Plan {
     let h = format!("{}?a=b#c", c.htu(c.target.dpop_path()));
     each(
@@ -587,6 +528,13 @@ fn dpp19(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_20: Case = Case::probes(
+    "DPP-20",
+    "Request has a query",
+    Level::M,
+    "RFC 9449 §4.2",
+    dpp20,
+);
 fn dpp20(c: &Ctx<'_>) -> Plan {
     dp(c, || {
         let mut r = c.dpop_ok();
@@ -595,6 +543,13 @@ fn dpp20(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const DPP_21: Case = Case::probes(
+    "DPP-21",
+    "Scheme and host case",
+    Level::S,
+    "RFC 9449 §4.3; RFC 3986 §6.2.2",
+    dpp21,
+);
 fn dpp21(c: &Ctx<'_>) -> Plan {
     let (u, route) = url_parts(c);
     let upper = format!(
@@ -610,6 +565,13 @@ fn dpp21(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_22: Case = Case::probes(
+    "DPP-22",
+    "Explicit default port",
+    Level::S,
+    "RFC 3986 §6.2.3",
+    dpp22,
+);
 fn dpp22(c: &Ctx<'_>) -> Plan {
     let (u, route) = url_parts(c);
     if u.port().is_some() {
@@ -630,6 +592,13 @@ fn dpp22(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_23: Case = Case::probes(
+    "DPP-23",
+    "Percent-encoding",
+    Level::S,
+    "RFC 3986 §6.2.2.1-6.2.2.2",
+    dpp23,
+);
 fn dpp23(c: &Ctx<'_>) -> Plan {
     let (_, route) = url_parts(c);
     let origin = c.target.htu_origin().to_owned();
@@ -661,6 +630,13 @@ fn dpp23(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const DPP_24: Case = Case::probes(
+    "DPP-24",
+    "Dot-segments",
+    Level::S,
+    "RFC 3986 §6.2.2.3",
+    dpp24,
+);
 fn dpp24(c: &Ctx<'_>) -> Plan {
     let (_, route) = url_parts(c);
     let origin = c.target.htu_origin().to_owned();
@@ -672,6 +648,13 @@ fn dpp24(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_25: Case = Case::probes(
+    "DPP-25",
+    "Trailing slash or path case",
+    Level::M,
+    "RFC 9449 §4.3 #9",
+    dpp25,
+);
 fn dpp25(c: &Ctx<'_>) -> Plan {
     let (_, route) = url_parts(c);
     let origin = c.target.htu_origin().to_owned();
@@ -687,6 +670,7 @@ fn dpp25(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_26: Case = Case::probes("DPP-26", "Unusable htu", Level::M, "RFC 9449 §4.2", dpp26);
 fn dpp26(c: &Ctx<'_>) -> Plan {
     let (_, route) = url_parts(c);
     each(
@@ -701,6 +685,13 @@ fn dpp26(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_27: Case = Case::probes(
+    "DPP-27",
+    "userinfo in htu",
+    Level::I,
+    "RFC 9110 §4.2.4",
+    dpp27,
+);
 fn dpp27(c: &Ctx<'_>) -> Plan {
     let h = c.htu(c.target.dpop_path()).replacen("://", "://user@", 1);
     each(
@@ -710,6 +701,13 @@ fn dpp27(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_28: Case = Case::probes(
+    "DPP-28",
+    "iat too old",
+    Level::M,
+    "RFC 9449 §4.3 #11, §11.1",
+    dpp28,
+);
 fn dpp28(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -721,6 +719,13 @@ fn dpp28(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_29: Case = Case::probes(
+    "DPP-29",
+    "iat too far ahead",
+    Level::M,
+    "RFC 9449 §11.1, §11.2",
+    dpp29,
+);
 fn dpp29(c: &Ctx<'_>) -> Plan {
     dp(c, || {
         vec![
@@ -731,6 +736,13 @@ fn dpp29(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const DPP_30: Case = Case::probes(
+    "DPP-30",
+    "Small iat skew",
+    Level::S,
+    "RFC 9449 §11.1; OIDF",
+    dpp30,
+);
 fn dpp30(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -742,6 +754,13 @@ fn dpp30(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_31: Case = Case::probes(
+    "DPP-31",
+    "iat of the wrong type",
+    Level::M,
+    "RFC 7519 §4.1.6",
+    dpp31,
+);
 fn dpp31(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -753,6 +772,13 @@ fn dpp31(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_32: Case = Case::probes(
+    "DPP-32",
+    "nbf/exp in the proof",
+    Level::S,
+    "RFC 7519 §4.1.4-4.1.5",
+    dpp32,
+);
 fn dpp32(c: &Ctx<'_>) -> Plan {
     let now = c.tenant.clock().now();
     dp(c, || {
@@ -771,6 +797,13 @@ fn dpp32(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const DPP_33: Case = Case::probes(
+    "DPP-33",
+    "Extra header params and claims",
+    Level::M,
+    "RFC 9449 §4.2",
+    dpp33,
+);
 fn dpp33(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -779,6 +812,13 @@ fn dpp33(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_34: Case = Case::probes(
+    "DPP-34",
+    "crit in the proof",
+    Level::M,
+    "RFC 7515 §4.1.11",
+    dpp34,
+);
 fn dpp34(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -787,6 +827,13 @@ fn dpp34(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_35: Case = Case::probes(
+    "DPP-35",
+    "Bad jti",
+    Level::S,
+    "RFC 9449 §4.2; RFC 7519 §4.1.7",
+    dpp35,
+);
 fn dpp35(c: &Ctx<'_>) -> Plan {
     each(
         c,
@@ -799,6 +846,13 @@ fn dpp35(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const DPP_36: Case = Case::probes(
+    "DPP-36",
+    "Proof without a token",
+    Level::M,
+    "RFC 9449 §7",
+    dpp36,
+);
 fn dpp36(c: &Ctx<'_>) -> Plan {
     dp(c, || {
         let t = c.bound().build();
@@ -811,6 +865,13 @@ fn dpp36(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const DPP_37: Case = Case::probes(
+    "DPP-37",
+    "Captured proof replayed via Host",
+    Level::BP,
+    "RFC 9449 §4.3 #9; RFC 9110 §7.4",
+    dpp37,
+);
 fn dpp37(c: &Ctx<'_>) -> Plan {
     let (u, route) = url_parts(c);
     let h = format!("{}://rs-a.invalid{route}", u.scheme());
@@ -825,6 +886,13 @@ fn dpp37(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const DPP_38: Case = Case::probes(
+    "DPP-38",
+    "Invalid EC point in jwk",
+    Level::M,
+    "RFC 8725 §3.4; RFC 9449 §4.3 #6",
+    dpp38,
+);
 fn dpp38(c: &Ctx<'_>) -> Plan {
     let real = c.key.public_jwk();
     let mut off = real.clone();

@@ -8,117 +8,19 @@ use crate::target::DpopMode;
 use crate::verdict::Expect::{self, *};
 use crate::verdict::{Grade, Level};
 
-pub(super) fn cases() -> Vec<Case> {
-    use Level::*;
-    vec![
-        Case::probes(
-            "HDR-01",
-            "No credentials",
-            M,
-            "RFC 6750 §3, §3.1; RFC 9110 §15.5.2",
-            hdr01,
-        ),
-        Case::probes("HDR-02", "Unsupported scheme", S, "RFC 6750 §3.1", hdr02),
-        Case::probes("HDR-03", "Bearer scheme case", M, "RFC 9110 §11.1", hdr03),
-        Case::probes(
-            "HDR-04",
-            "DPoP scheme case",
-            M,
-            "RFC 9110 §11.1; RFC 9449 §7.1",
-            hdr04,
-        ),
-        Case::probes(
-            "HDR-05",
-            "Several SP before the token",
-            M,
-            "RFC 6750 §2.1",
-            hdr05,
-        ),
-        Case::probes("HDR-06", "Non-SP separator", I, "RFC 6750 §2.1", hdr06),
-        Case::probes(
-            "HDR-07",
-            "Scheme without credentials",
-            S,
-            "RFC 6750 §2.1, §3.1",
-            hdr07,
-        ),
-        Case::probes("HDR-08", "Empty header value", I, "RFC 6750 §3.1", hdr08),
-        Case::probes(
-            "HDR-09",
-            "Credential outside b64token",
-            S,
-            "RFC 6750 §2.1, §3.1",
-            hdr09,
-        ),
-        Case::probes(
-            "HDR-10",
-            "Two Authorization fields",
-            S,
-            "RFC 9449 §7.2; RFC 6750 §3.1",
-            hdr10,
-        ),
-        Case::probes(
-            "HDR-11",
-            "Header token and query token",
-            S,
-            "RFC 6750 §2, §3.1",
-            hdr11,
-        ),
-        Case::probes(
-            "HDR-12",
-            "Token only in the query",
-            BP,
-            "RFC 6750 §2.3",
-            hdr12,
-        ),
-        Case::probes("HDR-13", "Token in a form body", C, "RFC 6750 §2.2", hdr13),
-        Case::probes(
-            "HDR-14",
-            "Every 401 has a well-formed challenge",
-            M,
-            "RFC 9110 §15.5.2; RFC 6750 §3",
-            hdr14,
-        ),
-        Case::probes(
-            "HDR-15",
-            "Attacker data reflected into the challenge",
-            M,
-            "RFC 6750 §3",
-            hdr15,
-        ),
-        Case::probes(
-            "HDR-16",
-            "Which challenge carries the error",
-            S,
-            "RFC 9449 §7.2",
-            hdr16,
-        ),
-        Case::script(
-            "HDR-17",
-            "algs advertised equals algs accepted",
-            S,
-            "RFC 9449 §7.1, §4.3",
-            hdr17,
-        ),
-        Case::probes(
-            "HDR-18",
-            "Case of the DPoP field name",
-            M,
-            "RFC 9449 §4.1",
-            hdr18,
-        ),
-        Case::probes(
-            "HDR-19",
-            "DPoP in Proxy-Authorization",
-            M,
-            "RFC 9449 §7.1",
-            hdr19,
-        ),
-        Case::probes("HDR-20", "CORS exposure", I, "RFC 9449 §7.1, §8", hdr20),
-        Case::probes("HDR-21", "Misdirected Host", BP, "RFC 9110 §7.4", hdr21),
-    ]
-}
+/// The cases of this group, in catalog order.
+pub(super) const CASES: &[Case] = &[
+    HDR_01, HDR_02, HDR_03, HDR_04, HDR_05, HDR_06, HDR_07, HDR_08, HDR_09, HDR_10, HDR_11, HDR_12,
+    HDR_13, HDR_14, HDR_15, HDR_16, HDR_17, HDR_18, HDR_19, HDR_20, HDR_21,
+];
 
+const HDR_01: Case = Case::probes(
+    "HDR-01",
+    "No credentials",
+    Level::M,
+    "RFC 6750 §3, §3.1; RFC 9110 §15.5.2",
+    hdr01,
+);
 fn hdr01(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "no credentials",
@@ -127,6 +29,13 @@ fn hdr01(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const HDR_02: Case = Case::probes(
+    "HDR-02",
+    "Unsupported scheme",
+    Level::S,
+    "RFC 6750 §3.1",
+    hdr02,
+);
 fn hdr02(c: &Ctx<'_>) -> Plan {
     let r = &c.target.bearer_route;
     Plan::Probes(
@@ -137,6 +46,13 @@ fn hdr02(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const HDR_03: Case = Case::probes(
+    "HDR-03",
+    "Bearer scheme case",
+    Level::M,
+    "RFC 9110 §11.1",
+    hdr03,
+);
 fn hdr03(c: &Ctx<'_>) -> Plan {
     let t = c.at().build();
     Plan::Probes(
@@ -153,6 +69,13 @@ fn hdr03(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const HDR_04: Case = Case::probes(
+    "HDR-04",
+    "DPoP scheme case",
+    Level::M,
+    "RFC 9110 §11.1; RFC 9449 §7.1",
+    hdr04,
+);
 fn hdr04(c: &Ctx<'_>) -> Plan {
     if let Some(s) = c.need_dpop() {
         return Plan::Skip(s);
@@ -174,6 +97,13 @@ fn hdr04(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const HDR_05: Case = Case::probes(
+    "HDR-05",
+    "Several SP before the token",
+    Level::M,
+    "RFC 6750 §2.1",
+    hdr05,
+);
 fn hdr05(c: &Ctx<'_>) -> Plan {
     let t = c.at().build();
     let r = &c.target.bearer_route;
@@ -184,6 +114,13 @@ fn hdr05(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const HDR_06: Case = Case::probes(
+    "HDR-06",
+    "Non-SP separator",
+    Level::I,
+    "RFC 6750 §2.1",
+    hdr06,
+);
 fn hdr06(c: &Ctx<'_>) -> Plan {
     let t = c.at().build();
     let r = &c.target.bearer_route;
@@ -199,6 +136,13 @@ fn hdr06(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const HDR_07: Case = Case::probes(
+    "HDR-07",
+    "Scheme without credentials",
+    Level::S,
+    "RFC 6750 §2.1, §3.1",
+    hdr07,
+);
 fn hdr07(c: &Ctx<'_>) -> Plan {
     let r = &c.target.bearer_route;
     let either = || OneOf(vec![InvalidRequest, NoCredentials]);
@@ -212,6 +156,13 @@ fn hdr07(c: &Ctx<'_>) -> Plan {
     Plan::Probes(v)
 }
 
+const HDR_08: Case = Case::probes(
+    "HDR-08",
+    "Empty header value",
+    Level::I,
+    "RFC 6750 §3.1",
+    hdr08,
+);
 fn hdr08(c: &Ctx<'_>) -> Plan {
     let r = &c.target.bearer_route;
     Plan::Probes(vec![probe(
@@ -221,6 +172,13 @@ fn hdr08(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const HDR_09: Case = Case::probes(
+    "HDR-09",
+    "Credential outside b64token",
+    Level::S,
+    "RFC 6750 §2.1, §3.1",
+    hdr09,
+);
 fn hdr09(c: &Ctx<'_>) -> Plan {
     let r = &c.target.bearer_route;
     let either = || OneOf(vec![InvalidRequest, InvalidToken]);
@@ -237,6 +195,13 @@ fn hdr09(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const HDR_10: Case = Case::probes(
+    "HDR-10",
+    "Two Authorization fields",
+    Level::S,
+    "RFC 9449 §7.2; RFC 6750 §3.1",
+    hdr10,
+);
 fn hdr10(c: &Ctx<'_>) -> Plan {
     let t = c.at().build();
     let scheme2 = if c.target.dpop() { "DPoP" } else { "Bearer" };
@@ -248,6 +213,13 @@ fn hdr10(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const HDR_11: Case = Case::probes(
+    "HDR-11",
+    "Header token and query token",
+    Level::S,
+    "RFC 6750 §2, §3.1",
+    hdr11,
+);
 fn hdr11(c: &Ctx<'_>) -> Plan {
     let t = c.at().build();
     let mut req = c.bearer(&t);
@@ -255,6 +227,13 @@ fn hdr11(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe("header + query", req, InvalidRequest)])
 }
 
+const HDR_12: Case = Case::probes(
+    "HDR-12",
+    "Token only in the query",
+    Level::BP,
+    "RFC 6750 §2.3",
+    hdr12,
+);
 fn hdr12(c: &Ctx<'_>) -> Plan {
     let t = c.at().build();
     let req = Request::get(format!("{}?access_token={t}", c.target.bearer_route));
@@ -266,6 +245,13 @@ fn hdr12(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe("query only", req, want)])
 }
 
+const HDR_13: Case = Case::probes(
+    "HDR-13",
+    "Token in a form body",
+    Level::C,
+    "RFC 6750 §2.2",
+    hdr13,
+);
 fn hdr13(c: &Ctx<'_>) -> Plan {
     if !c.target.features.form_tokens {
         return Plan::Skip("target does not opt into RFC 6750 §2.2 form-body tokens".into());
@@ -291,6 +277,13 @@ fn hdr13(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const HDR_14: Case = Case::probes(
+    "HDR-14",
+    "Every 401 has a well-formed challenge",
+    Level::M,
+    "RFC 9110 §15.5.2; RFC 6750 §3",
+    hdr14,
+);
 fn hdr14(c: &Ctx<'_>) -> Plan {
     // The verdict module checks every 401 of the run; these are the typical ones.
     let mut v = vec![
@@ -312,6 +305,13 @@ fn hdr14(c: &Ctx<'_>) -> Plan {
     Plan::Probes(v)
 }
 
+const HDR_15: Case = Case::probes(
+    "HDR-15",
+    "Attacker data reflected into the challenge",
+    Level::M,
+    "RFC 6750 §3",
+    hdr15,
+);
 fn hdr15(c: &Ctx<'_>) -> Plan {
     let mut v: Vec<_> = ["HS256\"x", "HS256\r\nX-Injected: y", "HS256é\\"]
         .into_iter()
@@ -331,6 +331,13 @@ fn hdr15(c: &Ctx<'_>) -> Plan {
     Plan::Probes(v)
 }
 
+const HDR_16: Case = Case::probes(
+    "HDR-16",
+    "Which challenge carries the error",
+    Level::S,
+    "RFC 9449 §7.2",
+    hdr16,
+);
 fn hdr16(c: &Ctx<'_>) -> Plan {
     if let Some(s) = c.need_dpop() {
         return Plan::Skip(s);
@@ -351,6 +358,13 @@ fn hdr16(c: &Ctx<'_>) -> Plan {
     Plan::Probes(v)
 }
 
+const HDR_17: Case = Case::script(
+    "HDR-17",
+    "algs advertised equals algs accepted",
+    Level::S,
+    "RFC 9449 §7.1, §4.3",
+    hdr17,
+);
 fn hdr17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         if let Some(s) = c.need_dpop() {
@@ -406,6 +420,13 @@ fn hdr17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const HDR_18: Case = Case::probes(
+    "HDR-18",
+    "Case of the DPoP field name",
+    Level::M,
+    "RFC 9449 §4.1",
+    hdr18,
+);
 fn hdr18(c: &Ctx<'_>) -> Plan {
     if let Some(s) = c.need_dpop() {
         return Plan::Skip(s);
@@ -418,6 +439,13 @@ fn hdr18(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const HDR_19: Case = Case::probes(
+    "HDR-19",
+    "DPoP in Proxy-Authorization",
+    Level::M,
+    "RFC 9449 §7.1",
+    hdr19,
+);
 fn hdr19(c: &Ctx<'_>) -> Plan {
     if let Some(s) = c.need_dpop() {
         return Plan::Skip(s);
@@ -430,6 +458,13 @@ fn hdr19(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe("Proxy-Authorization", req, NoCredentials)])
 }
 
+const HDR_20: Case = Case::probes(
+    "HDR-20",
+    "CORS exposure",
+    Level::I,
+    "RFC 9449 §7.1, §8",
+    hdr20,
+);
 fn hdr20(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "Origin + expired token",
@@ -439,6 +474,13 @@ fn hdr20(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const HDR_21: Case = Case::probes(
+    "HDR-21",
+    "Misdirected Host",
+    Level::BP,
+    "RFC 9110 §7.4",
+    hdr21,
+);
 fn hdr21(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "Host: rs-a.invalid",

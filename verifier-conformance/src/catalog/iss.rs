@@ -9,50 +9,29 @@ use crate::verdict::{Grade, Level};
 use mock_idp::keys::SigningKey;
 use mock_idp::mint::Signing;
 
-pub(super) fn cases() -> Vec<Case> {
-    use Level::*;
-    vec![
-        Case::probes("ISS-01", "Exact issuer", M, "RFC 9068 §4 step 3", iss01),
-        Case::probes("ISS-02", "iss missing", M, "RFC 9068 §2.2, §4", iss02),
-        Case::probes(
-            "ISS-03",
-            "Trailing slash dropped",
-            M,
-            "RFC 9068 §4; RFC 7519 §4.1.1",
-            iss03,
-        ),
-        Case::probes("ISS-04", "Case variant", M, "RFC 7519 §4.1.1", iss04),
-        Case::probes("ISS-05", "Scheme variant", M, "RFC 9068 §4", iss05),
-        Case::script(
-            "ISS-06",
-            "Foreign tenant",
-            M,
-            "RFC 8725 §3.8; RFC 9068 §4",
-            iss06,
-        ),
-        Case::probes(
-            "ISS-07",
-            "Right iss, another issuer's key",
-            M,
-            "RFC 8725 §3.8",
-            iss07,
-        ),
-        Case::probes("ISS-08", "Wrong type", M, "RFC 7519 §4.1.1", iss08),
-        Case::script(
-            "ISS-09",
-            "Unlisted issuer: no fetch",
-            BP,
-            "RFC 8725 §3.8, §3.10",
-            iss09,
-        ),
-        Case::script("ISS-10", "URL tricks in iss", BP, "RFC 8725 §3.10", iss10),
-    ]
-}
+/// The cases of this group, in catalog order.
+pub(super) const CASES: &[Case] = &[
+    ISS_01, ISS_02, ISS_03, ISS_04, ISS_05, ISS_06, ISS_07, ISS_08, ISS_09, ISS_10,
+];
 
+const ISS_01: Case = Case::probes(
+    "ISS-01",
+    "Exact issuer",
+    Level::M,
+    "RFC 9068 §4 step 3",
+    iss01,
+);
 fn iss01(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe("exact", c.tok(|t| t), Accept)])
 }
 
+const ISS_02: Case = Case::probes(
+    "ISS-02",
+    "iss missing",
+    Level::M,
+    "RFC 9068 §2.2, §4",
+    iss02,
+);
 fn iss02(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "no iss",
@@ -61,6 +40,13 @@ fn iss02(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const ISS_03: Case = Case::probes(
+    "ISS-03",
+    "Trailing slash dropped",
+    Level::M,
+    "RFC 9068 §4; RFC 7519 §4.1.1",
+    iss03,
+);
 fn iss03(c: &Ctx<'_>) -> Plan {
     let i = c.tenant.issuer().trim_end_matches('/').to_owned();
     Plan::Probes(vec![probe(
@@ -70,6 +56,7 @@ fn iss03(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const ISS_04: Case = Case::probes("ISS-04", "Case variant", Level::M, "RFC 7519 §4.1.1", iss04);
 fn iss04(c: &Ctx<'_>) -> Plan {
     let i = c.tenant.issuer();
     let upper = i.to_uppercase();
@@ -88,6 +75,7 @@ fn iss04(c: &Ctx<'_>) -> Plan {
     Plan::Probes(v)
 }
 
+const ISS_05: Case = Case::probes("ISS-05", "Scheme variant", Level::M, "RFC 9068 §4", iss05);
 fn iss05(c: &Ctx<'_>) -> Plan {
     let i = c.tenant.issuer().replacen("https://", "http://", 1);
     Plan::Probes(vec![probe(
@@ -114,6 +102,13 @@ async fn with_canary(c: &Ctx<'_>, level: Level, probes: Vec<Probe>) -> Vec<Step>
     steps
 }
 
+const ISS_06: Case = Case::script(
+    "ISS-06",
+    "Foreign tenant",
+    Level::M,
+    "RFC 8725 §3.8; RFC 9068 §4",
+    iss06,
+);
 fn iss06<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         let t2 = format!("{}/", c.canary_url());
@@ -130,6 +125,13 @@ fn iss06<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const ISS_07: Case = Case::probes(
+    "ISS-07",
+    "Right iss, another issuer's key",
+    Level::M,
+    "RFC 8725 §3.8",
+    iss07,
+);
 fn iss07(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "iss = T, key only in T2's JWKS",
@@ -141,6 +143,7 @@ fn iss07(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const ISS_08: Case = Case::probes("ISS-08", "Wrong type", Level::M, "RFC 7519 §4.1.1", iss08);
 fn iss08(c: &Ctx<'_>) -> Plan {
     let i = c.tenant.issuer().to_owned();
     Plan::Probes(vec![
@@ -149,6 +152,13 @@ fn iss08(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const ISS_09: Case = Case::script(
+    "ISS-09",
+    "Unlisted issuer: no fetch",
+    Level::BP,
+    "RFC 8725 §3.8, §3.10",
+    iss09,
+);
 fn iss09<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         let t3 = format!("{}/", c.canary_url().replacen("http://", "https://", 1));
@@ -165,6 +175,13 @@ fn iss09<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const ISS_10: Case = Case::script(
+    "ISS-10",
+    "URL tricks in iss",
+    Level::BP,
+    "RFC 8725 §3.10",
+    iss10,
+);
 fn iss10<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         let i = c.tenant.issuer().to_owned();

@@ -12,83 +12,11 @@ use mock_idp::keys::SigningKey;
 use mock_idp::mint::Signing;
 use mock_idp::proof::DpopKey;
 
-pub(super) fn cases() -> Vec<Case> {
-    use Level::*;
-    vec![
-        Case::script(
-            "KEY-01",
-            "Unknown kid",
-            S,
-            "RFC 7515 §4.1.4; OIDC Core §10.1.1",
-            key01,
-        ),
-        Case::script("KEY-02", "Rotation: new key", S, "OIDC Core §10.1.1", key02),
-        Case::script("KEY-03", "Rotation: key removed", S, "RFC 8725 §3.8", key03),
-        Case::probes("KEY-04", "Missing kid", I, "RFC 7515 §4.1.4", key04),
-        Case::script("KEY-05", "kid injection", S, "RFC 8725 §3.10", key05),
-        Case::script(
-            "KEY-06",
-            "use:enc key",
-            S,
-            "RFC 7517 §4.2; RFC 8725 §3.1",
-            key06,
-        ),
-        Case::script(
-            "KEY-07",
-            "JWK alg mismatch",
-            M,
-            "RFC 7517 §4.4; RFC 8725 §3.1",
-            key07,
-        ),
-        Case::script("KEY-08", "key_ops lacks verify", S, "RFC 7517 §4.3", key08),
-        Case::script("KEY-09", "Weak RSA key", M, "RFC 7518 §3.3", key09),
-        Case::script("KEY-10", "Degenerate exponent", M, "RFC 8017 §3.1", key10),
-        Case::script("KEY-11", "Symmetric key in JWKS", M, "RFC 8725 §3.1", key11),
-        Case::script(
-            "KEY-12",
-            "Private members in JWKS",
-            BP,
-            "RFC 7517 §9",
-            key12,
-        ),
-        Case::script("KEY-13", "Duplicate kid", I, "RFC 7517 §4.5", key13),
-        Case::script(
-            "KEY-14",
-            "JWKS endpoint failure",
-            BP,
-            "RFC 8725 §3.8",
-            key14,
-        ),
-        Case::script(
-            "KEY-15",
-            "Discovery issuer mismatch",
-            M,
-            "RFC 8414 §3.3; OIDC Discovery §4.3",
-            key15,
-        ),
-        Case::script(
-            "KEY-16",
-            "Insecure JWKS transport (redirect)",
-            BP,
-            "RFC 8414 §2; RFC 6750 §5.3",
-            key16,
-        ),
-        Case::script(
-            "KEY-17",
-            "JWK x5c inconsistent with n/e",
-            S,
-            "RFC 7517 §4.7",
-            key17,
-        ),
-        Case::script(
-            "KEY-18",
-            "Invalid EC point in JWKS",
-            BP,
-            "RFC 8725 §3.4",
-            key18,
-        ),
-    ]
-}
+/// The cases of this group, in catalog order.
+pub(super) const CASES: &[Case] = &[
+    KEY_01, KEY_02, KEY_03, KEY_04, KEY_05, KEY_06, KEY_07, KEY_08, KEY_09, KEY_10, KEY_11, KEY_12,
+    KEY_13, KEY_14, KEY_15, KEY_16, KEY_17, KEY_18,
+];
 
 fn fetch_note(c: &Ctx<'_>, before: usize, max: usize) -> Step {
     let n = c.tenant.jwks_fetches() - before;
@@ -104,6 +32,13 @@ fn fetch_note(c: &Ctx<'_>, before: usize, max: usize) -> Step {
     )
 }
 
+const KEY_01: Case = Case::script(
+    "KEY-01",
+    "Unknown kid",
+    Level::S,
+    "RFC 7515 §4.1.4; OIDC Core §10.1.1",
+    key01,
+);
 fn key01<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         c.await_cooldown().await;
@@ -120,6 +55,13 @@ fn key01<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const KEY_02: Case = Case::script(
+    "KEY-02",
+    "Rotation: new key",
+    Level::S,
+    "OIDC Core §10.1.1",
+    key02,
+);
 fn key02<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         c.await_cooldown().await;
@@ -136,6 +78,13 @@ fn key02<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const KEY_03: Case = Case::script(
+    "KEY-03",
+    "Rotation: key removed",
+    Level::S,
+    "RFC 8725 §3.8",
+    key03,
+);
 fn key03<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         c.await_cooldown().await;
@@ -183,6 +132,7 @@ fn key03<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const KEY_04: Case = Case::probes("KEY-04", "Missing kid", Level::I, "RFC 7515 §4.1.4", key04);
 fn key04(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "no kid",
@@ -191,6 +141,7 @@ fn key04(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const KEY_05: Case = Case::script("KEY-05", "kid injection", Level::S, "RFC 8725 §3.10", key05);
 fn key05<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         let Plan::Probes(probes) = key05_probes(c) else {
@@ -288,6 +239,13 @@ fn one_bad<'a>(
     })
 }
 
+const KEY_06: Case = Case::script(
+    "KEY-06",
+    "use:enc key",
+    Level::S,
+    "RFC 7517 §4.2; RFC 8725 §3.1",
+    key06,
+);
 fn key06<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     let (jwk, t) = variant(c, "enc", 3, |o| {
         o.insert("use".into(), json!("enc"));
@@ -295,6 +253,13 @@ fn key06<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     one_bad(c, Level::S, "use:enc", jwk, t, InvalidToken)
 }
 
+const KEY_07: Case = Case::script(
+    "KEY-07",
+    "JWK alg mismatch",
+    Level::M,
+    "RFC 7517 §4.4; RFC 8725 §3.1",
+    key07,
+);
 fn key07<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     let (jwk, t) = variant(c, "alg", 3, |o| {
         o.insert("alg".into(), json!("PS256"));
@@ -309,6 +274,13 @@ fn key07<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     )
 }
 
+const KEY_08: Case = Case::script(
+    "KEY-08",
+    "key_ops lacks verify",
+    Level::S,
+    "RFC 7517 §4.3",
+    key08,
+);
 fn key08<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     let (jwk, t) = variant(c, "keyops", 3, |o| {
         o.insert("key_ops".into(), json!(["encrypt"]));
@@ -316,6 +288,7 @@ fn key08<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     one_bad(c, Level::S, "key_ops [encrypt]", jwk, t, InvalidToken)
 }
 
+const KEY_09: Case = Case::script("KEY-09", "Weak RSA key", Level::M, "RFC 7518 §3.3", key09);
 fn key09<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     let k = SigningKey::weak_1024().with_kid(&c.fresh_kid("weak"));
     let t = c.signed_by(&k).build();
@@ -339,6 +312,13 @@ fn emsa_pkcs1_sha256(msg: &[u8], k_len: usize) -> Vec<u8> {
     em
 }
 
+const KEY_10: Case = Case::script(
+    "KEY-10",
+    "Degenerate exponent",
+    Level::M,
+    "RFC 8017 §3.1",
+    key10,
+);
 fn key10<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         let k = c.fresh_key("e1", 3);
@@ -371,6 +351,13 @@ fn key10<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const KEY_11: Case = Case::script(
+    "KEY-11",
+    "Symmetric key in JWKS",
+    Level::M,
+    "RFC 8725 §3.1",
+    key11,
+);
 fn key11<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     let kid = c.fresh_kid("oct");
     let secret = b"conformance-oct-secret-32-bytes!".to_vec();
@@ -379,6 +366,13 @@ fn key11<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     one_bad(c, Level::M, "oct key, HS256 token", jwk, t, InvalidToken)
 }
 
+const KEY_12: Case = Case::script(
+    "KEY-12",
+    "Private members in JWKS",
+    Level::BP,
+    "RFC 7517 §9",
+    key12,
+);
 fn key12<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     let k = c.fresh_key("private", 3);
     let t = c.signed_by(&k).build();
@@ -392,6 +386,7 @@ fn key12<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     )
 }
 
+const KEY_13: Case = Case::script("KEY-13", "Duplicate kid", Level::I, "RFC 7517 §4.5", key13);
 fn key13<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     let kid = c.fresh_kid("dup");
     let first = SigningKey::fixture(3).with_kid(&kid);
@@ -412,6 +407,13 @@ fn key13<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const KEY_14: Case = Case::script(
+    "KEY-14",
+    "JWKS endpoint failure",
+    Level::BP,
+    "RFC 8725 §3.8",
+    key14,
+);
 fn key14<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         let faults: Vec<(&str, Fault)> = vec![
@@ -486,6 +488,13 @@ fn key14<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const KEY_15: Case = Case::script(
+    "KEY-15",
+    "Discovery issuer mismatch",
+    Level::M,
+    "RFC 8414 §3.3; OIDC Discovery §4.3",
+    key15,
+);
 fn key15<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         if !c.target.features.cold_discovery {
@@ -524,6 +533,13 @@ fn key15<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const KEY_16: Case = Case::script(
+    "KEY-16",
+    "Insecure JWKS transport (redirect)",
+    Level::BP,
+    "RFC 8414 §2; RFC 6750 §5.3",
+    key16,
+);
 fn key16<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         c.await_cooldown().await;
@@ -570,6 +586,13 @@ fn key16<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const KEY_17: Case = Case::script(
+    "KEY-17",
+    "JWK x5c inconsistent with n/e",
+    Level::S,
+    "RFC 7517 §4.7",
+    key17,
+);
 fn key17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     use base64::Engine as _;
     let x5c = base64::engine::general_purpose::STANDARD.encode(c.tenant.ca_der());
@@ -586,6 +609,13 @@ fn key17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     )
 }
 
+const KEY_18: Case = Case::script(
+    "KEY-18",
+    "Invalid EC point in JWKS",
+    Level::BP,
+    "RFC 8725 §3.4",
+    key18,
+);
 fn key18<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     let kid = c.fresh_kid("ecpoint");
     let ec = DpopKey::generate();

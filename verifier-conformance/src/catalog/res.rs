@@ -12,45 +12,10 @@ use crate::verdict::{Grade, Level};
 use mock_idp::faults::{Endpoint, Fault};
 use mock_idp::mint::Signing;
 
-pub(super) fn cases() -> Vec<Case> {
-    use Level::*;
-    vec![
-        Case::script(
-            "RES-01",
-            "Oversized Authorization header",
-            BP,
-            "RFC 6585 §5; RFC 9110 §5.4",
-            res01,
-        ),
-        Case::script("RES-02", "Oversized DPoP header", BP, "RFC 6585 §5", res02),
-        Case::probes("RES-03", "Deep JSON nesting", BP, "RFC 8725 §2.9", res03),
-        Case::probes("RES-04", "Large claim arrays", BP, "robustness", res04),
-        Case::script(
-            "RES-05",
-            "Outbound-fetch amplification",
-            BP,
-            "RFC 8725 §2.9, §3.10",
-            res05,
-        ),
-        Case::script("RES-06", "Expensive keys", BP, "RFC 8725 §2.9", res06),
-        Case::probes("RES-07", "PBES2 / JWE work", BP, "RFC 8725 §3.3", res07),
-        Case::script(
-            "RES-08",
-            "Slow JWKS, concurrent requests",
-            BP,
-            "robustness",
-            res08,
-        ),
-        Case::script("RES-09", "Huge JWKS", BP, "robustness", res09),
-        Case::probes(
-            "RES-10",
-            "Crash paths (roll-up)",
-            BP,
-            "RFC 6750 §3.1; RFC 9110 §15.5.2",
-            res10,
-        ),
-    ]
-}
+/// The cases of this group, in catalog order.
+pub(super) const CASES: &[Case] = &[
+    RES_01, RES_02, RES_03, RES_04, RES_05, RES_06, RES_07, RES_08, RES_09, RES_10,
+];
 
 fn oversize() -> Expect {
     // A closed connection (status 0) is an acceptable way to refuse a huge header.
@@ -80,6 +45,13 @@ async fn big_then_alive(c: &Ctx<'_>, reqs: Vec<(String, Request)>) -> Vec<Step> 
     steps
 }
 
+const RES_01: Case = Case::script(
+    "RES-01",
+    "Oversized Authorization header",
+    Level::BP,
+    "RFC 6585 §5; RFC 9110 §5.4",
+    res01,
+);
 fn res01<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         let reqs = [16usize, 64, 1024]
@@ -95,6 +67,13 @@ fn res01<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const RES_02: Case = Case::script(
+    "RES-02",
+    "Oversized DPoP header",
+    Level::BP,
+    "RFC 6585 §5",
+    res02,
+);
 fn res02<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         if let Some(s) = c.need_dpop() {
@@ -109,6 +88,13 @@ fn res02<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const RES_03: Case = Case::probes(
+    "RES-03",
+    "Deep JSON nesting",
+    Level::BP,
+    "RFC 8725 §2.9",
+    res03,
+);
 fn res03(c: &Ctx<'_>) -> Plan {
     let deep = format!("{{\"x\":{}{}}}", "[".repeat(8000), "]".repeat(8000));
     let garbage = b64([1u8; 32]);
@@ -130,6 +116,13 @@ fn res03(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const RES_04: Case = Case::probes(
+    "RES-04",
+    "Large claim arrays",
+    Level::BP,
+    "robustness",
+    res04,
+);
 fn res04(c: &Ctx<'_>) -> Plan {
     let mut aud: Vec<serde_json::Value> = (0..300).map(|i| json!(format!("urn:a:{i}"))).collect();
     aud.push(json!(c.aud()));
@@ -148,6 +141,13 @@ fn res04(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const RES_05: Case = Case::script(
+    "RES-05",
+    "Outbound-fetch amplification",
+    Level::BP,
+    "RFC 8725 §2.9, §3.10",
+    res05,
+);
 fn res05<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         c.await_cooldown().await;
@@ -193,6 +193,13 @@ fn res05<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const RES_06: Case = Case::script(
+    "RES-06",
+    "Expensive keys",
+    Level::BP,
+    "RFC 8725 §2.9",
+    res06,
+);
 fn res06<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         let k = c.fresh_key("bige", 3);
@@ -222,6 +229,13 @@ fn res06<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const RES_07: Case = Case::probes(
+    "RES-07",
+    "PBES2 / JWE work",
+    Level::BP,
+    "RFC 8725 §3.3",
+    res07,
+);
 fn res07(c: &Ctx<'_>) -> Plan {
     let h = json!({"alg":"PBES2-HS512+A256KW","enc":"A256GCM","p2c":2_147_483_648_u64,"p2s":"AAAAAAAAAAAAAAAAAAAAAA"});
     let jwe = format!(
@@ -239,6 +253,13 @@ fn res07(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const RES_08: Case = Case::script(
+    "RES-08",
+    "Slow JWKS, concurrent requests",
+    Level::BP,
+    "robustness",
+    res08,
+);
 fn res08<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         c.await_cooldown().await;
@@ -289,6 +310,7 @@ fn res08<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const RES_09: Case = Case::script("RES-09", "Huge JWKS", Level::BP, "robustness", res09);
 fn res09<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         c.await_cooldown().await;
@@ -338,6 +360,13 @@ fn res09<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const RES_10: Case = Case::probes(
+    "RES-10",
+    "Crash paths (roll-up)",
+    Level::BP,
+    "RFC 6750 §3.1; RFC 9110 §15.5.2",
+    res10,
+);
 fn res10(c: &Ctx<'_>) -> Plan {
     let claims = c.at().claims_json().to_string();
     let garbage = b64([0x41u8; 64]);

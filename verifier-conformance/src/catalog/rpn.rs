@@ -7,83 +7,23 @@ use crate::observe::Observation;
 use crate::verdict::Expect::*;
 use crate::verdict::{Grade, Level};
 
-pub(super) fn cases() -> Vec<Case> {
-    use Level::*;
-    vec![
-        Case::script(
-            "RPN-01",
-            "Proof replay inside the window",
-            S,
-            "RFC 9449 §11.1",
-            rpn01,
-        ),
-        Case::probes(
-            "RPN-02",
-            "Replay after the window",
-            M,
-            "RFC 9449 §11.1",
-            rpn02,
-        ),
-        Case::probes(
-            "RPN-03",
-            "Same jti, other URI or method",
-            I,
-            "RFC 9449 §11.1",
-            rpn03,
-        ),
-        Case::probes("RPN-04", "Huge jti", S, "RFC 9449 §11.1 ¶3", rpn04),
-        Case::script(
-            "RPN-05",
-            "Nonce required, none sent",
-            C,
-            "RFC 9449 §9, §8",
-            rpn05,
-        ),
-        Case::script(
-            "RPN-06",
-            "Wrong or stale nonce",
-            C,
-            "RFC 9449 §8, §9",
-            rpn06,
-        ),
-        Case::script(
-            "RPN-07",
-            "Downgrade after a nonce was issued",
-            C,
-            "RFC 9449 §11.3",
-            rpn07,
-        ),
-        Case::script("RPN-08", "Foreign nonce", C, "RFC 9449 §9", rpn08),
-        Case::script(
-            "RPN-09",
-            "DPoP-Nonce header hygiene",
-            C,
-            "RFC 9449 §8, §8.1, §8.2",
-            rpn09,
-        ),
-        Case::script(
-            "RPN-10",
-            "Nonce rotated on success",
-            C,
-            "RFC 9449 §8.2",
-            rpn10,
-        ),
-        Case::script(
-            "RPN-11",
-            "Nonce-based freshness",
-            C,
-            "RFC 9449 §4.3 #11, §11.1",
-            rpn11,
-        ),
-        Case::probes("RPN-12", "Pre-generated proofs", M, "RFC 9449 §11.2", rpn12),
-        Case::probes("RPN-13", "Replay-store scope", I, "RFC 9449 §11.1", rpn13),
-    ]
-}
+/// The cases of this group, in catalog order.
+pub(super) const CASES: &[Case] = &[
+    RPN_01, RPN_02, RPN_03, RPN_04, RPN_05, RPN_06, RPN_07, RPN_08, RPN_09, RPN_10, RPN_11, RPN_12,
+    RPN_13,
+];
 
 fn skip_step(why: String) -> Vec<Step> {
     vec![Step::note("skipped", Grade::Skip(why))]
 }
 
+const RPN_01: Case = Case::script(
+    "RPN-01",
+    "Proof replay inside the window",
+    Level::S,
+    "RFC 9449 §11.1",
+    rpn01,
+);
 fn rpn01<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         if let Some(s) = c.need_dpop() {
@@ -106,6 +46,13 @@ fn rpn01<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const RPN_02: Case = Case::probes(
+    "RPN-02",
+    "Replay after the window",
+    Level::M,
+    "RFC 9449 §11.1",
+    rpn02,
+);
 fn rpn02(c: &Ctx<'_>) -> Plan {
     if let Some(s) = c.need_dpop() {
         return Plan::Skip(s);
@@ -118,6 +65,13 @@ fn rpn02(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const RPN_03: Case = Case::probes(
+    "RPN-03",
+    "Same jti, other URI or method",
+    Level::I,
+    "RFC 9449 §11.1",
+    rpn03,
+);
 fn rpn03(c: &Ctx<'_>) -> Plan {
     if let Some(s) = c.need_dpop() {
         return Plan::Skip(s);
@@ -146,6 +100,7 @@ fn rpn03(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const RPN_04: Case = Case::probes("RPN-04", "Huge jti", Level::S, "RFC 9449 §11.1 ¶3", rpn04);
 fn rpn04(c: &Ctx<'_>) -> Plan {
     if let Some(s) = c.need_dpop() {
         return Plan::Skip(s);
@@ -196,6 +151,13 @@ macro_rules! nonce_case {
     };
 }
 
+const RPN_05: Case = Case::script(
+    "RPN-05",
+    "Nonce required, none sent",
+    Level::C,
+    "RFC 9449 §9, §8",
+    rpn05,
+);
 fn rpn05<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         if let Some(s) = need_nonces(c) {
@@ -210,6 +172,13 @@ fn rpn05<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const RPN_06: Case = Case::script(
+    "RPN-06",
+    "Wrong or stale nonce",
+    Level::C,
+    "RFC 9449 §8, §9",
+    rpn06,
+);
 nonce_case!(rpn06, |c, _nonce| {
     run_probes(
         c,
@@ -223,6 +192,13 @@ nonce_case!(rpn06, |c, _nonce| {
     .await
 });
 
+const RPN_07: Case = Case::script(
+    "RPN-07",
+    "Downgrade after a nonce was issued",
+    Level::C,
+    "RFC 9449 §11.3",
+    rpn07,
+);
 nonce_case!(rpn07, |c, nonce| {
     run_probes(
         c,
@@ -235,6 +211,7 @@ nonce_case!(rpn07, |c, nonce| {
     .await
 });
 
+const RPN_08: Case = Case::script("RPN-08", "Foreign nonce", Level::C, "RFC 9449 §9", rpn08);
 nonce_case!(rpn08, |c, _nonce| {
     let foreign = c.tenant.require_dpop_nonce();
     c.tenant.disable_dpop_nonce();
@@ -250,6 +227,13 @@ nonce_case!(rpn08, |c, _nonce| {
     .await
 });
 
+const RPN_09: Case = Case::script(
+    "RPN-09",
+    "DPoP-Nonce header hygiene",
+    Level::C,
+    "RFC 9449 §8, §8.1, §8.2",
+    rpn09,
+);
 fn rpn09<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         if let Some(s) = need_nonces(c) {
@@ -288,6 +272,13 @@ fn rpn09<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const RPN_10: Case = Case::script(
+    "RPN-10",
+    "Nonce rotated on success",
+    Level::C,
+    "RFC 9449 §8.2",
+    rpn10,
+);
 nonce_case!(rpn10, |c, nonce| {
     let o = c.send(&c.dpp(|p| p.nonce(&nonce))).await;
     let mut steps = Vec::new();
@@ -322,6 +313,13 @@ nonce_case!(rpn10, |c, nonce| {
     steps
 });
 
+const RPN_11: Case = Case::script(
+    "RPN-11",
+    "Nonce-based freshness",
+    Level::C,
+    "RFC 9449 §4.3 #11, §11.1",
+    rpn11,
+);
 nonce_case!(rpn11, |c, nonce| {
     run_probes(
         c,
@@ -335,6 +333,13 @@ nonce_case!(rpn11, |c, nonce| {
     .await
 });
 
+const RPN_12: Case = Case::probes(
+    "RPN-12",
+    "Pre-generated proofs",
+    Level::M,
+    "RFC 9449 §11.2",
+    rpn12,
+);
 fn rpn12(c: &Ctx<'_>) -> Plan {
     if let Some(s) = c.need_dpop() {
         return Plan::Skip(s);
@@ -346,6 +351,13 @@ fn rpn12(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const RPN_13: Case = Case::probes(
+    "RPN-13",
+    "Replay-store scope",
+    Level::I,
+    "RFC 9449 §11.1",
+    rpn13,
+);
 fn rpn13(c: &Ctx<'_>) -> Plan {
     if let Some(s) = c.need_dpop() {
         return Plan::Skip(s);

@@ -8,52 +8,10 @@ use crate::verdict::Expect::{self, *};
 use crate::verdict::Level;
 use mock_idp::mint::TokenBuilder;
 
-pub(super) fn cases() -> Vec<Case> {
-    use Level::*;
-    vec![
-        Case::probes(
-            "SCP-01",
-            "Required scope present",
-            M,
-            "RFC 6749 §3.3",
-            scp01,
-        ),
-        Case::probes(
-            "SCP-02",
-            "Required scope missing",
-            S,
-            "RFC 6750 §3.1",
-            scp02,
-        ),
-        Case::probes("SCP-03", "No scope claim", S, "RFC 6750 §3.1", scp03),
-        Case::probes("SCP-04", "Case variant", M, "RFC 6749 §3.3", scp04),
-        Case::probes("SCP-05", "Substring or prefix", M, "RFC 6749 §3.3", scp05),
-        Case::probes("SCP-06", "Whitespace variants", I, "RFC 6749 §3.3", scp06),
-        Case::probes(
-            "SCP-07",
-            "Array-form scope",
-            I,
-            "RFC 9068 §2.2.3; RFC 8693 §4.2",
-            scp07,
-        ),
-        Case::probes("SCP-08", "Wrong-typed scope", I, "RFC 8693 §4.2", scp08),
-        Case::probes(
-            "SCP-09",
-            "Auth0 RBAC permissions",
-            I,
-            "Auth0 token dialects",
-            scp09,
-        ),
-        Case::probes("SCP-10", "Check order", S, "RFC 6750 §3.1", scp10),
-        Case::probes(
-            "SCP-11",
-            "insufficient_scope on a DPoP request",
-            S,
-            "RFC 9449 §7.1, §7.2",
-            scp11,
-        ),
-    ]
-}
+/// The cases of this group, in catalog order.
+pub(super) const CASES: &[Case] = &[
+    SCP_01, SCP_02, SCP_03, SCP_04, SCP_05, SCP_06, SCP_07, SCP_08, SCP_09, SCP_10, SCP_11,
+];
 
 /// Runs `f` with the scoped route, or skips.
 fn scoped(c: &Ctx<'_>, f: impl FnOnce(&str, &str) -> Vec<super::Probe>) -> Plan {
@@ -71,6 +29,13 @@ fn forbidden(scope: &str) -> Expect {
     InsufficientScope(scope.to_owned())
 }
 
+const SCP_01: Case = Case::probes(
+    "SCP-01",
+    "Required scope present",
+    Level::M,
+    "RFC 6749 §3.3",
+    scp01,
+);
 fn scp01(c: &Ctx<'_>) -> Plan {
     scoped(c, |r, s| {
         vec![probe(
@@ -81,6 +46,13 @@ fn scp01(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const SCP_02: Case = Case::probes(
+    "SCP-02",
+    "Required scope missing",
+    Level::S,
+    "RFC 6750 §3.1",
+    scp02,
+);
 fn scp02(c: &Ctx<'_>) -> Plan {
     scoped(c, |r, s| {
         vec![probe(
@@ -91,6 +63,7 @@ fn scp02(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const SCP_03: Case = Case::probes("SCP-03", "No scope claim", Level::S, "RFC 6750 §3.1", scp03);
 fn scp03(c: &Ctx<'_>) -> Plan {
     scoped(c, |r, s| {
         vec![probe(
@@ -103,6 +76,7 @@ fn scp03(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const SCP_04: Case = Case::probes("SCP-04", "Case variant", Level::M, "RFC 6749 §3.3", scp04);
 fn scp04(c: &Ctx<'_>) -> Plan {
     scoped(c, |r, s| {
         let upper = s.to_uppercase();
@@ -117,6 +91,13 @@ fn scp04(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const SCP_05: Case = Case::probes(
+    "SCP-05",
+    "Substring or prefix",
+    Level::M,
+    "RFC 6749 §3.3",
+    scp05,
+);
 fn scp05(c: &Ctx<'_>) -> Plan {
     scoped(c, |r, s| {
         let head = s.split(':').next().unwrap_or(s).to_owned();
@@ -133,6 +114,13 @@ fn scp05(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const SCP_06: Case = Case::probes(
+    "SCP-06",
+    "Whitespace variants",
+    Level::I,
+    "RFC 6749 §3.3",
+    scp06,
+);
 fn scp06(c: &Ctx<'_>) -> Plan {
     scoped(c, |r, s| {
         vec![
@@ -150,6 +138,13 @@ fn scp06(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const SCP_07: Case = Case::probes(
+    "SCP-07",
+    "Array-form scope",
+    Level::I,
+    "RFC 9068 §2.2.3; RFC 8693 §4.2",
+    scp07,
+);
 fn scp07(c: &Ctx<'_>) -> Plan {
     scoped(c, |r, s| {
         vec![probe(
@@ -160,6 +155,13 @@ fn scp07(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const SCP_08: Case = Case::probes(
+    "SCP-08",
+    "Wrong-typed scope",
+    Level::I,
+    "RFC 8693 §4.2",
+    scp08,
+);
 fn scp08(c: &Ctx<'_>) -> Plan {
     scoped(c, |r, s| {
         [json!(1), json!({})]
@@ -175,6 +177,13 @@ fn scp08(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const SCP_09: Case = Case::probes(
+    "SCP-09",
+    "Auth0 RBAC permissions",
+    Level::I,
+    "Auth0 token dialects",
+    scp09,
+);
 fn scp09(c: &Ctx<'_>) -> Plan {
     scoped(c, |r, s| {
         vec![probe(
@@ -185,6 +194,7 @@ fn scp09(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const SCP_10: Case = Case::probes("SCP-10", "Check order", Level::S, "RFC 6750 §3.1", scp10);
 fn scp10(c: &Ctx<'_>) -> Plan {
     scoped(c, |r, _| {
         vec![probe(
@@ -195,6 +205,13 @@ fn scp10(c: &Ctx<'_>) -> Plan {
     })
 }
 
+const SCP_11: Case = Case::probes(
+    "SCP-11",
+    "insufficient_scope on a DPoP request",
+    Level::S,
+    "RFC 9449 §7.1, §7.2",
+    scp11,
+);
 fn scp11(c: &Ctx<'_>) -> Plan {
     if let Some(s) = c.need_dpop() {
         return Plan::Skip(s);

@@ -10,119 +10,19 @@ use mock_idp::keys::{SigAlg, SigningKey};
 use mock_idp::mint::Signing;
 use mock_idp::proof::DpopKey;
 
-pub(super) fn cases() -> Vec<Case> {
-    use Level::*;
-    vec![
-        Case::probes(
-            "SIG-01",
-            "alg none",
-            M,
-            "RFC 9068 §4; RFC 7518 §3.6; RFC 8725 §3.1",
-            sig01,
-        ),
-        Case::probes(
-            "SIG-02",
-            "none casings and variants",
-            M,
-            "RFC 7515 §4.1.1",
-            sig02,
-        ),
-        Case::probes(
-            "SIG-03",
-            "alg missing or badly typed",
-            M,
-            "RFC 7515 §4.1.1, §5.2",
-            sig03,
-        ),
-        Case::probes(
-            "SIG-04",
-            "RS→HS key confusion",
-            M,
-            "RFC 8725 §2.1, §3.1; CVE-2015-9235",
-            sig04,
-        ),
-        Case::probes(
-            "SIG-05",
-            "HMAC with an empty or common secret",
-            M,
-            "RFC 8725 §3.5",
-            sig05,
-        ),
-        Case::probes(
-            "SIG-06",
-            "Null signature",
-            M,
-            "RFC 7515 §5.2; CVE-2020-28042",
-            sig06,
-        ),
-        Case::probes("SIG-07", "Tampered signature", M, "RFC 7515 §5.2", sig07),
-        Case::probes(
-            "SIG-08",
-            "Tampered claims or header",
-            M,
-            "RFC 7515 §5.2",
-            sig08,
-        ),
-        Case::probes(
-            "SIG-09",
-            "Attacker key, tenant kid",
-            M,
-            "RFC 9068 §4 step 5",
-            sig09,
-        ),
-        Case::probes(
-            "SIG-10",
-            "Embedded jwk",
-            M,
-            "CVE-2018-0114; RFC 8725 §3.8",
-            sig10,
-        ),
-        Case::script(
-            "SIG-11",
-            "jku / x5u",
-            M,
-            "RFC 8725 §3.10; RFC 9068 §4",
-            sig11,
-        ),
-        Case::probes("SIG-12", "x5c injection", M, "RFC 9068 §4 step 5", sig12),
-        Case::probes(
-            "SIG-13",
-            "alg/key family mismatch",
-            M,
-            "RFC 8725 §3.1",
-            sig13,
-        ),
-        Case::probes(
-            "SIG-14",
-            "Header alg ≠ algorithm used",
-            M,
-            "RFC 8725 §3.1",
-            sig14,
-        ),
-        Case::probes(
-            "SIG-15",
-            "Psychic signature",
-            M,
-            "CVE-2022-21449; RFC 7518 §3.4",
-            sig15,
-        ),
-        Case::probes(
-            "SIG-16",
-            "ECDSA signature encoding",
-            M,
-            "RFC 7518 §3.4",
-            sig16,
-        ),
-        Case::script(
-            "SIG-17",
-            "alg outside API policy",
-            S,
-            "RFC 8725 §3.1-3.2; RFC 7515 §5.2",
-            sig17,
-        ),
-    ]
-}
+/// The cases of this group, in catalog order.
+pub(super) const CASES: &[Case] = &[
+    SIG_01, SIG_02, SIG_03, SIG_04, SIG_05, SIG_06, SIG_07, SIG_08, SIG_09, SIG_10, SIG_11, SIG_12,
+    SIG_13, SIG_14, SIG_15, SIG_16, SIG_17,
+];
 
+const SIG_01: Case = Case::probes(
+    "SIG-01",
+    "alg none",
+    Level::M,
+    "RFC 9068 §4; RFC 7518 §3.6; RFC 8725 §3.1",
+    sig01,
+);
 fn sig01(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "alg none",
@@ -131,6 +31,13 @@ fn sig01(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const SIG_02: Case = Case::probes(
+    "SIG-02",
+    "none casings and variants",
+    Level::M,
+    "RFC 7515 §4.1.1",
+    sig02,
+);
 fn sig02(c: &Ctx<'_>) -> Plan {
     let mut v: Vec<_> = ["None", "NONE", "nOnE", "none "]
         .into_iter()
@@ -153,6 +60,13 @@ fn sig02(c: &Ctx<'_>) -> Plan {
     Plan::Probes(v)
 }
 
+const SIG_03: Case = Case::probes(
+    "SIG-03",
+    "alg missing or badly typed",
+    Level::M,
+    "RFC 7515 §4.1.1, §5.2",
+    sig03,
+);
 fn sig03(c: &Ctx<'_>) -> Plan {
     let mut v = vec![probe(
         "no alg",
@@ -170,6 +84,13 @@ fn sig03(c: &Ctx<'_>) -> Plan {
     Plan::Probes(v)
 }
 
+const SIG_04: Case = Case::probes(
+    "SIG-04",
+    "RS→HS key confusion",
+    Level::M,
+    "RFC 8725 §2.1, §3.1; CVE-2015-9235",
+    sig04,
+);
 fn sig04(c: &Ctx<'_>) -> Plan {
     let k = c.tenant.keys().current();
     let pem = k.public_key_pem();
@@ -201,6 +122,13 @@ fn sig04(c: &Ctx<'_>) -> Plan {
     Plan::Probes(v)
 }
 
+const SIG_05: Case = Case::probes(
+    "SIG-05",
+    "HMAC with an empty or common secret",
+    Level::M,
+    "RFC 8725 §3.5",
+    sig05,
+);
 fn sig05(c: &Ctx<'_>) -> Plan {
     Plan::Probes(
         ["", "secret", "your-256-bit-secret", "password", "changeme"]
@@ -216,6 +144,13 @@ fn sig05(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const SIG_06: Case = Case::probes(
+    "SIG-06",
+    "Null signature",
+    Level::M,
+    "RFC 7515 §5.2; CVE-2020-28042",
+    sig06,
+);
 fn sig06(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "header.payload.",
@@ -224,6 +159,13 @@ fn sig06(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const SIG_07: Case = Case::probes(
+    "SIG-07",
+    "Tampered signature",
+    Level::M,
+    "RFC 7515 §5.2",
+    sig07,
+);
 fn sig07(c: &Ctx<'_>) -> Plan {
     let t = c.at().build();
     let other = c.at().scope("other").build();
@@ -248,6 +190,13 @@ fn sig07(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const SIG_08: Case = Case::probes(
+    "SIG-08",
+    "Tampered claims or header",
+    Level::M,
+    "RFC 7515 §5.2",
+    sig08,
+);
 fn sig08(c: &Ctx<'_>) -> Plan {
     let t = c.at().scope("nothing").build();
     let parts = segments(&t);
@@ -280,6 +229,13 @@ fn sig08(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const SIG_09: Case = Case::probes(
+    "SIG-09",
+    "Attacker key, tenant kid",
+    Level::M,
+    "RFC 9068 §4 step 5",
+    sig09,
+);
 fn sig09(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "attacker key, tenant kid",
@@ -288,6 +244,13 @@ fn sig09(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const SIG_10: Case = Case::probes(
+    "SIG-10",
+    "Embedded jwk",
+    Level::M,
+    "CVE-2018-0114; RFC 8725 §3.8",
+    sig10,
+);
 fn sig10(c: &Ctx<'_>) -> Plan {
     let a = SigningKey::attacker();
     let jwk = a.public_jwk();
@@ -312,6 +275,13 @@ fn sig10(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const SIG_11: Case = Case::script(
+    "SIG-11",
+    "jku / x5u",
+    Level::M,
+    "RFC 8725 §3.10; RFC 9068 §4",
+    sig11,
+);
 fn sig11<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         let before = c.canary_hits().await;
@@ -356,6 +326,13 @@ fn sig11<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
+const SIG_12: Case = Case::probes(
+    "SIG-12",
+    "x5c injection",
+    Level::M,
+    "RFC 9068 §4 step 5",
+    sig12,
+);
 fn sig12(c: &Ctx<'_>) -> Plan {
     let cert = base64_std(&c.tenant.ca_der());
     Plan::Probes(vec![probe(
@@ -374,6 +351,13 @@ fn base64_std(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+const SIG_13: Case = Case::probes(
+    "SIG-13",
+    "alg/key family mismatch",
+    Level::M,
+    "RFC 8725 §3.1",
+    sig13,
+);
 fn sig13(c: &Ctx<'_>) -> Plan {
     let ec = DpopKey::generate();
     Plan::Probes(vec![
@@ -399,6 +383,13 @@ fn sig13(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const SIG_14: Case = Case::probes(
+    "SIG-14",
+    "Header alg ≠ algorithm used",
+    Level::M,
+    "RFC 8725 §3.1",
+    sig14,
+);
 fn sig14(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "RS384 header, RS256 signature",
@@ -407,6 +398,13 @@ fn sig14(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const SIG_15: Case = Case::probes(
+    "SIG-15",
+    "Psychic signature",
+    Level::M,
+    "CVE-2022-21449; RFC 7518 §3.4",
+    sig15,
+);
 fn sig15(c: &Ctx<'_>) -> Plan {
     // P-256 order n, for r = s = n.
     let n = hex32("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
@@ -442,6 +440,13 @@ fn hex32(s: &str) -> Vec<u8> {
         .collect()
 }
 
+const SIG_16: Case = Case::probes(
+    "SIG-16",
+    "ECDSA signature encoding",
+    Level::M,
+    "RFC 7518 §3.4",
+    sig16,
+);
 fn sig16(c: &Ctx<'_>) -> Plan {
     let ec = DpopKey::generate();
     let kid = c.tenant.keys().current().kid().to_owned();
@@ -463,6 +468,13 @@ fn sig16(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const SIG_17: Case = Case::script(
+    "SIG-17",
+    "alg outside API policy",
+    Level::S,
+    "RFC 8725 §3.1-3.2; RFC 7515 §5.2",
+    sig17,
+);
 fn sig17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         c.await_cooldown().await;

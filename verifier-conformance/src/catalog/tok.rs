@@ -8,138 +8,30 @@ use crate::verdict::Expect::*;
 use crate::verdict::Level;
 use mock_idp::mint::Signing;
 
-pub(super) fn cases() -> Vec<Case> {
-    use Level::*;
-    vec![
-        Case::probes(
-            "TOK-01",
-            "Opaque, not a JWT",
-            M,
-            "RFC 6750 §3.1; RFC 9068 §4",
-            tok01,
-        ),
-        Case::probes(
-            "TOK-02",
-            "Wrong segment count",
-            M,
-            "RFC 7515 §7.1; RFC 7519 §7.2",
-            tok02,
-        ),
-        Case::probes(
-            "TOK-03",
-            "JWE instead of JWS",
-            M,
-            "RFC 9068 §4; RFC 8725 §3.3",
-            tok03,
-        ),
-        Case::probes(
-            "TOK-04",
-            "JWS JSON serialisation or polyglot",
-            M,
-            "RFC 7515 §7.2; CVE-2022-39227",
-            tok04,
-        ),
-        Case::probes(
-            "TOK-05",
-            "Non-canonical base64url",
-            M,
-            "RFC 7515 §2, §5.2",
-            tok05,
-        ),
-        Case::probes(
-            "TOK-06",
-            "Header is not a JSON object",
-            M,
-            "RFC 7515 §5.2",
-            tok06,
-        ),
-        Case::probes(
-            "TOK-07",
-            "Not UTF-8 JSON",
-            M,
-            "RFC 8725 §3.7; RFC 7519 §7.2",
-            tok07,
-        ),
-        Case::probes(
-            "TOK-08",
-            "Claims set is not an object",
-            M,
-            "RFC 7519 §7.2",
-            tok08,
-        ),
-        Case::probes(
-            "TOK-09",
-            "Duplicate header names",
-            M,
-            "RFC 7515 §4, §5.2",
-            tok09,
-        ),
-        Case::probes("TOK-10", "Duplicate claim names", M, "RFC 7519 §4", tok10),
-        Case::probes(
-            "TOK-11",
-            "Unknown non-critical header parameter",
-            M,
-            "RFC 7515 §4",
-            tok11,
-        ),
-        Case::probes("TOK-12", "Unknown claims", M, "RFC 7519 §4", tok12),
-        Case::probes(
-            "TOK-13",
-            "Unknown critical extension",
-            M,
-            "RFC 7515 §4.1.11",
-            tok13,
-        ),
-        Case::probes("TOK-14", "Malformed crit", S, "RFC 7515 §4.1.11", tok14),
-        Case::probes(
-            "TOK-15",
-            "Unencoded payload (b64:false)",
-            M,
-            "RFC 7797; RFC 7519 §3",
-            tok15,
-        ),
-        Case::probes(
-            "TOK-16",
-            "Nested JWT",
-            M,
-            "RFC 7519 §5.2, §7.2; RFC 8725 §3.3",
-            tok16,
-        ),
-        Case::probes(
-            "TOK-17",
-            "typ at+jwt variants",
-            M,
-            "RFC 9068 §2.1, §4; RFC 7515 §4.1.9",
-            tok17,
-        ),
-        Case::probes(
-            "TOK-18",
-            "typ absent or JWT",
-            C,
-            "RFC 9068 §4; RFC 8725 §3.11",
-            tok18,
-        ),
-        Case::probes(
-            "TOK-19",
-            "Wrong explicit type",
-            M,
-            "RFC 8725 §3.11-3.12; RFC 9068 §4",
-            tok19,
-        ),
-        Case::probes(
-            "TOK-20",
-            "Pre-auth parser robustness",
-            BP,
-            "RFC 6750 §3.1",
-            tok20,
-        ),
-    ]
-}
+/// The cases of this group, in catalog order.
+pub(super) const CASES: &[Case] = &[
+    TOK_01, TOK_02, TOK_03, TOK_04, TOK_05, TOK_06, TOK_07, TOK_08, TOK_09, TOK_10, TOK_11, TOK_12,
+    TOK_13, TOK_14, TOK_15, TOK_16, TOK_17, TOK_18, TOK_19, TOK_20,
+];
 
+const TOK_01: Case = Case::probes(
+    "TOK-01",
+    "Opaque, not a JWT",
+    Level::M,
+    "RFC 6750 §3.1; RFC 9068 §4",
+    tok01,
+);
 fn tok01(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe("Bearer abc", c.bearer("abc"), InvalidToken)])
 }
 
+const TOK_02: Case = Case::probes(
+    "TOK-02",
+    "Wrong segment count",
+    Level::M,
+    "RFC 7515 §7.1; RFC 7519 §7.2",
+    tok02,
+);
 fn tok02(c: &Ctx<'_>) -> Plan {
     let t = c.at().build();
     let parts = segments(&t);
@@ -175,6 +67,13 @@ fn jwe(header: &Value, c: &Ctx<'_>) -> String {
     )
 }
 
+const TOK_03: Case = Case::probes(
+    "TOK-03",
+    "JWE instead of JWS",
+    Level::M,
+    "RFC 9068 §4; RFC 8725 §3.3",
+    tok03,
+);
 fn tok03(c: &Ctx<'_>) -> Plan {
     let hs = [
         (
@@ -194,6 +93,13 @@ fn tok03(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const TOK_04: Case = Case::probes(
+    "TOK-04",
+    "JWS JSON serialisation or polyglot",
+    Level::M,
+    "RFC 7515 §7.2; CVE-2022-39227",
+    tok04,
+);
 fn tok04(c: &Ctx<'_>) -> Plan {
     let t = c.at().build();
     let parts = segments(&t);
@@ -214,6 +120,13 @@ fn tok04(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const TOK_05: Case = Case::probes(
+    "TOK-05",
+    "Non-canonical base64url",
+    Level::M,
+    "RFC 7515 §2, §5.2",
+    tok05,
+);
 fn tok05(c: &Ctx<'_>) -> Plan {
     let t = c.at().build();
     let (input, sig) = t.rsplit_once('.').unwrap_or((&t, ""));
@@ -263,6 +176,13 @@ fn tok05(c: &Ctx<'_>) -> Plan {
     Plan::Probes(v)
 }
 
+const TOK_06: Case = Case::probes(
+    "TOK-06",
+    "Header is not a JSON object",
+    Level::M,
+    "RFC 7515 §5.2",
+    tok06,
+);
 fn tok06(c: &Ctx<'_>) -> Plan {
     let kid = c.tenant.keys().current().kid().to_owned();
     let variants = [
@@ -282,6 +202,13 @@ fn tok06(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const TOK_07: Case = Case::probes(
+    "TOK-07",
+    "Not UTF-8 JSON",
+    Level::M,
+    "RFC 8725 §3.7; RFC 7519 §7.2",
+    tok07,
+);
 fn tok07(c: &Ctx<'_>) -> Plan {
     let claims = c.at().claims_json().to_string();
     let mut bom = vec![0xEF, 0xBB, 0xBF];
@@ -311,6 +238,13 @@ fn tok07(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const TOK_08: Case = Case::probes(
+    "TOK-08",
+    "Claims set is not an object",
+    Level::M,
+    "RFC 7519 §7.2",
+    tok08,
+);
 fn tok08(c: &Ctx<'_>) -> Plan {
     Plan::Probes(
         ["[]", "\"str\"", "123", ""]
@@ -337,6 +271,13 @@ fn header_with_suffix(c: &Ctx<'_>, extra: &str) -> String {
     format!("{},{extra}}}", &h[..h.len() - 1])
 }
 
+const TOK_09: Case = Case::probes(
+    "TOK-09",
+    "Duplicate header names",
+    Level::M,
+    "RFC 7515 §4, §5.2",
+    tok09,
+);
 fn tok09(c: &Ctx<'_>) -> Plan {
     let either = || OneOf(vec![Accept, InvalidToken]);
     Plan::Probes(vec![
@@ -365,6 +306,13 @@ fn tok09(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const TOK_10: Case = Case::probes(
+    "TOK-10",
+    "Duplicate claim names",
+    Level::M,
+    "RFC 7519 §4",
+    tok10,
+);
 fn tok10(c: &Ctx<'_>) -> Plan {
     let aud = json!(c.aud()).to_string();
     let base = c.at().remove_claim("aud").remove_claim("exp");
@@ -414,6 +362,13 @@ fn tok10(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const TOK_11: Case = Case::probes(
+    "TOK-11",
+    "Unknown non-critical header parameter",
+    Level::M,
+    "RFC 7515 §4",
+    tok11,
+);
 fn tok11(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "x-foo",
@@ -422,6 +377,7 @@ fn tok11(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const TOK_12: Case = Case::probes("TOK-12", "Unknown claims", Level::M, "RFC 7519 §4", tok12);
 fn tok12(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "namespaced claim",
@@ -430,6 +386,13 @@ fn tok12(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const TOK_13: Case = Case::probes(
+    "TOK-13",
+    "Unknown critical extension",
+    Level::M,
+    "RFC 7515 §4.1.11",
+    tok13,
+);
 fn tok13(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "crit urn:x",
@@ -438,6 +401,13 @@ fn tok13(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const TOK_14: Case = Case::probes(
+    "TOK-14",
+    "Malformed crit",
+    Level::S,
+    "RFC 7515 §4.1.11",
+    tok14,
+);
 fn tok14(c: &Ctx<'_>) -> Plan {
     let variants = [
         ("crit []", json!([])),
@@ -453,6 +423,13 @@ fn tok14(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const TOK_15: Case = Case::probes(
+    "TOK-15",
+    "Unencoded payload (b64:false)",
+    Level::M,
+    "RFC 7797; RFC 7519 §3",
+    tok15,
+);
 fn tok15(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "b64:false",
@@ -461,6 +438,13 @@ fn tok15(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const TOK_16: Case = Case::probes(
+    "TOK-16",
+    "Nested JWT",
+    Level::M,
+    "RFC 7519 §5.2, §7.2; RFC 8725 §3.3",
+    tok16,
+);
 fn tok16(c: &Ctx<'_>) -> Plan {
     let inner = c.at().build();
     Plan::Probes(vec![probe(
@@ -470,6 +454,13 @@ fn tok16(c: &Ctx<'_>) -> Plan {
     )])
 }
 
+const TOK_17: Case = Case::probes(
+    "TOK-17",
+    "typ at+jwt variants",
+    Level::M,
+    "RFC 9068 §2.1, §4; RFC 7515 §4.1.9",
+    tok17,
+);
 fn tok17(c: &Ctx<'_>) -> Plan {
     Plan::Probes(
         ["at+jwt", "application/at+jwt", "AT+JWT"]
@@ -479,6 +470,13 @@ fn tok17(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const TOK_18: Case = Case::probes(
+    "TOK-18",
+    "typ absent or JWT",
+    Level::C,
+    "RFC 9068 §4; RFC 8725 §3.11",
+    tok18,
+);
 fn tok18(c: &Ctx<'_>) -> Plan {
     let want = || match c.target.profile {
         Profile::Rfc9068Strict => InvalidToken,
@@ -490,6 +488,13 @@ fn tok18(c: &Ctx<'_>) -> Plan {
     ])
 }
 
+const TOK_19: Case = Case::probes(
+    "TOK-19",
+    "Wrong explicit type",
+    Level::M,
+    "RFC 8725 §3.11-3.12; RFC 9068 §4",
+    tok19,
+);
 fn tok19(c: &Ctx<'_>) -> Plan {
     Plan::Probes(
         ["dpop+jwt", "secevent+jwt"]
@@ -499,6 +504,13 @@ fn tok19(c: &Ctx<'_>) -> Plan {
     )
 }
 
+const TOK_20: Case = Case::probes(
+    "TOK-20",
+    "Pre-auth parser robustness",
+    Level::BP,
+    "RFC 6750 §3.1",
+    tok20,
+);
 fn tok20(c: &Ctx<'_>) -> Plan {
     let claims = c.at().claims_json().to_string();
     let garbage = b64([0x41u8; 64]);

@@ -1,0 +1,214 @@
+//! The catalog as text: the plain table `mock-idp conformance --list` prints, and the Markdown
+//! document checked in as `docs/conformance-catalog.md` (`--list --markdown`), both made from
+//! the cases' metadata so that the document cannot drift from the code.
+
+use std::fmt::Write as _;
+
+use super::{Case, Catalog, Group};
+use crate::verdict::Level;
+
+/// The command that regenerates the checked-in document.
+pub(crate) const REGENERATE: &str =
+    "cargo run -p mock-idp-cli -- conformance --list --markdown > docs/conformance-catalog.md";
+
+impl Catalog {
+    /// One line per case: id, level, title, source, in columns.
+    pub fn list(&self) -> String {
+        let title = self
+            .cases
+            .iter()
+            .map(|c| c.title.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max("TITLE".len());
+        let mut out = format!("{:<8}{:<4}{:<title$}  SOURCE\n", "ID", "LVL", "TITLE");
+        for c in &self.cases {
+            let level = c.level.as_str();
+            // Writing to a String cannot fail.
+            let _ = writeln!(
+                out,
+                "{:<8}{level:<4}{:<title$}  {}",
+                c.id, c.title, c.source
+            );
+        }
+        out
+    }
+
+    /// The catalog document: what a case is, the levels, how grading works, then one table per
+    /// group (id, level, title, source) linking to the group's source file.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail: the results of write! below are ignored.
+        let _ = write!(out, "{}", intro(self));
+        let _ = writeln!(out, "## Levels\n");
+        let _ = writeln!(
+            out,
+            "A level grades the accept/reject verdict of a case.\n\n\
+             | level | meaning | cases |\n|---|---|---|"
+        );
+        for level in Level::ALL {
+            let n = self.cases.iter().filter(|c| c.level == level).count();
+            let _ = writeln!(out, "| {} | {} | {n} |", level.as_str(), level.meaning());
+        }
+        let _ = writeln!(out, "\n## Grading\n\n{GRADING}\n");
+        let _ = writeln!(
+            out,
+            "## Groups\n\n| group | what it covers | cases |\n|---|---|---|"
+        );
+        let groups: Vec<(Group, Vec<&Case>)> = Group::ALL
+            .into_iter()
+            .map(|g| (g, self.cases.iter().filter(|c| c.group == g).collect()))
+            .filter(|(_, cases): &(Group, Vec<&Case>)| !cases.is_empty())
+            .collect();
+        for (g, cases) in &groups {
+            let _ = writeln!(
+                out,
+                "| [{}](#{}) | {} | {} |",
+                g.as_str(),
+                anchor(&heading(*g)),
+                g.title(),
+                cases.len()
+            );
+        }
+        for (g, cases) in &groups {
+            let _ = write!(out, "{}", group_section(*g, cases));
+        }
+        out
+    }
+}
+
+/// How an observation is graded against a case (see `verdict`), for readers of the document.
+const GRADING: &str = "\
+Each case sends one or more requests (probes) and states, for each, the outcomes it accepts \
+(`ACCEPT`, `401 invalid_token`, `400 invalid_request`, `401 invalid_dpop_proof`, ...). \
+The level grades the accept/reject verdict; exact statuses and error codes are SHOULD-level \
+(RFC 6750 §3.1). So a right verdict with another status or code is a deviation: tolerated \
+(`TOL`, reported) in an M case, a failure at the other levels, information in an I case. \
+`400 invalid_dpop_proof` is always tolerated (both Auth0 libraries send it; the OIDF suite \
+accepts it). Two things always fail: a 5xx the case did not allow, and a 401 without a \
+well-formed challenge (RFC 9110 §15.5.2, RFC 6750 §3). A case is as good as its worst probe; \
+a case the target cannot show (a feature it lacks, a JWKS it never reloads) is `SKIP` with the \
+reason.";
+
+fn intro(catalog: &Catalog) -> String {
+    format!(
+        "# Conformance catalog\n\n\
+         <!-- Generated from verifier-conformance/src/catalog/: do not edit by hand. Regenerate with:\n     \
+         {REGENERATE} -->\n\n\
+         The {n} cases `mock-idp conformance` plays against a token verifier over HTTP (see the \
+         README's \"Conformance runner\"), generated from the code in \
+         [`verifier-conformance/src/catalog/`](../verifier-conformance/src/catalog/).\n\n\
+         A **case** is one row below: an id (group and number, `HDR-01`), a title, a level, the \
+         RFC section(s) it rests on, and a body, the function right below that metadata in the \
+         group's source file. The body builds the requests with the mock tenant's builders \
+         (good and bad access tokens, DPoP proofs) and states the outcomes it accepts. Most \
+         bodies send fixed probes; the others drive the tenant (rotate keys, serve a JWKS \
+         variant, inject a fault); the runner restores it after every case. A case that needs a \
+         feature or profile the target does not declare (DPoP, RS nonces, query or form \
+         tokens, a scoped route, RFC 9068-strict) is skipped.\n\n",
+        n = catalog.len()
+    )
+}
+
+fn heading(g: Group) -> String {
+    format!("{}: {}", g.as_str(), g.title())
+}
+
+/// GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens.
+fn anchor(heading: &str) -> String {
+    heading
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-')
+        .map(|c| {
+            if c == ' ' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect()
+}
+
+fn group_section(g: Group, cases: &[&Case]) -> String {
+    let file = format!(
+        "verifier-conformance/src/catalog/{}.rs",
+        g.as_str().to_lowercase()
+    );
+    let mut out = format!(
+        "\n## {}\n\n{} cases; their bodies are in [`{file}`](../{file}).\n\n\
+         | id | level | case | source |\n|---|---|---|---|\n",
+        heading(g),
+        cases.len()
+    );
+    for c in cases {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            c.id,
+            c.level.as_str(),
+            cell(c.title),
+            cell(c.source)
+        );
+    }
+    out
+}
+
+/// Text safe inside a table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The checked-in document is the one the code makes.
+    #[test]
+    fn docs_conformance_catalog_md_is_up_to_date() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../docs/conformance-catalog.md"
+        );
+        let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+        let generated = Catalog::all().markdown();
+        if checked_in != generated {
+            let line = checked_in
+                .lines()
+                .zip(generated.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or_else(|| checked_in.lines().count().min(generated.lines().count()));
+            panic!(
+                "docs/conformance-catalog.md differs from the catalog in the code (first at line \
+                 {}); regenerate with: {REGENERATE}",
+                line + 1
+            );
+        }
+    }
+
+    #[test]
+    fn the_document_has_every_case_once_under_its_group() {
+        let md = Catalog::all().markdown();
+        for c in Catalog::all().cases() {
+            let row = format!("| {} | {} |", c.id, c.level.as_str());
+            assert_eq!(md.matches(&row).count(), 1, "{}", c.id);
+            let section = md.find(&format!("## {}", heading(c.group))).unwrap();
+            assert!(md.find(&row).unwrap() > section, "{}", c.id);
+        }
+        assert_eq!(
+            anchor("TOK: Token structure and JOSE header"),
+            "tok-token-structure-and-jose-header"
+        );
+    }
+
+    #[test]
+    fn the_list_has_a_line_per_case() {
+        let list = Catalog::all().only(&["AUD".into()]).list();
+        assert_eq!(list.lines().count(), 1 + 12);
+        assert!(
+            list.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("AUD-01  M   aud is the API")
+        );
+    }
+}
