@@ -87,7 +87,7 @@ fn default_lifetime() -> i64 {
 impl ApiConfig {
     /// The RSA algorithm for `signing_alg` (validated at load time; RS256 otherwise).
     pub fn sig_alg(&self) -> SigAlg {
-        SigAlg::from_name(&self.signing_alg).unwrap_or(SigAlg::RS256)
+        self.signing_alg.parse().unwrap_or(SigAlg::RS256)
     }
 }
 
@@ -241,7 +241,7 @@ impl TenantConfig {
                     format!("duplicate API `{}`", api.identifier),
                 ));
             }
-            if SigAlg::from_name(&api.signing_alg).is_none() {
+            if api.signing_alg.parse::<SigAlg>().is_err() {
                 return Err((
                     at("signing_alg"),
                     format!(

@@ -129,6 +129,12 @@ pub fn decode_unverified(token: &str) -> Result<DecodedJws, JoseError> {
 }
 
 /// A fresh random identifier (128 bits, base64url), for `jti`s.
+/// A JWS `alg` name that the enum it was parsed into does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown JWS algorithm {0:?}")]
+pub struct UnknownAlgorithm(pub String);
+
+/// A random identifier (`jti`, nonces).
 pub fn random_id() -> String {
     let mut buf = [0u8; 16];
     // SystemRandom only fails if the OS has no entropy source; fall back to time so minting

@@ -14,7 +14,7 @@ use rustls_pki_types::PrivatePkcs8KeyDer;
 use rustls_pki_types::pem::PemObject as _;
 use serde_json::{Value, json};
 
-use crate::jose::{b64url, jwk_thumbprint};
+use crate::jose::{UnknownAlgorithm, b64url, jwk_thumbprint};
 
 /// Errors loading or using a signing key.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +32,29 @@ pub enum KeyError {
     /// Key generation failed inside aws-lc.
     #[error("key generation failed")]
     Generate,
+}
+
+impl std::str::FromStr for SigAlg {
+    type Err = UnknownAlgorithm;
+
+    /// Parses a JWS `alg` name, exact case; anything that is not an RSA signature alg is unknown.
+    fn from_str(name: &str) -> Result<Self, UnknownAlgorithm> {
+        Ok(match name {
+            "RS256" => SigAlg::RS256,
+            "RS384" => SigAlg::RS384,
+            "RS512" => SigAlg::RS512,
+            "PS256" => SigAlg::PS256,
+            "PS384" => SigAlg::PS384,
+            "PS512" => SigAlg::PS512,
+            _ => return Err(UnknownAlgorithm(name.to_owned())),
+        })
+    }
+}
+
+impl std::fmt::Display for SigAlg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// RSA JWS algorithms a [`SigningKey`] can produce.
@@ -53,7 +76,7 @@ pub enum SigAlg {
 
 impl SigAlg {
     /// The JWS `alg` name.
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             SigAlg::RS256 => "RS256",
             SigAlg::RS384 => "RS384",
@@ -62,19 +85,6 @@ impl SigAlg {
             SigAlg::PS384 => "PS384",
             SigAlg::PS512 => "PS512",
         }
-    }
-
-    /// Parses a JWS `alg` name; `None` for anything that is not an RSA signature alg.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "RS256" => SigAlg::RS256,
-            "RS384" => SigAlg::RS384,
-            "RS512" => SigAlg::RS512,
-            "PS256" => SigAlg::PS256,
-            "PS384" => SigAlg::PS384,
-            "PS512" => SigAlg::PS512,
-            _ => return None,
-        })
     }
 
     fn encoding(self) -> &'static dyn RsaEncoding {
@@ -260,7 +270,7 @@ impl SigningKey {
         json!({
             "kty": "RSA",
             "use": "sig",
-            "alg": self.alg.name(),
+            "alg": self.alg.as_str(),
             "kid": &*self.kid,
             "n": b64url(n),
             "e": b64url(e),

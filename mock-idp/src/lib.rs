@@ -83,7 +83,7 @@ mod token_endpoint;
 pub use clock::Clock;
 pub use config::{ApiConfig, ApplicationConfig, ConfigError, Dialect, TenantConfig};
 pub use faults::{Endpoint, Fault};
-pub use jose::{ath, jwk_thumbprint};
+pub use jose::{UnknownAlgorithm, ath, jwk_thumbprint};
 pub use journal::RecordedRequest;
 pub use keys::{KeyRing, SigAlg, SigningKey};
 pub use mint::{Signing, TokenBuilder};

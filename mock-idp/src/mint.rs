@@ -141,7 +141,7 @@ impl TokenBuilder {
         let current = ctx.keys.current();
         let client_id = app.map_or("mock-client", |a| a.client_id.as_str());
         let mut header = Map::new();
-        header.insert("alg".into(), json!(api.sig_alg().name()));
+        header.insert("alg".into(), json!(api.sig_alg().as_str()));
         header.insert("typ".into(), json!("JWT"));
         header.insert("kid".into(), json!(current.kid()));
         let aud = if scopes.iter().any(|s| s == "openid") {
@@ -433,7 +433,7 @@ impl TokenBuilder {
                 header
                     .get("alg")
                     .and_then(Value::as_str)
-                    .and_then(SigAlg::from_name)
+                    .and_then(|a| a.parse::<SigAlg>().ok())
             })
             .unwrap_or(self.api_alg)
     }

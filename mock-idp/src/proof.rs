@@ -23,68 +23,82 @@ use rustls_pki_types::pem::PemObject as _;
 use serde_json::{Map, Value, json};
 
 use crate::clock::Clock;
-use crate::jose::{ath, b64url, jwk_thumbprint, random_id, signing_input};
+use crate::jose::{UnknownAlgorithm, ath, b64url, jwk_thumbprint, random_id, signing_input};
 use crate::keys::{KeyError, SigAlg, SigningKey, pem_encode};
 
 /// The algorithms a [`DpopKey`] can be generated for (RSA keys come from
 /// [`DpopKey::rsa`] instead: RSA generation is far too slow for tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::upper_case_acronyms)] // JOSE names, as `SigAlg` and the verifier's `Algorithm` spell them
 pub enum ProofAlg {
     /// ECDSA P-256 with SHA-256.
-    Es256,
+    ES256,
     /// ECDSA P-384 with SHA-384.
-    Es384,
+    ES384,
     /// ECDSA P-521 with SHA-512.
-    Es512,
+    ES512,
     /// ECDSA secp256k1 with SHA-256 (RFC 8812).
-    Es256k,
+    ES256K,
     /// Ed25519 (RFC 8037).
-    EdDsa,
+    EdDSA,
+}
+
+impl std::str::FromStr for ProofAlg {
+    type Err = UnknownAlgorithm;
+
+    /// Parses a JWS `alg` name, exact case (JWS compares it case-sensitively).
+    fn from_str(name: &str) -> Result<Self, UnknownAlgorithm> {
+        ProofAlg::ALL
+            .into_iter()
+            .find(|a| a.as_str() == name)
+            .ok_or_else(|| UnknownAlgorithm(name.to_owned()))
+    }
+}
+
+impl std::fmt::Display for ProofAlg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl ProofAlg {
     /// Every generatable alg, ES256 first.
     pub const ALL: [ProofAlg; 5] = [
-        ProofAlg::Es256,
-        ProofAlg::Es384,
-        ProofAlg::Es512,
-        ProofAlg::Es256k,
-        ProofAlg::EdDsa,
+        ProofAlg::ES256,
+        ProofAlg::ES384,
+        ProofAlg::ES512,
+        ProofAlg::ES256K,
+        ProofAlg::EdDSA,
     ];
 
     /// The JWS `alg` name.
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
-            ProofAlg::Es256 => "ES256",
-            ProofAlg::Es384 => "ES384",
-            ProofAlg::Es512 => "ES512",
-            ProofAlg::Es256k => "ES256K",
-            ProofAlg::EdDsa => "EdDSA",
+            ProofAlg::ES256 => "ES256",
+            ProofAlg::ES384 => "ES384",
+            ProofAlg::ES512 => "ES512",
+            ProofAlg::ES256K => "ES256K",
+            ProofAlg::EdDSA => "EdDSA",
         }
-    }
-
-    /// Parses a JWS `alg` name (exact case, as JWS compares it); `None` for anything else.
-    pub fn from_name(name: &str) -> Option<Self> {
-        ProofAlg::ALL.into_iter().find(|a| a.name() == name)
     }
 
     /// The JWK `crv`.
     pub fn curve(self) -> &'static str {
         match self {
-            ProofAlg::Es256 => "P-256",
-            ProofAlg::Es384 => "P-384",
-            ProofAlg::Es512 => "P-521",
-            ProofAlg::Es256k => "secp256k1",
-            ProofAlg::EdDsa => "Ed25519",
+            ProofAlg::ES256 => "P-256",
+            ProofAlg::ES384 => "P-384",
+            ProofAlg::ES512 => "P-521",
+            ProofAlg::ES256K => "secp256k1",
+            ProofAlg::EdDSA => "Ed25519",
         }
     }
 
     /// Bytes per EC coordinate (`x`, `y`, `d`; RFC 7518 §6.2.1.2), or per Ed25519 key.
     pub fn coordinate_len(self) -> usize {
         match self {
-            ProofAlg::Es256 | ProofAlg::Es256k | ProofAlg::EdDsa => 32,
-            ProofAlg::Es384 => 48,
-            ProofAlg::Es512 => 66,
+            ProofAlg::ES256 | ProofAlg::ES256K | ProofAlg::EdDSA => 32,
+            ProofAlg::ES384 => 48,
+            ProofAlg::ES512 => 66,
         }
     }
 
@@ -96,23 +110,23 @@ impl ProofAlg {
         &'static EcdsaSigningAlgorithm,
     )> {
         Some(match self {
-            ProofAlg::Es256 => (
+            ProofAlg::ES256 => (
                 &ECDSA_P256_SHA256_FIXED_SIGNING,
                 &ECDSA_P256_SHA256_ASN1_SIGNING,
             ),
-            ProofAlg::Es384 => (
+            ProofAlg::ES384 => (
                 &ECDSA_P384_SHA384_FIXED_SIGNING,
                 &ECDSA_P384_SHA384_ASN1_SIGNING,
             ),
-            ProofAlg::Es512 => (
+            ProofAlg::ES512 => (
                 &ECDSA_P521_SHA512_FIXED_SIGNING,
                 &ECDSA_P521_SHA512_ASN1_SIGNING,
             ),
-            ProofAlg::Es256k => (
+            ProofAlg::ES256K => (
                 &ECDSA_P256K1_SHA256_FIXED_SIGNING,
                 &ECDSA_P256K1_SHA256_ASN1_SIGNING,
             ),
-            ProofAlg::EdDsa => return None,
+            ProofAlg::EdDSA => return None,
         })
     }
 }
@@ -153,7 +167,7 @@ impl fmt::Debug for DpopKey {
 impl DpopKey {
     /// A fresh random P-256 key (cheap).
     pub fn generate() -> Self {
-        Self::generate_with(ProofAlg::Es256)
+        Self::generate_with(ProofAlg::ES256)
     }
 
     /// A fresh random key for `alg` (cheap for every [`ProofAlg`]).
@@ -192,12 +206,12 @@ impl DpopKey {
 
     /// Parses a PKCS#8 PEM P-256 private key.
     pub fn from_pkcs8_pem(pem: &str) -> Result<Self, KeyError> {
-        Self::from_pkcs8_pem_with(ProofAlg::Es256, pem)
+        Self::from_pkcs8_pem_with(ProofAlg::ES256, pem)
     }
 
     /// Parses PKCS#8 DER (P-256).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
-        Self::from_pkcs8_der_with(ProofAlg::Es256, der)
+        Self::from_pkcs8_der_with(ProofAlg::ES256, der)
     }
 
     /// Parses a PKCS#8 PEM private key for `alg` (the curve must match).
@@ -232,9 +246,9 @@ impl DpopKey {
     /// The JWS `alg` this key signs with (and puts in a proof header by default).
     pub fn alg(&self) -> &'static str {
         match &self.kind {
-            Kind::Ec { alg, .. } => alg.name(),
-            Kind::Ed { .. } => ProofAlg::EdDsa.name(),
-            Kind::Rsa { alg, .. } => alg.name(),
+            Kind::Ec { alg, .. } => alg.as_str(),
+            Kind::Ed { .. } => ProofAlg::EdDSA.as_str(),
+            Kind::Rsa { alg, .. } => alg.as_str(),
         }
     }
 
@@ -522,7 +536,7 @@ impl ProofBuilder {
     pub fn signed_with_rsa(mut self, key: &SigningKey, alg: SigAlg) -> Self {
         let mut jwk = key.public_jwk();
         strip_jwks_members(&mut jwk);
-        self.header.insert("alg".into(), json!(alg.name()));
+        self.header.insert("alg".into(), json!(alg.as_str()));
         self.header.insert("jwk".into(), jwk);
         self.sig = ProofSig::Rsa(key.clone(), alg);
         self

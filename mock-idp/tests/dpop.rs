@@ -263,38 +263,38 @@ fn every_proof_alg_makes_proofs_an_independent_verifier_accepts() {
         &'static dyn VerificationAlgorithm,
     ); 5] = [
         (
-            ProofAlg::Es256,
+            ProofAlg::ES256,
             "EC",
             "P-256",
             32,
             &signature::ECDSA_P256_SHA256_FIXED,
         ),
         (
-            ProofAlg::Es384,
+            ProofAlg::ES384,
             "EC",
             "P-384",
             48,
             &signature::ECDSA_P384_SHA384_FIXED,
         ),
         (
-            ProofAlg::Es512,
+            ProofAlg::ES512,
             "EC",
             "P-521",
             66,
             &signature::ECDSA_P521_SHA512_FIXED,
         ),
         (
-            ProofAlg::Es256k,
+            ProofAlg::ES256K,
             "EC",
             "secp256k1",
             32,
             &signature::ECDSA_P256K1_SHA256_FIXED,
         ),
-        (ProofAlg::EdDsa, "OKP", "Ed25519", 32, &signature::ED25519),
+        (ProofAlg::EdDSA, "OKP", "Ed25519", 32, &signature::ED25519),
     ];
     for (alg, kty, crv, len, verifier) in cases {
         let key = DpopKey::generate_with(alg);
-        assert_eq!(key.alg(), alg.name());
+        assert_eq!(key.alg(), alg.as_str());
         // The public JWK: exactly the members of its kty, each coordinate full length.
         let jwk = key.public_jwk();
         let mut members: Vec<&str> = jwk
@@ -331,7 +331,7 @@ fn every_proof_alg_makes_proofs_an_independent_verifier_accepts() {
             .access_token("t")
             .build();
         let (header, _) = parts(&proof);
-        assert_eq!(header["alg"], alg.name());
+        assert_eq!(header["alg"], alg.as_str());
         assert_eq!(header["jwk"], jwk);
         assert!(verify_with_header_jwk(&proof, verifier), "{alg:?} verifies");
         // A flipped bit, or another key of the same kind, does not.
@@ -361,13 +361,13 @@ fn every_proof_alg_makes_proofs_an_independent_verifier_accepts() {
 #[test]
 fn jsonwebtoken_verifies_es384_and_eddsa_proofs() {
     for (alg, jwt_alg) in [
-        (ProofAlg::Es384, Algorithm::ES384),
-        (ProofAlg::EdDsa, Algorithm::EdDSA),
+        (ProofAlg::ES384, Algorithm::ES384),
+        (ProofAlg::EdDSA, Algorithm::EdDSA),
     ] {
         let key = DpopKey::generate_with(alg);
         let jwk = key.public_jwk();
         let dk = match alg {
-            ProofAlg::EdDsa => DecodingKey::from_ed_components(jwk["x"].as_str().unwrap()),
+            ProofAlg::EdDSA => DecodingKey::from_ed_components(jwk["x"].as_str().unwrap()),
             _ => DecodingKey::from_ec_components(
                 jwk["x"].as_str().unwrap(),
                 jwk["y"].as_str().unwrap(),
@@ -421,7 +421,7 @@ fn ed25519_matches_rfc_8037_appendix_a() {
         0x20,
     ];
     der.extend(URL_SAFE_NO_PAD.decode(d).unwrap());
-    let key = DpopKey::from_pkcs8_der_with(ProofAlg::EdDsa, &der).unwrap();
+    let key = DpopKey::from_pkcs8_der_with(ProofAlg::EdDSA, &der).unwrap();
     assert_eq!(
         key.public_jwk(),
         json!({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})
@@ -444,10 +444,10 @@ fn ed25519_matches_rfc_8037_appendix_a() {
 fn mismatched_or_bad_key_material_is_an_error_not_a_panic() {
     let p256 = DpopKey::fixture().private_key_pem();
     for alg in [
-        ProofAlg::Es384,
-        ProofAlg::Es512,
-        ProofAlg::Es256k,
-        ProofAlg::EdDsa,
+        ProofAlg::ES384,
+        ProofAlg::ES512,
+        ProofAlg::ES256K,
+        ProofAlg::EdDSA,
     ] {
         assert!(DpopKey::from_pkcs8_pem_with(alg, &p256).is_err(), "{alg:?}");
         assert!(
@@ -455,14 +455,14 @@ fn mismatched_or_bad_key_material_is_an_error_not_a_panic() {
             "{alg:?}"
         );
     }
-    let p384 = DpopKey::generate_with(ProofAlg::Es384).private_key_pem();
+    let p384 = DpopKey::generate_with(ProofAlg::ES384).private_key_pem();
     assert!(
         DpopKey::from_pkcs8_pem(&p384).is_err(),
         "the ES256 parser stays P-256 only"
     );
-    assert!(DpopKey::from_pkcs8_pem_with(ProofAlg::EdDsa, "garbage").is_err());
+    assert!(DpopKey::from_pkcs8_pem_with(ProofAlg::EdDSA, "garbage").is_err());
     // EdDSA and RSA have no DER signature form: an error, and an empty signature segment.
-    let ed = DpopKey::generate_with(ProofAlg::EdDsa);
+    let ed = DpopKey::generate_with(ProofAlg::EdDSA);
     assert!(ed.sign_der(b"m").is_err());
     let proof = ed
         .proof("GET", "https://api.example/r")
@@ -470,13 +470,13 @@ fn mismatched_or_bad_key_material_is_an_error_not_a_panic() {
         .build();
     assert!(proof.ends_with('.'), "{proof}");
     // ES384 DER signatures exist (for malformed-signature cases) and are not R||S.
-    let es384 = DpopKey::generate_with(ProofAlg::Es384);
+    let es384 = DpopKey::generate_with(ProofAlg::ES384);
     assert_ne!(es384.sign_der(b"m").unwrap().len(), 96);
     for alg in ProofAlg::ALL {
-        assert_eq!(ProofAlg::from_name(alg.name()), Some(alg));
+        assert_eq!(alg.as_str().parse::<ProofAlg>(), Ok(alg));
     }
     assert_eq!(
-        ProofAlg::from_name("es384"),
+        "es384".parse::<ProofAlg>().ok(),
         None,
         "JWS alg names are case-sensitive"
     );

@@ -129,7 +129,7 @@ pub use error::{AuthError, AuthRejection, DPOP_ALGS, REALM, Scheme, sanitize};
 pub use metadata::Stats;
 pub use options::{
     Algorithm, Clock, ConfigError, DomainResolver, DpopMode, SystemClock, TokenProfile,
-    VerifierOptions,
+    UnknownAlgorithm, VerifierOptions,
 };
 #[cfg(feature = "redis")]
 pub use replay::{DEFAULT_REDIS_TIMEOUT, RedisReplayStore, RedisReplayStoreError};

@@ -436,7 +436,7 @@ pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm]) -> Option<KeyEntry> {
     let algs: Vec<Algorithm> = match k.get("alg") {
         None => allowed.to_vec(),
         Some(v) => {
-            let a = Algorithm::from_jose(v.as_str()?)?;
+            let a: Algorithm = v.as_str()?.parse().ok()?;
             if !allowed.contains(&a) {
                 return None;
             }

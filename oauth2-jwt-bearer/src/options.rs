@@ -82,19 +82,6 @@ impl Algorithm {
         }
     }
 
-    /// Exact, case-sensitive parse of a JOSE `alg` value.
-    pub fn from_jose(s: &str) -> Option<Self> {
-        Some(match s {
-            "RS256" => Algorithm::RS256,
-            "RS384" => Algorithm::RS384,
-            "RS512" => Algorithm::RS512,
-            "PS256" => Algorithm::PS256,
-            "PS384" => Algorithm::PS384,
-            "PS512" => Algorithm::PS512,
-            _ => return None,
-        })
-    }
-
     /// The aws-lc-rs parameters. The `2048_8192` variants enforce the RFC 7518 §3.3
     /// minimum key size and our upper cap at verification time as well.
     pub(crate) fn params(self) -> &'static aws_lc_rs::signature::RsaParameters {
@@ -109,6 +96,35 @@ impl Algorithm {
         }
     }
 }
+
+impl std::str::FromStr for Algorithm {
+    type Err = UnknownAlgorithm;
+
+    /// Exact, case-sensitive parse of a JOSE `alg` value (RFC 7515 §4.1.1).
+    fn from_str(s: &str) -> Result<Self, UnknownAlgorithm> {
+        Ok(match s {
+            "RS256" => Algorithm::RS256,
+            "RS384" => Algorithm::RS384,
+            "RS512" => Algorithm::RS512,
+            "PS256" => Algorithm::PS256,
+            "PS384" => Algorithm::PS384,
+            "PS512" => Algorithm::PS512,
+            _ => return Err(UnknownAlgorithm),
+        })
+    }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A JOSE `alg` value that is not one of [`Algorithm`]'s. It does not echo the value: it may
+/// come from an attacker's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unsupported JOSE algorithm")]
+pub struct UnknownAlgorithm;
 
 /// Given the request and the unverified `iss`, the domains allowed for this request.
 pub type DomainResolver = Arc<dyn Fn(&RequestContext, &str) -> Vec<String> + Send + Sync>;

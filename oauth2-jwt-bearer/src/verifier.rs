@@ -443,7 +443,7 @@ impl Verifier {
             .header
             .get("alg")
             .and_then(Value::as_str)
-            .and_then(Algorithm::from_jose)
+            .and_then(|a| a.parse::<Algorithm>().ok())
             .filter(|a| inner.algorithms.contains(a))
             .ok_or(AuthError::InvalidToken("Unsupported token algorithm"))?;
         claims::check_typ(jws.header.get("typ"), inner.profile)?;

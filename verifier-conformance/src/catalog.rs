@@ -446,13 +446,15 @@ impl<'a> Ctx<'a> {
     /// EC or Ed25519 key, or RSA fixture key 2 for the RSA algs. `None` for an alg the mock
     /// cannot sign with, so a case never sends a label with a signature that cannot verify.
     pub fn alg_key(&self, name: &str) -> Option<DpopKey> {
-        if name == ProofAlg::Es256.name() {
+        if name == ProofAlg::ES256.as_str() {
             return Some(self.key.clone());
         }
-        if let Some(alg) = ProofAlg::from_name(name) {
+        if let Ok(alg) = name.parse::<ProofAlg>() {
             return Some(DpopKey::generate_with(alg));
         }
-        SigAlg::from_name(name).map(|alg| DpopKey::rsa(&SigningKey::fixture(2), alg))
+        name.parse::<SigAlg>()
+            .ok()
+            .map(|alg| DpopKey::rsa(&SigningKey::fixture(2), alg))
     }
 
     /// The `algs` of the `DPoP` challenge the target sends to a credential-less request on its
@@ -695,7 +697,7 @@ mod tests {
     fn every_proof_alg_is_one_the_mock_signs_with() {
         for name in PROOF_ALGS {
             assert!(
-                ProofAlg::from_name(name).is_some() || SigAlg::from_name(name).is_some(),
+                name.parse::<ProofAlg>().is_ok() || name.parse::<SigAlg>().is_ok(),
                 "{name}"
             );
         }

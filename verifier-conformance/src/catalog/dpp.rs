@@ -276,12 +276,12 @@ fn dpp09(c: &Ctx<'_>) -> Plan {
             ),
             probe(
                 "ES256 with a P-384 jwk (valid ES384 signature)",
-                relabelled(ProofAlg::Es384),
+                relabelled(ProofAlg::ES384),
                 InvalidDpopProof,
             ),
             probe(
                 "ES256 with a secp256k1 jwk (valid ES256K signature)",
-                relabelled(ProofAlg::Es256k),
+                relabelled(ProofAlg::ES256K),
                 InvalidDpopProof,
             ),
             probe(
