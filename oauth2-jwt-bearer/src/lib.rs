@@ -82,6 +82,7 @@ mod axum;
 mod claims;
 mod dpop;
 mod error;
+mod host;
 mod jose;
 mod metadata;
 mod nonce;
@@ -100,6 +101,7 @@ pub use self::axum::{
 };
 pub use claims::Claims;
 pub use error::{AuthError, AuthRejection, DPOP_ALGS, REALM, Scheme, sanitize};
+pub use host::{Authority, AuthorityError, MAX_AUTHORITY_LEN};
 pub use metadata::Stats;
 pub use options::{
     Algorithm, Clock, ConfigError, DomainResolver, DpopMode, SystemClock, TokenProfile,
