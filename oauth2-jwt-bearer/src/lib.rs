@@ -42,6 +42,8 @@
 //! | `DPoP` scheme without proof; any proof failure; replay | 401 | `invalid_dpop_proof` |
 //! | server nonce missing/wrong (with one `DPoP-Nonce` header) | 401 | `use_dpop_nonce` |
 //! | missing scope (on the challenge of the scheme used, with `scope="…"`) | 403 | `insufficient_scope` |
+//! | (axum glue) `Host` not a bare `host[:port]`, or two `Host` fields | 400 | `invalid_request` |
+//! | (axum glue) `Host` or absolute-form authority outside [`VerifierOptions::allowed_hosts`] | 421 | none, no challenge; body `misdirected_request` |
 //! | DPoP request while the replay store cannot answer (fail closed; `Retry-After: 1`) | 503 | none on the challenge; body `temporarily_unavailable` |
 //!
 //! Examples (DPoP allowed): `Bearer realm="api", DPoP algs="ES256"`;

@@ -15,7 +15,7 @@ use crate::support::*;
 
 /// A request written byte for byte: `GET {target} {version}`, then `lines` (the `Host` among
 /// them, or not), `Connection: close`.
-async fn send(authority: &str, version: &str, target: &str, lines: &[String]) -> Reply {
+pub(crate) async fn send(authority: &str, version: &str, target: &str, lines: &[String]) -> Reply {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let mut request = format!("GET {target} {version}\r\n");
     for line in lines {
