@@ -370,3 +370,82 @@ where
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::VerifierOptions;
+
+    fn verifier(allowed: &[&str]) -> Verifier {
+        Verifier::new(
+            VerifierOptions::new("tenant.example.com", "https://api")
+                .allowed_hosts(allowed.to_vec()),
+        )
+        .unwrap()
+    }
+
+    fn parts(req: http::request::Builder) -> Parts {
+        req.body(()).unwrap().into_parts().0
+    }
+
+    fn url(v: &Verifier, p: &Parts) -> Result<String, AuthError> {
+        request_target(p, v).map(|t| t.url(v.public_base_url()))
+    }
+
+    #[test]
+    fn the_url_comes_from_a_checked_host_and_the_original_path() {
+        let v = verifier(&[]);
+        let p = parts(Request::get("/r?q=1").header("host", "API.example.com:8080"));
+        assert_eq!(url(&v, &p).unwrap(), "http://API.example.com:8080/r?q=1");
+        // An absolute-form target's authority is ignored.
+        let p = parts(Request::get("http://other.example/r").header("host", "api.example.com"));
+        assert_eq!(url(&v, &p).unwrap(), "http://api.example.com/r");
+        // HTTP/2 has no Host field: `:authority` is the URI's.
+        let p = parts(Request::get("https://api.example.com/r").version(http::Version::HTTP_2));
+        assert_eq!(url(&v, &p).unwrap(), "http://api.example.com/r");
+        // Under `Router::nest` the original URI is the one the client used.
+        let mut p = parts(Request::get("/r").header("host", "api.example.com"));
+        p.extensions
+            .insert(OriginalUri(http::Uri::from_static("/v1/r")));
+        assert_eq!(url(&v, &p).unwrap(), "http://api.example.com/v1/r");
+        // No Host and no base: nothing a proof can match.
+        let p = parts(Request::get("/r"));
+        assert_eq!(url(&v, &p).unwrap(), "");
+        let p = parts(Request::get("/r").header("host", "api.example.com/x#"));
+        assert_eq!(url(&v, &p), Err(INVALID_HOST));
+    }
+
+    #[test]
+    fn allowed_hosts_are_compared_with_host_and_target() {
+        let v = verifier(&["API.example.com", "127.0.0.1:5000"]);
+        let ok = |req| url(&v, &parts(req)).is_ok();
+        let misdirected = |req| url(&v, &parts(req)) == Err(AuthError::MisdirectedRequest);
+        assert!(ok(Request::get("/").header("host", "api.EXAMPLE.com")));
+        assert!(ok(Request::get("/").header("host", "127.0.0.1:5000")));
+        assert!(misdirected(Request::get("/").header("host", "127.0.0.1")));
+        assert!(misdirected(
+            Request::get("/").header("host", "api.example.com:443")
+        ));
+        assert!(misdirected(
+            Request::get("/").header("host", "evil.example")
+        ));
+        assert!(misdirected(
+            Request::get("http://evil.example/").header("host", "api.example.com")
+        ));
+        assert!(ok(
+            Request::get("http://api.example.com/").header("host", "api.example.com")
+        ));
+        assert_eq!(
+            url(&v, &parts(Request::get("/"))),
+            Err(AuthError::InvalidRequest("Missing Host header"))
+        );
+        let bad = Verifier::new(
+            VerifierOptions::new("tenant.example.com", "https://api")
+                .allowed_hosts(["api.example.com/path"]),
+        );
+        assert!(matches!(
+            bad,
+            Err(crate::ConfigError::InvalidAllowedHost { .. })
+        ));
+    }
+}
