@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use oauth2_jwt_bearer::DpopMode;
+use oauth2_jwt_bearer::{Authority, DpopMode};
 
 /// Where the settings were looked for, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +48,9 @@ pub struct Settings {
     pub bind: std::net::IpAddr,
     /// The public base URL clients use (for DPoP `htu`); derived from the Host header when absent.
     pub public_url: Option<String>,
+    /// The `Host` values authenticated requests may carry (`ALLOWED_HOSTS`, comma-separated
+    /// `host[:port]`); any other gets 421. Empty: any well-formed `Host`.
+    pub allowed_hosts: Vec<String>,
     /// A Redis URL for the DPoP replay store shared by replicas (checked, needs the `redis`
     /// feature); the in-memory store when absent.
     pub dpop_replay_redis_url: Option<String>,
@@ -64,6 +67,7 @@ impl std::fmt::Debug for Settings {
             .field("port", &self.port)
             .field("bind", &self.bind)
             .field("public_url", &self.public_url)
+            .field("allowed_hosts", &self.allowed_hosts)
             .field(
                 "dpop_replay_redis_url",
                 &self.dpop_replay_redis_url.as_ref().map(|_| "<redacted>"),
@@ -180,6 +184,10 @@ impl Settings {
                 reason: "expected the URL clients use, e.g. https://api.example.com".into(),
             });
         }
+        let allowed_hosts = match optional(vars, "ALLOWED_HOSTS") {
+            None => Vec::new(),
+            Some(value) => parse_allowed_hosts(&value)?,
+        };
         let dpop_replay_redis_url = optional(vars, "DPOP_REPLAY_REDIS_URL")
             .map(|url| check_redis_url(&url).map(|()| url))
             .transpose()?;
@@ -192,9 +200,28 @@ impl Settings {
             port,
             bind,
             public_url,
+            allowed_hosts,
             dpop_replay_redis_url,
         };
         Ok((settings, warnings))
+    }
+}
+
+impl Settings {
+    /// The start-up warning for an API whose DPoP `htu` check trusts the client's `Host`: DPoP
+    /// on, and neither `PUBLIC_URL` nor `ALLOWED_HOSTS` set. Kept apart from the warnings of
+    /// [`Settings::from_vars`] (which are about how a value was spelled) and logged once by the
+    /// binary.
+    pub fn host_trust_warning(&self) -> Option<&'static str> {
+        let trusts_host = self.dpop_mode != DpopMode::Disabled
+            && self.public_url.is_none()
+            && self.allowed_hosts.is_empty();
+        trusts_host.then_some(
+            "DPoP is enabled and neither PUBLIC_URL nor ALLOWED_HOSTS is set: the URL a DPoP \
+             proof's htu is compared with is built from the client's Host header, so a proof \
+             captured from another API is accepted here if the client sends that API's Host; \
+             set PUBLIC_URL to the URL clients use, or ALLOWED_HOSTS to the host names they use",
+        )
     }
 }
 
@@ -330,6 +357,27 @@ fn audience_shape_warning(audience: &str) -> Option<String> {
              https://my-api or urn:my-api, and tokens carry it exactly in `aud`"
         )
     })
+}
+
+/// `host[:port]` entries separated by commas, each a bare authority (what the verifier
+/// compares the `Host` with), lower-cased.
+fn parse_allowed_hosts(value: &str) -> Result<Vec<String>, ConfigError> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            Authority::parse(entry)
+                .map(|a| a.to_string())
+                .map_err(|e| ConfigError::Invalid {
+                    var: "ALLOWED_HOSTS",
+                    value: value.to_owned(),
+                    reason: format!(
+                        "entry {entry:?}: {e}; expected e.g. ALLOWED_HOSTS=api.example.com,127.0.0.1:5000"
+                    ),
+                })
+        })
+        .collect()
 }
 
 fn parse_dpop_mode(value: &str) -> Result<DpopMode, ConfigError> {

@@ -26,6 +26,9 @@ fn start() -> Result<(), String> {
     for warning in warnings {
         tracing::warn!("{warning}");
     }
+    if let Some(warning) = settings.host_trust_warning() {
+        tracing::warn!("{warning}");
+    }
     let options = server::verifier_options(&settings)
         .map_err(|e| format!("AUTH0_CA_FILE could not be read: {e}"))?;
     let verifier = Verifier::new(options).map_err(|e| e.to_string())?;

@@ -16,6 +16,9 @@ pub fn verifier_options(settings: &Settings) -> Result<VerifierOptions, std::io:
     if let Some(url) = &settings.public_url {
         options = options.public_base_url(url.clone());
     }
+    if !settings.allowed_hosts.is_empty() {
+        options = options.allowed_hosts(settings.allowed_hosts.clone());
+    }
     if let Some(path) = &settings.ca_file {
         options = options.ca_pem(std::fs::read(path)?);
     }

@@ -1,16 +1,33 @@
 //! axum glue: extractors, a scope requirement and a protect-everything layer.
 //!
-//! The request URL compared with the proof `htu` is `public_base_url + path?query` when
+//! # The request URL (compared with the DPoP proof `htu`)
+//! `public_base_url + path?query` when
 //! [`VerifierOptions::public_base_url`](super::VerifierOptions::public_base_url) is set
-//! (recommended: it also stops a spoofed `Host` from steering the comparison), otherwise the
-//! absolute request URI if the client sent one, otherwise `http://{Host}{path?query}`.
+//! (recommended), otherwise `http://{Host}{path?query}`. The path is the request's original one
+//! (axum's `OriginalUri`), so a route under `Router::nest` compares the URL the client used, not
+//! the stripped one. The authority of an absolute-form request target is never used: a client
+//! could name any authority there.
+//!
+//! # The `Host` of an authenticated request
+//! Checked first, before any credential, by the layer and the extractors alike:
+//! - it must be one bare `host[:port]` ([`Authority`](super::Authority)): two `Host` fields, a
+//!   path, query, fragment, userinfo or whitespace in it get 400 `invalid_request` (RFC 9110
+//!   §7.2) on the challenge of the scheme the `Authorization` field names (on every challenge
+//!   when it names none), so that `Host: api.example.com/api/other#` can never make a proof
+//!   for `/api/other` pass at `/api/private`;
+//! - with [`allowed_hosts`](super::VerifierOptions::allowed_hosts) set, a `Host` (or an
+//!   absolute-form target authority) not on the list gets 421 Misdirected Request, and a
+//!   request without `Host` 400.
+//!
+//! Public routes (outside the layer, without an extractor) are not checked: their answer does
+//! not depend on the host, and health probes often address a replica by IP.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::{FromRef, FromRequestParts, OriginalUri};
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
 use http::request::Parts;
@@ -18,7 +35,8 @@ use http::{HeaderValue, Request};
 
 use super::claims::{self, Claims};
 use super::error::{AuthError, AuthRejection};
-use super::request::{RequestContext, RequestView};
+use super::host::split_authority;
+use super::request::{RequestContext, RequestView, named_scheme};
 use super::verifier::{Verified, Verifier};
 
 impl IntoResponse for AuthRejection {
@@ -31,32 +49,91 @@ impl IntoResponse for AuthRejection {
     }
 }
 
-fn request_url(parts: &Parts, base: Option<&str>) -> String {
-    let pq = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    if let Some(base) = base {
-        format!("{base}{pq}")
-    } else if parts.uri.scheme().is_some() && parts.uri.authority().is_some() {
-        parts.uri.to_string()
-    } else {
-        match parts
-            .headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-        {
-            Some(host) => format!("http://{host}{pq}"),
-            None => String::new(),
+const INVALID_HOST: AuthError = AuthError::InvalidRequest("Invalid Host header");
+
+/// What the request line and `Host` contribute to the URL, checked once per request.
+struct Target<'a> {
+    /// The validated `Host` (a bare authority), if the request has one.
+    host: Option<&'a str>,
+    /// The original path and query.
+    path_and_query: &'a str,
+}
+
+impl Target<'_> {
+    fn url(&self, base: Option<&str>) -> String {
+        let pq = self.path_and_query;
+        match (base, self.host) {
+            (Some(base), _) => format!("{base}{pq}"),
+            (None, Some(host)) => format!("http://{host}{pq}"),
+            // No origin to compare with: the `htu` check fails closed.
+            (None, None) => String::new(),
         }
     }
 }
 
+/// The `Host` of the request (see the module docs). HTTP/2 has no `Host` field: its
+/// `:authority` is the URI's authority.
+fn request_host(parts: &Parts) -> Result<Option<&str>, AuthError> {
+    let mut values = parts.headers.get_all(http::header::HOST).iter();
+    let raw = match (values.next(), values.next()) {
+        (None, _) if parts.version == http::Version::HTTP_2 => {
+            parts.uri.authority().map(|a| a.as_str())
+        }
+        (None, _) => None,
+        (Some(v), None) => Some(v.to_str().map_err(|_| INVALID_HOST)?),
+        (Some(_), Some(_)) => return Err(INVALID_HOST),
+    };
+    match raw {
+        Some(raw) => split_authority(raw)
+            .map(|_| Some(raw))
+            .map_err(|_| INVALID_HOST),
+        None => Ok(None),
+    }
+}
+
+/// Whether a `host[:port]` is on the allow-list (an unparsable one is not).
+fn is_allowed(verifier: &Verifier, raw: &str) -> bool {
+    split_authority(raw).is_ok_and(|(host, port)| {
+        verifier
+            .allowed_hosts()
+            .iter()
+            .any(|a| a.matches(host, port))
+    })
+}
+
+fn request_target<'a>(parts: &'a Parts, verifier: &Verifier) -> Result<Target<'a>, AuthError> {
+    let host = request_host(parts)?;
+    if !verifier.allowed_hosts().is_empty() {
+        let Some(host) = host else {
+            return Err(AuthError::InvalidRequest("Missing Host header"));
+        };
+        // An absolute-form target names the host too (RFC 9112 §3.2.2); both must be ours.
+        let target_authority = parts.uri.authority().map(|a| a.as_str());
+        if !is_allowed(verifier, host) || target_authority.is_some_and(|a| !is_allowed(verifier, a))
+        {
+            return Err(AuthError::MisdirectedRequest);
+        }
+    }
+    // `Router::nest` strips its prefix from `parts.uri`; the proof names the full path.
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |o| &o.0);
+    let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    Ok(Target {
+        host,
+        path_and_query,
+    })
+}
+
 impl Verifier {
-    /// The [`RequestContext`] of an axum request (see the module docs for the URL).
+    /// The [`RequestContext`] of an axum request (see the module docs for the URL). A request
+    /// whose `Host` the glue refuses gets an empty URL, which no proof `htu` matches.
     pub fn context_from_parts(&self, parts: &Parts) -> RequestContext {
-        RequestContext::new(
-            parts.method.clone(),
-            request_url(parts, self.public_base_url()),
-            parts.headers.clone(),
-        )
+        let url = request_target(parts, self)
+            .map(|t| t.url(self.public_base_url()))
+            .unwrap_or_default();
+        RequestContext::new(parts.method.clone(), url, parts.headers.clone())
     }
 
     async fn authenticate_parts(
@@ -64,9 +141,12 @@ impl Verifier {
         parts: &Parts,
         required_claims: &[&str],
     ) -> Result<Verified, AuthRejection> {
+        let target = request_target(parts, self)
+            .map_err(|e| self.reject(e, named_scheme(&parts.headers)))?;
         let view = PartsView {
             parts,
             verifier: self,
+            target,
         };
         self.authenticate_view(&view, required_claims).await
     }
@@ -76,6 +156,7 @@ impl Verifier {
 struct PartsView<'a> {
     parts: &'a Parts,
     verifier: &'a Verifier,
+    target: Target<'a>,
 }
 
 impl RequestView for PartsView<'_> {
@@ -86,13 +167,17 @@ impl RequestView for PartsView<'_> {
         &self.parts.headers
     }
     fn url(&self) -> std::borrow::Cow<'_, str> {
-        request_url(self.parts, self.verifier.public_base_url()).into()
+        self.target.url(self.verifier.public_base_url()).into()
     }
     fn query(&self) -> Option<&str> {
         self.parts.uri.query()
     }
     fn context(&self) -> std::borrow::Cow<'_, RequestContext> {
-        std::borrow::Cow::Owned(self.verifier.context_from_parts(self.parts))
+        std::borrow::Cow::Owned(RequestContext::new(
+            self.parts.method.clone(),
+            self.url(),
+            self.parts.headers.clone(),
+        ))
     }
 }
 
@@ -103,13 +188,16 @@ async fn verified_from_parts(
     if let Some(v) = parts.extensions.get::<Verified>() {
         return Ok(v.clone());
     }
-    // Not stored in the extensions: an outer layer would have run already, and the
-    // allocation is measurable on the hot path.
-    verifier.authenticate_parts(parts, &[]).await
+    let verified = verifier.authenticate_parts(parts, &[]).await?;
+    // Kept for the next extractor of the same handler: verifying again would find the DPoP
+    // proof's `jti` in the replay store and refuse the request as a replay.
+    parts.extensions.insert(verified.clone());
+    Ok(verified)
 }
 
-/// Extractor for verified claims. Reuses the [`Verified`] an [`AuthLayer`] put in the request
-/// extensions, otherwise authenticates the request itself. Needs `Verifier: FromRef<S>`.
+/// Extractor for verified claims. Reuses the [`Verified`] an [`AuthLayer`] or an earlier
+/// extractor put in the request extensions, otherwise authenticates the request itself and
+/// puts the result there (so two extractors on one handler verify once). Needs `Verifier: FromRef<S>`.
 /// An extractor cannot add response headers: with server nonces on, use [`AuthLayer`] so the
 /// success response carries `DPoP-Nonce`.
 #[derive(Debug, Clone)]
@@ -280,5 +368,84 @@ where
             }
             Ok(resp)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::VerifierOptions;
+
+    fn verifier(allowed: &[&str]) -> Verifier {
+        Verifier::new(
+            VerifierOptions::new("tenant.example.com", "https://api")
+                .allowed_hosts(allowed.to_vec()),
+        )
+        .unwrap()
+    }
+
+    fn parts(req: http::request::Builder) -> Parts {
+        req.body(()).unwrap().into_parts().0
+    }
+
+    fn url(v: &Verifier, p: &Parts) -> Result<String, AuthError> {
+        request_target(p, v).map(|t| t.url(v.public_base_url()))
+    }
+
+    #[test]
+    fn the_url_comes_from_a_checked_host_and_the_original_path() {
+        let v = verifier(&[]);
+        let p = parts(Request::get("/r?q=1").header("host", "API.example.com:8080"));
+        assert_eq!(url(&v, &p).unwrap(), "http://API.example.com:8080/r?q=1");
+        // An absolute-form target's authority is ignored.
+        let p = parts(Request::get("http://other.example/r").header("host", "api.example.com"));
+        assert_eq!(url(&v, &p).unwrap(), "http://api.example.com/r");
+        // HTTP/2 has no Host field: `:authority` is the URI's.
+        let p = parts(Request::get("https://api.example.com/r").version(http::Version::HTTP_2));
+        assert_eq!(url(&v, &p).unwrap(), "http://api.example.com/r");
+        // Under `Router::nest` the original URI is the one the client used.
+        let mut p = parts(Request::get("/r").header("host", "api.example.com"));
+        p.extensions
+            .insert(OriginalUri(http::Uri::from_static("/v1/r")));
+        assert_eq!(url(&v, &p).unwrap(), "http://api.example.com/v1/r");
+        // No Host and no base: nothing a proof can match.
+        let p = parts(Request::get("/r"));
+        assert_eq!(url(&v, &p).unwrap(), "");
+        let p = parts(Request::get("/r").header("host", "api.example.com/x#"));
+        assert_eq!(url(&v, &p), Err(INVALID_HOST));
+    }
+
+    #[test]
+    fn allowed_hosts_are_compared_with_host_and_target() {
+        let v = verifier(&["API.example.com", "127.0.0.1:5000"]);
+        let ok = |req| url(&v, &parts(req)).is_ok();
+        let misdirected = |req| url(&v, &parts(req)) == Err(AuthError::MisdirectedRequest);
+        assert!(ok(Request::get("/").header("host", "api.EXAMPLE.com")));
+        assert!(ok(Request::get("/").header("host", "127.0.0.1:5000")));
+        assert!(misdirected(Request::get("/").header("host", "127.0.0.1")));
+        assert!(misdirected(
+            Request::get("/").header("host", "api.example.com:443")
+        ));
+        assert!(misdirected(
+            Request::get("/").header("host", "evil.example")
+        ));
+        assert!(misdirected(
+            Request::get("http://evil.example/").header("host", "api.example.com")
+        ));
+        assert!(ok(
+            Request::get("http://api.example.com/").header("host", "api.example.com")
+        ));
+        assert_eq!(
+            url(&v, &parts(Request::get("/"))),
+            Err(AuthError::InvalidRequest("Missing Host header"))
+        );
+        let bad = Verifier::new(
+            VerifierOptions::new("tenant.example.com", "https://api")
+                .allowed_hosts(["api.example.com/path"]),
+        );
+        assert!(matches!(
+            bad,
+            Err(crate::ConfigError::InvalidAllowedHost { .. })
+        ));
     }
 }

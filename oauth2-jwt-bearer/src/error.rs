@@ -77,6 +77,12 @@ pub enum AuthError {
     /// outage. The body says `temporarily_unavailable`; the cause is logged, never shown.
     #[error("DPoP replay store unavailable")]
     ReplayStoreUnavailable,
+    /// The request names a host (its `Host`, or the authority of an absolute-form target)
+    /// that is not in [`allowed_hosts`](crate::VerifierOptions::allowed_hosts): 421
+    /// Misdirected Request (RFC 9110 §15.5.20) without a challenge (credentials would not
+    /// help: the request is for another server), body `misdirected_request`.
+    #[error("misdirected request")]
+    MisdirectedRequest,
     /// The blocking entry point was called inside a Tokio runtime.
     #[error("blocking_verify_access_token called inside an async runtime; use verify_access_token")]
     BlockingInsideRuntime,
@@ -92,6 +98,7 @@ impl AuthError {
             AuthError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             AuthError::InsufficientScope { .. } => StatusCode::FORBIDDEN,
             AuthError::ReplayStoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AuthError::MisdirectedRequest => StatusCode::MISDIRECTED_REQUEST,
             AuthError::BlockingInsideRuntime | AuthError::Internal => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -106,6 +113,7 @@ impl AuthError {
             | AuthError::UnsupportedScheme
             | AuthError::DpopRequired
             | AuthError::ReplayStoreUnavailable
+            | AuthError::MisdirectedRequest
             | AuthError::BlockingInsideRuntime
             | AuthError::Internal => None,
             AuthError::InvalidRequest(_) => Some("invalid_request"),
@@ -131,6 +139,7 @@ impl AuthError {
             AuthError::ReplayStoreUnavailable => {
                 "DPoP replay check unavailable, retry with a new proof"
             }
+            AuthError::MisdirectedRequest => "This server does not serve the requested host",
             AuthError::BlockingInsideRuntime | AuthError::Internal => "Internal server error",
         };
         sanitize(raw)
@@ -151,7 +160,10 @@ impl AuthError {
         mode: DpopMode,
         scheme_used: Option<Scheme>,
     ) -> Vec<HeaderValue> {
-        if matches!(self, AuthError::BlockingInsideRuntime | AuthError::Internal) {
+        if matches!(
+            self,
+            AuthError::BlockingInsideRuntime | AuthError::Internal | AuthError::MisdirectedRequest
+        ) {
             return Vec::new();
         }
         let s = self.challenge_string(mode, scheme_used);
@@ -163,7 +175,8 @@ impl AuthError {
         ]
     }
 
-    /// The challenge as a string (see [`AuthError::www_authenticate`]).
+    /// The challenge as a string (see [`AuthError::www_authenticate`]); not sent with 421 and
+    /// 500 answers.
     pub fn challenge_string(&self, mode: DpopMode, scheme_used: Option<Scheme>) -> String {
         let attrs = self.error_code().map(|code| {
             let mut a = format!(
@@ -245,7 +258,8 @@ impl AuthRejection {
     /// error code (missing credentials, unsupported scheme, DPoP required) it is
     /// `{"error": "unauthorized", "error_description": …}` while the challenge stays bare.
     /// 500s answer `{"error": "Internal server error"}`. A replay-store outage answers 503
-    /// `{"error": "temporarily_unavailable", …}` with `Retry-After: 1`.
+    /// `{"error": "temporarily_unavailable", …}` with `Retry-After: 1`. A host outside
+    /// `allowed_hosts` answers 421 `{"error": "misdirected_request", …}` without a challenge.
     pub fn to_parts(&self) -> (StatusCode, http::HeaderMap, serde_json::Value) {
         let status = self.error.status();
         let body = if status == StatusCode::INTERNAL_SERVER_ERROR {
@@ -254,6 +268,7 @@ impl AuthRejection {
             serde_json::json!({
                 "error": match self.error {
                     AuthError::ReplayStoreUnavailable => "temporarily_unavailable",
+                    AuthError::MisdirectedRequest => "misdirected_request",
                     _ => self.error.error_code().unwrap_or("unauthorized"),
                 },
                 "error_description": self.error.description(),

@@ -68,6 +68,8 @@
 //! | `DPoP` scheme without proof; any proof failure; replay | 401 | `invalid_dpop_proof` |
 //! | server nonce missing/wrong (with one `DPoP-Nonce` header) | 401 | `use_dpop_nonce` |
 //! | missing scope (on the challenge of the scheme used, with `scope="…"`) | 403 | `insufficient_scope` |
+//! | (axum glue) `Host` not a bare `host[:port]`, or two `Host` fields | 400 | `invalid_request` |
+//! | (axum glue) `Host` or absolute-form authority outside [`VerifierOptions::allowed_hosts`] | 421 | none, no challenge; body `misdirected_request` |
 //! | DPoP request while the replay store cannot answer (fail closed; `Retry-After: 1`) | 503 | none on the challenge; body `temporarily_unavailable` |
 //!
 //! Examples (DPoP allowed): `Bearer realm="api", DPoP algs="ES256"`;
@@ -108,6 +110,7 @@ mod axum;
 mod claims;
 mod dpop;
 mod error;
+mod host;
 mod jose;
 mod metadata;
 mod nonce;
@@ -126,6 +129,7 @@ pub use self::axum::{
 };
 pub use claims::Claims;
 pub use error::{AuthError, AuthRejection, DPOP_ALGS, REALM, Scheme, sanitize};
+pub use host::{Authority, AuthorityError, MAX_AUTHORITY_LEN};
 pub use metadata::Stats;
 pub use options::{
     Algorithm, Clock, ConfigError, DomainResolver, DpopMode, SystemClock, TokenProfile,

@@ -176,6 +176,15 @@ pub enum ConfigError {
     /// `public_base_url` is not an absolute http(s) URL without query.
     #[error("public_base_url {0:?} must be an absolute http(s) URL without query or fragment")]
     InvalidPublicBaseUrl(String),
+    /// An `allowed_hosts` entry is not a bare `host[:port]`.
+    #[error("allowed_hosts entry {host:?} is invalid: {reason}")]
+    InvalidAllowedHost {
+        /// The offending entry.
+        host: String,
+        /// Why it was refused.
+        #[source]
+        reason: crate::host::AuthorityError,
+    },
     /// The HTTP client could not be built.
     #[error("the HTTP client for discovery/JWKS could not be built")]
     HttpClient(#[source] reqwest::Error),
@@ -206,6 +215,7 @@ pub struct VerifierOptions {
     pub(crate) max_metadata_bytes: usize,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) public_base_url: Option<String>,
+    pub(crate) allowed_hosts: Vec<String>,
     pub(crate) insecure_http_for_tests: bool,
 }
 
@@ -256,6 +266,7 @@ impl VerifierOptions {
             max_metadata_bytes: 512 * 1024,
             clock: Arc::new(SystemClock),
             public_base_url: None,
+            allowed_hosts: Vec::new(),
             insecure_http_for_tests: false,
         }
     }
@@ -360,10 +371,28 @@ impl VerifierOptions {
         self
     }
     /// The public origin of this API (`https://api.example.com`), used by the axum glue to
-    /// build the request URL compared with the proof `htu`. Without it the URL is built from
-    /// the `Host` header with scheme `http` (set it behind TLS or a proxy).
+    /// build the request URL compared with the proof `htu` (with the request's original path,
+    /// also under `Router::nest`). Without it the URL is `http://{Host}{path}`, the `Host`
+    /// accepted only as a bare `host[:port]` (400 `invalid_request` otherwise): a client then
+    /// chooses the authority its proof is compared with, so set this or
+    /// [`VerifierOptions::allowed_hosts`] in production (and this one behind TLS or a proxy).
     pub fn public_base_url(mut self, url: impl Into<String>) -> Self {
         self.public_base_url = Some(url.into());
+        self
+    }
+    /// The `Host` values (`host[:port]`, compared case-insensitively for the host and exactly
+    /// for the port) this API answers authenticated requests for. Any other `Host`, or an
+    /// absolute-form request target naming another authority, gets 421 Misdirected Request
+    /// (RFC 9110 §15.5.20) before any token is looked at, from the axum glue (the layer and
+    /// the extractors); public routes are not affected. Default: empty, any well-formed `Host`
+    /// is accepted, and without [`VerifierOptions::public_base_url`] the DPoP `htu` is then
+    /// compared with a URL built from it: set one of the two in production.
+    pub fn allowed_hosts<I, S>(mut self, hosts: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_hosts = hosts.into_iter().map(Into::into).collect();
         self
     }
     /// TESTS ONLY: fetch discovery over plain `http://{domain}` and allow an `http` jwks_uri.

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::claims::{self, ClaimRules, Claims};
 use super::dpop::{self, ProofRules};
 use super::error::{AuthError, AuthRejection, Scheme};
+use super::host::Authority;
 use super::jose::{parse_compact, sha256_b64url};
 use super::metadata::{MetadataCache, MetadataConfig, Stats, build_client};
 use super::nonce::NonceIssuer;
@@ -84,6 +85,7 @@ struct Inner {
     metadata: MetadataCache,
     tokens: TokenCache,
     public_base_url: Option<String>,
+    allowed_hosts: Vec<Authority>,
 }
 
 impl Verifier {
@@ -138,6 +140,16 @@ impl Verifier {
                 Some(raw.trim_end_matches('/').to_owned())
             }
         };
+        let allowed_hosts = opts
+            .allowed_hosts
+            .iter()
+            .map(|h| {
+                Authority::parse(h.trim()).map_err(|reason| ConfigError::InvalidAllowedHost {
+                    host: h.clone(),
+                    reason,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let client = build_client(
             opts.http_timeout,
             ca.as_deref(),
@@ -179,6 +191,7 @@ impl Verifier {
                 metadata,
                 tokens: TokenCache::new(opts.token_cache_max_entries),
                 public_base_url,
+                allowed_hosts,
             }),
         })
     }
@@ -191,6 +204,11 @@ impl Verifier {
     /// The configured public base URL (no trailing slash), if any.
     pub fn public_base_url(&self) -> Option<&str> {
         self.inner.public_base_url.as_deref()
+    }
+
+    /// The configured allowed hosts (empty: any well-formed `Host`).
+    pub fn allowed_hosts(&self) -> &[Authority] {
+        &self.inner.allowed_hosts
     }
 
     /// Fetch and cache counters.

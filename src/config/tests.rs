@@ -241,3 +241,61 @@ fn debug_output_hides_the_redis_url() {
     assert!(shown.contains("<redacted>"), "{shown}");
     assert!(!shown.contains("hunter2"), "{shown}");
 }
+
+#[test]
+fn allowed_hosts_are_parsed_and_checked() {
+    let base = [
+        ("AUTH0_DOMAIN", "t.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://api"),
+    ];
+    let (settings, _) = load(&base).unwrap();
+    assert!(settings.allowed_hosts.is_empty());
+    let mut with = base.to_vec();
+    with.push((
+        "ALLOWED_HOSTS",
+        " API.example.com , 127.0.0.1:5000,[::1]:5000,",
+    ));
+    let (settings, warnings) = load(&with).unwrap();
+    assert_eq!(
+        settings.allowed_hosts,
+        ["api.example.com", "127.0.0.1:5000", "[::1]:5000"]
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    for bad in [
+        "api.example.com/api",
+        "https://api.example.com",
+        "api.example.com:99999",
+    ] {
+        let mut with = base.to_vec();
+        with.push(("ALLOWED_HOSTS", bad));
+        let err = load(&with).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!(
+                "ALLOWED_HOSTS={bad:?} is invalid: entry {bad:?}: "
+            )),
+            "{err}"
+        );
+        assert!(!err.contains('\n'), "{err}");
+    }
+}
+
+#[test]
+fn dpop_trusting_the_host_header_is_warned_about() {
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut vars = vec![
+            ("AUTH0_DOMAIN", "t.auth0.com"),
+            ("AUTH0_AUDIENCE", "https://api"),
+        ];
+        vars.extend_from_slice(extra);
+        load(&vars).unwrap().0.host_trust_warning()
+    };
+    let warning = with(&[]).expect("DPoP allowed by default, no PUBLIC_URL, no ALLOWED_HOSTS");
+    assert!(
+        warning.contains("neither PUBLIC_URL nor ALLOWED_HOSTS"),
+        "{warning}"
+    );
+    assert_eq!(with(&[("AUTH0_DPOP_MODE", "required")]), Some(warning));
+    assert_eq!(with(&[("AUTH0_DPOP_MODE", "disabled")]), None);
+    assert_eq!(with(&[("PUBLIC_URL", "https://api.example.com")]), None);
+    assert_eq!(with(&[("ALLOWED_HOSTS", "api.example.com")]), None);
+}

@@ -205,7 +205,8 @@ fn write_dotenv(dir: &TempDir, tenant: &MockTenant, audience: &str, port: u16) {
     dir.write(
         ".env",
         &format!(
-            "AUTH0_DOMAIN={}\nAUTH0_AUDIENCE={audience}\nAUTH0_CA_FILE={}\nPORT={port}\n",
+            "AUTH0_DOMAIN={}\nAUTH0_AUDIENCE={audience}\nAUTH0_CA_FILE={}\nPORT={port}\n\
+             ALLOWED_HOSTS=127.0.0.1:{port}\n",
             tenant.domain(),
             ca.display()
         ),
@@ -253,6 +254,51 @@ async fn a_bare_word_audience_is_warned_about_at_start_up() {
     let warned: Vec<&String> = log.iter().filter(|line| line.contains(warning)).collect();
     assert_eq!(warned.len(), 1, "{log:#?}");
     assert!(warned[0].contains("WARN"), "{log:#?}");
+}
+
+#[tokio::test]
+async fn allowed_hosts_makes_the_binary_answer_421_to_another_host() {
+    let tenant = MockTenant::start().await;
+    let dir = TempDir::new();
+    let port = free_port();
+    write_dotenv(&dir, &tenant, &tenant.audience(), port);
+    let (_running, _log) = serving_api(&dir, port).await;
+    let authority = format!("127.0.0.1:{port}");
+    let bearer = vec![format!("Authorization: Bearer {}", tenant.token().build())];
+    let send = |host: &str| {
+        let mut lines = vec![format!("Host: {host}")];
+        lines.extend(bearer.clone());
+        let authority = authority.clone();
+        async move { crate::host_header::send(&authority, "HTTP/1.1", "/api/private", &lines).await }
+    };
+    send(&authority).await.assert_ok();
+    assert_eq!(send("rs-a.invalid").await.status, 421);
+}
+
+#[tokio::test]
+async fn dpop_without_public_url_or_allowed_hosts_is_warned_about_once() {
+    let tenant = MockTenant::start().await;
+    let dir = TempDir::new();
+    let port = free_port();
+    write_dotenv(&dir, &tenant, &tenant.audience(), port);
+    let dotenv = dir.path().join(".env");
+    let without: String = std::fs::read_to_string(&dotenv)
+        .expect("read .env")
+        .lines()
+        .filter(|line| !line.starts_with("ALLOWED_HOSTS="))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(&dotenv, without).expect("write .env");
+    let (_running, log) = serving_api(&dir, port).await;
+    let warned: Vec<&String> = log.iter().filter(|line| line.contains("WARN")).collect();
+    assert_eq!(warned.len(), 1, "{log:#?}");
+    assert!(
+        warned[0].contains(
+            "DPoP is enabled and neither PUBLIC_URL nor ALLOWED_HOSTS is set: the URL a DPoP \
+             proof's htu is compared with is built from the client's Host header"
+        ),
+        "{log:#?}"
+    );
 }
 
 /// Splits a shell line into words: double quotes group, `#` after a space starts a comment.

@@ -9,7 +9,9 @@ mod audience;
 mod conformance;
 mod environment;
 mod expiry;
+mod extractors;
 mod header_format;
+mod host_header;
 mod issuer;
 mod properties;
 #[cfg(feature = "redis")]

@@ -330,7 +330,7 @@ pub(crate) async fn raw_get(authority: &str, path: &str, header_lines: &[&str]) 
     parse_response(&raw)
 }
 
-fn parse_response(raw: &[u8]) -> Reply {
+pub(crate) fn parse_response(raw: &[u8]) -> Reply {
     let text = String::from_utf8_lossy(raw);
     let (head, body) = text.split_once("\r\n\r\n").expect("a complete HTTP answer");
     let mut lines = head.split("\r\n");
