@@ -102,8 +102,8 @@ pub use claims::Claims;
 pub use error::{AuthError, AuthRejection, DPOP_ALGS, REALM, Scheme, sanitize};
 pub use metadata::Stats;
 pub use options::{
-    Algorithm, Clock, ConfigError, DomainResolver, DpopMode, SystemClock, TokenProfile,
-    VerifierOptions,
+    Algorithm, Clock, ConfigError, DEFAULT_JWKS_MAX_STALE, DomainResolver, DpopMode, SystemClock,
+    TokenProfile, VerifierOptions,
 };
 #[cfg(feature = "redis")]
 pub use replay::{DEFAULT_REDIS_TIMEOUT, RedisReplayStore, RedisReplayStoreError};
