@@ -230,6 +230,12 @@ impl Verifier {
         self.inner.metadata.refreshes_settled().await;
     }
 
+    /// Tests: the verified-token cache.
+    #[cfg(test)]
+    pub(crate) fn token_cache(&self) -> &TokenCache {
+        &self.inner.tokens
+    }
+
     /// A rejection carrying this verifier's mode (for building responses).
     pub fn reject(&self, error: AuthError, scheme: Option<Scheme>) -> AuthRejection {
         AuthRejection::new(error, self.inner.mode, scheme)

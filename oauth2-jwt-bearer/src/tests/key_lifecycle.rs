@@ -109,6 +109,49 @@ async fn a_withdrawn_key_stops_cached_tokens_when_another_request_refreshes() {
     assert_refused(&e);
 }
 
+/// Must fix 3, the other half of the race: even a cache entry that escaped the clear (it
+/// is planted here after the refresh, as the racing insert of a request that read the old
+/// keys would be) is not served once its key has left the JWKS.
+#[tokio::test]
+async fn a_cache_entry_planted_after_the_clear_is_not_served_once_its_key_is_gone() {
+    let t = tenant();
+    let v = verifier(&t);
+    let stolen = t.token().expires_in(3 * 86_400).build();
+    let claims = v.verify_access_token(&stolen, &[]).await.unwrap();
+    let old = t.keys().current();
+    t.keys().rotate();
+    t.keys().retire(old.kid());
+    t.clock().advance(31);
+    v.verify_access_token(&fresh_token(&t), &[]).await.unwrap();
+    assert_eq!(t.jwks_fetches(), 2);
+
+    let key = crate::metadata::usable_key(&old.public_jwk(), &[crate::Algorithm::RS256]);
+    let cache = v.token_cache();
+    cache.insert(
+        &stolen,
+        crate::token_cache::CachedToken {
+            time: crate::claims::TimeClaims {
+                exp: claims
+                    .get("exp")
+                    .and_then(serde_json::Value::as_f64)
+                    .unwrap(),
+                nbf: None,
+            },
+            claims,
+            domain: t.domain().into(),
+            key: Arc::new(key.unwrap()),
+            generation: 1,
+        },
+        t.clock().now() as f64,
+        cache.epoch(),
+    );
+    assert!(cache.get(&stolen).is_some());
+    let e = v.verify_access_token(&stolen, &[]).await.unwrap_err();
+    assert_refused(&e);
+    assert!(cache.get(&stolen).is_none());
+    assert_eq!(v.stats().token_cache_hits, 0);
+}
+
 /// Should fix 4: stale-if-error is bounded. With the tenant down, the keys we had keep
 /// working for 24 h past their expiry; after that every token (cached or not) is refused
 /// with 401 `invalid_token` until the tenant answers again.
