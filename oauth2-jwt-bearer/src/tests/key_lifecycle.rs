@@ -220,7 +220,7 @@ async fn cancelled_refreshes_still_count_against_the_cooldown() {
     assert_eq!(t.jwks_fetches(), 1);
     t.clear_faults();
     t.clock().advance(31);
-    t.fail(Endpoint::Jwks, Fault::Delay(Duration::from_millis(1500)));
+    t.fail(Endpoint::Jwks, Fault::Delay(Duration::from_secs(3)));
     for _ in 0..5 {
         let token = fresh_token(&t);
         let r = tokio::time::timeout(
