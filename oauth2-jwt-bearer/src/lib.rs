@@ -88,10 +88,18 @@
 //! - `invalid_dpop_proof`: 401 (RFC 9449 §7.1), not 400.
 //! - `nbf` checked; `exp`/`nbf` leeway configurable (default 0 s, parity); `iat` may be at
 //!   most 60 s (+ leeway) in the future; NumericDates must be JSON numbers.
-//! - Unknown `kid`: one JWKS refresh per cooldown (30 s); concurrent misses share one fetch;
-//!   stale keys are used while the tenant is down (retried once per cooldown).
-//! - JWK `use`, `alg`, `key_ops`, RSA size (2048..=8192) and exponent respected; a token
+//! - Unknown `kid`: one JWKS refresh per cooldown (30 s), whatever asks for it (unknown
+//!   `kid`, expired keys, retries while the tenant is down); concurrent misses share one
+//!   fetch, which runs in its own task so cancelled requests neither abort it nor free the
+//!   cooldown. The TTL (`Cache-Control: max-age`, capped by `cache_ttl`) is never below the
+//!   cooldown. Stale keys serve while the tenant is down, at most `jwks_max_stale` (24 h)
+//!   past their expiry; then 401 `invalid_token`.
+//! - JWK `use`, `alg`, `key_ops`, RSA size (2048..=8192) and exponent respected; a JWK with
+//!   private members (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`, `k`) is refused; a token
 //!   without `kid` tries every usable key; duplicate kids try each candidate.
+//! - Every `invalid_token` decided before or by the signature check is described
+//!   `Invalid token` (no oracle for which check failed); the reason is logged at `info` with
+//!   the `kid`.
 //! - The discovery `issuer` must equal `https://{domain}/`; `jwks_uri` must be https;
 //!   redirects are not followed; bodies are capped (512 KiB).
 //! - `htm` compared case-sensitively; `htu` RFC 3986-normalised (unreserved escapes decoded);
@@ -103,7 +111,11 @@
 //! # Speed
 //! Verified tokens are cached by their exact string (bounded, success only); a hit re-checks
 //! `exp`/`nbf` against the clock, the issuer allow-list and required claims, and costs about
-//! 0.2 µs. The cache is dropped when a JWKS refresh removes a key.
+//! 0.2 µs, plus the key check: a hit is served only while the key that verified the token is
+//! in the tenant's current JWKS (two read locks and a generation compare), within
+//! `jwks_max_stale`. A hit on expired keys refreshes them in the background, so a withdrawn
+//! key stops working within one TTL. The cache is dropped when a refresh removes a key, and
+//! an insert racing that clear is dropped (epoch).
 
 #[cfg(feature = "axum")]
 mod axum;
@@ -132,8 +144,8 @@ pub use error::{AuthError, AuthRejection, DPOP_ALGS, REALM, Scheme, sanitize};
 pub use host::{Authority, AuthorityError, MAX_AUTHORITY_LEN};
 pub use metadata::Stats;
 pub use options::{
-    Algorithm, Clock, ConfigError, DomainResolver, DpopMode, SystemClock, TokenProfile,
-    UnknownAlgorithm, VerifierOptions,
+    Algorithm, Clock, ConfigError, DEFAULT_JWKS_MAX_STALE, DomainResolver, DpopMode, SystemClock,
+    TokenProfile, UnknownAlgorithm, VerifierOptions,
 };
 #[cfg(feature = "redis")]
 pub use replay::{DEFAULT_REDIS_TIMEOUT, RedisReplayStore, RedisReplayStoreError};

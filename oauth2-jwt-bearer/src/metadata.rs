@@ -1,21 +1,42 @@
-//! Discovery and JWKS: fetched over HTTPS with a timeout and a body cap, cached per tenant
-//! (TTL = min(configured, Cache-Control max-age)), single-flight on misses, one rate-limited
-//! refresh on an unknown `kid`, and stale keys served while the tenant is unreachable.
+//! Discovery and JWKS: fetched over HTTPS with a timeout and a body cap, cached per tenant.
 //!
-//! Fail-closed rule: when no keys were ever obtained for a tenant and the fetch fails, the
-//! verifier answers 401 `invalid_token` ("Unable to obtain the signing keys").
+//! - TTL = min(configured, `Cache-Control: max-age`), never below the refresh cooldown:
+//!   `max-age=0` must not turn every cache miss into a fetch.
+//! - At most one network refresh per tenant per cooldown, whatever asks for it (expired keys,
+//!   an unknown `kid`, a retry while the tenant is down). The attempt is recorded before the
+//!   network call and the fetch runs in a spawned task that every waiter shares, so a request
+//!   cancelled mid-fetch (client gone, timeout layer) neither aborts the refresh nor frees the
+//!   cooldown.
+//! - Expired keys that know the `kid` serve while another request refreshes
+//!   (stale-while-revalidate); a verified-token cache hit on expired keys starts the refresh
+//!   in the background, so a withdrawn key is noticed within one TTL even when every request
+//!   hits the cache.
+//! - Stale-if-error is bounded: while the tenant is unreachable, keys serve at most
+//!   `max_stale` past their expiry; after that every token of the tenant is refused (logged
+//!   at `error` once per failed refresh attempt).
+//! - A JWKS key carrying private members is never used (KEY-12), logged at `error` once per
+//!   fetch: the tenant's signing key is meant to be public, so the tenant is misconfigured.
+//!
+//! Fail-closed rule: when no usable keys are available for a tenant (never fetched, or older
+//! than `max_stale`) and the fetch fails, the verifier answers 401 `invalid_token`
+//! ("Unable to obtain the signing keys").
+//!
+//! Bounds: at most `max_tenants` tenants, 100 keys per JWKS, `max_bytes` per document, one
+//! refresh task per tenant.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use aws_lc_rs::signature::{ParsedPublicKey, RsaPublicKeyComponents};
-use serde_json::Value;
+use serde_json::{Map, Value};
+use tokio::sync::watch;
 
 use super::error::AuthError;
 use super::jose::b64url_decode;
 use super::options::Algorithm;
+use super::token_cache::TokenCache;
 
 /// Counters for tests and monitoring.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +100,10 @@ impl Jwks {
             .cloned()
             .collect()
     }
+
+    fn contains(&self, key: &KeyEntry) -> bool {
+        self.keys.iter().any(|k| k.fingerprint == key.fingerprint)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -91,17 +116,36 @@ struct Discovery {
 struct TenantInner {
     discovery: Option<Discovery>,
     jwks: Option<Arc<Jwks>>,
-    /// When the last network refresh was attempted (cooldown for unknown kids and for
-    /// retries while the tenant is down).
+    /// When the last network refresh started (the cooldown is counted from here).
     last_attempt: Option<f64>,
-    last_failed: bool,
 }
 
 #[derive(Debug, Default)]
 struct Tenant {
-    /// Held while fetching: concurrent misses wait here and then reuse the result.
-    fetch_lock: tokio::sync::Mutex<()>,
     inner: RwLock<TenantInner>,
+    /// The refresh in flight, if any: waiters subscribe, the task sends `true` when done. A
+    /// receiver whose sender is gone (its runtime shut down) means no refresh is running.
+    inflight: Mutex<Option<watch::Receiver<bool>>>,
+}
+
+impl Tenant {
+    fn jwks(&self) -> Option<Arc<Jwks>> {
+        self.inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .jwks
+            .clone()
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<watch::Receiver<bool>>> {
+        self.inflight.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn is_refreshing(&self) -> bool {
+        self.slot()
+            .as_ref()
+            .is_some_and(|rx| rx.has_changed().is_ok())
+    }
 }
 
 pub(crate) struct MetadataConfig {
@@ -109,6 +153,8 @@ pub(crate) struct MetadataConfig {
     pub(crate) cache_ttl: f64,
     pub(crate) max_tenants: usize,
     pub(crate) cooldown: f64,
+    /// How long past their expiry keys keep serving while refreshes fail.
+    pub(crate) max_stale: f64,
     pub(crate) max_bytes: usize,
     pub(crate) allowed_algorithms: Vec<Algorithm>,
     pub(crate) insecure_http: bool,
@@ -117,15 +163,31 @@ pub(crate) struct MetadataConfig {
 /// What a lookup produced.
 pub(crate) struct KeyLookup {
     pub(crate) candidates: Vec<Arc<KeyEntry>>,
-    /// A refresh removed keys: verified-token caches must be dropped.
-    pub(crate) keys_removed: bool,
+    /// The JWKS generation the candidates come from (recorded with cached tokens).
+    pub(crate) generation: u64,
 }
 
-pub(crate) struct MetadataCache {
+impl KeyLookup {
+    fn new(jwks: &Jwks, candidates: Vec<Arc<KeyEntry>>) -> Self {
+        Self {
+            candidates,
+            generation: jwks.generation,
+        }
+    }
+}
+
+/// Shared with the refresh tasks, which outlive the request that started them.
+struct Shared {
     cfg: MetadataConfig,
     tenants: RwLock<HashMap<String, Arc<Tenant>>>,
     generation: AtomicU64,
-    pub(crate) counters: Counters,
+    counters: Counters,
+    /// Cleared when a refresh removes a key (its epoch then refuses late inserts).
+    tokens: Arc<TokenCache>,
+}
+
+pub(crate) struct MetadataCache {
+    shared: Arc<Shared>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,26 +209,41 @@ enum FetchError {
 }
 
 impl MetadataCache {
-    pub(crate) fn new(cfg: MetadataConfig) -> Self {
+    pub(crate) fn new(cfg: MetadataConfig, tokens: Arc<TokenCache>) -> Self {
         Self {
-            cfg,
-            tenants: RwLock::new(HashMap::new()),
-            generation: AtomicU64::new(1),
-            counters: Counters::default(),
+            shared: Arc::new(Shared {
+                cfg,
+                tenants: RwLock::new(HashMap::new()),
+                generation: AtomicU64::new(1),
+                counters: Counters::default(),
+                tokens,
+            }),
         }
     }
 
-    fn tenant(&self, domain: &str) -> Arc<Tenant> {
-        if let Some(t) = self
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.shared.counters
+    }
+
+    fn existing_tenant(&self, domain: &str) -> Option<Arc<Tenant>> {
+        self.shared
             .tenants
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(domain)
-        {
-            return t.clone();
+            .cloned()
+    }
+
+    fn tenant(&self, domain: &str) -> Arc<Tenant> {
+        if let Some(t) = self.existing_tenant(domain) {
+            return t;
         }
-        let mut map = self.tenants.write().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= self.cfg.max_tenants && !map.contains_key(domain) {
+        let mut map = self
+            .shared
+            .tenants
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        if map.len() >= self.shared.cfg.max_tenants && !map.contains_key(domain) {
             // Bounded: drop an arbitrary tenant (the allow-list keeps this set small; only a
             // resolver returning many domains gets here).
             if let Some(k) = map.keys().next().cloned() {
@@ -174,6 +251,11 @@ impl MetadataCache {
             }
         }
         map.entry(domain.to_owned()).or_default().clone()
+    }
+
+    /// Whether `jwks` may still be used: fresh, or expired by at most `max_stale`.
+    fn within_stale_bound(&self, jwks: &Jwks, now: f64) -> bool {
+        now < jwks.expires_at + self.shared.cfg.max_stale
     }
 
     /// Keys for `domain` that may have signed a token with `kid` and `alg`.
@@ -185,91 +267,128 @@ impl MetadataCache {
         now: f64,
     ) -> Result<KeyLookup, AuthError> {
         let tenant = self.tenant(domain);
-        let (seen_generation, stale) = {
-            let inner = tenant.inner.read().unwrap_or_else(|e| e.into_inner());
-            match &inner.jwks {
-                Some(jwks) => {
-                    let c = jwks.candidates(kid, alg);
-                    if now < jwks.expires_at && !c.is_empty() {
-                        return Ok(KeyLookup {
-                            candidates: c,
-                            keys_removed: false,
-                        });
-                    }
-                    (jwks.generation, c)
-                }
-                None => (0, Vec::new()),
+        if let Some(jwks) = tenant.jwks() {
+            let c = jwks.candidates(kid, alg);
+            // Fresh keys that know the kid; or expired ones while another request refreshes
+            // (do not queue behind a possibly slow fetch).
+            let serve = now < jwks.expires_at
+                || (tenant.is_refreshing() && self.within_stale_bound(&jwks, now));
+            if !c.is_empty() && serve {
+                return Ok(KeyLookup::new(&jwks, c));
             }
-        };
-
-        // Expired keys that still know this kid: if another request is already refreshing,
-        // use them instead of queueing behind a possibly slow fetch (stale-while-revalidate).
-        let _guard = match tenant.fetch_lock.try_lock() {
-            Ok(g) => g,
-            Err(_) if !stale.is_empty() => {
-                return Ok(KeyLookup {
-                    candidates: stale,
-                    keys_removed: false,
-                });
-            }
-            Err(_) => tenant.fetch_lock.lock().await,
-        };
-        // Someone may have refreshed while we waited: use their result (single flight).
-        let (current, last_attempt, last_failed) = {
-            let inner = tenant.inner.read().unwrap_or_else(|e| e.into_inner());
-            (inner.jwks.clone(), inner.last_attempt, inner.last_failed)
-        };
-        if let Some(jwks) = &current
-            && jwks.generation != seen_generation
-        {
-            return Ok(KeyLookup {
-                candidates: jwks.candidates(kid, alg),
-                keys_removed: false,
-            });
         }
-        let in_cooldown = last_attempt.is_some_and(|t| now - t < self.cfg.cooldown && now >= t);
-        if let Some(jwks) = &current {
-            let fresh = now < jwks.expires_at;
-            // Fresh keys and an unknown kid: refresh at most once per cooldown.
-            // Stale keys after a failed refresh: retry at most once per cooldown.
-            if (fresh || last_failed) && in_cooldown {
-                return Ok(KeyLookup {
-                    candidates: jwks.candidates(kid, alg),
-                    keys_removed: false,
-                });
-            }
-        } else if last_failed && in_cooldown {
+        if let Some(mut done) = self.start_or_join(domain, &tenant, now) {
+            // Only the waiting is cancelled with this request, never the refresh.
+            let _ = done.wait_for(|d| *d).await;
+        }
+        let Some(jwks) = tenant.jwks() else {
+            return Err(AuthError::KeysUnavailable);
+        };
+        if !self.within_stale_bound(&jwks, now) {
             return Err(AuthError::KeysUnavailable);
         }
+        Ok(KeyLookup::new(&jwks, jwks.candidates(kid, alg)))
+    }
 
-        match self.refresh(domain, &tenant, now).await {
-            Ok((jwks, keys_removed)) => Ok(KeyLookup {
-                candidates: jwks.candidates(kid, alg),
-                keys_removed,
-            }),
-            Err(e) => {
-                tracing::warn!(domain, error = %e, "JWKS/discovery refresh failed");
-                let mut inner = tenant.inner.write().unwrap_or_else(|e| e.into_inner());
-                inner.last_attempt = Some(now);
-                inner.last_failed = true;
-                match &inner.jwks {
-                    // Stale-if-error: keys we already trust keep working.
-                    Some(jwks) => Ok(KeyLookup {
-                        candidates: jwks.candidates(kid, alg),
-                        keys_removed: false,
-                    }),
-                    None => Err(AuthError::KeysUnavailable),
-                }
+    /// Whether a cached token verified by `key` (from JWKS `generation`) may be served
+    /// without verifying it again: its key is still in the tenant's current key set and that
+    /// set is within the staleness bound. Expired keys start a background refresh.
+    pub(crate) fn still_trusted(
+        &self,
+        domain: &str,
+        key: &KeyEntry,
+        generation: u64,
+        now: f64,
+    ) -> bool {
+        let Some(tenant) = self.existing_tenant(domain) else {
+            return false;
+        };
+        let Some(jwks) = tenant.jwks() else {
+            return false;
+        };
+        let present = jwks.generation == generation || jwks.contains(key);
+        if !present || !self.within_stale_bound(&jwks, now) {
+            return false;
+        }
+        if now >= jwks.expires_at {
+            // Not awaited: this request is served with keys we still trust.
+            drop(self.start_or_join(domain, &tenant, now));
+        }
+        true
+    }
+
+    /// Joins the refresh in flight, or starts one unless the cooldown forbids it (then
+    /// `None`: use what is cached). Single flight per tenant.
+    fn start_or_join(
+        &self,
+        domain: &str,
+        tenant: &Arc<Tenant>,
+        now: f64,
+    ) -> Option<watch::Receiver<bool>> {
+        let mut slot = tenant.slot();
+        if let Some(rx) = slot.as_ref()
+            && rx.has_changed().is_ok()
+        {
+            return Some(rx.clone());
+        }
+        *slot = None;
+        {
+            let mut inner = tenant.inner.write().unwrap_or_else(|e| e.into_inner());
+            let cooldown = self.shared.cfg.cooldown;
+            if inner
+                .last_attempt
+                .is_some_and(|t| now >= t && now - t < cooldown)
+            {
+                return None;
+            }
+            // Recorded before the network call: a refresh nobody waits for any more still
+            // counts against the cooldown.
+            inner.last_attempt = Some(now);
+        }
+        let (tx, rx) = watch::channel(false);
+        *slot = Some(rx.clone());
+        drop(slot);
+        let shared = self.shared.clone();
+        let tenant = tenant.clone();
+        let domain = domain.to_owned();
+        // Spawned, so that cancelling the request that started it does not cancel it.
+        tokio::spawn(async move {
+            let result = shared.fetch(&domain, &tenant, now).await;
+            shared.apply(&domain, &tenant, result, now);
+            *tenant.slot() = None;
+            let _ = tx.send(true);
+        });
+        Some(rx)
+    }
+
+    /// Tests: wait until no refresh is in flight.
+    #[cfg(test)]
+    pub(crate) async fn refreshes_settled(&self) {
+        let tenants: Vec<Arc<Tenant>> = self
+            .shared
+            .tenants
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for t in tenants {
+            let rx = t.slot().clone();
+            if let Some(mut rx) = rx {
+                let _ = rx.wait_for(|d| *d).await;
             }
         }
     }
+}
 
-    async fn refresh(
+impl Shared {
+    /// Discovery (when expired) then the JWKS: the usable keys and their TTL.
+    async fn fetch(
         &self,
         domain: &str,
         tenant: &Tenant,
         now: f64,
-    ) -> Result<(Arc<Jwks>, bool), FetchError> {
+    ) -> Result<(Vec<Arc<KeyEntry>>, f64), FetchError> {
         let discovery = {
             let inner = tenant.inner.read().unwrap_or_else(|e| e.into_inner());
             inner.discovery.clone().filter(|d| now < d.expires_at)
@@ -288,22 +407,63 @@ impl MetadataCache {
         };
         self.counters.jwks_fetches.fetch_add(1, Ordering::Relaxed);
         let (doc, ttl) = self.fetch_json(&discovery.jwks_uri).await?;
-        let keys = parse_jwks(&doc, &self.cfg.allowed_algorithms)?;
-        let jwks = Arc::new(Jwks {
-            keys,
-            generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
-            expires_at: now + ttl,
-        });
-        let mut inner = tenant.inner.write().unwrap_or_else(|e| e.into_inner());
-        let keys_removed = inner.jwks.as_ref().is_some_and(|old| {
-            old.keys
-                .iter()
-                .any(|k| !jwks.keys.iter().any(|n| n.fingerprint == k.fingerprint))
-        });
-        inner.jwks = Some(jwks.clone());
-        inner.last_attempt = Some(now);
-        inner.last_failed = false;
-        Ok((jwks, keys_removed))
+        let keys = parse_jwks(&doc, &self.cfg.allowed_algorithms, domain)?;
+        Ok((keys, ttl))
+    }
+
+    /// Installs a refresh's outcome.
+    fn apply(
+        &self,
+        domain: &str,
+        tenant: &Tenant,
+        result: Result<(Vec<Arc<KeyEntry>>, f64), FetchError>,
+        now: f64,
+    ) {
+        match result {
+            Ok((keys, ttl)) => {
+                let jwks = Arc::new(Jwks {
+                    keys,
+                    generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
+                    expires_at: now + ttl,
+                });
+                let removed = {
+                    let mut inner = tenant.inner.write().unwrap_or_else(|e| e.into_inner());
+                    let removed = inner
+                        .jwks
+                        .as_ref()
+                        .is_some_and(|old| old.keys.iter().any(|k| !jwks.contains(k)));
+                    inner.jwks = Some(jwks);
+                    removed
+                };
+                // After the new keys are in place, so that a request that read the old keys
+                // finds its insert refused by the cache epoch. Cached tokens of the removed
+                // key would fail their key check on the next hit anyway; this frees them.
+                if removed {
+                    tracing::info!(domain, "a signing key left the JWKS: token cache cleared");
+                    self.tokens.clear();
+                }
+            }
+            Err(e) => {
+                let inner = tenant.inner.read().unwrap_or_else(|e| e.into_inner());
+                match &inner.jwks {
+                    Some(jwks) if now >= jwks.expires_at + self.cfg.max_stale => {
+                        tracing::error!(
+                            domain,
+                            error = %e,
+                            max_stale_secs = self.cfg.max_stale,
+                            "JWKS/discovery refresh failed and the cached keys are past the \
+                             maximum staleness: every token of this tenant is refused"
+                        );
+                    }
+                    Some(_) => tracing::warn!(
+                        domain,
+                        error = %e,
+                        "JWKS/discovery refresh failed; serving the cached keys"
+                    ),
+                    None => tracing::warn!(domain, error = %e, "JWKS/discovery refresh failed"),
+                }
+            }
+        }
     }
 
     async fn fetch_discovery(&self, domain: &str, now: f64) -> Result<Discovery, FetchError> {
@@ -350,12 +510,12 @@ impl MetadataCache {
         if !resp.status().is_success() {
             return Err(FetchError::Status(resp.status().as_u16()));
         }
-        let ttl = resp
+        let max_age = resp
             .headers()
             .get(http::header::CACHE_CONTROL)
             .and_then(|v| v.to_str().ok())
-            .and_then(max_age)
-            .map_or(self.cfg.cache_ttl, |m| m.min(self.cfg.cache_ttl));
+            .and_then(max_age);
+        let ttl = cache_ttl(max_age, self.cfg.cache_ttl, self.cfg.cooldown);
         if resp
             .content_length()
             .is_some_and(|l| l > self.cfg.max_bytes as u64)
@@ -375,6 +535,15 @@ impl MetadataCache {
         }
         Ok((doc, ttl))
     }
+}
+
+/// The TTL of a fetched document: `max-age` lowers the configured TTL, but never below the
+/// refresh cooldown (refreshes are rate-limited to one per cooldown anyway; a TTL under it
+/// would only make every miss ask for one).
+fn cache_ttl(max_age: Option<f64>, configured: f64, cooldown: f64) -> f64 {
+    max_age
+        .map_or(configured, |m| m.min(configured))
+        .max(cooldown)
 }
 
 /// `max-age=N` from a Cache-Control value, in seconds.
@@ -398,14 +567,41 @@ fn max_age(cc: &str) -> Option<f64> {
 const MAX_RSA_BITS: usize = 8192;
 const MIN_RSA_BITS: usize = 2048;
 
-fn parse_jwks(doc: &Value, allowed: &[Algorithm]) -> Result<Vec<Arc<KeyEntry>>, FetchError> {
+/// JWK members that only a private (or symmetric) key has (RFC 7518 §6.3.2, §6.4.1).
+const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+fn has_private_members(k: &Map<String, Value>) -> bool {
+    PRIVATE_MEMBERS.iter().any(|m| k.contains_key(*m))
+}
+
+fn parse_jwks(
+    doc: &Value,
+    allowed: &[Algorithm],
+    domain: &str,
+) -> Result<Vec<Arc<KeyEntry>>, FetchError> {
     let keys = doc
         .get("keys")
         .and_then(Value::as_array)
         .ok_or(FetchError::NoKeys)?;
+    let keys = &keys[..keys.len().min(100)];
+    let private: Vec<&str> = keys
+        .iter()
+        .filter_map(Value::as_object)
+        .filter(|k| has_private_members(k))
+        .map(|k| k.get("kid").and_then(Value::as_str).unwrap_or(""))
+        .collect();
+    if !private.is_empty() {
+        // Once per fetch. The tenant published private key material: whoever read the JWKS
+        // can sign tokens with it, so the key is refused (KEY-12). Kids only, never values.
+        tracing::error!(
+            domain,
+            kids = ?private,
+            "JWKS keys carry private members (d, p, q, dp, dq, qi, oth or k); refused as \
+             signing keys: publish only the public key"
+        );
+    }
     Ok(keys
         .iter()
-        .take(100)
         .filter_map(|k| usable_key(k, allowed))
         .map(Arc::new)
         .collect())
@@ -413,9 +609,13 @@ fn parse_jwks(doc: &Value, allowed: &[Algorithm]) -> Result<Vec<Arc<KeyEntry>>, 
 
 /// RFC 7517 / RFC 8725 key filter. Unusable keys are skipped (never an error): `kty` RSA,
 /// `use` absent or `sig`, `key_ops` absent or containing `verify`, `alg` absent or allowed,
-/// modulus 2048..=8192 bits, exponent odd and >= 3. Private members are ignored.
+/// modulus 2048..=8192 bits, exponent odd and >= 3, no private members (KEY-12: a key whose
+/// private half is public can sign anything).
 pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm]) -> Option<KeyEntry> {
     let k = k.as_object()?;
+    if has_private_members(k) {
+        return None;
+    }
     if k.get("kty")?.as_str()? != "RSA" {
         return None;
     }
@@ -517,6 +717,15 @@ mod tests {
         assert_eq!(max_age("public, max-age=60"), Some(60.0));
         assert_eq!(max_age("no-cache"), None);
         assert_eq!(max_age("max-age=x"), None);
+    }
+
+    #[test]
+    fn ttl_is_never_below_the_cooldown() {
+        assert_eq!(cache_ttl(Some(0.0), 600.0, 30.0), 30.0);
+        assert_eq!(cache_ttl(Some(60.0), 600.0, 30.0), 60.0);
+        assert_eq!(cache_ttl(Some(6000.0), 600.0, 30.0), 600.0);
+        assert_eq!(cache_ttl(None, 600.0, 30.0), 600.0);
+        assert_eq!(cache_ttl(None, 10.0, 30.0), 30.0);
     }
 
     #[test]

@@ -190,6 +190,9 @@ pub enum ConfigError {
     HttpClient(#[source] reqwest::Error),
 }
 
+/// Default [`VerifierOptions::jwks_max_stale`]: 24 h.
+pub const DEFAULT_JWKS_MAX_STALE: Duration = Duration::from_secs(24 * 3600);
+
 /// Options for [`super::Verifier`]. Consuming builder; every setting has a documented default.
 #[derive(Clone)]
 pub struct VerifierOptions {
@@ -207,6 +210,7 @@ pub struct VerifierOptions {
     pub(crate) cache_max_entries: usize,
     pub(crate) token_cache_max_entries: usize,
     pub(crate) jwks_refresh_cooldown: Duration,
+    pub(crate) jwks_max_stale: Duration,
     pub(crate) allowed_algorithms: Vec<Algorithm>,
     pub(crate) profile: TokenProfile,
     pub(crate) ca_file: Option<PathBuf>,
@@ -258,6 +262,7 @@ impl VerifierOptions {
             cache_max_entries: 100,
             token_cache_max_entries: 10_000,
             jwks_refresh_cooldown: Duration::from_secs(30),
+            jwks_max_stale: DEFAULT_JWKS_MAX_STALE,
             allowed_algorithms: vec![Algorithm::RS256],
             profile: TokenProfile::Auth0Compat,
             ca_file: None,
@@ -313,8 +318,8 @@ impl VerifierOptions {
         self.clock_leeway = d;
         self
     }
-    /// Upper bound for discovery/JWKS caching (lowered by `Cache-Control: max-age`).
-    /// Default 600 s.
+    /// Upper bound for discovery/JWKS caching (lowered by `Cache-Control: max-age`, but never
+    /// below [`VerifierOptions::jwks_refresh_cooldown`]). Default 600 s.
     pub fn cache_ttl(mut self, d: Duration) -> Self {
         self.cache_ttl = d;
         self
@@ -330,9 +335,19 @@ impl VerifierOptions {
         self.token_cache_max_entries = n;
         self
     }
-    /// Minimum time between two JWKS refreshes caused by an unknown `kid`. Default 30 s.
+    /// Minimum time between two discovery/JWKS refreshes of a tenant, whatever causes them
+    /// (expired keys, an unknown `kid`, retries while the tenant is down). Also the floor of
+    /// the cache TTL. Default 30 s.
     pub fn jwks_refresh_cooldown(mut self, d: Duration) -> Self {
         self.jwks_refresh_cooldown = d;
+        self
+    }
+    /// Stale-if-error bound: how long past their expiry cached keys keep verifying tokens
+    /// while the tenant cannot be reached. After that every token of the tenant is refused
+    /// (401 `invalid_token`, logged at `error`) until a refresh succeeds. Default 24 h
+    /// (Auth0's `stale-if-error=86400`); zero serves no stale keys at all.
+    pub fn jwks_max_stale(mut self, d: Duration) -> Self {
+        self.jwks_max_stale = d;
         self
     }
     /// Access-token algorithms accepted. Default `[RS256]`.

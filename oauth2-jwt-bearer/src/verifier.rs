@@ -30,6 +30,22 @@ use super::token_cache::{CachedToken, TokenCache};
 /// Longest access token accepted (bytes).
 const MAX_TOKEN_LEN: usize = 12 * 1024;
 
+/// The one description of every `invalid_token` decided before (or by) the signature check:
+/// which structural, header, issuer or key check failed is no business of an unauthenticated
+/// client (no oracle). The specific reason is logged at `info`.
+const UNVERIFIED_TOKEN: &str = "Invalid token";
+
+/// Refuses a token whose signature has not been verified, logging why (with its `kid`,
+/// never the token).
+fn refuse_unverified(reason: &'static str, kid: Option<&str>) -> AuthError {
+    tracing::info!(
+        reason,
+        kid,
+        "token refused before its signature was verified"
+    );
+    AuthError::InvalidToken(UNVERIFIED_TOKEN)
+}
+
 /// A successfully authenticated request.
 #[derive(Debug, Clone)]
 pub struct Verified {
@@ -83,7 +99,7 @@ struct Inner {
     replay: Arc<dyn ReplayStore>,
     clock: Arc<dyn Clock>,
     metadata: MetadataCache,
-    tokens: TokenCache,
+    tokens: Arc<TokenCache>,
     public_base_url: Option<String>,
     allowed_hosts: Vec<Authority>,
 }
@@ -163,15 +179,20 @@ impl Verifier {
         } else {
             None
         };
-        let metadata = MetadataCache::new(MetadataConfig {
-            client,
-            cache_ttl: opts.cache_ttl.as_secs_f64(),
-            max_tenants: opts.cache_max_entries,
-            cooldown: opts.jwks_refresh_cooldown.as_secs_f64(),
-            max_bytes: opts.max_metadata_bytes,
-            allowed_algorithms: opts.allowed_algorithms.clone(),
-            insecure_http: opts.insecure_http_for_tests,
-        });
+        let tokens = Arc::new(TokenCache::new(opts.token_cache_max_entries));
+        let metadata = MetadataCache::new(
+            MetadataConfig {
+                client,
+                cache_ttl: opts.cache_ttl.as_secs_f64(),
+                max_tenants: opts.cache_max_entries,
+                cooldown: opts.jwks_refresh_cooldown.as_secs_f64(),
+                max_stale: opts.jwks_max_stale.as_secs_f64(),
+                max_bytes: opts.max_metadata_bytes,
+                allowed_algorithms: opts.allowed_algorithms.clone(),
+                insecure_http: opts.insecure_http_for_tests,
+            },
+            tokens.clone(),
+        );
         Ok(Self {
             inner: Arc::new(Inner {
                 domains,
@@ -189,7 +210,7 @@ impl Verifier {
                 replay: opts.replay_store_or_default(),
                 clock: opts.clock.clone(),
                 metadata,
-                tokens: TokenCache::new(opts.token_cache_max_entries),
+                tokens,
                 public_base_url,
                 allowed_hosts,
             }),
@@ -213,12 +234,24 @@ impl Verifier {
 
     /// Fetch and cache counters.
     pub fn stats(&self) -> Stats {
-        let c = &self.inner.metadata.counters;
+        let c = self.inner.metadata.counters();
         Stats {
             discovery_fetches: c.discovery_fetches.load(Ordering::Relaxed),
             jwks_fetches: c.jwks_fetches.load(Ordering::Relaxed),
             token_cache_hits: c.token_cache_hits.load(Ordering::Relaxed),
         }
+    }
+
+    /// Tests: wait until no background key refresh is in flight.
+    #[cfg(test)]
+    pub(crate) async fn refreshes_settled(&self) {
+        self.inner.metadata.refreshes_settled().await;
+    }
+
+    /// Tests: the verified-token cache.
+    #[cfg(test)]
+    pub(crate) fn token_cache(&self) -> &TokenCache {
+        &self.inner.tokens
     }
 
     /// A rejection carrying this verifier's mode (for building responses).
@@ -432,29 +465,30 @@ impl Verifier {
         let inner = &*self.inner;
         let now = inner.clock.now();
         if token.len() > MAX_TOKEN_LEN {
-            return Err(AuthError::InvalidToken("Token too large"));
+            return Err(refuse_unverified("token too large", None));
         }
         if let Some(hit) = inner.tokens.get(token) {
-            // What can change since the token was verified: time, the allow-list (a resolver
-            // answers per request) and the route's required claims.
-            let iss = hit.claims.get("iss").and_then(Value::as_str).unwrap_or("");
-            if self.allowed_domain(iss, ctx) != Some(&*hit.domain) {
-                return Err(AuthError::InvalidToken("Untrusted issuer"));
-            }
-            hit.time.check(now, inner.leeway)?;
-            claims::check_required(hit.claims.as_map(), required_claims)?;
-            inner
+            if inner
                 .metadata
-                .counters
-                .token_cache_hits
-                .fetch_add(1, Ordering::Relaxed);
-            return Ok(hit.claims.clone());
+                .still_trusted(&hit.domain, &hit.key, hit.generation, now)
+            {
+                return self.check_cached(&hit, required_claims, ctx, now);
+            }
+            // Its key left the JWKS (or the keys are too stale): verify it from scratch.
+            inner.tokens.remove(token);
         }
 
         if from_header && !is_b64token(token) {
             return Err(AuthError::InvalidRequest("Malformed Authorization header"));
         }
-        let jws = parse_compact(token).map_err(|e| AuthError::InvalidToken(e.describe()))?;
+        // Before the keys are read: a cache clear after this point refuses our insert.
+        let epoch = inner.tokens.epoch();
+        let jws = parse_compact(token).map_err(|e| refuse_unverified(e.describe(), None))?;
+        let kid = match jws.header.get("kid") {
+            None => None,
+            Some(Value::String(k)) if k.len() <= 256 => Some(k.as_str()),
+            Some(_) => return Err(refuse_unverified("invalid 'kid' header", None)),
+        };
         // Algorithm policy before any network call: none, HS*, unknown and disallowed algs
         // all stop here.
         let alg = jws
@@ -463,38 +497,33 @@ impl Verifier {
             .and_then(Value::as_str)
             .and_then(|a| a.parse::<Algorithm>().ok())
             .filter(|a| inner.algorithms.contains(a))
-            .ok_or(AuthError::InvalidToken("Unsupported token algorithm"))?;
-        claims::check_typ(jws.header.get("typ"), inner.profile)?;
-        let kid = match jws.header.get("kid") {
-            None => None,
-            Some(Value::String(k)) if k.len() <= 256 => Some(k.as_str()),
-            Some(_) => return Err(AuthError::InvalidToken("Invalid 'kid' header")),
-        };
+            .ok_or_else(|| refuse_unverified("unsupported token algorithm", kid))?;
+        claims::check_typ(jws.header.get("typ"), inner.profile).map_err(|e| match e {
+            AuthError::InvalidToken(reason) => refuse_unverified(reason, kid),
+            other => other,
+        })?;
         let iss = match jws.payload.get("iss") {
             Some(Value::String(s)) => s.as_str(),
-            Some(_) => return Err(AuthError::InvalidToken("Invalid 'iss' claim")),
-            None => return Err(AuthError::InvalidToken("Missing 'iss' claim")),
+            Some(_) => return Err(refuse_unverified("invalid 'iss' claim", kid)),
+            None => return Err(refuse_unverified("missing 'iss' claim", kid)),
         };
         let domain = self
             .allowed_domain(iss, ctx)
-            .ok_or(AuthError::InvalidToken("Untrusted issuer"))?
+            .ok_or_else(|| refuse_unverified("untrusted issuer", kid))?
             .to_owned();
 
         let lookup = inner.metadata.keys_for(&domain, kid, alg, now).await?;
-        if lookup.keys_removed {
-            inner.tokens.clear();
-        }
         if lookup.candidates.is_empty() {
-            return Err(AuthError::InvalidToken("No matching signing key"));
+            return Err(refuse_unverified("no matching signing key", kid));
         }
         let msg = jws.signing_input.as_bytes();
-        if !lookup
+        let Some(key) = lookup
             .candidates
             .iter()
-            .any(|k| k.verify(alg, msg, &jws.signature))
-        {
-            return Err(AuthError::InvalidToken("Invalid token signature"));
-        }
+            .find(|k| k.verify(alg, msg, &jws.signature))
+        else {
+            return Err(refuse_unverified("invalid token signature", kid));
+        };
 
         let issuer = format!("https://{domain}/");
         let time = claims::validate(
@@ -514,10 +543,41 @@ impl Verifier {
                 claims: claims.clone(),
                 time,
                 domain: domain.into(),
+                key: key.clone(),
+                generation: lookup.generation,
             },
             now,
+            epoch,
         );
         claims::check_required(claims.as_map(), required_claims)?;
         Ok(claims)
+    }
+
+    /// A cache hit whose key is still trusted: what can change since the token was verified
+    /// is time, the allow-list (a resolver answers per request) and the route's required
+    /// claims.
+    fn check_cached(
+        &self,
+        hit: &CachedToken,
+        required_claims: &[&str],
+        ctx: &dyn RequestView,
+        now: f64,
+    ) -> Result<Claims, AuthError> {
+        let inner = &*self.inner;
+        let iss = hit.claims.get("iss").and_then(Value::as_str).unwrap_or("");
+        if self.allowed_domain(iss, ctx) != Some(&*hit.domain) {
+            return Err(refuse_unverified(
+                "untrusted issuer",
+                hit.key.kid.as_deref(),
+            ));
+        }
+        hit.time.check(now, inner.leeway)?;
+        claims::check_required(hit.claims.as_map(), required_claims)?;
+        inner
+            .metadata
+            .counters()
+            .token_cache_hits
+            .fetch_add(1, Ordering::Relaxed);
+        Ok(hit.claims.clone())
     }
 }

@@ -16,4 +16,5 @@ mod issuer;
 mod properties;
 #[cfg(feature = "redis")]
 mod replay_redis;
+mod signing_keys;
 mod support;

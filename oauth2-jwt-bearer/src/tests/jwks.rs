@@ -63,9 +63,9 @@ async fn jwk_filters() {
     // e = 1 (every value is its own signature) and an even exponent are refused.
     assert!(!accepted_with(vec![with(&|k| k["e"] = json!("AQ"))], "tenant-1", "k1").await);
     assert!(!accepted_with(vec![with(&|k| k["e"] = json!("AQAA"))], "tenant-1", "k1").await);
-    // Private members are ignored, never used.
+    // A key with private members is refused (KEY-12; see key_lifecycle.rs for each member).
     assert!(
-        accepted_with(
+        !accepted_with(
             vec![with(&|k| {
                 k["d"] = json!("AAAA");
                 k["p"] = json!("AAAA");
@@ -125,7 +125,8 @@ async fn unknown_kid_refreshes_once_then_cooldown() {
             &claims,
         );
         let e = env.verifier.verify_access_token(&t, &[]).await.unwrap_err();
-        assert_eq!(e, AuthError::InvalidToken("No matching signing key"));
+        // Unknown kid: the generic pre-signature description (no oracle).
+        assert_eq!(e, AuthError::InvalidToken("Invalid token"));
     }
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
     // After the cooldown one more refresh is allowed.
@@ -289,4 +290,37 @@ async fn expired_keys_serve_while_one_request_refreshes() {
     );
     refresher.await.unwrap().unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
+}
+
+/// Should fix 5: `Cache-Control: max-age=0` on the JWKS does not turn every cache miss into
+/// a fetch: the TTL is clamped up to the refresh cooldown, and expiry refreshes are
+/// rate-limited like unknown-kid ones.
+#[tokio::test]
+async fn max_age_zero_does_not_refetch_on_every_miss() {
+    let env = Env::with(|o| o.jwks_refresh_cooldown(Duration::from_secs(30))).await;
+    env.jwks.set(
+        ResponseTemplate::new(200)
+            .insert_header("cache-control", "public, max-age=0")
+            .set_body_json(json!({"keys": [rsa_jwk("tenant-1", "k1")]})),
+    );
+    // Twenty distinct tokens (all misses) over 20 s: one fetch.
+    for _ in 0..20 {
+        env.verify_ok_token().await.unwrap();
+        env.clock.advance(1.0);
+    }
+    assert_eq!(env.verifier.stats().jwks_fetches, 1);
+    // Rate-limited, not disabled: past the cooldown the next miss refreshes once.
+    env.clock.advance(11.0);
+    env.verify_ok_token().await.unwrap();
+    env.verify_ok_token().await.unwrap();
+    assert_eq!(env.verifier.stats().jwks_fetches, 2);
+    let jwks_requests = env
+        .server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/.well-known/jwks.json")
+        .count();
+    assert_eq!(jwks_requests, 2);
 }
