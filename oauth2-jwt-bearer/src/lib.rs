@@ -102,11 +102,14 @@ pub use claims::Claims;
 pub use error::{AuthError, AuthRejection, DPOP_ALGS, REALM, Scheme, sanitize};
 pub use metadata::Stats;
 pub use options::{
-    Algorithm, Clock, ConfigError, DomainResolver, DpopMode, SystemClock, TokenProfile,
-    VerifierOptions,
+    Algorithm, Clock, ConfigError, DEFAULT_DPOP_IAT_LEEWAY, DEFAULT_DPOP_IAT_WINDOW,
+    DomainResolver, DpopMode, MAX_DPOP_IAT_WINDOW, SystemClock, TokenProfile, VerifierOptions,
 };
 #[cfg(feature = "redis")]
 pub use replay::{DEFAULT_REDIS_TIMEOUT, RedisReplayStore, RedisReplayStoreError};
-pub use replay::{InMemoryReplayStore, ReplayStore, ReplayStoreError};
+pub use replay::{
+    DEFAULT_REPLAY_CAPACITY, DEFAULT_REPLAY_MAX_BYTES, InMemoryReplayStore, MAX_RETENTION_SECS,
+    ReplayCheck, ReplayStore, ReplayStoreError,
+};
 pub use request::{MAX_AUTHORIZATION_LEN, RequestContext};
 pub use verifier::{Verified, Verifier};

@@ -92,8 +92,8 @@ async fn valid_proof_accepted_and_scheme_reported() {
     c.insert("nbf".into(), json!(d.env.now()));
     c.insert("exp".into(), json!(d.env.now() + 300.0));
     d.send(&d.proof(&h, &c)).await.unwrap();
-    // Small skew both ways.
-    for skew in [-10.0, 10.0] {
+    // Small skew both ways, inside the default window (60 s past, 5 s future).
+    for skew in [-59.0, -10.0, 4.0] {
         let mut c = d.claims();
         c.insert("iat".into(), json!(d.env.now() + skew));
         d.send(&d.proof(&d.header(), &c)).await.unwrap();
@@ -244,8 +244,10 @@ async fn proof_claim_checks() {
     }
     d.rejects_claim("htu", Some(json!(1))).await;
     for iat in [
+        json!(now - 61.0),
         json!(now - 301.0),
         json!(now - 3600.0),
+        json!(now + 6.0),
         json!(now + 31.0),
         json!(now + 3600.0),
         json!("1700000000"),
@@ -320,11 +322,56 @@ async fn replay_is_refused() {
         AuthError::InvalidDpopProof("DPoP proof replayed")
     );
     // After the window the proof is refused by iat anyway.
-    d.env.clock.advance(301.0);
+    d.env.clock.advance(61.0);
     assert_eq!(
         d.send(&p).await.unwrap_err().error_code(),
         Some("invalid_dpop_proof")
     );
+}
+
+/// The store keeps a proof for as long as its `iat` is acceptable (window + leeways): at the
+/// last acceptable instant a replay is still a replay, never a fresh proof.
+#[tokio::test]
+async fn a_proof_is_remembered_for_as_long_as_its_iat_is_acceptable() {
+    let d = Dp::with(|o| {
+        o.dpop_iat_window(Duration::from_secs(20))
+            .dpop_iat_leeway(Duration::from_secs(2))
+            .clock_leeway(Duration::from_secs(10))
+    })
+    .await;
+    // The most future iat accepted: 2 s + 10 s of leeway.
+    let iat = d.env.now() + 12.0;
+    let mut c = d.claims();
+    c.insert("iat".into(), json!(iat));
+    let p = d.proof(&d.header(), &c);
+    d.send(&p).await.unwrap();
+    // The last acceptable instant: iat + 20 s window + 10 s leeway.
+    d.env.clock.advance(12.0 + 30.0);
+    assert_eq!(
+        d.send(&p).await.unwrap_err(),
+        AuthError::InvalidDpopProof("DPoP proof replayed")
+    );
+    d.env.clock.advance(0.5);
+    assert_eq!(
+        d.send(&p).await.unwrap_err(),
+        AuthError::InvalidDpopProof("DPoP proof iat is too old")
+    );
+}
+
+#[tokio::test]
+async fn the_iat_window_is_bounded() {
+    for (window, setting) in [
+        (Duration::ZERO, "dpop_iat_window must be greater than zero"),
+        (
+            Duration::from_secs(3601),
+            "dpop_iat_window must be at most 3600s",
+        ),
+    ] {
+        let opts = crate::VerifierOptions::new("tenant.example.com", "https://api")
+            .dpop_iat_window(window);
+        let err = crate::Verifier::new(opts).unwrap_err();
+        assert_eq!(err.to_string(), setting);
+    }
 }
 
 /// A store that cannot answer, as a Redis that is down or slow.
