@@ -43,6 +43,8 @@
 //! | server nonce missing/wrong (with one `DPoP-Nonce` header) | 401 | `use_dpop_nonce` |
 //! | missing scope (on the challenge of the scheme used, with `scope="…"`) | 403 | `insufficient_scope` |
 //! | DPoP request while the replay store cannot answer (fail closed; `Retry-After: 1`) | 503 | none on the challenge; body `temporarily_unavailable` |
+//! | DPoP request while the replay store is full of live entries (`Retry-After`: until the earliest expires) | 503 | none on the challenge; body `temporarily_unavailable` |
+//! | DPoP request from a key holding its whole share of the in-memory store (`Retry-After`: until its entries expire) | 429 | none on the challenge; body `temporarily_unavailable` |
 //!
 //! Examples (DPoP allowed): `Bearer realm="api", DPoP algs="ES256"`;
 //! `Bearer realm="api", error="invalid_token", error_description="Token is expired", DPoP algs="ES256"`;
@@ -66,6 +68,9 @@
 //!   without `kid` tries every usable key; duplicate kids try each candidate.
 //! - The discovery `issuer` must equal `https://{domain}/`; `jwks_uri` must be https;
 //!   redirects are not followed; bodies are capped (512 KiB).
+//! - DPoP proof `iat` window: 60 s past / 10 s future (plus `clock_leeway`), not 300 s / 30 s;
+//!   the replay store keeps each proof until its `iat` leaves the window, never less, and
+//!   refuses new proofs rather than forget one (see [`InMemoryReplayStore`]).
 //! - `htm` compared case-sensitively; `htu` RFC 3986-normalised (unreserved escapes decoded);
 //!   proof `exp`/`nbf` honoured; `jti` replay store; optional server nonces.
 //! - Descriptions are fixed strings within the RFC 6750 §3 character set.

@@ -9,8 +9,10 @@ use super::request::RequestContext;
 
 /// Default of [`VerifierOptions::dpop_iat_window`]: a proof `iat` may be 60 s old.
 pub const DEFAULT_DPOP_IAT_WINDOW: Duration = Duration::from_secs(60);
-/// Default of [`VerifierOptions::dpop_iat_leeway`]: a proof `iat` may be 5 s ahead.
-pub const DEFAULT_DPOP_IAT_LEEWAY: Duration = Duration::from_secs(5);
+/// Default of [`VerifierOptions::dpop_iat_leeway`]: a proof `iat` may be 10 s ahead. Not
+/// less: FAPI 2.0 (OpenID Foundation) asks servers to accept proofs up to 10 s ahead, and the
+/// conformance catalog's DPP-30 (level S) checks it.
+pub const DEFAULT_DPOP_IAT_LEEWAY: Duration = Duration::from_secs(10);
 /// Longest [`VerifierOptions::dpop_iat_window`]: a longer one is no longer "relatively brief"
 /// (RFC 9449 §11.1), and the replay store must hold every proof for that long.
 pub const MAX_DPOP_IAT_WINDOW: Duration = Duration::from_secs(3600);
@@ -273,7 +275,7 @@ impl VerifierOptions {
         self
     }
     /// How far in the future a proof `iat` may be (client clock ahead of ours), on top of
-    /// [`VerifierOptions::clock_leeway`]. Default 5 s (auth0-api-python: 30 s).
+    /// [`VerifierOptions::clock_leeway`]. Default 10 s (auth0-api-python: 30 s).
     pub fn dpop_iat_leeway(mut self, d: Duration) -> Self {
         self.dpop_iat_leeway = d;
         self

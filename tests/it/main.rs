@@ -12,6 +12,7 @@ mod expiry;
 mod header_format;
 mod issuer;
 mod properties;
+mod replay_flood;
 #[cfg(feature = "redis")]
 mod replay_redis;
 mod support;
