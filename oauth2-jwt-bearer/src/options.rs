@@ -306,7 +306,8 @@ impl VerifierOptions {
     /// Where proof `jti`s are remembered. Default: an [`InMemoryReplayStore`] of
     /// [`crate::DEFAULT_REPLAY_CAPACITY`] entries (32 MiB at most, one DPoP key at most a
     /// tenth of it) on the verifier's clock. Each proof is kept until the `iat` window
-    /// (plus leeways) has passed for it.
+    /// (plus leeways) has passed for it. A store of your own must read the verifier's clock
+    /// ([`InMemoryReplayStore::with_clock`]): it is given expiry times on that clock.
     pub fn replay_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
         self.replay_store = Some(store);
         self

@@ -389,6 +389,120 @@ impl crate::ReplayStore for DownStore {
     }
 }
 
+/// Everything logged at INFO and above on this thread while the guard lives.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn capture(&self) -> tracing::subscriber::DefaultGuard {
+        let logs = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_ansi(false)
+            .with_writer(move || logs.clone())
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+    fn lines_with(&self, needle: &str) -> Vec<String> {
+        String::from_utf8_lossy(&self.0.lock().unwrap())
+            .lines()
+            .filter(|l| l.contains(needle))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Before, every refused request logged its own `error` line: an outage under load flooded
+/// the log. Now one line per minute, carrying the count of the ones left out.
+#[tokio::test]
+async fn a_replay_store_outage_is_logged_once_per_interval() {
+    let logs = Logs::default();
+    let _guard = logs.capture();
+    let d = Dp::with(|o| o.replay_store(std::sync::Arc::new(DownStore))).await;
+    for _ in 0..5 {
+        let e = d.send(&d.env.proof(&d.key, &d.token)).await.unwrap_err();
+        assert_eq!(e, AuthError::ReplayStoreUnavailable);
+    }
+    let lines = logs.lines_with("replay store unavailable");
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert!(lines[0].contains("ERROR") && lines[0].contains("suppressed=0"));
+    d.env.clock.advance(60.0);
+    d.send(&d.env.proof(&d.key, &d.token)).await.unwrap_err();
+    let lines = logs.lines_with("replay store unavailable");
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(lines[1].contains("suppressed=4"), "{}", lines[1]);
+}
+
+/// A replay is a security event: logged at INFO with the client's key thumbprint, never the
+/// token or the proof.
+#[tokio::test]
+async fn a_replay_is_logged_with_the_jkt_and_without_the_proof() {
+    let logs = Logs::default();
+    let _guard = logs.capture();
+    let d = Dp::new().await;
+    let p = d.env.proof(&d.key, &d.token);
+    d.send(&p).await.unwrap();
+    d.send(&p).await.unwrap_err();
+    let lines = logs.lines_with("replayed");
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert!(lines[0].contains(" INFO "), "{}", lines[0]);
+    assert!(
+        lines[0].contains(&format!("jkt={}", jkt_of(&d.key))),
+        "{}",
+        lines[0]
+    );
+    let all = logs.lines_with("");
+    for secret in [&p, &d.token] {
+        let signature = secret.rsplit('.').next().unwrap();
+        assert!(!all.iter().any(|l| l.contains(signature)), "{all:#?}");
+    }
+}
+
+/// A flooding client is refused with 429 and logged once per interval, not once a request.
+#[tokio::test]
+async fn a_key_over_its_share_gets_429_and_one_log_line() {
+    let logs = Logs::default();
+    let _guard = logs.capture();
+    let d = Dp::with(|o| {
+        // On the verifier's (manual) clock, as the default store is.
+        let store = crate::InMemoryReplayStore::with_clock(100, o.clock.clone()).per_key_limit(2);
+        o.replay_store(std::sync::Arc::new(store))
+    })
+    .await;
+    for _ in 0..2 {
+        d.send(&d.env.proof(&d.key, &d.token)).await.unwrap();
+    }
+    for _ in 0..3 {
+        let rejection = {
+            let ctx = request(&[
+                ("authorization", &format!("DPoP {}", d.token)),
+                ("dpop", &d.env.proof(&d.key, &d.token)),
+            ]);
+            d.env.verifier.authenticate(&ctx).await.unwrap_err()
+        };
+        assert!(
+            matches!(rejection.error, AuthError::DpopKeyOverQuota { .. }),
+            "{rejection:?}"
+        );
+        let resp = axum::response::IntoResponse::into_response(rejection);
+        assert_eq!(resp.status(), 429);
+        assert!(resp.headers().contains_key("retry-after"));
+    }
+    let lines = logs.lines_with("whole share");
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert!(lines[0].contains(" WARN "), "{}", lines[0]);
+}
+
 #[tokio::test]
 async fn an_unavailable_replay_store_fails_closed_with_503() {
     let d = Dp::with(|o| o.replay_store(std::sync::Arc::new(DownStore))).await;
