@@ -629,7 +629,7 @@ mod tests {
     fn the_documented_costs_hold() {
         assert_eq!(ENTRY_FIXED_BYTES + 43, 230);
         assert_eq!(CLIENT_FIXED_BYTES + 43, 158);
-        assert!(DEFAULT_REPLAY_CAPACITY * 230 < DEFAULT_REPLAY_MAX_BYTES);
+        const { assert!(DEFAULT_REPLAY_CAPACITY * 230 < DEFAULT_REPLAY_MAX_BYTES) };
     }
 
     #[test]
