@@ -272,8 +272,8 @@ impl ReplayStore for InMemoryReplayStore {
 
 impl InMemoryReplayStore {
     /// [`ReplayStore::check_and_insert_for`] without the future: this store never waits.
-    /// Order: a live key is a replay whatever the fill level; then the client's share; then
-    /// the store's capacity and byte bound.
+    /// Order: a live key is a replay whatever the fill level; then the client's share (none
+    /// for an empty `jkt`); then the store's capacity and byte bound.
     pub fn check_and_insert_sync(&self, jkt: &str, key: &str, expires_at: f64) -> ReplayCheck {
         let now_ms = unix_ms(self.clock.now());
         let mut inner = self.lock();
@@ -287,7 +287,8 @@ impl InMemoryReplayStore {
             return ReplayCheck::Fresh;
         }
         let client = inner.clients.get(jkt);
-        if let Some(c) = client.filter(|c| c.live >= self.per_key_limit) {
+        // An empty jkt (callers of the jkt-less method) names no client: no share applies.
+        if let Some(c) = client.filter(|c| !jkt.is_empty() && c.live >= self.per_key_limit) {
             return ReplayCheck::ClientOverQuota {
                 retry_after: until(c.latest_expiry_ms, now_ms),
             };
@@ -463,6 +464,10 @@ mod tests {
             store.check_and_insert_for(A, "b", 100.0).await,
             Err(ReplayStoreError::ClientOverQuota { .. })
         ));
+        // Without a jkt there is no client to hold a share: only the capacity applies.
+        for key in ["c", "d", "e"] {
+            assert!(store.check_and_insert(key, 100.0).await.unwrap());
+        }
     }
 
     /// The flood the issue describes: before, a full store evicted its oldest entry, so a
