@@ -1,6 +1,8 @@
 //! DPoP proof validation, RFC 9449 §4.3, plus RFC 7638 thumbprints and RFC 3986 htu
 //! normalisation.
 
+use std::time::Duration;
+
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
 use serde_json::{Map, Value};
 
@@ -12,9 +14,27 @@ pub(crate) const MAX_PROOF_LEN: usize = 8 * 1024;
 /// Longest `jti` accepted (characters); the replay store keeps only a hash anyway.
 const MAX_JTI_LEN: usize = 256;
 
+/// When a proof `iat` is acceptable: `now - past <= iat <= now + future` (seconds).
 pub(crate) struct ProofRules {
-    pub(crate) iat_leeway: f64,
-    pub(crate) max_age: f64,
+    /// The `iat` window plus the clock leeway.
+    pub(crate) past: f64,
+    /// The future `iat` allowance plus the clock leeway.
+    pub(crate) future: f64,
+}
+
+impl ProofRules {
+    pub(crate) fn new(window: Duration, iat_leeway: Duration, clock_leeway: Duration) -> Self {
+        Self {
+            past: (window + clock_leeway).as_secs_f64(),
+            future: (iat_leeway + clock_leeway).as_secs_f64(),
+        }
+    }
+
+    /// Until when (unix seconds) a proof with this `iat` must be remembered: it is accepted
+    /// while `now <= iat + past`; one more second covers rounding.
+    pub(crate) fn retention_end(&self, iat: f64) -> f64 {
+        iat + self.past + 1.0
+    }
 }
 
 /// What a valid proof yields.
@@ -94,14 +114,14 @@ pub(crate) fn verify_proof(
         Some(iat) if c.get("iat").is_some_and(Value::is_number) => iat,
         _ => return Err(bad("Invalid or missing DPoP proof iat")),
     };
-    if iat < now - rules.max_age {
+    if iat < now - rules.past {
         return Err(bad("DPoP proof iat is too old"));
     }
-    if iat > now + rules.iat_leeway {
+    if iat > now + rules.future {
         return Err(bad("DPoP proof iat is in the future"));
     }
     time_claim(c, "exp", |exp| now < exp)?;
-    time_claim(c, "nbf", |nbf| now + rules.iat_leeway >= nbf)?;
+    time_claim(c, "nbf", |nbf| now + rules.future >= nbf)?;
     // §4.3 #12: ath = base64url(SHA-256(ASCII(access token))), compared exactly.
     let expected_ath = sha256_b64url(access_token.as_bytes());
     match c.get("ath") {

@@ -71,6 +71,8 @@
 //! | (axum glue) `Host` not a bare `host[:port]`, or two `Host` fields | 400 | `invalid_request` |
 //! | (axum glue) `Host` or absolute-form authority outside [`VerifierOptions::allowed_hosts`] | 421 | none, no challenge; body `misdirected_request` |
 //! | DPoP request while the replay store cannot answer (fail closed; `Retry-After: 1`) | 503 | none on the challenge; body `temporarily_unavailable` |
+//! | DPoP request while the replay store is full of live entries (`Retry-After`: until the earliest expires) | 503 | none on the challenge; body `temporarily_unavailable` |
+//! | DPoP request from a key holding its whole share of the in-memory store (`Retry-After`: until its entries expire) | 429 | none on the challenge; body `temporarily_unavailable` |
 //!
 //! Examples (DPoP allowed): `Bearer realm="api", DPoP algs="ES256"`;
 //! `Bearer realm="api", error="invalid_token", error_description="Token is expired", DPoP algs="ES256"`;
@@ -102,6 +104,9 @@
 //!   the `kid`.
 //! - The discovery `issuer` must equal `https://{domain}/`; `jwks_uri` must be https;
 //!   redirects are not followed; bodies are capped (512 KiB).
+//! - DPoP proof `iat` window: 60 s past / 10 s future (plus `clock_leeway`), not 300 s / 30 s;
+//!   the replay store keeps each proof until its `iat` leaves the window, never less, and
+//!   refuses new proofs rather than forget one (see [`InMemoryReplayStore`]).
 //! - `htm` compared case-sensitively; `htu` RFC 3986-normalised (unreserved escapes decoded);
 //!   proof `exp`/`nbf` honoured; `jti` replay store; optional server nonces.
 //! - Descriptions are fixed strings within the RFC 6750 §3 character set.
@@ -144,11 +149,15 @@ pub use error::{AuthError, AuthRejection, DPOP_ALGS, REALM, Scheme, sanitize};
 pub use host::{Authority, AuthorityError, MAX_AUTHORITY_LEN};
 pub use metadata::Stats;
 pub use options::{
-    Algorithm, Clock, ConfigError, DEFAULT_JWKS_MAX_STALE, DomainResolver, DpopMode, SystemClock,
+    Algorithm, Clock, ConfigError, DEFAULT_DPOP_IAT_LEEWAY, DEFAULT_DPOP_IAT_WINDOW,
+    DEFAULT_JWKS_MAX_STALE, DomainResolver, DpopMode, MAX_DPOP_IAT_WINDOW, SystemClock,
     TokenProfile, UnknownAlgorithm, VerifierOptions,
 };
 #[cfg(feature = "redis")]
 pub use replay::{DEFAULT_REDIS_TIMEOUT, RedisReplayStore, RedisReplayStoreError};
-pub use replay::{InMemoryReplayStore, ReplayStore, ReplayStoreError};
+pub use replay::{
+    DEFAULT_REPLAY_CAPACITY, DEFAULT_REPLAY_MAX_BYTES, InMemoryReplayStore, MAX_RETENTION_SECS,
+    ReplayCheck, ReplayStore, ReplayStoreError,
+};
 pub use request::{MAX_AUTHORIZATION_LEN, RequestContext};
 pub use verifier::{Verified, Verifier};

@@ -17,15 +17,18 @@ use super::jose::{parse_compact, sha256_b64url};
 use super::metadata::{MetadataCache, MetadataConfig, Stats, build_client};
 use super::nonce::NonceIssuer;
 use super::options::{
-    Algorithm, Clock, ConfigError, DomainResolver, DpopMode, TokenProfile, VerifierOptions,
-    validate_domain,
+    Algorithm, Clock, ConfigError, DomainResolver, DpopMode, MAX_DPOP_IAT_WINDOW, TokenProfile,
+    VerifierOptions, validate_domain,
 };
-use super::replay::ReplayStore;
+use super::replay::{LogEvery, ReplayStore, ReplayStoreError};
 use super::request::{
     RequestContext, RequestView, dpop_header, is_b64token, named_scheme, parse_authorization,
     query_has_access_token,
 };
 use super::token_cache::{CachedToken, TokenCache};
+
+/// At most one log line per this interval for a replay-store outage or a full store.
+const REPLAY_LOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Longest access token accepted (bytes).
 const MAX_TOKEN_LEN: usize = 12 * 1024;
@@ -97,6 +100,10 @@ struct Inner {
     proof_rules: ProofRules,
     nonces: Option<NonceIssuer>,
     replay: Arc<dyn ReplayStore>,
+    /// One `error` line per interval while the replay store is down, not one per request.
+    replay_outage_log: LogEvery,
+    /// One `warn` line per interval while the replay store refuses proofs for lack of room.
+    replay_full_log: LogEvery,
     clock: Arc<dyn Clock>,
     metadata: MetadataCache,
     tokens: Arc<TokenCache>,
@@ -130,8 +137,14 @@ impl Verifier {
         if opts.http_timeout.is_zero() {
             return Err(ConfigError::ZeroDuration("http_timeout"));
         }
-        if opts.dpop_max_age.is_zero() {
-            return Err(ConfigError::ZeroDuration("dpop_max_age"));
+        if opts.dpop_iat_window.is_zero() {
+            return Err(ConfigError::ZeroDuration("dpop_iat_window"));
+        }
+        if opts.dpop_iat_window > MAX_DPOP_IAT_WINDOW {
+            return Err(ConfigError::DurationTooLong {
+                setting: "dpop_iat_window",
+                max: MAX_DPOP_IAT_WINDOW,
+            });
         }
         let ca = match (&opts.ca_file, &opts.ca_pem) {
             (Some(path), _) => Some(std::fs::read(path).map_err(|source| ConfigError::CaFile {
@@ -202,12 +215,15 @@ impl Verifier {
                 profile: opts.profile,
                 algorithms: opts.allowed_algorithms.clone(),
                 leeway: opts.clock_leeway.as_secs_f64(),
-                proof_rules: ProofRules {
-                    iat_leeway: opts.dpop_iat_leeway.as_secs_f64(),
-                    max_age: opts.dpop_max_age.as_secs_f64(),
-                },
+                proof_rules: ProofRules::new(
+                    opts.dpop_iat_window,
+                    opts.dpop_iat_leeway,
+                    opts.clock_leeway,
+                ),
                 nonces,
                 replay: opts.replay_store_or_default(),
+                replay_outage_log: LogEvery::new(REPLAY_LOG_INTERVAL),
+                replay_full_log: LogEvery::new(REPLAY_LOG_INTERVAL),
                 clock: opts.clock.clone(),
                 metadata,
                 tokens,
@@ -413,30 +429,81 @@ impl Verifier {
                 if p.jkt != jkt {
                     return Err(AuthError::InvalidToken("Invalid DPoP key binding"));
                 }
-                // Keyed by a hash of (key, jti): fixed size whatever the jti length, and two
-                // clients may pick the same jti (RPN-13).
-                let key = sha256_b64url(format!("{}\n{}", p.jkt, p.jti).as_bytes());
-                let expires_at = p.iat.max(now) + self.inner.proof_rules.max_age + 1.0;
-                let fresh = self
-                    .inner
-                    .replay
-                    .check_and_insert(&key, expires_at)
-                    .await
-                    .map_err(|e| {
-                        // Fail closed: an unchecked proof could be a replay. The cause is for
-                        // the operator only.
-                        let cause = std::error::Error::source(&e).map(ToString::to_string);
-                        tracing::error!(error = %e, cause, "DPoP proof refused: replay store unavailable");
-                        AuthError::ReplayStoreUnavailable
-                    })?;
-                if !fresh {
-                    return Err(AuthError::InvalidDpopProof("DPoP proof replayed"));
-                }
+                self.check_replay(&p, now).await?;
                 Ok(Verified {
                     claims,
                     scheme,
                     nonce,
                 })
+            }
+        }
+    }
+
+    /// Records the proof in the replay store; refuses it if seen before or if the store has
+    /// no room for it (never accepted unrecorded: fail closed).
+    async fn check_replay(&self, p: &dpop::ValidProof, now: f64) -> Result<(), AuthError> {
+        let inner = &self.inner;
+        // Keyed by a hash of (key, jti): fixed size whatever the jti length, and two clients
+        // may pick the same jti (RPN-13).
+        let key = sha256_b64url(format!("{}\n{}", p.jkt, p.jti).as_bytes());
+        // Remembered for as long as a proof with this iat could be accepted.
+        let expires_at = inner.proof_rules.retention_end(p.iat);
+        let fresh = inner
+            .replay
+            .check_and_insert_for(&p.jkt, &key, expires_at)
+            .await
+            .map_err(|e| self.replay_store_refusal(e, &p.jkt, now))?;
+        if !fresh {
+            // The jkt names the client whose proof was replayed; never the token or proof.
+            tracing::info!(jkt = %p.jkt, "DPoP proof refused: replayed");
+            return Err(AuthError::InvalidDpopProof("DPoP proof replayed"));
+        }
+        Ok(())
+    }
+
+    /// The refusal for a replay-store error, logged at most once per interval per kind.
+    fn replay_store_refusal(&self, e: ReplayStoreError, jkt: &str, now: f64) -> AuthError {
+        let inner = &self.inner;
+        let secs = |d: std::time::Duration| d.as_secs().max(1);
+        match e {
+            ReplayStoreError::ClientOverQuota { retry_after } => {
+                if let Some(suppressed) = inner.replay_full_log.ready(now) {
+                    tracing::warn!(
+                        jkt,
+                        suppressed,
+                        "DPoP proofs refused (429): this key holds its whole share of the replay store"
+                    );
+                }
+                AuthError::DpopKeyOverQuota {
+                    retry_after: secs(retry_after),
+                }
+            }
+            ReplayStoreError::Full { retry_after } => {
+                if let Some(suppressed) = inner.replay_full_log.ready(now) {
+                    tracing::warn!(
+                        jkt,
+                        suppressed,
+                        "DPoP proofs refused (503): the replay store is full of live entries; \
+                         raise its capacity above the peak proofs per window"
+                    );
+                }
+                AuthError::ReplayStoreFull {
+                    retry_after: secs(retry_after),
+                }
+            }
+            // Fail closed: an unchecked proof could be a replay. The cause is for the
+            // operator only.
+            e => {
+                if let Some(suppressed) = inner.replay_outage_log.ready(now) {
+                    let cause = std::error::Error::source(&e).map(ToString::to_string);
+                    tracing::error!(
+                        error = %e,
+                        cause,
+                        suppressed,
+                        "DPoP proofs refused (503): replay store unavailable"
+                    );
+                }
+                AuthError::ReplayStoreUnavailable
             }
         }
     }
