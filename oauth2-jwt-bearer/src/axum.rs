@@ -22,6 +22,7 @@
 //! Public routes (outside the layer, without an extractor) are not checked: their answer does
 //! not depend on the host, and health probes often address a replica by IP.
 
+use crate::RequestError;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -49,7 +50,7 @@ impl IntoResponse for AuthRejection {
     }
 }
 
-const INVALID_HOST: AuthError = AuthError::InvalidRequest("Invalid Host header");
+const INVALID_HOST: AuthError = AuthError::InvalidRequest(RequestError::InvalidHostHeader);
 
 /// What the request line and `Host` contribute to the URL, checked once per request.
 struct Target<'a> {
@@ -105,7 +106,7 @@ fn request_target<'a>(parts: &'a Parts, verifier: &Verifier) -> Result<Target<'a
     let host = request_host(parts)?;
     if !verifier.allowed_hosts().is_empty() {
         let Some(host) = host else {
-            return Err(AuthError::InvalidRequest("Missing Host header"));
+            return Err(AuthError::InvalidRequest(RequestError::MissingHostHeader));
         };
         // An absolute-form target names the host too (RFC 9112 §3.2.2); both must be ours.
         let target_authority = parts.uri.authority().map(|a| a.as_str());
@@ -437,7 +438,7 @@ mod tests {
         ));
         assert_eq!(
             url(&v, &parts(Request::get("/"))),
-            Err(AuthError::InvalidRequest("Missing Host header"))
+            Err(AuthError::InvalidRequest(RequestError::MissingHostHeader))
         );
         let bad = Verifier::new(
             VerifierOptions::new("tenant.example.com", "https://api")

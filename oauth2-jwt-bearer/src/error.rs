@@ -14,6 +14,7 @@
 use http::{HeaderValue, StatusCode};
 
 use super::options::DpopMode;
+pub use super::reason::{ProofError, RequestError, TokenError};
 
 /// The DPoP algorithms we accept for proofs, advertised verbatim in `algs`.
 pub const DPOP_ALGS: &str = "ES256";
@@ -46,10 +47,10 @@ pub enum AuthError {
     DpopRequired,
     /// Malformed `Authorization`/`DPoP` usage: 400 `invalid_request`.
     #[error("invalid request: {0}")]
-    InvalidRequest(&'static str),
+    InvalidRequest(RequestError),
     /// The access token is not acceptable: 401 `invalid_token`.
     #[error("invalid token: {0}")]
-    InvalidToken(&'static str),
+    InvalidToken(TokenError),
     /// The signing keys could not be obtained and none are cached: we fail closed with
     /// 401 `invalid_token` (the token cannot be validated).
     #[error("signing keys unavailable")]
@@ -57,7 +58,7 @@ pub enum AuthError {
     /// The DPoP proof is not acceptable: 401 `invalid_dpop_proof` (RFC 9449 §7.1; the
     /// Auth0 libraries send 400).
     #[error("invalid DPoP proof: {0}")]
-    InvalidDpopProof(&'static str),
+    InvalidDpopProof(ProofError),
     /// A server nonce is required: 401 `use_dpop_nonce` plus `DPoP-Nonce: <nonce>`.
     #[error("DPoP nonce required")]
     UseDpopNonce {
@@ -149,13 +150,24 @@ impl AuthError {
 
     /// Human-readable description, restricted to the RFC 6750 §3 character set.
     pub fn description(&self) -> String {
+        let reason;
         let raw: &str = match self {
             AuthError::MissingCredentials => "Missing authorization",
             AuthError::UnsupportedScheme => "Unsupported authorization scheme",
             AuthError::DpopRequired => "DPoP authorization scheme required",
-            AuthError::InvalidRequest(r)
-            | AuthError::InvalidToken(r)
-            | AuthError::InvalidDpopProof(r) => r,
+            AuthError::InvalidRequest(r) => {
+                reason = r.to_string();
+                &reason
+            }
+            AuthError::InvalidToken(r) if r.before_signature() => "Invalid token",
+            AuthError::InvalidToken(r) => {
+                reason = r.to_string();
+                &reason
+            }
+            AuthError::InvalidDpopProof(r) => {
+                reason = r.to_string();
+                &reason
+            }
             AuthError::KeysUnavailable => "Unable to obtain the signing keys",
             AuthError::UseDpopNonce { .. } => "Authorization server requires nonce in DPoP proof",
             AuthError::InsufficientScope { .. } => "Insufficient scope",

@@ -1,6 +1,7 @@
 //! Compact JWS parsing shared by access tokens and DPoP proofs: strict base64url,
 //! JSON-object header and payload, no `crit`, no unencoded payloads.
 
+use crate::TokenError;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
@@ -28,14 +29,14 @@ pub(crate) enum JwsError {
 }
 
 impl JwsError {
-    pub(crate) fn describe(self) -> &'static str {
+    pub(crate) fn reason(self) -> TokenError {
         match self {
-            JwsError::Segments => "Token is not a compact JWS (expected 3 segments)",
-            JwsError::Base64 => "Token segment is not canonical base64url",
-            JwsError::HeaderNotObject => "Token header is not a JSON object",
-            JwsError::PayloadNotObject => "Token payload is not a JSON object",
-            JwsError::Crit => "Unsupported critical header parameter",
-            JwsError::UnencodedPayload => "Unencoded payload is not allowed",
+            JwsError::Segments => TokenError::NotCompactJws,
+            JwsError::Base64 => TokenError::NotCanonicalBase64url,
+            JwsError::HeaderNotObject => TokenError::HeaderNotObject,
+            JwsError::PayloadNotObject => TokenError::PayloadNotObject,
+            JwsError::Crit => TokenError::UnsupportedCrit,
+            JwsError::UnencodedPayload => TokenError::UnencodedPayload,
         }
     }
 }

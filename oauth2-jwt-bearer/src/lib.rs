@@ -132,6 +132,7 @@ mod jose;
 mod metadata;
 mod nonce;
 mod options;
+mod reason;
 mod replay;
 mod request;
 mod token_cache;
@@ -145,7 +146,10 @@ pub use self::axum::{
     AuthLayer, AuthService, Authenticated, RequireScope, VerifiedRequest, auth_layer, require_scope,
 };
 pub use claims::Claims;
-pub use error::{AuthError, AuthRejection, DPOP_ALGS, REALM, Scheme, sanitize};
+pub use error::{
+    AuthError, AuthRejection, DPOP_ALGS, ProofError, REALM, RequestError, Scheme, TokenError,
+    sanitize,
+};
 pub use host::{Authority, AuthorityError, MAX_AUTHORITY_LEN};
 pub use metadata::Stats;
 pub use options::{

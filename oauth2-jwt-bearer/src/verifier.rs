@@ -4,6 +4,7 @@
 //! and JWKS (cached) -> signature -> claims -> DPoP proof -> nonce -> `cnf.jkt` binding ->
 //! replay store -> claims to the handler.
 
+use crate::{ProofError, RequestError, TokenError};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -33,20 +34,15 @@ const REPLAY_LOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(
 /// Longest access token accepted (bytes).
 const MAX_TOKEN_LEN: usize = 12 * 1024;
 
-/// The one description of every `invalid_token` decided before (or by) the signature check:
-/// which structural, header, issuer or key check failed is no business of an unauthenticated
-/// client (no oracle). The specific reason is logged at `info`.
-const UNVERIFIED_TOKEN: &str = "Invalid token";
-
 /// Refuses a token whose signature has not been verified, logging why (with its `kid`,
 /// never the token).
-fn refuse_unverified(reason: &'static str, kid: Option<&str>) -> AuthError {
+fn refuse_unverified(reason: TokenError, kid: Option<&str>) -> AuthError {
     tracing::info!(
-        reason,
+        %reason,
         kid,
         "token refused before its signature was verified"
     );
-    AuthError::InvalidToken(UNVERIFIED_TOKEN)
+    AuthError::InvalidToken(reason)
 }
 
 /// A successfully authenticated request.
@@ -354,7 +350,7 @@ impl Verifier {
             self.reject(e, named)
         })?;
         if query_has_access_token(req.query()) {
-            let e = AuthError::InvalidRequest("More than one method used for authentication");
+            let e = AuthError::InvalidRequest(RequestError::MultipleMethods);
             return Err(self.reject(e, None));
         }
         let scheme = creds.scheme;
@@ -383,13 +379,11 @@ impl Verifier {
                 // RFC 9449 §7.2: a DPoP-bound token is never a bearer token (also when DPoP
                 // is disabled: we know what `cnf.jkt` means).
                 if claims.cnf_jkt().is_some() {
-                    return Err(AuthError::InvalidToken(
-                        "DPoP-bound token requires the DPoP authentication scheme",
-                    ));
+                    return Err(AuthError::InvalidToken(TokenError::BoundTokenAsBearer));
                 }
                 if mode == DpopMode::Allowed && req.headers().contains_key("dpop") {
                     return Err(AuthError::InvalidRequest(
-                        "DPoP proof requires the DPoP authentication scheme",
+                        RequestError::ProofWithBearerScheme,
                     ));
                 }
                 Ok(Verified {
@@ -400,12 +394,10 @@ impl Verifier {
             }
             (_, Scheme::DPoP) => {
                 let proof = dpop_header(req.headers())?
-                    .ok_or(AuthError::InvalidDpopProof("Missing DPoP proof"))?;
+                    .ok_or(AuthError::InvalidDpopProof(ProofError::MissingProof))?;
                 let claims = self.verify_token(token, required_claims, req, true).await?;
                 let Some(jkt) = claims.cnf_jkt() else {
-                    return Err(AuthError::InvalidToken(
-                        "Token is not DPoP-bound (no cnf.jkt)",
-                    ));
+                    return Err(AuthError::InvalidToken(TokenError::NotBound));
                 };
                 let now = self.inner.clock.now();
                 let p = dpop::verify_proof(
@@ -427,7 +419,7 @@ impl Verifier {
                     }
                 };
                 if p.jkt != jkt {
-                    return Err(AuthError::InvalidToken("Invalid DPoP key binding"));
+                    return Err(AuthError::InvalidToken(TokenError::InvalidKeyBinding));
                 }
                 self.check_replay(&p, now).await?;
                 Ok(Verified {
@@ -456,7 +448,7 @@ impl Verifier {
         if !fresh {
             // The jkt names the client whose proof was replayed; never the token or proof.
             tracing::info!(jkt = %p.jkt, "DPoP proof refused: replayed");
-            return Err(AuthError::InvalidDpopProof("DPoP proof replayed"));
+            return Err(AuthError::InvalidDpopProof(ProofError::Replayed));
         }
         Ok(())
     }
@@ -532,7 +524,7 @@ impl Verifier {
         let inner = &*self.inner;
         let now = inner.clock.now();
         if token.len() > MAX_TOKEN_LEN {
-            return Err(refuse_unverified("token too large", None));
+            return Err(refuse_unverified(TokenError::TooLarge, None));
         }
         if let Some(hit) = inner.tokens.get(token) {
             if inner
@@ -546,15 +538,17 @@ impl Verifier {
         }
 
         if from_header && !is_b64token(token) {
-            return Err(AuthError::InvalidRequest("Malformed Authorization header"));
+            return Err(AuthError::InvalidRequest(
+                RequestError::MalformedAuthorizationHeader,
+            ));
         }
         // Before the keys are read: a cache clear after this point refuses our insert.
         let epoch = inner.tokens.epoch();
-        let jws = parse_compact(token).map_err(|e| refuse_unverified(e.describe(), None))?;
+        let jws = parse_compact(token).map_err(|e| refuse_unverified(e.reason(), None))?;
         let kid = match jws.header.get("kid") {
             None => None,
             Some(Value::String(k)) if k.len() <= 256 => Some(k.as_str()),
-            Some(_) => return Err(refuse_unverified("invalid 'kid' header", None)),
+            Some(_) => return Err(refuse_unverified(TokenError::InvalidKidHeader, None)),
         };
         // Algorithm policy before any network call: none, HS*, unknown and disallowed algs
         // all stop here.
@@ -564,24 +558,24 @@ impl Verifier {
             .and_then(Value::as_str)
             .and_then(|a| a.parse::<Algorithm>().ok())
             .filter(|a| inner.algorithms.contains(a))
-            .ok_or_else(|| refuse_unverified("unsupported token algorithm", kid))?;
+            .ok_or_else(|| refuse_unverified(TokenError::UnsupportedAlgorithm, kid))?;
         claims::check_typ(jws.header.get("typ"), inner.profile).map_err(|e| match e {
             AuthError::InvalidToken(reason) => refuse_unverified(reason, kid),
             other => other,
         })?;
         let iss = match jws.payload.get("iss") {
             Some(Value::String(s)) => s.as_str(),
-            Some(_) => return Err(refuse_unverified("invalid 'iss' claim", kid)),
-            None => return Err(refuse_unverified("missing 'iss' claim", kid)),
+            Some(_) => return Err(refuse_unverified(TokenError::InvalidIssClaim, kid)),
+            None => return Err(refuse_unverified(TokenError::MissingIssClaim, kid)),
         };
         let domain = self
             .allowed_domain(iss, ctx)
-            .ok_or_else(|| refuse_unverified("untrusted issuer", kid))?
+            .ok_or_else(|| refuse_unverified(TokenError::UntrustedIssuer, kid))?
             .to_owned();
 
         let lookup = inner.metadata.keys_for(&domain, kid, alg, now).await?;
         if lookup.candidates.is_empty() {
-            return Err(refuse_unverified("no matching signing key", kid));
+            return Err(refuse_unverified(TokenError::NoMatchingSigningKey, kid));
         }
         let msg = jws.signing_input.as_bytes();
         let Some(key) = lookup
@@ -589,7 +583,7 @@ impl Verifier {
             .iter()
             .find(|k| k.verify(alg, msg, &jws.signature))
         else {
-            return Err(refuse_unverified("invalid token signature", kid));
+            return Err(refuse_unverified(TokenError::InvalidSignature, kid));
         };
 
         let issuer = format!("https://{domain}/");
@@ -634,7 +628,7 @@ impl Verifier {
         let iss = hit.claims.get("iss").and_then(Value::as_str).unwrap_or("");
         if self.allowed_domain(iss, ctx) != Some(&*hit.domain) {
             return Err(refuse_unverified(
-                "untrusted issuer",
+                TokenError::UntrustedIssuer,
                 hit.key.kid.as_deref(),
             ));
         }

@@ -1,5 +1,6 @@
 //! DPoP: every RFC 9449 §4.3 check, binding, replay and nonces.
 
+use crate::{ProofError, TokenError};
 use std::time::Duration;
 
 use http::Method;
@@ -189,10 +190,7 @@ async fn proof_structure_and_signature() {
     }
     // Two proofs in one field, or two fields.
     let e = d.send(&format!("{good}, {good}")).await.unwrap_err();
-    assert_eq!(
-        e,
-        AuthError::InvalidDpopProof("Multiple DPoP proofs are not allowed")
-    );
+    assert_eq!(e, AuthError::InvalidDpopProof(ProofError::MultipleProofs));
     let ctx = request(&[
         ("authorization", &format!("DPoP {}", d.token)),
         ("dpop", &good),
@@ -211,7 +209,7 @@ async fn proof_structure_and_signature() {
     let ctx = request(&[("authorization", &format!("DPoP {}", d.token))]);
     assert_eq!(
         d.env.verifier.verify_request(&ctx).await.unwrap_err(),
-        AuthError::InvalidDpopProof("Missing DPoP proof")
+        AuthError::InvalidDpopProof(ProofError::MissingProof)
     );
 }
 
@@ -295,7 +293,7 @@ async fn key_binding() {
     let other = ec("dpop-other");
     let p = d.env.proof(&other, &d.token);
     let e = d.send(&p).await.unwrap_err();
-    assert_eq!(e, AuthError::InvalidToken("Invalid DPoP key binding"));
+    assert_eq!(e, AuthError::InvalidToken(TokenError::InvalidKeyBinding));
     // Unbound token under DPoP.
     let unbound = d.env.ok_token();
     let p = d.env.proof(&d.key, &unbound);
@@ -308,7 +306,7 @@ async fn key_binding() {
     let p = d.env.proof(&d.key, &padded);
     assert_eq!(
         d.send_with(&padded, &p).await.unwrap_err(),
-        AuthError::InvalidToken("Invalid DPoP key binding")
+        AuthError::InvalidToken(TokenError::InvalidKeyBinding)
     );
 }
 
@@ -319,7 +317,7 @@ async fn replay_is_refused() {
     d.send(&p).await.unwrap();
     assert_eq!(
         d.send(&p).await.unwrap_err(),
-        AuthError::InvalidDpopProof("DPoP proof replayed")
+        AuthError::InvalidDpopProof(ProofError::Replayed)
     );
     // After the window the proof is refused by iat anyway.
     d.env.clock.advance(61.0);
@@ -349,12 +347,12 @@ async fn a_proof_is_remembered_for_as_long_as_its_iat_is_acceptable() {
     d.env.clock.advance(12.0 + 30.0);
     assert_eq!(
         d.send(&p).await.unwrap_err(),
-        AuthError::InvalidDpopProof("DPoP proof replayed")
+        AuthError::InvalidDpopProof(ProofError::Replayed)
     );
     d.env.clock.advance(0.5);
     assert_eq!(
         d.send(&p).await.unwrap_err(),
-        AuthError::InvalidDpopProof("DPoP proof iat is too old")
+        AuthError::InvalidDpopProof(ProofError::IatTooOld)
     );
 }
 

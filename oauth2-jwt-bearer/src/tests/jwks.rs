@@ -1,6 +1,7 @@
 //! Discovery and JWKS: key filters, refresh on unknown kid, cooldown, single flight,
 //! Cache-Control, stale-if-error and failing closed.
 
+use crate::TokenError;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -126,7 +127,8 @@ async fn unknown_kid_refreshes_once_then_cooldown() {
         );
         let e = env.verifier.verify_access_token(&t, &[]).await.unwrap_err();
         // Unknown kid: the generic pre-signature description (no oracle).
-        assert_eq!(e, AuthError::InvalidToken("Invalid token"));
+        assert_eq!(e, AuthError::InvalidToken(TokenError::NoMatchingSigningKey));
+        assert_eq!(e.description(), "Invalid token");
     }
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
     // After the cooldown one more refresh is allowed.
