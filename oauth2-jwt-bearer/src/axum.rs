@@ -22,7 +22,6 @@
 //! Public routes (outside the layer, without an extractor) are not checked: their answer does
 //! not depend on the host, and health probes often address a replica by IP.
 
-use crate::RequestError;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -34,11 +33,12 @@ use futures::future::BoxFuture;
 use http::request::Parts;
 use http::{HeaderValue, Request};
 
+use super::bearer::{RequestContext, RequestView, named_scheme};
 use super::claims::{self, Claims};
 use super::error::{AuthError, AuthRejection};
 use super::host::split_authority;
-use super::request::{RequestContext, RequestView, named_scheme};
 use super::verifier::{Verified, Verifier};
+use crate::RequestError;
 
 impl IntoResponse for AuthRejection {
     /// The answer of [`AuthRejection::to_parts`].

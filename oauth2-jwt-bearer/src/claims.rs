@@ -1,12 +1,12 @@
 //! Verified claims handed to handlers, and the typed checks of RFC 7519 / RFC 9068 §4.
 
-use crate::TokenError;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use super::error::AuthError;
 use super::options::TokenProfile;
+use crate::TokenError;
 
 /// The verified claims of an access token. Cheap to clone (shared).
 #[derive(Debug, Clone, PartialEq)]

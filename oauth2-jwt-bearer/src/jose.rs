@@ -1,10 +1,11 @@
 //! Compact JWS parsing shared by access tokens and DPoP proofs: strict base64url,
 //! JSON-object header and payload, no `crit`, no unencoded payloads.
 
-use crate::TokenError;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
+
+use crate::TokenError;
 
 /// A compact JWS split and decoded, signature NOT yet verified.
 #[derive(Debug)]

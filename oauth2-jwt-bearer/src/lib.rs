@@ -35,14 +35,19 @@
 //! headers (`WWW-Authenticate`, `DPoP-Nonce`, `Retry-After`) and JSON body to answer with.
 //!
 //! # Layout
+//! The request path reads in five files: `bearer` (what the request says) -> `verifier` (the
+//! path itself, one straight line) -> `jwks` (the tenant's keys) -> `dpop/proof` (the proof)
+//! -> `axum` (the answer). Around them:
+//!
 //! | module | what it holds |
 //! |---|---|
-//! | `request` | the request as the verifier sees it; `Authorization` / `DPoP` header parsing |
-//! | `verifier` | [`Verifier`]: the request path below as one straight line |
+//! | `bearer` | [`RequestContext`]; `Authorization` / `DPoP` header parsing (RFC 6750 §2.1, RFC 9449 §7) |
+//! | `host` | [`Authority`]: the `Host` a DPoP `htu` may be built from, and `allowed_hosts` |
+//! | `verifier` | [`Verifier`]: the request path below, and the verified-token cache around it |
 //! | `jose`, `claims`, `token_cache` | compact JWS parsing; typed claim checks; the verified-token cache |
-//! | `metadata` | discovery and JWKS: fetch, cache, refresh on unknown `kid`, stale-if-error |
-//! | `dpop`, `nonce`, `replay` | DPoP proof checks; server nonces; the `jti` replay store (in memory, Redis) |
-//! | `error` | [`AuthError`]: status, error code, description and challenge of every failure |
+//! | `jwks` | discovery and JWKS: fetch, cache, refresh on unknown `kid` or expiry, bounded stale-if-error |
+//! | `dpop/` | `proof` (RFC 9449 §4.3 checks), `nonce` (server nonces), `replay` (`jti` store: memory, Redis) |
+//! | `error`, `reason` | [`AuthError`] (status, error code, challenge) and the typed reasons behind it |
 //! | `options` | [`VerifierOptions`], [`Algorithm`], [`DpopMode`], [`Clock`] |
 //! | `axum` | extractors, [`require_scope`], [`auth_layer`] (feature `axum`) |
 //!
@@ -124,17 +129,15 @@
 
 #[cfg(feature = "axum")]
 mod axum;
+mod bearer;
 mod claims;
 mod dpop;
 mod error;
 mod host;
 mod jose;
-mod metadata;
-mod nonce;
+mod jwks;
 mod options;
 mod reason;
-mod replay;
-mod request;
 mod token_cache;
 mod verifier;
 
@@ -145,23 +148,23 @@ mod tests;
 pub use self::axum::{
     AuthLayer, AuthService, Authenticated, RequireScope, VerifiedRequest, auth_layer, require_scope,
 };
+pub use bearer::{MAX_AUTHORIZATION_LEN, RequestContext};
 pub use claims::Claims;
+#[cfg(feature = "redis")]
+pub use dpop::replay::{DEFAULT_REDIS_TIMEOUT, RedisReplayStore, RedisReplayStoreError};
+pub use dpop::replay::{
+    DEFAULT_REPLAY_CAPACITY, DEFAULT_REPLAY_MAX_BYTES, InMemoryReplayStore, MAX_RETENTION_SECS,
+    ReplayCheck, ReplayStore, ReplayStoreError,
+};
 pub use error::{
     AuthError, AuthRejection, DPOP_ALGS, ProofError, REALM, RequestError, Scheme, TokenError,
     sanitize,
 };
 pub use host::{Authority, AuthorityError, MAX_AUTHORITY_LEN};
-pub use metadata::Stats;
+pub use jwks::Stats;
 pub use options::{
     Algorithm, Clock, ConfigError, DEFAULT_DPOP_IAT_LEEWAY, DEFAULT_DPOP_IAT_WINDOW,
     DEFAULT_JWKS_MAX_STALE, DomainResolver, DpopMode, MAX_DPOP_IAT_WINDOW, SystemClock,
     TokenProfile, UnknownAlgorithm, VerifierOptions,
 };
-#[cfg(feature = "redis")]
-pub use replay::{DEFAULT_REDIS_TIMEOUT, RedisReplayStore, RedisReplayStoreError};
-pub use replay::{
-    DEFAULT_REPLAY_CAPACITY, DEFAULT_REPLAY_MAX_BYTES, InMemoryReplayStore, MAX_RETENTION_SECS,
-    ReplayCheck, ReplayStore, ReplayStoreError,
-};
-pub use request::{MAX_AUTHORIZATION_LEN, RequestContext};
 pub use verifier::{Verified, Verifier};

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::replay::{DEFAULT_REPLAY_CAPACITY, InMemoryReplayStore, ReplayStore};
-use super::request::RequestContext;
+use super::bearer::RequestContext;
+use super::dpop::replay::{DEFAULT_REPLAY_CAPACITY, InMemoryReplayStore, ReplayStore};
 
 /// Default of [`VerifierOptions::dpop_iat_window`]: a proof `iat` may be 60 s old.
 pub const DEFAULT_DPOP_IAT_WINDOW: Duration = Duration::from_secs(60);

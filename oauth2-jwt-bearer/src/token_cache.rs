@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::claims::{Claims, TimeClaims};
-use super::metadata::KeyEntry;
+use super::jwks::KeyEntry;
 
 #[derive(Debug, Clone)]
 pub(crate) struct CachedToken {
@@ -155,7 +155,7 @@ mod tests {
 
     fn key() -> Arc<KeyEntry> {
         let jwk = crate::tests::support::rsa_jwk("tenant-1", "k1");
-        Arc::new(crate::metadata::usable_key(&jwk, &[crate::Algorithm::RS256]).unwrap())
+        Arc::new(crate::jwks::usable_key(&jwk, &[crate::Algorithm::RS256]).unwrap())
     }
 
     fn entry(exp: f64) -> CachedToken {

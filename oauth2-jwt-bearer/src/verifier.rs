@@ -4,29 +4,29 @@
 //! and JWKS (cached) -> signature -> claims -> DPoP proof -> nonce -> `cnf.jkt` binding ->
 //! replay store -> claims to the handler.
 
-use crate::{ProofError, RequestError, TokenError};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use serde_json::Value;
 
+use super::bearer::{
+    RequestContext, RequestView, dpop_header, is_b64token, named_scheme, parse_authorization,
+    query_has_access_token,
+};
 use super::claims::{self, ClaimRules, Claims};
+use super::dpop::nonce::NonceIssuer;
+use super::dpop::replay::{LogEvery, ReplayStore, ReplayStoreError};
 use super::dpop::{self, ProofRules};
 use super::error::{AuthError, AuthRejection, Scheme};
 use super::host::Authority;
 use super::jose::{parse_compact, sha256_b64url};
-use super::metadata::{MetadataCache, MetadataConfig, Stats, build_client};
-use super::nonce::NonceIssuer;
+use super::jwks::{MetadataCache, MetadataConfig, Stats, build_client};
 use super::options::{
     Algorithm, Clock, ConfigError, DomainResolver, DpopMode, MAX_DPOP_IAT_WINDOW, TokenProfile,
     VerifierOptions, validate_domain,
 };
-use super::replay::{LogEvery, ReplayStore, ReplayStoreError};
-use super::request::{
-    RequestContext, RequestView, dpop_header, is_b64token, named_scheme, parse_authorization,
-    query_has_access_token,
-};
 use super::token_cache::{CachedToken, TokenCache};
+use crate::{ProofError, RequestError, TokenError};
 
 /// At most one log line per this interval for a replay-store outage or a full store.
 const REPLAY_LOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);

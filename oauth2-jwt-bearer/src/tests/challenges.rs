@@ -2,6 +2,7 @@
 
 use super::support::*;
 use crate::{AuthError, DpopMode, Scheme, sanitize};
+
 use crate::{ProofError, RequestError, TokenError};
 
 fn ch(e: &AuthError, mode: DpopMode, scheme: Option<Scheme>) -> String {

@@ -1,6 +1,5 @@
 //! DPoP: every RFC 9449 §4.3 check, binding, replay and nonces.
 
-use crate::{ProofError, TokenError};
 use std::time::Duration;
 
 use http::Method;
@@ -8,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::support::*;
 use crate::{AuthError, DpopMode, Scheme};
+use crate::{ProofError, TokenError};
 
 struct Dp {
     env: Env,

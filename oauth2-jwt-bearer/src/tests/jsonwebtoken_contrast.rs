@@ -15,7 +15,6 @@
 //! All tokens are far from any time boundary (minutes or more), so the wall clock both sides
 //! read cannot change an outcome.
 
-use crate::TokenError;
 use std::collections::HashSet;
 
 use http::{HeaderMap, HeaderValue, Method};
@@ -24,6 +23,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use mock_idp::{DpopKey, MockTenant, Signing, SigningKey, TokenBuilder};
 use serde_json::{Value, json};
 
+use crate::TokenError;
 use crate::{AuthError, RequestContext, Verifier, VerifierOptions};
 
 /// How the jsonwebtoken side is configured.

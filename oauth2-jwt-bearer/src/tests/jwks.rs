@@ -1,7 +1,6 @@
 //! Discovery and JWKS: key filters, refresh on unknown kid, cooldown, single flight,
 //! Cache-Control, stale-if-error and failing closed.
 
-use crate::TokenError;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -9,6 +8,7 @@ use wiremock::ResponseTemplate;
 
 use super::support::*;
 use crate::AuthError;
+use crate::TokenError;
 
 async fn accepted_with(keys: Vec<Value>, signer: &str, kid: &str) -> bool {
     let env = Env::new().await;
@@ -79,7 +79,7 @@ async fn jwk_filters() {
     // Key sizes: 1024 refused, 4096 fine.
     // aws-lc-rs refuses to even load the 1024-bit private key, so the filter is checked on
     // the public JWK directly.
-    assert!(crate::metadata::usable_key(&weak_1024_jwk(), &[crate::Algorithm::RS256]).is_none());
+    assert!(crate::jwks::usable_key(&weak_1024_jwk(), &[crate::Algorithm::RS256]).is_none());
     assert!(accepted_with(vec![rsa_jwk("tenant-4096", "k1")], "tenant-4096", "k1").await);
     // Duplicate kid: each candidate is tried.
     assert!(

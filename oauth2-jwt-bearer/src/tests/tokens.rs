@@ -1,9 +1,9 @@
 //! Access-token rules: structure, algorithm policy, typ, claims, issuer allow-list, cache.
 
-use crate::TokenError;
 use serde_json::{Value, json};
 
 use super::support::*;
+use crate::TokenError;
 use crate::{AuthError, TokenProfile, VerifierOptions};
 
 fn invalid(r: Result<crate::Claims, AuthError>) -> AuthError {

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use super::options::{Clock, SystemClock};
+use crate::options::{Clock, SystemClock};
 
 #[cfg(feature = "redis")]
 mod redis;

@@ -1,14 +1,14 @@
 //! DPoP proof validation, RFC 9449 §4.3, plus RFC 7638 thumbprints and RFC 3986 htu
 //! normalisation.
 
-use crate::ProofError;
 use std::time::Duration;
 
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
 use serde_json::{Map, Value};
 
-use super::error::AuthError;
-use super::jose::{b64url_decode, parse_compact, sha256_b64url};
+use crate::ProofError;
+use crate::error::AuthError;
+use crate::jose::{b64url_decode, parse_compact, sha256_b64url};
 
 /// Largest DPoP header accepted (bytes).
 pub(crate) const MAX_PROOF_LEN: usize = 8 * 1024;

@@ -1,11 +1,11 @@
 //! The request as the verifier sees it, and RFC 6750 / RFC 9449 `Authorization` parsing.
 
-use crate::{ProofError, RequestError};
 use std::borrow::Cow;
 
 use http::{HeaderMap, Method};
 
 use super::error::{AuthError, Scheme};
+use crate::{ProofError, RequestError};
 
 /// Largest `Authorization` field accepted (bytes). Bigger fields get 400 `invalid_request`
 /// (we answer 400 rather than 431 so that the response still carries a challenge).
