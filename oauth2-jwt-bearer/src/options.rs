@@ -213,6 +213,7 @@ pub const DEFAULT_JWKS_MAX_STALE: Duration = Duration::from_secs(24 * 3600);
 
 /// Options for [`super::Verifier`]. Consuming builder; every setting has a documented default.
 #[derive(Clone)]
+#[must_use = "a builder does nothing until it is used"]
 pub struct VerifierOptions {
     pub(crate) domains: Vec<String>,
     pub(crate) resolver: Option<DomainResolver>,
