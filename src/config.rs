@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use oauth2_jwt_bearer::{Authority, DpopMode};
+use std::time::Duration;
+
+use oauth2_jwt_bearer::{Authority, DEFAULT_DPOP_IAT_WINDOW, DpopMode, MAX_DPOP_IAT_WINDOW};
 
 /// Where the settings were looked for, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +56,9 @@ pub struct Settings {
     /// A Redis URL for the DPoP replay store shared by replicas (checked, needs the `redis`
     /// feature); the in-memory store when absent.
     pub dpop_replay_redis_url: Option<String>,
+    /// How old a DPoP proof `iat` may be (`AUTH0_DPOP_IAT_WINDOW`, default 60 s); the replay
+    /// store keeps each proof that long.
+    pub dpop_iat_window: Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -72,6 +77,7 @@ impl std::fmt::Debug for Settings {
                 "dpop_replay_redis_url",
                 &self.dpop_replay_redis_url.as_ref().map(|_| "<redacted>"),
             )
+            .field("dpop_iat_window", &self.dpop_iat_window)
             .finish()
     }
 }
@@ -191,6 +197,10 @@ impl Settings {
         let dpop_replay_redis_url = optional(vars, "DPOP_REPLAY_REDIS_URL")
             .map(|url| check_redis_url(&url).map(|()| url))
             .transpose()?;
+        let dpop_iat_window = match optional(vars, "AUTH0_DPOP_IAT_WINDOW") {
+            None => DEFAULT_DPOP_IAT_WINDOW,
+            Some(value) => parse_iat_window(&value)?,
+        };
         let settings = Settings {
             domain,
             audience,
@@ -202,6 +212,7 @@ impl Settings {
             public_url,
             allowed_hosts,
             dpop_replay_redis_url,
+            dpop_iat_window,
         };
         Ok((settings, warnings))
     }
@@ -389,6 +400,24 @@ fn parse_dpop_mode(value: &str) -> Result<DpopMode, ConfigError> {
             var: "AUTH0_DPOP_MODE",
             value: value.to_owned(),
             reason: "expected one of: disabled, allowed, required".into(),
+        }),
+    }
+}
+
+/// Whole seconds, optionally with an `s` suffix (`60`, `60s`), from 1 s to
+/// [`MAX_DPOP_IAT_WINDOW`]: a longer window is no longer "relatively brief" (RFC 9449 §11.1).
+fn parse_iat_window(value: &str) -> Result<Duration, ConfigError> {
+    let max = MAX_DPOP_IAT_WINDOW.as_secs();
+    let digits = value.strip_suffix('s').unwrap_or(value);
+    match digits.parse::<u64>() {
+        Ok(secs) if (1..=max).contains(&secs) => Ok(Duration::from_secs(secs)),
+        _ => Err(ConfigError::Invalid {
+            var: "AUTH0_DPOP_IAT_WINDOW",
+            value: value.to_owned(),
+            reason: format!(
+                "expected whole seconds from 1 to {max}, e.g. AUTH0_DPOP_IAT_WINDOW=60 \
+                 (the default; auth0-api-python uses 300)"
+            ),
         }),
     }
 }

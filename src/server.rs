@@ -12,7 +12,8 @@ use oauth2_jwt_bearer::{Verifier, VerifierOptions};
 pub fn verifier_options(settings: &Settings) -> Result<VerifierOptions, std::io::Error> {
     let mut options = VerifierOptions::new(settings.domain.clone(), settings.audience.clone())
         .dpop_mode(settings.dpop_mode)
-        .dpop_nonces(settings.dpop_nonces);
+        .dpop_nonces(settings.dpop_nonces)
+        .dpop_iat_window(settings.dpop_iat_window);
     if let Some(url) = &settings.public_url {
         options = options.public_base_url(url.clone());
     }

@@ -33,11 +33,12 @@ use futures::future::BoxFuture;
 use http::request::Parts;
 use http::{HeaderValue, Request};
 
+use super::bearer::{RequestContext, RequestView, named_scheme};
 use super::claims::{self, Claims};
 use super::error::{AuthError, AuthRejection};
 use super::host::split_authority;
-use super::request::{RequestContext, RequestView, named_scheme};
 use super::verifier::{Verified, Verifier};
+use crate::RequestError;
 
 impl IntoResponse for AuthRejection {
     /// The answer of [`AuthRejection::to_parts`].
@@ -49,7 +50,7 @@ impl IntoResponse for AuthRejection {
     }
 }
 
-const INVALID_HOST: AuthError = AuthError::InvalidRequest("Invalid Host header");
+const INVALID_HOST: AuthError = AuthError::InvalidRequest(RequestError::InvalidHostHeader);
 
 /// What the request line and `Host` contribute to the URL, checked once per request.
 struct Target<'a> {
@@ -105,7 +106,7 @@ fn request_target<'a>(parts: &'a Parts, verifier: &Verifier) -> Result<Target<'a
     let host = request_host(parts)?;
     if !verifier.allowed_hosts().is_empty() {
         let Some(host) = host else {
-            return Err(AuthError::InvalidRequest("Missing Host header"));
+            return Err(AuthError::InvalidRequest(RequestError::MissingHostHeader));
         };
         // An absolute-form target names the host too (RFC 9112 §3.2.2); both must be ours.
         let target_authority = parts.uri.authority().map(|a| a.as_str());
@@ -437,7 +438,7 @@ mod tests {
         ));
         assert_eq!(
             url(&v, &parts(Request::get("/"))),
-            Err(AuthError::InvalidRequest("Missing Host header"))
+            Err(AuthError::InvalidRequest(RequestError::MissingHostHeader))
         );
         let bad = Verifier::new(
             VerifierOptions::new("tenant.example.com", "https://api")

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::error::AuthError;
 use super::options::TokenProfile;
+use crate::TokenError;
 
 /// The verified claims of an access token. Cheap to clone (shared).
 #[derive(Debug, Clone, PartialEq)]
@@ -73,12 +74,12 @@ impl TimeClaims {
     /// `now < exp + leeway` and `now >= nbf - leeway`.
     pub(crate) fn check(&self, now: f64, leeway: f64) -> Result<(), AuthError> {
         if now >= self.exp + leeway {
-            return Err(AuthError::InvalidToken("Token is expired"));
+            return Err(AuthError::InvalidToken(TokenError::Expired));
         }
         if let Some(nbf) = self.nbf
             && now < nbf - leeway
         {
-            return Err(AuthError::InvalidToken("Token is not yet valid"));
+            return Err(AuthError::InvalidToken(TokenError::NotYetValid));
         }
         Ok(())
     }
@@ -107,15 +108,15 @@ pub(crate) fn validate(
 ) -> Result<TimeClaims, AuthError> {
     match claims.get("iss") {
         Some(Value::String(s)) if s == rules.issuer => {}
-        Some(Value::String(_)) => return Err(AuthError::InvalidToken("Issuer mismatch")),
-        Some(_) => return Err(AuthError::InvalidToken("Invalid 'iss' claim")),
-        None => return Err(AuthError::InvalidToken("Missing 'iss' claim")),
+        Some(Value::String(_)) => return Err(AuthError::InvalidToken(TokenError::IssuerMismatch)),
+        Some(_) => return Err(AuthError::InvalidToken(TokenError::InvalidIssClaim)),
+        None => return Err(AuthError::InvalidToken(TokenError::MissingIssClaim)),
     }
     match claims.get("aud") {
-        None => return Err(AuthError::InvalidToken("Missing 'aud' claim")),
+        None => return Err(AuthError::InvalidToken(TokenError::MissingAudClaim)),
         Some(Value::String(s)) => {
             if s != rules.audience {
-                return Err(AuthError::InvalidToken("Audience mismatch"));
+                return Err(AuthError::InvalidToken(TokenError::AudienceMismatch));
             }
         }
         Some(Value::Array(items)) => {
@@ -124,41 +125,39 @@ pub(crate) fn validate(
             for item in items {
                 match item {
                     Value::String(s) => found |= s == rules.audience,
-                    _ => return Err(AuthError::InvalidToken("Invalid 'aud' claim")),
+                    _ => return Err(AuthError::InvalidToken(TokenError::InvalidAudClaim)),
                 }
             }
             if !found {
-                return Err(AuthError::InvalidToken("Audience mismatch"));
+                return Err(AuthError::InvalidToken(TokenError::AudienceMismatch));
             }
         }
-        Some(_) => return Err(AuthError::InvalidToken("Invalid 'aud' claim")),
+        Some(_) => return Err(AuthError::InvalidToken(TokenError::InvalidAudClaim)),
     }
     let exp = match claims.get("exp") {
-        None => return Err(AuthError::InvalidToken("Missing 'exp' claim")),
-        Some(v) => numeric(v).ok_or(AuthError::InvalidToken("Invalid 'exp' claim"))?,
+        None => return Err(AuthError::InvalidToken(TokenError::MissingExpClaim)),
+        Some(v) => numeric(v).ok_or(AuthError::InvalidToken(TokenError::InvalidExpClaim))?,
     };
     let nbf = match claims.get("nbf") {
         None => None,
-        Some(v) => Some(numeric(v).ok_or(AuthError::InvalidToken("Invalid 'nbf' claim"))?),
+        Some(v) => Some(numeric(v).ok_or(AuthError::InvalidToken(TokenError::InvalidNbfClaim))?),
     };
     let iat = match claims.get("iat") {
-        None => return Err(AuthError::InvalidToken("Missing 'iat' claim")),
-        Some(v) => numeric(v).ok_or(AuthError::InvalidToken("Invalid 'iat' claim"))?,
+        None => return Err(AuthError::InvalidToken(TokenError::MissingIatClaim)),
+        Some(v) => numeric(v).ok_or(AuthError::InvalidToken(TokenError::InvalidIatClaim))?,
     };
     if iat > now + rules.leeway + IAT_FUTURE_SLACK {
-        return Err(AuthError::InvalidToken("Token issued in the future"));
+        return Err(AuthError::InvalidToken(TokenError::IssuedInFuture));
     }
     if let Some(sub) = claims.get("sub")
         && !sub.is_string()
     {
-        return Err(AuthError::InvalidToken("Invalid 'sub' claim"));
+        return Err(AuthError::InvalidToken(TokenError::InvalidSubClaim));
     }
     if rules.profile == TokenProfile::Rfc9068Strict {
         for name in ["sub", "client_id", "jti"] {
             if !claims.get(name).is_some_and(Value::is_string) {
-                return Err(AuthError::InvalidToken(
-                    "Missing or invalid RFC 9068 claim (sub, client_id or jti)",
-                ));
+                return Err(AuthError::InvalidToken(TokenError::Rfc9068ClaimMissing));
             }
         }
     }
@@ -168,7 +167,7 @@ pub(crate) fn validate(
         // method (`x5t#S256`, …) is refused rather than half-enforced (DPB-13).
         let only_jkt = cnf.as_object().is_some_and(|o| o.len() == 1);
         if jkt_of(claims).is_none() || !only_jkt {
-            return Err(AuthError::InvalidToken("Invalid 'cnf' claim"));
+            return Err(AuthError::InvalidToken(TokenError::InvalidCnfClaim));
         }
     }
     let time = TimeClaims { exp, nbf };
@@ -184,7 +183,7 @@ pub(crate) fn check_required(
     if required.iter().all(|c| claims.contains_key(*c)) {
         Ok(())
     } else {
-        Err(AuthError::InvalidToken("Missing required claim"))
+        Err(AuthError::InvalidToken(TokenError::MissingRequiredClaim))
     }
 }
 
@@ -194,7 +193,7 @@ pub(crate) fn check_typ(typ: Option<&Value>, profile: TokenProfile) -> Result<()
     let typ = match typ {
         None => None,
         Some(Value::String(s)) => Some(s.to_ascii_lowercase()),
-        Some(_) => return Err(AuthError::InvalidToken("Invalid 'typ' header")),
+        Some(_) => return Err(AuthError::InvalidToken(TokenError::InvalidTypHeader)),
     };
     let typ = typ
         .as_deref()
@@ -206,6 +205,6 @@ pub(crate) fn check_typ(typ: Option<&Value>, profile: TokenProfile) -> Result<()
     if ok {
         Ok(())
     } else {
-        Err(AuthError::InvalidToken("Unsupported token type"))
+        Err(AuthError::InvalidToken(TokenError::UnsupportedType))
     }
 }

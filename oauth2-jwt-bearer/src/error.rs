@@ -14,6 +14,7 @@
 use http::{HeaderValue, StatusCode};
 
 use super::options::DpopMode;
+pub use super::reason::{ProofError, RequestError, TokenError};
 
 /// The DPoP algorithms we accept for proofs, advertised verbatim in `algs`.
 pub const DPOP_ALGS: &str = "ES256";
@@ -46,10 +47,10 @@ pub enum AuthError {
     DpopRequired,
     /// Malformed `Authorization`/`DPoP` usage: 400 `invalid_request`.
     #[error("invalid request: {0}")]
-    InvalidRequest(&'static str),
+    InvalidRequest(RequestError),
     /// The access token is not acceptable: 401 `invalid_token`.
     #[error("invalid token: {0}")]
-    InvalidToken(&'static str),
+    InvalidToken(TokenError),
     /// The signing keys could not be obtained and none are cached: we fail closed with
     /// 401 `invalid_token` (the token cannot be validated).
     #[error("signing keys unavailable")]
@@ -57,7 +58,7 @@ pub enum AuthError {
     /// The DPoP proof is not acceptable: 401 `invalid_dpop_proof` (RFC 9449 §7.1; the
     /// Auth0 libraries send 400).
     #[error("invalid DPoP proof: {0}")]
-    InvalidDpopProof(&'static str),
+    InvalidDpopProof(ProofError),
     /// A server nonce is required: 401 `use_dpop_nonce` plus `DPoP-Nonce: <nonce>`.
     #[error("DPoP nonce required")]
     UseDpopNonce {
@@ -83,6 +84,24 @@ pub enum AuthError {
     /// help: the request is for another server), body `misdirected_request`.
     #[error("misdirected request")]
     MisdirectedRequest,
+    /// The replay store is full of live proof identifiers: recording one more would mean
+    /// forgetting a proof that could still be replayed, so the proof is refused instead.
+    /// Answered like [`AuthError::ReplayStoreUnavailable`] (503, `temporarily_unavailable`),
+    /// with `Retry-After` saying when room frees up.
+    #[error("DPoP replay store full")]
+    ReplayStoreFull {
+        /// Seconds until the earliest entry expires (at least 1).
+        retry_after: u64,
+    },
+    /// The proof's key (one client) holds its whole share of the replay store: 429 with
+    /// `Retry-After`, the mode's bare challenge and body `temporarily_unavailable`. 429
+    /// rather than 503: the server is available to everyone else, and only this client is
+    /// asked to slow down (RFC 6585 §4).
+    #[error("too many DPoP proofs for this key")]
+    DpopKeyOverQuota {
+        /// Seconds until this key's recorded proofs have expired (at least 1).
+        retry_after: u64,
+    },
     /// The blocking entry point was called inside a Tokio runtime.
     #[error("blocking_verify_access_token called inside an async runtime; use verify_access_token")]
     BlockingInsideRuntime,
@@ -97,7 +116,10 @@ impl AuthError {
         match self {
             AuthError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             AuthError::InsufficientScope { .. } => StatusCode::FORBIDDEN,
-            AuthError::ReplayStoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AuthError::ReplayStoreUnavailable | AuthError::ReplayStoreFull { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            AuthError::DpopKeyOverQuota { .. } => StatusCode::TOO_MANY_REQUESTS,
             AuthError::MisdirectedRequest => StatusCode::MISDIRECTED_REQUEST,
             AuthError::BlockingInsideRuntime | AuthError::Internal => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -114,6 +136,8 @@ impl AuthError {
             | AuthError::DpopRequired
             | AuthError::ReplayStoreUnavailable
             | AuthError::MisdirectedRequest
+            | AuthError::ReplayStoreFull { .. }
+            | AuthError::DpopKeyOverQuota { .. }
             | AuthError::BlockingInsideRuntime
             | AuthError::Internal => None,
             AuthError::InvalidRequest(_) => Some("invalid_request"),
@@ -126,23 +150,48 @@ impl AuthError {
 
     /// Human-readable description, restricted to the RFC 6750 §3 character set.
     pub fn description(&self) -> String {
+        let reason;
         let raw: &str = match self {
             AuthError::MissingCredentials => "Missing authorization",
             AuthError::UnsupportedScheme => "Unsupported authorization scheme",
             AuthError::DpopRequired => "DPoP authorization scheme required",
-            AuthError::InvalidRequest(r)
-            | AuthError::InvalidToken(r)
-            | AuthError::InvalidDpopProof(r) => r,
+            AuthError::InvalidRequest(r) => {
+                reason = r.to_string();
+                &reason
+            }
+            AuthError::InvalidToken(r) if r.before_signature() => "Invalid token",
+            AuthError::InvalidToken(r) => {
+                reason = r.to_string();
+                &reason
+            }
+            AuthError::InvalidDpopProof(r) => {
+                reason = r.to_string();
+                &reason
+            }
             AuthError::KeysUnavailable => "Unable to obtain the signing keys",
             AuthError::UseDpopNonce { .. } => "Authorization server requires nonce in DPoP proof",
             AuthError::InsufficientScope { .. } => "Insufficient scope",
-            AuthError::ReplayStoreUnavailable => {
+            AuthError::ReplayStoreUnavailable | AuthError::ReplayStoreFull { .. } => {
                 "DPoP replay check unavailable, retry with a new proof"
             }
             AuthError::MisdirectedRequest => "This server does not serve the requested host",
+            AuthError::DpopKeyOverQuota { .. } => {
+                "Too many DPoP proofs for this key, retry with a new proof later"
+            }
             AuthError::BlockingInsideRuntime | AuthError::Internal => "Internal server error",
         };
         sanitize(raw)
+    }
+
+    /// The `Retry-After` (seconds) to send with this error, if any.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            // The store usually comes back within the connection retry schedule (~1 s).
+            AuthError::ReplayStoreUnavailable => Some(1),
+            AuthError::ReplayStoreFull { retry_after }
+            | AuthError::DpopKeyOverQuota { retry_after } => Some(*retry_after),
+            _ => None,
+        }
     }
 
     /// The `DPoP-Nonce` value to send with this error, if any.
@@ -258,7 +307,8 @@ impl AuthRejection {
     /// error code (missing credentials, unsupported scheme, DPoP required) it is
     /// `{"error": "unauthorized", "error_description": …}` while the challenge stays bare.
     /// 500s answer `{"error": "Internal server error"}`. A replay-store outage answers 503
-    /// `{"error": "temporarily_unavailable", …}` with `Retry-After: 1`. A host outside
+    /// `{"error": "temporarily_unavailable", …}` with `Retry-After: 1`; a full store 503 and a
+    /// key over its share 429, the same body, with `Retry-After` saying when room frees up. A host outside
     /// `allowed_hosts` answers 421 `{"error": "misdirected_request", …}` without a challenge.
     pub fn to_parts(&self) -> (StatusCode, http::HeaderMap, serde_json::Value) {
         let status = self.error.status();
@@ -267,7 +317,9 @@ impl AuthRejection {
         } else {
             serde_json::json!({
                 "error": match self.error {
-                    AuthError::ReplayStoreUnavailable => "temporarily_unavailable",
+                    AuthError::ReplayStoreUnavailable
+                    | AuthError::ReplayStoreFull { .. }
+                    | AuthError::DpopKeyOverQuota { .. } => "temporarily_unavailable",
                     AuthError::MisdirectedRequest => "misdirected_request",
                     _ => self.error.error_code().unwrap_or("unauthorized"),
                 },
@@ -282,9 +334,8 @@ impl AuthRejection {
             http::header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         );
-        if self.error == AuthError::ReplayStoreUnavailable {
-            // The store usually comes back within the connection retry schedule (~1 s).
-            headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+        if let Some(seconds) = self.error.retry_after() {
+            headers.insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if let Some(n) = self.error.dpop_nonce()
             && let Ok(v) = HeaderValue::from_str(n)

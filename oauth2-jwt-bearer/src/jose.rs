@@ -5,6 +5,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
+use crate::TokenError;
+
 /// A compact JWS split and decoded, signature NOT yet verified.
 #[derive(Debug)]
 pub(crate) struct CompactJws<'a> {
@@ -28,14 +30,14 @@ pub(crate) enum JwsError {
 }
 
 impl JwsError {
-    pub(crate) fn describe(self) -> &'static str {
+    pub(crate) fn reason(self) -> TokenError {
         match self {
-            JwsError::Segments => "Token is not a compact JWS (expected 3 segments)",
-            JwsError::Base64 => "Token segment is not canonical base64url",
-            JwsError::HeaderNotObject => "Token header is not a JSON object",
-            JwsError::PayloadNotObject => "Token payload is not a JSON object",
-            JwsError::Crit => "Unsupported critical header parameter",
-            JwsError::UnencodedPayload => "Unencoded payload is not allowed",
+            JwsError::Segments => TokenError::NotCompactJws,
+            JwsError::Base64 => TokenError::NotCanonicalBase64url,
+            JwsError::HeaderNotObject => TokenError::HeaderNotObject,
+            JwsError::PayloadNotObject => TokenError::PayloadNotObject,
+            JwsError::Crit => TokenError::UnsupportedCrit,
+            JwsError::UnencodedPayload => TokenError::UnencodedPayload,
         }
     }
 }

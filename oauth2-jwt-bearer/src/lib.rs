@@ -35,14 +35,19 @@
 //! headers (`WWW-Authenticate`, `DPoP-Nonce`, `Retry-After`) and JSON body to answer with.
 //!
 //! # Layout
+//! The request path reads in five files: `bearer` (what the request says) -> `verifier` (the
+//! path itself, one straight line) -> `jwks` (the tenant's keys) -> `dpop/proof` (the proof)
+//! -> `axum` (the answer). Around them:
+//!
 //! | module | what it holds |
 //! |---|---|
-//! | `request` | the request as the verifier sees it; `Authorization` / `DPoP` header parsing |
-//! | `verifier` | [`Verifier`]: the request path below as one straight line |
+//! | `bearer` | [`RequestContext`]; `Authorization` / `DPoP` header parsing (RFC 6750 §2.1, RFC 9449 §7) |
+//! | `host` | [`Authority`]: the `Host` a DPoP `htu` may be built from, and `allowed_hosts` |
+//! | `verifier` | [`Verifier`]: the request path below, and the verified-token cache around it |
 //! | `jose`, `claims`, `token_cache` | compact JWS parsing; typed claim checks; the verified-token cache |
-//! | `metadata` | discovery and JWKS: fetch, cache, refresh on unknown `kid`, stale-if-error |
-//! | `dpop`, `nonce`, `replay` | DPoP proof checks; server nonces; the `jti` replay store (in memory, Redis) |
-//! | `error` | [`AuthError`]: status, error code, description and challenge of every failure |
+//! | `jwks` | discovery and JWKS: fetch, cache, refresh on unknown `kid` or expiry, bounded stale-if-error |
+//! | `dpop/` | `proof` (RFC 9449 §4.3 checks), `nonce` (server nonces), `replay` (`jti` store: memory, Redis) |
+//! | `error`, `reason` | [`AuthError`] (status, error code, challenge) and the typed reasons behind it |
 //! | `options` | [`VerifierOptions`], [`Algorithm`], [`DpopMode`], [`Clock`] |
 //! | `axum` | extractors, [`require_scope`], [`auth_layer`] (feature `axum`) |
 //!
@@ -71,6 +76,8 @@
 //! | (axum glue) `Host` not a bare `host[:port]`, or two `Host` fields | 400 | `invalid_request` |
 //! | (axum glue) `Host` or absolute-form authority outside [`VerifierOptions::allowed_hosts`] | 421 | none, no challenge; body `misdirected_request` |
 //! | DPoP request while the replay store cannot answer (fail closed; `Retry-After: 1`) | 503 | none on the challenge; body `temporarily_unavailable` |
+//! | DPoP request while the replay store is full of live entries (`Retry-After`: until the earliest expires) | 503 | none on the challenge; body `temporarily_unavailable` |
+//! | DPoP request from a key holding its whole share of the in-memory store (`Retry-After`: until its entries expire) | 429 | none on the challenge; body `temporarily_unavailable` |
 //!
 //! Examples (DPoP allowed): `Bearer realm="api", DPoP algs="ES256"`;
 //! `Bearer realm="api", error="invalid_token", error_description="Token is expired", DPoP algs="ES256"`;
@@ -88,12 +95,23 @@
 //! - `invalid_dpop_proof`: 401 (RFC 9449 §7.1), not 400.
 //! - `nbf` checked; `exp`/`nbf` leeway configurable (default 0 s, parity); `iat` may be at
 //!   most 60 s (+ leeway) in the future; NumericDates must be JSON numbers.
-//! - Unknown `kid`: one JWKS refresh per cooldown (30 s); concurrent misses share one fetch;
-//!   stale keys are used while the tenant is down (retried once per cooldown).
-//! - JWK `use`, `alg`, `key_ops`, RSA size (2048..=8192) and exponent respected; a token
+//! - Unknown `kid`: one JWKS refresh per cooldown (30 s), whatever asks for it (unknown
+//!   `kid`, expired keys, retries while the tenant is down); concurrent misses share one
+//!   fetch, which runs in its own task so cancelled requests neither abort it nor free the
+//!   cooldown. The TTL (`Cache-Control: max-age`, capped by `cache_ttl`) is never below the
+//!   cooldown. Stale keys serve while the tenant is down, at most `jwks_max_stale` (24 h)
+//!   past their expiry; then 401 `invalid_token`.
+//! - JWK `use`, `alg`, `key_ops`, RSA size (2048..=8192) and exponent respected; a JWK with
+//!   private members (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`, `k`) is refused; a token
 //!   without `kid` tries every usable key; duplicate kids try each candidate.
+//! - Every `invalid_token` decided before or by the signature check is described
+//!   `Invalid token` (no oracle for which check failed); the reason is logged at `info` with
+//!   the `kid`.
 //! - The discovery `issuer` must equal `https://{domain}/`; `jwks_uri` must be https;
 //!   redirects are not followed; bodies are capped (512 KiB).
+//! - DPoP proof `iat` window: 60 s past / 10 s future (plus `clock_leeway`), not 300 s / 30 s;
+//!   the replay store keeps each proof until its `iat` leaves the window, never less, and
+//!   refuses new proofs rather than forget one (see [`InMemoryReplayStore`]).
 //! - `htm` compared case-sensitively; `htu` RFC 3986-normalised (unreserved escapes decoded);
 //!   proof `exp`/`nbf` honoured; `jti` replay store; optional server nonces.
 //! - Descriptions are fixed strings within the RFC 6750 §3 character set.
@@ -103,20 +121,23 @@
 //! # Speed
 //! Verified tokens are cached by their exact string (bounded, success only); a hit re-checks
 //! `exp`/`nbf` against the clock, the issuer allow-list and required claims, and costs about
-//! 0.2 µs. The cache is dropped when a JWKS refresh removes a key.
+//! 0.2 µs, plus the key check: a hit is served only while the key that verified the token is
+//! in the tenant's current JWKS (two read locks and a generation compare), within
+//! `jwks_max_stale`. A hit on expired keys refreshes them in the background, so a withdrawn
+//! key stops working within one TTL. The cache is dropped when a refresh removes a key, and
+//! an insert racing that clear is dropped (epoch).
 
 #[cfg(feature = "axum")]
 mod axum;
+mod bearer;
 mod claims;
 mod dpop;
 mod error;
 mod host;
 mod jose;
-mod metadata;
-mod nonce;
+mod jwks;
 mod options;
-mod replay;
-mod request;
+mod reason;
 mod token_cache;
 mod verifier;
 
@@ -127,16 +148,23 @@ mod tests;
 pub use self::axum::{
     AuthLayer, AuthService, Authenticated, RequireScope, VerifiedRequest, auth_layer, require_scope,
 };
+pub use bearer::{MAX_AUTHORIZATION_LEN, RequestContext};
 pub use claims::Claims;
-pub use error::{AuthError, AuthRejection, DPOP_ALGS, REALM, Scheme, sanitize};
-pub use host::{Authority, AuthorityError, MAX_AUTHORITY_LEN};
-pub use metadata::Stats;
-pub use options::{
-    Algorithm, Clock, ConfigError, DomainResolver, DpopMode, SystemClock, TokenProfile,
-    UnknownAlgorithm, VerifierOptions,
-};
 #[cfg(feature = "redis")]
-pub use replay::{DEFAULT_REDIS_TIMEOUT, RedisReplayStore, RedisReplayStoreError};
-pub use replay::{InMemoryReplayStore, ReplayStore, ReplayStoreError};
-pub use request::{MAX_AUTHORIZATION_LEN, RequestContext};
+pub use dpop::replay::{DEFAULT_REDIS_TIMEOUT, RedisReplayStore, RedisReplayStoreError};
+pub use dpop::replay::{
+    DEFAULT_REPLAY_CAPACITY, DEFAULT_REPLAY_MAX_BYTES, InMemoryReplayStore, MAX_RETENTION_SECS,
+    ReplayCheck, ReplayStore, ReplayStoreError,
+};
+pub use error::{
+    AuthError, AuthRejection, DPOP_ALGS, ProofError, REALM, RequestError, Scheme, TokenError,
+    sanitize,
+};
+pub use host::{Authority, AuthorityError, MAX_AUTHORITY_LEN};
+pub use jwks::Stats;
+pub use options::{
+    Algorithm, Clock, ConfigError, DEFAULT_DPOP_IAT_LEEWAY, DEFAULT_DPOP_IAT_WINDOW,
+    DEFAULT_JWKS_MAX_STALE, DomainResolver, DpopMode, MAX_DPOP_IAT_WINDOW, SystemClock,
+    TokenProfile, UnknownAlgorithm, VerifierOptions,
+};
 pub use verifier::{Verified, Verifier};

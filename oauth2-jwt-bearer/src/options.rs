@@ -4,8 +4,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::replay::{InMemoryReplayStore, ReplayStore};
-use super::request::RequestContext;
+use super::bearer::RequestContext;
+use super::dpop::replay::{DEFAULT_REPLAY_CAPACITY, InMemoryReplayStore, ReplayStore};
+
+/// Default of [`VerifierOptions::dpop_iat_window`]: a proof `iat` may be 60 s old.
+pub const DEFAULT_DPOP_IAT_WINDOW: Duration = Duration::from_secs(60);
+/// Default of [`VerifierOptions::dpop_iat_leeway`]: a proof `iat` may be 10 s ahead. Not
+/// less: FAPI 2.0 (OpenID Foundation) asks servers to accept proofs up to 10 s ahead, and the
+/// conformance catalog's DPP-30 (level S) checks it.
+pub const DEFAULT_DPOP_IAT_LEEWAY: Duration = Duration::from_secs(10);
+/// Longest [`VerifierOptions::dpop_iat_window`]: a longer one is no longer "relatively brief"
+/// (RFC 9449 §11.1), and the replay store must hold every proof for that long.
+pub const MAX_DPOP_IAT_WINDOW: Duration = Duration::from_secs(3600);
 
 /// Source of "now" in unix seconds. Injectable so tests can move time without sleeping.
 pub trait Clock: Send + Sync {
@@ -161,6 +171,14 @@ pub enum ConfigError {
     /// A duration setting is zero where it must not be.
     #[error("{0} must be greater than zero")]
     ZeroDuration(&'static str),
+    /// A duration setting is above its maximum.
+    #[error("{setting} must be at most {max:?}")]
+    DurationTooLong {
+        /// The setting name.
+        setting: &'static str,
+        /// Its maximum.
+        max: Duration,
+    },
     /// The CA file could not be read.
     #[error("ca_file {path:?} could not be read")]
     CaFile {
@@ -190,6 +208,9 @@ pub enum ConfigError {
     HttpClient(#[source] reqwest::Error),
 }
 
+/// Default [`VerifierOptions::jwks_max_stale`]: 24 h.
+pub const DEFAULT_JWKS_MAX_STALE: Duration = Duration::from_secs(24 * 3600);
+
 /// Options for [`super::Verifier`]. Consuming builder; every setting has a documented default.
 #[derive(Clone)]
 pub struct VerifierOptions {
@@ -198,7 +219,7 @@ pub struct VerifierOptions {
     pub(crate) audience: String,
     pub(crate) dpop_mode: DpopMode,
     pub(crate) dpop_iat_leeway: Duration,
-    pub(crate) dpop_max_age: Duration,
+    pub(crate) dpop_iat_window: Duration,
     pub(crate) dpop_nonces: bool,
     pub(crate) dpop_nonce_rotation: Duration,
     pub(crate) replay_store: Option<Arc<dyn ReplayStore>>,
@@ -207,6 +228,7 @@ pub struct VerifierOptions {
     pub(crate) cache_max_entries: usize,
     pub(crate) token_cache_max_entries: usize,
     pub(crate) jwks_refresh_cooldown: Duration,
+    pub(crate) jwks_max_stale: Duration,
     pub(crate) allowed_algorithms: Vec<Algorithm>,
     pub(crate) profile: TokenProfile,
     pub(crate) ca_file: Option<PathBuf>,
@@ -248,8 +270,8 @@ impl VerifierOptions {
             resolver: None,
             audience,
             dpop_mode: DpopMode::Allowed,
-            dpop_iat_leeway: Duration::from_secs(30),
-            dpop_max_age: Duration::from_secs(300),
+            dpop_iat_leeway: DEFAULT_DPOP_IAT_LEEWAY,
+            dpop_iat_window: DEFAULT_DPOP_IAT_WINDOW,
             dpop_nonces: false,
             dpop_nonce_rotation: Duration::from_secs(300),
             replay_store: None,
@@ -258,6 +280,7 @@ impl VerifierOptions {
             cache_max_entries: 100,
             token_cache_max_entries: 10_000,
             jwks_refresh_cooldown: Duration::from_secs(30),
+            jwks_max_stale: DEFAULT_JWKS_MAX_STALE,
             allowed_algorithms: vec![Algorithm::RS256],
             profile: TokenProfile::Auth0Compat,
             ca_file: None,
@@ -283,15 +306,24 @@ impl VerifierOptions {
         self.dpop_mode = mode;
         self
     }
-    /// How far in the future a proof `iat` may be. Default 30 s.
+    /// How far in the future a proof `iat` may be (client clock ahead of ours), on top of
+    /// [`VerifierOptions::clock_leeway`]. Default 10 s (auth0-api-python: 30 s).
     pub fn dpop_iat_leeway(mut self, d: Duration) -> Self {
         self.dpop_iat_leeway = d;
         self
     }
-    /// How old a proof `iat` may be. Default 300 s. Also the replay-store retention.
-    pub fn dpop_max_age(mut self, d: Duration) -> Self {
-        self.dpop_max_age = d;
+    /// How old a proof `iat` may be, on top of [`VerifierOptions::clock_leeway`]. Default 60 s
+    /// (auth0-api-python: 300 s): RFC 9449 §11.1 asks for a "relatively brief" window, and
+    /// every proof accepted inside it is remembered by the replay store for as long as it
+    /// could be accepted (window + leeway), so a shorter window also means a smaller store.
+    /// Between 1 s and 1 h.
+    pub fn dpop_iat_window(mut self, d: Duration) -> Self {
+        self.dpop_iat_window = d;
         self
+    }
+    /// The former name of [`VerifierOptions::dpop_iat_window`].
+    pub fn dpop_max_age(self, d: Duration) -> Self {
+        self.dpop_iat_window(d)
     }
     /// Require server-issued DPoP nonces (RFC 9449 §8-9). Default off.
     pub fn dpop_nonces(mut self, on: bool) -> Self {
@@ -303,7 +335,11 @@ impl VerifierOptions {
         self.dpop_nonce_rotation = d;
         self
     }
-    /// Where proof `jti`s are remembered. Default: an [`InMemoryReplayStore`].
+    /// Where proof `jti`s are remembered. Default: an [`InMemoryReplayStore`] of
+    /// [`crate::DEFAULT_REPLAY_CAPACITY`] entries (32 MiB at most, one DPoP key at most a
+    /// tenth of it) on the verifier's clock. Each proof is kept until the `iat` window
+    /// (plus leeways) has passed for it. A store of your own must read the verifier's clock
+    /// ([`InMemoryReplayStore::with_clock`]): it is given expiry times on that clock.
     pub fn replay_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
         self.replay_store = Some(store);
         self
@@ -313,8 +349,8 @@ impl VerifierOptions {
         self.clock_leeway = d;
         self
     }
-    /// Upper bound for discovery/JWKS caching (lowered by `Cache-Control: max-age`).
-    /// Default 600 s.
+    /// Upper bound for discovery/JWKS caching (lowered by `Cache-Control: max-age`, but never
+    /// below [`VerifierOptions::jwks_refresh_cooldown`]). Default 600 s.
     pub fn cache_ttl(mut self, d: Duration) -> Self {
         self.cache_ttl = d;
         self
@@ -330,9 +366,19 @@ impl VerifierOptions {
         self.token_cache_max_entries = n;
         self
     }
-    /// Minimum time between two JWKS refreshes caused by an unknown `kid`. Default 30 s.
+    /// Minimum time between two discovery/JWKS refreshes of a tenant, whatever causes them
+    /// (expired keys, an unknown `kid`, retries while the tenant is down). Also the floor of
+    /// the cache TTL. Default 30 s.
     pub fn jwks_refresh_cooldown(mut self, d: Duration) -> Self {
         self.jwks_refresh_cooldown = d;
+        self
+    }
+    /// Stale-if-error bound: how long past their expiry cached keys keep verifying tokens
+    /// while the tenant cannot be reached. After that every token of the tenant is refused
+    /// (401 `invalid_token`, logged at `error`) until a refresh succeeds. Default 24 h
+    /// (Auth0's `stale-if-error=86400`); zero serves no stale keys at all.
+    pub fn jwks_max_stale(mut self, d: Duration) -> Self {
+        self.jwks_max_stale = d;
         self
     }
     /// Access-token algorithms accepted. Default `[RS256]`.
@@ -405,7 +451,10 @@ impl VerifierOptions {
 
     pub(crate) fn replay_store_or_default(&self) -> Arc<dyn ReplayStore> {
         self.replay_store.clone().unwrap_or_else(|| {
-            Arc::new(InMemoryReplayStore::with_clock(100_000, self.clock.clone()))
+            Arc::new(InMemoryReplayStore::with_clock(
+                DEFAULT_REPLAY_CAPACITY,
+                self.clock.clone(),
+            ))
         })
     }
 }

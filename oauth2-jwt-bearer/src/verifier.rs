@@ -9,26 +9,41 @@ use std::sync::atomic::Ordering;
 
 use serde_json::Value;
 
+use super::bearer::{
+    RequestContext, RequestView, dpop_header, is_b64token, named_scheme, parse_authorization,
+    query_has_access_token,
+};
 use super::claims::{self, ClaimRules, Claims};
+use super::dpop::nonce::NonceIssuer;
+use super::dpop::replay::{LogEvery, ReplayStore, ReplayStoreError};
 use super::dpop::{self, ProofRules};
 use super::error::{AuthError, AuthRejection, Scheme};
 use super::host::Authority;
 use super::jose::{parse_compact, sha256_b64url};
-use super::metadata::{MetadataCache, MetadataConfig, Stats, build_client};
-use super::nonce::NonceIssuer;
+use super::jwks::{MetadataCache, MetadataConfig, Stats, build_client};
 use super::options::{
-    Algorithm, Clock, ConfigError, DomainResolver, DpopMode, TokenProfile, VerifierOptions,
-    validate_domain,
-};
-use super::replay::ReplayStore;
-use super::request::{
-    RequestContext, RequestView, dpop_header, is_b64token, named_scheme, parse_authorization,
-    query_has_access_token,
+    Algorithm, Clock, ConfigError, DomainResolver, DpopMode, MAX_DPOP_IAT_WINDOW, TokenProfile,
+    VerifierOptions, validate_domain,
 };
 use super::token_cache::{CachedToken, TokenCache};
+use crate::{ProofError, RequestError, TokenError};
+
+/// At most one log line per this interval for a replay-store outage or a full store.
+const REPLAY_LOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Longest access token accepted (bytes).
 const MAX_TOKEN_LEN: usize = 12 * 1024;
+
+/// Refuses a token whose signature has not been verified, logging why (with its `kid`,
+/// never the token).
+fn refuse_unverified(reason: TokenError, kid: Option<&str>) -> AuthError {
+    tracing::info!(
+        %reason,
+        kid,
+        "token refused before its signature was verified"
+    );
+    AuthError::InvalidToken(reason)
+}
 
 /// A successfully authenticated request.
 #[derive(Debug, Clone)]
@@ -81,9 +96,13 @@ struct Inner {
     proof_rules: ProofRules,
     nonces: Option<NonceIssuer>,
     replay: Arc<dyn ReplayStore>,
+    /// One `error` line per interval while the replay store is down, not one per request.
+    replay_outage_log: LogEvery,
+    /// One `warn` line per interval while the replay store refuses proofs for lack of room.
+    replay_full_log: LogEvery,
     clock: Arc<dyn Clock>,
     metadata: MetadataCache,
-    tokens: TokenCache,
+    tokens: Arc<TokenCache>,
     public_base_url: Option<String>,
     allowed_hosts: Vec<Authority>,
 }
@@ -114,8 +133,14 @@ impl Verifier {
         if opts.http_timeout.is_zero() {
             return Err(ConfigError::ZeroDuration("http_timeout"));
         }
-        if opts.dpop_max_age.is_zero() {
-            return Err(ConfigError::ZeroDuration("dpop_max_age"));
+        if opts.dpop_iat_window.is_zero() {
+            return Err(ConfigError::ZeroDuration("dpop_iat_window"));
+        }
+        if opts.dpop_iat_window > MAX_DPOP_IAT_WINDOW {
+            return Err(ConfigError::DurationTooLong {
+                setting: "dpop_iat_window",
+                max: MAX_DPOP_IAT_WINDOW,
+            });
         }
         let ca = match (&opts.ca_file, &opts.ca_pem) {
             (Some(path), _) => Some(std::fs::read(path).map_err(|source| ConfigError::CaFile {
@@ -163,15 +188,20 @@ impl Verifier {
         } else {
             None
         };
-        let metadata = MetadataCache::new(MetadataConfig {
-            client,
-            cache_ttl: opts.cache_ttl.as_secs_f64(),
-            max_tenants: opts.cache_max_entries,
-            cooldown: opts.jwks_refresh_cooldown.as_secs_f64(),
-            max_bytes: opts.max_metadata_bytes,
-            allowed_algorithms: opts.allowed_algorithms.clone(),
-            insecure_http: opts.insecure_http_for_tests,
-        });
+        let tokens = Arc::new(TokenCache::new(opts.token_cache_max_entries));
+        let metadata = MetadataCache::new(
+            MetadataConfig {
+                client,
+                cache_ttl: opts.cache_ttl.as_secs_f64(),
+                max_tenants: opts.cache_max_entries,
+                cooldown: opts.jwks_refresh_cooldown.as_secs_f64(),
+                max_stale: opts.jwks_max_stale.as_secs_f64(),
+                max_bytes: opts.max_metadata_bytes,
+                allowed_algorithms: opts.allowed_algorithms.clone(),
+                insecure_http: opts.insecure_http_for_tests,
+            },
+            tokens.clone(),
+        );
         Ok(Self {
             inner: Arc::new(Inner {
                 domains,
@@ -181,15 +211,18 @@ impl Verifier {
                 profile: opts.profile,
                 algorithms: opts.allowed_algorithms.clone(),
                 leeway: opts.clock_leeway.as_secs_f64(),
-                proof_rules: ProofRules {
-                    iat_leeway: opts.dpop_iat_leeway.as_secs_f64(),
-                    max_age: opts.dpop_max_age.as_secs_f64(),
-                },
+                proof_rules: ProofRules::new(
+                    opts.dpop_iat_window,
+                    opts.dpop_iat_leeway,
+                    opts.clock_leeway,
+                ),
                 nonces,
                 replay: opts.replay_store_or_default(),
+                replay_outage_log: LogEvery::new(REPLAY_LOG_INTERVAL),
+                replay_full_log: LogEvery::new(REPLAY_LOG_INTERVAL),
                 clock: opts.clock.clone(),
                 metadata,
-                tokens: TokenCache::new(opts.token_cache_max_entries),
+                tokens,
                 public_base_url,
                 allowed_hosts,
             }),
@@ -213,12 +246,24 @@ impl Verifier {
 
     /// Fetch and cache counters.
     pub fn stats(&self) -> Stats {
-        let c = &self.inner.metadata.counters;
+        let c = self.inner.metadata.counters();
         Stats {
             discovery_fetches: c.discovery_fetches.load(Ordering::Relaxed),
             jwks_fetches: c.jwks_fetches.load(Ordering::Relaxed),
             token_cache_hits: c.token_cache_hits.load(Ordering::Relaxed),
         }
+    }
+
+    /// Tests: wait until no background key refresh is in flight.
+    #[cfg(test)]
+    pub(crate) async fn refreshes_settled(&self) {
+        self.inner.metadata.refreshes_settled().await;
+    }
+
+    /// Tests: the verified-token cache.
+    #[cfg(test)]
+    pub(crate) fn token_cache(&self) -> &TokenCache {
+        &self.inner.tokens
     }
 
     /// A rejection carrying this verifier's mode (for building responses).
@@ -305,7 +350,7 @@ impl Verifier {
             self.reject(e, named)
         })?;
         if query_has_access_token(req.query()) {
-            let e = AuthError::InvalidRequest("More than one method used for authentication");
+            let e = AuthError::InvalidRequest(RequestError::MultipleMethods);
             return Err(self.reject(e, None));
         }
         let scheme = creds.scheme;
@@ -334,13 +379,11 @@ impl Verifier {
                 // RFC 9449 §7.2: a DPoP-bound token is never a bearer token (also when DPoP
                 // is disabled: we know what `cnf.jkt` means).
                 if claims.cnf_jkt().is_some() {
-                    return Err(AuthError::InvalidToken(
-                        "DPoP-bound token requires the DPoP authentication scheme",
-                    ));
+                    return Err(AuthError::InvalidToken(TokenError::BoundTokenAsBearer));
                 }
                 if mode == DpopMode::Allowed && req.headers().contains_key("dpop") {
                     return Err(AuthError::InvalidRequest(
-                        "DPoP proof requires the DPoP authentication scheme",
+                        RequestError::ProofWithBearerScheme,
                     ));
                 }
                 Ok(Verified {
@@ -351,12 +394,10 @@ impl Verifier {
             }
             (_, Scheme::DPoP) => {
                 let proof = dpop_header(req.headers())?
-                    .ok_or(AuthError::InvalidDpopProof("Missing DPoP proof"))?;
+                    .ok_or(AuthError::InvalidDpopProof(ProofError::MissingProof))?;
                 let claims = self.verify_token(token, required_claims, req, true).await?;
                 let Some(jkt) = claims.cnf_jkt() else {
-                    return Err(AuthError::InvalidToken(
-                        "Token is not DPoP-bound (no cnf.jkt)",
-                    ));
+                    return Err(AuthError::InvalidToken(TokenError::NotBound));
                 };
                 let now = self.inner.clock.now();
                 let p = dpop::verify_proof(
@@ -378,32 +419,83 @@ impl Verifier {
                     }
                 };
                 if p.jkt != jkt {
-                    return Err(AuthError::InvalidToken("Invalid DPoP key binding"));
+                    return Err(AuthError::InvalidToken(TokenError::InvalidKeyBinding));
                 }
-                // Keyed by a hash of (key, jti): fixed size whatever the jti length, and two
-                // clients may pick the same jti (RPN-13).
-                let key = sha256_b64url(format!("{}\n{}", p.jkt, p.jti).as_bytes());
-                let expires_at = p.iat.max(now) + self.inner.proof_rules.max_age + 1.0;
-                let fresh = self
-                    .inner
-                    .replay
-                    .check_and_insert(&key, expires_at)
-                    .await
-                    .map_err(|e| {
-                        // Fail closed: an unchecked proof could be a replay. The cause is for
-                        // the operator only.
-                        let cause = std::error::Error::source(&e).map(ToString::to_string);
-                        tracing::error!(error = %e, cause, "DPoP proof refused: replay store unavailable");
-                        AuthError::ReplayStoreUnavailable
-                    })?;
-                if !fresh {
-                    return Err(AuthError::InvalidDpopProof("DPoP proof replayed"));
-                }
+                self.check_replay(&p, now).await?;
                 Ok(Verified {
                     claims,
                     scheme,
                     nonce,
                 })
+            }
+        }
+    }
+
+    /// Records the proof in the replay store; refuses it if seen before or if the store has
+    /// no room for it (never accepted unrecorded: fail closed).
+    async fn check_replay(&self, p: &dpop::ValidProof, now: f64) -> Result<(), AuthError> {
+        let inner = &self.inner;
+        // Keyed by a hash of (key, jti): fixed size whatever the jti length, and two clients
+        // may pick the same jti (RPN-13).
+        let key = sha256_b64url(format!("{}\n{}", p.jkt, p.jti).as_bytes());
+        // Remembered for as long as a proof with this iat could be accepted.
+        let expires_at = inner.proof_rules.retention_end(p.iat);
+        let fresh = inner
+            .replay
+            .check_and_insert_for(&p.jkt, &key, expires_at)
+            .await
+            .map_err(|e| self.replay_store_refusal(e, &p.jkt, now))?;
+        if !fresh {
+            // The jkt names the client whose proof was replayed; never the token or proof.
+            tracing::info!(jkt = %p.jkt, "DPoP proof refused: replayed");
+            return Err(AuthError::InvalidDpopProof(ProofError::Replayed));
+        }
+        Ok(())
+    }
+
+    /// The refusal for a replay-store error, logged at most once per interval per kind.
+    fn replay_store_refusal(&self, e: ReplayStoreError, jkt: &str, now: f64) -> AuthError {
+        let inner = &self.inner;
+        let secs = |d: std::time::Duration| d.as_secs().max(1);
+        match e {
+            ReplayStoreError::ClientOverQuota { retry_after } => {
+                if let Some(suppressed) = inner.replay_full_log.ready(now) {
+                    tracing::warn!(
+                        jkt,
+                        suppressed,
+                        "DPoP proofs refused (429): this key holds its whole share of the replay store"
+                    );
+                }
+                AuthError::DpopKeyOverQuota {
+                    retry_after: secs(retry_after),
+                }
+            }
+            ReplayStoreError::Full { retry_after } => {
+                if let Some(suppressed) = inner.replay_full_log.ready(now) {
+                    tracing::warn!(
+                        jkt,
+                        suppressed,
+                        "DPoP proofs refused (503): the replay store is full of live entries; \
+                         raise its capacity above the peak proofs per window"
+                    );
+                }
+                AuthError::ReplayStoreFull {
+                    retry_after: secs(retry_after),
+                }
+            }
+            // Fail closed: an unchecked proof could be a replay. The cause is for the
+            // operator only.
+            e => {
+                if let Some(suppressed) = inner.replay_outage_log.ready(now) {
+                    let cause = std::error::Error::source(&e).map(ToString::to_string);
+                    tracing::error!(
+                        error = %e,
+                        cause,
+                        suppressed,
+                        "DPoP proofs refused (503): replay store unavailable"
+                    );
+                }
+                AuthError::ReplayStoreUnavailable
             }
         }
     }
@@ -432,29 +524,32 @@ impl Verifier {
         let inner = &*self.inner;
         let now = inner.clock.now();
         if token.len() > MAX_TOKEN_LEN {
-            return Err(AuthError::InvalidToken("Token too large"));
+            return Err(refuse_unverified(TokenError::TooLarge, None));
         }
         if let Some(hit) = inner.tokens.get(token) {
-            // What can change since the token was verified: time, the allow-list (a resolver
-            // answers per request) and the route's required claims.
-            let iss = hit.claims.get("iss").and_then(Value::as_str).unwrap_or("");
-            if self.allowed_domain(iss, ctx) != Some(&*hit.domain) {
-                return Err(AuthError::InvalidToken("Untrusted issuer"));
-            }
-            hit.time.check(now, inner.leeway)?;
-            claims::check_required(hit.claims.as_map(), required_claims)?;
-            inner
+            if inner
                 .metadata
-                .counters
-                .token_cache_hits
-                .fetch_add(1, Ordering::Relaxed);
-            return Ok(hit.claims.clone());
+                .still_trusted(&hit.domain, &hit.key, hit.generation, now)
+            {
+                return self.check_cached(&hit, required_claims, ctx, now);
+            }
+            // Its key left the JWKS (or the keys are too stale): verify it from scratch.
+            inner.tokens.remove(token);
         }
 
         if from_header && !is_b64token(token) {
-            return Err(AuthError::InvalidRequest("Malformed Authorization header"));
+            return Err(AuthError::InvalidRequest(
+                RequestError::MalformedAuthorizationHeader,
+            ));
         }
-        let jws = parse_compact(token).map_err(|e| AuthError::InvalidToken(e.describe()))?;
+        // Before the keys are read: a cache clear after this point refuses our insert.
+        let epoch = inner.tokens.epoch();
+        let jws = parse_compact(token).map_err(|e| refuse_unverified(e.reason(), None))?;
+        let kid = match jws.header.get("kid") {
+            None => None,
+            Some(Value::String(k)) if k.len() <= 256 => Some(k.as_str()),
+            Some(_) => return Err(refuse_unverified(TokenError::InvalidKidHeader, None)),
+        };
         // Algorithm policy before any network call: none, HS*, unknown and disallowed algs
         // all stop here.
         let alg = jws
@@ -463,38 +558,33 @@ impl Verifier {
             .and_then(Value::as_str)
             .and_then(|a| a.parse::<Algorithm>().ok())
             .filter(|a| inner.algorithms.contains(a))
-            .ok_or(AuthError::InvalidToken("Unsupported token algorithm"))?;
-        claims::check_typ(jws.header.get("typ"), inner.profile)?;
-        let kid = match jws.header.get("kid") {
-            None => None,
-            Some(Value::String(k)) if k.len() <= 256 => Some(k.as_str()),
-            Some(_) => return Err(AuthError::InvalidToken("Invalid 'kid' header")),
-        };
+            .ok_or_else(|| refuse_unverified(TokenError::UnsupportedAlgorithm, kid))?;
+        claims::check_typ(jws.header.get("typ"), inner.profile).map_err(|e| match e {
+            AuthError::InvalidToken(reason) => refuse_unverified(reason, kid),
+            other => other,
+        })?;
         let iss = match jws.payload.get("iss") {
             Some(Value::String(s)) => s.as_str(),
-            Some(_) => return Err(AuthError::InvalidToken("Invalid 'iss' claim")),
-            None => return Err(AuthError::InvalidToken("Missing 'iss' claim")),
+            Some(_) => return Err(refuse_unverified(TokenError::InvalidIssClaim, kid)),
+            None => return Err(refuse_unverified(TokenError::MissingIssClaim, kid)),
         };
         let domain = self
             .allowed_domain(iss, ctx)
-            .ok_or(AuthError::InvalidToken("Untrusted issuer"))?
+            .ok_or_else(|| refuse_unverified(TokenError::UntrustedIssuer, kid))?
             .to_owned();
 
         let lookup = inner.metadata.keys_for(&domain, kid, alg, now).await?;
-        if lookup.keys_removed {
-            inner.tokens.clear();
-        }
         if lookup.candidates.is_empty() {
-            return Err(AuthError::InvalidToken("No matching signing key"));
+            return Err(refuse_unverified(TokenError::NoMatchingSigningKey, kid));
         }
         let msg = jws.signing_input.as_bytes();
-        if !lookup
+        let Some(key) = lookup
             .candidates
             .iter()
-            .any(|k| k.verify(alg, msg, &jws.signature))
-        {
-            return Err(AuthError::InvalidToken("Invalid token signature"));
-        }
+            .find(|k| k.verify(alg, msg, &jws.signature))
+        else {
+            return Err(refuse_unverified(TokenError::InvalidSignature, kid));
+        };
 
         let issuer = format!("https://{domain}/");
         let time = claims::validate(
@@ -514,10 +604,41 @@ impl Verifier {
                 claims: claims.clone(),
                 time,
                 domain: domain.into(),
+                key: key.clone(),
+                generation: lookup.generation,
             },
             now,
+            epoch,
         );
         claims::check_required(claims.as_map(), required_claims)?;
         Ok(claims)
+    }
+
+    /// A cache hit whose key is still trusted: what can change since the token was verified
+    /// is time, the allow-list (a resolver answers per request) and the route's required
+    /// claims.
+    fn check_cached(
+        &self,
+        hit: &CachedToken,
+        required_claims: &[&str],
+        ctx: &dyn RequestView,
+        now: f64,
+    ) -> Result<Claims, AuthError> {
+        let inner = &*self.inner;
+        let iss = hit.claims.get("iss").and_then(Value::as_str).unwrap_or("");
+        if self.allowed_domain(iss, ctx) != Some(&*hit.domain) {
+            return Err(refuse_unverified(
+                TokenError::UntrustedIssuer,
+                hit.key.kid.as_deref(),
+            ));
+        }
+        hit.time.check(now, inner.leeway)?;
+        claims::check_required(hit.claims.as_map(), required_claims)?;
+        inner
+            .metadata
+            .counters()
+            .token_cache_hits
+            .fetch_add(1, Ordering::Relaxed);
+        Ok(hit.claims.clone())
     }
 }

@@ -171,6 +171,34 @@ fn dpop_mode_and_port_are_validated() {
 }
 
 #[test]
+fn the_dpop_iat_window_defaults_to_60_s_and_is_validated() {
+    let base = [
+        ("AUTH0_DOMAIN", "t.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://api"),
+    ];
+    let (settings, _) = load(&base).unwrap();
+    assert_eq!(settings.dpop_iat_window, Duration::from_secs(60));
+    for (value, secs) in [("300", 300), ("30s", 30), (" 1 ", 1), ("3600", 3600)] {
+        let (settings, _) = load(&[base[0], base[1], ("AUTH0_DPOP_IAT_WINDOW", value)]).unwrap();
+        assert_eq!(
+            settings.dpop_iat_window,
+            Duration::from_secs(secs),
+            "{value}"
+        );
+    }
+    for bad in ["0", "3601", "-5", "1m", "60.5", "sixty"] {
+        let err = load(&[base[0], base[1], ("AUTH0_DPOP_IAT_WINDOW", bad)]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "AUTH0_DPOP_IAT_WINDOW={bad:?} is invalid: expected whole seconds from 1 to 3600, \
+                 e.g. AUTH0_DPOP_IAT_WINDOW=60 (the default; auth0-api-python uses 300)"
+            )
+        );
+    }
+}
+
+#[test]
 fn no_redis_url_means_the_in_memory_replay_store() {
     let (settings, _) = load(&[
         ("AUTH0_DOMAIN", "tenant.us.auth0.com"),

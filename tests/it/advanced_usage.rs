@@ -5,6 +5,7 @@
 use axum::Router;
 use axum::routing::get;
 use mock_idp::DpopKey;
+use oauth2_jwt_bearer::TokenError;
 use oauth2_jwt_bearer::{AuthError, Authenticated, DpopMode, Verifier, auth_layer, require_scope};
 use serde_json::json;
 
@@ -32,7 +33,7 @@ async fn required_claims_with_the_verifier_api() {
     let without_org = tenant.token().claim("email_verified", json!(true)).build();
     assert_eq!(
         verifier.verify_access_token(&without_org, &required).await,
-        Err(AuthError::InvalidToken("Missing required claim"))
+        Err(AuthError::InvalidToken(TokenError::MissingRequiredClaim))
     );
     // Presence is what is required: `email_verified: false` is present.
     let unverified = tenant

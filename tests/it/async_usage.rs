@@ -8,6 +8,7 @@
 
 use futures::future::join_all;
 use mock_idp::MockTenant;
+use oauth2_jwt_bearer::TokenError;
 use oauth2_jwt_bearer::{AuthError, Verifier};
 
 use crate::support::*;
@@ -66,7 +67,7 @@ fn the_blocking_entry_point_from_synchronous_code() {
     let expired = tenant.token().expires_in(-1).build();
     assert_eq!(
         verifier.blocking_verify_access_token(&expired, &[]),
-        Err(AuthError::InvalidToken("Token is expired"))
+        Err(AuthError::InvalidToken(TokenError::Expired))
     );
 
     // From other plain threads too (the verifier is Send + Sync and cheap to clone).

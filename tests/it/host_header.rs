@@ -6,10 +6,10 @@
 
 use axum::Router;
 use axum::routing::get;
-use mock_idp::conformance::{Catalog, Grade, Runner, Target};
 use mock_idp::{DpopKey, MockTenant};
 use oauth2_jwt_bearer::{Authenticated, Verifier, auth_layer};
 use serde_json::json;
+use verifier_conformance::{Catalog, Grade, Runner, Target};
 
 use crate::support::*;
 

@@ -14,6 +14,8 @@ mod header_format;
 mod host_header;
 mod issuer;
 mod properties;
+mod replay_flood;
 #[cfg(feature = "redis")]
 mod replay_redis;
+mod signing_keys;
 mod support;

@@ -11,7 +11,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mock_idp::{DpopKey, MockTenant};
-use oauth2_jwt_bearer::{Clock, RedisReplayStore, ReplayStore, SystemClock, Verifier};
+use oauth2_jwt_bearer::{
+    Clock, RedisReplayStore, ReplayStore, ReplayStoreError, SystemClock, Verifier,
+};
 
 use protected_api::config::{Settings, Sources};
 
@@ -25,12 +27,19 @@ const PUBLIC_URL: &str = "https://api.example.test";
 struct RedisServer {
     port: u16,
     child: Option<Child>,
+    /// Extra `redis-server` arguments (e.g. a memory limit).
+    args: Vec<String>,
 }
 
 impl RedisServer {
     /// Starts a server on a free port, or `None` (after a note) when `redis-server` is not
     /// installed outside CI.
     async fn start() -> Option<RedisServer> {
+        RedisServer::start_with(&[]).await
+    }
+
+    /// [`RedisServer::start`] with extra `redis-server` arguments.
+    async fn start_with(args: &[&str]) -> Option<RedisServer> {
         if Command::new("redis-server")
             .arg("--version")
             .stdout(Stdio::null())
@@ -50,7 +59,11 @@ impl RedisServer {
             .and_then(|l| l.local_addr())
             .expect("a free port on 127.0.0.1")
             .port();
-        let mut server = RedisServer { port, child: None };
+        let mut server = RedisServer {
+            port,
+            child: None,
+            args: args.iter().map(|a| a.to_string()).collect(),
+        };
         server.spawn().await;
         Some(server)
     }
@@ -60,6 +73,7 @@ impl RedisServer {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
+            .args(&self.args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -147,6 +161,8 @@ async fn replica(tenant: &MockTenant, redis: &RedisServer) -> Api {
         ("AUTH0_CA_FILE".to_owned(), ca_file.display().to_string()),
         ("PUBLIC_URL".to_owned(), PUBLIC_URL.to_owned()),
         ("DPOP_REPLAY_REDIS_URL".to_owned(), redis.url()),
+        // Not the default (60 s), to show that the TTLs follow the setting.
+        ("AUTH0_DPOP_IAT_WINDOW".to_owned(), "120".to_owned()),
     ]);
     let (settings, _) = Settings::from_vars(&vars, Sources { dotenv: None }).expect("settings");
     assert_eq!(settings.dpop_replay_redis_url, Some(redis.url()));
@@ -218,12 +234,12 @@ async fn a_proof_accepted_by_one_replica_is_a_replay_on_another() {
         .await
         .assert_ok();
 
-    // One entry per accepted proof, kept for the proof window (300 s + 1 s) and no longer:
-    // Redis expires them, nothing grows.
+    // One entry per accepted proof, kept for the `iat` window (AUTH0_DPOP_IAT_WINDOW=120, plus
+    // 1 s) and no longer: Redis expires them, nothing grows.
     let ttls = redis.replay_ttls().await;
     assert_eq!(ttls.len(), 3, "{ttls:?}");
     for ttl in ttls {
-        assert!((290_000..=301_000).contains(&ttl), "PTTL {ttl} ms");
+        assert!((110_000..=121_000).contains(&ttl), "PTTL {ttl} ms");
     }
 }
 
@@ -312,5 +328,46 @@ fn assert_service_unavailable(reply: &Reply) {
             "error_description": "DPoP replay check unavailable, retry with a new proof"
         }),
         "{reply:#?}"
+    );
+}
+
+/// Redis cannot forget a live entry: with `maxmemory-policy noeviction` (what the store's docs
+/// require) a full server refuses writes, so the store answers an error (the verifier: 503),
+/// and a proof recorded before is never reported fresh.
+#[tokio::test]
+async fn a_full_redis_refuses_new_entries_and_never_forgets_old_ones() {
+    let Some(redis) =
+        RedisServer::start_with(&["--maxmemory", "2mb", "--maxmemory-policy", "noeviction"]).await
+    else {
+        return;
+    };
+    let store = RedisReplayStore::new(&redis.url())
+        .expect("valid URL")
+        .timeout(Duration::from_secs(5))
+        .expect("valid timeout");
+    let expires_at = SystemClock.now() + 600.0;
+    assert!(store.check_and_insert("first", expires_at).await.unwrap());
+    let mut refused = None;
+    for i in 0..200_000 {
+        match store
+            .check_and_insert(&format!("{i:064}"), expires_at)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => panic!("entry {i} reported as a replay"),
+            Err(e) => {
+                refused = Some(e);
+                break;
+            }
+        }
+    }
+    let refused = refused.expect("a 2 MB Redis fills up before 200 000 entries");
+    assert!(
+        matches!(refused, ReplayStoreError::Backend(_)),
+        "{refused:?}"
+    );
+    assert!(
+        !matches!(store.check_and_insert("first", expires_at).await, Ok(true)),
+        "the first entry is still known"
     );
 }

@@ -3,6 +3,8 @@
 use super::support::*;
 use crate::{AuthError, DpopMode, Scheme, sanitize};
 
+use crate::{ProofError, RequestError, TokenError};
+
 fn ch(e: &AuthError, mode: DpopMode, scheme: Option<Scheme>) -> String {
     let v = e.www_authenticate(mode, scheme);
     assert_eq!(v.len(), 1);
@@ -22,7 +24,7 @@ fn challenge_strings() {
     assert_eq!(missing.status(), 401);
     assert_eq!(missing.error_code(), None);
 
-    let bad = AuthError::InvalidToken("Token is expired");
+    let bad = AuthError::InvalidToken(TokenError::Expired);
     assert_eq!(
         ch(&bad, Allowed, Some(Scheme::Bearer)),
         r#"Bearer realm="api", error="invalid_token", error_description="Token is expired", DPoP algs="ES256""#
@@ -39,7 +41,7 @@ fn challenge_strings() {
         ch(&bad, Required, Some(Scheme::DPoP)),
         r#"DPoP error="invalid_token", error_description="Token is expired", algs="ES256""#
     );
-    let proof = AuthError::InvalidDpopProof("DPoP proof htm mismatch");
+    let proof = AuthError::InvalidDpopProof(ProofError::HtmMismatch);
     assert_eq!(proof.status(), 401);
     assert_eq!(
         ch(&proof, Allowed, Some(Scheme::DPoP)),
@@ -58,7 +60,7 @@ fn challenge_strings() {
         r#"Bearer realm="api", DPoP error="insufficient_scope", error_description="Insufficient scope", scope="read:messages", algs="ES256""#
     );
     // No scheme known (two Authorization fields): the error is on every challenge.
-    let multi = AuthError::InvalidRequest("Multiple Authorization headers");
+    let multi = AuthError::InvalidRequest(RequestError::MultipleAuthorizationHeaders);
     assert_eq!(multi.status(), 400);
     assert_eq!(
         ch(&multi, Allowed, None),

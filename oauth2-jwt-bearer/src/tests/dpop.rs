@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::support::*;
 use crate::{AuthError, DpopMode, Scheme};
+use crate::{ProofError, TokenError};
 
 struct Dp {
     env: Env,
@@ -92,8 +93,8 @@ async fn valid_proof_accepted_and_scheme_reported() {
     c.insert("nbf".into(), json!(d.env.now()));
     c.insert("exp".into(), json!(d.env.now() + 300.0));
     d.send(&d.proof(&h, &c)).await.unwrap();
-    // Small skew both ways.
-    for skew in [-10.0, 10.0] {
+    // Small skew both ways, inside the default window (60 s past, 10 s future).
+    for skew in [-59.0, -10.0, 9.0] {
         let mut c = d.claims();
         c.insert("iat".into(), json!(d.env.now() + skew));
         d.send(&d.proof(&d.header(), &c)).await.unwrap();
@@ -189,10 +190,7 @@ async fn proof_structure_and_signature() {
     }
     // Two proofs in one field, or two fields.
     let e = d.send(&format!("{good}, {good}")).await.unwrap_err();
-    assert_eq!(
-        e,
-        AuthError::InvalidDpopProof("Multiple DPoP proofs are not allowed")
-    );
+    assert_eq!(e, AuthError::InvalidDpopProof(ProofError::MultipleProofs));
     let ctx = request(&[
         ("authorization", &format!("DPoP {}", d.token)),
         ("dpop", &good),
@@ -211,7 +209,7 @@ async fn proof_structure_and_signature() {
     let ctx = request(&[("authorization", &format!("DPoP {}", d.token))]);
     assert_eq!(
         d.env.verifier.verify_request(&ctx).await.unwrap_err(),
-        AuthError::InvalidDpopProof("Missing DPoP proof")
+        AuthError::InvalidDpopProof(ProofError::MissingProof)
     );
 }
 
@@ -244,8 +242,10 @@ async fn proof_claim_checks() {
     }
     d.rejects_claim("htu", Some(json!(1))).await;
     for iat in [
+        json!(now - 61.0),
         json!(now - 301.0),
         json!(now - 3600.0),
+        json!(now + 11.0),
         json!(now + 31.0),
         json!(now + 3600.0),
         json!("1700000000"),
@@ -293,7 +293,7 @@ async fn key_binding() {
     let other = ec("dpop-other");
     let p = d.env.proof(&other, &d.token);
     let e = d.send(&p).await.unwrap_err();
-    assert_eq!(e, AuthError::InvalidToken("Invalid DPoP key binding"));
+    assert_eq!(e, AuthError::InvalidToken(TokenError::InvalidKeyBinding));
     // Unbound token under DPoP.
     let unbound = d.env.ok_token();
     let p = d.env.proof(&d.key, &unbound);
@@ -306,7 +306,7 @@ async fn key_binding() {
     let p = d.env.proof(&d.key, &padded);
     assert_eq!(
         d.send_with(&padded, &p).await.unwrap_err(),
-        AuthError::InvalidToken("Invalid DPoP key binding")
+        AuthError::InvalidToken(TokenError::InvalidKeyBinding)
     );
 }
 
@@ -317,14 +317,59 @@ async fn replay_is_refused() {
     d.send(&p).await.unwrap();
     assert_eq!(
         d.send(&p).await.unwrap_err(),
-        AuthError::InvalidDpopProof("DPoP proof replayed")
+        AuthError::InvalidDpopProof(ProofError::Replayed)
     );
     // After the window the proof is refused by iat anyway.
-    d.env.clock.advance(301.0);
+    d.env.clock.advance(61.0);
     assert_eq!(
         d.send(&p).await.unwrap_err().error_code(),
         Some("invalid_dpop_proof")
     );
+}
+
+/// The store keeps a proof for as long as its `iat` is acceptable (window + leeways): at the
+/// last acceptable instant a replay is still a replay, never a fresh proof.
+#[tokio::test]
+async fn a_proof_is_remembered_for_as_long_as_its_iat_is_acceptable() {
+    let d = Dp::with(|o| {
+        o.dpop_iat_window(Duration::from_secs(20))
+            .dpop_iat_leeway(Duration::from_secs(2))
+            .clock_leeway(Duration::from_secs(10))
+    })
+    .await;
+    // The most future iat accepted: 2 s + 10 s of leeway.
+    let iat = d.env.now() + 12.0;
+    let mut c = d.claims();
+    c.insert("iat".into(), json!(iat));
+    let p = d.proof(&d.header(), &c);
+    d.send(&p).await.unwrap();
+    // The last acceptable instant: iat + 20 s window + 10 s leeway.
+    d.env.clock.advance(12.0 + 30.0);
+    assert_eq!(
+        d.send(&p).await.unwrap_err(),
+        AuthError::InvalidDpopProof(ProofError::Replayed)
+    );
+    d.env.clock.advance(0.5);
+    assert_eq!(
+        d.send(&p).await.unwrap_err(),
+        AuthError::InvalidDpopProof(ProofError::IatTooOld)
+    );
+}
+
+#[tokio::test]
+async fn the_iat_window_is_bounded() {
+    for (window, setting) in [
+        (Duration::ZERO, "dpop_iat_window must be greater than zero"),
+        (
+            Duration::from_secs(3601),
+            "dpop_iat_window must be at most 3600s",
+        ),
+    ] {
+        let opts = crate::VerifierOptions::new("tenant.example.com", "https://api")
+            .dpop_iat_window(window);
+        let err = crate::Verifier::new(opts).unwrap_err();
+        assert_eq!(err.to_string(), setting);
+    }
 }
 
 /// A store that cannot answer, as a Redis that is down or slow.
@@ -340,6 +385,120 @@ impl crate::ReplayStore for DownStore {
             Duration::from_millis(200),
         ))))
     }
+}
+
+/// Everything logged at INFO and above on this thread while the guard lives.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn capture(&self) -> tracing::subscriber::DefaultGuard {
+        let logs = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_ansi(false)
+            .with_writer(move || logs.clone())
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+    fn lines_with(&self, needle: &str) -> Vec<String> {
+        String::from_utf8_lossy(&self.0.lock().unwrap())
+            .lines()
+            .filter(|l| l.contains(needle))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Before, every refused request logged its own `error` line: an outage under load flooded
+/// the log. Now one line per minute, carrying the count of the ones left out.
+#[tokio::test]
+async fn a_replay_store_outage_is_logged_once_per_interval() {
+    let logs = Logs::default();
+    let _guard = logs.capture();
+    let d = Dp::with(|o| o.replay_store(std::sync::Arc::new(DownStore))).await;
+    for _ in 0..5 {
+        let e = d.send(&d.env.proof(&d.key, &d.token)).await.unwrap_err();
+        assert_eq!(e, AuthError::ReplayStoreUnavailable);
+    }
+    let lines = logs.lines_with("replay store unavailable");
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert!(lines[0].contains("ERROR") && lines[0].contains("suppressed=0"));
+    d.env.clock.advance(60.0);
+    d.send(&d.env.proof(&d.key, &d.token)).await.unwrap_err();
+    let lines = logs.lines_with("replay store unavailable");
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(lines[1].contains("suppressed=4"), "{}", lines[1]);
+}
+
+/// A replay is a security event: logged at INFO with the client's key thumbprint, never the
+/// token or the proof.
+#[tokio::test]
+async fn a_replay_is_logged_with_the_jkt_and_without_the_proof() {
+    let logs = Logs::default();
+    let _guard = logs.capture();
+    let d = Dp::new().await;
+    let p = d.env.proof(&d.key, &d.token);
+    d.send(&p).await.unwrap();
+    d.send(&p).await.unwrap_err();
+    let lines = logs.lines_with("replayed");
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert!(lines[0].contains(" INFO "), "{}", lines[0]);
+    assert!(
+        lines[0].contains(&format!("jkt={}", jkt_of(&d.key))),
+        "{}",
+        lines[0]
+    );
+    let all = logs.lines_with("");
+    for secret in [&p, &d.token] {
+        let signature = secret.rsplit('.').next().unwrap();
+        assert!(!all.iter().any(|l| l.contains(signature)), "{all:#?}");
+    }
+}
+
+/// A flooding client is refused with 429 and logged once per interval, not once a request.
+#[tokio::test]
+async fn a_key_over_its_share_gets_429_and_one_log_line() {
+    let logs = Logs::default();
+    let _guard = logs.capture();
+    let d = Dp::with(|o| {
+        // On the verifier's (manual) clock, as the default store is.
+        let store = crate::InMemoryReplayStore::with_clock(100, o.clock.clone()).per_key_limit(2);
+        o.replay_store(std::sync::Arc::new(store))
+    })
+    .await;
+    for _ in 0..2 {
+        d.send(&d.env.proof(&d.key, &d.token)).await.unwrap();
+    }
+    for _ in 0..3 {
+        let rejection = {
+            let ctx = request(&[
+                ("authorization", &format!("DPoP {}", d.token)),
+                ("dpop", &d.env.proof(&d.key, &d.token)),
+            ]);
+            d.env.verifier.authenticate(&ctx).await.unwrap_err()
+        };
+        assert!(
+            matches!(rejection.error, AuthError::DpopKeyOverQuota { .. }),
+            "{rejection:?}"
+        );
+        let resp = axum::response::IntoResponse::into_response(rejection);
+        assert_eq!(resp.status(), 429);
+        assert!(resp.headers().contains_key("retry-after"));
+    }
+    let lines = logs.lines_with("whole share");
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert!(lines[0].contains(" WARN "), "{}", lines[0]);
 }
 
 #[tokio::test]

@@ -23,6 +23,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use mock_idp::{DpopKey, MockTenant, Signing, SigningKey, TokenBuilder};
 use serde_json::{Value, json};
 
+use crate::TokenError;
 use crate::{AuthError, RequestContext, Verifier, VerifierOptions};
 
 /// How the jsonwebtoken side is configured.
@@ -69,7 +70,7 @@ struct Case {
     flaw: &'static str,
     lets: Lets,
     mint: fn(&MockTenant) -> Minted,
-    ours: &'static str,
+    ours: TokenError,
 }
 
 /// A JWKS with the tenant's keys plus fixture key 3 under a fresh kid, the JWK edited by
@@ -111,7 +112,7 @@ fn cases() -> Vec<Case> {
             flaw: "claims set may be a JSON array: exp/iss/aud are read by position",
             lets: Lets::Through,
             mint: claims_as_array,
-            ours: "Token payload is not a JSON object",
+            ours: TokenError::PayloadNotObject,
         },
         // The catalog's own probe (`"urn:x": 1`) is refused by jsonwebtoken only because its
         // `Header` wants every unknown parameter to be a string; a string value gets through.
@@ -127,7 +128,7 @@ fn cases() -> Vec<Case> {
                     .header("crit", json!(["urn:x"]))
                     .header("urn:x", json!("1")))
             },
-            ours: "Unsupported critical header parameter",
+            ours: TokenError::UnsupportedCrit,
         },
         Case {
             id: "TOK-14",
@@ -136,7 +137,7 @@ fn cases() -> Vec<Case> {
             flaw: "an empty crit list is accepted (RFC 7515 §4.1.11 forbids it)",
             lets: Lets::Through,
             mint: |t| own(t.token().header("crit", json!([]))),
-            ours: "Unsupported critical header parameter",
+            ours: TokenError::UnsupportedCrit,
         },
         Case {
             id: "TOK-14",
@@ -145,7 +146,7 @@ fn cases() -> Vec<Case> {
             flaw: "crit is parsed but never enforced",
             lets: Lets::Through,
             mint: |t| own(t.token().header("crit", json!(["urn:absent"]))),
-            ours: "Unsupported critical header parameter",
+            ours: TokenError::UnsupportedCrit,
         },
         Case {
             id: "TOK-14",
@@ -154,7 +155,7 @@ fn cases() -> Vec<Case> {
             flaw: "crit naming a registered parameter is accepted (RFC 7515 §4.1.11 forbids it)",
             lets: Lets::Through,
             mint: |t| own(t.token().header("crit", json!(["alg"]))),
-            ours: "Unsupported critical header parameter",
+            ours: TokenError::UnsupportedCrit,
         },
         Case {
             id: "TOK-19",
@@ -163,7 +164,7 @@ fn cases() -> Vec<Case> {
             flaw: "typ is never checked: a DPoP proof type passes as an access token",
             lets: Lets::Through,
             mint: |t| own(t.token().typ("dpop+jwt")),
-            ours: "Unsupported token type",
+            ours: TokenError::UnsupportedType,
         },
         Case {
             id: "TOK-19",
@@ -172,7 +173,7 @@ fn cases() -> Vec<Case> {
             flaw: "typ is never checked (RFC 8725 §3.11 explicit typing)",
             lets: Lets::Through,
             mint: |t| own(t.token().typ("secevent+jwt")),
-            ours: "Unsupported token type",
+            ours: TokenError::UnsupportedType,
         },
         // ---- CLM: time and registered claims
         Case {
@@ -182,7 +183,7 @@ fn cases() -> Vec<Case> {
             flaw: "nbf is not checked unless validate_nbf is set",
             lets: Lets::DocumentedOnly,
             mint: |t| own(t.token().not_before(600)),
-            ours: "Token is not yet valid",
+            ours: TokenError::NotYetValid,
         },
         Case {
             id: "CLM-08",
@@ -191,7 +192,7 @@ fn cases() -> Vec<Case> {
             flaw: "a malformed nbf is ignored unless validate_nbf is set",
             lets: Lets::DocumentedOnly,
             mint: |t| own(t.token().claim("nbf", json!("x"))),
-            ours: "Invalid 'nbf' claim",
+            ours: TokenError::InvalidNbfClaim,
         },
         Case {
             id: "CLM-10",
@@ -200,7 +201,7 @@ fn cases() -> Vec<Case> {
             flaw: "iat cannot be required (RFC 9068 §2.2 requires it)",
             lets: Lets::Through,
             mint: |t| own(t.token().remove_claim("iat")),
-            ours: "Missing 'iat' claim",
+            ours: TokenError::MissingIatClaim,
         },
         Case {
             id: "CLM-11",
@@ -209,7 +210,7 @@ fn cases() -> Vec<Case> {
             flaw: "iat is never read",
             lets: Lets::Through,
             mint: |t| own(t.token().claim("iat", json!("now"))),
-            ours: "Invalid 'iat' claim",
+            ours: TokenError::InvalidIatClaim,
         },
         Case {
             id: "CLM-12",
@@ -218,7 +219,7 @@ fn cases() -> Vec<Case> {
             flaw: "iat is never read",
             lets: Lets::Through,
             mint: |t| own(t.token().issued_at(86_400)),
-            ours: "Token issued in the future",
+            ours: TokenError::IssuedInFuture,
         },
         // ---- ISS
         Case {
@@ -228,7 +229,7 @@ fn cases() -> Vec<Case> {
             flaw: "set_issuer checks iss only when present",
             lets: Lets::DocumentedOnly,
             mint: |t| own(t.token().remove_claim("iss")),
-            ours: "Missing 'iss' claim",
+            ours: TokenError::MissingIssClaim,
         },
         Case {
             id: "ISS-08",
@@ -240,7 +241,7 @@ fn cases() -> Vec<Case> {
                 let iss = t.issuer().to_owned();
                 own(t.token().claim("iss", json!([iss])))
             },
-            ours: "Invalid 'iss' claim",
+            ours: TokenError::InvalidIssClaim,
         },
         Case {
             id: "ISS-08",
@@ -249,7 +250,7 @@ fn cases() -> Vec<Case> {
             flaw: "an iss that is not a string is skipped, as if absent",
             lets: Lets::DocumentedOnly,
             mint: |t| own(t.token().claim("iss", json!(123))),
-            ours: "Invalid 'iss' claim",
+            ours: TokenError::InvalidIssClaim,
         },
         // ---- AUD
         Case {
@@ -259,7 +260,7 @@ fn cases() -> Vec<Case> {
             flaw: "set_audience checks aud only when present",
             lets: Lets::DocumentedOnly,
             mint: |t| own(t.token().remove_claim("aud")),
-            ours: "Missing 'aud' claim",
+            ours: TokenError::MissingAudClaim,
         },
         Case {
             id: "AUD-08",
@@ -268,7 +269,7 @@ fn cases() -> Vec<Case> {
             flaw: "aud null counts as absent",
             lets: Lets::DocumentedOnly,
             mint: |t| own(t.token().aud_json(Value::Null)),
-            ours: "Invalid 'aud' claim",
+            ours: TokenError::InvalidAudClaim,
         },
         Case {
             id: "AUD-09",
@@ -277,7 +278,7 @@ fn cases() -> Vec<Case> {
             flaw: "an aud that is not a string or string array is skipped, as if absent",
             lets: Lets::DocumentedOnly,
             mint: |t| own(t.token().aud_json(json!(123))),
-            ours: "Invalid 'aud' claim",
+            ours: TokenError::InvalidAudClaim,
         },
         Case {
             id: "AUD-09",
@@ -290,7 +291,7 @@ fn cases() -> Vec<Case> {
                 o.insert(t.audience(), json!(true));
                 own(t.token().aud_json(Value::Object(o)))
             },
-            ours: "Invalid 'aud' claim",
+            ours: TokenError::InvalidAudClaim,
         },
         Case {
             id: "AUD-09",
@@ -299,7 +300,7 @@ fn cases() -> Vec<Case> {
             flaw: "an aud that is not a string or string array is skipped, as if absent",
             lets: Lets::DocumentedOnly,
             mint: |t| own(t.token().aud_json(json!([[t.audience()]]))),
-            ours: "Invalid 'aud' claim",
+            ours: TokenError::InvalidAudClaim,
         },
         // ---- KEY: JWK metadata
         Case {
@@ -309,7 +310,7 @@ fn cases() -> Vec<Case> {
             flaw: "DecodingKey::from_jwk ignores use (RFC 7517 §4.2)",
             lets: Lets::Through,
             mint: |t| extra_key(t, "contrast-enc", |k| k["use"] = json!("enc")),
-            ours: "No matching signing key",
+            ours: TokenError::NoMatchingSigningKey,
         },
         Case {
             id: "KEY-07",
@@ -318,7 +319,7 @@ fn cases() -> Vec<Case> {
             flaw: "DecodingKey::from_jwk ignores the JWK's alg (RFC 7517 §4.4)",
             lets: Lets::Through,
             mint: |t| extra_key(t, "contrast-alg", |k| k["alg"] = json!("PS256")),
-            ours: "No matching signing key",
+            ours: TokenError::NoMatchingSigningKey,
         },
         Case {
             id: "KEY-08",
@@ -327,7 +328,7 @@ fn cases() -> Vec<Case> {
             flaw: "DecodingKey::from_jwk ignores key_ops (RFC 7517 §4.3)",
             lets: Lets::Through,
             mint: |t| extra_key(t, "contrast-ops", |k| k["key_ops"] = json!(["encrypt"])),
-            ours: "No matching signing key",
+            ours: TokenError::NoMatchingSigningKey,
         },
         // ---- DPB: DPoP binding
         Case {
@@ -337,7 +338,7 @@ fn cases() -> Vec<Case> {
             flaw: "cnf is never read: a malformed confirmation is taken for an unbound token",
             lets: Lets::Through,
             mint: |t| own(t.token().claim("cnf", json!({}))),
-            ours: "Invalid 'cnf' claim",
+            ours: TokenError::InvalidCnfClaim,
         },
         Case {
             id: "DPB-07",
@@ -346,7 +347,7 @@ fn cases() -> Vec<Case> {
             flaw: "cnf is never read: a malformed confirmation is taken for an unbound token",
             lets: Lets::Through,
             mint: |t| own(t.token().claim("cnf", json!({"jkt": ""}))),
-            ours: "Invalid 'cnf' claim",
+            ours: TokenError::InvalidCnfClaim,
         },
         Case {
             id: "DPB-08",
@@ -355,7 +356,7 @@ fn cases() -> Vec<Case> {
             flaw: "cnf is never read: a DPoP-bound token works as a bearer token (RFC 9449 §7.2)",
             lets: Lets::Through,
             mint: |t| own(t.token().bound_to(&DpopKey::fixture())),
-            ours: "DPoP-bound token requires the DPoP authentication scheme",
+            ours: TokenError::BoundTokenAsBearer,
         },
     ]
 }

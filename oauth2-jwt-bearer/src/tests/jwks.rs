@@ -8,6 +8,7 @@ use wiremock::ResponseTemplate;
 
 use super::support::*;
 use crate::AuthError;
+use crate::TokenError;
 
 async fn accepted_with(keys: Vec<Value>, signer: &str, kid: &str) -> bool {
     let env = Env::new().await;
@@ -63,9 +64,9 @@ async fn jwk_filters() {
     // e = 1 (every value is its own signature) and an even exponent are refused.
     assert!(!accepted_with(vec![with(&|k| k["e"] = json!("AQ"))], "tenant-1", "k1").await);
     assert!(!accepted_with(vec![with(&|k| k["e"] = json!("AQAA"))], "tenant-1", "k1").await);
-    // Private members are ignored, never used.
+    // A key with private members is refused (KEY-12; see key_lifecycle.rs for each member).
     assert!(
-        accepted_with(
+        !accepted_with(
             vec![with(&|k| {
                 k["d"] = json!("AAAA");
                 k["p"] = json!("AAAA");
@@ -78,7 +79,7 @@ async fn jwk_filters() {
     // Key sizes: 1024 refused, 4096 fine.
     // aws-lc-rs refuses to even load the 1024-bit private key, so the filter is checked on
     // the public JWK directly.
-    assert!(crate::metadata::usable_key(&weak_1024_jwk(), &[crate::Algorithm::RS256]).is_none());
+    assert!(crate::jwks::usable_key(&weak_1024_jwk(), &[crate::Algorithm::RS256]).is_none());
     assert!(accepted_with(vec![rsa_jwk("tenant-4096", "k1")], "tenant-4096", "k1").await);
     // Duplicate kid: each candidate is tried.
     assert!(
@@ -125,7 +126,9 @@ async fn unknown_kid_refreshes_once_then_cooldown() {
             &claims,
         );
         let e = env.verifier.verify_access_token(&t, &[]).await.unwrap_err();
-        assert_eq!(e, AuthError::InvalidToken("No matching signing key"));
+        // Unknown kid: the generic pre-signature description (no oracle).
+        assert_eq!(e, AuthError::InvalidToken(TokenError::NoMatchingSigningKey));
+        assert_eq!(e.description(), "Invalid token");
     }
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
     // After the cooldown one more refresh is allowed.
@@ -289,4 +292,37 @@ async fn expired_keys_serve_while_one_request_refreshes() {
     );
     refresher.await.unwrap().unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
+}
+
+/// Should fix 5: `Cache-Control: max-age=0` on the JWKS does not turn every cache miss into
+/// a fetch: the TTL is clamped up to the refresh cooldown, and expiry refreshes are
+/// rate-limited like unknown-kid ones.
+#[tokio::test]
+async fn max_age_zero_does_not_refetch_on_every_miss() {
+    let env = Env::with(|o| o.jwks_refresh_cooldown(Duration::from_secs(30))).await;
+    env.jwks.set(
+        ResponseTemplate::new(200)
+            .insert_header("cache-control", "public, max-age=0")
+            .set_body_json(json!({"keys": [rsa_jwk("tenant-1", "k1")]})),
+    );
+    // Twenty distinct tokens (all misses) over 20 s: one fetch.
+    for _ in 0..20 {
+        env.verify_ok_token().await.unwrap();
+        env.clock.advance(1.0);
+    }
+    assert_eq!(env.verifier.stats().jwks_fetches, 1);
+    // Rate-limited, not disabled: past the cooldown the next miss refreshes once.
+    env.clock.advance(11.0);
+    env.verify_ok_token().await.unwrap();
+    env.verify_ok_token().await.unwrap();
+    assert_eq!(env.verifier.stats().jwks_fetches, 2);
+    let jwks_requests = env
+        .server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/.well-known/jwks.json")
+        .count();
+    assert_eq!(jwks_requests, 2);
 }

@@ -2,13 +2,14 @@
 //! JWKS over plain HTTP (test-only option); tokens are minted with the fixture keys and
 //! DPoP proofs signed with aws-lc-rs.
 
-mod support;
+pub(crate) mod support;
 
 mod challenges;
 mod dpop;
 mod https;
 mod jsonwebtoken_contrast;
 mod jwks;
+mod key_lifecycle;
 mod robustness;
 mod tokens;
 mod web;

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use super::support::*;
+use crate::TokenError;
 use crate::{AuthError, TokenProfile, VerifierOptions};
 
 fn invalid(r: Result<crate::Claims, AuthError>) -> AuthError {
@@ -43,7 +44,7 @@ async fn exp_boundary_without_and_with_leeway() {
     // exp == now: rejected, also from the cache (the clock is re-checked on every hit).
     env.clock.advance(1.0);
     let e = invalid(env.verifier.verify_access_token(&t, &[]).await);
-    assert_eq!(e, AuthError::InvalidToken("Token is expired"));
+    assert_eq!(e, AuthError::InvalidToken(TokenError::Expired));
     // A fresh verifier with 5 s leeway accepts exp = now - 3 and refuses exp = now - 5.
     let env = Env::with(|o| o.clock_leeway(std::time::Duration::from_secs(5))).await;
     let mut c = env.claims();

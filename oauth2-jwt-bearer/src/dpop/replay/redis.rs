@@ -3,6 +3,17 @@
 //! One command per DPoP request: `SET dpop-jti:{key} 1 NX PX <ttl>`. `NX` makes the check and
 //! the insert one atomic step on the server, so two replicas receiving the same proof at the
 //! same instant cannot both accept it. Redis expires the entry itself; nothing is swept here.
+//!
+//! # Why no per-client share here
+//! The in-memory store must refuse when full because its only alternative is to forget a live
+//! proof. Redis does not forget: an entry lives until its TTL, which the verifier derives from
+//! the proof `iat` window (`iat + window + clock leeway + 1 s`, the same `expires_at` the
+//! in-memory store gets), *provided the server never evicts keys*: run it with
+//! `maxmemory-policy noeviction` (the default; `allkeys-*` and `volatile-*` policies would
+//! drop our keys, which all carry a TTL). A full Redis then answers `SET` with an OOM error,
+//! which the verifier turns into a 503 (fail closed), never an accepted replay. A per-`jkt`
+//! share would only improve availability under a flood (one more command per request); size
+//! Redis for the peak proofs per window instead (about 100 bytes an entry).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,9 +31,10 @@ pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(200);
 /// Namespace of our keys, so the database can be shared with other uses.
 const KEY_PREFIX: &str = "dpop-jti:";
 
-/// Longest retention asked of Redis. The verifier asks for the proof window (minutes); the cap
-/// only keeps a wild `expires_at` from becoming a Redis "invalid expire time" error.
-const MAX_TTL_MS: f64 = 24.0 * 3600.0 * 1000.0;
+/// Longest retention asked of Redis (the same cap as the in-memory store). The verifier asks
+/// for the proof window (about a minute); the cap only keeps a wild `expires_at` from becoming
+/// a Redis "invalid expire time" error.
+const MAX_TTL_MS: f64 = super::MAX_RETENTION_SECS * 1000.0;
 
 /// A [`RedisReplayStore`] setting that cannot work. Raised at construction, never per request.
 #[derive(Debug, thiserror::Error)]
@@ -162,12 +174,7 @@ impl ReplayStore for RedisReplayStore {
         key: &'a str,
         expires_at: f64,
     ) -> BoxFuture<'a, Result<bool, ReplayStoreError>> {
-        // A relative TTL from our own clock rather than `PXAT expires_at`: a Redis host whose
-        // clock is ahead would otherwise drop entries early and let proofs be replayed.
-        // NaN and negative values become 1 ms (already expired: same as the in-memory store).
-        let ttl_ms = ((expires_at - self.clock.now()) * 1000.0)
-            .ceil()
-            .clamp(1.0, MAX_TTL_MS) as u64;
+        let ttl_ms = ttl_ms(expires_at, self.clock.now());
         Box::pin(async move {
             match tokio::time::timeout(self.timeout, self.set_nx(key, ttl_ms)).await {
                 Ok(answer) => answer,
@@ -177,19 +184,72 @@ impl ReplayStore for RedisReplayStore {
     }
 }
 
+/// The `PX` argument for an entry that must live until `expires_at` (unix seconds).
+///
+/// A relative TTL from our own clock rather than `PXAT expires_at`: a Redis host whose clock
+/// is ahead would otherwise drop entries early and let proofs be replayed. A past
+/// `expires_at` becomes 1 ms (already expired; `PX 0` is a Redis error). A NaN one gets the
+/// cap: `f64::clamp` keeps NaN and `NaN as u64` is 0, which Redis would refuse, so NaN is
+/// handled first, remembering rather than forgetting (as the in-memory store does).
+fn ttl_ms(expires_at: f64, now: f64) -> u64 {
+    let ms = ((expires_at - now) * 1000.0).ceil();
+    if ms.is_nan() {
+        return MAX_TTL_MS as u64;
+    }
+    ms.clamp(1.0, MAX_TTL_MS) as u64
+}
+
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> ReplayStoreError {
     ReplayStoreError::Backend(Box::new(e))
 }
 
-/// `scheme://user:password@host/db` -> `scheme://***@host/db`, so URLs can be logged.
+/// The URL with every credential masked, so it can be logged and shown in `Debug`:
+/// - user information (`redis://user:pass@`, `redis://:pass@`, `rediss://…@`), everything up
+///   to the last `@` (a password may itself hold `@`, `/` or `?`);
+/// - query parameters naming a secret (`redis+unix:///path?pass=…`, `unix://…?password=…`):
+///   any name containing `pass`, `secret`, `token` or `auth`, case-insensitively.
+///
+/// It errs on the side of masking too much: a URL that cannot be parsed is masked the same way.
 fn redact(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.rfind('@') {
-            Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let rest = match rest.rfind('@') {
+        Some(at) => format!("***@{}", &rest[at + 1..]),
+        None => rest.to_owned(),
+    };
+    let rest = match rest.split_once('?') {
+        Some((base, query)) => format!("{base}?{}", redact_query(query)),
+        None => rest,
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{rest}"),
+        None => rest,
     }
+}
+
+/// `a=1&pass=x&password=y` -> `a=1&pass=***&password=***`.
+fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| {
+            let name = pair
+                .split('=')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let secret = ["pass", "secret", "token", "auth"]
+                .iter()
+                .any(|word| name.contains(word));
+            if secret {
+                format!("{}=***", pair.split('=').next().unwrap_or_default())
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 #[cfg(test)]
@@ -216,6 +276,91 @@ mod tests {
             );
             assert!(!err.to_string().contains("s3cret"), "{err}");
         }
+    }
+
+    /// Every way a Redis URL can carry a credential, masked in `url()`, `Debug` and errors.
+    /// Before, only `user:pass@` was masked: the query forms were logged as given.
+    #[test]
+    fn every_credential_form_is_redacted() {
+        for (url, shown) in [
+            (
+                "redis://user:s3cret@127.0.0.1:6379/0",
+                "redis://***@127.0.0.1:6379/0",
+            ),
+            (
+                "redis://:s3cret@127.0.0.1:6379/0",
+                "redis://***@127.0.0.1:6379/0",
+            ),
+            (
+                "rediss://default:s3cret@cache.example:6380/1",
+                "rediss://***@cache.example:6380/1",
+            ),
+            (
+                "redis+unix:///run/redis.sock?db=2&pass=s3cret",
+                "redis+unix:///run/redis.sock?db=2&pass=***",
+            ),
+            (
+                "unix:///run/redis.sock?password=s3cret",
+                "unix:///run/redis.sock?password=***",
+            ),
+            (
+                "redis://127.0.0.1:6379/0?PASSWORD=s3cret&protocol=resp3",
+                "redis://127.0.0.1:6379/0?PASSWORD=***&protocol=resp3",
+            ),
+            // A password holding the characters that end the user information.
+            (
+                "redis://:s3cret/?@x@127.0.0.1:6379/0",
+                "redis://***@127.0.0.1:6379/0",
+            ),
+        ] {
+            assert_eq!(redact(url), shown, "{url}");
+            if let Ok(store) = RedisReplayStore::new(url) {
+                assert_eq!(store.url(), shown);
+                assert!(!format!("{store:?}").contains("s3cret"), "{url}: {store:?}");
+            }
+        }
+        // Accepted by the client (so it reaches the logs) for each scheme family this build
+        // supports (`rediss://` needs the client's TLS feature).
+        for url in [
+            "redis://:s3cret@127.0.0.1:6379/0",
+            "redis+unix:///run/redis.sock?pass=s3cret",
+            "unix:///run/redis.sock?password=s3cret",
+        ] {
+            let store = RedisReplayStore::new(url);
+            assert!(store.is_ok(), "{url}: {store:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_urls_are_reported_without_their_credentials() {
+        for bad in [
+            "redis://:s3cret@127.0.0.1:99999/0",
+            "redis+unix://?pass=s3cret",
+            "http://u:s3cret@127.0.0.1/?password=s3cret",
+        ] {
+            let err = RedisReplayStore::new(bad).unwrap_err();
+            let mut text = format!("{err} {err:?}");
+            let mut source = std::error::Error::source(&err);
+            while let Some(s) = source {
+                text.push_str(&s.to_string());
+                source = s.source();
+            }
+            assert!(!text.contains("s3cret"), "{bad}: {text}");
+        }
+    }
+
+    #[test]
+    fn the_ttl_is_never_zero_nor_nan() {
+        assert_eq!(ttl_ms(100.0, 40.0), 60_000);
+        assert_eq!(ttl_ms(100.0004, 100.0), 1);
+        assert_eq!(ttl_ms(10.0, 100.0), 1, "already expired");
+        assert_eq!(
+            ttl_ms(f64::NAN, 100.0),
+            MAX_TTL_MS as u64,
+            "NaN is remembered"
+        );
+        assert_eq!(ttl_ms(f64::INFINITY, 100.0), MAX_TTL_MS as u64);
+        assert_eq!(ttl_ms(f64::NEG_INFINITY, 100.0), 1);
     }
 
     #[test]

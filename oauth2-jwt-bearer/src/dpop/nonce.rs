@@ -4,7 +4,7 @@
 
 use aws_lc_rs::hmac;
 
-use super::jose::{b64url_decode, b64url_encode};
+use crate::jose::{b64url_decode, b64url_encode};
 
 pub(crate) struct NonceIssuer {
     key: hmac::Key,

@@ -1,20 +1,41 @@
 //! DPoP proof validation, RFC 9449 §4.3, plus RFC 7638 thumbprints and RFC 3986 htu
 //! normalisation.
 
+use std::time::Duration;
+
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
 use serde_json::{Map, Value};
 
-use super::error::AuthError;
-use super::jose::{b64url_decode, parse_compact, sha256_b64url};
+use crate::ProofError;
+use crate::error::AuthError;
+use crate::jose::{b64url_decode, parse_compact, sha256_b64url};
 
 /// Largest DPoP header accepted (bytes).
 pub(crate) const MAX_PROOF_LEN: usize = 8 * 1024;
 /// Longest `jti` accepted (characters); the replay store keeps only a hash anyway.
 const MAX_JTI_LEN: usize = 256;
 
+/// When a proof `iat` is acceptable: `now - past <= iat <= now + future` (seconds).
 pub(crate) struct ProofRules {
-    pub(crate) iat_leeway: f64,
-    pub(crate) max_age: f64,
+    /// The `iat` window plus the clock leeway.
+    pub(crate) past: f64,
+    /// The future `iat` allowance plus the clock leeway.
+    pub(crate) future: f64,
+}
+
+impl ProofRules {
+    pub(crate) fn new(window: Duration, iat_leeway: Duration, clock_leeway: Duration) -> Self {
+        Self {
+            past: (window + clock_leeway).as_secs_f64(),
+            future: (iat_leeway + clock_leeway).as_secs_f64(),
+        }
+    }
+
+    /// Until when (unix seconds) a proof with this `iat` must be remembered: it is accepted
+    /// while `now <= iat + past`; one more second covers rounding.
+    pub(crate) fn retention_end(&self, iat: f64) -> f64 {
+        iat + self.past + 1.0
+    }
 }
 
 /// What a valid proof yields.
@@ -26,7 +47,7 @@ pub(crate) struct ValidProof {
     pub(crate) nonce: Option<String>,
 }
 
-fn bad(reason: &'static str) -> AuthError {
+fn bad(reason: ProofError) -> AuthError {
     AuthError::InvalidDpopProof(reason)
 }
 
@@ -40,11 +61,11 @@ pub(crate) fn verify_proof(
     now: f64,
 ) -> Result<ValidProof, AuthError> {
     if proof.len() > MAX_PROOF_LEN {
-        return Err(bad("DPoP proof too large"));
+        return Err(bad(ProofError::TooLarge));
     }
     let jws = parse_compact(proof).map_err(|e| {
         tracing::debug!(?e, "malformed DPoP proof");
-        bad("DPoP proof is not a well-formed JWS")
+        bad(ProofError::Malformed)
     })?;
     let h = &jws.header;
     // §4.3 #4: explicit typing. RFC 7515 §4.1.9 media types are case-insensitive and may
@@ -54,37 +75,37 @@ pub(crate) fn verify_proof(
         t == "dpop+jwt" || t == "application/dpop+jwt"
     });
     if !typ_ok {
-        return Err(bad("Invalid DPoP proof typ"));
+        return Err(bad(ProofError::InvalidTyp));
     }
     // §4.3 #5: exactly the algorithms advertised in `algs`.
     if h.get("alg").and_then(Value::as_str) != Some("ES256") {
-        return Err(bad("Unsupported DPoP proof algorithm"));
+        return Err(bad(ProofError::UnsupportedAlgorithm));
     }
     let (key, jkt) = public_key(h.get("jwk"))?;
     if key
         .verify_sig(jws.signing_input.as_bytes(), &jws.signature)
         .is_err()
     {
-        return Err(bad("DPoP proof signature is invalid"));
+        return Err(bad(ProofError::SignatureInvalid));
     }
     let c = &jws.payload;
     let jti = match c.get("jti") {
         Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= MAX_JTI_LEN => s.clone(),
-        _ => return Err(bad("Invalid or missing DPoP proof jti")),
+        _ => return Err(bad(ProofError::JtiMissingOrInvalid)),
     };
     // §4.3 #8: the method is case-sensitive (RFC 9110 §9.1).
     match c.get("htm") {
         Some(Value::String(m)) if m == method => {}
-        Some(Value::String(_)) => return Err(bad("DPoP proof htm mismatch")),
-        _ => return Err(bad("Invalid or missing DPoP proof htm")),
+        Some(Value::String(_)) => return Err(bad(ProofError::HtmMismatch)),
+        _ => return Err(bad(ProofError::HtmMissingOrInvalid)),
     }
     let htu = match c.get("htu") {
-        Some(Value::String(u)) => normalize_htu(u).ok_or(bad("Invalid DPoP proof htu"))?,
-        _ => return Err(bad("Invalid or missing DPoP proof htu")),
+        Some(Value::String(u)) => normalize_htu(u).ok_or(bad(ProofError::InvalidHtu))?,
+        _ => return Err(bad(ProofError::HtuMissingOrInvalid)),
     };
-    let target = normalize_htu(request_url).ok_or(bad("DPoP proof htu mismatch"))?;
+    let target = normalize_htu(request_url).ok_or(bad(ProofError::HtuMismatch))?;
     if htu != target {
-        return Err(bad("DPoP proof htu mismatch"));
+        return Err(bad(ProofError::HtuMismatch));
     }
     let iat = match c
         .get("iat")
@@ -92,27 +113,27 @@ pub(crate) fn verify_proof(
         .filter(|f| f.is_finite())
     {
         Some(iat) if c.get("iat").is_some_and(Value::is_number) => iat,
-        _ => return Err(bad("Invalid or missing DPoP proof iat")),
+        _ => return Err(bad(ProofError::IatMissingOrInvalid)),
     };
-    if iat < now - rules.max_age {
-        return Err(bad("DPoP proof iat is too old"));
+    if iat < now - rules.past {
+        return Err(bad(ProofError::IatTooOld));
     }
-    if iat > now + rules.iat_leeway {
-        return Err(bad("DPoP proof iat is in the future"));
+    if iat > now + rules.future {
+        return Err(bad(ProofError::IatInFuture));
     }
     time_claim(c, "exp", |exp| now < exp)?;
-    time_claim(c, "nbf", |nbf| now + rules.iat_leeway >= nbf)?;
+    time_claim(c, "nbf", |nbf| now + rules.future >= nbf)?;
     // §4.3 #12: ath = base64url(SHA-256(ASCII(access token))), compared exactly.
     let expected_ath = sha256_b64url(access_token.as_bytes());
     match c.get("ath") {
         Some(Value::String(a)) if *a == expected_ath => {}
-        Some(Value::String(_)) => return Err(bad("DPoP proof ath mismatch")),
-        _ => return Err(bad("Invalid or missing DPoP proof ath")),
+        Some(Value::String(_)) => return Err(bad(ProofError::AthMismatch)),
+        _ => return Err(bad(ProofError::AthMissingOrInvalid)),
     }
     let nonce = match c.get("nonce") {
         None => None,
         Some(Value::String(n)) => Some(n.clone()),
-        Some(_) => return Err(bad("Invalid DPoP proof nonce")),
+        Some(_) => return Err(bad(ProofError::InvalidNonce)),
     };
     Ok(ValidProof {
         jkt,
@@ -131,8 +152,8 @@ fn time_claim(
         None => Ok(()),
         Some(v) => match v.as_f64().filter(|f| f.is_finite()) {
             Some(t) if v.is_number() && ok(t) => Ok(()),
-            Some(_) => Err(bad("DPoP proof is expired or not yet valid")),
-            None => Err(bad("Invalid DPoP proof time claim")),
+            Some(_) => Err(bad(ProofError::ExpiredOrNotYetValid)),
+            None => Err(bad(ProofError::InvalidTimeClaim)),
         },
     }
 }
@@ -141,15 +162,15 @@ fn time_claim(
 /// RFC 7638 thumbprint.
 fn public_key(jwk: Option<&Value>) -> Result<(ParsedPublicKey, String), AuthError> {
     let Some(Value::Object(jwk)) = jwk else {
-        return Err(bad("Missing or invalid DPoP proof jwk"));
+        return Err(bad(ProofError::JwkMissingOrInvalid));
     };
     if jwk.contains_key("d") {
-        return Err(bad("Private key material in DPoP proof jwk"));
+        return Err(bad(ProofError::JwkHasPrivateKey));
     }
     if jwk.get("kty").and_then(Value::as_str) != Some("EC")
         || jwk.get("crv").and_then(Value::as_str) != Some("P-256")
     {
-        return Err(bad("DPoP proof jwk must be an EC P-256 key"));
+        return Err(bad(ProofError::JwkNotP256));
     }
     let coord = |name| {
         jwk.get(name)
@@ -159,7 +180,7 @@ fn public_key(jwk: Option<&Value>) -> Result<(ParsedPublicKey, String), AuthErro
             .filter(|(_, b)| b.len() == 32)
     };
     let (Some((xs, x)), Some((ys, y))) = (coord("x"), coord("y")) else {
-        return Err(bad("Invalid DPoP proof jwk coordinates"));
+        return Err(bad(ProofError::InvalidJwkCoordinates));
     };
     let mut point = Vec::with_capacity(65);
     point.push(4);
@@ -167,7 +188,7 @@ fn public_key(jwk: Option<&Value>) -> Result<(ParsedPublicKey, String), AuthErro
     point.extend_from_slice(&y);
     // Parsing validates that the point is on the curve.
     let key = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
-        .map_err(|_| bad("Invalid DPoP proof jwk point"))?;
+        .map_err(|_| bad(ProofError::InvalidJwkPoint))?;
     Ok((key, ec_thumbprint(xs, ys)))
 }
 

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use http::{HeaderMap, Method};
 
 use super::error::{AuthError, Scheme};
+use crate::{ProofError, RequestError};
 
 /// Largest `Authorization` field accepted (bytes). Bigger fields get 400 `invalid_request`
 /// (we answer 400 rather than 431 so that the response still carries a challenge).
@@ -100,13 +101,19 @@ pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Credentials<'_>
         return Err(AuthError::MissingCredentials);
     };
     if values.next().is_some() {
-        return Err(AuthError::InvalidRequest("Multiple Authorization headers"));
+        return Err(AuthError::InvalidRequest(
+            RequestError::MultipleAuthorizationHeaders,
+        ));
     }
     if value.len() > MAX_AUTHORIZATION_LEN {
-        return Err(AuthError::InvalidRequest("Authorization header too large"));
+        return Err(AuthError::InvalidRequest(
+            RequestError::AuthorizationHeaderTooLarge,
+        ));
     }
     let Ok(value) = value.to_str() else {
-        return Err(AuthError::InvalidRequest("Malformed Authorization header"));
+        return Err(AuthError::InvalidRequest(
+            RequestError::MalformedAuthorizationHeader,
+        ));
     };
     let value = value.trim_matches(' ');
     if value.is_empty() {
@@ -122,11 +129,13 @@ pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Credentials<'_>
         return Err(AuthError::UnsupportedScheme);
     };
     if rest.starts_with('\t') {
-        return Err(AuthError::InvalidRequest("Malformed Authorization header"));
+        return Err(AuthError::InvalidRequest(
+            RequestError::MalformedAuthorizationHeader,
+        ));
     }
     let token = rest.trim_start_matches(' ');
     if token.is_empty() {
-        return Err(AuthError::InvalidRequest("Missing access token"));
+        return Err(AuthError::InvalidRequest(RequestError::MissingToken));
     }
     // The b64token grammar is checked by the verifier on a token-cache miss only: a cached
     // token passed strict base64url parsing already (see `is_b64token`).
@@ -183,19 +192,13 @@ pub(crate) fn dpop_header(headers: &HeaderMap) -> Result<Option<&str>, AuthError
         return Ok(None);
     };
     if values.next().is_some() {
-        return Err(AuthError::InvalidDpopProof(
-            "Multiple DPoP proofs are not allowed",
-        ));
+        return Err(AuthError::InvalidDpopProof(ProofError::MultipleProofs));
     }
     let Ok(s) = v.to_str() else {
-        return Err(AuthError::InvalidDpopProof(
-            "DPoP proof is not a well-formed JWS",
-        ));
+        return Err(AuthError::InvalidDpopProof(ProofError::Malformed));
     };
     if s.contains(',') {
-        return Err(AuthError::InvalidDpopProof(
-            "Multiple DPoP proofs are not allowed",
-        ));
+        return Err(AuthError::InvalidDpopProof(ProofError::MultipleProofs));
     }
     Ok(Some(s.trim()))
 }

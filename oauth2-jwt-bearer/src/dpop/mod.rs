@@ -1,0 +1,10 @@
+//! DPoP (RFC 9449): the proof checks of §4.3 (`proof`), stateless server nonces of §8-9
+//! (`nonce`) and the `jti` replay store of §11.1 (`replay`: in memory, or Redis for replicas).
+
+pub(crate) mod nonce;
+pub(crate) mod proof;
+pub(crate) mod replay;
+
+#[cfg(test)]
+pub(crate) use proof::ec_thumbprint;
+pub(crate) use proof::{ProofRules, ValidProof, verify_proof};

@@ -1,0 +1,737 @@
+//! Discovery and JWKS: fetched over HTTPS with a timeout and a body cap, cached per tenant.
+//!
+//! - TTL = min(configured, `Cache-Control: max-age`), never below the refresh cooldown:
+//!   `max-age=0` must not turn every cache miss into a fetch.
+//! - At most one network refresh per tenant per cooldown, whatever asks for it (expired keys,
+//!   an unknown `kid`, a retry while the tenant is down). The attempt is recorded before the
+//!   network call and the fetch runs in a spawned task that every waiter shares, so a request
+//!   cancelled mid-fetch (client gone, timeout layer) neither aborts the refresh nor frees the
+//!   cooldown.
+//! - Expired keys that know the `kid` serve while another request refreshes
+//!   (stale-while-revalidate); a verified-token cache hit on expired keys starts the refresh
+//!   in the background, so a withdrawn key is noticed within one TTL even when every request
+//!   hits the cache.
+//! - Stale-if-error is bounded: while the tenant is unreachable, keys serve at most
+//!   `max_stale` past their expiry; after that every token of the tenant is refused (logged
+//!   at `error` once per failed refresh attempt).
+//! - A JWKS key carrying private members is never used (KEY-12), logged at `error` once per
+//!   fetch: the tenant's signing key is meant to be public, so the tenant is misconfigured.
+//!
+//! Fail-closed rule: when no usable keys are available for a tenant (never fetched, or older
+//! than `max_stale`) and the fetch fails, the verifier answers 401 `invalid_token`
+//! ("Unable to obtain the signing keys").
+//!
+//! Bounds: at most `max_tenants` tenants, 100 keys per JWKS, `max_bytes` per document, one
+//! refresh task per tenant.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use aws_lc_rs::signature::{ParsedPublicKey, RsaPublicKeyComponents};
+use serde_json::{Map, Value};
+use tokio::sync::watch;
+
+use super::error::AuthError;
+use super::jose::b64url_decode;
+use super::options::Algorithm;
+use super::token_cache::TokenCache;
+
+/// Counters for tests and monitoring.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Discovery documents fetched (attempts that reached the network).
+    pub discovery_fetches: u64,
+    /// JWKS documents fetched (attempts that reached the network).
+    pub jwks_fetches: u64,
+    /// Requests answered from the verified-token cache.
+    pub token_cache_hits: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) discovery_fetches: AtomicU64,
+    pub(crate) jwks_fetches: AtomicU64,
+    pub(crate) token_cache_hits: AtomicU64,
+}
+
+/// One usable verification key, parsed once per allowed algorithm.
+pub(crate) struct KeyEntry {
+    pub(crate) kid: Option<String>,
+    /// The public key material, to detect removal on rotation.
+    pub(crate) fingerprint: Vec<u8>,
+    parsed: Vec<(Algorithm, ParsedPublicKey)>,
+}
+
+impl std::fmt::Debug for KeyEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyEntry")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyEntry {
+    pub(crate) fn verify(&self, alg: Algorithm, msg: &[u8], sig: &[u8]) -> bool {
+        self.parsed
+            .iter()
+            .any(|(a, k)| *a == alg && k.verify_sig(msg, sig).is_ok())
+    }
+    fn supports(&self, alg: Algorithm) -> bool {
+        self.parsed.iter().any(|(a, _)| *a == alg)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Jwks {
+    pub(crate) keys: Vec<Arc<KeyEntry>>,
+    generation: u64,
+    expires_at: f64,
+}
+
+impl Jwks {
+    /// Keys matching `kid` (all keys when the token has none) usable with `alg`. Duplicate
+    /// kids yield several candidates; the caller tries each.
+    fn candidates(&self, kid: Option<&str>, alg: Algorithm) -> Vec<Arc<KeyEntry>> {
+        self.keys
+            .iter()
+            .filter(|k| kid.is_none_or(|kid| k.kid.as_deref() == Some(kid)) && k.supports(alg))
+            .cloned()
+            .collect()
+    }
+
+    fn contains(&self, key: &KeyEntry) -> bool {
+        self.keys.iter().any(|k| k.fingerprint == key.fingerprint)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Discovery {
+    jwks_uri: String,
+    expires_at: f64,
+}
+
+#[derive(Debug, Default)]
+struct TenantInner {
+    discovery: Option<Discovery>,
+    jwks: Option<Arc<Jwks>>,
+    /// When the last network refresh started (the cooldown is counted from here).
+    last_attempt: Option<f64>,
+}
+
+#[derive(Debug, Default)]
+struct Tenant {
+    inner: RwLock<TenantInner>,
+    /// The refresh in flight, if any: waiters subscribe, the task sends `true` when done. A
+    /// receiver whose sender is gone (its runtime shut down) means no refresh is running.
+    inflight: Mutex<Option<watch::Receiver<bool>>>,
+}
+
+impl Tenant {
+    fn jwks(&self) -> Option<Arc<Jwks>> {
+        self.inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .jwks
+            .clone()
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<watch::Receiver<bool>>> {
+        self.inflight.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn is_refreshing(&self) -> bool {
+        self.slot()
+            .as_ref()
+            .is_some_and(|rx| rx.has_changed().is_ok())
+    }
+}
+
+pub(crate) struct MetadataConfig {
+    pub(crate) client: reqwest::Client,
+    pub(crate) cache_ttl: f64,
+    pub(crate) max_tenants: usize,
+    pub(crate) cooldown: f64,
+    /// How long past their expiry keys keep serving while refreshes fail.
+    pub(crate) max_stale: f64,
+    pub(crate) max_bytes: usize,
+    pub(crate) allowed_algorithms: Vec<Algorithm>,
+    pub(crate) insecure_http: bool,
+}
+
+/// What a lookup produced.
+pub(crate) struct KeyLookup {
+    pub(crate) candidates: Vec<Arc<KeyEntry>>,
+    /// The JWKS generation the candidates come from (recorded with cached tokens).
+    pub(crate) generation: u64,
+}
+
+impl KeyLookup {
+    fn new(jwks: &Jwks, candidates: Vec<Arc<KeyEntry>>) -> Self {
+        Self {
+            candidates,
+            generation: jwks.generation,
+        }
+    }
+}
+
+/// Shared with the refresh tasks, which outlive the request that started them.
+struct Shared {
+    cfg: MetadataConfig,
+    tenants: RwLock<HashMap<String, Arc<Tenant>>>,
+    generation: AtomicU64,
+    counters: Counters,
+    /// Cleared when a refresh removes a key (its epoch then refuses late inserts).
+    tokens: Arc<TokenCache>,
+}
+
+pub(crate) struct MetadataCache {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum FetchError {
+    #[error("http: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("status {0}")]
+    Status(u16),
+    #[error("body larger than the cap")]
+    TooLarge,
+    #[error("invalid JSON document")]
+    Json,
+    #[error("discovery issuer does not equal https://{{domain}}/")]
+    IssuerMismatch,
+    #[error("jwks_uri missing or not https")]
+    JwksUri,
+    #[error("JWKS has no keys array")]
+    NoKeys,
+}
+
+impl MetadataCache {
+    pub(crate) fn new(cfg: MetadataConfig, tokens: Arc<TokenCache>) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                cfg,
+                tenants: RwLock::new(HashMap::new()),
+                generation: AtomicU64::new(1),
+                counters: Counters::default(),
+                tokens,
+            }),
+        }
+    }
+
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.shared.counters
+    }
+
+    fn existing_tenant(&self, domain: &str) -> Option<Arc<Tenant>> {
+        self.shared
+            .tenants
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(domain)
+            .cloned()
+    }
+
+    fn tenant(&self, domain: &str) -> Arc<Tenant> {
+        if let Some(t) = self.existing_tenant(domain) {
+            return t;
+        }
+        let mut map = self
+            .shared
+            .tenants
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        if map.len() >= self.shared.cfg.max_tenants && !map.contains_key(domain) {
+            // Bounded: drop an arbitrary tenant (the allow-list keeps this set small; only a
+            // resolver returning many domains gets here).
+            if let Some(k) = map.keys().next().cloned() {
+                map.remove(&k);
+            }
+        }
+        map.entry(domain.to_owned()).or_default().clone()
+    }
+
+    /// Whether `jwks` may still be used: fresh, or expired by at most `max_stale`.
+    fn within_stale_bound(&self, jwks: &Jwks, now: f64) -> bool {
+        now < jwks.expires_at + self.shared.cfg.max_stale
+    }
+
+    /// Keys for `domain` that may have signed a token with `kid` and `alg`.
+    pub(crate) async fn keys_for(
+        &self,
+        domain: &str,
+        kid: Option<&str>,
+        alg: Algorithm,
+        now: f64,
+    ) -> Result<KeyLookup, AuthError> {
+        let tenant = self.tenant(domain);
+        if let Some(jwks) = tenant.jwks() {
+            let c = jwks.candidates(kid, alg);
+            // Fresh keys that know the kid; or expired ones while another request refreshes
+            // (do not queue behind a possibly slow fetch).
+            let serve = now < jwks.expires_at
+                || (tenant.is_refreshing() && self.within_stale_bound(&jwks, now));
+            if !c.is_empty() && serve {
+                return Ok(KeyLookup::new(&jwks, c));
+            }
+        }
+        if let Some(mut done) = self.start_or_join(domain, &tenant, now) {
+            // Only the waiting is cancelled with this request, never the refresh.
+            let _ = done.wait_for(|d| *d).await;
+        }
+        let Some(jwks) = tenant.jwks() else {
+            return Err(AuthError::KeysUnavailable);
+        };
+        if !self.within_stale_bound(&jwks, now) {
+            return Err(AuthError::KeysUnavailable);
+        }
+        Ok(KeyLookup::new(&jwks, jwks.candidates(kid, alg)))
+    }
+
+    /// Whether a cached token verified by `key` (from JWKS `generation`) may be served
+    /// without verifying it again: its key is still in the tenant's current key set and that
+    /// set is within the staleness bound. Expired keys start a background refresh.
+    pub(crate) fn still_trusted(
+        &self,
+        domain: &str,
+        key: &KeyEntry,
+        generation: u64,
+        now: f64,
+    ) -> bool {
+        let Some(tenant) = self.existing_tenant(domain) else {
+            return false;
+        };
+        let Some(jwks) = tenant.jwks() else {
+            return false;
+        };
+        let present = jwks.generation == generation || jwks.contains(key);
+        if !present || !self.within_stale_bound(&jwks, now) {
+            return false;
+        }
+        if now >= jwks.expires_at {
+            // Not awaited: this request is served with keys we still trust.
+            drop(self.start_or_join(domain, &tenant, now));
+        }
+        true
+    }
+
+    /// Joins the refresh in flight, or starts one unless the cooldown forbids it (then
+    /// `None`: use what is cached). Single flight per tenant.
+    fn start_or_join(
+        &self,
+        domain: &str,
+        tenant: &Arc<Tenant>,
+        now: f64,
+    ) -> Option<watch::Receiver<bool>> {
+        let mut slot = tenant.slot();
+        if let Some(rx) = slot.as_ref()
+            && rx.has_changed().is_ok()
+        {
+            return Some(rx.clone());
+        }
+        *slot = None;
+        {
+            let mut inner = tenant.inner.write().unwrap_or_else(|e| e.into_inner());
+            let cooldown = self.shared.cfg.cooldown;
+            if inner
+                .last_attempt
+                .is_some_and(|t| now >= t && now - t < cooldown)
+            {
+                return None;
+            }
+            // Recorded before the network call: a refresh nobody waits for any more still
+            // counts against the cooldown.
+            inner.last_attempt = Some(now);
+        }
+        let (tx, rx) = watch::channel(false);
+        *slot = Some(rx.clone());
+        drop(slot);
+        let shared = self.shared.clone();
+        let tenant = tenant.clone();
+        let domain = domain.to_owned();
+        // Spawned, so that cancelling the request that started it does not cancel it.
+        tokio::spawn(async move {
+            let result = shared.fetch(&domain, &tenant, now).await;
+            shared.apply(&domain, &tenant, result, now);
+            *tenant.slot() = None;
+            let _ = tx.send(true);
+        });
+        Some(rx)
+    }
+
+    /// Tests: wait until no refresh is in flight.
+    #[cfg(test)]
+    pub(crate) async fn refreshes_settled(&self) {
+        let tenants: Vec<Arc<Tenant>> = self
+            .shared
+            .tenants
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for t in tenants {
+            let rx = t.slot().clone();
+            if let Some(mut rx) = rx {
+                let _ = rx.wait_for(|d| *d).await;
+            }
+        }
+    }
+}
+
+impl Shared {
+    /// Discovery (when expired) then the JWKS: the usable keys and their TTL.
+    async fn fetch(
+        &self,
+        domain: &str,
+        tenant: &Tenant,
+        now: f64,
+    ) -> Result<(Vec<Arc<KeyEntry>>, f64), FetchError> {
+        let discovery = {
+            let inner = tenant.inner.read().unwrap_or_else(|e| e.into_inner());
+            inner.discovery.clone().filter(|d| now < d.expires_at)
+        };
+        let discovery = match discovery {
+            Some(d) => d,
+            None => {
+                let d = self.fetch_discovery(domain, now).await?;
+                tenant
+                    .inner
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .discovery = Some(d.clone());
+                d
+            }
+        };
+        self.counters.jwks_fetches.fetch_add(1, Ordering::Relaxed);
+        let (doc, ttl) = self.fetch_json(&discovery.jwks_uri).await?;
+        let keys = parse_jwks(&doc, &self.cfg.allowed_algorithms, domain)?;
+        Ok((keys, ttl))
+    }
+
+    /// Installs a refresh's outcome.
+    fn apply(
+        &self,
+        domain: &str,
+        tenant: &Tenant,
+        result: Result<(Vec<Arc<KeyEntry>>, f64), FetchError>,
+        now: f64,
+    ) {
+        match result {
+            Ok((keys, ttl)) => {
+                let jwks = Arc::new(Jwks {
+                    keys,
+                    generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
+                    expires_at: now + ttl,
+                });
+                let removed = {
+                    let mut inner = tenant.inner.write().unwrap_or_else(|e| e.into_inner());
+                    let removed = inner
+                        .jwks
+                        .as_ref()
+                        .is_some_and(|old| old.keys.iter().any(|k| !jwks.contains(k)));
+                    inner.jwks = Some(jwks);
+                    removed
+                };
+                // After the new keys are in place, so that a request that read the old keys
+                // finds its insert refused by the cache epoch. Cached tokens of the removed
+                // key would fail their key check on the next hit anyway; this frees them.
+                if removed {
+                    tracing::info!(domain, "a signing key left the JWKS: token cache cleared");
+                    self.tokens.clear();
+                }
+            }
+            Err(e) => {
+                let inner = tenant.inner.read().unwrap_or_else(|e| e.into_inner());
+                match &inner.jwks {
+                    Some(jwks) if now >= jwks.expires_at + self.cfg.max_stale => {
+                        tracing::error!(
+                            domain,
+                            error = %e,
+                            max_stale_secs = self.cfg.max_stale,
+                            "JWKS/discovery refresh failed and the cached keys are past the \
+                             maximum staleness: every token of this tenant is refused"
+                        );
+                    }
+                    Some(_) => tracing::warn!(
+                        domain,
+                        error = %e,
+                        "JWKS/discovery refresh failed; serving the cached keys"
+                    ),
+                    None => tracing::warn!(domain, error = %e, "JWKS/discovery refresh failed"),
+                }
+            }
+        }
+    }
+
+    async fn fetch_discovery(&self, domain: &str, now: f64) -> Result<Discovery, FetchError> {
+        self.counters
+            .discovery_fetches
+            .fetch_add(1, Ordering::Relaxed);
+        let scheme = if self.cfg.insecure_http {
+            "http"
+        } else {
+            "https"
+        };
+        let url = format!("{scheme}://{domain}/.well-known/openid-configuration");
+        let (doc, ttl) = self.fetch_json(&url).await?;
+        // RFC 8414 §3.3: the issuer in the document must be identical to the one we expect.
+        let expected = format!("https://{domain}/");
+        if doc.get("issuer").and_then(Value::as_str) != Some(expected.as_str()) {
+            return Err(FetchError::IssuerMismatch);
+        }
+        let jwks_uri = doc
+            .get("jwks_uri")
+            .and_then(Value::as_str)
+            .ok_or(FetchError::JwksUri)?;
+        let parsed = url::Url::parse(jwks_uri).map_err(|_| FetchError::JwksUri)?;
+        let scheme_ok =
+            parsed.scheme() == "https" || (self.cfg.insecure_http && parsed.scheme() == "http");
+        if !scheme_ok || parsed.host_str().is_none() {
+            return Err(FetchError::JwksUri);
+        }
+        Ok(Discovery {
+            jwks_uri: jwks_uri.to_owned(),
+            expires_at: now + ttl,
+        })
+    }
+
+    /// GET a JSON document with the body capped; returns it with its cache TTL.
+    async fn fetch_json(&self, url: &str) -> Result<(Value, f64), FetchError> {
+        let mut resp = self
+            .cfg
+            .client
+            .get(url)
+            .header(http::header::ACCEPT, "application/json")
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            return Err(FetchError::Status(resp.status().as_u16()));
+        }
+        let max_age = resp
+            .headers()
+            .get(http::header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .and_then(max_age);
+        let ttl = cache_ttl(max_age, self.cfg.cache_ttl, self.cfg.cooldown);
+        if resp
+            .content_length()
+            .is_some_and(|l| l > self.cfg.max_bytes as u64)
+        {
+            return Err(FetchError::TooLarge);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await? {
+            if body.len() + chunk.len() > self.cfg.max_bytes {
+                return Err(FetchError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let doc: Value = serde_json::from_slice(&body).map_err(|_| FetchError::Json)?;
+        if !doc.is_object() {
+            return Err(FetchError::Json);
+        }
+        Ok((doc, ttl))
+    }
+}
+
+/// The TTL of a fetched document: `max-age` lowers the configured TTL, but never below the
+/// refresh cooldown (refreshes are rate-limited to one per cooldown anyway; a TTL under it
+/// would only make every miss ask for one).
+fn cache_ttl(max_age: Option<f64>, configured: f64, cooldown: f64) -> f64 {
+    max_age
+        .map_or(configured, |m| m.min(configured))
+        .max(cooldown)
+}
+
+/// `max-age=N` from a Cache-Control value, in seconds.
+fn max_age(cc: &str) -> Option<f64> {
+    cc.split(',').find_map(|d| {
+        let d = d.trim();
+        let (k, v) = d.split_once('=')?;
+        if k.trim().eq_ignore_ascii_case("max-age") {
+            v.trim()
+                .trim_matches('"')
+                .parse::<u64>()
+                .ok()
+                .map(|n| n as f64)
+        } else {
+            None
+        }
+    })
+}
+
+/// Largest RSA modulus accepted (bits): bigger keys are a CPU-cost attack (RES-06).
+const MAX_RSA_BITS: usize = 8192;
+const MIN_RSA_BITS: usize = 2048;
+
+/// JWK members that only a private (or symmetric) key has (RFC 7518 §6.3.2, §6.4.1).
+const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+fn has_private_members(k: &Map<String, Value>) -> bool {
+    PRIVATE_MEMBERS.iter().any(|m| k.contains_key(*m))
+}
+
+fn parse_jwks(
+    doc: &Value,
+    allowed: &[Algorithm],
+    domain: &str,
+) -> Result<Vec<Arc<KeyEntry>>, FetchError> {
+    let keys = doc
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or(FetchError::NoKeys)?;
+    let keys = &keys[..keys.len().min(100)];
+    let private: Vec<&str> = keys
+        .iter()
+        .filter_map(Value::as_object)
+        .filter(|k| has_private_members(k))
+        .map(|k| k.get("kid").and_then(Value::as_str).unwrap_or(""))
+        .collect();
+    if !private.is_empty() {
+        // Once per fetch. The tenant published private key material: whoever read the JWKS
+        // can sign tokens with it, so the key is refused (KEY-12). Kids only, never values.
+        tracing::error!(
+            domain,
+            kids = ?private,
+            "JWKS keys carry private members (d, p, q, dp, dq, qi, oth or k); refused as \
+             signing keys: publish only the public key"
+        );
+    }
+    Ok(keys
+        .iter()
+        .filter_map(|k| usable_key(k, allowed))
+        .map(Arc::new)
+        .collect())
+}
+
+/// RFC 7517 / RFC 8725 key filter. Unusable keys are skipped (never an error): `kty` RSA,
+/// `use` absent or `sig`, `key_ops` absent or containing `verify`, `alg` absent or allowed,
+/// modulus 2048..=8192 bits, exponent odd and >= 3, no private members (KEY-12: a key whose
+/// private half is public can sign anything).
+pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm]) -> Option<KeyEntry> {
+    let k = k.as_object()?;
+    if has_private_members(k) {
+        return None;
+    }
+    if k.get("kty")?.as_str()? != "RSA" {
+        return None;
+    }
+    if let Some(u) = k.get("use")
+        && u.as_str()? != "sig"
+    {
+        return None;
+    }
+    if let Some(ops) = k.get("key_ops")
+        && !ops.as_array()?.iter().any(|o| o.as_str() == Some("verify"))
+    {
+        return None;
+    }
+    let kid = match k.get("kid") {
+        None => None,
+        Some(v) => Some(v.as_str()?.to_owned()),
+    };
+    let algs: Vec<Algorithm> = match k.get("alg") {
+        None => allowed.to_vec(),
+        Some(v) => {
+            let a: Algorithm = v.as_str()?.parse().ok()?;
+            if !allowed.contains(&a) {
+                return None;
+            }
+            vec![a]
+        }
+    };
+    let n = b64url_decode(k.get("n")?.as_str()?)?;
+    let e = b64url_decode(k.get("e")?.as_str()?)?;
+    let n = strip_zeros(&n);
+    let e = strip_zeros(&e);
+    let bits = bit_len(n);
+    if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
+        return None;
+    }
+    // e must be odd and >= 3 (RFC 8017 §3.1); e = 1 would make every "signature" valid.
+    if e.is_empty() || e.len() > 8 || e[e.len() - 1] & 1 == 0 || (e.len() == 1 && e[0] < 3) {
+        return None;
+    }
+    let comps = RsaPublicKeyComponents { n, e };
+    let parsed: Vec<(Algorithm, ParsedPublicKey)> = algs
+        .into_iter()
+        .filter_map(|a| comps.to_parsed_public_key(a.params()).ok().map(|p| (a, p)))
+        .collect();
+    if parsed.is_empty() {
+        return None;
+    }
+    let mut fingerprint = n.to_vec();
+    fingerprint.extend_from_slice(e);
+    Some(KeyEntry {
+        kid,
+        fingerprint,
+        parsed,
+    })
+}
+
+fn strip_zeros(b: &[u8]) -> &[u8] {
+    let i = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    &b[i..]
+}
+
+fn bit_len(n: &[u8]) -> usize {
+    match n.first() {
+        None => 0,
+        Some(&top) => (n.len() - 1) * 8 + (8 - top.leading_zeros() as usize),
+    }
+}
+
+pub(crate) fn build_client(
+    timeout: Duration,
+    extra_ca: Option<&[u8]>,
+    insecure_http: bool,
+) -> Result<reqwest::Client, super::options::ConfigError> {
+    use super::options::ConfigError;
+    let mut b = reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        // A redirect could move the JWKS to another origin (KEY-16): never follow.
+        .redirect(reqwest::redirect::Policy::none())
+        .https_only(!insecure_http)
+        .user_agent(concat!("protected-api/", env!("CARGO_PKG_VERSION")));
+    if let Some(pem) = extra_ca {
+        let certs =
+            reqwest::Certificate::from_pem_bundle(pem).map_err(|_| ConfigError::InvalidCa)?;
+        if certs.is_empty() {
+            return Err(ConfigError::InvalidCa);
+        }
+        b = b.tls_certs_merge(certs);
+    }
+    b.build().map_err(ConfigError::HttpClient)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_control() {
+        assert_eq!(max_age("public, max-age=60"), Some(60.0));
+        assert_eq!(max_age("no-cache"), None);
+        assert_eq!(max_age("max-age=x"), None);
+    }
+
+    #[test]
+    fn ttl_is_never_below_the_cooldown() {
+        assert_eq!(cache_ttl(Some(0.0), 600.0, 30.0), 30.0);
+        assert_eq!(cache_ttl(Some(60.0), 600.0, 30.0), 60.0);
+        assert_eq!(cache_ttl(Some(6000.0), 600.0, 30.0), 600.0);
+        assert_eq!(cache_ttl(None, 600.0, 30.0), 600.0);
+        assert_eq!(cache_ttl(None, 10.0, 30.0), 30.0);
+    }
+
+    #[test]
+    fn bit_lengths() {
+        assert_eq!(bit_len(&[1]), 1);
+        assert_eq!(bit_len(&[0x80, 0]), 16);
+        assert_eq!(strip_zeros(&[0, 0, 1]), &[1]);
+    }
+}
