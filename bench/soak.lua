@@ -11,7 +11,8 @@
 -- A thread that runs out of proofs marks it (DONE_FILE) and sends only /health from then on, ten
 -- a second per connection, until wrk stops: the answers to proofs still in flight are counted,
 -- /health answers never are (they do enter wrk's latency histogram: few and fast). At the end it prints one line per status, "SOAK status=200 count=N",
--- and "SOAK requests=N p50_us=N p99_us=N max_us=N" (latency from wrk's own histogram).
+-- "SOAK sent=N" (DPoP requests sent; 0 for Bearer) and "SOAK requests=N p50_us=N p99_us=N
+-- max_us=N" (latency from wrk's own histogram).
 local threads = {}
 local counter = 0
 
@@ -23,6 +24,7 @@ end
 
 function init(args)
   counts = {}
+  sent = 0
   token = os.getenv("TOKEN") or ""
   delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
   local path = os.getenv("PROOFS")
@@ -62,6 +64,7 @@ function request()
     return wrk.format("GET", "/health")
   end
   next_proof = next_proof + 1
+  sent = sent + 1
   local tok, proof = line:match("^([^\t]+)\t(.+)$")
   if tok == nil then tok, proof = token, line end
   return wrk.format("GET", nil, { ["Authorization"] = "DPoP " .. tok, ["DPoP"] = proof })
@@ -75,13 +78,16 @@ end
 
 function done(summary, latency, requests)
   local total = {}
+  local proofs_sent = 0
   for _, thread in ipairs(threads) do
+    proofs_sent = proofs_sent + (thread:get("sent") or 0)
     local c = thread:get("counts") or {}
     for status, n in pairs(c) do total[status] = (total[status] or 0) + n end
   end
   for status, n in pairs(total) do
     io.write(string.format("SOAK status=%s count=%d\n", status, n))
   end
+  io.write(string.format("SOAK sent=%d\n", proofs_sent))
   io.write(string.format("SOAK requests=%d p50_us=%d p99_us=%d max_us=%d\n", summary.requests,
     latency:percentile(50), latency:percentile(99), latency.max))
 end

@@ -297,6 +297,8 @@ struct WrkResult {
     name: String,
     statuses: BTreeMap<u16, u64>,
     requests: u64,
+    /// DPoP requests sent (each with its own proof); 0 for Bearer runs.
+    sent: u64,
     p99_us: u64,
     /// wrk's socket errors line, if any ("Socket errors: connect 0, read 0, ...").
     socket_errors: Option<String>,
@@ -323,6 +325,9 @@ impl WrkResult {
                 .collect();
             if let (Some(s), Some(c)) = (fields.get("status"), fields.get("count")) {
                 r.statuses.insert(*s as u16, *c);
+            }
+            if let Some(n) = fields.get("sent") {
+                r.sent = *n;
             }
             if let Some(n) = fields.get("requests") {
                 r.requests = *n;
@@ -378,7 +383,9 @@ fn free_port() -> Result<u16, String> {
 fn wait_healthy(port: u16, api: &mut Child) -> Result<(), String> {
     for _ in 0..100 {
         if let Ok(Some(status)) = api.try_wait() {
-            return Err(format!("the API exited at start-up ({status}); see api.log"));
+            return Err(format!(
+                "the API exited at start-up ({status}); see api.log"
+            ));
         }
         if http_get(port, "/health", &[]).is_ok_and(|r| status_of(&r) == 200) {
             return Ok(());
@@ -458,7 +465,10 @@ fn run(api_bin: &Path, out: &Path) -> Result<bool, String> {
     };
 
     let start = Instant::now();
-    log(start, &format!("API pid {api_pid} on {base}, tenant on {}", tenant.domain()));
+    log(
+        start,
+        &format!("API pid {api_pid} on {base}, tenant on {}", tenant.domain()),
+    );
 
     // Bearer: one token signed by the first key for the whole run.
     let old_token = minter.bearer();
@@ -468,7 +478,7 @@ fn run(api_bin: &Path, out: &Path) -> Result<bool, String> {
             url: format!("{base}/api/private"),
             secs: RUN_SECS,
             conns: bearer_conns,
-            env: vec![("TOKEN", old_token)],
+            env: vec![("TOKEN", old_token.clone())],
         },
         &out,
     )?;
@@ -485,14 +495,19 @@ fn run(api_bin: &Path, out: &Path) -> Result<bool, String> {
             .collect(),
     ));
     let steady = {
-        let (clients, minter, out, dpop_url) =
-            (clients.clone(), minter.clone(), out.clone(), dpop_url.clone());
-        std::thread::spawn(move || -> Result<Vec<WrkResult>, String> {
+        let (clients, minter, out, dpop_url) = (
+            clients.clone(),
+            minter.clone(),
+            out.clone(),
+            dpop_url.clone(),
+        );
+        std::thread::spawn(move || -> Result<Vec<(String, WrkResult)>, String> {
             let segments = RUN_SECS / SEGMENT_SECS;
             // Pace each of 4 connections so a segment's proofs last about the segment.
             let delay_ms = (4 * SEGMENT_SECS * 1000) / (per_segment.max(1) as u64);
             let mut results = Vec::new();
             for s in 0..segments {
+                let kid = minter.keys.current().kid().to_owned();
                 let lines = {
                     let mut clients = clients.lock().unwrap_or_else(|e| e.into_inner());
                     for c in clients.iter_mut() {
@@ -503,6 +518,10 @@ fn run(api_bin: &Path, out: &Path) -> Result<bool, String> {
                 let path = out.join(format!("proofs-steady-{s}.txt"));
                 std::fs::write(&path, lines).map_err(|e| e.to_string())?;
                 sleep_until(start, s * SEGMENT_SECS);
+                let note = format!(
+                    "from {:.0} s, tokens signed by {kid}",
+                    start.elapsed().as_secs_f64()
+                );
                 let wrk = Wrk::start(
                     WrkSpec {
                         name: &format!("dpop-steady-{s}"),
@@ -516,7 +535,7 @@ fn run(api_bin: &Path, out: &Path) -> Result<bool, String> {
                     },
                     &out,
                 )?;
-                results.push(wrk.finish()?);
+                results.push((note, wrk.finish()?));
                 let _ = std::fs::remove_file(&path);
             }
             Ok(results)
@@ -526,8 +545,12 @@ fn run(api_bin: &Path, out: &Path) -> Result<bool, String> {
     // The flood: one client, its own valid token, `flood_n` distinct proofs as fast as wrk
     // sends them; then a proof another client sent just before is replayed.
     let flood = {
-        let (clients, minter, out, dpop_url) =
-            (clients.clone(), minter.clone(), out.clone(), dpop_url.clone());
+        let (clients, minter, out, dpop_url) = (
+            clients.clone(),
+            minter.clone(),
+            out.clone(),
+            dpop_url.clone(),
+        );
         std::thread::spawn(move || -> Result<FloodOutcome, String> {
             let key = DpopKey::generate();
             let flooder = Client {
@@ -622,11 +645,15 @@ fn run(api_bin: &Path, out: &Path) -> Result<bool, String> {
     let steady = steady.join().map_err(|_| "steady thread panicked")??;
     let flood = flood.join().map_err(|_| "flood thread panicked")??;
     log(start, "load done");
+    let load_fetches = tenant.fetches();
+    let withdrawal = withdraw_first_key(&tenant, port, &old_token);
+    log(start, "withdrawal checked");
     sampling.store(false, Ordering::Relaxed);
     let _ = sampler.join();
     let hwm = proc_status_kib(api_pid, "VmHWM").unwrap_or(0);
     let sampled = peak_rss.load(Ordering::Relaxed);
-    let fetches = tenant.fetches();
+    let fetches = load_fetches;
+    let after_withdrawal = tenant.fetches();
     let _ = api.kill();
     let _ = api.wait();
     let api_log = std::fs::read_to_string(out.join("api.log")).unwrap_or_default();
@@ -645,6 +672,8 @@ fn run(api_bin: &Path, out: &Path) -> Result<bool, String> {
         fetches,
         before_outage,
         refresh_failures,
+        withdrawal,
+        after_withdrawal,
     };
     let text = report.markdown();
     println!("{text}");
@@ -652,16 +681,68 @@ fn run(api_bin: &Path, out: &Path) -> Result<bool, String> {
     Ok(report.passed())
 }
 
+/// After the load: the tenant withdraws the first key from its JWKS; the token it signed, which
+/// the API has served from its token cache all along, must stop working within about one JWKS
+/// lifetime (the API refreshes the JWKS when it expires even if every request hits the cache).
+struct Withdrawal {
+    kid: String,
+    /// Seconds until the old token was first refused, and that answer; `None`: still accepted
+    /// after [`WITHDRAWAL_MAX_SECS`].
+    refused: Option<(f64, String)>,
+    /// The new key's token right after (must still work).
+    new_key_status: u16,
+}
+
+const WITHDRAWAL_MAX_SECS: u64 = 90;
+
+fn withdraw_first_key(tenant: &Tenant, port: u16, old_token: &str) -> Withdrawal {
+    let kid = "tenant-1".to_owned();
+    tenant.keys.retire(&kid);
+    let auth = format!("Bearer {old_token}");
+    let t0 = Instant::now();
+    let mut refused = None;
+    while t0.elapsed() < Duration::from_secs(WITHDRAWAL_MAX_SECS) {
+        if let Ok(r) = http_get(port, "/api/private", &[("Authorization", &auth)])
+            && status_of(&r) != 200
+        {
+            refused = Some((t0.elapsed().as_secs_f64(), r));
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let new_auth = format!("Bearer {}", tenant_bearer(tenant));
+    let new_key_status = http_get(port, "/api/private", &[("Authorization", &new_auth)])
+        .map_or(0, |r| status_of(&r));
+    Withdrawal {
+        kid,
+        refused,
+        new_key_status,
+    }
+}
+
+/// A fresh Bearer token from the running tenant (signed by its current key).
+fn tenant_bearer(tenant: &Tenant) -> String {
+    tenant
+        .running
+        .as_ref()
+        .map(|t| t.token().build())
+        .unwrap_or_default()
+}
+
 struct Report {
     bearer_old: WrkResult,
     bearer_new: WrkResult,
-    steady: Vec<WrkResult>,
+    /// Each steady DPoP segment with when it started and which key signed its tokens.
+    steady: Vec<(String, WrkResult)>,
     flood: FloodOutcome,
     hwm_kib: u64,
     sampled_kib: u64,
     fetches: (usize, usize),
     before_outage: (usize, usize),
     refresh_failures: usize,
+    withdrawal: Withdrawal,
+    /// Tenant fetches counted at the end of the withdrawal check.
+    after_withdrawal: (usize, usize),
 }
 
 impl Report {
@@ -670,7 +751,8 @@ impl Report {
             name: "dpop-steady".into(),
             ..WrkResult::default()
         };
-        for s in &self.steady {
+        for (_, s) in &self.steady {
+            total.sent += s.sent;
             for (status, n) in &s.statuses {
                 *total.statuses.entry(*status).or_default() += n;
             }
@@ -706,6 +788,8 @@ impl Report {
             && self.replay_refused()
             && self.hwm_kib > 0
             && self.hwm_kib < RSS_LIMIT_KIB
+            && self.withdrawal.refused.is_some()
+            && self.withdrawal.new_key_status == 200
     }
 
     fn markdown(&self) -> String {
@@ -749,9 +833,12 @@ impl Report {
                 self.flood.secs
             ),
         ));
+        for (note, r) in &self.steady {
+            s.push_str(&row(r, &format!("one steady segment: {note}")));
+        }
         for r in [&self.bearer_old, &self.bearer_new, f]
             .into_iter()
-            .chain(&self.steady)
+            .chain(self.steady.iter().map(|(_, r)| r))
         {
             if let Some(e) = &r.socket_errors {
                 s.push_str(&format!("\n{}: {e}", r.name));
@@ -767,8 +854,9 @@ impl Report {
             status_of(&self.flood.capture),
         ));
         s.push_str(&format!(
-            "- flood: {} answered: {} accepted, {} refused 429 (key over its share), {} refused \
+            "- flood: {} proofs sent, {} answered: {} accepted, {} refused 429 (key over its share), {} refused \
              503 (store full), {} other non-2xx\n",
+            f.sent,
             f.answered(),
             f.count(200),
             f.count(429),
@@ -782,7 +870,7 @@ impl Report {
             self.sampled_kib as f64 / 1024.0
         ));
         s.push_str(&format!(
-            "- tenant fetches by the API: JWKS {} , discovery {} ({} JWKS / {} discovery before \
+            "- tenant fetches by the API during the load: JWKS {}, discovery {} ({} JWKS / {} discovery before \
              the outage); failed refreshes logged by the API: {}\n",
             self.fetches.0,
             self.fetches.1,
@@ -790,6 +878,22 @@ impl Report {
             self.before_outage.1,
             self.refresh_failures
         ));
+        match &self.withdrawal.refused {
+            Some((secs, answer)) => s.push_str(&format!(
+                "- after the load, {} withdrawn from the JWKS: the token it signed (cached by \
+                 the API) refused {secs:.1} s later (JWKS fetches by then: {}); a token of the new \
+                 key: {}\n\n```\n{}\n```\n",
+                self.withdrawal.kid,
+                self.after_withdrawal.0,
+                self.withdrawal.new_key_status,
+                answer.trim_end()
+            )),
+            None => s.push_str(&format!(
+                "- after the load, {} withdrawn from the JWKS: the token it signed was **still \
+                 accepted** {WITHDRAWAL_MAX_SECS} s later\n",
+                self.withdrawal.kid
+            )),
+        }
         s.push_str(&format!(
             "- replay after the flood ({:.1} s after capture): {}\n\ncaptured request's \
              answer:\n\n```\n{}\n```\n\nthe same proof replayed after the flood:\n\n```\n{}\n```\n",
