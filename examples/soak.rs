@@ -8,11 +8,14 @@
 //! - t=10 s floods 200,000 distinct proofs from one client key (its own valid DPoP-bound token),
 //!   then replays a proof another client sent just before the flood;
 //! - t=50 s stops the tenant (its port closed: a real outage) and restarts it at t=70 s on the
-//!   same port with the same keys and CA.
+//!   same port with the same keys and CA;
+//! - after the load, withdraws the first key from the JWKS and polls with the token it signed
+//!   (cached by the API all along) until the API refuses it.
 //!
 //! It prints a Markdown summary (also `summary.md` in the output directory, next to every wrk
 //! output and the API's log) and exits non-zero if a valid credential got a non-2xx, the
-//! replayed proof was accepted, or the API's peak RSS reached 200 MiB.
+//! replayed proof was accepted, the API's peak RSS reached 200 MiB, or the withdrawn key's token
+//! was still accepted after 90 s.
 //!
 //! Usage: `soak <protected-api binary> <output directory>`, from the repository root (the wrk
 //! script is `bench/soak.lua`). Knobs (environment): `SOAK_FLOOD` (proofs, default 200000),
