@@ -89,5 +89,5 @@ pub use keys::{KeyRing, SigAlg, SigningKey};
 pub use mint::{Signing, TokenBuilder};
 pub use proof::{DpopKey, ProofAlg, ProofBuilder};
 pub use state::StateDir;
-pub use tenant::{BoundTenant, MockTenant, StartError, TenantBuilder};
+pub use tenant::{BoundTenant, MockTenant, OverrideGuard, StartError, TenantBuilder};
 pub use tls::TlsMaterial;

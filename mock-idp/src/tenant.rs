@@ -6,7 +6,7 @@
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
@@ -479,22 +479,25 @@ impl MockTenant {
             .unwrap_or_else(|e| e.into_inner()) = None;
     }
 
-    /// Serves this exact JSON as the JWKS (instead of the key ring's).
-    pub fn set_jwks(&self, jwks: Value) {
-        *self
-            .state
-            .jwks_override
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(jwks);
+    /// Serves this exact JSON as the JWKS (instead of the key ring's), until
+    /// [`clear_jwks_override`](Self::clear_jwks_override).
+    pub fn set_jwks_override(&self, jwks: Value) {
+        set_override(&self.state.jwks_override, Some(jwks));
     }
 
     /// Serves the key ring's JWKS again.
     pub fn clear_jwks_override(&self) {
-        *self
-            .state
-            .jwks_override
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = None;
+        set_override(&self.state.jwks_override, None);
+    }
+
+    /// Serves this exact JSON as the JWKS while the returned guard lives, then the key ring's
+    /// again (as wiremock's scoped mocks do):
+    /// `let _jwks = tenant.jwks_override(json!({"keys": []}));`
+    pub fn jwks_override(&self, jwks: Value) -> OverrideGuard<'_> {
+        self.set_jwks_override(jwks);
+        OverrideGuard {
+            slot: &self.state.jwks_override,
+        }
     }
 
     /// The discovery document the tenant would serve without an override (a starting point
@@ -503,21 +506,39 @@ impl MockTenant {
         self.state.real_discovery()
     }
 
-    /// Serves this exact JSON as the discovery document (issuer mismatch, foreign jwks_uri...).
+    /// Serves this exact JSON as the discovery document (issuer mismatch, foreign jwks_uri...),
+    /// until [`clear_discovery_override`](Self::clear_discovery_override).
     pub fn set_discovery_override(&self, doc: Value) {
-        *self
-            .state
-            .discovery_override
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(doc);
+        set_override(&self.state.discovery_override, Some(doc));
     }
 
     /// Serves the real discovery document again.
     pub fn clear_discovery_override(&self) {
-        *self
-            .state
-            .discovery_override
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = None;
+        set_override(&self.state.discovery_override, None);
+    }
+
+    /// Serves this exact JSON as the discovery document while the returned guard lives.
+    pub fn discovery_override(&self, doc: Value) -> OverrideGuard<'_> {
+        self.set_discovery_override(doc);
+        OverrideGuard {
+            slot: &self.state.discovery_override,
+        }
+    }
+}
+
+fn set_override(slot: &RwLock<Option<Value>>, value: Option<Value>) {
+    *slot.write().unwrap_or_else(|e| e.into_inner()) = value;
+}
+
+/// Restores the tenant's real document when dropped (from [`MockTenant::jwks_override`] and
+/// [`MockTenant::discovery_override`]).
+#[must_use = "the override ends when the guard is dropped"]
+pub struct OverrideGuard<'a> {
+    slot: &'a RwLock<Option<Value>>,
+}
+
+impl Drop for OverrideGuard<'_> {
+    fn drop(&mut self) {
+        set_override(self.slot, None);
     }
 }

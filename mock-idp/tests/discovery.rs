@@ -117,7 +117,7 @@ async fn unknown_paths_are_404_json_and_overrides_are_served() {
     let mut doc = tenant.discovery();
     doc["issuer"] = "https://evil.example/".into();
     tenant.set_discovery_override(doc);
-    tenant.set_jwks(
+    tenant.set_jwks_override(
         serde_json::json!({"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "tenant-1"}]}),
     );
     let client = tenant.http_client();
@@ -141,4 +141,37 @@ fn tenants_work_without_an_async_runtime_and_do_not_interfere() {
     a.keys().publish_next();
     assert_eq!(b.keys().published_kids().len(), 1);
     assert_ne!(a.ca_pem(), b.ca_pem());
+}
+
+#[tokio::test]
+async fn an_override_guard_restores_the_real_documents_when_dropped() {
+    let tenant = MockTenant::start().await;
+    let client = tenant.http_client();
+    let jwks = |c: reqwest::Client, url: String| async move {
+        c.get(url)
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()
+    };
+    let real = jwks(client.clone(), tenant.jwks_url()).await;
+    {
+        let _jwks = tenant.jwks_override(serde_json::json!({"keys": []}));
+        let _discovery = tenant.discovery_override(serde_json::json!({"issuer": "https://other/"}));
+        assert_eq!(
+            jwks(client.clone(), tenant.jwks_url()).await,
+            serde_json::json!({"keys": []})
+        );
+        assert_eq!(
+            jwks(client.clone(), tenant.discovery_url()).await["issuer"],
+            "https://other/"
+        );
+    }
+    assert_eq!(jwks(client.clone(), tenant.jwks_url()).await, real);
+    assert_eq!(
+        jwks(client, tenant.discovery_url()).await["issuer"],
+        tenant.issuer()
+    );
 }

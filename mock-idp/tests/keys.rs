@@ -53,7 +53,7 @@ async fn jwks_variants_for_conformance_cases() {
     let mut enc = k.public_jwk();
     enc["use"] = "enc".into();
     let jwks = serde_json::json!({"keys": [enc, k.private_jwk(), weak.public_jwk(), k.with_kid("dup").public_jwk(), mock_idp::SigningKey::fixture(2).with_kid("dup").public_jwk()]});
-    tenant.set_jwks(jwks.clone());
+    tenant.set_jwks_override(jwks.clone());
     let got: serde_json::Value = json_of(tenant.http_client().get(tenant.jwks_url())).await;
     assert_eq!(got, jwks);
     assert!(got["keys"][1]["d"].is_string());

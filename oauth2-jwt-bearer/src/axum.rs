@@ -242,6 +242,7 @@ where
 /// puts [`Verified`] into the request extensions. On success with server nonces on, the
 /// response gets `DPoP-Nonce`.
 #[derive(Clone)]
+#[must_use = "a builder does nothing until it is used"]
 pub struct AuthLayer {
     verifier: Verifier,
     public_paths: Arc<[String]>,

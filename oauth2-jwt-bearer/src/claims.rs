@@ -176,11 +176,11 @@ pub(crate) fn validate(
 }
 
 /// Each required claim must be present.
-pub(crate) fn check_required(
+pub(crate) fn check_required<S: AsRef<str>>(
     claims: &Map<String, Value>,
-    required: &[&str],
+    required: &[S],
 ) -> Result<(), AuthError> {
-    if required.iter().all(|c| claims.contains_key(*c)) {
+    if required.iter().all(|c| claims.contains_key(c.as_ref())) {
         Ok(())
     } else {
         Err(AuthError::InvalidToken(TokenError::MissingRequiredClaim))

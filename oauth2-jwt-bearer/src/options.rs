@@ -213,6 +213,7 @@ pub const DEFAULT_JWKS_MAX_STALE: Duration = Duration::from_secs(24 * 3600);
 
 /// Options for [`super::Verifier`]. Consuming builder; every setting has a documented default.
 #[derive(Clone)]
+#[must_use = "a builder does nothing until it is used"]
 pub struct VerifierOptions {
     pub(crate) domains: Vec<String>,
     pub(crate) resolver: Option<DomainResolver>,
@@ -230,6 +231,7 @@ pub struct VerifierOptions {
     pub(crate) jwks_refresh_cooldown: Duration,
     pub(crate) jwks_max_stale: Duration,
     pub(crate) allowed_algorithms: Vec<Algorithm>,
+    pub(crate) required_claims: Vec<String>,
     pub(crate) profile: TokenProfile,
     pub(crate) ca_file: Option<PathBuf>,
     pub(crate) ca_pem: Option<Vec<u8>>,
@@ -282,6 +284,7 @@ impl VerifierOptions {
             jwks_refresh_cooldown: Duration::from_secs(30),
             jwks_max_stale: DEFAULT_JWKS_MAX_STALE,
             allowed_algorithms: vec![Algorithm::RS256],
+            required_claims: Vec::new(),
             profile: TokenProfile::Auth0Compat,
             ca_file: None,
             ca_pem: None,
@@ -379,6 +382,14 @@ impl VerifierOptions {
     /// (Auth0's `stale-if-error=86400`); zero serves no stale keys at all.
     pub fn jwks_max_stale(mut self, d: Duration) -> Self {
         self.jwks_max_stale = d;
+        self
+    }
+    /// Claims every token must carry, on every entry point (e.g. `["email_verified", "org_id"]`):
+    /// 401 `invalid_token` "Missing required claim" without one. Per-call required claims of
+    /// [`Verifier::verify_access_token`](crate::Verifier::verify_access_token) and per-route ones
+    /// of [`AuthLayer::required_claims`](crate::AuthLayer::required_claims) add to these.
+    pub fn required_claims(mut self, claims: &[&str]) -> Self {
+        self.required_claims = claims.iter().map(|c| (*c).to_owned()).collect();
         self
     }
     /// Access-token algorithms accepted. Default `[RS256]`.

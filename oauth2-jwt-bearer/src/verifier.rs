@@ -92,6 +92,8 @@ struct Inner {
     mode: DpopMode,
     profile: TokenProfile,
     algorithms: Vec<Algorithm>,
+    /// Claims every token must carry ([`VerifierOptions::required_claims`]).
+    required_claims: Box<[String]>,
     leeway: f64,
     proof_rules: ProofRules,
     nonces: Option<NonceIssuer>,
@@ -210,6 +212,7 @@ impl Verifier {
                 mode: opts.dpop_mode,
                 profile: opts.profile,
                 algorithms: opts.allowed_algorithms.clone(),
+                required_claims: opts.required_claims.clone().into(),
                 leeway: opts.clock_leeway.as_secs_f64(),
                 proof_rules: ProofRules::new(
                     opts.dpop_iat_window,
@@ -331,6 +334,16 @@ impl Verifier {
         required_claims: &[&str],
     ) -> Result<Verified, AuthRejection> {
         self.authenticate_view(req, required_claims).await
+    }
+
+    /// The options' required claims, then the call's or the route's.
+    fn check_required(
+        &self,
+        claims: &serde_json::Map<String, Value>,
+        per_call: &[&str],
+    ) -> Result<(), AuthError> {
+        claims::check_required(claims, &self.inner.required_claims)?;
+        claims::check_required(claims, per_call)
     }
 
     pub(crate) async fn authenticate_view(
@@ -610,7 +623,7 @@ impl Verifier {
             now,
             epoch,
         );
-        claims::check_required(claims.as_map(), required_claims)?;
+        self.check_required(claims.as_map(), required_claims)?;
         Ok(claims)
     }
 
@@ -633,7 +646,7 @@ impl Verifier {
             ));
         }
         hit.time.check(now, inner.leeway)?;
-        claims::check_required(hit.claims.as_map(), required_claims)?;
+        self.check_required(hit.claims.as_map(), required_claims)?;
         inner
             .metadata
             .counters()

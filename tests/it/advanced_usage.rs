@@ -87,6 +87,46 @@ async fn required_claims_on_a_route() {
         .assert_invalid_token("Missing required claim");
 }
 
+#[tokio::test]
+async fn required_claims_on_the_options_apply_to_every_entry_point() {
+    let tenant = mock_idp::MockTenant::start().await;
+    let listener = Listener::bind().await;
+    let verifier = Verifier::new(quickstart_options(&tenant).required_claims(&["org_id"]))
+        .expect("valid options");
+    // An extractor with no layer: only the options name the claim.
+    let app = Router::new()
+        .route(
+            "/api/org",
+            get(|Authenticated(claims): Authenticated| async move {
+                axum::Json(json!({ "org_id": claims.get("org_id") }))
+            }),
+        )
+        .with_state(verifier.clone());
+    let api = listener.serve_router(app);
+
+    let with_org = tenant.token().claim("org_id", json!("org_123")).build();
+    let body = api.get("/api/org").bearer_auth(&with_org).reply().await;
+    assert_eq!(body.assert_ok(), &json!({ "org_id": "org_123" }));
+    let without = tenant.token().build();
+    api.get("/api/org")
+        .bearer_auth(&without)
+        .reply()
+        .await
+        .assert_invalid_token("Missing required claim");
+    // The token-only entry point too, and per-call claims add to the options' ones.
+    assert_eq!(
+        verifier.verify_access_token(&without, &[]).await,
+        Err(AuthError::InvalidToken(TokenError::MissingRequiredClaim))
+    );
+    assert_eq!(
+        verifier
+            .verify_access_token(&with_org, &["email_verified"])
+            .await,
+        Err(AuthError::InvalidToken(TokenError::MissingRequiredClaim))
+    );
+    assert!(verifier.verify_access_token(&with_org, &[]).await.is_ok());
+}
+
 // ---- The scope decorator on /api/admin (`@require_scope("admin:write")`) ----
 
 #[tokio::test]

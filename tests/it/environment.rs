@@ -269,7 +269,7 @@ async fn allowed_hosts_makes_the_binary_answer_421_to_another_host() {
         let mut lines = vec![format!("Host: {host}")];
         lines.extend(bearer.clone());
         let authority = authority.clone();
-        async move { crate::host_header::send(&authority, "HTTP/1.1", "/api/private", &lines).await }
+        async move { crate::support::raw_request(&authority, "HTTP/1.1", "/api/private", &lines).await }
     };
     send(&authority).await.assert_ok();
     assert_eq!(send("rs-a.invalid").await.status, 421);

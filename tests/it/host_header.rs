@@ -13,28 +13,6 @@ use verifier_conformance::{Catalog, Grade, Runner, Target};
 
 use crate::support::*;
 
-/// A request written byte for byte: `GET {target} {version}`, then `lines` (the `Host` among
-/// them, or not), `Connection: close`.
-pub(crate) async fn send(authority: &str, version: &str, target: &str, lines: &[String]) -> Reply {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let mut request = format!("GET {target} {version}\r\n");
-    for line in lines {
-        request.push_str(line);
-        request.push_str("\r\n");
-    }
-    request.push_str("Connection: close\r\n\r\n");
-    let mut stream = tokio::net::TcpStream::connect(authority)
-        .await
-        .expect("connect to the API");
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .expect("send the request");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.expect("read the answer");
-    parse_response(&raw)
-}
-
 /// `Host: {host}` followed by `lines`.
 fn with_host(host: &str, lines: Vec<String>) -> Vec<String> {
     let mut all = vec![format!("Host: {host}")];
@@ -70,7 +48,7 @@ async fn a_path_in_host_cannot_choose_the_htu() {
     let route = "/api/dpop-protected";
     // Control: a proof for the resource requested, sent with the real Host, is accepted.
     let lines = dpop_lines(&stack.tenant, &stack.url(route));
-    send(authority, "HTTP/1.1", route, &with_host(authority, lines))
+    raw_request(authority, "HTTP/1.1", route, &with_host(authority, lines))
         .await
         .assert_ok();
 
@@ -79,7 +57,7 @@ async fn a_path_in_host_cannot_choose_the_htu() {
     // http://127.0.0.1:P/api/other#/api/dpop-protected, whose htu form is .../api/other.
     let smuggled = format!("{authority}/api/other#");
     let lines = dpop_lines(&stack.tenant, &stack.url("/api/other"));
-    send(authority, "HTTP/1.1", route, &with_host(&smuggled, lines))
+    raw_request(authority, "HTTP/1.1", route, &with_host(&smuggled, lines))
         .await
         .assert_refused(
             400,
@@ -100,7 +78,7 @@ async fn a_path_in_host_cannot_choose_the_htu() {
         "127.0.0.1:99999".to_owned(),
         String::new(),
     ] {
-        let reply = send(
+        let reply = raw_request(
             authority,
             "HTTP/1.1",
             "/api/private",
@@ -113,7 +91,7 @@ async fn a_path_in_host_cannot_choose_the_htu() {
             INVALID_HOST,
             &on_bearer("invalid_request", INVALID_HOST),
         );
-        let reply = send(
+        let reply = raw_request(
             authority,
             "HTTP/1.1",
             "/api/private",
@@ -133,7 +111,7 @@ async fn a_path_in_host_cannot_choose_the_htu() {
         format!("Host: {authority}"),
         bearer,
     ];
-    send(authority, "HTTP/1.1", "/api/private", &twice)
+    raw_request(authority, "HTTP/1.1", "/api/private", &twice)
         .await
         .assert_refused(
             400,
@@ -150,12 +128,12 @@ async fn an_absolute_form_target_cannot_choose_the_htu() {
     // A proof captured at another API, replayed here with that API's URL as request target.
     let foreign = "http://rs-a.invalid/api/dpop-protected";
     let lines = dpop_lines(&stack.tenant, foreign);
-    send(authority, "HTTP/1.1", foreign, &with_host(authority, lines))
+    raw_request(authority, "HTTP/1.1", foreign, &with_host(authority, lines))
         .await
         .assert_invalid_dpop_proof("DPoP proof htu mismatch");
     // The target's authority is ignored, not refused: a proof for this API's URL passes.
     let lines = dpop_lines(&stack.tenant, &stack.url("/api/dpop-protected"));
-    send(authority, "HTTP/1.1", foreign, &with_host(authority, lines))
+    raw_request(authority, "HTTP/1.1", foreign, &with_host(authority, lines))
         .await
         .assert_ok();
 }
@@ -187,13 +165,13 @@ async fn a_nested_router_compares_the_original_path() {
         let full = format!("/v1{route}");
         // The client's proof names the URL it requested: accepted.
         let lines = dpop_lines(&tenant, &format!("{base}{full}"));
-        send(&authority, "HTTP/1.1", &full, &with_host(&authority, lines))
+        raw_request(&authority, "HTTP/1.1", &full, &with_host(&authority, lines))
             .await
             .assert_ok();
         // A proof for another resource, `/private` or `/guarded` at the root, is not, though
         // it names the path the nested router sees.
         let lines = dpop_lines(&tenant, &format!("{base}{route}"));
-        send(&authority, "HTTP/1.1", &full, &with_host(&authority, lines))
+        raw_request(&authority, "HTTP/1.1", &full, &with_host(&authority, lines))
             .await
             .assert_invalid_dpop_proof("DPoP proof htu mismatch");
     }
@@ -238,7 +216,7 @@ async fn a_host_outside_allowed_hosts_is_misdirected() {
     };
 
     // Its own Host: served.
-    send(
+    raw_request(
         authority,
         "HTTP/1.1",
         "/api/private",
@@ -247,7 +225,7 @@ async fn a_host_outside_allowed_hosts_is_misdirected() {
     .await
     .assert_ok();
     let lines = dpop_lines(&stack.tenant, &stack.url("/api/dpop-protected"));
-    send(
+    raw_request(
         authority,
         "HTTP/1.1",
         "/api/dpop-protected",
@@ -259,7 +237,7 @@ async fn a_host_outside_allowed_hosts_is_misdirected() {
     // A valid token sent with another server's Host (catalog HDR-21), or another port.
     for host in ["rs-a.invalid", "127.0.0.1:1", "127.0.0.1"] {
         assert_misdirected(
-            &send(
+            &raw_request(
                 authority,
                 "HTTP/1.1",
                 "/api/private",
@@ -272,7 +250,7 @@ async fn a_host_outside_allowed_hosts_is_misdirected() {
     let foreign = "http://rs-a.invalid/api/dpop-protected";
     let lines = dpop_lines(&stack.tenant, foreign);
     assert_misdirected(
-        &send(
+        &raw_request(
             authority,
             "HTTP/1.1",
             "/api/dpop-protected",
@@ -282,7 +260,7 @@ async fn a_host_outside_allowed_hosts_is_misdirected() {
     );
     // An absolute-form target naming another server, with our Host.
     assert_misdirected(
-        &send(
+        &raw_request(
             authority,
             "HTTP/1.1",
             "http://rs-a.invalid/api/private",
@@ -291,7 +269,7 @@ async fn a_host_outside_allowed_hosts_is_misdirected() {
         .await,
     );
     // No Host at all (HTTP/1.0): 400, there is nothing to compare.
-    send(authority, "HTTP/1.0", "/api/private", &bearer())
+    raw_request(authority, "HTTP/1.0", "/api/private", &bearer())
         .await
         .assert_refused(
             400,
@@ -301,7 +279,7 @@ async fn a_host_outside_allowed_hosts_is_misdirected() {
         );
     // Public routes answer whatever the Host: their answer does not depend on it, and health
     // probes address replicas by IP.
-    let public = send(
+    let public = raw_request(
         authority,
         "HTTP/1.1",
         "/health",

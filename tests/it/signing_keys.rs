@@ -12,7 +12,7 @@ use crate::support::{SendExt, Stack};
 async fn a_jwks_that_publishes_the_private_key_is_not_trusted() {
     let stack = Stack::start().await;
     let private = stack.tenant.keys().current().private_jwk();
-    stack.tenant.set_jwks(json!({ "keys": [private] }));
+    stack.tenant.set_jwks_override(json!({ "keys": [private] }));
     let token = stack.tenant.token().build();
     stack
         .get("/api/private")

@@ -311,13 +311,26 @@ impl Reply {
 /// A request written byte for byte on a TCP connection to 127.0.0.1, for what an HTTP client
 /// library will not send (header names in any case, exotic spacing). `Connection: close`.
 pub(crate) async fn raw_get(authority: &str, path: &str, header_lines: &[&str]) -> Reply {
+    let mut lines = vec![format!("Host: {authority}")];
+    lines.extend(header_lines.iter().map(|l| (*l).to_owned()));
+    raw_request(authority, "HTTP/1.1", path, &lines).await
+}
+
+/// A request written byte for byte: `GET {target} {version}`, then `lines` (a `Host` among
+/// them, or not), `Connection: close`.
+pub(crate) async fn raw_request(
+    authority: &str,
+    version: &str,
+    target: &str,
+    lines: &[String],
+) -> Reply {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
-    for line in header_lines {
+    let mut request = format!("GET {target} {version}\r\n");
+    for line in lines {
         request.push_str(line);
         request.push_str("\r\n");
     }
-    request.push_str("\r\n");
+    request.push_str("Connection: close\r\n\r\n");
     let mut stream = tokio::net::TcpStream::connect(authority)
         .await
         .expect("connect to the API");

@@ -528,7 +528,7 @@ impl<'a> Ctx<'a> {
     pub fn set_jwks_with(&self, extra: Vec<Value>) {
         let mut keys = self.published_jwks();
         keys.extend(extra);
-        self.tenant.set_jwks(json!({ "keys": keys }));
+        self.tenant.set_jwks_override(json!({ "keys": keys }));
     }
 
     /// Requests the canary has received.

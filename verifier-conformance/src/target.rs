@@ -91,6 +91,7 @@ pub enum TargetError {
 /// The verifier under test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[must_use = "a builder does nothing until it is used"]
 pub struct Target {
     /// `http://127.0.0.1:3010` (no trailing slash).
     pub base_url: String,

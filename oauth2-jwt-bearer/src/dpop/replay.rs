@@ -135,6 +135,7 @@ const CLIENT_FIXED_BYTES: usize =
 /// their growth slack (see `SLACK`), 230 bytes in all, and each client with live entries its
 /// thumbprint (43 bytes) plus 115 bytes: a full default store is charged about 23 MB, under the
 /// 32 MiB default. Expired entries are reclaimed, bytes included, on every check.
+#[must_use = "a builder does nothing until it is used"]
 pub struct InMemoryReplayStore {
     capacity: usize,
     max_bytes: usize,

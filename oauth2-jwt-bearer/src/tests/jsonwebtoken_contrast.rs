@@ -419,7 +419,7 @@ async fn jsonwebtoken_decode_accepts_what_the_verifier_refuses() {
         let minted = (case.mint)(&tenant);
         let jwks = match minted.jwks {
             Some(jwks) => {
-                tenant.set_jwks(jwks.clone());
+                tenant.set_jwks_override(jwks.clone());
                 jwks
             }
             None => tenant.keys().jwks(),

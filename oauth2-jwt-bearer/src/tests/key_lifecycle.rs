@@ -242,7 +242,7 @@ async fn cancelled_refreshes_still_count_against_the_cooldown() {
 async fn a_jwks_key_with_private_members_is_refused() {
     let t = tenant();
     let private = t.keys().current().private_jwk();
-    t.set_jwks(json!({ "keys": [private] }));
+    t.set_jwks_override(json!({ "keys": [private] }));
     let v = verifier(&t);
     let e = v
         .verify_access_token(&fresh_token(&t), &[])
