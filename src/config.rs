@@ -10,7 +10,9 @@ use std::path::PathBuf;
 
 use std::time::Duration;
 
-use oauth2_jwt_bearer::{Authority, DEFAULT_DPOP_IAT_WINDOW, DpopMode, MAX_DPOP_IAT_WINDOW};
+use oauth2_jwt_bearer::{
+    Authority, DEFAULT_DPOP_IAT_WINDOW, DEFAULT_REPLAY_CAPACITY, DpopMode, MAX_DPOP_IAT_WINDOW,
+};
 
 /// Where the settings were looked for, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +61,13 @@ pub struct Settings {
     /// How old a DPoP proof `iat` may be (`AUTH0_DPOP_IAT_WINDOW`, default 60 s); the replay
     /// store keeps each proof that long.
     pub dpop_iat_window: Duration,
+    /// Size of the in-memory DPoP replay store (`DPOP_REPLAY_MAX_ENTRIES`), if not the
+    /// library's default (100 000): the sustained rate of fresh DPoP proofs one process accepts
+    /// is about entries / (window + leeway + 11 s).
+    pub dpop_replay_max_entries: Option<usize>,
+    /// The share of the store one DPoP key may hold (`DPOP_REPLAY_PER_KEY_LIMIT`), if not a
+    /// tenth of the entries.
+    pub dpop_replay_per_key_limit: Option<usize>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -78,6 +87,8 @@ impl std::fmt::Debug for Settings {
                 &self.dpop_replay_redis_url.as_ref().map(|_| "<redacted>"),
             )
             .field("dpop_iat_window", &self.dpop_iat_window)
+            .field("dpop_replay_max_entries", &self.dpop_replay_max_entries)
+            .field("dpop_replay_per_key_limit", &self.dpop_replay_per_key_limit)
             .finish()
     }
 }
@@ -201,6 +212,34 @@ impl Settings {
             None => DEFAULT_DPOP_IAT_WINDOW,
             Some(value) => parse_iat_window(&value)?,
         };
+        let dpop_replay_max_entries = optional(vars, "DPOP_REPLAY_MAX_ENTRIES")
+            .map(|v| parse_count("DPOP_REPLAY_MAX_ENTRIES", &v, MAX_REPLAY_ENTRIES))
+            .transpose()?;
+        let dpop_replay_per_key_limit = optional(vars, "DPOP_REPLAY_PER_KEY_LIMIT")
+            .map(|v| {
+                let max = dpop_replay_max_entries.unwrap_or(DEFAULT_REPLAY_CAPACITY);
+                parse_count("DPOP_REPLAY_PER_KEY_LIMIT", &v, max)
+            })
+            .transpose()?;
+        if dpop_replay_redis_url.is_some()
+            && let Some(var) = [
+                ("DPOP_REPLAY_MAX_ENTRIES", dpop_replay_max_entries.is_some()),
+                (
+                    "DPOP_REPLAY_PER_KEY_LIMIT",
+                    dpop_replay_per_key_limit.is_some(),
+                ),
+            ]
+            .into_iter()
+            .find_map(|(var, set)| set.then_some(var))
+        {
+            return Err(ConfigError::Invalid {
+                var,
+                value: optional(vars, var).unwrap_or_default(),
+                reason: "it sizes the in-memory replay store, and DPOP_REPLAY_REDIS_URL is set: \
+                         remove one of them (Redis is sized by its own maxmemory)"
+                    .into(),
+            });
+        }
         let settings = Settings {
             domain,
             audience,
@@ -213,6 +252,8 @@ impl Settings {
             allowed_hosts,
             dpop_replay_redis_url,
             dpop_iat_window,
+            dpop_replay_max_entries,
+            dpop_replay_per_key_limit,
         };
         Ok((settings, warnings))
     }
@@ -418,6 +459,21 @@ fn parse_iat_window(value: &str) -> Result<Duration, ConfigError> {
                 "expected whole seconds from 1 to {max}, e.g. AUTH0_DPOP_IAT_WINDOW=60 \
                  (the default; auth0-api-python uses 300)"
             ),
+        }),
+    }
+}
+
+/// The largest in-memory replay store the settings may ask for: 10 million entries, 3.2 GB.
+const MAX_REPLAY_ENTRIES: usize = 10_000_000;
+
+/// A whole number from 1 to `max`.
+fn parse_count(var: &'static str, value: &str, max: usize) -> Result<usize, ConfigError> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(ConfigError::Invalid {
+            var,
+            value: value.to_owned(),
+            reason: format!("expected a whole number from 1 to {max}"),
         }),
     }
 }

@@ -23,6 +23,9 @@ pub fn verifier_options(settings: &Settings) -> Result<VerifierOptions, std::io:
     if let Some(path) = &settings.ca_file {
         options = options.ca_pem(std::fs::read(path)?);
     }
+    if settings.dpop_replay_max_entries.is_some() || settings.dpop_replay_per_key_limit.is_some() {
+        options = options.replay_store(std::sync::Arc::new(replay_store(settings)));
+    }
     #[cfg(feature = "redis")]
     if let Some(url) = &settings.dpop_replay_redis_url {
         // `Settings` checked the URL with this same constructor, so this error is not expected.
@@ -34,6 +37,20 @@ pub fn verifier_options(settings: &Settings) -> Result<VerifierOptions, std::io:
         options = options.replay_store(std::sync::Arc::new(store));
     }
     Ok(options)
+}
+
+/// The in-memory replay store the settings size. Its byte bound grows with the entries (320 B
+/// each, above the library's accounting of about 230 B), never below the library's 32 MiB.
+fn replay_store(settings: &Settings) -> oauth2_jwt_bearer::InMemoryReplayStore {
+    let entries = settings
+        .dpop_replay_max_entries
+        .unwrap_or(oauth2_jwt_bearer::DEFAULT_REPLAY_CAPACITY);
+    let mut store = oauth2_jwt_bearer::InMemoryReplayStore::new(entries)
+        .max_bytes((entries * 320).max(oauth2_jwt_bearer::DEFAULT_REPLAY_MAX_BYTES));
+    if let Some(n) = settings.dpop_replay_per_key_limit {
+        store = store.per_key_limit(n);
+    }
+    store
 }
 
 /// Serves the API on `listener` until `shutdown` completes.
@@ -76,5 +93,9 @@ pub fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // When stderr is gone (a closed pipe, a log shipper restarting), tracing would report it
+        // with `eprintln!`, which panics on the same closed stderr and takes the API down. Losing
+        // log lines is better than losing the API.
+        .log_internal_errors(false)
         .try_init();
 }

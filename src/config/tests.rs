@@ -327,3 +327,57 @@ fn dpop_trusting_the_host_header_is_warned_about() {
     assert_eq!(with(&[("PUBLIC_URL", "https://api.example.com")]), None);
     assert_eq!(with(&[("ALLOWED_HOSTS", "api.example.com")]), None);
 }
+
+#[test]
+fn the_in_memory_replay_store_can_be_sized() {
+    let base = [
+        ("AUTH0_DOMAIN", "t.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://api"),
+    ];
+    let (settings, _) = load(&base).unwrap();
+    assert_eq!(settings.dpop_replay_max_entries, None);
+    assert_eq!(settings.dpop_replay_per_key_limit, None);
+    let (settings, _) = load(&[
+        base[0],
+        base[1],
+        ("DPOP_REPLAY_MAX_ENTRIES", "2000000"),
+        ("DPOP_REPLAY_PER_KEY_LIMIT", "500000"),
+    ])
+    .unwrap();
+    assert_eq!(settings.dpop_replay_max_entries, Some(2_000_000));
+    assert_eq!(settings.dpop_replay_per_key_limit, Some(500_000));
+
+    let err = load(&[base[0], base[1], ("DPOP_REPLAY_MAX_ENTRIES", "0")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "DPOP_REPLAY_MAX_ENTRIES=\"0\" is invalid: expected a whole number from 1 to 10000000"
+    );
+    // A key's share cannot exceed the store.
+    let err = load(&[
+        base[0],
+        base[1],
+        ("DPOP_REPLAY_MAX_ENTRIES", "100"),
+        ("DPOP_REPLAY_PER_KEY_LIMIT", "101"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "DPOP_REPLAY_PER_KEY_LIMIT=\"101\" is invalid: expected a whole number from 1 to 100"
+    );
+    // With Redis the in-memory sizes would be silently ignored: refused instead.
+    #[cfg(feature = "redis")]
+    {
+        let err = load(&[
+            base[0],
+            base[1],
+            ("DPOP_REPLAY_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            ("DPOP_REPLAY_MAX_ENTRIES", "100"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "DPOP_REPLAY_MAX_ENTRIES=\"100\" is invalid: it sizes the in-memory replay store, and \
+         DPOP_REPLAY_REDIS_URL is set: remove one of them (Redis is sized by its own maxmemory)"
+        );
+    }
+}

@@ -169,13 +169,16 @@ fn free_port() -> u16 {
 }
 
 /// Reads lines from `reader` until one contains `marker`; returns every line read.
-fn read_until(reader: impl std::io::Read, marker: &str) -> Vec<String> {
+fn read_until(reader: impl std::io::Read + Send + 'static, marker: &str) -> Vec<String> {
     let mut lines = Vec::new();
-    for line in BufReader::new(reader).lines() {
+    let mut rest = BufReader::new(reader).lines();
+    for line in rest.by_ref() {
         let line = line.expect("readable output");
         let done = line.contains(marker);
         lines.push(line);
         if done {
+            // Keep draining, so the process's later log lines never meet a closed pipe.
+            std::thread::spawn(move || rest.for_each(drop));
             return lines;
         }
     }
@@ -273,6 +276,86 @@ async fn allowed_hosts_makes_the_binary_answer_421_to_another_host() {
     };
     send(&authority).await.assert_ok();
     assert_eq!(send("rs-a.invalid").await.status, 421);
+}
+
+#[tokio::test]
+async fn the_api_keeps_serving_when_its_log_pipe_closes() {
+    let tenant = MockTenant::start().await;
+    let dir = TempDir::new();
+    let port = free_port();
+    write_dotenv(&dir, &tenant, &tenant.audience(), port);
+    let mut child = protected_api(&dir, &[])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start protected-api");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let _running = Running(child);
+    let marker = format!("protecting http://127.0.0.1:{port}");
+    // Read up to the start-up line, then close the pipe: every later log line meets EPIPE.
+    let first = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stderr).lines();
+        lines.find(|line| line.as_ref().is_ok_and(|l| l.contains(&marker)))
+    });
+    first
+        .await
+        .expect("read stderr")
+        .expect("the start-up line");
+
+    let url = format!("http://127.0.0.1:{port}/api/private");
+    let client = reqwest::Client::new();
+    for _ in 0..3 {
+        // A refused token is logged at `info`: a write to the closed pipe.
+        let res = client
+            .get(&url)
+            .bearer_auth("abc.def.ghi")
+            .send()
+            .await
+            .expect("the API still answers");
+        assert_eq!(res.status(), 401);
+    }
+    let res = client
+        .get(&url)
+        .bearer_auth(tenant.token().build())
+        .send()
+        .await
+        .expect("the API still answers");
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn the_replay_store_is_sized_by_the_settings() {
+    let tenant = MockTenant::start().await;
+    let dir = TempDir::new();
+    let port = free_port();
+    write_dotenv(&dir, &tenant, &tenant.audience(), port);
+    let dotenv = dir.path().join(".env");
+    let mut text = std::fs::read_to_string(&dotenv).expect("read .env");
+    text.push_str("DPOP_REPLAY_MAX_ENTRIES=100\nDPOP_REPLAY_PER_KEY_LIMIT=2\n");
+    std::fs::write(&dotenv, text).expect("write .env");
+    let (_running, _log) = serving_api(&dir, port).await;
+
+    let url = format!("http://127.0.0.1:{port}/api/dpop-protected");
+    let client = reqwest::Client::new();
+    let key = mock_idp::DpopKey::generate();
+    let token = tenant.token().bound_to(&key).build();
+    let send = |proof: String| {
+        client
+            .get(&url)
+            .header("Authorization", format!("DPoP {token}"))
+            .header("DPoP", proof)
+            .send()
+    };
+    for _ in 0..2 {
+        let proof = key.proof("GET", &url).access_token(&token).build();
+        assert_eq!(send(proof).await.expect("answer").status(), 200);
+    }
+    // The third fresh proof of the same key is over its share of 2: 429, not accepted.
+    let proof = key.proof("GET", &url).access_token(&token).build();
+    let res = send(proof).await.expect("answer");
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
 }
 
 #[tokio::test]
