@@ -298,10 +298,11 @@ async fn the_api_keeps_serving_when_its_log_pipe_closes() {
         let mut lines = BufReader::new(stderr).lines();
         lines.find(|line| line.as_ref().is_ok_and(|l| l.contains(&marker)))
     });
-    first
+    let started = first
         .await
         .expect("read stderr")
         .expect("the start-up line");
+    assert!(started.is_ok(), "{started:?}");
 
     let url = format!("http://127.0.0.1:{port}/api/private");
     let client = reqwest::Client::new();
