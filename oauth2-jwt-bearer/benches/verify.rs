@@ -9,7 +9,7 @@
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use http::{HeaderMap, HeaderValue, Method};
 use mock_idp::{DpopKey, MockTenant};
-use oauth2_jwt_bearer::{RequestContext, Verifier, VerifierOptions};
+use oauth2_jwt_bearer::{InMemoryReplayStore, RequestContext, Verifier, VerifierOptions};
 
 const URL: &str = "http://127.0.0.1:5000/api/private";
 
@@ -60,7 +60,17 @@ fn verify(c: &mut Criterion) {
 
     let key = DpopKey::fixture();
     let bound = tenant.token().bound_to(&key).build();
-    let dpop = verifier(&tenant, 10_000);
+    // One key sends every proof here, and criterion sends millions within one `iat` window:
+    // a store that never forgets a live `jti` must hold them all, and that key needs all of it.
+    let store = InMemoryReplayStore::new(20_000_000)
+        .per_key_limit(20_000_000)
+        .max_bytes(8 << 30);
+    let dpop = Verifier::new(
+        VerifierOptions::new(tenant.domain(), tenant.audience())
+            .ca_pem(tenant.ca_pem().into_bytes())
+            .replay_store(std::sync::Arc::new(store)),
+    )
+    .expect("valid options");
     let fresh = || {
         let proof = key.proof("GET", URL).access_token(&bound).build();
         request(&format!("DPoP {bound}"), Some(&proof))
