@@ -1,5 +1,6 @@
 //! Access-token rules: structure, algorithm policy, typ, claims, issuer allow-list, cache.
 
+use mock_idp::Signing;
 use serde_json::{Value, json};
 
 use super::support::*;
@@ -42,7 +43,7 @@ async fn exp_boundary_without_and_with_leeway() {
     let t = env.token(&c);
     env.verifier.verify_access_token(&t, &[]).await.unwrap();
     // exp == now: rejected, also from the cache (the clock is re-checked on every hit).
-    env.clock.advance(1.0);
+    env.clock.advance(1);
     let e = invalid(env.verifier.verify_access_token(&t, &[]).await);
     assert_eq!(e, AuthError::InvalidToken(TokenError::Expired));
     // A fresh verifier with 5 s leeway accepts exp = now - 3 and refuses exp = now - 5.
@@ -132,7 +133,6 @@ async fn nbf_leeway() {
 async fn algorithm_policy_before_any_network_call() {
     let env = Env::new().await;
     let claims = Value::Object(env.claims());
-    let payload = b64(&serde_json::to_vec(&claims).unwrap());
     for header in [
         json!({"alg": "none", "kid": "k1"}),
         json!({"alg": "None", "kid": "k1"}),
@@ -143,9 +143,14 @@ async fn algorithm_policy_before_any_network_call() {
         json!({"kid": "k1"}),
         json!({"alg": "HS256\"x\r\nX: y"}),
     ] {
-        let h = b64(&serde_json::to_vec(&header).unwrap());
         for sig in ["", "AAAA"] {
-            let t = format!("{h}.{payload}.{sig}");
+            let t = env
+                .tenant
+                .token()
+                .raw_header(header.to_string())
+                .raw_payload(claims.to_string())
+                .signed_with(Signing::RawSignature(sig.to_owned()))
+                .build();
             invalid(env.verifier.verify_access_token(&t, &[]).await);
         }
     }
@@ -165,7 +170,7 @@ async fn structure_crit_b64_and_canonical_base64() {
     ] {
         invalid(
             env.verifier
-                .verify_access_token(&mint_with(k, &header, &claims), &[])
+                .verify_access_token(&env.mint(k.clone(), &header, &claims), &[])
                 .await,
         );
     }
@@ -213,14 +218,14 @@ async fn signatures_and_keys_of_others() {
     let claims = Value::Object(env.claims());
     let header = json!({"alg": "RS256", "kid": "k1", "typ": "JWT"});
     // Attacker key with the tenant's kid; embedded jwk / jku are ignored.
-    let t = mint_with(rsa("attacker"), &header, &claims);
+    let t = env.mint(rsa("attacker"), &header, &claims);
     invalid(env.verifier.verify_access_token(&t, &[]).await);
     let mut h2 = header.clone();
     h2["jwk"] = rsa_jwk("attacker", "k1");
     h2["jku"] = json!("http://127.0.0.1:1/jwks");
     invalid(
         env.verifier
-            .verify_access_token(&mint_with(rsa("attacker"), &h2, &claims), &[])
+            .verify_access_token(&env.mint(rsa("attacker"), &h2, &claims), &[])
             .await,
     );
     // Tampered payload keeping the signature.
@@ -231,15 +236,15 @@ async fn signatures_and_keys_of_others() {
     let forged = format!(
         "{}.{}.{}",
         parts[0],
-        b64(&serde_json::to_vec(&c).unwrap()),
+        b64(serde_json::to_vec(&c).unwrap()),
         parts[2]
     );
     invalid(env.verifier.verify_access_token(&forged, &[]).await);
     // Missing kid: every usable key is tried.
-    let t = mint_with(rsa("tenant-1"), &json!({"alg": "RS256"}), &claims);
+    let t = env.mint(rsa("tenant-1"), &json!({"alg": "RS256"}), &claims);
     env.verifier.verify_access_token(&t, &[]).await.unwrap();
     // Non-string kid.
-    let t = mint_with(
+    let t = env.mint(
         rsa("tenant-1"),
         &json!({"alg": "RS256", "kid": {"x": 1}}),
         &claims,
@@ -268,7 +273,7 @@ async fn typ_policy_per_profile() {
             let mut c = env.claims();
             c.insert("client_id".into(), json!("client-1"));
             c.insert("jti".into(), json!("j1"));
-            let t = mint_with(rsa("tenant-1"), &header, &Value::Object(c));
+            let t = env.mint(rsa("tenant-1"), &header, &Value::Object(c));
             let r = env.verifier.verify_access_token(&t, &[]).await;
             assert_eq!(r.is_ok(), ok, "typ {typ:?}: {r:?}");
         }
@@ -276,7 +281,7 @@ async fn typ_policy_per_profile() {
     // Strict requires client_id / jti / sub.
     let mut c = strict.claims();
     c.insert("client_id".into(), json!("client-1"));
-    let t = mint_with(
+    let t = strict.mint(
         rsa("tenant-1"),
         &json!({"alg": "RS256", "kid": "k1", "typ": "at+jwt"}),
         &Value::Object(c),
@@ -313,8 +318,9 @@ async fn issuer_exact_and_allow_list_before_fetch() {
 async fn multiple_domains_and_resolver() {
     let env = Env::with(|o| {
         let d = o.domains[0].clone();
+        let ca = o.ca_pem.clone().unwrap();
         VerifierOptions::with_domains(vec!["other.example".into(), d], AUD)
-            .allow_insecure_http_for_tests(true)
+            .ca_pem(ca)
             .clock(o.clock.clone())
     })
     .await;
