@@ -397,6 +397,13 @@ struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl Logs {
     fn capture(&self) -> tracing::subscriber::DefaultGuard {
+        // tracing caches a callsite's interest when it is first hit. While only one dispatcher
+        // is registered it asks just the hitting thread's default: another test hitting the
+        // same callsite first without capturing (the outage tests both use `DownStore`) would
+        // cache "never" for every thread, and this capture would see nothing. A second
+        // dispatcher that lives for the whole run makes tracing ask every registered one.
+        static KEEPER: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+        KEEPER.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
         let logs = self.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::INFO)
