@@ -10,31 +10,59 @@ use super::support::*;
 use crate::AuthError;
 use crate::TokenError;
 
-async fn accepted_with(keys: Vec<Value>, signer: &str, kid: &str) -> bool {
-    let env = Env::new().await;
+/// Whether a token signed by `signer` under `kid` verifies while the tenant serves `keys`
+/// (a new verifier each time: nothing cached from the previous case).
+async fn accepted_with(env: &Env, keys: Vec<Value>, signer: &str, kid: &str) -> bool {
     env.set_keys(keys);
     let t = env.mint(
         rsa(signer),
         &json!({"alg": "RS256", "kid": kid}),
         &Value::Object(env.claims()),
     );
-    env.verifier.verify_access_token(&t, &[]).await.is_ok()
+    let v = env.verifier_with(|o| o);
+    v.verify_access_token(&t, &[]).await.is_ok()
 }
 
 #[tokio::test]
 async fn jwk_filters() {
+    let env = Env::new().await;
     let k1 = rsa_jwk("tenant-1", "k1");
     let with = |f: &dyn Fn(&mut Value)| {
         let mut k = k1.clone();
         f(&mut k);
         k
     };
-    assert!(accepted_with(vec![k1.clone()], "tenant-1", "k1").await);
-    assert!(!accepted_with(vec![with(&|k| k["use"] = json!("enc"))], "tenant-1", "k1").await);
-    assert!(!accepted_with(vec![with(&|k| k["alg"] = json!("PS256"))], "tenant-1", "k1").await);
-    assert!(!accepted_with(vec![with(&|k| k["alg"] = json!("RS512"))], "tenant-1", "k1").await);
+    assert!(accepted_with(&env, vec![k1.clone()], "tenant-1", "k1").await);
     assert!(
         !accepted_with(
+            &env,
+            vec![with(&|k| k["use"] = json!("enc"))],
+            "tenant-1",
+            "k1"
+        )
+        .await
+    );
+    assert!(
+        !accepted_with(
+            &env,
+            vec![with(&|k| k["alg"] = json!("PS256"))],
+            "tenant-1",
+            "k1"
+        )
+        .await
+    );
+    assert!(
+        !accepted_with(
+            &env,
+            vec![with(&|k| k["alg"] = json!("RS512"))],
+            "tenant-1",
+            "k1"
+        )
+        .await
+    );
+    assert!(
+        !accepted_with(
+            &env,
             vec![with(&|k| k["key_ops"] = json!(["encrypt"]))],
             "tenant-1",
             "k1"
@@ -43,6 +71,7 @@ async fn jwk_filters() {
     );
     assert!(
         accepted_with(
+            &env,
             vec![with(&|k| k["key_ops"] = json!(["verify"]))],
             "tenant-1",
             "k1"
@@ -51,6 +80,7 @@ async fn jwk_filters() {
     );
     assert!(
         accepted_with(
+            &env,
             vec![with(&|k| {
                 k.as_object_mut().unwrap().remove("alg");
                 k.as_object_mut().unwrap().remove("use");
@@ -60,13 +90,38 @@ async fn jwk_filters() {
         )
         .await
     );
-    assert!(!accepted_with(vec![with(&|k| k["kty"] = json!("oct"))], "tenant-1", "k1").await);
+    assert!(
+        !accepted_with(
+            &env,
+            vec![with(&|k| k["kty"] = json!("oct"))],
+            "tenant-1",
+            "k1"
+        )
+        .await
+    );
     // e = 1 (every value is its own signature) and an even exponent are refused.
-    assert!(!accepted_with(vec![with(&|k| k["e"] = json!("AQ"))], "tenant-1", "k1").await);
-    assert!(!accepted_with(vec![with(&|k| k["e"] = json!("AQAA"))], "tenant-1", "k1").await);
+    assert!(
+        !accepted_with(
+            &env,
+            vec![with(&|k| k["e"] = json!("AQ"))],
+            "tenant-1",
+            "k1"
+        )
+        .await
+    );
+    assert!(
+        !accepted_with(
+            &env,
+            vec![with(&|k| k["e"] = json!("AQAA"))],
+            "tenant-1",
+            "k1"
+        )
+        .await
+    );
     // A key with private members is refused (KEY-12; see key_lifecycle.rs for each member).
     assert!(
         !accepted_with(
+            &env,
             vec![with(&|k| {
                 k["d"] = json!("AAAA");
                 k["p"] = json!("AAAA");
@@ -80,10 +135,19 @@ async fn jwk_filters() {
     // aws-lc-rs refuses to even load the 1024-bit private key, so the filter is checked on
     // the public JWK directly.
     assert!(crate::jwks::usable_key(&weak_1024_jwk(), &[crate::Algorithm::RS256]).is_none());
-    assert!(accepted_with(vec![rsa_jwk("tenant-4096", "k1")], "tenant-4096", "k1").await);
+    assert!(
+        accepted_with(
+            &env,
+            vec![rsa_jwk("tenant-4096", "k1")],
+            "tenant-4096",
+            "k1"
+        )
+        .await
+    );
     // Duplicate kid: each candidate is tried.
     assert!(
         accepted_with(
+            &env,
             vec![rsa_jwk("attacker", "k1"), k1.clone()],
             "tenant-1",
             "k1"
@@ -93,6 +157,7 @@ async fn jwk_filters() {
     // Garbage entries are skipped, not fatal.
     assert!(
         accepted_with(
+            &env,
             vec![json!(1), json!({"kty": "RSA"}), k1.clone()],
             "tenant-1",
             "k1"

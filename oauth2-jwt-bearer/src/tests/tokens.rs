@@ -47,15 +47,15 @@ async fn exp_boundary_without_and_with_leeway() {
     let e = invalid(env.verifier.verify_access_token(&t, &[]).await);
     assert_eq!(e, AuthError::InvalidToken(TokenError::Expired));
     // A fresh verifier with 5 s leeway accepts exp = now - 3 and refuses exp = now - 5.
-    let env = Env::with(|o| o.clock_leeway(std::time::Duration::from_secs(5))).await;
+    let lenient = env.verifier_with(|o| o.clock_leeway(std::time::Duration::from_secs(5)));
     let mut c = env.claims();
     c.insert("exp".into(), json!(env.now() - 3.0));
-    env.verifier
+    lenient
         .verify_access_token(&env.token(&c), &[])
         .await
         .unwrap();
     c.insert("exp".into(), json!(env.now() - 5.0));
-    invalid(env.verifier.verify_access_token(&env.token(&c), &[]).await);
+    invalid(lenient.verify_access_token(&env.token(&c), &[]).await);
 }
 
 #[tokio::test]
@@ -254,8 +254,8 @@ async fn signatures_and_keys_of_others() {
 
 #[tokio::test]
 async fn typ_policy_per_profile() {
-    let compat = Env::new().await;
-    let strict = Env::with(|o| o.profile(TokenProfile::Rfc9068Strict)).await;
+    let env = Env::new().await;
+    let strict = env.verifier_with(|o| o.profile(TokenProfile::Rfc9068Strict));
     for (typ, compat_ok, strict_ok) in [
         (None, true, false),
         (Some("JWT"), true, false),
@@ -265,7 +265,7 @@ async fn typ_policy_per_profile() {
         (Some("dpop+jwt"), false, false),
         (Some("secevent+jwt"), false, false),
     ] {
-        for (env, ok) in [(&compat, compat_ok), (&strict, strict_ok)] {
+        for (verifier, ok) in [(&env.verifier, compat_ok), (&strict, strict_ok)] {
             let mut header = json!({"alg": "RS256", "kid": "k1"});
             if let Some(t) = typ {
                 header["typ"] = json!(t);
@@ -274,19 +274,19 @@ async fn typ_policy_per_profile() {
             c.insert("client_id".into(), json!("client-1"));
             c.insert("jti".into(), json!("j1"));
             let t = env.mint(rsa("tenant-1"), &header, &Value::Object(c));
-            let r = env.verifier.verify_access_token(&t, &[]).await;
+            let r = verifier.verify_access_token(&t, &[]).await;
             assert_eq!(r.is_ok(), ok, "typ {typ:?}: {r:?}");
         }
     }
     // Strict requires client_id / jti / sub.
-    let mut c = strict.claims();
+    let mut c = env.claims();
     c.insert("client_id".into(), json!("client-1"));
-    let t = strict.mint(
+    let t = env.mint(
         rsa("tenant-1"),
         &json!({"alg": "RS256", "kid": "k1", "typ": "at+jwt"}),
         &Value::Object(c),
     );
-    invalid(strict.verifier.verify_access_token(&t, &[]).await);
+    invalid(strict.verify_access_token(&t, &[]).await);
 }
 
 #[tokio::test]
@@ -325,7 +325,7 @@ async fn multiple_domains_and_resolver() {
     })
     .await;
     env.verify_ok_token().await.unwrap();
-    let env2 = Env::with(|o| {
+    let resolved = env.verifier_with(|o| {
         let domain = o.domains[0].clone();
         o.domain_resolver(std::sync::Arc::new(
             move |ctx: &crate::RequestContext, _iss: &str| {
@@ -336,9 +336,8 @@ async fn multiple_domains_and_resolver() {
                 }
             },
         ))
-    })
-    .await;
-    let t = env2.ok_token();
+    });
+    let t = env.ok_token();
     let ctx = request_to(
         http::Method::GET,
         URL,
@@ -347,10 +346,10 @@ async fn multiple_domains_and_resolver() {
             ("authorization", &format!("Bearer {t}")),
         ],
     );
-    env2.verifier.verify_request(&ctx).await.unwrap();
+    resolved.verify_request(&ctx).await.unwrap();
     // The resolver is consulted on cache hits too.
     let ctx = request(&[("authorization", &format!("Bearer {t}"))]);
-    assert!(env2.verifier.verify_request(&ctx).await.is_err());
+    assert!(resolved.verify_request(&ctx).await.is_err());
 }
 
 #[test]
