@@ -38,6 +38,9 @@ pub(crate) struct TenantState {
     pub(crate) journal: Journal,
     pub(crate) jwks_override: RwLock<Option<Value>>,
     pub(crate) discovery_override: RwLock<Option<Value>>,
+    /// Cache-Control overrides for discovery and JWKS: `Some(v)` serves `v`, `None` serves no
+    /// header; an endpoint absent from the map serves Auth0's [`CACHE_CONTROL`].
+    pub(crate) cache_control: RwLock<HashMap<Endpoint, Option<String>>>,
     /// DPoP proof `jti`s seen at the token endpoint, with their `iat`, for replay detection.
     pub(crate) seen_jti: Mutex<HashMap<String, i64>>,
     /// The nonce DPoP proofs must carry at the token endpoint (RFC 9449 §8); `None`: no nonces.
@@ -53,6 +56,7 @@ impl TenantState {
             journal: Journal::default(),
             jwks_override: RwLock::new(None),
             discovery_override: RwLock::new(None),
+            cache_control: RwLock::new(HashMap::new()),
             seen_jti: Mutex::new(HashMap::new()),
             dpop_nonce: RwLock::new(None),
         }
@@ -106,6 +110,16 @@ impl TenantState {
             .clone()
     }
 
+    /// The Cache-Control value `endpoint` serves (`None`: no header).
+    pub(crate) fn cache_control(&self, endpoint: Endpoint) -> Option<String> {
+        self.cache_control
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&endpoint)
+            .cloned()
+            .unwrap_or_else(|| Some(CACHE_CONTROL.to_owned()))
+    }
+
     pub(crate) fn jwks(&self) -> Value {
         self.jwks_override
             .read()
@@ -126,23 +140,25 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
         .with_state(state)
 }
 
-fn cached_json(v: Value) -> Response {
-    (
-        [(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(CACHE_CONTROL),
-        )],
-        axum::Json(v),
-    )
-        .into_response()
+/// `v` as JSON with the Cache-Control `endpoint` serves (none if it is overridden to none or
+/// to a value that is not a valid header value).
+fn cached_json(st: &TenantState, endpoint: Endpoint, v: Value) -> Response {
+    let mut res = axum::Json(v).into_response();
+    if let Some(cc) = st
+        .cache_control(endpoint)
+        .and_then(|cc| HeaderValue::from_str(&cc).ok())
+    {
+        res.headers_mut().insert(header::CACHE_CONTROL, cc);
+    }
+    res
 }
 
 async fn discovery(State(st): State<Arc<TenantState>>) -> Response {
-    cached_json(st.discovery())
+    cached_json(&st, Endpoint::Discovery, st.discovery())
 }
 
 async fn jwks(State(st): State<Arc<TenantState>>) -> Response {
-    cached_json(st.jwks())
+    cached_json(&st, Endpoint::Jwks, st.jwks())
 }
 
 async fn not_found() -> Response {

@@ -500,6 +500,28 @@ impl MockTenant {
         }
     }
 
+    /// Serves `value` as the `Cache-Control` of `endpoint` (discovery or JWKS), or no
+    /// `Cache-Control` at all for `None` (a tenant without caching advice, so a verifier falls
+    /// back to its configured TTL). The default is Auth0's
+    /// `public, max-age=15, stale-while-revalidate=15, stale-if-error=86400`. The token
+    /// endpoint is not affected.
+    pub fn set_cache_control(&self, endpoint: Endpoint, value: Option<&str>) {
+        self.state
+            .cache_control
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(endpoint, value.map(str::to_owned));
+    }
+
+    /// Serves Auth0's `Cache-Control` on `endpoint` again.
+    pub fn clear_cache_control(&self, endpoint: Endpoint) {
+        self.state
+            .cache_control
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&endpoint);
+    }
+
     /// The discovery document the tenant would serve without an override (a starting point
     /// for variants).
     pub fn discovery(&self) -> Value {

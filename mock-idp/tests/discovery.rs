@@ -1,6 +1,6 @@
 //! Discovery and JWKS documents, served over HTTPS.
 
-use mock_idp::{MockTenant, TenantBuilder};
+use mock_idp::{Endpoint, MockTenant, TenantBuilder};
 use serde_json::Value;
 
 use crate::support::json_of;
@@ -173,5 +173,42 @@ async fn an_override_guard_restores_the_real_documents_when_dropped() {
     assert_eq!(
         jwks(client, tenant.discovery_url()).await["issuer"],
         tenant.issuer()
+    );
+}
+
+/// `set_cache_control` changes (or removes) the header per endpoint; `clear_cache_control`
+/// restores Auth0's.
+#[tokio::test]
+async fn cache_control_can_be_overridden_per_endpoint_and_restored() {
+    let tenant = MockTenant::start().await;
+    let client = tenant.http_client();
+    let cache_control = |url: String| {
+        let client = client.clone();
+        async move {
+            let res = client.get(url).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            res.headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap().to_owned())
+        }
+    };
+    let auth0 = "public, max-age=15, stale-while-revalidate=15, stale-if-error=86400";
+    tenant.set_cache_control(Endpoint::Jwks, Some("public, max-age=0"));
+    tenant.set_cache_control(Endpoint::Discovery, None);
+    assert_eq!(
+        cache_control(tenant.jwks_url()).await.as_deref(),
+        Some("public, max-age=0")
+    );
+    assert_eq!(cache_control(tenant.discovery_url()).await, None);
+    tenant.clear_cache_control(Endpoint::Jwks);
+    assert_eq!(
+        cache_control(tenant.jwks_url()).await.as_deref(),
+        Some(auth0)
+    );
+    assert_eq!(cache_control(tenant.discovery_url()).await, None);
+    tenant.clear_cache_control(Endpoint::Discovery);
+    assert_eq!(
+        cache_control(tenant.discovery_url()).await.as_deref(),
+        Some(auth0)
     );
 }

@@ -157,7 +157,6 @@ pub(crate) struct MetadataConfig {
     pub(crate) max_stale: f64,
     pub(crate) max_bytes: usize,
     pub(crate) allowed_algorithms: Vec<Algorithm>,
-    pub(crate) insecure_http: bool,
 }
 
 /// What a lookup produced.
@@ -470,12 +469,7 @@ impl Shared {
         self.counters
             .discovery_fetches
             .fetch_add(1, Ordering::Relaxed);
-        let scheme = if self.cfg.insecure_http {
-            "http"
-        } else {
-            "https"
-        };
-        let url = format!("{scheme}://{domain}/.well-known/openid-configuration");
+        let url = format!("https://{domain}/.well-known/openid-configuration");
         let (doc, ttl) = self.fetch_json(&url).await?;
         // RFC 8414 §3.3: the issuer in the document must be identical to the one we expect.
         let expected = format!("https://{domain}/");
@@ -487,9 +481,7 @@ impl Shared {
             .and_then(Value::as_str)
             .ok_or(FetchError::JwksUri)?;
         let parsed = url::Url::parse(jwks_uri).map_err(|_| FetchError::JwksUri)?;
-        let scheme_ok =
-            parsed.scheme() == "https" || (self.cfg.insecure_http && parsed.scheme() == "http");
-        if !scheme_ok || parsed.host_str().is_none() {
+        if parsed.scheme() != "https" || parsed.host_str().is_none() {
             return Err(FetchError::JwksUri);
         }
         Ok(Discovery {
@@ -687,7 +679,6 @@ fn bit_len(n: &[u8]) -> usize {
 pub(crate) fn build_client(
     timeout: Duration,
     extra_ca: Option<&[u8]>,
-    insecure_http: bool,
 ) -> Result<reqwest::Client, super::options::ConfigError> {
     use super::options::ConfigError;
     let mut b = reqwest::Client::builder()
@@ -695,7 +686,7 @@ pub(crate) fn build_client(
         .connect_timeout(timeout)
         // A redirect could move the JWKS to another origin (KEY-16): never follow.
         .redirect(reqwest::redirect::Policy::none())
-        .https_only(!insecure_http)
+        .https_only(true)
         .user_agent(concat!("protected-api/", env!("CARGO_PKG_VERSION")));
     if let Some(pem) = extra_ca {
         let certs =

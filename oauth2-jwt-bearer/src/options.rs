@@ -240,7 +240,6 @@ pub struct VerifierOptions {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) public_base_url: Option<String>,
     pub(crate) allowed_hosts: Vec<String>,
-    pub(crate) insecure_http_for_tests: bool,
 }
 
 impl std::fmt::Debug for VerifierOptions {
@@ -293,7 +292,6 @@ impl VerifierOptions {
             clock: Arc::new(SystemClock),
             public_base_url: None,
             allowed_hosts: Vec::new(),
-            insecure_http_for_tests: false,
         }
     }
 
@@ -450,13 +448,6 @@ impl VerifierOptions {
         S: Into<String>,
     {
         self.allowed_hosts = hosts.into_iter().map(Into::into).collect();
-        self
-    }
-    /// TESTS ONLY: fetch discovery over plain `http://{domain}` and allow an `http` jwks_uri.
-    /// Token issuers must still be `https://{domain}/`. Never enable in production.
-    #[doc(hidden)]
-    pub fn allow_insecure_http_for_tests(mut self, on: bool) -> Self {
-        self.insecure_http_for_tests = on;
         self
     }
 

@@ -177,11 +177,7 @@ impl Verifier {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let client = build_client(
-            opts.http_timeout,
-            ca.as_deref(),
-            opts.insecure_http_for_tests,
-        )?;
+        let client = build_client(opts.http_timeout, ca.as_deref())?;
         let nonces = if opts.dpop_nonces {
             Some(
                 NonceIssuer::new(opts.dpop_nonce_rotation.as_secs_f64())
@@ -200,7 +196,6 @@ impl Verifier {
                 max_stale: opts.jwks_max_stale.as_secs_f64(),
                 max_bytes: opts.max_metadata_bytes,
                 allowed_algorithms: opts.allowed_algorithms.clone(),
-                insecure_http: opts.insecure_http_for_tests,
             },
             tokens.clone(),
         );

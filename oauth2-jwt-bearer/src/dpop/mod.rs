@@ -5,6 +5,4 @@ pub(crate) mod nonce;
 pub(crate) mod proof;
 pub(crate) mod replay;
 
-#[cfg(test)]
-pub(crate) use proof::ec_thumbprint;
 pub(crate) use proof::{ProofRules, ValidProof, verify_proof};

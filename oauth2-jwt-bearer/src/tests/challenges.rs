@@ -102,8 +102,9 @@ type Expected = Option<(u16, Option<&'static str>)>;
 /// (mode, request) -> (status, error code, challenge) for the dispatch matrix.
 #[tokio::test]
 async fn dispatch_matrix() {
+    let env = Env::new().await;
     for mode in [DpopMode::Disabled, DpopMode::Allowed, DpopMode::Required] {
-        let env = Env::with(|o| o.dpop_mode(mode)).await;
+        let verifier = env.verifier_with(|o| o.dpop_mode(mode));
         let key = ec("dpop-client");
         let unbound = env.ok_token();
         let bound = env.token(&env.bound_claims(&key));
@@ -241,7 +242,7 @@ async fn dispatch_matrix() {
         ];
         for (name, fields, expected) in cases {
             let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let r = env.verifier.authenticate(&request(&f)).await;
+            let r = verifier.authenticate(&request(&f)).await;
             match (r, expected) {
                 (Ok(_), None) => {}
                 (Err(rej), Some((status, code))) => {

@@ -11,7 +11,7 @@ use crate::{ProofError, TokenError};
 
 struct Dp {
     env: Env,
-    key: aws_lc_rs::signature::EcdsaKeyPair,
+    key: mock_idp::DpopKey,
     token: String,
 }
 
@@ -145,23 +145,23 @@ async fn proof_header_checks() {
     ] {
         d.rejects_header("jwk", Some(jwk)).await;
     }
-    let mut with_d = ec_jwk(&d.key);
+    let mut with_d = d.key.public_jwk();
     with_d["d"] = json!("AAAA");
     d.rejects_header("jwk", Some(with_d)).await;
-    let mut p384 = ec_jwk(&d.key);
+    let mut p384 = d.key.public_jwk();
     p384["crv"] = json!("P-384");
     d.rejects_header("jwk", Some(p384)).await;
     // Not on the curve.
-    let mut off = ec_jwk(&d.key);
-    off["y"] = json!(b64(&[1u8; 32]));
+    let mut off = d.key.public_jwk();
+    off["y"] = json!(b64([1u8; 32]));
     d.rejects_header("jwk", Some(off)).await;
-    let mut short = ec_jwk(&d.key);
-    short["x"] = json!(b64(&[1u8; 31]));
+    let mut short = d.key.public_jwk();
+    short["x"] = json!(b64([1u8; 31]));
     d.rejects_header("jwk", Some(short)).await;
     d.rejects_header("crit", Some(json!(["x"]))).await;
     // The jwk of another key than the signer.
     let other = ec("dpop-other");
-    d.rejects_header("jwk", Some(ec_jwk(&other))).await;
+    d.rejects_header("jwk", Some(other.public_jwk())).await;
 }
 
 #[tokio::test]
@@ -169,8 +169,8 @@ async fn proof_structure_and_signature() {
     let d = Dp::new().await;
     let good = d.env.proof(&d.key, &d.token);
     let parts: Vec<&str> = good.split('.').collect();
-    let zero_sig = format!("{}.{}.{}", parts[0], parts[1], b64(&[0u8; 64]));
-    let short_sig = format!("{}.{}.{}", parts[0], parts[1], b64(&[1u8; 63]));
+    let zero_sig = format!("{}.{}.{}", parts[0], parts[1], b64([0u8; 64]));
+    let short_sig = format!("{}.{}.{}", parts[0], parts[1], b64([1u8; 63]));
     for bad in [
         "a.b".to_owned(),
         "garbage".to_owned(),
@@ -301,7 +301,10 @@ async fn key_binding() {
     assert_eq!(e.error_code(), Some("invalid_token"));
     // jkt encoded differently (padded) never matches.
     let mut c = d.env.claims();
-    c.insert("cnf".into(), json!({"jkt": format!("{}=", jkt_of(&d.key))}));
+    c.insert(
+        "cnf".into(),
+        json!({"jkt": format!("{}=", d.key.thumbprint())}),
+    );
     let padded = d.env.token(&c);
     let p = d.env.proof(&d.key, &padded);
     assert_eq!(
@@ -320,7 +323,7 @@ async fn replay_is_refused() {
         AuthError::InvalidDpopProof(ProofError::Replayed)
     );
     // After the window the proof is refused by iat anyway.
-    d.env.clock.advance(61.0);
+    d.env.clock.advance(61);
     assert_eq!(
         d.send(&p).await.unwrap_err().error_code(),
         Some("invalid_dpop_proof")
@@ -344,12 +347,13 @@ async fn a_proof_is_remembered_for_as_long_as_its_iat_is_acceptable() {
     let p = d.proof(&d.header(), &c);
     d.send(&p).await.unwrap();
     // The last acceptable instant: iat + 20 s window + 10 s leeway.
-    d.env.clock.advance(12.0 + 30.0);
+    d.env.clock.advance(12 + 30);
     assert_eq!(
         d.send(&p).await.unwrap_err(),
         AuthError::InvalidDpopProof(ProofError::Replayed)
     );
-    d.env.clock.advance(0.5);
+    // One (whole, virtual) second later the iat is too old: the tenant clock counts seconds.
+    d.env.clock.advance(1);
     assert_eq!(
         d.send(&p).await.unwrap_err(),
         AuthError::InvalidDpopProof(ProofError::IatTooOld)
@@ -393,6 +397,13 @@ struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl Logs {
     fn capture(&self) -> tracing::subscriber::DefaultGuard {
+        // tracing caches a callsite's interest when it is first hit. While only one dispatcher
+        // is registered it asks just the hitting thread's default: another test hitting the
+        // same callsite first without capturing (the outage tests both use `DownStore`) would
+        // cache "never" for every thread, and this capture would see nothing. A second
+        // dispatcher that lives for the whole run makes tracing ask every registered one.
+        static KEEPER: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+        KEEPER.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
         let logs = self.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::INFO)
@@ -434,7 +445,7 @@ async fn a_replay_store_outage_is_logged_once_per_interval() {
     let lines = logs.lines_with("replay store unavailable");
     assert_eq!(lines.len(), 1, "{lines:#?}");
     assert!(lines[0].contains("ERROR") && lines[0].contains("suppressed=0"));
-    d.env.clock.advance(60.0);
+    d.env.clock.advance(60);
     d.send(&d.env.proof(&d.key, &d.token)).await.unwrap_err();
     let lines = logs.lines_with("replay store unavailable");
     assert_eq!(lines.len(), 2, "{lines:#?}");
@@ -455,7 +466,7 @@ async fn a_replay_is_logged_with_the_jkt_and_without_the_proof() {
     assert_eq!(lines.len(), 1, "{lines:#?}");
     assert!(lines[0].contains(" INFO "), "{}", lines[0]);
     assert!(
-        lines[0].contains(&format!("jkt={}", jkt_of(&d.key))),
+        lines[0].contains(&format!("jkt={}", d.key.thumbprint())),
         "{}",
         lines[0]
     );
@@ -573,7 +584,7 @@ async fn server_nonces() {
         c.insert("nonce".into(), bad);
         assert!(d.send(&d.proof(&d.header(), &c)).await.is_err());
     }
-    d.env.clock.advance(700.0);
+    d.env.clock.advance(700);
     let mut c = d.claims();
     c.insert("nonce".into(), json!(nonce));
     assert!(matches!(

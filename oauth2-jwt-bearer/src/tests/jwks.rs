@@ -3,38 +3,66 @@
 
 use std::time::Duration;
 
+use mock_idp::{Endpoint, Fault};
 use serde_json::{Value, json};
-use wiremock::ResponseTemplate;
 
 use super::support::*;
 use crate::AuthError;
 use crate::TokenError;
 
-async fn accepted_with(keys: Vec<Value>, signer: &str, kid: &str) -> bool {
-    let env = Env::new().await;
-    env.jwks.keys(keys);
-    let t = mint_with(
+/// Whether a token signed by `signer` under `kid` verifies while the tenant serves `keys`
+/// (a new verifier each time: nothing cached from the previous case).
+async fn accepted_with(env: &Env, keys: Vec<Value>, signer: &str, kid: &str) -> bool {
+    env.set_keys(keys);
+    let t = env.mint(
         rsa(signer),
         &json!({"alg": "RS256", "kid": kid}),
         &Value::Object(env.claims()),
     );
-    env.verifier.verify_access_token(&t, &[]).await.is_ok()
+    let v = env.verifier_with(|o| o);
+    v.verify_access_token(&t, &[]).await.is_ok()
 }
 
 #[tokio::test]
 async fn jwk_filters() {
+    let env = Env::new().await;
     let k1 = rsa_jwk("tenant-1", "k1");
     let with = |f: &dyn Fn(&mut Value)| {
         let mut k = k1.clone();
         f(&mut k);
         k
     };
-    assert!(accepted_with(vec![k1.clone()], "tenant-1", "k1").await);
-    assert!(!accepted_with(vec![with(&|k| k["use"] = json!("enc"))], "tenant-1", "k1").await);
-    assert!(!accepted_with(vec![with(&|k| k["alg"] = json!("PS256"))], "tenant-1", "k1").await);
-    assert!(!accepted_with(vec![with(&|k| k["alg"] = json!("RS512"))], "tenant-1", "k1").await);
+    assert!(accepted_with(&env, vec![k1.clone()], "tenant-1", "k1").await);
     assert!(
         !accepted_with(
+            &env,
+            vec![with(&|k| k["use"] = json!("enc"))],
+            "tenant-1",
+            "k1"
+        )
+        .await
+    );
+    assert!(
+        !accepted_with(
+            &env,
+            vec![with(&|k| k["alg"] = json!("PS256"))],
+            "tenant-1",
+            "k1"
+        )
+        .await
+    );
+    assert!(
+        !accepted_with(
+            &env,
+            vec![with(&|k| k["alg"] = json!("RS512"))],
+            "tenant-1",
+            "k1"
+        )
+        .await
+    );
+    assert!(
+        !accepted_with(
+            &env,
             vec![with(&|k| k["key_ops"] = json!(["encrypt"]))],
             "tenant-1",
             "k1"
@@ -43,6 +71,7 @@ async fn jwk_filters() {
     );
     assert!(
         accepted_with(
+            &env,
             vec![with(&|k| k["key_ops"] = json!(["verify"]))],
             "tenant-1",
             "k1"
@@ -51,6 +80,7 @@ async fn jwk_filters() {
     );
     assert!(
         accepted_with(
+            &env,
             vec![with(&|k| {
                 k.as_object_mut().unwrap().remove("alg");
                 k.as_object_mut().unwrap().remove("use");
@@ -60,13 +90,38 @@ async fn jwk_filters() {
         )
         .await
     );
-    assert!(!accepted_with(vec![with(&|k| k["kty"] = json!("oct"))], "tenant-1", "k1").await);
+    assert!(
+        !accepted_with(
+            &env,
+            vec![with(&|k| k["kty"] = json!("oct"))],
+            "tenant-1",
+            "k1"
+        )
+        .await
+    );
     // e = 1 (every value is its own signature) and an even exponent are refused.
-    assert!(!accepted_with(vec![with(&|k| k["e"] = json!("AQ"))], "tenant-1", "k1").await);
-    assert!(!accepted_with(vec![with(&|k| k["e"] = json!("AQAA"))], "tenant-1", "k1").await);
+    assert!(
+        !accepted_with(
+            &env,
+            vec![with(&|k| k["e"] = json!("AQ"))],
+            "tenant-1",
+            "k1"
+        )
+        .await
+    );
+    assert!(
+        !accepted_with(
+            &env,
+            vec![with(&|k| k["e"] = json!("AQAA"))],
+            "tenant-1",
+            "k1"
+        )
+        .await
+    );
     // A key with private members is refused (KEY-12; see key_lifecycle.rs for each member).
     assert!(
         !accepted_with(
+            &env,
             vec![with(&|k| {
                 k["d"] = json!("AAAA");
                 k["p"] = json!("AAAA");
@@ -80,10 +135,19 @@ async fn jwk_filters() {
     // aws-lc-rs refuses to even load the 1024-bit private key, so the filter is checked on
     // the public JWK directly.
     assert!(crate::jwks::usable_key(&weak_1024_jwk(), &[crate::Algorithm::RS256]).is_none());
-    assert!(accepted_with(vec![rsa_jwk("tenant-4096", "k1")], "tenant-4096", "k1").await);
+    assert!(
+        accepted_with(
+            &env,
+            vec![rsa_jwk("tenant-4096", "k1")],
+            "tenant-4096",
+            "k1"
+        )
+        .await
+    );
     // Duplicate kid: each candidate is tried.
     assert!(
         accepted_with(
+            &env,
             vec![rsa_jwk("attacker", "k1"), k1.clone()],
             "tenant-1",
             "k1"
@@ -93,6 +157,7 @@ async fn jwk_filters() {
     // Garbage entries are skipped, not fatal.
     assert!(
         accepted_with(
+            &env,
             vec![json!(1), json!({"kty": "RSA"}), k1.clone()],
             "tenant-1",
             "k1"
@@ -107,11 +172,10 @@ async fn unknown_kid_refreshes_once_then_cooldown() {
     env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 1);
     // Rotation: the tenant publishes k2 and signs with it.
-    env.jwks
-        .keys(vec![rsa_jwk("tenant-1", "k1"), rsa_jwk("tenant-2", "k2")]);
-    env.clock.advance(31.0);
+    assert_eq!(env.tenant.keys().publish_next(), "k2");
+    env.clock.advance(31);
     let claims = Value::Object(env.claims());
-    let t2 = mint_with(
+    let t2 = env.mint(
         rsa("tenant-2"),
         &json!({"alg": "RS256", "kid": "k2"}),
         &claims,
@@ -120,7 +184,7 @@ async fn unknown_kid_refreshes_once_then_cooldown() {
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
     // Random kids inside the cooldown: no fetch at all.
     for i in 0..50 {
-        let t = mint_with(
+        let t = env.mint(
             rsa("tenant-1"),
             &json!({"alg": "RS256", "kid": format!("nope{i}")}),
             &claims,
@@ -132,8 +196,8 @@ async fn unknown_kid_refreshes_once_then_cooldown() {
     }
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
     // After the cooldown one more refresh is allowed.
-    env.clock.advance(31.0);
-    let t = mint_with(
+    env.clock.advance(31);
+    let t = env.mint(
         rsa("tenant-1"),
         &json!({"alg": "RS256", "kid": "nope"}),
         &claims,
@@ -141,16 +205,17 @@ async fn unknown_kid_refreshes_once_then_cooldown() {
     assert!(env.verifier.verify_access_token(&t, &[]).await.is_err());
     assert_eq!(env.verifier.stats().jwks_fetches, 3);
     assert_eq!(env.verifier.stats().discovery_fetches, 1);
+    assert_eq!(
+        (env.tenant.jwks_fetches(), env.tenant.discovery_fetches()),
+        (3, 1)
+    );
 }
 
 #[tokio::test]
 async fn concurrent_cold_misses_share_one_fetch() {
     let env = Env::new().await;
-    env.jwks.set(
-        ResponseTemplate::new(200)
-            .set_body_json(json!({"keys": [rsa_jwk("tenant-1", "k1")]}))
-            .set_delay(Duration::from_millis(200)),
-    );
+    env.tenant
+        .fail(Endpoint::Jwks, Fault::Delay(Duration::from_millis(200)));
     let t = env.ok_token();
     let tasks: Vec<_> = (0..100)
         .map(|_| {
@@ -164,23 +229,20 @@ async fn concurrent_cold_misses_share_one_fetch() {
     }
     let s = env.verifier.stats();
     assert_eq!((s.discovery_fetches, s.jwks_fetches), (1, 1));
-    let hits = env.server.received_requests().await.unwrap();
+    let hits = env.tenant.received_requests();
     assert_eq!(hits.len(), 2, "one discovery + one JWKS request");
 }
 
 #[tokio::test]
 async fn cache_control_max_age_lowers_ttl() {
     let env = Env::new().await;
-    env.jwks.set(
-        ResponseTemplate::new(200)
-            .insert_header("cache-control", "public, max-age=60")
-            .set_body_json(json!({"keys": [rsa_jwk("tenant-1", "k1")]})),
-    );
+    env.tenant
+        .set_cache_control(Endpoint::Jwks, Some("public, max-age=60"));
     env.verify_ok_token().await.unwrap();
-    env.clock.advance(59.0);
+    env.clock.advance(59);
     env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 1);
-    env.clock.advance(2.0);
+    env.clock.advance(2);
     env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
 }
@@ -189,35 +251,49 @@ async fn cache_control_max_age_lowers_ttl() {
 async fn stale_if_error_then_recovery() {
     let env = Env::new().await;
     env.verify_ok_token().await.unwrap();
-    env.jwks.set(ResponseTemplate::new(500));
-    env.clock.advance(601.0);
+    env.tenant.fail(Endpoint::Jwks, Fault::Status(500));
+    env.clock.advance(601);
     // Expired cache, tenant down: the keys we had keep working.
     env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
     // Retries while down are rate-limited by the cooldown.
     env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
-    env.jwks.keys(vec![rsa_jwk("tenant-1", "k1")]);
-    env.clock.advance(31.0);
+    env.tenant.clear_faults();
+    env.clock.advance(31);
     env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 3);
 }
 
 #[tokio::test]
 async fn fail_closed_without_keys() {
+    let ok = |content_type: &str, body: String| Fault::Respond {
+        status: 200,
+        content_type: content_type.to_owned(),
+        body,
+    };
+    let env = Env::new().await;
     for bad in [
-        ResponseTemplate::new(500),
+        Fault::Status(500),
         // Redirects are never followed (the keys could move to another origin).
-        ResponseTemplate::new(302).insert_header("location", "http://127.0.0.1:9/jwks"),
-        ResponseTemplate::new(200).set_body_string("<html>"),
-        ResponseTemplate::new(200).set_body_json(json!({"keys": {}})),
-        ResponseTemplate::new(200).set_body_json(json!({})),
-        ResponseTemplate::new(200).set_body_string("x".repeat(600 * 1024)),
+        Fault::Redirect {
+            status: 302,
+            location: "http://127.0.0.1:9/jwks".to_owned(),
+        },
+        ok("text/html", "<html>".to_owned()),
+        ok("application/json", json!({"keys": {}}).to_string()),
+        ok("application/json", json!({}).to_string()),
+        ok("text/plain", "x".repeat(600 * 1024)),
     ] {
-        let env = Env::new().await;
-        env.jwks.set(bad);
-        let e = env.verify_ok_token().await.unwrap_err();
-        assert_eq!(e, AuthError::KeysUnavailable);
+        env.tenant.clear_faults();
+        env.tenant.fail(Endpoint::Jwks, bad.clone());
+        // A new verifier each time: nothing cached from the previous case.
+        let v = env.verifier_with(|o| o);
+        let e = v
+            .verify_access_token(&env.ok_token(), &[])
+            .await
+            .unwrap_err();
+        assert_eq!(e, AuthError::KeysUnavailable, "{bad:?}");
         assert_eq!(
             (e.status().as_u16(), e.error_code()),
             (401, Some("invalid_token"))
@@ -228,8 +304,8 @@ async fn fail_closed_without_keys() {
 #[tokio::test]
 async fn fetch_timeout_is_bounded() {
     let env = Env::with(|o| o.http_timeout(Duration::from_millis(300))).await;
-    env.jwks
-        .set(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)));
+    env.tenant
+        .fail(Endpoint::Jwks, Fault::Delay(Duration::from_secs(5)));
     let start = std::time::Instant::now();
     let e = env.verify_ok_token().await.unwrap_err();
     assert_eq!(e, AuthError::KeysUnavailable);
@@ -242,9 +318,11 @@ async fn key_removed_on_rotation_evicts_cached_tokens() {
     let t = env.ok_token();
     env.verifier.verify_access_token(&t, &[]).await.unwrap();
     // k1 is withdrawn; a token with an unknown kid triggers the refresh that notices.
-    env.jwks.keys(vec![rsa_jwk("tenant-2", "k2")]);
-    env.clock.advance(31.0);
-    let t2 = mint_with(
+    env.tenant.keys().rotate();
+    assert!(env.tenant.keys().retire("k1"));
+    assert_eq!(env.tenant.keys().published_kids(), ["k2"]);
+    env.clock.advance(31);
+    let t2 = env.mint(
         rsa("tenant-2"),
         &json!({"alg": "RS256", "kid": "k2"}),
         &Value::Object(env.claims()),
@@ -256,30 +334,22 @@ async fn key_removed_on_rotation_evicts_cached_tokens() {
 #[tokio::test]
 async fn discovery_issuer_must_match() {
     let env = Env::new().await;
-    env.server.reset().await;
-    wiremock::Mock::given(wiremock::matchers::path(
-        "/.well-known/openid-configuration",
-    ))
-    .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-        "issuer": format!("https://{}", env.domain),
-        "jwks_uri": format!("{}/.well-known/jwks.json", env.server.uri()),
-    })))
-    .mount(&env.server)
-    .await;
+    // The issuer without its trailing slash: not identical, so refused (RFC 8414 §3.3).
+    let mut doc = env.tenant.discovery();
+    doc["issuer"] = json!(format!("https://{}", env.domain));
+    env.tenant.set_discovery_override(doc);
     let e = env.verify_ok_token().await.unwrap_err();
     assert_eq!(e, AuthError::KeysUnavailable);
+    assert_eq!(env.tenant.jwks_fetches(), 0);
 }
 
 #[tokio::test]
 async fn expired_keys_serve_while_one_request_refreshes() {
     let env = Env::new().await;
     env.verify_ok_token().await.unwrap();
-    env.clock.advance(601.0);
-    env.jwks.set(
-        ResponseTemplate::new(200)
-            .set_body_json(json!({"keys": [rsa_jwk("tenant-1", "k1")]}))
-            .set_delay(Duration::from_millis(1500)),
-    );
+    env.clock.advance(601);
+    env.tenant
+        .fail_next(Endpoint::Jwks, 1, Fault::Delay(Duration::from_millis(1500)));
     let v = env.verifier.clone();
     let slow = env.ok_token();
     let refresher = tokio::spawn(async move { v.verify_access_token(&slow, &[]).await });
@@ -300,29 +370,18 @@ async fn expired_keys_serve_while_one_request_refreshes() {
 #[tokio::test]
 async fn max_age_zero_does_not_refetch_on_every_miss() {
     let env = Env::with(|o| o.jwks_refresh_cooldown(Duration::from_secs(30))).await;
-    env.jwks.set(
-        ResponseTemplate::new(200)
-            .insert_header("cache-control", "public, max-age=0")
-            .set_body_json(json!({"keys": [rsa_jwk("tenant-1", "k1")]})),
-    );
+    env.tenant
+        .set_cache_control(Endpoint::Jwks, Some("public, max-age=0"));
     // Twenty distinct tokens (all misses) over 20 s: one fetch.
     for _ in 0..20 {
         env.verify_ok_token().await.unwrap();
-        env.clock.advance(1.0);
+        env.clock.advance(1);
     }
     assert_eq!(env.verifier.stats().jwks_fetches, 1);
     // Rate-limited, not disabled: past the cooldown the next miss refreshes once.
-    env.clock.advance(11.0);
+    env.clock.advance(11);
     env.verify_ok_token().await.unwrap();
     env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
-    let jwks_requests = env
-        .server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.url.path() == "/.well-known/jwks.json")
-        .count();
-    assert_eq!(jwks_requests, 2);
+    assert_eq!(env.tenant.jwks_fetches(), 2);
 }

@@ -12,16 +12,8 @@ use std::time::Duration;
 use mock_idp::{Endpoint, Fault, MockTenant};
 use serde_json::json;
 
+use super::support::TenantClock;
 use crate::{AuthError, Verifier, VerifierOptions};
-
-/// The verifier's clock reads the tenant's virtual clock.
-struct TenantClock(mock_idp::Clock);
-
-impl crate::Clock for TenantClock {
-    fn now(&self) -> f64 {
-        self.0.now() as f64
-    }
-}
 
 /// A tenant with a frozen clock (nothing moves unless the test says so) and fixture keys.
 fn tenant() -> MockTenant {

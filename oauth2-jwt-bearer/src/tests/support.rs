@@ -1,189 +1,73 @@
-//! Test tenant, fixed keys, token and proof minting, a manual clock.
+//! The test tenant (`mock_idp::MockTenant` over HTTPS), the fixed keys, and thin helpers that
+//! hand the tests' exact headers and claims to the tenant's token and proof builders.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
+use std::time::Duration;
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use http::{HeaderMap, HeaderValue, Method};
+use mock_idp::{DpopKey, Endpoint, KeyRing, MockTenant, Signing, SigningKey};
 use serde_json::{Map, Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::{AuthError, Claims, Clock, RequestContext, Verifier, VerifierOptions};
+use crate::{AuthError, Claims, RequestContext, Verifier, VerifierOptions};
 
+pub(crate) use mock_idp::jose::b64url as b64;
+
+/// Where every [`Env`] tenant's clock stands when the test starts.
 pub(crate) const NOW: f64 = 1_700_000_000.0;
 pub(crate) const AUD: &str = "https://api.example.com";
 pub(crate) const URL: &str = "https://api.example.com/api/dpop-protected";
 
-pub(crate) fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn pem_der(name: &str) -> Vec<u8> {
-    let path = format!("{}/../fixtures/keys/{name}.pem", env!("CARGO_MANIFEST_DIR"));
-    let pem = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    STANDARD.decode(body).unwrap()
-}
-
-pub(crate) fn rsa(name: &str) -> &'static RsaKeyPair {
-    static KEYS: OnceLock<Mutex<Vec<(String, &'static RsaKeyPair)>>> = OnceLock::new();
-    let keys = KEYS.get_or_init(Default::default);
-    let mut keys = keys.lock().unwrap();
-    if let Some((_, k)) = keys.iter().find(|(n, _)| n == name) {
-        return k;
+/// A fixed RSA key by its fixture name (`tenant-1`, `tenant-2`, `tenant-4096`, `attacker`).
+pub(crate) fn rsa(name: &str) -> SigningKey {
+    match name {
+        "tenant-1" => SigningKey::fixture(1),
+        "tenant-2" => SigningKey::fixture(2),
+        "tenant-3" => SigningKey::fixture(3),
+        "tenant-4096" => SigningKey::rsa_4096(),
+        "attacker" => SigningKey::attacker(),
+        other => panic!("no RSA fixture key {other}"),
     }
-    let k: &'static RsaKeyPair =
-        Box::leak(Box::new(RsaKeyPair::from_pkcs8(&pem_der(name)).unwrap()));
-    keys.push((name.to_owned(), k));
-    k
 }
 
-pub(crate) fn ec(name: &str) -> EcdsaKeyPair {
-    EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &pem_der(name)).unwrap()
-}
-
-/// Minimal DER reader for RSAPublicKey ::= SEQUENCE { n INTEGER, e INTEGER }.
-fn der_rsa_public(der: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let (_, seq, _) = der_read(der);
-    let (_, n, rest) = der_read(seq);
-    let (_, e, _) = der_read(rest);
-    (strip_leading_zeros(n), strip_leading_zeros(e))
-}
-
-/// The public JWK of fixtures/keys/weak-1024.pem, read from its PKCS#8 DER.
-pub(crate) fn weak_1024_jwk() -> Value {
-    let der = pem_der("weak-1024");
-    // PrivateKeyInfo ::= SEQUENCE { version, AlgorithmIdentifier, OCTET STRING { RSAPrivateKey } }
-    let (_, info, _) = der_read(&der);
-    let (_, _, rest) = der_read(info);
-    let (_, _, rest) = der_read(rest);
-    let (_, rsa_priv, _) = der_read(rest);
-    let (_, inner, _) = der_read(rsa_priv);
-    let (_, _, rest) = der_read(inner);
-    let (_, n, rest) = der_read(rest);
-    let (_, e, _) = der_read(rest);
-    let (n, e) = (strip_leading_zeros(n), strip_leading_zeros(e));
-    assert_eq!(n.len(), 128);
-    json!({"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": b64(&n), "e": b64(&e)})
-}
-
-/// A DER INTEGER's magnitude as a JWK wants it: without the leading zero bytes.
-fn strip_leading_zeros(b: &[u8]) -> Vec<u8> {
-    b.iter().skip_while(|x| **x == 0).copied().collect()
-}
-
-fn der_read(d: &[u8]) -> (u8, &[u8], &[u8]) {
-    let tag = d[0];
-    let (len, hdr) = if d[1] < 0x80 {
-        (d[1] as usize, 2)
-    } else {
-        let n = (d[1] & 0x7f) as usize;
-        let mut len = 0usize;
-        for b in &d[2..2 + n] {
-            len = len << 8 | *b as usize;
-        }
-        (len, 2 + n)
-    };
-    (tag, &d[hdr..hdr + len], &d[hdr + len..])
-}
-
-/// The public JWK of a fixture RSA key.
+/// The public JWK of a fixture RSA key under `kid`.
 pub(crate) fn rsa_jwk(name: &str, kid: &str) -> Value {
-    let (n, e) = der_rsa_public(rsa(name).public_key().as_ref());
-    json!({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": b64(&n), "e": b64(&e)})
+    rsa(name).with_kid(kid).public_jwk()
 }
 
-pub(crate) fn sign_rs256(key: &RsaKeyPair, input: &str) -> Vec<u8> {
-    let mut sig = vec![0; key.public_modulus_len()];
-    key.sign(
-        &signature::RSA_PKCS1_SHA256,
-        &SystemRandom::new(),
-        input.as_bytes(),
-        &mut sig,
-    )
-    .unwrap();
-    sig
+/// The public JWK of the 1024-bit fixture key (too weak for RS256), under kid `k1`.
+pub(crate) fn weak_1024_jwk() -> Value {
+    let weak = SigningKey::weak_1024();
+    assert_eq!(weak.modulus_bits(), 1024);
+    weak.with_kid("k1").public_jwk()
 }
 
-/// `b64(header).b64(payload).b64(RS256 signature)`.
-pub(crate) fn mint_with(key: &RsaKeyPair, header: &Value, claims: &Value) -> String {
-    let input = format!(
-        "{}.{}",
-        b64(&serde_json::to_vec(header).unwrap()),
-        b64(&serde_json::to_vec(claims).unwrap())
-    );
-    let sig = sign_rs256(key, &input);
-    format!("{input}.{}", b64(&sig))
-}
-
-pub(crate) fn ec_xy(key: &EcdsaKeyPair) -> (String, String) {
-    let p = key.public_key().as_ref();
-    (b64(&p[1..33]), b64(&p[33..65]))
-}
-
-pub(crate) fn jkt_of(key: &EcdsaKeyPair) -> String {
-    let (x, y) = ec_xy(key);
-    crate::dpop::ec_thumbprint(&x, &y)
-}
-
-pub(crate) fn ec_jwk(key: &EcdsaKeyPair) -> Value {
-    let (x, y) = ec_xy(key);
-    json!({"kty": "EC", "crv": "P-256", "x": x, "y": y})
-}
-
-pub(crate) fn sign_jws_es256(key: &EcdsaKeyPair, header: &Value, claims: &Value) -> String {
-    let input = format!(
-        "{}.{}",
-        b64(&serde_json::to_vec(header).unwrap()),
-        b64(&serde_json::to_vec(claims).unwrap())
-    );
-    let sig = key.sign(&SystemRandom::new(), input.as_bytes()).unwrap();
-    format!("{input}.{}", b64(sig.as_ref()))
-}
-
-#[derive(Debug)]
-pub(crate) struct ManualClock(Mutex<f64>);
-
-impl ManualClock {
-    pub(crate) fn advance(&self, secs: f64) {
-        *self.0.lock().unwrap() += secs;
+/// A fixed DPoP client key by its fixture name (`dpop-client`, `dpop-other`).
+pub(crate) fn ec(name: &str) -> DpopKey {
+    match name {
+        "dpop-client" => DpopKey::fixture(),
+        "dpop-other" => DpopKey::fixture_other(),
+        other => panic!("no EC fixture key {other}"),
     }
 }
 
-impl Clock for ManualClock {
+/// The verifier's clock reads the tenant's virtual clock, so moving one moves both.
+pub(crate) struct TenantClock(pub(crate) mock_idp::Clock);
+
+impl crate::Clock for TenantClock {
     fn now(&self) -> f64 {
-        *self.0.lock().unwrap()
+        self.0.now() as f64
     }
 }
 
-/// A JWKS endpoint whose answer a test can change.
-#[derive(Clone)]
-pub(crate) struct Switch(Arc<Mutex<ResponseTemplate>>);
-
-impl Switch {
-    pub(crate) fn set(&self, t: ResponseTemplate) {
-        *self.0.lock().unwrap() = t;
-    }
-    pub(crate) fn keys(&self, keys: Vec<Value>) {
-        self.set(ResponseTemplate::new(200).set_body_json(json!({ "keys": keys })));
-    }
-}
-
-impl Respond for Switch {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        self.0.lock().unwrap().clone()
-    }
-}
-
+/// One tenant and a verifier trusting it. The tenant publishes fixture key `tenant-1` as `k1`
+/// (spares `tenant-2` / `tenant-3` as `k2` / `k3`), its clock is frozen at [`NOW`] and shared
+/// with the verifier, and discovery and JWKS carry no `Cache-Control` (the verifier's
+/// configured TTL applies unless a test sets one).
 pub(crate) struct Env {
-    pub(crate) server: MockServer,
+    pub(crate) tenant: MockTenant,
     pub(crate) domain: String,
     pub(crate) iss: String,
-    pub(crate) clock: Arc<ManualClock>,
-    pub(crate) jwks: Switch,
+    pub(crate) clock: mock_idp::Clock,
     pub(crate) verifier: Verifier,
 }
 
@@ -194,42 +78,45 @@ impl Env {
 
     /// A tenant serving `{k1: tenant-1}` and a verifier configured by `f`.
     pub(crate) async fn with(f: impl FnOnce(VerifierOptions) -> VerifierOptions) -> Self {
-        let server = MockServer::start().await;
-        let domain = server.address().to_string();
-        let iss = format!("https://{domain}/");
-        Mock::given(method("GET"))
-            .and(path("/.well-known/openid-configuration"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "issuer": iss,
-                "jwks_uri": format!("{}/.well-known/jwks.json", server.uri()),
-            })))
-            .mount(&server)
-            .await;
-        let jwks = Switch(Arc::new(Mutex::new(ResponseTemplate::new(200))));
-        jwks.keys(vec![rsa_jwk("tenant-1", "k1")]);
-        Mock::given(method("GET"))
-            .and(path("/.well-known/jwks.json"))
-            .respond_with(jwks.clone())
-            .mount(&server)
-            .await;
-        let clock = Arc::new(ManualClock(Mutex::new(NOW)));
-        let opts = VerifierOptions::new(domain.clone(), AUD)
-            .allow_insecure_http_for_tests(true)
-            .clock(clock.clone())
-            .http_timeout(std::time::Duration::from_secs(2));
-        let verifier = Verifier::new(f(opts)).unwrap();
+        let keys = KeyRing::new(
+            SigningKey::fixture(1).with_kid("k1"),
+            vec![
+                SigningKey::fixture(2).with_kid("k2"),
+                SigningKey::fixture(3).with_kid("k3"),
+            ],
+        );
+        let tenant = MockTenant::builder().keys(keys).start().await;
+        tenant.clock().freeze_at(NOW as i64);
+        tenant.set_cache_control(Endpoint::Discovery, None);
+        tenant.set_cache_control(Endpoint::Jwks, None);
+        let domain = tenant.domain().to_owned();
+        let iss = tenant.issuer().to_owned();
+        let clock = tenant.clock().clone();
+        let verifier = Verifier::new(f(options(&tenant))).unwrap();
         Self {
-            server,
+            tenant,
             domain,
             iss,
             clock,
-            jwks,
             verifier,
         }
     }
 
+    /// Another verifier (empty caches) for the same tenant.
+    pub(crate) fn verifier_with(
+        &self,
+        f: impl FnOnce(VerifierOptions) -> VerifierOptions,
+    ) -> Verifier {
+        Verifier::new(f(options(&self.tenant))).unwrap()
+    }
+
     pub(crate) fn now(&self) -> f64 {
-        self.clock.now()
+        self.clock.now() as f64
+    }
+
+    /// Serves exactly these JWKs as the tenant's JWKS.
+    pub(crate) fn set_keys(&self, keys: Vec<Value>) {
+        self.tenant.set_jwks_override(json!({ "keys": keys }));
     }
 
     /// Valid auth0-dialect claims.
@@ -244,18 +131,29 @@ impl Env {
         .clone()
     }
 
-    pub(crate) fn bound_claims(&self, key: &EcdsaKeyPair) -> Map<String, Value> {
+    pub(crate) fn bound_claims(&self, key: &DpopKey) -> Map<String, Value> {
         let mut c = self.claims();
-        c.insert("cnf".into(), json!({ "jkt": jkt_of(key) }));
+        c.insert("cnf".into(), json!({ "jkt": key.thumbprint() }));
         c
     }
 
+    /// A token with exactly these claims, signed by the tenant's key (`{alg: RS256, typ: JWT,
+    /// kid: k1}`).
     pub(crate) fn token(&self, claims: &Map<String, Value>) -> String {
-        mint_with(
-            rsa("tenant-1"),
-            &json!({"alg": "RS256", "typ": "JWT", "kid": "k1"}),
-            &Value::Object(claims.clone()),
-        )
+        self.tenant
+            .token()
+            .raw_payload(Value::Object(claims.clone()).to_string())
+            .build()
+    }
+
+    /// Exactly this header and these claims, RS256-signed by `key` (published or not).
+    pub(crate) fn mint(&self, key: SigningKey, header: &Value, claims: &Value) -> String {
+        self.tenant
+            .token()
+            .raw_header(header.to_string())
+            .raw_payload(claims.to_string())
+            .signed_with(Signing::Unpublished(key))
+            .build()
     }
 
     /// A valid token, unique per call (random `jti`), so it never hits the token cache.
@@ -275,33 +173,42 @@ impl Env {
     pub(crate) fn proof_claims(&self, token: &str) -> Map<String, Value> {
         json!({
             "jti": format!("jti-{}", rand_u64()), "htm": "GET", "htu": URL, "iat": self.now(),
-            "ath": crate::jose::sha256_b64url(token.as_bytes()),
+            "ath": mock_idp::ath(token),
         })
         .as_object()
         .unwrap()
         .clone()
     }
 
+    /// A proof with exactly this header and these claims, signed by `key`.
     pub(crate) fn proof_with(
         &self,
-        key: &EcdsaKeyPair,
+        key: &DpopKey,
         header: &Map<String, Value>,
         claims: &Map<String, Value>,
     ) -> String {
-        sign_jws_es256(
-            key,
-            &Value::Object(header.clone()),
-            &Value::Object(claims.clone()),
-        )
+        key.proof("GET", URL)
+            .raw_header(&Value::Object(header.clone()).to_string())
+            .raw_payload(&Value::Object(claims.clone()).to_string())
+            .build()
     }
 
-    pub(crate) fn proof(&self, key: &EcdsaKeyPair, token: &str) -> String {
+    pub(crate) fn proof(&self, key: &DpopKey, token: &str) -> String {
         self.proof_with(key, &proof_header(key), &self.proof_claims(token))
     }
 }
 
-pub(crate) fn proof_header(key: &EcdsaKeyPair) -> Map<String, Value> {
-    json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": ec_jwk(key)})
+/// Options for a verifier of `tenant`'s tokens: trusts its CA, reads its clock.
+fn options(tenant: &MockTenant) -> VerifierOptions {
+    VerifierOptions::new(tenant.domain(), AUD)
+        .ca_pem(tenant.ca_pem().into_bytes())
+        .clock(Arc::new(TenantClock(tenant.clock().clone())))
+        .http_timeout(Duration::from_secs(2))
+}
+
+/// A valid proof header for `key`.
+pub(crate) fn proof_header(key: &DpopKey) -> Map<String, Value> {
+    json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": key.public_jwk()})
         .as_object()
         .unwrap()
         .clone()

@@ -1,5 +1,6 @@
 //! Access-token rules: structure, algorithm policy, typ, claims, issuer allow-list, cache.
 
+use mock_idp::Signing;
 use serde_json::{Value, json};
 
 use super::support::*;
@@ -42,19 +43,19 @@ async fn exp_boundary_without_and_with_leeway() {
     let t = env.token(&c);
     env.verifier.verify_access_token(&t, &[]).await.unwrap();
     // exp == now: rejected, also from the cache (the clock is re-checked on every hit).
-    env.clock.advance(1.0);
+    env.clock.advance(1);
     let e = invalid(env.verifier.verify_access_token(&t, &[]).await);
     assert_eq!(e, AuthError::InvalidToken(TokenError::Expired));
     // A fresh verifier with 5 s leeway accepts exp = now - 3 and refuses exp = now - 5.
-    let env = Env::with(|o| o.clock_leeway(std::time::Duration::from_secs(5))).await;
+    let lenient = env.verifier_with(|o| o.clock_leeway(std::time::Duration::from_secs(5)));
     let mut c = env.claims();
     c.insert("exp".into(), json!(env.now() - 3.0));
-    env.verifier
+    lenient
         .verify_access_token(&env.token(&c), &[])
         .await
         .unwrap();
     c.insert("exp".into(), json!(env.now() - 5.0));
-    invalid(env.verifier.verify_access_token(&env.token(&c), &[]).await);
+    invalid(lenient.verify_access_token(&env.token(&c), &[]).await);
 }
 
 #[tokio::test]
@@ -132,7 +133,6 @@ async fn nbf_leeway() {
 async fn algorithm_policy_before_any_network_call() {
     let env = Env::new().await;
     let claims = Value::Object(env.claims());
-    let payload = b64(&serde_json::to_vec(&claims).unwrap());
     for header in [
         json!({"alg": "none", "kid": "k1"}),
         json!({"alg": "None", "kid": "k1"}),
@@ -143,9 +143,14 @@ async fn algorithm_policy_before_any_network_call() {
         json!({"kid": "k1"}),
         json!({"alg": "HS256\"x\r\nX: y"}),
     ] {
-        let h = b64(&serde_json::to_vec(&header).unwrap());
         for sig in ["", "AAAA"] {
-            let t = format!("{h}.{payload}.{sig}");
+            let t = env
+                .tenant
+                .token()
+                .raw_header(header.to_string())
+                .raw_payload(claims.to_string())
+                .signed_with(Signing::RawSignature(sig.to_owned()))
+                .build();
             invalid(env.verifier.verify_access_token(&t, &[]).await);
         }
     }
@@ -165,7 +170,7 @@ async fn structure_crit_b64_and_canonical_base64() {
     ] {
         invalid(
             env.verifier
-                .verify_access_token(&mint_with(k, &header, &claims), &[])
+                .verify_access_token(&env.mint(k.clone(), &header, &claims), &[])
                 .await,
         );
     }
@@ -213,14 +218,14 @@ async fn signatures_and_keys_of_others() {
     let claims = Value::Object(env.claims());
     let header = json!({"alg": "RS256", "kid": "k1", "typ": "JWT"});
     // Attacker key with the tenant's kid; embedded jwk / jku are ignored.
-    let t = mint_with(rsa("attacker"), &header, &claims);
+    let t = env.mint(rsa("attacker"), &header, &claims);
     invalid(env.verifier.verify_access_token(&t, &[]).await);
     let mut h2 = header.clone();
     h2["jwk"] = rsa_jwk("attacker", "k1");
     h2["jku"] = json!("http://127.0.0.1:1/jwks");
     invalid(
         env.verifier
-            .verify_access_token(&mint_with(rsa("attacker"), &h2, &claims), &[])
+            .verify_access_token(&env.mint(rsa("attacker"), &h2, &claims), &[])
             .await,
     );
     // Tampered payload keeping the signature.
@@ -231,15 +236,15 @@ async fn signatures_and_keys_of_others() {
     let forged = format!(
         "{}.{}.{}",
         parts[0],
-        b64(&serde_json::to_vec(&c).unwrap()),
+        b64(serde_json::to_vec(&c).unwrap()),
         parts[2]
     );
     invalid(env.verifier.verify_access_token(&forged, &[]).await);
     // Missing kid: every usable key is tried.
-    let t = mint_with(rsa("tenant-1"), &json!({"alg": "RS256"}), &claims);
+    let t = env.mint(rsa("tenant-1"), &json!({"alg": "RS256"}), &claims);
     env.verifier.verify_access_token(&t, &[]).await.unwrap();
     // Non-string kid.
-    let t = mint_with(
+    let t = env.mint(
         rsa("tenant-1"),
         &json!({"alg": "RS256", "kid": {"x": 1}}),
         &claims,
@@ -249,8 +254,8 @@ async fn signatures_and_keys_of_others() {
 
 #[tokio::test]
 async fn typ_policy_per_profile() {
-    let compat = Env::new().await;
-    let strict = Env::with(|o| o.profile(TokenProfile::Rfc9068Strict)).await;
+    let env = Env::new().await;
+    let strict = env.verifier_with(|o| o.profile(TokenProfile::Rfc9068Strict));
     for (typ, compat_ok, strict_ok) in [
         (None, true, false),
         (Some("JWT"), true, false),
@@ -260,7 +265,7 @@ async fn typ_policy_per_profile() {
         (Some("dpop+jwt"), false, false),
         (Some("secevent+jwt"), false, false),
     ] {
-        for (env, ok) in [(&compat, compat_ok), (&strict, strict_ok)] {
+        for (verifier, ok) in [(&env.verifier, compat_ok), (&strict, strict_ok)] {
             let mut header = json!({"alg": "RS256", "kid": "k1"});
             if let Some(t) = typ {
                 header["typ"] = json!(t);
@@ -268,20 +273,20 @@ async fn typ_policy_per_profile() {
             let mut c = env.claims();
             c.insert("client_id".into(), json!("client-1"));
             c.insert("jti".into(), json!("j1"));
-            let t = mint_with(rsa("tenant-1"), &header, &Value::Object(c));
-            let r = env.verifier.verify_access_token(&t, &[]).await;
+            let t = env.mint(rsa("tenant-1"), &header, &Value::Object(c));
+            let r = verifier.verify_access_token(&t, &[]).await;
             assert_eq!(r.is_ok(), ok, "typ {typ:?}: {r:?}");
         }
     }
     // Strict requires client_id / jti / sub.
-    let mut c = strict.claims();
+    let mut c = env.claims();
     c.insert("client_id".into(), json!("client-1"));
-    let t = mint_with(
+    let t = env.mint(
         rsa("tenant-1"),
         &json!({"alg": "RS256", "kid": "k1", "typ": "at+jwt"}),
         &Value::Object(c),
     );
-    invalid(strict.verifier.verify_access_token(&t, &[]).await);
+    invalid(strict.verify_access_token(&t, &[]).await);
 }
 
 #[tokio::test]
@@ -313,13 +318,14 @@ async fn issuer_exact_and_allow_list_before_fetch() {
 async fn multiple_domains_and_resolver() {
     let env = Env::with(|o| {
         let d = o.domains[0].clone();
+        let ca = o.ca_pem.clone().unwrap();
         VerifierOptions::with_domains(vec!["other.example".into(), d], AUD)
-            .allow_insecure_http_for_tests(true)
+            .ca_pem(ca)
             .clock(o.clock.clone())
     })
     .await;
     env.verify_ok_token().await.unwrap();
-    let env2 = Env::with(|o| {
+    let resolved = env.verifier_with(|o| {
         let domain = o.domains[0].clone();
         o.domain_resolver(std::sync::Arc::new(
             move |ctx: &crate::RequestContext, _iss: &str| {
@@ -330,9 +336,8 @@ async fn multiple_domains_and_resolver() {
                 }
             },
         ))
-    })
-    .await;
-    let t = env2.ok_token();
+    });
+    let t = env.ok_token();
     let ctx = request_to(
         http::Method::GET,
         URL,
@@ -341,10 +346,10 @@ async fn multiple_domains_and_resolver() {
             ("authorization", &format!("Bearer {t}")),
         ],
     );
-    env2.verifier.verify_request(&ctx).await.unwrap();
+    resolved.verify_request(&ctx).await.unwrap();
     // The resolver is consulted on cache hits too.
     let ctx = request(&[("authorization", &format!("Bearer {t}"))]);
-    assert!(env2.verifier.verify_request(&ctx).await.is_err());
+    assert!(resolved.verify_request(&ctx).await.is_err());
 }
 
 #[test]
