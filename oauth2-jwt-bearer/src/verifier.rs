@@ -300,35 +300,12 @@ impl Verifier {
         rt.block_on(self.verify_access_token(token, required_claims))
     }
 
-    /// Authenticate a request: Bearer/DPoP dispatch per the DPoP mode.
-    pub async fn verify_request(&self, req: &RequestContext) -> Result<Verified, AuthError> {
-        self.verify_request_with(req, &[]).await
-    }
-
-    /// [`Verifier::verify_request`] with required claims.
-    pub async fn verify_request_with(
-        &self,
-        req: &RequestContext,
-        required_claims: &[&str],
-    ) -> Result<Verified, AuthError> {
-        self.authenticate_with(req, required_claims)
-            .await
-            .map_err(|r| r.error)
-    }
-
-    /// Like [`Verifier::verify_request`], but the error comes with the scheme used and the
-    /// mode, ready to be turned into a response.
-    pub async fn authenticate(&self, req: &RequestContext) -> Result<Verified, AuthRejection> {
-        self.authenticate_with(req, &[]).await
-    }
-
-    /// [`Verifier::authenticate`] with required claims.
-    pub async fn authenticate_with(
-        &self,
-        req: &RequestContext,
-        required_claims: &[&str],
-    ) -> Result<Verified, AuthRejection> {
-        self.authenticate_view(req, required_claims).await
+    /// Authenticate a request: `Authorization` (+ `DPoP`) parsed and dispatched per the DPoP
+    /// mode, with the options' required claims. The error is an [`AuthRejection`]: the
+    /// [`AuthError`] (`.error`) with the scheme the request used and the verifier's mode, which
+    /// is what its challenge depends on; [`AuthRejection::to_parts`] is the HTTP answer.
+    pub async fn verify_request(&self, req: &RequestContext) -> Result<Verified, AuthRejection> {
+        self.authenticate_view(req, &[]).await
     }
 
     /// The options' required claims, then the call's or the route's.

@@ -242,7 +242,7 @@ async fn dispatch_matrix() {
         ];
         for (name, fields, expected) in cases {
             let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let r = verifier.authenticate(&request(&f)).await;
+            let r = verifier.verify_request(&request(&f)).await;
             match (r, expected) {
                 (Ok(_), None) => {}
                 (Err(rej), Some((status, code))) => {

@@ -31,7 +31,11 @@ impl Dp {
     /// Verifies a request carrying `token` under the DPoP scheme and `proof`.
     async fn send_with(&self, token: &str, proof: &str) -> Result<crate::Verified, AuthError> {
         let ctx = request(&[("authorization", &format!("DPoP {token}")), ("dpop", proof)]);
-        self.env.verifier.verify_request(&ctx).await
+        self.env
+            .verifier
+            .verify_request(&ctx)
+            .await
+            .map_err(|r| r.error)
     }
     fn claims(&self) -> Map<String, Value> {
         self.env.proof_claims(&self.token)
@@ -202,13 +206,14 @@ async fn proof_structure_and_signature() {
             .verify_request(&ctx)
             .await
             .unwrap_err()
+            .error
             .error_code(),
         Some("invalid_dpop_proof")
     );
     // No proof at all.
     let ctx = request(&[("authorization", &format!("DPoP {}", d.token))]);
     assert_eq!(
-        d.env.verifier.verify_request(&ctx).await.unwrap_err(),
+        d.env.verifier.verify_request(&ctx).await.unwrap_err().error,
         AuthError::InvalidDpopProof(ProofError::MissingProof)
     );
 }
@@ -497,7 +502,7 @@ async fn a_key_over_its_share_gets_429_and_one_log_line() {
                 ("authorization", &format!("DPoP {}", d.token)),
                 ("dpop", &d.env.proof(&d.key, &d.token)),
             ]);
-            d.env.verifier.authenticate(&ctx).await.unwrap_err()
+            d.env.verifier.verify_request(&ctx).await.unwrap_err()
         };
         assert!(
             matches!(rejection.error, AuthError::DpopKeyOverQuota { .. }),
@@ -519,7 +524,7 @@ async fn an_unavailable_replay_store_fails_closed_with_503() {
         ("authorization", &format!("DPoP {}", d.token)),
         ("dpop", &d.env.proof(&d.key, &d.token)),
     ]);
-    let rejection = d.env.verifier.authenticate(&ctx).await.unwrap_err();
+    let rejection = d.env.verifier.verify_request(&ctx).await.unwrap_err();
     assert_eq!(rejection.error, AuthError::ReplayStoreUnavailable);
     let resp = axum::response::IntoResponse::into_response(rejection);
     assert_eq!(resp.status(), 503);
@@ -599,7 +604,7 @@ async fn required_mode_refuses_bearer() {
     d.send(&d.env.proof(&d.key, &d.token)).await.unwrap();
     let ctx = request(&[("authorization", &format!("Bearer {}", d.env.ok_token()))]);
     assert_eq!(
-        d.env.verifier.verify_request(&ctx).await.unwrap_err(),
+        d.env.verifier.verify_request(&ctx).await.unwrap_err().error,
         AuthError::DpopRequired
     );
 }

@@ -399,7 +399,10 @@ async fn ours(tenant: &MockTenant, token: &str) -> Result<(), AuthError> {
         HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
     );
     let req = RequestContext::new(Method::GET, "https://api.example.com/api/private", headers);
-    v.verify_request(&req).await.map(|_| ())
+    v.verify_request(&req)
+        .await
+        .map(|_| ())
+        .map_err(|r| r.error)
 }
 
 /// The table's cases, each checked on both sides. All mismatches are reported together.

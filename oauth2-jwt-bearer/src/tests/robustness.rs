@@ -39,7 +39,7 @@ fn arbitrary_headers_never_panic() {
                 fields.push(("dpop", p));
             }
             let ctx = request(&fields);
-            let r = rt.block_on(env.verifier.authenticate(&ctx));
+            let r = rt.block_on(env.verifier.verify_request(&ctx));
             let rej = r.unwrap_err();
             prop_assert!(matches!(rej.error.status().as_u16(), 400 | 401));
             prop_assert_eq!(rej.error.www_authenticate(rej.mode, rej.scheme).len(), 1);
