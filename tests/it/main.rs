@@ -7,6 +7,7 @@ mod advanced_usage;
 mod async_usage;
 mod audience;
 mod conformance;
+mod dpop_both_sides;
 mod environment;
 mod expiry;
 mod extractors;
