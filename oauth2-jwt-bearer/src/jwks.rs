@@ -29,6 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use arc_swap::ArcSwapOption;
 use aws_lc_rs::signature::{ParsedPublicKey, RsaPublicKeyComponents};
 use serde_json::{Map, Value};
 use tokio::sync::watch;
@@ -121,8 +122,11 @@ struct TenantInner {
 }
 
 #[derive(Debug, Default)]
-struct Tenant {
+pub(crate) struct Tenant {
     inner: RwLock<TenantInner>,
+    /// The current key set, readable without a lock or a reference-count update: the check
+    /// every cached-token hit makes (`still_trusted`). Written with `inner.jwks`.
+    current: ArcSwapOption<Jwks>,
     /// The refresh in flight, if any: waiters subscribe, the task sends `true` when done. A
     /// receiver whose sender is gone (its runtime shut down) means no refresh is running.
     inflight: Mutex<Option<watch::Receiver<bool>>>,
@@ -164,13 +168,16 @@ pub(crate) struct KeyLookup {
     pub(crate) candidates: Vec<Arc<KeyEntry>>,
     /// The JWKS generation the candidates come from (recorded with cached tokens).
     pub(crate) generation: u64,
+    /// The tenant they belong to (cached tokens keep it, so a hit needs no map lookup).
+    pub(crate) tenant: Arc<Tenant>,
 }
 
 impl KeyLookup {
-    fn new(jwks: &Jwks, candidates: Vec<Arc<KeyEntry>>) -> Self {
+    fn new(tenant: &Arc<Tenant>, jwks: &Jwks, candidates: Vec<Arc<KeyEntry>>) -> Self {
         Self {
             candidates,
             generation: jwks.generation,
+            tenant: tenant.clone(),
         }
     }
 }
@@ -224,7 +231,7 @@ impl MetadataCache {
         &self.shared.counters
     }
 
-    fn existing_tenant(&self, domain: &str) -> Option<Arc<Tenant>> {
+    pub(crate) fn existing_tenant(&self, domain: &str) -> Option<Arc<Tenant>> {
         self.shared
             .tenants
             .read()
@@ -273,7 +280,7 @@ impl MetadataCache {
             let serve = now < jwks.expires_at
                 || (tenant.is_refreshing() && self.within_stale_bound(&jwks, now));
             if !c.is_empty() && serve {
-                return Ok(KeyLookup::new(&jwks, c));
+                return Ok(KeyLookup::new(&tenant, &jwks, c));
             }
         }
         if let Some(mut done) = self.start_or_join(domain, &tenant, now) {
@@ -286,7 +293,7 @@ impl MetadataCache {
         if !self.within_stale_bound(&jwks, now) {
             return Err(AuthError::KeysUnavailable);
         }
-        Ok(KeyLookup::new(&jwks, jwks.candidates(kid, alg)))
+        Ok(KeyLookup::new(&tenant, &jwks, jwks.candidates(kid, alg)))
     }
 
     /// Whether a cached token verified by `key` (from JWKS `generation`) may be served
@@ -294,24 +301,23 @@ impl MetadataCache {
     /// set is within the staleness bound. Expired keys start a background refresh.
     pub(crate) fn still_trusted(
         &self,
+        tenant: &Arc<Tenant>,
         domain: &str,
         key: &KeyEntry,
         generation: u64,
         now: f64,
     ) -> bool {
-        let Some(tenant) = self.existing_tenant(domain) else {
-            return false;
-        };
-        let Some(jwks) = tenant.jwks() else {
+        let jwks = tenant.current.load();
+        let Some(jwks) = jwks.as_deref() else {
             return false;
         };
         let present = jwks.generation == generation || jwks.contains(key);
-        if !present || !self.within_stale_bound(&jwks, now) {
+        if !present || !self.within_stale_bound(jwks, now) {
             return false;
         }
         if now >= jwks.expires_at {
             // Not awaited: this request is served with keys we still trust.
-            drop(self.start_or_join(domain, &tenant, now));
+            drop(self.start_or_join(domain, tenant, now));
         }
         true
     }
@@ -431,6 +437,7 @@ impl Shared {
                         .jwks
                         .as_ref()
                         .is_some_and(|old| old.keys.iter().any(|k| !jwks.contains(k)));
+                    tenant.current.store(Some(jwks.clone()));
                     inner.jwks = Some(jwks);
                     removed
                 };

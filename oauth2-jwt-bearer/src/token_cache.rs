@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::claims::{Claims, TimeClaims};
-use super::jwks::KeyEntry;
+use super::jwks::{KeyEntry, Tenant};
 
 #[derive(Debug, Clone)]
 pub(crate) struct CachedToken {
@@ -31,6 +31,8 @@ pub(crate) struct CachedToken {
     pub(crate) key: Arc<KeyEntry>,
     /// The JWKS generation `key` came from (a cheap "nothing changed" check on hits).
     pub(crate) generation: u64,
+    /// The tenant whose key set a hit is checked against.
+    pub(crate) tenant: Arc<Tenant>,
 }
 
 /// Entries are bucketed by a keyed hash of the token's length and last 32 bytes (the tail
@@ -165,6 +167,7 @@ mod tests {
             domain: "t".into(),
             key: key(),
             generation: 1,
+            tenant: Arc::default(),
         }
     }
 

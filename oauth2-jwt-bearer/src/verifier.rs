@@ -264,6 +264,12 @@ impl Verifier {
         &self.inner.tokens
     }
 
+    /// Tests: the key state this verifier keeps for a tenant it has fetched from.
+    #[cfg(test)]
+    pub(crate) fn tenant_state(&self, domain: &str) -> Option<Arc<crate::jwks::Tenant>> {
+        self.inner.metadata.existing_tenant(domain)
+    }
+
     /// A rejection carrying this verifier's mode (for building responses).
     pub fn reject(&self, error: AuthError, scheme: Option<Scheme>) -> AuthRejection {
         AuthRejection::new(error, self.inner.mode, scheme)
@@ -514,7 +520,7 @@ impl Verifier {
         if let Some(hit) = inner.tokens.get(token) {
             if inner
                 .metadata
-                .still_trusted(&hit.domain, &hit.key, hit.generation, now)
+                .still_trusted(&hit.tenant, &hit.domain, &hit.key, hit.generation, now)
             {
                 return self.check_cached(&hit, required_claims, ctx, now);
             }
@@ -591,6 +597,7 @@ impl Verifier {
                 domain: domain.into(),
                 key: key.clone(),
                 generation: lookup.generation,
+                tenant: lookup.tenant.clone(),
             },
             now,
             epoch,

@@ -133,6 +133,7 @@ async fn a_cache_entry_planted_after_the_clear_is_not_served_once_its_key_is_gon
             domain: t.domain().into(),
             key: Arc::new(key.unwrap()),
             generation: 1,
+            tenant: v.tenant_state(t.domain()).expect("fetched from"),
         },
         t.clock().now() as f64,
         cache.epoch(),
