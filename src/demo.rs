@@ -170,7 +170,7 @@ impl Demo {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "DPoP (a proof is single-use and valid for 5 minutes; this one is fresh):"
+            "DPoP (a proof is single-use and accepted for 60 s after it is made; this one is fresh):"
         );
         let _ = writeln!(
             out,
