@@ -185,9 +185,8 @@ fn read_until(reader: impl std::io::Read + Send + 'static, marker: &str) -> Vec<
     panic!("the process ended before printing {marker:?}; it printed {lines:#?}");
 }
 
-/// Starts `protected-api` in `dir` (whose `.env` names the port) and waits until it serves;
-/// returns the process and what it logged on stderr until then.
-async fn serving_api(dir: &TempDir, port: u16) -> (Running, Vec<String>) {
+/// Starts `protected-api` in `dir` with its stderr piped to us.
+fn spawn_api(dir: &TempDir) -> (Running, std::process::ChildStderr) {
     let mut child = protected_api(dir, &[])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -195,7 +194,13 @@ async fn serving_api(dir: &TempDir, port: u16) -> (Running, Vec<String>) {
         .spawn()
         .expect("start protected-api");
     let stderr = child.stderr.take().expect("piped stderr");
-    let running = Running(child);
+    (Running(child), stderr)
+}
+
+/// Starts `protected-api` in `dir` (whose `.env` names the port) and waits until it serves;
+/// returns the process and what it logged on stderr until then.
+async fn serving_api(dir: &TempDir, port: u16) -> (Running, Vec<String>) {
+    let (running, stderr) = spawn_api(dir);
     let marker = format!("protecting http://127.0.0.1:{port}");
     let log = tokio::task::spawn_blocking(move || read_until(stderr, &marker))
         .await
@@ -284,14 +289,7 @@ async fn the_api_keeps_serving_when_its_log_pipe_closes() {
     let dir = TempDir::new();
     let port = free_port();
     write_dotenv(&dir, &tenant, &tenant.audience(), port);
-    let mut child = protected_api(&dir, &[])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start protected-api");
-    let stderr = child.stderr.take().expect("piped stderr");
-    let _running = Running(child);
+    let (_running, stderr) = spawn_api(&dir);
     let marker = format!("protecting http://127.0.0.1:{port}");
     // Read up to the start-up line, then close the pipe: every later log line meets EPIPE.
     let first = tokio::task::spawn_blocking(move || {
