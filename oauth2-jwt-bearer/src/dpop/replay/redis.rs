@@ -62,13 +62,22 @@ pub enum RedisReplayStoreError {
 /// background after a failure. Every check is bounded by [`RedisReplayStore::timeout`]; a check
 /// that fails or times out is an error, which the verifier turns into a refusal (fail closed).
 ///
-/// ```rust,ignore
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use oauth2_jwt_bearer::{RedisReplayStore, Verifier, VerifierOptions};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // No I/O here: the connection opens on the first DPoP request.
 /// let store = RedisReplayStore::new("redis://127.0.0.1:6379/0")?.timeout(Duration::from_millis(100))?;
 /// let verifier = Verifier::new(
 ///     VerifierOptions::new("tenant.eu.auth0.com", "https://api.example.com")
 ///         .public_base_url("https://api.example.com") // the same on every replica
 ///         .replay_store(Arc::new(store)),
 /// )?;
+/// # let _ = verifier;
+/// # Ok(())
+/// # }
 /// ```
 pub struct RedisReplayStore {
     client: ::redis::Client,
