@@ -33,7 +33,7 @@ pub trait ReplayStore: Send + Sync {
     /// fixed-size hashes of (jkt, jti).
     ///
     /// `Err` when the store cannot answer (down, slow, unexpected reply). The verifier then
-    /// refuses the proof (fails closed, [`super::AuthError::ReplayStoreUnavailable`]): a proof
+    /// refuses the proof (fails closed, [`crate::AuthError::ReplayStoreUnavailable`]): a proof
     /// that could not be checked is never accepted. Implementations bound their own wait.
     fn check_and_insert<'a>(
         &'a self,
