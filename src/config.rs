@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use oauth2_jwt_bearer::{
-    Authority, DEFAULT_DPOP_IAT_WINDOW, DEFAULT_REPLAY_CAPACITY, DpopMode, MAX_DPOP_IAT_WINDOW,
+    Authority, DEFAULT_DPOP_IAT_WINDOW, DEFAULT_JWKS_MAX_STALE, DEFAULT_REPLAY_CAPACITY, DpopMode,
+    MAX_DPOP_IAT_WINDOW,
 };
 
 /// Where the settings were looked for, for error messages.
@@ -68,6 +69,10 @@ pub struct Settings {
     /// The share of the store one DPoP key may hold (`DPOP_REPLAY_PER_KEY_LIMIT`), if not a
     /// tenth of the entries.
     pub dpop_replay_per_key_limit: Option<usize>,
+    /// How long past their expiry cached signing keys keep verifying tokens while the tenant
+    /// is unreachable (`AUTH0_JWKS_MAX_STALE`, default 24 h, like Auth0's `stale-if-error`);
+    /// after that every token is refused until the tenant answers.
+    pub jwks_max_stale: Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -89,6 +94,7 @@ impl std::fmt::Debug for Settings {
             .field("dpop_iat_window", &self.dpop_iat_window)
             .field("dpop_replay_max_entries", &self.dpop_replay_max_entries)
             .field("dpop_replay_per_key_limit", &self.dpop_replay_per_key_limit)
+            .field("jwks_max_stale", &self.jwks_max_stale)
             .finish()
     }
 }
@@ -240,6 +246,10 @@ impl Settings {
                     .into(),
             });
         }
+        let jwks_max_stale = match optional(vars, "AUTH0_JWKS_MAX_STALE") {
+            None => DEFAULT_JWKS_MAX_STALE,
+            Some(value) => parse_max_stale(&value)?,
+        };
         let settings = Settings {
             domain,
             audience,
@@ -254,6 +264,7 @@ impl Settings {
             dpop_iat_window,
             dpop_replay_max_entries,
             dpop_replay_per_key_limit,
+            jwks_max_stale,
         };
         Ok((settings, warnings))
     }
@@ -458,6 +469,24 @@ fn parse_iat_window(value: &str) -> Result<Duration, ConfigError> {
             reason: format!(
                 "expected whole seconds from 1 to {max}, e.g. AUTH0_DPOP_IAT_WINDOW=60 \
                  (the default; auth0-api-python uses 300)"
+            ),
+        }),
+    }
+}
+
+/// Whole seconds (`86400`, `86400s`) from 0 (never serve stale keys) to 7 days: a tenant
+/// down for longer is not an outage to ride out with keys it may have withdrawn meanwhile.
+fn parse_max_stale(value: &str) -> Result<Duration, ConfigError> {
+    const MAX: u64 = 7 * 24 * 3600;
+    let digits = value.strip_suffix('s').unwrap_or(value);
+    match digits.parse::<u64>() {
+        Ok(secs) if secs <= MAX => Ok(Duration::from_secs(secs)),
+        _ => Err(ConfigError::Invalid {
+            var: "AUTH0_JWKS_MAX_STALE",
+            value: value.to_owned(),
+            reason: format!(
+                "expected whole seconds from 0 to {MAX}, e.g. AUTH0_JWKS_MAX_STALE=86400 (the \
+                 default: Auth0's stale-if-error)"
             ),
         }),
     }

@@ -13,7 +13,8 @@ pub fn verifier_options(settings: &Settings) -> Result<VerifierOptions, std::io:
     let mut options = VerifierOptions::new(settings.domain.clone(), settings.audience.clone())
         .dpop_mode(settings.dpop_mode)
         .dpop_nonces(settings.dpop_nonces)
-        .dpop_iat_window(settings.dpop_iat_window);
+        .dpop_iat_window(settings.dpop_iat_window)
+        .jwks_max_stale(settings.jwks_max_stale);
     if let Some(url) = &settings.public_url {
         options = options.public_base_url(url.clone());
     }

@@ -381,3 +381,31 @@ fn the_in_memory_replay_store_can_be_sized() {
         );
     }
 }
+
+#[test]
+fn the_jwks_staleness_bound_defaults_to_a_day_and_is_validated() {
+    let base = [
+        ("AUTH0_DOMAIN", "t.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://api"),
+    ];
+    let (settings, _) = load(&base).unwrap();
+    assert_eq!(settings.jwks_max_stale, Duration::from_secs(86_400));
+    for (value, secs) in [("0", 0), ("3600", 3600), ("600s", 600), ("604800", 604_800)] {
+        let (settings, _) = load(&[base[0], base[1], ("AUTH0_JWKS_MAX_STALE", value)]).unwrap();
+        assert_eq!(
+            settings.jwks_max_stale,
+            Duration::from_secs(secs),
+            "{value}"
+        );
+    }
+    for bad in ["604801", "-1", "1d", "soon"] {
+        let err = load(&[base[0], base[1], ("AUTH0_JWKS_MAX_STALE", bad)]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "AUTH0_JWKS_MAX_STALE={bad:?} is invalid: expected whole seconds from 0 to 604800, \
+                 e.g. AUTH0_JWKS_MAX_STALE=86400 (the default: Auth0's stale-if-error)"
+            )
+        );
+    }
+}
