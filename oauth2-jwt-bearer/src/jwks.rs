@@ -116,7 +116,6 @@ struct Discovery {
 #[derive(Debug, Default)]
 struct TenantInner {
     discovery: Option<Discovery>,
-    jwks: Option<Arc<Jwks>>,
     /// When the last network refresh started (the cooldown is counted from here).
     last_attempt: Option<f64>,
 }
@@ -125,7 +124,7 @@ struct TenantInner {
 pub(crate) struct Tenant {
     inner: RwLock<TenantInner>,
     /// The current key set, readable without a lock or a reference-count update: the check
-    /// every cached-token hit makes (`still_trusted`). Written with `inner.jwks`.
+    /// every cached-token hit makes (`still_trusted`). Replaced with one atomic swap.
     current: ArcSwapOption<Jwks>,
     /// The refresh in flight, if any: waiters subscribe, the task sends `true` when done. A
     /// receiver whose sender is gone (its runtime shut down) means no refresh is running.
@@ -134,11 +133,7 @@ pub(crate) struct Tenant {
 
 impl Tenant {
     fn jwks(&self) -> Option<Arc<Jwks>> {
-        self.inner
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .jwks
-            .clone()
+        self.current.load_full()
     }
 
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<watch::Receiver<bool>>> {
@@ -431,16 +426,9 @@ impl Shared {
                     generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
                     expires_at: now + ttl,
                 });
-                let removed = {
-                    let mut inner = tenant.inner.write().unwrap_or_else(|e| e.into_inner());
-                    let removed = inner
-                        .jwks
-                        .as_ref()
-                        .is_some_and(|old| old.keys.iter().any(|k| !jwks.contains(k)));
-                    tenant.current.store(Some(jwks.clone()));
-                    inner.jwks = Some(jwks);
-                    removed
-                };
+                // One atomic swap: the set replaced is exactly the one compared.
+                let old = tenant.current.swap(Some(jwks.clone()));
+                let removed = old.is_some_and(|old| old.keys.iter().any(|k| !jwks.contains(k)));
                 // After the new keys are in place, so that a request that read the old keys
                 // finds its insert refused by the cache epoch. Cached tokens of the removed
                 // key would fail their key check on the next hit anyway; this frees them.
@@ -449,26 +437,23 @@ impl Shared {
                     self.tokens.clear();
                 }
             }
-            Err(e) => {
-                let inner = tenant.inner.read().unwrap_or_else(|e| e.into_inner());
-                match &inner.jwks {
-                    Some(jwks) if now >= jwks.expires_at + self.cfg.max_stale => {
-                        tracing::error!(
-                            domain,
-                            error = %e,
-                            max_stale_secs = self.cfg.max_stale,
-                            "JWKS/discovery refresh failed and the cached keys are past the \
-                             maximum staleness: every token of this tenant is refused"
-                        );
-                    }
-                    Some(_) => tracing::warn!(
+            Err(e) => match tenant.jwks().as_deref() {
+                Some(jwks) if now >= jwks.expires_at + self.cfg.max_stale => {
+                    tracing::error!(
                         domain,
                         error = %e,
-                        "JWKS/discovery refresh failed; serving the cached keys"
-                    ),
-                    None => tracing::warn!(domain, error = %e, "JWKS/discovery refresh failed"),
+                        max_stale_secs = self.cfg.max_stale,
+                        "JWKS/discovery refresh failed and the cached keys are past the \
+                         maximum staleness: every token of this tenant is refused"
+                    );
                 }
-            }
+                Some(_) => tracing::warn!(
+                    domain,
+                    error = %e,
+                    "JWKS/discovery refresh failed; serving the cached keys"
+                ),
+                None => tracing::warn!(domain, error = %e, "JWKS/discovery refresh failed"),
+            },
         }
     }
 
