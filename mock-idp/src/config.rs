@@ -91,20 +91,169 @@ impl ApiConfig {
     }
 }
 
-/// One machine-to-machine application.
+/// Auth0's application types (`app_type` in the Management API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppType {
+    /// Machine to machine (Auth0 calls it `non_interactive`; `m2m` is accepted too).
+    #[default]
+    #[serde(alias = "m2m")]
+    NonInteractive,
+    /// A single-page application: a public client in a browser.
+    Spa,
+    /// A server-side web application: a confidential client.
+    RegularWeb,
+    /// A mobile or desktop application: a public client.
+    Native,
+}
+
+impl AppType {
+    /// The grants Auth0 enables for a new application of this type.
+    pub fn default_grant_types(self) -> &'static [GrantType] {
+        use GrantType::*;
+        match self {
+            AppType::NonInteractive => &[ClientCredentials],
+            AppType::Spa | AppType::Native => &[AuthorizationCode, Implicit, RefreshToken],
+            AppType::RegularWeb => &[AuthorizationCode, Implicit, RefreshToken, ClientCredentials],
+        }
+    }
+
+    /// How a new application of this type authenticates at the token endpoint.
+    pub fn default_auth_method(self) -> AuthMethod {
+        match self {
+            AppType::Spa | AppType::Native => AuthMethod::None,
+            AppType::NonInteractive | AppType::RegularWeb => AuthMethod::ClientSecretPost,
+        }
+    }
+}
+
+/// The grants an Auth0 application can be allowed, by their Auth0 names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GrantType {
+    #[serde(rename = "client_credentials")]
+    ClientCredentials,
+    #[serde(rename = "authorization_code")]
+    AuthorizationCode,
+    #[serde(rename = "implicit")]
+    Implicit,
+    #[serde(rename = "refresh_token")]
+    RefreshToken,
+    #[serde(rename = "password")]
+    Password,
+    #[serde(rename = "http://auth0.com/oauth/grant-type/password-realm")]
+    PasswordRealm,
+    #[serde(rename = "urn:ietf:params:oauth:grant-type:device_code")]
+    DeviceCode,
+    #[serde(rename = "urn:ietf:params:oauth:grant-type:token-exchange")]
+    TokenExchange,
+    #[serde(
+        rename = "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token"
+    )]
+    FederatedConnection,
+}
+
+impl GrantType {
+    /// Every grant Auth0 knows.
+    pub const ALL: [GrantType; 9] = [
+        GrantType::ClientCredentials,
+        GrantType::AuthorizationCode,
+        GrantType::Implicit,
+        GrantType::RefreshToken,
+        GrantType::Password,
+        GrantType::PasswordRealm,
+        GrantType::DeviceCode,
+        GrantType::TokenExchange,
+        GrantType::FederatedConnection,
+    ];
+
+    /// The `grant_type` value (Auth0's name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantType::ClientCredentials => "client_credentials",
+            GrantType::AuthorizationCode => "authorization_code",
+            GrantType::Implicit => "implicit",
+            GrantType::RefreshToken => "refresh_token",
+            GrantType::Password => "password",
+            GrantType::PasswordRealm => "http://auth0.com/oauth/grant-type/password-realm",
+            GrantType::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
+            GrantType::TokenExchange => "urn:ietf:params:oauth:grant-type:token-exchange",
+            GrantType::FederatedConnection => {
+                "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token"
+            }
+        }
+    }
+
+    /// The grant a `grant_type` value names, if Auth0 knows it.
+    pub fn from_name(name: &str) -> Option<GrantType> {
+        GrantType::ALL.into_iter().find(|g| g.as_str() == name)
+    }
+}
+
+/// How an application authenticates at the token endpoint (`token_endpoint_auth_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// A public client: no secret (SPA, native).
+    None,
+    /// The secret in the request body.
+    ClientSecretPost,
+    /// The secret in HTTP Basic.
+    ClientSecretBasic,
+}
+
+/// One application (Auth0 "client"), named by Auth0's application settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationConfig {
     /// OAuth client_id.
     pub client_id: String,
-    /// OAuth client_secret.
+    /// OAuth client_secret (may be empty for a public client).
+    #[serde(default)]
     pub client_secret: String,
     /// Display name.
     #[serde(default)]
     pub name: Option<String>,
+    /// Application type; machine to machine when absent.
+    #[serde(default)]
+    pub app_type: AppType,
+    /// Grants the application may use; Auth0's defaults for its type when absent.
+    #[serde(default)]
+    pub grant_types: Option<Vec<GrantType>>,
+    /// Client authentication at the token endpoint; the type's default when absent.
+    #[serde(default)]
+    pub token_endpoint_auth_method: Option<AuthMethod>,
     /// API identifier → scopes this client may obtain for it (Auth0 "client grants").
     #[serde(default)]
     pub grants: BTreeMap<String, Vec<String>>,
+}
+
+impl ApplicationConfig {
+    /// A machine-to-machine application with no client grants.
+    pub fn machine(client_id: &str, client_secret: &str) -> Self {
+        ApplicationConfig {
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.to_owned(),
+            name: None,
+            app_type: AppType::NonInteractive,
+            grant_types: None,
+            token_endpoint_auth_method: None,
+            grants: BTreeMap::new(),
+        }
+    }
+
+    /// Whether the application may use `grant`.
+    pub fn allows(&self, grant: GrantType) -> bool {
+        match &self.grant_types {
+            Some(list) => list.contains(&grant),
+            None => self.app_type.default_grant_types().contains(&grant),
+        }
+    }
+
+    /// How the application authenticates at the token endpoint.
+    pub fn auth_method(&self) -> AuthMethod {
+        self.token_endpoint_auth_method
+            .unwrap_or_else(|| self.app_type.default_auth_method())
+    }
 }
 
 /// The whole tenant.
@@ -144,10 +293,9 @@ impl Default for TenantConfig {
                 permissions: perms.clone(),
             }],
             applications: vec![ApplicationConfig {
-                client_id: DEFAULT_CLIENT_ID.into(),
-                client_secret: DEFAULT_CLIENT_SECRET.into(),
                 name: Some("My Flask API (Test Application)".into()),
                 grants: BTreeMap::from([(DEFAULT_AUDIENCE.to_owned(), perms)]),
+                ..ApplicationConfig::machine(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
             }],
         }
     }
@@ -269,6 +417,12 @@ impl TenantConfig {
                 return Err((
                     at("client_id"),
                     format!("duplicate client `{}`", app.client_id),
+                ));
+            }
+            if app.auth_method() != AuthMethod::None && app.client_secret.is_empty() {
+                return Err((
+                    at("client_secret"),
+                    "required unless token_endpoint_auth_method = \"none\"".into(),
                 ));
             }
             for (aud, scopes) in &app.grants {

@@ -81,7 +81,10 @@ pub mod tls;
 mod token_endpoint;
 
 pub use clock::Clock;
-pub use config::{ApiConfig, ApplicationConfig, ConfigError, Dialect, TenantConfig};
+pub use config::{
+    ApiConfig, AppType, ApplicationConfig, AuthMethod, ConfigError, Dialect, GrantType,
+    TenantConfig,
+};
 pub use faults::{Endpoint, Fault};
 pub use jose::{UnknownAlgorithm, ath, jwk_thumbprint};
 pub use journal::RecordedRequest;

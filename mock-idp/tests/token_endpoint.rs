@@ -231,9 +231,6 @@ async fn configured_dialects_and_grants() {
             api("https://c", Dialect::AccessToken),
         ],
         applications: vec![ApplicationConfig {
-            client_id: "c1".into(),
-            client_secret: "s1".into(),
-            name: None,
             grants: [
                 ("https://a".to_owned(), vec!["read:x".to_owned()]),
                 (
@@ -242,6 +239,7 @@ async fn configured_dialects_and_grants() {
                 ),
             ]
             .into(),
+            ..ApplicationConfig::machine("c1", "s1")
         }],
     };
     let tenant = MockTenant::builder().config(config).start().await;

@@ -1,0 +1,72 @@
+//! `POST /oauth/token`: Auth0's token endpoint. This module reads the request (body, client
+//! authentication, DPoP proof) and hands it to the grant; each grant lives in its own module.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | `params` | form and JSON bodies, read as Auth0 reads them |
+//! | `client_auth` | HTTP Basic or `client_secret_post` |
+//! | `dpop` | the DPoP proof of the request (RFC 9449 §4.3, §8) |
+//! | `client_credentials` | the machine-to-machine grant |
+//! | `error` | [`TokenError`]: every refusal with Auth0's status, code and text |
+
+mod client_auth;
+mod client_credentials;
+pub(crate) mod dpop;
+mod error;
+mod params;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+pub(crate) use error::TokenError;
+
+use crate::server::TenantState;
+
+/// The handler.
+pub(crate) async fn token(
+    State(st): State<Arc<TenantState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match issue(&st, &headers, &body) {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Response, TokenError> {
+    let params = params::parse_params(headers, body)?;
+    let grant = params.get("grant_type").ok_or_else(|| {
+        TokenError::InvalidRequest("Missing required parameter: grant_type".into())
+    })?;
+    let body = match grant.as_str() {
+        "client_credentials" => client_credentials::grant(st, headers, &params)?,
+        other => {
+            return Err(TokenError::UnsupportedGrantType(format!(
+                "Unsupported grant type: {other}"
+            )));
+        }
+    };
+    Ok(success(st, body))
+}
+
+/// A 200 token response with the headers RFC 6749 §5.1 requires, and the current DPoP nonce.
+fn success(st: &TenantState, body: Value) -> Response {
+    let mut resp = axum::Json(body).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp.headers_mut()
+        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    if let Some(v) = st
+        .current_dpop_nonce()
+        .and_then(|n| HeaderValue::from_str(&n).ok())
+    {
+        resp.headers_mut().insert("dpop-nonce", v);
+    }
+    resp
+}
