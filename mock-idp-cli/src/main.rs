@@ -10,7 +10,10 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 use mock_idp::state::ServeAddress;
-use mock_idp::{Clock, DpopKey, MockTenant, StateDir, TenantConfig, TokenBuilder};
+use mock_idp::{
+    Clock, Dialect, DpopKey, MockTenant, ProofSpec, SigningSpec, StateDir, TenantConfig,
+    TokenBuilder, TokenSpec,
+};
 use serde_json::Value;
 use verifier_conformance::{Catalog, Runner, Target, env_for, parse_levels, wait_for_target};
 
@@ -161,21 +164,59 @@ struct TokenArgs {
     /// Subject (`sub`); default: `<client_id>@clients`.
     #[arg(long)]
     sub: Option<String>,
+    /// Issuer (`iss`); default: the tenant's.
+    #[arg(long = "iss")]
+    issuer: Option<String>,
     /// Set a claim: `k=v` (v parsed as JSON when it is JSON, else a string). Repeatable.
     #[arg(long = "claim", value_name = "K=V")]
     claims: Vec<String>,
     /// Merge a JSON object of claims from FILE, or from stdin with `-`.
     #[arg(long, value_name = "FILE|-")]
     claims_json: Option<String>,
+    /// Remove a claim (`iat`, `exp`, `aud`...). Repeatable.
+    #[arg(long = "unset-claim", value_name = "NAME")]
+    unset_claims: Vec<String>,
+    /// Mint exactly the claims given (--claim, --claims-json, --sub...), none of the defaults.
+    #[arg(long)]
+    no_default_claims: bool,
     /// Set a header parameter: `k=v` (as for --claim). Repeatable.
     #[arg(long = "header", value_name = "K=V")]
     headers: Vec<String>,
+    /// Remove a header parameter (`kid`, `typ`, `alg`...). Repeatable.
+    #[arg(long = "unset-header", value_name = "NAME")]
+    unset_headers: Vec<String>,
     /// Lifetime in seconds (negative: already expired).
     #[arg(long, allow_hyphen_values = true)]
     expires_in: Option<i64>,
+    /// `iat` as an offset from now in seconds (negative: in the past).
+    #[arg(long, allow_hyphen_values = true, value_name = "SECS")]
+    iat: Option<i64>,
+    /// `nbf` as an offset from now in seconds.
+    #[arg(long, allow_hyphen_values = true, value_name = "SECS")]
+    nbf: Option<i64>,
+    /// Token dialect: access_token, access_token_authz, rfc9068_profile, rfc9068_profile_authz.
+    #[arg(long)]
+    dialect: Option<String>,
+    /// Where the signature comes from: current, key:KID, attacker, none, hmac-public-key,
+    /// hmac:SECRET, ec, ec-der, tampered, empty, raw:SEGMENT, exponent-one.
+    #[arg(long, value_name = "HOW")]
+    sign_with: Option<String>,
+    /// Sign with this RSA algorithm (RS256...PS512), whatever the header says.
+    #[arg(long, value_name = "ALG")]
+    sign_alg: Option<String>,
     /// Bind the token to this DPoP key (PKCS#8 PEM P-256): `cnf.jkt`.
     #[arg(long, value_name = "FILE")]
     dpop_key: Option<PathBuf>,
+    /// Exactly this header JSON text (replaces the built header).
+    #[arg(long, value_name = "TEXT")]
+    raw_header: Option<String>,
+    /// Exactly this payload text (replaces the built claims).
+    #[arg(long, value_name = "TEXT")]
+    raw_payload: Option<String>,
+    /// A token description as JSON from FILE or stdin (`-`), the control API's body; the
+    /// flags above apply after it.
+    #[arg(long, value_name = "FILE|-")]
+    spec: Option<String>,
     /// Tenant configuration (TOML), as given to `serve`.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -195,6 +236,66 @@ struct ProofArgs {
     /// DPoP key (PKCS#8 PEM P-256); default: the state directory's `dpop-key.pem`.
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
+    /// `ath` exactly (instead of the hash of --token).
+    #[arg(long)]
+    ath: Option<String>,
+    /// `nonce` (RFC 9449 §8).
+    #[arg(long)]
+    nonce: Option<String>,
+    /// `iat` as an offset from now in seconds.
+    #[arg(long, allow_hyphen_values = true, value_name = "SECS")]
+    iat: Option<i64>,
+    /// `jti` (default: random per proof).
+    #[arg(long)]
+    jti: Option<String>,
+    /// `htm` (default: --method).
+    #[arg(long)]
+    htm: Option<String>,
+    /// `htu` (default: --url).
+    #[arg(long)]
+    htu: Option<String>,
+    /// Header `typ` (default: dpop+jwt).
+    #[arg(long)]
+    typ: Option<String>,
+    /// Header `alg` (the signature stays the key's).
+    #[arg(long)]
+    alg: Option<String>,
+    /// Set a claim: `k=v` (JSON when it is JSON). Repeatable.
+    #[arg(long = "claim", value_name = "K=V")]
+    claims: Vec<String>,
+    /// Remove a claim. Repeatable.
+    #[arg(long = "unset-claim", value_name = "NAME")]
+    unset_claims: Vec<String>,
+    /// Set a header parameter: `k=v`. Repeatable.
+    #[arg(long = "header", value_name = "K=V")]
+    headers: Vec<String>,
+    /// Remove a header parameter. Repeatable.
+    #[arg(long = "unset-header", value_name = "NAME")]
+    unset_headers: Vec<String>,
+    /// Put the private key into the header `jwk`.
+    #[arg(long)]
+    private_jwk: bool,
+    /// Sign with a key other than the one in `jwk`.
+    #[arg(long)]
+    signed_by_other_key: bool,
+    /// DER-encode the ECDSA signature.
+    #[arg(long)]
+    der_signature: bool,
+    /// Flip a bit of the signature.
+    #[arg(long)]
+    tampered_signature: bool,
+    /// Exactly this signature segment.
+    #[arg(long, value_name = "SEGMENT")]
+    raw_signature: Option<String>,
+    /// Exactly this header JSON text.
+    #[arg(long, value_name = "TEXT")]
+    raw_header: Option<String>,
+    /// Exactly this payload JSON text.
+    #[arg(long, value_name = "TEXT")]
+    raw_payload: Option<String>,
+    /// A proof description as JSON from FILE or stdin (`-`); the flags above apply after it.
+    #[arg(long, value_name = "FILE|-")]
+    spec: Option<String>,
     /// Print this many proofs, one per line, each with its own `jti` (for load generators).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     count: u32,
@@ -320,51 +421,86 @@ fn token(cli: &Cli, args: &TokenArgs) -> Result<String> {
     let sd = state_dir(cli)?;
     let keys = sd.load_or_init_keys(cli.fixture_keys)?;
     let at = served_at(&sd);
-    let mut b = TokenBuilder::standalone(
+    let builder = TokenBuilder::standalone(
         &format!("{}/", at.base_url),
         &keys,
         &config,
         &Clock::new(),
         args.audience.as_deref(),
     );
-    if let Some(s) = &args.scope {
-        b = b.scope(s);
+    Ok(token_spec(args)?.apply(builder).build())
+}
+
+/// The token the flags describe: `--spec` first, then each flag over it.
+fn token_spec(args: &TokenArgs) -> Result<TokenSpec> {
+    let mut spec: TokenSpec = match &args.spec {
+        Some(src) => serde_json::from_str(&read_source(src)?)
+            .with_context(|| format!("--spec {src}: not a token description"))?,
+        None => TokenSpec::default(),
+    };
+    spec.no_default_claims |= args.no_default_claims;
+    if let Some(d) = &args.dialect {
+        spec.dialect = Some(kebab::<Dialect>("dialect", d)?);
     }
-    if let Some(s) = &args.sub {
-        b = b.sub(s);
-    }
-    if let Some(secs) = args.expires_in {
-        b = b.expires_in(secs);
-    }
+    set(&mut spec.scope, &args.scope);
+    set(&mut spec.sub, &args.sub);
+    set(&mut spec.issuer, &args.issuer);
+    set(&mut spec.expires_in, &args.expires_in);
+    set(&mut spec.issued_at, &args.iat);
+    set(&mut spec.not_before, &args.nbf);
     if let Some(src) = &args.claims_json {
-        let text = if src == "-" {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .context("reading claims from stdin")?;
-            s
-        } else {
-            std::fs::read_to_string(src).with_context(|| src.clone())?
-        };
-        let v: Value = serde_json::from_str(&text)
+        let v: Value = serde_json::from_str(&read_source(src)?)
             .with_context(|| format!("--claims-json {src}: not JSON"))?;
-        if !v.is_object() {
+        let Value::Object(map) = v else {
             bail!("--claims-json {src}: expected a JSON object");
-        }
-        b = b.claims(&v);
+        };
+        spec.claims.extend(map);
     }
     for kv in &args.claims {
         let (k, v) = parse_kv(kv).context("--claim")?;
-        b = b.claim(&k, v);
+        spec.claims.insert(k, v);
     }
+    spec.unset_claims.extend(args.unset_claims.iter().cloned());
     for kv in &args.headers {
         let (k, v) = parse_kv(kv).context("--header")?;
-        b = b.header(&k, v);
+        spec.header.insert(k, v);
     }
+    spec.unset_header.extend(args.unset_headers.iter().cloned());
     if let Some(p) = &args.dpop_key {
-        b = b.bound_to(&read_dpop_key(p)?);
+        spec.jkt = Some(read_dpop_key(p)?.thumbprint());
     }
-    Ok(b.build())
+    if let Some(a) = &args.sign_alg {
+        spec.sign_alg = Some(
+            a.parse()
+                .map_err(|_| anyhow!("--sign-alg {a}: expected RS256..PS512"))?,
+        );
+    }
+    if let Some(how) = &args.sign_with {
+        spec.signing = SigningSpec::parse(how).map_err(|e| anyhow!("--sign-with {e}"))?;
+    }
+    set(&mut spec.raw_header, &args.raw_header);
+    set(&mut spec.raw_payload, &args.raw_payload);
+    Ok(spec)
+}
+
+/// `*slot = value` when the flag was given.
+fn set<T: Clone>(slot: &mut Option<T>, value: &Option<T>) {
+    if value.is_some() {
+        slot.clone_from(value);
+    }
+}
+
+/// The text of FILE, or of stdin for `-`.
+fn read_source(src: &str) -> Result<String> {
+    if src == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading stdin")?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(src).with_context(|| src.to_owned())
+    }
 }
 
 fn proof(cli: &Cli, args: &ProofArgs) -> Result<String> {
@@ -372,16 +508,50 @@ fn proof(cli: &Cli, args: &ProofArgs) -> Result<String> {
         Some(p) => read_dpop_key(p)?,
         None => state_dir(cli)?.load_or_init_dpop_key()?,
     };
+    let spec = proof_spec(args)?;
     let proofs: Vec<String> = (0..args.count)
-        .map(|_| {
-            let b = key.proof(&args.method, &args.url);
-            match &args.token {
-                Some(t) => b.access_token(t).build(),
-                None => b.build(),
-            }
-        })
+        .map(|_| spec.apply(key.proof(&args.method, &args.url)).build())
         .collect();
     Ok(proofs.join("\n"))
+}
+
+/// The proof the flags describe: `--spec` first, then each flag over it.
+fn proof_spec(args: &ProofArgs) -> Result<ProofSpec> {
+    let mut spec: ProofSpec = match &args.spec {
+        Some(src) => serde_json::from_str(&read_source(src)?)
+            .with_context(|| format!("--spec {src}: not a proof description"))?,
+        None => ProofSpec::default(),
+    };
+    set(&mut spec.access_token, &args.token);
+    set(&mut spec.ath, &args.ath);
+    set(&mut spec.nonce, &args.nonce);
+    set(&mut spec.iat, &args.iat);
+    set(&mut spec.jti, &args.jti);
+    set(&mut spec.htm, &args.htm);
+    set(&mut spec.htu, &args.htu);
+    set(&mut spec.typ, &args.typ);
+    set(&mut spec.alg, &args.alg);
+    for kv in &args.claims {
+        let (k, v) = parse_kv(kv).context("--claim")?;
+        spec.claims.insert(k, v);
+    }
+    spec.unset_claims.extend(args.unset_claims.iter().cloned());
+    for kv in &args.headers {
+        let (k, v) = parse_kv(kv).context("--header")?;
+        spec.header.insert(k, v);
+    }
+    spec.unset_header.extend(args.unset_headers.iter().cloned());
+    spec.private_jwk |= args.private_jwk;
+    spec.signed_by_other_key |= args.signed_by_other_key;
+    spec.der_signature |= args.der_signature;
+    spec.tampered_signature |= args.tampered_signature;
+    set(&mut spec.raw_signature, &args.raw_signature);
+    set(&mut spec.raw_header, &args.raw_header);
+    set(&mut spec.raw_payload, &args.raw_payload);
+    if args.count > 1 && spec.jti.is_some() {
+        bail!("--count with --jti would print the same proof several times");
+    }
+    Ok(spec)
 }
 
 fn init(cli: &Cli, args: &InitArgs) -> Result<String> {
