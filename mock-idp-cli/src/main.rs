@@ -37,8 +37,11 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run the tenant (HTTPS on 127.0.0.1 unless --http) until Ctrl-C.
+    /// Run the tenant (HTTPS on 127.0.0.1 unless --http or --bind) until Ctrl-C or SIGTERM.
     Serve(ServeArgs),
+    /// Exit 0 when the tenant `serve` runs on this state directory answers (container health
+    /// checks), 1 otherwise.
+    Healthcheck(HealthcheckArgs),
     /// Print an access token signed by the tenant's key (the dashboard's "Test" tab).
     Token(TokenArgs),
     /// Print a DPoP proof (ES256) for a request, for curl's `-H "DPoP: ..."`.
@@ -139,18 +142,38 @@ struct ConformanceArgs {
 
 #[derive(Args, Debug)]
 struct ServeArgs {
-    /// Port on 127.0.0.1 (0 picks a free one).
+    /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8443)]
     port: u16,
+    /// Address to listen on: an IP (`0.0.0.0` in a container) or IP:PORT. The issuer keeps
+    /// --host / --issuer, so `-p 8443:8443` works while it stays https://localhost:8443/.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    bind: String,
     /// Tenant configuration (TOML); default: the quickstart API and a test application.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Serve plain HTTP instead of HTTPS.
     #[arg(long)]
     http: bool,
-    /// Host name used in the issuer and URLs (the server still binds 127.0.0.1 only).
+    /// Host name used in the issuer and URLs (a compose service name, say); the TLS
+    /// certificate covers it.
     #[arg(long, default_value = "localhost")]
     host: String,
+    /// The issuer clients see, e.g. https://tenant:8443/ or https://localhost:18443/ behind a
+    /// port mapping: sets the advertised host and port (overrides --host).
+    #[arg(long, value_name = "URL")]
+    issuer: Option<String>,
+    /// Log format: `text` (the banner only) or `json` (the banner, then one JSON line per
+    /// request: method, path, status, milliseconds).
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
+}
+
+#[derive(Args, Debug)]
+struct HealthcheckArgs {
+    /// Seconds to wait for an answer.
+    #[arg(long, default_value_t = 3)]
+    timeout: u64,
 }
 
 #[derive(Args, Debug)]
@@ -334,6 +357,7 @@ fn served_at(sd: &StateDir) -> ServeAddress {
     sd.read_endpoint().unwrap_or_else(|| ServeAddress {
         base_url: "https://localhost:8443".into(),
         domain: "localhost:8443".into(),
+        listen_port: None,
     })
 }
 
@@ -363,57 +387,176 @@ fn read_dpop_key(path: &Path) -> Result<DpopKey> {
     DpopKey::from_pkcs8_pem(&pem).with_context(|| format!("{}", path.display()))
 }
 
+/// Where `serve` listens and what it advertises, from --bind, --port, --host and --issuer.
+struct Listen {
+    ip: std::net::IpAddr,
+    port: u16,
+    host: String,
+    public_port: Option<u16>,
+}
+
+fn listen(args: &ServeArgs) -> Result<Listen> {
+    let (ip, port) = match args.bind.parse::<std::net::SocketAddr>() {
+        Ok(sa) => (sa.ip(), sa.port()),
+        Err(_) => (
+            args.bind.parse().map_err(|_| {
+                anyhow!(
+                    "--bind {}: expected an IP address or IP:PORT, e.g. 0.0.0.0",
+                    args.bind
+                )
+            })?,
+            args.port,
+        ),
+    };
+    let Some(issuer) = &args.issuer else {
+        return Ok(Listen {
+            ip,
+            port,
+            host: args.host.clone(),
+            public_port: None,
+        });
+    };
+    let url = url::Url::parse(issuer).map_err(|e| anyhow!("--issuer {issuer}: not a URL ({e})"))?;
+    let scheme = if args.http { "http" } else { "https" };
+    if url.scheme() != scheme || !matches!(url.path(), "" | "/") || url.query().is_some() {
+        bail!("--issuer {issuer}: expected {scheme}://HOST[:PORT]/ (no path or query)");
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| anyhow!("--issuer {issuer}: no host"))?
+        .trim_matches(['[', ']'])
+        .to_owned();
+    Ok(Listen {
+        ip,
+        port,
+        host,
+        public_port: url.port_or_known_default(),
+    })
+}
+
 async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
     let config = load_config(args.config.as_deref())?;
     let sd = state_dir(cli)?;
+    let at = listen(args)?;
     let mut builder = MockTenant::builder()
         .config(config.clone())
-        .port(args.port)
-        .host(&args.host)
+        .bind_ip(at.ip)
+        .port(at.port)
+        .host(&at.host)
         .state_dir(sd.path())
-        .fixture_keys(cli.fixture_keys);
+        .fixture_keys(cli.fixture_keys)
+        .access_log(args.log_format == "json");
+    if let Some(p) = at.public_port {
+        builder = builder.public_port(p);
+    }
     if args.http {
         builder = builder.http();
     }
     let bound = builder.bind()?;
+    let listening = bound.local_addr()?;
     sd.write_endpoint(&ServeAddress {
         base_url: bound.uri().to_owned(),
         domain: bound.domain().to_owned(),
+        listen_port: at.public_port.map(|_| listening.port()),
     })?;
     let ca = sd.ca_path();
     let uri = bound.uri().to_owned();
-    println!(
-        "mock-idp tenant listening on 127.0.0.1 ({})",
-        bound.domain()
-    );
-    println!("  issuer:     {}", bound.issuer());
-    println!("  discovery:  {uri}/.well-known/openid-configuration");
-    println!("  jwks:       {uri}/.well-known/jwks.json");
-    println!("  token:      POST {uri}/oauth/token");
-    println!("  audience:   {}", bound.audience());
-    if let Some(app) = config.default_application() {
-        println!("  client:     {} / {}", app.client_id, app.client_secret);
-    }
-    if !args.http {
-        println!("Trust the CA: {}", ca.display());
+    if args.log_format == "json" {
         println!(
-            "  curl --cacert {} {uri}/.well-known/jwks.json",
-            ca.display()
+            "{}",
+            serde_json::json!({
+                "event": "listening", "listen": listening.to_string(), "issuer": bound.issuer(),
+                "audience": bound.audience(), "ca": ca.display().to_string(),
+            })
         );
+    } else {
         println!(
-            "  Python (httpx): SSL_CERT_FILE={}   Node: NODE_EXTRA_CA_CERTS={}",
-            ca.display(),
-            ca.display()
+            "mock-idp tenant listening on {listening} ({})",
+            bound.domain()
         );
+        println!("  issuer:     {}", bound.issuer());
+        println!("  discovery:  {uri}/.well-known/openid-configuration");
+        println!("  jwks:       {uri}/.well-known/jwks.json");
+        println!("  token:      POST {uri}/oauth/token");
+        println!("  health:     {uri}/health");
+        println!("  audience:   {}", bound.audience());
+        if let Some(app) = config.default_application() {
+            println!("  client:     {} / {}", app.client_id, app.client_secret);
+        }
+        if !args.http {
+            println!("Trust the CA: {}", ca.display());
+            println!(
+                "  curl --cacert {} {uri}/.well-known/jwks.json",
+                ca.display()
+            );
+            println!(
+                "  Python (httpx): SSL_CERT_FILE={}   Node: NODE_EXTRA_CA_CERTS={}",
+                ca.display(),
+                ca.display()
+            );
+        }
+        println!("Press Ctrl-C to stop.");
     }
-    println!("Press Ctrl-C to stop.");
-    bound
-        .serve(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("server")?;
+    bound.serve(shutdown_signal()).await.context("server")?;
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what `docker stop` and Kubernetes send).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `GET /health` on the tenant this state directory's `serve` advertises, connecting to
+/// loopback (the tenant may listen on 0.0.0.0 under a name only the outside resolves) and
+/// checking its certificate against the state directory's CA.
+async fn healthcheck(cli: &Cli, args: &HealthcheckArgs) -> Result<()> {
+    let sd = state_dir(cli)?;
+    let at = served_at(&sd);
+    let url = url::Url::parse(&format!("{}/health", at.base_url))
+        .with_context(|| format!("the recorded address {} is not a URL", at.base_url))?;
+    let host = url.host_str().unwrap_or("localhost").to_owned();
+    // reqwest takes the port from the URL (not from `resolve`): connect to the listening port
+    // under the advertised name, so the certificate check still names the tenant.
+    let mut target = url.clone();
+    if let Some(port) = at.listen_port {
+        let _ = target.set_port(Some(port));
+    }
+    let port = target.port_or_known_default().unwrap_or(443);
+    let mut client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(args.timeout))
+        .resolve(&host, std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    if url.scheme() == "https" {
+        let pem = std::fs::read(sd.ca_path())
+            .with_context(|| format!("{}: the tenant's CA", sd.ca_path().display()))?;
+        client = client.tls_certs_only([reqwest::Certificate::from_pem(&pem)?]);
+    }
+    let res = client.build()?.get(target).send().await;
+    match res {
+        Ok(r) if r.status().is_success() => {
+            println!("healthy: {url}");
+            Ok(())
+        }
+        Ok(r) => bail!("unhealthy: {url} answered {}", r.status()),
+        Err(e) => bail!("unhealthy: {url}: {e}"),
+    }
 }
 
 fn token(cli: &Cli, args: &TokenArgs) -> Result<String> {
@@ -681,6 +824,7 @@ async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
     sd.write_endpoint(&ServeAddress {
         base_url: tenant.uri().to_owned(),
         domain: tenant.domain().to_owned(),
+        listen_port: None,
     })?;
     let audience = target.audience.clone().unwrap_or_else(|| tenant.audience());
     let env = env_for(&tenant, &audience, &sd.ca_path());
@@ -725,6 +869,7 @@ async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
 async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Serve(a) => serve(&cli, a).await,
+        Command::Healthcheck(a) => healthcheck(&cli, a).await,
         Command::Token(a) => token(&cli, a).map(|t| println!("{t}")),
         Command::Proof(a) => proof(&cli, a).map(|p| println!("{p}")),
         Command::Init(a) => init(&cli, a).map(|m| println!("{m}")),

@@ -9,3 +9,4 @@ mod support;
 mod cli;
 mod conformance;
 mod mint_flags;
+mod serve;
