@@ -163,6 +163,18 @@ struct ServeArgs {
     /// port mapping: sets the advertised host and port (overrides --host).
     #[arg(long, value_name = "URL")]
     issuer: Option<String>,
+    /// The control API's admin secret (`Authorization: Bearer SECRET`); default: a random one,
+    /// printed at start-up.
+    #[arg(
+        long,
+        env = "MOCK_IDP_ADMIN_SECRET",
+        hide_env_values = true,
+        conflicts_with = "no_control_api"
+    )]
+    admin_secret: Option<String>,
+    /// Turn the control API (/api/v2/keys/signing..., /control/...) off entirely.
+    #[arg(long)]
+    no_control_api: bool,
     /// Log format: `text` (the banner only) or `json` (the banner, then one JSON line per
     /// request: method, path, status, milliseconds).
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
@@ -449,11 +461,20 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
     if let Some(p) = at.public_port {
         builder = builder.public_port(p);
     }
+    if args.no_control_api {
+        builder = builder.without_control_api();
+    } else if let Some(secret) = &args.admin_secret {
+        if secret.len() < 16 {
+            bail!("--admin-secret (MOCK_IDP_ADMIN_SECRET): at least 16 characters, please");
+        }
+        builder = builder.admin_secret(secret);
+    }
     if args.http {
         builder = builder.http();
     }
     let bound = builder.bind()?;
     let listening = bound.local_addr()?;
+    let admin = bound.admin_secret();
     sd.write_endpoint(&ServeAddress {
         base_url: bound.uri().to_owned(),
         domain: bound.domain().to_owned(),
@@ -467,6 +488,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
             serde_json::json!({
                 "event": "listening", "listen": listening.to_string(), "issuer": bound.issuer(),
                 "audience": bound.audience(), "ca": ca.display().to_string(),
+                "control_api": admin.is_some(),
             })
         );
     } else {
@@ -479,6 +501,13 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
         println!("  jwks:       {uri}/.well-known/jwks.json");
         println!("  token:      POST {uri}/oauth/token");
         println!("  health:     {uri}/health");
+        match &admin {
+            Some(secret) => {
+                println!("  control:    {uri}/control/... and {uri}/api/v2/keys/signing");
+                println!("              Authorization: Bearer {secret}");
+            }
+            None => println!("  control:    off (--no-control-api)"),
+        }
         println!("  audience:   {}", bound.audience());
         if let Some(app) = config.default_application() {
             println!("  client:     {} / {}", app.client_id, app.client_secret);

@@ -268,6 +268,21 @@ pub struct TenantConfig {
     pub applications: Vec<ApplicationConfig>,
 }
 
+/// How a tenant TOML names the tenant's Management API in an application's `grants`, as
+/// Auth0's docs write it; the tenant substitutes its domain when it starts. A grant of it lets
+/// the application get control API tokens with client_credentials, as on Auth0.
+pub const MANAGEMENT_API: &str = "https://{domain}/api/v2/";
+
+/// The Management API's scopes: Auth0's for signing keys, the mock's own for the rest.
+pub const MANAGEMENT_SCOPES: &[&str] = &[
+    "read:signing_keys",
+    "create:signing_keys",
+    "update:signing_keys",
+    "read:mock_tenant",
+    "update:mock_tenant",
+    "create:mock_tokens",
+];
+
 /// The quickstart API identifier.
 pub const DEFAULT_AUDIENCE: &str = "https://my-flask-api";
 /// The default application's client_id.
@@ -434,6 +449,21 @@ impl TenantConfig {
             }
             for (aud, scopes) in &app.grants {
                 let key = at(&format!("grants.\"{aud}\""));
+                if aud == MANAGEMENT_API {
+                    if let Some(s) = scopes
+                        .iter()
+                        .find(|s| !MANAGEMENT_SCOPES.contains(&s.as_str()))
+                    {
+                        return Err((
+                            key,
+                            format!(
+                                "`{s}` is not a Management API scope ({})",
+                                MANAGEMENT_SCOPES.join(", ")
+                            ),
+                        ));
+                    }
+                    continue;
+                }
                 let Some(api) = self.api(aud) else {
                     return Err((key, format!("no API with identifier `{aud}`")));
                 };
@@ -443,6 +473,31 @@ impl TenantConfig {
             }
         }
         Ok(())
+    }
+
+    /// The configuration a tenant at `issuer` serves: with the control API on, the Management
+    /// API (`{issuer}api/v2/`) is one of its APIs and [`MANAGEMENT_API`] grants name it; off,
+    /// those grants are dropped.
+    pub(crate) fn resolve_management_api(mut self, issuer: &str, control_on: bool) -> Self {
+        let identifier = format!("{issuer}api/v2/");
+        for app in &mut self.applications {
+            if let Some(scopes) = app.grants.remove(MANAGEMENT_API)
+                && control_on
+            {
+                app.grants.insert(identifier.clone(), scopes);
+            }
+        }
+        if control_on && self.api(&identifier).is_none() {
+            self.apis.push(ApiConfig {
+                identifier,
+                name: Some("Auth0 Management API".into()),
+                signing_alg: default_alg(),
+                token_lifetime: default_lifetime(),
+                dialect: Dialect::AccessToken,
+                permissions: MANAGEMENT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            });
+        }
+        self
     }
 
     /// The API with this identifier.

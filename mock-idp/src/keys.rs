@@ -768,6 +768,11 @@ impl KeyRing {
     pub fn published(&self) -> Vec<SigningKey> {
         self.read().published.clone()
     }
+
+    /// Keys removed from the JWKS, oldest first.
+    pub fn retired(&self) -> Vec<SigningKey> {
+        self.read().retired.clone()
+    }
 }
 
 #[cfg(test)]

@@ -68,6 +68,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod control;
 
 pub mod faults;
 pub mod jose;

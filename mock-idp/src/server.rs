@@ -47,6 +47,8 @@ pub(crate) struct TenantState {
     pub(crate) dpop_nonce: RwLock<Option<String>>,
     /// Print one JSON line per request on stdout (`mock-idp serve --log-format json`).
     pub(crate) access_log: std::sync::atomic::AtomicBool,
+    /// The control API's admin secret; `None`: the control API is off (its paths answer 404).
+    pub(crate) admin_secret: RwLock<Option<String>>,
 }
 
 impl TenantState {
@@ -62,6 +64,7 @@ impl TenantState {
             seen_jti: Mutex::new(HashMap::new()),
             dpop_nonce: RwLock::new(None),
             access_log: std::sync::atomic::AtomicBool::new(false),
+            admin_secret: RwLock::new(None),
         }
     }
 
@@ -106,6 +109,26 @@ impl TenantState {
         })
     }
 
+    /// The control API's admin secret, if the control API is on.
+    pub(crate) fn admin_secret(&self) -> Option<String> {
+        self.admin_secret
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The identifier of the tenant's Management API, `https://{domain}/api/v2/`.
+    pub(crate) fn management_audience(&self) -> String {
+        format!("{}api/v2/", self.mint.issuer)
+    }
+
+    /// Requires (or rotates) a DPoP nonce at the token endpoint; returns it.
+    pub(crate) fn require_dpop_nonce(&self) -> String {
+        let nonce = crate::jose::random_id();
+        *self.dpop_nonce.write().unwrap_or_else(|e| e.into_inner()) = Some(nonce.clone());
+        nonce
+    }
+
     pub(crate) fn current_dpop_nonce(&self) -> Option<String> {
         self.dpop_nonce
             .read()
@@ -145,6 +168,7 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
         .route("/.well-known/jwks.json", get(jwks))
         .route("/health", get(health))
         .route("/oauth/token", post(crate::token_endpoint::token))
+        .merge(crate::control::router(state.clone()))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
@@ -171,7 +195,7 @@ async fn jwks(State(st): State<Arc<TenantState>>) -> Response {
     cached_json(&st, Endpoint::Jwks, st.jwks())
 }
 
-async fn not_found() -> Response {
+pub(crate) async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
         axum::Json(json!({"error": "not_found", "error_description": "Not Found"})),
@@ -190,8 +214,9 @@ fn endpoint_of(path: &str) -> Option<Endpoint> {
 
 /// Journals the request, counts the call, and applies any fault before the real handler.
 async fn observe(State(st): State<Arc<TenantState>>, req: Request, next: Next) -> Response {
-    // Health probes every few seconds would crowd the journal out.
-    if req.uri().path() == "/health" {
+    // Health probes every few seconds would crowd the journal out, and steering the tenant is
+    // not traffic to it.
+    if req.uri().path() == "/health" || crate::control::is_control_path(req.uri().path()) {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();

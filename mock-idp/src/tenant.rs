@@ -56,6 +56,19 @@ pub struct TenantBuilder {
     keys: Option<KeyRing>,
     clock: Option<Clock>,
     access_log: bool,
+    control: Control,
+}
+
+/// Whether and how the control API is reachable.
+#[derive(Debug, Clone, Default)]
+enum Control {
+    /// On, with a random admin secret.
+    #[default]
+    Random,
+    /// On, with this admin secret.
+    Secret(String),
+    /// Off: its paths answer 404.
+    Off,
 }
 
 impl Default for TenantBuilder {
@@ -72,6 +85,7 @@ impl Default for TenantBuilder {
             keys: None,
             clock: None,
             access_log: false,
+            control: Control::default(),
         }
     }
 }
@@ -135,6 +149,19 @@ impl TenantBuilder {
         self
     }
 
+    /// The control API's admin secret (default: a random one, see
+    /// [`MockTenant::admin_secret`]).
+    pub fn admin_secret(mut self, secret: &str) -> Self {
+        self.control = Control::Secret(secret.to_owned());
+        self
+    }
+
+    /// Turns the control API off: `/api/v2/...` and `/control/...` answer 404.
+    pub fn without_control_api(mut self) -> Self {
+        self.control = Control::Off;
+        self
+    }
+
     /// Print one JSON line per request on stdout (method, path, status, milliseconds).
     pub fn access_log(mut self, on: bool) -> Self {
         self.access_log = on;
@@ -188,12 +215,16 @@ impl TenantBuilder {
                 TlsMaterial::generate(&names)?,
             ),
         };
+        let issuer = format!("{base_url}/");
+        let config = self
+            .config
+            .resolve_management_api(&issuer, !matches!(self.control, Control::Off));
         let mint = MintContext {
-            issuer: format!("{base_url}/"),
+            issuer,
             userinfo: format!("{base_url}/userinfo"),
             clock: self.clock.unwrap_or_default(),
             keys,
-            config: Arc::new(self.config),
+            config: Arc::new(config),
         };
         let server_cfg = if self.http {
             None
@@ -204,6 +235,14 @@ impl TenantBuilder {
         state
             .access_log
             .store(self.access_log, std::sync::atomic::Ordering::Relaxed);
+        *state
+            .admin_secret
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = match self.control {
+            Control::Random => Some(crate::jose::random_id()),
+            Control::Secret(s) => Some(s),
+            Control::Off => None,
+        };
         Ok(BoundTenant {
             listener,
             state: Arc::new(state),
@@ -294,6 +333,11 @@ impl BoundTenant {
     /// The default API identifier.
     pub fn audience(&self) -> String {
         default_audience(&self.state)
+    }
+
+    /// The control API's admin secret, if the control API is on.
+    pub fn admin_secret(&self) -> Option<String> {
+        self.state.admin_secret()
     }
 
     /// The address the tenant listens on.
@@ -498,13 +542,18 @@ impl MockTenant {
     /// it; proofs without it get `400 use_dpop_nonce` with a `DPoP-Nonce` header. Calling it
     /// again rotates the nonce.
     pub fn require_dpop_nonce(&self) -> String {
-        let nonce = crate::jose::random_id();
-        *self
-            .state
-            .dpop_nonce
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(nonce.clone());
-        nonce
+        self.state.require_dpop_nonce()
+    }
+
+    /// The control API's admin secret (`Authorization: Bearer <secret>`), if it is on.
+    pub fn admin_secret(&self) -> Option<String> {
+        self.state.admin_secret()
+    }
+
+    /// The identifier of the tenant's Management API (`https://{domain}/api/v2/`), the
+    /// audience of tokens for the control API.
+    pub fn management_audience(&self) -> String {
+        self.state.management_audience()
     }
 
     /// The nonce DPoP proofs currently need, if any.
