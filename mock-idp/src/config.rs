@@ -23,6 +23,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::keys::SigAlg;
 
+mod exchange;
+pub use exchange::{
+    ACCESS_TOKEN_TYPE, ExchangeProfile, FEDERATED_CONNECTION_TOKEN_TYPE, OrganizationConfig,
+    OrganizationUsage, RESERVED_TOKEN_TYPE_PREFIXES, SubjectValidation, VaultEntry,
+    is_reserved_token_type,
+};
+
 /// Auth0 access-token profiles ("Token Dialect" of an API).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -225,6 +232,9 @@ pub struct ApplicationConfig {
     /// API identifier → scopes this client may obtain for it (Auth0 "client grants").
     #[serde(default)]
     pub grants: BTreeMap<String, Vec<String>>,
+    /// Whether client_credentials may, must or must not name an `organization`.
+    #[serde(default)]
+    pub organization_usage: OrganizationUsage,
 }
 
 impl ApplicationConfig {
@@ -238,6 +248,7 @@ impl ApplicationConfig {
             grant_types: None,
             token_endpoint_auth_method: None,
             grants: BTreeMap::new(),
+            organization_usage: OrganizationUsage::Deny,
         }
     }
 
@@ -266,6 +277,22 @@ pub struct TenantConfig {
     /// Applications; the first one is the default client.
     #[serde(default)]
     pub applications: Vec<ApplicationConfig>,
+    /// More host names the tenant answers on (Auth0 custom domains), each with its own issuer.
+    #[serde(default)]
+    pub custom_domains: Vec<String>,
+    /// Custom Token Exchange profiles, selected by `subject_token_type`.
+    #[serde(default)]
+    pub exchange_profiles: Vec<ExchangeProfile>,
+    /// API identifier -> the application that acts for that API (Auth0's Custom API client):
+    /// it may exchange the API's access tokens (On-Behalf-Of, Token Vault).
+    #[serde(default)]
+    pub custom_api_clients: BTreeMap<String, String>,
+    /// Upstream tokens per user and connection (Token Vault).
+    #[serde(default)]
+    pub token_vault: Vec<VaultEntry>,
+    /// Organizations.
+    #[serde(default)]
+    pub organizations: Vec<OrganizationConfig>,
 }
 
 /// The quickstart API identifier.
@@ -297,6 +324,11 @@ impl Default for TenantConfig {
                 grants: BTreeMap::from([(DEFAULT_AUDIENCE.to_owned(), perms)]),
                 ..ApplicationConfig::machine(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
             }],
+            custom_domains: Vec::new(),
+            exchange_profiles: Vec::new(),
+            custom_api_clients: BTreeMap::new(),
+            token_vault: Vec::new(),
+            organizations: Vec::new(),
         }
     }
 }
@@ -442,7 +474,7 @@ impl TenantConfig {
                 }
             }
         }
-        Ok(())
+        exchange::validate(self)
     }
 
     /// The API with this identifier.
@@ -463,6 +495,18 @@ impl TenantConfig {
     /// The first application (the default client).
     pub fn default_application(&self) -> Option<&ApplicationConfig> {
         self.applications.first()
+    }
+
+    /// The exchange profile selected by `subject_token_type`.
+    pub fn exchange_profile(&self, subject_token_type: &str) -> Option<&ExchangeProfile> {
+        self.exchange_profiles
+            .iter()
+            .find(|p| p.subject_token_type == subject_token_type)
+    }
+
+    /// The organization an id or a name designates.
+    pub fn organization(&self, id_or_name: &str) -> Option<&OrganizationConfig> {
+        self.organizations.iter().find(|o| o.is_named(id_or_name))
     }
 }
 

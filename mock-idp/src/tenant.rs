@@ -12,6 +12,8 @@ use serde_json::Value;
 
 use crate::clock::Clock;
 use crate::config::TenantConfig;
+use crate::domains::Domains;
+use crate::exchange::{ActionDenial, Actions, ExchangeDecision, ExchangeRequest};
 use crate::faults::{Endpoint, Fault, When};
 use crate::journal::RecordedRequest;
 use crate::keys::KeyRing;
@@ -53,6 +55,7 @@ pub struct TenantBuilder {
     fixture_keys: bool,
     keys: Option<KeyRing>,
     clock: Option<Clock>,
+    actions: Actions,
 }
 
 impl Default for TenantBuilder {
@@ -66,6 +69,7 @@ impl Default for TenantBuilder {
             fixture_keys: true,
             keys: None,
             clock: None,
+            actions: Actions::default(),
         }
     }
 }
@@ -121,6 +125,24 @@ impl TenantBuilder {
         self
     }
 
+    /// Also answer on `host` (an Auth0 custom domain, on the tenant's port): discovery, tokens
+    /// and `iss` follow the request's `Host`, and the TLS leaf covers it. Use names that reach
+    /// 127.0.0.1 without DNS (`localhost`), or point a client at it with reqwest's `resolve`.
+    pub fn custom_domain(mut self, host: &str) -> Self {
+        self.config.custom_domains.push(host.to_owned());
+        self
+    }
+
+    /// Registers the closure a `validation = "action"` exchange profile names: it stands in
+    /// for Auth0's Custom Token Exchange Action (see [`crate::exchange`]).
+    pub fn exchange_action<F>(mut self, name: &str, action: F) -> Self
+    where
+        F: Fn(&ExchangeRequest) -> Result<ExchangeDecision, ActionDenial> + Send + Sync + 'static,
+    {
+        self.actions.0.insert(name.to_owned(), Arc::new(action));
+        self
+    }
+
     /// Binds 127.0.0.1 and prepares everything, without serving yet.
     pub fn bind(self) -> Result<BoundTenant, StartError> {
         let listener = std::net::TcpListener::bind(("127.0.0.1", self.port)).map_err(|source| {
@@ -144,7 +166,14 @@ impl TenantBuilder {
         };
         let scheme = if self.http { "http" } else { "https" };
         let base_url = format!("{scheme}://{domain}");
-        let names = vec![host.clone()];
+        let mut names = vec![host.clone()];
+        names.extend(self.config.custom_domains.iter().cloned());
+        let domains = Domains::new(
+            if self.http { "http" } else { "https" },
+            domain.clone(),
+            &self.config.custom_domains,
+            port,
+        );
         let (keys, tls) = match &self.state_dir {
             Some(dir) => {
                 let sd = StateDir::open(dir)?;
@@ -173,7 +202,7 @@ impl TenantBuilder {
         };
         Ok(BoundTenant {
             listener,
-            state: Arc::new(TenantState::new(base_url, mint)),
+            state: Arc::new(TenantState::new(base_url, mint, domains, self.actions)),
             tls: Arc::new(tls),
             server_cfg,
             domain,
@@ -317,6 +346,16 @@ impl MockTenant {
     /// `https://127.0.0.1:PORT`.
     pub fn uri(&self) -> &str {
         &self.state.base_url
+    }
+
+    /// Every domain the tenant answers on (`host:port`), this one first (custom domains).
+    pub fn domains(&self) -> Vec<String> {
+        self.state.domains.all().to_vec()
+    }
+
+    /// The issuer of each domain (`https://host:port/`), in the order of [`Self::domains`].
+    pub fn issuers(&self) -> Vec<String> {
+        self.state.domains.issuers()
     }
 
     /// The discovery URL.

@@ -5,6 +5,7 @@ mod support;
 
 mod discovery;
 mod dpop;
+mod exchange;
 mod faults;
 mod fidelity;
 mod keys;
