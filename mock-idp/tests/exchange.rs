@@ -794,3 +794,29 @@ async fn an_injected_429_carries_auth0s_rate_limit_headers() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"], "too_many_requests");
 }
+
+#[tokio::test]
+async fn basic_auth_with_the_same_client_id_in_the_body_is_one_client() {
+    // auth0-api-python's get_access_token_for_connection sends both.
+    let tenant = builder("").start().await;
+    let subject = alice(&tenant);
+    let send = |client_id: &'static str| {
+        let mut form = vault(&subject, "google-oauth2");
+        form[1] = ("client_id", client_id);
+        form.remove(2);
+        tenant
+            .http_client()
+            .post(tenant.token_url())
+            .basic_auth("flask-api-client", Some("flask-api-secret"))
+            .form(&form)
+            .send()
+    };
+    assert_eq!(send("flask-api-client").await.unwrap().status(), 200);
+    let res = send("mock-test-client").await.unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["error_description"],
+        "Client authentication must use exactly one method"
+    );
+}
