@@ -23,6 +23,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::keys::SigAlg;
 
+mod exchange;
+pub use exchange::{
+    ACCESS_TOKEN_TYPE, ExchangeProfile, FEDERATED_CONNECTION_TOKEN_TYPE, OrganizationConfig,
+    OrganizationUsage, RESERVED_TOKEN_TYPE_PREFIXES, SubjectValidation, VaultEntry,
+    is_reserved_token_type,
+};
+
 /// Auth0 access-token profiles ("Token Dialect" of an API).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -247,6 +254,9 @@ pub struct ApplicationConfig {
     /// credentials-exchange Action); they win over the API's `custom_claims`.
     #[serde(default)]
     pub custom_claims: serde_json::Map<String, serde_json::Value>,
+    /// Whether client_credentials may, must or must not name an `organization`.
+    #[serde(default)]
+    pub organization_usage: OrganizationUsage,
 }
 
 impl ApplicationConfig {
@@ -261,6 +271,7 @@ impl ApplicationConfig {
             token_endpoint_auth_method: None,
             grants: BTreeMap::new(),
             custom_claims: serde_json::Map::new(),
+            organization_usage: OrganizationUsage::Deny,
         }
     }
 
@@ -289,6 +300,22 @@ pub struct TenantConfig {
     /// Applications; the first one is the default client.
     #[serde(default)]
     pub applications: Vec<ApplicationConfig>,
+    /// More host names the tenant answers on (Auth0 custom domains), each with its own issuer.
+    #[serde(default)]
+    pub custom_domains: Vec<String>,
+    /// Custom Token Exchange profiles, selected by `subject_token_type`.
+    #[serde(default)]
+    pub exchange_profiles: Vec<ExchangeProfile>,
+    /// API identifier -> the application that acts for that API (Auth0's Custom API client):
+    /// it may exchange the API's access tokens (On-Behalf-Of, Token Vault).
+    #[serde(default)]
+    pub custom_api_clients: BTreeMap<String, String>,
+    /// Upstream tokens per user and connection (Token Vault).
+    #[serde(default)]
+    pub token_vault: Vec<VaultEntry>,
+    /// Organizations.
+    #[serde(default)]
+    pub organizations: Vec<OrganizationConfig>,
 }
 
 /// How a tenant TOML names the tenant's Management API in an application's `grants`, as
@@ -418,6 +445,11 @@ impl Default for TenantConfig {
                 grants: BTreeMap::from([(DEFAULT_AUDIENCE.to_owned(), perms)]),
                 ..ApplicationConfig::machine(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
             }],
+            custom_domains: Vec::new(),
+            exchange_profiles: Vec::new(),
+            custom_api_clients: BTreeMap::new(),
+            token_vault: Vec::new(),
+            organizations: Vec::new(),
         }
     }
 }
@@ -588,7 +620,7 @@ impl TenantConfig {
                 }
             }
         }
-        Ok(())
+        exchange::validate(self)
     }
 
     /// The configuration a tenant at `issuer` serves: with the control API on, the Management
@@ -631,6 +663,18 @@ impl TenantConfig {
     /// The first application (the default client).
     pub fn default_application(&self) -> Option<&ApplicationConfig> {
         self.applications.first()
+    }
+
+    /// The exchange profile selected by `subject_token_type`.
+    pub fn exchange_profile(&self, subject_token_type: &str) -> Option<&ExchangeProfile> {
+        self.exchange_profiles
+            .iter()
+            .find(|p| p.subject_token_type == subject_token_type)
+    }
+
+    /// The organization an id or a name designates.
+    pub fn organization(&self, id_or_name: &str) -> Option<&OrganizationConfig> {
+        self.organizations.iter().find(|o| o.is_named(id_or_name))
     }
 }
 

@@ -58,9 +58,11 @@
 //! | [`jose`] | base64url, compact JWS assembly, RFC 7638 thumbprints, `ath` |
 //! | [`clock`] | the virtual [`Clock`] every signed time comes from |
 //! | [`faults`], [`journal`] | scripted failures per endpoint; the requests received |
-//! | [`config`] | the tenant TOML: APIs, applications, grants, token dialects |
+//! | [`config`] | the tenant TOML: APIs, applications, grants, token dialects; exchange profiles, Custom API clients, Token Vault, organizations, custom domains |
+//! | [`exchange`] | the in-process actions exchange profiles call (Auth0's Custom Token Exchange Action) |
+//! | `domains` | custom domains: one issuer per `Host`, one key set |
 //! | [`state`], [`tls`] | the state directory (keys, CA, leaf certificate, last address); the CA |
-//! | `server`, `token_endpoint` | the HTTP surface: discovery, JWKS, `POST /oauth/token` |
+//! | `server`, `token_endpoint` | the HTTP surface: discovery, JWKS, `POST /oauth/token` (client credentials with organizations, token exchange, On-Behalf-Of, Token Vault) |
 //!
 //! The mock never depends on the verifier (`oauth2-jwt-bearer`) and the verifier never on the
 //! mock outside its tests: each implements JOSE on its own, so a bug in one cannot hide the same
@@ -69,6 +71,8 @@
 pub mod clock;
 pub mod config;
 pub mod control;
+mod domains;
+pub mod exchange;
 
 pub mod faults;
 pub mod jose;

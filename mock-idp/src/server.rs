@@ -17,6 +17,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use crate::domains::Domains;
+use crate::exchange::Actions;
 use crate::faults::{Endpoint, Fault, Faults};
 use crate::journal::{Journal, RecordedRequest};
 use crate::mint::MintContext;
@@ -49,11 +51,22 @@ pub(crate) struct TenantState {
     pub(crate) access_log: std::sync::atomic::AtomicBool,
     /// The control API's admin secret; `None`: the control API is off (its paths answer 404).
     pub(crate) admin_secret: RwLock<Option<String>>,
+    /// The names the tenant answers on (custom domains), the primary (`base_url`) first.
+    pub(crate) domains: Domains,
+    /// Exchange profiles' actions, by name.
+    pub(crate) actions: Actions,
 }
 
 impl TenantState {
-    pub(crate) fn new(base_url: String, mint: MintContext) -> Self {
+    pub(crate) fn new(
+        base_url: String,
+        mint: MintContext,
+        domains: Domains,
+        actions: Actions,
+    ) -> Self {
         TenantState {
+            domains,
+            actions,
             base_url,
             mint,
             faults: Faults::default(),
@@ -72,18 +85,40 @@ impl TenantState {
         format!("{}/oauth/token", self.base_url)
     }
 
-    /// The discovery document served: the override if set, else the real one.
-    pub(crate) fn discovery(&self) -> Value {
+    /// The domain a request is for, from its `Host` (custom domains).
+    pub(crate) fn domain_of(&self, headers: &axum::http::HeaderMap) -> &str {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        self.domains.for_host(host)
+    }
+
+    /// What tokens minted for a request on `headers` need: the issuer of its domain.
+    pub(crate) fn mint_for(&self, headers: &axum::http::HeaderMap) -> MintContext {
+        let origin = self.domains.origin(self.domain_of(headers));
+        MintContext {
+            issuer: format!("{origin}/"),
+            userinfo: format!("{origin}/userinfo"),
+            ..self.mint.clone()
+        }
+    }
+
+    /// The discovery document served on the domain of `headers`: the override if set, else
+    /// the real one.
+    pub(crate) fn discovery(&self, headers: &axum::http::HeaderMap) -> Value {
         self.discovery_override
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
-            .unwrap_or_else(|| self.real_discovery())
+            .unwrap_or_else(|| self.discovery_for(&self.domains.origin(self.domain_of(headers))))
     }
 
-    /// The discovery document, shaped like an Auth0 tenant's.
+    /// The discovery document of the primary domain, shaped like an Auth0 tenant's.
     pub(crate) fn real_discovery(&self) -> Value {
-        let b = &self.base_url;
+        self.discovery_for(&self.base_url)
+    }
+
+    /// The discovery document of the domain at `origin` (`scheme://host:port`).
+    fn discovery_for(&self, origin: &str) -> Value {
+        let b = origin;
         let mut scopes = vec!["openid".to_owned()];
         for api in &self.mint.config.apis {
             for p in &api.permissions {
@@ -93,15 +128,19 @@ impl TenantState {
             }
         }
         json!({
-            "issuer": self.mint.issuer,
+            "issuer": format!("{b}/"),
             "authorization_endpoint": format!("{b}/authorize"),
-            "token_endpoint": self.token_endpoint(),
-            "userinfo_endpoint": self.mint.userinfo,
+            "token_endpoint": format!("{b}/oauth/token"),
+            "userinfo_endpoint": format!("{b}/userinfo"),
             "jwks_uri": format!("{b}/.well-known/jwks.json"),
             "scopes_supported": scopes,
             "response_types_supported": ["code", "token"],
             "subject_types_supported": ["public"],
-            "grant_types_supported": ["client_credentials"],
+            "grant_types_supported": [
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:token-exchange",
+                "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token",
+            ],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "dpop_signing_alg_values_supported": ["ES256"],
@@ -187,8 +226,8 @@ fn cached_json(st: &TenantState, endpoint: Endpoint, v: Value) -> Response {
     res
 }
 
-async fn discovery(State(st): State<Arc<TenantState>>) -> Response {
-    cached_json(&st, Endpoint::Discovery, st.discovery())
+async fn discovery(State(st): State<Arc<TenantState>>, headers: axum::http::HeaderMap) -> Response {
+    cached_json(&st, Endpoint::Discovery, st.discovery(&headers))
 }
 
 async fn jwks(State(st): State<Arc<TenantState>>) -> Response {
@@ -274,7 +313,7 @@ async fn respond(
         for fault in st.faults.on_call(ep) {
             match fault {
                 Fault::Delay(d) => tokio::time::sleep(d).await,
-                other => return fault_response(other),
+                other => return fault_response(other, st.mint.clock.now()),
             }
         }
     }
@@ -282,8 +321,30 @@ async fn respond(
         .await
 }
 
-fn fault_response(fault: Fault) -> Response {
+/// Seconds a client is told to wait after an injected 429.
+const RATE_LIMIT_RETRY_AFTER: i64 = 2;
+
+fn fault_response(fault: Fault, now: i64) -> Response {
     match fault {
+        // Auth0's rate limit: `too_many_requests` with `Retry-After` and `x-ratelimit-*`.
+        Fault::Status(429) => {
+            let reset = (now + RATE_LIMIT_RETRY_AFTER).to_string();
+            let retry = RATE_LIMIT_RETRY_AFTER.to_string();
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [
+                    ("retry-after", retry),
+                    ("x-ratelimit-limit", "30".to_owned()),
+                    ("x-ratelimit-remaining", "0".to_owned()),
+                    ("x-ratelimit-reset", reset),
+                ],
+                axum::Json(json!({
+                    "error": "too_many_requests",
+                    "error_description": "Global limit has been reached",
+                })),
+            )
+                .into_response()
+        }
         Fault::Status(code) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (

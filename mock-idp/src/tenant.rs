@@ -12,6 +12,8 @@ use serde_json::Value;
 
 use crate::clock::Clock;
 use crate::config::TenantConfig;
+use crate::domains::Domains;
+use crate::exchange::{ActionDenial, Actions, ExchangeDecision, ExchangeRequest};
 use crate::faults::{Endpoint, Fault, When};
 use crate::journal::RecordedRequest;
 use crate::keys::KeyRing;
@@ -57,6 +59,7 @@ pub struct TenantBuilder {
     clock: Option<Clock>,
     access_log: bool,
     control: Control,
+    actions: Actions,
 }
 
 /// Whether and how the control API is reachable.
@@ -86,6 +89,7 @@ impl Default for TenantBuilder {
             clock: None,
             access_log: false,
             control: Control::default(),
+            actions: Actions::default(),
         }
     }
 }
@@ -174,6 +178,24 @@ impl TenantBuilder {
         self
     }
 
+    /// Also answer on `host` (an Auth0 custom domain, on the tenant's port): discovery, tokens
+    /// and `iss` follow the request's `Host`, and the TLS leaf covers it. Use names that reach
+    /// 127.0.0.1 without DNS (`localhost`), or point a client at it with reqwest's `resolve`.
+    pub fn custom_domain(mut self, host: &str) -> Self {
+        self.config.custom_domains.push(host.to_owned());
+        self
+    }
+
+    /// Registers the closure a `validation = "action"` exchange profile names: it stands in
+    /// for Auth0's Custom Token Exchange Action (see [`crate::exchange`]).
+    pub fn exchange_action<F>(mut self, name: &str, action: F) -> Self
+    where
+        F: Fn(&ExchangeRequest) -> Result<ExchangeDecision, ActionDenial> + Send + Sync + 'static,
+    {
+        self.actions.0.insert(name.to_owned(), Arc::new(action));
+        self
+    }
+
     /// Binds its address (127.0.0.1 unless [`bind_ip`](Self::bind_ip)) and prepares
     /// everything, without serving yet.
     pub fn bind(self) -> Result<BoundTenant, StartError> {
@@ -200,7 +222,14 @@ impl TenantBuilder {
         };
         let scheme = if self.http { "http" } else { "https" };
         let base_url = format!("{scheme}://{domain}");
-        let names = vec![host.clone()];
+        let mut names = vec![host.clone()];
+        names.extend(self.config.custom_domains.iter().cloned());
+        let domains = Domains::new(
+            if self.http { "http" } else { "https" },
+            domain.clone(),
+            &self.config.custom_domains,
+            port,
+        );
         let (keys, tls) = match &self.state_dir {
             Some(dir) => {
                 let sd = StateDir::open(dir)?;
@@ -231,7 +260,7 @@ impl TenantBuilder {
         } else {
             Some(tls.server_config()?)
         };
-        let state = TenantState::new(base_url, mint);
+        let state = TenantState::new(base_url, mint, domains, self.actions);
         state
             .access_log
             .store(self.access_log, std::sync::atomic::Ordering::Relaxed);
@@ -403,6 +432,16 @@ impl MockTenant {
     /// `https://127.0.0.1:PORT`.
     pub fn uri(&self) -> &str {
         &self.state.base_url
+    }
+
+    /// Every domain the tenant answers on (`host:port`), this one first (custom domains).
+    pub fn domains(&self) -> Vec<String> {
+        self.state.domains.all().to_vec()
+    }
+
+    /// The issuer of each domain (`https://host:port/`), in the order of [`Self::domains`].
+    pub fn issuers(&self) -> Vec<String> {
+        self.state.domains.issuers()
     }
 
     /// The discovery URL.

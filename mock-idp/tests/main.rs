@@ -6,6 +6,7 @@ mod support;
 mod control;
 mod discovery;
 mod dpop;
+mod exchange;
 mod faults;
 mod fidelity;
 mod keys;

@@ -144,6 +144,7 @@ async fn configured_dialects_and_grants() {
             .into(),
             ..ApplicationConfig::machine("c1", "s1")
         }],
+        ..TenantConfig::default()
     };
     let tenant = MockTenant::builder().config(config).start().await;
     let form = |aud: &'static str| {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::{TokenError, dpop};
+use super::{TokenError, dpop, organization};
 use crate::config::ApplicationConfig;
 use crate::mint::TokenBuilder;
 use crate::server::TenantState;
@@ -33,9 +33,11 @@ pub(super) fn grant(
         ))
     })?;
     let scopes = granted_scopes(granted, params.get("scope").map(String::as_str))?;
+    let org = organization::requested(cfg, app, params)?;
     let jkt = dpop::check_dpop(st, headers)?;
     let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
-    let token = TokenBuilder::for_grant(&st.mint, api, Some(app), &scopes, jkt).build();
+    let token = TokenBuilder::for_grant(&st.mint_for(headers), api, Some(app), &scopes, jkt);
+    let token = organization::stamp(token, org).build();
     let mut body = json!({
         "access_token": token,
         "token_type": token_type,
@@ -51,7 +53,10 @@ pub(super) fn grant(
 /// The scopes a token gets: all of the client grant when none are asked for, else exactly the
 /// ones asked for, each of which must be granted. A machine has no user, so `openid`, `profile`
 /// and the other user scopes are refused like any scope outside the grant.
-fn granted_scopes(granted: &[String], requested: Option<&str>) -> Result<Vec<String>, TokenError> {
+pub(super) fn granted_scopes(
+    granted: &[String],
+    requested: Option<&str>,
+) -> Result<Vec<String>, TokenError> {
     let Some(requested) = requested else {
         return Ok(granted.to_vec());
     };

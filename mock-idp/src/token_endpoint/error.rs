@@ -34,10 +34,22 @@ pub(crate) enum TokenError {
     /// RFC 9449 §8: the proof lacks the current server nonce, which the response carries.
     #[error("Authorization server requires nonce in DPoP proof")]
     UseDpopNonce { nonce: String },
+    /// 401 `federated_connection_refresh_token_not_found`: the Token Vault holds nothing for
+    /// this user and connection.
+    #[error("Federated connection Refresh Token not found.")]
+    FederatedConnectionNotFound,
+    /// 403 with the code an exchange profile's Action chose (`api.access.deny(code, reason)`).
+    #[error("{reason}")]
+    ActionDenied {
+        /// The `error` code.
+        code: String,
+        /// The `error_description`.
+        reason: String,
+    },
 }
 
 impl TokenError {
-    fn parts(&self) -> (StatusCode, &'static str) {
+    fn parts(&self) -> (StatusCode, &str) {
         match self {
             TokenError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             TokenError::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, "access_denied"),
@@ -48,6 +60,11 @@ impl TokenError {
             TokenError::AccessDenied(_) => (StatusCode::FORBIDDEN, "access_denied"),
             TokenError::InvalidDpopProof(_) => (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
             TokenError::UseDpopNonce { .. } => (StatusCode::BAD_REQUEST, "use_dpop_nonce"),
+            TokenError::FederatedConnectionNotFound => (
+                StatusCode::UNAUTHORIZED,
+                "federated_connection_refresh_token_not_found",
+            ),
+            TokenError::ActionDenied { code, .. } => (StatusCode::FORBIDDEN, code),
         }
     }
 }
@@ -55,6 +72,7 @@ impl TokenError {
 impl IntoResponse for TokenError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
+        let code = code.to_owned();
         let mut resp = (
             status,
             axum::Json(json!({ "error": code, "error_description": self.to_string() })),

@@ -7,13 +7,21 @@
 //! | `client_auth` | HTTP Basic or `client_secret_post` |
 //! | `dpop` | the DPoP proof of the request (RFC 9449 §4.3, §8) |
 //! | `client_credentials` | the machine-to-machine grant |
+//! | `organization` | `organization` on client_credentials (`org_id`, `org_name`) |
+//! | `token_exchange` | RFC 8693: On-Behalf-Of and Custom Token Exchange (profiles) |
+//! | `federated_connection` | Token Vault: a user's upstream token for a connection |
+//! | `subject_token` | checking a subject token against a JWKS (this tenant's or another's) |
 //! | `error` | [`TokenError`]: every refusal with Auth0's status, code and text |
 
 mod client_auth;
 mod client_credentials;
 pub(crate) mod dpop;
 mod error;
+mod federated_connection;
+mod organization;
 mod params;
+mod subject_token;
+mod token_exchange;
 
 use std::sync::Arc;
 
@@ -34,7 +42,7 @@ pub(crate) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match issue(&st, &headers, &body) {
+    match issue(&st, &headers, &body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
@@ -42,7 +50,7 @@ pub(crate) async fn token(
 
 /// Auth0's order: the request's shape, then who the client is, then whether it may use the
 /// grant, then the grant's own checks.
-fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Response, TokenError> {
+async fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Response, TokenError> {
     let params = params::parse_params(headers, body)?;
     let name = params.get("grant_type").ok_or_else(|| {
         TokenError::InvalidRequest("Missing required parameter: grant_type".into())
@@ -56,6 +64,8 @@ fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Response,
     }
     let body = match grant {
         GrantType::ClientCredentials => client_credentials::grant(st, headers, &params, app)?,
+        GrantType::TokenExchange => token_exchange::grant(st, headers, &params, app).await?,
+        GrantType::FederatedConnection => federated_connection::grant(st, &params, app)?,
         _ => {
             return Err(TokenError::UnsupportedGrantType(format!(
                 "mock-idp does not implement grant type '{name}'"
