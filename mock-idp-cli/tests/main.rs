@@ -6,5 +6,7 @@
 #[path = "../../mock-idp/tests/support.rs"]
 mod support;
 
+mod classes;
 mod cli;
 mod conformance;
+mod diff;

@@ -5,7 +5,7 @@
 //!
 //! The catalog case by case (ids, levels, titles, RFC sources, what the levels mean and how
 //! grading works) is `docs/conformance-catalog.md` at the repository root, generated from this
-//! crate by `mock-idp conformance --list --markdown` ([`Catalog::markdown`]); a test fails when
+//! crate by `mock-idp conformance --list --format markdown` ([`Catalog::markdown`]); a test fails when
 //! the checked-in copy differs.
 //!
 //! # Layout
@@ -43,8 +43,12 @@
 //! # Ok(()) }
 //! ```
 
+mod batch;
 pub mod catalog;
 pub mod challenge;
+pub mod class;
+pub mod diff;
+mod html;
 pub mod observe;
 pub mod report;
 pub mod runner;
@@ -53,8 +57,10 @@ pub mod verdict;
 
 pub use catalog::{Case, Catalog, Group, Step};
 pub use challenge::{Challenge, parse_challenges};
+pub use class::Class;
+pub use diff::{Diff, DiffError};
 pub use observe::{Observation, Request};
-pub use report::{CaseResult, Report, Tally, parse_levels};
+pub use report::{CaseResult, FailOn, Report, Tally, parse_levels};
 pub use runner::{RunError, Runner, env_for, wait_for_target};
 pub use target::{DpopMode, Features, Profile, Target, TargetError};
 pub use verdict::{Expect, Grade, Level};
