@@ -425,6 +425,13 @@ impl TenantConfig {
                     "required unless token_endpoint_auth_method = \"none\"".into(),
                 ));
             }
+            if app.auth_method() == AuthMethod::None && app.allows(GrantType::ClientCredentials) {
+                return Err((
+                    at("grant_types"),
+                    "client_credentials needs a confidential application (a public one has no secret)"
+                        .into(),
+                ));
+            }
             for (aud, scopes) in &app.grants {
                 let key = at(&format!("grants.\"{aud}\""));
                 let Some(api) = self.api(aud) else {

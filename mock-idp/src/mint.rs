@@ -155,7 +155,10 @@ impl TokenBuilder {
         claims.insert("aud".into(), aud);
         claims.insert("iat".into(), json!(now));
         claims.insert("exp".into(), json!(now + api.token_lifetime));
-        claims.insert("scope".into(), json!(scopes.join(" ")));
+        // Auth0 leaves `scope` out of a token whose grant has none.
+        if !scopes.is_empty() {
+            claims.insert("scope".into(), json!(scopes.join(" ")));
+        }
         claims.insert("gty".into(), json!("client-credentials"));
         claims.insert("azp".into(), json!(client_id));
         if let Some(jkt) = jkt {

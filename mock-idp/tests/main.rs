@@ -6,6 +6,7 @@ mod support;
 mod discovery;
 mod dpop;
 mod faults;
+mod fidelity;
 mod keys;
 mod mint;
 mod state;

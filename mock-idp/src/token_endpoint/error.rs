@@ -1,20 +1,34 @@
-//! Token endpoint failures, shaped as Auth0 answers them.
+//! Token endpoint refusals, each with the status, `error` code and text a real Auth0 tenant
+//! sends (the README's fidelity table lists them with their sources).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-/// Token endpoint failures, each with Auth0's status and error code.
+/// Why the token endpoint refused a request. `Display` is the `error_description`.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum TokenError {
+    /// 400 `invalid_request`: the request is malformed (a missing or repeated parameter).
     #[error("{0}")]
     InvalidRequest(String),
-    #[error("{0}")]
-    InvalidClient(String),
+    /// 401 `access_denied` "Unauthorized": unknown client, wrong secret, or no client
+    /// authentication. Auth0 sends no challenge; RFC 6749 §5.2 requires `WWW-Authenticate:
+    /// Basic` when the client tried HTTP Basic, so that case carries one.
+    #[error("Unauthorized")]
+    Unauthorized {
+        /// The client used HTTP Basic.
+        basic: bool,
+    },
+    /// 400 `unsupported_grant_type`: a `grant_type` the tenant does not serve.
     #[error("{0}")]
     UnsupportedGrantType(String),
+    /// 403 `unauthorized_client`: a grant the application is not allowed to use.
+    #[error("Grant type '{0}' not allowed for the client.")]
+    UnauthorizedClient(String),
+    /// 403 `access_denied`: the audience, client grant or scopes refuse the request.
     #[error("{0}")]
     AccessDenied(String),
+    /// 400 `invalid_dpop_proof`.
     #[error("{0}")]
     InvalidDpopProof(String),
     /// RFC 9449 §8: the proof lacks the current server nonce, which the response carries.
@@ -26,10 +40,11 @@ impl TokenError {
     fn parts(&self) -> (StatusCode, &'static str) {
         match self {
             TokenError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
-            TokenError::InvalidClient(_) => (StatusCode::UNAUTHORIZED, "invalid_client"),
+            TokenError::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, "access_denied"),
             TokenError::UnsupportedGrantType(_) => {
                 (StatusCode::BAD_REQUEST, "unsupported_grant_type")
             }
+            TokenError::UnauthorizedClient(_) => (StatusCode::FORBIDDEN, "unauthorized_client"),
             TokenError::AccessDenied(_) => (StatusCode::FORBIDDEN, "access_denied"),
             TokenError::InvalidDpopProof(_) => (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
             TokenError::UseDpopNonce { .. } => (StatusCode::BAD_REQUEST, "use_dpop_nonce"),
@@ -52,7 +67,7 @@ impl IntoResponse for TokenError {
         {
             resp.headers_mut().insert("dpop-nonce", v);
         }
-        if matches!(self, TokenError::InvalidClient(_)) {
+        if let TokenError::Unauthorized { basic: true } = self {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Basic realm=\"mock-idp\""),

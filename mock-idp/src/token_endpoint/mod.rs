@@ -25,6 +25,7 @@ use serde_json::Value;
 
 pub(crate) use error::TokenError;
 
+use crate::config::GrantType;
 use crate::server::TenantState;
 
 /// The handler.
@@ -39,16 +40,25 @@ pub(crate) async fn token(
     }
 }
 
+/// Auth0's order: the request's shape, then who the client is, then whether it may use the
+/// grant, then the grant's own checks.
 fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Response, TokenError> {
     let params = params::parse_params(headers, body)?;
-    let grant = params.get("grant_type").ok_or_else(|| {
+    let name = params.get("grant_type").ok_or_else(|| {
         TokenError::InvalidRequest("Missing required parameter: grant_type".into())
     })?;
-    let body = match grant.as_str() {
-        "client_credentials" => client_credentials::grant(st, headers, &params)?,
-        other => {
+    let grant = GrantType::from_name(name).ok_or_else(|| {
+        TokenError::UnsupportedGrantType(format!("Unsupported grant type: {name}"))
+    })?;
+    let app = client_auth::authenticate(&st.mint.config, headers, &params)?;
+    if !app.allows(grant) {
+        return Err(TokenError::UnauthorizedClient(name.clone()));
+    }
+    let body = match grant {
+        GrantType::ClientCredentials => client_credentials::grant(st, headers, &params, app)?,
+        _ => {
             return Err(TokenError::UnsupportedGrantType(format!(
-                "Unsupported grant type: {other}"
+                "mock-idp does not implement grant type '{name}'"
             )));
         }
     };
