@@ -10,3 +10,4 @@ mod classes;
 mod cli;
 mod conformance;
 mod diff;
+mod html;

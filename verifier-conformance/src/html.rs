@@ -204,13 +204,13 @@ fn html_filters(s: &mut String) {
         "</select></label><label>level <select id=\"f-level\"><option value=\"\">all</option>",
     );
     for l in Level::ALL {
-        let _ = write!(s, "<option>{}</option>", l.as_str());
+        let _ = write!(s, "<option value=\"{0}\">{0}</option>", l.as_str());
     }
     s.push_str(
         "</select></label><label>group <select id=\"f-group\"><option value=\"\">all</option>",
     );
     for g in Group::ALL {
-        let _ = write!(s, "<option>{}</option>", g.as_str());
+        let _ = write!(s, "<option value=\"{0}\">{0}</option>", g.as_str());
     }
     s.push_str("</select></label> <span id=\"shown\"></span></form>\n");
 }
