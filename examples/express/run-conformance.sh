@@ -35,5 +35,5 @@ $mock conformance --target "http://127.0.0.1:$APP_PORT" --tenant-port "$TENANT_P
     --jwks-cooldown-ms "${COOLDOWN_MS:-31000}" --json "$WORK/express.json" --junit "$WORK/express.xml" \
     --html "$WORK/express.html" "$@" >"$WORK/express.txt" || true
 # The summary: what got through, then failures by class and level.
-awk '/^HDR \(/{exit} {print}' "$WORK/express.txt"
+awk '/^Conformance of/{p=1} /^HDR \(/{exit} p' "$WORK/express.txt"
 echo "reports in $WORK"

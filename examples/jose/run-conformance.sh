@@ -29,5 +29,5 @@ $mock conformance --target "http://127.0.0.1:$APP_PORT" --tenant-port "$TENANT_P
     --bearer-route /api/private --scoped-route /api/private-scoped --scope read:messages \
     --dpop-mode disabled --jwks-cooldown-ms "${COOLDOWN_MS:-31000}" \
     --json "$WORK/jose.json" --junit "$WORK/jose.xml" --html "$WORK/jose.html" "$@" >"$WORK/jose.txt" || true
-awk '/^HDR \(/{exit} {print}' "$WORK/jose.txt"
+awk '/^Conformance of/{p=1} /^HDR \(/{exit} p' "$WORK/jose.txt"
 echo "reports in $WORK"

@@ -35,5 +35,5 @@ $mock conformance --target "http://127.0.0.1:$APP_PORT" --tenant-port "$TENANT_P
     --bearer-route /api/private --scoped-route /api/private-scoped --scope read:messages \
     --dpop-mode disabled \
     --json "$WORK/pyjwt.json" --junit "$WORK/pyjwt.xml" --html "$WORK/pyjwt.html" "$@" >"$WORK/pyjwt.txt" || true
-awk '/^HDR \(/{exit} {print}' "$WORK/pyjwt.txt"
+awk '/^Conformance of/{p=1} /^HDR \(/{exit} p' "$WORK/pyjwt.txt"
 echo "reports in $WORK"

@@ -80,7 +80,7 @@ play() {
         >"$WORK/$name.txt" || true
     stop_app
     echo "== $name =="
-    awk '/^HDR \(/{exit} {print}' "$WORK/$name.txt"
+    awk '/^Conformance of/{p=1} /^HDR \(/{exit} p' "$WORK/$name.txt"
 }
 
 play quickstart --bearer-route /api/private --dpop-route /api/dpop-protected

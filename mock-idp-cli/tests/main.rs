@@ -6,6 +6,7 @@
 #[path = "../../mock-idp/tests/support.rs"]
 mod support;
 
+mod batching;
 mod classes;
 mod cli;
 mod conformance;

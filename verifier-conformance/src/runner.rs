@@ -68,7 +68,8 @@ impl<'a> Runner<'a> {
     /// Order of play: the key-set cases first, batched on one JWKS refresh (a target that has
     /// not fetched its JWKS yet needs no wait for it), then the stateless and script cases in
     /// catalog order, then key-set cases the batch could not grade, alone, then the cases that
-    /// need a refresh each, in [`Fetch`] order.
+    /// need a refresh each (those whose fetch fails first: a verifier may start its cooldown only
+    /// on a successful fetch).
     pub async fn run(self) -> Result<Report, RunError> {
         let started = Instant::now();
         let canary = start_canary().await;

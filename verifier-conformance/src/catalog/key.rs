@@ -74,6 +74,7 @@ fn key02(c: &Ctx<'_>) -> KeySet {
             c.bearer(&c.signed_by(&k).build()),
             Accept,
         )],
+        rotation: true,
         ..KeySet::default()
     }
 }
