@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Plays the mock-idp conformance catalog against PyJWT (PyJWKClient + jwt.decode) in a FastAPI
 # dependency (app.py). Not part of CI: it needs python3 and, unless VENV already holds the
-# packages, PyPI. PyJWKClient has no refresh cooldown (it fetches on every unknown kid), so the
-# run needs none.
+# packages, PyPI. PyJWKClient (2.15) refetches the JWKS on an unknown kid at most every 30 s
+# (`cooldown_duration`, started by successful fetches only): the runner is told so (COOLDOWN_MS,
+# default 31000); about 70 s.
 #
 #   examples/pyjwt-fastapi/run-conformance.sh                       # fresh venv in a temp dir
 #   VENV=/path/to/venv SKIP_PIP=1 examples/pyjwt-fastapi/run-conformance.sh
@@ -33,7 +34,7 @@ ca=$($mock ca)
     PORT="$APP_PORT" exec "$VENV/bin/python" "$here/app.py" >"$WORK/pyjwt.log" 2>&1) &
 $mock conformance --target "http://127.0.0.1:$APP_PORT" --tenant-port "$TENANT_PORT" --host localhost \
     --bearer-route /api/private --scoped-route /api/private-scoped --scope read:messages \
-    --dpop-mode disabled \
+    --dpop-mode disabled --jwks-cooldown-ms "${COOLDOWN_MS:-31000}" \
     --json "$WORK/pyjwt.json" --junit "$WORK/pyjwt.xml" --html "$WORK/pyjwt.html" "$@" >"$WORK/pyjwt.txt" || true
 awk '/^Conformance of/{p=1} /^HDR \(/{exit} p' "$WORK/pyjwt.txt"
 echo "reports in $WORK"
