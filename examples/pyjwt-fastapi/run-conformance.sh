@@ -3,7 +3,7 @@
 # dependency (app.py). Not part of CI: it needs python3 and, unless VENV already holds the
 # packages, PyPI. PyJWKClient (2.15) refetches the JWKS on an unknown kid at most every 30 s
 # (`cooldown_duration`, started by successful fetches only): the runner is told so (COOLDOWN_MS,
-# default 31000); about 70 s.
+# default 31000); about 2 minutes.
 #
 #   examples/pyjwt-fastapi/run-conformance.sh                       # fresh venv in a temp dir
 #   VENV=/path/to/venv SKIP_PIP=1 examples/pyjwt-fastapi/run-conformance.sh
