@@ -74,88 +74,25 @@ impl<'a> Runner<'a> {
         let started = Instant::now();
         let canary = start_canary().await;
         let ctx = Ctx::new(self.tenant, &self.target, &canary).map_err(RunError::Client)?;
-        let mut progress = Progress::new(
-            self.progress && std::io::stderr().is_terminal(),
-            self.catalog.len(),
-        );
         let cases = self.catalog.cases();
-        let mut steps: Vec<Option<Vec<Step>>> = vec![None; cases.len()];
-
-        let members: Vec<Member> = cases
-            .iter()
-            .enumerate()
-            .filter_map(|(i, case)| match case.body {
-                Body::Keys(f) => Some(Member::new(&ctx, i, case.level, f(&ctx))),
-                _ => None,
-            })
-            .collect();
-        let mut alone = Vec::new();
-        let mut deferred: Vec<usize> = Vec::new();
-        for (i, played) in batch::play_batch(&ctx, members).await {
-            match played {
-                Some(s) => {
-                    progress.case(&cases[i], &s);
-                    steps[i] = Some(s);
-                }
-                None => deferred.push(i),
-            }
-        }
-        ctx.sync_refresh();
-
-        for (i, case) in cases.iter().enumerate() {
-            let s = match case.body {
-                Body::Probes(f) => match f(&ctx) {
-                    Plan::Probes(p) => run_probes(&ctx, case.level, p).await,
-                    Plan::Skip(why) => vec![Step::note("skipped", Grade::Skip(why))],
-                },
-                Body::Script(f) => f(&ctx).await,
-                Body::Keys(_) | Body::Refresh(..) => continue,
-            };
-            ctx.restore();
-            ctx.sync_refresh();
-            progress.case(case, &s);
-            steps[i] = Some(s);
-        }
-
-        // Built afresh: the batch's keys are gone from the tenant, and a case played alone
-        // must not reuse kids the target has already seen.
-        for i in deferred {
-            if let Body::Keys(f) = cases[i].body {
-                alone.push(Member::new(&ctx, i, cases[i].level, f(&ctx)));
-            }
-        }
-        for m in alone {
-            let i = m.index;
-            let s = batch::play_alone(&ctx, m).await;
-            ctx.restore();
-            ctx.sync_refresh();
-            progress.case(&cases[i], &s);
-            steps[i] = Some(s);
-        }
-
-        let mut refresh: Vec<(Fetch, usize)> = cases
-            .iter()
-            .enumerate()
-            .filter_map(|(i, case)| match case.body {
-                Body::Refresh(_, fetch) => Some((fetch, i)),
-                _ => None,
-            })
-            .collect();
-        refresh.sort();
-        for (_, i) in refresh {
-            if let Body::Refresh(f, _) = cases[i].body {
-                let s = f(&ctx).await;
-                ctx.restore();
-                ctx.sync_refresh();
-                progress.case(&cases[i], &s);
-                steps[i] = Some(s);
-            }
-        }
-        progress.done();
+        let mut play = Play {
+            ctx: &ctx,
+            cases,
+            steps: vec![None; cases.len()],
+            progress: Progress::new(
+                self.progress && std::io::stderr().is_terminal(),
+                cases.len(),
+            ),
+        };
+        let deferred = play.key_sets().await;
+        play.in_catalog_order().await;
+        play.alone(deferred).await;
+        play.refreshes().await;
+        play.progress.done();
 
         let results = cases
             .iter()
-            .zip(steps)
+            .zip(play.steps)
             .map(|(case, s)| result(case, s.unwrap_or_default()))
             .collect();
         Ok(Report {
@@ -164,6 +101,93 @@ impl<'a> Runner<'a> {
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             results,
         })
+    }
+}
+
+/// One run in progress: the steps of each case, by catalog index, as the stages fill them.
+struct Play<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    cases: &'c [Case],
+    steps: Vec<Option<Vec<Step>>>,
+    progress: Progress,
+}
+
+impl Play<'_, '_> {
+    fn record(&mut self, i: usize, steps: Vec<Step>) {
+        self.ctx.restore();
+        self.ctx.sync_refresh();
+        self.progress.case(&self.cases[i], &steps);
+        self.steps[i] = Some(steps);
+    }
+
+    /// The key-set cases on shared refreshes; the indices of those the batch could not grade.
+    async fn key_sets(&mut self) -> Vec<usize> {
+        let members: Vec<Member> = self
+            .cases
+            .iter()
+            .enumerate()
+            .filter_map(|(i, case)| match case.body {
+                Body::Keys(f) => Some(Member::new(self.ctx, i, case.level, f(self.ctx))),
+                _ => None,
+            })
+            .collect();
+        let mut deferred = Vec::new();
+        for (i, played) in batch::play_batch(self.ctx, members).await {
+            match played {
+                Some(s) => self.record(i, s),
+                None => deferred.push(i),
+            }
+        }
+        deferred
+    }
+
+    /// The stateless and script cases, in catalog order.
+    async fn in_catalog_order(&mut self) {
+        for (i, case) in self.cases.iter().enumerate() {
+            let s = match case.body {
+                Body::Probes(f) => match f(self.ctx) {
+                    Plan::Probes(p) => run_probes(self.ctx, case.level, p).await,
+                    Plan::Skip(why) => vec![Step::note("skipped", Grade::Skip(why))],
+                },
+                Body::Script(f) => f(self.ctx).await,
+                Body::Keys(_) | Body::Refresh(..) => continue,
+            };
+            self.record(i, s);
+        }
+    }
+
+    /// Key-set cases the batch could not grade, each on refreshes of its own. Their keys are
+    /// built afresh: a case played alone must not reuse kids the target has already seen.
+    async fn alone(&mut self, deferred: Vec<usize>) {
+        for i in deferred {
+            let case = &self.cases[i];
+            if let Body::Keys(f) = case.body {
+                let m = Member::new(self.ctx, i, case.level, f(self.ctx));
+                let s = batch::play_alone(self.ctx, m).await;
+                self.record(i, s);
+            }
+        }
+    }
+
+    /// The cases that need a JWKS fetch each, in [`Fetch`] order (failing fetches first: a
+    /// verifier may start its cooldown only on a successful one), catalog order within.
+    async fn refreshes(&mut self) {
+        let mut order: Vec<(Fetch, usize)> = self
+            .cases
+            .iter()
+            .enumerate()
+            .filter_map(|(i, case)| match case.body {
+                Body::Refresh(_, fetch) => Some((fetch, i)),
+                _ => None,
+            })
+            .collect();
+        order.sort();
+        for (_, i) in order {
+            if let Body::Refresh(f, _) = self.cases[i].body {
+                let s = f(self.ctx).await;
+                self.record(i, s);
+            }
+        }
     }
 }
 
