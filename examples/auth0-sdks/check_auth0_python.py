@@ -1,4 +1,6 @@
-"""auth0-python against mock-idp serve: tokens and Auth0's error codes, through the SDK's own calls."""
+"""auth0-python against mock-idp serve: tokens and Auth0's error codes, through the SDK's own calls;
+then auth0-api-python (the quickstart's verifier) accepts the token it got."""
+import asyncio
 import base64
 import json
 import os
@@ -44,7 +46,18 @@ try:
         json.dumps(tok)[:200],
     )
 except Auth0Error as e:
+    tok = None
     check("client_credentials gets a token", False, f"{e.status_code} {e.error_code} {e.message}")
+
+if tok is not None:
+    from auth0_api_python import ApiClient, ApiClientOptions
+
+    verifier = ApiClient(ApiClientOptions(domain=DOMAIN, audience=API))
+    try:
+        verified = asyncio.run(verifier.verify_access_token(tok["access_token"]))
+        check("auth0-api-python verifies that token (JWKS with x5c)", verified["sub"] == "mock-test-client@clients", str(verified))
+    except Exception as e:  # noqa: BLE001 - any refusal is the failure being reported
+        check("auth0-api-python verifies that token (JWKS with x5c)", False, f"{type(e).__name__}: {e}")
 
 wrong = GetToken(DOMAIN, "mock-test-client", client_secret="wrong")
 refusal("wrong secret -> 401 access_denied", lambda: wrong.client_credentials(API), 401, "access_denied", "Unauthorized")

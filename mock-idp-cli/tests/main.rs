@@ -12,3 +12,5 @@ mod cli;
 mod conformance;
 mod diff;
 mod html;
+mod mint_flags;
+mod serve;

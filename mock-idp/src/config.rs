@@ -74,6 +74,10 @@ pub struct ApiConfig {
     /// Scopes the API defines.
     #[serde(default)]
     pub permissions: Vec<String>,
+    /// Claims every token for this API carries (what a credentials-exchange Action's
+    /// `api.accessToken.setCustomClaim` adds on Auth0). Checked against Auth0's restrictions.
+    #[serde(default)]
+    pub custom_claims: serde_json::Map<String, serde_json::Value>,
 }
 
 fn default_alg() -> String {
@@ -85,6 +89,20 @@ fn default_lifetime() -> i64 {
 }
 
 impl ApiConfig {
+    /// An API with Auth0's defaults (RS256, 86,400 s, the `access_token` dialect) and no
+    /// permissions.
+    pub fn new(identifier: &str) -> Self {
+        ApiConfig {
+            identifier: identifier.to_owned(),
+            name: None,
+            signing_alg: default_alg(),
+            token_lifetime: default_lifetime(),
+            dialect: Dialect::AccessToken,
+            permissions: Vec::new(),
+            custom_claims: serde_json::Map::new(),
+        }
+    }
+
     /// The RSA algorithm for `signing_alg` (validated at load time; RS256 otherwise).
     pub fn sig_alg(&self) -> SigAlg {
         self.signing_alg.parse().unwrap_or(SigAlg::RS256)
@@ -225,6 +243,10 @@ pub struct ApplicationConfig {
     /// API identifier → scopes this client may obtain for it (Auth0 "client grants").
     #[serde(default)]
     pub grants: BTreeMap<String, Vec<String>>,
+    /// Claims every client_credentials token of this application carries (the role of a
+    /// credentials-exchange Action); they win over the API's `custom_claims`.
+    #[serde(default)]
+    pub custom_claims: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApplicationConfig {
@@ -238,6 +260,7 @@ impl ApplicationConfig {
             grant_types: None,
             token_endpoint_auth_method: None,
             grants: BTreeMap::new(),
+            custom_claims: serde_json::Map::new(),
         }
     }
 
@@ -268,6 +291,107 @@ pub struct TenantConfig {
     pub applications: Vec<ApplicationConfig>,
 }
 
+/// How a tenant TOML names the tenant's Management API in an application's `grants`, as
+/// Auth0's docs write it; the tenant substitutes its domain when it starts. A grant of it lets
+/// the application get control API tokens with client_credentials, as on Auth0.
+pub const MANAGEMENT_API: &str = "https://{domain}/api/v2/";
+
+/// The Management API's scopes: Auth0's for signing keys, the mock's own for the rest.
+pub const MANAGEMENT_SCOPES: &[&str] = &[
+    "read:signing_keys",
+    "create:signing_keys",
+    "update:signing_keys",
+    "read:mock_tenant",
+    "update:mock_tenant",
+    "create:mock_tokens",
+];
+
+/// Claims Auth0 does not let an Action set (its "General restrictions" for custom claims):
+/// standard JWT and OIDC claims and the ones Auth0 uses itself.
+pub const RESTRICTED_CLAIMS: &[&str] = &[
+    "acr",
+    "act",
+    "active",
+    "amr",
+    "at_hash",
+    "ath",
+    "attest",
+    "aud",
+    "auth_time",
+    "authorization_details",
+    "azp",
+    "c_hash",
+    "client_id",
+    "cnf",
+    "cty",
+    "dest",
+    "entitlements",
+    "events",
+    "exp",
+    "groups",
+    "gty",
+    "htm",
+    "htu",
+    "iat",
+    "internalService",
+    "iss",
+    "jcard",
+    "jku",
+    "jti",
+    "jwe",
+    "jwk",
+    "kid",
+    "may_act",
+    "mky",
+    "nbf",
+    "nonce",
+    "object_id",
+    "org_id",
+    "org_name",
+    "orig",
+    "origid",
+    "permissions",
+    "roles",
+    "rph",
+    "s_hash",
+    "scope",
+    "sid",
+    "sip_callid",
+    "sip_cseq_num",
+    "sip_date",
+    "sip_from_tag",
+    "sip_via_branch",
+    "sub",
+    "sub_jwk",
+    "toe",
+    "txn",
+    "typ",
+    "uuid",
+    "vot",
+    "vtm",
+    "x5t#S256",
+];
+
+/// Why Auth0 would not add `name` as a custom claim, if it would not. Auth0 drops such a claim
+/// silently at run time; a mock tenant says so when it loads the file instead.
+fn custom_claim_problem(name: &str) -> Option<String> {
+    if RESTRICTED_CLAIMS.contains(&name) {
+        return Some(format!(
+            "`{name}` is a claim Auth0 reserves (restricted for custom claims)"
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    if ["auth0.com", "webtask.io", "webtask.run"]
+        .iter()
+        .any(|d| lower.contains(d))
+    {
+        return Some(format!(
+            "`{name}`: Auth0 reserves the auth0.com, webtask.io and webtask.run namespaces"
+        ));
+    }
+    None
+}
+
 /// The quickstart API identifier.
 pub const DEFAULT_AUDIENCE: &str = "https://my-flask-api";
 /// The default application's client_id.
@@ -285,12 +409,9 @@ impl Default for TenantConfig {
             .collect();
         TenantConfig {
             apis: vec![ApiConfig {
-                identifier: DEFAULT_AUDIENCE.into(),
                 name: Some("My Flask API".into()),
-                signing_alg: default_alg(),
-                token_lifetime: default_lifetime(),
-                dialect: Dialect::AccessToken,
                 permissions: perms.clone(),
+                ..ApiConfig::new(DEFAULT_AUDIENCE)
             }],
             applications: vec![ApplicationConfig {
                 name: Some("My Flask API (Test Application)".into()),
@@ -398,6 +519,11 @@ impl TenantConfig {
                     ),
                 ));
             }
+            for name in api.custom_claims.keys() {
+                if let Some(p) = custom_claim_problem(name) {
+                    return Err((at("custom_claims"), p));
+                }
+            }
             if api.token_lifetime <= 0 {
                 return Err((
                     at("token_lifetime"),
@@ -419,6 +545,11 @@ impl TenantConfig {
                     format!("duplicate client `{}`", app.client_id),
                 ));
             }
+            for name in app.custom_claims.keys() {
+                if let Some(p) = custom_claim_problem(name) {
+                    return Err((at("custom_claims"), p));
+                }
+            }
             if app.auth_method() != AuthMethod::None && app.client_secret.is_empty() {
                 return Err((
                     at("client_secret"),
@@ -434,6 +565,21 @@ impl TenantConfig {
             }
             for (aud, scopes) in &app.grants {
                 let key = at(&format!("grants.\"{aud}\""));
+                if aud == MANAGEMENT_API {
+                    if let Some(s) = scopes
+                        .iter()
+                        .find(|s| !MANAGEMENT_SCOPES.contains(&s.as_str()))
+                    {
+                        return Err((
+                            key,
+                            format!(
+                                "`{s}` is not a Management API scope ({})",
+                                MANAGEMENT_SCOPES.join(", ")
+                            ),
+                        ));
+                    }
+                    continue;
+                }
                 let Some(api) = self.api(aud) else {
                     return Err((key, format!("no API with identifier `{aud}`")));
                 };
@@ -443,6 +589,28 @@ impl TenantConfig {
             }
         }
         Ok(())
+    }
+
+    /// The configuration a tenant at `issuer` serves: with the control API on, the Management
+    /// API (`{issuer}api/v2/`) is one of its APIs and [`MANAGEMENT_API`] grants name it; off,
+    /// those grants are dropped.
+    pub(crate) fn resolve_management_api(mut self, issuer: &str, control_on: bool) -> Self {
+        let identifier = format!("{issuer}api/v2/");
+        for app in &mut self.applications {
+            if let Some(scopes) = app.grants.remove(MANAGEMENT_API)
+                && control_on
+            {
+                app.grants.insert(identifier.clone(), scopes);
+            }
+        }
+        if control_on && self.api(&identifier).is_none() {
+            self.apis.push(ApiConfig {
+                name: Some("Auth0 Management API".into()),
+                permissions: MANAGEMENT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+                ..ApiConfig::new(&identifier)
+            });
+        }
+        self
     }
 
     /// The API with this identifier.

@@ -54,6 +54,7 @@
 //! | [`mint`] | [`TokenBuilder`]: every good and bad access token; [`Signing`] says how it is signed |
 //! | [`proof`] | [`DpopKey`] and [`ProofBuilder`]: DPoP proofs with every field settable or wrong |
 //! | [`keys`] | [`SigningKey`] and [`KeyRing`]: the JWKS, rotation (publish, promote, retire) |
+//! | [`spec`] | [`TokenSpec`] and [`ProofSpec`]: tokens and proofs as data (CLI flags, control API JSON) |
 //! | [`jose`] | base64url, compact JWS assembly, RFC 7638 thumbprints, `ath` |
 //! | [`clock`] | the virtual [`Clock`] every signed time comes from |
 //! | [`faults`], [`journal`] | scripted failures per endpoint; the requests received |
@@ -67,6 +68,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod control;
 
 pub mod faults;
 pub mod jose;
@@ -75,6 +77,7 @@ pub mod keys;
 pub mod mint;
 pub mod proof;
 mod server;
+pub mod spec;
 pub mod state;
 pub mod tenant;
 pub mod tls;
@@ -91,6 +94,7 @@ pub use journal::RecordedRequest;
 pub use keys::{KeyRing, SigAlg, SigningKey};
 pub use mint::{Signing, TokenBuilder};
 pub use proof::{DpopKey, ProofAlg, ProofBuilder};
+pub use spec::{ProofSpec, SigningSpec, TokenSpec};
 pub use state::StateDir;
 pub use tenant::{BoundTenant, MockTenant, OverrideGuard, StartError, TenantBuilder};
 pub use tls::TlsMaterial;

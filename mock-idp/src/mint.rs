@@ -164,6 +164,14 @@ impl TokenBuilder {
         if let Some(jkt) = jkt {
             claims.insert("cnf".into(), json!({ "jkt": jkt }));
         }
+        // The API's, then the application's custom claims (the tenant's Actions, as data).
+        for (name, value) in api
+            .custom_claims
+            .iter()
+            .chain(app.iter().flat_map(|a| a.custom_claims.iter()))
+        {
+            claims.insert(name.clone(), value.clone());
+        }
         let b = TokenBuilder {
             keys: ctx.keys.clone(),
             now,

@@ -45,6 +45,10 @@ pub(crate) struct TenantState {
     pub(crate) seen_jti: Mutex<HashMap<String, i64>>,
     /// The nonce DPoP proofs must carry at the token endpoint (RFC 9449 §8); `None`: no nonces.
     pub(crate) dpop_nonce: RwLock<Option<String>>,
+    /// Print one JSON line per request on stdout (`mock-idp serve --log-format json`).
+    pub(crate) access_log: std::sync::atomic::AtomicBool,
+    /// The control API's admin secret; `None`: the control API is off (its paths answer 404).
+    pub(crate) admin_secret: RwLock<Option<String>>,
 }
 
 impl TenantState {
@@ -59,6 +63,8 @@ impl TenantState {
             cache_control: RwLock::new(HashMap::new()),
             seen_jti: Mutex::new(HashMap::new()),
             dpop_nonce: RwLock::new(None),
+            access_log: std::sync::atomic::AtomicBool::new(false),
+            admin_secret: RwLock::new(None),
         }
     }
 
@@ -103,6 +109,26 @@ impl TenantState {
         })
     }
 
+    /// The control API's admin secret, if the control API is on.
+    pub(crate) fn admin_secret(&self) -> Option<String> {
+        self.admin_secret
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The identifier of the tenant's Management API, `https://{domain}/api/v2/`.
+    pub(crate) fn management_audience(&self) -> String {
+        format!("{}api/v2/", self.mint.issuer)
+    }
+
+    /// Requires (or rotates) a DPoP nonce at the token endpoint; returns it.
+    pub(crate) fn require_dpop_nonce(&self) -> String {
+        let nonce = crate::jose::random_id();
+        *self.dpop_nonce.write().unwrap_or_else(|e| e.into_inner()) = Some(nonce.clone());
+        nonce
+    }
+
     pub(crate) fn current_dpop_nonce(&self) -> Option<String> {
         self.dpop_nonce
             .read()
@@ -129,12 +155,20 @@ impl TenantState {
     }
 }
 
+/// `GET /health`: 200 while the tenant serves (container health checks, `mock-idp healthcheck`).
+/// Not an Auth0 endpoint; never faulted, counted or journaled as one.
+async fn health() -> Response {
+    axum::Json(json!({ "status": "ok" })).into_response()
+}
+
 /// The tenant's router.
 pub(crate) fn app(state: Arc<TenantState>) -> Router {
     Router::new()
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/.well-known/jwks.json", get(jwks))
+        .route("/health", get(health))
         .route("/oauth/token", post(crate::token_endpoint::token))
+        .merge(crate::control::router(state.clone()))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
@@ -161,7 +195,7 @@ async fn jwks(State(st): State<Arc<TenantState>>) -> Response {
     cached_json(&st, Endpoint::Jwks, st.jwks())
 }
 
-async fn not_found() -> Response {
+pub(crate) async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
         axum::Json(json!({"error": "not_found", "error_description": "Not Found"})),
@@ -180,6 +214,11 @@ fn endpoint_of(path: &str) -> Option<Endpoint> {
 
 /// Journals the request, counts the call, and applies any fault before the real handler.
 async fn observe(State(st): State<Arc<TenantState>>, req: Request, next: Next) -> Response {
+    // Health probes every few seconds would crowd the journal out, and steering the tenant is
+    // not traffic to it.
+    if req.uri().path() == "/health" || crate::control::is_control_path(req.uri().path()) {
+        return next.run(req).await;
+    }
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
         return (
@@ -206,6 +245,31 @@ async fn observe(State(st): State<Arc<TenantState>>, req: Request, next: Next) -
             .collect(),
         body: bytes.to_vec(),
     });
+    let started = std::time::Instant::now();
+    let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
+    let res = respond(&st, parts, bytes, next).await;
+    if st.access_log.load(std::sync::atomic::Ordering::Relaxed) {
+        println!(
+            "{}",
+            json!({
+                "event": "request",
+                "method": method.as_str(),
+                "path": path,
+                "status": res.status().as_u16(),
+                "ms": started.elapsed().as_secs_f64() * 1000.0,
+            })
+        );
+    }
+    res
+}
+
+/// The faulted answer if a fault applies, else the handler's.
+async fn respond(
+    st: &TenantState,
+    parts: axum::http::request::Parts,
+    bytes: Bytes,
+    next: Next,
+) -> Response {
     if let Some(ep) = endpoint_of(parts.uri.path()) {
         for fault in st.faults.on_call(ep) {
             match fault {
@@ -286,7 +350,8 @@ pub(crate) async fn run(
             let h = handle.clone();
             tokio::spawn(async move {
                 shutdown.await;
-                h.shutdown();
+                // Finish the requests in flight (a container's SIGTERM), then stop.
+                h.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
             });
             axum_server::from_tcp_rustls(
                 listener,

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod control;
 mod discovery;
 mod dpop;
 mod faults;

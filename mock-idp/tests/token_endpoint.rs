@@ -122,12 +122,10 @@ async fn refusals_mint_nothing_and_the_next_request_succeeds() {
 #[tokio::test]
 async fn configured_dialects_and_grants() {
     let api = |id: &str, dialect| ApiConfig {
-        identifier: id.into(),
-        name: None,
-        signing_alg: "RS256".into(),
         token_lifetime: 600,
         dialect,
         permissions: vec!["read:x".into(), "write:x".into()],
+        ..ApiConfig::new(id)
     };
     let config = TenantConfig {
         apis: vec![
@@ -209,5 +207,71 @@ async fn mutated_proofs_and_bodies_never_500() {
         }
         let res = req.send().await.unwrap();
         assert!(res.status().as_u16() < 500, "{}", res.status());
+    }
+}
+
+/// Custom claims in the TOML (the role of a credentials-exchange Action on Auth0): the API's,
+/// then the application's, on every client_credentials token.
+#[tokio::test]
+async fn custom_claims_of_the_api_and_the_application_are_in_the_token() {
+    let text = r#"
+[[apis]]
+identifier = "https://a"
+permissions = ["read:x"]
+[apis.custom_claims]
+"https://example.com/region" = "eu"
+"https://example.com/tier" = "free"
+
+[[applications]]
+client_id = "c"
+client_secret = "s"
+[applications.grants]
+"https://a" = ["read:x"]
+[applications.custom_claims]
+"https://example.com/tier" = "gold"
+tenant_id = 42
+"#;
+    let config = TenantConfig::parse(text, "t.toml").unwrap();
+    let tenant = MockTenant::builder().config(config).start().await;
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "c"),
+        ("client_secret", "s"),
+        ("audience", "https://a"),
+    ];
+    let (status, body) = post_token(&tenant, &form, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let claims = verify(
+        body["access_token"].as_str().unwrap(),
+        &fetch_jwks(&tenant).await,
+        tenant.issuer(),
+        "https://a",
+    )
+    .unwrap();
+    assert_eq!(claims["https://example.com/region"], "eu");
+    assert_eq!(
+        claims["https://example.com/tier"], "gold",
+        "the application wins"
+    );
+    assert_eq!(claims["tenant_id"], 42);
+}
+
+#[test]
+fn custom_claims_auth0_restricts_stop_the_config_with_one_line() {
+    for (claim, want) in [
+        (
+            "sub",
+            "t.toml: applications[0].custom_claims: `sub` is a claim Auth0 reserves (restricted for custom claims)",
+        ),
+        (
+            "https://auth0.com/x",
+            "t.toml: applications[0].custom_claims: `https://auth0.com/x`: Auth0 reserves the auth0.com, webtask.io and webtask.run namespaces",
+        ),
+    ] {
+        let text = format!(
+            "[[apis]]\nidentifier = \"https://a\"\n[[applications]]\nclient_id = \"c\"\nclient_secret = \"s\"\n[applications.custom_claims]\n\"{claim}\" = 1\n"
+        );
+        let e = TenantConfig::parse(&text, "t.toml").unwrap_err();
+        assert_eq!(e.to_string(), want);
     }
 }
