@@ -18,7 +18,7 @@ state="$WORK/state"
 mkdir -p "$WORK"
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 
-cargo build -q --manifest-path "$here/Cargo.toml"
+cargo build -q --locked --manifest-path "$here/Cargo.toml"
 cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp-cli
 mock="$root/target/debug/mock-idp --state-dir $state --fixture-keys"
 ca=$($mock ca)
