@@ -11,7 +11,7 @@
 #               verify_access_token), /api/private-scoped, /api/dpop-protected (verify_request);
 #   library     every role on /api/dpop-protected, so the library's own header parsing
 #               (verify_request) answers every case.
-# Reports (table, JSON, JUnit) land in $WORK (printed at the end).
+# Reports (table, JSON, JUnit, HTML) land in $WORK (printed at the end).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -76,10 +76,11 @@ play() {
     $mock conformance --target "http://127.0.0.1:$APP_PORT" --tenant-port "$TENANT_PORT" \
         --host localhost --scoped-route /api/private-scoped --scope read:messages \
         --dpop-mode allowed --profile auth0-compat \
-        --json "$WORK/$name.json" --junit "$WORK/$name.xml" "$@" >"$WORK/$name.txt" || true
+        --json "$WORK/$name.json" --junit "$WORK/$name.xml" --html "$WORK/$name.html" "$@" \
+        >"$WORK/$name.txt" || true
     stop_app
     echo "== $name =="
-    sed -n '/^group /,$p' "$WORK/$name.txt"
+    awk '/^Conformance of/{p=1} /^HDR \(/{exit} p' "$WORK/$name.txt"
 }
 
 play quickstart --bearer-route /api/private --dpop-route /api/dpop-protected

@@ -15,7 +15,7 @@ use mock_idp::{
     TokenBuilder, TokenSpec,
 };
 use serde_json::Value;
-use verifier_conformance::{Catalog, Runner, Target, env_for, parse_levels, wait_for_target};
+use verifier_conformance::{Catalog, Diff, FailOn, Runner, Target, env_for, wait_for_target};
 
 /// A mock Auth0 tenant: OIDC discovery, JWKS and /oauth/token over HTTPS with its own CA.
 #[derive(Parser, Debug)]
@@ -51,17 +51,47 @@ enum Command {
     /// Print the path of the CA certificate clients should trust.
     Ca,
     /// Play the conformance catalog against a verifier over HTTP (runs its own tenant on the
-    /// state directory's keys and CA, so a target set up for `serve` works unchanged).
+    /// state directory's keys and CA, so a target set up for `serve` works unchanged);
+    /// `conformance diff A.json B.json` compares two reports.
     Conformance(Box<ConformanceArgs>),
 }
 
+#[derive(Subcommand, Debug)]
+enum ConformanceAction {
+    /// Compare two JSON reports: the cases whose grade changed, regressions first. Exit status
+    /// 1 when a case regressed, 2 when a report cannot be read.
+    Diff {
+        /// The earlier report (`--json` output).
+        old: PathBuf,
+        /// The later report.
+        new: PathBuf,
+    },
+}
+
+/// How `--list` prints the catalog.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ListFormat {
+    /// Columns: id, level, group, title, source.
+    Table,
+    /// An array of {id, level, group, title, source}.
+    Json,
+    /// The catalog document (docs/conformance-catalog.md).
+    Markdown,
+}
+
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 struct ConformanceArgs {
-    /// Print the catalog (id, level, title, source; --only filters it) instead of running it.
+    #[command(subcommand)]
+    action: Option<ConformanceAction>,
+    /// Print the catalog (--only filters it) instead of running it.
     #[arg(long)]
     list: bool,
-    /// With --list: print the catalog document in Markdown (docs/conformance-catalog.md).
-    #[arg(long, requires = "list")]
+    /// With --list: table, json or markdown.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table, requires = "list")]
+    format: ListFormat,
+    /// With --list: the same as --format markdown.
+    #[arg(long, requires = "list", conflicts_with = "format")]
     markdown: bool,
     /// Base URL of the verifier under test, e.g. http://127.0.0.1:3010.
     #[arg(long)]
@@ -129,7 +159,13 @@ struct ConformanceArgs {
     /// Write a JUnit XML report.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
-    /// Levels whose failures make the exit status non-zero.
+    /// Write a self-contained HTML report.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Which failures make the exit status non-zero: levels (M, S, C, BP) and verdict classes
+    /// (accepted, refused, form, other), comma-separated. A failure counts when its level is
+    /// listed (any but I if none is) and its class is listed (any if none is): `M` every M
+    /// failure, `accepted` every token wrongly accepted, `M,accepted` those at level M.
     #[arg(long, default_value = "M")]
     fail_on: String,
     /// How long to wait for the target to answer, in seconds.
@@ -818,22 +854,50 @@ fn conformance_target(a: &ConformanceArgs) -> Result<Target> {
     Ok(t.validated()?)
 }
 
-/// Exit status: 0 when no case at `--fail-on` levels failed, 1 otherwise (the failing ids are
-/// the error line).
+/// `conformance diff`: the changes on stdout; exit 1 on a regression, 2 when a report cannot
+/// be read (one line on stderr).
+fn conformance_diff(old: &Path, new: &Path) -> ExitCode {
+    match Diff::load(old, new) {
+        Ok(d) => {
+            print!("{}", d.render());
+            if d.regressions() == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("mock-idp: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Exit status: 0 when no failure `--fail-on` counts, 1 otherwise (the failing ids are the
+/// error line).
 async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
     if a.list {
         let catalog = Catalog::all().only(&a.only);
-        let text = if a.markdown {
-            catalog.markdown()
+        let format = if a.markdown {
+            ListFormat::Markdown
         } else {
-            catalog.list()
+            a.format
+        };
+        let text = match format {
+            ListFormat::Table => catalog.list(),
+            ListFormat::Json => catalog.list_json(),
+            ListFormat::Markdown => catalog.markdown(),
         };
         print!("{text}");
         return Ok(());
     }
     let target = conformance_target(a)?;
-    let fail_on = parse_levels(&a.fail_on)
-        .ok_or_else(|| anyhow!("--fail-on {}: use levels M, S, C, BP, I", a.fail_on))?;
+    let fail_on = FailOn::parse(&a.fail_on).ok_or_else(|| {
+        anyhow!(
+            "--fail-on {}: use levels (M, S, C, BP, I) and classes (accepted, refused, form, other)",
+            a.fail_on
+        )
+    })?;
     let sd = state_dir(cli)?;
     let tenant = MockTenant::builder()
         .config(load_config(a.tenant_config.as_deref())?)
@@ -881,16 +945,18 @@ async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
     if let Some(p) = &a.junit {
         std::fs::write(p, report.to_junit()).with_context(|| p.display().to_string())?;
     }
-    let failed = report.failures(&fail_on);
+    if let Some(p) = &a.html {
+        std::fs::write(p, report.to_html()).with_context(|| p.display().to_string())?;
+    }
+    let failed = report.failures_on(&fail_on);
     if failed.is_empty() {
-        println!("conformance: no failure at levels {}", a.fail_on);
+        println!("conformance: no failure counted by --fail-on {fail_on}");
         return Ok(());
     }
     let ids: Vec<&str> = failed.iter().map(|r| r.id.as_str()).collect();
     bail!(
-        "conformance: {} failure(s) at levels {}: {}",
+        "conformance: {} failure(s) counted by --fail-on {fail_on}: {}",
         ids.len(),
-        a.fail_on,
         ids.join(" ")
     )
 }
@@ -907,8 +973,22 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// `conformance diff` has exit statuses of its own (1: regression, 2: unreadable report).
+fn diff_command(cli: &Cli) -> Option<ExitCode> {
+    match &cli.command {
+        Command::Conformance(a) => a
+            .action
+            .as_ref()
+            .map(|ConformanceAction::Diff { old, new }| conformance_diff(old, new)),
+        _ => None,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(code) = diff_command(&cli) {
+        return code;
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -113,6 +113,22 @@ fn list_prints_the_catalog_without_a_target() {
             .unwrap(),
     );
     assert_eq!(md, Catalog::all().markdown());
+    let md = stdout(
+        conformance(&dir, &["--list", "--format", "markdown"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(md, Catalog::all().markdown());
+    let json = stdout(
+        conformance(&dir, &["--list", "--format", "json", "--only", "TOK-05"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        json,
+        "[\n  {\n    \"id\": \"TOK-05\",\n    \"level\": \"M\",\n    \"group\": \"TOK\",\n    \
+         \"title\": \"Non-canonical base64url\",\n    \"source\": \"RFC 7515 §2, §5.2\"\n  }\n]\n"
+    );
     let list = stdout(
         conformance(&dir, &["--list", "--only", "KEY"])
             .output()

@@ -6,7 +6,11 @@
 #[path = "../../mock-idp/tests/support.rs"]
 mod support;
 
+mod batching;
+mod classes;
 mod cli;
 mod conformance;
+mod diff;
+mod html;
 mod mint_flags;
 mod serve;

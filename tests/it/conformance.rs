@@ -230,3 +230,55 @@ async fn clm_03_follows_the_declared_clock_leeway() {
     let r = report.case("CLM-03").unwrap();
     assert_eq!(r.grade, Grade::Pass, "{}", report.table());
 }
+
+/// The cases that publish new keys (rotation, JWKS variants), which a verifier with a refresh
+/// cooldown cannot load faster than one key set per cooldown.
+const KEY_SET_CASES: [&str; 14] = [
+    "SIG-17", "KEY-02", "KEY-03", "KEY-06", "KEY-07", "KEY-08", "KEY-09", "KEY-10", "KEY-11",
+    "KEY-12", "KEY-13", "KEY-17", "KEY-18", "RES-06",
+];
+
+/// Against an API with a 2 s JWKS refresh cooldown, the key-set cases share refreshes: one for
+/// every key they publish, one more to see KEY-03's key withdrawn. Played one by one they took
+/// a refresh each (and a cooldown's wait before each).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_set_cases_share_one_jwks_refresh() {
+    let tenant = MockTenant::start().await;
+    let cooldown = Duration::from_secs(2);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let opts = VerifierOptions::new(tenant.domain(), tenant.audience())
+        .ca_pem(tenant.ca_pem().into_bytes())
+        .jwks_refresh_cooldown(cooldown)
+        .public_base_url(PUBLIC_URL);
+    let app = protected_api::app::app(Verifier::new(opts).unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let mut t = Target::new(base).jwks_cooldown(cooldown);
+    t.public_url = Some(PUBLIC_URL.into());
+    let before = tenant.jwks_fetches();
+    let report = run_only(&tenant, t, &KEY_SET_CASES).await;
+    println!("{}", report.table());
+    assert_eq!(tenant.jwks_fetches() - before, 2, "{}", report.table());
+    let ids: Vec<&str> = report.results.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, KEY_SET_CASES, "reported in catalog order");
+    // Every case was graded on the batch: no control refused, nothing left to play alone.
+    let bad: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| !r.grade.is_ok())
+        .map(|r| format!("{} {:?}", r.id, r.grade))
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
+    let key03 = report.case("KEY-03").unwrap();
+    let labels: Vec<&str> = key03.steps.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "while published",
+            "unknown kid (forces a refresh)",
+            "removed key, after the refresh"
+        ]
+    );
+}

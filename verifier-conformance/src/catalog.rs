@@ -11,6 +11,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use wiremock::MockServer;
 
+pub(crate) use super::batch::KeySet;
+use super::class::Class;
 use super::observe::{self, Observation, Request};
 use super::target::{Profile, Target};
 use super::verdict::{Expect, Grade, Level, grade};
@@ -178,6 +180,12 @@ pub struct Step {
     pub observed: Option<Observation>,
     /// The grade.
     pub grade: Grade,
+    /// The request exactly as sent (None for steps that send nothing), for the HTML report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent: Option<Request>,
+    /// What kind of wrong a failed step is (None when it passed, or sent nothing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<Class>,
 }
 
 impl Step {
@@ -189,6 +197,8 @@ impl Step {
             expected: String::new(),
             observed: None,
             grade,
+            sent: None,
+            class: None,
         }
     }
 }
@@ -204,6 +214,7 @@ pub enum Plan {
 
 type ProbeFn = fn(&Ctx<'_>) -> Plan;
 type ScriptFn = for<'a> fn(&'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>>;
+type KeysFn = fn(&Ctx<'_>) -> KeySet;
 
 /// How a case runs.
 #[derive(Clone, Copy)]
@@ -212,6 +223,26 @@ pub(crate) enum Body {
     Probes(ProbeFn),
     /// Drives the tenant (keys, JWKS, faults) and restores it.
     Script(ScriptFn),
+    /// Publishes keys under fresh kids and sends tokens by them: batched with the other key-set
+    /// cases on one JWKS refresh (see `batch`).
+    Keys(KeysFn),
+    /// A script that needs the target to fetch the JWKS, played after every other case in
+    /// [`Fetch`] order, each on a refresh of its own.
+    Refresh(ScriptFn, Fetch),
+}
+
+/// How the JWKS fetch a [`Body::Refresh`] case makes ends. A verifier may start its cooldown
+/// only on a successful fetch (jose does), so the cases whose fetch fails go first: they may
+/// then need no wait between them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Fetch {
+    /// The tenant answers the fetch with an error or a redirect.
+    Fails,
+    /// The target gets a key set.
+    Succeeds,
+    /// The case needs no fetch but may cause some (it counts them): last, so its fetches
+    /// delay no one.
+    Incidental,
 }
 
 /// One catalog case.
@@ -271,6 +302,41 @@ impl Case {
             level,
             source,
             body: Body::Script(f),
+        }
+    }
+
+    pub(crate) const fn keys(
+        id: &'static str,
+        title: &'static str,
+        level: Level,
+        source: &'static str,
+        f: KeysFn,
+    ) -> Case {
+        Case {
+            id,
+            group: Group::of(id),
+            title,
+            level,
+            source,
+            body: Body::Keys(f),
+        }
+    }
+
+    pub(crate) const fn refresh(
+        id: &'static str,
+        title: &'static str,
+        level: Level,
+        source: &'static str,
+        fetch: Fetch,
+        f: ScriptFn,
+    ) -> Case {
+        Case {
+            id,
+            group: Group::of(id),
+            title,
+            level,
+            source,
+            body: Body::Refresh(f, fetch),
         }
     }
 }
@@ -347,10 +413,12 @@ pub struct Ctx<'a> {
     refresh: Mutex<RefreshState>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct RefreshState {
     fetches: usize,
-    at: Option<Instant>,
+    /// When the runner last saw the target fetch the JWKS; at first, when the run started (the
+    /// target may have fetched just before).
+    at: Instant,
 }
 
 impl<'a> Ctx<'a> {
@@ -371,7 +439,7 @@ impl<'a> Ctx<'a> {
             title_client,
             refresh: Mutex::new(RefreshState {
                 fetches: tenant.jwks_fetches(),
-                at: None,
+                at: Instant::now(),
             }),
         })
     }
@@ -550,12 +618,15 @@ impl<'a> Ctx<'a> {
     pub async fn check(&self, level: Level, p: Probe) -> Step {
         let o = self.send(&p.request).await;
         let g = grade(level, &p.expect, &o);
+        let class = matches!(g, Grade::Fail(_)).then(|| Class::of(&p.expect, &o));
         Step {
             label: p.label,
             request: p.request.summary(),
             expected: p.expect.describe(),
             observed: Some(o),
             grade: g,
+            sent: Some(p.request),
+            class,
         }
     }
 
@@ -565,8 +636,29 @@ impl<'a> Ctx<'a> {
         let mut s = self.refresh.lock().unwrap_or_else(|e| e.into_inner());
         if now != s.fetches {
             s.fetches = now;
-            s.at = Some(Instant::now());
+            s.at = Instant::now();
         }
+    }
+
+    /// Runs `attempt`, which should make the target fetch the JWKS (an unknown kid). When the
+    /// tenant saw no fetch (the target was cooling down from an earlier refresh), waits the
+    /// cooldown out and runs it once more. Optimistic, so a target whose failed fetches do not
+    /// start its cooldown is never waited for after one.
+    pub async fn fetching<T, F, Fut>(&self, attempt: F) -> T
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = T>,
+    {
+        let before = self.tenant.jwks_fetches();
+        let out = attempt().await;
+        if self.tenant.jwks_fetches() != before || self.target.jwks_cooldown_ms == 0 {
+            self.sync_refresh();
+            return out;
+        }
+        self.await_cooldown().await;
+        let out = attempt().await;
+        self.sync_refresh();
+        out
     }
 
     /// Waits until the target's JWKS cooldown since the last fetch has passed, so the next
@@ -578,12 +670,10 @@ impl<'a> Ctx<'a> {
             return;
         }
         let at = self.refresh.lock().unwrap_or_else(|e| e.into_inner()).at;
-        if let Some(at) = at {
-            let due = at + cooldown + Duration::from_millis(30);
-            let now = Instant::now();
-            if due > now {
-                tokio::time::sleep(due - now).await;
-            }
+        let due = at + cooldown + Duration::from_millis(30);
+        let now = Instant::now();
+        if due > now {
+            tokio::time::sleep(due - now).await;
         }
     }
 
@@ -637,55 +727,6 @@ pub(crate) async fn run_probes(c: &Ctx<'_>, level: Level, probes: Vec<Probe>) ->
     for p in probes {
         steps.push(c.check(level, p).await);
     }
-    steps
-}
-
-/// A JWKS-variant case: the tenant serves its keys plus a good control key and a bad key, both
-/// under fresh kids. The control token proves the target loaded this JWKS (otherwise the
-/// case cannot be told apart from "unknown kid" and is skipped); then the bad tokens run.
-pub(crate) async fn jwks_variant(
-    c: &Ctx<'_>,
-    level: Level,
-    bad_keys: Vec<Value>,
-    bad: Vec<Probe>,
-) -> Vec<Step> {
-    c.await_cooldown().await;
-    let good = c.fresh_key("control", 2);
-    let mut extra = vec![good.public_jwk()];
-    extra.extend(bad_keys);
-    c.set_jwks_with(extra);
-    // Graded at S whatever the case's level: an informational case must not turn a control
-    // failure into "info" and go on to grade a JWKS the target never loaded.
-    let control = c
-        .check(
-            Level::S,
-            probe(
-                "control (fresh published kid)",
-                c.bearer(&c.signed_by(&good).build()),
-                Expect::Accept,
-            ),
-        )
-        .await;
-    let mut steps = Vec::new();
-    if !control.grade.is_ok() {
-        c.restore();
-        steps.push(Step::note(
-            "control",
-            Grade::Skip(format!(
-                "target did not pick up a key published under a new kid ({}); without a JWKS \
-                 refresh on an unknown kid this case cannot be observed",
-                control
-                    .observed
-                    .as_ref()
-                    .map(Observation::summary)
-                    .unwrap_or_default()
-            )),
-        ));
-        return steps;
-    }
-    steps.push(control);
-    steps.extend(run_probes(c, level, bad).await);
-    c.restore();
     steps
 }
 

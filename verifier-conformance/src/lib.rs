@@ -5,7 +5,7 @@
 //!
 //! The catalog case by case (ids, levels, titles, RFC sources, what the levels mean and how
 //! grading works) is `docs/conformance-catalog.md` at the repository root, generated from this
-//! crate by `mock-idp conformance --list --markdown` ([`Catalog::markdown`]); a test fails when
+//! crate by `mock-idp conformance --list --format markdown` ([`Catalog::markdown`]); a test fails when
 //! the checked-in copy differs.
 //!
 //! # Layout
@@ -22,9 +22,15 @@
 //! - [`challenge`]: `WWW-Authenticate` parsing (RFC 9110 §11) into [`Challenge`]s.
 //! - [`verdict`]: what a probe expects ([`Expect`]), how binding a case is ([`Level`]), and how
 //!   an observation is graded ([`Grade`]).
-//! - [`runner`]: plays a catalog against a target in order ([`Runner`]), restoring the tenant
-//!   after each case and waiting out the target's JWKS cooldown where a case needs a fetch.
-//! - [`report`]: the results ([`Report`]): terminal table, JSON, JUnit XML, failures by level.
+//! - [`class`]: verdict classes ([`Class`]): what kind of wrong a failed case is (wrongly
+//!   accepted, wrongly refused, right verdict in the wrong form, other).
+//! - [`runner`]: plays a catalog against a target ([`Runner`]), restoring the tenant after each
+//!   case; `batch` plays the cases that publish new keys on shared JWKS refreshes, and the
+//!   runner waits out the target's cooldown only when a needed fetch did not happen.
+//! - [`report`]: the results ([`Report`]): terminal summary (wrongly accepted first) and table,
+//!   JSON, JUnit XML, the exit decision ([`FailOn`]: levels and classes); `html` adds the
+//!   self-contained HTML page ([`Report::to_html`]).
+//! - [`diff`]: two JSON reports compared ([`Diff`]), regressions first.
 //!
 //! # Example
 //!
@@ -33,18 +39,24 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use mock_idp::MockTenant;
-//! use verifier_conformance::{Level, Runner, Target};
+//! use verifier_conformance::{Class, Level, Runner, Target};
 //!
 //! let tenant = MockTenant::start().await;
 //! // ... start the verifier under test, configured with tenant.domain() and its CA ...
 //! let report = Runner::new(&tenant, Target::new("http://127.0.0.1:3010")).run().await?;
 //! println!("{}", report.table());
 //! assert!(report.passed(&[Level::M]));
+//! // Nothing that must be refused got through, at any level:
+//! assert!(report.in_class(Class::WronglyAccepted).is_empty());
 //! # Ok(()) }
 //! ```
 
+mod batch;
 pub mod catalog;
 pub mod challenge;
+pub mod class;
+pub mod diff;
+mod html;
 pub mod observe;
 pub mod report;
 pub mod runner;
@@ -53,8 +65,10 @@ pub mod verdict;
 
 pub use catalog::{Case, Catalog, Group, Step};
 pub use challenge::{Challenge, parse_challenges};
+pub use class::Class;
+pub use diff::{Diff, DiffError};
 pub use observe::{Observation, Request};
-pub use report::{CaseResult, Report, Tally, parse_levels};
+pub use report::{CaseResult, FailOn, Report, Tally, parse_levels};
 pub use runner::{RunError, Runner, env_for, wait_for_target};
 pub use target::{DpopMode, Features, Profile, Target, TargetError};
 pub use verdict::{Expect, Grade, Level};

@@ -1,11 +1,13 @@
-//! The report: a terminal table grouped as the catalog with a per-level summary, JSON, JUnit
-//! XML, and the exit decision (no failure at the chosen levels).
+//! The report: a terminal summary that opens with what got through, then a table grouped as
+//! the catalog with per-group and per-level tallies; JSON; JUnit XML; and the exit decision
+//! ([`FailOn`]: no failure at the chosen levels and classes). The HTML report is `html`.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use super::catalog::{Group, Step};
+use super::class::Class;
 use super::observe::shorten;
 use super::target::Target;
 use super::verdict::{Grade, Level};
@@ -25,6 +27,9 @@ pub struct CaseResult {
     pub source: String,
     /// The worst grade of its steps.
     pub grade: Grade,
+    /// What kind of wrong it is, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<Class>,
     /// What was sent and observed.
     pub steps: Vec<Step>,
 }
@@ -44,6 +49,82 @@ impl CaseResult {
             Some(s) => s.grade.note().to_owned(),
             None => self.grade.note().to_owned(),
         }
+    }
+
+    /// One line saying what went wrong in the case's most serious failed step: what was sent,
+    /// what came back, what was expected.
+    pub fn finding(&self) -> String {
+        let Some(class) = self.class else {
+            return self.note();
+        };
+        let step = self
+            .steps
+            .iter()
+            .filter(|s| matches!(s.grade, Grade::Fail(_)))
+            .find(|s| s.class.unwrap_or(Class::Other) == class);
+        match step {
+            Some(s) => match &s.observed {
+                Some(o) if !s.expected.is_empty() => format!(
+                    "{}: got {}, expected {}",
+                    s.label,
+                    shorten(&o.summary(), 60),
+                    s.expected
+                ),
+                _ => format!("{}: {}", s.label, s.grade.note()),
+            },
+            None => self.note(),
+        }
+    }
+}
+
+/// Which failures make the exit status non-zero: a failed case counts when its level is one of
+/// `levels` (any level but I when none is given) and its class one of `classes` (any class
+/// when none is given). `M` (the default) is every M failure; `accepted` every wrongly
+/// accepted token; `M,accepted` the wrongly accepted M cases.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FailOn {
+    /// Levels that count (empty: M, S, C, BP).
+    pub levels: Vec<Level>,
+    /// Classes that count (empty: all).
+    pub classes: Vec<Class>,
+}
+
+impl FailOn {
+    /// Parses `M,S`, `accepted`, `M,accepted,refused`...: level names and class names
+    /// (`accepted`, `refused`, `form`, `other`), comma-separated.
+    pub fn parse(s: &str) -> Option<FailOn> {
+        let mut f = FailOn::default();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if let Some(l) = Level::parse(part) {
+                f.levels.push(l);
+            } else {
+                f.classes.push(Class::parse(part)?);
+            }
+        }
+        (!f.levels.is_empty() || !f.classes.is_empty()).then_some(f)
+    }
+
+    /// Whether a failed case of this level and class counts.
+    pub fn counts(&self, level: Level, class: Option<Class>) -> bool {
+        let level_ok = if self.levels.is_empty() {
+            level != Level::I
+        } else {
+            self.levels.contains(&level)
+        };
+        let class_ok = self.classes.is_empty() || class.is_some_and(|c| self.classes.contains(&c));
+        level_ok && class_ok
+    }
+}
+
+impl std::fmt::Display for FailOn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self
+            .levels
+            .iter()
+            .map(|l| l.as_str())
+            .chain(self.classes.iter().map(|c| c.name()))
+            .collect();
+        f.write_str(&names.join(","))
     }
 }
 
@@ -164,14 +245,92 @@ impl Report {
         self.failures(levels).is_empty()
     }
 
+    /// Failed cases that `fail_on` counts (the exit status).
+    pub fn failures_on(&self, fail_on: &FailOn) -> Vec<&CaseResult> {
+        self.results
+            .iter()
+            .filter(|r| matches!(r.grade, Grade::Fail(_)) && fail_on.counts(r.level, r.class))
+            .collect()
+    }
+
+    /// Failed cases of `class`, in catalog order.
+    pub fn in_class(&self, class: Class) -> Vec<&CaseResult> {
+        self.results
+            .iter()
+            .filter(|r| r.class == Some(class))
+            .collect()
+    }
+
+    /// How many failed cases of `class` are at `level`.
+    pub fn class_count(&self, class: Class, level: Level) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.class == Some(class) && r.level == level)
+            .count()
+    }
+
+    /// The summary by verdict class: the wrongly accepted cases one per line (what got
+    /// through), then a count per class and level. It opens the terminal report.
+    pub fn class_summary(&self) -> String {
+        let mut s = String::new();
+        let accepted = self.in_class(Class::WronglyAccepted);
+        if accepted.is_empty() {
+            let _ = writeln!(s, "WRONGLY ACCEPTED (security): none");
+        } else {
+            let _ = writeln!(
+                s,
+                "WRONGLY ACCEPTED (security): {} case(s) let through what must be refused",
+                accepted.len()
+            );
+            for r in accepted {
+                let _ = writeln!(
+                    s,
+                    "  {:<7} {:<2} {} ({}): {}",
+                    r.id,
+                    r.level.as_str(),
+                    r.title,
+                    r.source,
+                    shorten(&r.finding(), 160)
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            "\n{:<32} {:>4} {:>4} {:>4} {:>4} {:>5}",
+            "failures by class", "M", "S", "C", "BP", "total"
+        );
+        for class in Class::ALL {
+            let per: Vec<usize> = [Level::M, Level::S, Level::C, Level::BP]
+                .into_iter()
+                .map(|l| self.class_count(class, l))
+                .collect();
+            let total: usize = per.iter().sum();
+            if class == Class::Other && total == 0 {
+                continue;
+            }
+            let _ = writeln!(
+                s,
+                "{:<32} {:>4} {:>4} {:>4} {:>4} {:>5}",
+                class_label(class),
+                per[0],
+                per[1],
+                per[2],
+                per[3],
+                total
+            );
+        }
+        s
+    }
+
     /// The terminal table: one line per case, grouped, then summaries per group and level.
     pub fn table(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "Conformance of {} (issuer {})",
+            "Conformance of {} (issuer {})\n",
             self.target.base_url, self.issuer
         );
+        s.push_str(&self.class_summary());
         for g in Group::ALL {
             let rows: Vec<_> = self.results.iter().filter(|r| r.group == g).collect();
             if rows.is_empty() {
@@ -181,10 +340,11 @@ impl Report {
             for r in rows {
                 let _ = writeln!(
                     s,
-                    "  {:<7} {:<2} {:<4} {:<44} {}",
+                    "  {:<7} {:<2} {:<4} {:<8} {:<44} {}",
                     r.id,
                     r.level.as_str(),
                     label(&r.grade),
+                    r.class.map_or("", Class::name),
                     shorten(&r.title, 44),
                     shorten(&r.note(), 110)
                 );
@@ -203,9 +363,35 @@ impl Report {
         s
     }
 
-    /// The whole report as JSON (every step with its request and observation).
+    /// The whole report as JSON: a `classes` summary (per class: counts per level and the case
+    /// ids), then every case with its class and every step with its request and observation.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        let mut v = match serde_json::to_value(self) {
+            Ok(v) => v,
+            Err(e) => return format!("{{\"error\":\"{e}\"}}"),
+        };
+        let classes: serde_json::Map<String, serde_json::Value> = Class::ALL
+            .into_iter()
+            .map(|c| {
+                let by_level: serde_json::Map<String, serde_json::Value> = Level::ALL
+                    .into_iter()
+                    .map(|l| (l.as_str().to_owned(), self.class_count(c, l).into()))
+                    .collect();
+                let cases: Vec<&str> = self.in_class(c).iter().map(|r| r.id.as_str()).collect();
+                let key = serde_json::to_value(c)
+                    .ok()
+                    .and_then(|k| k.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                (
+                    key,
+                    serde_json::json!({ "total": cases.len(), "by_level": by_level, "cases": cases }),
+                )
+            })
+            .collect();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("classes".into(), classes.into());
+        }
+        serde_json::to_string_pretty(&v).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 
     /// JUnit XML: one testsuite per group, one testcase per case; failures at any level are
@@ -254,10 +440,12 @@ impl Report {
                     .collect();
                 match &r.grade {
                     Grade::Fail(n) => {
+                        let class = r.class.unwrap_or(Class::Other);
                         let _ = write!(
                             s,
-                            "<failure message=\"{}\">{}</failure>",
-                            xml(n),
+                            "<failure type=\"{}\" message=\"{}\">{}</failure>",
+                            class.name(),
+                            xml(&format!("[{}] {n}", class_label(class))),
                             xml(&detail)
                         );
                     }
@@ -274,6 +462,16 @@ impl Report {
         }
         s.push_str("</testsuites>\n");
         s
+    }
+}
+
+/// The class heading in tables.
+fn class_label(c: Class) -> &'static str {
+    match c {
+        Class::WronglyAccepted => "wrongly accepted (security)",
+        Class::WronglyRefused => "wrongly refused (availability)",
+        Class::WrongForm => "right verdict, wrong form",
+        Class::Other => "other (fetches, timing)",
     }
 }
 
@@ -322,6 +520,7 @@ mod tests {
                     level: *l,
                     source: "RFC".into(),
                     grade: g.clone(),
+                    class: matches!(g, Grade::Fail(_)).then_some(Class::WrongForm),
                     steps: Vec::new(),
                 })
                 .collect(),
@@ -339,6 +538,43 @@ mod tests {
         assert!(!r.passed(&parse_levels("M,S").unwrap()));
         assert_eq!(r.level(Level::S).fail, 1);
         assert!(parse_levels("M,Q").is_none());
+    }
+
+    #[test]
+    fn fail_on_combines_levels_and_classes() {
+        let mut r = report(&[
+            (Level::M, Grade::Fail("form".into())),
+            (Level::S, Grade::Fail("through".into())),
+            (Level::I, Grade::Info("y".into())),
+        ]);
+        r.results[1].class = Some(Class::WronglyAccepted);
+        let ids = |f: &str| -> Vec<String> {
+            r.failures_on(&FailOn::parse(f).unwrap())
+                .iter()
+                .map(|c| c.id.clone())
+                .collect()
+        };
+        assert_eq!(ids("M"), ["HDR-00"]);
+        assert_eq!(ids("accepted"), ["HDR-01"]);
+        assert_eq!(ids("M,accepted"), Vec::<String>::new());
+        assert_eq!(ids("S,accepted"), ["HDR-01"]);
+        assert_eq!(ids("form,accepted"), ["HDR-00", "HDR-01"]);
+        assert_eq!(FailOn::parse("M,refused").unwrap().to_string(), "M,refused");
+        assert!(FailOn::parse("M,bogus").is_none());
+        assert!(FailOn::parse("").is_none());
+        let top = r.class_summary();
+        assert!(
+            top.starts_with("WRONGLY ACCEPTED (security): 1 case(s)"),
+            "{top}"
+        );
+        assert!(top.contains("\n  HDR-01  S  t (RFC): "), "{top}");
+        assert!(r.to_junit().contains("<failure type=\"accepted\""));
+        let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(
+            json["classes"]["wrongly-accepted"]["cases"],
+            serde_json::json!(["HDR-01"])
+        );
+        assert_eq!(json["classes"]["wrong-form"]["by_level"]["M"], 1);
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! Plays the catalog against a target, in order, with a live progress line on stderr. After
-//! every case the tenant is restored (faults, JWKS and discovery overrides cleared), and the
-//! runner notes JWKS fetches so cases that need a fresh fetch can wait out the target's
-//! cooldown instead of being fooled by its cache.
+//! Plays the catalog against a target, with a live progress line on stderr, and reports in
+//! catalog order. Cases that need the target to load new keys share JWKS refreshes (`batch`);
+//! the rest play in catalog order. After every case the tenant is restored (faults, JWKS and
+//! discovery overrides cleared), and the runner notes JWKS fetches so cases that need a fresh
+//! fetch can wait out the target's cooldown instead of being fooled by its cache.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::time::Instant;
@@ -10,7 +11,9 @@ use serde_json::json;
 use wiremock::matchers::{any, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::catalog::{Body, Catalog, Ctx, Plan, Step, run_probes};
+use super::batch::{self, Member};
+use super::catalog::{Body, Case, Catalog, Ctx, Fetch, Plan, Step, run_probes};
+use super::class::case_class;
 use super::report::{CaseResult, Report};
 use super::target::Target;
 use super::verdict::{Grade, Level};
@@ -60,80 +63,216 @@ impl<'a> Runner<'a> {
         self
     }
 
-    /// Plays every case and returns the report.
+    /// Plays every case and returns the report (in catalog order).
+    ///
+    /// Order of play: the key-set cases first, batched on one JWKS refresh (a target that has
+    /// not fetched its JWKS yet needs no wait for it), then the stateless and script cases in
+    /// catalog order, then key-set cases the batch could not grade, alone, then the cases that
+    /// need a refresh each (those whose fetch fails first: a verifier may start its cooldown only
+    /// on a successful fetch).
     pub async fn run(self) -> Result<Report, RunError> {
         let started = Instant::now();
         let canary = start_canary().await;
         let ctx = Ctx::new(self.tenant, &self.target, &canary).map_err(RunError::Client)?;
-        let progress = self.progress && std::io::stderr().is_terminal();
-        let total = self.catalog.len();
-        let mut results = Vec::with_capacity(total);
-        let mut failed = 0usize;
-        for (i, case) in self.catalog.cases().iter().enumerate() {
-            if progress {
-                let mut err = std::io::stderr().lock();
-                let _ = write!(
-                    err,
-                    "\r\x1b[2K[{:>3}/{total}] {:<7} {:<48} failed so far: {failed}",
-                    i + 1,
-                    case.id,
-                    crate::observe::shorten(case.title, 46)
-                );
-                let _ = err.flush();
-            }
-            let steps = match case.body {
-                Body::Probes(f) => match f(&ctx) {
-                    Plan::Probes(p) => run_probes(&ctx, case.level, p).await,
-                    Plan::Skip(why) => vec![Step::note("skipped", Grade::Skip(why))],
-                },
-                Body::Script(f) => f(&ctx).await,
-            };
-            ctx.restore();
-            ctx.sync_refresh();
-            // Informational steps (advertised algs, a probe the catalog leaves open) do not
-            // lower a case that otherwise passed; a case of only such steps is informational.
-            let graded: Vec<&Grade> = steps
-                .iter()
-                .map(|s| &s.grade)
-                .filter(|g| !matches!(g, Grade::Info(_)))
-                .collect();
-            let mut grade = if graded.is_empty() && !steps.is_empty() {
-                steps[0].grade.clone()
-            } else {
-                graded
-                    .into_iter()
-                    .fold(Grade::Pass, |g, s| g.worst(s.clone()))
-            };
-            if steps.is_empty() {
-                grade = Grade::Skip("no variant applies to this target".into());
-            }
-            if case.level == Level::I
-                && let Grade::Fail(n) = grade
-            {
-                grade = Grade::Info(format!("differs: {n}"));
-            }
-            if matches!(grade, Grade::Fail(_)) {
-                failed += 1;
-            }
-            results.push(CaseResult {
-                id: case.id.to_owned(),
-                group: case.group,
-                title: case.title.to_owned(),
-                level: case.level,
-                source: case.source.to_owned(),
-                grade,
-                steps,
-            });
-        }
-        if progress {
-            let _ = writeln!(std::io::stderr().lock(), "\r\x1b[2K{total} cases played");
-        }
+        let cases = self.catalog.cases();
+        let mut play = Play {
+            ctx: &ctx,
+            cases,
+            steps: vec![None; cases.len()],
+            progress: Progress::new(
+                self.progress && std::io::stderr().is_terminal(),
+                cases.len(),
+            ),
+        };
+        let deferred = play.key_sets().await;
+        play.in_catalog_order().await;
+        play.alone(deferred).await;
+        play.refreshes().await;
+        play.progress.done();
+
+        let results = cases
+            .iter()
+            .zip(play.steps)
+            .map(|(case, s)| result(case, s.unwrap_or_default()))
+            .collect();
         Ok(Report {
             target: self.target.clone(),
             issuer: self.tenant.issuer().to_owned(),
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             results,
         })
+    }
+}
+
+/// One run in progress: the steps of each case, by catalog index, as the stages fill them.
+struct Play<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    cases: &'c [Case],
+    steps: Vec<Option<Vec<Step>>>,
+    progress: Progress,
+}
+
+impl Play<'_, '_> {
+    fn record(&mut self, i: usize, steps: Vec<Step>) {
+        self.ctx.restore();
+        self.ctx.sync_refresh();
+        self.progress.case(&self.cases[i], &steps);
+        self.steps[i] = Some(steps);
+    }
+
+    /// The key-set cases on shared refreshes; the indices of those the batch could not grade.
+    async fn key_sets(&mut self) -> Vec<usize> {
+        let members: Vec<Member> = self
+            .cases
+            .iter()
+            .enumerate()
+            .filter_map(|(i, case)| match case.body {
+                Body::Keys(f) => Some(Member::new(self.ctx, i, case.level, f(self.ctx))),
+                _ => None,
+            })
+            .collect();
+        let mut deferred = Vec::new();
+        for (i, played) in batch::play_batch(self.ctx, members).await {
+            match played {
+                Some(s) => self.record(i, s),
+                None => deferred.push(i),
+            }
+        }
+        deferred
+    }
+
+    /// The stateless and script cases, in catalog order.
+    async fn in_catalog_order(&mut self) {
+        for (i, case) in self.cases.iter().enumerate() {
+            let s = match case.body {
+                Body::Probes(f) => match f(self.ctx) {
+                    Plan::Probes(p) => run_probes(self.ctx, case.level, p).await,
+                    Plan::Skip(why) => vec![Step::note("skipped", Grade::Skip(why))],
+                },
+                Body::Script(f) => f(self.ctx).await,
+                Body::Keys(_) | Body::Refresh(..) => continue,
+            };
+            self.record(i, s);
+        }
+    }
+
+    /// Key-set cases the batch could not grade, each on refreshes of its own. Their keys are
+    /// built afresh: a case played alone must not reuse kids the target has already seen.
+    async fn alone(&mut self, deferred: Vec<usize>) {
+        for i in deferred {
+            let case = &self.cases[i];
+            if let Body::Keys(f) = case.body {
+                let m = Member::new(self.ctx, i, case.level, f(self.ctx));
+                let s = batch::play_alone(self.ctx, m).await;
+                self.record(i, s);
+            }
+        }
+    }
+
+    /// The cases that need a JWKS fetch each, in [`Fetch`] order (failing fetches first: a
+    /// verifier may start its cooldown only on a successful one), catalog order within.
+    async fn refreshes(&mut self) {
+        let mut order: Vec<(Fetch, usize)> = self
+            .cases
+            .iter()
+            .enumerate()
+            .filter_map(|(i, case)| match case.body {
+                Body::Refresh(_, fetch) => Some((fetch, i)),
+                _ => None,
+            })
+            .collect();
+        order.sort();
+        for (_, i) in order {
+            if let Body::Refresh(f, _) = self.cases[i].body {
+                let s = f(self.ctx).await;
+                self.record(i, s);
+            }
+        }
+    }
+}
+
+/// A case's result from its steps: the worst graded step, informational steps aside.
+fn result(case: &Case, steps: Vec<Step>) -> CaseResult {
+    // Informational steps (advertised algs, a probe the catalog leaves open) do not lower a
+    // case that otherwise passed; a case of only such steps is informational.
+    let graded: Vec<&Grade> = steps
+        .iter()
+        .map(|s| &s.grade)
+        .filter(|g| !matches!(g, Grade::Info(_)))
+        .collect();
+    let mut grade = if graded.is_empty() && !steps.is_empty() {
+        steps[0].grade.clone()
+    } else {
+        graded
+            .into_iter()
+            .fold(Grade::Pass, |g, s| g.worst(s.clone()))
+    };
+    if steps.is_empty() {
+        grade = Grade::Skip("no variant applies to this target".into());
+    }
+    if case.level == Level::I
+        && let Grade::Fail(n) = grade
+    {
+        grade = Grade::Info(format!("differs: {n}"));
+    }
+    CaseResult {
+        id: case.id.to_owned(),
+        group: case.group,
+        title: case.title.to_owned(),
+        level: case.level,
+        source: case.source.to_owned(),
+        class: case_class(&grade, &steps),
+        grade,
+        steps,
+    }
+}
+
+/// The live progress line on stderr (only when it is a terminal).
+struct Progress {
+    on: bool,
+    total: usize,
+    played: usize,
+    failed: usize,
+}
+
+impl Progress {
+    fn new(on: bool, total: usize) -> Progress {
+        Progress {
+            on,
+            total,
+            played: 0,
+            failed: 0,
+        }
+    }
+
+    fn case(&mut self, case: &Case, steps: &[Step]) {
+        self.played += 1;
+        if steps.iter().any(|s| matches!(s.grade, Grade::Fail(_))) {
+            self.failed += 1;
+        }
+        if self.on {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(
+                err,
+                "\r\x1b[2K[{:>3}/{}] {:<7} {:<48} failed so far: {}",
+                self.played,
+                self.total,
+                case.id,
+                crate::observe::shorten(case.title, 46),
+                self.failed
+            );
+            let _ = err.flush();
+        }
+    }
+
+    fn done(&self) {
+        if self.on {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "\r\x1b[2K{} cases played",
+                self.total
+            );
+        }
     }
 }
 

@@ -6,13 +6,13 @@
 //! information in an I case. Two things always fail: a 5xx the case did not allow, and a 401 without a
 //! well-formed challenge (RFC 9110 §15.5.2, RFC 6750 §3).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::challenge::rfc6750_charset_ok;
 use super::observe::Observation;
 
 /// How binding a case is (the catalog's "Lvl" column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Level {
     /// An RFC MUST / MUST NOT.
     M,

@@ -1,6 +1,7 @@
-//! The catalog as text: the plain table `mock-idp conformance --list` prints, and the Markdown
-//! document checked in as `docs/conformance-catalog.md` (`--list --markdown`), both made from
-//! the cases' metadata so that the document cannot drift from the code.
+//! The catalog as text: the plain table `mock-idp conformance --list` prints, the same as JSON
+//! (`--list --format json`), and the Markdown document checked in as
+//! `docs/conformance-catalog.md` (`--list --format markdown`), all made from the cases'
+//! metadata so that the document cannot drift from the code.
 
 use std::fmt::Write as _;
 
@@ -8,11 +9,10 @@ use super::{Case, Catalog, Group};
 use crate::verdict::Level;
 
 /// The command that regenerates the checked-in document.
-pub(crate) const REGENERATE: &str =
-    "cargo run -p mock-idp-cli -- conformance --list --markdown > docs/conformance-catalog.md";
+pub(crate) const REGENERATE: &str = "cargo run -p mock-idp-cli -- conformance --list --format markdown > docs/conformance-catalog.md";
 
 impl Catalog {
-    /// One line per case: id, level, title, source, in columns.
+    /// One line per case: id, level, group, title, source, in columns.
     pub fn list(&self) -> String {
         let title = self
             .cases
@@ -21,16 +21,49 @@ impl Catalog {
             .max()
             .unwrap_or(0)
             .max("TITLE".len());
-        let mut out = format!("{:<8}{:<4}{:<title$}  SOURCE\n", "ID", "LVL", "TITLE");
+        let mut out = format!(
+            "{:<8}{:<4}{:<6}{:<title$}  SOURCE\n",
+            "ID", "LVL", "GROUP", "TITLE"
+        );
         for c in &self.cases {
             let level = c.level.as_str();
             // Writing to a String cannot fail.
             let _ = writeln!(
                 out,
-                "{:<8}{level:<4}{:<title$}  {}",
-                c.id, c.title, c.source
+                "{:<8}{level:<4}{:<6}{:<title$}  {}",
+                c.id,
+                c.group.as_str(),
+                c.title,
+                c.source
             );
         }
+        out
+    }
+
+    /// The catalog as a JSON array of `{id, level, group, title, source}`.
+    pub fn list_json(&self) -> String {
+        /// One entry, its fields in this order.
+        #[derive(serde::Serialize)]
+        struct Entry<'a> {
+            id: &'a str,
+            level: &'a str,
+            group: &'a str,
+            title: &'a str,
+            source: &'a str,
+        }
+        let cases: Vec<Entry<'_>> = self
+            .cases
+            .iter()
+            .map(|c| Entry {
+                id: c.id,
+                level: c.level.as_str(),
+                group: c.group.as_str(),
+                title: c.title,
+                source: c.source,
+            })
+            .collect();
+        let mut out = serde_json::to_string_pretty(&cases).unwrap_or_default();
+        out.push('\n');
         out
     }
 
@@ -88,7 +121,12 @@ The level grades the accept/reject verdict; exact statuses and error codes are S
 accepts it). Two things always fail: a 5xx the case did not allow, and a 401 without a \
 well-formed challenge (RFC 9110 §15.5.2, RFC 6750 §3). A case is as good as its worst probe; \
 a case the target cannot show (a feature it lacks, a JWKS it never reloads) is `SKIP` with the \
-reason.";
+reason.\n\n\
+Every failed case also has a **verdict class**, most serious first: *wrongly accepted* (a token \
+or proof that must be refused got a 2xx: security), *wrongly refused* (a request that must be \
+accepted was not: availability), *right verdict, wrong form* (status, error code or challenge), \
+and *other* (no verdict: too many JWKS fetches, too slow, a redirect followed). Reports open \
+with the wrongly accepted cases; `--fail-on accepted` gates on them alone.";
 
 fn intro(catalog: &Catalog) -> String {
     format!(
@@ -103,7 +141,9 @@ fn intro(catalog: &Catalog) -> String {
          group's source file. The body builds the requests with the mock tenant's builders \
          (good and bad access tokens, DPoP proofs) and states the outcomes it accepts. Most \
          bodies send fixed probes; the others drive the tenant (rotate keys, serve a JWKS \
-         variant, inject a fault); the runner restores it after every case. A case that needs a \
+         variant, inject a fault); the runner restores it after every case. Cases that publish \
+         keys under new kids share one JWKS refresh (the runner publishes them all at once), so \
+         a verifier with a refresh cooldown is not waited for once per case. A case that needs a \
          feature or profile the target does not declare (DPoP, RS nonces, query or form \
          tokens, a scoped route, RFC 9068-strict) is skipped.\n\n",
         n = catalog.len()
@@ -208,7 +248,16 @@ mod tests {
             list.lines()
                 .nth(1)
                 .unwrap()
-                .starts_with("AUD-01  M   aud is the API")
+                .starts_with("AUD-01  M   AUD   aud is the API")
+        );
+        let json: serde_json::Value = serde_json::from_str(&Catalog::all().list_json()).unwrap();
+        assert_eq!(json.as_array().unwrap().len(), 201);
+        assert_eq!(
+            json[0],
+            serde_json::json!({
+                "id": "HDR-01", "level": "M", "group": "HDR",
+                "title": Catalog::all().cases()[0].title, "source": Catalog::all().cases()[0].source,
+            })
         );
     }
 }

@@ -1,10 +1,12 @@
 //! KEY: keys and JWKS (18). Every case that changes the JWKS uses kids the target has never
 //! seen, so its cached keys stay valid for the cases that follow, and restores the tenant.
+//! Rotation and JWKS-variant cases are key sets ([`KeySet`]), batched on one refresh; the
+//! fault cases need a refresh each and run last.
 
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::{Case, Ctx, Plan, Probe, Step, b64, jwks_variant, probe, run_probes};
+use super::{Case, Ctx, Fetch, KeySet, Plan, Probe, Step, b64, probe, run_probes};
 use crate::verdict::Expect::{self, *};
 use crate::verdict::{Grade, Level};
 use mock_idp::faults::{Endpoint, Fault};
@@ -32,16 +34,17 @@ fn fetch_note(c: &Ctx<'_>, before: usize, max: usize) -> Step {
     )
 }
 
-const KEY_01: Case = Case::script(
+const KEY_01: Case = Case::refresh(
     "KEY-01",
     "Unknown kid",
     Level::S,
     "RFC 7515 §4.1.4; OIDC Core §10.1.1",
+    Fetch::Incidental,
     key01,
 );
+/// No wait for the cooldown: a target cooling down fetches nothing, which is within the bound.
 fn key01<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
-        c.await_cooldown().await;
         let before = c.tenant.jwks_fetches();
         let kid = c.fresh_kid("unknown");
         let mut steps = run_probes(
@@ -55,81 +58,47 @@ fn key01<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
-const KEY_02: Case = Case::script(
+const KEY_02: Case = Case::keys(
     "KEY-02",
     "Rotation: new key",
     Level::S,
     "OIDC Core §10.1.1",
     key02,
 );
-fn key02<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
-    Box::pin(async move {
-        c.await_cooldown().await;
-        let k = c.fresh_key("rotated", 2);
-        c.tenant.keys().publish(k.clone());
-        let p = probe(
+fn key02(c: &Ctx<'_>) -> KeySet {
+    let k = c.fresh_key("rotated", 2);
+    KeySet {
+        keys: vec![k.public_jwk()],
+        probes: vec![probe(
             "token by the new key",
-            c.bearer(&c.at().signed_with(Signing::Key(k.kid().to_owned())).build()),
+            c.bearer(&c.signed_by(&k).build()),
             Accept,
-        );
-        let steps = run_probes(c, Level::S, vec![p]).await;
-        c.tenant.keys().retire(k.kid());
-        steps
-    })
+        )],
+        rotation: true,
+        ..KeySet::default()
+    }
 }
 
-const KEY_03: Case = Case::script(
+const KEY_03: Case = Case::keys(
     "KEY-03",
     "Rotation: key removed",
     Level::S,
     "RFC 8725 §3.8",
     key03,
 );
-fn key03<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
-    Box::pin(async move {
-        c.await_cooldown().await;
-        let k = c.fresh_key("removed", 3);
-        c.tenant.keys().publish(k.clone());
-        let token = c.at().signed_with(Signing::Key(k.kid().to_owned())).build();
-        let mut steps = run_probes(
-            c,
-            Level::S,
-            vec![probe("while published", c.bearer(&token), Accept)],
-        )
-        .await;
-        if !steps.iter().all(|s| s.grade.is_ok()) {
-            c.tenant.keys().retire(k.kid());
-            return vec![Step::note(
-                "setup",
-                Grade::Skip("target did not pick up a newly published key (see KEY-02)".into()),
-            )];
-        }
-        c.tenant.keys().retire(k.kid());
-        // Any refresh shows the key is gone; an unknown kid asks for one without waiting out
-        // the cache lifetime.
-        c.await_cooldown().await;
-        let nudge = c.fresh_kid("nudge");
-        steps.extend(
-            run_probes(
-                c,
-                Level::S,
-                vec![
-                    probe(
-                        "unknown kid (forces a refresh)",
-                        c.tok(|t| t.kid(&nudge)),
-                        InvalidToken,
-                    ),
-                    probe(
-                        "removed key, after the refresh",
-                        c.bearer(&token),
-                        InvalidToken,
-                    ),
-                ],
-            )
-            .await,
-        );
-        steps
-    })
+fn key03(c: &Ctx<'_>) -> KeySet {
+    let k = c.fresh_key("removed", 3);
+    let token = c.signed_by(&k).build();
+    KeySet {
+        keys: vec![k.public_jwk()],
+        probes: vec![probe("while published", c.bearer(&token), Accept)],
+        withdrawn: vec![probe(
+            "removed key, after the refresh",
+            c.bearer(&token),
+            InvalidToken,
+        )],
+        ..KeySet::default()
+    }
 }
 
 const KEY_04: Case = Case::probes("KEY-04", "Missing kid", Level::I, "RFC 7515 §4.1.4", key04);
@@ -220,79 +189,58 @@ fn variant(
     (jwk, token)
 }
 
-fn one_bad<'a>(
-    c: &'a Ctx<'a>,
-    level: Level,
-    label: &'a str,
-    jwk: Value,
-    token: String,
-    want: Expect,
-) -> BoxFuture<'a, Vec<Step>> {
-    Box::pin(async move {
-        jwks_variant(
-            c,
-            level,
-            vec![jwk],
-            vec![probe(label, c.bearer(&token), want)],
-        )
-        .await
-    })
+/// A variant case with one bad key and one token by it.
+fn one_bad(c: &Ctx<'_>, label: &str, jwk: Value, token: String, want: Expect) -> KeySet {
+    KeySet::variant(vec![jwk], vec![probe(label, c.bearer(&token), want)])
 }
 
-const KEY_06: Case = Case::script(
+const KEY_06: Case = Case::keys(
     "KEY-06",
     "use:enc key",
     Level::S,
     "RFC 7517 §4.2; RFC 8725 §3.1",
     key06,
 );
-fn key06<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+fn key06(c: &Ctx<'_>) -> KeySet {
     let (jwk, t) = variant(c, "enc", 3, |o| {
         o.insert("use".into(), json!("enc"));
     });
-    one_bad(c, Level::S, "use:enc", jwk, t, InvalidToken)
+    one_bad(c, "use:enc", jwk, t, InvalidToken)
 }
 
-const KEY_07: Case = Case::script(
+const KEY_07: Case = Case::keys(
     "KEY-07",
     "JWK alg mismatch",
     Level::M,
     "RFC 7517 §4.4; RFC 8725 §3.1",
     key07,
 );
-fn key07<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+fn key07(c: &Ctx<'_>) -> KeySet {
     let (jwk, t) = variant(c, "alg", 3, |o| {
         o.insert("alg".into(), json!("PS256"));
     });
-    one_bad(
-        c,
-        Level::M,
-        "jwk alg PS256, token RS256",
-        jwk,
-        t,
-        InvalidToken,
-    )
+    one_bad(c, "jwk alg PS256, token RS256", jwk, t, InvalidToken)
 }
 
-const KEY_08: Case = Case::script(
+const KEY_08: Case = Case::keys(
     "KEY-08",
     "key_ops lacks verify",
     Level::S,
     "RFC 7517 §4.3",
     key08,
 );
-fn key08<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+fn key08(c: &Ctx<'_>) -> KeySet {
     let (jwk, t) = variant(c, "keyops", 3, |o| {
         o.insert("key_ops".into(), json!(["encrypt"]));
     });
-    one_bad(c, Level::S, "key_ops [encrypt]", jwk, t, InvalidToken)
+    one_bad(c, "key_ops [encrypt]", jwk, t, InvalidToken)
 }
 
-const KEY_09: Case = Case::script("KEY-09", "Weak RSA key", Level::M, "RFC 7518 §3.3", key09);
-fn key09<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+const KEY_09: Case = Case::keys("KEY-09", "Weak RSA key", Level::M, "RFC 7518 §3.3", key09);
+fn key09(c: &Ctx<'_>) -> KeySet {
     let k = SigningKey::weak_1024().with_kid(&c.fresh_kid("weak"));
     let t = c.signed_by(&k).build();
-    one_bad(c, Level::M, "1024-bit key", k.public_jwk(), t, InvalidToken)
+    one_bad(c, "1024-bit key", k.public_jwk(), t, InvalidToken)
 }
 
 /// PKCS#1 v1.5 encoded message for SHA-256 (RFC 8017 §9.2): with e = 1 the signature is
@@ -312,73 +260,67 @@ fn emsa_pkcs1_sha256(msg: &[u8], k_len: usize) -> Vec<u8> {
     em
 }
 
-const KEY_10: Case = Case::script(
+const KEY_10: Case = Case::keys(
     "KEY-10",
     "Degenerate exponent",
     Level::M,
     "RFC 8017 §3.1",
     key10,
 );
-fn key10<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
-    Box::pin(async move {
-        let k = c.fresh_key("e1", 3);
-        let mut jwk = k.public_jwk();
-        jwk["e"] = json!(b64([1u8]));
-        let unsigned = c
-            .at()
-            .kid(k.kid())
-            .signed_with(Signing::EmptySignature)
-            .build();
-        let input = unsigned.trim_end_matches('.');
-        let forged = format!(
-            "{input}.{}",
-            b64(emsa_pkcs1_sha256(input.as_bytes(), k.modulus().len()))
-        );
-        let k2 = c.fresh_key("e2", 3);
-        let mut even = k2.public_jwk();
-        even["e"] = json!(b64([2u8]));
-        let t2 = c.signed_by(&k2).build();
-        jwks_variant(
-            c,
-            Level::M,
-            vec![jwk, even],
-            vec![
-                probe("e = 1, forged signature", c.bearer(&forged), InvalidToken),
-                probe("e = 2", c.bearer(&t2), InvalidToken),
-            ],
-        )
-        .await
-    })
+fn key10(c: &Ctx<'_>) -> KeySet {
+    let k = c.fresh_key("e1", 3);
+    let mut jwk = k.public_jwk();
+    jwk["e"] = json!(b64([1u8]));
+    let unsigned = c
+        .at()
+        .kid(k.kid())
+        .signed_with(Signing::EmptySignature)
+        .build();
+    let input = unsigned.trim_end_matches('.');
+    let forged = format!(
+        "{input}.{}",
+        b64(emsa_pkcs1_sha256(input.as_bytes(), k.modulus().len()))
+    );
+    let k2 = c.fresh_key("e2", 3);
+    let mut even = k2.public_jwk();
+    even["e"] = json!(b64([2u8]));
+    let t2 = c.signed_by(&k2).build();
+    KeySet::variant(
+        vec![jwk, even],
+        vec![
+            probe("e = 1, forged signature", c.bearer(&forged), InvalidToken),
+            probe("e = 2", c.bearer(&t2), InvalidToken),
+        ],
+    )
 }
 
-const KEY_11: Case = Case::script(
+const KEY_11: Case = Case::keys(
     "KEY-11",
     "Symmetric key in JWKS",
     Level::M,
     "RFC 8725 §3.1",
     key11,
 );
-fn key11<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+fn key11(c: &Ctx<'_>) -> KeySet {
     let kid = c.fresh_kid("oct");
     let secret = b"conformance-oct-secret-32-bytes!".to_vec();
     let jwk = json!({"kty":"oct","kid":kid,"k":b64(&secret),"alg":"HS256","use":"sig"});
     let t = c.at().kid(&kid).signed_with(Signing::Hmac(secret)).build();
-    one_bad(c, Level::M, "oct key, HS256 token", jwk, t, InvalidToken)
+    one_bad(c, "oct key, HS256 token", jwk, t, InvalidToken)
 }
 
-const KEY_12: Case = Case::script(
+const KEY_12: Case = Case::keys(
     "KEY-12",
     "Private members in JWKS",
     Level::BP,
     "RFC 7517 §9",
     key12,
 );
-fn key12<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+fn key12(c: &Ctx<'_>) -> KeySet {
     let k = c.fresh_key("private", 3);
     let t = c.signed_by(&k).build();
     one_bad(
         c,
-        Level::BP,
         "JWK with d,p,q,dp,dq,qi",
         k.private_jwk(),
         t,
@@ -386,32 +328,28 @@ fn key12<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     )
 }
 
-const KEY_13: Case = Case::script("KEY-13", "Duplicate kid", Level::I, "RFC 7517 §4.5", key13);
-fn key13<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+const KEY_13: Case = Case::keys("KEY-13", "Duplicate kid", Level::I, "RFC 7517 §4.5", key13);
+fn key13(c: &Ctx<'_>) -> KeySet {
     let kid = c.fresh_kid("dup");
     let first = SigningKey::fixture(3).with_kid(&kid);
     let second = SigningKey::attacker().with_kid(&kid);
     let t = c.signed_by(&second).build();
-    Box::pin(async move {
-        jwks_variant(
-            c,
-            Level::I,
-            vec![first.public_jwk(), second.public_jwk()],
-            vec![probe(
-                "signed by the second",
-                c.bearer(&t),
-                OneOf(vec![Accept, InvalidToken]),
-            )],
-        )
-        .await
-    })
+    KeySet::variant(
+        vec![first.public_jwk(), second.public_jwk()],
+        vec![probe(
+            "signed by the second",
+            c.bearer(&t),
+            OneOf(vec![Accept, InvalidToken]),
+        )],
+    )
 }
 
-const KEY_14: Case = Case::script(
+const KEY_14: Case = Case::refresh(
     "KEY-14",
     "JWKS endpoint failure",
     Level::BP,
     "RFC 8725 §3.8",
+    Fetch::Fails,
     key14,
 );
 fn key14<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
@@ -447,7 +385,6 @@ fn key14<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
         ];
         let mut steps = Vec::new();
         for (label, fault) in faults {
-            c.await_cooldown().await;
             // A key the target has never seen, published: only a successful fetch could
             // verify it, so an ACCEPT would mean the failure was ignored.
             let k = c.fresh_key("faulted", 2);
@@ -456,14 +393,16 @@ fn key14<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
             let before = c.tenant.jwks_fetches();
             let t = c.at().signed_with(Signing::Key(k.kid().to_owned())).build();
             let mut s = c
-                .check(
-                    Level::BP,
-                    probe(
-                        label,
-                        c.bearer(&t),
-                        OneOf(vec![InvalidToken, Status(vec![503])]),
-                    ),
-                )
+                .fetching(|| {
+                    c.check(
+                        Level::BP,
+                        probe(
+                            label,
+                            c.bearer(&t),
+                            OneOf(vec![InvalidToken, Status(vec![503])]),
+                        ),
+                    )
+                })
                 .await;
             if c.tenant.jwks_fetches() == before && s.grade.is_ok() {
                 s.grade = Grade::Info("target did not fetch the JWKS (no refresh on unknown kid); fail-closed not observed".into());
@@ -533,16 +472,16 @@ fn key15<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
-const KEY_16: Case = Case::script(
+const KEY_16: Case = Case::refresh(
     "KEY-16",
     "Insecure JWKS transport (redirect)",
     Level::BP,
     "RFC 8414 §2; RFC 6750 §5.3",
+    Fetch::Fails,
     key16,
 );
 fn key16<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
-        c.await_cooldown().await;
         let k = c.fresh_key("redirected", 2);
         let t = c.signed_by(&k).build();
         // The other origin serves a JWKS holding the key: following the redirect would ACCEPT.
@@ -563,12 +502,15 @@ fn key16<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
             },
         );
         let before = c.tenant.jwks_fetches();
-        let mut steps = run_probes(
-            c,
-            Level::BP,
-            vec![probe("302 to another origin", c.bearer(&t), InvalidToken)],
-        )
-        .await;
+        let mut steps = c
+            .fetching(|| {
+                run_probes(
+                    c,
+                    Level::BP,
+                    vec![probe("302 to another origin", c.bearer(&t), InvalidToken)],
+                )
+            })
+            .await;
         c.restore();
         let hits = c.canary_hits().await - canary_before;
         let fetched = c.tenant.jwks_fetches() > before;
@@ -586,14 +528,14 @@ fn key16<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
-const KEY_17: Case = Case::script(
+const KEY_17: Case = Case::keys(
     "KEY-17",
     "JWK x5c inconsistent with n/e",
     Level::S,
     "RFC 7517 §4.7",
     key17,
 );
-fn key17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+fn key17(c: &Ctx<'_>) -> KeySet {
     use base64::Engine as _;
     let x5c = base64::engine::general_purpose::STANDARD.encode(c.tenant.ca_der());
     let (jwk, t) = variant(c, "x5c", 3, |o| {
@@ -601,7 +543,6 @@ fn key17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     });
     one_bad(
         c,
-        Level::S,
         "x5c for another key, token by n/e",
         jwk,
         t,
@@ -609,14 +550,14 @@ fn key17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     )
 }
 
-const KEY_18: Case = Case::script(
+const KEY_18: Case = Case::keys(
     "KEY-18",
     "Invalid EC point in JWKS",
     Level::BP,
     "RFC 8725 §3.4",
     key18,
 );
-fn key18<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
+fn key18(c: &Ctx<'_>) -> KeySet {
     let kid = c.fresh_kid("ecpoint");
     let ec = DpopKey::generate();
     let mut jwk = ec.public_jwk();
@@ -625,5 +566,5 @@ fn key18<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     jwk["use"] = json!("sig");
     jwk["y"] = json!(b64([0x11u8; 32]));
     let t = c.at().kid(&kid).signed_with(Signing::Ec(ec)).build();
-    one_bad(c, Level::BP, "EC point off the curve", jwk, t, InvalidToken)
+    one_bad(c, "EC point off the curve", jwk, t, InvalidToken)
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use serde_json::json;
 
-use super::{Case, Ctx, Plan, Step, b64, compact, jwks_variant, probe, run_probes};
+use super::{Case, Ctx, Fetch, KeySet, Plan, Step, b64, compact, probe, run_probes};
 use crate::observe::Request;
 use crate::verdict::Expect::{self, *};
 use crate::verdict::{Grade, Level};
@@ -141,16 +141,18 @@ fn res04(c: &Ctx<'_>) -> Plan {
     ])
 }
 
-const RES_05: Case = Case::script(
+const RES_05: Case = Case::refresh(
     "RES-05",
     "Outbound-fetch amplification",
     Level::BP,
     "RFC 8725 §2.9, §3.10",
+    Fetch::Incidental,
     res05,
 );
+/// No wait for the cooldown first: the bound allows one fetch per cooldown, so a target
+/// cooling down has nothing to prove, and one that fetches per kid shows it either way.
 fn res05<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
-        c.await_cooldown().await;
         let before = c.tenant.jwks_fetches();
         let disc = c.tenant.discovery_fetches();
         let canary = c.canary_hits().await;
@@ -193,40 +195,41 @@ fn res05<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
-const RES_06: Case = Case::script(
+const RES_06: Case = Case::keys(
     "RES-06",
     "Expensive keys",
     Level::BP,
     "RFC 8725 §2.9",
     res06,
 );
-fn res06<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
-    Box::pin(async move {
-        let k = c.fresh_key("bige", 3);
-        let mut jwk = k.public_jwk();
-        // e = 2^64 + 1: huge exponent, expensive modexp.
-        let mut e = vec![1u8];
-        e.extend([0u8; 7]);
-        e.push(1);
-        jwk["e"] = json!(b64(&e));
-        let t = c.signed_by(&k).build();
-        let mut steps = jwks_variant(
-            c,
-            Level::BP,
+fn res06(c: &Ctx<'_>) -> KeySet {
+    let k = c.fresh_key("bige", 3);
+    let mut jwk = k.public_jwk();
+    // e = 2^64 + 1: huge exponent, expensive modexp.
+    let mut e = vec![1u8];
+    e.extend([0u8; 7]);
+    e.push(1);
+    jwk["e"] = json!(b64(&e));
+    let t = c.signed_by(&k).build();
+    KeySet {
+        review: Some(fail_slow_answers),
+        ..KeySet::variant(
             vec![jwk],
             vec![probe("e = 2^64+1", c.bearer(&t), InvalidToken)],
         )
-        .await;
-        for s in &mut steps {
-            if let Some(o) = &s.observed
-                && o.elapsed_ms > 2_000
-                && s.grade.is_ok()
-            {
-                s.grade = Grade::Fail(format!("took {} ms", o.elapsed_ms));
-            }
+    }
+}
+
+/// A right verdict that took over 2 s is a failure: the key costs the verifier too much.
+fn fail_slow_answers(steps: &mut Vec<Step>) {
+    for s in steps {
+        if let Some(o) = &s.observed
+            && o.elapsed_ms > 2_000
+            && s.grade.is_ok()
+        {
+            s.grade = Grade::Fail(format!("took {} ms", o.elapsed_ms));
         }
-        steps
-    })
+    }
 }
 
 const RES_07: Case = Case::probes(
@@ -253,16 +256,16 @@ fn res07(c: &Ctx<'_>) -> Plan {
     )])
 }
 
-const RES_08: Case = Case::script(
+const RES_08: Case = Case::refresh(
     "RES-08",
     "Slow JWKS, concurrent requests",
     Level::BP,
     "robustness",
+    Fetch::Succeeds,
     res08,
 );
 fn res08<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
-        c.await_cooldown().await;
         let k = c.fresh_key("slow", 2);
         c.tenant.keys().publish(k.clone());
         c.tenant
@@ -270,9 +273,13 @@ fn res08<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
         let before = c.tenant.jwks_fetches();
         let t = c.at().signed_with(Signing::Key(k.kid().to_owned())).build();
         let req = c.bearer(&t);
-        let started = Instant::now();
-        let answers = futures::future::join_all((0..10).map(|_| c.send(&req))).await;
-        let ms = started.elapsed().as_millis();
+        let (answers, ms) = c
+            .fetching(|| async {
+                let started = Instant::now();
+                let answers = futures::future::join_all((0..10).map(|_| c.send(&req))).await;
+                (answers, started.elapsed().as_millis())
+            })
+            .await;
         c.restore();
         c.tenant.keys().retire(k.kid());
         let fetched = c.tenant.jwks_fetches() - before;
@@ -310,10 +317,16 @@ fn res08<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     })
 }
 
-const RES_09: Case = Case::script("RES-09", "Huge JWKS", Level::BP, "robustness", res09);
+const RES_09: Case = Case::refresh(
+    "RES-09",
+    "Huge JWKS",
+    Level::BP,
+    "robustness",
+    Fetch::Succeeds,
+    res09,
+);
 fn res09<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
-        c.await_cooldown().await;
         let k = c.fresh_key("hugejwks", 2);
         let filler: Vec<serde_json::Value> = (0..6000)
             .map(|i| json!({"kty":"RSA","kid":format!("filler-{i}"),"use":"sig","alg":"RS256","n":"AQAB".repeat(80),"e":"AQAB"}))
@@ -331,16 +344,19 @@ fn res09<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
             },
         );
         let t = c.signed_by(&k).build();
-        let mut steps = run_probes(
-            c,
-            Level::BP,
-            vec![probe(
-                format!("~{size_mb} MB JWKS with the key last"),
-                c.bearer(&t),
-                OneOf(vec![InvalidToken, Accept, Status(vec![503])]),
-            )],
-        )
-        .await;
+        let mut steps = c
+            .fetching(|| {
+                run_probes(
+                    c,
+                    Level::BP,
+                    vec![probe(
+                        format!("~{size_mb} MB JWKS with the key last"),
+                        c.bearer(&t),
+                        OneOf(vec![InvalidToken, Accept, Status(vec![503])]),
+                    )],
+                )
+            })
+            .await;
         c.restore();
         for s in &mut steps {
             if let Some(o) = &s.observed

@@ -3,8 +3,9 @@
 use futures::future::BoxFuture;
 
 use super::{Case, Ctx, Plan, Step, probe, run_probes};
+use crate::class::Class;
 use crate::observe::Observation;
-use crate::verdict::Expect::*;
+use crate::verdict::Expect::{self, *};
 use crate::verdict::{Grade, Level};
 
 /// The cases of this group, in catalog order.
@@ -266,8 +267,10 @@ fn rpn09<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
             label: "nonce challenge".into(),
             request: String::new(),
             expected: "one DPoP-Nonce, 1*NQCHAR, no-store".into(),
+            class: matches!(g, Grade::Fail(_)).then_some(Class::WrongForm),
             observed: Some(o),
             grade: g,
+            sent: None,
         }]
     })
 }
@@ -280,20 +283,23 @@ const RPN_10: Case = Case::script(
     rpn10,
 );
 nonce_case!(rpn10, |c, nonce| {
-    let o = c.send(&c.dpp(|p| p.nonce(&nonce))).await;
+    let req = c.dpp(|p| p.nonce(&nonce));
+    let o = c.send(&req).await;
     let mut steps = Vec::new();
     let ok = (200..300).contains(&o.status);
     let next = o.dpop_nonce.first().cloned();
     steps.push(Step {
         label: "use the nonce".into(),
-        request: String::new(),
+        request: req.summary(),
         expected: "ACCEPT".into(),
         grade: if ok {
             Grade::Pass
         } else {
             Grade::Fail(o.summary())
         },
+        class: (!ok).then(|| Class::of(&Expect::Accept, &o)),
         observed: Some(o),
+        sent: Some(req),
     });
     if let Some(n) = next {
         steps.extend(

@@ -3,7 +3,7 @@
 use futures::future::BoxFuture;
 use serde_json::json;
 
-use super::{Case, Ctx, Plan, Step, b64, probe, run_probes, segments};
+use super::{Case, Ctx, KeySet, Plan, Step, b64, probe, run_probes, segments};
 use crate::verdict::Expect::*;
 use crate::verdict::{Grade, Level};
 use mock_idp::keys::{SigAlg, SigningKey};
@@ -468,30 +468,22 @@ fn sig16(c: &Ctx<'_>) -> Plan {
     ])
 }
 
-const SIG_17: Case = Case::script(
+const SIG_17: Case = Case::keys(
     "SIG-17",
     "alg outside API policy",
     Level::S,
     "RFC 8725 §3.1-3.2; RFC 7515 §5.2",
     sig17,
 );
-fn sig17<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
-    Box::pin(async move {
-        c.await_cooldown().await;
-        let k = c.fresh_key("ps256", 2).with_alg(SigAlg::PS256);
-        c.tenant.keys().publish(k.clone());
-        let p = probe(
+fn sig17(c: &Ctx<'_>) -> KeySet {
+    let k = c.fresh_key("ps256", 2).with_alg(SigAlg::PS256);
+    KeySet {
+        keys: vec![k.public_jwk()],
+        probes: vec![probe(
             "PS256 key published, valid PS256 token",
-            c.bearer(
-                &c.at()
-                    .signed_with(Signing::Key(k.kid().to_owned()))
-                    .alg("PS256")
-                    .build(),
-            ),
+            c.bearer(&c.signed_by(&k).alg("PS256").build()),
             Reject,
-        );
-        let steps = run_probes(c, Level::S, vec![p]).await;
-        c.tenant.keys().retire(k.kid());
-        steps
-    })
+        )],
+        ..KeySet::default()
+    }
 }
