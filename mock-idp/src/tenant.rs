@@ -39,6 +39,9 @@ pub enum StartError {
     /// TLS material is unusable.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// `auto_login` names a user the configuration does not have.
+    #[error("auto-login: no user `{0}` in the tenant configuration")]
+    UnknownUser(String),
 }
 
 /// Configures a tenant before it starts.
@@ -53,6 +56,7 @@ pub struct TenantBuilder {
     fixture_keys: bool,
     keys: Option<KeyRing>,
     clock: Option<Clock>,
+    auto_login: Option<String>,
 }
 
 impl Default for TenantBuilder {
@@ -66,6 +70,7 @@ impl Default for TenantBuilder {
             fixture_keys: true,
             keys: None,
             clock: None,
+            auto_login: None,
         }
     }
 }
@@ -121,8 +126,25 @@ impl TenantBuilder {
         self
     }
 
+    /// Logs this user (by email) in at `/authorize` without showing the login form: for
+    /// headless browser tests that are not about the form. `prompt=none` and existing
+    /// sessions behave as usual.
+    pub fn auto_login(mut self, email: &str) -> Self {
+        self.auto_login = Some(email.to_owned());
+        self
+    }
+
     /// Binds 127.0.0.1 and prepares everything, without serving yet.
     pub fn bind(self) -> Result<BoundTenant, StartError> {
+        let auto_login = match &self.auto_login {
+            None => None,
+            Some(email) => Some(
+                self.config
+                    .user_by_email(email)
+                    .ok_or_else(|| StartError::UnknownUser(email.clone()))?
+                    .id(),
+            ),
+        };
         let listener = std::net::TcpListener::bind(("127.0.0.1", self.port)).map_err(|source| {
             StartError::Bind {
                 port: self.port,
@@ -173,7 +195,10 @@ impl TenantBuilder {
         };
         Ok(BoundTenant {
             listener,
-            state: Arc::new(TenantState::new(base_url, mint)),
+            state: Arc::new(TenantState {
+                auto_login,
+                ..TenantState::new(base_url, mint)
+            }),
             tls: Arc::new(tls),
             server_cfg,
             domain,
@@ -393,6 +418,18 @@ impl MockTenant {
         url: &str,
     ) -> crate::proof::ProofBuilder {
         key.proof(method, url).clock(self.clock())
+    }
+
+    /// Logs the user with this email in through the real browser flow (authorize, login form,
+    /// code exchange with PKCE) and returns their tokens: `tenant.login(email).await?`.
+    /// Builder methods choose the application, scope and audience.
+    pub fn login(&self, email: &str) -> crate::user_login::Login<'_> {
+        crate::user_login::Login::new(self, email)
+    }
+
+    /// The `/authorize` URL.
+    pub fn authorize_url(&self) -> String {
+        format!("{}/authorize", self.uri())
     }
 
     /// The tenant's virtual clock.

@@ -223,6 +223,7 @@ async fn configured_dialects_and_grants() {
         token_lifetime: 600,
         dialect,
         permissions: vec!["read:x".into(), "write:x".into()],
+        allow_offline_access: false,
     };
     let config = TenantConfig {
         apis: vec![
@@ -241,6 +242,7 @@ async fn configured_dialects_and_grants() {
             .into(),
             ..ApplicationConfig::machine("c1", "s1")
         }],
+        ..TenantConfig::default()
     };
     let tenant = MockTenant::builder().config(config).start().await;
     let form = |aud: &'static str| {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use axum::http::{HeaderMap, header};
 
 use super::TokenError;
+use crate::config::{ApplicationConfig, GrantType, TenantConfig};
 
 /// Client credentials from HTTP Basic (RFC 6749 §2.3.1) or the body, never both.
 pub(crate) fn client_credentials(
@@ -57,4 +58,48 @@ fn form_decode(s: &str) -> String {
         .next()
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default()
+}
+
+/// The application making a user-flow request (authorization code, refresh, revoke): a
+/// confidential one proves its secret; a public one (`token_endpoint_auth_method = "none"`)
+/// names itself with `client_id` alone. `grant` is checked against the application's
+/// allowed grants.
+pub(crate) fn authenticate<'a>(
+    cfg: &'a TenantConfig,
+    headers: &HeaderMap,
+    params: &BTreeMap<String, String>,
+    grant: Option<GrantType>,
+) -> Result<&'a ApplicationConfig, TokenError> {
+    let unauthorized = || TokenError::InvalidClient("Unauthorized".into());
+    let secret_sent =
+        headers.contains_key(header::AUTHORIZATION) || params.contains_key("client_secret");
+    let app = if secret_sent {
+        let (id, secret) = client_credentials(headers, params)?;
+        cfg.application(&id)
+            .filter(|a| !a.client_secret.is_empty())
+            .filter(|a| {
+                aws_lc_rs::constant_time::verify_slices_are_equal(
+                    a.client_secret.as_bytes(),
+                    secret.as_bytes(),
+                )
+                .is_ok()
+            })
+            .ok_or_else(unauthorized)?
+    } else {
+        let id = params.get("client_id").ok_or_else(|| {
+            TokenError::InvalidRequest("Missing required parameter: client_id".into())
+        })?;
+        cfg.application(id)
+            .filter(|a| a.is_public())
+            .ok_or_else(unauthorized)?
+    };
+    if let Some(g) = grant
+        && !app.allows(g)
+    {
+        return Err(TokenError::UnauthorizedClient(format!(
+            "Grant type '{}' not allowed for the client.",
+            g.as_str()
+        )));
+    }
+    Ok(app)
 }

@@ -17,6 +17,12 @@ pub(crate) enum TokenError {
     AccessDenied(String),
     #[error("{0}")]
     InvalidDpopProof(String),
+    /// A code or refresh token that is unknown, expired, used or not this client's.
+    #[error("{0}")]
+    InvalidGrant(String),
+    /// The application may not use this grant.
+    #[error("{0}")]
+    UnauthorizedClient(String),
     /// RFC 9449 §8: the proof lacks the current server nonce, which the response carries.
     #[error("Authorization server requires nonce in DPoP proof")]
     UseDpopNonce { nonce: String },
@@ -32,6 +38,8 @@ impl TokenError {
             }
             TokenError::AccessDenied(_) => (StatusCode::FORBIDDEN, "access_denied"),
             TokenError::InvalidDpopProof(_) => (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
+            TokenError::InvalidGrant(_) => (StatusCode::FORBIDDEN, "invalid_grant"),
+            TokenError::UnauthorizedClient(_) => (StatusCode::FORBIDDEN, "unauthorized_client"),
             TokenError::UseDpopNonce { .. } => (StatusCode::BAD_REQUEST, "use_dpop_nonce"),
         }
     }

@@ -7,13 +7,19 @@
 //! | `client_auth` | HTTP Basic or `client_secret_post` |
 //! | `dpop` | the DPoP proof of the request (RFC 9449 §4.3, §8) |
 //! | `client_credentials` | the machine-to-machine grant |
+//! | `authorization_code` | the code a browser login produced (+ PKCE, DPoP `dpop_jkt`) |
+//! | `refresh_token` | refresh with Auth0's rotation and reuse detection |
+//! | `revoke` | `POST /oauth/revoke` |
 //! | `error` | [`TokenError`]: every refusal with Auth0's status, code and text |
 
+mod authorization_code;
 mod client_auth;
 mod client_credentials;
 pub(crate) mod dpop;
 mod error;
 mod params;
+mod refresh_token;
+pub(crate) mod revoke;
 
 use std::sync::Arc;
 
@@ -46,6 +52,8 @@ fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Response,
     })?;
     let body = match grant.as_str() {
         "client_credentials" => client_credentials::grant(st, headers, &params)?,
+        "authorization_code" => authorization_code::grant(st, headers, &params)?,
+        "refresh_token" => refresh_token::grant(st, headers, &params)?,
         other => {
             return Err(TokenError::UnsupportedGrantType(format!(
                 "Unsupported grant type: {other}"
