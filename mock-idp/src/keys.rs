@@ -5,7 +5,7 @@
 //! which is what lets a test publish a next key before switching to it, as real tenants rotate.
 
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
 use aws_lc_rs::rand::SystemRandom;
@@ -14,7 +14,7 @@ use rustls_pki_types::PrivatePkcs8KeyDer;
 use rustls_pki_types::pem::PemObject as _;
 use serde_json::{Value, json};
 
-use crate::jose::{UnknownAlgorithm, b64url, jwk_thumbprint};
+use crate::jose::{UnknownAlgorithm, b64url, b64url_decode, jwk_thumbprint};
 
 /// Errors loading or using a signing key.
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +116,30 @@ struct WeakRsa {
     e_bytes: Vec<u8>,
 }
 
+/// See [`SigningKey::certificate_der`]; `None` where aws-lc refuses the key (under 2048 bits).
+fn self_signed_certificate(pkcs8_der: &[u8], thumbprint: &str) -> Option<Vec<u8>> {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyUsagePurpose, SerialNumber};
+    let der = rustls_pki_types::PrivatePkcs8KeyDer::from(pkcs8_der.to_vec());
+    let key = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&der, &rcgen::PKCS_RSA_SHA256).ok()?;
+    let mut params = CertificateParams::default();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "mock-idp");
+    params.not_before = rcgen::date_time_ymd(2025, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2038, 9, 10); // 5000 days, as Auth0's
+    let mut serial = b64url_decode(thumbprint).ok()?;
+    serial.truncate(16);
+    serial[0] &= 0x7f; // a positive INTEGER
+    params.serial_number = Some(SerialNumber::from_slice(&serial));
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyCertSign,
+    ];
+    params.self_signed(&key).ok().map(|c| c.der().to_vec())
+}
+
 /// An RSA private key with its `kid`, parsed once and cheap to clone.
 #[derive(Clone)]
 pub struct SigningKey {
@@ -123,6 +147,9 @@ pub struct SigningKey {
     signer: Signer,
     pkcs8_der: Arc<[u8]>,
     alg: SigAlg,
+    /// The key's self-signed certificate (DER), made on first use: RSA signing costs about a
+    /// millisecond and the JWKS is served far more often than keys change.
+    cert: Arc<OnceLock<Option<Vec<u8>>>>,
 }
 
 impl fmt::Debug for SigningKey {
@@ -169,6 +196,7 @@ impl SigningKey {
             signer,
             pkcs8_der: Arc::from(der),
             alg: SigAlg::RS256,
+            cert: Arc::default(),
         };
         if kid.is_none() {
             let tp = key.thumbprint();
@@ -264,19 +292,49 @@ impl SigningKey {
         }
     }
 
-    /// The JWKS entry: `{kty, use:"sig", alg, kid, n, e}`.
+    /// The public key as a JWK: `{kty, use:"sig", n, e, kid, alg}`.
     pub fn public_jwk(&self) -> Value {
         let (n, e) = self.public_components();
         json!({
             "kty": "RSA",
             "use": "sig",
-            "alg": self.alg.as_str(),
-            "kid": &*self.kid,
             "n": b64url(n),
             "e": b64url(e),
+            "kid": &*self.kid,
+            "alg": self.alg.as_str(),
         })
     }
 
+    /// The key's JWKS entry as Auth0 publishes it: [`SigningKey::public_jwk`] plus `x5c` (the
+    /// key's self-signed certificate, see [`SigningKey::certificate_der`]) and `x5t` (its SHA-1
+    /// thumbprint), which older verifiers build the key from. A key too weak for aws-lc to sign
+    /// with (the 1024-bit fixture) has neither.
+    pub fn jwks_entry(&self) -> Value {
+        let mut jwk = self.public_jwk();
+        if let (Some(obj), Some(der)) = (jwk.as_object_mut(), self.certificate_der()) {
+            use base64::Engine as _;
+            let sha1 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, der);
+            obj.insert("x5t".into(), Value::String(b64url(sha1.as_ref())));
+            obj.insert(
+                "x5c".into(),
+                json!([base64::engine::general_purpose::STANDARD.encode(der)]),
+            );
+        }
+        jwk
+    }
+
+    /// The key's certificate, shaped like the ones Auth0 publishes in `x5c`: self-signed by the
+    /// key, sha256WithRSA, CA:TRUE, keyUsage digitalSignature + keyCertSign, valid 5000 days.
+    ///
+    /// It is deterministic (fixed validity from 2025-01-01, serial from the key's thumbprint,
+    /// PKCS#1 v1.5 signatures): the same key always publishes the same `x5c` and `x5t`, across
+    /// restarts. The subject is `CN=mock-idp` where Auth0 writes the tenant's domain: a key does
+    /// not know the domain it will be served on, and no verifier reads that name.
+    pub fn certificate_der(&self) -> Option<&[u8]> {
+        self.cert
+            .get_or_init(|| self_signed_certificate(&self.pkcs8_der, &self.thumbprint()))
+            .as_deref()
+    }
     /// The JWK including the private members `d, p, q, dp, dq, qi` (for "private members in
     /// JWKS" cases; never served by default).
     pub fn private_jwk(&self) -> Value {
@@ -701,7 +759,7 @@ impl KeyRing {
             .read()
             .published
             .iter()
-            .map(SigningKey::public_jwk)
+            .map(SigningKey::jwks_entry)
             .collect();
         json!({ "keys": keys })
     }

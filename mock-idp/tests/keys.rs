@@ -58,3 +58,77 @@ async fn jwks_variants_for_conformance_cases() {
     assert_eq!(got, jwks);
     assert!(got["keys"][1]["d"].is_string());
 }
+
+/// Auth0 publishes `x5c` (a self-signed certificate of the key) and `x5t` (its SHA-1) on every
+/// signing key, and older verifiers build the key from `x5c[0]`: a token must verify with the
+/// certificate alone, the thumbprint must be the certificate's, and both must be stable.
+#[tokio::test]
+async fn jwks_keys_carry_a_certificate_of_the_same_key_and_its_thumbprint() {
+    use base64::Engine as _;
+    let tenant = MockTenant::start().await;
+    tenant.keys().publish_next();
+    let body: serde_json::Value = tenant
+        .http_client()
+        .get(tenant.jwks_url())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys = body["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2);
+    for jwk in keys {
+        let members: std::collections::BTreeSet<&str> = jwk
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            members,
+            ["alg", "e", "kid", "kty", "n", "use", "x5c", "x5t"].into()
+        );
+        let x5c = jwk["x5c"].as_array().unwrap();
+        assert_eq!(x5c.len(), 1);
+        // Standard padded base64, as RFC 7517 §4.7 requires (not base64url).
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(x5c[0].as_str().unwrap())
+            .unwrap();
+        let sha1 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &der);
+        assert_eq!(
+            jwk["x5t"],
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha1.as_ref())
+        );
+
+        // A verifier that only reads the certificate accepts the tenant's token for that kid.
+        let kid = jwk["kid"].as_str().unwrap();
+        let token = tenant
+            .token()
+            .signed_with(Signing::Key(kid.to_owned()))
+            .build();
+        let pem = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            x5c[0].as_str().unwrap()
+        );
+        let key = jsonwebtoken::DecodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+        let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        v.set_audience(&[tenant.audience()]);
+        v.set_issuer(&[tenant.issuer()]);
+        jsonwebtoken::decode::<serde_json::Value>(&token, &key, &v).unwrap();
+        // ...and refuses a token of the other key.
+        let other = keys.iter().find(|k| k["kid"] != kid).unwrap();
+        let foreign = tenant
+            .token()
+            .signed_with(Signing::Key(other["kid"].as_str().unwrap().to_owned()))
+            .build();
+        assert!(jsonwebtoken::decode::<serde_json::Value>(&foreign, &key, &v).is_err());
+    }
+
+    // The same key publishes the same certificate on every start.
+    let again = MockTenant::start().await;
+    assert_eq!(
+        again.keys().current().jwks_entry()["x5c"],
+        tenant.keys().current().jwks_entry()["x5c"]
+    );
+}
