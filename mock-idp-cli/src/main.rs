@@ -148,6 +148,9 @@ struct ServeArgs {
     /// Host name used in the issuer and URLs (the server still binds 127.0.0.1 only).
     #[arg(long, default_value = "localhost")]
     host: String,
+    /// Log this user (email) in at /authorize without the login form (headless tests).
+    #[arg(long, value_name = "EMAIL")]
+    auto_login: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -161,6 +164,10 @@ struct TokenArgs {
     /// Subject (`sub`); default: `<client_id>@clients`.
     #[arg(long)]
     sub: Option<String>,
+    /// A user's access token (as the code flow issues it): `sub` is the user's id, no `gty`,
+    /// `permissions` from their roles, `azp` the first application users log in to.
+    #[arg(long, value_name = "EMAIL")]
+    user: Option<String>,
     /// Set a claim: `k=v` (v parsed as JSON when it is JSON, else a string). Repeatable.
     #[arg(long = "claim", value_name = "K=V")]
     claims: Vec<String>,
@@ -274,6 +281,9 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
     if args.http {
         builder = builder.http();
     }
+    if let Some(email) = &args.auto_login {
+        builder = builder.auto_login(email);
+    }
     let bound = builder.bind()?;
     sd.write_endpoint(&ServeAddress {
         base_url: bound.uri().to_owned(),
@@ -292,6 +302,34 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
     println!("  audience:   {}", bound.audience());
     if let Some(app) = config.default_application() {
         println!("  client:     {} / {}", app.client_id, app.client_secret);
+    }
+    if let Some(app) = login_application(&config) {
+        let mut url = url::Url::parse(&format!("{uri}/authorize"))?;
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &app.client_id)
+            .append_pair("redirect_uri", &app.callbacks[0])
+            .append_pair("scope", "openid profile email")
+            .append_pair("state", "try-me");
+        if app.is_public() {
+            // RFC 7636 Appendix B's pair, so the printed URL works as is (verifier:
+            // dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk).
+            url.query_pairs_mut()
+                .append_pair(
+                    "code_challenge",
+                    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                )
+                .append_pair("code_challenge_method", "S256");
+        }
+        println!("  login:      {url}");
+        match &args.auto_login {
+            Some(email) => println!("  auto-login: {email} (no login form)"),
+            None => {
+                if let Some(u) = config.users.first() {
+                    println!("  user:       {} / {}", u.email, u.password);
+                }
+            }
+        }
     }
     if !args.http {
         println!("Trust the CA: {}", ca.display());
@@ -330,6 +368,21 @@ fn token(cli: &Cli, args: &TokenArgs) -> Result<String> {
     if let Some(s) = &args.scope {
         b = b.scope(s);
     }
+    if let Some(email) = &args.user {
+        let user = config
+            .user_by_email(email)
+            .ok_or_else(|| anyhow!("--user {email}: no such user in the tenant configuration"))?;
+        b = b.for_user(user, &config);
+        if let Some(app) = login_application(&config) {
+            let id = Value::String(app.client_id.clone());
+            let claims = b.claims_json();
+            if claims.get("azp").is_some() {
+                b = b.claim("azp", id);
+            } else if claims.get("client_id").is_some() {
+                b = b.claim("client_id", id);
+            }
+        }
+    }
     if let Some(s) = &args.sub {
         b = b.sub(s);
     }
@@ -365,6 +418,14 @@ fn token(cli: &Cli, args: &TokenArgs) -> Result<String> {
         b = b.bound_to(&read_dpop_key(p)?);
     }
     Ok(b.build())
+}
+
+/// The first application users can log in to (authorization code grant and a callback).
+fn login_application(config: &TenantConfig) -> Option<&mock_idp::ApplicationConfig> {
+    config
+        .applications
+        .iter()
+        .find(|a| a.allows(mock_idp::GrantType::AuthorizationCode) && !a.callbacks.is_empty())
 }
 
 fn proof(cli: &Cli, args: &ProofArgs) -> Result<String> {
