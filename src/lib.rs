@@ -9,5 +9,7 @@ pub mod app;
 pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
+#[cfg(feature = "demo")]
+pub mod demo_page;
 pub mod errors;
 pub mod server;

@@ -232,3 +232,75 @@ async fn a_user_logs_in_in_chromium_calls_the_api_refreshes_and_logs_out() {
 
     browser.close().await;
 }
+
+/// Waits until the element's text contains `text` (the page's script works asynchronously).
+async fn wait_for_text(c: &Client, testid: &str, text: &str) -> String {
+    let locator = format!("[data-testid={testid}]");
+    for _ in 0..100 {
+        let now = c
+            .find(Locator::Css(&locator))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if now.contains(text) {
+            return now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("[data-testid={testid}] never contained {text:?}");
+}
+
+#[tokio::test]
+async fn the_demo_page_logs_in_calls_the_api_and_logs_out() {
+    let Some(browser) = Browser::launch().await else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("demo-page-{}", std::process::id()));
+    let options = protected_api::demo::DemoOptions {
+        port: 0,
+        state_dir: dir.clone(),
+    };
+    let demo = protected_api::demo::Demo::start(&options).await.unwrap();
+    let page = format!("{}/demo", demo.api_url);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(demo.serve(async {
+        let _ = stopped.await;
+    }));
+    let c = browser.client();
+    c.goto(&page).await.unwrap();
+    c.find(Locator::Css("[data-testid=login]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("[data-testid=login-email]"))
+        .await
+        .unwrap();
+    submit_login(c, DEFAULT_USER_PASSWORD).await;
+    wait_for_text(c, "status", "Logged in as Test User (user@example.com)").await;
+    assert_eq!(c.current_url().await.unwrap().as_str(), page);
+    c.find(Locator::Css("[data-testid=call-api]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let out = wait_for_text(c, "output", "GET /api/private -> 200").await;
+    assert!(out.contains("\"user\":\"auth0|"), "{out}");
+    c.find(Locator::Css("[data-testid=logout]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(c, "status", "Not logged in.").await;
+    assert_eq!(c.current_url().await.unwrap().as_str(), page);
+    browser.close().await;
+    let _ = stop.send(());
+    let _ = server.await;
+    let _ = std::fs::remove_dir_all(dir);
+}
