@@ -14,4 +14,4 @@ cp "$root/examples/spa/check.mjs" "$work/"
 # The default tenant has a SPA application (mock-spa-client) allowing http://localhost:3000.
 "$idp" --state-dir "$state" --fixture-keys serve --port 8443 --host localhost >/dev/null &
 for _ in $(seq 50); do [ -f "$state/ca.pem" ] && curl -s --cacert "$state/ca.pem" -o /dev/null https://localhost:8443/.well-known/jwks.json && break; sleep 0.2; done
-cd "$work" && exec node check.mjs
+cd "$work" && node check.mjs
