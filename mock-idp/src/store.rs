@@ -2,18 +2,29 @@
 //! built on. A mock tenant may run for days under a load test; none of its stores may grow
 //! without bound.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 
 /// A map of at most `capacity` entries, each with an expiry time (unix seconds).
 ///
-/// Inserting into a full map first drops expired entries, then the entry that expires soonest:
-/// a long-running tenant forgets its oldest state, never runs out of memory. Lookups ignore
+/// Every insert first drops the entries that have expired; inserting into a map that is still
+/// full drops the entry that expires soonest: a long-running tenant forgets its oldest state,
+/// never runs out of memory. An index ordered by expiry keeps both O(log n). Lookups ignore
 /// expired entries.
 #[derive(Debug)]
 pub(crate) struct BoundedStore<K, V> {
     capacity: usize,
-    entries: HashMap<K, (i64, V)>,
+    entries: HashMap<K, Entry<V>>,
+    /// (expiry, insertion number) -> key: the soonest-expiring entry first.
+    by_expiry: BTreeMap<(i64, u64), K>,
+    next_seq: u64,
+}
+
+#[derive(Debug)]
+struct Entry<V> {
+    expires_at: i64,
+    seq: u64,
+    value: V,
 }
 
 impl<K: Eq + Hash + Clone, V> BoundedStore<K, V> {
@@ -21,51 +32,64 @@ impl<K: Eq + Hash + Clone, V> BoundedStore<K, V> {
         BoundedStore {
             capacity: capacity.max(1),
             entries: HashMap::new(),
+            by_expiry: BTreeMap::new(),
+            next_seq: 0,
         }
     }
 
     /// Inserts `value`, valid until `expires_at`, making room if the store is full.
     pub(crate) fn insert(&mut self, key: K, value: V, expires_at: i64, now: i64) {
-        if self.entries.len() >= self.capacity && !self.entries.contains_key(&key) {
-            self.entries.retain(|_, (exp, _)| *exp > now);
-            if self.entries.len() >= self.capacity
-                && let Some(oldest) = self
-                    .entries
-                    .iter()
-                    .min_by_key(|(_, (exp, _))| *exp)
-                    .map(|(k, _)| k.clone())
-            {
-                self.entries.remove(&oldest);
+        self.remove(&key);
+        while let Some(entry) = self.by_expiry.first_entry() {
+            let expired = entry.key().0 <= now;
+            if !(expired || self.entries.len() >= self.capacity) {
+                break;
             }
+            let k = entry.remove();
+            self.entries.remove(&k);
         }
-        self.entries.insert(key, (expires_at, value));
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.by_expiry.insert((expires_at, seq), key.clone());
+        self.entries.insert(
+            key,
+            Entry {
+                expires_at,
+                seq,
+                value,
+            },
+        );
     }
 
     /// The live entry for `key`.
     pub(crate) fn get(&self, key: &K, now: i64) -> Option<&V> {
         self.entries
             .get(key)
-            .filter(|(exp, _)| *exp > now)
-            .map(|(_, v)| v)
+            .filter(|e| e.expires_at > now)
+            .map(|e| &e.value)
     }
 
     /// The live entry for `key`, mutably.
     pub(crate) fn get_mut(&mut self, key: &K, now: i64) -> Option<&mut V> {
         self.entries
             .get_mut(key)
-            .filter(|(exp, _)| *exp > now)
-            .map(|(_, v)| v)
+            .filter(|e| e.expires_at > now)
+            .map(|e| &mut e.value)
     }
 
     /// Moves `key`'s expiry.
     pub(crate) fn set_expiry(&mut self, key: &K, expires_at: i64) {
-        if let Some((exp, _)) = self.entries.get_mut(key) {
-            *exp = expires_at;
+        if let Some(e) = self.entries.get_mut(key) {
+            self.by_expiry.remove(&(e.expires_at, e.seq));
+            e.expires_at = expires_at;
+            self.by_expiry.insert((expires_at, e.seq), key.clone());
         }
     }
 
     pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
-        self.entries.remove(key).map(|(_, v)| v)
+        let e = self.entries.remove(key)?;
+        self.by_expiry.remove(&(e.expires_at, e.seq));
+        Some(e.value)
     }
 
     #[cfg(test)]
