@@ -19,6 +19,8 @@ pub const PUBLIC_ROUTES: &[&str] = &["/api/public", "/health"];
 pub struct AppState {
     /// Verifies every protected request.
     pub verifier: Verifier,
+    /// `/api/upstream`'s token exchange and second API, when configured.
+    pub upstream: Option<std::sync::Arc<crate::upstream::Upstream>>,
 }
 
 impl FromRef<AppState> for Verifier {
@@ -29,13 +31,24 @@ impl FromRef<AppState> for Verifier {
 
 /// The whole API. Testable with `oneshot` and with a real server on port 0.
 pub fn app(verifier: Verifier) -> Router {
+    app_with(verifier, None)
+}
+
+/// The whole API, with `GET /api/upstream` when `upstream` is given.
+pub fn app_with(verifier: Verifier, upstream: Option<crate::upstream::Upstream>) -> Router {
+    let has_upstream = upstream.is_some();
     let state = AppState {
         verifier: verifier.clone(),
+        upstream: upstream.map(std::sync::Arc::new),
     };
     // The quickstart's before_request guard: it covers matched routes only (`route_layer`), so an
     // unknown path is a 404 rather than a 401, and it leaves PUBLIC_ROUTES open.
     let guard = oauth2_jwt_bearer::auth_layer(verifier.clone(), PUBLIC_ROUTES);
-    Router::new()
+    let mut router = Router::new();
+    if has_upstream {
+        router = router.route("/api/upstream", get(crate::upstream::call_upstream));
+    }
+    router
         .route("/api/public", get(public))
         .route("/health", get(health))
         .route("/api/private", get(private))

@@ -10,6 +10,9 @@ use std::path::PathBuf;
 
 use std::time::Duration;
 
+mod exchange;
+pub use exchange::{ClientCredentials, UpstreamSettings};
+
 use oauth2_jwt_bearer::{
     Authority, DEFAULT_DPOP_IAT_WINDOW, DEFAULT_JWKS_MAX_STALE, DEFAULT_REPLAY_CAPACITY, DpopMode,
     MAX_DPOP_IAT_WINDOW,
@@ -38,7 +41,15 @@ impl std::fmt::Display for Sources {
 #[derive(Clone, PartialEq)]
 pub struct Settings {
     /// The tenant domain, normalised: host and optional port, lower case, no scheme, no slash.
+    /// With `AUTH0_DOMAINS` and no `AUTH0_DOMAIN`, the first of them. Token exchange uses it.
     pub domain: String,
+    /// `AUTH0_DOMAINS`: every custom domain tokens may come from (`domain` included); empty
+    /// when only `AUTH0_DOMAIN` is set.
+    pub domains: Vec<String>,
+    /// `AUTH0_CLIENT_ID` / `AUTH0_CLIENT_SECRET`: the API's own application (token exchange).
+    pub client: Option<ClientCredentials>,
+    /// The `/api/upstream` route's settings (`UPSTREAM_API_*`); the route is off without them.
+    pub upstream: Option<UpstreamSettings>,
     /// The API identifier tokens must carry in `aud`.
     pub audience: String,
     /// An extra CA certificate (PEM) to trust for the tenant's HTTPS, as `mock-idp init` writes it.
@@ -79,6 +90,9 @@ impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
             .field("domain", &self.domain)
+            .field("domains", &self.domains)
+            .field("client", &self.client)
+            .field("upstream", &self.upstream)
             .field("audience", &self.audience)
             .field("ca_file", &self.ca_file)
             .field("dpop_mode", &self.dpop_mode)
@@ -132,6 +146,14 @@ pub enum ConfigError {
         value: String,
         reason: String,
     },
+    /// A variable that another one needs is absent.
+    #[error("{var} is not set, but {by} is (looked in {sources}); {hint}")]
+    RequiredBy {
+        var: &'static str,
+        by: &'static str,
+        sources: Sources,
+        hint: &'static str,
+    },
     /// A variable asks for something this build left out.
     #[error("{var} is set but this build has no {what} support; build with --features {feature}")]
     NotBuiltIn {
@@ -159,8 +181,19 @@ impl Settings {
         sources: Sources,
     ) -> Result<(Settings, Vec<String>), ConfigError> {
         let mut warnings = Vec::new();
-        let raw_domain = required(vars, "AUTH0_DOMAIN", DOMAIN_HINT, &sources)?;
-        let domain = normalise_domain(&raw_domain, &mut warnings)?;
+        let mut domains = exchange::parse_domains(vars, &mut warnings)?;
+        let domain = match (optional(vars, "AUTH0_DOMAIN"), domains.first()) {
+            (None, Some(first)) => first.clone(),
+            _ => {
+                let raw_domain = required(vars, "AUTH0_DOMAIN", DOMAIN_HINT, &sources)?;
+                normalise_domain(&raw_domain, &mut warnings)?
+            }
+        };
+        if !domains.is_empty() && !domains.contains(&domain) {
+            domains.insert(0, domain.clone());
+        }
+        let client = exchange::parse_client(vars, &sources)?;
+        let upstream = exchange::parse_upstream(vars, &sources, client.as_ref())?;
         let audience = required(vars, "AUTH0_AUDIENCE", AUDIENCE_HINT, &sources)?;
         if let Some(warning) = audience_shape_warning(&audience) {
             warnings.push(warning);
@@ -252,6 +285,9 @@ impl Settings {
         };
         let settings = Settings {
             domain,
+            domains,
+            client,
+            upstream,
             audience,
             ca_file,
             dpop_mode,

@@ -82,6 +82,7 @@ impl Demo {
             .write_endpoint(&ServeAddress {
                 base_url: tenant.uri().to_owned(),
                 domain: tenant.domain().to_owned(),
+                listen_port: None,
             })
             .map_err(|e| e.to_string())?;
         let dpop_key = state.load_or_init_dpop_key().map_err(|e| e.to_string())?;

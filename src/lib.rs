@@ -4,6 +4,8 @@
 //! 9068 / 9449), which any axum service can use without this one.
 //! - [`app`]: the quickstart's routes as one `Router`.
 //! - [`config`] and [`server`]: settings from `.env` and how the binaries start the server.
+//! - [`upstream`]: `GET /api/upstream`, which calls a second API on the caller's behalf
+//!   (token exchange, On-Behalf-Of).
 
 pub mod app;
 pub mod config;
@@ -13,3 +15,4 @@ pub mod demo;
 pub mod demo_page;
 pub mod errors;
 pub mod server;
+pub mod upstream;

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use oauth2_jwt_bearer::Verifier;
 use protected_api::config::Settings;
 use protected_api::server;
+use protected_api::upstream::Upstream;
 
 fn main() -> ExitCode {
     server::init_tracing();
@@ -32,6 +33,7 @@ fn start() -> Result<(), String> {
     let options = server::verifier_options(&settings)
         .map_err(|e| format!("AUTH0_CA_FILE could not be read: {e}"))?;
     let verifier = Verifier::new(options).map_err(|e| e.to_string())?;
+    let upstream = Upstream::from_settings(&settings)?;
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
@@ -44,7 +46,8 @@ fn start() -> Result<(), String> {
             settings.audience,
             settings.domain
         );
-        server::run(listener, verifier, server::shutdown_signal())
+        let router = protected_api::app::app_with(verifier, upstream);
+        server::run_router(listener, router, server::shutdown_signal())
             .await
             .map_err(|e| format!("server stopped: {e}"))
     })

@@ -10,7 +10,12 @@ use oauth2_jwt_bearer::{Verifier, VerifierOptions};
 
 /// The verifier options that the API's settings describe.
 pub fn verifier_options(settings: &Settings) -> Result<VerifierOptions, std::io::Error> {
-    let mut options = VerifierOptions::new(settings.domain.clone(), settings.audience.clone())
+    let mut options = if settings.domains.is_empty() {
+        VerifierOptions::new(settings.domain.clone(), settings.audience.clone())
+    } else {
+        VerifierOptions::with_domains(settings.domains.clone(), settings.audience.clone())
+    };
+    options = options
         .dpop_mode(settings.dpop_mode)
         .dpop_nonces(settings.dpop_nonces)
         .dpop_iat_window(settings.dpop_iat_window)
@@ -60,7 +65,16 @@ pub async fn run(
     verifier: Verifier,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, crate::app::app(verifier))
+    run_router(listener, crate::app::app(verifier), shutdown).await
+}
+
+/// Serves `router` (e.g. [`crate::app::app_with`]) on `listener` until `shutdown` completes.
+pub async fn run_router(
+    listener: TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
 }

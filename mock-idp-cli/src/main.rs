@@ -10,7 +10,10 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 use mock_idp::state::ServeAddress;
-use mock_idp::{Clock, DpopKey, MockTenant, StateDir, TenantConfig, TokenBuilder};
+use mock_idp::{
+    Clock, Dialect, DpopKey, MockTenant, ProofSpec, SigningSpec, StateDir, TenantConfig,
+    TokenBuilder, TokenSpec,
+};
 use serde_json::Value;
 use verifier_conformance::{Catalog, Runner, Target, env_for, parse_levels, wait_for_target};
 
@@ -34,8 +37,11 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run the tenant (HTTPS on 127.0.0.1 unless --http) until Ctrl-C.
+    /// Run the tenant (HTTPS on 127.0.0.1 unless --http or --bind) until Ctrl-C or SIGTERM.
     Serve(ServeArgs),
+    /// Exit 0 when the tenant `serve` runs on this state directory answers (container health
+    /// checks), 1 otherwise.
+    Healthcheck(HealthcheckArgs),
     /// Print an access token signed by the tenant's key (the dashboard's "Test" tab).
     Token(TokenArgs),
     /// Print a DPoP proof (ES256) for a request, for curl's `-H "DPoP: ..."`.
@@ -136,21 +142,53 @@ struct ConformanceArgs {
 
 #[derive(Args, Debug)]
 struct ServeArgs {
-    /// Port on 127.0.0.1 (0 picks a free one).
+    /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8443)]
     port: u16,
+    /// Address to listen on: an IP (`0.0.0.0` in a container) or IP:PORT. The issuer keeps
+    /// --host / --issuer, so `-p 8443:8443` works while it stays https://localhost:8443/.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    bind: String,
     /// Tenant configuration (TOML); default: the quickstart API and a test application.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Serve plain HTTP instead of HTTPS.
     #[arg(long)]
     http: bool,
-    /// Host name used in the issuer and URLs (the server still binds 127.0.0.1 only).
+    /// Host name used in the issuer and URLs (a compose service name, say); the TLS
+    /// certificate covers it.
     #[arg(long, default_value = "localhost")]
     host: String,
     /// Log this user (email) in at /authorize without the login form (headless tests).
     #[arg(long, value_name = "EMAIL")]
     auto_login: Option<String>,
+    /// The issuer clients see, e.g. https://tenant:8443/ or https://localhost:18443/ behind a
+    /// port mapping: sets the advertised host and port (overrides --host).
+    #[arg(long, value_name = "URL")]
+    issuer: Option<String>,
+    /// The control API's admin secret (`Authorization: Bearer SECRET`); default: a random one,
+    /// printed at start-up.
+    #[arg(
+        long,
+        env = "MOCK_IDP_ADMIN_SECRET",
+        hide_env_values = true,
+        conflicts_with = "no_control_api"
+    )]
+    admin_secret: Option<String>,
+    /// Turn the control API (/api/v2/keys/signing..., /control/...) off entirely.
+    #[arg(long)]
+    no_control_api: bool,
+    /// Log format: `text` (the banner only) or `json` (the banner, then one JSON line per
+    /// request: method, path, status, milliseconds).
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
+}
+
+#[derive(Args, Debug)]
+struct HealthcheckArgs {
+    /// Seconds to wait for an answer.
+    #[arg(long, default_value_t = 3)]
+    timeout: u64,
 }
 
 #[derive(Args, Debug)]
@@ -168,21 +206,59 @@ struct TokenArgs {
     /// `permissions` from their roles, `azp` the first application users log in to.
     #[arg(long, value_name = "EMAIL")]
     user: Option<String>,
+    /// Issuer (`iss`); default: the tenant's.
+    #[arg(long = "iss")]
+    issuer: Option<String>,
     /// Set a claim: `k=v` (v parsed as JSON when it is JSON, else a string). Repeatable.
     #[arg(long = "claim", value_name = "K=V")]
     claims: Vec<String>,
     /// Merge a JSON object of claims from FILE, or from stdin with `-`.
     #[arg(long, value_name = "FILE|-")]
     claims_json: Option<String>,
+    /// Remove a claim (`iat`, `exp`, `aud`...). Repeatable.
+    #[arg(long = "unset-claim", value_name = "NAME")]
+    unset_claims: Vec<String>,
+    /// Mint exactly the claims given (--claim, --claims-json, --sub...), none of the defaults.
+    #[arg(long)]
+    no_default_claims: bool,
     /// Set a header parameter: `k=v` (as for --claim). Repeatable.
     #[arg(long = "header", value_name = "K=V")]
     headers: Vec<String>,
+    /// Remove a header parameter (`kid`, `typ`, `alg`...). Repeatable.
+    #[arg(long = "unset-header", value_name = "NAME")]
+    unset_headers: Vec<String>,
     /// Lifetime in seconds (negative: already expired).
     #[arg(long, allow_hyphen_values = true)]
     expires_in: Option<i64>,
+    /// `iat` as an offset from now in seconds (negative: in the past).
+    #[arg(long, allow_hyphen_values = true, value_name = "SECS")]
+    iat: Option<i64>,
+    /// `nbf` as an offset from now in seconds.
+    #[arg(long, allow_hyphen_values = true, value_name = "SECS")]
+    nbf: Option<i64>,
+    /// Token dialect: access_token, access_token_authz, rfc9068_profile, rfc9068_profile_authz.
+    #[arg(long)]
+    dialect: Option<String>,
+    /// Where the signature comes from: current, key:KID, attacker, none, hmac-public-key,
+    /// hmac:SECRET, ec, ec-der, tampered, empty, raw:SEGMENT, exponent-one.
+    #[arg(long, value_name = "HOW")]
+    sign_with: Option<String>,
+    /// Sign with this RSA algorithm (RS256...PS512), whatever the header says.
+    #[arg(long, value_name = "ALG")]
+    sign_alg: Option<String>,
     /// Bind the token to this DPoP key (PKCS#8 PEM P-256): `cnf.jkt`.
     #[arg(long, value_name = "FILE")]
     dpop_key: Option<PathBuf>,
+    /// Exactly this header JSON text (replaces the built header).
+    #[arg(long, value_name = "TEXT")]
+    raw_header: Option<String>,
+    /// Exactly this payload text (replaces the built claims).
+    #[arg(long, value_name = "TEXT")]
+    raw_payload: Option<String>,
+    /// A token description as JSON from FILE or stdin (`-`), the control API's body; the
+    /// flags above apply after it.
+    #[arg(long, value_name = "FILE|-")]
+    spec: Option<String>,
     /// Tenant configuration (TOML), as given to `serve`.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -202,6 +278,66 @@ struct ProofArgs {
     /// DPoP key (PKCS#8 PEM P-256); default: the state directory's `dpop-key.pem`.
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
+    /// `ath` exactly (instead of the hash of --token).
+    #[arg(long)]
+    ath: Option<String>,
+    /// `nonce` (RFC 9449 §8).
+    #[arg(long)]
+    nonce: Option<String>,
+    /// `iat` as an offset from now in seconds.
+    #[arg(long, allow_hyphen_values = true, value_name = "SECS")]
+    iat: Option<i64>,
+    /// `jti` (default: random per proof).
+    #[arg(long)]
+    jti: Option<String>,
+    /// `htm` (default: --method).
+    #[arg(long)]
+    htm: Option<String>,
+    /// `htu` (default: --url).
+    #[arg(long)]
+    htu: Option<String>,
+    /// Header `typ` (default: dpop+jwt).
+    #[arg(long)]
+    typ: Option<String>,
+    /// Header `alg` (the signature stays the key's).
+    #[arg(long)]
+    alg: Option<String>,
+    /// Set a claim: `k=v` (JSON when it is JSON). Repeatable.
+    #[arg(long = "claim", value_name = "K=V")]
+    claims: Vec<String>,
+    /// Remove a claim. Repeatable.
+    #[arg(long = "unset-claim", value_name = "NAME")]
+    unset_claims: Vec<String>,
+    /// Set a header parameter: `k=v`. Repeatable.
+    #[arg(long = "header", value_name = "K=V")]
+    headers: Vec<String>,
+    /// Remove a header parameter. Repeatable.
+    #[arg(long = "unset-header", value_name = "NAME")]
+    unset_headers: Vec<String>,
+    /// Put the private key into the header `jwk`.
+    #[arg(long)]
+    private_jwk: bool,
+    /// Sign with a key other than the one in `jwk`.
+    #[arg(long)]
+    signed_by_other_key: bool,
+    /// DER-encode the ECDSA signature.
+    #[arg(long)]
+    der_signature: bool,
+    /// Flip a bit of the signature.
+    #[arg(long)]
+    tampered_signature: bool,
+    /// Exactly this signature segment.
+    #[arg(long, value_name = "SEGMENT")]
+    raw_signature: Option<String>,
+    /// Exactly this header JSON text.
+    #[arg(long, value_name = "TEXT")]
+    raw_header: Option<String>,
+    /// Exactly this payload JSON text.
+    #[arg(long, value_name = "TEXT")]
+    raw_payload: Option<String>,
+    /// A proof description as JSON from FILE or stdin (`-`); the flags above apply after it.
+    #[arg(long, value_name = "FILE|-")]
+    spec: Option<String>,
     /// Print this many proofs, one per line, each with its own `jti` (for load generators).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     count: u32,
@@ -240,6 +376,7 @@ fn served_at(sd: &StateDir) -> ServeAddress {
     sd.read_endpoint().unwrap_or_else(|| ServeAddress {
         base_url: "https://localhost:8443".into(),
         domain: "localhost:8443".into(),
+        listen_port: None,
     })
 }
 
@@ -269,15 +406,76 @@ fn read_dpop_key(path: &Path) -> Result<DpopKey> {
     DpopKey::from_pkcs8_pem(&pem).with_context(|| format!("{}", path.display()))
 }
 
+/// Where `serve` listens and what it advertises, from --bind, --port, --host and --issuer.
+struct Listen {
+    ip: std::net::IpAddr,
+    port: u16,
+    host: String,
+    public_port: Option<u16>,
+}
+
+fn listen(args: &ServeArgs) -> Result<Listen> {
+    let (ip, port) = match args.bind.parse::<std::net::SocketAddr>() {
+        Ok(sa) => (sa.ip(), sa.port()),
+        Err(_) => (
+            args.bind.parse().map_err(|_| {
+                anyhow!(
+                    "--bind {}: expected an IP address or IP:PORT, e.g. 0.0.0.0",
+                    args.bind
+                )
+            })?,
+            args.port,
+        ),
+    };
+    let Some(issuer) = &args.issuer else {
+        return Ok(Listen {
+            ip,
+            port,
+            host: args.host.clone(),
+            public_port: None,
+        });
+    };
+    let url = url::Url::parse(issuer).map_err(|e| anyhow!("--issuer {issuer}: not a URL ({e})"))?;
+    let scheme = if args.http { "http" } else { "https" };
+    if url.scheme() != scheme || !matches!(url.path(), "" | "/") || url.query().is_some() {
+        bail!("--issuer {issuer}: expected {scheme}://HOST[:PORT]/ (no path or query)");
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| anyhow!("--issuer {issuer}: no host"))?
+        .trim_matches(['[', ']'])
+        .to_owned();
+    Ok(Listen {
+        ip,
+        port,
+        host,
+        public_port: url.port_or_known_default(),
+    })
+}
+
 async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
     let config = load_config(args.config.as_deref())?;
     let sd = state_dir(cli)?;
+    let at = listen(args)?;
     let mut builder = MockTenant::builder()
         .config(config.clone())
-        .port(args.port)
-        .host(&args.host)
+        .bind_ip(at.ip)
+        .port(at.port)
+        .host(&at.host)
         .state_dir(sd.path())
-        .fixture_keys(cli.fixture_keys);
+        .fixture_keys(cli.fixture_keys)
+        .access_log(args.log_format == "json");
+    if let Some(p) = at.public_port {
+        builder = builder.public_port(p);
+    }
+    if args.no_control_api {
+        builder = builder.without_control_api();
+    } else if let Some(secret) = &args.admin_secret {
+        if secret.len() < 16 {
+            bail!("--admin-secret (MOCK_IDP_ADMIN_SECRET): at least 16 characters, please");
+        }
+        builder = builder.admin_secret(secret);
+    }
     if args.http {
         builder = builder.http();
     }
@@ -285,72 +483,120 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
         builder = builder.auto_login(email);
     }
     let bound = builder.bind()?;
+    let listening = bound.local_addr()?;
+    let admin = bound.admin_secret();
     sd.write_endpoint(&ServeAddress {
         base_url: bound.uri().to_owned(),
         domain: bound.domain().to_owned(),
+        listen_port: at.public_port.map(|_| listening.port()),
     })?;
     let ca = sd.ca_path();
     let uri = bound.uri().to_owned();
-    println!(
-        "mock-idp tenant listening on 127.0.0.1 ({})",
-        bound.domain()
-    );
-    println!("  issuer:     {}", bound.issuer());
-    println!("  discovery:  {uri}/.well-known/openid-configuration");
-    println!("  jwks:       {uri}/.well-known/jwks.json");
-    println!("  token:      POST {uri}/oauth/token");
-    println!("  audience:   {}", bound.audience());
-    if let Some(app) = config.default_application() {
-        println!("  client:     {} / {}", app.client_id, app.client_secret);
-    }
-    if let Some(app) = login_application(&config) {
-        let mut url = url::Url::parse(&format!("{uri}/authorize"))?;
-        url.query_pairs_mut()
-            .append_pair("response_type", "code")
-            .append_pair("client_id", &app.client_id)
-            .append_pair("redirect_uri", &app.callbacks[0])
-            .append_pair("scope", "openid profile email")
-            .append_pair("state", "try-me");
-        if app.is_public() {
-            // RFC 7636 Appendix B's pair, so the printed URL works as is (verifier:
-            // dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk).
-            url.query_pairs_mut()
-                .append_pair(
-                    "code_challenge",
-                    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-                )
-                .append_pair("code_challenge_method", "S256");
+    if args.log_format == "json" {
+        println!(
+            "{}",
+            serde_json::json!({
+                "event": "listening", "listen": listening.to_string(), "issuer": bound.issuer(),
+                "audience": bound.audience(), "ca": ca.display().to_string(),
+                "control_api": admin.is_some(),
+            })
+        );
+    } else {
+        println!(
+            "mock-idp tenant listening on {listening} ({})",
+            bound.domain()
+        );
+        println!("  issuer:     {}", bound.issuer());
+        println!("  discovery:  {uri}/.well-known/openid-configuration");
+        println!("  jwks:       {uri}/.well-known/jwks.json");
+        println!("  token:      POST {uri}/oauth/token");
+        println!("  health:     {uri}/health");
+        match &admin {
+            Some(secret) => {
+                println!("  control:    {uri}/control/... and {uri}/api/v2/keys/signing");
+                println!("              Authorization: Bearer {secret}");
+            }
+            None => println!("  control:    off (--no-control-api)"),
         }
-        println!("  login:      {url}");
-        match &args.auto_login {
-            Some(email) => println!("  auto-login: {email} (no login form)"),
-            None => {
-                if let Some(u) = config.users.first() {
-                    println!("  user:       {} / {}", u.email, u.password);
+        println!("  audience:   {}", bound.audience());
+        if let Some(app) = config.default_application() {
+            println!("  client:     {} / {}", app.client_id, app.client_secret);
+        }
+        print_login(&config, &uri, args.auto_login.as_deref())?;
+        if !args.http {
+            println!("Trust the CA: {}", ca.display());
+            println!(
+                "  curl --cacert {} {uri}/.well-known/jwks.json",
+                ca.display()
+            );
+            println!(
+                "  Python (httpx): SSL_CERT_FILE={}   Node: NODE_EXTRA_CA_CERTS={}",
+                ca.display(),
+                ca.display()
+            );
+        }
+        println!("Press Ctrl-C to stop.");
+    }
+    bound.serve(shutdown_signal()).await.context("server")?;
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what `docker stop` and Kubernetes send).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
                 }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
             }
         }
     }
-    if !args.http {
-        println!("Trust the CA: {}", ca.display());
-        println!(
-            "  curl --cacert {} {uri}/.well-known/jwks.json",
-            ca.display()
-        );
-        println!(
-            "  Python (httpx): SSL_CERT_FILE={}   Node: NODE_EXTRA_CA_CERTS={}",
-            ca.display(),
-            ca.display()
-        );
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
-    println!("Press Ctrl-C to stop.");
-    bound
-        .serve(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("server")?;
-    Ok(())
+}
+
+/// `GET /health` on the tenant this state directory's `serve` advertises, connecting to
+/// loopback (the tenant may listen on 0.0.0.0 under a name only the outside resolves) and
+/// checking its certificate against the state directory's CA.
+async fn healthcheck(cli: &Cli, args: &HealthcheckArgs) -> Result<()> {
+    let sd = state_dir(cli)?;
+    let at = served_at(&sd);
+    let url = url::Url::parse(&format!("{}/health", at.base_url))
+        .with_context(|| format!("the recorded address {} is not a URL", at.base_url))?;
+    let host = url.host_str().unwrap_or("localhost").to_owned();
+    // reqwest takes the port from the URL (not from `resolve`): connect to the listening port
+    // under the advertised name, so the certificate check still names the tenant.
+    let mut target = url.clone();
+    if let Some(port) = at.listen_port {
+        let _ = target.set_port(Some(port));
+    }
+    let port = target.port_or_known_default().unwrap_or(443);
+    let mut client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(args.timeout))
+        .resolve(&host, std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    if url.scheme() == "https" {
+        let pem = std::fs::read(sd.ca_path())
+            .with_context(|| format!("{}: the tenant's CA", sd.ca_path().display()))?;
+        client = client.tls_certs_only([reqwest::Certificate::from_pem(&pem)?]);
+    }
+    let res = client.build()?.get(target).send().await;
+    match res {
+        Ok(r) if r.status().is_success() => {
+            println!("healthy: {url}");
+            Ok(())
+        }
+        Ok(r) => bail!("unhealthy: {url} answered {}", r.status()),
+        Err(e) => bail!("unhealthy: {url}: {e}"),
+    }
 }
 
 fn token(cli: &Cli, args: &TokenArgs) -> Result<String> {
@@ -358,66 +604,144 @@ fn token(cli: &Cli, args: &TokenArgs) -> Result<String> {
     let sd = state_dir(cli)?;
     let keys = sd.load_or_init_keys(cli.fixture_keys)?;
     let at = served_at(&sd);
-    let mut b = TokenBuilder::standalone(
+    let builder = TokenBuilder::standalone(
         &format!("{}/", at.base_url),
         &keys,
         &config,
         &Clock::new(),
         args.audience.as_deref(),
     );
-    if let Some(s) = &args.scope {
-        b = b.scope(s);
+    let builder = match &args.user {
+        Some(email) => user_token(builder, &config, email)?,
+        None => builder,
+    };
+    Ok(token_spec(args)?.apply(builder).build())
+}
+
+/// Makes `b` the access token the code flow would give user `email`, for the first
+/// application users log in to (the other flags then apply on top).
+fn user_token(b: TokenBuilder, config: &TenantConfig, email: &str) -> Result<TokenBuilder> {
+    let user = config
+        .user_by_email(email)
+        .ok_or_else(|| anyhow!("--user {email}: no such user in the tenant configuration"))?;
+    let mut b = b.for_user(user, config);
+    if let Some(app) = login_application(config) {
+        let id = Value::String(app.client_id.clone());
+        let claims = b.claims_json();
+        if claims.get("azp").is_some() {
+            b = b.claim("azp", id);
+        } else if claims.get("client_id").is_some() {
+            b = b.claim("client_id", id);
+        }
     }
-    if let Some(email) = &args.user {
-        let user = config
-            .user_by_email(email)
-            .ok_or_else(|| anyhow!("--user {email}: no such user in the tenant configuration"))?;
-        b = b.for_user(user, &config);
-        if let Some(app) = login_application(&config) {
-            let id = Value::String(app.client_id.clone());
-            let claims = b.claims_json();
-            if claims.get("azp").is_some() {
-                b = b.claim("azp", id);
-            } else if claims.get("client_id").is_some() {
-                b = b.claim("client_id", id);
+    Ok(b)
+}
+
+/// The banner's login lines: a login URL for the first application users log in to, and the
+/// user to log in as.
+fn print_login(config: &TenantConfig, uri: &str, auto_login: Option<&str>) -> Result<()> {
+    let Some(app) = login_application(config) else {
+        return Ok(());
+    };
+    let mut url = url::Url::parse(&format!("{uri}/authorize"))?;
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &app.client_id)
+        .append_pair("redirect_uri", &app.callbacks[0])
+        .append_pair("scope", "openid profile email")
+        .append_pair("state", "try-me");
+    if app.is_public() {
+        // RFC 7636 Appendix B's pair, so the printed URL works as is (verifier:
+        // dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk).
+        url.query_pairs_mut()
+            .append_pair(
+                "code_challenge",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            )
+            .append_pair("code_challenge_method", "S256");
+    }
+    println!("  login:      {url}");
+    match auto_login {
+        Some(email) => println!("  auto-login: {email} (no login form)"),
+        None => {
+            if let Some(u) = config.users.first() {
+                println!("  user:       {} / {}", u.email, u.password);
             }
         }
     }
-    if let Some(s) = &args.sub {
-        b = b.sub(s);
+    Ok(())
+}
+
+/// The token the flags describe: `--spec` first, then each flag over it.
+fn token_spec(args: &TokenArgs) -> Result<TokenSpec> {
+    let mut spec: TokenSpec = match &args.spec {
+        Some(src) => serde_json::from_str(&read_source(src)?)
+            .with_context(|| format!("--spec {src}: not a token description"))?,
+        None => TokenSpec::default(),
+    };
+    spec.no_default_claims |= args.no_default_claims;
+    if let Some(d) = &args.dialect {
+        spec.dialect = Some(kebab::<Dialect>("dialect", d)?);
     }
-    if let Some(secs) = args.expires_in {
-        b = b.expires_in(secs);
-    }
+    set(&mut spec.scope, &args.scope);
+    set(&mut spec.sub, &args.sub);
+    set(&mut spec.issuer, &args.issuer);
+    set(&mut spec.expires_in, &args.expires_in);
+    set(&mut spec.issued_at, &args.iat);
+    set(&mut spec.not_before, &args.nbf);
     if let Some(src) = &args.claims_json {
-        let text = if src == "-" {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .context("reading claims from stdin")?;
-            s
-        } else {
-            std::fs::read_to_string(src).with_context(|| src.clone())?
-        };
-        let v: Value = serde_json::from_str(&text)
+        let v: Value = serde_json::from_str(&read_source(src)?)
             .with_context(|| format!("--claims-json {src}: not JSON"))?;
-        if !v.is_object() {
+        let Value::Object(map) = v else {
             bail!("--claims-json {src}: expected a JSON object");
-        }
-        b = b.claims(&v);
+        };
+        spec.claims.extend(map);
     }
     for kv in &args.claims {
         let (k, v) = parse_kv(kv).context("--claim")?;
-        b = b.claim(&k, v);
+        spec.claims.insert(k, v);
     }
+    spec.unset_claims.extend(args.unset_claims.iter().cloned());
     for kv in &args.headers {
         let (k, v) = parse_kv(kv).context("--header")?;
-        b = b.header(&k, v);
+        spec.header.insert(k, v);
     }
+    spec.unset_header.extend(args.unset_headers.iter().cloned());
     if let Some(p) = &args.dpop_key {
-        b = b.bound_to(&read_dpop_key(p)?);
+        spec.jkt = Some(read_dpop_key(p)?.thumbprint());
     }
-    Ok(b.build())
+    if let Some(a) = &args.sign_alg {
+        spec.sign_alg = Some(
+            a.parse()
+                .map_err(|_| anyhow!("--sign-alg {a}: expected RS256..PS512"))?,
+        );
+    }
+    if let Some(how) = &args.sign_with {
+        spec.signing = SigningSpec::parse(how).map_err(|e| anyhow!("--sign-with {e}"))?;
+    }
+    set(&mut spec.raw_header, &args.raw_header);
+    set(&mut spec.raw_payload, &args.raw_payload);
+    Ok(spec)
+}
+
+/// `*slot = value` when the flag was given.
+fn set<T: Clone>(slot: &mut Option<T>, value: &Option<T>) {
+    if value.is_some() {
+        slot.clone_from(value);
+    }
+}
+
+/// The text of FILE, or of stdin for `-`.
+fn read_source(src: &str) -> Result<String> {
+    if src == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading stdin")?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(src).with_context(|| src.to_owned())
+    }
 }
 
 /// The first application users can log in to (authorization code grant and a callback).
@@ -433,16 +757,50 @@ fn proof(cli: &Cli, args: &ProofArgs) -> Result<String> {
         Some(p) => read_dpop_key(p)?,
         None => state_dir(cli)?.load_or_init_dpop_key()?,
     };
+    let spec = proof_spec(args)?;
     let proofs: Vec<String> = (0..args.count)
-        .map(|_| {
-            let b = key.proof(&args.method, &args.url);
-            match &args.token {
-                Some(t) => b.access_token(t).build(),
-                None => b.build(),
-            }
-        })
+        .map(|_| spec.apply(key.proof(&args.method, &args.url)).build())
         .collect();
     Ok(proofs.join("\n"))
+}
+
+/// The proof the flags describe: `--spec` first, then each flag over it.
+fn proof_spec(args: &ProofArgs) -> Result<ProofSpec> {
+    let mut spec: ProofSpec = match &args.spec {
+        Some(src) => serde_json::from_str(&read_source(src)?)
+            .with_context(|| format!("--spec {src}: not a proof description"))?,
+        None => ProofSpec::default(),
+    };
+    set(&mut spec.access_token, &args.token);
+    set(&mut spec.ath, &args.ath);
+    set(&mut spec.nonce, &args.nonce);
+    set(&mut spec.iat, &args.iat);
+    set(&mut spec.jti, &args.jti);
+    set(&mut spec.htm, &args.htm);
+    set(&mut spec.htu, &args.htu);
+    set(&mut spec.typ, &args.typ);
+    set(&mut spec.alg, &args.alg);
+    for kv in &args.claims {
+        let (k, v) = parse_kv(kv).context("--claim")?;
+        spec.claims.insert(k, v);
+    }
+    spec.unset_claims.extend(args.unset_claims.iter().cloned());
+    for kv in &args.headers {
+        let (k, v) = parse_kv(kv).context("--header")?;
+        spec.header.insert(k, v);
+    }
+    spec.unset_header.extend(args.unset_headers.iter().cloned());
+    spec.private_jwk |= args.private_jwk;
+    spec.signed_by_other_key |= args.signed_by_other_key;
+    spec.der_signature |= args.der_signature;
+    spec.tampered_signature |= args.tampered_signature;
+    set(&mut spec.raw_signature, &args.raw_signature);
+    set(&mut spec.raw_header, &args.raw_header);
+    set(&mut spec.raw_payload, &args.raw_payload);
+    if args.count > 1 && spec.jti.is_some() {
+        bail!("--count with --jti would print the same proof several times");
+    }
+    Ok(spec)
 }
 
 fn init(cli: &Cli, args: &InitArgs) -> Result<String> {
@@ -572,6 +930,7 @@ async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
     sd.write_endpoint(&ServeAddress {
         base_url: tenant.uri().to_owned(),
         domain: tenant.domain().to_owned(),
+        listen_port: None,
     })?;
     let audience = target.audience.clone().unwrap_or_else(|| tenant.audience());
     let env = env_for(&tenant, &audience, &sd.ca_path());
@@ -616,6 +975,7 @@ async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
 async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Serve(a) => serve(&cli, a).await,
+        Command::Healthcheck(a) => healthcheck(&cli, a).await,
         Command::Token(a) => token(&cli, a).map(|t| println!("{t}")),
         Command::Proof(a) => proof(&cli, a).map(|p| println!("{p}")),
         Command::Init(a) => init(&cli, a).map(|m| println!("{m}")),

@@ -36,6 +36,7 @@ async fn token_from_the_cli_verifies_against_a_tenant_on_the_same_state() {
         .write_endpoint(&mock_idp::state::ServeAddress {
             base_url: tenant.uri().to_owned(),
             domain: tenant.domain().to_owned(),
+            listen_port: None,
         })
         .unwrap();
     let token = ok(mock_idp(&dir).args([

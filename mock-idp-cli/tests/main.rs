@@ -8,3 +8,5 @@ mod support;
 
 mod cli;
 mod conformance;
+mod mint_flags;
+mod serve;

@@ -24,6 +24,13 @@ use serde::{Deserialize, Serialize};
 use crate::keys::SigAlg;
 pub use crate::users::{RoleConfig, UserConfig};
 
+mod exchange;
+pub use exchange::{
+    ACCESS_TOKEN_TYPE, ExchangeProfile, FEDERATED_CONNECTION_TOKEN_TYPE, OrganizationConfig,
+    OrganizationUsage, RESERVED_TOKEN_TYPE_PREFIXES, SubjectValidation, VaultEntry,
+    is_reserved_token_type,
+};
+
 /// Auth0 access-token profiles ("Token Dialect" of an API).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -79,6 +86,10 @@ pub struct ApiConfig {
     /// "Allow Offline Access"; off by default there, as here).
     #[serde(default)]
     pub allow_offline_access: bool,
+    /// Claims every token for this API carries (what a credentials-exchange Action's
+    /// `api.accessToken.setCustomClaim` adds on Auth0). Checked against Auth0's restrictions.
+    #[serde(default)]
+    pub custom_claims: serde_json::Map<String, serde_json::Value>,
 }
 
 fn default_alg() -> String {
@@ -90,6 +101,21 @@ fn default_lifetime() -> i64 {
 }
 
 impl ApiConfig {
+    /// An API with Auth0's defaults (RS256, 86,400 s, the `access_token` dialect) and no
+    /// permissions.
+    pub fn new(identifier: &str) -> Self {
+        ApiConfig {
+            identifier: identifier.to_owned(),
+            name: None,
+            signing_alg: default_alg(),
+            token_lifetime: default_lifetime(),
+            dialect: Dialect::AccessToken,
+            permissions: Vec::new(),
+            custom_claims: serde_json::Map::new(),
+            allow_offline_access: false,
+        }
+    }
+
     /// The RSA algorithm for `signing_alg` (validated at load time; RS256 otherwise).
     pub fn sig_alg(&self) -> SigAlg {
         self.signing_alg.parse().unwrap_or(SigAlg::RS256)
@@ -246,6 +272,13 @@ pub struct ApplicationConfig {
     /// Accept PKCE `code_challenge_method=plain` (S256 only otherwise; RFC 9700 §2.1.1).
     #[serde(default)]
     pub allow_plain_pkce: bool,
+    /// Claims every client_credentials token of this application carries (the role of a
+    /// credentials-exchange Action); they win over the API's `custom_claims`.
+    #[serde(default)]
+    pub custom_claims: serde_json::Map<String, serde_json::Value>,
+    /// Whether client_credentials may, must or must not name an `organization`.
+    #[serde(default)]
+    pub organization_usage: OrganizationUsage,
 }
 
 /// Whether a refresh token is replaced on every use (Auth0's `rotation_type`).
@@ -313,6 +346,8 @@ impl ApplicationConfig {
             web_origins: Vec::new(),
             refresh_token: None,
             allow_plain_pkce: false,
+            custom_claims: serde_json::Map::new(),
+            organization_usage: OrganizationUsage::Deny,
         }
     }
 
@@ -376,6 +411,123 @@ pub struct TenantConfig {
     /// Tenant-level Allowed Logout URLs (for `/v2/logout` without `client_id`).
     #[serde(default)]
     pub allowed_logout_urls: Vec<String>,
+    /// More host names the tenant answers on (Auth0 custom domains), each with its own issuer.
+    #[serde(default)]
+    pub custom_domains: Vec<String>,
+    /// Custom Token Exchange profiles, selected by `subject_token_type`.
+    #[serde(default)]
+    pub exchange_profiles: Vec<ExchangeProfile>,
+    /// API identifier -> the application that acts for that API (Auth0's Custom API client):
+    /// it may exchange the API's access tokens (On-Behalf-Of, Token Vault).
+    #[serde(default)]
+    pub custom_api_clients: BTreeMap<String, String>,
+    /// Upstream tokens per user and connection (Token Vault).
+    #[serde(default)]
+    pub token_vault: Vec<VaultEntry>,
+    /// Organizations.
+    #[serde(default)]
+    pub organizations: Vec<OrganizationConfig>,
+}
+
+/// How a tenant TOML names the tenant's Management API in an application's `grants`, as
+/// Auth0's docs write it; the tenant substitutes its domain when it starts. A grant of it lets
+/// the application get control API tokens with client_credentials, as on Auth0.
+pub const MANAGEMENT_API: &str = "https://{domain}/api/v2/";
+
+/// The Management API's scopes: Auth0's for signing keys, the mock's own for the rest.
+pub const MANAGEMENT_SCOPES: &[&str] = &[
+    "read:signing_keys",
+    "create:signing_keys",
+    "update:signing_keys",
+    "read:mock_tenant",
+    "update:mock_tenant",
+    "create:mock_tokens",
+];
+
+/// Claims Auth0 does not let an Action set (its "General restrictions" for custom claims):
+/// standard JWT and OIDC claims and the ones Auth0 uses itself.
+pub const RESTRICTED_CLAIMS: &[&str] = &[
+    "acr",
+    "act",
+    "active",
+    "amr",
+    "at_hash",
+    "ath",
+    "attest",
+    "aud",
+    "auth_time",
+    "authorization_details",
+    "azp",
+    "c_hash",
+    "client_id",
+    "cnf",
+    "cty",
+    "dest",
+    "entitlements",
+    "events",
+    "exp",
+    "groups",
+    "gty",
+    "htm",
+    "htu",
+    "iat",
+    "internalService",
+    "iss",
+    "jcard",
+    "jku",
+    "jti",
+    "jwe",
+    "jwk",
+    "kid",
+    "may_act",
+    "mky",
+    "nbf",
+    "nonce",
+    "object_id",
+    "org_id",
+    "org_name",
+    "orig",
+    "origid",
+    "permissions",
+    "roles",
+    "rph",
+    "s_hash",
+    "scope",
+    "sid",
+    "sip_callid",
+    "sip_cseq_num",
+    "sip_date",
+    "sip_from_tag",
+    "sip_via_branch",
+    "sub",
+    "sub_jwk",
+    "toe",
+    "txn",
+    "typ",
+    "uuid",
+    "vot",
+    "vtm",
+    "x5t#S256",
+];
+
+/// Why Auth0 would not add `name` as a custom claim, if it would not. Auth0 drops such a claim
+/// silently at run time; a mock tenant says so when it loads the file instead.
+fn custom_claim_problem(name: &str) -> Option<String> {
+    if RESTRICTED_CLAIMS.contains(&name) {
+        return Some(format!(
+            "`{name}` is a claim Auth0 reserves (restricted for custom claims)"
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    if ["auth0.com", "webtask.io", "webtask.run"]
+        .iter()
+        .any(|d| lower.contains(d))
+    {
+        return Some(format!(
+            "`{name}`: Auth0 reserves the auth0.com, webtask.io and webtask.run namespaces"
+        ));
+    }
+    None
 }
 
 /// The quickstart API identifier.
@@ -403,13 +555,10 @@ impl Default for TenantConfig {
             .collect();
         TenantConfig {
             apis: vec![ApiConfig {
-                identifier: DEFAULT_AUDIENCE.into(),
                 name: Some("My Flask API".into()),
-                signing_alg: default_alg(),
-                token_lifetime: default_lifetime(),
-                dialect: Dialect::AccessToken,
                 permissions: perms.clone(),
                 allow_offline_access: true,
+                ..ApiConfig::new(DEFAULT_AUDIENCE)
             }],
             // The M2M application stays first: it is the default client.
             applications: vec![
@@ -440,6 +589,11 @@ impl Default for TenantConfig {
             users: crate::users::default_users(),
             roles: Vec::new(),
             allowed_logout_urls: Vec::new(),
+            custom_domains: Vec::new(),
+            exchange_profiles: Vec::new(),
+            custom_api_clients: BTreeMap::new(),
+            token_vault: Vec::new(),
+            organizations: Vec::new(),
         }
     }
 }
@@ -541,6 +695,11 @@ impl TenantConfig {
                     ),
                 ));
             }
+            for name in api.custom_claims.keys() {
+                if let Some(p) = custom_claim_problem(name) {
+                    return Err((at("custom_claims"), p));
+                }
+            }
             if api.token_lifetime <= 0 {
                 return Err((
                     at("token_lifetime"),
@@ -562,14 +721,41 @@ impl TenantConfig {
                     format!("duplicate client `{}`", app.client_id),
                 ));
             }
+            for name in app.custom_claims.keys() {
+                if let Some(p) = custom_claim_problem(name) {
+                    return Err((at("custom_claims"), p));
+                }
+            }
             if app.auth_method() != AuthMethod::None && app.client_secret.is_empty() {
                 return Err((
                     at("client_secret"),
                     "required unless token_endpoint_auth_method = \"none\"".into(),
                 ));
             }
+            if app.auth_method() == AuthMethod::None && app.allows(GrantType::ClientCredentials) {
+                return Err((
+                    at("grant_types"),
+                    "client_credentials needs a confidential application (a public one has no secret)"
+                        .into(),
+                ));
+            }
             for (aud, scopes) in &app.grants {
                 let key = at(&format!("grants.\"{aud}\""));
+                if aud == MANAGEMENT_API {
+                    if let Some(s) = scopes
+                        .iter()
+                        .find(|s| !MANAGEMENT_SCOPES.contains(&s.as_str()))
+                    {
+                        return Err((
+                            key,
+                            format!(
+                                "`{s}` is not a Management API scope ({})",
+                                MANAGEMENT_SCOPES.join(", ")
+                            ),
+                        ));
+                    }
+                    continue;
+                }
                 let Some(api) = self.api(aud) else {
                     return Err((key, format!("no API with identifier `{aud}`")));
                 };
@@ -579,7 +765,8 @@ impl TenantConfig {
             }
         }
         self.validate_browser_settings()?;
-        crate::users::validate(self)
+        crate::users::validate(self)?;
+        exchange::validate(self)
     }
 
     /// Callback, logout and origin URLs must be absolute URLs; refresh lifetimes positive.
@@ -606,6 +793,28 @@ impl TenantConfig {
             }
         }
         Ok(())
+    }
+
+    /// The configuration a tenant at `issuer` serves: with the control API on, the Management
+    /// API (`{issuer}api/v2/`) is one of its APIs and [`MANAGEMENT_API`] grants name it; off,
+    /// those grants are dropped.
+    pub(crate) fn resolve_management_api(mut self, issuer: &str, control_on: bool) -> Self {
+        let identifier = format!("{issuer}api/v2/");
+        for app in &mut self.applications {
+            if let Some(scopes) = app.grants.remove(MANAGEMENT_API)
+                && control_on
+            {
+                app.grants.insert(identifier.clone(), scopes);
+            }
+        }
+        if control_on && self.api(&identifier).is_none() {
+            self.apis.push(ApiConfig {
+                name: Some("Auth0 Management API".into()),
+                permissions: MANAGEMENT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+                ..ApiConfig::new(&identifier)
+            });
+        }
+        self
     }
 
     /// The user with this email (case-insensitive, as Auth0 database connections compare).
@@ -638,6 +847,18 @@ impl TenantConfig {
     /// The first application (the default client).
     pub fn default_application(&self) -> Option<&ApplicationConfig> {
         self.applications.first()
+    }
+
+    /// The exchange profile selected by `subject_token_type`.
+    pub fn exchange_profile(&self, subject_token_type: &str) -> Option<&ExchangeProfile> {
+        self.exchange_profiles
+            .iter()
+            .find(|p| p.subject_token_type == subject_token_type)
+    }
+
+    /// The organization an id or a name designates.
+    pub fn organization(&self, id_or_name: &str) -> Option<&OrganizationConfig> {
+        self.organizations.iter().find(|o| o.is_named(id_or_name))
     }
 }
 

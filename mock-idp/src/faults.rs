@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The endpoints a fault can target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Endpoint {
     /// `/.well-known/openid-configuration`
     Discovery,
@@ -108,6 +109,15 @@ impl Faults {
 
     pub(crate) fn clear(&self) {
         self.state().rules.clear();
+    }
+
+    /// The faults in force, in the order they were added.
+    pub(crate) fn list(&self) -> Vec<(Endpoint, When, Fault)> {
+        self.state()
+            .rules
+            .iter()
+            .map(|r| (r.endpoint, r.when.clone(), r.fault.clone()))
+            .collect()
     }
 
     /// Counts one call and returns the faults that apply to it, delays first.

@@ -58,7 +58,7 @@ impl std::fmt::Display for SigAlg {
 }
 
 /// RSA JWS algorithms a [`SigningKey`] can produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SigAlg {
     /// RSASSA-PKCS1-v1_5 with SHA-256 (Auth0's default).
     RS256,
@@ -767,6 +767,11 @@ impl KeyRing {
     /// Every published key (for persisting).
     pub fn published(&self) -> Vec<SigningKey> {
         self.read().published.clone()
+    }
+
+    /// Keys removed from the JWKS, oldest first.
+    pub fn retired(&self) -> Vec<SigningKey> {
+        self.read().retired.clone()
     }
 }
 

@@ -55,14 +55,17 @@
 //! | [`mint`] | [`TokenBuilder`]: every good and bad access token; [`Signing`] says how it is signed |
 //! | [`proof`] | [`DpopKey`] and [`ProofBuilder`]: DPoP proofs with every field settable or wrong |
 //! | [`keys`] | [`SigningKey`] and [`KeyRing`]: the JWKS, rotation (publish, promote, retire) |
+//! | [`spec`] | [`TokenSpec`] and [`ProofSpec`]: tokens and proofs as data (CLI flags, control API JSON) |
 //! | [`jose`] | base64url, compact JWS assembly, RFC 7638 thumbprints, `ath` |
 //! | [`clock`] | the virtual [`Clock`] every signed time comes from |
 //! | [`faults`], [`journal`] | scripted failures per endpoint; the requests received |
-//! | [`config`] | the tenant TOML: APIs, applications, grants, token dialects |
+//! | [`config`] | the tenant TOML: APIs, applications, grants, token dialects; exchange profiles, Custom API clients, Token Vault, organizations, custom domains |
+//! | [`exchange`] | the in-process actions exchange profiles call (Auth0's Custom Token Exchange Action) |
+//! | `domains` | custom domains: one issuer per `Host`, one key set |
 //! | [`state`], [`tls`] | the state directory (keys, CA, leaf certificate, last address); the CA |
 //! | [`users`] | [`UserConfig`], [`RoleConfig`]: who can log in, profile claims by scope, RBAC permissions |
 //! | [`user_login`] | [`Login`]: `tenant.login(email)` walks the browser flow over HTTP, returns the tokens |
-//! | `server`, `token_endpoint` | the HTTP surface: discovery, JWKS, `POST /oauth/token` (one module per grant), `/oauth/revoke` |
+//! | `server`, `token_endpoint` | the HTTP surface: discovery, JWKS, `POST /oauth/token` (client credentials with organizations, token exchange, On-Behalf-Of, Token Vault, authorization code, refresh token), `/oauth/revoke` |
 //! | `authorize`, `login` | `GET /authorize` (validation, response modes, SSO, `prompt`), the login page `/u/login` |
 //! | `session`, `codes`, `refresh`, `store` | sessions and login transactions (cookies), authorization codes, refresh token families; all bounded (`store::BoundedStore`) |
 //! | `user_tokens`, `userinfo`, `logout`, `cors`, `html` | user access/ID tokens, `/userinfo`, `/v2/logout` + `/oidc/logout`, CORS, escaped HTML pages |
@@ -75,7 +78,10 @@ mod authorize;
 pub mod clock;
 mod codes;
 pub mod config;
+pub mod control;
 mod cors;
+mod domains;
+pub mod exchange;
 
 pub mod faults;
 mod html;
@@ -89,6 +95,7 @@ pub mod proof;
 mod refresh;
 mod server;
 mod session;
+pub mod spec;
 pub mod state;
 mod store;
 pub mod tenant;
@@ -110,6 +117,7 @@ pub use journal::RecordedRequest;
 pub use keys::{KeyRing, SigAlg, SigningKey};
 pub use mint::{Signing, TokenBuilder};
 pub use proof::{DpopKey, ProofAlg, ProofBuilder};
+pub use spec::{ProofSpec, SigningSpec, TokenSpec};
 pub use state::StateDir;
 pub use tenant::{BoundTenant, MockTenant, OverrideGuard, StartError, TenantBuilder};
 pub use tls::TlsMaterial;

@@ -155,11 +155,22 @@ impl TokenBuilder {
         claims.insert("aud".into(), aud);
         claims.insert("iat".into(), json!(now));
         claims.insert("exp".into(), json!(now + api.token_lifetime));
-        claims.insert("scope".into(), json!(scopes.join(" ")));
+        // Auth0 leaves `scope` out of a token whose grant has none.
+        if !scopes.is_empty() {
+            claims.insert("scope".into(), json!(scopes.join(" ")));
+        }
         claims.insert("gty".into(), json!("client-credentials"));
         claims.insert("azp".into(), json!(client_id));
         if let Some(jkt) = jkt {
             claims.insert("cnf".into(), json!({ "jkt": jkt }));
+        }
+        // The API's, then the application's custom claims (the tenant's Actions, as data).
+        for (name, value) in api
+            .custom_claims
+            .iter()
+            .chain(app.iter().flat_map(|a| a.custom_claims.iter()))
+        {
+            claims.insert(name.clone(), value.clone());
         }
         let b = TokenBuilder {
             keys: ctx.keys.clone(),

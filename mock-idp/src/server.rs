@@ -20,6 +20,8 @@ use serde_json::{Value, json};
 
 use crate::authorize::{OIDC_SCOPES, ResponseMode};
 use crate::codes::Codes;
+use crate::domains::Domains;
+use crate::exchange::Actions;
 use crate::faults::{Endpoint, Fault, Faults};
 use crate::journal::{Journal, RecordedRequest};
 use crate::mint::MintContext;
@@ -60,11 +62,26 @@ pub(crate) struct TenantState {
     pub(crate) refresh_tokens: RefreshTokens,
     /// The user_id `/authorize` logs in without a form (headless tests), if any.
     pub(crate) auto_login: Option<String>,
+    /// Print one JSON line per request on stdout (`mock-idp serve --log-format json`).
+    pub(crate) access_log: std::sync::atomic::AtomicBool,
+    /// The control API's admin secret; `None`: the control API is off (its paths answer 404).
+    pub(crate) admin_secret: RwLock<Option<String>>,
+    /// The names the tenant answers on (custom domains), the primary (`base_url`) first.
+    pub(crate) domains: Domains,
+    /// Exchange profiles' actions, by name.
+    pub(crate) actions: Actions,
 }
 
 impl TenantState {
-    pub(crate) fn new(base_url: String, mint: MintContext) -> Self {
+    pub(crate) fn new(
+        base_url: String,
+        mint: MintContext,
+        domains: Domains,
+        actions: Actions,
+    ) -> Self {
         TenantState {
+            domains,
+            actions,
             base_url,
             mint,
             faults: Faults::default(),
@@ -79,6 +96,8 @@ impl TenantState {
             codes: Codes::default(),
             refresh_tokens: RefreshTokens::default(),
             auto_login: None,
+            access_log: std::sync::atomic::AtomicBool::new(false),
+            admin_secret: RwLock::new(None),
         }
     }
 
@@ -91,18 +110,40 @@ impl TenantState {
         format!("{}/oauth/token", self.base_url)
     }
 
-    /// The discovery document served: the override if set, else the real one.
-    pub(crate) fn discovery(&self) -> Value {
+    /// The domain a request is for, from its `Host` (custom domains).
+    pub(crate) fn domain_of(&self, headers: &axum::http::HeaderMap) -> &str {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        self.domains.for_host(host)
+    }
+
+    /// What tokens minted for a request on `headers` need: the issuer of its domain.
+    pub(crate) fn mint_for(&self, headers: &axum::http::HeaderMap) -> MintContext {
+        let origin = self.domains.origin(self.domain_of(headers));
+        MintContext {
+            issuer: format!("{origin}/"),
+            userinfo: format!("{origin}/userinfo"),
+            ..self.mint.clone()
+        }
+    }
+
+    /// The discovery document served on the domain of `headers`: the override if set, else
+    /// the real one.
+    pub(crate) fn discovery(&self, headers: &axum::http::HeaderMap) -> Value {
         self.discovery_override
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
-            .unwrap_or_else(|| self.real_discovery())
+            .unwrap_or_else(|| self.discovery_for(&self.domains.origin(self.domain_of(headers))))
     }
 
-    /// The discovery document, shaped like an Auth0 tenant's.
+    /// The discovery document of the primary domain, shaped like an Auth0 tenant's.
     pub(crate) fn real_discovery(&self) -> Value {
-        let b = &self.base_url;
+        self.discovery_for(&self.base_url)
+    }
+
+    /// The discovery document of the domain at `origin` (`scheme://host:port`).
+    fn discovery_for(&self, origin: &str) -> Value {
+        let b = origin;
         let mut scopes: Vec<String> = OIDC_SCOPES.iter().map(|s| (*s).to_owned()).collect();
         for api in &self.mint.config.apis {
             for p in &api.permissions {
@@ -123,10 +164,10 @@ impl TenantState {
         }
         // Exactly what is served: every endpoint here answers (a test walks them).
         json!({
-            "issuer": self.mint.issuer,
+            "issuer": format!("{b}/"),
             "authorization_endpoint": format!("{b}/authorize"),
-            "token_endpoint": self.token_endpoint(),
-            "userinfo_endpoint": self.mint.userinfo,
+            "token_endpoint": format!("{b}/oauth/token"),
+            "userinfo_endpoint": format!("{b}/userinfo"),
             "jwks_uri": format!("{b}/.well-known/jwks.json"),
             "revocation_endpoint": format!("{b}/oauth/revoke"),
             "end_session_endpoint": format!("{b}/oidc/logout"),
@@ -135,7 +176,13 @@ impl TenantState {
             "response_modes_supported": ResponseMode::NAMES,
             "code_challenge_methods_supported": pkce,
             "subject_types_supported": ["public"],
-            "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
+            "grant_types_supported": [
+                "client_credentials",
+                "authorization_code",
+                "refresh_token",
+                "urn:ietf:params:oauth:grant-type:token-exchange",
+                "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token",
+            ],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "dpop_signing_alg_values_supported": ["ES256"],
@@ -147,6 +194,26 @@ impl TenantState {
                 "scope", "azp", "gty", "client_id", "jti", "permissions", "cnf",
             ],
         })
+    }
+
+    /// The control API's admin secret, if the control API is on.
+    pub(crate) fn admin_secret(&self) -> Option<String> {
+        self.admin_secret
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The identifier of the tenant's Management API, `https://{domain}/api/v2/`.
+    pub(crate) fn management_audience(&self) -> String {
+        format!("{}api/v2/", self.mint.issuer)
+    }
+
+    /// Requires (or rotates) a DPoP nonce at the token endpoint; returns it.
+    pub(crate) fn require_dpop_nonce(&self) -> String {
+        let nonce = crate::jose::random_id();
+        *self.dpop_nonce.write().unwrap_or_else(|e| e.into_inner()) = Some(nonce.clone());
+        nonce
     }
 
     pub(crate) fn current_dpop_nonce(&self) -> Option<String> {
@@ -175,11 +242,18 @@ impl TenantState {
     }
 }
 
+/// `GET /health`: 200 while the tenant serves (container health checks, `mock-idp healthcheck`).
+/// Not an Auth0 endpoint; never faulted, counted or journaled as one.
+async fn health() -> Response {
+    axum::Json(json!({ "status": "ok" })).into_response()
+}
+
 /// The tenant's router.
 pub(crate) fn app(state: Arc<TenantState>) -> Router {
     Router::new()
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/.well-known/jwks.json", get(jwks))
+        .route("/health", get(health))
         .route("/oauth/token", post(crate::token_endpoint::token))
         .route("/oauth/revoke", post(crate::token_endpoint::revoke::revoke))
         .route("/authorize", get(crate::authorize::authorize))
@@ -193,6 +267,7 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
         )
         .route("/v2/logout", get(crate::logout::v2_logout))
         .route("/oidc/logout", get(crate::logout::oidc_logout))
+        .merge(crate::control::router(state.clone()))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -215,15 +290,15 @@ fn cached_json(st: &TenantState, endpoint: Endpoint, v: Value) -> Response {
     res
 }
 
-async fn discovery(State(st): State<Arc<TenantState>>) -> Response {
-    cached_json(&st, Endpoint::Discovery, st.discovery())
+async fn discovery(State(st): State<Arc<TenantState>>, headers: axum::http::HeaderMap) -> Response {
+    cached_json(&st, Endpoint::Discovery, st.discovery(&headers))
 }
 
 async fn jwks(State(st): State<Arc<TenantState>>) -> Response {
     cached_json(&st, Endpoint::Jwks, st.jwks())
 }
 
-async fn not_found() -> Response {
+pub(crate) async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
         axum::Json(json!({"error": "not_found", "error_description": "Not Found"})),
@@ -242,6 +317,11 @@ fn endpoint_of(path: &str) -> Option<Endpoint> {
 
 /// Journals the request, counts the call, and applies any fault before the real handler.
 async fn observe(State(st): State<Arc<TenantState>>, req: Request, next: Next) -> Response {
+    // Health probes every few seconds would crowd the journal out, and steering the tenant is
+    // not traffic to it.
+    if req.uri().path() == "/health" || crate::control::is_control_path(req.uri().path()) {
+        return next.run(req).await;
+    }
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
         return (
@@ -268,11 +348,36 @@ async fn observe(State(st): State<Arc<TenantState>>, req: Request, next: Next) -
             .collect(),
         body: bytes.to_vec(),
     });
+    let started = std::time::Instant::now();
+    let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
+    let res = respond(&st, parts, bytes, next).await;
+    if st.access_log.load(std::sync::atomic::Ordering::Relaxed) {
+        println!(
+            "{}",
+            json!({
+                "event": "request",
+                "method": method.as_str(),
+                "path": path,
+                "status": res.status().as_u16(),
+                "ms": started.elapsed().as_secs_f64() * 1000.0,
+            })
+        );
+    }
+    res
+}
+
+/// The faulted answer if a fault applies, else the handler's.
+async fn respond(
+    st: &TenantState,
+    parts: axum::http::request::Parts,
+    bytes: Bytes,
+    next: Next,
+) -> Response {
     if let Some(ep) = endpoint_of(parts.uri.path()) {
         for fault in st.faults.on_call(ep) {
             match fault {
                 Fault::Delay(d) => tokio::time::sleep(d).await,
-                other => return fault_response(other),
+                other => return fault_response(other, st.mint.clock.now()),
             }
         }
     }
@@ -280,8 +385,30 @@ async fn observe(State(st): State<Arc<TenantState>>, req: Request, next: Next) -
         .await
 }
 
-fn fault_response(fault: Fault) -> Response {
+/// Seconds a client is told to wait after an injected 429.
+const RATE_LIMIT_RETRY_AFTER: i64 = 2;
+
+fn fault_response(fault: Fault, now: i64) -> Response {
     match fault {
+        // Auth0's rate limit: `too_many_requests` with `Retry-After` and `x-ratelimit-*`.
+        Fault::Status(429) => {
+            let reset = (now + RATE_LIMIT_RETRY_AFTER).to_string();
+            let retry = RATE_LIMIT_RETRY_AFTER.to_string();
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [
+                    ("retry-after", retry),
+                    ("x-ratelimit-limit", "30".to_owned()),
+                    ("x-ratelimit-remaining", "0".to_owned()),
+                    ("x-ratelimit-reset", reset),
+                ],
+                axum::Json(json!({
+                    "error": "too_many_requests",
+                    "error_description": "Global limit has been reached",
+                })),
+            )
+                .into_response()
+        }
         Fault::Status(code) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (
@@ -348,7 +475,8 @@ pub(crate) async fn run(
             let h = handle.clone();
             tokio::spawn(async move {
                 shutdown.await;
-                h.shutdown();
+                // Finish the requests in flight (a container's SIGTERM), then stop.
+                h.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
             });
             axum_server::from_tcp_rustls(
                 listener,

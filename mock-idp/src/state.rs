@@ -54,6 +54,10 @@ pub struct ServeAddress {
     pub base_url: String,
     /// `host:port`, what AUTH0_DOMAIN holds.
     pub domain: String,
+    /// The port `serve` listens on when it differs from the advertised one (a container
+    /// behind a port mapping); `healthcheck` connects there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen_port: Option<u16>,
 }
 
 /// A tenant state directory.

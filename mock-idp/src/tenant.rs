@@ -12,6 +12,8 @@ use serde_json::Value;
 
 use crate::clock::Clock;
 use crate::config::TenantConfig;
+use crate::domains::Domains;
+use crate::exchange::{ActionDenial, Actions, ExchangeDecision, ExchangeRequest};
 use crate::faults::{Endpoint, Fault, When};
 use crate::journal::RecordedRequest;
 use crate::keys::KeyRing;
@@ -24,11 +26,11 @@ use crate::tls::{TlsError, TlsMaterial};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StartError {
-    /// Binding 127.0.0.1 failed.
-    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    /// Binding the listen address failed.
+    #[error("cannot listen on {addr}: {source}")]
     Bind {
-        /// Requested port.
-        port: u16,
+        /// Requested address and port.
+        addr: std::net::SocketAddr,
         /// The cause.
         #[source]
         source: std::io::Error,
@@ -51,12 +53,29 @@ pub struct TenantBuilder {
     config: TenantConfig,
     http: bool,
     host: Option<String>,
+    bind_ip: std::net::IpAddr,
     port: u16,
+    public_port: Option<u16>,
     state_dir: Option<PathBuf>,
     fixture_keys: bool,
     keys: Option<KeyRing>,
     clock: Option<Clock>,
     auto_login: Option<String>,
+    access_log: bool,
+    control: Control,
+    actions: Actions,
+}
+
+/// Whether and how the control API is reachable.
+#[derive(Debug, Clone, Default)]
+enum Control {
+    /// On, with a random admin secret.
+    #[default]
+    Random,
+    /// On, with this admin secret.
+    Secret(String),
+    /// Off: its paths answer 404.
+    Off,
 }
 
 impl Default for TenantBuilder {
@@ -65,12 +84,17 @@ impl Default for TenantBuilder {
             config: TenantConfig::default(),
             http: false,
             host: None,
+            bind_ip: std::net::Ipv4Addr::LOCALHOST.into(),
             port: 0,
+            public_port: None,
             state_dir: None,
             fixture_keys: true,
             keys: None,
             clock: None,
             auto_login: None,
+            access_log: false,
+            control: Control::default(),
+            actions: Actions::default(),
         }
     }
 }
@@ -88,16 +112,30 @@ impl TenantBuilder {
         self
     }
 
-    /// The host name in the issuer and URLs (default `127.0.0.1`); the server still binds
-    /// 127.0.0.1 only. The leaf certificate covers it.
+    /// The host name in the issuer and URLs (default `127.0.0.1`), whatever address the
+    /// server listens on. The leaf certificate covers it.
     pub fn host(mut self, host: &str) -> Self {
         self.host = Some(host.to_owned());
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1`), separate from the advertised host: in a
+    /// container, `0.0.0.0` with the issuer still `https://localhost:8443/`.
+    pub fn bind_ip(mut self, ip: std::net::IpAddr) -> Self {
+        self.bind_ip = ip;
         self
     }
 
     /// The port (default 0: any free port).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// The port in the issuer and URLs when clients reach the tenant on another port than it
+    /// listens on (a container published with `-p 18443:8443`). Default: the listening port.
+    pub fn public_port(mut self, port: u16) -> Self {
+        self.public_port = Some(port);
         self
     }
 
@@ -120,6 +158,25 @@ impl TenantBuilder {
         self
     }
 
+    /// The control API's admin secret (default: a random one, see
+    /// [`MockTenant::admin_secret`]).
+    pub fn admin_secret(mut self, secret: &str) -> Self {
+        self.control = Control::Secret(secret.to_owned());
+        self
+    }
+
+    /// Turns the control API off: `/api/v2/...` and `/control/...` answer 404.
+    pub fn without_control_api(mut self) -> Self {
+        self.control = Control::Off;
+        self
+    }
+
+    /// Print one JSON line per request on stdout (method, path, status, milliseconds).
+    pub fn access_log(mut self, on: bool) -> Self {
+        self.access_log = on;
+        self
+    }
+
     /// Use this clock (e.g. one shared with a protected API under test).
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = Some(clock);
@@ -134,7 +191,26 @@ impl TenantBuilder {
         self
     }
 
-    /// Binds 127.0.0.1 and prepares everything, without serving yet.
+    /// Also answer on `host` (an Auth0 custom domain, on the tenant's port): discovery, tokens
+    /// and `iss` follow the request's `Host`, and the TLS leaf covers it. Use names that reach
+    /// 127.0.0.1 without DNS (`localhost`), or point a client at it with reqwest's `resolve`.
+    pub fn custom_domain(mut self, host: &str) -> Self {
+        self.config.custom_domains.push(host.to_owned());
+        self
+    }
+
+    /// Registers the closure a `validation = "action"` exchange profile names: it stands in
+    /// for Auth0's Custom Token Exchange Action (see [`crate::exchange`]).
+    pub fn exchange_action<F>(mut self, name: &str, action: F) -> Self
+    where
+        F: Fn(&ExchangeRequest) -> Result<ExchangeDecision, ActionDenial> + Send + Sync + 'static,
+    {
+        self.actions.0.insert(name.to_owned(), Arc::new(action));
+        self
+    }
+
+    /// Binds its address (127.0.0.1 unless [`bind_ip`](Self::bind_ip)) and prepares
+    /// everything, without serving yet.
     pub fn bind(self) -> Result<BoundTenant, StartError> {
         let auto_login = match &self.auto_login {
             None => None,
@@ -145,19 +221,21 @@ impl TenantBuilder {
                     .id(),
             ),
         };
-        let listener = std::net::TcpListener::bind(("127.0.0.1", self.port)).map_err(|source| {
-            StartError::Bind {
-                port: self.port,
-                source,
-            }
-        })?;
+        let listener =
+            std::net::TcpListener::bind((self.bind_ip, self.port)).map_err(|source| {
+                StartError::Bind {
+                    addr: (self.bind_ip, self.port).into(),
+                    source,
+                }
+            })?;
         let port = listener
             .local_addr()
             .map_err(|source| StartError::Bind {
-                port: self.port,
+                addr: (self.bind_ip, self.port).into(),
                 source,
             })?
             .port();
+        let port = self.public_port.unwrap_or(port);
         let host = self.host.unwrap_or_else(|| "127.0.0.1".to_owned());
         let domain = if host.contains(':') {
             format!("[{host}]:{port}")
@@ -166,7 +244,14 @@ impl TenantBuilder {
         };
         let scheme = if self.http { "http" } else { "https" };
         let base_url = format!("{scheme}://{domain}");
-        let names = vec![host.clone()];
+        let mut names = vec![host.clone()];
+        names.extend(self.config.custom_domains.iter().cloned());
+        let domains = Domains::new(
+            if self.http { "http" } else { "https" },
+            domain.clone(),
+            &self.config.custom_domains,
+            port,
+        );
         let (keys, tls) = match &self.state_dir {
             Some(dir) => {
                 let sd = StateDir::open(dir)?;
@@ -181,23 +266,39 @@ impl TenantBuilder {
                 TlsMaterial::generate(&names)?,
             ),
         };
+        let issuer = format!("{base_url}/");
+        let config = self
+            .config
+            .resolve_management_api(&issuer, !matches!(self.control, Control::Off));
         let mint = MintContext {
-            issuer: format!("{base_url}/"),
+            issuer,
             userinfo: format!("{base_url}/userinfo"),
             clock: self.clock.unwrap_or_default(),
             keys,
-            config: Arc::new(self.config),
+            config: Arc::new(config),
         };
         let server_cfg = if self.http {
             None
         } else {
             Some(tls.server_config()?)
         };
+        let state = TenantState::new(base_url, mint, domains, self.actions);
+        state
+            .access_log
+            .store(self.access_log, std::sync::atomic::Ordering::Relaxed);
+        *state
+            .admin_secret
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = match self.control {
+            Control::Random => Some(crate::jose::random_id()),
+            Control::Secret(s) => Some(s),
+            Control::Off => None,
+        };
         Ok(BoundTenant {
             listener,
             state: Arc::new(TenantState {
                 auto_login,
-                ..TenantState::new(base_url, mint)
+                ..state
             }),
             tls: Arc::new(tls),
             server_cfg,
@@ -239,7 +340,10 @@ impl TenantBuilder {
                     eprintln!("mock-idp: server stopped: {e}");
                 }
             })
-            .map_err(|source| StartError::Bind { port: 0, source })?;
+            .map_err(|source| StartError::Bind {
+                addr: (std::net::Ipv4Addr::LOCALHOST, 0).into(),
+                source,
+            })?;
         Ok(MockTenant {
             state,
             tls,
@@ -285,7 +389,18 @@ impl BoundTenant {
         default_audience(&self.state)
     }
 
-    /// Serves until `shutdown` completes (mini-redis style).
+    /// The control API's admin secret, if the control API is on.
+    pub fn admin_secret(&self) -> Option<String> {
+        self.state.admin_secret()
+    }
+
+    /// The address the tenant listens on.
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes (mini-redis style); requests in flight get up to 10 s
+    /// to finish.
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -342,6 +457,16 @@ impl MockTenant {
     /// `https://127.0.0.1:PORT`.
     pub fn uri(&self) -> &str {
         &self.state.base_url
+    }
+
+    /// Every domain the tenant answers on (`host:port`), this one first (custom domains).
+    pub fn domains(&self) -> Vec<String> {
+        self.state.domains.all().to_vec()
+    }
+
+    /// The issuer of each domain (`https://host:port/`), in the order of [`Self::domains`].
+    pub fn issuers(&self) -> Vec<String> {
+        self.state.domains.issuers()
     }
 
     /// The discovery URL.
@@ -493,13 +618,18 @@ impl MockTenant {
     /// it; proofs without it get `400 use_dpop_nonce` with a `DPoP-Nonce` header. Calling it
     /// again rotates the nonce.
     pub fn require_dpop_nonce(&self) -> String {
-        let nonce = crate::jose::random_id();
-        *self
-            .state
-            .dpop_nonce
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(nonce.clone());
-        nonce
+        self.state.require_dpop_nonce()
+    }
+
+    /// The control API's admin secret (`Authorization: Bearer <secret>`), if it is on.
+    pub fn admin_secret(&self) -> Option<String> {
+        self.state.admin_secret()
+    }
+
+    /// The identifier of the tenant's Management API (`https://{domain}/api/v2/`), the
+    /// audience of tokens for the control API.
+    pub fn management_audience(&self) -> String {
+        self.state.management_audience()
     }
 
     /// The nonce DPoP proofs currently need, if any.

@@ -10,7 +10,7 @@
 use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use serde_json::{Map, Value, json};
 
-use crate::config::{ApiConfig, ApplicationConfig, Dialect};
+use crate::config::{ApiConfig, ApplicationConfig};
 use crate::keys::SigAlg;
 use crate::mint::{MintContext, TokenBuilder};
 use crate::users::UserConfig;
@@ -38,13 +38,8 @@ pub(crate) fn access_token(ctx: &MintContext, g: &UserGrant<'_>) -> (String, i64
     let api = g.audience.and_then(|a| ctx.config.api(a)).cloned();
     let only_userinfo = api.is_none();
     let api = api.unwrap_or_else(|| ApiConfig {
-        identifier: ctx.userinfo.clone(),
-        name: None,
-        signing_alg: "RS256".into(),
         token_lifetime: USERINFO_TOKEN_LIFETIME,
-        dialect: Dialect::AccessToken,
-        permissions: Vec::new(),
-        allow_offline_access: false,
+        ..ApiConfig::new(&ctx.userinfo)
     });
     let mut b = TokenBuilder::for_grant(ctx, &api, Some(g.app), g.scopes, g.jkt.clone())
         .for_user(g.user, &ctx.config);

@@ -3,9 +3,12 @@
 
 mod support;
 
+mod control;
 mod discovery;
 mod dpop;
+mod exchange;
 mod faults;
+mod fidelity;
 mod keys;
 mod mint;
 mod state;

@@ -50,6 +50,8 @@
 //! | `error`, `reason` | [`AuthError`] (status, error code, challenge) and the typed reasons behind it |
 //! | `options` | [`VerifierOptions`], [`Algorithm`], [`DpopMode`], [`Clock`] |
 //! | `axum` | extractors, [`require_scope`], [`auth_layer`] (feature `axum`) |
+//! | `exchange/` | [`TokenExchangeClient`]: token exchange by profile, On-Behalf-Of, Token Vault (auth0-api-python's helpers; mapping table in its docs) |
+//! | `act` | [`current_actor`], [`delegation_chain`]: the `act` claim of a verified token |
 //!
 //! # The request path
 //! `Authorization` (+ `DPoP`) -> structure (size, 3 segments, strict base64url, JSON objects,
@@ -90,6 +92,24 @@
 //! error code names a server-side outage); the cause is logged at `error`, never shown. Bearer
 //! requests never touch the store.
 //!
+//! # Token exchange (auth0-api-python's client helpers)
+//! [`TokenExchangeClient`] exchanges tokens at the tenant's token endpoint as the API's own
+//! confidential application (HTTP Basic with its client id and secret), after the same input
+//! checks as auth0-api-python, and answers with an [`ExchangedToken`] or an [`ExchangeError`]
+//! that knows its status (the endpoint's own, 400 for bad input, 502 network, 504 timeout) and
+//! keeps a 429's `Retry-After` / `x-ratelimit-*` ([`RateLimit`]).
+//!
+//! | auth0-api-python | here |
+//! |---|---|
+//! | `ApiClientOptions(domain, client_id, client_secret, timeout)` | [`ExchangeOptions::new`]`(domain, client_id, client_secret)`, [`ExchangeOptions::timeout`] |
+//! | `get_token_by_exchange_profile(subject_token, subject_token_type, audience, scope, requested_token_type, extra)` | [`TokenExchangeClient::exchange_by_profile`]`(`[`ProfileExchange`]`)` |
+//! | `get_token_on_behalf_of(access_token, audience, scope)` | [`TokenExchangeClient::on_behalf_of`] |
+//! | `get_access_token_for_connection({connection, access_token, login_hint})` | [`TokenExchangeClient::access_token_for_connection`]`(`[`ConnectionTokenRequest`]`)` |
+//! | result dict (`access_token`, `expires_in`, `expires_at`, optional `scope`, `id_token`, `refresh_token`, `token_type`, `issued_token_type`) | [`ExchangedToken`] |
+//! | `MissingRequiredArgumentError`, `GetTokenByExchangeProfileError`, `GetAccessTokenForConnectionError`, `ApiError` | [`ExchangeError`] (`status()`, `code()`, `retry_after()`) |
+//! | `get_current_actor(claims)`, `get_delegation_chain(claims)` | [`crate::current_actor`], [`crate::delegation_chain`] |
+//!
+//!
 //! # Deliberate differences from auth0-api-python
 //! - Missing credentials and unsupported schemes: 401 (RFC 6750 §3.1), not 400.
 //! - `invalid_dpop_proof`: 401 (RFC 9449 §7.1), not 400.
@@ -127,12 +147,14 @@
 //! key stops working within one TTL. The cache is dropped when a refresh removes a key, and
 //! an insert racing that clear is dropped (epoch).
 
+mod act;
 #[cfg(feature = "axum")]
 mod axum;
 mod bearer;
 mod claims;
 mod dpop;
 mod error;
+mod exchange;
 mod host;
 mod jose;
 mod jwks;
@@ -148,6 +170,7 @@ mod tests;
 pub use self::axum::{
     AuthLayer, AuthService, Authenticated, RequireScope, VerifiedRequest, auth_layer, require_scope,
 };
+pub use act::{InvalidActClaim, MAX_DELEGATION_CHAIN, current_actor, delegation_chain};
 pub use bearer::{MAX_AUTHORIZATION_LEN, RequestContext};
 pub use claims::Claims;
 #[cfg(feature = "redis")]
@@ -159,6 +182,11 @@ pub use dpop::replay::{
 pub use error::{
     AuthError, AuthRejection, DPOP_ALGS, ProofError, REALM, RequestError, Scheme, TokenError,
     sanitize,
+};
+pub use exchange::{
+    ACCESS_TOKEN_TYPE, ConnectionTokenRequest, ExchangeError, ExchangeOptions, ExchangedToken,
+    FEDERATED_CONNECTION_GRANT, FEDERATED_CONNECTION_TOKEN_TYPE, MAX_EXTRA_VALUES, ProfileExchange,
+    RESERVED_PARAMETERS, RateLimit, TOKEN_EXCHANGE_GRANT, TokenExchangeClient,
 };
 pub use host::{Authority, AuthorityError, MAX_AUTHORITY_LEN};
 pub use jwks::Stats;

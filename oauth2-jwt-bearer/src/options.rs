@@ -203,6 +203,9 @@ pub enum ConfigError {
         #[source]
         reason: crate::host::AuthorityError,
     },
+    /// A token-exchange client without its application's client id or secret.
+    #[error("the token-exchange client needs a client_id and a client_secret")]
+    MissingClientCredentials,
     /// The HTTP client could not be built.
     #[error("the HTTP client for discovery/JWKS could not be built")]
     HttpClient(#[source] reqwest::Error),

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use super::{TokenError, client_auth, dpop};
+use super::{TokenError, dpop};
 use crate::codes::Redeem;
-use crate::config::GrantType;
+use crate::config::ApplicationConfig;
 use crate::refresh::RefreshGrant;
 use crate::server::TenantState;
 use crate::user_tokens::{UserGrant, token_response};
@@ -23,9 +23,9 @@ pub(super) fn grant(
     st: &TenantState,
     headers: &HeaderMap,
     params: &BTreeMap<String, String>,
+    app: &ApplicationConfig,
 ) -> Result<Value, TokenError> {
     let cfg = &st.mint.config;
-    let app = client_auth::authenticate(cfg, headers, params, Some(GrantType::AuthorizationCode))?;
     let code = params
         .get("code")
         .ok_or_else(|| TokenError::InvalidRequest("Missing required parameter: code".into()))?;

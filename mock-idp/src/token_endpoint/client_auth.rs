@@ -1,56 +1,100 @@
-//! Client authentication: HTTP Basic (RFC 6749 §2.3.1) or `client_secret_post`.
+//! Client authentication: HTTP Basic (RFC 6749 §2.3.1), `client_secret_post`, or none for a
+//! public application (SPA, native), as the application's `token_endpoint_auth_method` says.
 
 use std::collections::BTreeMap;
 
+use aws_lc_rs::constant_time::verify_slices_are_equal;
 use axum::http::{HeaderMap, header};
 
 use super::TokenError;
-use crate::config::{ApplicationConfig, GrantType, TenantConfig};
+use crate::config::{ApplicationConfig, AuthMethod, TenantConfig};
 
-/// Client credentials from HTTP Basic (RFC 6749 §2.3.1) or the body, never both.
-pub(crate) fn client_credentials(
+/// The credentials a request presented.
+struct Presented {
+    client_id: String,
+    secret: Option<String>,
+    basic: bool,
+}
+
+/// The application the request authenticates as. Every failure is Auth0's 401 `access_denied`
+/// "Unauthorized", whatever went wrong: a caller learns nothing about which client ids exist.
+pub(crate) fn authenticate<'c>(
+    config: &'c TenantConfig,
     headers: &HeaderMap,
     params: &BTreeMap<String, String>,
-) -> Result<(String, String), TokenError> {
-    let basic = match headers.get(header::AUTHORIZATION) {
-        None => None,
-        Some(v) => {
-            let v = v
-                .to_str()
-                .map_err(|_| TokenError::InvalidClient("Malformed Authorization header".into()))?;
-            let (scheme, rest) = v.split_once(' ').unwrap_or((v, ""));
-            if !scheme.eq_ignore_ascii_case("basic") {
-                return Err(TokenError::InvalidClient(
-                    "Unsupported client authentication scheme".into(),
-                ));
-            }
-            use base64::Engine as _;
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(rest.trim())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| TokenError::InvalidClient("Malformed Basic credentials".into()))?;
-            let (id, secret) = decoded
-                .split_once(':')
-                .ok_or_else(|| TokenError::InvalidClient("Malformed Basic credentials".into()))?;
-            Some((form_decode(id), form_decode(secret)))
+) -> Result<&'c ApplicationConfig, TokenError> {
+    let presented = presented(headers, params)?;
+    let refused = TokenError::Unauthorized {
+        basic: presented.basic,
+    };
+    let app = config.application(&presented.client_id).ok_or(refused)?;
+    let ok = match (app.auth_method(), &presented.secret) {
+        // A public client proves nothing; PKCE and the redirect URI bind its requests.
+        (AuthMethod::None, None) => true,
+        (AuthMethod::None, Some(_)) => false,
+        (_, None) => false,
+        (_, Some(secret)) => {
+            verify_slices_are_equal(secret.as_bytes(), app.client_secret.as_bytes()).is_ok()
         }
     };
-    let post = params.get("client_id").map(|id| {
-        (
-            id.clone(),
-            params.get("client_secret").cloned().unwrap_or_default(),
-        )
-    });
-    match (basic, post) {
+    if ok {
+        Ok(app)
+    } else {
+        Err(TokenError::Unauthorized {
+            basic: presented.basic,
+        })
+    }
+}
+
+/// Credentials from HTTP Basic or the body, never both (RFC 6749 §2.3).
+fn presented(
+    headers: &HeaderMap,
+    params: &BTreeMap<String, String>,
+) -> Result<Presented, TokenError> {
+    let basic = match headers.get(header::AUTHORIZATION) {
+        None => None,
+        Some(v) => Some(basic_credentials(v.to_str().unwrap_or(""))?),
+    };
+    match (basic, params.get("client_id")) {
+        // auth0-api-python's Token Vault call sends its client_id in the body as well as in
+        // Basic; naming the same client twice is not a second authentication method.
+        (Some((client_id, secret)), Some(id)) if *id == client_id => Ok(Presented {
+            client_id,
+            secret: Some(secret),
+            basic: true,
+        }),
         (Some(_), Some(_)) => Err(TokenError::InvalidRequest(
             "Client authentication must use exactly one method".into(),
         )),
-        (Some(c), None) | (None, Some(c)) => Ok(c),
-        (None, None) => Err(TokenError::InvalidClient(
-            "Client authentication is required".into(),
-        )),
+        (Some((client_id, secret)), None) => Ok(Presented {
+            client_id,
+            secret: Some(secret),
+            basic: true,
+        }),
+        (None, Some(id)) => Ok(Presented {
+            client_id: id.clone(),
+            secret: params.get("client_secret").cloned(),
+            basic: false,
+        }),
+        (None, None) => Err(TokenError::Unauthorized { basic: false }),
     }
+}
+
+/// `Basic base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1).
+fn basic_credentials(value: &str) -> Result<(String, String), TokenError> {
+    use base64::Engine as _;
+    let refused = || TokenError::Unauthorized { basic: true };
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(refused());
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(rest.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(refused)?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(refused)?;
+    Ok((form_decode(id), form_decode(secret)))
 }
 
 fn form_decode(s: &str) -> String {
@@ -58,48 +102,4 @@ fn form_decode(s: &str) -> String {
         .next()
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default()
-}
-
-/// The application making a user-flow request (authorization code, refresh, revoke): a
-/// confidential one proves its secret; a public one (`token_endpoint_auth_method = "none"`)
-/// names itself with `client_id` alone. `grant` is checked against the application's
-/// allowed grants.
-pub(crate) fn authenticate<'a>(
-    cfg: &'a TenantConfig,
-    headers: &HeaderMap,
-    params: &BTreeMap<String, String>,
-    grant: Option<GrantType>,
-) -> Result<&'a ApplicationConfig, TokenError> {
-    let unauthorized = || TokenError::InvalidClient("Unauthorized".into());
-    let secret_sent =
-        headers.contains_key(header::AUTHORIZATION) || params.contains_key("client_secret");
-    let app = if secret_sent {
-        let (id, secret) = client_credentials(headers, params)?;
-        cfg.application(&id)
-            .filter(|a| !a.client_secret.is_empty())
-            .filter(|a| {
-                aws_lc_rs::constant_time::verify_slices_are_equal(
-                    a.client_secret.as_bytes(),
-                    secret.as_bytes(),
-                )
-                .is_ok()
-            })
-            .ok_or_else(unauthorized)?
-    } else {
-        let id = params.get("client_id").ok_or_else(|| {
-            TokenError::InvalidRequest("Missing required parameter: client_id".into())
-        })?;
-        cfg.application(id)
-            .filter(|a| a.is_public())
-            .ok_or_else(unauthorized)?
-    };
-    if let Some(g) = grant
-        && !app.allows(g)
-    {
-        return Err(TokenError::UnauthorizedClient(format!(
-            "Grant type '{}' not allowed for the client.",
-            g.as_str()
-        )));
-    }
-    Ok(app)
 }

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::{TokenError, client_auth, dpop};
+use super::{TokenError, dpop, organization};
+use crate::config::ApplicationConfig;
 use crate::mint::TokenBuilder;
 use crate::server::TenantState;
 
@@ -14,47 +15,68 @@ pub(super) fn grant(
     st: &TenantState,
     headers: &HeaderMap,
     params: &BTreeMap<String, String>,
+    app: &ApplicationConfig,
 ) -> Result<Value, TokenError> {
-    let (client_id, secret) = client_auth::client_credentials(headers, params)?;
     let cfg = &st.mint.config;
-    let app = cfg
-        .application(&client_id)
-        .filter(|a| a.client_secret == secret)
-        .ok_or_else(|| TokenError::InvalidClient("Unauthorized".into()))?;
     let audience = params.get("audience").ok_or_else(|| {
         TokenError::AccessDenied(
             "No audience parameter was provided, and no default audience has been configured"
                 .into(),
         )
     })?;
-    let api = cfg
-        .api(audience)
-        .ok_or_else(|| TokenError::AccessDenied(format!("Service not found: {audience}")))?;
+    let api = cfg.api(audience).ok_or_else(|| {
+        TokenError::AccessDenied(format!("Service not enabled within domain: {audience}"))
+    })?;
     let granted = app.grants.get(audience).ok_or_else(|| {
         TokenError::AccessDenied(format!(
-            "Client is not authorized to access \"{audience}\". You need to create a \"client-grant\" associated to this API."
+            "Client is not authorized to access \"{audience}\". You need to create a \"client-grant\" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants"
         ))
     })?;
-    let scopes: Vec<String> = match params.get("scope") {
-        None => granted.clone(),
-        Some(requested) => {
-            let mut out: Vec<String> = Vec::new();
-            for s in requested.split(' ').filter(|s| !s.is_empty()) {
-                if (s == "openid" || granted.iter().any(|g| g == s)) && !out.iter().any(|o| o == s)
-                {
-                    out.push(s.to_owned());
-                }
-            }
-            out
-        }
-    };
+    let scopes = granted_scopes(granted, params.get("scope").map(String::as_str))?;
+    let org = organization::requested(cfg, app, params)?;
     let jkt = dpop::check_dpop(st, headers)?;
     let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
-    let token = TokenBuilder::for_grant(&st.mint, api, Some(app), &scopes, jkt).build();
-    Ok(json!({
+    let token = TokenBuilder::for_grant(&st.mint_for(headers), api, Some(app), &scopes, jkt);
+    let token = organization::stamp(token, org).build();
+    let mut body = json!({
         "access_token": token,
         "token_type": token_type,
         "expires_in": api.token_lifetime,
-        "scope": scopes.join(" "),
-    }))
+    });
+    // Auth0 leaves `scope` out when the client grant has none.
+    if !scopes.is_empty() {
+        body["scope"] = json!(scopes.join(" "));
+    }
+    Ok(body)
+}
+
+/// The scopes a token gets: all of the client grant when none are asked for, else exactly the
+/// ones asked for, each of which must be granted. A machine has no user, so `openid`, `profile`
+/// and the other user scopes are refused like any scope outside the grant.
+pub(super) fn granted_scopes(
+    granted: &[String],
+    requested: Option<&str>,
+) -> Result<Vec<String>, TokenError> {
+    let Some(requested) = requested else {
+        return Ok(granted.to_vec());
+    };
+    let mut scopes: Vec<String> = Vec::new();
+    let mut missing: Vec<&str> = Vec::new();
+    for s in requested.split(' ').filter(|s| !s.is_empty()) {
+        if !granted.iter().any(|g| g == s) {
+            if !missing.contains(&s) {
+                missing.push(s);
+            }
+        } else if !scopes.iter().any(|o| o == s) {
+            scopes.push(s.to_owned());
+        }
+    }
+    if missing.is_empty() {
+        Ok(scopes)
+    } else {
+        Err(TokenError::AccessDenied(format!(
+            "Client has not been granted scopes: {}",
+            missing.join(", ")
+        )))
+    }
 }

@@ -1,46 +1,74 @@
-//! Token endpoint failures, shaped as Auth0 answers them.
+//! Token endpoint refusals, each with the status, `error` code and text a real Auth0 tenant
+//! sends (the README's fidelity table lists them with their sources).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-/// Token endpoint failures, each with Auth0's status and error code.
+/// Why the token endpoint refused a request. `Display` is the `error_description`.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum TokenError {
+    /// 400 `invalid_request`: the request is malformed (a missing or repeated parameter).
     #[error("{0}")]
     InvalidRequest(String),
-    #[error("{0}")]
-    InvalidClient(String),
+    /// 401 `access_denied` "Unauthorized": unknown client, wrong secret, or no client
+    /// authentication. Auth0 sends no challenge; RFC 6749 §5.2 requires `WWW-Authenticate:
+    /// Basic` when the client tried HTTP Basic, so that case carries one.
+    #[error("Unauthorized")]
+    Unauthorized {
+        /// The client used HTTP Basic.
+        basic: bool,
+    },
+    /// 400 `unsupported_grant_type`: a `grant_type` the tenant does not serve.
     #[error("{0}")]
     UnsupportedGrantType(String),
+    /// 403 `unauthorized_client`: a grant the application is not allowed to use.
+    #[error("Grant type '{0}' not allowed for the client.")]
+    UnauthorizedClient(String),
+    /// 403 `access_denied`: the audience, client grant or scopes refuse the request.
     #[error("{0}")]
     AccessDenied(String),
+    /// 400 `invalid_dpop_proof`.
     #[error("{0}")]
     InvalidDpopProof(String),
     /// A code or refresh token that is unknown, expired, used or not this client's.
     #[error("{0}")]
     InvalidGrant(String),
-    /// The application may not use this grant.
-    #[error("{0}")]
-    UnauthorizedClient(String),
     /// RFC 9449 §8: the proof lacks the current server nonce, which the response carries.
     #[error("Authorization server requires nonce in DPoP proof")]
     UseDpopNonce { nonce: String },
+    /// 401 `federated_connection_refresh_token_not_found`: the Token Vault holds nothing for
+    /// this user and connection.
+    #[error("Federated connection Refresh Token not found.")]
+    FederatedConnectionNotFound,
+    /// 403 with the code an exchange profile's Action chose (`api.access.deny(code, reason)`).
+    #[error("{reason}")]
+    ActionDenied {
+        /// The `error` code.
+        code: String,
+        /// The `error_description`.
+        reason: String,
+    },
 }
 
 impl TokenError {
-    fn parts(&self) -> (StatusCode, &'static str) {
+    fn parts(&self) -> (StatusCode, &str) {
         match self {
             TokenError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
-            TokenError::InvalidClient(_) => (StatusCode::UNAUTHORIZED, "invalid_client"),
+            TokenError::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, "access_denied"),
             TokenError::UnsupportedGrantType(_) => {
                 (StatusCode::BAD_REQUEST, "unsupported_grant_type")
             }
+            TokenError::UnauthorizedClient(_) => (StatusCode::FORBIDDEN, "unauthorized_client"),
             TokenError::AccessDenied(_) => (StatusCode::FORBIDDEN, "access_denied"),
             TokenError::InvalidDpopProof(_) => (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
             TokenError::InvalidGrant(_) => (StatusCode::FORBIDDEN, "invalid_grant"),
-            TokenError::UnauthorizedClient(_) => (StatusCode::FORBIDDEN, "unauthorized_client"),
             TokenError::UseDpopNonce { .. } => (StatusCode::BAD_REQUEST, "use_dpop_nonce"),
+            TokenError::FederatedConnectionNotFound => (
+                StatusCode::UNAUTHORIZED,
+                "federated_connection_refresh_token_not_found",
+            ),
+            TokenError::ActionDenied { code, .. } => (StatusCode::FORBIDDEN, code),
         }
     }
 }
@@ -48,6 +76,7 @@ impl TokenError {
 impl IntoResponse for TokenError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
+        let code = code.to_owned();
         let mut resp = (
             status,
             axum::Json(json!({ "error": code, "error_description": self.to_string() })),
@@ -60,7 +89,7 @@ impl IntoResponse for TokenError {
         {
             resp.headers_mut().insert("dpop-nonce", v);
         }
-        if matches!(self, TokenError::InvalidClient(_)) {
+        if let TokenError::Unauthorized { basic: true } = self {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Basic realm=\"mock-idp\""),

@@ -10,6 +10,10 @@
 //! | `authorization_code` | the code a browser login produced (+ PKCE, DPoP `dpop_jkt`) |
 //! | `refresh_token` | refresh with Auth0's rotation and reuse detection |
 //! | `revoke` | `POST /oauth/revoke` |
+//! | `organization` | `organization` on client_credentials (`org_id`, `org_name`) |
+//! | `token_exchange` | RFC 8693: On-Behalf-Of and Custom Token Exchange (profiles) |
+//! | `federated_connection` | Token Vault: a user's upstream token for a connection |
+//! | `subject_token` | checking a subject token against a JWKS (this tenant's or another's) |
 //! | `error` | [`TokenError`]: every refusal with Auth0's status, code and text |
 
 mod authorization_code;
@@ -17,9 +21,13 @@ mod client_auth;
 mod client_credentials;
 pub(crate) mod dpop;
 mod error;
+mod federated_connection;
+mod organization;
 mod params;
 mod refresh_token;
 pub(crate) mod revoke;
+mod subject_token;
+mod token_exchange;
 
 use std::sync::Arc;
 
@@ -31,6 +39,7 @@ use serde_json::Value;
 
 pub(crate) use error::TokenError;
 
+use crate::config::GrantType;
 use crate::server::TenantState;
 
 /// The handler.
@@ -39,24 +48,35 @@ pub(crate) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match issue(&st, &headers, &body) {
+    match issue(&st, &headers, &body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
 }
 
-fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Response, TokenError> {
+/// Auth0's order: the request's shape, then who the client is, then whether it may use the
+/// grant, then the grant's own checks.
+async fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Response, TokenError> {
     let params = params::parse_params(headers, body)?;
-    let grant = params.get("grant_type").ok_or_else(|| {
+    let name = params.get("grant_type").ok_or_else(|| {
         TokenError::InvalidRequest("Missing required parameter: grant_type".into())
     })?;
-    let body = match grant.as_str() {
-        "client_credentials" => client_credentials::grant(st, headers, &params)?,
-        "authorization_code" => authorization_code::grant(st, headers, &params)?,
-        "refresh_token" => refresh_token::grant(st, headers, &params)?,
-        other => {
+    let grant = GrantType::from_name(name).ok_or_else(|| {
+        TokenError::UnsupportedGrantType(format!("Unsupported grant type: {name}"))
+    })?;
+    let app = client_auth::authenticate(&st.mint.config, headers, &params)?;
+    if !app.allows(grant) {
+        return Err(TokenError::UnauthorizedClient(name.clone()));
+    }
+    let body = match grant {
+        GrantType::ClientCredentials => client_credentials::grant(st, headers, &params, app)?,
+        GrantType::TokenExchange => token_exchange::grant(st, headers, &params, app).await?,
+        GrantType::FederatedConnection => federated_connection::grant(st, &params, app)?,
+        GrantType::AuthorizationCode => authorization_code::grant(st, headers, &params, app)?,
+        GrantType::RefreshToken => refresh_token::grant(st, headers, &params, app)?,
+        _ => {
             return Err(TokenError::UnsupportedGrantType(format!(
-                "Unsupported grant type: {other}"
+                "mock-idp does not implement grant type '{name}'"
             )));
         }
     };

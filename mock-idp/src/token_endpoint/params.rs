@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use super::TokenError;
 
-/// Parses a urlencoded or JSON body into single-valued parameters.
+/// Parses a urlencoded or JSON body into single-valued parameters, as Auth0 reads them: the
+/// two encodings are equivalent, and an empty value is the same as an absent one (Auth0's
+/// Python SDK sends `"organization": null` and `"scope": ""` on every client_credentials call).
 pub(crate) fn parse_params(
     headers: &HeaderMap,
     body: &[u8],
@@ -25,17 +27,20 @@ pub(crate) fn parse_params(
             TokenError::InvalidRequest("Request body must be a JSON object".into())
         })?;
         for (k, v) in obj {
-            let s = v.as_str().ok_or_else(|| {
-                TokenError::InvalidRequest(format!("Parameter '{k}' must be a string"))
-            })?;
-            out.insert(k.clone(), s.to_owned());
+            if let Some(v) = json_param(k, v)? {
+                out.insert(k.clone(), v);
+            }
         }
     } else if ct.starts_with("application/x-www-form-urlencoded") {
+        let mut seen = std::collections::BTreeSet::new();
         for (k, v) in url::form_urlencoded::parse(body) {
-            if out.insert(k.to_string(), v.into_owned()).is_some() {
+            if !seen.insert(k.clone()) {
                 return Err(TokenError::InvalidRequest(format!(
                     "Parameter '{k}' must not be repeated"
                 )));
+            }
+            if !v.is_empty() {
+                out.insert(k.into_owned(), v.into_owned());
             }
         }
     } else {
@@ -44,4 +49,62 @@ pub(crate) fn parse_params(
         ));
     }
     Ok(out)
+}
+
+/// One JSON member as a parameter: `null` and `""` are absent, numbers and booleans are their
+/// JSON text (Auth0 takes `"expires_in": 60` and `"expires_in": "60"` alike); arrays and objects
+/// are refused.
+fn json_param(name: &str, value: &Value) -> Result<Option<String>, TokenError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) if s.is_empty() => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        Value::Bool(b) => Ok(Some(b.to_string())),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        Value::Array(_) | Value::Object(_) => Err(TokenError::InvalidRequest(format!(
+            "Parameter '{name}' must be a string"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn json_body(body: &str) -> Result<BTreeMap<String, String>, TokenError> {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        parse_params(&h, body.as_bytes())
+    }
+
+    #[test]
+    fn json_null_and_empty_are_absent_and_scalars_are_text() {
+        let p = json_body(
+            r#"{"grant_type":"client_credentials","organization":null,"scope":"","n":60,"b":true}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            p,
+            BTreeMap::from([
+                ("b".to_owned(), "true".to_owned()),
+                ("grant_type".to_owned(), "client_credentials".to_owned()),
+                ("n".to_owned(), "60".to_owned()),
+            ])
+        );
+        let e = json_body(r#"{"scope":["a"]}"#).unwrap_err();
+        assert_eq!(e.to_string(), "Parameter 'scope' must be a string");
+    }
+
+    #[test]
+    fn form_empty_values_are_absent_and_repeats_refused() {
+        let h = HeaderMap::new();
+        let p = parse_params(&h, b"grant_type=client_credentials&scope=").unwrap();
+        assert_eq!(p.len(), 1);
+        let e = parse_params(&h, b"scope=&scope=a").unwrap_err();
+        assert_eq!(e.to_string(), "Parameter 'scope' must not be repeated");
+    }
 }

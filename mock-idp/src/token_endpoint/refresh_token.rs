@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use super::{TokenError, client_auth, dpop};
-use crate::config::GrantType;
+use super::{TokenError, dpop};
+use crate::config::ApplicationConfig;
 use crate::refresh::Refused;
 use crate::server::TenantState;
 use crate::user_tokens::{UserGrant, token_response};
@@ -18,9 +18,9 @@ pub(super) fn grant(
     st: &TenantState,
     headers: &HeaderMap,
     params: &BTreeMap<String, String>,
+    app: &ApplicationConfig,
 ) -> Result<Value, TokenError> {
     let cfg = &st.mint.config;
-    let app = client_auth::authenticate(cfg, headers, params, Some(GrantType::RefreshToken))?;
     let token = params.get("refresh_token").ok_or_else(|| {
         TokenError::InvalidRequest("Missing required parameter: refresh_token".into())
     })?;

@@ -14,6 +14,7 @@ pub(crate) mod support;
 
 mod challenges;
 mod dpop;
+mod exchange;
 mod https;
 mod jsonwebtoken_contrast;
 mod jwks;

@@ -1,0 +1,67 @@
+// @auth0/auth0-auth-js and openid-client against mock-idp serve: tokens and Auth0's error codes.
+import { AuthClient } from '@auth0/auth0-auth-js';
+import * as oidc from 'openid-client';
+
+const domain = process.env.DOMAIN;
+const API = 'https://my-flask-api';
+let failures = 0;
+
+function check(sdk, name, ok, detail = '') {
+  if (!ok) failures += 1;
+  console.log(`${ok ? 'PASS' : 'FAIL'} ${sdk}: ${name}${ok ? '' : ': ' + detail}`);
+}
+
+function claims(token) {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+}
+
+async function refusal(sdk, name, call, status, code, description) {
+  try {
+    const got = await call();
+    check(sdk, name, false, `no error: ${JSON.stringify(got).slice(0, 200)}`);
+  } catch (e) {
+    // auth0-auth-js: ApiError {code, cause: {error, error_description}, statusCode};
+    // openid-client: ResponseBodyError {error, error_description, status}.
+    const error = e.cause?.error ?? e.error;
+    const text = e.cause?.error_description ?? e.error_description;
+    const got = e.statusCode ?? e.status;
+    const ok = got === status && error === code && (description === undefined || text === description);
+    check(sdk, name, ok, `got ${got} ${error} ${JSON.stringify(text)} (${e.constructor.name}: ${e.message})`);
+  }
+}
+
+// @auth0/auth0-auth-js
+{
+  const sdk = 'auth0-auth-js';
+  const app = new AuthClient({ domain, clientId: 'mock-test-client', clientSecret: 'mock-test-secret' });
+  try {
+    const tok = await app.getTokenByClientCredentials({ audience: API });
+    const c = claims(tok.accessToken);
+    check(sdk, 'client_credentials gets a token', c.aud === API && c.iss === `https://${domain}/`, JSON.stringify(c));
+  } catch (e) {
+    check(sdk, 'client_credentials gets a token', false, `${e.constructor.name}: ${e.message} ${JSON.stringify(e.cause)}`);
+  }
+  const wrong = new AuthClient({ domain, clientId: 'mock-test-client', clientSecret: 'wrong' });
+  await refusal(sdk, 'wrong secret -> 401 access_denied', () => wrong.getTokenByClientCredentials({ audience: API }), 401, 'access_denied', 'Unauthorized');
+  await refusal(sdk, 'unknown audience -> 403 access_denied', () => app.getTokenByClientCredentials({ audience: 'https://unknown-api' }), 403, 'access_denied', 'Service not enabled within domain: https://unknown-api');
+}
+
+// openid-client (a generic OIDC client: discovery, then the grant)
+{
+  const sdk = 'openid-client';
+  const issuer = new URL(`https://${domain}/`);
+  const config = await oidc.discovery(issuer, 'mock-test-client', 'mock-test-secret');
+  try {
+    const tok = await oidc.clientCredentialsGrant(config, { audience: API, scope: 'read:messages' });
+    const c = claims(tok.access_token);
+    check(sdk, 'client_credentials gets a token', c.scope === 'read:messages' && tok.token_type === 'bearer', JSON.stringify(tok));
+  } catch (e) {
+    check(sdk, 'client_credentials gets a token', false, `${e.constructor.name}: ${e.message}`);
+  }
+  const wrong = await oidc.discovery(issuer, 'mock-test-client', 'wrong');
+  await refusal(sdk, 'wrong secret -> 401 access_denied', () => oidc.clientCredentialsGrant(wrong, { audience: API }), 401, 'access_denied', 'Unauthorized');
+  await refusal(sdk, 'ungranted scope -> 403 access_denied', () => oidc.clientCredentialsGrant(config, { audience: API, scope: 'delete:everything' }), 403, 'access_denied', 'Client has not been granted scopes: delete:everything');
+  await refusal(sdk, 'unknown audience -> 403 access_denied', () => oidc.clientCredentialsGrant(config, { audience: 'https://unknown-api' }), 403, 'access_denied', 'Service not enabled within domain: https://unknown-api');
+}
+
+process.exit(failures ? 1 : 0);

@@ -1,0 +1,69 @@
+//! Minting through the control API: a token or a DPoP proof from its JSON description, the
+//! same [`TokenSpec`]/[`ProofSpec`] `mock-idp token`/`proof --spec` read.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::ControlError;
+use crate::jose::decode_unverified;
+use crate::mint::TokenBuilder;
+use crate::proof::DpopKey;
+use crate::server::TenantState;
+use crate::spec::{ProofSpec, TokenSpec};
+
+/// `POST /control/tokens`: body = a [`TokenSpec`] (`{}` is the tenant's default token).
+/// Answers the token, and its header and claims decoded.
+pub(super) async fn token(
+    State(st): State<Arc<TenantState>>,
+    body: Result<Json<TokenSpec>, JsonRejection>,
+) -> Result<Response, ControlError> {
+    let Json(spec) = body?;
+    let token = spec.apply(TokenBuilder::new(&st.mint)).build();
+    let decoded = decode_unverified(&token).ok();
+    Ok(Json(json!({
+        "token": token,
+        "header": decoded.as_ref().map(|d| &d.header),
+        "claims": decoded.as_ref().map(|d| &d.payload),
+    }))
+    .into_response())
+}
+
+/// `POST /control/proofs` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProofRequest {
+    /// The request's method.
+    method: String,
+    /// The request's URL.
+    url: String,
+    /// The DPoP key (PKCS#8 PEM, P-256); default: the fixed fixture key.
+    key_pem: Option<String>,
+    /// Everything else about the proof.
+    #[serde(default)]
+    spec: ProofSpec,
+}
+
+/// `POST /control/proofs`: a proof by the given key (or the fixture key) on the tenant's
+/// clock, with its key's thumbprint (`cnf.jkt` for a bound token).
+pub(super) async fn proof(
+    State(st): State<Arc<TenantState>>,
+    body: Result<Json<ProofRequest>, JsonRejection>,
+) -> Result<Response, ControlError> {
+    let Json(req) = body?;
+    let key = match &req.key_pem {
+        Some(pem) => DpopKey::from_pkcs8_pem(pem)
+            .map_err(|e| ControlError::BadRequest(format!("key_pem: {e}")))?,
+        None => DpopKey::fixture(),
+    };
+    let proof = req
+        .spec
+        .apply(key.proof(&req.method, &req.url).clock(&st.mint.clock))
+        .build();
+    Ok(Json(json!({ "proof": proof, "jkt": key.thumbprint() })).into_response())
+}
