@@ -53,7 +53,7 @@ pub(crate) async fn oidc_logout(
     let hinted_client = match get("id_token_hint") {
         None => None,
         // An expired ID token is still a fine hint (OIDC RP-Initiated Logout §2).
-        Some(hint) => match verify_own(&st.mint, hint, false) {
+        Some(hint) => match verify_own(&st.mint_for(&headers), hint, false) {
             Ok(claims) => claims.get("aud").and_then(Value::as_str).map(str::to_owned),
             Err(_) => return bad("Invalid id_token_hint"),
         },

@@ -97,7 +97,9 @@ fn claims(
     if token.is_empty() {
         return Err(UserinfoError::NoToken);
     }
-    let claims = verify_own(&st.mint, token, true).map_err(|e| invalid(&e.to_string()))?;
+    // Tokens name the issuer and userinfo URL of the domain they were minted on.
+    let ctx = st.mint_for(headers);
+    let claims = verify_own(&ctx, token, true).map_err(|e| invalid(&e.to_string()))?;
     let scopes: Vec<String> = claims
         .get("scope")
         .and_then(Value::as_str)
@@ -106,10 +108,8 @@ fn claims(
         .map(String::from)
         .collect();
     let aud_ok = match &claims["aud"] {
-        Value::String(a) => *a == st.mint.userinfo,
-        Value::Array(a) => a
-            .iter()
-            .any(|v| v.as_str() == Some(st.mint.userinfo.as_str())),
+        Value::String(a) => *a == ctx.userinfo,
+        Value::Array(a) => a.iter().any(|v| v.as_str() == Some(ctx.userinfo.as_str())),
         _ => false,
     };
     if !scopes.iter().any(|s| s == "openid") {
@@ -121,7 +121,7 @@ fn claims(
     let jkt = claims.pointer("/cnf/jkt").and_then(Value::as_str);
     match (scheme, jkt) {
         ("DPoP", Some(jkt)) => {
-            let proof = check_proof(st, headers, method.as_str(), &st.mint.userinfo, Some(token))
+            let proof = check_proof(st, headers, method.as_str(), &ctx.userinfo, Some(token))
                 .map_err(|e| invalid(&e.to_string()))?;
             if proof.as_deref() != Some(jkt) {
                 return Err(invalid("DPoP proof key does not match the token binding"));

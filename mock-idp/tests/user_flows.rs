@@ -1521,3 +1521,54 @@ name = "reader"
     let e = TenantConfig::parse(&bad, "t.toml").unwrap_err().to_string();
     assert_eq!(e, "t.toml: users[0].roles: no role named `writer`");
 }
+
+#[tokio::test]
+async fn a_login_on_a_custom_domain_gets_that_domains_issuer() {
+    let tenant = MockTenant::builder()
+        .custom_domain("localhost")
+        .start()
+        .await;
+    let port = tenant.uri().rsplit(':').next().unwrap().to_owned();
+    let base = format!("https://localhost:{port}");
+    let mut agent = Agent::new(&tenant);
+    let aud = tenant.audience();
+    let mut url = url::Url::parse(&format!("{base}/authorize")).unwrap();
+    url.query_pairs_mut().extend_pairs(spa_params(&aud, &[]));
+    let res = agent.get(url.as_str()).await;
+    assert_eq!(res.location().path(), "/u/login");
+    let tx = res.param("state").unwrap();
+    let res = agent
+        .post(
+            &format!("{base}/u/login"),
+            &[
+                ("state", &tx),
+                ("username", DEFAULT_USER_EMAIL),
+                ("password", DEFAULT_USER_PASSWORD),
+            ],
+        )
+        .await;
+    let code = res.param("code").unwrap();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("client_id", DEFAULT_SPA_CLIENT_ID),
+        ("code", code.as_str()),
+        ("redirect_uri", DEFAULT_CALLBACK),
+        ("code_verifier", VERIFIER),
+    ];
+    let body = agent
+        .post(&format!("{base}/oauth/token"), &form)
+        .await
+        .json();
+    let (_, id) = parts(body["id_token"].as_str().unwrap());
+    assert_eq!(id["iss"], format!("{base}/"));
+    let at = body["access_token"].as_str().unwrap();
+    assert_eq!(parts(at).1["aud"][1], format!("{base}/userinfo"));
+    let req = agent.http.get(format!("{base}/userinfo")).bearer_auth(at);
+    assert_eq!(agent.send(req).await.status, 200);
+    // The primary domain's /userinfo does not take the custom domain's token.
+    let req = agent
+        .http
+        .get(format!("{}/userinfo", tenant.uri()))
+        .bearer_auth(at);
+    assert_eq!(agent.send(req).await.status, 401);
+}

@@ -94,5 +94,6 @@ pub(super) fn grant(
         sid: &g.sid,
         jkt,
     };
-    Ok(token_response(&st.mint, &grant, refresh))
+    // The issuer of the domain the request came to (custom domains).
+    Ok(token_response(&st.mint_for(headers), &grant, refresh))
 }

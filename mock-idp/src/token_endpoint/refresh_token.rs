@@ -79,5 +79,6 @@ pub(super) fn grant(
         sid: &g.sid,
         jkt,
     };
-    Ok(token_response(&st.mint, &grant, next))
+    // The issuer of the domain the request came to (custom domains).
+    Ok(token_response(&st.mint_for(headers), &grant, next))
 }
