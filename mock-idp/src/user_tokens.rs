@@ -41,7 +41,12 @@ pub(crate) fn access_token(ctx: &MintContext, g: &UserGrant<'_>) -> (String, i64
         token_lifetime: USERINFO_TOKEN_LIFETIME,
         ..ApiConfig::new(&ctx.userinfo)
     });
-    let mut b = TokenBuilder::for_grant(ctx, &api, Some(g.app), g.scopes, g.jkt.clone())
+    // An application's custom claims belong to its client_credentials tokens only.
+    let app = ApplicationConfig {
+        custom_claims: serde_json::Map::new(),
+        ..g.app.clone()
+    };
+    let mut b = TokenBuilder::for_grant(ctx, &api, Some(&app), g.scopes, g.jkt.clone())
         .for_user(g.user, &ctx.config);
     if only_userinfo {
         b = b.audience(&ctx.userinfo);

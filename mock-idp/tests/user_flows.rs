@@ -1485,6 +1485,7 @@ allow_offline_access = true
 client_id = "spa"
 app_type = "spa"
 callbacks = ["http://127.0.0.1:9/cb"]
+custom_claims = { "https://example.com/m2m" = true }
 
 [[users]]
 email = "ada@example.com"
