@@ -7,6 +7,29 @@ use serde_json::Value;
 
 use super::TokenError;
 
+/// The parameters this endpoint reads: RFC 6749 §3.2 forbids repeating them.
+const SINGLE_VALUED: &[&str] = &[
+    "grant_type",
+    "client_id",
+    "client_secret",
+    "client_assertion",
+    "client_assertion_type",
+    "audience",
+    "scope",
+    "organization",
+    "code",
+    "code_verifier",
+    "redirect_uri",
+    "refresh_token",
+    "subject_token",
+    "subject_token_type",
+    "actor_token",
+    "actor_token_type",
+    "requested_token_type",
+    "connection",
+    "login_hint",
+];
+
 /// Parses a urlencoded or JSON body into single-valued parameters, as Auth0 reads them: the
 /// two encodings are equivalent, and an empty value is the same as an absent one (Auth0's
 /// Python SDK sends `"organization": null` and `"scope": ""` on every client_credentials call).
@@ -35,9 +58,14 @@ pub(crate) fn parse_params(
         let mut seen = std::collections::BTreeSet::new();
         for (k, v) in url::form_urlencoded::parse(body) {
             if !seen.insert(k.clone()) {
-                return Err(TokenError::InvalidRequest(format!(
-                    "Parameter '{k}' must not be repeated"
-                )));
+                if SINGLE_VALUED.contains(&k.as_ref()) {
+                    return Err(TokenError::InvalidRequest(format!(
+                        "Parameter '{k}' must not be repeated"
+                    )));
+                }
+                // An extension parameter with several values (auth0-api-python and our
+                // client send `extra` arrays so): no grant reads it; the first value stays.
+                continue;
             }
             if !v.is_empty() {
                 out.insert(k.into_owned(), v.into_owned());
@@ -106,5 +134,8 @@ mod tests {
         assert_eq!(p.len(), 1);
         let e = parse_params(&h, b"scope=&scope=a").unwrap_err();
         assert_eq!(e.to_string(), "Parameter 'scope' must not be repeated");
+        // Extension parameters may repeat (arrays); the first value is kept.
+        let p = parse_params(&h, b"grant_type=x&resource_hint=a&resource_hint=b").unwrap();
+        assert_eq!(p["resource_hint"], "a");
     }
 }

@@ -165,6 +165,20 @@ async fn exchange_by_profile_posts_rfc8693_with_basic_auth_and_reads_the_token()
         (e.status(), e.code(), e.to_string().as_str()),
         (400, "invalid_request", "Not a legacy token")
     );
+    // An `extra` array goes as repeated fields, which the tenant takes (first value in the
+    // Action's view), as Auth0 takes them.
+    let token = c
+        .exchange_by_profile(
+            ProfileExchange::new("legacy:bob", "urn:legacy:token")
+                .extra_values("tags", ["a", "b"].map(String::from)),
+        )
+        .await
+        .unwrap();
+    assert!(!token.access_token.is_empty());
+    assert_eq!(
+        last_form(&t)[3..],
+        [("tags", "a"), ("tags", "b")].map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
     // Discovery ran once for all of it.
     assert_eq!(t.discovery_fetches(), 1);
 }
