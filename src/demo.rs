@@ -11,8 +11,12 @@
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
+use mock_idp::config::DEFAULT_SPA_CLIENT_ID;
 use mock_idp::state::ServeAddress;
-use mock_idp::{DpopKey, MockTenant, StateDir};
+use mock_idp::users::{DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD};
+use mock_idp::{DpopKey, MockTenant, StateDir, TenantConfig};
+
+use crate::demo_page::{self, CALLBACK_PATH, PAGE_PATH, PageConfig};
 
 use oauth2_jwt_bearer::{DpopMode, Verifier, VerifierOptions};
 
@@ -62,7 +66,15 @@ impl Demo {
     /// Starts the tenant and binds the API; nothing is served by the API until [`Demo::serve`].
     pub async fn start(options: &DemoOptions) -> Result<Demo, String> {
         let state = StateDir::open(&options.state_dir).map_err(|e| e.to_string())?;
+        // The API's address first: the tenant's SPA application must allow the sample page.
+        let addr = SocketAddr::from(([127, 0, 0, 1], options.port));
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}; set PORT to a free port"))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let api_url = format!("http://127.0.0.1:{port}");
         let tenant = MockTenant::builder()
+            .config(tenant_config(&api_url))
             .state_dir(state.path())
             .try_start()
             .map_err(|e| format!("cannot start the mock tenant: {e}"))?;
@@ -74,12 +86,6 @@ impl Demo {
             })
             .map_err(|e| e.to_string())?;
         let dpop_key = state.load_or_init_dpop_key().map_err(|e| e.to_string())?;
-        let addr = SocketAddr::from(([127, 0, 0, 1], options.port));
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| format!("cannot listen on {addr}: {e}; set PORT to a free port"))?;
-        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let api_url = format!("http://127.0.0.1:{port}");
         let verifier = Verifier::new(
             VerifierOptions::new(tenant.domain(), tenant.audience())
                 .ca_pem(tenant.ca_pem().into_bytes())
@@ -183,6 +189,17 @@ impl Demo {
             "  curl -H \"Authorization: DPoP $DPOP_TOKEN\" -H \"DPoP: $(cargo run -q -p mock-idp-cli -- --state-dir {state} proof --url {dpop_url} --token $DPOP_TOKEN)\" {dpop_url}"
         );
         let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Log in in a browser: {api}{PAGE_PATH}  (user {DEFAULT_USER_EMAIL} / {DEFAULT_USER_PASSWORD})"
+        );
+        let _ = writeln!(
+            out,
+            "  the tenant's certificate comes from its own CA: trust {} or accept the browser's warning on {}",
+            self.state.ca_path().display(),
+            tenant.uri()
+        );
+        let _ = writeln!(out);
         let _ = writeln!(out, "Ctrl-C stops the demo.");
         out
     }
@@ -192,14 +209,39 @@ impl Demo {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let page = demo_page::router(&PageConfig {
+            tenant: self.tenant.uri().to_owned(),
+            client_id: DEFAULT_SPA_CLIENT_ID.to_owned(),
+            audience: self.tenant.audience(),
+            api_url: self.api_url.clone(),
+        });
         let Demo {
             tenant,
             listener,
             verifier,
             ..
         } = self;
-        let result = crate::server::run(listener, verifier, shutdown).await;
+        let app = page.merge(crate::app::app(verifier));
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
         drop(tenant);
         result
     }
+}
+
+/// The default tenant, with the SPA application allowing the sample page at `api_url`.
+fn tenant_config(api_url: &str) -> TenantConfig {
+    let mut config = TenantConfig::default();
+    if let Some(spa) = config
+        .applications
+        .iter_mut()
+        .find(|a| a.client_id == DEFAULT_SPA_CLIENT_ID)
+    {
+        spa.callbacks.push(format!("{api_url}{CALLBACK_PATH}"));
+        spa.allowed_logout_urls
+            .push(format!("{api_url}{PAGE_PATH}"));
+        spa.web_origins.push(api_url.to_owned());
+    }
+    config
 }

@@ -11,6 +11,8 @@ pub mod app;
 pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
+#[cfg(feature = "demo")]
+pub mod demo_page;
 pub mod errors;
 pub mod server;
 pub mod upstream;

@@ -195,6 +195,9 @@ struct ServeArgs {
     /// certificate covers it.
     #[arg(long, default_value = "localhost")]
     host: String,
+    /// Log this user (email) in at /authorize without the login form (headless tests).
+    #[arg(long, value_name = "EMAIL")]
+    auto_login: Option<String>,
     /// The issuer clients see, e.g. https://tenant:8443/ or https://localhost:18443/ behind a
     /// port mapping: sets the advertised host and port (overrides --host).
     #[arg(long, value_name = "URL")]
@@ -235,6 +238,10 @@ struct TokenArgs {
     /// Subject (`sub`); default: `<client_id>@clients`.
     #[arg(long)]
     sub: Option<String>,
+    /// A user's access token (as the code flow issues it): `sub` is the user's id, no `gty`,
+    /// `permissions` from their roles, `azp` the first application users log in to.
+    #[arg(long, value_name = "EMAIL")]
+    user: Option<String>,
     /// Issuer (`iss`); default: the tenant's.
     #[arg(long = "iss")]
     issuer: Option<String>,
@@ -508,6 +515,9 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
     if args.http {
         builder = builder.http();
     }
+    if let Some(email) = &args.auto_login {
+        builder = builder.auto_login(email);
+    }
     let bound = builder.bind()?;
     let listening = bound.local_addr()?;
     let admin = bound.admin_secret();
@@ -548,6 +558,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
         if let Some(app) = config.default_application() {
             println!("  client:     {} / {}", app.client_id, app.client_secret);
         }
+        print_login(&config, &uri, args.auto_login.as_deref())?;
         if !args.http {
             println!("Trust the CA: {}", ca.display());
             println!(
@@ -636,7 +647,65 @@ fn token(cli: &Cli, args: &TokenArgs) -> Result<String> {
         &Clock::new(),
         args.audience.as_deref(),
     );
+    let builder = match &args.user {
+        Some(email) => user_token(builder, &config, email)?,
+        None => builder,
+    };
     Ok(token_spec(args)?.apply(builder).build())
+}
+
+/// Makes `b` the access token the code flow would give user `email`, for the first
+/// application users log in to (the other flags then apply on top).
+fn user_token(b: TokenBuilder, config: &TenantConfig, email: &str) -> Result<TokenBuilder> {
+    let user = config
+        .user_by_email(email)
+        .ok_or_else(|| anyhow!("--user {email}: no such user in the tenant configuration"))?;
+    let mut b = b.for_user(user, config);
+    if let Some(app) = login_application(config) {
+        let id = Value::String(app.client_id.clone());
+        let claims = b.claims_json();
+        if claims.get("azp").is_some() {
+            b = b.claim("azp", id);
+        } else if claims.get("client_id").is_some() {
+            b = b.claim("client_id", id);
+        }
+    }
+    Ok(b)
+}
+
+/// The banner's login lines: a login URL for the first application users log in to, and the
+/// user to log in as.
+fn print_login(config: &TenantConfig, uri: &str, auto_login: Option<&str>) -> Result<()> {
+    let Some(app) = login_application(config) else {
+        return Ok(());
+    };
+    let mut url = url::Url::parse(&format!("{uri}/authorize"))?;
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &app.client_id)
+        .append_pair("redirect_uri", &app.callbacks[0])
+        .append_pair("scope", "openid profile email")
+        .append_pair("state", "try-me");
+    if app.is_public() {
+        // RFC 7636 Appendix B's pair, so the printed URL works as is (verifier:
+        // dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk).
+        url.query_pairs_mut()
+            .append_pair(
+                "code_challenge",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            )
+            .append_pair("code_challenge_method", "S256");
+    }
+    println!("  login:      {url}");
+    match auto_login {
+        Some(email) => println!("  auto-login: {email} (no login form)"),
+        None => {
+            if let Some(u) = config.users.first() {
+                println!("  user:       {} / {}", u.email, u.password);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The token the flags describe: `--spec` first, then each flag over it.
@@ -709,6 +778,14 @@ fn read_source(src: &str) -> Result<String> {
     } else {
         std::fs::read_to_string(src).with_context(|| src.to_owned())
     }
+}
+
+/// The first application users can log in to (authorization code grant and a callback).
+fn login_application(config: &TenantConfig) -> Option<&mock_idp::ApplicationConfig> {
+    config
+        .applications
+        .iter()
+        .find(|a| a.allows(mock_idp::GrantType::AuthorizationCode) && !a.callbacks.is_empty())
 }
 
 fn proof(cli: &Cli, args: &ProofArgs) -> Result<String> {

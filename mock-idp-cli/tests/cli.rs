@@ -228,3 +228,66 @@ async fn serve_prints_its_urls_and_answers_over_https_quickly_with_existing_stat
         assert_eq!(res["scope"], "read:messages", "{res}");
     }
 }
+
+#[tokio::test]
+async fn token_for_a_user_looks_like_the_code_flow_token() {
+    let dir = TempDir::new("cli-user-token");
+    let token = ok(mock_idp(&dir).args(["token", "--user", mock_idp::users::DEFAULT_USER_EMAIL]));
+    let (_, claims) = parts(&token);
+    let user = &mock_idp::TenantConfig::default().users[0];
+    assert_eq!(claims["sub"], user.id());
+    assert_eq!(claims["azp"], mock_idp::config::DEFAULT_SPA_CLIENT_ID);
+    assert!(claims.get("gty").is_none(), "{claims}");
+    let out = mock_idp(&dir)
+        .args(["token", "--user", "nobody@example.com"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--user nobody@example.com"));
+}
+
+#[tokio::test]
+async fn serve_with_auto_login_prints_a_login_url_that_lands_on_the_callback() {
+    use std::io::BufRead as _;
+    let dir = TempDir::new("cli-auto-login");
+    let mut child = Child(
+        mock_idp(&dir)
+            .args([
+                "serve",
+                "--port",
+                "0",
+                "--host",
+                "127.0.0.1",
+                "--auto-login",
+            ])
+            .arg(mock_idp::users::DEFAULT_USER_EMAIL)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let mut login = String::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(l) = line.trim().strip_prefix("login:") {
+            login = l.trim().to_owned();
+        }
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    assert!(login.contains("/authorize?response_type=code"), "{login}");
+    let ca = std::fs::read(dir.path().join("ca.pem")).unwrap();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&ca).unwrap()])
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client.get(&login).send().await.unwrap();
+    assert_eq!(res.status(), 302);
+    let location = res.headers()["location"].to_str().unwrap();
+    assert!(
+        location.starts_with(&format!("{}?code=", mock_idp::config::DEFAULT_CALLBACK)),
+        "{location}"
+    );
+}

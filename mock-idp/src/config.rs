@@ -22,6 +22,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::keys::SigAlg;
+pub use crate::users::{RoleConfig, UserConfig};
 
 mod exchange;
 pub use exchange::{
@@ -81,6 +82,10 @@ pub struct ApiConfig {
     /// Scopes the API defines.
     #[serde(default)]
     pub permissions: Vec<String>,
+    /// Whether applications may get refresh tokens (`offline_access`) for this API (Auth0's
+    /// "Allow Offline Access"; off by default there, as here).
+    #[serde(default)]
+    pub allow_offline_access: bool,
     /// Claims every token for this API carries (what a credentials-exchange Action's
     /// `api.accessToken.setCustomClaim` adds on Auth0). Checked against Auth0's restrictions.
     #[serde(default)]
@@ -107,6 +112,7 @@ impl ApiConfig {
             dialect: Dialect::AccessToken,
             permissions: Vec::new(),
             custom_claims: serde_json::Map::new(),
+            allow_offline_access: false,
         }
     }
 
@@ -250,6 +256,22 @@ pub struct ApplicationConfig {
     /// API identifier → scopes this client may obtain for it (Auth0 "client grants").
     #[serde(default)]
     pub grants: BTreeMap<String, Vec<String>>,
+    /// Allowed Callback URLs: `redirect_uri` must equal one of them exactly.
+    #[serde(default)]
+    pub callbacks: Vec<String>,
+    /// Allowed Logout URLs: where `/v2/logout` and `/oidc/logout` may send the browser.
+    #[serde(default)]
+    pub allowed_logout_urls: Vec<String>,
+    /// Allowed Web Origins: origins whose scripts may call `/oauth/token`, `/userinfo` and
+    /// `/oauth/revoke` (CORS).
+    #[serde(default)]
+    pub web_origins: Vec<String>,
+    /// Refresh token rotation and lifetimes; Auth0's defaults for the type when absent.
+    #[serde(default)]
+    pub refresh_token: Option<RefreshTokenSettings>,
+    /// Accept PKCE `code_challenge_method=plain` (S256 only otherwise; RFC 9700 §2.1.1).
+    #[serde(default)]
+    pub allow_plain_pkce: bool,
     /// Claims every client_credentials token of this application carries (the role of a
     /// credentials-exchange Action); they win over the API's `custom_claims`.
     #[serde(default)]
@@ -257,6 +279,55 @@ pub struct ApplicationConfig {
     /// Whether client_credentials may, must or must not name an `organization`.
     #[serde(default)]
     pub organization_usage: OrganizationUsage,
+}
+
+/// Whether a refresh token is replaced on every use (Auth0's `rotation_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RotationType {
+    /// Each use returns a new refresh token and invalidates the old one; reusing an old one
+    /// revokes the whole family.
+    Rotating,
+    /// The same refresh token serves until it expires or is revoked.
+    NonRotating,
+}
+
+/// An application's refresh token settings, named as Auth0's application settings name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshTokenSettings {
+    /// `rotating` or `non-rotating`.
+    pub rotation_type: RotationType,
+    /// Seconds during which the immediately previous token of a family still works (the
+    /// "reuse interval"; 0 = none).
+    #[serde(default)]
+    pub leeway: i64,
+    /// Absolute lifetime of a family in seconds (not extended by rotation).
+    #[serde(default = "default_refresh_lifetime")]
+    pub token_lifetime: i64,
+    /// Seconds a token may go unused before it expires (renewed by each exchange).
+    #[serde(default = "default_refresh_lifetime")]
+    pub idle_token_lifetime: i64,
+}
+
+fn default_refresh_lifetime() -> i64 {
+    2_592_000
+}
+
+impl RefreshTokenSettings {
+    /// Auth0's defaults: rotation for browser apps (a SPA gets refresh tokens only with
+    /// rotation), none for the others; 30 days absolute and idle.
+    pub fn default_for(app_type: AppType) -> Self {
+        RefreshTokenSettings {
+            rotation_type: match app_type {
+                AppType::Spa => RotationType::Rotating,
+                _ => RotationType::NonRotating,
+            },
+            leeway: 0,
+            token_lifetime: default_refresh_lifetime(),
+            idle_token_lifetime: default_refresh_lifetime(),
+        }
+    }
 }
 
 impl ApplicationConfig {
@@ -270,9 +341,40 @@ impl ApplicationConfig {
             grant_types: None,
             token_endpoint_auth_method: None,
             grants: BTreeMap::new(),
+            callbacks: Vec::new(),
+            allowed_logout_urls: Vec::new(),
+            web_origins: Vec::new(),
+            refresh_token: None,
+            allow_plain_pkce: false,
             custom_claims: serde_json::Map::new(),
             organization_usage: OrganizationUsage::Deny,
         }
+    }
+
+    /// A browser application of `app_type` (spa: public; regular_web: confidential) that
+    /// allows `callback` for login and its origin for logout and CORS.
+    pub fn browser(client_id: &str, app_type: AppType, callback: &str) -> Self {
+        let origin = url::Url::parse(callback)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default();
+        ApplicationConfig {
+            app_type,
+            callbacks: vec![callback.to_owned()],
+            allowed_logout_urls: vec![origin.clone()],
+            web_origins: vec![origin],
+            ..ApplicationConfig::machine(client_id, "")
+        }
+    }
+
+    /// The refresh token settings in force (configured, or Auth0's default for the type).
+    pub fn refresh_settings(&self) -> RefreshTokenSettings {
+        self.refresh_token
+            .unwrap_or_else(|| RefreshTokenSettings::default_for(self.app_type))
+    }
+
+    /// Whether the application is public (no secret): PKCE is then required at `/authorize`.
+    pub fn is_public(&self) -> bool {
+        self.auth_method() == AuthMethod::None
     }
 
     /// Whether the application may use `grant`.
@@ -300,6 +402,15 @@ pub struct TenantConfig {
     /// Applications; the first one is the default client.
     #[serde(default)]
     pub applications: Vec<ApplicationConfig>,
+    /// Users of the tenant's database connection (who can log in at `/authorize`).
+    #[serde(default = "crate::users::default_users")]
+    pub users: Vec<UserConfig>,
+    /// Roles: named sets of API permissions given to users (`permissions` in `_authz` tokens).
+    #[serde(default)]
+    pub roles: Vec<RoleConfig>,
+    /// Tenant-level Allowed Logout URLs (for `/v2/logout` without `client_id`).
+    #[serde(default)]
+    pub allowed_logout_urls: Vec<String>,
     /// More host names the tenant answers on (Auth0 custom domains), each with its own issuer.
     #[serde(default)]
     pub custom_domains: Vec<String>,
@@ -425,6 +536,14 @@ pub const DEFAULT_AUDIENCE: &str = "https://my-flask-api";
 pub const DEFAULT_CLIENT_ID: &str = "mock-test-client";
 /// The default application's client_secret.
 pub const DEFAULT_CLIENT_SECRET: &str = "mock-test-secret";
+/// The default single-page application's client_id (public, PKCE, rotating refresh tokens).
+pub const DEFAULT_SPA_CLIENT_ID: &str = "mock-spa-client";
+/// The default regular web application's client_id.
+pub const DEFAULT_WEB_CLIENT_ID: &str = "mock-web-client";
+/// The default regular web application's client_secret.
+pub const DEFAULT_WEB_CLIENT_SECRET: &str = "mock-web-secret";
+/// The callback URL the default browser applications allow.
+pub const DEFAULT_CALLBACK: &str = "http://localhost:3000/callback";
 
 impl Default for TenantConfig {
     /// The Auth0 API quickstart: one API with three permissions and a test application granted
@@ -438,13 +557,38 @@ impl Default for TenantConfig {
             apis: vec![ApiConfig {
                 name: Some("My Flask API".into()),
                 permissions: perms.clone(),
+                allow_offline_access: true,
                 ..ApiConfig::new(DEFAULT_AUDIENCE)
             }],
-            applications: vec![ApplicationConfig {
-                name: Some("My Flask API (Test Application)".into()),
-                grants: BTreeMap::from([(DEFAULT_AUDIENCE.to_owned(), perms)]),
-                ..ApplicationConfig::machine(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
-            }],
+            // The M2M application stays first: it is the default client.
+            applications: vec![
+                ApplicationConfig {
+                    name: Some("My Flask API (Test Application)".into()),
+                    grants: BTreeMap::from([(DEFAULT_AUDIENCE.to_owned(), perms)]),
+                    ..ApplicationConfig::machine(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
+                },
+                ApplicationConfig {
+                    name: Some("My SPA".into()),
+                    callbacks: vec![DEFAULT_CALLBACK.into(), "http://localhost:3000".into()],
+                    ..ApplicationConfig::browser(
+                        DEFAULT_SPA_CLIENT_ID,
+                        AppType::Spa,
+                        DEFAULT_CALLBACK,
+                    )
+                },
+                ApplicationConfig {
+                    name: Some("My Web App".into()),
+                    client_secret: DEFAULT_WEB_CLIENT_SECRET.into(),
+                    ..ApplicationConfig::browser(
+                        DEFAULT_WEB_CLIENT_ID,
+                        AppType::RegularWeb,
+                        DEFAULT_CALLBACK,
+                    )
+                },
+            ],
+            users: crate::users::default_users(),
+            roles: Vec::new(),
+            allowed_logout_urls: Vec::new(),
             custom_domains: Vec::new(),
             exchange_profiles: Vec::new(),
             custom_api_clients: BTreeMap::new(),
@@ -620,7 +764,35 @@ impl TenantConfig {
                 }
             }
         }
+        self.validate_browser_settings()?;
+        crate::users::validate(self)?;
         exchange::validate(self)
+    }
+
+    /// Callback, logout and origin URLs must be absolute URLs; refresh lifetimes positive.
+    fn validate_browser_settings(&self) -> Result<(), (String, String)> {
+        for (i, app) in self.applications.iter().enumerate() {
+            let at = |k: &str| format!("applications[{i}].{k}");
+            let lists = [
+                ("callbacks", &app.callbacks),
+                ("allowed_logout_urls", &app.allowed_logout_urls),
+                ("web_origins", &app.web_origins),
+            ];
+            for (key, list) in lists {
+                if let Some(bad) = list.iter().find(|u| url::Url::parse(u).is_err()) {
+                    return Err((at(key), format!("`{bad}` is not an absolute URL")));
+                }
+            }
+            if let Some(r) = &app.refresh_token
+                && (r.token_lifetime <= 0 || r.idle_token_lifetime <= 0 || r.leeway < 0)
+            {
+                return Err((
+                    at("refresh_token"),
+                    "lifetimes must be positive and leeway not negative".into(),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The configuration a tenant at `issuer` serves: with the control API on, the Management
@@ -643,6 +815,18 @@ impl TenantConfig {
             });
         }
         self
+    }
+
+    /// The user with this email (case-insensitive, as Auth0 database connections compare).
+    pub fn user_by_email(&self, email: &str) -> Option<&UserConfig> {
+        self.users
+            .iter()
+            .find(|u| u.email.eq_ignore_ascii_case(email))
+    }
+
+    /// The user with this `user_id`.
+    pub fn user(&self, user_id: &str) -> Option<&UserConfig> {
+        self.users.iter().find(|u| u.id() == user_id)
     }
 
     /// The API with this identifier.

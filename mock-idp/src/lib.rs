@@ -1,7 +1,8 @@
 //! mock-idp: a mock Auth0 tenant you can run, embed in a test, and trust over HTTPS.
 //!
 //! It serves what a tenant serves (OIDC discovery, JWKS, `POST /oauth/token` with
-//! client_credentials and DPoP), over HTTPS with its own CA, and adds what tests need: a token
+//! client_credentials, authorization code + PKCE and refresh tokens, DPoP, a login page,
+//! `/userinfo`, logout), over HTTPS with its own CA, and adds what tests need: a token
 //! builder for every good and bad token, DPoP proofs, observable key rotation, a virtual clock,
 //! fault injection and a request journal.
 //!
@@ -62,35 +63,53 @@
 //! | [`exchange`] | the in-process actions exchange profiles call (Auth0's Custom Token Exchange Action) |
 //! | `domains` | custom domains: one issuer per `Host`, one key set |
 //! | [`state`], [`tls`] | the state directory (keys, CA, leaf certificate, last address); the CA |
-//! | `server`, `token_endpoint` | the HTTP surface: discovery, JWKS, `POST /oauth/token` (client credentials with organizations, token exchange, On-Behalf-Of, Token Vault) |
+//! | [`users`] | [`UserConfig`], [`RoleConfig`]: who can log in, profile claims by scope, RBAC permissions |
+//! | [`user_login`] | [`Login`]: `tenant.login(email)` walks the browser flow over HTTP, returns the tokens |
+//! | `server`, `token_endpoint` | the HTTP surface: discovery, JWKS, `POST /oauth/token` (client credentials with organizations, token exchange, On-Behalf-Of, Token Vault, authorization code, refresh token), `/oauth/revoke` |
+//! | `authorize`, `login` | `GET /authorize` (validation, response modes, SSO, `prompt`), the login page `/u/login` |
+//! | `session`, `codes`, `refresh`, `store` | sessions and login transactions (cookies), authorization codes, refresh token families; all bounded (`store::BoundedStore`) |
+//! | `user_tokens`, `userinfo`, `logout`, `cors`, `html` | user access/ID tokens, `/userinfo`, `/v2/logout` + `/oidc/logout`, CORS, escaped HTML pages |
 //!
 //! The mock never depends on the verifier (`oauth2-jwt-bearer`) and the verifier never on the
 //! mock outside its tests: each implements JOSE on its own, so a bug in one cannot hide the same
 //! bug in the other.
 
+mod authorize;
 pub mod clock;
+mod codes;
 pub mod config;
 pub mod control;
+mod cors;
 mod domains;
 pub mod exchange;
 
 pub mod faults;
+mod html;
 pub mod jose;
 pub mod journal;
 pub mod keys;
+mod login;
+mod logout;
 pub mod mint;
 pub mod proof;
+mod refresh;
 mod server;
+mod session;
 pub mod spec;
 pub mod state;
+mod store;
 pub mod tenant;
 pub mod tls;
 mod token_endpoint;
+pub mod user_login;
+mod user_tokens;
+mod userinfo;
+pub mod users;
 
 pub use clock::Clock;
 pub use config::{
     ApiConfig, AppType, ApplicationConfig, AuthMethod, ConfigError, Dialect, GrantType,
-    TenantConfig,
+    RefreshTokenSettings, RotationType, TenantConfig,
 };
 pub use faults::{Endpoint, Fault};
 pub use jose::{UnknownAlgorithm, ath, jwk_thumbprint};
@@ -102,3 +121,5 @@ pub use spec::{ProofSpec, SigningSpec, TokenSpec};
 pub use state::StateDir;
 pub use tenant::{BoundTenant, MockTenant, OverrideGuard, StartError, TenantBuilder};
 pub use tls::TlsMaterial;
+pub use user_login::{Login, LoginError, LoginTokens};
+pub use users::{RoleConfig, UserConfig};

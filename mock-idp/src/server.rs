@@ -1,5 +1,6 @@
-//! The tenant's HTTP surface: discovery, JWKS and the token endpoint, plus the middleware that
-//! counts calls, journals requests and injects faults.
+//! The tenant's HTTP surface: discovery, JWKS, the token endpoint and the browser flows
+//! (authorize, login, userinfo, logout, revoke), plus the middleware that counts calls,
+//! journals requests, injects faults and answers CORS.
 //!
 //! Shaped like mini-redis: the caller binds the listener and passes a shutdown future, so the
 //! binary and in-process tests run exactly the same server.
@@ -17,11 +18,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use crate::authorize::{OIDC_SCOPES, ResponseMode};
+use crate::codes::Codes;
 use crate::domains::Domains;
 use crate::exchange::Actions;
 use crate::faults::{Endpoint, Fault, Faults};
 use crate::journal::{Journal, RecordedRequest};
 use crate::mint::MintContext;
+use crate::refresh::RefreshTokens;
+use crate::session::{Sessions, Transactions};
 
 /// Auth0's cache policy for discovery and JWKS.
 pub(crate) const CACHE_CONTROL: &str =
@@ -47,6 +52,16 @@ pub(crate) struct TenantState {
     pub(crate) seen_jti: Mutex<HashMap<String, i64>>,
     /// The nonce DPoP proofs must carry at the token endpoint (RFC 9449 §8); `None`: no nonces.
     pub(crate) dpop_nonce: RwLock<Option<String>>,
+    /// Login sessions (SSO).
+    pub(crate) sessions: Sessions,
+    /// Logins waiting for the form.
+    pub(crate) transactions: Transactions,
+    /// Authorization codes.
+    pub(crate) codes: Codes,
+    /// Refresh tokens and their families.
+    pub(crate) refresh_tokens: RefreshTokens,
+    /// The user_id `/authorize` logs in without a form (headless tests), if any.
+    pub(crate) auto_login: Option<String>,
     /// Print one JSON line per request on stdout (`mock-idp serve --log-format json`).
     pub(crate) access_log: std::sync::atomic::AtomicBool,
     /// The control API's admin secret; `None`: the control API is off (its paths answer 404).
@@ -76,9 +91,19 @@ impl TenantState {
             cache_control: RwLock::new(HashMap::new()),
             seen_jti: Mutex::new(HashMap::new()),
             dpop_nonce: RwLock::new(None),
+            sessions: Sessions::default(),
+            transactions: Transactions::default(),
+            codes: Codes::default(),
+            refresh_tokens: RefreshTokens::default(),
+            auto_login: None,
             access_log: std::sync::atomic::AtomicBool::new(false),
             admin_secret: RwLock::new(None),
         }
+    }
+
+    /// Whether the tenant serves HTTPS (cookies are then `Secure`).
+    pub(crate) fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
     }
 
     pub(crate) fn token_endpoint(&self) -> String {
@@ -119,7 +144,7 @@ impl TenantState {
     /// The discovery document of the domain at `origin` (`scheme://host:port`).
     fn discovery_for(&self, origin: &str) -> Value {
         let b = origin;
-        let mut scopes = vec!["openid".to_owned()];
+        let mut scopes: Vec<String> = OIDC_SCOPES.iter().map(|s| (*s).to_owned()).collect();
         for api in &self.mint.config.apis {
             for p in &api.permissions {
                 if !scopes.contains(p) {
@@ -127,24 +152,47 @@ impl TenantState {
                 }
             }
         }
+        let mut pkce = vec!["S256"];
+        if self
+            .mint
+            .config
+            .applications
+            .iter()
+            .any(|a| a.allow_plain_pkce)
+        {
+            pkce.push("plain");
+        }
+        // Exactly what is served: every endpoint here answers (a test walks them).
         json!({
             "issuer": format!("{b}/"),
             "authorization_endpoint": format!("{b}/authorize"),
             "token_endpoint": format!("{b}/oauth/token"),
             "userinfo_endpoint": format!("{b}/userinfo"),
             "jwks_uri": format!("{b}/.well-known/jwks.json"),
+            "revocation_endpoint": format!("{b}/oauth/revoke"),
+            "end_session_endpoint": format!("{b}/oidc/logout"),
             "scopes_supported": scopes,
-            "response_types_supported": ["code", "token"],
+            "response_types_supported": ["code"],
+            "response_modes_supported": ResponseMode::NAMES,
+            "code_challenge_methods_supported": pkce,
             "subject_types_supported": ["public"],
             "grant_types_supported": [
                 "client_credentials",
+                "authorization_code",
+                "refresh_token",
                 "urn:ietf:params:oauth:grant-type:token-exchange",
                 "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token",
             ],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "dpop_signing_alg_values_supported": ["ES256"],
-            "claims_supported": ["aud", "exp", "iat", "iss", "sub", "scope", "azp", "gty", "client_id", "jti", "permissions", "cnf"],
+            "request_parameter_supported": false,
+            "request_uri_parameter_supported": false,
+            "claims_supported": [
+                "aud", "auth_time", "email", "email_verified", "exp", "family_name", "given_name",
+                "iat", "iss", "name", "nickname", "picture", "sid", "sub", "updated_at", "nonce",
+                "scope", "azp", "gty", "client_id", "jti", "permissions", "cnf",
+            ],
         })
     }
 
@@ -207,8 +255,24 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
         .route("/.well-known/jwks.json", get(jwks))
         .route("/health", get(health))
         .route("/oauth/token", post(crate::token_endpoint::token))
+        .route("/oauth/revoke", post(crate::token_endpoint::revoke::revoke))
+        .route("/authorize", get(crate::authorize::authorize))
+        .route(
+            "/u/login",
+            get(crate::login::show).post(crate::login::submit),
+        )
+        .route(
+            "/userinfo",
+            get(crate::userinfo::userinfo).post(crate::userinfo::userinfo),
+        )
+        .route("/v2/logout", get(crate::logout::v2_logout))
+        .route("/oidc/logout", get(crate::logout::oidc_logout))
         .merge(crate::control::router(state.clone()))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::cors::cors,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }

@@ -41,6 +41,9 @@ pub enum StartError {
     /// TLS material is unusable.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// `auto_login` names a user the configuration does not have.
+    #[error("auto-login: no user `{0}` in the tenant configuration")]
+    UnknownUser(String),
 }
 
 /// Configures a tenant before it starts.
@@ -57,6 +60,7 @@ pub struct TenantBuilder {
     fixture_keys: bool,
     keys: Option<KeyRing>,
     clock: Option<Clock>,
+    auto_login: Option<String>,
     access_log: bool,
     control: Control,
     actions: Actions,
@@ -87,6 +91,7 @@ impl Default for TenantBuilder {
             fixture_keys: true,
             keys: None,
             clock: None,
+            auto_login: None,
             access_log: false,
             control: Control::default(),
             actions: Actions::default(),
@@ -178,6 +183,14 @@ impl TenantBuilder {
         self
     }
 
+    /// Logs this user (by email) in at `/authorize` without showing the login form: for
+    /// headless browser tests that are not about the form. `prompt=none` and existing
+    /// sessions behave as usual.
+    pub fn auto_login(mut self, email: &str) -> Self {
+        self.auto_login = Some(email.to_owned());
+        self
+    }
+
     /// Also answer on `host` (an Auth0 custom domain, on the tenant's port): discovery, tokens
     /// and `iss` follow the request's `Host`, and the TLS leaf covers it. Use names that reach
     /// 127.0.0.1 without DNS (`localhost`), or point a client at it with reqwest's `resolve`.
@@ -199,6 +212,15 @@ impl TenantBuilder {
     /// Binds its address (127.0.0.1 unless [`bind_ip`](Self::bind_ip)) and prepares
     /// everything, without serving yet.
     pub fn bind(self) -> Result<BoundTenant, StartError> {
+        let auto_login = match &self.auto_login {
+            None => None,
+            Some(email) => Some(
+                self.config
+                    .user_by_email(email)
+                    .ok_or_else(|| StartError::UnknownUser(email.clone()))?
+                    .id(),
+            ),
+        };
         let listener =
             std::net::TcpListener::bind((self.bind_ip, self.port)).map_err(|source| {
                 StartError::Bind {
@@ -274,7 +296,10 @@ impl TenantBuilder {
         };
         Ok(BoundTenant {
             listener,
-            state: Arc::new(state),
+            state: Arc::new(TenantState {
+                auto_login,
+                ..state
+            }),
             tls: Arc::new(tls),
             server_cfg,
             domain,
@@ -518,6 +543,18 @@ impl MockTenant {
         url: &str,
     ) -> crate::proof::ProofBuilder {
         key.proof(method, url).clock(self.clock())
+    }
+
+    /// Logs the user with this email in through the real browser flow (authorize, login form,
+    /// code exchange with PKCE) and returns their tokens: `tenant.login(email).await?`.
+    /// Builder methods choose the application, scope and audience.
+    pub fn login(&self, email: &str) -> crate::user_login::Login<'_> {
+        crate::user_login::Login::new(self, email)
+    }
+
+    /// The `/authorize` URL.
+    pub fn authorize_url(&self) -> String {
+        format!("{}/authorize", self.uri())
     }
 
     /// The tenant's virtual clock.

@@ -13,3 +13,4 @@ mod keys;
 mod mint;
 mod state;
 mod token_endpoint;
+mod user_flows;

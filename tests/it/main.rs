@@ -6,6 +6,7 @@
 mod advanced_usage;
 mod async_usage;
 mod audience;
+mod browser_login;
 mod conformance;
 mod domains;
 mod dpop_both_sides;

@@ -18,6 +18,19 @@ pub(crate) fn check_dpop(
     st: &TenantState,
     headers: &HeaderMap,
 ) -> Result<Option<String>, TokenError> {
+    check_proof(st, headers, "POST", &st.token_endpoint(), None)
+}
+
+/// Checks a DPoP proof for a `htm` request to `endpoint`; with `access_token`, the proof's
+/// `ath` must hash it (a protected resource such as `/userinfo`, RFC 9449 §7) and no
+/// server nonce applies.
+pub(crate) fn check_proof(
+    st: &TenantState,
+    headers: &HeaderMap,
+    htm: &str,
+    endpoint: &str,
+    access_token: Option<&str>,
+) -> Result<Option<String>, TokenError> {
     let bad = |m: &str| TokenError::InvalidDpopProof(m.to_owned());
     let values: Vec<&HeaderValue> = headers.get_all("dpop").iter().collect();
     let value = match values.as_slice() {
@@ -88,14 +101,14 @@ pub(crate) fn check_dpop(
         .and_then(Value::as_str)
         .filter(|j| !j.is_empty())
         .ok_or_else(|| bad("DPoP proof jti must be a non-empty string"))?;
-    if claims.get("htm").and_then(Value::as_str) != Some("POST") {
+    if claims.get("htm").and_then(Value::as_str) != Some(htm) {
         return Err(bad("DPoP proof htm mismatch"));
     }
     let htu = claims
         .get("htu")
         .and_then(Value::as_str)
         .ok_or_else(|| bad("DPoP proof htu is missing"))?;
-    if !same_target(htu, &st.token_endpoint()) {
+    if !same_target(htu, endpoint) {
         return Err(bad("DPoP proof htu mismatch"));
     }
     let iat = claims
@@ -110,7 +123,12 @@ pub(crate) fn check_dpop(
     if iat > (now + DPOP_MAX_SKEW) as f64 {
         return Err(bad("DPoP proof iat is in the future"));
     }
-    if let Some(nonce) = st.current_dpop_nonce()
+    if let Some(token) = access_token
+        && claims.get("ath").and_then(Value::as_str) != Some(crate::jose::ath(token).as_str())
+    {
+        return Err(bad("DPoP proof ath does not match the access token"));
+    }
+    if let Some(nonce) = st.current_dpop_nonce().filter(|_| access_token.is_none())
         && claims.get("nonce").and_then(Value::as_str) != Some(nonce.as_str())
     {
         return Err(TokenError::UseDpopNonce { nonce });

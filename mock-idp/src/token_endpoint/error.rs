@@ -31,6 +31,9 @@ pub(crate) enum TokenError {
     /// 400 `invalid_dpop_proof`.
     #[error("{0}")]
     InvalidDpopProof(String),
+    /// A code or refresh token that is unknown, expired, used or not this client's.
+    #[error("{0}")]
+    InvalidGrant(String),
     /// RFC 9449 §8: the proof lacks the current server nonce, which the response carries.
     #[error("Authorization server requires nonce in DPoP proof")]
     UseDpopNonce { nonce: String },
@@ -59,6 +62,7 @@ impl TokenError {
             TokenError::UnauthorizedClient(_) => (StatusCode::FORBIDDEN, "unauthorized_client"),
             TokenError::AccessDenied(_) => (StatusCode::FORBIDDEN, "access_denied"),
             TokenError::InvalidDpopProof(_) => (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
+            TokenError::InvalidGrant(_) => (StatusCode::FORBIDDEN, "invalid_grant"),
             TokenError::UseDpopNonce { .. } => (StatusCode::BAD_REQUEST, "use_dpop_nonce"),
             TokenError::FederatedConnectionNotFound => (
                 StatusCode::UNAUTHORIZED,

@@ -7,12 +7,16 @@
 //! | `client_auth` | HTTP Basic or `client_secret_post` |
 //! | `dpop` | the DPoP proof of the request (RFC 9449 §4.3, §8) |
 //! | `client_credentials` | the machine-to-machine grant |
+//! | `authorization_code` | the code a browser login produced (+ PKCE, DPoP `dpop_jkt`) |
+//! | `refresh_token` | refresh with Auth0's rotation and reuse detection |
+//! | `revoke` | `POST /oauth/revoke` |
 //! | `organization` | `organization` on client_credentials (`org_id`, `org_name`) |
 //! | `token_exchange` | RFC 8693: On-Behalf-Of and Custom Token Exchange (profiles) |
 //! | `federated_connection` | Token Vault: a user's upstream token for a connection |
 //! | `subject_token` | checking a subject token against a JWKS (this tenant's or another's) |
 //! | `error` | [`TokenError`]: every refusal with Auth0's status, code and text |
 
+mod authorization_code;
 mod client_auth;
 mod client_credentials;
 pub(crate) mod dpop;
@@ -20,6 +24,8 @@ mod error;
 mod federated_connection;
 mod organization;
 mod params;
+mod refresh_token;
+pub(crate) mod revoke;
 mod subject_token;
 mod token_exchange;
 
@@ -66,6 +72,8 @@ async fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Res
         GrantType::ClientCredentials => client_credentials::grant(st, headers, &params, app)?,
         GrantType::TokenExchange => token_exchange::grant(st, headers, &params, app).await?,
         GrantType::FederatedConnection => federated_connection::grant(st, &params, app)?,
+        GrantType::AuthorizationCode => authorization_code::grant(st, headers, &params, app)?,
+        GrantType::RefreshToken => refresh_token::grant(st, headers, &params, app)?,
         _ => {
             return Err(TokenError::UnsupportedGrantType(format!(
                 "mock-idp does not implement grant type '{name}'"

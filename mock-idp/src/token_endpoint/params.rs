@@ -28,6 +28,9 @@ const SINGLE_VALUED: &[&str] = &[
     "requested_token_type",
     "connection",
     "login_hint",
+    // `POST /oauth/revoke`.
+    "token",
+    "token_type_hint",
 ];
 
 /// Parses a urlencoded or JSON body into single-valued parameters, as Auth0 reads them: the
