@@ -64,4 +64,66 @@ async function refusal(sdk, name, call, status, code, description) {
   await refusal(sdk, 'unknown audience -> 403 access_denied', () => oidc.clientCredentialsGrant(config, { audience: 'https://unknown-api' }), 403, 'access_denied', 'Service not enabled within domain: https://unknown-api');
 }
 
+// Browser flows, server side: the authorization URL is followed without a browser (the tenant
+// runs with --auto-login), then the SDK exchanges the code, refreshes and reads /userinfo.
+const loginDomain = process.env.LOGIN_DOMAIN;
+const redirectUri = 'http://localhost:3000/callback';
+async function landOnCallback(url) {
+  const res = await fetch(url, { redirect: 'manual' });
+  const location = res.headers.get('location');
+  if (res.status !== 302 || !location?.startsWith(redirectUri)) {
+    throw new Error(`authorize answered ${res.status} ${location}`);
+  }
+  return new URL(location);
+}
+
+{
+  const sdk = 'auth0-auth-js';
+  const app = new AuthClient({
+    domain: loginDomain, clientId: 'mock-web-client', clientSecret: 'mock-web-secret',
+    authorizationParams: { redirect_uri: redirectUri },
+  });
+  try {
+    const { authorizationUrl, codeVerifier } = await app.buildAuthorizationUrl({
+      authorizationParams: { scope: 'openid profile email offline_access', audience: API },
+    });
+    const callback = await landOnCallback(authorizationUrl);
+    const tok = await app.getTokenByCode(callback, { codeVerifier });
+    const idClaims = claims(tok.idToken);
+    check(sdk, 'login with PKCE: code -> access, ID and refresh tokens',
+      claims(tok.accessToken).sub === idClaims.sub && idClaims.email === 'user@example.com' && !!tok.refreshToken,
+      JSON.stringify(idClaims));
+    const refreshed = await app.getTokenByRefreshToken({ refreshToken: tok.refreshToken });
+    check(sdk, 'refresh', !!refreshed.accessToken && claims(refreshed.accessToken).sub === idClaims.sub, JSON.stringify(refreshed).slice(0, 200));
+    const info = await app.getUserInfo({ accessToken: tok.accessToken });
+    check(sdk, 'userinfo', info.sub === idClaims.sub && info.email === 'user@example.com', JSON.stringify(info));
+  } catch (e) {
+    check(sdk, 'login, refresh, userinfo', false, `${e.constructor.name}: ${e.message} ${JSON.stringify(e.cause ?? '')}`);
+  }
+}
+
+{
+  const sdk = 'openid-client';
+  try {
+    const config = await oidc.discovery(new URL(`https://${loginDomain}/`), 'mock-web-client', 'mock-web-secret');
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri, scope: 'openid profile email offline_access', audience: API,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state,
+    });
+    const tok = await oidc.authorizationCodeGrant(config, await landOnCallback(url), {
+      pkceCodeVerifier: verifier, expectedState: state,
+    });
+    const sub = tok.claims().sub;
+    check(sdk, 'login with PKCE: ID token validated (iss, aud, exp, nonce-less)', !!sub && !!tok.refresh_token, JSON.stringify(tok.claims()));
+    const info = await oidc.fetchUserInfo(config, tok.access_token, sub);
+    check(sdk, 'userinfo (subject checked)', info.email === 'user@example.com', JSON.stringify(info));
+    const refreshed = await oidc.refreshTokenGrant(config, tok.refresh_token);
+    check(sdk, 'refresh (a new ID token for the same user)', refreshed.claims()?.sub === sub, JSON.stringify(refreshed));
+  } catch (e) {
+    check(sdk, 'login, refresh, userinfo', false, `${e.constructor.name}: ${e.message} ${JSON.stringify(e.cause ?? '')}`);
+  }
+}
+
 process.exit(failures ? 1 : 0);

@@ -6,7 +6,8 @@
 #   examples/auth0-sdks/run.sh
 #
 # What it checks, per SDK: a client-credentials token (that auth0-api-python, the quickstart's
-# verifier, accepts), and that each refusal
+# verifier, accepts), a user login with PKCE, refresh and userinfo (the Node SDKs; a second
+# tenant logs the user in without the form), and that each refusal
 # reaches the caller as Auth0's error code (wrong secret, unknown audience, ungranted scope, a
 # grant the application may not use).
 set -euo pipefail
@@ -36,7 +37,13 @@ for _ in $(seq 100); do grep -q "Press Ctrl-C" "$WORK/serve.log" 2>/dev/null && 
 ca="$WORK/state/ca.pem"
 [ -f "$ca" ] || ca=$($mock ca)
 
-export DOMAIN="localhost:$PORT"
+# A second tenant with the default configuration (browser apps, the default user) that logs
+# the user in without a form, for the login, refresh and userinfo checks.
+LOGIN_PORT=$((PORT + 1))
+$mock serve --port "$LOGIN_PORT" --auto-login user@example.com >"$WORK/serve-login.log" 2>&1 &
+for _ in $(seq 100); do grep -q "Press Ctrl-C" "$WORK/serve-login.log" 2>/dev/null && break; sleep 0.1; done
+
+export DOMAIN="localhost:$PORT" LOGIN_DOMAIN="localhost:$LOGIN_PORT"
 status=0
 # requests (auth0-python) trusts REQUESTS_CA_BUNDLE, httpx (auth0-api-python) SSL_CERT_FILE;
 # Node trusts NODE_EXTRA_CA_CERTS.
