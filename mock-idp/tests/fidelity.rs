@@ -304,9 +304,182 @@ fn readme_lists_every_row() {
         .lines()
         .filter_map(|l| l.strip_prefix("| "))
         .filter_map(|l| l.split(' ').next())
-        .filter(|id| id.len() == 4 && id.as_bytes()[1] == b'-' && id.starts_with(['T', 'J']))
+        .filter(|id| {
+            id.len() == 4 && id.as_bytes()[1] == b'-' && id.starts_with(['T', 'J', 'A', 'U', 'D'])
+        })
         .collect();
     let mut ours: Vec<&str> = rows().iter().map(|r| r.id).collect();
     ours.push("J-01");
+    ours.extend(BROWSER_ROWS);
     assert_eq!(listed, ours);
+}
+
+/// The rows for `/authorize`, `/userinfo` and discovery (the README's A-, U- and D- rows),
+/// checked in [`browser_endpoints_answer_as_auth0_does`].
+const BROWSER_ROWS: &[&str] = &[
+    "A-01", "A-02", "A-03", "A-04", "A-05", "U-01", "U-02", "U-03", "D-01",
+];
+
+/// A client that shows redirects instead of following them.
+fn no_redirects(t: &MockTenant) -> reqwest::Client {
+    reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_der(&t.ca_der()).unwrap()])
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn browser_endpoints_answer_as_auth0_does() {
+    let t = MockTenant::start().await;
+    let c = no_redirects(&t);
+    let cb = "http://localhost:3000/callback";
+    let authorize = |query: &[(&str, &str)]| {
+        let mut q = vec![
+            ("client_id", "mock-web-client"),
+            ("redirect_uri", cb),
+            ("response_type", "code"),
+            ("scope", "openid"),
+            ("state", "st4te"),
+        ];
+        for (k, v) in query {
+            q.retain(|(name, _)| name != k);
+            q.push((k, v));
+        }
+        c.get(url::Url::parse_with_params(&t.authorize_url(), &q).unwrap())
+            .send()
+    };
+    let location = |res: &reqwest::Response| {
+        res.headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+
+    // an unknown client or a redirect_uri off the list: an error page, never a
+    // redirect (RFC 6749 §4.1.2.1).
+    for (id, query, text) in [
+        (
+            "A-01",
+            vec![("client_id", "nobody")],
+            "Unknown client: nobody",
+        ),
+        (
+            "A-02",
+            vec![("redirect_uri", "https://evil.example/callback")],
+            "Callback URL mismatch. The provided redirect_uri is not in the list of allowed callback URLs.",
+        ),
+    ] {
+        let res = authorize(&query).await.unwrap();
+        assert_eq!(res.status(), 400, "{id}");
+        assert_eq!(location(&res), None, "{id}");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{id}"
+        );
+        let body = res.text().await.unwrap();
+        assert!(body.contains(text), "{id}: {body}");
+    }
+
+    // A-03..A-05: other errors go back to the application with `state`.
+    for (id, query, want) in [
+        (
+            "A-03",
+            vec![("audience", "https://unknown-api")],
+            "error=access_denied&error_description=Service%20not%20found%3A%20https%3A%2F%2Funknown-api&state=st4te",
+        ),
+        (
+            "A-04",
+            vec![("prompt", "none")],
+            "error=login_required&error_description=Login%20required&state=st4te",
+        ),
+        (
+            "A-05",
+            vec![("response_type", "token")],
+            "error=unsupported_response_type&error_description=Unsupported%20response%20type%3A%20token&state=st4te",
+        ),
+    ] {
+        let res = authorize(&query).await.unwrap();
+        assert_eq!(res.status(), 302, "{id}");
+        let loc = location(&res).unwrap();
+        let query = loc
+            .strip_prefix(&format!("{cb}?"))
+            .unwrap_or_else(|| panic!("{id}: {loc}"));
+        // Percent-encoding differs between encoders; compare decoded pairs.
+        let decode = |q: &str| -> Vec<(String, String)> {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        };
+        assert_eq!(decode(query), decode(want), "{id}");
+    }
+
+    // U-01..U-03: /userinfo refusals are plain-text "Unauthorized" with a challenge in realm
+    // "Users" (Auth0.Android#629, react-native-auth0#241).
+    let userinfo = format!("{}/userinfo", t.uri());
+    let res = c.get(&userinfo).send().await.unwrap();
+    assert_eq!(res.status(), 401, "U-01");
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        "Bearer realm=\"Users\"",
+        "U-01"
+    );
+    assert_eq!(res.text().await.unwrap(), "Unauthorized", "U-01");
+    let user = t.login("user@example.com").await.unwrap();
+    let res = c
+        .get(&userinfo)
+        .bearer_auth(&user.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "U-02");
+    let info: Value = res.json().await.unwrap();
+    assert_eq!(info["email"], "user@example.com", "U-02");
+    assert!(info["sub"].as_str().unwrap().starts_with("auth0|"), "U-02");
+    t.clock().advance(86_401);
+    let res = c
+        .get(&userinfo)
+        .bearer_auth(&user.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "U-03");
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        "Bearer realm=\"Users\", error=\"invalid_token\", error_description=\"The token has expired\"",
+        "U-03"
+    );
+
+    // D-01: discovery: the issuer with its trailing slash, every endpoint it lists served.
+    let doc: Value = c
+        .get(t.discovery_url())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["issuer"], t.issuer(), "D-01");
+    assert!(t.issuer().ends_with('/'), "D-01");
+    assert_eq!(doc["response_types_supported"], json!(["code"]), "D-01");
+    assert_eq!(
+        doc["code_challenge_methods_supported"],
+        json!(["S256"]),
+        "D-01"
+    );
+    for key in [
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "end_session_endpoint",
+        "revocation_endpoint",
+    ] {
+        assert!(
+            doc[key].as_str().unwrap().starts_with(t.uri()),
+            "D-01 {key}"
+        );
+    }
 }
