@@ -549,6 +549,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
         println!("  health:     {uri}/health");
         match &admin {
             Some(secret) => {
+                println!("  test page:  {uri}/dashboard");
                 println!("  control:    {uri}/control/... and {uri}/api/v2/keys/signing");
                 println!("              Authorization: Bearer {secret}");
             }

@@ -80,6 +80,7 @@ mod codes;
 pub mod config;
 pub mod control;
 mod cors;
+mod dashboard;
 mod domains;
 pub mod exchange;
 

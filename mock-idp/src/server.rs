@@ -66,6 +66,8 @@ pub(crate) struct TenantState {
     pub(crate) access_log: std::sync::atomic::AtomicBool,
     /// The control API's admin secret; `None`: the control API is off (its paths answer 404).
     pub(crate) admin_secret: RwLock<Option<String>>,
+    /// The CA certificate (PEM) clients trust, for the Test page; unset over plain HTTP.
+    pub(crate) ca_pem: std::sync::OnceLock<String>,
     /// The names the tenant answers on (custom domains), the primary (`base_url`) first.
     pub(crate) domains: Domains,
     /// Exchange profiles' actions, by name.
@@ -98,6 +100,7 @@ impl TenantState {
             auto_login: None,
             access_log: std::sync::atomic::AtomicBool::new(false),
             admin_secret: RwLock::new(None),
+            ca_pem: std::sync::OnceLock::new(),
         }
     }
 
@@ -268,6 +271,7 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
         .route("/v2/logout", get(crate::logout::v2_logout))
         .route("/oidc/logout", get(crate::logout::oidc_logout))
         .merge(crate::control::router(state.clone()))
+        .merge(crate::dashboard::router(state.clone()))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -319,7 +323,11 @@ fn endpoint_of(path: &str) -> Option<Endpoint> {
 async fn observe(State(st): State<Arc<TenantState>>, req: Request, next: Next) -> Response {
     // Health probes every few seconds would crowd the journal out, and steering the tenant is
     // not traffic to it.
-    if req.uri().path() == "/health" || crate::control::is_control_path(req.uri().path()) {
+    let path = req.uri().path();
+    if path == "/health"
+        || crate::control::is_control_path(path)
+        || crate::dashboard::is_dashboard_path(path)
+    {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();

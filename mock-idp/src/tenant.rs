@@ -286,6 +286,9 @@ impl TenantBuilder {
         state
             .access_log
             .store(self.access_log, std::sync::atomic::Ordering::Relaxed);
+        if !self.http {
+            let _ = state.ca_pem.set(tls.ca_cert_pem.clone());
+        }
         *state
             .admin_secret
             .write()

@@ -4,6 +4,7 @@
 mod support;
 
 mod control;
+mod dashboard;
 mod discovery;
 mod dpop;
 mod exchange;

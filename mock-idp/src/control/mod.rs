@@ -20,8 +20,8 @@
 mod auth;
 mod error;
 mod mint;
-mod signing_keys;
-mod tenant;
+pub(crate) mod signing_keys;
+pub(crate) mod tenant;
 
 use std::sync::Arc;
 

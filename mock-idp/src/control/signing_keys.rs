@@ -98,15 +98,31 @@ pub(super) async fn list(State(st): State<Arc<TenantState>>) -> Response {
     axum::Json(keys).into_response()
 }
 
-/// `POST /api/v2/keys/signing/rotate`: the next key signs, the old current becomes previous,
-/// and a new next key is published, as Auth0 does. 201 with `{kid, cert}` of the new current.
-pub(super) async fn rotate(State(st): State<Arc<TenantState>>) -> Result<Response, ControlError> {
+/// Auth0's rotation: the next key signs, the old current becomes previous, and a new next key
+/// is published. Returns the new current kid.
+pub(crate) fn rotate_keys(st: &TenantState) -> Result<String, ControlError> {
     let ring = &st.mint.keys;
     let kid = ring
         .try_rotate()
         .map_err(|e| ControlError::Conflict(format!("cannot rotate: {e}")))?;
     ring.try_publish_next()
         .map_err(|e| ControlError::Conflict(format!("cannot create a next key: {e}")))?;
+    Ok(kid)
+}
+
+/// The previous keys (published, older than the current one), oldest first.
+pub(crate) fn previous_kids(st: &TenantState) -> Vec<String> {
+    keys_with_roles(st)
+        .into_iter()
+        .filter(|(_, r)| *r == Role::Previous)
+        .map(|(k, _)| k.kid().to_owned())
+        .collect()
+}
+
+/// `POST /api/v2/keys/signing/rotate`: [`rotate_keys`]; 201 with `{kid, cert}` of the new
+/// current key.
+pub(super) async fn rotate(State(st): State<Arc<TenantState>>) -> Result<Response, ControlError> {
+    let kid = rotate_keys(&st)?;
     let (key, role) = find(&st, &kid)?;
     let body = key_json(&key, role);
     Ok((

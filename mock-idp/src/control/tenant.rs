@@ -295,9 +295,15 @@ pub(super) async fn stats(State(st): State<Arc<TenantState>>) -> Response {
     .into_response()
 }
 
-/// `POST /control/reset`: no faults, overrides, nonce or journal, the clock back to real
-/// time. Keys stay as they are (rotate or retire them explicitly), and so do call counts.
+/// `POST /control/reset`: [`reset_state`].
 pub(super) async fn reset(State(st): State<Arc<TenantState>>) -> StatusCode {
+    reset_state(&st);
+    StatusCode::NO_CONTENT
+}
+
+/// No faults, overrides, nonce or journal, the clock back to real time. Keys stay as they are
+/// (rotate or retire them explicitly), and so do call counts, sessions and issued tokens.
+pub(crate) fn reset_state(st: &TenantState) {
     st.faults.clear();
     *st.jwks_override.write().unwrap_or_else(|e| e.into_inner()) = None;
     *st.discovery_override
@@ -311,5 +317,4 @@ pub(super) async fn reset(State(st): State<Arc<TenantState>>) -> StatusCode {
     st.journal.clear();
     st.mint.clock.unfreeze();
     st.mint.clock.set_offset(0);
-    StatusCode::NO_CONTENT
 }
