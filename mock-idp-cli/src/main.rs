@@ -150,6 +150,10 @@ struct ConformanceArgs {
     /// Host name in the tenant's issuer (AUTH0_DOMAIN is HOST:PORT).
     #[arg(long, default_value = "localhost")]
     host: String,
+    /// A custom domain the tenant also serves (repeatable; the printed .env then has
+    /// AUTH0_DOMAINS, and ISS-11 checks the target accepts each domain's tokens).
+    #[arg(long = "custom-domain", value_name = "HOST")]
+    custom_domains: Vec<String>,
     /// Tenant configuration (TOML), as given to `serve`.
     #[arg(long, value_name = "FILE")]
     tenant_config: Option<PathBuf>,
@@ -977,21 +981,23 @@ async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
         )
     })?;
     let sd = state_dir(cli)?;
-    let tenant = MockTenant::builder()
+    let mut builder = MockTenant::builder()
         .config(load_config(a.tenant_config.as_deref())?)
         .port(a.tenant_port)
         .host(&a.host)
         .state_dir(sd.path())
-        .fixture_keys(cli.fixture_keys)
-        .try_start()
-        .with_context(|| {
-            format!(
-                "starting the tenant on 127.0.0.1:{} (is `mock-idp serve` running there? the \
+        .fixture_keys(cli.fixture_keys);
+    for host in &a.custom_domains {
+        builder = builder.custom_domain(host);
+    }
+    let tenant = builder.try_start().with_context(|| {
+        format!(
+            "starting the tenant on 127.0.0.1:{} (is `mock-idp serve` running there? the \
                  runner drives keys and faults itself, so stop it: the state directory keeps \
                  the same keys and CA)",
-                a.tenant_port
-            )
-        })?;
+            a.tenant_port
+        )
+    })?;
     sd.write_endpoint(&ServeAddress {
         base_url: tenant.uri().to_owned(),
         domain: tenant.domain().to_owned(),

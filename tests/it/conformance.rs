@@ -282,3 +282,43 @@ async fn key_set_cases_share_one_jwks_refresh() {
         ]
     );
 }
+
+/// ISS-11: a verifier configured with a tenant's custom domains accepts a token of each; one
+/// that knows only the primary domain wrongly refuses them.
+#[tokio::test]
+async fn iss_11_follows_the_domains_the_verifier_trusts() {
+    let tenant = MockTenant::builder()
+        .custom_domain("localhost")
+        .start()
+        .await;
+    let all = tenant.domains();
+    let trusting = start_api(&tenant, |_| {
+        VerifierOptions::with_domains(all.clone(), tenant.audience())
+            .ca_pem(tenant.ca_pem().into_bytes())
+            .jwks_refresh_cooldown(COOLDOWN)
+            .public_base_url(PUBLIC_URL)
+    })
+    .await;
+    let report = run_only(&tenant, target(trusting), &["ISS-11"]).await;
+    let iss11 = report.case("ISS-11").unwrap();
+    assert_eq!(iss11.grade, Grade::Pass, "{}", iss11.note());
+
+    let primary_only = start_api(&tenant, |o| o).await;
+    let report = run_only(&tenant, target(primary_only), &["ISS-11"]).await;
+    let iss11 = report.case("ISS-11").unwrap();
+    assert!(matches!(iss11.grade, Grade::Fail(_)), "{:?}", iss11.grade);
+    assert_eq!(
+        iss11.class,
+        Some(verifier_conformance::Class::WronglyRefused)
+    );
+
+    // Without custom domains the case says why it cannot run.
+    let plain = MockTenant::start().await;
+    let api = start_api(&plain, |o| o).await;
+    let report = run_only(&plain, target(api), &["ISS-11"]).await;
+    assert!(
+        matches!(report.case("ISS-11").unwrap().grade, Grade::Skip(_)),
+        "{:?}",
+        report.case("ISS-11").unwrap().grade
+    );
+}

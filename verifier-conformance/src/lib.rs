@@ -1,4 +1,4 @@
-//! Conformance testing for OAuth 2.0 token verifiers: a catalog of 201 cases of good and bad
+//! Conformance testing for OAuth 2.0 token verifiers: a catalog of 202 cases of good and bad
 //! access tokens and DPoP proofs (RFC 6750, 9068, 9449, 8725 and the JOSE RFCs), played over
 //! HTTP against any verifier that trusts a [`MockTenant`](mock_idp::MockTenant), with reports.
 //! The `mock-idp conformance` command is a thin wrapper around it.

@@ -251,7 +251,7 @@ mod tests {
                 .starts_with("AUD-01  M   AUD   aud is the API")
         );
         let json: serde_json::Value = serde_json::from_str(&Catalog::all().list_json()).unwrap();
-        assert_eq!(json.as_array().unwrap().len(), 201);
+        assert_eq!(json.as_array().unwrap().len(), 202);
         assert_eq!(
             json[0],
             serde_json::json!({

@@ -1,4 +1,4 @@
-//! ISS: issuer (10). Foreign issuers point at the canary listener, which must see nothing.
+//! ISS: issuer (11). Foreign issuers point at the canary listener, which must see nothing.
 
 use futures::future::BoxFuture;
 use serde_json::json;
@@ -11,7 +11,7 @@ use mock_idp::mint::Signing;
 
 /// The cases of this group, in catalog order.
 pub(super) const CASES: &[Case] = &[
-    ISS_01, ISS_02, ISS_03, ISS_04, ISS_05, ISS_06, ISS_07, ISS_08, ISS_09, ISS_10,
+    ISS_01, ISS_02, ISS_03, ISS_04, ISS_05, ISS_06, ISS_07, ISS_08, ISS_09, ISS_10, ISS_11,
 ];
 
 const ISS_01: Case = Case::probes(
@@ -199,4 +199,31 @@ fn iss10<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
             .collect();
         with_canary(c, Level::BP, probes).await
     })
+}
+
+const ISS_11: Case = Case::probes(
+    "ISS-11",
+    "Each custom domain's issuer",
+    Level::M,
+    "RFC 9068 §4 step 3; Auth0 Multiple Custom Domains",
+    iss11,
+);
+/// A tenant with custom domains issues tokens whose `iss` is the domain they were requested
+/// on; a verifier configured with those domains must accept each, with that domain's discovery
+/// and the tenant's one key set.
+fn iss11(c: &Ctx<'_>) -> Plan {
+    let issuers = c.tenant.issuers();
+    if issuers.len() < 2 {
+        return Plan::Skip(
+            "the tenant serves one domain (run with --custom-domain HOST and list every domain in \
+             the target's AUTH0_DOMAINS)"
+                .into(),
+        );
+    }
+    Plan::Probes(
+        issuers[1..]
+            .iter()
+            .map(|i| probe(format!("iss = {i}"), c.tok(|t| t.issuer(i)), Accept))
+            .collect(),
+    )
 }
