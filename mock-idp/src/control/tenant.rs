@@ -295,8 +295,8 @@ pub(super) async fn stats(State(st): State<Arc<TenantState>>) -> Response {
     .into_response()
 }
 
-/// `POST /control/reset`: no faults, overrides, nonce or journal, the clock back to real
-/// time. Keys stay as they are (rotate or retire them explicitly), and so do call counts.
+/// `POST /control/reset`: no faults, overrides, upstream, nonce or journal, the clock back to
+/// real time. Keys stay as they are (rotate or retire them explicitly), and so do call counts.
 pub(super) async fn reset(State(st): State<Arc<TenantState>>) -> StatusCode {
     st.faults.clear();
     *st.jwks_override.write().unwrap_or_else(|e| e.into_inner()) = None;
@@ -308,6 +308,7 @@ pub(super) async fn reset(State(st): State<Arc<TenantState>>) -> StatusCode {
         .unwrap_or_else(|e| e.into_inner())
         .clear();
     *st.dpop_nonce.write().unwrap_or_else(|e| e.into_inner()) = None;
+    *st.upstream.write().unwrap_or_else(|e| e.into_inner()) = None;
     st.journal.clear();
     st.mint.clock.unfreeze();
     st.mint.clock.set_offset(0);
