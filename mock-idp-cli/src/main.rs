@@ -3,6 +3,8 @@
 //! A thin wrapper: every command is a few calls into the library. All commands share one state
 //! directory, so `token`, `proof`, `init` and `ca` act on the tenant `serve` runs.
 
+mod attach;
+
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -51,8 +53,9 @@ enum Command {
     /// Print the path of the CA certificate clients should trust.
     Ca,
     /// Play the conformance catalog against a verifier over HTTP (runs its own tenant on the
-    /// state directory's keys and CA, so a target set up for `serve` works unchanged);
-    /// `conformance diff A.json B.json` compares two reports.
+    /// state directory's keys and CA, so a target set up for `serve` works unchanged, or
+    /// attaches to a running `serve` with --tenant URL); `conformance diff A.json B.json`
+    /// compares two reports.
     Conformance(Box<ConformanceArgs>),
 }
 
@@ -154,6 +157,28 @@ struct ConformanceArgs {
     /// AUTH0_DOMAINS, and ISS-11 checks the target accepts each domain's tokens).
     #[arg(long = "custom-domain", value_name = "HOST")]
     custom_domains: Vec<String>,
+    /// Attach to this running tenant (`mock-idp serve`, e.g. https://localhost:8443) through
+    /// its control API instead of starting one: it answers discovery and JWKS from the
+    /// runner's tenant (`PUT /control/upstream`) until the run ends.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["tenant_port", "host"])]
+    tenant: Option<String>,
+    /// With --tenant: the running tenant's control API secret.
+    #[arg(long, env = "MOCK_IDP_ADMIN_SECRET", hide_env_values = true)]
+    admin_secret: Option<String>,
+    /// With --tenant: the running tenant's CA certificate [default: the state directory's CA,
+    /// which a `serve` on this machine shares].
+    #[arg(long, value_name = "FILE", requires = "tenant")]
+    tenant_ca: Option<PathBuf>,
+    /// With --tenant: where the runner's tenant listens for the requests the running tenant
+    /// forwards, an IP or IP:PORT [default: 127.0.0.1 on a free port]; `0.0.0.0:9443` when
+    /// the running tenant is in another container.
+    #[arg(long, value_name = "ADDR", requires = "tenant")]
+    callback_bind: Option<String>,
+    /// With --tenant: the origin the running tenant reaches the runner's tenant at [default:
+    /// https://127.0.0.1:PORT]; `https://SERVICE:9443` in compose (the runner's certificate
+    /// covers that name).
+    #[arg(long, value_name = "URL", requires = "tenant")]
+    callback_url: Option<String>,
     /// Tenant configuration (TOML), as given to `serve`.
     #[arg(long, value_name = "FILE")]
     tenant_config: Option<PathBuf>,
@@ -981,6 +1006,9 @@ async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
         )
     })?;
     let sd = state_dir(cli)?;
+    if let Some(url) = &a.tenant {
+        return conformance_attached(cli, a, &sd, url, target, &fail_on).await;
+    }
     let mut builder = MockTenant::builder()
         .config(load_config(a.tenant_config.as_deref())?)
         .port(a.tenant_port)
@@ -1003,8 +1031,20 @@ async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
         domain: tenant.domain().to_owned(),
         listen_port: None,
     })?;
+    play(a, &tenant, target, &fail_on, &sd.ca_path()).await
+}
+
+/// Prints the `.env`, waits for the target, plays the catalog against it and writes the
+/// reports; an error when `--fail-on` counts a failure.
+async fn play(
+    a: &ConformanceArgs,
+    tenant: &MockTenant,
+    target: Target,
+    fail_on: &FailOn,
+    ca_path: &Path,
+) -> Result<()> {
     let audience = target.audience.clone().unwrap_or_else(|| tenant.audience());
-    let env = env_for(&tenant, &audience, &sd.ca_path());
+    let env = env_for(tenant, &audience, ca_path);
     println!(
         "# .env for the verifier under test (mock tenant {})\n{env}",
         tenant.issuer()
@@ -1021,7 +1061,7 @@ async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
         );
     }
     let catalog = Catalog::all().only(&a.only);
-    let report = Runner::new(&tenant, target).catalog(catalog).run().await?;
+    let report = Runner::new(tenant, target).catalog(catalog).run().await?;
     println!("{}", report.table());
     if let Some(p) = &a.json {
         std::fs::write(p, report.to_json()).with_context(|| p.display().to_string())?;
@@ -1032,7 +1072,7 @@ async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
     if let Some(p) = &a.html {
         std::fs::write(p, report.to_html()).with_context(|| p.display().to_string())?;
     }
-    let failed = report.failures_on(&fail_on);
+    let failed = report.failures_on(fail_on);
     if failed.is_empty() {
         println!("conformance: no failure counted by --fail-on {fail_on}");
         return Ok(());
@@ -1043,6 +1083,101 @@ async fn conformance(cli: &Cli, a: &ConformanceArgs) -> Result<()> {
         ids.len(),
         ids.join(" ")
     )
+}
+
+/// `conformance --tenant URL`: the runner's tenant takes the running tenant's issuer, and the
+/// running tenant forwards discovery and JWKS to it for the length of the run (see
+/// [`attach`]). The running tenant is detached again however the run ends, Ctrl-C included.
+async fn conformance_attached(
+    cli: &Cli,
+    a: &ConformanceArgs,
+    sd: &StateDir,
+    url: &str,
+    target: Target,
+    fail_on: &FailOn,
+) -> Result<()> {
+    let secret = a.admin_secret.as_deref().ok_or_else(|| {
+        anyhow!("--tenant needs the tenant's admin secret: --admin-secret or MOCK_IDP_ADMIN_SECRET")
+    })?;
+    let ca_path = a.tenant_ca.clone().unwrap_or_else(|| sd.ca_path());
+    let ca_pem = std::fs::read_to_string(&ca_path).with_context(|| {
+        format!(
+            "reading the tenant's CA {} (give --tenant-ca FILE: what `mock-idp ca` prints where \
+             serve runs)",
+            ca_path.display()
+        )
+    })?;
+    let attachment = attach::Attachment::connect(url, secret, &ca_pem).await?;
+    let issuer = attachment.issuer().await?;
+    let (bind_ip, bind_port) = callback_bind(a.callback_bind.as_deref())?;
+    let host = issuer
+        .host_str()
+        .unwrap_or("localhost")
+        .trim_matches(['[', ']']);
+    let mut builder = MockTenant::builder()
+        .config(load_config(a.tenant_config.as_deref())?)
+        .host(host)
+        .public_port(issuer.port_or_known_default().unwrap_or(443))
+        .bind_ip(bind_ip)
+        .port(bind_port)
+        // The same keys as a `serve` sharing the state directory: a target that cached its
+        // JWKS keeps trusting the runner's tokens.
+        .keys(sd.load_or_init_keys(cli.fixture_keys)?);
+    if issuer.scheme() == "http" {
+        builder = builder.http();
+    }
+    let callback_host = a
+        .callback_url
+        .as_deref()
+        .map(|u| url::Url::parse(u).map_err(|e| anyhow!("--callback-url {u}: not a URL ({e})")))
+        .transpose()?
+        .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_owned()));
+    if let Some(name) = &callback_host
+        && name != host
+        && !mock_idp::tls::DEFAULT_NAMES.contains(&name.as_str())
+    {
+        // So the runner's certificate covers the name the running tenant connects to.
+        builder = builder.custom_domain(name);
+    }
+    let tenant = builder.try_start().with_context(|| {
+        format!("starting the runner's tenant on {bind_ip}:{bind_port} (--callback-bind)")
+    })?;
+    let callback = match &a.callback_url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None => {
+            let port = tenant.local_addr().port();
+            let scheme = issuer.scheme();
+            let ip = if bind_ip.is_unspecified() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                bind_ip
+            };
+            format!("{scheme}://{}", std::net::SocketAddr::new(ip, port))
+        }
+    };
+    attachment.delegate_to(&callback, &tenant.ca_pem()).await?;
+    eprintln!("attached to {url}: its discovery and JWKS come from {callback} until the run ends");
+    let played = tokio::select! {
+        r = play(a, &tenant, target, fail_on, &ca_path) => r,
+        _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+    };
+    let detached = attachment.detach().await;
+    played?;
+    Ok(detached?)
+}
+
+/// `--callback-bind`: an IP (a free port) or IP:PORT.
+fn callback_bind(v: Option<&str>) -> Result<(std::net::IpAddr, u16)> {
+    let Some(v) = v else {
+        return Ok((std::net::Ipv4Addr::LOCALHOST.into(), 0));
+    };
+    if let Ok(sa) = v.parse::<std::net::SocketAddr>() {
+        return Ok((sa.ip(), sa.port()));
+    }
+    let ip = v.parse().map_err(|_| {
+        anyhow!("--callback-bind {v}: expected an IP address or IP:PORT, e.g. 0.0.0.0:9443")
+    })?;
+    Ok((ip, 0))
 }
 
 async fn run(cli: Cli) -> Result<()> {

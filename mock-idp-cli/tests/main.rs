@@ -10,6 +10,7 @@ mod batching;
 mod classes;
 mod cli;
 mod conformance;
+mod conformance_attached;
 mod diff;
 mod html;
 mod mint_flags;

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 
 use crate::authorize::{OIDC_SCOPES, ResponseMode};
 use crate::codes::Codes;
+use crate::control::upstream::Upstream;
 use crate::domains::Domains;
 use crate::exchange::Actions;
 use crate::faults::{Endpoint, Fault, Faults};
@@ -72,6 +73,8 @@ pub(crate) struct TenantState {
     pub(crate) domains: Domains,
     /// Exchange profiles' actions, by name.
     pub(crate) actions: Actions,
+    /// Where discovery and JWKS are delegated (`PUT /control/upstream`); `None`: served here.
+    pub(crate) upstream: RwLock<Option<Upstream>>,
 }
 
 impl TenantState {
@@ -101,7 +104,16 @@ impl TenantState {
             access_log: std::sync::atomic::AtomicBool::new(false),
             admin_secret: RwLock::new(None),
             ca_pem: std::sync::OnceLock::new(),
+            upstream: RwLock::new(None),
         }
+    }
+
+    /// The upstream discovery and JWKS are delegated to, if any.
+    pub(crate) fn upstream(&self) -> Option<Upstream> {
+        self.upstream
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Whether the tenant serves HTTPS (cookies are then `Secure`).
@@ -294,11 +306,25 @@ fn cached_json(st: &TenantState, endpoint: Endpoint, v: Value) -> Response {
     res
 }
 
-async fn discovery(State(st): State<Arc<TenantState>>, headers: axum::http::HeaderMap) -> Response {
+async fn discovery(
+    State(st): State<Arc<TenantState>>,
+    uri: Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if let Some(up) = st.upstream() {
+        return crate::control::upstream::forward(&up, &uri, &headers).await;
+    }
     cached_json(&st, Endpoint::Discovery, st.discovery(&headers))
 }
 
-async fn jwks(State(st): State<Arc<TenantState>>) -> Response {
+async fn jwks(
+    State(st): State<Arc<TenantState>>,
+    uri: Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if let Some(up) = st.upstream() {
+        return crate::control::upstream::forward(&up, &uri, &headers).await;
+    }
     cached_json(&st, Endpoint::Jwks, st.jwks())
 }
 
@@ -453,20 +479,21 @@ fn fault_response(fault: Fault, now: i64) -> Response {
                 .unwrap_or(HeaderValue::from_static("application/octet-stream"));
             (status, [(header::CONTENT_TYPE, ct)], body).into_response()
         }
-        // A body that fails on its first poll makes hyper abort the connection mid-response.
-        Fault::DropConnection | Fault::Delay(_) => {
-            let stream = futures::stream::once(async {
-                Err::<Bytes, std::io::Error>(std::io::Error::other(
-                    "mock-idp dropped the connection",
-                ))
-            });
-            (
-                [(header::CONTENT_LENGTH, HeaderValue::from_static("100"))],
-                Body::from_stream(stream),
-            )
-                .into_response()
-        }
+        Fault::DropConnection | Fault::Delay(_) => dropped_connection(),
     }
+}
+
+/// A response whose body fails on its first poll, which makes hyper abort the connection
+/// mid-response: the client sees a dropped connection, not an answer.
+pub(crate) fn dropped_connection() -> Response {
+    let stream = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("mock-idp dropped the connection"))
+    });
+    (
+        [(header::CONTENT_LENGTH, HeaderValue::from_static("100"))],
+        Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 /// Serves `app` on `listener` (HTTPS when `tls` is given) until `shutdown` completes.

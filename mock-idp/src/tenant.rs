@@ -323,6 +323,10 @@ impl TenantBuilder {
         let state = bound.state.clone();
         let tls = bound.tls.clone();
         let domain = bound.domain.clone();
+        let local_addr = bound.local_addr().map_err(|source| StartError::Bind {
+            addr: (std::net::Ipv4Addr::LOCALHOST, 0).into(),
+            source,
+        })?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         std::thread::Builder::new()
             .name(format!("mock-idp {domain}"))
@@ -351,6 +355,7 @@ impl TenantBuilder {
             state,
             tls,
             domain,
+            local_addr,
             _shutdown: tx,
         })
     }
@@ -428,6 +433,7 @@ pub struct MockTenant {
     state: Arc<TenantState>,
     tls: Arc<TlsMaterial>,
     domain: String,
+    local_addr: std::net::SocketAddr,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -450,6 +456,12 @@ impl MockTenant {
     /// `127.0.0.1:PORT`: what `AUTH0_DOMAIN` would hold.
     pub fn domain(&self) -> &str {
         &self.domain
+    }
+
+    /// The address the tenant listens on; its port differs from the issuer's behind
+    /// [`TenantBuilder::public_port`].
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.local_addr
     }
 
     /// `https://127.0.0.1:PORT/` (trailing slash, like Auth0).

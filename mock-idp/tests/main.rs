@@ -14,4 +14,5 @@ mod keys;
 mod mint;
 mod state;
 mod token_endpoint;
+mod upstream;
 mod user_flows;

@@ -6,7 +6,8 @@
 //! - `/control/...` for what only a mock has: keys (publish a next key, retire), the virtual
 //!   clock, faults, JWKS/discovery overrides, the DPoP nonce, the journal and call counts,
 //!   minting any token or proof the builders can ([`crate::TokenSpec`], [`crate::ProofSpec`]),
-//!   and reset.
+//!   reset, and delegating discovery and JWKS to another tenant ([`upstream`], how
+//!   `mock-idp conformance --tenant URL` attaches to a running tenant).
 //!
 //! Each route calls the same component a `MockTenant` method calls (the key ring, clock, fault
 //! table, journal), so Rust tests and HTTP clients steer one implementation.
@@ -22,6 +23,7 @@ mod error;
 mod mint;
 pub(crate) mod signing_keys;
 pub(crate) mod tenant;
+pub(crate) mod upstream;
 
 use std::sync::Arc;
 
@@ -63,6 +65,9 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("POST", "/control/tokens", "create:mock_tokens"),
     ("POST", "/control/proofs", "create:mock_tokens"),
     ("POST", "/control/reset", "update:mock_tenant"),
+    ("GET", "/control/upstream", "read:mock_tenant"),
+    ("PUT", "/control/upstream", "update:mock_tenant"),
+    ("DELETE", "/control/upstream", "update:mock_tenant"),
 ];
 
 /// Whether `path` belongs to the control API (kept out of the journal and the call counts:
@@ -108,5 +113,11 @@ pub(crate) fn router(state: Arc<TenantState>) -> Router<Arc<TenantState>> {
         .route("/control/tokens", post(mint::token))
         .route("/control/proofs", post(mint::proof))
         .route("/control/reset", post(tenant::reset))
+        .route(
+            "/control/upstream",
+            get(upstream::get)
+                .put(upstream::set)
+                .delete(upstream::clear),
+        )
         .route_layer(middleware::from_fn_with_state(state, auth::require))
 }

@@ -301,8 +301,9 @@ pub(super) async fn reset(State(st): State<Arc<TenantState>>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// No faults, overrides, nonce or journal, the clock back to real time. Keys stay as they are
-/// (rotate or retire them explicitly), and so do call counts, sessions and issued tokens.
+/// No faults, overrides, upstream, nonce or journal, the clock back to real time. Keys stay as
+/// they are (rotate or retire them explicitly), and so do call counts, sessions and issued
+/// tokens.
 pub(crate) fn reset_state(st: &TenantState) {
     st.faults.clear();
     *st.jwks_override.write().unwrap_or_else(|e| e.into_inner()) = None;
@@ -314,6 +315,7 @@ pub(crate) fn reset_state(st: &TenantState) {
         .unwrap_or_else(|e| e.into_inner())
         .clear();
     *st.dpop_nonce.write().unwrap_or_else(|e| e.into_inner()) = None;
+    *st.upstream.write().unwrap_or_else(|e| e.into_inner()) = None;
     st.journal.clear();
     st.mint.clock.unfreeze();
     st.mint.clock.set_offset(0);
