@@ -763,15 +763,9 @@ fn token_spec(args: &TokenArgs) -> Result<TokenSpec> {
         };
         spec.claims.extend(map);
     }
-    for kv in &args.claims {
-        let (k, v) = parse_kv(kv).context("--claim")?;
-        spec.claims.insert(k, v);
-    }
+    insert_kvs(&mut spec.claims, &args.claims, "--claim")?;
     spec.unset_claims.extend(args.unset_claims.iter().cloned());
-    for kv in &args.headers {
-        let (k, v) = parse_kv(kv).context("--header")?;
-        spec.header.insert(k, v);
-    }
+    insert_kvs(&mut spec.header, &args.headers, "--header")?;
     spec.unset_header.extend(args.unset_headers.iter().cloned());
     if let Some(p) = &args.dpop_key {
         spec.jkt = Some(read_dpop_key(p)?.thumbprint());
@@ -788,6 +782,19 @@ fn token_spec(args: &TokenArgs) -> Result<TokenSpec> {
     set(&mut spec.raw_header, &args.raw_header);
     set(&mut spec.raw_payload, &args.raw_payload);
     Ok(spec)
+}
+
+/// Each `K=V` of `pairs` (a repeatable `flag`) into `map`.
+fn insert_kvs(
+    map: &mut serde_json::Map<String, Value>,
+    pairs: &[String],
+    flag: &str,
+) -> Result<()> {
+    for kv in pairs {
+        let (k, v) = parse_kv(kv).with_context(|| flag.to_owned())?;
+        map.insert(k, v);
+    }
+    Ok(())
 }
 
 /// `*slot = value` when the flag was given.
@@ -846,15 +853,9 @@ fn proof_spec(args: &ProofArgs) -> Result<ProofSpec> {
     set(&mut spec.htu, &args.htu);
     set(&mut spec.typ, &args.typ);
     set(&mut spec.alg, &args.alg);
-    for kv in &args.claims {
-        let (k, v) = parse_kv(kv).context("--claim")?;
-        spec.claims.insert(k, v);
-    }
+    insert_kvs(&mut spec.claims, &args.claims, "--claim")?;
     spec.unset_claims.extend(args.unset_claims.iter().cloned());
-    for kv in &args.headers {
-        let (k, v) = parse_kv(kv).context("--header")?;
-        spec.header.insert(k, v);
-    }
+    insert_kvs(&mut spec.header, &args.headers, "--header")?;
     spec.unset_header.extend(args.unset_headers.iter().cloned());
     spec.private_jwk |= args.private_jwk;
     spec.signed_by_other_key |= args.signed_by_other_key;
