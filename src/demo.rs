@@ -199,6 +199,13 @@ impl Demo {
             self.state.ca_path().display(),
             tenant.uri()
         );
+        if let Some(secret) = tenant.admin_secret() {
+            let _ = writeln!(
+                out,
+                "The tenant's Test page (mint tokens, rotate keys, move the clock, inject faults): {}/dashboard  (admin secret {secret})",
+                tenant.uri()
+            );
+        }
         let _ = writeln!(out);
         let _ = writeln!(out, "Ctrl-C stops the demo.");
         out

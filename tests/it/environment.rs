@@ -520,6 +520,30 @@ async fn the_demo_banner_works_as_printed() {
         ran += 1;
     }
     assert_eq!(ran, 9, "every curl line of the banner ran");
+
+    // The tenant's Test page line: its URL takes the printed admin secret.
+    let line = banner
+        .iter()
+        .find(|l| l.starts_with("The tenant's Test page"))
+        .expect("a Test page line");
+    let (url, secret) = line
+        .split_once(": ")
+        .and_then(|(_, rest)| rest.split_once("  (admin secret "))
+        .expect("URL  (admin secret S)");
+    let secret = secret.trim_end_matches(')');
+    let ca = std::fs::read(state.ca_path()).expect("the demo's CA");
+    let tenant = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&ca).unwrap()])
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = tenant
+        .post(format!("{url}/session"))
+        .form(&[("secret", secret)])
+        .send()
+        .await
+        .expect("the Test page answers");
+    assert_eq!(res.status(), 303, "{line}");
 }
 
 #[cfg(feature = "redis")]
