@@ -274,9 +274,15 @@ async fn the_test_page_in_chromium_mints_rotates_and_shows_the_journal() {
         .click()
         .await
         .unwrap();
-    let current = b
+    // Wait for the page the form answered with (the old one has no notice), then read it.
+    let notice = b
         .wait()
-        .for_element(Locator::Css("[data-testid=key-current] code"))
+        .for_element(Locator::Css("[data-testid=notice]"))
+        .await
+        .unwrap();
+    assert!(notice.text().await.unwrap().starts_with("Rotated: "));
+    let current = b
+        .find(Locator::Css("[data-testid=key-current] code"))
         .await
         .unwrap();
     assert_eq!(current.text().await.unwrap(), t.keys().current().kid());
