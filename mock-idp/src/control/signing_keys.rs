@@ -19,7 +19,7 @@ use crate::server::TenantState;
 
 /// A key's place in the life cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub(crate) enum Role {
     Previous,
     Current,
     Next,
@@ -27,7 +27,7 @@ enum Role {
 }
 
 /// Every key the ring knows, with its role, published ones in JWKS order.
-fn keys_with_roles(st: &TenantState) -> Vec<(SigningKey, Role)> {
+pub(crate) fn keys_with_roles(st: &TenantState) -> Vec<(SigningKey, Role)> {
     let ring = &st.mint.keys;
     let current = ring.current();
     let published = ring.published();
@@ -46,6 +46,18 @@ fn keys_with_roles(st: &TenantState) -> Vec<(SigningKey, Role)> {
         .collect();
     out.extend(ring.retired().into_iter().map(|k| (k, Role::Revoked)));
     out
+}
+
+impl Role {
+    /// The Management API's name for the role.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Role::Previous => "previous",
+            Role::Current => "current",
+            Role::Next => "next",
+            Role::Revoked => "revoked",
+        }
+    }
 }
 
 /// The Management API's signing-key object.

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::render::{Minted, Outcome, respond_page, sign_in as sign_in_page};
-use super::{COOKIE, has_cookie};
+use super::{COOKIE, is_secret};
 use crate::control::{signing_keys, tenant as controls};
 use crate::faults::{Endpoint, Fault, When};
 use crate::jose::decode_unverified;
@@ -55,12 +55,7 @@ pub(super) async fn sign_in(State(st): State<Arc<TenantState>>, Form(f): Fields)
         return crate::server::not_found().await;
     };
     let given = f.get("secret").map(String::as_str).unwrap_or("");
-    let cookie_header = format!("{COOKIE}={given}");
-    let mut headers = axum::http::HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&cookie_header) {
-        headers.insert(header::COOKIE, v);
-    }
-    if !has_cookie(&headers, &secret) {
+    if !is_secret(given, &secret) {
         return sign_in_page(
             StatusCode::UNAUTHORIZED,
             Some("That is not the admin secret."),

@@ -244,18 +244,12 @@ fn minted(m: &Minted) -> String {
 }
 
 fn keys(st: &TenantState) -> String {
-    let current = st.mint.keys.current();
-    let published = st.mint.keys.published();
-    let at = published.iter().position(|k| k.kid() == current.kid());
-    let rows: String = published
+    // Published keys only: revoked ones are no longer the page's business.
+    let rows: String = crate::control::signing_keys::keys_with_roles(st)
         .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            let role = match at {
-                Some(c) if i < c => "previous",
-                Some(c) if i == c => "current",
-                _ => "next",
-            };
+        .filter(|(_, role)| *role != crate::control::signing_keys::Role::Revoked)
+        .map(|(k, role)| {
+            let role = role.as_str();
             format!(
                 "<tr data-testid=\"key-{role}\"><td><code>{}</code></td><td>{role}</td></tr>",
                 escape(k.kid())
