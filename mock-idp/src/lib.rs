@@ -118,7 +118,7 @@ pub use journal::RecordedRequest;
 pub use keys::{KeyRing, SigAlg, SigningKey};
 pub use mint::{Signing, TokenBuilder};
 pub use proof::{DpopKey, ProofAlg, ProofBuilder};
-pub use spec::{ProofSpec, SigningSpec, TokenSpec};
+pub use spec::{JwsEdits, ProofSpec, SigningSpec, TokenSpec};
 pub use state::StateDir;
 pub use tenant::{BoundTenant, MockTenant, OverrideGuard, StartError, TenantBuilder};
 pub use tls::TlsMaterial;
