@@ -82,6 +82,7 @@ pub mod control;
 mod cors;
 mod dashboard;
 mod domains;
+mod dotenv;
 pub mod exchange;
 
 pub mod faults;
@@ -112,6 +113,7 @@ pub use config::{
     ApiConfig, AppType, ApplicationConfig, AuthMethod, ConfigError, Dialect, GrantType,
     RefreshTokenSettings, RotationType, TenantConfig,
 };
+pub use dotenv::{ca_hints, dotenv};
 pub use faults::{Endpoint, Fault};
 pub use jose::{UnknownAlgorithm, ath, jwk_thumbprint};
 pub use journal::RecordedRequest;
