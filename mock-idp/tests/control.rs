@@ -526,3 +526,27 @@ async fn the_openapi_document_lists_exactly_the_served_routes() {
         assert_ne!(s, 405, "{method} {path}");
     }
 }
+
+/// mock-idp's README lists every control route with its scope, exactly as
+/// [`mock_idp::control::routes`] registers them.
+#[test]
+fn the_readme_route_table_is_the_route_table() {
+    let readme = include_str!("../README.md");
+    let documented: Vec<(String, String, String)> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split(" | ").collect();
+            let (method, path) = cells.first()?.trim_end_matches('`').split_once(' ')?;
+            let scope = cells.get(1)?.trim_matches('`');
+            ["GET", "POST", "PUT", "DELETE"]
+                .contains(&method)
+                .then(|| (method.to_owned(), path.to_owned(), scope.to_owned()))
+        })
+        .collect();
+    let registered: Vec<(String, String, String)> = mock_idp::control::routes()
+        .iter()
+        .map(|r| (r.method.to_owned(), r.path.to_owned(), r.scope.to_owned()))
+        .collect();
+    assert_eq!(documented, registered);
+}
