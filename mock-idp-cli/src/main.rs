@@ -514,11 +514,30 @@ fn diff_command(cli: &Cli) -> Option<ExitCode> {
     }
 }
 
+/// A flag whose value does not parse is one line, like every other failure; the rest (help,
+/// version, an unknown flag) is clap's own output.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if !matches!(e.kind(), ErrorKind::ValueValidation | ErrorKind::InvalidValue) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let line: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .collect();
+    eprintln!("mock-idp: {}", line.join(" ").trim_start_matches("error: "));
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(e) => e.exit(),
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => return usage_error(e),
     };
     if let Some(code) = diff_command(&cli) {
         return code;
