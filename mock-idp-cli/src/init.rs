@@ -40,7 +40,7 @@ pub(crate) fn run(state: Option<&Path>, args: &InitArgs) -> Result<()> {
     let text = format!(
         "# Written by `mock-idp init` for the mock tenant at {}\n{}",
         at.base_url,
-        mock_idp::dotenv(&[at.domain.clone()], &audience, ca.as_deref())
+        mock_idp::dotenv(std::slice::from_ref(&at.domain), &audience, ca.as_deref())
     );
     std::fs::write(&args.output, text).with_context(|| args.output.display().to_string())?;
     println!("wrote {}", args.output.display());

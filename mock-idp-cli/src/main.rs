@@ -518,7 +518,10 @@ fn diff_command(cli: &Cli) -> Option<ExitCode> {
 /// version, an unknown flag) is clap's own output.
 fn usage_error(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    if !matches!(e.kind(), ErrorKind::ValueValidation | ErrorKind::InvalidValue) {
+    if !matches!(
+        e.kind(),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue
+    ) {
         e.exit();
     }
     let text = e.render().to_string();

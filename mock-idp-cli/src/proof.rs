@@ -47,10 +47,7 @@ pub(crate) fn run(
         None => state_dir(state)?.load_or_init_dpop_key()?,
     };
     for _ in 0..args.count {
-        println!(
-            "{}",
-            spec.apply(key.proof(&args.method, &args.url)).build()
-        );
+        println!("{}", spec.apply(key.proof(&args.method, &args.url)).build());
     }
     Ok(())
 }

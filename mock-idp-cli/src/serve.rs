@@ -181,7 +181,9 @@ pub(crate) async fn run(state: Option<&Path>, fixture_keys: bool, args: &ServeAr
                 println!("  {who:<18} {how}");
             }
         }
-        println!("A .env for an API that verifies this tenant's tokens (`mock-idp init` writes it):");
+        println!(
+            "A .env for an API that verifies this tenant's tokens (`mock-idp init` writes it):"
+        );
         for line in mock_idp::dotenv(bound.domains(), &bound.audience(), ca).lines() {
             println!("  {line}");
         }
@@ -248,4 +250,3 @@ fn print_login(config: &TenantConfig, uri: &str, auto_login: Option<&str>) -> Re
     }
     Ok(())
 }
-

@@ -10,8 +10,8 @@ use mock_idp::{Clock, TenantConfig, TokenBuilder, TokenSpec};
 use serde_json::Value;
 
 use crate::local::{
-    given_only, load_config, login_application, read_dpop_key, read_source, read_spec,
-    served_at, state_dir,
+    given_only, load_config, login_application, read_dpop_key, read_source, read_spec, served_at,
+    state_dir,
 };
 
 #[derive(Args, Debug)]

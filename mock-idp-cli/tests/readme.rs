@@ -27,7 +27,11 @@ fn short_help(command: &str) -> String {
 fn regenerated(readme: &str) -> String {
     let mut text = readme.to_owned();
     for command in COMMANDS {
-        let label = if command.is_empty() { "mock-idp" } else { command };
+        let label = if command.is_empty() {
+            "mock-idp"
+        } else {
+            command
+        };
         let open = format!("<!-- help: {label} -->\n");
         let start = text
             .find(&open)

@@ -73,6 +73,7 @@ pub fn dotenv(domains: &[String], audience: &str, ca_file: Option<&Path>) -> Str
 }
 
 fn is_env_name(k: &str) -> bool {
-    !k.is_empty() && k.bytes()
+    !k.is_empty()
+        && k.bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }

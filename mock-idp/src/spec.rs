@@ -135,7 +135,10 @@ pub struct TokenSpec {
     #[cfg_attr(feature = "cli", arg(long = "iss"))]
     pub issuer: Option<String>,
     /// Lifetime in seconds: `exp` = `iat` + this (negative: already expired).
-    #[cfg_attr(feature = "cli", arg(long, allow_hyphen_values = true, value_name = "SECS"))]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, allow_hyphen_values = true, value_name = "SECS")
+    )]
     pub expires_in: Option<i64>,
     /// `iat` as an offset from now in seconds (negative: in the past).
     #[cfg_attr(
@@ -233,7 +236,10 @@ pub struct ProofSpec {
     #[cfg_attr(feature = "cli", arg(long))]
     pub nonce: Option<String>,
     /// `iat` as an offset from now in seconds.
-    #[cfg_attr(feature = "cli", arg(long, allow_hyphen_values = true, value_name = "SECS"))]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, allow_hyphen_values = true, value_name = "SECS")
+    )]
     pub iat: Option<i64>,
     /// `jti` (default: random per proof).
     #[cfg_attr(feature = "cli", arg(long))]

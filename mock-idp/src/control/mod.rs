@@ -64,38 +64,47 @@ pub(crate) fn scope_for(method: &str, path: &str) -> &'static str {
     routes()
         .iter()
         .find(|r| r.method == method && r.path == path)
-        .map_or("update:mock_tenant", |r| r.scope)
+        .map_or(UPDATE, |r| r.scope)
 }
 
 /// The control API, one call per route with its scope: the router and the route list are
 /// both built from here, so they cannot disagree.
+#[rustfmt::skip] // one line per route: it reads as the table it is
 fn table() -> Table {
     use signing_keys as keys;
     Table::default()
-        .get("/api/v2/keys/signing", "read:signing_keys", keys::list)
-        .post("/api/v2/keys/signing/rotate", "create:signing_keys", keys::rotate)
-        .put("/api/v2/keys/signing/{kid}/revoke", "update:signing_keys", keys::revoke)
-        .post("/control/keys/publish-next", "update:signing_keys", keys::publish_next)
-        .post("/control/keys/{kid}/retire", "update:signing_keys", keys::retire)
-        .get("/control/clock", "read:mock_tenant", tenant::clock)
-        .post("/control/clock", "update:mock_tenant", tenant::set_clock)
-        .get("/control/faults", "read:mock_tenant", tenant::faults)
-        .post("/control/faults", "update:mock_tenant", tenant::add_fault)
-        .delete("/control/faults", "update:mock_tenant", tenant::clear_faults)
-        .put("/control/overrides/{document}", "update:mock_tenant", tenant::set_override)
-        .delete("/control/overrides/{document}", "update:mock_tenant", tenant::clear_override)
-        .put("/control/dpop-nonce", "update:mock_tenant", tenant::require_nonce)
-        .delete("/control/dpop-nonce", "update:mock_tenant", tenant::disable_nonce)
-        .get("/control/journal", "read:mock_tenant", tenant::journal)
-        .delete("/control/journal", "update:mock_tenant", tenant::clear_journal)
-        .get("/control/stats", "read:mock_tenant", tenant::stats)
-        .post("/control/tokens", "create:mock_tokens", mint::token)
-        .post("/control/proofs", "create:mock_tokens", mint::proof)
-        .post("/control/reset", "update:mock_tenant", tenant::reset)
-        .get("/control/upstream", "read:mock_tenant", upstream::get)
-        .put("/control/upstream", "update:mock_tenant", upstream::set)
-        .delete("/control/upstream", "update:mock_tenant", upstream::clear)
+        .get("/api/v2/keys/signing", READ_KEYS, keys::list)
+        .post("/api/v2/keys/signing/rotate", CREATE_KEYS, keys::rotate)
+        .put("/api/v2/keys/signing/{kid}/revoke", UPDATE_KEYS, keys::revoke)
+        .post("/control/keys/publish-next", UPDATE_KEYS, keys::publish_next)
+        .post("/control/keys/{kid}/retire", UPDATE_KEYS, keys::retire)
+        .get("/control/clock", READ, tenant::clock)
+        .post("/control/clock", UPDATE, tenant::set_clock)
+        .get("/control/faults", READ, tenant::faults)
+        .post("/control/faults", UPDATE, tenant::add_fault)
+        .delete("/control/faults", UPDATE, tenant::clear_faults)
+        .put("/control/overrides/{document}", UPDATE, tenant::set_override)
+        .delete("/control/overrides/{document}", UPDATE, tenant::clear_override)
+        .put("/control/dpop-nonce", UPDATE, tenant::require_nonce)
+        .delete("/control/dpop-nonce", UPDATE, tenant::disable_nonce)
+        .get("/control/journal", READ, tenant::journal)
+        .delete("/control/journal", UPDATE, tenant::clear_journal)
+        .get("/control/stats", READ, tenant::stats)
+        .post("/control/tokens", MINT, mint::token)
+        .post("/control/proofs", MINT, mint::proof)
+        .post("/control/reset", UPDATE, tenant::reset)
+        .get("/control/upstream", READ, upstream::get)
+        .put("/control/upstream", UPDATE, upstream::set)
+        .delete("/control/upstream", UPDATE, upstream::clear)
 }
+
+// The scopes: Auth0's names for its signing-key routes, ours for what only a mock has.
+const READ_KEYS: &str = "read:signing_keys";
+const CREATE_KEYS: &str = "create:signing_keys";
+const UPDATE_KEYS: &str = "update:signing_keys";
+const READ: &str = "read:mock_tenant";
+const UPDATE: &str = "update:mock_tenant";
+const MINT: &str = "create:mock_tokens";
 
 /// A router that records each route it adds, with its scope.
 #[derive(Default)]

@@ -6,8 +6,7 @@ use super::*;
 async fn rotating_refresh_tokens_detect_reuse_and_revoke_the_family() {
     let tenant = MockTenant::start().await;
     let mut agent = Agent::new(&tenant);
-    let rt1 = tokens_for(&mut agent, &tenant, &[])
-        .await["refresh_token"]
+    let rt1 = tokens_for(&mut agent, &tenant, &[]).await["refresh_token"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -71,8 +70,7 @@ async fn rotating_refresh_tokens_detect_reuse_and_revoke_the_family() {
         reuse,
     );
     // Another client cannot use the SPA's token.
-    let rt = tokens_for(&mut agent, &tenant, &[])
-        .await["refresh_token"]
+    let rt = tokens_for(&mut agent, &tenant, &[]).await["refresh_token"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -99,8 +97,7 @@ async fn rotating_refresh_tokens_detect_reuse_and_revoke_the_family() {
 async fn refresh_tokens_expire_after_their_absolute_lifetime() {
     let tenant = MockTenant::start().await;
     let mut agent = Agent::new(&tenant);
-    let mut rt = tokens_for(&mut agent, &tenant, &[])
-        .await["refresh_token"]
+    let mut rt = tokens_for(&mut agent, &tenant, &[]).await["refresh_token"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -124,8 +121,7 @@ async fn refresh_tokens_expire_after_their_absolute_lifetime() {
 async fn revoke_answers_200_empty_and_kills_the_family() {
     let tenant = MockTenant::start().await;
     let mut agent = Agent::new(&tenant);
-    let rt = tokens_for(&mut agent, &tenant, &[])
-        .await["refresh_token"]
+    let rt = tokens_for(&mut agent, &tenant, &[]).await["refresh_token"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -131,8 +131,7 @@ async fn logout_ends_the_session_and_redirects_only_to_allowed_urls() {
         .assert_redirected_error("login_required", "Login required");
 
     // RP-initiated logout with an id_token_hint, an exact post_logout_redirect_uri and state.
-    let id_token = tokens_for(&mut agent, &tenant, &[])
-        .await["id_token"]
+    let id_token = tokens_for(&mut agent, &tenant, &[]).await["id_token"]
         .as_str()
         .unwrap()
         .to_owned();
