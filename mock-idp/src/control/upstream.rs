@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::ControlError;
-use crate::server::TenantState;
+use crate::http::router::TenantState;
 
 /// Largest body relayed from the upstream. Well above the 64 KiB the tenant reads from its own
 /// clients: the conformance catalog publishes a JWKS of a few MiB (RES-09) to see whether the
@@ -136,7 +136,7 @@ pub(super) async fn clear(State(st): State<Arc<TenantState>>) -> StatusCode {
 pub(crate) async fn forward(upstream: &Upstream, uri: &Uri, headers: &HeaderMap) -> Response {
     match fetch(upstream, uri, headers).await {
         Ok(res) => res,
-        Err(_) => crate::server::dropped_connection(),
+        Err(_) => crate::http::router::dropped_connection(),
     }
 }
 

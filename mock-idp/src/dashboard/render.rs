@@ -8,8 +8,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::html::{escape, respond};
-use crate::server::TenantState;
+use crate::browser::html::{escape, respond};
+use crate::http::router::TenantState;
 
 /// What the last form did, shown at the top of the page.
 #[derive(Debug, Default)]
@@ -49,7 +49,7 @@ pub(super) fn respond_page(st: &TenantState, outcome: &Outcome) -> Response {
     let mut res = respond(StatusCode::OK, page_html(st, outcome), "");
     let hash = base64::Engine::encode(
         &base64::engine::general_purpose::STANDARD,
-        crate::jose::sha256(JOURNAL_SCRIPT),
+        crate::mint::jose::sha256(JOURNAL_SCRIPT),
     );
     let csp = format!(
         "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -102,7 +102,11 @@ pub(super) fn sign_in(status: StatusCode, error: Option<&str>) -> Response {
          <input id=\"secret\" name=\"secret\" type=\"password\" autocomplete=\"off\" data-testid=\"secret\" required>\
          <button type=\"submit\" data-testid=\"sign-in\">Open the Test page</button></form>"
     );
-    respond(status, crate::html::page("mock-idp Test page", &body), "")
+    respond(
+        status,
+        crate::browser::html::page("mock-idp Test page", &body),
+        "",
+    )
 }
 
 fn page_html(st: &TenantState, outcome: &Outcome) -> String {

@@ -5,8 +5,8 @@ use axum::http::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
 use super::TokenError;
-use crate::jose::{b64url_decode, jwk_thumbprint};
-use crate::server::TenantState;
+use crate::http::router::TenantState;
+use crate::mint::jose::{b64url_decode, jwk_thumbprint};
 
 /// How far in the past a proof's `iat` may be (seconds).
 pub(crate) const DPOP_MAX_AGE: i64 = 300;
@@ -124,7 +124,7 @@ pub(crate) fn check_proof(
         return Err(bad("DPoP proof iat is in the future"));
     }
     if let Some(token) = access_token
-        && claims.get("ath").and_then(Value::as_str) != Some(crate::jose::ath(token).as_str())
+        && claims.get("ath").and_then(Value::as_str) != Some(crate::mint::jose::ath(token).as_str())
     {
         return Err(bad("DPoP proof ath does not match the access token"));
     }

@@ -94,7 +94,7 @@ fn default_updated_at() -> String {
 }
 
 /// The users of a tenant with no `[[users]]`: one, so `mock-idp serve` can log someone in.
-pub fn default_users() -> Vec<UserConfig> {
+pub(crate) fn default_users() -> Vec<UserConfig> {
     vec![UserConfig {
         name: Some("Test User".into()),
         given_name: Some("Test".into()),
@@ -130,7 +130,7 @@ impl UserConfig {
         if !self.user_id.is_empty() {
             return self.user_id.clone();
         }
-        let digest = crate::jose::sha256(self.email.to_ascii_lowercase());
+        let digest = crate::mint::jose::sha256(self.email.to_ascii_lowercase());
         let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
         format!("auth0|{hex}")
     }

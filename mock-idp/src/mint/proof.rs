@@ -22,9 +22,9 @@ use rustls_pki_types::PrivatePkcs8KeyDer;
 use rustls_pki_types::pem::PemObject as _;
 use serde_json::{Map, Value, json};
 
-use crate::clock::Clock;
-use crate::jose::{UnknownAlgorithm, ath, b64url, jwk_thumbprint, random_id, signing_input};
 use crate::keys::{KeyError, SigAlg, SigningKey, pem_encode};
+use crate::mint::jose::{UnknownAlgorithm, ath, b64url, jwk_thumbprint, random_id, signing_input};
+use crate::tenant::clock::Clock;
 
 /// The algorithms a [`DpopKey`] can be generated for (RSA keys come from
 /// [`DpopKey::rsa`] instead: RSA generation is far too slow for tests).
@@ -194,13 +194,13 @@ impl DpopKey {
 
     /// The fixed client key `fixtures/keys/dpop-client.pem`.
     pub fn fixture() -> Self {
-        Self::from_pkcs8_pem(include_str!("../fixtures/keys/dpop-client.pem"))
+        Self::from_pkcs8_pem(include_str!("../../fixtures/keys/dpop-client.pem"))
             .expect("embedded fixture key parses")
     }
 
     /// A second fixed key `fixtures/keys/dpop-other.pem` (for key-mismatch cases).
     pub fn fixture_other() -> Self {
-        Self::from_pkcs8_pem(include_str!("../fixtures/keys/dpop-other.pem"))
+        Self::from_pkcs8_pem(include_str!("../../fixtures/keys/dpop-other.pem"))
             .expect("embedded fixture key parses")
     }
 
@@ -605,7 +605,7 @@ impl ProofBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jose::decode_unverified;
+    use crate::mint::jose::decode_unverified;
 
     #[test]
     fn default_proof_shape() {

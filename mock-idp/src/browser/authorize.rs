@@ -17,14 +17,14 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::codes::{CodeGrant, Pkce, PkceMethod, is_pkce_string};
-use crate::config::{ApplicationConfig, GrantType, TenantConfig};
-use crate::html;
-use crate::jose::random_id;
-use crate::server::TenantState;
-use crate::session::{
+use crate::browser::codes::{CodeGrant, Pkce, PkceMethod, is_pkce_string};
+use crate::browser::html;
+use crate::browser::session::{
     DEVICE_COOKIE, SESSION_COOKIE, SESSION_IDLE_LIFETIME, Session, cookie, set_cookie,
 };
+use crate::config::{ApplicationConfig, GrantType, TenantConfig};
+use crate::http::router::TenantState;
+use crate::mint::jose::random_id;
 
 /// How the authorization response reaches the application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -340,7 +340,7 @@ fn validate(
     };
     let dpop_jkt = match params.get("dpop_jkt") {
         None => None,
-        Some(j) if j.len() == 43 && crate::jose::b64url_decode(j).is_ok() => Some(j.clone()),
+        Some(j) if j.len() == 43 && crate::mint::jose::b64url_decode(j).is_ok() => Some(j.clone()),
         Some(_) => {
             return Err(redirect(
                 "invalid_request",
@@ -400,7 +400,9 @@ fn pkce(
         }
     };
     let well_formed = match method {
-        PkceMethod::S256 => challenge.len() == 43 && crate::jose::b64url_decode(challenge).is_ok(),
+        PkceMethod::S256 => {
+            challenge.len() == 43 && crate::mint::jose::b64url_decode(challenge).is_ok()
+        }
         PkceMethod::Plain => is_pkce_string(challenge),
     };
     if !well_formed {

@@ -18,16 +18,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::authorize::{OIDC_SCOPES, ResponseMode};
-use crate::codes::Codes;
+use crate::browser::authorize::{OIDC_SCOPES, ResponseMode};
+use crate::browser::codes::Codes;
+use crate::browser::refresh::RefreshTokens;
+use crate::browser::session::{Sessions, Transactions};
 use crate::control::upstream::Upstream;
-use crate::domains::Domains;
-use crate::exchange::Actions;
-use crate::faults::{Endpoint, Fault, Faults};
-use crate::journal::{Journal, RecordedRequest};
-use crate::mint::MintContext;
-use crate::refresh::RefreshTokens;
-use crate::session::{Sessions, Transactions};
+use crate::mint::token::MintContext;
+use crate::tenant::actions::Actions;
+use crate::tenant::domains::Domains;
+use crate::tenant::faults::{Endpoint, Fault, Faults};
+use crate::tenant::journal::{Journal, RecordedRequest};
 
 /// Auth0's cache policy for discovery and JWKS.
 pub(crate) const CACHE_CONTROL: &str =
@@ -226,7 +226,7 @@ impl TenantState {
 
     /// Requires (or rotates) a DPoP nonce at the token endpoint; returns it.
     pub(crate) fn require_dpop_nonce(&self) -> String {
-        let nonce = crate::jose::random_id();
+        let nonce = crate::mint::jose::random_id();
         *self.dpop_nonce.write().unwrap_or_else(|e| e.into_inner()) = Some(nonce.clone());
         nonce
     }
@@ -271,23 +271,23 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
         .route("/health", get(health))
         .route("/oauth/token", post(crate::token_endpoint::token))
         .route("/oauth/revoke", post(crate::token_endpoint::revoke::revoke))
-        .route("/authorize", get(crate::authorize::authorize))
+        .route("/authorize", get(crate::browser::authorize::authorize))
         .route(
             "/u/login",
-            get(crate::login::show).post(crate::login::submit),
+            get(crate::browser::login::show).post(crate::browser::login::submit),
         )
         .route(
             "/userinfo",
-            get(crate::userinfo::userinfo).post(crate::userinfo::userinfo),
+            get(crate::browser::userinfo::userinfo).post(crate::browser::userinfo::userinfo),
         )
-        .route("/v2/logout", get(crate::logout::v2_logout))
-        .route("/oidc/logout", get(crate::logout::oidc_logout))
+        .route("/v2/logout", get(crate::browser::logout::v2_logout))
+        .route("/oidc/logout", get(crate::browser::logout::oidc_logout))
         .merge(crate::control::router(state.clone()))
         .merge(crate::dashboard::router(state.clone()))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            crate::cors::cors,
+            crate::browser::cors::cors,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)

@@ -14,7 +14,7 @@ use rustls_pki_types::PrivatePkcs8KeyDer;
 use rustls_pki_types::pem::PemObject as _;
 use serde_json::{Value, json};
 
-use crate::jose::{UnknownAlgorithm, b64url, b64url_decode, jwk_thumbprint};
+use crate::mint::jose::{UnknownAlgorithm, b64url, b64url_decode, jwk_thumbprint};
 
 /// Errors loading or using a signing key.
 #[derive(Debug, thiserror::Error)]
@@ -164,7 +164,7 @@ impl fmt::Debug for SigningKey {
 
 macro_rules! fixture_pem {
     ($name:literal) => {
-        include_str!(concat!("../fixtures/keys/", $name, ".pem"))
+        include_str!(concat!("../../fixtures/keys/", $name, ".pem"))
     };
 }
 
@@ -442,7 +442,7 @@ impl WeakRsa {
 /// The EMSA-PKCS1-v1_5 encoded message (RFC 8017 §9.2) of `message` for a `k`-byte modulus:
 /// `00 01 FF.. 00 DigestInfo`. With a published exponent `e = 1` this *is* a valid signature,
 /// which is how degenerate-exponent JWKS cases are forged.
-pub fn pkcs1_v15_encoded_message(
+pub(crate) fn pkcs1_v15_encoded_message(
     alg: SigAlg,
     message: &[u8],
     k: usize,
