@@ -12,9 +12,9 @@ use serde_json::Value;
 
 use crate::browser::authorize::{add_cookie, found};
 use crate::browser::html;
-use crate::browser::session::{SESSION_COOKIE, set_cookie};
-use crate::http::router::TenantState;
 use crate::mint::user_tokens::verify_own;
+use crate::tenant::session::{SESSION_COOKIE, set_cookie};
+use crate::tenant::state::TenantState;
 
 /// `GET /v2/logout?returnTo&client_id&federated`.
 pub(crate) async fn v2_logout(

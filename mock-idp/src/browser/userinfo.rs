@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::http::router::TenantState;
 use crate::mint::user_tokens::verify_own;
+use crate::tenant::state::TenantState;
 use crate::token_endpoint::dpop::check_proof;
 
 /// Why `/userinfo` refused a request.

@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::{ControlError, ROUTES};
-use crate::http::router::TenantState;
 use crate::mint::jose::decode_unverified;
+use crate::tenant::state::TenantState;
 
 /// The middleware: 404 when the control API is off, else 401/403 unless the caller may use
 /// the matched route.
@@ -26,7 +26,7 @@ pub(crate) async fn require(
     next: Next,
 ) -> Response {
     let Some(secret) = st.admin_secret() else {
-        return crate::http::router::not_found().await;
+        return crate::http::responses::not_found().await;
     };
     let scope = ROUTES
         .iter()

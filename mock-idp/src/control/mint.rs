@@ -11,11 +11,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::ControlError;
-use crate::http::router::TenantState;
 use crate::mint::jose::decode_unverified;
 use crate::mint::proof::DpopKey;
 use crate::mint::spec::{ProofSpec, TokenSpec};
 use crate::mint::token::TokenBuilder;
+use crate::tenant::state::TenantState;
 
 /// `POST /control/tokens`: body = a [`TokenSpec`] (`{}` is the tenant's default token).
 /// Answers the token, and its header and claims decoded.

@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::ControlError;
-use crate::http::router::TenantState;
 use crate::keys::SigningKey;
+use crate::tenant::state::TenantState;
 
 /// A key's place in the life cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

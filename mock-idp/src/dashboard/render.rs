@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::browser::html::{escape, respond};
-use crate::http::router::TenantState;
+use crate::tenant::state::TenantState;
 
 /// What the last form did, shown at the top of the page.
 #[derive(Debug, Default)]

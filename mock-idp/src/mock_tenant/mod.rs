@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 use serde_json::Value;
 
 use crate::config::TenantConfig;
-use crate::http::router::{self, TenantState};
+use crate::http::{discovery, router};
 use crate::keys::KeyRing;
 use crate::mint::token::{MintContext, TokenBuilder};
 use crate::tenant::actions::{ActionDenial, Actions, ExchangeDecision, ExchangeRequest};
@@ -19,6 +19,7 @@ use crate::tenant::clock::Clock;
 use crate::tenant::domains::Domains;
 use crate::tenant::faults::{Endpoint, Fault, When};
 use crate::tenant::journal::RecordedRequest;
+use crate::tenant::state::TenantState;
 use crate::tenant::state_dir::{StateDir, StateError};
 use crate::tenant::tls::{TlsError, TlsMaterial};
 
@@ -709,7 +710,7 @@ impl MockTenant {
     /// The discovery document the tenant would serve without an override (a starting point
     /// for variants).
     pub fn discovery(&self) -> Value {
-        self.state.real_discovery()
+        discovery::primary(&self.state)
     }
 
     /// Serves this exact JSON as the discovery document (issuer mismatch, foreign jwks_uri...),

@@ -146,13 +146,13 @@ impl<'a> Login<'a> {
         let mut location = redirect_target(&res, "authorize").await?;
         if location.starts_with("/u/login") {
             let device =
-                set_cookie_value(&res, crate::browser::session::DEVICE_COOKIE).unwrap_or_default();
+                set_cookie_value(&res, crate::tenant::session::DEVICE_COOKIE).unwrap_or_default();
             let tx = location.trim_start_matches("/u/login?state=").to_owned();
             let res = http
                 .post(format!("{}/u/login", self.tenant.uri()))
                 .header(
                     "cookie",
-                    format!("{}={device}", crate::browser::session::DEVICE_COOKIE),
+                    format!("{}={device}", crate::tenant::session::DEVICE_COOKIE),
                 )
                 .form(&[
                     ("state", tx.as_str()),

@@ -5,8 +5,8 @@ use axum::http::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
 use super::TokenError;
-use crate::http::router::TenantState;
 use crate::mint::jose::{b64url_decode, jwk_thumbprint};
+use crate::tenant::state::TenantState;
 
 /// How far in the past a proof's `iat` may be (seconds).
 pub(crate) const DPOP_MAX_AGE: i64 = 300;

@@ -10,8 +10,8 @@ use aws_lc_rs::signature::{self, RsaPublicKeyComponents};
 use serde_json::{Map, Value};
 
 use super::TokenError;
-use crate::http::router::TenantState;
 use crate::mint::jose::{b64url_decode, decode_unverified};
+use crate::tenant::state::TenantState;
 
 /// Longest subject token read (bytes).
 const MAX_SUBJECT_TOKEN_LEN: usize = 16 * 1024;

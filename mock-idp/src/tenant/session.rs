@@ -13,8 +13,8 @@ use std::sync::Mutex;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
-use crate::browser::authorize::AuthorizeRequest;
 use crate::mint::jose::random_id;
+use crate::tenant::authorize_request::AuthorizeRequest;
 use crate::tenant::store::BoundedStore;
 
 /// The session cookie.
