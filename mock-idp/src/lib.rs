@@ -55,13 +55,15 @@
 //!
 //! | folder | what it holds |
 //! |---|---|
-//! | `tenant/` | the core: [`Clock`], `BoundedStore` (every runtime store is bounded), faults and journal, custom domains, the exchange [`actions`](ExchangeAction), the [`StateDir`] on disk and the CA ([`TlsMaterial`]) |
-//! | `keys/` | [`SigningKey`] and [`KeyRing`]: the JWKS, rotation (publish, promote, retire) |
-//! | `mint/` | [`TokenBuilder`] and [`Signing`]; [`DpopKey`] and [`ProofBuilder`]; [`TokenSpec`] and [`ProofSpec`] (tokens and proofs as data); user access/ID tokens; [`jose`] |
+//! | `tenant/` | the core, which imports no face: `TenantState` and the stores it holds (sessions and login transactions, authorization codes, refresh token families, faults, journal; all bounded by `BoundedStore`), custom domains, the upstream, the exchange [`actions`](ExchangeAction), the [`StateDir`] on disk and the CA ([`TlsMaterial`]) |
+//! | `keys/` | [`SigningKey`], [`SigAlg`] and [`KeyRing`]: the JWKS, rotation (publish, promote, retire); the DER and weak-RSA code they need |
+//! | `mint/` | [`TokenBuilder`] and [`Signing`]; [`DpopKey`] and [`ProofBuilder`]; [`TokenSpec`] and [`ProofSpec`] (tokens and proofs as data); user access/ID tokens |
+//! | [`jose`] | base64url, compact JWS assembly, RFC 7638 thumbprints, `ath`: the encodings keys, tokens, proofs and config share |
+//! | `clock`, `responses` | the virtual [`Clock`] every signed time comes from; the JSON 404 and the dropped connection every face answers with |
 //! | `config/` | [`TenantConfig`]: APIs, applications, grants, token dialects, users and roles, exchange profiles, Custom API clients, Token Vault, organizations, custom domains |
-//! | `http/` | the router: `app()`, the observe middleware (journal, faults), `run` |
+//! | `http/` | the router (`app()`, the observe middleware: journal, faults; `run`), the discovery document and the cached discovery and JWKS `GET`s |
 //! | `token_endpoint/` | `POST /oauth/token`, one module per grant (client credentials with organizations, token exchange, On-Behalf-Of, Token Vault, authorization code, refresh token), `/oauth/revoke` |
-//! | `browser/` | `/authorize`, the login page, sessions and login transactions, authorization codes, refresh token families, `/userinfo`, logout, CORS, HTML pages |
+//! | `browser/` | `/authorize`, the login page `/u/login`, `/userinfo`, `/v2/logout` and `/oidc/logout`, CORS, HTML pages |
 //! | `control/`, `dashboard/` | the control API ([`CONTROL_ROUTES`]) and the Test page |
 //! | `mock_tenant/` | [`MockTenant`]: start, stop on drop, the handles; [`TenantBuilder`]; [`Login`]: `tenant.login(email)` walks the browser flow over HTTP |
 //!
@@ -70,30 +72,33 @@
 //! bug in the other.
 
 mod browser;
+mod clock;
 pub mod config;
 mod control;
 mod dashboard;
 mod http;
+pub mod jose;
 mod keys;
 mod mint;
 mod mock_tenant;
+mod responses;
 mod tenant;
 mod token_endpoint;
 
+pub use clock::Clock;
 pub use config::{
     ApiConfig, AppType, ApplicationConfig, AuthMethod, ConfigError, Dialect, GrantType,
     RefreshTokenSettings, RoleConfig, RotationType, TenantConfig, UserConfig,
 };
 pub use control::ROUTES as CONTROL_ROUTES;
+pub use jose::{UnknownAlgorithm, ath, jwk_thumbprint};
 pub use keys::{KeyError, KeyRing, SigAlg, SigningKey};
-pub use mint::jose::{self, UnknownAlgorithm, ath, jwk_thumbprint};
 pub use mint::proof::{DpopKey, ProofAlg, ProofBuilder};
 pub use mint::spec::{ProofSpec, SigningSpec, TokenSpec};
 pub use mint::token::{Signing, TokenBuilder};
 pub use mock_tenant::user_login::{Login, LoginError, LoginTokens};
 pub use mock_tenant::{BoundTenant, MockTenant, OverrideGuard, StartError, TenantBuilder};
 pub use tenant::actions::{ActionDenial, ExchangeAction, ExchangeDecision, ExchangeRequest};
-pub use tenant::clock::Clock;
 pub use tenant::faults::{Endpoint, Fault};
 pub use tenant::journal::RecordedRequest;
 pub use tenant::state_dir::{ServeAddress, StateDir, StateError};

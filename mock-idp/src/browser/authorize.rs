@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::browser::html;
 use crate::config::{ApplicationConfig, GrantType, TenantConfig};
-use crate::mint::jose::random_id;
+use crate::jose::random_id;
 use crate::tenant::authorize_request::{AuthorizeRequest, OIDC_SCOPES, ResponseMode};
 use crate::tenant::codes::{CodeGrant, Pkce, PkceMethod, is_pkce_string};
 use crate::tenant::session::{
@@ -294,7 +294,7 @@ fn validate(
     };
     let dpop_jkt = match params.get("dpop_jkt") {
         None => None,
-        Some(j) if j.len() == 43 && crate::mint::jose::b64url_decode(j).is_ok() => Some(j.clone()),
+        Some(j) if j.len() == 43 && crate::jose::b64url_decode(j).is_ok() => Some(j.clone()),
         Some(_) => {
             return Err(redirect(
                 "invalid_request",
@@ -354,9 +354,7 @@ fn pkce(
         }
     };
     let well_formed = match method {
-        PkceMethod::S256 => {
-            challenge.len() == 43 && crate::mint::jose::b64url_decode(challenge).is_ok()
-        }
+        PkceMethod::S256 => challenge.len() == 43 && crate::jose::b64url_decode(challenge).is_ok(),
         PkceMethod::Plain => is_pkce_string(challenge),
     };
     if !well_formed {

@@ -5,7 +5,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::mint::jose::sha256;
+use crate::jose::sha256;
 
 /// Escapes text for HTML element content and double-quoted attributes (OWASP's five
 /// characters). Written here rather than pulled from a crate: five replacements are all a

@@ -130,7 +130,7 @@ impl UserConfig {
         if !self.user_id.is_empty() {
             return self.user_id.clone();
         }
-        let digest = crate::mint::jose::sha256(self.email.to_ascii_lowercase());
+        let digest = crate::jose::sha256(self.email.to_ascii_lowercase());
         let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
         format!("auth0|{hex}")
     }

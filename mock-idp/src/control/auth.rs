@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::{ControlError, ROUTES};
-use crate::mint::jose::decode_unverified;
+use crate::jose::decode_unverified;
 use crate::tenant::state::TenantState;
 
 /// The middleware: 404 when the control API is off, else 401/403 unless the caller may use
@@ -26,7 +26,7 @@ pub(crate) async fn require(
     next: Next,
 ) -> Response {
     let Some(secret) = st.admin_secret() else {
-        return crate::http::responses::not_found().await;
+        return crate::responses::not_found().await;
     };
     let scope = ROUTES
         .iter()
@@ -76,7 +76,7 @@ fn management_token_claims(st: &TenantState, token: &str) -> Result<Value, Contr
     }
     let key = st.mint.keys.get(kid).ok_or_else(bad)?;
     let (input, sig) = token.rsplit_once('.').ok_or_else(bad)?;
-    let sig = crate::mint::jose::b64url_decode(sig).map_err(|_| bad())?;
+    let sig = crate::jose::b64url_decode(sig).map_err(|_| bad())?;
     UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key.public_key_pkcs1_der())
         .verify(input.as_bytes(), &sig)
         .map_err(|_| bad())?;

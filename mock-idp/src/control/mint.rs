@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::ControlError;
-use crate::mint::jose::decode_unverified;
+use crate::jose::decode_unverified;
 use crate::mint::proof::DpopKey;
 use crate::mint::spec::{ProofSpec, TokenSpec};
 use crate::mint::token::TokenBuilder;

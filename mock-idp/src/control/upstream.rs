@@ -123,7 +123,7 @@ pub(super) async fn clear(State(st): State<Arc<TenantState>>) -> StatusCode {
 pub(crate) async fn forward(upstream: &Upstream, uri: &Uri, headers: &HeaderMap) -> Response {
     match fetch(upstream, uri, headers).await {
         Ok(res) => res,
-        Err(_) => crate::http::responses::dropped_connection(),
+        Err(_) => crate::responses::dropped_connection(),
     }
 }
 

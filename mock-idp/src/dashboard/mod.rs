@@ -53,7 +53,7 @@ pub(crate) fn is_dashboard_path(path: &str) -> bool {
 /// tenant's own origin (defence in depth beside SameSite=Strict).
 async fn require(State(st): State<Arc<TenantState>>, req: Request, next: Next) -> Response {
     let Some(secret) = st.admin_secret() else {
-        return crate::http::responses::not_found().await;
+        return crate::responses::not_found().await;
     };
     if !has_cookie(req.headers(), &secret) {
         return render::sign_in(StatusCode::UNAUTHORIZED, None);

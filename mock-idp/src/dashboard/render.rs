@@ -49,7 +49,7 @@ pub(super) fn respond_page(st: &TenantState, outcome: &Outcome) -> Response {
     let mut res = respond(StatusCode::OK, page_html(st, outcome), "");
     let hash = base64::Engine::encode(
         &base64::engine::general_purpose::STANDARD,
-        crate::mint::jose::sha256(JOURNAL_SCRIPT),
+        crate::jose::sha256(JOURNAL_SCRIPT),
     );
     let csp = format!(
         "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'"

@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use crate::http::discovery::{discovery, jwks};
-use crate::http::responses::{dropped_connection, not_found};
+use crate::responses::{dropped_connection, not_found};
 use crate::tenant::faults::{Endpoint, Fault};
 use crate::tenant::journal::RecordedRequest;
 use crate::tenant::state::TenantState;

@@ -6,17 +6,21 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | `signing_key` | [`SigningKey`] (parse, fixtures, JWK, certificate, sign) and [`SigAlg`] |
+//! | `signing_key`, `alg`, `error` | [`SigningKey`] (parse, fixtures, JWK, certificate, sign); [`SigAlg`]; [`KeyError`] |
 //! | `ring` | [`KeyRing`]: published, current, retired and spare keys; rotation |
 //! | `weak_rsa` | keys aws-lc refuses, signed by textbook RSA; the PKCS#1 v1.5 encoding |
 //! | `der` | DER encoding and decoding, PEM armour, RSA integers of PKCS#1 / PKCS#8 |
 
+mod alg;
 mod der;
+mod error;
 mod ring;
 mod signing_key;
 mod weak_rsa;
 
+pub use alg::SigAlg;
 pub(crate) use der::pem_encode;
+pub use error::KeyError;
 pub use ring::KeyRing;
-pub use signing_key::{KeyError, SigAlg, SigningKey};
+pub use signing_key::SigningKey;
 pub(crate) use weak_rsa::pkcs1_v15_encoded_message;

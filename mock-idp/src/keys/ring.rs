@@ -8,7 +8,8 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::{Value, json};
 
-use super::signing_key::{KeyError, SigningKey};
+use super::error::KeyError;
+use super::signing_key::SigningKey;
 
 /// Published keys, the one that signs, and retired keys (kept so tests can still sign with a
 /// key a verifier should no longer find).

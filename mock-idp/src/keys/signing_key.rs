@@ -1,4 +1,4 @@
-//! An RSA signing key ([`SigningKey`]) and the JWS algorithms it signs with ([`SigAlg`]).
+//! An RSA signing key ([`SigningKey`]): parsed once, fixtures, JWK and certificate, signing.
 //!
 //! Each key is parsed once and kept: re-parsing a PKCS#8 RSA key per token triples the cost of
 //! issuing one. Keys aws-lc refuses (under 2048 bits) still sign, through the weak-RSA path,
@@ -9,97 +9,16 @@ use std::sync::{Arc, OnceLock};
 
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{self, KeyPair as _, RsaEncoding, RsaKeyPair};
+use aws_lc_rs::signature::{KeyPair as _, RsaKeyPair};
 use rustls_pki_types::PrivatePkcs8KeyDer;
 use rustls_pki_types::pem::PemObject as _;
 use serde_json::{Value, json};
 
+use super::alg::SigAlg;
 use super::der::{der_encode, der_tlv, pem_encode, rsa_private_integers, rsa_public_integers};
+use super::error::KeyError;
 use super::weak_rsa::WeakRsa;
-use crate::mint::jose::{UnknownAlgorithm, b64url, b64url_decode, jwk_thumbprint};
-
-/// Errors loading or using a signing key.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum KeyError {
-    /// The text is not a PKCS#8 PEM private key.
-    #[error("not a PKCS#8 PEM private key: {0}")]
-    Pem(String),
-    /// aws-lc refused the key (wrong type, bad encoding, unsupported size).
-    #[error("key rejected: {0}")]
-    Rejected(String),
-    /// Signing failed inside aws-lc.
-    #[error("signing failed")]
-    Sign,
-    /// Key generation failed inside aws-lc.
-    #[error("key generation failed")]
-    Generate,
-}
-
-impl std::str::FromStr for SigAlg {
-    type Err = UnknownAlgorithm;
-
-    /// Parses a JWS `alg` name, exact case; anything that is not an RSA signature alg is unknown.
-    fn from_str(name: &str) -> Result<Self, UnknownAlgorithm> {
-        Ok(match name {
-            "RS256" => SigAlg::RS256,
-            "RS384" => SigAlg::RS384,
-            "RS512" => SigAlg::RS512,
-            "PS256" => SigAlg::PS256,
-            "PS384" => SigAlg::PS384,
-            "PS512" => SigAlg::PS512,
-            _ => return Err(UnknownAlgorithm(name.to_owned())),
-        })
-    }
-}
-
-impl std::fmt::Display for SigAlg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// RSA JWS algorithms a [`SigningKey`] can produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum SigAlg {
-    /// RSASSA-PKCS1-v1_5 with SHA-256 (Auth0's default).
-    RS256,
-    /// RSASSA-PKCS1-v1_5 with SHA-384.
-    RS384,
-    /// RSASSA-PKCS1-v1_5 with SHA-512.
-    RS512,
-    /// RSASSA-PSS with SHA-256.
-    PS256,
-    /// RSASSA-PSS with SHA-384.
-    PS384,
-    /// RSASSA-PSS with SHA-512.
-    PS512,
-}
-
-impl SigAlg {
-    /// The JWS `alg` name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SigAlg::RS256 => "RS256",
-            SigAlg::RS384 => "RS384",
-            SigAlg::RS512 => "RS512",
-            SigAlg::PS256 => "PS256",
-            SigAlg::PS384 => "PS384",
-            SigAlg::PS512 => "PS512",
-        }
-    }
-
-    fn encoding(self) -> &'static dyn RsaEncoding {
-        match self {
-            SigAlg::RS256 => &signature::RSA_PKCS1_SHA256,
-            SigAlg::RS384 => &signature::RSA_PKCS1_SHA384,
-            SigAlg::RS512 => &signature::RSA_PKCS1_SHA512,
-            SigAlg::PS256 => &signature::RSA_PSS_SHA256,
-            SigAlg::PS384 => &signature::RSA_PSS_SHA384,
-            SigAlg::PS512 => &signature::RSA_PSS_SHA512,
-        }
-    }
-}
+use crate::jose::{b64url, b64url_decode, jwk_thumbprint};
 
 /// The parsed private key.
 #[derive(Clone)]

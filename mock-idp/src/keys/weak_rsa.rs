@@ -2,7 +2,8 @@
 //! exponentiation, and the EMSA-PKCS1-v1_5 encoding both that signer and the degenerate-exponent
 //! token cases use. These keys exist only to be rejected by verifiers.
 
-use super::signing_key::{KeyError, SigAlg};
+use super::alg::SigAlg;
+use super::error::KeyError;
 
 /// An RSA key aws-lc refuses, kept as the integers PKCS#1 v1.5 signing needs.
 pub(super) struct WeakRsa {

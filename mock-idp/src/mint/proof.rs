@@ -22,9 +22,9 @@ use rustls_pki_types::PrivatePkcs8KeyDer;
 use rustls_pki_types::pem::PemObject as _;
 use serde_json::{Map, Value, json};
 
+use crate::clock::Clock;
+use crate::jose::{UnknownAlgorithm, ath, b64url, jwk_thumbprint, random_id, signing_input};
 use crate::keys::{KeyError, SigAlg, SigningKey, pem_encode};
-use crate::mint::jose::{UnknownAlgorithm, ath, b64url, jwk_thumbprint, random_id, signing_input};
-use crate::tenant::clock::Clock;
 
 /// The algorithms a [`DpopKey`] can be generated for (RSA keys come from
 /// [`DpopKey::rsa`] instead: RSA generation is far too slow for tests).
@@ -605,7 +605,7 @@ impl ProofBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mint::jose::decode_unverified;
+    use crate::jose::decode_unverified;
 
     #[test]
     fn default_proof_shape() {

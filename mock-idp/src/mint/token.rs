@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
+use crate::clock::Clock;
 use crate::config::{ApiConfig, ApplicationConfig, Dialect, TenantConfig};
+use crate::jose::{b64url, random_id};
 use crate::keys::{KeyRing, SigAlg, SigningKey};
-use crate::mint::jose::{b64url, random_id};
 use crate::mint::proof::DpopKey;
-use crate::tenant::clock::Clock;
 
 /// Where a token's signature comes from.
 #[derive(Debug, Clone)]

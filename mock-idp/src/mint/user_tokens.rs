@@ -112,8 +112,7 @@ pub(crate) fn verify_own(
     token: &str,
     check_exp: bool,
 ) -> Result<Value, TokenCheckError> {
-    let jws =
-        crate::mint::jose::decode_unverified(token).map_err(|_| TokenCheckError::Malformed)?;
+    let jws = crate::jose::decode_unverified(token).map_err(|_| TokenCheckError::Malformed)?;
     let alg: SigAlg = jws
         .header
         .get("alg")

@@ -10,12 +10,12 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
+use crate::clock::Clock;
 use crate::config::TenantConfig;
 use crate::http::{discovery, router};
 use crate::keys::KeyRing;
 use crate::mint::token::{MintContext, TokenBuilder};
 use crate::tenant::actions::{ActionDenial, Actions, ExchangeDecision, ExchangeRequest};
-use crate::tenant::clock::Clock;
 use crate::tenant::domains::Domains;
 use crate::tenant::faults::{Endpoint, Fault, When};
 use crate::tenant::journal::RecordedRequest;
@@ -296,7 +296,7 @@ impl TenantBuilder {
             .admin_secret
             .write()
             .unwrap_or_else(|e| e.into_inner()) = match self.control {
-            Control::Random => Some(crate::mint::jose::random_id()),
+            Control::Random => Some(crate::jose::random_id()),
             Control::Secret(s) => Some(s),
             Control::Off => None,
         };

@@ -18,7 +18,7 @@ use std::pin::Pin;
 use serde::Deserialize;
 
 use crate::config::GrantType;
-use crate::mint::jose::{b64url, random_id, sha256};
+use crate::jose::{b64url, random_id, sha256};
 use crate::mock_tenant::MockTenant;
 
 /// What a login returned (the token endpoint's answer).

@@ -6,7 +6,6 @@
 //! | module | what it holds |
 //! |---|---|
 //! | `state` | `TenantState`: everything a running tenant shares between its faces |
-//! | `clock` | the virtual [`Clock`](clock::Clock) every signed time comes from |
 //! | `store` | `BoundedStore`: the bounded, expiring map every runtime store is built on |
 //! | `session`, `authorize_request` | login sessions (SSO) and pending logins, their cookies; the validated `/authorize` request they carry |
 //! | `codes`, `refresh_tokens` | authorization codes (PKCE, DPoP binding); refresh token families (rotation, reuse detection) |
@@ -17,7 +16,6 @@
 
 pub(crate) mod actions;
 pub(crate) mod authorize_request;
-pub(crate) mod clock;
 pub(crate) mod codes;
 pub(crate) mod domains;
 pub(crate) mod faults;

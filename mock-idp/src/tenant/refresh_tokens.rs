@@ -8,7 +8,7 @@
 use std::sync::Mutex;
 
 use crate::config::{RefreshTokenSettings, RotationType};
-use crate::mint::jose::random_id;
+use crate::jose::random_id;
 use crate::tenant::store::BoundedStore;
 
 /// At most this many refresh tokens are kept (100,000; expired ones first, then the soonest

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
-use crate::mint::jose::random_id;
+use crate::jose::random_id;
 use crate::tenant::authorize_request::AuthorizeRequest;
 use crate::tenant::store::BoundedStore;
 

@@ -145,7 +145,7 @@ impl TenantState {
 
     /// Requires (or rotates) a DPoP nonce at the token endpoint; returns it.
     pub(crate) fn require_dpop_nonce(&self) -> String {
-        let nonce = crate::mint::jose::random_id();
+        let nonce = crate::jose::random_id();
         *self.dpop_nonce.write().unwrap_or_else(|e| e.into_inner()) = Some(nonce.clone());
         nonce
     }

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
 use super::TokenError;
-use crate::mint::jose::{b64url_decode, jwk_thumbprint};
+use crate::jose::{b64url_decode, jwk_thumbprint};
 use crate::tenant::state::TenantState;
 
 /// How far in the past a proof's `iat` may be (seconds).
@@ -124,7 +124,7 @@ pub(crate) fn check_proof(
         return Err(bad("DPoP proof iat is in the future"));
     }
     if let Some(token) = access_token
-        && claims.get("ath").and_then(Value::as_str) != Some(crate::mint::jose::ath(token).as_str())
+        && claims.get("ath").and_then(Value::as_str) != Some(crate::jose::ath(token).as_str())
     {
         return Err(bad("DPoP proof ath does not match the access token"));
     }

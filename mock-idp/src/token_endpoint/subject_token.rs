@@ -10,7 +10,7 @@ use aws_lc_rs::signature::{self, RsaPublicKeyComponents};
 use serde_json::{Map, Value};
 
 use super::TokenError;
-use crate::mint::jose::{b64url_decode, decode_unverified};
+use crate::jose::{b64url_decode, decode_unverified};
 use crate::tenant::state::TenantState;
 
 /// Longest subject token read (bytes).
