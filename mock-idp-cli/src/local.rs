@@ -6,7 +6,7 @@ use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use mock_idp::state::ServeAddress;
+use mock_idp::ServeAddress;
 use mock_idp::{ApplicationConfig, DpopKey, GrantType, StateDir, TenantConfig};
 
 /// `serve`'s default port, and so the address the other commands assume before any `serve`.

@@ -20,8 +20,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{ArgMatches, Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 use local::load_config;
-use mock_idp::state::ServeAddress;
-use mock_idp::{MockTenant, StateDir};
+use mock_idp::{MockTenant, ServeAddress, StateDir};
 use verifier_conformance::{Catalog, Diff, FailOn, Runner, Target, env_for, wait_for_target};
 
 /// A mock Auth0 tenant: OIDC discovery, JWKS and /oauth/token over HTTPS with its own CA.
@@ -441,7 +440,7 @@ async fn conformance_attached(
         .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_owned()));
     if let Some(name) = &callback_host
         && name != host
-        && !mock_idp::tls::DEFAULT_NAMES.contains(&name.as_str())
+        && !mock_idp::TlsMaterial::DEFAULT_NAMES.contains(&name.as_str())
     {
         // So the runner's certificate covers the name the running tenant connects to.
         builder = builder.custom_domain(name);

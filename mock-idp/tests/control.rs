@@ -488,7 +488,7 @@ async fn tokens_and_proofs_are_minted_from_their_json_description() {
     assert_eq!(c["iat"], t.clock().now());
 }
 
-/// `openapi/control.json` lists exactly [`mock_idp::control::routes`] (the table that also
+/// `openapi/control.json` lists exactly [`mock_idp::control_routes`] (the table that also
 /// builds the router), and every listed route is served (never 404/405) to the admin.
 #[tokio::test]
 async fn the_openapi_document_lists_exactly_the_served_routes() {
@@ -506,7 +506,7 @@ async fn the_openapi_document_lists_exactly_the_served_routes() {
         })
         .collect();
     documented.sort();
-    let mut listed: Vec<(String, String)> = mock_idp::control::routes()
+    let mut listed: Vec<(String, String)> = mock_idp::control_routes()
         .iter()
         .map(|r| (r.method.to_owned(), r.path.to_owned()))
         .collect();
@@ -528,7 +528,7 @@ async fn the_openapi_document_lists_exactly_the_served_routes() {
 }
 
 /// mock-idp's README lists every control route with its scope, exactly as
-/// [`mock_idp::control::routes`] registers them.
+/// [`mock_idp::control_routes`] registers them.
 #[test]
 fn the_readme_route_table_is_the_route_table() {
     let readme = include_str!("../README.md");
@@ -544,7 +544,7 @@ fn the_readme_route_table_is_the_route_table() {
                 .then(|| (method.to_owned(), path.to_owned(), scope.to_owned()))
         })
         .collect();
-    let registered: Vec<(String, String, String)> = mock_idp::control::routes()
+    let registered: Vec<(String, String, String)> = mock_idp::control_routes()
         .iter()
         .map(|r| (r.method.to_owned(), r.path.to_owned(), r.scope.to_owned()))
         .collect();

@@ -37,7 +37,7 @@ use axum::routing::{self, MethodRouter};
 
 pub(crate) use error::ControlError;
 
-use crate::server::TenantState;
+use crate::tenant::state::TenantState;
 
 /// One control route: its method, its path (axum syntax) and the scope a Management API
 /// token needs to call it.

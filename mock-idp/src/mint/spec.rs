@@ -10,7 +10,7 @@
 //! first and then applies each flag given over it with clap's `update_from_arg_matches`.
 //!
 //! ```
-//! use mock_idp::{TokenSpec, spec::SigningSpec};
+//! use mock_idp::{SigningSpec, TokenSpec};
 //! let spec: TokenSpec = serde_json::from_value(serde_json::json!({
 //!     "scope": "read:messages",
 //!     "unset_claims": ["iat"],
@@ -27,8 +27,8 @@ mod cli;
 
 use crate::config::Dialect;
 use crate::keys::{SigAlg, SigningKey};
-use crate::mint::{Signing, TokenBuilder};
-use crate::proof::{DpopKey, ProofBuilder};
+use crate::mint::proof::{DpopKey, ProofBuilder};
+use crate::mint::token::{Signing, TokenBuilder};
 
 /// Where a described token's signature comes from (the data form of [`Signing`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
