@@ -51,8 +51,8 @@ pub struct Route {
     pub scope: &'static str,
 }
 
-/// Every control route, in the order [`table`] registers them: the list the authentication
-/// middleware takes scopes from and `openapi/control.json` is checked against.
+/// Every control route, in the order the control API registers them: the list the
+/// authentication middleware takes scopes from and `openapi/control.json` is checked against.
 pub fn routes() -> &'static [Route] {
     static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| table().routes);
     &ROUTES
