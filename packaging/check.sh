@@ -3,7 +3,8 @@
 # npm tarballs around the mock-idp binary the test run already built, install them into a fresh
 # virtualenv and a fresh npm project next to pinned test dependencies (from PyPI and npm), and
 # run the suites: pytest through the `mock_idp` fixture against FastAPI + PyJWT, node:test through
-# `startTenant()` against Express + express-oauth2-jwt-bearer, and tsc over the published types.
+# `startTenant()` against Express + express-oauth2-jwt-bearer, Playwright Test through
+# `mock-idp/playwright` driving auth0-spa-js in Chromium, and tsc over the published types.
 # Everything listens on 127.0.0.1.
 #
 #   packaging/check.sh                 # uses $CARGO_TARGET_DIR (or target)/debug/mock-idp
@@ -33,9 +34,9 @@ python3 -m venv "$work/venv"
 test -x "$work/venv/bin/mock-idp"
 (cd packaging/python/tests && "$work/venv/bin/python" -m pytest -p no:cacheprovider -v)
 
-echo "== packaging: Node: a fresh project, the tarballs, tsc, node --test"
+echo "== packaging: Node: a fresh project, the tarballs, tsc, node --test, playwright test"
 mkdir "$work/node"
-cp packaging/node/test/{package.json,app.js,express.test.js,types.check.ts} "$work/node/"
+cp packaging/node/test/*.{json,js,ts} "$work/node/"
 (
   cd "$work/node"
   npm install --no-audit --no-fund --loglevel=error "${tarballs[@]}"
@@ -43,5 +44,7 @@ cp packaging/node/test/{package.json,app.js,express.test.js,types.check.ts} "$wo
   npx --no-install tsc --noEmit --strict --types node --module nodenext \
     --moduleResolution nodenext --target es2022 types.check.ts
   node --test express.test.js
+  # Playwright Test with mock-idp/playwright and Debian's Chromium ($CHROMIUM), never a download.
+  npx --no-install playwright test
 )
 echo "packaging: wheel and npm packages built, installed and tested"

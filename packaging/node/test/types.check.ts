@@ -1,6 +1,13 @@
 // Compiled with `tsc --noEmit --strict` by packaging/check.sh: the published types describe the
 // helper as the tests use it (a wrong name or shape fails the build).
 import { startTenant, connectTenant, ControlApiError, type Tenant, type LoginTokens } from 'mock-idp';
+import { test, expect } from 'mock-idp/playwright';
+
+test.use({ mockIdpOptions: { autoLogin: 'user@example.com' } });
+test('types', async ({ page, tenant }) => {
+  await page.goto(tenant.issuer);
+  expect(tenant.env.AUTH0_AUDIENCE).toBe('https://my-flask-api');
+});
 
 async function main(): Promise<void> {
   const tenant: Tenant = await startTenant({ fixtureKeys: true, timeoutMs: 10_000 });
