@@ -32,6 +32,8 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check \
   -r packaging/python/tests/requirements.txt "$wheel"
 test -x "$work/venv/bin/mock-idp"
+# The installed package is typed (py.typed) and its annotations hold.
+(cd "$work" && "$work/venv/bin/python" -m mypy --strict --no-incremental -p mock_idp)
 (cd packaging/python/tests && "$work/venv/bin/python" -m pytest -p no:cacheprovider -v)
 
 echo "== packaging: Node: a fresh project, the tarballs, tsc, node --test, playwright test"

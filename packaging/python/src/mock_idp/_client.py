@@ -180,7 +180,7 @@ class Tenant:
         body = {k: v for k, v in spec.items() if v is not None}
         if dpop_key is not None and dpop_key is not False:
             body["jkt"] = self.dpop_jkt(None if dpop_key is True else dpop_key)
-        return self._json("POST", "/control/tokens", body)
+        return dict(self._json("POST", "/control/tokens", body))
 
     def proof(
         self,
@@ -486,8 +486,8 @@ def _login_defaults(
         return {}, {}
     with open(config, "rb") as f:
         doc = tomllib.load(f)
-    user = next((u for u in doc.get("users", []) if u.get("email") == email), {})
-    app = next(
+    user: Dict[str, Any] = next((u for u in doc.get("users", []) if u.get("email") == email), {})
+    app: Dict[str, Any] = next(
         (
             a
             for a in doc.get("applications", [])
