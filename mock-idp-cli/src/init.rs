@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 
+use mock_idp::{ServeAddress, TenantConfig};
+
 use crate::local::{load_config, served_at, state_dir, tls_host};
 
 #[derive(Args, Debug)]
@@ -40,9 +42,26 @@ pub(crate) fn run(state: Option<&Path>, args: &InitArgs) -> Result<()> {
     let text = format!(
         "# Written by `mock-idp init` for the mock tenant at {}\n{}",
         at.base_url,
-        mock_idp::dotenv(std::slice::from_ref(&at.domain), &audience, ca.as_deref())
+        mock_idp::dotenv(&domains(&at, &config), &audience, ca.as_deref())
     );
     std::fs::write(&args.output, text).with_context(|| args.output.display().to_string())?;
     println!("wrote {}", args.output.display());
     Ok(())
+}
+
+/// The domains `serve` answers on: the one it advertises, then the configuration's custom
+/// domains on the same port (as the tenant lists them), so the `.env` has `AUTH0_DOMAINS`
+/// exactly when the tenant has custom domains.
+fn domains(at: &ServeAddress, config: &TenantConfig) -> Vec<String> {
+    let mut all = vec![at.domain.clone()];
+    let port = url::Url::parse(&at.base_url)
+        .ok()
+        .and_then(|u| u.port_or_known_default());
+    for host in config.custom_domains.iter().filter(|_| port.is_some()) {
+        let domain = format!("{}:{}", host.to_ascii_lowercase(), port.unwrap_or_default());
+        if !all.contains(&domain) {
+            all.push(domain);
+        }
+    }
+    all
 }
