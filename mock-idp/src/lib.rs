@@ -74,6 +74,7 @@
 //! mock outside its tests: each implements JOSE on its own, so a bug in one cannot hide the same
 //! bug in the other.
 
+mod access;
 mod authorize;
 pub mod clock;
 mod codes;

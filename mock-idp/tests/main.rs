@@ -3,6 +3,7 @@
 
 mod support;
 
+mod attacks;
 mod control;
 mod dashboard;
 mod discovery;

@@ -14,6 +14,10 @@ pub(crate) enum ControlError {
     /// A valid Management API token without the route's scope.
     #[error("Insufficient scope, expected any of: {0}")]
     InsufficientScope(String),
+    /// A valid token that may not do this (not from client_credentials, or a mint that would
+    /// give more than the caller holds).
+    #[error("{0}")]
+    Forbidden(String),
     /// The body or a parameter is malformed.
     #[error("{0}")]
     BadRequest(String),
@@ -30,6 +34,7 @@ impl ControlError {
         match self {
             ControlError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "invalid_token"),
             ControlError::InsufficientScope(_) => (StatusCode::FORBIDDEN, "insufficient_scope"),
+            ControlError::Forbidden(_) => (StatusCode::FORBIDDEN, "access_denied"),
             ControlError::BadRequest(_) => (StatusCode::BAD_REQUEST, "invalid_body"),
             ControlError::NotFound(_) => (StatusCode::NOT_FOUND, "inexistent_resource"),
             ControlError::Conflict(_) => (StatusCode::CONFLICT, "invalid_state"),
