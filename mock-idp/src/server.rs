@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -24,7 +24,7 @@ use crate::control::upstream::Upstream;
 use crate::domains::Domains;
 use crate::exchange::Actions;
 use crate::faults::{Endpoint, Fault, Faults};
-use crate::journal::{Journal, RecordedRequest};
+use crate::journal::Journal;
 use crate::mint::MintContext;
 use crate::refresh::RefreshTokens;
 use crate::session::{Sessions, Transactions};
@@ -50,7 +50,7 @@ pub(crate) struct TenantState {
     /// header; an endpoint absent from the map serves Auth0's [`CACHE_CONTROL`].
     pub(crate) cache_control: RwLock<HashMap<Endpoint, Option<String>>>,
     /// DPoP proof `jti`s seen at the token endpoint, with their `iat`, for replay detection.
-    pub(crate) seen_jti: Mutex<HashMap<String, i64>>,
+    pub(crate) seen_jti: crate::token_endpoint::dpop::SeenJtis,
     /// The nonce DPoP proofs must carry at the token endpoint (RFC 9449 §8); `None`: no nonces.
     pub(crate) dpop_nonce: RwLock<Option<String>>,
     /// Login sessions (SSO).
@@ -94,7 +94,7 @@ impl TenantState {
             jwks_override: RwLock::new(None),
             discovery_override: RwLock::new(None),
             cache_control: RwLock::new(HashMap::new()),
-            seen_jti: Mutex::new(HashMap::new()),
+            seen_jti: Default::default(),
             dpop_nonce: RwLock::new(None),
             sessions: Sessions::default(),
             transactions: Transactions::default(),
@@ -366,22 +366,7 @@ async fn observe(State(st): State<Arc<TenantState>>, req: Request, next: Next) -
         )
             .into_response();
     };
-    st.journal.record(RecordedRequest {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body: bytes.to_vec(),
-    });
+    st.journal.capture(&parts, &bytes);
     let started = std::time::Instant::now();
     let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
     let res = respond(&st, parts, bytes, next).await;

@@ -62,6 +62,7 @@ pub struct TenantBuilder {
     clock: Option<Clock>,
     auto_login: Option<String>,
     access_log: bool,
+    journal_credentials: bool,
     control: Control,
     actions: Actions,
 }
@@ -93,6 +94,7 @@ impl Default for TenantBuilder {
             clock: None,
             auto_login: None,
             access_log: false,
+            journal_credentials: false,
             control: Control::default(),
             actions: Actions::default(),
         }
@@ -174,6 +176,14 @@ impl TenantBuilder {
     /// Print one JSON line per request on stdout (method, path, status, milliseconds).
     pub fn access_log(mut self, on: bool) -> Self {
         self.access_log = on;
+        self
+    }
+
+    /// Keep credentials (passwords, client secrets, refresh tokens, codes, `Authorization`,
+    /// `DPoP`, cookies) in clear in the request journal, for debugging. Off by default: the
+    /// journal shows `[redacted]` in their place.
+    pub fn journal_credentials(mut self, keep: bool) -> Self {
+        self.journal_credentials = keep;
         self
     }
 
@@ -286,6 +296,7 @@ impl TenantBuilder {
         state
             .access_log
             .store(self.access_log, std::sync::atomic::Ordering::Relaxed);
+        state.journal.keep_credentials(self.journal_credentials);
         if !self.http {
             let _ = state.ca_pem.set(tls.ca_cert_pem.clone());
         }
