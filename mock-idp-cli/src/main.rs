@@ -247,6 +247,10 @@ struct ServeArgs {
     /// request: method, path, status, milliseconds).
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
+    /// Keep credentials (passwords, client secrets, refresh tokens, codes, Authorization,
+    /// DPoP, cookies) in clear in the request journal, for debugging; default: redacted.
+    #[arg(long)]
+    journal_credentials: bool,
 }
 
 #[derive(Args, Debug)]
@@ -529,7 +533,8 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
         .host(&at.host)
         .state_dir(sd.path())
         .fixture_keys(cli.fixture_keys)
-        .access_log(args.log_format == "json");
+        .access_log(args.log_format == "json")
+        .journal_credentials(args.journal_credentials);
     if let Some(p) = at.public_port {
         builder = builder.public_port(p);
     }

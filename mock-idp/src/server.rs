@@ -35,6 +35,9 @@ pub(crate) const CACHE_CONTROL: &str =
 
 /// Largest request body the tenant reads (anything bigger gets a 413).
 const MAX_BODY: usize = 64 * 1024;
+/// Largest body a control or Test page request may carry (a JWKS or discovery override, a
+/// fault's body): 1 MiB, answered 413 beyond (the journal's `MAX_BODY` covers the rest).
+pub(crate) const MAX_CONTROL_BODY: usize = 1 << 20;
 
 /// Everything a running tenant shares between its handlers and its test handle.
 #[derive(Debug)]
@@ -285,6 +288,7 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
         .merge(crate::control::router(state.clone()))
         .merge(crate::dashboard::router(state.clone()))
         .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_CONTROL_BODY))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::cors::cors,

@@ -73,16 +73,65 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
     }
 }
 
-/// Writes a file readable only by the owner (private keys).
+/// Writes a file readable only by the owner (private keys), atomically.
 fn write_private(path: &Path, text: &str) -> Result<(), StateError> {
-    std::fs::write(path, text).map_err(io_err(path))?;
+    write_atomic(path, text, true)
+}
+
+/// Writes `text` to `path` atomically: a temporary file beside it (a name no reader looks
+/// for), then a rename, so a reader sees the old file or the whole new one, never a part.
+fn write_atomic(path: &Path, text: &str, private: bool) -> Result<(), StateError> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, text).map_err(io_err(&tmp))?;
     #[cfg(unix)]
-    {
+    if private {
         use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(io_err(path))?;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))
+            .map_err(io_err(&tmp))?;
     }
-    Ok(())
+    #[cfg(not(unix))]
+    let _ = private;
+    std::fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+/// How long a process waits for another to finish creating the state before it takes over
+/// (the other one died holding the lock).
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The state directory's creation lock (`.lock`, made with create-exclusive), held while
+/// first-use material (a signing key, the CA) is created, removed on drop. A `serve` and a
+/// `token` starting together create one key between them, never two.
+struct InitLock(PathBuf);
+
+impl InitLock {
+    fn take(dir: &Path) -> Result<Self, StateError> {
+        let path = dir.join(".lock");
+        let started = std::time::Instant::now();
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(_) => return Ok(InitLock(path)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if started.elapsed() > LOCK_PATIENCE {
+                        // A stale lock: its holder is gone.
+                        let _ = std::fs::remove_file(&path);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => return Err(io_err(&path)(e)),
+            }
+        }
+    }
+}
+
+impl Drop for InitLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 impl StateDir {
@@ -116,7 +165,36 @@ impl StateDir {
 
     /// Loads the signing keys, creating one on first use: a fresh RSA-2048 key, or the fixed
     /// `tenant-1` fixture key when `fixture_keys` (tests and demos that must not wait).
+    ///
+    /// The key is created under the directory's lock and written atomically: a process that
+    /// reads the directory while another creates the key waits for it and uses it.
     pub fn load_or_init_keys(&self, fixture_keys: bool) -> Result<KeyRing, StateError> {
+        if let Some(ring) = self.read_keys()? {
+            return Ok(ring);
+        }
+        let _lock = InitLock::take(&self.path)?;
+        if let Some(ring) = self.read_keys()? {
+            return Ok(ring);
+        }
+        let dir = self.path.join("keys");
+        let key = if fixture_keys {
+            SigningKey::fixture(1)
+        } else {
+            SigningKey::generate().map_err(|source| StateError::Key {
+                path: dir.display().to_string(),
+                source,
+            })?
+        };
+        write_private(
+            &dir.join(format!("{}.pem", key.kid())),
+            &key.private_key_pem(),
+        )?;
+        write_atomic(&dir.join("current"), key.kid(), false)?;
+        Ok(KeyRing::from_parts(key.clone(), vec![key], Vec::new()))
+    }
+
+    /// The stored keys, if there are any.
+    fn read_keys(&self) -> Result<Option<KeyRing>, StateError> {
         let dir = self.path.join("keys");
         let current_file = dir.join("current");
         let mut keys = Vec::new();
@@ -146,32 +224,13 @@ impl StateDir {
         let current = current_kid
             .and_then(|kid| keys.iter().find(|k| k.kid() == kid).cloned())
             .or_else(|| keys.first().cloned());
-        let current = match current {
-            Some(k) => k,
-            None => {
-                let key = if fixture_keys {
-                    SigningKey::fixture(1)
-                } else {
-                    SigningKey::generate().map_err(|source| StateError::Key {
-                        path: dir.display().to_string(),
-                        source,
-                    })?
-                };
-                write_private(
-                    &dir.join(format!("{}.pem", key.kid())),
-                    &key.private_key_pem(),
-                )?;
-                std::fs::write(&current_file, key.kid()).map_err(io_err(&current_file))?;
-                keys.push(key.clone());
-                key
-            }
-        };
-        Ok(KeyRing::from_parts(current, keys, Vec::new()))
+        Ok(current.map(|current| KeyRing::from_parts(current, keys, Vec::new())))
     }
 
     /// Loads the CA and leaf, creating them on first use and reissuing the leaf (same CA) when
     /// it does not cover `names`.
     pub fn load_or_init_tls(&self, names: &[String]) -> Result<TlsMaterial, StateError> {
+        let _lock = InitLock::take(&self.path)?;
         let files = ["ca.pem", "ca-key.pem", "leaf.pem", "leaf-key.pem"].map(|f| self.path.join(f));
         let read: Option<Vec<String>> = files
             .iter()
@@ -198,10 +257,11 @@ impl StateDir {
             dirty = true;
         }
         if dirty {
-            std::fs::write(&files[0], &mat.ca_cert_pem).map_err(io_err(&files[0]))?;
+            // Keys before certificates: a reader that finds a certificate finds its key.
             write_private(&files[1], &mat.ca_key_pem)?;
-            std::fs::write(&files[2], &mat.leaf_cert_pem).map_err(io_err(&files[2]))?;
             write_private(&files[3], &mat.leaf_key_pem)?;
+            write_atomic(&files[0], &mat.ca_cert_pem, false)?;
+            write_atomic(&files[2], &mat.leaf_cert_pem, false)?;
         }
         Ok(mat)
     }
@@ -226,7 +286,7 @@ impl StateDir {
     pub fn write_endpoint(&self, addr: &ServeAddress) -> Result<(), StateError> {
         let p = self.path.join("endpoint.json");
         let text = serde_json::to_string_pretty(addr).unwrap_or_default();
-        std::fs::write(&p, text).map_err(io_err(&p))
+        write_atomic(&p, &text, false)
     }
 
     /// Where `serve` last listened, if it ever ran.

@@ -231,20 +231,22 @@ impl TenantBuilder {
                     .id(),
             ),
         };
-        let listener =
-            std::net::TcpListener::bind((self.bind_ip, self.port)).map_err(|source| {
-                StartError::Bind {
-                    addr: (self.bind_ip, self.port).into(),
-                    source,
-                }
-            })?;
+        // Bound, not listening: until `serve` (or `try_start`) listens, connections are
+        // refused, so whoever waits for the port finds the state directory complete.
+        let listener = bind_socket((self.bind_ip, self.port).into()).map_err(|source| {
+            StartError::Bind {
+                addr: (self.bind_ip, self.port).into(),
+                source,
+            }
+        })?;
         let port = listener
             .local_addr()
             .map_err(|source| StartError::Bind {
                 addr: (self.bind_ip, self.port).into(),
                 source,
             })?
-            .port();
+            .as_socket()
+            .map_or(self.port, |a| a.port());
         let port = self.public_port.unwrap_or(port);
         let host = self.host.unwrap_or_else(|| "127.0.0.1".to_owned());
         let domain = if host.contains(':') {
@@ -331,6 +333,14 @@ impl TenantBuilder {
     /// Starts the tenant on its own thread.
     pub fn try_start(self) -> Result<MockTenant, StartError> {
         let bound = self.bind()?;
+        // Listening before this returns: the caller connects at once.
+        bound
+            .listener
+            .listen(LISTEN_BACKLOG)
+            .map_err(|source| StartError::Bind {
+                addr: (std::net::Ipv4Addr::LOCALHOST, 0).into(),
+                source,
+            })?;
         let state = bound.state.clone();
         let tls = bound.tls.clone();
         let domain = bound.domain.clone();
@@ -377,10 +387,29 @@ impl TenantBuilder {
     }
 }
 
-/// A tenant bound to its port but not yet serving: the binary prints its URLs, then serves.
+/// How many connections may wait to be accepted.
+const LISTEN_BACKLOG: i32 = 1024;
+
+/// A socket bound to `addr` (with `SO_REUSEADDR` on Unix, as std binds), not yet listening.
+fn bind_socket(addr: std::net::SocketAddr) -> std::io::Result<socket2::Socket> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    Ok(socket)
+}
+
+/// A tenant bound to its port but not yet serving: the binary records its address and prints
+/// its URLs, then serves. Its state (signing keys, CA) is on disk already, and its port refuses
+/// connections until [`BoundTenant::serve`] listens: a script that waits for the port and then
+/// runs `mock-idp token` signs with the tenant's own key.
 #[derive(Debug)]
 pub struct BoundTenant {
-    listener: std::net::TcpListener,
+    listener: socket2::Socket,
     state: Arc<TenantState>,
     tls: Arc<TlsMaterial>,
     server_cfg: Option<Arc<rustls::ServerConfig>>,
@@ -415,7 +444,10 @@ impl BoundTenant {
 
     /// The address the tenant listens on.
     pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
-        self.listener.local_addr()
+        self.listener
+            .local_addr()?
+            .as_socket()
+            .ok_or_else(|| std::io::Error::other("not an IP socket"))
     }
 
     /// Serves until `shutdown` completes (mini-redis style); requests in flight get up to 10 s
@@ -424,8 +456,9 @@ impl BoundTenant {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        self.listener.listen(LISTEN_BACKLOG)?;
         let app = server::app(self.state);
-        server::run(self.listener, app, self.server_cfg, shutdown).await
+        server::run(self.listener.into(), app, self.server_cfg, shutdown).await
     }
 }
 
