@@ -15,3 +15,4 @@ mod diff;
 mod html;
 mod mint_flags;
 mod serve;
+mod tenant_attacks;
