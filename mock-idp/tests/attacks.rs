@@ -467,3 +467,82 @@ async fn a_device_that_floods_evicts_only_its_own_logins() {
     assert_eq!(res.status(), 302);
     assert!(location(&res).starts_with(&format!("{DEFAULT_CALLBACK}?code=")));
 }
+
+/// Review L2: whoever reads the journal (`read:mock_tenant`) learned every password, client
+/// secret and refresh token. They are redacted by default; the debugging option keeps them.
+#[tokio::test]
+async fn the_journal_redacts_credentials_unless_asked_to_keep_them() {
+    let t = builder().start().await;
+    let tokens = t
+        .login(DEFAULT_USER_EMAIL)
+        .client(DEFAULT_SPA_CLIENT_ID)
+        .await
+        .unwrap();
+    let rt = tokens.refresh_token.unwrap();
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("client_id", DEFAULT_SPA_CLIENT_ID),
+        ("refresh_token", rt.as_str()),
+    ];
+    let (s, _) = post_token(&t, &form, &[]).await;
+    assert_eq!(s, 200);
+    let res = t
+        .http_client()
+        .post(t.token_url())
+        .basic_auth("mock-test-client", Some("mock-test-secret"))
+        .header("dpop", "eyJ.not.a-proof")
+        .header("cookie", "did=abc")
+        .form(&[("grant_type", "client_credentials"), ("audience", "https://my-flask-api")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+
+    let (s, journal) = control(&t, SECRET, Method::GET, "/control/journal", None).await;
+    assert_eq!(s, 200);
+    let text = journal.to_string();
+    for secret in [DEFAULT_USER_PASSWORD, "Passw0rd%21", rt.as_str(), "bW9jay10ZXN0LWNsaWVudDptb2NrLXRlc3Qtc2VjcmV0", "eyJ.not.a-proof", "did=abc"] {
+        assert!(!text.contains(secret), "{secret} in the journal");
+    }
+    let entries = journal.as_array().unwrap();
+    let login = entries.iter().find(|e| e["path"] == "/u/login" && e["method"] == "POST").unwrap();
+    let body = login["body"].as_str().unwrap();
+    assert!(body.ends_with(&format!("username=user%40example.com&password=%5Bredacted%5D")), "{body}");
+    let refresh = &entries.iter().filter(|e| e["path"] == "/oauth/token").nth(1).unwrap();
+    assert_eq!(
+        refresh["body"],
+        "grant_type=refresh_token&client_id=mock-spa-client&refresh_token=%5Bredacted%5D"
+    );
+    let last = entries.last().unwrap();
+    let header = |name: &str| {
+        last["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h[0] == name)
+            .map(|h| h[1].clone())
+    };
+    assert_eq!(header("authorization"), Some(json!("[redacted]")));
+    assert_eq!(header("dpop"), Some(json!("[redacted]")));
+    assert_eq!(header("cookie"), Some(json!("[redacted]")));
+
+    // For debugging, a tenant started to keep them shows them.
+    let t = builder().journal_credentials(true).start().await;
+    let (s, _) = post_token(
+        &t,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "mock-test-client"),
+            ("client_secret", "mock-test-secret"),
+            ("audience", "https://my-flask-api"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, journal) = control(&t, SECRET, Method::GET, "/control/journal", None).await;
+    assert_eq!(
+        journal[0]["body"],
+        "grant_type=client_credentials&client_id=mock-test-client&client_secret=mock-test-secret&audience=https%3A%2F%2Fmy-flask-api"
+    );
+}
