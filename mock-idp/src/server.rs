@@ -78,6 +78,8 @@ pub(crate) struct TenantState {
     pub(crate) actions: Actions,
     /// Where discovery and JWKS are delegated (`PUT /control/upstream`); `None`: served here.
     pub(crate) upstream: RwLock<Option<Upstream>>,
+    /// Test page sessions (the cookie's ids).
+    pub(crate) admin_sessions: crate::access::AdminSessions,
 }
 
 impl TenantState {
@@ -108,6 +110,7 @@ impl TenantState {
             admin_secret: RwLock::new(None),
             ca_pem: std::sync::OnceLock::new(),
             upstream: RwLock::new(None),
+            admin_sessions: Default::default(),
         }
     }
 

@@ -546,3 +546,41 @@ async fn the_journal_redacts_credentials_unless_asked_to_keep_them() {
         "grant_type=client_credentials&client_id=mock-test-client&client_secret=mock-test-secret&audience=https%3A%2F%2Fmy-flask-api"
     );
 }
+
+/// Review L4: the Test page cookie was the admin secret itself, sent to `/dashboard` on every
+/// port of the host. It is now a random session id the tenant keeps; the secret as a cookie
+/// opens nothing, and neither does a made-up id.
+#[tokio::test]
+async fn the_test_page_cookie_is_not_the_secret() {
+    let t = builder().start().await;
+    let http = browser(&t);
+    let res = http
+        .post(format!("{}/dashboard/session", t.uri()))
+        .form(&[("secret", SECRET)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let session = set_cookie(&res, "mock_idp_admin");
+    assert_ne!(session, SECRET);
+    assert_eq!(
+        res.headers()["set-cookie"],
+        format!("mock_idp_admin={session}; Path=/dashboard; HttpOnly; SameSite=Strict; Secure")
+    );
+    for (cookie, status) in [
+        (SECRET.to_owned(), 401),
+        ("A".repeat(22), 401),
+        (session.clone(), 200),
+    ] {
+        let res = http
+            .get(format!("{}/dashboard", t.uri()))
+            .header("cookie", format!("mock_idp_admin={cookie}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{cookie}");
+    }
+    // The session id is no bearer credential for the control API either.
+    let got = control(&t, &session, Method::GET, "/control/stats", None).await;
+    assert_eq!(got.0, StatusCode::UNAUTHORIZED);
+}

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{ControlError, ROUTES};
-use crate::access::{self, Denied};
+use crate::access::{self, Credential, Denied};
 use crate::server::TenantState;
 
 /// The middleware: 404 when the control API is off, else 401/403 unless the caller may use
@@ -35,7 +35,7 @@ pub(crate) async fn require(
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, cred)| cred.trim());
-    match access::authorize(&st, bearer, scope) {
+    match access::authorize(&st, Credential::Bearer(bearer), scope) {
         Ok(caller) => {
             req.extensions_mut().insert(caller);
             next.run(req).await
