@@ -560,6 +560,8 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
         domain: bound.domain().to_owned(),
         listen_port: at.public_port.map(|_| listening.port()),
     })?;
+    // The state (keys, CA, endpoint.json) is on disk: only now does the port accept connections.
+    bound.listen()?;
     let ca = sd.ca_path();
     let uri = bound.uri().to_owned();
     if args.log_format == "json" {

@@ -202,3 +202,72 @@ async fn tokens_minted_as_soon_as_the_port_opens_use_the_served_key() {
         .collect();
     assert_eq!(keys.len(), 1, "{keys:?}");
 }
+
+/// Review L3: a key rotated and revoked through the control API came back after a restart (the
+/// ring lived in memory only). The roles now live in the state directory: the restarted
+/// tenant publishes the same keys, in the same order, and never the revoked one.
+#[tokio::test]
+async fn rotation_and_revocation_survive_a_restart() {
+    const SECRET: &str = "restart-admin-secret-0123";
+    let dir = TempDir::new("cli-restart");
+    let args = ["--fixture-keys", "--admin-secret", SECRET];
+    let (served, port) = serve(&dir, &args);
+    let base = format!("https://localhost:{port}");
+    let http = client(&dir);
+    let call = |method: reqwest::Method, path: &str| {
+        http.request(method, format!("{base}{path}"))
+            .bearer_auth(SECRET)
+            .send()
+    };
+    let res = call(reqwest::Method::POST, "/api/v2/keys/signing/rotate")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = call(reqwest::Method::PUT, "/api/v2/keys/signing/tenant-1/revoke")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let kids = |jwks: Value| -> Vec<String> {
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let jwks_url = format!("{base}/.well-known/jwks.json");
+    let before = kids(http.get(&jwks_url).send().await.unwrap().json().await.unwrap());
+    assert_eq!(before.len(), 2, "{before:?}");
+    assert!(!before.contains(&"tenant-1".to_owned()), "{before:?}");
+    drop(served);
+
+    let (_served, port) = serve(&dir, &args);
+    let jwks_url = format!("https://localhost:{port}/.well-known/jwks.json");
+    let after = kids(http.get(&jwks_url).send().await.unwrap().json().await.unwrap());
+    assert_eq!(after, before);
+    // And the restarted tenant signs with the key that signed before the restart.
+    let keys: Value = http
+        .get(format!("https://localhost:{port}/api/v2/keys/signing"))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let current: Vec<&str> = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["current"] == true)
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    let revoked: Vec<&str> = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["revoked"] == true)
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!((current, revoked), (vec![before[0].as_str()], vec!["tenant-1"]), "{keys}");
+}

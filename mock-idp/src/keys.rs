@@ -595,6 +595,8 @@ struct RingState {
     retired: Vec<SigningKey>,
     /// Keys `publish_next` hands out before it has to generate one.
     spare: Vec<SigningKey>,
+    /// The state directory every change of roles is written to (see [`KeyRing::persist_to`]).
+    persist: Option<std::path::PathBuf>,
 }
 
 /// A tenant's key ring; clones share state.
@@ -612,6 +614,7 @@ impl KeyRing {
                 current,
                 retired: Vec::new(),
                 spare,
+                persist: None,
             })),
         }
     }
@@ -634,13 +637,47 @@ impl KeyRing {
         if !published.iter().any(|k| k.kid() == current.kid()) {
             published.insert(0, current.clone());
         }
+        Self::restore(current, published, Vec::new(), spare)
+    }
+
+    /// Restores a ring with its retired (revoked) keys, as the state directory keeps it.
+    pub fn restore(
+        current: SigningKey,
+        published: Vec<SigningKey>,
+        retired: Vec<SigningKey>,
+        spare: Vec<SigningKey>,
+    ) -> Self {
+        let mut published = published;
+        if !published.iter().any(|k| k.kid() == current.kid()) {
+            published.insert(0, current.clone());
+        }
         KeyRing {
             inner: Arc::new(RwLock::new(RingState {
                 published,
                 current,
-                retired: Vec::new(),
+                retired,
                 spare,
+                persist: None,
             })),
+        }
+    }
+
+    /// From now on, writes every change of keys and roles (publish, rotate, retire) to the
+    /// state directory at `dir`, so a restarted tenant publishes the same keys and never a
+    /// revoked one again (review L3). Writes the ring once now.
+    pub fn persist_to(&self, dir: &std::path::Path) {
+        self.write().persist = Some(dir.to_owned());
+        self.save();
+    }
+
+    /// Writes the ring to its state directory, if it has one. A failure is reported on
+    /// stderr: the change stands in memory either way.
+    fn save(&self) {
+        let s = self.read();
+        if let Some(dir) = &s.persist
+            && let Err(e) = crate::state::save_ring(dir, &s.current, &s.published, &s.retired)
+        {
+            eprintln!("mock-idp: cannot save the signing keys: {e}");
         }
     }
 
@@ -679,9 +716,12 @@ impl KeyRing {
 
     /// Adds `key` to the JWKS without signing with it.
     pub fn publish(&self, key: SigningKey) {
-        let mut s = self.write();
-        s.retired.retain(|k| k.kid() != key.kid());
-        s.published.push(key);
+        {
+            let mut s = self.write();
+            s.retired.retain(|k| k.kid() != key.kid());
+            s.published.push(key);
+        }
+        self.save();
     }
 
     /// Publishes the next spare key (fixture keys 2 and 3 in a test tenant, then freshly
@@ -734,23 +774,34 @@ impl KeyRing {
         if !has_next {
             self.try_publish_next()?;
         }
-        let mut s = self.write();
-        let cur = s.current.kid().to_owned();
-        if let Some(next) = s.published.iter().rev().find(|k| k.kid() != cur).cloned() {
-            s.current = next;
-        }
-        Ok(s.current.kid().to_owned())
+        let kid = {
+            let mut s = self.write();
+            let cur = s.current.kid().to_owned();
+            if let Some(next) = s.published.iter().rev().find(|k| k.kid() != cur).cloned() {
+                s.current = next;
+            }
+            s.current.kid().to_owned()
+        };
+        self.save();
+        Ok(kid)
     }
 
     /// Removes `kid` from the JWKS (it can still sign via `Signing::Key`). Returns whether it
     /// was published.
     pub fn retire(&self, kid: &str) -> bool {
-        let mut s = self.write();
-        let before = s.published.len();
-        let (gone, kept): (Vec<_>, Vec<_>) = s.published.drain(..).partition(|k| k.kid() == kid);
-        s.published = kept;
-        s.retired.extend(gone);
-        s.published.len() != before
+        let changed = {
+            let mut s = self.write();
+            let before = s.published.len();
+            let (gone, kept): (Vec<_>, Vec<_>) =
+                s.published.drain(..).partition(|k| k.kid() == kid);
+            s.published = kept;
+            s.retired.extend(gone);
+            s.published.len() != before
+        };
+        if changed {
+            self.save();
+        }
+        changed
     }
 
     /// The JWKS document `{ "keys": [...] }`.

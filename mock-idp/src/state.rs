@@ -60,6 +60,40 @@ pub struct ServeAddress {
     pub listen_port: Option<u16>,
 }
 
+/// `keys/ring.json`: which stored keys the JWKS publishes (in order) and which were retired
+/// or revoked; `keys/current` names the one that signs.
+const RING_FILE: &str = "ring.json";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct RingRoles {
+    published: Vec<String>,
+    retired: Vec<String>,
+}
+
+/// Writes a key ring to the state directory at `dir`: each key's PEM (once), its roles, then
+/// the current kid, each file atomically.
+pub(crate) fn save_ring(
+    dir: &Path,
+    current: &SigningKey,
+    published: &[SigningKey],
+    retired: &[SigningKey],
+) -> Result<(), StateError> {
+    let keys = dir.join("keys");
+    for k in std::iter::once(current).chain(published).chain(retired) {
+        let p = keys.join(format!("{}.pem", k.kid()));
+        if !p.exists() {
+            write_private(&p, &k.private_key_pem())?;
+        }
+    }
+    let roles = RingRoles {
+        published: published.iter().map(|k| k.kid().to_owned()).collect(),
+        retired: retired.iter().map(|k| k.kid().to_owned()).collect(),
+    };
+    let text = serde_json::to_string_pretty(&roles).unwrap_or_default();
+    write_atomic(&keys.join(RING_FILE), &text, false)?;
+    write_atomic(&keys.join("current"), current.kid(), false)
+}
+
 /// A tenant state directory.
 #[derive(Debug, Clone)]
 pub struct StateDir {
@@ -224,7 +258,28 @@ impl StateDir {
         let current = current_kid
             .and_then(|kid| keys.iter().find(|k| k.kid() == kid).cloned())
             .or_else(|| keys.first().cloned());
-        Ok(current.map(|current| KeyRing::from_parts(current, keys, Vec::new())))
+        let Some(current) = current else {
+            return Ok(None);
+        };
+        // The roles the running tenant last wrote; without them (a directory from before
+        // roles were kept) every stored key is published.
+        let roles: Option<RingRoles> = std::fs::read_to_string(dir.join(RING_FILE))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        let Some(roles) = roles else {
+            return Ok(Some(KeyRing::from_parts(current, keys, Vec::new())));
+        };
+        let pick = |kids: &[String]| -> Vec<SigningKey> {
+            kids.iter()
+                .filter_map(|kid| keys.iter().find(|k| k.kid() == kid).cloned())
+                .collect()
+        };
+        Ok(Some(KeyRing::restore(
+            current,
+            pick(&roles.published),
+            pick(&roles.retired),
+            Vec::new(),
+        )))
     }
 
     /// Loads the CA and leaf, creating them on first use and reissuing the leaf (same CA) when

@@ -269,7 +269,11 @@ impl TenantBuilder {
                 let sd = StateDir::open(dir)?;
                 let keys = match self.keys {
                     Some(k) => k,
-                    None => sd.load_or_init_keys(self.fixture_keys)?,
+                    None => {
+                        let ring = sd.load_or_init_keys(self.fixture_keys)?;
+                        ring.persist_to(sd.path());
+                        ring
+                    }
                 };
                 (keys, sd.load_or_init_tls(&names)?)
             }
@@ -334,10 +338,7 @@ impl TenantBuilder {
     pub fn try_start(self) -> Result<MockTenant, StartError> {
         let bound = self.bind()?;
         // Listening before this returns: the caller connects at once.
-        bound
-            .listener
-            .listen(LISTEN_BACKLOG)
-            .map_err(|source| StartError::Bind {
+        bound.listen().map_err(|source| StartError::Bind {
                 addr: (std::net::Ipv4Addr::LOCALHOST, 0).into(),
                 source,
             })?;
@@ -448,6 +449,13 @@ impl BoundTenant {
             .local_addr()?
             .as_socket()
             .ok_or_else(|| std::io::Error::other("not an IP socket"))
+    }
+
+    /// Starts accepting connections (they wait until [`BoundTenant::serve`] answers them): call
+    /// it once the tenant's address is recorded, before announcing it. [`BoundTenant::serve`]
+    /// listens too, if this was not called.
+    pub fn listen(&self) -> std::io::Result<()> {
+        self.listener.listen(LISTEN_BACKLOG)
     }
 
     /// Serves until `shutdown` completes (mini-redis style); requests in flight get up to 10 s
