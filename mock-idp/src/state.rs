@@ -94,6 +94,18 @@ pub(crate) fn save_ring(
     write_atomic(&keys.join("current"), current.kid(), false)
 }
 
+/// `ca.json`: when the CA certificate expires and which names it permits, so the state
+/// directory knows when to renew it without parsing X.509.
+const CA_META_FILE: &str = "ca.json";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CaMeta {
+    /// Unix seconds.
+    not_after: u64,
+    /// The configured names the CA's name constraints permit (besides localhost and loopback).
+    permitted: Vec<String>,
+}
+
 /// A tenant state directory.
 #[derive(Debug, Clone)]
 pub struct StateDir {
@@ -283,7 +295,10 @@ impl StateDir {
     }
 
     /// Loads the CA and leaf, creating them on first use and reissuing the leaf (same CA) when
-    /// it does not cover `names`.
+    /// it does not cover `names`. The CA certificate is renewed (same key, so the leaf chain
+    /// stays one CA) when it is within [`crate::tls::RENEW_WITHIN_DAYS`] of expiry, when its
+    /// name constraints do not permit one of `names`, or when it predates name constraints
+    /// (no `ca.json`): clients then trust the new `ca.pem`.
     pub fn load_or_init_tls(&self, names: &[String]) -> Result<TlsMaterial, StateError> {
         let _lock = InitLock::take(&self.path)?;
         let files = ["ca.pem", "ca-key.pem", "leaf.pem", "leaf-key.pem"].map(|f| self.path.join(f));
@@ -307,7 +322,33 @@ impl StateDir {
             ),
             None => (TlsMaterial::generate(names).map_err(tls_err)?, true),
         };
-        if !names.iter().all(|n| mat.leaf_covers(n)) {
+        let meta_path = self.path.join(CA_META_FILE);
+        let meta: Option<CaMeta> = std::fs::read_to_string(&meta_path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let renew_at = now + crate::tls::RENEW_WITHIN_DAYS * 86_400;
+        let fresh = meta.as_ref().filter(|m| {
+            m.not_after > renew_at && names.iter().all(|n| m.permitted.contains(n))
+        });
+        let mut new_meta = None;
+        if dirty || fresh.is_none() {
+            // Keep every name the CA permitted so far: other commands pass fewer names.
+            let mut permitted: Vec<String> = meta.map(|m| m.permitted).unwrap_or_default();
+            for n in names {
+                if !permitted.contains(n) {
+                    permitted.push(n.clone());
+                }
+            }
+            let not_after = mat.renew_ca(&permitted).map_err(tls_err)?;
+            new_meta = Some(CaMeta {
+                not_after,
+                permitted,
+            });
+            dirty = true;
+        } else if !names.iter().all(|n| mat.leaf_covers(n)) {
             mat.reissue_leaf(names).map_err(tls_err)?;
             dirty = true;
         }
@@ -317,6 +358,10 @@ impl StateDir {
             write_private(&files[3], &mat.leaf_key_pem)?;
             write_atomic(&files[0], &mat.ca_cert_pem, false)?;
             write_atomic(&files[2], &mat.leaf_cert_pem, false)?;
+            if let Some(m) = new_meta {
+                let text = serde_json::to_string_pretty(&m).unwrap_or_default();
+                write_atomic(&meta_path, &text, false)?;
+            }
         }
         Ok(mat)
     }

@@ -584,3 +584,68 @@ async fn the_test_page_cookie_is_not_the_secret() {
     let got = control(&t, &session, Method::GET, "/control/stats", None).await;
     assert_eq!(got.0, StatusCode::UNAUTHORIZED);
 }
+
+/// Review L8: the CA users are told to trust had no name constraints and was valid until 2049,
+/// so whoever read its key could intercept any site. It now vouches only for localhost, the
+/// loopback addresses and the tenant's names, for a year: a leaf its key signs for another
+/// name is refused by a real verifier (webpki), and so is the tenant's own leaf past a year.
+#[tokio::test]
+async fn the_local_ca_vouches_only_for_the_tenants_names_and_only_for_a_year() {
+    use rustls::client::danger::ServerCertVerifier as _;
+    use rustls_pki_types::pem::PemObject as _;
+    use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+
+    let dir = crate::support::TempDir::new("ca-constraints");
+    let t = builder()
+        .state_dir(dir.path())
+        .custom_domain("idp.test")
+        .start()
+        .await;
+    let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap();
+    let ca = CertificateDer::from_pem_slice(read("ca.pem").as_bytes()).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca).unwrap();
+    let verifier = rustls::client::WebPkiServerVerifier::builder_with_provider(
+        std::sync::Arc::new(roots),
+        std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider()),
+    )
+    .build()
+    .unwrap();
+    let verify = |leaf: &CertificateDer<'_>, name: &str, at: UnixTime| {
+        verifier
+            .verify_server_cert(leaf, &[], &ServerName::try_from(name.to_owned()).unwrap(), &[], at)
+            .map(|_| ())
+            .map_err(|e| format!("{e:?}"))
+    };
+    let now = UnixTime::now();
+    let leaf = CertificateDer::from_pem_slice(read("leaf.pem").as_bytes()).unwrap();
+    for name in ["localhost", "127.0.0.1", "idp.test"] {
+        assert_eq!(verify(&leaf, name, now), Ok(()), "{name}");
+    }
+    let in_400_days = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+        now.as_secs() + 400 * 86_400,
+    ));
+    let expired = verify(&leaf, "localhost", in_400_days).unwrap_err();
+    assert!(expired.contains("Expired"), "{expired}");
+
+    // The attacker holds the CA key and signs a leaf for a site the tenant does not serve.
+    let ca_key = rcgen::KeyPair::from_pem(&read("ca-key.pem")).unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "mock-idp local CA");
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "mock-idp");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Constrained(0));
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    for name in ["bank.example", "10.0.0.5"] {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut p = rcgen::CertificateParams::new(vec![name.to_owned()]).unwrap();
+        p.use_authority_key_identifier_extension = true;
+        let forged = p.signed_by(&key, &issuer).unwrap();
+        let err = verify(forged.der(), name, now).unwrap_err();
+        assert!(err.contains("NameConstraintViolation"), "{name}: {err}");
+    }
+    drop(t);
+}
