@@ -251,6 +251,10 @@ struct ServeArgs {
     /// DPoP, cookies) in clear in the request journal, for debugging; default: redacted.
     #[arg(long)]
     journal_credentials: bool,
+    /// Also write the CA certificate (public, no key) to this file before listening: a
+    /// container that must trust the tenant mounts only that, never the state directory.
+    #[arg(long, value_name = "PATH")]
+    ca_out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -560,6 +564,9 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<()> {
         domain: bound.domain().to_owned(),
         listen_port: at.public_port.map(|_| listening.port()),
     })?;
+    if let (Some(path), false) = (&args.ca_out, args.http) {
+        std::fs::copy(sd.ca_path(), path).with_context(|| path.display().to_string())?;
+    }
     // The state (keys, CA, endpoint.json) is on disk: only now does the port accept connections.
     bound.listen()?;
     let ca = sd.ca_path();

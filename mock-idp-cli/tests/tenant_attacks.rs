@@ -210,8 +210,15 @@ async fn tokens_minted_as_soon_as_the_port_opens_use_the_served_key() {
 async fn rotation_and_revocation_survive_a_restart() {
     const SECRET: &str = "restart-admin-secret-0123";
     let dir = TempDir::new("cli-restart");
-    let args = ["--fixture-keys", "--admin-secret", SECRET];
+    let ca_out = dir.path().join("ca-for-the-api.pem");
+    let ca_out_arg = ca_out.display().to_string();
+    let args = ["--fixture-keys", "--admin-secret", SECRET, "--ca-out", &ca_out_arg];
     let (served, port) = serve(&dir, &args);
+    // `--ca-out` (what the compose example gives the API container): the CA certificate alone.
+    assert_eq!(
+        std::fs::read_to_string(&ca_out).unwrap(),
+        std::fs::read_to_string(dir.path().join("ca.pem")).unwrap()
+    );
     let base = format!("https://localhost:{port}");
     let http = client(&dir);
     let call = |method: reqwest::Method, path: &str| {
