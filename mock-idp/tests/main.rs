@@ -11,6 +11,7 @@ mod dpop;
 mod exchange;
 mod faults;
 mod fidelity;
+mod fuzz;
 mod keys;
 mod mint;
 mod state;
