@@ -105,7 +105,10 @@ async fn an_unauthenticated_flood_leaves_the_tenant_small_and_serving() {
     .await;
 
     let after = served.rss_mib();
-    assert!(after < 100, "RSS {before} MiB -> {after} MiB after the flood");
+    assert!(
+        after < 100,
+        "RSS {before} MiB -> {after} MiB after the flood"
+    );
     assert!(nope.iter().all(|s| *s == 404), "{nope:?}");
     // A 200 KB jti is refused before anything is kept.
     assert!(refresh.iter().all(|s| *s == 400), "{refresh:?}");
@@ -129,10 +132,7 @@ async fn an_unauthenticated_flood_leaves_the_tenant_small_and_serving() {
 }
 
 /// Sends `n` requests, 8 at a time; their statuses.
-async fn futures_flood(
-    n: usize,
-    request: impl Fn(usize) -> reqwest::RequestBuilder,
-) -> Vec<u16> {
+async fn futures_flood(n: usize, request: impl Fn(usize) -> reqwest::RequestBuilder) -> Vec<u16> {
     let mut statuses = Vec::with_capacity(n);
     for chunk in (0..n).collect::<Vec<_>>().chunks(8) {
         let sent: Vec<_> = chunk
@@ -179,7 +179,11 @@ async fn tokens_minted_as_soon_as_the_port_opens_use_the_served_key() {
                 .arg("token")
                 .output()
                 .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             String::from_utf8(out.stdout).unwrap().trim().to_owned()
         })
         .collect();
@@ -212,7 +216,13 @@ async fn rotation_and_revocation_survive_a_restart() {
     let dir = TempDir::new("cli-restart");
     let ca_out = dir.path().join("ca-for-the-api.pem");
     let ca_out_arg = ca_out.display().to_string();
-    let args = ["--fixture-keys", "--admin-secret", SECRET, "--ca-out", &ca_out_arg];
+    let args = [
+        "--fixture-keys",
+        "--admin-secret",
+        SECRET,
+        "--ca-out",
+        &ca_out_arg,
+    ];
     let (served, port) = serve(&dir, &args);
     // `--ca-out` (what the compose example gives the API container): the CA certificate alone.
     assert_eq!(
@@ -243,14 +253,30 @@ async fn rotation_and_revocation_survive_a_restart() {
             .collect()
     };
     let jwks_url = format!("{base}/.well-known/jwks.json");
-    let before = kids(http.get(&jwks_url).send().await.unwrap().json().await.unwrap());
+    let before = kids(
+        http.get(&jwks_url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap(),
+    );
     assert_eq!(before.len(), 2, "{before:?}");
     assert!(!before.contains(&"tenant-1".to_owned()), "{before:?}");
     drop(served);
 
     let (_served, port) = serve(&dir, &args);
     let jwks_url = format!("https://localhost:{port}/.well-known/jwks.json");
-    let after = kids(http.get(&jwks_url).send().await.unwrap().json().await.unwrap());
+    let after = kids(
+        http.get(&jwks_url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap(),
+    );
     assert_eq!(after, before);
     // And the restarted tenant signs with the key that signed before the restart.
     let keys: Value = http
@@ -276,5 +302,9 @@ async fn rotation_and_revocation_survive_a_restart() {
         .filter(|k| k["revoked"] == true)
         .map(|k| k["kid"].as_str().unwrap())
         .collect();
-    assert_eq!((current, revoked), (vec![before[0].as_str()], vec!["tenant-1"]), "{keys}");
+    assert_eq!(
+        (current, revoked),
+        (vec![before[0].as_str()], vec!["tenant-1"]),
+        "{keys}"
+    );
 }

@@ -186,7 +186,11 @@ pub(crate) enum MintDenied {
 
 /// May `caller` have the token whose claims are `claims`? The operator may have anything; a
 /// client no token that outlives its own, and no Management API token with more scope.
-pub(crate) fn may_mint(st: &TenantState, caller: &Caller, claims: &Value) -> Result<(), MintDenied> {
+pub(crate) fn may_mint(
+    st: &TenantState,
+    caller: &Caller,
+    claims: &Value,
+) -> Result<(), MintDenied> {
     let Caller::Client {
         scopes, expires_at, ..
     } = caller

@@ -105,7 +105,9 @@ impl FaultState {
     fn push(&mut self, rule: Rule) {
         self.rules.push(rule);
         let bytes = |s: &Self| s.rules.iter().map(Rule::footprint).sum::<usize>();
-        while self.rules.len() > MAX_FAULTS || (self.rules.len() > 1 && bytes(self) > MAX_FAULT_BYTES) {
+        while self.rules.len() > MAX_FAULTS
+            || (self.rules.len() > 1 && bytes(self) > MAX_FAULT_BYTES)
+        {
             self.rules.remove(0);
         }
     }

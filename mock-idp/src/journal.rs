@@ -104,7 +104,11 @@ impl RecordedRequest {
         let body = &body[..body.len().min(MAX_BODY)];
         let query = parts.uri.query().map(|q| {
             let q = truncate(q, MAX_TARGET);
-            if keep_credentials { q } else { redact_form(&q).unwrap_or(q) }
+            if keep_credentials {
+                q
+            } else {
+                redact_form(&q).unwrap_or(q)
+            }
         });
         let body = if keep_credentials {
             body.to_vec()
@@ -125,7 +129,11 @@ impl RecordedRequest {
         self.method.len()
             + self.path.len()
             + self.query.as_ref().map_or(0, String::len)
-            + self.headers.iter().map(|(n, v)| n.len() + v.len() + 48).sum::<usize>()
+            + self
+                .headers
+                .iter()
+                .map(|(n, v)| n.len() + v.len() + 48)
+                .sum::<usize>()
             + self.body.len()
             + 160
     }
@@ -148,12 +156,19 @@ fn redact_form(text: &str) -> Option<String> {
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(text.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    if !pairs.iter().any(|(k, _)| SECRET_FIELDS.contains(&k.as_str())) {
+    if !pairs
+        .iter()
+        .any(|(k, _)| SECRET_FIELDS.contains(&k.as_str()))
+    {
         return None;
     }
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in &pairs {
-        let v = if SECRET_FIELDS.contains(&k.as_str()) { REDACTED } else { v };
+        let v = if SECRET_FIELDS.contains(&k.as_str()) {
+            REDACTED
+        } else {
+            v
+        };
         out.append_pair(k, v);
     }
     Some(out.finish())
@@ -225,7 +240,12 @@ impl Journal {
     ) -> Vec<T> {
         let k = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let skip = k.requests.len().saturating_sub(limit);
-        k.requests.iter().skip(skip).map(|(_, r)| r).map(f).collect()
+        k.requests
+            .iter()
+            .skip(skip)
+            .map(|(_, r)| r)
+            .map(f)
+            .collect()
     }
 
     /// Every kept request, oldest first (a copy, for the Rust handle).
@@ -288,7 +308,10 @@ mod tests {
         let body = b"grant_type=password&username=u&password=Passw0rd%21";
         let r = RecordedRequest::capture(&parts, body, false);
         assert_eq!(r.header("authorization"), Some(REDACTED));
-        assert_eq!(r.header("x-pad").unwrap().len(), MAX_HEADER_VALUE + '…'.len_utf8());
+        assert_eq!(
+            r.header("x-pad").unwrap().len(),
+            MAX_HEADER_VALUE + '…'.len_utf8()
+        );
         assert_eq!(r.query.as_deref(), Some("code=%5Bredacted%5D&x=1"));
         assert_eq!(
             r.body_text(),

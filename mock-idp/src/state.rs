@@ -330,9 +330,9 @@ impl StateDir {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let renew_at = now + crate::tls::RENEW_WITHIN_DAYS * 86_400;
-        let fresh = meta.as_ref().filter(|m| {
-            m.not_after > renew_at && names.iter().all(|n| m.permitted.contains(n))
-        });
+        let fresh = meta
+            .as_ref()
+            .filter(|m| m.not_after > renew_at && names.iter().all(|n| m.permitted.contains(n)));
         let mut new_meta = None;
         if dirty || fresh.is_none() {
             // Keep every name the CA permitted so far: other commands pass fewer names.

@@ -233,12 +233,11 @@ impl TenantBuilder {
         };
         // Bound, not listening: until `serve` (or `try_start`) listens, connections are
         // refused, so whoever waits for the port finds the state directory complete.
-        let listener = bind_socket((self.bind_ip, self.port).into()).map_err(|source| {
-            StartError::Bind {
+        let listener =
+            bind_socket((self.bind_ip, self.port).into()).map_err(|source| StartError::Bind {
                 addr: (self.bind_ip, self.port).into(),
                 source,
-            }
-        })?;
+            })?;
         let port = listener
             .local_addr()
             .map_err(|source| StartError::Bind {
@@ -339,9 +338,9 @@ impl TenantBuilder {
         let bound = self.bind()?;
         // Listening before this returns: the caller connects at once.
         bound.listen().map_err(|source| StartError::Bind {
-                addr: (std::net::Ipv4Addr::LOCALHOST, 0).into(),
-                source,
-            })?;
+            addr: (std::net::Ipv4Addr::LOCALHOST, 0).into(),
+            source,
+        })?;
         let state = bound.state.clone();
         let tls = bound.tls.clone();
         let domain = bound.domain.clone();

@@ -138,7 +138,9 @@ async fn a_user_login_for_the_management_api_gets_no_control_scope() {
         .unwrap();
     assert_eq!(res.status(), 302);
     let device = set_cookie(&res, "did");
-    let tx = location(&res).trim_start_matches("/u/login?state=").to_owned();
+    let tx = location(&res)
+        .trim_start_matches("/u/login?state=")
+        .to_owned();
     let res = http
         .post(format!("{}/u/login", t.uri()))
         .header("cookie", format!("did={device}"))
@@ -157,12 +159,20 @@ async fn a_user_login_for_the_management_api_gets_no_control_scope() {
     let at = body["access_token"].as_str().unwrap();
     for (method, path, body) in [
         (Method::GET, "/control/journal", None),
-        (Method::POST, "/control/tokens", Some(json!({"scope": "admin:write"}))),
+        (
+            Method::POST,
+            "/control/tokens",
+            Some(json!({"scope": "admin:write"})),
+        ),
         (Method::POST, "/control/reset", None),
         (Method::GET, "/api/v2/keys/signing", None),
     ] {
         let got = control(&t, at, method, path, body).await;
-        assert_eq!(got, (StatusCode::FORBIDDEN, not_client_credentials()), "{path}");
+        assert_eq!(
+            got,
+            (StatusCode::FORBIDDEN, not_client_credentials()),
+            "{path}"
+        );
     }
 }
 
@@ -233,7 +243,10 @@ async fn token_exchange_never_yields_control_scopes() {
     let (status, body) = post_token(
         &t,
         &[
-            ("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"),
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:token-exchange",
+            ),
             ("client_id", "spa-client"),
             ("subject_token", &subject),
             ("subject_token_type", "urn:mock-idp:tenant-access-token"),
@@ -251,19 +264,32 @@ async fn token_exchange_never_yields_control_scopes() {
         (Method::POST, "/control/clock"),
     ] {
         let got = control(&t, at, method, path, Some(json!({"advance": 1}))).await;
-        assert_eq!(got, (StatusCode::FORBIDDEN, not_client_credentials()), "{path}");
+        assert_eq!(
+            got,
+            (StatusCode::FORBIDDEN, not_client_credentials()),
+            "{path}"
+        );
     }
 
     // On-Behalf-Of for the Management API by the quickstart API's client: refused outright.
     let (status, body) = post_token(
         &t,
         &[
-            ("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"),
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:token-exchange",
+            ),
             ("client_id", "flask-api-client"),
             ("client_secret", "flask-api-secret"),
             ("subject_token", &subject),
-            ("subject_token_type", "urn:ietf:params:oauth:token-type:access_token"),
-            ("requested_token_type", "urn:ietf:params:oauth:token-type:access_token"),
+            (
+                "subject_token_type",
+                "urn:ietf:params:oauth:token-type:access_token",
+            ),
+            (
+                "requested_token_type",
+                "urn:ietf:params:oauth:token-type:access_token",
+            ),
             ("audience", &audience),
         ],
         &[],
@@ -356,13 +382,18 @@ async fn minting_cannot_escalate_scope_or_lifetime() {
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["claims"]["scope"], "read:messages");
     // The operator (admin secret) may mint anything.
-    let spec = json!({"audience": t.management_audience(), "scope": all, "expires_in": 315_360_000});
+    let spec =
+        json!({"audience": t.management_audience(), "scope": all, "expires_in": 315_360_000});
     let (s, _) = control(&t, SECRET, Method::POST, "/control/tokens", Some(spec)).await;
     assert_eq!(s, 200);
 }
 
 /// `/authorize` for the public SPA client and the default API, optionally with a device cookie.
-async fn start_login(t: &MockTenant, http: &reqwest::Client, device: Option<&str>) -> reqwest::Response {
+async fn start_login(
+    t: &MockTenant,
+    http: &reqwest::Client,
+    device: Option<&str>,
+) -> reqwest::Response {
     let mut u = url::Url::parse(&format!("{}/authorize", t.uri())).unwrap();
     u.query_pairs_mut()
         .append_pair("response_type", "code")
@@ -379,7 +410,12 @@ async fn start_login(t: &MockTenant, http: &reqwest::Client, device: Option<&str
 }
 
 /// Posts the default user's password to the login form of transaction `tx`.
-async fn submit_password(t: &MockTenant, http: &reqwest::Client, device: &str, tx: &str) -> reqwest::Response {
+async fn submit_password(
+    t: &MockTenant,
+    http: &reqwest::Client,
+    device: &str,
+    tx: &str,
+) -> reqwest::Response {
     http.post(format!("{}/u/login", t.uri()))
         .header("cookie", format!("did={device}"))
         .form(&[
@@ -402,7 +438,9 @@ async fn an_authorize_flood_does_not_evict_a_pending_login() {
     let http = browser(&t);
     let res = start_login(&t, &http, None).await;
     let victim = set_cookie(&res, "did");
-    let victim_tx = location(&res).trim_start_matches("/u/login?state=").to_owned();
+    let victim_tx = location(&res)
+        .trim_start_matches("/u/login?state=")
+        .to_owned();
     let form = http
         .get(format!("{}/u/login?state={victim_tx}", t.uri()))
         .header("cookie", format!("did={victim}"))
@@ -442,7 +480,11 @@ async fn an_authorize_flood_does_not_evict_a_pending_login() {
 
     let res = submit_password(&t, &http, &victim, &victim_tx).await;
     assert_eq!(res.status(), 302);
-    assert!(location(&res).starts_with(&format!("{DEFAULT_CALLBACK}?code=")), "{}", location(&res));
+    assert!(
+        location(&res).starts_with(&format!("{DEFAULT_CALLBACK}?code=")),
+        "{}",
+        location(&res)
+    );
 }
 
 /// One device (one `did` cookie) holds at most 8 pending logins: its ninth pushes out its own
@@ -453,16 +495,24 @@ async fn a_device_that_floods_evicts_only_its_own_logins() {
     let http = browser(&t);
     let res = start_login(&t, &http, None).await;
     let victim = set_cookie(&res, "did");
-    let victim_tx = location(&res).trim_start_matches("/u/login?state=").to_owned();
+    let victim_tx = location(&res)
+        .trim_start_matches("/u/login?state=")
+        .to_owned();
     let res = start_login(&t, &http, None).await;
     let attacker = set_cookie(&res, "did");
-    let first = location(&res).trim_start_matches("/u/login?state=").to_owned();
+    let first = location(&res)
+        .trim_start_matches("/u/login?state=")
+        .to_owned();
     for _ in 0..8 {
         let res = start_login(&t, &http, Some(&attacker)).await;
         assert_eq!(res.status(), 302);
     }
     let res = submit_password(&t, &http, &attacker, &first).await;
-    assert_eq!(res.status(), 400, "the attacker's first login was pushed out by its ninth");
+    assert_eq!(
+        res.status(),
+        400,
+        "the attacker's first login was pushed out by its ninth"
+    );
     let res = submit_password(&t, &http, &victim, &victim_tx).await;
     assert_eq!(res.status(), 302);
     assert!(location(&res).starts_with(&format!("{DEFAULT_CALLBACK}?code=")));
@@ -492,7 +542,10 @@ async fn the_journal_redacts_credentials_unless_asked_to_keep_them() {
         .basic_auth("mock-test-client", Some("mock-test-secret"))
         .header("dpop", "eyJ.not.a-proof")
         .header("cookie", "did=abc")
-        .form(&[("grant_type", "client_credentials"), ("audience", "https://my-flask-api")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("audience", "https://my-flask-api"),
+        ])
         .send()
         .await
         .unwrap();
@@ -501,14 +554,31 @@ async fn the_journal_redacts_credentials_unless_asked_to_keep_them() {
     let (s, journal) = control(&t, SECRET, Method::GET, "/control/journal", None).await;
     assert_eq!(s, 200);
     let text = journal.to_string();
-    for secret in [DEFAULT_USER_PASSWORD, "Passw0rd%21", rt.as_str(), "bW9jay10ZXN0LWNsaWVudDptb2NrLXRlc3Qtc2VjcmV0", "eyJ.not.a-proof", "did=abc"] {
+    for secret in [
+        DEFAULT_USER_PASSWORD,
+        "Passw0rd%21",
+        rt.as_str(),
+        "bW9jay10ZXN0LWNsaWVudDptb2NrLXRlc3Qtc2VjcmV0",
+        "eyJ.not.a-proof",
+        "did=abc",
+    ] {
         assert!(!text.contains(secret), "{secret} in the journal");
     }
     let entries = journal.as_array().unwrap();
-    let login = entries.iter().find(|e| e["path"] == "/u/login" && e["method"] == "POST").unwrap();
+    let login = entries
+        .iter()
+        .find(|e| e["path"] == "/u/login" && e["method"] == "POST")
+        .unwrap();
     let body = login["body"].as_str().unwrap();
-    assert!(body.ends_with(&format!("username=user%40example.com&password=%5Bredacted%5D")), "{body}");
-    let refresh = &entries.iter().filter(|e| e["path"] == "/oauth/token").nth(1).unwrap();
+    assert!(
+        body.ends_with("username=user%40example.com&password=%5Bredacted%5D"),
+        "{body}"
+    );
+    let refresh = &entries
+        .iter()
+        .filter(|e| e["path"] == "/oauth/token")
+        .nth(1)
+        .unwrap();
     assert_eq!(
         refresh["body"],
         "grant_type=refresh_token&client_id=mock-spa-client&refresh_token=%5Bredacted%5D"
@@ -613,7 +683,13 @@ async fn the_local_ca_vouches_only_for_the_tenants_names_and_only_for_a_year() {
     .unwrap();
     let verify = |leaf: &CertificateDer<'_>, name: &str, at: UnixTime| {
         verifier
-            .verify_server_cert(leaf, &[], &ServerName::try_from(name.to_owned()).unwrap(), &[], at)
+            .verify_server_cert(
+                leaf,
+                &[],
+                &ServerName::try_from(name.to_owned()).unwrap(),
+                &[],
+                at,
+            )
             .map(|_| ())
             .map_err(|e| format!("{e:?}"))
     };
@@ -622,9 +698,8 @@ async fn the_local_ca_vouches_only_for_the_tenants_names_and_only_for_a_year() {
     for name in ["localhost", "127.0.0.1", "idp.test"] {
         assert_eq!(verify(&leaf, name, now), Ok(()), "{name}");
     }
-    let in_400_days = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
-        now.as_secs() + 400 * 86_400,
-    ));
+    let in_400_days =
+        UnixTime::since_unix_epoch(std::time::Duration::from_secs(now.as_secs() + 400 * 86_400));
     let expired = verify(&leaf, "localhost", in_400_days).unwrap_err();
     assert!(expired.contains("Expired"), "{expired}");
 

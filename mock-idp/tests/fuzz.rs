@@ -46,20 +46,61 @@ const ROUTES: &[(&str, &str)] = &[
 ];
 
 const KEYS: &[&str] = &[
-    "grant_type", "client_id", "client_secret", "code", "code_verifier", "refresh_token",
-    "redirect_uri", "audience", "scope", "subject_token", "subject_token_type",
-    "requested_token_type", "username", "password", "state", "token", "secret", "response_type",
-    "code_challenge", "code_challenge_method", "nonce", "prompt", "max_age", "returnTo",
-    "id_token_hint", "expires_in", "sub", "user", "advance", "organization", "connection",
+    "grant_type",
+    "client_id",
+    "client_secret",
+    "code",
+    "code_verifier",
+    "refresh_token",
+    "redirect_uri",
+    "audience",
+    "scope",
+    "subject_token",
+    "subject_token_type",
+    "requested_token_type",
+    "username",
+    "password",
+    "state",
+    "token",
+    "secret",
+    "response_type",
+    "code_challenge",
+    "code_challenge_method",
+    "nonce",
+    "prompt",
+    "max_age",
+    "returnTo",
+    "id_token_hint",
+    "expires_in",
+    "sub",
+    "user",
+    "advance",
+    "organization",
+    "connection",
 ];
 
 const VALUES: &[&str] = &[
-    "client_credentials", "authorization_code", "refresh_token",
+    "client_credentials",
+    "authorization_code",
+    "refresh_token",
     "urn:ietf:params:oauth:grant-type:token-exchange",
-    "urn:ietf:params:oauth:token-type:access_token", "mock-spa-client", "mock-test-client",
-    "mock-test-secret", "http://localhost:3000/callback", "https://my-flask-api", "code", "S256",
-    "openid offline_access", "none", "-1", "1e308", "18446744073709551616", "user@example.com",
-    "eyJhbGciOiJub25lIn0.e30.", "%%%", "",
+    "urn:ietf:params:oauth:token-type:access_token",
+    "mock-spa-client",
+    "mock-test-client",
+    "mock-test-secret",
+    "http://localhost:3000/callback",
+    "https://my-flask-api",
+    "code",
+    "S256",
+    "openid offline_access",
+    "none",
+    "-1",
+    "1e308",
+    "18446744073709551616",
+    "user@example.com",
+    "eyJhbGciOiJub25lIn0.e30.",
+    "%%%",
+    "",
 ];
 
 /// One request of the fuzz.
@@ -85,7 +126,10 @@ impl std::fmt::Debug for Case {
             ROUTES[self.route].0,
             ROUTES[self.route].1,
             self.param,
-            self.query.iter().map(|(k, v)| (k, &v[..v.len().min(40)])).collect::<Vec<_>>(),
+            self.query
+                .iter()
+                .map(|(k, v)| (k, &v[..v.len().min(40)]))
+                .collect::<Vec<_>>(),
             self.content_type,
             self.body.len(),
             cut(&self.body),
@@ -109,7 +153,10 @@ fn value() -> impl Strategy<Value = String> {
 fn pairs() -> impl Strategy<Value = Vec<(String, String)>> {
     prop::collection::vec(
         (
-            prop_oneof![prop::sample::select(KEYS).prop_map(str::to_owned), "\\PC{0,12}"],
+            prop_oneof![
+                prop::sample::select(KEYS).prop_map(str::to_owned),
+                "\\PC{0,12}"
+            ],
             value(),
         ),
         0..8,
@@ -164,7 +211,11 @@ fn body() -> impl Strategy<Value = (Option<&'static str>, Vec<u8>)> {
 fn case() -> impl Strategy<Value = Case> {
     (
         0..ROUTES.len(),
-        prop_oneof![Just("tenant-1".to_owned()), "\\PC{0,20}", Just("%ff".to_owned())],
+        prop_oneof![
+            Just("tenant-1".to_owned()),
+            "\\PC{0,20}",
+            Just("%ff".to_owned())
+        ],
         pairs(),
         body(),
         prop::option::of(header_bytes()),
@@ -173,7 +224,16 @@ fn case() -> impl Strategy<Value = Case> {
         any::<bool>(),
     )
         .prop_map(
-            |(route, param, query, (content_type, body), authorization, dpop, cookie, privileged)| Case {
+            |(
+                route,
+                param,
+                query,
+                (content_type, body),
+                authorization,
+                dpop,
+                cookie,
+                privileged,
+            )| Case {
                 route,
                 param,
                 query,
@@ -251,7 +311,11 @@ fn no_route_answers_5xx_or_panics_on_malformed_input() {
             .await
             .unwrap();
         let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
-        set.split(';').next().unwrap().trim_start_matches("mock_idp_admin=").to_owned()
+        set.split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("mock_idp_admin=")
+            .to_owned()
     });
     let mut runner = TestRunner::new(Config {
         cases: 160,
@@ -262,10 +326,18 @@ fn no_route_answers_5xx_or_panics_on_malformed_input() {
         .run(&case(), |case| {
             let status = rt.block_on(send(&t, &http, &session, &case));
             if let Some(s) = status {
-                prop_assert!(s < 500, "{} {}: {s}", ROUTES[case.route].0, ROUTES[case.route].1);
+                prop_assert!(
+                    s < 500,
+                    "{} {}: {s}",
+                    ROUTES[case.route].0,
+                    ROUTES[case.route].1
+                );
             }
             let health = rt.block_on(async {
-                http.get(format!("{}/health", t.uri())).send().await.map(|r| r.status().as_u16())
+                http.get(format!("{}/health", t.uri()))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
             });
             prop_assert_eq!(health.ok(), Some(200));
             Ok(())

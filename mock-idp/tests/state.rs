@@ -66,7 +66,11 @@ async fn new_host_name_renews_the_ca_for_it_and_reissues_the_leaf() {
             .build()
             .unwrap()
     };
-    let res = client(&tenant.ca_pem()).get(tenant.jwks_url()).send().await.unwrap();
+    let res = client(&tenant.ca_pem())
+        .get(tenant.jwks_url())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert!(client(&old_ca).get(tenant.jwks_url()).send().await.is_err());
 }

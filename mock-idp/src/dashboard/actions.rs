@@ -12,8 +12,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::render::{Minted, Outcome, respond_page, sign_in as sign_in_page};
 use super::COOKIE;
+use super::render::{Minted, Outcome, respond_page, sign_in as sign_in_page};
 use crate::access;
 use crate::control::{signing_keys, tenant as controls};
 use crate::faults::{Endpoint, Fault, When};

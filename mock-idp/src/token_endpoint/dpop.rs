@@ -7,9 +7,9 @@ use serde_json::Value;
 use std::sync::Mutex;
 
 use super::TokenError;
-use crate::store::{BoundedStore, WhenFull};
 use crate::jose::{b64url_decode, jwk_thumbprint};
 use crate::server::TenantState;
+use crate::store::{BoundedStore, WhenFull};
 
 /// How far in the past a proof's `iat` may be (seconds).
 pub(crate) const DPOP_MAX_AGE: i64 = 300;
