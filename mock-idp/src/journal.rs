@@ -3,11 +3,15 @@
 //! Anyone who reaches the tenant's port writes to it, so it is bounded three ways: each field
 //! is capped before it is kept ([`MAX_HEADER_VALUE`], [`MAX_HEADERS`], [`MAX_BODY`],
 //! [`MAX_TARGET`]), and the journal as a whole by entries ([`JOURNAL_CAPACITY`]) and bytes
-//! ([`JOURNAL_MAX_BYTES`]), the oldest going first. Credentials (passwords, client secrets,
-//! refresh tokens, codes, `Authorization`, `DPoP`, cookies) are replaced by [`REDACTED`]
-//! unless the tenant was started to keep them (`mock-idp serve --journal-credentials`,
-//! [`crate::TenantBuilder::journal_credentials`]): whoever may read the journal may steer the
-//! tenant, but need not learn every user's password.
+//! ([`JOURNAL_MAX_BYTES`]), the oldest going first.
+//!
+//! The faces that show the journal to others (`GET /control/journal`, the Test page) replace
+//! credentials (passwords, client secrets, refresh tokens, codes, `Authorization`, `DPoP`,
+//! cookies) with [`REDACTED`] unless the tenant was started to keep them (`mock-idp serve
+//! --journal-credentials`, [`crate::TenantBuilder::journal_credentials`]): whoever may read the
+//! journal there may steer the tenant, but need not learn every user's password. The Rust
+//! handle ([`crate::MockTenant::received_requests`]) is held only by the test that started the
+//! tenant and sees what clients sent, as wiremock's `received_requests` does.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -81,46 +85,48 @@ impl RecordedRequest {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// The request as the journal keeps it: every field capped, credentials redacted unless
-    /// `keep_credentials`.
-    pub(crate) fn capture(
-        parts: &axum::http::request::Parts,
-        body: &[u8],
-        keep_credentials: bool,
-    ) -> Self {
+    /// The request as the journal keeps it: every field capped before anything is kept.
+    pub(crate) fn capture(parts: &axum::http::request::Parts, body: &[u8]) -> Self {
         let headers = parts
             .headers
             .iter()
             .take(MAX_HEADERS)
             .map(|(n, v)| {
-                let value = if !keep_credentials && SECRET_HEADERS.contains(&n.as_str()) {
-                    REDACTED.to_owned()
-                } else {
-                    truncate(&String::from_utf8_lossy(v.as_bytes()), MAX_HEADER_VALUE)
-                };
+                let value = truncate(&String::from_utf8_lossy(v.as_bytes()), MAX_HEADER_VALUE);
                 (n.as_str().to_owned(), value)
             })
             .collect();
-        let body = &body[..body.len().min(MAX_BODY)];
-        let query = parts.uri.query().map(|q| {
-            let q = truncate(q, MAX_TARGET);
-            if keep_credentials {
-                q
-            } else {
-                redact_form(&q).unwrap_or(q)
-            }
-        });
-        let body = if keep_credentials {
-            body.to_vec()
-        } else {
-            redact_body(body).unwrap_or_else(|| body.to_vec())
-        };
         RecordedRequest {
             method: truncate(parts.method.as_str(), 32),
             path: truncate(parts.uri.path(), MAX_TARGET),
-            query,
+            query: parts.uri.query().map(|q| truncate(q, MAX_TARGET)),
             headers,
-            body,
+            body: body[..body.len().min(MAX_BODY)].to_vec(),
+        }
+    }
+
+    /// A copy with every credential (header, query or body field) replaced by [`REDACTED`].
+    pub(crate) fn redacted(&self) -> Self {
+        RecordedRequest {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            query: self
+                .query
+                .as_ref()
+                .map(|q| redact_form(q).unwrap_or_else(|| q.clone())),
+            headers: self
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    let v = if SECRET_HEADERS.contains(&n.as_str()) {
+                        REDACTED.to_owned()
+                    } else {
+                        v.clone()
+                    };
+                    (n.clone(), v)
+                })
+                .collect(),
+            body: redact_body(&self.body).unwrap_or_else(|| self.body.clone()),
         }
     }
 
@@ -211,10 +217,9 @@ impl Journal {
         self.keep_credentials.store(keep, Ordering::Relaxed);
     }
 
-    /// Records a request received with `parts` and `body` (capped and redacted).
+    /// Records a request received with `parts` and `body` (capped).
     pub(crate) fn capture(&self, parts: &axum::http::request::Parts, body: &[u8]) {
-        let keep = self.keep_credentials.load(Ordering::Relaxed);
-        self.record(RecordedRequest::capture(parts, body, keep));
+        self.record(RecordedRequest::capture(parts, body));
     }
 
     pub(crate) fn record(&self, r: RecordedRequest) {
@@ -231,26 +236,28 @@ impl Journal {
         k.requests.push_back((size, r));
     }
 
-    /// `f` of each of the `limit` most recent requests, oldest first, under the lock: no copy
-    /// of the whole journal is made to read a few entries.
+    /// `f` of each of the `limit` most recent requests as the control API and the Test page
+    /// show them (credentials redacted unless kept), oldest first, under the lock: no copy of
+    /// the whole journal is made to read a few entries.
     pub(crate) fn map_recent<T>(
         &self,
         limit: usize,
-        f: impl FnMut(&RecordedRequest) -> T,
+        mut f: impl FnMut(&RecordedRequest) -> T,
     ) -> Vec<T> {
+        let keep = self.keep_credentials.load(Ordering::Relaxed);
         let k = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let skip = k.requests.len().saturating_sub(limit);
         k.requests
             .iter()
             .skip(skip)
-            .map(|(_, r)| r)
-            .map(f)
+            .map(|(_, r)| if keep { f(r) } else { f(&r.redacted()) })
             .collect()
     }
 
-    /// Every kept request, oldest first (a copy, for the Rust handle).
+    /// Every kept request as received, oldest first (a copy, for the Rust handle).
     pub(crate) fn all(&self) -> Vec<RecordedRequest> {
-        self.map_recent(usize::MAX, Clone::clone)
+        let k = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        k.requests.iter().map(|(_, r)| r.clone()).collect()
     }
 
     pub(crate) fn clear(&self) {
@@ -306,19 +313,19 @@ mod tests {
             .unwrap();
         let (parts, ()) = req.into_parts();
         let body = b"grant_type=password&username=u&password=Passw0rd%21";
-        let r = RecordedRequest::capture(&parts, body, false);
-        assert_eq!(r.header("authorization"), Some(REDACTED));
+        let kept = RecordedRequest::capture(&parts, body);
         assert_eq!(
-            r.header("x-pad").unwrap().len(),
+            kept.header("x-pad").unwrap().len(),
             MAX_HEADER_VALUE + '…'.len_utf8()
         );
+        assert_eq!(kept.header("authorization"), Some("Basic c2VjcmV0"));
+        assert_eq!(kept.body, body);
+        let r = kept.redacted();
+        assert_eq!(r.header("authorization"), Some(REDACTED));
         assert_eq!(r.query.as_deref(), Some("code=%5Bredacted%5D&x=1"));
         assert_eq!(
             r.body_text(),
             "grant_type=password&username=u&password=%5Bredacted%5D"
         );
-        let kept = RecordedRequest::capture(&parts, body, true);
-        assert_eq!(kept.header("authorization"), Some("Basic c2VjcmV0"));
-        assert_eq!(kept.body, body);
     }
 }

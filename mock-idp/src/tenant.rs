@@ -648,7 +648,9 @@ impl MockTenant {
         self.state.faults.calls(Endpoint::Token)
     }
 
-    /// Every request received (the most recent `JOURNAL_CAPACITY`), oldest first.
+    /// Every request received (the most recent, within `JOURNAL_CAPACITY` entries and
+    /// `JOURNAL_MAX_BYTES`; each field capped as [`crate::journal`] says), oldest first, as
+    /// clients sent it: credentials are redacted only where the journal is shown over HTTP.
     pub fn received_requests(&self) -> Vec<RecordedRequest> {
         self.state.journal.all()
     }
