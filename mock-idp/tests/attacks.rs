@@ -2,8 +2,10 @@
 //! holds only what the review's attacker held (the printed default user, the public SPA
 //! client, a narrowly scoped Management API client), with the exact refusal expected.
 
-use mock_idp::config::{DEFAULT_CALLBACK, DEFAULT_SPA_CLIENT_ID, MANAGEMENT_API};
-use mock_idp::users::{DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD};
+use mock_idp::config::{
+    DEFAULT_CALLBACK, DEFAULT_SPA_CLIENT_ID, DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD,
+    MANAGEMENT_API,
+};
 use mock_idp::{ApplicationConfig, MockTenant, TenantConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

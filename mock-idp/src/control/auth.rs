@@ -1,5 +1,5 @@
 //! The control API's door: the route's scope from [`ROUTES`], the caller's bearer credential,
-//! and the one rule in [`crate::access`] that decides who may change the tenant. The caller it
+//! and the one rule in [`crate::tenant::access`] that decides who may change the tenant. The caller it
 //! lets in rides along in the request's extensions (`POST /control/tokens` needs it).
 
 use std::sync::Arc;
@@ -10,8 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{ControlError, ROUTES};
-use crate::access::{self, Credential, Denied};
-use crate::server::TenantState;
+use crate::tenant::access::{self, Credential, Denied};
+use crate::tenant::state::TenantState;
 
 /// The middleware: 404 when the control API is off, else 401/403 unless the caller may use
 /// the matched route.
@@ -22,7 +22,7 @@ pub(crate) async fn require(
     next: Next,
 ) -> Response {
     if st.admin_secret().is_none() {
-        return crate::server::not_found().await;
+        return crate::responses::not_found().await;
     }
     let scope = ROUTES
         .iter()

@@ -11,17 +11,17 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ControlError;
-use crate::access::{self, Caller};
 use crate::jose::decode_unverified;
-use crate::mint::TokenBuilder;
-use crate::proof::DpopKey;
-use crate::server::TenantState;
-use crate::spec::{ProofSpec, TokenSpec};
+use crate::mint::proof::DpopKey;
+use crate::mint::spec::{ProofSpec, TokenSpec};
+use crate::mint::token::TokenBuilder;
+use crate::tenant::access::{self, Caller};
+use crate::tenant::state::TenantState;
 
 /// `POST /control/tokens`: body = a [`TokenSpec`] (`{}` is the tenant's default token).
 /// Answers the token, and its header and claims decoded.
 /// A client caller gets no token that outlives its own, nor a Management API token with a
-/// scope it lacks ([`crate::access::may_mint`]): 403.
+/// scope it lacks ([`crate::tenant::access::may_mint`]): 403.
 pub(super) async fn token(
     State(st): State<Arc<TenantState>>,
     caller: Option<Extension<Caller>>,

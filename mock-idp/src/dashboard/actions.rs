@@ -14,13 +14,13 @@ use serde_json::Value;
 
 use super::COOKIE;
 use super::render::{Minted, Outcome, respond_page, sign_in as sign_in_page};
-use crate::access;
 use crate::control::{signing_keys, tenant as controls};
-use crate::faults::{Endpoint, Fault, When};
 use crate::jose::decode_unverified;
-use crate::mint::TokenBuilder;
-use crate::proof::DpopKey;
-use crate::server::TenantState;
+use crate::mint::proof::DpopKey;
+use crate::mint::token::TokenBuilder;
+use crate::tenant::access;
+use crate::tenant::faults::{Endpoint, Fault, When};
+use crate::tenant::state::TenantState;
 
 type Fields = Form<HashMap<String, String>>;
 
@@ -54,7 +54,7 @@ fn error(st: &TenantState, text: String) -> Response {
 /// random id becomes a cookie for this origin.
 pub(super) async fn sign_in(State(st): State<Arc<TenantState>>, Form(f): Fields) -> Response {
     if st.admin_secret().is_none() {
-        return crate::server::not_found().await;
+        return crate::responses::not_found().await;
     }
     let given = f.get("secret").map(String::as_str).unwrap_or("");
     if !access::is_admin_secret(&st, given) {

@@ -21,8 +21,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::access::{self, Credential};
-use crate::server::TenantState;
+use crate::tenant::access::{self, Credential};
+use crate::tenant::state::TenantState;
 
 /// The cookie that carries the Test page session id once the admin secret has been typed in
 /// (a random id the tenant keeps, never the secret: cookies do not isolate by port).
@@ -53,10 +53,10 @@ pub(crate) fn is_dashboard_path(path: &str) -> bool {
 
 /// 404 with the control API off; the sign-in form without a live session; for a POST, also
 /// the tenant's own origin (defence in depth beside SameSite=Strict). Who may pass is decided
-/// by [`crate::access::authorize`], as for the control API.
+/// by [`crate::tenant::access::authorize`], as for the control API.
 async fn require(State(st): State<Arc<TenantState>>, req: Request, next: Next) -> Response {
     if st.admin_secret().is_none() {
-        return crate::server::not_found().await;
+        return crate::responses::not_found().await;
     }
     let session = session_cookie(req.headers());
     let credential = Credential::TestPageSession(session.as_deref());

@@ -4,60 +4,15 @@ use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
 use axum::http::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
-use std::sync::Mutex;
-
 use super::TokenError;
 use crate::jose::{b64url_decode, jwk_thumbprint};
-use crate::server::TenantState;
-use crate::store::{BoundedStore, WhenFull};
+use crate::tenant::seen_jtis::{FirstUse, MAX_JTI};
+use crate::tenant::state::TenantState;
 
 /// How far in the past a proof's `iat` may be (seconds).
 pub(crate) const DPOP_MAX_AGE: i64 = 300;
 /// How far in the future a proof's `iat` may be (clock skew, seconds).
 pub(crate) const DPOP_MAX_SKEW: i64 = 30;
-/// Longest `jti` accepted (characters), as the verifier: a `jti` is a random id, and an
-/// unbounded one let an unauthenticated client pin megabytes per proof (review M1).
-pub(crate) const MAX_JTI: usize = 256;
-/// At most this many proofs are remembered for replay detection ...
-pub(crate) const MAX_SEEN_JTIS: usize = 100_000;
-/// ... and at most this many bytes of them.
-pub(crate) const MAX_SEEN_JTI_BYTES: usize = 16 << 20;
-
-/// The proofs seen at the token endpoint within their acceptance window, keyed by (key
-/// thumbprint, `jti`) so one client's `jti` never blocks another's, ordered by expiry. When it
-/// is full of live proofs it refuses new ones (503) rather than forget one, which would let a
-/// captured proof be replayed.
-#[derive(Debug)]
-pub(crate) struct SeenJtis(Mutex<BoundedStore<(String, String), ()>>);
-
-impl Default for SeenJtis {
-    fn default() -> Self {
-        SeenJtis(Mutex::new(BoundedStore::new(
-            MAX_SEEN_JTIS,
-            MAX_SEEN_JTI_BYTES,
-            WhenFull::Refuse,
-        )))
-    }
-}
-
-impl SeenJtis {
-    /// Records the first use of (`jkt`, `jti`) until `expires_at`.
-    fn first_use(&self, jkt: &str, jti: &str, expires_at: i64, now: i64) -> Result<(), TokenError> {
-        let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (jkt.to_owned(), jti.to_owned());
-        if seen.get(&key, now).is_some() {
-            return Err(TokenError::InvalidDpopProof(
-                "DPoP proof jti has already been used".into(),
-            ));
-        }
-        seen.try_insert(key, (), expires_at, now).map_err(|_| {
-            TokenError::TemporarilyUnavailable(
-                "Too many DPoP proofs in flight; try again later".into(),
-            )
-        })
-    }
-}
-
 /// Checks a DPoP proof for this request (RFC 9449 §4.3); returns the proof key's thumbprint.
 pub(crate) fn check_dpop(
     st: &TenantState,
@@ -183,9 +138,16 @@ pub(crate) fn check_proof(
     }
     let jkt = jwk_thumbprint(jwk).map_err(|_| bad("DPoP proof jwk cannot be thumbprinted"))?;
     // Remembered until no clock could accept it again: `iat` is at most SKEW ahead.
-    st.seen_jti
-        .first_use(&jkt, jti, now + DPOP_MAX_AGE + DPOP_MAX_SKEW + 1, now)?;
-    Ok(Some(jkt))
+    match st
+        .seen_jti
+        .first_use(&jkt, jti, now + DPOP_MAX_AGE + DPOP_MAX_SKEW + 1, now)
+    {
+        FirstUse::Yes => Ok(Some(jkt)),
+        FirstUse::Replayed => Err(bad("DPoP proof jti has already been used")),
+        FirstUse::StoreFull => Err(TokenError::TemporarilyUnavailable(
+            "Too many DPoP proofs in flight; try again later".into(),
+        )),
+    }
 }
 
 /// Compares an `htu` with the endpoint URL, ignoring query and fragment and applying the
