@@ -726,3 +726,32 @@ async fn the_local_ca_vouches_only_for_the_tenants_names_and_only_for_a_year() {
     }
     drop(t);
 }
+
+/// Review I9: control bodies had only axum's 2 MiB default, answered 400. They are capped at
+/// 1 MiB (what an override or a fault keeps, at most) and answered 413.
+#[tokio::test]
+async fn an_oversized_control_body_is_413() {
+    let t = builder().start().await;
+    let big = json!({ "keys": [], "pad": "x".repeat(1 << 20) });
+    let (status, body) = control(
+        &t,
+        SECRET,
+        Method::PUT,
+        "/control/overrides/jwks",
+        Some(big),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["errorCode"], "invalid_body");
+    // Under the limit: kept.
+    let small = json!({ "keys": [] });
+    let (status, _) = control(
+        &t,
+        SECRET,
+        Method::PUT,
+        "/control/overrides/jwks",
+        Some(small),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}

@@ -21,6 +21,9 @@ pub(crate) enum ControlError {
     /// The body or a parameter is malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// The body is over the control API's limit (1 MiB).
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// The key (or other named thing) does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -36,6 +39,7 @@ impl ControlError {
             ControlError::InsufficientScope(_) => (StatusCode::FORBIDDEN, "insufficient_scope"),
             ControlError::Forbidden(_) => (StatusCode::FORBIDDEN, "access_denied"),
             ControlError::BadRequest(_) => (StatusCode::BAD_REQUEST, "invalid_body"),
+            ControlError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "invalid_body"),
             ControlError::NotFound(_) => (StatusCode::NOT_FOUND, "inexistent_resource"),
             ControlError::Conflict(_) => (StatusCode::CONFLICT, "invalid_state"),
         }
@@ -68,6 +72,9 @@ impl IntoResponse for ControlError {
 /// A JSON body that does not fit the route, as a 400 naming what is wrong.
 impl From<axum::extract::rejection::JsonRejection> for ControlError {
     fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ControlError::PayloadTooLarge(e.body_text());
+        }
         ControlError::BadRequest(e.body_text())
     }
 }
