@@ -16,3 +16,4 @@ mod html;
 mod mint_flags;
 mod readme;
 mod serve;
+mod tenant_attacks;
