@@ -4,8 +4,10 @@
 //! said.
 //!
 //! Errors use the quickstart's `ApiError` handler shape, `{"error": code, "error_description":
-//! message}` with the exchange's status: the tenant's own refusal (400, 401, 403...), 429 with
-//! its `Retry-After`, 502 when the tenant cannot be reached, 504 on a timeout. An upstream API
+//! message}`, with a fixed text and a status of this API's own: 400 when the tenant refuses
+//! the caller's token, 429 with the tenant's `Retry-After`, 504 on a timeout, 502 for every
+//! other exchange failure (the tenant's 401/403 on this API's credentials, its 3xx and 5xx,
+//! an unreachable tenant). The tenant's status and text go to the log only. An upstream API
 //! that refuses or cannot be reached is a 502 `upstream_error`.
 
 use std::time::Duration;
@@ -139,13 +141,59 @@ async fn read_json(mut r: reqwest::Response) -> Result<Value, String> {
     serde_json::from_slice(&bytes).map_err(|_| bad())
 }
 
-/// The seed's `ApiError` handler: the exchange's code, message and status (plus a 429's
-/// `Retry-After`, so the client backs off too).
+/// What the caller reads when its token cannot be exchanged.
+const NOT_EXCHANGEABLE: &str = "The access token cannot be exchanged for the upstream API";
+/// What the caller reads when the exchange failed on this API's side (its credentials, its
+/// settings, the tenant's answer).
+const EXCHANGE_FAILED: &str = "The token exchange with the tenant failed";
+/// What the caller reads on the tenant's rate limit.
+const RATE_LIMITED: &str = "Too many token exchanges; retry later";
+
+/// The seed's `ApiError` handler shape with a fixed text per case: the tenant's status and
+/// text are logged, never relayed. A tenant 401/403 refuses *this API's* credentials (a 401
+/// relayed without a challenge would tell the caller its own request is unauthorized), a 3xx
+/// or 5xx is the tenant's trouble: all 502. Only what the caller can act on keeps its
+/// meaning: a refused subject token (400) and the rate limit (429 with `Retry-After`).
 fn exchange_error(e: &ExchangeError) -> Response {
     tracing::warn!(code = e.code(), status = e.status(), error = %e, "token exchange failed");
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_GATEWAY);
-    let mut resp = api_error(status, e.code(), &e.to_string());
-    if let Some(secs) = e.retry_after().map(|d| d.as_secs())
+    let (status, code, text) = match e {
+        ExchangeError::Endpoint { status: 429, .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            RATE_LIMITED,
+        ),
+        // The tenant refused the subject token (a machine token, an expired one...).
+        ExchangeError::Endpoint {
+            status: 400, error, ..
+        } if matches!(error.as_str(), "invalid_request" | "invalid_grant") => {
+            (StatusCode::BAD_REQUEST, "invalid_request", NOT_EXCHANGEABLE)
+        }
+        // The client's own input checks on the caller's token.
+        ExchangeError::MissingArgument(_)
+        | ExchangeError::BlankSubjectToken
+        | ExchangeError::SubjectTokenWhitespace
+        | ExchangeError::BearerPrefix => {
+            (StatusCode::BAD_REQUEST, "invalid_request", NOT_EXCHANGEABLE)
+        }
+        ExchangeError::Timeout(_) => (
+            StatusCode::GATEWAY_TIMEOUT,
+            "timeout_error",
+            "Request to token endpoint timed out",
+        ),
+        ExchangeError::Network(_) => (
+            StatusCode::BAD_GATEWAY,
+            "network_error",
+            "Network error occurred",
+        ),
+        _ => (
+            StatusCode::BAD_GATEWAY,
+            "token_exchange_error",
+            EXCHANGE_FAILED,
+        ),
+    };
+    let mut resp = api_error(status, code, text);
+    if status == StatusCode::TOO_MANY_REQUESTS
+        && let Some(secs) = e.retry_after().map(|d| d.as_secs())
         && let Ok(v) = HeaderValue::from_str(&secs.to_string())
     {
         resp.headers_mut().insert(header::RETRY_AFTER, v);

@@ -12,8 +12,8 @@
 //!   in the background, so a withdrawn key is noticed within one TTL even when every request
 //!   hits the cache.
 //! - Stale-if-error is bounded: while the tenant is unreachable, keys serve at most
-//!   `max_stale` past their expiry; after that every token of the tenant is refused (logged
-//!   at `error` once per failed refresh attempt).
+//!   `max_stale` past their expiry; after that every token of the tenant is refused, logged
+//!   at `error` by each failed refresh attempt and by the refused requests (once a minute).
 //! - A JWKS key carrying private members is never used (KEY-12), logged at `error` once per
 //!   fetch: the tenant's signing key is meant to be public, so the tenant is misconfigured.
 //!
@@ -36,6 +36,7 @@ use tokio::sync::watch;
 
 use super::error::AuthError;
 use super::jose::b64url_decode;
+use super::log_every::LogEvery;
 use super::options::Algorithm;
 use super::token_cache::TokenCache;
 
@@ -185,6 +186,8 @@ struct Shared {
     counters: Counters,
     /// Cleared when a refresh removes a key (its epoch then refuses late inserts).
     tokens: Arc<TokenCache>,
+    /// One `error` line per interval while requests are refused on keys past `max_stale`.
+    past_stale_log: LogEvery,
 }
 
 pub(crate) struct MetadataCache {
@@ -209,6 +212,9 @@ enum FetchError {
     NoKeys,
 }
 
+/// At most one `error` line per this interval for requests refused on keys past `max_stale`.
+const PAST_STALE_LOG_INTERVAL: Duration = Duration::from_secs(60);
+
 impl MetadataCache {
     pub(crate) fn new(cfg: MetadataConfig, tokens: Arc<TokenCache>) -> Self {
         Self {
@@ -218,6 +224,7 @@ impl MetadataCache {
                 generation: AtomicU64::new(1),
                 counters: Counters::default(),
                 tokens,
+                past_stale_log: LogEvery::new(PAST_STALE_LOG_INTERVAL),
             }),
         }
     }
@@ -286,6 +293,18 @@ impl MetadataCache {
             return Err(AuthError::KeysUnavailable);
         };
         if !self.within_stale_bound(&jwks, now) {
+            // The refusal the operator must hear about (the README promises `error`): said
+            // here, where the request is refused, not only by a refresh that happens to fail
+            // later. Once per interval, not once per request.
+            if let Some(suppressed) = self.shared.past_stale_log.ready(now) {
+                tracing::error!(
+                    domain,
+                    suppressed,
+                    max_stale_secs = self.shared.cfg.max_stale,
+                    "the cached signing keys are past the maximum staleness and no refresh \
+                     succeeded: every token of this tenant is refused"
+                );
+            }
             return Err(AuthError::KeysUnavailable);
         }
         Ok(KeyLookup::new(&tenant, &jwks, jwks.candidates(kid, alg)))

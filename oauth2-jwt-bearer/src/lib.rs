@@ -158,6 +158,7 @@ mod exchange;
 mod host;
 mod jose;
 mod jwks;
+mod log_every;
 mod options;
 mod reason;
 mod token_cache;

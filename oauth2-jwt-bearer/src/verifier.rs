@@ -15,12 +15,13 @@ use super::bearer::{
 };
 use super::claims::{self, ClaimRules, Claims};
 use super::dpop::nonce::NonceIssuer;
-use super::dpop::replay::{LogEvery, ReplayStore, ReplayStoreError};
+use super::dpop::replay::{ReplayStore, ReplayStoreError};
 use super::dpop::{self, ProofRules};
 use super::error::{AuthError, AuthRejection, Scheme};
 use super::host::Authority;
 use super::jose::{parse_compact, sha256_b64url};
 use super::jwks::{MetadataCache, MetadataConfig, Stats, build_client};
+use super::log_every::LogEvery;
 use super::options::{
     Algorithm, Clock, ConfigError, DomainResolver, DpopMode, MAX_DPOP_IAT_WINDOW, TokenProfile,
     VerifierOptions, validate_domain,

@@ -156,12 +156,11 @@ impl Listener {
         let base = self.url();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
-            axum::serve(self.0, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("the API serves");
+            protected_api::server::run_router(self.0, router, async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("the API serves");
         });
         Api {
             base,

@@ -3,8 +3,8 @@
 //!
 //! The client authenticates with its client id and secret (HTTP Basic, as auth0-api-python
 //! does), finds the token endpoint through the tenant's discovery document (cached, the
-//! document's `issuer` must be `https://{domain}/` and its `token_endpoint` an https URL), and
-//! posts a form. It reuses the verifier's HTTP stack (reqwest, rustls, the extra CA option):
+//! document's `issuer` must be `https://{domain}/` and its `token_endpoint` an https URL on
+//! that same origin, so the secret never leaves the tenant), and posts a form. It reuses the verifier's HTTP stack (reqwest, rustls, the extra CA option):
 //! no redirects are followed, responses are capped at 64 KiB, every call has a timeout.
 //!
 //! The mapping to auth0-api-python's names is in the crate docs ("Token exchange").
@@ -337,8 +337,36 @@ impl TokenExchangeClient {
             .filter(|u| url::Url::parse(u).is_ok_and(|p| p.scheme() == "https"))
             .ok_or(ExchangeError::Discovery("no https token_endpoint"))?
             .to_owned();
+        // The client secret and the caller's token go to this URL: only to the tenant itself
+        // (Auth0 serves its token endpoint on the domain it serves discovery on), never to a
+        // host a discovery document names, which a proxy, a CDN or an override may have
+        // written.
+        if !on_domain(&url, domain) {
+            tracing::warn!(
+                domain = %domain,
+                token_endpoint = %url,
+                "token exchange refused: discovery names a token endpoint outside the tenant's domain"
+            );
+            return Err(ExchangeError::Discovery(
+                "token_endpoint is not on the tenant's domain",
+            ));
+        }
         *slot = Some((url.clone(), now + DISCOVERY_TTL));
         Ok(url)
+    }
+}
+
+/// Whether `url` has the origin `https://{domain}` (scheme, host and port; `domain` is a
+/// checked, lower-cased `host[:port]`).
+fn on_domain(url: &str, domain: &str) -> bool {
+    match (
+        url::Url::parse(url),
+        url::Url::parse(&format!("https://{domain}/")),
+    ) {
+        (Ok(u), Ok(tenant)) => {
+            u.origin() == tenant.origin() && u.username().is_empty() && u.password().is_none()
+        }
+        _ => false,
     }
 }
 
@@ -368,4 +396,37 @@ async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, ExchangeErr
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_domain;
+
+    #[test]
+    fn a_token_endpoint_is_used_only_on_the_tenants_origin() {
+        let d = "tenant.example.com";
+        assert!(on_domain("https://tenant.example.com/oauth/token", d));
+        assert!(on_domain("https://TENANT.example.com:443/oauth/token", d));
+        assert!(on_domain(
+            "https://localhost:8443/oauth/token",
+            "localhost:8443"
+        ));
+        for foreign in [
+            "https://evil.example/oauth/token",
+            "https://tenant.example.com.evil.example/oauth/token",
+            "https://tenant.example.com:8443/oauth/token",
+            "http://tenant.example.com/oauth/token",
+            "https://user@tenant.example.com/oauth/token",
+            "https://:pw@tenant.example.com/oauth/token",
+            "https://localhost:8444/oauth/token",
+            "not a url",
+        ] {
+            let domain = if foreign.contains("localhost") {
+                "localhost:8443"
+            } else {
+                d
+            };
+            assert!(!on_domain(foreign, domain), "{foreign}");
+        }
+    }
 }

@@ -238,16 +238,18 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// `a=1&pass=x&password=y` -> `a=1&pass=***&password=***`.
+/// `a=1&pass=x&password=y` -> `a=1&pass=***&password=***`. Names are percent-decoded before
+/// they are compared, as the redis client reads them (`url::Url::query_pairs`): `pa%73s` is
+/// `pass` to it, so it is one here too.
 fn redact_query(query: &str) -> String {
     query
         .split('&')
         .map(|pair| {
-            let name = pair
-                .split('=')
+            let raw_name = pair.split('=').next().unwrap_or_default();
+            let name = url::form_urlencoded::parse(raw_name.as_bytes())
                 .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
+                .map(|(name, _)| name.to_ascii_lowercase())
+                .unwrap_or_default();
             let secret = ["pass", "secret", "token", "auth"]
                 .iter()
                 .any(|word| name.contains(word));
@@ -315,6 +317,19 @@ mod tests {
             (
                 "redis://127.0.0.1:6379/0?PASSWORD=s3cret&protocol=resp3",
                 "redis://127.0.0.1:6379/0?PASSWORD=***&protocol=resp3",
+            ),
+            // Percent-encoded names: the client decodes them (`pa%73s` is `pass`).
+            (
+                "redis+unix:///run/redis.sock?db=2&pa%73s=s3cret",
+                "redis+unix:///run/redis.sock?db=2&pa%73s=***",
+            ),
+            (
+                "redis://127.0.0.1:6379/0?p%61ss%77ord=s3cret&protocol=resp3",
+                "redis://127.0.0.1:6379/0?p%61ss%77ord=***&protocol=resp3",
+            ),
+            (
+                "unix:///run/redis.sock?%50ASS=s3cret",
+                "unix:///run/redis.sock?%50ASS=***",
             ),
             // A password holding the characters that end the user information.
             (
