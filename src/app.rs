@@ -29,6 +29,12 @@ impl FromRef<AppState> for Verifier {
     }
 }
 
+impl FromRef<AppState> for Option<std::sync::Arc<crate::upstream::Upstream>> {
+    fn from_ref(state: &AppState) -> Self {
+        state.upstream.clone()
+    }
+}
+
 /// The whole API. Testable with `oneshot` and with a real server on port 0.
 pub fn app(verifier: Verifier) -> Router {
     app_with(verifier, None)

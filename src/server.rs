@@ -9,61 +9,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
-use crate::config::Settings;
-use oauth2_jwt_bearer::{Verifier, VerifierOptions};
+use oauth2_jwt_bearer::Verifier;
 
-/// The verifier options that the API's settings describe.
-pub fn verifier_options(settings: &Settings) -> Result<VerifierOptions, std::io::Error> {
-    let mut options = if settings.domains.is_empty() {
-        VerifierOptions::new(settings.domain.clone(), settings.audience.clone())
-    } else {
-        VerifierOptions::with_domains(settings.domains.clone(), settings.audience.clone())
-    };
-    options = options
-        .dpop_mode(settings.dpop_mode)
-        .dpop_nonces(settings.dpop_nonces)
-        .dpop_iat_window(settings.dpop_iat_window)
-        .jwks_max_stale(settings.jwks_max_stale);
-    if let Some(url) = &settings.public_url {
-        options = options.public_base_url(url.clone());
-    }
-    if !settings.allowed_hosts.is_empty() {
-        options = options.allowed_hosts(settings.allowed_hosts.clone());
-    }
-    if let Some(path) = &settings.ca_file {
-        options = options.ca_pem(std::fs::read(path)?);
-    }
-    if settings.dpop_replay_max_entries.is_some() || settings.dpop_replay_per_key_limit.is_some() {
-        options = options.replay_store(std::sync::Arc::new(replay_store(settings)));
-    }
-    #[cfg(feature = "redis")]
-    if let Some(url) = &settings.dpop_replay_redis_url {
-        // `Settings` checked the URL with this same constructor, so this error is not expected.
-        let store = oauth2_jwt_bearer::RedisReplayStore::new(url).map_err(std::io::Error::other)?;
-        tracing::info!(
-            url = store.url(),
-            "DPoP replay detection shared through Redis"
-        );
-        options = options.replay_store(std::sync::Arc::new(store));
-    }
-    Ok(options)
-}
-
-/// The in-memory replay store the settings size. Its byte bound grows with the entries (320 B
-/// each, above the library's accounting of about 230 B), never below the library's 32 MiB.
-fn replay_store(settings: &Settings) -> oauth2_jwt_bearer::InMemoryReplayStore {
-    let entries = settings
-        .dpop_replay_max_entries
-        .unwrap_or(oauth2_jwt_bearer::DEFAULT_REPLAY_CAPACITY);
-    let mut store = oauth2_jwt_bearer::InMemoryReplayStore::new(entries)
-        .max_bytes((entries * 320).max(oauth2_jwt_bearer::DEFAULT_REPLAY_MAX_BYTES));
-    if let Some(n) = settings.dpop_replay_per_key_limit {
-        store = store.per_key_limit(n);
-    }
-    store
-}
-
-/// Serves the API on `listener` until `shutdown` completes.
 pub async fn run(
     listener: TcpListener,
     verifier: Verifier,

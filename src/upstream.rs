@@ -10,6 +10,7 @@
 //! an unreachable tenant). The tenant's status and text go to the log only. An upstream API
 //! that refuses or cannot be reached is a 502 `upstream_error`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
@@ -18,9 +19,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use oauth2_jwt_bearer::{Authenticated, ExchangeError, ExchangeOptions, TokenExchangeClient};
+use oauth2_jwt_bearer::Authenticated;
+use oauth2_jwt_bearer::exchange::{self, ExchangeError, ExchangeOptions, TokenExchangeClient};
 
-use crate::app::AppState;
 use crate::config::{Settings, UpstreamSettings};
 
 /// How long the call to the upstream API may take.
@@ -28,6 +29,17 @@ const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Largest upstream answer relayed.
 const MAX_UPSTREAM_BYTES: usize = 256 * 1024;
+
+/// Why the route could not be wired at start-up (one line each).
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    /// The token-exchange client refused its settings.
+    #[error("token exchange: {0}")]
+    Exchange(#[from] exchange::ConfigError),
+    /// The HTTP client for `UPSTREAM_API_URL` could not be built.
+    #[error("UPSTREAM_API_URL: {0}")]
+    Client(#[from] reqwest::Error),
+}
 
 /// What the route needs: the exchange client and the upstream API.
 #[derive(Debug, Clone)]
@@ -40,7 +52,7 @@ pub struct Upstream {
 impl Upstream {
     /// The route's wiring from the API's settings; `None` when `UPSTREAM_API_URL` is unset.
     /// `Err` is the one start-up line.
-    pub fn from_settings(settings: &Settings) -> Result<Option<Upstream>, String> {
+    pub fn from_settings(settings: &Settings) -> Result<Option<Upstream>, UpstreamError> {
         let (Some(upstream), Some(client)) = (&settings.upstream, &settings.client) else {
             return Ok(None);
         };
@@ -52,11 +64,8 @@ impl Upstream {
         if let Some(path) = &settings.ca_file {
             opts = opts.ca_file(path.clone());
         }
-        let exchange =
-            TokenExchangeClient::new(opts).map_err(|e| format!("token exchange: {e}"))?;
-        Upstream::new(exchange, upstream.clone())
-            .map(Some)
-            .map_err(|e| format!("UPSTREAM_API_URL: {e}"))
+        let exchange = TokenExchangeClient::new(opts)?;
+        Ok(Some(Upstream::new(exchange, upstream.clone())?))
     }
 
     /// The route calling `settings.url` with tokens from `exchange`.
@@ -78,11 +87,11 @@ impl Upstream {
 
 /// The handler (behind the global guard: the caller's token is already verified).
 pub(crate) async fn call_upstream(
-    State(state): State<AppState>,
+    State(upstream): State<Option<Arc<Upstream>>>,
     Authenticated(claims): Authenticated,
     headers: HeaderMap,
 ) -> Response {
-    let Some(upstream) = state.upstream.as_ref() else {
+    let Some(upstream) = upstream.as_deref() else {
         return api_error(StatusCode::NOT_FOUND, "not_found", "Not Found");
     };
     // The guard accepted exactly one `Bearer`/`DPoP` credential: its token is after the scheme.

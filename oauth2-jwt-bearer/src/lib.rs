@@ -147,20 +147,22 @@
 //! key stops working within one TTL. The cache is dropped when a refresh removes a key, and
 //! an insert racing that clear is dropped (epoch).
 
-mod act;
 #[cfg(feature = "axum")]
 mod axum;
 mod bearer;
 mod claims;
+mod clock;
 mod dpop;
 mod error;
-mod exchange;
+pub mod exchange;
 mod host;
+mod http_trust;
 mod jose;
 mod jwks;
 mod log_every;
 mod options;
 mod reason;
+mod scheme;
 mod token_cache;
 mod verifier;
 
@@ -169,31 +171,19 @@ mod tests;
 
 #[cfg(feature = "axum")]
 pub use self::axum::{
-    AuthLayer, AuthService, Authenticated, RequireScope, VerifiedRequest, auth_layer, require_scope,
+    AuthLayer, AuthService, Authenticated, VerifiedRequest, auth_layer, require_scope,
 };
-pub use act::{InvalidActClaim, MAX_DELEGATION_CHAIN, current_actor, delegation_chain};
-pub use bearer::{MAX_AUTHORIZATION_LEN, RequestContext};
+pub use bearer::RequestContext;
 pub use claims::Claims;
+pub use clock::{Clock, SystemClock};
+pub use dpop::replay::{InMemoryReplayStore, ReplayCheck, ReplayStore, ReplayStoreError};
 #[cfg(feature = "redis")]
-pub use dpop::replay::{DEFAULT_REDIS_TIMEOUT, RedisReplayStore, RedisReplayStoreError};
-pub use dpop::replay::{
-    DEFAULT_REPLAY_CAPACITY, DEFAULT_REPLAY_MAX_BYTES, InMemoryReplayStore, MAX_RETENTION_SECS,
-    ReplayCheck, ReplayStore, ReplayStoreError,
-};
-pub use error::{
-    AuthError, AuthRejection, DPOP_ALGS, ProofError, REALM, RequestError, Scheme, TokenError,
-    sanitize,
-};
-pub use exchange::{
-    ACCESS_TOKEN_TYPE, ConnectionTokenRequest, ExchangeError, ExchangeOptions, ExchangedToken,
-    FEDERATED_CONNECTION_GRANT, FEDERATED_CONNECTION_TOKEN_TYPE, MAX_EXTRA_VALUES, ProfileExchange,
-    RESERVED_PARAMETERS, RateLimit, TOKEN_EXCHANGE_GRANT, TokenExchangeClient,
-};
-pub use host::{Authority, AuthorityError, MAX_AUTHORITY_LEN};
+pub use dpop::replay::{RedisReplayStore, RedisReplayStoreError};
+pub use error::{AuthError, AuthRejection, ConfigError};
+pub use host::{Authority, AuthorityError};
+pub use jose::{Algorithm, UnknownAlgorithm};
 pub use jwks::Stats;
-pub use options::{
-    Algorithm, Clock, ConfigError, DEFAULT_DPOP_IAT_LEEWAY, DEFAULT_DPOP_IAT_WINDOW,
-    DEFAULT_JWKS_MAX_STALE, DomainResolver, DpopMode, MAX_DPOP_IAT_WINDOW, SystemClock,
-    TokenProfile, UnknownAlgorithm, VerifierOptions,
-};
+pub use options::{DomainResolver, TokenProfile, VerifierOptions};
+pub use reason::{ProofError, RequestError, TokenError};
+pub use scheme::{DpopMode, Scheme};
 pub use verifier::{Verified, Verifier};

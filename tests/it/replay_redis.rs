@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use mock_idp::{DpopKey, MockTenant};
 use oauth2_jwt_bearer::{
-    Clock, RedisReplayStore, ReplayStore, ReplayStoreError, SystemClock, Verifier,
+    RedisReplayStore, ReplayStore, ReplayStoreError, Verifier, VerifierOptions,
 };
 
 use protected_api::config::{Settings, Sources};
@@ -166,7 +166,7 @@ async fn replica(tenant: &MockTenant, redis: &RedisServer) -> Api {
     ]);
     let (settings, _) = Settings::from_vars(&vars, Sources { dotenv: None }).expect("settings");
     assert_eq!(settings.dpop_replay_redis_url, Some(redis.url()));
-    let options = protected_api::server::verifier_options(&settings).expect("options");
+    let options = VerifierOptions::try_from(&settings).expect("options");
     Listener::bind()
         .await
         .serve(Verifier::new(options).expect("valid options"))
@@ -249,7 +249,7 @@ async fn entries_expire_after_their_window() {
         return;
     };
     let store = RedisReplayStore::new(&redis.url()).expect("a valid Redis URL");
-    let now = SystemClock.now();
+    let now = unix_now();
     assert!(store.check_and_insert("k", now + 0.3).await.unwrap());
     assert!(!store.check_and_insert("k", now + 0.3).await.unwrap());
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -345,7 +345,7 @@ async fn a_full_redis_refuses_new_entries_and_never_forgets_old_ones() {
         .expect("valid URL")
         .timeout(Duration::from_secs(5))
         .expect("valid timeout");
-    let expires_at = SystemClock.now() + 600.0;
+    let expires_at = unix_now() + 600.0;
     assert!(store.check_and_insert("first", expires_at).await.unwrap());
     let mut refused = None;
     for i in 0..200_000 {
@@ -370,4 +370,12 @@ async fn a_full_redis_refuses_new_entries_and_never_forgets_old_ones() {
         !matches!(store.check_and_insert("first", expires_at).await, Ok(true)),
         "the first entry is still known"
     );
+}
+
+/// Now in unix seconds, the unit of a replay store's `expires_at`.
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs_f64()
 }

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use axum::routing::get;
 use mock_idp::{Endpoint, Fault, MockTenant, TenantConfig};
-use oauth2_jwt_bearer::{Authenticated, Verifier, VerifierOptions, current_actor, require_scope};
+use oauth2_jwt_bearer::exchange::current_actor;
+use oauth2_jwt_bearer::{Authenticated, Verifier, VerifierOptions, require_scope};
 use protected_api::config::{Settings, Sources};
 use protected_api::upstream::Upstream;
 use serde_json::json;
@@ -66,8 +67,7 @@ fn vars(tenant: &MockTenant, dir: &TempDir, extra: &[(&str, &str)]) -> BTreeMap<
 /// The API binary's wiring: settings -> verifier + upstream route.
 fn api_from(vars: &BTreeMap<String, String>) -> axum::Router {
     let (settings, _) = Settings::from_vars(vars, Sources { dotenv: None }).unwrap();
-    let verifier =
-        Verifier::new(protected_api::server::verifier_options(&settings).unwrap()).unwrap();
+    let verifier = Verifier::new(VerifierOptions::try_from(&settings).unwrap()).unwrap();
     let upstream = Upstream::from_settings(&settings).unwrap();
     assert!(upstream.is_some());
     protected_api::app::app_with(verifier, upstream)
@@ -270,8 +270,7 @@ async fn without_upstream_settings_the_route_does_not_exist() {
     let (settings, _) =
         Settings::from_vars(&vars(&tenant, &dir, &[]), Sources { dotenv: None }).unwrap();
     assert!(Upstream::from_settings(&settings).unwrap().is_none());
-    let verifier =
-        Verifier::new(protected_api::server::verifier_options(&settings).unwrap()).unwrap();
+    let verifier = Verifier::new(VerifierOptions::try_from(&settings).unwrap()).unwrap();
     let api = Listener::bind().await.serve(verifier);
     let token = tenant.token().sub("auth0|alice").build();
     let reply = api.get("/api/upstream").bearer_auth(&token).reply().await;

@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use crate::options::{Clock, SystemClock};
+use crate::clock::{Clock, SystemClock, unix_secs};
 
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(feature = "redis")]
-pub use self::redis::{DEFAULT_REDIS_TIMEOUT, RedisReplayStore, RedisReplayStoreError};
+pub use self::redis::{RedisReplayStore, RedisReplayStoreError};
 
 /// Remembers proof identifiers until they expire. Shared implementations (e.g. Redis) let
 /// several replicas see each other's proofs.
@@ -86,15 +86,11 @@ pub enum ReplayStoreError {
     },
 }
 
-/// Default number of entries an [`InMemoryReplayStore`] holds.
-pub const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
-/// Default memory bound of an [`InMemoryReplayStore`] (bytes, by its own accounting).
-pub const DEFAULT_REPLAY_MAX_BYTES: usize = 32 * 1024 * 1024;
 /// Default share of an [`InMemoryReplayStore`] one DPoP key may hold: capacity / 10.
-pub(crate) const DEFAULT_PER_KEY_DIVISOR: usize = 10;
+const DEFAULT_PER_KEY_DIVISOR: usize = 10;
 /// Longest retention a store grants, whatever `expires_at` says (a NaN or absurd expiry from a
 /// custom caller must not pin an entry for ever). The verifier asks for about a minute.
-pub const MAX_RETENTION_SECS: f64 = 24.0 * 3600.0;
+pub(crate) const MAX_RETENTION: Duration = Duration::from_secs(24 * 3600);
 
 /// Table growth slack charged on every slot: `Vec`/`BinaryHeap` double when full and
 /// hashbrown keeps at most 7/8 of its buckets in use, so a table's allocation stays under
@@ -116,7 +112,7 @@ const CLIENT_FIXED_BYTES: usize =
 /// In-process replay store that never forgets a live entry.
 ///
 /// # Guarantees
-/// - An entry lives until its `expires_at` (capped at [`MAX_RETENTION_SECS`]); it is never
+/// - An entry lives until its `expires_at` (capped at 24 h); it is never
 ///   evicted to make room. The verifier derives `expires_at` from its `iat` acceptance window,
 ///   so a proof is remembered for as long as it could be accepted.
 /// - When a new proof does not fit, it is refused, not recorded: its client gets
@@ -193,6 +189,11 @@ pub enum ReplayCheck {
 }
 
 impl InMemoryReplayStore {
+    /// Default number of entries (`new` takes its own).
+    pub const DEFAULT_CAPACITY: usize = 100_000;
+    /// Default memory bound (bytes, by the store's own accounting).
+    pub const DEFAULT_MAX_BYTES: usize = 32 * 1024 * 1024;
+
     /// A store holding at most `capacity` entries, timed by the system clock.
     pub fn new(capacity: usize) -> Self {
         Self::with_clock(capacity, Arc::new(SystemClock))
@@ -204,7 +205,7 @@ impl InMemoryReplayStore {
         let capacity = capacity.max(1);
         Self {
             capacity,
-            max_bytes: DEFAULT_REPLAY_MAX_BYTES,
+            max_bytes: Self::DEFAULT_MAX_BYTES,
             per_key_limit: (capacity / DEFAULT_PER_KEY_DIVISOR).max(1),
             clock,
             inner: Mutex::new(Inner::default()),
@@ -275,7 +276,7 @@ impl InMemoryReplayStore {
     /// Order: a live key is a replay whatever the fill level; then the client's share (none
     /// for an empty `jkt`); then the store's capacity and byte bound.
     pub fn check_and_insert_sync(&self, jkt: &str, key: &str, expires_at: f64) -> ReplayCheck {
-        let now_ms = unix_ms(self.clock.now());
+        let now_ms = unix_ms(unix_secs(&*self.clock));
         let mut inner = self.lock();
         inner.sweep(now_ms);
         if inner.keys.contains_key(key) {
@@ -357,10 +358,10 @@ fn unix_ms(secs: f64) -> u64 {
 }
 
 /// When an entry asked to live until `expires_at` is dropped: rounded up to the millisecond,
-/// capped at [`MAX_RETENTION_SECS`] from now; a NaN expiry gets the cap (remember rather than
+/// capped at [`MAX_RETENTION`] from now; a NaN expiry gets the cap (remember rather than
 /// forget).
 fn retention_end_ms(expires_at: f64, now_ms: u64) -> u64 {
-    let cap = now_ms + (MAX_RETENTION_SECS * 1000.0) as u64;
+    let cap = now_ms + MAX_RETENTION.as_millis() as u64;
     if expires_at.is_nan() {
         return cap;
     }
@@ -383,8 +384,8 @@ mod tests {
         }
     }
     impl Clock for At {
-        fn now(&self) -> f64 {
-            *self.0.lock().unwrap()
+        fn now(&self) -> std::time::SystemTime {
+            std::time::UNIX_EPOCH + Duration::from_secs_f64(*self.0.lock().unwrap())
         }
     }
 
@@ -578,12 +579,13 @@ mod tests {
             s.check_and_insert_sync(A, "inf", f64::INFINITY),
             ReplayCheck::Fresh
         );
-        clock.set(MAX_RETENTION_SECS - 1.0);
+        let max_retention = MAX_RETENTION.as_secs_f64();
+        clock.set(max_retention - 1.0);
         assert_eq!(
             s.check_and_insert_sync(A, "nan", 1.0),
             ReplayCheck::Replayed
         );
-        clock.set(MAX_RETENTION_SECS);
+        clock.set(max_retention);
         assert_eq!(s.check_and_insert_sync(B, "x", 1e9), ReplayCheck::Fresh);
         assert_eq!(s.len(), 1, "capped entries are dropped after the cap");
     }
@@ -594,6 +596,11 @@ mod tests {
     fn the_documented_costs_hold() {
         assert_eq!(ENTRY_FIXED_BYTES + 43, 230);
         assert_eq!(CLIENT_FIXED_BYTES + 43, 158);
-        const { assert!(DEFAULT_REPLAY_CAPACITY * 230 < DEFAULT_REPLAY_MAX_BYTES) };
+        const {
+            assert!(
+                InMemoryReplayStore::DEFAULT_CAPACITY * 230
+                    < InMemoryReplayStore::DEFAULT_MAX_BYTES
+            )
+        };
     }
 }

@@ -3,18 +3,18 @@
 //! refusals with their status, a 429 with Auth0's rate-limit headers, a dropped connection,
 //! a timeout, a broken discovery document).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use mock_idp::exchange::{ActionDenial, ExchangeDecision};
 use mock_idp::{Endpoint, Fault, MockTenant, TenantConfig};
 use serde_json::{Value, json};
 
-use super::support::TenantClock;
-use crate::{
+use super::support::tenant_clock;
+use crate::exchange::{
     ConnectionTokenRequest, ExchangeError, ExchangeOptions, ProfileExchange, TokenExchangeClient,
-    Verifier, VerifierOptions, current_actor, delegation_chain,
+    current_actor, delegation_chain,
 };
+use crate::{Verifier, VerifierOptions};
 
 const UPSTREAM: &str = "https://upstream-api";
 const NOW: i64 = 1_800_000_000;
@@ -81,7 +81,7 @@ fn client_with(
 ) -> TokenExchangeClient {
     let opts = ExchangeOptions::new(t.domain(), "flask-api-client", "flask-api-secret")
         .ca_pem(t.ca_pem().into_bytes())
-        .clock(Arc::new(TenantClock(t.clock().clone())));
+        .clock(tenant_clock(t));
     TokenExchangeClient::new(f(opts)).unwrap()
 }
 
@@ -203,7 +203,7 @@ async fn on_behalf_of_gets_a_token_the_upstream_api_verifies_with_the_actor() {
     let upstream = Verifier::new(
         VerifierOptions::new(t.domain(), UPSTREAM)
             .ca_pem(t.ca_pem().into_bytes())
-            .clock(Arc::new(TenantClock(t.clock().clone()))),
+            .clock(tenant_clock(&t)),
     )
     .unwrap();
     let claims = upstream

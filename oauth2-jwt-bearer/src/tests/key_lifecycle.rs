@@ -12,7 +12,7 @@ use std::time::Duration;
 use mock_idp::{Endpoint, Fault, MockTenant};
 use serde_json::json;
 
-use super::support::{Logs, TenantClock};
+use super::support::{Logs, tenant_clock};
 use crate::{AuthError, Verifier, VerifierOptions};
 
 /// A tenant with a frozen clock (nothing moves unless the test says so) and fixture keys.
@@ -25,7 +25,7 @@ fn tenant() -> MockTenant {
 fn verifier_with(t: &MockTenant, f: impl FnOnce(VerifierOptions) -> VerifierOptions) -> Verifier {
     let opts = VerifierOptions::new(t.domain(), t.audience())
         .ca_pem(t.ca_pem().into_bytes())
-        .clock(Arc::new(TenantClock(t.clock().clone())));
+        .clock(tenant_clock(t));
     Verifier::new(f(opts)).unwrap()
 }
 

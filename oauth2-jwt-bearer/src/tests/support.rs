@@ -50,13 +50,10 @@ pub(crate) fn ec(name: &str) -> DpopKey {
     }
 }
 
-/// The verifier's clock reads the tenant's virtual clock, so moving one moves both.
-pub(crate) struct TenantClock(pub(crate) mock_idp::Clock);
-
-impl crate::Clock for TenantClock {
-    fn now(&self) -> f64 {
-        self.0.now() as f64
-    }
+/// The verifier's clock reading the tenant's virtual clock, so moving one moves both.
+pub(crate) fn tenant_clock(tenant: &MockTenant) -> Arc<dyn crate::Clock> {
+    let clock = tenant.clock().clone();
+    Arc::new(move || clock.system_time())
 }
 
 /// One tenant and a verifier trusting it. The tenant publishes fixture key `tenant-1` as `k1`
@@ -202,7 +199,7 @@ impl Env {
 fn options(tenant: &MockTenant) -> VerifierOptions {
     VerifierOptions::new(tenant.domain(), AUD)
         .ca_pem(tenant.ca_pem().into_bytes())
-        .clock(Arc::new(TenantClock(tenant.clock().clone())))
+        .clock(tenant_clock(tenant))
         .http_timeout(Duration::from_secs(2))
 }
 
