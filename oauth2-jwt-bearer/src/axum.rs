@@ -29,7 +29,7 @@ use std::task::{Context, Poll};
 use axum::body::Body;
 use axum::extract::{FromRef, FromRequestParts, OriginalUri};
 use axum::response::{IntoResponse, Response};
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, Either};
 use http::request::Parts;
 use http::{HeaderValue, Request};
 
@@ -309,21 +309,29 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+    /// A public path is the inner service's own future (no allocation, no clone); an
+    /// authenticated request is boxed.
+    type Future = Either<S::Future, BoxFuture<'static, Result<Response, Infallible>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Request<Body>) -> Self::Future {
+        if self
+            .layer
+            .public_paths
+            .iter()
+            .any(|p| p == req.uri().path())
+        {
+            // The inner service was polled ready: call it as it is.
+            return Either::Left(self.inner.call(req));
+        }
         // The clone that was polled ready is the one we call.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let layer = self.layer.clone();
-        Box::pin(async move {
-            if layer.public_paths.iter().any(|p| p == req.uri().path()) {
-                return inner.call(req).await;
-            }
+        Either::Right(Box::pin(async move {
             let (mut parts, body) = req.into_parts();
             let required: Vec<&str> = layer.required_claims.iter().map(String::as_str).collect();
             let verifier = &layer.verifier;
@@ -358,7 +366,7 @@ where
                 );
             }
             Ok(resp)
-        })
+        }))
     }
 }
 

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use http::{HeaderMap, Method};
 
 use crate::error::AuthError;
-use crate::reason::{ProofError, RequestError};
+use crate::reason::{ProofError, RequestError, TokenError};
 use crate::scheme::Scheme;
 
 /// Largest `Authorization` field accepted (bytes). Bigger fields get 400 `invalid_request`
@@ -95,7 +95,7 @@ static B64TOKEN: [bool; 256] = {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Credentials<'a> {
     pub(crate) scheme: Scheme,
-    /// A b64token (RFC 6750 §2.1), not yet parsed as a JWS.
+    /// The token, grammar unchecked until it is refused ([`blame_header`]).
     pub(crate) token: &'a str,
     pub(crate) proof: ProofField<'a>,
 }
@@ -190,16 +190,28 @@ pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Credentials<'_>
     if token.is_empty() {
         return Err(AuthError::InvalidRequest(RequestError::MissingToken));
     }
-    if !is_b64token(token) {
-        return Err(AuthError::InvalidRequest(
-            RequestError::MalformedAuthorizationHeader,
-        ));
-    }
+    // The b64token grammar is judged only when the token is refused (see `blame_header`): a
+    // valid token, verified or cached, is never scanned a second time.
     Ok(Credentials {
         scheme,
         token,
         proof: ProofField::read(headers),
     })
+}
+
+/// The refusal of a token taken from the `Authorization` field: a token that is not even an
+/// RFC 6750 b64token is the field's fault, 400 `invalid_request`, whatever check refused it.
+/// Exact: such a token always fails the strict base64url parsing (or the size cap, which
+/// keeps its own answer), and can never be a cached token.
+pub(crate) fn blame_header(e: AuthError, token: &str) -> AuthError {
+    match e {
+        AuthError::InvalidToken(reason)
+            if reason != TokenError::TooLarge && !is_b64token(token) =>
+        {
+            AuthError::InvalidRequest(RequestError::MalformedAuthorizationHeader)
+        }
+        e => e,
+    }
 }
 
 /// The scheme a single `Authorization` field names, even when the rest of the field is

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use serde_json::Value;
 
 use crate::bearer::{
-    Credentials, RequestContext, RequestView, named_scheme, parse_authorization,
+    Credentials, RequestContext, RequestView, blame_header, named_scheme, parse_authorization,
     query_has_access_token,
 };
 use crate::claims::{self, ClaimRules, Claims};
@@ -371,7 +371,10 @@ impl Verifier {
             (DpopMode::Disabled, Scheme::DPoP) => Err(AuthError::UnsupportedScheme),
             (DpopMode::Required, Scheme::Bearer) => Err(AuthError::DpopRequired),
             (_, Scheme::Bearer) => {
-                let claims = self.verify_token(token, required_claims, req).await?;
+                let claims = self
+                    .verify_token(token, required_claims, req)
+                    .await
+                    .map_err(|e| blame_header(e, token))?;
                 // RFC 9449 §7.2: a DPoP-bound token is never a bearer token (also when DPoP
                 // is disabled: we know what `cnf.jkt` means).
                 if claims.cnf_jkt().is_some() {
@@ -392,7 +395,10 @@ impl Verifier {
                 let proof = proof
                     .single()?
                     .ok_or(AuthError::InvalidDpopProof(ProofError::MissingProof))?;
-                let claims = self.verify_token(token, required_claims, req).await?;
+                let claims = self
+                    .verify_token(token, required_claims, req)
+                    .await
+                    .map_err(|e| blame_header(e, token))?;
                 let Some(jkt) = claims.cnf_jkt() else {
                     return Err(AuthError::InvalidToken(TokenError::NotBound));
                 };
