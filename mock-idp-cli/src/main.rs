@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
-use mock_idp::state::ServeAddress;
+use mock_idp::ServeAddress;
 use mock_idp::{
     Clock, Dialect, DpopKey, MockTenant, ProofSpec, SigningSpec, StateDir, TenantConfig,
     TokenBuilder, TokenSpec,
@@ -1135,7 +1135,7 @@ async fn conformance_attached(
         .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_owned()));
     if let Some(name) = &callback_host
         && name != host
-        && !mock_idp::tls::DEFAULT_NAMES.contains(&name.as_str())
+        && !mock_idp::TlsMaterial::DEFAULT_NAMES.contains(&name.as_str())
     {
         // So the runner's certificate covers the name the running tenant connects to.
         builder = builder.custom_domain(name);

@@ -16,11 +16,11 @@ use super::class::Class;
 use super::observe::{self, Observation, Request};
 use super::target::{Profile, Target};
 use super::verdict::{Expect, Grade, Level, grade};
+use mock_idp::MockTenant;
 use mock_idp::config::Dialect;
-use mock_idp::keys::{SigAlg, SigningKey};
-use mock_idp::mint::{Signing, TokenBuilder};
-use mock_idp::proof::{DpopKey, ProofAlg, ProofBuilder};
-use mock_idp::tenant::MockTenant;
+use mock_idp::{DpopKey, ProofAlg, ProofBuilder};
+use mock_idp::{SigAlg, SigningKey};
+use mock_idp::{Signing, TokenBuilder};
 
 mod aud;
 mod clm;

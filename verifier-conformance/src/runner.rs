@@ -17,8 +17,8 @@ use super::class::case_class;
 use super::report::{CaseResult, Report};
 use super::target::Target;
 use super::verdict::{Grade, Level};
-use mock_idp::keys::SigningKey;
-use mock_idp::tenant::MockTenant;
+use mock_idp::MockTenant;
+use mock_idp::SigningKey;
 
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]

@@ -9,8 +9,8 @@ use super::{Case, Ctx, Plan, Probe, Step, b64, probe, run_probes, segments};
 use crate::observe::Request;
 use crate::verdict::Expect::{self, *};
 use crate::verdict::{Grade, Level};
-use mock_idp::keys::{SigAlg, SigningKey};
-use mock_idp::proof::{DpopKey, ProofAlg, ProofBuilder};
+use mock_idp::{DpopKey, ProofAlg, ProofBuilder};
+use mock_idp::{SigAlg, SigningKey};
 
 /// The cases of this group, in catalog order.
 pub(super) const CASES: &[Case] = &[

@@ -6,8 +6,8 @@ use serde_json::json;
 use super::{Case, Ctx, Plan, Probe, Step, probe, run_probes};
 use crate::verdict::Expect::*;
 use crate::verdict::{Grade, Level};
-use mock_idp::keys::SigningKey;
-use mock_idp::mint::Signing;
+use mock_idp::Signing;
+use mock_idp::SigningKey;
 
 /// The cases of this group, in catalog order.
 pub(super) const CASES: &[Case] = &[

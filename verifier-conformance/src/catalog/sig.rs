@@ -6,9 +6,9 @@ use serde_json::json;
 use super::{Case, Ctx, KeySet, Plan, Step, b64, probe, run_probes, segments};
 use crate::verdict::Expect::*;
 use crate::verdict::{Grade, Level};
-use mock_idp::keys::{SigAlg, SigningKey};
-use mock_idp::mint::Signing;
-use mock_idp::proof::DpopKey;
+use mock_idp::DpopKey;
+use mock_idp::Signing;
+use mock_idp::{SigAlg, SigningKey};
 
 /// The cases of this group, in catalog order.
 pub(super) const CASES: &[Case] = &[

@@ -1,0 +1,468 @@
+//! `GET /authorize`: the authorization code flow's front door (RFC 6749 §4.1, OIDC Core §3.1,
+//! RFC 7636, RFC 9449 §10), checked the way Auth0 checks it.
+//!
+//! Order matters: until the client and its exact `redirect_uri` are known, every problem is an
+//! HTML error page, never a redirect (RFC 6749 §4.1.2.1: no open redirector). After that,
+//! problems go back to the application in the requested response mode with `error`,
+//! `error_description` and `state`.
+//!
+//! A browser with a live session (cookie `auth0`) gets a code at once; without one it goes to
+//! the login page (`/u/login`, as Auth0's Universal Login), unless `prompt=none` (then
+//! `login_required`) or the tenant logs a fixed user in automatically (headless tests).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::browser::html;
+use crate::config::{ApplicationConfig, GrantType, TenantConfig};
+use crate::jose::random_id;
+use crate::tenant::authorize_request::{AuthorizeRequest, OIDC_SCOPES, ResponseMode};
+use crate::tenant::codes::{CodeGrant, Pkce, PkceMethod, is_pkce_string};
+use crate::tenant::session::{
+    DEVICE_COOKIE, SESSION_COOKIE, SESSION_IDLE_LIFETIME, Session, cookie, set_cookie,
+};
+use crate::tenant::state::TenantState;
+
+/// Why an authorization request was refused, and how the refusal is delivered.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// The client or redirect URI cannot be trusted: an error page, status 400.
+    Page {
+        error: &'static str,
+        description: String,
+    },
+    /// Back to the application with `error` and `error_description`.
+    Redirect {
+        error: &'static str,
+        description: String,
+    },
+}
+
+fn page(error: &'static str, description: impl Into<String>) -> Refusal {
+    Refusal::Page {
+        error,
+        description: description.into(),
+    }
+}
+
+fn redirect(error: &'static str, description: impl Into<String>) -> Refusal {
+    Refusal::Redirect {
+        error,
+        description: description.into(),
+    }
+}
+
+/// The handler.
+pub(crate) async fn authorize(
+    State(st): State<Arc<TenantState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = match parse_query(query.as_deref().unwrap_or("")) {
+        Ok(p) => p,
+        Err(name) => {
+            return html::error_page(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &format!("Parameter '{name}' must not be repeated"),
+            );
+        }
+    };
+    let cfg = &st.mint.config;
+    let (app, redirect_uri) = match trusted_client(cfg, &params) {
+        Ok(x) => x,
+        Err(r) => return refuse_page(r),
+    };
+    let mode = params.get("response_mode").map(String::as_str);
+    let request = match validate(cfg, app, redirect_uri, &params) {
+        Ok(r) => r,
+        Err(r) => {
+            // An unusable response_mode itself is answered in the default mode.
+            let mode = mode
+                .and_then(ResponseMode::parse)
+                .unwrap_or(ResponseMode::Query);
+            let state = params.get("state").cloned();
+            return refuse(redirect_uri, mode, state.as_deref(), r);
+        }
+    };
+    let now = st.mint.clock.now();
+    let session = st
+        .sessions
+        .current(&headers, now)
+        .filter(|_| !request.prompt_login)
+        .filter(|s| request.max_age.is_none_or(|m| now - s.auth_time <= m))
+        .filter(|s| cfg.user(&s.user_id).is_some());
+    if let Some(session) = session {
+        return complete(&st, &request, &session, now);
+    }
+    if request.prompt_none {
+        return refuse(
+            &request.redirect_uri,
+            request.response_mode,
+            request.state.as_deref(),
+            redirect("login_required", "Login required"),
+        );
+    }
+    if let Some(user_id) = st.auto_login.as_deref() {
+        let session = st.sessions.create(user_id, now);
+        let mut res = complete(&st, &request, &session, now);
+        add_cookie(&mut res, &session_cookie(&st, &session.sid));
+        return res;
+    }
+    start_login(&st, &headers, request, now)
+}
+
+/// Parks the request and sends the browser to the login form, bound to its device cookie.
+fn start_login(
+    st: &TenantState,
+    headers: &HeaderMap,
+    request: AuthorizeRequest,
+    now: i64,
+) -> Response {
+    let existing = cookie(headers, DEVICE_COOKIE);
+    let device = existing.clone().unwrap_or_else(random_id);
+    let tx = st.transactions.create(request, &device, now);
+    let location = format!("/u/login?state={tx}");
+    let mut res = found(&location);
+    if existing.is_none() {
+        // A year, like Auth0's `did`; it identifies the browser, not the user.
+        add_cookie(
+            &mut res,
+            &set_cookie(DEVICE_COOKIE, &device, 365 * 24 * 3600, st.is_https()),
+        );
+    }
+    res
+}
+
+/// The session cookie for `sid`.
+pub(crate) fn session_cookie(st: &TenantState, sid: &str) -> HeaderValue {
+    set_cookie(SESSION_COOKIE, sid, SESSION_IDLE_LIFETIME, st.is_https())
+}
+
+pub(crate) fn add_cookie(res: &mut Response, cookie: &HeaderValue) {
+    res.headers_mut().append(header::SET_COOKIE, cookie.clone());
+}
+
+/// Issues a code for `request` to the user of `session` and sends it to the application.
+pub(crate) fn complete(
+    st: &TenantState,
+    request: &AuthorizeRequest,
+    session: &Session,
+    now: i64,
+) -> Response {
+    let grant = CodeGrant {
+        client_id: request.client_id.clone(),
+        redirect_uri: request.redirect_uri.clone(),
+        pkce: request.pkce.clone(),
+        user_id: session.user_id.clone(),
+        scopes: request.scopes.clone(),
+        audience: request.audience.clone(),
+        nonce: request.nonce.clone(),
+        auth_time: session.auth_time,
+        sid: session.sid.clone(),
+        dpop_jkt: request.dpop_jkt.clone(),
+    };
+    let code = st.codes.issue(grant, now);
+    let mut params = vec![("code", code)];
+    if let Some(s) = &request.state {
+        params.push(("state", s.clone()));
+    }
+    respond(&request.redirect_uri, request.response_mode, &params)
+}
+
+/// Query parameters, each at most once (RFC 6749 §3.1); an empty value counts as absent.
+fn parse_query(q: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
+        if out.contains_key(k.as_ref()) {
+            return Err(k.into_owned());
+        }
+        if !v.is_empty() {
+            out.insert(k.into_owned(), v.into_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// The application and its redirect URI, which must equal one of its callbacks byte for byte:
+/// no prefix, suffix, case or query variations (RFC 9700 §4.1.3).
+fn trusted_client<'a>(
+    cfg: &'a TenantConfig,
+    params: &'a BTreeMap<String, String>,
+) -> Result<(&'a ApplicationConfig, &'a str), Refusal> {
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| page("invalid_request", "Missing required parameter: client_id"))?;
+    let app = cfg
+        .application(client_id)
+        .ok_or_else(|| page("invalid_request", format!("Unknown client: {client_id}")))?;
+    let redirect_uri = params.get("redirect_uri").ok_or_else(|| {
+        page(
+            "invalid_request",
+            "Missing required parameter: redirect_uri",
+        )
+    })?;
+    if !app.callbacks.iter().any(|c| c == redirect_uri) {
+        return Err(page(
+            "unauthorized_client",
+            "Callback URL mismatch. The provided redirect_uri is not in the list of allowed callback URLs.",
+        ));
+    }
+    Ok((app, redirect_uri))
+}
+
+/// Everything else, for a trusted client and redirect URI.
+fn validate(
+    cfg: &TenantConfig,
+    app: &ApplicationConfig,
+    redirect_uri: &str,
+    params: &BTreeMap<String, String>,
+) -> Result<AuthorizeRequest, Refusal> {
+    let get = |k: &str| params.get(k).cloned();
+    let response_mode = match params.get("response_mode") {
+        None => ResponseMode::Query,
+        Some(m) => ResponseMode::parse(m).ok_or_else(|| {
+            redirect("invalid_request", format!("Unsupported response_mode: {m}"))
+        })?,
+    };
+    match params.get("response_type").map(String::as_str) {
+        None => {
+            return Err(redirect(
+                "invalid_request",
+                "Missing required parameter: response_type",
+            ));
+        }
+        Some("code") => {}
+        Some(other) => {
+            return Err(redirect(
+                "unsupported_response_type",
+                format!("Unsupported response type: {other}"),
+            ));
+        }
+    }
+    if !app.allows(GrantType::AuthorizationCode) {
+        return Err(redirect(
+            "unauthorized_client",
+            "Grant type 'authorization_code' not allowed for the client.",
+        ));
+    }
+    if params.contains_key("organization") {
+        return Err(redirect(
+            "invalid_request",
+            "Organizations are not supported by this mock tenant",
+        ));
+    }
+    let prompts: Vec<&str> = params
+        .get("prompt")
+        .map(|p| p.split(' ').filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    if let Some(p) = prompts
+        .iter()
+        .find(|p| !["none", "login", "consent", "select_account"].contains(p))
+    {
+        return Err(redirect(
+            "invalid_request",
+            format!("Unsupported prompt: {p}"),
+        ));
+    }
+    let prompt_none = prompts.contains(&"none");
+    if prompt_none && prompts.len() > 1 {
+        return Err(redirect(
+            "invalid_request",
+            "prompt=none must not be combined with other values",
+        ));
+    }
+    let max_age = match params.get("max_age") {
+        None => None,
+        Some(v) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            redirect("invalid_request", "max_age must be a non-negative integer")
+        })?),
+    };
+    let pkce = pkce(app, params)?;
+    let audience = match params.get("audience") {
+        None => None,
+        Some(aud) => Some(
+            cfg.api(aud)
+                .ok_or_else(|| redirect("access_denied", format!("Service not found: {aud}")))?
+                .identifier
+                .clone(),
+        ),
+    };
+    let dpop_jkt = match params.get("dpop_jkt") {
+        None => None,
+        Some(j) if j.len() == 43 && crate::jose::b64url_decode(j).is_ok() => Some(j.clone()),
+        Some(_) => {
+            return Err(redirect(
+                "invalid_request",
+                "dpop_jkt must be a base64url SHA-256 JWK thumbprint",
+            ));
+        }
+    };
+    Ok(AuthorizeRequest {
+        client_id: app.client_id.clone(),
+        redirect_uri: redirect_uri.to_owned(),
+        response_mode,
+        state: get("state"),
+        nonce: get("nonce"),
+        scopes: granted_scopes(cfg, app, audience.as_deref(), params.get("scope")),
+        audience,
+        pkce,
+        prompt_none,
+        prompt_login: prompts.contains(&"login"),
+        max_age,
+        login_hint: get("login_hint"),
+        dpop_jkt,
+    })
+}
+
+/// PKCE: S256 (or `plain` where the application allows it); required for public clients,
+/// whose codes are otherwise worth stealing (RFC 9700 §2.1.1).
+fn pkce(
+    app: &ApplicationConfig,
+    params: &BTreeMap<String, String>,
+) -> Result<Option<Pkce>, Refusal> {
+    let challenge = params.get("code_challenge");
+    let method = params.get("code_challenge_method").map(String::as_str);
+    let Some(challenge) = challenge else {
+        if method.is_some() {
+            return Err(redirect(
+                "invalid_request",
+                "Missing required parameter: code_challenge",
+            ));
+        }
+        if app.is_public() {
+            return Err(redirect(
+                "invalid_request",
+                "Missing required parameter: code_challenge",
+            ));
+        }
+        return Ok(None);
+    };
+    // RFC 7636 §4.3: no method means plain.
+    let method = match method.unwrap_or("plain") {
+        "S256" => PkceMethod::S256,
+        "plain" if app.allow_plain_pkce => PkceMethod::Plain,
+        other => {
+            return Err(redirect(
+                "invalid_request",
+                format!("Unsupported code_challenge_method: {other}"),
+            ));
+        }
+    };
+    let well_formed = match method {
+        PkceMethod::S256 => challenge.len() == 43 && crate::jose::b64url_decode(challenge).is_ok(),
+        PkceMethod::Plain => is_pkce_string(challenge),
+    };
+    if !well_formed {
+        return Err(redirect("invalid_request", "Invalid code_challenge"));
+    }
+    Ok(Some(Pkce {
+        challenge: challenge.clone(),
+        method,
+    }))
+}
+
+/// The scopes a user login grants: the OIDC ones asked for (`offline_access` only where a
+/// refresh token may be issued) and the permissions of the API asked for; others are dropped
+/// silently, as Auth0 drops them.
+fn granted_scopes(
+    cfg: &TenantConfig,
+    app: &ApplicationConfig,
+    audience: Option<&str>,
+    scope: Option<&String>,
+) -> Vec<String> {
+    let api = audience.and_then(|a| cfg.api(a));
+    let offline_ok =
+        app.allows(GrantType::RefreshToken) && api.is_none_or(|a| a.allow_offline_access);
+    let mut out: Vec<String> = Vec::new();
+    for s in scope.map(String::as_str).unwrap_or("").split(' ') {
+        let keep = match s {
+            "offline_access" => offline_ok,
+            s if OIDC_SCOPES.contains(&s) => true,
+            s => api.is_some_and(|a| a.permissions.iter().any(|p| p == s)),
+        };
+        if keep && !out.iter().any(|o| o == s) {
+            out.push(s.to_owned());
+        }
+    }
+    out
+}
+
+fn refuse_page(r: Refusal) -> Response {
+    match r {
+        Refusal::Page { error, description } | Refusal::Redirect { error, description } => {
+            html::error_page(StatusCode::BAD_REQUEST, error, &description)
+        }
+    }
+}
+
+/// Sends a refusal back to the application (or shows it, for an untrusted one).
+pub(crate) fn refuse(
+    redirect_uri: &str,
+    mode: ResponseMode,
+    state: Option<&str>,
+    r: Refusal,
+) -> Response {
+    match r {
+        Refusal::Page { .. } => refuse_page(r),
+        Refusal::Redirect { error, description } => {
+            let mut params = vec![
+                ("error", error.to_owned()),
+                ("error_description", description),
+            ];
+            if let Some(s) = state {
+                params.push(("state", s.to_owned()));
+            }
+            respond(redirect_uri, mode, &params)
+        }
+    }
+}
+
+/// Delivers `params` to `redirect_uri` in `mode`.
+pub(crate) fn respond(
+    redirect_uri: &str,
+    mode: ResponseMode,
+    params: &[(&str, String)],
+) -> Response {
+    let Ok(mut target) = url::Url::parse(redirect_uri) else {
+        return html::error_page(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The redirect_uri is not a URL",
+        );
+    };
+    match mode {
+        ResponseMode::FormPost => html::form_post(redirect_uri, params),
+        ResponseMode::Query => {
+            {
+                let mut q = target.query_pairs_mut();
+                for (k, v) in params {
+                    q.append_pair(k, v);
+                }
+            }
+            found(target.as_str())
+        }
+        ResponseMode::Fragment => {
+            let fragment: String = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
+                .finish();
+            target.set_fragment(Some(&fragment));
+            found(target.as_str())
+        }
+    }
+}
+
+/// A 302 to `location`, never cached.
+pub(crate) fn found(location: &str) -> Response {
+    let mut res = StatusCode::FOUND.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}

@@ -1,0 +1,134 @@
+//! The login page (`/u/login`, where Auth0's Universal Login lives): a plain HTML form with
+//! stable `name`s and `data-testid`s for Playwright, Cypress or WebDriver scripts.
+//!
+//! | element | `name` | `data-testid` |
+//! |---|---|---|
+//! | form | | `login-form` |
+//! | email | `username` | `login-email` |
+//! | password | `password` | `login-password` |
+//! | submit button | `action` | `login-submit` |
+//! | error message | | `login-error` |
+//!
+//! The page's `state` is a login transaction id; it only works in the browser (device cookie)
+//! that `/authorize` sent here, and only once.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use crate::browser::authorize::{add_cookie, complete, session_cookie};
+use crate::browser::html::{self, escape};
+use crate::tenant::authorize_request::AuthorizeRequest;
+use crate::tenant::session::{DEVICE_COOKIE, cookie};
+use crate::tenant::state::TenantState;
+
+/// Auth0's text for a failed login.
+pub(crate) const WRONG_CREDENTIALS: &str = "Wrong email or password";
+
+const EXPIRED: &str = "This login has expired or was started in another browser. Go back to the application and log in again.";
+
+/// `GET /u/login?state=…`: the form.
+pub(crate) async fn show(
+    State(st): State<Arc<TenantState>>,
+    headers: HeaderMap,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    let tx = q.get("state").map(String::as_str).unwrap_or("");
+    match transaction(&st, &headers, tx) {
+        Some(req) => {
+            let email = req.login_hint.clone().unwrap_or_default();
+            form(&st, &req, tx, &email, None)
+        }
+        None => html::error_page(StatusCode::BAD_REQUEST, "invalid_request", EXPIRED),
+    }
+}
+
+/// `POST /u/login`: checks the password, starts a session, completes the authorization.
+pub(crate) async fn submit(
+    State(st): State<Arc<TenantState>>,
+    headers: HeaderMap,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Response {
+    let field = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    let tx = field("state");
+    let Some(req) = transaction(&st, &headers, tx) else {
+        return html::error_page(StatusCode::BAD_REQUEST, "invalid_request", EXPIRED);
+    };
+    let email = field("username");
+    let user = st
+        .mint
+        .config
+        .user_by_email(email)
+        .filter(|u| u.password_matches(field("password")));
+    let Some(user) = user else {
+        return form(&st, &req, tx, email, Some(WRONG_CREDENTIALS));
+    };
+    st.transactions.finish(tx);
+    let now = st.mint.clock.now();
+    let session = st.sessions.create(&user.id(), now);
+    let mut res = complete(&st, &req, &session, now);
+    add_cookie(&mut res, &session_cookie(&st, &session.sid));
+    res
+}
+
+fn transaction(st: &TenantState, headers: &HeaderMap, tx: &str) -> Option<AuthorizeRequest> {
+    let device = cookie(headers, DEVICE_COOKIE);
+    st.transactions
+        .get(tx, device.as_deref(), st.mint.clock.now())
+}
+
+fn form(
+    st: &TenantState,
+    req: &AuthorizeRequest,
+    tx: &str,
+    email: &str,
+    error: Option<&str>,
+) -> Response {
+    let app = st
+        .mint
+        .config
+        .application(&req.client_id)
+        .and_then(|a| a.name.clone())
+        .unwrap_or_else(|| req.client_id.clone());
+    let error_html = error
+        .map(|e| {
+            format!(
+                "<p class=\"error\" role=\"alert\" id=\"login-error\" data-testid=\"login-error\">{}</p>",
+                escape(e)
+            )
+        })
+        .unwrap_or_default();
+    let invalid = if error.is_some() {
+        " aria-invalid=\"true\" aria-describedby=\"login-error\""
+    } else {
+        ""
+    };
+    let body = format!(
+        "<h1>Welcome</h1><p>Log in to mock-idp to continue to <strong>{app}</strong>.</p>{error_html}\
+         <form method=\"post\" action=\"/u/login\" data-testid=\"login-form\">\
+         <input type=\"hidden\" name=\"state\" value=\"{tx}\">\
+         <label for=\"username\">Email address</label>\
+         <input id=\"username\" name=\"username\" type=\"email\" autocomplete=\"username\" required autofocus value=\"{email}\" data-testid=\"login-email\"{invalid}>\
+         <label for=\"password\">Password</label>\
+         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required data-testid=\"login-password\"{invalid}>\
+         <button type=\"submit\" name=\"action\" value=\"default\" data-testid=\"login-submit\">Continue</button>\
+         </form><p class=\"hint\">A mock Auth0 tenant: users come from its configuration.</p>",
+        app = escape(&app),
+        tx = escape(tx),
+        email = escape(email),
+    );
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    // Chrome applies form-action to the redirect that follows the POST: allow the callback.
+    let callback = url::Url::parse(&req.redirect_uri)
+        .map(|u| format!(" {}", u.origin().ascii_serialization()))
+        .unwrap_or_default();
+    html::respond(status, html::page("Log in | mock-idp", &body), &callback)
+}

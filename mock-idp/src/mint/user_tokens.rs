@@ -1,0 +1,178 @@
+//! Tokens for a logged-in user, as Auth0 mints them for the authorization code and refresh
+//! grants, and the check of tokens this tenant signed (for `/userinfo` and `id_token_hint`).
+//!
+//! Access token: `sub` the user id, `aud` the API (an array with `https://{domain}/userinfo`
+//! when `openid` was granted; only the userinfo URL without an API), `azp`, `scope`, no `gty`,
+//! `permissions` from the user's roles in the `_authz` dialects. ID token: RS256, the profile
+//! and email claims the scopes grant, then `iss`, `sub`, `aud` = client_id, `iat`, `exp`,
+//! `sid`, `auth_time`, `nonce`.
+
+use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use serde_json::{Map, Value, json};
+
+use crate::config::UserConfig;
+use crate::config::{ApiConfig, ApplicationConfig};
+use crate::keys::SigAlg;
+use crate::mint::token::{MintContext, TokenBuilder};
+
+/// ID token lifetime (Auth0's default: 10 hours).
+pub(crate) const ID_TOKEN_LIFETIME: i64 = 36_000;
+/// Lifetime of an access token for `/userinfo` only (no audience asked).
+pub(crate) const USERINFO_TOKEN_LIFETIME: i64 = 86_400;
+
+/// What a user's tokens say.
+#[derive(Debug)]
+pub(crate) struct UserGrant<'a> {
+    pub(crate) app: &'a ApplicationConfig,
+    pub(crate) user: &'a UserConfig,
+    pub(crate) scopes: &'a [String],
+    pub(crate) audience: Option<&'a str>,
+    pub(crate) nonce: Option<&'a str>,
+    pub(crate) auth_time: i64,
+    pub(crate) sid: &'a str,
+    pub(crate) jkt: Option<String>,
+}
+
+/// The access token and its lifetime in seconds.
+pub(crate) fn access_token(ctx: &MintContext, g: &UserGrant<'_>) -> (String, i64) {
+    let api = g.audience.and_then(|a| ctx.config.api(a)).cloned();
+    let only_userinfo = api.is_none();
+    let api = api.unwrap_or_else(|| ApiConfig {
+        token_lifetime: USERINFO_TOKEN_LIFETIME,
+        ..ApiConfig::new(&ctx.userinfo)
+    });
+    // An application's custom claims belong to its client_credentials tokens only.
+    let app = ApplicationConfig {
+        custom_claims: serde_json::Map::new(),
+        ..g.app.clone()
+    };
+    let mut b = TokenBuilder::for_grant(ctx, &api, Some(&app), g.scopes, g.jkt.clone())
+        .for_user(g.user, &ctx.config);
+    if only_userinfo {
+        b = b.audience(&ctx.userinfo);
+    }
+    (b.build(), api.token_lifetime)
+}
+
+impl TokenBuilder {
+    /// Makes the token a user's: `sub` is the user id, no `gty`, and `permissions` (when the
+    /// token has them) are the user's permissions on its audience, as Auth0 RBAC puts them.
+    pub fn for_user(self, user: &UserConfig, config: &crate::TenantConfig) -> Self {
+        let claims = self.claims_json();
+        let aud = match &claims["aud"] {
+            Value::Array(a) => a.first().and_then(Value::as_str).unwrap_or("").to_owned(),
+            v => v.as_str().unwrap_or("").to_owned(),
+        };
+        let mut b = self.sub(&user.id()).remove_claim("gty");
+        if claims.get("permissions").is_some() {
+            b = b.claim("permissions", json!(user.permissions_for(config, &aud)));
+        }
+        b
+    }
+}
+
+/// The ID token (RS256, whatever the API signs with: clients such as auth0-spa-js require it).
+pub(crate) fn id_token(ctx: &MintContext, g: &UserGrant<'_>) -> String {
+    let now = ctx.clock.now();
+    let mut claims: Map<String, Value> = g.user.profile_claims(g.scopes);
+    claims.insert("iss".into(), json!(ctx.issuer));
+    claims.insert("sub".into(), json!(g.user.id()));
+    claims.insert("aud".into(), json!(g.app.client_id));
+    claims.insert("iat".into(), json!(now));
+    claims.insert("exp".into(), json!(now + ID_TOKEN_LIFETIME));
+    claims.insert("sid".into(), json!(g.sid));
+    claims.insert("auth_time".into(), json!(g.auth_time));
+    if let Some(n) = g.nonce {
+        claims.insert("nonce".into(), json!(n));
+    }
+    TokenBuilder::new(ctx)
+        .typ("JWT")
+        .alg("RS256")
+        .raw_payload(Value::Object(claims).to_string())
+        .build()
+}
+
+/// Why a token this tenant is shown was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TokenCheckError {
+    #[error("The token is malformed")]
+    Malformed,
+    #[error("The token signature is invalid")]
+    Signature,
+    #[error("The token was not issued by this tenant")]
+    Issuer,
+    #[error("The token has expired")]
+    Expired,
+}
+
+/// The claims of a JWT this tenant signed with a key it publishes (RS*/PS*), checking `iss`
+/// and, when `check_exp`, `exp` against the tenant clock.
+pub(crate) fn verify_own(
+    ctx: &MintContext,
+    token: &str,
+    check_exp: bool,
+) -> Result<Value, TokenCheckError> {
+    let jws = crate::jose::decode_unverified(token).map_err(|_| TokenCheckError::Malformed)?;
+    let alg: SigAlg = jws
+        .header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(|a| a.parse().ok())
+        .ok_or(TokenCheckError::Signature)?;
+    let key = jws
+        .header
+        .get("kid")
+        .and_then(Value::as_str)
+        .filter(|kid| ctx.keys.published_kids().iter().any(|k| k == kid))
+        .and_then(|kid| ctx.keys.get(kid))
+        .ok_or(TokenCheckError::Signature)?;
+    let algorithm: &'static dyn VerificationAlgorithm = match alg {
+        SigAlg::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+        SigAlg::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+        SigAlg::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+        SigAlg::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
+        SigAlg::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
+        SigAlg::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
+    };
+    UnparsedPublicKey::new(algorithm, key.public_key_pkcs1_der())
+        .verify(jws.signing_input.as_bytes(), &jws.signature)
+        .map_err(|_| TokenCheckError::Signature)?;
+    let claims = jws.payload;
+    if claims.get("iss").and_then(Value::as_str) != Some(ctx.issuer.as_str()) {
+        return Err(TokenCheckError::Issuer);
+    }
+    if check_exp {
+        let exp = claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .ok_or(TokenCheckError::Malformed)?;
+        if exp <= ctx.clock.now() {
+            return Err(TokenCheckError::Expired);
+        }
+    }
+    Ok(claims)
+}
+
+/// The token endpoint's answer for a user grant: access token, ID token when `openid` was
+/// granted (refresh answers too: auth0-spa-js requires one), refresh token when one was
+/// issued, `scope`, `expires_in`, `token_type`.
+pub(crate) fn token_response(
+    ctx: &MintContext,
+    g: &UserGrant<'_>,
+    refresh: Option<String>,
+) -> Value {
+    let (access, expires_in) = access_token(ctx, g);
+    let mut body = json!({
+        "access_token": access,
+        "scope": g.scopes.join(" "),
+        "expires_in": expires_in,
+        "token_type": if g.jkt.is_some() { "DPoP" } else { "Bearer" },
+    });
+    if g.scopes.iter().any(|s| s == "openid") {
+        body["id_token"] = json!(id_token(ctx, g));
+    }
+    if let Some(r) = refresh {
+        body["refresh_token"] = json!(r);
+    }
+    body
+}

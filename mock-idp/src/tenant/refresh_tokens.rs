@@ -1,0 +1,210 @@
+//! Refresh tokens as Auth0 keeps them: a family per login, rotation with reuse detection, an
+//! absolute lifetime that rotation does not extend, and an idle lifetime that each use renews.
+//!
+//! With rotation each exchange invalidates the token it used and returns the next one. Using
+//! an invalidated token again (a thief, or a client racing itself) revokes the whole family,
+//! except for the immediately previous token within the application's `leeway` seconds.
+
+use std::sync::Mutex;
+
+use crate::config::{RefreshTokenSettings, RotationType};
+use crate::jose::random_id;
+use crate::tenant::store::BoundedStore;
+
+/// At most this many refresh tokens are kept (100,000; expired ones first, then the soonest
+/// to expire, go when full).
+pub(crate) const MAX_REFRESH_TOKENS: usize = 100_000;
+/// At most this many families are kept (100,000).
+pub(crate) const MAX_FAMILIES: usize = 100_000;
+
+/// What a refresh token lets its client obtain.
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshGrant {
+    pub(crate) client_id: String,
+    pub(crate) user_id: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) audience: Option<String>,
+    pub(crate) sid: String,
+    pub(crate) auth_time: i64,
+    /// RFC 9449 §5: a refresh token issued to a public client with DPoP is bound to the key.
+    pub(crate) dpop_jkt: Option<String>,
+    pub(crate) family: String,
+}
+
+#[derive(Debug)]
+struct Token {
+    grant: RefreshGrant,
+    /// When it was rotated away (None: the family's live token).
+    rotated_at: Option<i64>,
+}
+
+#[derive(Debug)]
+struct Family {
+    revoked: bool,
+    /// The token before the live one (the only one `leeway` tolerates).
+    previous: Option<String>,
+    expires_at: i64,
+}
+
+/// Why a refresh token was refused (all answer "Unknown or invalid refresh token.").
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    Unknown,
+    WrongClient,
+    Revoked,
+    /// A rotated token came back: the family is now revoked.
+    Reused,
+    /// The token is DPoP-bound and the request's proof key is another (or absent).
+    KeyMismatch,
+}
+
+/// The tenant's refresh tokens.
+#[derive(Debug)]
+pub(crate) struct RefreshTokens(Mutex<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    tokens: BoundedStore<String, Token>,
+    families: BoundedStore<String, Family>,
+}
+
+impl Default for RefreshTokens {
+    fn default() -> Self {
+        RefreshTokens(Mutex::new(Inner {
+            tokens: BoundedStore::new(MAX_REFRESH_TOKENS),
+            families: BoundedStore::new(MAX_FAMILIES),
+        }))
+    }
+}
+
+impl RefreshTokens {
+    /// Starts a family for `grant` (its `family` is overwritten) and returns its first token.
+    pub(crate) fn issue(
+        &self,
+        mut grant: RefreshGrant,
+        settings: RefreshTokenSettings,
+        now: i64,
+    ) -> (String, String) {
+        let family = random_id();
+        grant.family = family.clone();
+        let expires_at = now + settings.token_lifetime;
+        let mut inner = lock(&self.0);
+        inner.families.insert(
+            family.clone(),
+            Family {
+                revoked: false,
+                previous: None,
+                expires_at,
+            },
+            expires_at,
+            now,
+        );
+        let token = new_token();
+        let idle = (now + settings.idle_token_lifetime).min(expires_at);
+        inner.tokens.insert(
+            token.clone(),
+            Token {
+                grant,
+                rotated_at: None,
+            },
+            idle,
+            now,
+        );
+        (token, family)
+    }
+
+    /// Exchanges `token` for `client_id`, whose request proved possession of `jkt`: the
+    /// grant, and the next token when rotating. The binding is checked before anything
+    /// rotates, so a thief without the key cannot burn the client's token.
+    pub(crate) fn exchange(
+        &self,
+        token: &str,
+        client_id: &str,
+        jkt: Option<&str>,
+        settings: RefreshTokenSettings,
+        now: i64,
+    ) -> Result<(RefreshGrant, Option<String>), Refused> {
+        let mut inner = lock(&self.0);
+        let Inner { tokens, families } = &mut *inner;
+        let key = token.to_owned();
+        let entry = tokens.get(&key, now).ok_or(Refused::Unknown)?;
+        if entry.grant.client_id != client_id {
+            return Err(Refused::WrongClient);
+        }
+        if entry.grant.dpop_jkt.is_some() && entry.grant.dpop_jkt.as_deref() != jkt {
+            return Err(Refused::KeyMismatch);
+        }
+        let grant = entry.grant.clone();
+        let rotated_at = entry.rotated_at;
+        let family = families
+            .get_mut(&grant.family, now)
+            .ok_or(Refused::Revoked)?;
+        if family.revoked {
+            return Err(Refused::Revoked);
+        }
+        if let Some(at) = rotated_at {
+            let tolerated = family.previous.as_deref() == Some(token)
+                && settings.leeway > 0
+                && now - at <= settings.leeway;
+            if !tolerated {
+                family.revoked = true;
+                return Err(Refused::Reused);
+            }
+        }
+        let family_expiry = family.expires_at;
+        let idle = (now + settings.idle_token_lifetime).min(family_expiry);
+        match settings.rotation_type {
+            RotationType::NonRotating => {
+                tokens.set_expiry(&key, idle);
+                Ok((grant, None))
+            }
+            RotationType::Rotating => {
+                if rotated_at.is_none() {
+                    family.previous = Some(key.clone());
+                    if let Some(t) = tokens.get_mut(&key, now) {
+                        t.rotated_at = Some(now);
+                    }
+                }
+                let next = new_token();
+                let t = Token {
+                    grant: grant.clone(),
+                    rotated_at: None,
+                };
+                tokens.insert(next.clone(), t, idle, now);
+                Ok((grant, Some(next)))
+            }
+        }
+    }
+
+    /// Revokes the family of `token` if `client_id` owns it (`/oauth/revoke`).
+    pub(crate) fn revoke_token(&self, token: &str, client_id: &str, now: i64) {
+        let mut inner = lock(&self.0);
+        let Some(family) = inner
+            .tokens
+            .get(&token.to_owned(), now)
+            .filter(|t| t.grant.client_id == client_id)
+            .map(|t| t.grant.family.clone())
+        else {
+            return;
+        };
+        if let Some(f) = inner.families.get_mut(&family, now) {
+            f.revoked = true;
+        }
+    }
+
+    /// Revokes a whole family (a replayed authorization code).
+    pub(crate) fn revoke_family(&self, family: &str, now: i64) {
+        if let Some(f) = lock(&self.0).families.get_mut(&family.to_owned(), now) {
+            f.revoked = true;
+        }
+    }
+}
+
+/// Auth0's refresh tokens look like `v1.M…`; ours are `v1.` + 128 random bits.
+fn new_token() -> String {
+    format!("v1.{}", random_id())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

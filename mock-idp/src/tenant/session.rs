@@ -1,0 +1,169 @@
+//! Browser state: the tenant's login sessions (single sign-on across its applications) and the
+//! login transactions that carry an `/authorize` request to the login form and back.
+//!
+//! Two cookies, named as Auth0 names its own:
+//! - `auth0`: the session id (HttpOnly, Secure over HTTPS, SameSite=Lax). Any application of
+//!   the tenant that sends the browser to `/authorize` while it lives gets a code without a
+//!   form (SSO); `prompt=none` succeeds only with it.
+//! - `did`: a random device id. A login transaction is bound to the device that started it, so
+//!   a form POST from another browser (or a cross-site POST, which SameSite=Lax strips of the
+//!   cookie) finds no transaction: login CSRF and transaction-id theft both fail.
+
+use std::sync::Mutex;
+
+use axum::http::{HeaderMap, HeaderValue, header};
+
+use crate::jose::random_id;
+use crate::tenant::authorize_request::AuthorizeRequest;
+use crate::tenant::store::BoundedStore;
+
+/// The session cookie.
+pub(crate) const SESSION_COOKIE: &str = "auth0";
+/// The device cookie that binds login transactions to a browser.
+pub(crate) const DEVICE_COOKIE: &str = "did";
+/// A session lives this long without use (Auth0's default inactivity timeout: 3 days).
+pub(crate) const SESSION_IDLE_LIFETIME: i64 = 3 * 24 * 3600;
+/// A login form may be submitted this long after `/authorize` sent the browser to it.
+pub(crate) const TRANSACTION_LIFETIME: i64 = 15 * 60;
+/// At most this many sessions are kept (10,000; the oldest go first when full).
+pub(crate) const MAX_SESSIONS: usize = 10_000;
+/// At most this many pending logins are kept (10,000; the oldest go first when full).
+pub(crate) const MAX_TRANSACTIONS: usize = 10_000;
+
+/// One logged-in browser.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    /// `sid` in ID tokens.
+    pub(crate) sid: String,
+    pub(crate) user_id: String,
+    /// When the user last typed their password (`auth_time`).
+    pub(crate) auth_time: i64,
+}
+
+/// The tenant's sessions.
+#[derive(Debug)]
+pub(crate) struct Sessions(Mutex<BoundedStore<String, Session>>);
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Sessions(Mutex::new(BoundedStore::new(MAX_SESSIONS)))
+    }
+}
+
+impl Sessions {
+    /// Starts a session for `user_id` authenticated at `now`.
+    pub(crate) fn create(&self, user_id: &str, now: i64) -> Session {
+        let session = Session {
+            sid: random_id(),
+            user_id: user_id.to_owned(),
+            auth_time: now,
+        };
+        lock(&self.0).insert(
+            session.sid.clone(),
+            session.clone(),
+            now + SESSION_IDLE_LIFETIME,
+            now,
+        );
+        session
+    }
+
+    /// The live session named by the request's cookie; using it renews its idle lifetime.
+    pub(crate) fn current(&self, headers: &HeaderMap, now: i64) -> Option<Session> {
+        let sid = cookie(headers, SESSION_COOKIE)?;
+        let mut store = lock(&self.0);
+        let session = store.get(&sid, now)?.clone();
+        store.set_expiry(&sid, now + SESSION_IDLE_LIFETIME);
+        Some(session)
+    }
+
+    /// Ends the session named by the request's cookie, if any; returns it.
+    pub(crate) fn end(&self, headers: &HeaderMap) -> Option<Session> {
+        let sid = cookie(headers, SESSION_COOKIE)?;
+        lock(&self.0).remove(&sid)
+    }
+}
+
+/// A login in progress: the validated `/authorize` request and the device it started on.
+#[derive(Debug, Clone)]
+struct Transaction {
+    request: AuthorizeRequest,
+    device: String,
+}
+
+/// Pending logins, keyed by transaction id (the login page's `state` parameter).
+#[derive(Debug)]
+pub(crate) struct Transactions(Mutex<BoundedStore<String, Transaction>>);
+
+impl Default for Transactions {
+    fn default() -> Self {
+        Transactions(Mutex::new(BoundedStore::new(MAX_TRANSACTIONS)))
+    }
+}
+
+impl Transactions {
+    /// Parks `request` for the login form of `device`; returns the transaction id.
+    pub(crate) fn create(&self, request: AuthorizeRequest, device: &str, now: i64) -> String {
+        let id = random_id();
+        let tx = Transaction {
+            request,
+            device: device.to_owned(),
+        };
+        lock(&self.0).insert(id.clone(), tx, now + TRANSACTION_LIFETIME, now);
+        id
+    }
+
+    /// The request of transaction `id`, if it is live and was started by `device`.
+    pub(crate) fn get(&self, id: &str, device: Option<&str>, now: i64) -> Option<AuthorizeRequest> {
+        let store = lock(&self.0);
+        let tx = store.get(&id.to_owned(), now)?;
+        (Some(tx.device.as_str()) == device).then(|| tx.request.clone())
+    }
+
+    /// Ends transaction `id` (a transaction completes once).
+    pub(crate) fn finish(&self, id: &str) {
+        lock(&self.0).remove(&id.to_owned());
+    }
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers (RFC 6265 §5.4).
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim_matches('"').to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure over HTTPS; `max_age` 0
+/// deletes the cookie.
+pub(crate) fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let text = format!("{name}={value}; Max-Age={max_age}; Path=/; HttpOnly{secure}; SameSite=Lax");
+    // Names and values are our own base64url ids: always a valid header value.
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue};
+
+    use super::cookie;
+
+    #[test]
+    fn cookie_parsing_finds_exact_names_only() {
+        let mut h = HeaderMap::new();
+        h.append("cookie", HeaderValue::from_static("xauth0=evil; auth0=abc"));
+        h.append("cookie", HeaderValue::from_static("did=\"d1\""));
+        assert_eq!(cookie(&h, "auth0").as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "did").as_deref(), Some("d1"));
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+}
