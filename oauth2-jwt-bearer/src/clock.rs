@@ -31,10 +31,32 @@ impl Clock for SystemClock {
 
 /// `clock`'s time as unix seconds (fractional); a time before 1970 reads as 0.
 pub(crate) fn unix_secs(clock: &dyn Clock) -> f64 {
-    clock
-        .now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
+    secs_of(clock.now()).max(0.0)
+}
+
+/// A time as unix seconds (fractional); before 1970 it reads as a negative number.
+pub(crate) fn secs_of(t: SystemTime) -> f64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs_f64(),
+        Err(before) => -before.duration().as_secs_f64(),
+    }
+}
+
+/// Unix seconds as a time. A value no time can hold (NaN, beyond the platform's range) reads
+/// as the year 2514: whatever keeps it (a replay store) then remembers for as long as it may
+/// rather than forget.
+pub(crate) fn time_at(secs: f64) -> SystemTime {
+    let far = || UNIX_EPOCH + std::time::Duration::from_secs(1 << 34);
+    if secs < 0.0 {
+        return std::time::Duration::try_from_secs_f64(-secs)
+            .ok()
+            .and_then(|d| UNIX_EPOCH.checked_sub(d))
+            .unwrap_or(UNIX_EPOCH);
+    }
+    std::time::Duration::try_from_secs_f64(secs)
+        .ok()
+        .and_then(|d| UNIX_EPOCH.checked_add(d))
+        .unwrap_or_else(far)
 }
 
 #[cfg(test)]
@@ -49,5 +71,9 @@ mod tests {
         assert_eq!(unix_secs(&clock), 1_700_000_000.25);
         let before_1970 = || UNIX_EPOCH - Duration::from_secs(1);
         assert_eq!(unix_secs(&before_1970), 0.0);
+        assert_eq!(secs_of(time_at(1.5)), 1.5);
+        assert_eq!(secs_of(time_at(-5.0)), -5.0);
+        assert!(secs_of(time_at(f64::NAN)) > 1e10);
+        assert!(secs_of(time_at(f64::INFINITY)) > 1e10);
     }
 }

@@ -442,7 +442,7 @@ impl Verifier {
         // may pick the same jti (RPN-13).
         let key = sha256_b64url(format!("{}\n{}", p.jkt, p.jti).as_bytes());
         // Remembered for as long as a proof with this iat could be accepted.
-        let expires_at = inner.proof_rules.retention_end(p.iat);
+        let expires_at = crate::clock::time_at(inner.proof_rules.retention_end(p.iat));
         let fresh = inner
             .replay
             .check_and_insert_for(&p.jkt, &key, expires_at)

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use mock_idp::{DpopKey, MockTenant};
 use oauth2_jwt_bearer::{
@@ -249,16 +249,29 @@ async fn entries_expire_after_their_window() {
         return;
     };
     let store = RedisReplayStore::new(&redis.url()).expect("a valid Redis URL");
-    let now = unix_now();
-    assert!(store.check_and_insert("k", now + 0.3).await.unwrap());
-    assert!(!store.check_and_insert("k", now + 0.3).await.unwrap());
+    let now = SystemTime::now();
+    assert!(
+        store
+            .check_and_insert("k", now + Duration::from_millis(300))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .check_and_insert("k", now + Duration::from_millis(300))
+            .await
+            .unwrap()
+    );
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(
         redis.replay_ttls().await.is_empty(),
         "Redis dropped the entry"
     );
     assert!(
-        store.check_and_insert("k", now + 60.0).await.unwrap(),
+        store
+            .check_and_insert("k", now + Duration::from_secs(60))
+            .await
+            .unwrap(),
         "an expired key is fresh again"
     );
 }
@@ -345,7 +358,7 @@ async fn a_full_redis_refuses_new_entries_and_never_forgets_old_ones() {
         .expect("valid URL")
         .timeout(Duration::from_secs(5))
         .expect("valid timeout");
-    let expires_at = unix_now() + 600.0;
+    let expires_at = SystemTime::now() + Duration::from_secs(600);
     assert!(store.check_and_insert("first", expires_at).await.unwrap());
     let mut refused = None;
     for i in 0..200_000 {
@@ -370,12 +383,4 @@ async fn a_full_redis_refuses_new_entries_and_never_forgets_old_ones() {
         !matches!(store.check_and_insert("first", expires_at).await, Ok(true)),
         "the first entry is still known"
     );
-}
-
-/// Now in unix seconds, the unit of a replay store's `expires_at`.
-fn unix_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs_f64()
 }

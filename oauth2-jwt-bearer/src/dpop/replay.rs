@@ -8,11 +8,11 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
 
-use crate::clock::{Clock, SystemClock, unix_secs};
+use crate::clock::{Clock, SystemClock, secs_of, unix_secs};
 
 #[cfg(feature = "redis")]
 mod redis;
@@ -27,7 +27,7 @@ pub use self::redis::{RedisReplayStore, RedisReplayStoreError};
 /// complete when returned: the cost is one small allocation, next to the ES256 signature check
 /// every DPoP request pays anyway.
 pub trait ReplayStore: Send + Sync {
-    /// Atomically record `key` until `expires_at` (unix seconds) unless it is already recorded.
+    /// Atomically record `key` until `expires_at` unless it is already recorded.
     /// `Ok(true)`: the key was not seen before (fresh); `Ok(false)`: a replay. Keys are
     /// fixed-size hashes of (jkt, jti).
     ///
@@ -37,7 +37,7 @@ pub trait ReplayStore: Send + Sync {
     fn check_and_insert<'a>(
         &'a self,
         key: &'a str,
-        expires_at: f64,
+        expires_at: SystemTime,
     ) -> BoxFuture<'a, Result<bool, ReplayStoreError>>;
 
     /// [`ReplayStore::check_and_insert`] knowing which client recorded the proof: `jkt` is
@@ -51,7 +51,7 @@ pub trait ReplayStore: Send + Sync {
         &'a self,
         jkt: &'a str,
         key: &'a str,
-        expires_at: f64,
+        expires_at: SystemTime,
     ) -> BoxFuture<'a, Result<bool, ReplayStoreError>> {
         let _ = jkt;
         self.check_and_insert(key, expires_at)
@@ -248,7 +248,7 @@ impl ReplayStore for InMemoryReplayStore {
     fn check_and_insert<'a>(
         &'a self,
         key: &'a str,
-        expires_at: f64,
+        expires_at: SystemTime,
     ) -> BoxFuture<'a, Result<bool, ReplayStoreError>> {
         self.check_and_insert_for("", key, expires_at)
     }
@@ -257,7 +257,7 @@ impl ReplayStore for InMemoryReplayStore {
         &'a self,
         jkt: &'a str,
         key: &'a str,
-        expires_at: f64,
+        expires_at: SystemTime,
     ) -> BoxFuture<'a, Result<bool, ReplayStoreError>> {
         let answer = match self.check_and_insert_sync(jkt, key, expires_at) {
             ReplayCheck::Fresh => Ok(true),
@@ -275,7 +275,13 @@ impl InMemoryReplayStore {
     /// [`ReplayStore::check_and_insert_for`] without the future: this store never waits.
     /// Order: a live key is a replay whatever the fill level; then the client's share (none
     /// for an empty `jkt`); then the store's capacity and byte bound.
-    pub fn check_and_insert_sync(&self, jkt: &str, key: &str, expires_at: f64) -> ReplayCheck {
+    pub fn check_and_insert_sync(
+        &self,
+        jkt: &str,
+        key: &str,
+        expires_at: SystemTime,
+    ) -> ReplayCheck {
+        let expires_at = secs_of(expires_at);
         let now_ms = unix_ms(unix_secs(&*self.clock));
         let mut inner = self.lock();
         inner.sweep(now_ms);
@@ -397,20 +403,31 @@ mod tests {
         )
     }
 
+    /// Unix seconds as the time a store is given (NaN and infinity: the far future).
+    fn at(secs: f64) -> SystemTime {
+        crate::clock::time_at(secs)
+    }
+
     const A: &str = "client-a";
     const B: &str = "client-b";
 
     #[test]
     fn fresh_then_replayed_then_expired() {
         let (clock, s) = store(10);
-        assert_eq!(s.check_and_insert_sync(A, "a", 100.0), ReplayCheck::Fresh);
+        assert_eq!(
+            s.check_and_insert_sync(A, "a", at(100.0)),
+            ReplayCheck::Fresh
+        );
         clock.set(50.0);
         assert_eq!(
-            s.check_and_insert_sync(A, "a", 100.0),
+            s.check_and_insert_sync(A, "a", at(100.0)),
             ReplayCheck::Replayed
         );
         clock.set(101.0);
-        assert_eq!(s.check_and_insert_sync(A, "a", 300.0), ReplayCheck::Fresh);
+        assert_eq!(
+            s.check_and_insert_sync(A, "a", at(300.0)),
+            ReplayCheck::Fresh
+        );
         assert_eq!(s.len(), 1, "expired entries are swept");
     }
 
@@ -418,16 +435,16 @@ mod tests {
     async fn the_trait_answers_like_the_sync_path() {
         let (_clock, s) = store(10);
         let store: &dyn ReplayStore = &s;
-        assert!(store.check_and_insert_for(A, "a", 100.0).await.unwrap());
-        assert!(!store.check_and_insert_for(A, "a", 100.0).await.unwrap());
-        assert!(!store.check_and_insert("a", 100.0).await.unwrap());
+        assert!(store.check_and_insert_for(A, "a", at(100.0)).await.unwrap());
+        assert!(!store.check_and_insert_for(A, "a", at(100.0)).await.unwrap());
+        assert!(!store.check_and_insert("a", at(100.0)).await.unwrap());
         assert!(matches!(
-            store.check_and_insert_for(A, "b", 100.0).await,
+            store.check_and_insert_for(A, "b", at(100.0)).await,
             Err(ReplayStoreError::ClientOverQuota { .. })
         ));
         // Without a jkt there is no client to hold a share: only the capacity applies.
         for key in ["c", "d", "e"] {
-            assert!(store.check_and_insert(key, 100.0).await.unwrap());
+            assert!(store.check_and_insert(key, at(100.0)).await.unwrap());
         }
     }
 
@@ -438,32 +455,32 @@ mod tests {
         let (clock, s) = store(4);
         let s = s.per_key_limit(4);
         assert_eq!(
-            s.check_and_insert_sync(B, "victim", 60.0),
+            s.check_and_insert_sync(B, "victim", at(60.0)),
             ReplayCheck::Fresh
         );
         for i in 0..3 {
             assert_eq!(
-                s.check_and_insert_sync(A, &format!("flood{i}"), 60.0),
+                s.check_and_insert_sync(A, &format!("flood{i}"), at(60.0)),
                 ReplayCheck::Fresh
             );
         }
         clock.set(10.0);
         // Full: the next fresh proof is refused, not recorded, and nothing is evicted.
         assert_eq!(
-            s.check_and_insert_sync(A, "flood3", 61.0),
+            s.check_and_insert_sync(A, "flood3", at(61.0)),
             ReplayCheck::Full {
                 retry_after: Duration::from_secs(50)
             }
         );
         assert_eq!(s.len(), 4);
         assert_eq!(
-            s.check_and_insert_sync(B, "victim", 60.0),
+            s.check_and_insert_sync(B, "victim", at(60.0)),
             ReplayCheck::Replayed
         );
         // Once the window has passed, the room comes back.
         clock.set(60.0);
         assert_eq!(
-            s.check_and_insert_sync(A, "flood3", 120.0),
+            s.check_and_insert_sync(A, "flood3", at(120.0)),
             ReplayCheck::Fresh
         );
         assert_eq!(s.len(), 1);
@@ -476,27 +493,33 @@ mod tests {
         for i in 0..3 {
             let expiry = 60.0 + f64::from(i);
             assert_eq!(
-                s.check_and_insert_sync(A, &format!("a{i}"), expiry),
+                s.check_and_insert_sync(A, &format!("a{i}"), at(expiry)),
                 ReplayCheck::Fresh
             );
         }
         clock.set(0.5);
         // Retry-After: when the client's last entry expires, rounded up.
         assert_eq!(
-            s.check_and_insert_sync(A, "a3", 60.0),
+            s.check_and_insert_sync(A, "a3", at(60.0)),
             ReplayCheck::ClientOverQuota {
                 retry_after: Duration::from_secs(62)
             }
         );
         // A replay from the over-quota client is still a replay, not a quota refusal.
         assert_eq!(
-            s.check_and_insert_sync(A, "a0", 60.0),
+            s.check_and_insert_sync(A, "a0", at(60.0)),
             ReplayCheck::Replayed
         );
-        assert_eq!(s.check_and_insert_sync(B, "b0", 60.0), ReplayCheck::Fresh);
+        assert_eq!(
+            s.check_and_insert_sync(B, "b0", at(60.0)),
+            ReplayCheck::Fresh
+        );
         // The share frees up as its entries expire.
         clock.set(60.0);
-        assert_eq!(s.check_and_insert_sync(A, "a3", 120.0), ReplayCheck::Fresh);
+        assert_eq!(
+            s.check_and_insert_sync(A, "a3", at(120.0)),
+            ReplayCheck::Fresh
+        );
     }
 
     #[test]
@@ -510,26 +533,26 @@ mod tests {
         let key = |i: usize| format!("{i:043}");
         for i in 0..10 {
             assert_eq!(
-                s.check_and_insert_sync(A, &key(i), 60.0),
+                s.check_and_insert_sync(A, &key(i), at(60.0)),
                 ReplayCheck::Fresh
             );
         }
         assert_eq!(s.bytes(), CLIENT_FIXED_BYTES + 8 + 10 * per_entry);
         assert!(matches!(
-            s.check_and_insert_sync(A, &key(10), 60.0),
+            s.check_and_insert_sync(A, &key(10), at(60.0)),
             ReplayCheck::Full { .. }
         ));
         // A longer key costs more: the bound is on bytes, not only on entries.
         clock.set(60.0);
         assert!(matches!(
-            s.check_and_insert_sync(A, &"k".repeat(10 * per_entry), 120.0),
+            s.check_and_insert_sync(A, &"k".repeat(10 * per_entry), at(120.0)),
             ReplayCheck::Full { .. }
         ));
         // Every expired entry was reclaimed, bytes included.
         assert_eq!(s.len(), 0);
         assert_eq!(s.bytes(), 0);
         assert_eq!(
-            s.check_and_insert_sync(A, &key(0), 120.0),
+            s.check_and_insert_sync(A, &key(0), at(120.0)),
             ReplayCheck::Fresh
         );
     }
@@ -540,21 +563,24 @@ mod tests {
         let s = s.per_key_limit(100);
         // Expiries out of insertion order (proofs whose iat lies ahead of the clock).
         for (key, expiry) in [("late", 70.0), ("early", 60.0), ("mid", 65.0)] {
-            assert_eq!(s.check_and_insert_sync(A, key, expiry), ReplayCheck::Fresh);
+            assert_eq!(
+                s.check_and_insert_sync(A, key, at(expiry)),
+                ReplayCheck::Fresh
+            );
         }
         clock.set(65.0);
         assert_eq!(
-            s.check_and_insert_sync(B, "probe", 66.0),
+            s.check_and_insert_sync(B, "probe", at(66.0)),
             ReplayCheck::Fresh
         );
         assert_eq!(s.len(), 2, "early and mid are gone, late and probe live");
         assert_eq!(
-            s.check_and_insert_sync(A, "late", 70.0),
+            s.check_and_insert_sync(A, "late", at(70.0)),
             ReplayCheck::Replayed
         );
         clock.set(1000.0);
         assert_eq!(
-            s.check_and_insert_sync(B, "probe2", 1060.0),
+            s.check_and_insert_sync(B, "probe2", at(1060.0)),
             ReplayCheck::Fresh
         );
         assert_eq!(s.len(), 1);
@@ -569,24 +595,27 @@ mod tests {
         let (clock, s) = store(10);
         let s = s.per_key_limit(10);
         // Already expired: nothing to remember.
-        assert_eq!(s.check_and_insert_sync(A, "past", -5.0), ReplayCheck::Fresh);
+        assert_eq!(
+            s.check_and_insert_sync(A, "past", at(-5.0)),
+            ReplayCheck::Fresh
+        );
         assert_eq!(s.len(), 0);
         assert_eq!(
-            s.check_and_insert_sync(A, "nan", f64::NAN),
+            s.check_and_insert_sync(A, "nan", at(f64::NAN)),
             ReplayCheck::Fresh
         );
         assert_eq!(
-            s.check_and_insert_sync(A, "inf", f64::INFINITY),
+            s.check_and_insert_sync(A, "inf", at(f64::INFINITY)),
             ReplayCheck::Fresh
         );
         let max_retention = MAX_RETENTION.as_secs_f64();
         clock.set(max_retention - 1.0);
         assert_eq!(
-            s.check_and_insert_sync(A, "nan", 1.0),
+            s.check_and_insert_sync(A, "nan", at(1.0)),
             ReplayCheck::Replayed
         );
         clock.set(max_retention);
-        assert_eq!(s.check_and_insert_sync(B, "x", 1e9), ReplayCheck::Fresh);
+        assert_eq!(s.check_and_insert_sync(B, "x", at(1e9)), ReplayCheck::Fresh);
         assert_eq!(s.len(), 1, "capped entries are dropped after the cap");
     }
 

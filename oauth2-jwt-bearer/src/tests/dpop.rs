@@ -388,7 +388,7 @@ impl crate::ReplayStore for DownStore {
     fn check_and_insert<'a>(
         &'a self,
         _key: &'a str,
-        _expires_at: f64,
+        _expires_at: std::time::SystemTime,
     ) -> futures::future::BoxFuture<'a, Result<bool, crate::ReplayStoreError>> {
         Box::pin(std::future::ready(Err(crate::ReplayStoreError::Timeout(
             Duration::from_millis(200),

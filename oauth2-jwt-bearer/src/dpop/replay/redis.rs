@@ -23,7 +23,7 @@ use futures::future::BoxFuture;
 use tokio::sync::OnceCell;
 
 use super::{ReplayStore, ReplayStoreError};
-use crate::clock::{Clock, SystemClock, unix_secs};
+use crate::clock::{Clock, SystemClock, secs_of, unix_secs};
 
 /// Namespace of our keys, so the database can be shared with other uses.
 const KEY_PREFIX: &str = "dpop-jti:";
@@ -182,9 +182,9 @@ impl ReplayStore for RedisReplayStore {
     fn check_and_insert<'a>(
         &'a self,
         key: &'a str,
-        expires_at: f64,
+        expires_at: std::time::SystemTime,
     ) -> BoxFuture<'a, Result<bool, ReplayStoreError>> {
-        let ttl_ms = ttl_ms(expires_at, unix_secs(&*self.clock));
+        let ttl_ms = ttl_ms(secs_of(expires_at), unix_secs(&*self.clock));
         Box::pin(async move {
             match tokio::time::timeout(self.timeout, self.set_nx(key, ttl_ms)).await {
                 Ok(answer) => answer,
@@ -410,7 +410,10 @@ mod tests {
             .timeout(Duration::from_millis(100))
             .unwrap();
         let started = std::time::Instant::now();
-        let err = store.check_and_insert("k", 1e12).await.unwrap_err();
+        let err = store
+            .check_and_insert("k", crate::clock::time_at(1e12))
+            .await
+            .unwrap_err();
         assert!(
             started.elapsed() < Duration::from_secs(2),
             "{:?}",
