@@ -115,8 +115,8 @@ impl Tenant {
     /// Stops the server: its port is closed until [`Tenant::up`].
     fn down(&mut self) {
         if let Some(t) = self.running.take() {
-            self.jwks_before += t.jwks_fetches();
-            self.discovery_before += t.discovery_fetches();
+            self.jwks_before += t.journal().jwks_fetches();
+            self.discovery_before += t.journal().discovery_fetches();
         }
         // The server thread closes the listener when it sees the shutdown; give it a moment
         // so a restart can bind the same port.
@@ -124,10 +124,9 @@ impl Tenant {
     }
 
     fn fetches(&self) -> (usize, usize) {
-        let (j, d) = self
-            .running
-            .as_ref()
-            .map_or((0, 0), |t| (t.jwks_fetches(), t.discovery_fetches()));
+        let (j, d) = self.running.as_ref().map_or((0, 0), |t| {
+            (t.journal().jwks_fetches(), t.journal().discovery_fetches())
+        });
         (self.jwks_before + j, self.discovery_before + d)
     }
 
@@ -439,7 +438,7 @@ fn run(api_bin: &Path, out: &Path) -> Result<bool, String> {
         .current_dir(&out)
         .env_clear()
         .env("AUTH0_DOMAIN", tenant.domain())
-        .env("AUTH0_AUDIENCE", &audience)
+        .env("AUTH0_AUDIENCE", audience)
         .env("AUTH0_CA_FILE", tenant.ca_path())
         .env("AUTH0_DPOP_MODE", "allowed")
         .env("PUBLIC_URL", &base)

@@ -88,7 +88,7 @@ impl Demo {
         let dpop_key = state.load_or_init_dpop_key().map_err(|e| e.to_string())?;
         let verifier = Verifier::new(
             VerifierOptions::new(tenant.domain(), tenant.audience())
-                .ca_pem(tenant.ca_pem().into_bytes())
+                .ca_pem(tenant.ca().pem().into_bytes())
                 .dpop_mode(DpopMode::Allowed)
                 .public_base_url(api_url.clone()),
         )
@@ -142,8 +142,8 @@ impl Demo {
             "A .env for another API against this tenant (what `mock-idp init` writes):"
         );
         let env = mock_idp::dotenv(
-            &tenant.domains(),
-            &tenant.audience(),
+            &tenant.urls().domains(),
+            tenant.audience(),
             Some(&self.state.ca_path()),
         );
         for line in env.lines() {
@@ -212,7 +212,7 @@ impl Demo {
             self.state.ca_path().display(),
             tenant.uri()
         );
-        if let Some(secret) = tenant.admin_secret() {
+        if let Some(secret) = tenant.control().admin_secret() {
             let _ = writeln!(
                 out,
                 "The tenant's Test page (mint tokens, rotate keys, move the clock, inject faults): {}/dashboard  (admin secret {secret})",
@@ -232,7 +232,7 @@ impl Demo {
         let page = demo_page::router(&PageConfig {
             tenant: self.tenant.uri().to_owned(),
             client_id: DEFAULT_SPA_CLIENT_ID.to_owned(),
-            audience: self.tenant.audience(),
+            audience: self.tenant.audience().to_owned(),
             api_url: self.api_url.clone(),
         });
         let Demo {

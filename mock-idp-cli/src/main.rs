@@ -349,7 +349,10 @@ async fn play(
     fail_on: &FailOn,
     ca_path: &Path,
 ) -> Result<()> {
-    let audience = target.audience.clone().unwrap_or_else(|| tenant.audience());
+    let audience = target
+        .audience
+        .clone()
+        .unwrap_or_else(|| tenant.audience().to_owned());
     let env = env_for(tenant, &audience, ca_path);
     println!(
         "# .env for the verifier under test (mock tenant {})\n{env}",
@@ -451,7 +454,7 @@ async fn conformance_attached(
     let callback = match &a.callback_url {
         Some(u) => u.trim_end_matches('/').to_owned(),
         None => {
-            let port = tenant.local_addr().port();
+            let port = tenant.urls().local_addr().port();
             let scheme = issuer.scheme();
             let ip = if bind_ip.is_unspecified() {
                 std::net::Ipv4Addr::LOCALHOST.into()
@@ -461,7 +464,9 @@ async fn conformance_attached(
             format!("{scheme}://{}", std::net::SocketAddr::new(ip, port))
         }
     };
-    attachment.delegate_to(&callback, &tenant.ca_pem()).await?;
+    attachment
+        .delegate_to(&callback, &tenant.ca().pem())
+        .await?;
     eprintln!("attached to {url}: its discovery and JWKS come from {callback} until the run ends");
     let played = tokio::select! {
         r = play(a, &tenant, target, fail_on, &ca_path) => r,

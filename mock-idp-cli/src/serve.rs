@@ -198,7 +198,7 @@ pub(crate) async fn run(state: Option<&Path>, fixture_keys: bool, args: &ServeAr
         println!(
             "A .env for an API that verifies this tenant's tokens (`mock-idp init` writes it):"
         );
-        for line in mock_idp::dotenv(bound.domains(), &bound.audience(), ca).lines() {
+        for line in mock_idp::dotenv(bound.domains(), bound.audience(), ca).lines() {
             println!("  {line}");
         }
         println!("Press Ctrl-C to stop.");

@@ -18,13 +18,13 @@ use verifier_conformance::{Catalog, Class, Grade, Runner, Target};
 /// A Bearer verifier on jsonwebtoken whose JWKS is fetched once.
 async fn fetch_once_verifier(tenant: &MockTenant) -> String {
     let http = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(tenant.ca_pem().as_bytes()).unwrap())
+        .add_root_certificate(reqwest::Certificate::from_pem(tenant.ca().pem().as_bytes()).unwrap())
         .no_proxy()
         .build()
         .unwrap();
     let jwks_url = format!("{}.well-known/jwks.json", tenant.issuer());
     let issuer = tenant.issuer().to_owned();
-    let audience = tenant.audience();
+    let audience = tenant.audience().to_owned();
     let keys: Arc<OnceCell<JwkSet>> = Arc::new(OnceCell::new());
     let app = axum::Router::new().fallback(move |headers: HeaderMap| {
         let (http, jwks_url, keys) = (http.clone(), jwks_url.clone(), keys.clone());
@@ -81,14 +81,19 @@ async fn a_verifier_that_fetches_once_is_graded_on_what_it_can_show() {
     let tenant = MockTenant::start().await;
     let base = fetch_once_verifier(&tenant).await;
     let only: Vec<String> = ["KEY-02", "KEY-03", "KEY-06"].map(String::from).to_vec();
-    let before = tenant.jwks_fetches();
+    let before = tenant.journal().jwks_fetches();
     let report = Runner::new(&tenant, Target::new(base))
         .catalog(Catalog::all().only(&only))
         .progress(false)
         .run()
         .await
         .unwrap();
-    assert_eq!(tenant.jwks_fetches() - before, 1, "{}", report.table());
+    assert_eq!(
+        tenant.journal().jwks_fetches() - before,
+        1,
+        "{}",
+        report.table()
+    );
 
     let key02 = report.case("KEY-02").unwrap();
     assert!(matches!(key02.grade, Grade::Fail(_)), "{}", report.table());

@@ -55,7 +55,7 @@ async fn token_from_the_cli_verifies_against_a_tenant_on_the_same_state() {
         "60",
     ]));
     let jwks = fetch_jwks(&tenant).await;
-    let claims = verify(&token, &jwks, tenant.issuer(), &tenant.audience()).unwrap();
+    let claims = verify(&token, &jwks, tenant.issuer(), tenant.audience()).unwrap();
     assert_eq!(claims["scope"], "read:messages");
     assert_eq!(claims["sub"], "me");
     assert_eq!(claims["n"], 5);
@@ -188,7 +188,7 @@ async fn init_writes_the_env_the_conformance_runner_prints() {
     let text = std::fs::read_to_string(&env).unwrap();
     let written: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
     let ca = dir.path().join("ca.pem");
-    let runner = verifier_conformance::env_for(&tenant, &tenant.audience(), &ca);
+    let runner = verifier_conformance::env_for(&tenant, tenant.audience(), &ca);
     assert_eq!(written, runner.lines().collect::<Vec<_>>());
     assert!(runner.contains("AUTH0_DOMAINS="), "{runner}");
 }

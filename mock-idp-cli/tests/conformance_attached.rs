@@ -89,8 +89,8 @@ async fn attached_to_a_running_tenant_the_grades_are_the_in_process_ones() {
         .admin_secret(SECRET)
         .start()
         .await;
-    let port = serve.local_addr().port().to_string();
-    let target = verifier(serve.domain(), &serve.audience(), &serve.ca_pem()).await;
+    let port = serve.urls().local_addr().port().to_string();
+    let target = verifier(serve.domain(), serve.audience(), &serve.ca().pem()).await;
 
     let attached = grades(
         &dir,
@@ -108,7 +108,7 @@ async fn attached_to_a_running_tenant_the_grades_are_the_in_process_ones() {
     // Detached at the end: the tenant serves its own keys again.
     let jwks: Value = serve
         .http_client()
-        .get(serve.jwks_url())
+        .get(serve.urls().jwks())
         .send()
         .await
         .unwrap()
@@ -116,7 +116,10 @@ async fn attached_to_a_running_tenant_the_grades_are_the_in_process_ones() {
         .await
         .unwrap();
     assert_eq!(jwks, serve.keys().jwks());
-    assert!(serve.jwks_fetches() > 0, "the target fetched through serve");
+    assert!(
+        serve.journal().jwks_fetches() > 0,
+        "the target fetched through serve"
+    );
 
     // In process: the runner's own tenant on the same port, keys and CA.
     drop(serve);

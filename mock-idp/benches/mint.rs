@@ -6,7 +6,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use mock_idp::{DpopKey, MockTenant};
 
 fn mint(c: &mut Criterion) {
-    let tenant = MockTenant::start_blocking();
+    let tenant = MockTenant::builder()
+        .try_start()
+        .expect("the tenant starts");
     let key = DpopKey::fixture();
     c.bench_function("mint RS256 access token", |b| {
         b.iter(|| tenant.token().build())

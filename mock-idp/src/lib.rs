@@ -33,10 +33,10 @@
 //! // Keys, time and failures are scriptable.
 //! let next = tenant.keys().publish_next();
 //! tenant.clock().advance(3600);
-//! tenant.fail(Endpoint::Jwks, Fault::Status(503));
+//! tenant.faults().fail(Endpoint::Jwks, Fault::Status(503));
 //!
 //! // Talk to it over HTTPS with a client that trusts its CA.
-//! let res = tenant.http_client().get(tenant.discovery_url()).send().await.unwrap();
+//! let res = tenant.http_client().get(tenant.urls().discovery()).send().await.unwrap();
 //! assert_eq!(res.status(), 200);
 //! # let _ = (good, expired, forged, proof, next);
 //! # }
@@ -99,8 +99,11 @@ pub use keys::{KeyError, KeyRing, SigAlg, SigningKey};
 pub use mint::proof::{DpopKey, ProofAlg, ProofBuilder};
 pub use mint::spec::{JwsEdits, ProofSpec, SigningSpec, TokenSpec};
 pub use mint::token::{Signing, TokenBuilder};
+pub use mock_tenant::handles::{
+    Ca, ControlApi, DefaultApp, Dpop, Faults, Journal, OverrideGuard, Overrides, Urls,
+};
 pub use mock_tenant::user_login::{Login, LoginError, LoginTokens};
-pub use mock_tenant::{BoundTenant, MockTenant, OverrideGuard, StartError, TenantBuilder};
+pub use mock_tenant::{BoundTenant, MockTenant, StartError, TenantBuilder};
 pub use tenant::actions::{ActionDenial, ExchangeAction, ExchangeDecision, ExchangeRequest};
 pub use tenant::faults::{Endpoint, Fault};
 pub use tenant::journal::RecordedRequest;

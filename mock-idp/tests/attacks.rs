@@ -46,7 +46,7 @@ fn builder() -> mock_idp::TenantBuilder {
 fn browser(t: &MockTenant) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .tls_certs_only([reqwest::Certificate::from_der(&t.ca_der()).unwrap()])
+        .tls_certs_only([reqwest::Certificate::from_der(&t.ca().der()).unwrap()])
         .build()
         .unwrap()
 }
@@ -59,7 +59,7 @@ fn authorize_url(t: &MockTenant, scope: &str) -> String {
         .append_pair("client_id", DEFAULT_SPA_CLIENT_ID)
         .append_pair("redirect_uri", DEFAULT_CALLBACK)
         .append_pair("scope", scope)
-        .append_pair("audience", &t.management_audience())
+        .append_pair("audience", &t.control().audience())
         .append_pair("code_challenge", CHALLENGE)
         .append_pair("code_challenge_method", "S256");
     u.into()
@@ -241,7 +241,7 @@ async fn token_exchange_never_yields_control_scopes() {
         .start()
         .await;
     let subject = t.token().sub("auth0|alice").scope("read:messages").build();
-    let audience = t.management_audience();
+    let audience = t.control().audience();
     let (status, body) = post_token(
         &t,
         &[
@@ -314,7 +314,7 @@ async fn control_scopes_without_the_client_grant_behind_them_are_refused() {
     let t = builder().start().await;
     let user_shaped = t
         .token()
-        .audience(&t.management_audience())
+        .audience(&t.control().audience())
         .sub("auth0|attacker")
         .remove_claim("gty")
         .scope(CONTROL_SCOPES)
@@ -324,7 +324,7 @@ async fn control_scopes_without_the_client_grant_behind_them_are_refused() {
     // The default test client has client_credentials but no Management API grant.
     let ungranted = t
         .token()
-        .audience(&t.management_audience())
+        .audience(&t.control().audience())
         .scope(CONTROL_SCOPES)
         .build();
     let got = control(&t, &ungranted, Method::GET, "/control/journal", None).await;
@@ -348,7 +348,7 @@ async fn minting_cannot_escalate_scope_or_lifetime() {
             ("grant_type", "client_credentials"),
             ("client_id", "ops-client"),
             ("client_secret", "ops-secret"),
-            ("audience", &t.management_audience()),
+            ("audience", &t.control().audience()),
         ],
         &[],
     )
@@ -359,7 +359,7 @@ async fn minting_cannot_escalate_scope_or_lifetime() {
 
     // Every control scope, for the Management API: refused.
     let all = "read:signing_keys create:signing_keys update:signing_keys read:mock_tenant update:mock_tenant create:mock_tokens";
-    let spec = json!({"audience": t.management_audience(), "scope": all, "expires_in": 60});
+    let spec = json!({"audience": t.control().audience(), "scope": all, "expires_in": 60});
     let got = control(&t, &ops, Method::POST, "/control/tokens", Some(spec)).await;
     assert_eq!(
         got,
@@ -384,8 +384,7 @@ async fn minting_cannot_escalate_scope_or_lifetime() {
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["claims"]["scope"], "read:messages");
     // The operator (admin secret) may mint anything.
-    let spec =
-        json!({"audience": t.management_audience(), "scope": all, "expires_in": 315_360_000});
+    let spec = json!({"audience": t.control().audience(), "scope": all, "expires_in": 315_360_000});
     let (s, _) = control(&t, SECRET, Method::POST, "/control/tokens", Some(spec)).await;
     assert_eq!(s, 200);
 }
@@ -540,7 +539,7 @@ async fn the_journal_redacts_credentials_unless_asked_to_keep_them() {
     assert_eq!(s, 200);
     let res = t
         .http_client()
-        .post(t.token_url())
+        .post(t.urls().token())
         .basic_auth("mock-test-client", Some("mock-test-secret"))
         .header("dpop", "eyJ.not.a-proof")
         .header("cookie", "did=abc")

@@ -59,14 +59,14 @@ async fn management_token(t: &MockTenant, scope: Option<&str>) -> (u16, Value) {
         ("grant_type", "client_credentials".to_owned()),
         ("client_id", "ops-client".to_owned()),
         ("client_secret", "ops-secret".to_owned()),
-        ("audience", t.management_audience()),
+        ("audience", t.control().audience()),
     ];
     if let Some(s) = scope {
         form.push(("scope", s.to_owned()));
     }
     let res = t
         .http_client()
-        .post(t.token_url())
+        .post(t.urls().token())
         .form(&form)
         .send()
         .await
@@ -132,7 +132,7 @@ async fn only_the_admin_secret_or_a_scoped_management_token_gets_in() {
     // A forged token (attacker key, tenant kid, right claims) is refused.
     let forged = t
         .token()
-        .audience(&t.management_audience())
+        .audience(&t.control().audience())
         .scope("read:signing_keys")
         .signed_with(mock_idp::Signing::Unpublished(
             mock_idp::SigningKey::attacker(),
@@ -145,7 +145,7 @@ async fn only_the_admin_secret_or_a_scoped_management_token_gets_in() {
 #[tokio::test]
 async fn without_the_control_api_its_paths_are_unknown() {
     let t = MockTenant::builder().without_control_api().start().await;
-    assert_eq!(t.admin_secret(), None);
+    assert_eq!(t.control().admin_secret(), None);
     for (method, path) in [
         (Method::GET, "/control/stats"),
         (Method::GET, "/api/v2/keys/signing"),
@@ -154,7 +154,7 @@ async fn without_the_control_api_its_paths_are_unknown() {
         assert_eq!(s, 404, "{path}: {body}");
     }
     // Nor can a Management API token be had.
-    assert!(t.config().api(&t.management_audience()).is_none());
+    assert!(t.config().api(&t.control().audience()).is_none());
 }
 
 #[tokio::test]
@@ -317,7 +317,7 @@ async fn clock_faults_overrides_nonce_journal_and_reset() {
     );
     let jwks_status = || async {
         t.http_client()
-            .get(t.jwks_url())
+            .get(t.urls().jwks())
             .send()
             .await
             .unwrap()
@@ -332,12 +332,18 @@ async fn clock_faults_overrides_nonce_journal_and_reset() {
         Some(json!({"endpoint": "discovery", "fault": "drop_connection"})),
     )
     .await;
-    assert!(t.http_client().get(t.discovery_url()).send().await.is_err());
+    assert!(
+        t.http_client()
+            .get(t.urls().discovery())
+            .send()
+            .await
+            .is_err()
+    );
     let (s, _) = call(&t, Method::DELETE, "/control/faults", None).await;
     assert_eq!(s, 204);
     assert_eq!(
         t.http_client()
-            .get(t.discovery_url())
+            .get(t.urls().discovery())
             .send()
             .await
             .unwrap()
@@ -364,7 +370,7 @@ async fn clock_faults_overrides_nonce_journal_and_reset() {
     assert_eq!(s, 204);
     let served: Value = t
         .http_client()
-        .get(t.jwks_url())
+        .get(t.urls().jwks())
         .send()
         .await
         .unwrap()
@@ -384,7 +390,7 @@ async fn clock_faults_overrides_nonce_journal_and_reset() {
     // DPoP nonce: required at the token endpoint until removed.
     let (s, body) = call(&t, Method::PUT, "/control/dpop-nonce", None).await;
     assert_eq!(s, 200);
-    assert_eq!(t.dpop_nonce().as_deref(), body["nonce"].as_str());
+    assert_eq!(t.dpop().nonce().as_deref(), body["nonce"].as_str());
 
     // Journal and stats: public traffic only, not control calls.
     let (_, journal) = call(&t, Method::GET, "/control/journal", None).await;
@@ -404,19 +410,19 @@ async fn clock_faults_overrides_nonce_journal_and_reset() {
     let (_, last) = call(&t, Method::GET, "/control/journal?limit=1", None).await;
     assert_eq!(last.as_array().unwrap().len(), 1);
     let (_, stats) = call(&t, Method::GET, "/control/stats", None).await;
-    assert_eq!(stats["jwks_fetches"], t.jwks_fetches());
-    assert_eq!(stats["token_requests"], t.token_requests());
+    assert_eq!(stats["jwks_fetches"], t.journal().jwks_fetches());
+    assert_eq!(stats["token_requests"], t.journal().token_requests());
 
     // Reset: everything above undone but the keys.
     let (s, _) = call(&t, Method::POST, "/control/reset", None).await;
     assert_eq!(s, 204);
-    assert_eq!(t.dpop_nonce(), None);
-    assert!(t.received_requests().is_empty());
+    assert_eq!(t.dpop().nonce(), None);
+    assert!(t.journal().received_requests().is_empty());
     assert_eq!(t.clock().offset(), 0);
     assert!(!t.clock().is_frozen());
     let served: Value = t
         .http_client()
-        .get(t.jwks_url())
+        .get(t.urls().jwks())
         .send()
         .await
         .unwrap()
@@ -432,7 +438,7 @@ async fn tokens_and_proofs_are_minted_from_their_json_description() {
     let (s, minted) = call(&t, Method::POST, "/control/tokens", Some(json!({"scope": "read:messages", "unset_claims": ["gty"], "claims": {"org_id": "org_1"}}))).await;
     assert_eq!(s, 200, "{minted}");
     let token = minted["token"].as_str().unwrap();
-    let claims = verify(token, &fetch_jwks(&t).await, t.issuer(), &t.audience()).unwrap();
+    let claims = verify(token, &fetch_jwks(&t).await, t.issuer(), t.audience()).unwrap();
     assert_eq!(
         (claims["scope"].clone(), claims["org_id"].clone()),
         (json!("read:messages"), json!("org_1"))
@@ -452,7 +458,7 @@ async fn tokens_and_proofs_are_minted_from_their_json_description() {
             forged["token"].as_str().unwrap(),
             &fetch_jwks(&t).await,
             t.issuer(),
-            &t.audience()
+            t.audience()
         )
         .is_err()
     );

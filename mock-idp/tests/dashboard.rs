@@ -15,7 +15,7 @@ fn tenant() -> TenantBuilder {
 
 fn client(t: &MockTenant) -> reqwest::Client {
     reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_der(&t.ca_der()).unwrap()])
+        .tls_certs_only([reqwest::Certificate::from_der(&t.ca().der()).unwrap()])
         .redirect(Policy::none())
         .build()
         .unwrap()
@@ -111,7 +111,7 @@ async fn the_forms_work_without_javascript_for_whoever_has_the_secret() {
     assert_eq!(res.status(), 200);
     let page = res.text().await.unwrap();
     let token = pre(&page, "token");
-    let claims = verify(&token, &fetch_jwks(&t).await, t.issuer(), &t.audience()).unwrap();
+    let claims = verify(&token, &fetch_jwks(&t).await, t.issuer(), t.audience()).unwrap();
     assert!(claims["sub"].as_str().unwrap().starts_with("auth0|"));
     assert_eq!(claims["scope"], "read:messages");
     assert_eq!(claims["https://example.com/tier"], "gold");
@@ -170,7 +170,7 @@ async fn the_forms_work_without_javascript_for_whoever_has_the_secret() {
         .unwrap();
     assert_eq!(
         t.http_client()
-            .get(t.jwks_url())
+            .get(t.urls().jwks())
             .send()
             .await
             .unwrap()
@@ -179,7 +179,7 @@ async fn the_forms_work_without_javascript_for_whoever_has_the_secret() {
     );
     assert_eq!(
         t.http_client()
-            .get(t.jwks_url())
+            .get(t.urls().jwks())
             .send()
             .await
             .unwrap()
@@ -267,7 +267,7 @@ async fn the_test_page_in_chromium_mints_rotates_and_shows_the_journal() {
         .text()
         .await
         .unwrap();
-    assert!(verify(&token, &fetch_jwks(&t).await, t.issuer(), &t.audience()).is_ok());
+    assert!(verify(&token, &fetch_jwks(&t).await, t.issuer(), t.audience()).is_ok());
 
     // Rotate: the page shows the new current key.
     b.find(Locator::Css("[data-testid=rotate]"))
@@ -291,7 +291,7 @@ async fn the_test_page_in_chromium_mints_rotates_and_shows_the_journal() {
 
     // The journal refreshes by itself (the page's one script, allowed by the CSP).
     t.http_client()
-        .get(format!("{}?from=chromium-test", t.jwks_url()))
+        .get(format!("{}?from=chromium-test", t.urls().jwks()))
         .send()
         .await
         .unwrap();

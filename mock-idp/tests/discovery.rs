@@ -12,7 +12,7 @@ async fn discovery_is_auth0_shaped_over_https() {
     assert_eq!(tenant.issuer(), format!("https://{}/", tenant.domain()));
     let res = tenant
         .http_client()
-        .get(tenant.discovery_url())
+        .get(tenant.urls().discovery())
         .send()
         .await
         .unwrap();
@@ -22,8 +22,8 @@ async fn discovery_is_auth0_shaped_over_https() {
     let doc: Value = res.json().await.unwrap();
     assert_eq!(doc["issuer"], tenant.issuer());
     assert!(doc["issuer"].as_str().unwrap().ends_with('/'));
-    assert_eq!(doc["jwks_uri"], tenant.jwks_url());
-    assert_eq!(doc["token_endpoint"], tenant.token_url());
+    assert_eq!(doc["jwks_uri"], tenant.urls().jwks());
+    assert_eq!(doc["token_endpoint"], tenant.urls().token());
     assert!(
         doc["grant_types_supported"]
             .as_array()
@@ -39,7 +39,7 @@ async fn discovery_is_auth0_shaped_over_https() {
         doc["dpop_signing_alg_values_supported"],
         serde_json::json!(["ES256"])
     );
-    assert_eq!(tenant.discovery_fetches(), 1);
+    assert_eq!(tenant.journal().discovery_fetches(), 1);
 }
 
 #[tokio::test]
@@ -47,7 +47,7 @@ async fn jwks_lists_published_keys_with_public_members_only() {
     let tenant = MockTenant::start().await;
     let res = tenant
         .http_client()
-        .get(tenant.jwks_url())
+        .get(tenant.urls().jwks())
         .send()
         .await
         .unwrap();
@@ -67,7 +67,7 @@ async fn jwks_lists_published_keys_with_public_members_only() {
     assert_eq!(k["kid"], tenant.keys().current().kid());
     assert!(k["n"].is_string() && k["e"] == "AQAB");
     assert!(k.get("d").is_none());
-    assert_eq!(tenant.jwks_fetches(), 1);
+    assert_eq!(tenant.journal().jwks_fetches(), 1);
 }
 
 #[tokio::test]
@@ -96,11 +96,11 @@ async fn https_with_localhost_name_verifies() {
     let port = tenant.domain().rsplit(':').next().unwrap().to_owned();
     // Resolve "localhost" to the loopback the server listens on.
     let client = reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_pem(tenant.ca_pem().as_bytes()).unwrap()])
+        .tls_certs_only([reqwest::Certificate::from_pem(tenant.ca().pem().as_bytes()).unwrap()])
         .resolve("localhost", format!("127.0.0.1:{port}").parse().unwrap())
         .build()
         .unwrap();
-    let res = client.get(tenant.discovery_url()).send().await.unwrap();
+    let res = client.get(tenant.urls().discovery()).send().await.unwrap();
     assert_eq!(res.status(), 200);
 }
 
@@ -114,33 +114,37 @@ async fn unknown_paths_are_404_json_and_overrides_are_served() {
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
-    let mut doc = tenant.discovery();
+    let mut doc = tenant.overrides().original_discovery();
     doc["issuer"] = "https://evil.example/".into();
-    tenant.set_discovery_override(doc);
-    tenant.set_jwks_override(
-        serde_json::json!({"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "tenant-1"}]}),
-    );
+    let discovery = tenant.overrides().discovery(doc);
+    let jwks = tenant
+        .overrides()
+        .jwks(serde_json::json!({"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "tenant-1"}]}));
     let client = tenant.http_client();
-    let d: Value = json_of(client.get(tenant.discovery_url())).await;
+    let d: Value = json_of(client.get(tenant.urls().discovery())).await;
     assert_eq!(d["issuer"], "https://evil.example/");
-    let j: Value = json_of(client.get(tenant.jwks_url())).await;
+    let j: Value = json_of(client.get(tenant.urls().jwks())).await;
     assert_eq!(j["keys"][0]["kty"], "oct");
-    tenant.clear_jwks_override();
-    tenant.clear_discovery_override();
-    let d: Value = json_of(client.get(tenant.discovery_url())).await;
+    drop(jwks);
+    drop(discovery);
+    let d: Value = json_of(client.get(tenant.urls().discovery())).await;
     assert_eq!(d["issuer"], tenant.issuer());
 }
 
 #[test]
 fn tenants_work_without_an_async_runtime_and_do_not_interfere() {
-    let a = MockTenant::start_blocking();
-    let b = MockTenant::start_blocking();
+    let a = MockTenant::builder()
+        .try_start()
+        .expect("the tenant starts");
+    let b = MockTenant::builder()
+        .try_start()
+        .expect("the tenant starts");
     assert_ne!(a.domain(), b.domain());
     a.clock().advance(1000);
     assert!(a.clock().now() - b.clock().now() >= 999);
     a.keys().publish_next();
     assert_eq!(b.keys().published_kids().len(), 1);
-    assert_ne!(a.ca_pem(), b.ca_pem());
+    assert_ne!(a.ca().pem(), b.ca().pem());
 }
 
 #[tokio::test]
@@ -156,22 +160,24 @@ async fn an_override_guard_restores_the_real_documents_when_dropped() {
             .await
             .unwrap()
     };
-    let real = jwks(client.clone(), tenant.jwks_url()).await;
+    let real = jwks(client.clone(), tenant.urls().jwks()).await;
     {
-        let _jwks = tenant.jwks_override(serde_json::json!({"keys": []}));
-        let _discovery = tenant.discovery_override(serde_json::json!({"issuer": "https://other/"}));
+        let _jwks = tenant.overrides().jwks(serde_json::json!({"keys": []}));
+        let _discovery = tenant
+            .overrides()
+            .discovery(serde_json::json!({"issuer": "https://other/"}));
         assert_eq!(
-            jwks(client.clone(), tenant.jwks_url()).await,
+            jwks(client.clone(), tenant.urls().jwks()).await,
             serde_json::json!({"keys": []})
         );
         assert_eq!(
-            jwks(client.clone(), tenant.discovery_url()).await["issuer"],
+            jwks(client.clone(), tenant.urls().discovery()).await["issuer"],
             "https://other/"
         );
     }
-    assert_eq!(jwks(client.clone(), tenant.jwks_url()).await, real);
+    assert_eq!(jwks(client.clone(), tenant.urls().jwks()).await, real);
     assert_eq!(
-        jwks(client, tenant.discovery_url()).await["issuer"],
+        jwks(client, tenant.urls().discovery()).await["issuer"],
         tenant.issuer()
     );
 }
@@ -193,22 +199,26 @@ async fn cache_control_can_be_overridden_per_endpoint_and_restored() {
         }
     };
     let auth0 = "public, max-age=15, stale-while-revalidate=15, stale-if-error=86400";
-    tenant.set_cache_control(Endpoint::Jwks, Some("public, max-age=0"));
-    tenant.set_cache_control(Endpoint::Discovery, None);
+    tenant
+        .overrides()
+        .set_cache_control(Endpoint::Jwks, Some("public, max-age=0"));
+    tenant
+        .overrides()
+        .set_cache_control(Endpoint::Discovery, None);
     assert_eq!(
-        cache_control(tenant.jwks_url()).await.as_deref(),
+        cache_control(tenant.urls().jwks()).await.as_deref(),
         Some("public, max-age=0")
     );
-    assert_eq!(cache_control(tenant.discovery_url()).await, None);
-    tenant.clear_cache_control(Endpoint::Jwks);
+    assert_eq!(cache_control(tenant.urls().discovery()).await, None);
+    tenant.overrides().clear_cache_control(Endpoint::Jwks);
     assert_eq!(
-        cache_control(tenant.jwks_url()).await.as_deref(),
+        cache_control(tenant.urls().jwks()).await.as_deref(),
         Some(auth0)
     );
-    assert_eq!(cache_control(tenant.discovery_url()).await, None);
-    tenant.clear_cache_control(Endpoint::Discovery);
+    assert_eq!(cache_control(tenant.urls().discovery()).await, None);
+    tenant.overrides().clear_cache_control(Endpoint::Discovery);
     assert_eq!(
-        cache_control(tenant.discovery_url()).await.as_deref(),
+        cache_control(tenant.urls().discovery()).await.as_deref(),
         Some(auth0)
     );
 }

@@ -42,7 +42,7 @@ async fn good_proof_binds_the_token_to_the_key() {
     let tenant = MockTenant::start().await;
     let key = DpopKey::generate();
     let proof = key
-        .proof("POST", &tenant.token_url())
+        .proof("POST", &tenant.urls().token())
         .clock(tenant.clock())
         .build();
     let form = cc_form(&tenant);
@@ -65,10 +65,10 @@ async fn proofs_follow_the_tenant_clock() {
     tenant.clock().advance(10_000);
     let key = DpopKey::fixture();
     let form = cc_form(&tenant);
-    let stale = key.proof("POST", &tenant.token_url()).build(); // system time: far behind
+    let stale = key.proof("POST", &tenant.urls().token()).build(); // system time: far behind
     assert_eq!(post_token(&tenant, &as_refs(&form), &[&stale]).await.0, 400);
     let fresh = key
-        .proof("POST", &tenant.token_url())
+        .proof("POST", &tenant.urls().token())
         .clock(tenant.clock())
         .build();
     assert_eq!(post_token(&tenant, &as_refs(&form), &[&fresh]).await.0, 200);
@@ -78,7 +78,7 @@ async fn proofs_follow_the_tenant_clock() {
 async fn bad_proofs_are_invalid_dpop_proof() {
     let tenant = MockTenant::start().await;
     let key = DpopKey::fixture();
-    let url = tenant.token_url();
+    let url = tenant.urls().token();
     let p = || key.proof("POST", &url).clock(tenant.clock());
     let cases: Vec<(&str, Vec<String>)> = vec![
         ("wrong htm", vec![p().htm("GET").build()]),
@@ -167,7 +167,7 @@ async fn htu_with_query_and_explicit_default_port_normalise() {
     let form = cc_form(&tenant);
     let htu = format!(
         "{}?a=b#c",
-        tenant.token_url().replace("https://", "HTTPS://")
+        tenant.urls().token().replace("https://", "HTTPS://")
     );
     let proof = key
         .proof("POST", "x")
@@ -181,14 +181,14 @@ async fn htu_with_query_and_explicit_default_port_normalise() {
 #[tokio::test]
 async fn server_nonce_mode_answers_use_dpop_nonce() {
     let tenant = MockTenant::start().await;
-    let nonce = tenant.require_dpop_nonce();
+    let nonce = tenant.dpop().require_nonce();
     let key = DpopKey::generate();
     let form = cc_form(&tenant);
     let res = tenant
         .http_client()
-        .post(tenant.token_url())
+        .post(tenant.urls().token())
         .form(&as_refs(&form))
-        .header("DPoP", key.proof("POST", &tenant.token_url()).build())
+        .header("DPoP", key.proof("POST", &tenant.urls().token()).build())
         .send()
         .await
         .unwrap();
@@ -197,20 +197,26 @@ async fn server_nonce_mode_answers_use_dpop_nonce() {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"], "use_dpop_nonce");
 
-    let stale = key.proof("POST", &tenant.token_url()).nonce("old").build();
+    let stale = key
+        .proof("POST", &tenant.urls().token())
+        .nonce("old")
+        .build();
     assert_eq!(
         post_token(&tenant, &as_refs(&form), &[&stale]).await.1["error"],
         "use_dpop_nonce"
     );
-    let good = key.proof("POST", &tenant.token_url()).nonce(&nonce).build();
+    let good = key
+        .proof("POST", &tenant.urls().token())
+        .nonce(&nonce)
+        .build();
     let (status, body) = post_token(&tenant, &as_refs(&form), &[&good]).await;
     assert_eq!(
         (status, body["token_type"].as_str()),
         (200, Some("DPoP")),
         "{body}"
     );
-    tenant.disable_dpop_nonce();
-    assert_eq!(tenant.dpop_nonce(), None);
+    tenant.dpop().disable_nonce();
+    assert_eq!(tenant.dpop().nonce(), None);
 }
 
 fn unb64(s: &Value) -> Vec<u8> {

@@ -706,7 +706,7 @@ async fn each_custom_domain_has_its_issuer_and_tokens_record_the_host_they_came_
         .custom_domain("localhost")
         .start()
         .await;
-    let domains = tenant.domains();
+    let domains = tenant.urls().domains();
     assert_eq!(domains.len(), 2);
     assert_eq!(
         domains[1],
@@ -714,7 +714,7 @@ async fn each_custom_domain_has_its_issuer_and_tokens_record_the_host_they_came_
     );
     let client = tenant.http_client();
     let jwks = fetch_jwks(&tenant).await;
-    for (domain, issuer) in domains.iter().zip(tenant.issuers()) {
+    for (domain, issuer) in domains.iter().zip(tenant.urls().issuers()) {
         let doc: Value = client
             .get(format!("https://{domain}/.well-known/openid-configuration"))
             .send()
@@ -767,7 +767,11 @@ async fn each_custom_domain_has_its_issuer_and_tokens_record_the_host_they_came_
     }
     // A token minted on one domain is a token of this tenant on the other (OBO accepts it).
     let t = builder("").start().await;
-    let on_localhost = t.token().issuer(&t.issuers()[1]).sub("auth0|alice").build();
+    let on_localhost = t
+        .token()
+        .issuer(&t.urls().issuers()[1])
+        .sub("auth0|alice")
+        .build();
     let (s, body) = post_token(&t, &obo(&on_localhost, UPSTREAM), &[]).await;
     assert_eq!(s, 200, "{body}");
 }
@@ -775,11 +779,13 @@ async fn each_custom_domain_has_its_issuer_and_tokens_record_the_host_they_came_
 #[tokio::test]
 async fn an_injected_429_carries_auth0s_rate_limit_headers() {
     let tenant = MockTenant::start().await;
-    tenant.fail_next(mock_idp::Endpoint::Token, 1, mock_idp::Fault::Status(429));
+    tenant
+        .faults()
+        .fail_next(mock_idp::Endpoint::Token, 1, mock_idp::Fault::Status(429));
     let now = tenant.clock().now();
     let res = tenant
         .http_client()
-        .post(tenant.token_url())
+        .post(tenant.urls().token())
         .form(&[("grant_type", "client_credentials")])
         .send()
         .await
@@ -806,7 +812,7 @@ async fn basic_auth_with_the_same_client_id_in_the_body_is_one_client() {
         form.remove(2);
         tenant
             .http_client()
-            .post(tenant.token_url())
+            .post(tenant.urls().token())
             .basic_auth("flask-api-client", Some("flask-api-secret"))
             .form(&form)
             .send()

@@ -33,7 +33,7 @@ struct Row {
 const FLASK: &str = "https://my-flask-api";
 
 fn token_post(t: &MockTenant) -> RequestBuilder {
-    t.http_client().post(t.token_url())
+    t.http_client().post(t.urls().token())
 }
 
 fn cc(t: &MockTenant, extra: &[(&str, &str)]) -> RequestBuilder {
@@ -323,7 +323,7 @@ const BROWSER_ROWS: &[&str] = &[
 /// A client that shows redirects instead of following them.
 fn no_redirects(t: &MockTenant) -> reqwest::Client {
     reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_der(&t.ca_der()).unwrap()])
+        .tls_certs_only([reqwest::Certificate::from_der(&t.ca().der()).unwrap()])
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
@@ -346,7 +346,7 @@ async fn browser_endpoints_answer_as_auth0_does() {
             q.retain(|(name, _)| name != k);
             q.push((k, v));
         }
-        c.get(url::Url::parse_with_params(&t.authorize_url(), &q).unwrap())
+        c.get(url::Url::parse_with_params(&t.urls().authorize(), &q).unwrap())
             .send()
     };
     let location = |res: &reqwest::Response| {
@@ -454,7 +454,7 @@ async fn browser_endpoints_answer_as_auth0_does() {
 
     // D-01: discovery: the issuer with its trailing slash, every endpoint it lists served.
     let doc: Value = c
-        .get(t.discovery_url())
+        .get(t.urls().discovery())
         .send()
         .await
         .unwrap()

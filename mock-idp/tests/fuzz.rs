@@ -290,7 +290,10 @@ async fn send(t: &MockTenant, http: &reqwest::Client, session: &str, case: &Case
 
 #[test]
 fn no_route_answers_5xx_or_panics_on_malformed_input() {
-    let t = MockTenant::builder().admin_secret(SECRET).start_blocking();
+    let t = MockTenant::builder()
+        .admin_secret(SECRET)
+        .try_start()
+        .expect("the tenant starts");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -300,7 +303,7 @@ fn no_route_answers_5xx_or_panics_on_malformed_input() {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .redirect(reqwest::redirect::Policy::none())
-        .tls_certs_only([reqwest::Certificate::from_der(&t.ca_der()).unwrap()])
+        .tls_certs_only([reqwest::Certificate::from_der(&t.ca().der()).unwrap()])
         .build()
         .unwrap();
     let session = rt.block_on(async {

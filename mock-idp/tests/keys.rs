@@ -27,7 +27,7 @@ async fn publish_rotate_retire_show_in_jwks_and_fetch_counts() {
         .signed_with(Signing::Key(next.clone()))
         .build();
     assert_eq!(parts(&t).0["kid"], next);
-    assert!(verify(&t, &jwks, tenant.issuer(), &tenant.audience()).is_ok());
+    assert!(verify(&t, &jwks, tenant.issuer(), tenant.audience()).is_ok());
 
     assert_eq!(tenant.keys().rotate(), next);
     let old = tenant
@@ -39,10 +39,10 @@ async fn publish_rotate_retire_show_in_jwks_and_fetch_counts() {
     assert!(tenant.keys().retire(&first));
     let jwks = fetch_jwks(&tenant).await;
     assert_eq!(kids(&jwks), [next.as_str()]);
-    assert!(verify(&new, &jwks, tenant.issuer(), &tenant.audience()).is_ok());
-    assert!(verify(&old, &jwks, tenant.issuer(), &tenant.audience()).is_err());
-    assert_eq!(tenant.jwks_fetches(), 3);
-    assert_eq!(tenant.discovery_fetches(), 0);
+    assert!(verify(&new, &jwks, tenant.issuer(), tenant.audience()).is_ok());
+    assert!(verify(&old, &jwks, tenant.issuer(), tenant.audience()).is_err());
+    assert_eq!(tenant.journal().jwks_fetches(), 3);
+    assert_eq!(tenant.journal().discovery_fetches(), 0);
 }
 
 #[tokio::test]
@@ -53,8 +53,8 @@ async fn jwks_variants_for_conformance_cases() {
     let mut enc = k.public_jwk();
     enc["use"] = "enc".into();
     let jwks = serde_json::json!({"keys": [enc, k.private_jwk(), weak.public_jwk(), k.with_kid("dup").public_jwk(), mock_idp::SigningKey::fixture(2).with_kid("dup").public_jwk()]});
-    tenant.set_jwks_override(jwks.clone());
-    let got: serde_json::Value = json_of(tenant.http_client().get(tenant.jwks_url())).await;
+    let _jwks = tenant.overrides().jwks(jwks.clone());
+    let got: serde_json::Value = json_of(tenant.http_client().get(tenant.urls().jwks())).await;
     assert_eq!(got, jwks);
     assert!(got["keys"][1]["d"].is_string());
 }
@@ -69,7 +69,7 @@ async fn jwks_keys_carry_a_certificate_of_the_same_key_and_its_thumbprint() {
     tenant.keys().publish_next();
     let body: serde_json::Value = tenant
         .http_client()
-        .get(tenant.jwks_url())
+        .get(tenant.urls().jwks())
         .send()
         .await
         .unwrap()

@@ -9,7 +9,7 @@ async fn restart_keeps_tokens_valid_and_ca_trusted() {
     let dir = TempDir::new("restart");
     let first = MockTenant::builder().state_dir(dir.path()).start().await;
     let token = first.token().build();
-    let ca = first.ca_pem();
+    let ca = first.ca().pem();
     let issuer = first.issuer().to_owned();
     let port: u16 = first.domain().rsplit(':').next().unwrap().parse().unwrap();
     drop(first);
@@ -31,9 +31,9 @@ async fn restart_keeps_tokens_valid_and_ca_trusted() {
     }
     let second = second.expect("port released");
     assert_eq!(second.issuer(), issuer);
-    assert_eq!(second.ca_pem(), ca);
+    assert_eq!(second.ca().pem(), ca);
     let jwks = fetch_jwks(&second).await;
-    verify(&token, &jwks, &issuer, &second.audience()).unwrap();
+    verify(&token, &jwks, &issuer, second.audience()).unwrap();
 }
 
 /// A new host name: the CA (same key) is renewed so its name constraints permit the name, and
@@ -46,14 +46,15 @@ async fn new_host_name_renews_the_ca_for_it_and_reissues_the_leaf() {
         .state_dir(dir.path())
         .start()
         .await
-        .ca_pem();
+        .ca()
+        .pem();
     let key = std::fs::read_to_string(dir.path().join("ca-key.pem")).unwrap();
     let tenant = MockTenant::builder()
         .state_dir(dir.path())
         .host("idp.test")
         .start()
         .await;
-    assert_ne!(tenant.ca_pem(), old_ca);
+    assert_ne!(tenant.ca().pem(), old_ca);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("ca-key.pem")).unwrap(),
         key
@@ -66,11 +67,17 @@ async fn new_host_name_renews_the_ca_for_it_and_reissues_the_leaf() {
             .build()
             .unwrap()
     };
-    let res = client(&tenant.ca_pem())
-        .get(tenant.jwks_url())
+    let res = client(&tenant.ca().pem())
+        .get(tenant.urls().jwks())
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(client(&old_ca).get(tenant.jwks_url()).send().await.is_err());
+    assert!(
+        client(&old_ca)
+            .get(tenant.urls().jwks())
+            .send()
+            .await
+            .is_err()
+    );
 }

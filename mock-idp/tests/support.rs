@@ -38,7 +38,7 @@ impl Drop for TempDir {
 
 /// Fetches the tenant's JWKS over HTTPS.
 pub(crate) async fn fetch_jwks(tenant: &MockTenant) -> JwkSet {
-    json_of(tenant.http_client().get(tenant.jwks_url())).await
+    json_of(tenant.http_client().get(tenant.urls().jwks())).await
 }
 
 /// Sends `request` and reads the answer's body as JSON, whatever the status.
@@ -77,7 +77,7 @@ pub(crate) async fn post_token(
     form: &[(&str, &str)],
     dpop: &[&str],
 ) -> (u16, Value) {
-    let mut req = tenant.http_client().post(tenant.token_url()).form(form);
+    let mut req = tenant.http_client().post(tenant.urls().token()).form(form);
     for p in dpop {
         req = req.header("DPoP", *p);
     }
@@ -91,9 +91,9 @@ pub(crate) async fn post_token(
 pub(crate) fn cc_form(tenant: &MockTenant) -> Vec<(&'static str, String)> {
     vec![
         ("grant_type", "client_credentials".to_owned()),
-        ("client_id", tenant.client_id()),
-        ("client_secret", tenant.client_secret()),
-        ("audience", tenant.audience()),
+        ("client_id", tenant.app().client_id()),
+        ("client_secret", tenant.app().client_secret()),
+        ("audience", tenant.audience().to_owned()),
     ]
 }
 

@@ -16,9 +16,12 @@ async fn client_secret_post_issues_a_verifiable_auth0_token() {
     assert_eq!(body["scope"], "read:messages write:messages admin:write");
     let token = body["access_token"].as_str().unwrap();
     let jwks = fetch_jwks(&tenant).await;
-    let claims = verify(token, &jwks, tenant.issuer(), &tenant.audience()).unwrap();
-    assert_eq!(claims["sub"], format!("{}@clients", tenant.client_id()));
-    assert_eq!(claims["azp"], tenant.client_id());
+    let claims = verify(token, &jwks, tenant.issuer(), tenant.audience()).unwrap();
+    assert_eq!(
+        claims["sub"],
+        format!("{}@clients", tenant.app().client_id())
+    );
+    assert_eq!(claims["azp"], tenant.app().client_id());
     assert_eq!(claims["gty"], "client-credentials");
     assert_eq!(
         claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
@@ -34,11 +37,11 @@ async fn http_basic_client_authentication() {
     let tenant = MockTenant::start().await;
     let res = tenant
         .http_client()
-        .post(tenant.token_url())
-        .basic_auth(tenant.client_id(), Some(tenant.client_secret()))
+        .post(tenant.urls().token())
+        .basic_auth(tenant.app().client_id(), Some(tenant.app().client_secret()))
         .form(&[
             ("grant_type", "client_credentials"),
-            ("audience", &tenant.audience()),
+            ("audience", tenant.audience()),
         ])
         .send()
         .await
@@ -54,11 +57,11 @@ async fn json_body_is_accepted_like_auth0() {
     let tenant = MockTenant::start().await;
     let res = tenant
         .http_client()
-        .post(tenant.token_url())
+        .post(tenant.urls().token())
         .json(&json!({
             "grant_type": "client_credentials",
-            "client_id": tenant.client_id(),
-            "client_secret": tenant.client_secret(),
+            "client_id": tenant.app().client_id(),
+            "client_secret": tenant.app().client_secret(),
             "audience": tenant.audience(),
         }))
         .send()
@@ -84,7 +87,7 @@ async fn garbage_bodies_never_500() {
     ];
     for (ct, body) in bodies {
         let res = client
-            .post(tenant.token_url())
+            .post(tenant.urls().token())
             .header("content-type", ct)
             .body(body)
             .send()
@@ -93,7 +96,7 @@ async fn garbage_bodies_never_500() {
         assert!(res.status().is_client_error(), "{ct}: {}", res.status());
     }
     let res = client
-        .post(tenant.token_url())
+        .post(tenant.urls().token())
         .header("authorization", "Basic !!!")
         .form(&[("grant_type", "client_credentials")])
         .send()
@@ -190,7 +193,10 @@ async fn mutated_proofs_and_bodies_never_500() {
     let body = "grant_type=client_credentials&client_id=mock-test-client&client_secret=mock-test-secret&audience=https%3A%2F%2Fmy-flask-api";
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
     for _ in 0..150 {
-        let proof = tenant.dpop_proof(&key, "POST", &tenant.token_url()).build();
+        let proof = tenant
+            .dpop()
+            .proof(&key, "POST", &tenant.urls().token())
+            .build();
         let mut p = proof.into_bytes();
         let mut b = body.as_bytes().to_vec();
         for _ in 0..1 + next(&mut seed) % 4 {
@@ -200,7 +206,7 @@ async fn mutated_proofs_and_bodies_never_500() {
             b[j] = b"=&%+xZ0 "[(next(&mut seed) % 8) as usize];
         }
         let mut req = client
-            .post(tenant.token_url())
+            .post(tenant.urls().token())
             .header("content-type", "application/x-www-form-urlencoded")
             .body(b);
         if let Ok(v) = String::from_utf8(p) {

@@ -16,7 +16,7 @@ async fn pair() -> (MockTenant, MockTenant) {
         &running,
         SECRET,
         Method::PUT,
-        Some(json!({ "url": upstream.uri(), "ca_pem": upstream.ca_pem() })),
+        Some(json!({ "url": upstream.uri(), "ca_pem": upstream.ca().pem() })),
     )
     .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
@@ -44,7 +44,7 @@ async fn control(
 
 /// A client trusting `t`'s CA that shows redirects instead of following them.
 fn client(t: &MockTenant) -> reqwest::Client {
-    let ca = reqwest::Certificate::from_pem(t.ca_pem().as_bytes()).unwrap();
+    let ca = reqwest::Certificate::from_pem(t.ca().pem().as_bytes()).unwrap();
     reqwest::Client::builder()
         .tls_certs_only([ca])
         .redirect(reqwest::redirect::Policy::none())
@@ -62,11 +62,13 @@ fn header_of(res: &reqwest::Response, name: header::HeaderName) -> Option<String
 async fn discovery_and_jwks_come_from_the_upstream_with_its_headers() {
     let (running, upstream) = pair().await;
     let jwks = json!({ "keys": [], "from": "upstream" });
-    upstream.set_jwks_override(jwks.clone());
-    upstream.set_cache_control(Endpoint::Jwks, Some("max-age=7"));
+    let _jwks = upstream.overrides().jwks(jwks.clone());
+    upstream
+        .overrides()
+        .set_cache_control(Endpoint::Jwks, Some("max-age=7"));
 
     let res = client(&running)
-        .get(format!("{}?probe=1", running.jwks_url()))
+        .get(format!("{}?probe=1", running.urls().jwks()))
         .send()
         .await
         .unwrap();
@@ -82,7 +84,7 @@ async fn discovery_and_jwks_come_from_the_upstream_with_its_headers() {
     assert_eq!(res.json::<Value>().await.unwrap(), jwks);
 
     // Same path and query, and the running tenant's Host, so the upstream serves its issuer.
-    let seen = upstream.received_requests();
+    let seen = upstream.journal().received_requests();
     let last = seen.last().unwrap();
     assert_eq!(last.path, "/.well-known/jwks.json");
     assert_eq!(last.query.as_deref(), Some("probe=1"));
@@ -90,7 +92,7 @@ async fn discovery_and_jwks_come_from_the_upstream_with_its_headers() {
     assert_eq!(host.1, running.domain());
 
     let discovery: Value = client(&running)
-        .get(running.discovery_url())
+        .get(running.urls().discovery())
         .send()
         .await
         .unwrap()
@@ -101,11 +103,17 @@ async fn discovery_and_jwks_come_from_the_upstream_with_its_headers() {
 
     // Both tenants counted both requests (`GET /control/stats` stays true).
     assert_eq!(
-        (running.jwks_fetches(), running.discovery_fetches()),
+        (
+            running.journal().jwks_fetches(),
+            running.journal().discovery_fetches()
+        ),
         (1, 1)
     );
     assert_eq!(
-        (upstream.jwks_fetches(), upstream.discovery_fetches()),
+        (
+            upstream.journal().jwks_fetches(),
+            upstream.journal().discovery_fetches()
+        ),
         (1, 1)
     );
     let stats: Value = running
@@ -121,6 +129,7 @@ async fn discovery_and_jwks_come_from_the_upstream_with_its_headers() {
     assert_eq!(stats["jwks_fetches"], 1);
     assert_eq!(stats["discovery_fetches"], 1);
     let journaled: Vec<String> = running
+        .journal()
         .received_requests()
         .into_iter()
         .map(|r| r.path)
@@ -137,7 +146,7 @@ async fn discovery_and_jwks_come_from_the_upstream_with_its_headers() {
 #[tokio::test]
 async fn errors_and_redirects_are_relayed_not_followed() {
     let (running, upstream) = pair().await;
-    upstream.fail_next(
+    upstream.faults().fail_next(
         Endpoint::Jwks,
         1,
         Fault::Respond {
@@ -146,7 +155,7 @@ async fn errors_and_redirects_are_relayed_not_followed() {
             body: "<h1>down</h1>".into(),
         },
     );
-    upstream.fail_on(
+    upstream.faults().fail_on(
         Endpoint::Jwks,
         2,
         Fault::Redirect {
@@ -156,7 +165,7 @@ async fn errors_and_redirects_are_relayed_not_followed() {
     );
     let http = client(&running);
 
-    let res = http.get(running.jwks_url()).send().await.unwrap();
+    let res = http.get(running.urls().jwks()).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
         header_of(&res, header::CONTENT_TYPE).as_deref(),
@@ -165,13 +174,17 @@ async fn errors_and_redirects_are_relayed_not_followed() {
     assert_eq!(header_of(&res, header::CACHE_CONTROL), None);
     assert_eq!(res.text().await.unwrap(), "<h1>down</h1>");
 
-    let res = http.get(running.jwks_url()).send().await.unwrap();
+    let res = http.get(running.urls().jwks()).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FOUND);
     assert_eq!(
         header_of(&res, header::LOCATION).as_deref(),
         Some("https://elsewhere.test/jwks.json")
     );
-    assert_eq!(upstream.jwks_fetches(), 2, "the redirect was not followed");
+    assert_eq!(
+        upstream.journal().jwks_fetches(),
+        2,
+        "the redirect was not followed"
+    );
 }
 
 /// Whether a GET of `url` failed without a complete response.
@@ -186,13 +199,15 @@ async fn dropped(http: &reqwest::Client, url: &str) -> bool {
 async fn an_upstream_that_drops_or_is_gone_drops_the_connection() {
     let (running, upstream) = pair().await;
     let http = client(&running);
-    upstream.fail_next(Endpoint::Jwks, 1, Fault::DropConnection);
-    assert!(dropped(&http, &running.jwks_url()).await);
-    assert_eq!(upstream.jwks_fetches(), 1);
+    upstream
+        .faults()
+        .fail_next(Endpoint::Jwks, 1, Fault::DropConnection);
+    assert!(dropped(&http, &running.urls().jwks()).await);
+    assert_eq!(upstream.journal().jwks_fetches(), 1);
 
     // An upstream nobody listens on any more.
     let gone = upstream.uri().to_owned();
-    let ca = upstream.ca_pem();
+    let ca = upstream.ca().pem();
     drop(upstream);
     let (s, _) = control(
         &running,
@@ -202,14 +217,14 @@ async fn an_upstream_that_drops_or_is_gone_drops_the_connection() {
     )
     .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    assert!(dropped(&http, &running.discovery_url()).await);
-    assert_eq!(running.discovery_fetches(), 1, "still counted");
+    assert!(dropped(&http, &running.urls().discovery()).await);
+    assert_eq!(running.journal().discovery_fetches(), 1, "still counted");
 }
 
 #[tokio::test]
 async fn delete_restores_the_tenants_own_documents() {
     let (running, upstream) = pair().await;
-    upstream.set_jwks_override(json!({ "keys": [] }));
+    let _jwks = upstream.overrides().jwks(json!({ "keys": [] }));
     let http = client(&running);
     let (s, body) = control(&running, SECRET, Method::GET, None).await;
     assert_eq!(
@@ -220,7 +235,7 @@ async fn delete_restores_the_tenants_own_documents() {
     let (s, _) = control(&running, SECRET, Method::DELETE, None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let jwks: Value = http
-        .get(running.jwks_url())
+        .get(running.urls().jwks())
         .send()
         .await
         .unwrap()
@@ -229,7 +244,7 @@ async fn delete_restores_the_tenants_own_documents() {
         .unwrap();
     assert_eq!(jwks, running.keys().jwks());
     let discovery: Value = http
-        .get(running.discovery_url())
+        .get(running.urls().discovery())
         .send()
         .await
         .unwrap()
@@ -237,7 +252,10 @@ async fn delete_restores_the_tenants_own_documents() {
         .await
         .unwrap();
     assert_eq!(discovery["issuer"], running.issuer());
-    assert_eq!(upstream.jwks_fetches() + upstream.discovery_fetches(), 0);
+    assert_eq!(
+        upstream.journal().jwks_fetches() + upstream.journal().discovery_fetches(),
+        0
+    );
     let (s, body) = control(&running, SECRET, Method::GET, None).await;
     assert_eq!((s, body), (StatusCode::OK, json!({ "url": null })));
 }
@@ -262,7 +280,7 @@ async fn only_the_admin_may_set_an_upstream_and_only_an_origin() {
     }
     // Nothing was set: the tenant still serves its own keys.
     let jwks: Value = client(&running)
-        .get(running.jwks_url())
+        .get(running.urls().jwks())
         .send()
         .await
         .unwrap()

@@ -95,7 +95,7 @@ fn param(url: &url::Url, name: &str) -> Option<String> {
 
 impl Agent {
     fn new(tenant: &MockTenant) -> Agent {
-        let cert = reqwest::Certificate::from_der(&tenant.ca_der()).unwrap();
+        let cert = reqwest::Certificate::from_der(&tenant.ca().der()).unwrap();
         let http = reqwest::Client::builder()
             .tls_certs_only([cert])
             .redirect(reqwest::redirect::Policy::none())
@@ -174,7 +174,7 @@ const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 fn authorize_url(tenant: &MockTenant, params: &[(&str, &str)]) -> String {
-    let mut url = url::Url::parse(&tenant.authorize_url()).unwrap();
+    let mut url = url::Url::parse(&tenant.urls().authorize()).unwrap();
     url.query_pairs_mut().extend_pairs(params);
     url.to_string()
 }
@@ -220,13 +220,13 @@ async fn exchange(
             form.push((k, v));
         }
     }
-    agent.post(&tenant.token_url(), &form).await
+    agent.post(&tenant.urls().token(), &form).await
 }
 
 async fn refresh(agent: &mut Agent, tenant: &MockTenant, token: &str) -> Reply {
     agent
         .post(
-            &tenant.token_url(),
+            &tenant.urls().token(),
             &[
                 ("grant_type", "refresh_token"),
                 ("client_id", DEFAULT_SPA_CLIENT_ID),
@@ -239,7 +239,7 @@ async fn refresh(agent: &mut Agent, tenant: &MockTenant, token: &str) -> Reply {
 /// Logs the default user in to the SPA: the code.
 async fn code_for(agent: &mut Agent, tenant: &MockTenant, extra: &[(&str, &str)]) -> String {
     let aud = tenant.audience();
-    let res = agent.authorize(tenant, &spa_params(&aud, extra)).await;
+    let res = agent.authorize(tenant, &spa_params(aud, extra)).await;
     assert_eq!(res.status, 302, "{}", res.body);
     assert_eq!(res.param("state").as_deref(), Some("st4te"));
     res.param("code")

@@ -16,7 +16,7 @@ const URL: &str = "http://127.0.0.1:5000/api/private";
 fn verifier(tenant: &MockTenant, token_cache: usize) -> Verifier {
     Verifier::new(
         VerifierOptions::new(tenant.domain(), tenant.audience())
-            .ca_pem(tenant.ca_pem().into_bytes())
+            .ca_pem(tenant.ca().pem().into_bytes())
             .token_cache_max_entries(token_cache),
     )
     .expect("valid options")
@@ -36,7 +36,9 @@ fn request(authorization: &str, proof: Option<&str>) -> RequestContext {
 
 fn verify(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let tenant = MockTenant::start_blocking();
+    let tenant = MockTenant::builder()
+        .try_start()
+        .expect("the tenant starts");
     let token = tenant.token().build();
     let bearer = request(&format!("Bearer {token}"), None);
 
@@ -67,7 +69,7 @@ fn verify(c: &mut Criterion) {
         .max_bytes(8 << 30);
     let dpop = Verifier::new(
         VerifierOptions::new(tenant.domain(), tenant.audience())
-            .ca_pem(tenant.ca_pem().into_bytes())
+            .ca_pem(tenant.ca().pem().into_bytes())
             .replay_store(std::sync::Arc::new(store)),
     )
     .expect("valid options");

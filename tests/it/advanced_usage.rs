@@ -187,7 +187,7 @@ async fn private_scoped_needs_read_messages() {
         reply.assert_ok(),
         &json!({
             "message": "Private scoped endpoint - read:messages permission granted",
-            "user": format!("{}@clients", stack.tenant.client_id()),
+            "user": format!("{}@clients", stack.tenant.app().client_id()),
         })
     );
     let writer = stack.tenant.token().scope("write:messages").build();
@@ -368,7 +368,8 @@ async fn every_auth_error_has_the_same_json_shape() {
 fn dpop_get_with(stack: &Stack, path: &str, key: &DpopKey, token: &str) -> reqwest::RequestBuilder {
     let proof = stack
         .tenant
-        .dpop_proof(key, "GET", &stack.url(path))
+        .dpop()
+        .proof(key, "GET", &stack.url(path))
         .access_token(token)
         .build();
     stack
@@ -383,7 +384,7 @@ async fn dpop_allowed_accepts_dpop_and_bearer() {
     let key = DpopKey::generate();
     let message = json!({
         "message": "Successfully authenticated with DPoP or Bearer",
-        "user": format!("{}@clients", stack.tenant.client_id()),
+        "user": format!("{}@clients", stack.tenant.app().client_id()),
     });
     let reply = stack.dpop_get("/api/dpop-protected", &key).reply().await;
     assert_eq!(reply.assert_ok(), &message);
@@ -432,7 +433,8 @@ async fn dpop_proof_failures() {
     // A proof is single-use: the same proof twice is a replay.
     let proof = stack
         .tenant
-        .dpop_proof(&key, "GET", &url)
+        .dpop()
+        .proof(&key, "GET", &url)
         .access_token(&bound)
         .build();
     dpop(Some(proof.clone())).reply().await.assert_ok();
@@ -444,7 +446,8 @@ async fn dpop_proof_failures() {
     // A proof for another method, or signed by another key than the token is bound to.
     let post = stack
         .tenant
-        .dpop_proof(&key, "POST", &url)
+        .dpop()
+        .proof(&key, "POST", &url)
         .access_token(&bound)
         .build();
     dpop(Some(post))
@@ -454,7 +457,8 @@ async fn dpop_proof_failures() {
     // A proof that has waited too long (the tenant's clock is the API's clock).
     let stale = stack
         .tenant
-        .dpop_proof(&key, "GET", &url)
+        .dpop()
+        .proof(&key, "GET", &url)
         .access_token(&bound)
         .build();
     stack.tenant.clock().advance(301);
@@ -477,7 +481,8 @@ async fn dpop_proof_failures() {
 
     let other_key = stack
         .tenant
-        .dpop_proof(&DpopKey::generate(), "GET", &url)
+        .dpop()
+        .proof(&DpopKey::generate(), "GET", &url)
         .access_token(&bound)
         .build();
     dpop(Some(other_key)).reply().await.assert_refused(
@@ -564,7 +569,8 @@ async fn dpop_server_nonces() {
     // First try without a nonce: 401 use_dpop_nonce and exactly one DPoP-Nonce to use.
     let first = stack
         .tenant
-        .dpop_proof(&key, "GET", &url)
+        .dpop()
+        .proof(&key, "GET", &url)
         .access_token(&bound)
         .build();
     let reply = send(first).await;
@@ -584,7 +590,8 @@ async fn dpop_server_nonces() {
     // Retry with it: accepted, and the answer carries the nonce for the next request.
     let second = stack
         .tenant
-        .dpop_proof(&key, "GET", &url)
+        .dpop()
+        .proof(&key, "GET", &url)
         .access_token(&bound)
         .nonce(&nonce)
         .build();
@@ -595,7 +602,8 @@ async fn dpop_server_nonces() {
     // A nonce the API never issued.
     let forged = stack
         .tenant
-        .dpop_proof(&key, "GET", &url)
+        .dpop()
+        .proof(&key, "GET", &url)
         .access_token(&bound)
         .nonce("made-up")
         .build();

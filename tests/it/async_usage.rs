@@ -30,8 +30,8 @@ async fn many_concurrent_requests_verify_inside_async_handlers() {
         assert_eq!(reply.assert_ok()["user"], format!("user|{i}"));
     }
     // Cold concurrent misses share one discovery and one JWKS fetch.
-    assert_eq!(stack.tenant.discovery_fetches(), 1);
-    assert_eq!(stack.tenant.jwks_fetches(), 1);
+    assert_eq!(stack.tenant.journal().discovery_fetches(), 1);
+    assert_eq!(stack.tenant.journal().jwks_fetches(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,7 +56,9 @@ async fn concurrent_valid_and_invalid_requests_do_not_interfere() {
 #[test]
 fn the_blocking_entry_point_from_synchronous_code() {
     // No runtime anywhere on this thread: a plain `fn`, like a Flask view without async.
-    let tenant = MockTenant::start_blocking();
+    let tenant = MockTenant::builder()
+        .try_start()
+        .expect("the tenant starts");
     let verifier = Verifier::new(quickstart_options(&tenant)).expect("valid options");
     let token = tenant.token().sub("user|sync").build();
     let claims = verifier

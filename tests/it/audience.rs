@@ -25,7 +25,7 @@ async fn a_token_for_the_configured_api_is_accepted() {
         body,
         json!({
             "message": "This endpoint requires authentication",
-            "user": format!("{}@clients", stack.tenant.client_id()),
+            "user": format!("{}@clients", stack.tenant.app().client_id()),
         })
     );
 }

@@ -69,13 +69,13 @@ const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 fn authorize_url(tenant: &MockTenant, app: &App, extra: &[(&str, &str)]) -> String {
-    let mut url = url::Url::parse(&tenant.authorize_url()).unwrap();
+    let mut url = url::Url::parse(&tenant.urls().authorize()).unwrap();
     url.query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("client_id", DEFAULT_SPA_CLIENT_ID)
         .append_pair("redirect_uri", &app.callback())
         .append_pair("scope", "openid profile email offline_access read:messages")
-        .append_pair("audience", &tenant.audience())
+        .append_pair("audience", tenant.audience())
         .append_pair("state", "xyz")
         .append_pair("nonce", "n-1")
         .append_pair("code_challenge", CHALLENGE)
@@ -113,7 +113,7 @@ async fn back_at_callback(c: &Client, url: &str) {
 async fn token_call(tenant: &MockTenant, form: &[(&str, &str)]) -> (u16, Value) {
     let res = tenant
         .http_client()
-        .post(tenant.token_url())
+        .post(tenant.urls().token())
         .form(form)
         .send()
         .await

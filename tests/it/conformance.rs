@@ -31,7 +31,7 @@ async fn start_api(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let opts = VerifierOptions::new(tenant.domain(), tenant.audience())
-        .ca_pem(tenant.ca_pem().into_bytes())
+        .ca_pem(tenant.ca().pem().into_bytes())
         .jwks_refresh_cooldown(COOLDOWN)
         .public_base_url(PUBLIC_URL);
     let app = protected_api::app::app(Verifier::new(tune(opts)).unwrap());
@@ -249,7 +249,7 @@ async fn key_set_cases_share_one_jwks_refresh() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let opts = VerifierOptions::new(tenant.domain(), tenant.audience())
-        .ca_pem(tenant.ca_pem().into_bytes())
+        .ca_pem(tenant.ca().pem().into_bytes())
         .jwks_refresh_cooldown(cooldown)
         .public_base_url(PUBLIC_URL);
     let app = protected_api::app::app(Verifier::new(opts).unwrap());
@@ -258,10 +258,15 @@ async fn key_set_cases_share_one_jwks_refresh() {
     });
     let mut t = Target::new(base).jwks_cooldown(cooldown);
     t.public_url = Some(PUBLIC_URL.into());
-    let before = tenant.jwks_fetches();
+    let before = tenant.journal().jwks_fetches();
     let report = run_only(&tenant, t, &KEY_SET_CASES).await;
     println!("{}", report.table());
-    assert_eq!(tenant.jwks_fetches() - before, 2, "{}", report.table());
+    assert_eq!(
+        tenant.journal().jwks_fetches() - before,
+        2,
+        "{}",
+        report.table()
+    );
     let ids: Vec<&str> = report.results.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, KEY_SET_CASES, "reported in catalog order");
     // Every case was graded on the batch: no control refused, nothing left to play alone.
@@ -292,10 +297,10 @@ async fn iss_11_follows_the_domains_the_verifier_trusts() {
         .custom_domain("localhost")
         .start()
         .await;
-    let all = tenant.domains();
+    let all = tenant.urls().domains();
     let trusting = start_api(&tenant, |_| {
         VerifierOptions::with_domains(all.clone(), tenant.audience())
-            .ca_pem(tenant.ca_pem().into_bytes())
+            .ca_pem(tenant.ca().pem().into_bytes())
             .jwks_refresh_cooldown(COOLDOWN)
             .public_base_url(PUBLIC_URL)
     })

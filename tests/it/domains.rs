@@ -17,16 +17,19 @@ async fn tokens_of_each_listed_domain_pass_and_an_unlisted_issuer_costs_no_fetch
         .start()
         .await;
     let other = MockTenant::start().await;
-    let [primary, custom] = [tenant.domains()[0].clone(), tenant.domains()[1].clone()];
+    let [primary, custom] = [
+        tenant.urls().domains()[0].clone(),
+        tenant.urls().domains()[1].clone(),
+    ];
     assert!(custom.starts_with("localhost:"));
     let dir = TempDir::new();
-    let ca = dir.write("ca.pem", &tenant.ca_pem());
+    let ca = dir.write("ca.pem", &tenant.ca().pem());
     let vars = BTreeMap::from([
         (
             "AUTH0_DOMAINS".to_owned(),
             format!("{primary}, https://{custom}/"),
         ),
-        ("AUTH0_AUDIENCE".to_owned(), tenant.audience()),
+        ("AUTH0_AUDIENCE".to_owned(), tenant.audience().to_owned()),
         ("AUTH0_CA_FILE".to_owned(), ca.display().to_string()),
     ]);
     let (settings, warnings) = Settings::from_vars(&vars, Sources { dotenv: None }).unwrap();
@@ -46,9 +49,9 @@ async fn tokens_of_each_listed_domain_pass_and_an_unlisted_issuer_costs_no_fetch
         .post(format!("https://{custom}/oauth/token"))
         .form(&[
             ("grant_type", "client_credentials"),
-            ("client_id", tenant.client_id().as_str()),
-            ("client_secret", tenant.client_secret().as_str()),
-            ("audience", tenant.audience().as_str()),
+            ("client_id", tenant.app().client_id().as_str()),
+            ("client_secret", tenant.app().client_secret().as_str()),
+            ("audience", tenant.audience()),
         ])
         .send()
         .await
@@ -63,7 +66,13 @@ async fn tokens_of_each_listed_domain_pass_and_an_unlisted_issuer_costs_no_fetch
         assert_eq!(reply.status, 200, "{reply:#?}");
     }
     // One discovery and one JWKS fetch per domain.
-    assert_eq!((tenant.discovery_fetches(), tenant.jwks_fetches()), (2, 2));
+    assert_eq!(
+        (
+            tenant.journal().discovery_fetches(),
+            tenant.journal().jwks_fetches()
+        ),
+        (2, 2)
+    );
 
     // Another tenant's token, and a token of this tenant naming an unlisted issuer: refused,
     // and nobody is asked for keys.
@@ -73,10 +82,22 @@ async fn tokens_of_each_listed_domain_pass_and_an_unlisted_issuer_costs_no_fetch
         let reply = api.get("/api/private").bearer_auth(token).reply().await;
         reply.assert_invalid_token("Invalid token");
     }
-    assert_eq!((tenant.discovery_fetches(), tenant.jwks_fetches()), (2, 2));
-    assert_eq!((other.discovery_fetches(), other.jwks_fetches()), (0, 0));
+    assert_eq!(
+        (
+            tenant.journal().discovery_fetches(),
+            tenant.journal().jwks_fetches()
+        ),
+        (2, 2)
+    );
+    assert_eq!(
+        (
+            other.journal().discovery_fetches(),
+            other.journal().jwks_fetches()
+        ),
+        (0, 0)
+    );
     assert!(
-        other.received_requests().is_empty(),
+        other.journal().received_requests().is_empty(),
         "the other tenant was never contacted"
     );
 }

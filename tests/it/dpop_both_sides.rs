@@ -48,25 +48,26 @@ async fn the_tenant_and_the_verifier_refuse_the_same_proofs() {
 
     // At the tenant: a DPoP proof for a client_credentials grant.
     let at_tenant = |spoil: Option<Spoil>| {
-        let mut proof = tenant.dpop_proof(&key, "POST", &tenant.token_url());
+        let mut proof = tenant.dpop().proof(&key, "POST", &tenant.urls().token());
         if let Some(spoil) = spoil {
             proof = spoil(proof);
         }
         client
-            .post(tenant.token_url())
+            .post(tenant.urls().token())
             .header("dpop", proof.build())
             .form(&[
                 ("grant_type", "client_credentials".to_owned()),
-                ("client_id", tenant.client_id()),
-                ("client_secret", tenant.client_secret()),
-                ("audience", tenant.audience()),
+                ("client_id", tenant.app().client_id()),
+                ("client_secret", tenant.app().client_secret()),
+                ("audience", tenant.audience().to_owned()),
             ])
             .send()
     };
     // At the API: the same change to a proof for a request with the bound token.
     let at_api = |spoil: Option<Spoil>| {
         let mut proof = tenant
-            .dpop_proof(&key, "GET", &api_url)
+            .dpop()
+            .proof(&key, "GET", &api_url)
             .access_token(&token);
         if let Some(spoil) = spoil {
             proof = spoil(proof);

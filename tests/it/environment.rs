@@ -209,7 +209,7 @@ async fn serving_api(dir: &TempDir, port: u16) -> (Running, Vec<String>) {
 }
 
 fn write_dotenv(dir: &TempDir, tenant: &MockTenant, audience: &str, port: u16) {
-    let ca = dir.write("mock-idp-ca.pem", &tenant.ca_pem());
+    let ca = dir.write("mock-idp-ca.pem", &tenant.ca().pem());
     dir.write(
         ".env",
         &format!(
@@ -226,7 +226,7 @@ async fn a_dotenv_that_provides_the_settings_makes_the_api_serve() {
     let tenant = MockTenant::start().await;
     let dir = TempDir::new();
     let port = free_port();
-    write_dotenv(&dir, &tenant, &tenant.audience(), port);
+    write_dotenv(&dir, &tenant, tenant.audience(), port);
     let (_running, log) = serving_api(&dir, port).await;
     assert!(
         !log.iter().any(|line| line.contains("WARN")),
@@ -269,7 +269,7 @@ async fn allowed_hosts_makes_the_binary_answer_421_to_another_host() {
     let tenant = MockTenant::start().await;
     let dir = TempDir::new();
     let port = free_port();
-    write_dotenv(&dir, &tenant, &tenant.audience(), port);
+    write_dotenv(&dir, &tenant, tenant.audience(), port);
     let (_running, _log) = serving_api(&dir, port).await;
     let authority = format!("127.0.0.1:{port}");
     let bearer = vec![format!("Authorization: Bearer {}", tenant.token().build())];
@@ -288,7 +288,7 @@ async fn the_api_keeps_serving_when_its_log_pipe_closes() {
     let tenant = MockTenant::start().await;
     let dir = TempDir::new();
     let port = free_port();
-    write_dotenv(&dir, &tenant, &tenant.audience(), port);
+    write_dotenv(&dir, &tenant, tenant.audience(), port);
     let (_running, stderr) = spawn_api(&dir);
     let marker = format!("protecting http://127.0.0.1:{port}");
     // Read up to the start-up line, then close the pipe: every later log line meets EPIPE.
@@ -328,7 +328,7 @@ async fn the_replay_store_is_sized_by_the_settings() {
     let tenant = MockTenant::start().await;
     let dir = TempDir::new();
     let port = free_port();
-    write_dotenv(&dir, &tenant, &tenant.audience(), port);
+    write_dotenv(&dir, &tenant, tenant.audience(), port);
     let dotenv = dir.path().join(".env");
     let mut text = std::fs::read_to_string(&dotenv).expect("read .env");
     text.push_str("DPOP_REPLAY_MAX_ENTRIES=100\nDPOP_REPLAY_PER_KEY_LIMIT=2\n");
@@ -362,7 +362,7 @@ async fn dpop_without_public_url_or_allowed_hosts_is_warned_about_once() {
     let tenant = MockTenant::start().await;
     let dir = TempDir::new();
     let port = free_port();
-    write_dotenv(&dir, &tenant, &tenant.audience(), port);
+    write_dotenv(&dir, &tenant, tenant.audience(), port);
     let dotenv = dir.path().join(".env");
     let without: String = std::fs::read_to_string(&dotenv)
         .expect("read .env")

@@ -128,12 +128,12 @@ async fn a_token_from_the_token_endpoint_expires_when_expires_in_says() {
     let grant: serde_json::Value = stack
         .tenant
         .http_client()
-        .post(stack.tenant.token_url())
+        .post(stack.tenant.urls().token())
         .form(&[
             ("grant_type", "client_credentials"),
-            ("client_id", &stack.tenant.client_id()),
-            ("client_secret", &stack.tenant.client_secret()),
-            ("audience", &stack.tenant.audience()),
+            ("client_id", &stack.tenant.app().client_id()),
+            ("client_secret", &stack.tenant.app().client_secret()),
+            ("audience", stack.tenant.audience()),
         ])
         .send()
         .await

@@ -36,7 +36,7 @@ async fn two_extractors_on_one_handler_accept_a_dpop_request() {
         )
         .with_state(verifier);
     let api = listener.serve_router(router);
-    let user = format!("{}@clients", tenant.client_id());
+    let user = format!("{}@clients", tenant.app().client_id());
 
     for (path, expected) in [
         ("/both", json!({ "user": user, "scheme": "DPoP" })),
@@ -45,7 +45,8 @@ async fn two_extractors_on_one_handler_accept_a_dpop_request() {
         let key = DpopKey::generate();
         let token = tenant.token().bound_to(&key).build();
         let proof = tenant
-            .dpop_proof(&key, "GET", &format!("{base}{path}"))
+            .dpop()
+            .proof(&key, "GET", &format!("{base}{path}"))
             .access_token(&token)
             .build();
         let reply = api

@@ -25,7 +25,8 @@ fn dpop_lines(tenant: &MockTenant, htu: &str) -> Vec<String> {
     let key = DpopKey::generate();
     let token = tenant.token().scope("read:messages").bound_to(&key).build();
     let proof = tenant
-        .dpop_proof(&key, "GET", htu)
+        .dpop()
+        .proof(&key, "GET", htu)
         .access_token(&token)
         .build();
     vec![

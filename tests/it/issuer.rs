@@ -24,10 +24,10 @@ struct FromSettings {
 
 async fn api_from_settings(tenant: &MockTenant, auth0_domain: &str) -> FromSettings {
     let dir = TempDir::new();
-    let ca_file = dir.write("mock-idp-ca.pem", &tenant.ca_pem());
+    let ca_file = dir.write("mock-idp-ca.pem", &tenant.ca().pem());
     let vars = BTreeMap::from([
         ("AUTH0_DOMAIN".to_owned(), auth0_domain.to_owned()),
-        ("AUTH0_AUDIENCE".to_owned(), tenant.audience()),
+        ("AUTH0_AUDIENCE".to_owned(), tenant.audience().to_owned()),
         ("AUTH0_CA_FILE".to_owned(), ca_file.display().to_string()),
     ]);
     let (settings, warnings) =
@@ -166,8 +166,8 @@ async fn a_token_iss_spelled_otherwise_is_refused_before_any_fetch() {
         let reply = stack.get("/api/private").bearer_auth(&token).reply().await;
         reply.assert_invalid_token("Invalid token");
     }
-    assert_eq!(stack.tenant.discovery_fetches(), 0);
-    assert_eq!(stack.tenant.jwks_fetches(), 0);
+    assert_eq!(stack.tenant.journal().discovery_fetches(), 0);
+    assert_eq!(stack.tenant.journal().jwks_fetches(), 0);
 }
 
 #[tokio::test]
@@ -178,19 +178,19 @@ async fn a_token_from_another_tenant_is_refused_before_any_fetch() {
     assert_eq!(token.split('.').count(), 3);
     let reply = stack.get("/api/private").bearer_auth(&token).reply().await;
     reply.assert_invalid_token("Invalid token");
-    assert_eq!(foreign.discovery_fetches(), 0);
-    assert_eq!(stack.tenant.discovery_fetches(), 0);
+    assert_eq!(foreign.journal().discovery_fetches(), 0);
+    assert_eq!(stack.tenant.journal().discovery_fetches(), 0);
 }
 
 #[tokio::test]
 async fn a_discovery_document_naming_another_issuer_is_not_trusted() {
     let stack = Stack::start().await;
-    let mut doc = stack.tenant.discovery();
+    let mut doc = stack.tenant.overrides().original_discovery();
     doc["issuer"] = json!(format!("https://{}", stack.tenant.domain()));
-    stack.tenant.set_discovery_override(doc);
+    let _discovery = stack.tenant.overrides().discovery(doc);
     let token = stack.tenant.token().build();
     // No keys can be trusted from that document: fail closed.
     let reply = stack.get("/api/private").bearer_auth(&token).reply().await;
     reply.assert_invalid_token("Unable to obtain the signing keys");
-    assert_eq!(stack.tenant.jwks_fetches(), 0);
+    assert_eq!(stack.tenant.journal().jwks_fetches(), 0);
 }

@@ -389,7 +389,7 @@ fn htu_spellings_equivalent_accepted_and_others_refused() {
     proptest!(config(), |((htu, equivalent) in htu, request_path in request_path)| {
         let proof = stack
             .tenant
-            .dpop_proof(&key, "GET", "https://api.example.com/api/dpop-protected")
+            .dpop().proof(&key, "GET", "https://api.example.com/api/dpop-protected")
             .htu(&htu)
             .access_token(&token)
             .build();

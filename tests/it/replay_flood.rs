@@ -33,7 +33,8 @@ impl Client {
     fn proof(&self, stack: &Stack) -> String {
         stack
             .tenant
-            .dpop_proof(&self.key, "GET", &stack.url(PATH))
+            .dpop()
+            .proof(&self.key, "GET", &stack.url(PATH))
             .access_token(&self.token)
             .build()
     }

@@ -158,10 +158,10 @@ impl Drop for RedisServer {
 /// `DPOP_REPLAY_REDIS_URL`, so each replica opens its own connection to the shared Redis.
 async fn replica(tenant: &MockTenant, redis: &RedisServer) -> Api {
     let dir = TempDir::new();
-    let ca_file = dir.write("mock-idp-ca.pem", &tenant.ca_pem());
+    let ca_file = dir.write("mock-idp-ca.pem", &tenant.ca().pem());
     let vars = BTreeMap::from([
         ("AUTH0_DOMAIN".to_owned(), tenant.domain().to_owned()),
-        ("AUTH0_AUDIENCE".to_owned(), tenant.audience()),
+        ("AUTH0_AUDIENCE".to_owned(), tenant.audience().to_owned()),
         ("AUTH0_CA_FILE".to_owned(), ca_file.display().to_string()),
         ("PUBLIC_URL".to_owned(), PUBLIC_URL.to_owned()),
         ("DPOP_REPLAY_REDIS_URL".to_owned(), redis.url()),
@@ -199,7 +199,8 @@ impl Client {
 
     fn proof(&self, tenant: &MockTenant) -> String {
         tenant
-            .dpop_proof(
+            .dpop()
+            .proof(
                 &self.key,
                 "GET",
                 &format!("{PUBLIC_URL}/api/dpop-protected"),

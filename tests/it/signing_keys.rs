@@ -12,7 +12,7 @@ use crate::support::{SendExt, Stack};
 async fn a_jwks_that_publishes_the_private_key_is_not_trusted() {
     let stack = Stack::start().await;
     let private = stack.tenant.keys().current().private_jwk();
-    stack.tenant.set_jwks_override(json!({ "keys": [private] }));
+    let _jwks = stack.tenant.overrides().jwks(json!({ "keys": [private] }));
     let token = stack.tenant.token().build();
     stack
         .get("/api/private")
@@ -20,7 +20,7 @@ async fn a_jwks_that_publishes_the_private_key_is_not_trusted() {
         .reply()
         .await
         .assert_invalid_token("Invalid token");
-    assert_eq!(stack.tenant.jwks_fetches(), 1);
+    assert_eq!(stack.tenant.journal().jwks_fetches(), 1);
 }
 
 /// Stale-if-error is bounded: with the tenant down, a token (even one served from the cache)
@@ -31,8 +31,14 @@ async fn a_tenant_down_for_more_than_a_day_fails_closed() {
     let token = stack.tenant.token().expires_in(3 * 86_400).build();
     let private = |t: &str| stack.get("/api/private").bearer_auth(t.to_owned()).reply();
     private(&token).await.assert_ok();
-    stack.tenant.fail(Endpoint::Discovery, Fault::Status(503));
-    stack.tenant.fail(Endpoint::Jwks, Fault::Status(503));
+    stack
+        .tenant
+        .faults()
+        .fail(Endpoint::Discovery, Fault::Status(503));
+    stack
+        .tenant
+        .faults()
+        .fail(Endpoint::Jwks, Fault::Status(503));
     stack.tenant.clock().advance(23 * 3600);
     private(&token).await.assert_ok();
     private(&stack.tenant.token().build()).await.assert_ok();

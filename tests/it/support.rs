@@ -102,7 +102,8 @@ impl Stack {
             .build();
         let proof = self
             .tenant
-            .dpop_proof(key, "GET", &self.url(path))
+            .dpop()
+            .proof(key, "GET", &self.url(path))
             .access_token(&token)
             .build();
         self.get(path)
@@ -114,13 +115,13 @@ impl Stack {
 /// What the quickstart configures: the tenant's domain and audience, its CA trusted, and the
 /// verifier's clock reading the tenant's virtual clock.
 pub(crate) fn quickstart_options(tenant: &MockTenant) -> VerifierOptions {
-    options_for_audience(tenant, &tenant.audience())
+    options_for_audience(tenant, tenant.audience())
 }
 
 /// [`quickstart_options`] with another configured audience.
 pub(crate) fn options_for_audience(tenant: &MockTenant, audience: &str) -> VerifierOptions {
     VerifierOptions::new(tenant.domain(), audience)
-        .ca_pem(tenant.ca_pem().into_bytes())
+        .ca_pem(tenant.ca().pem().into_bytes())
         .clock(tenant_time(tenant))
 }
 

@@ -23,13 +23,16 @@ fn tenant() -> MockTenant {
         "tenant.exchange.toml",
     )
     .unwrap();
-    MockTenant::builder().config(cfg).start_blocking()
+    MockTenant::builder()
+        .config(cfg)
+        .try_start()
+        .expect("the tenant starts")
 }
 
 /// The second API: verifies tokens for `https://upstream-api` and says who called.
 async fn second_api(tenant: &MockTenant) -> Api {
     let verifier = Verifier::new(
-        VerifierOptions::new(tenant.domain(), UPSTREAM).ca_pem(tenant.ca_pem().into_bytes()),
+        VerifierOptions::new(tenant.domain(), UPSTREAM).ca_pem(tenant.ca().pem().into_bytes()),
     )
     .unwrap();
     let data = get(|Authenticated(c): Authenticated| async move {
@@ -52,10 +55,10 @@ async fn second_api(tenant: &MockTenant) -> Api {
 }
 
 fn vars(tenant: &MockTenant, dir: &TempDir, extra: &[(&str, &str)]) -> BTreeMap<String, String> {
-    let ca = dir.write("ca.pem", &tenant.ca_pem());
+    let ca = dir.write("ca.pem", &tenant.ca().pem());
     let mut v = BTreeMap::from([
         ("AUTH0_DOMAIN".to_owned(), tenant.domain().to_owned()),
-        ("AUTH0_AUDIENCE".to_owned(), tenant.audience()),
+        ("AUTH0_AUDIENCE".to_owned(), tenant.audience().to_owned()),
         ("AUTH0_CA_FILE".to_owned(), ca.display().to_string()),
     ]);
     for (k, val) in extra {
@@ -125,10 +128,10 @@ async fn the_second_api_answers_for_the_user_with_this_api_as_actor() {
     );
     assert_eq!(reply.header("cache-control"), Some("no-store"));
     // No token: the guard's 401, before any exchange.
-    let before = s.tenant.token_requests();
+    let before = s.tenant.journal().token_requests();
     let reply = s.api.get("/api/upstream").reply().await;
     assert_eq!(reply.status, 401);
-    assert_eq!(s.tenant.token_requests(), before);
+    assert_eq!(s.tenant.journal().token_requests(), before);
 }
 
 #[tokio::test]
@@ -153,7 +156,9 @@ async fn tenant_refusals_rate_limits_and_outages_get_fixed_answers() {
         "The access token cannot be exchanged for the upstream API",
     );
     // Auth0's rate limit: 429 with its Retry-After.
-    s.tenant.fail_next(Endpoint::Token, 1, Fault::Status(429));
+    s.tenant
+        .faults()
+        .fail_next(Endpoint::Token, 1, Fault::Status(429));
     let reply = s.api.get("/api/upstream").bearer_auth(&alice).reply().await;
     expect(
         &reply,
@@ -164,6 +169,7 @@ async fn tenant_refusals_rate_limits_and_outages_get_fixed_answers() {
     assert_eq!(reply.header("retry-after"), Some("2"));
     // The tenant drops the connection: 502.
     s.tenant
+        .faults()
         .fail_next(Endpoint::Token, 1, Fault::DropConnection);
     let reply = s.api.get("/api/upstream").bearer_auth(&alice).reply().await;
     expect(&reply, 502, "network_error", "Network error occurred");
@@ -205,7 +211,9 @@ async fn tenant_faults_never_reach_the_caller_as_they_are() {
             body: r#"{"error":"invalid_scope","error_description":"internal scope table"}"#.into(),
         },
     ] {
-        s.tenant.fail_next(Endpoint::Token, 1, fault.clone());
+        s.tenant
+            .faults()
+            .fail_next(Endpoint::Token, 1, fault.clone());
         let reply = s.api.get("/api/upstream").bearer_auth(&alice).reply().await;
         assert_eq!(reply.status, 502, "{fault:?}: {reply:#?}");
         assert_eq!(

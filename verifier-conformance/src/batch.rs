@@ -140,7 +140,7 @@ pub(crate) async fn play_batch(c: &Ctx<'_>, members: Vec<Member>) -> Vec<Played>
     if !rotated.is_empty() {
         c.set_jwks_with(rotated);
     }
-    let before = c.tenant.jwks_fetches();
+    let before = c.tenant.journal().jwks_fetches();
     for m in rotations {
         let steps = play_fetching(c, &m).await.ok();
         out.push((m, steps));
@@ -149,7 +149,7 @@ pub(crate) async fn play_batch(c: &Ctx<'_>, members: Vec<Member>) -> Vec<Played>
         .iter()
         .any(|(m, s)| s.is_some() && !m.set.withdrawn.is_empty());
     if withdrawing {
-        let refreshed = c.tenant.jwks_fetches() > before;
+        let refreshed = c.tenant.journal().jwks_fetches() > before;
         let (nudge, fetched) = nudge(c, !refreshed).await;
         let refreshed = refreshed || fetched;
         for (m, steps) in &mut out {
@@ -251,7 +251,7 @@ async fn check_control(c: &Ctx<'_>, k: &SigningKey) -> Step {
 /// waited out if the target does not fetch at once; without, the target has just refreshed.
 /// Also whether the target fetched.
 async fn nudge(c: &Ctx<'_>, wait: bool) -> (Step, bool) {
-    let before = c.tenant.jwks_fetches();
+    let before = c.tenant.journal().jwks_fetches();
     let send = || {
         let kid = c.fresh_kid("nudge");
         c.check(
@@ -268,7 +268,7 @@ async fn nudge(c: &Ctx<'_>, wait: bool) -> (Step, bool) {
     } else {
         send().await
     };
-    (step, c.tenant.jwks_fetches() > before)
+    (step, c.tenant.journal().jwks_fetches() > before)
 }
 
 /// The probes sent once keys are withdrawn, when the target did refresh: without a refresh a

@@ -16,9 +16,9 @@ use super::class::Class;
 use super::observe::{self, Observation, Request};
 use super::target::{Profile, Target};
 use super::verdict::{Expect, Grade, Level, grade};
-use mock_idp::MockTenant;
 use mock_idp::config::Dialect;
 use mock_idp::{DpopKey, ProofAlg, ProofBuilder};
+use mock_idp::{MockTenant, OverrideGuard};
 use mock_idp::{SigAlg, SigningKey};
 use mock_idp::{Signing, TokenBuilder};
 
@@ -411,6 +411,8 @@ pub struct Ctx<'a> {
     client: reqwest::Client,
     title_client: reqwest::Client,
     refresh: Mutex<RefreshState>,
+    /// The JWKS and discovery overrides a case set; [`Ctx::restore`] drops them.
+    overrides: Mutex<Vec<OverrideGuard>>,
 }
 
 #[derive(Debug)]
@@ -437,8 +439,9 @@ impl<'a> Ctx<'a> {
             other: DpopKey::fixture_other(),
             client,
             title_client,
+            overrides: Mutex::new(Vec::new()),
             refresh: Mutex::new(RefreshState {
-                fetches: tenant.jwks_fetches(),
+                fetches: tenant.journal().jwks_fetches(),
                 at: Instant::now(),
             }),
         })
@@ -449,7 +452,7 @@ impl<'a> Ctx<'a> {
         self.target
             .audience
             .clone()
-            .unwrap_or_else(|| self.tenant.audience())
+            .unwrap_or_else(|| self.tenant.audience().to_owned())
     }
 
     /// AT_ok: a valid token in the target's profile with the target's scope.
@@ -596,7 +599,7 @@ impl<'a> Ctx<'a> {
     pub fn set_jwks_with(&self, extra: Vec<Value>) {
         let mut keys = self.published_jwks();
         keys.extend(extra);
-        self.tenant.set_jwks_override(json!({ "keys": keys }));
+        self.keep_override(self.tenant.overrides().jwks(json!({ "keys": keys })));
     }
 
     /// Requests the canary has received.
@@ -632,7 +635,7 @@ impl<'a> Ctx<'a> {
 
     /// Notes JWKS fetches seen since the last call (each one starts the target's cooldown).
     pub fn sync_refresh(&self) {
-        let now = self.tenant.jwks_fetches();
+        let now = self.tenant.journal().jwks_fetches();
         let mut s = self.refresh.lock().unwrap_or_else(|e| e.into_inner());
         if now != s.fetches {
             s.fetches = now;
@@ -649,9 +652,9 @@ impl<'a> Ctx<'a> {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = T>,
     {
-        let before = self.tenant.jwks_fetches();
+        let before = self.tenant.journal().jwks_fetches();
         let out = attempt().await;
-        if self.tenant.jwks_fetches() != before || self.target.jwks_cooldown_ms == 0 {
+        if self.tenant.journal().jwks_fetches() != before || self.target.jwks_cooldown_ms == 0 {
             self.sync_refresh();
             return out;
         }
@@ -679,9 +682,19 @@ impl<'a> Ctx<'a> {
 
     /// Undoes every tenant-side condition a case may have set.
     pub fn restore(&self) {
-        self.tenant.clear_faults();
-        self.tenant.clear_jwks_override();
-        self.tenant.clear_discovery_override();
+        self.tenant.faults().clear();
+        self.overrides
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Keeps an override in force until [`Ctx::restore`].
+    pub fn keep_override(&self, guard: OverrideGuard) {
+        self.overrides
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(guard);
     }
 
     /// Skip unless the target accepts DPoP.

@@ -319,5 +319,5 @@ pub async fn wait_for_target(target: &Target, timeout: std::time::Duration) -> b
 
 /// The `.env` a target needs to trust `tenant` (CA file at `ca_path`).
 pub fn env_for(tenant: &MockTenant, audience: &str, ca_path: &std::path::Path) -> String {
-    mock_idp::dotenv(&tenant.domains(), audience, Some(ca_path))
+    mock_idp::dotenv(&tenant.urls().domains(), audience, Some(ca_path))
 }

@@ -13,7 +13,7 @@
 //! table, journal), so Rust tests and HTTP clients steer one implementation.
 //!
 //! Every route needs `Authorization: Bearer` with the tenant's admin secret (printed by
-//! `mock-idp serve`, [`crate::MockTenant::admin_secret`]) or a Management API access token of
+//! `mock-idp serve`, [`crate::ControlApi::admin_secret`]) or a Management API access token of
 //! this tenant with the route's scope, as Auth0 requires (see [`auth`]). A tenant built with
 //! the control API off answers these paths 404 like any unknown path. Each route is registered
 //! once, with its scope, in [`table`]: that one call both routes it and lists it in [`routes`],

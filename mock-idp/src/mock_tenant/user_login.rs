@@ -19,7 +19,8 @@ use serde::Deserialize;
 
 use crate::config::GrantType;
 use crate::jose::{b64url, random_id, sha256};
-use crate::mock_tenant::MockTenant;
+use crate::tenant::state::TenantState;
+use crate::tenant::tls::TlsMaterial;
 
 /// What a login returned (the token endpoint's answer).
 #[derive(Debug, Clone, Deserialize)]
@@ -65,7 +66,8 @@ pub enum LoginError {
 #[derive(Debug)]
 #[must_use = "a login does nothing until awaited"]
 pub struct Login<'a> {
-    tenant: &'a MockTenant,
+    state: &'a TenantState,
+    tls: &'a TlsMaterial,
     email: String,
     client_id: Option<String>,
     scope: String,
@@ -73,13 +75,14 @@ pub struct Login<'a> {
 }
 
 impl<'a> Login<'a> {
-    pub(crate) fn new(tenant: &'a MockTenant, email: &str) -> Self {
+    pub(crate) fn new(state: &'a TenantState, tls: &'a TlsMaterial, email: &str) -> Self {
         Login {
-            tenant,
+            state,
+            tls,
             email: email.to_owned(),
             client_id: None,
             scope: "openid profile email offline_access".into(),
-            audience: Some(tenant.audience()),
+            audience: Some(state.default_audience().to_owned()),
         }
     }
 
@@ -102,7 +105,7 @@ impl<'a> Login<'a> {
     }
 
     async fn run(self) -> Result<LoginTokens, LoginError> {
-        let cfg = self.tenant.config();
+        let cfg = &self.state.mint.config;
         let user = cfg
             .user_by_email(&self.email)
             .ok_or_else(|| LoginError::UnknownUser(self.email.clone()))?;
@@ -122,7 +125,7 @@ impl<'a> Login<'a> {
         let redirect_uri = &app.callbacks[0];
         let verifier = format!("{}{}", random_id(), random_id());
         let state = random_id();
-        let mut url = url::Url::parse(&format!("{}/authorize", self.tenant.uri()))
+        let mut url = url::Url::parse(&format!("{}/authorize", self.state.base_url))
             .map_err(|e| step("authorize", e))?;
         {
             let mut q = url.query_pairs_mut();
@@ -137,7 +140,7 @@ impl<'a> Login<'a> {
                 q.append_pair("audience", aud);
             }
         }
-        let http = client(self.tenant)?;
+        let http = client(self.tls)?;
         let res = http
             .get(url.as_str())
             .send()
@@ -149,7 +152,7 @@ impl<'a> Login<'a> {
                 set_cookie_value(&res, crate::tenant::session::DEVICE_COOKIE).unwrap_or_default();
             let tx = location.trim_start_matches("/u/login?state=").to_owned();
             let res = http
-                .post(format!("{}/u/login", self.tenant.uri()))
+                .post(format!("{}/u/login", self.state.base_url))
                 .header(
                     "cookie",
                     format!("{}={device}", crate::tenant::session::DEVICE_COOKIE),
@@ -190,7 +193,7 @@ impl<'a> Login<'a> {
             form.push(("client_secret", app.client_secret.clone()));
         }
         let res = http
-            .post(self.tenant.token_url())
+            .post(self.state.token_endpoint())
             .form(&form)
             .send()
             .await
@@ -221,9 +224,9 @@ fn step(step: &'static str, detail: impl std::fmt::Display) -> LoginError {
 }
 
 /// A client that trusts the tenant's CA and does not follow redirects (each hop is a step).
-fn client(tenant: &MockTenant) -> Result<reqwest::Client, LoginError> {
+fn client(tls: &TlsMaterial) -> Result<reqwest::Client, LoginError> {
     let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-    if let Ok(cert) = reqwest::Certificate::from_der(&tenant.ca_der()) {
+    if let Ok(cert) = reqwest::Certificate::from_der(&tls.ca_der().unwrap_or_default()) {
         b = b.tls_certs_only([cert]);
     }
     b.build().map_err(|e| step("authorize", e))

@@ -113,6 +113,14 @@ impl TenantState {
         self.base_url.starts_with("https://")
     }
 
+    /// The default API's identifier (empty without APIs).
+    pub(crate) fn default_audience(&self) -> &str {
+        self.mint
+            .config
+            .default_api()
+            .map_or("", |a| a.identifier.as_str())
+    }
+
     pub(crate) fn token_endpoint(&self) -> String {
         format!("{}/oauth/token", self.base_url)
     }

@@ -8,7 +8,7 @@ async fn every_advertised_endpoint_answers() {
     let tenant = MockTenant::start().await;
     let http = tenant.http_client();
     let doc: Value = http
-        .get(tenant.discovery_url())
+        .get(tenant.urls().discovery())
         .send()
         .await
         .unwrap()
@@ -144,14 +144,14 @@ async fn untrusted_client_or_redirect_uri_gets_an_error_page_never_a_redirect() 
     ];
     for (extra, text) in cases {
         let res = agent
-            .get(&authorize_url(&tenant, &spa_params(&aud, &extra)))
+            .get(&authorize_url(&tenant, &spa_params(aud, &extra)))
             .await;
         res.assert_error_page(text);
     }
     // A repeated parameter is ambiguous: refused before anything is trusted.
     let url = format!(
         "{}&redirect_uri=https%3A%2F%2Fevil.example",
-        authorize_url(&tenant, &spa_params(&aud, &[]))
+        authorize_url(&tenant, &spa_params(aud, &[]))
     );
     agent
         .get(&url)
@@ -161,7 +161,7 @@ async fn untrusted_client_or_redirect_uri_gets_an_error_page_never_a_redirect() 
     let res = agent
         .get(&authorize_url(
             &tenant,
-            &spa_params(&aud, &[("client_id", "<script>x</script>")]),
+            &spa_params(aud, &[("client_id", "<script>x</script>")]),
         ))
         .await;
     res.assert_error_page("&lt;script&gt;");
@@ -234,7 +234,7 @@ async fn other_authorize_errors_go_back_to_the_application_with_state() {
     ];
     for (extra, error, description) in cases {
         let res = agent
-            .get(&authorize_url(&tenant, &spa_params(&aud, &extra)))
+            .get(&authorize_url(&tenant, &spa_params(aud, &extra)))
             .await;
         res.assert_redirected_error(error, description);
     }
@@ -243,7 +243,7 @@ async fn other_authorize_errors_go_back_to_the_application_with_state() {
     cfg.applications[1].grant_types = Some(vec![mock_idp::GrantType::RefreshToken]);
     let tenant = MockTenant::builder().config(cfg).start().await;
     let res = Agent::new(&tenant)
-        .get(&authorize_url(&tenant, &spa_params(&aud, &[])))
+        .get(&authorize_url(&tenant, &spa_params(aud, &[])))
         .await;
     res.assert_redirected_error(
         "unauthorized_client",
@@ -262,7 +262,7 @@ async fn response_modes_fragment_and_form_post() {
     let res = agent
         .get(&authorize_url(
             &tenant,
-            &spa_params(&aud, &[("response_mode", "fragment")]),
+            &spa_params(aud, &[("response_mode", "fragment")]),
         ))
         .await;
     assert_eq!(res.status, 302);
@@ -279,7 +279,7 @@ async fn response_modes_fragment_and_form_post() {
         .get(&authorize_url(
             &tenant,
             &spa_params(
-                &aud,
+                aud,
                 &[("response_mode", "form_post"), ("state", "<\"st4te\">")],
             ),
         ))
@@ -308,7 +308,7 @@ async fn sso_prompt_none_and_prompt_login() {
     let tenant = MockTenant::start().await;
     let mut agent = Agent::new(&tenant);
     let aud = tenant.audience();
-    let none = spa_params(&aud, &[("prompt", "none")]);
+    let none = spa_params(aud, &[("prompt", "none")]);
     agent
         .get(&authorize_url(&tenant, &none))
         .await
@@ -318,7 +318,7 @@ async fn sso_prompt_none_and_prompt_login() {
     let res = agent.get(&authorize_url(&tenant, &none)).await;
     assert!(res.param("code").is_some(), "{}", res.location());
     let web = spa_params(
-        &aud,
+        aud,
         &[("prompt", "none"), ("client_id", DEFAULT_WEB_CLIENT_ID)],
     );
     assert!(
@@ -332,7 +332,7 @@ async fn sso_prompt_none_and_prompt_login() {
     let res = agent
         .get(&authorize_url(
             &tenant,
-            &spa_params(&aud, &[("prompt", "login")]),
+            &spa_params(aud, &[("prompt", "login")]),
         ))
         .await;
     assert_eq!(res.location().path(), "/u/login");
@@ -340,7 +340,7 @@ async fn sso_prompt_none_and_prompt_login() {
     let res = agent
         .get(&authorize_url(
             &tenant,
-            &spa_params(&aud, &[("max_age", "60")]),
+            &spa_params(aud, &[("max_age", "60")]),
         ))
         .await;
     assert_eq!(res.location().path(), "/u/login");
@@ -358,7 +358,7 @@ async fn the_login_form_only_works_in_the_browser_that_started_it_and_once() {
     let mut victim = Agent::new(&tenant);
     let aud = tenant.audience();
     let res = victim
-        .get(&authorize_url(&tenant, &spa_params(&aud, &[])))
+        .get(&authorize_url(&tenant, &spa_params(aud, &[])))
         .await;
     let tx = res.param("state").unwrap();
     let login = format!("{}/u/login", tenant.uri());
@@ -374,7 +374,7 @@ async fn the_login_form_only_works_in_the_browser_that_started_it_and_once() {
         .await
         .assert_error_page("expired");
     attacker
-        .get(&authorize_url(&tenant, &spa_params(&aud, &[])))
+        .get(&authorize_url(&tenant, &spa_params(aud, &[])))
         .await;
     attacker
         .post(&login, &form)
@@ -394,7 +394,7 @@ async fn the_login_form_only_works_in_the_browser_that_started_it_and_once() {
     let res = victim
         .get(&authorize_url(
             &tenant,
-            &spa_params(&aud, &[("prompt", "login")]),
+            &spa_params(aud, &[("prompt", "login")]),
         ))
         .await;
     let tx = res.param("state").unwrap();

@@ -11,7 +11,7 @@ async fn login_with_pkce_issues_auth0_shaped_tokens() {
     let res = agent
         .get(&authorize_url(
             &tenant,
-            &spa_params(&aud, &[("login_hint", DEFAULT_USER_EMAIL)]),
+            &spa_params(aud, &[("login_hint", DEFAULT_USER_EMAIL)]),
         ))
         .await;
     assert_eq!(res.status, 302);
@@ -111,7 +111,7 @@ async fn login_with_pkce_issues_auth0_shaped_tokens() {
         body["access_token"].as_str().unwrap(),
         &jwks,
         tenant.issuer(),
-        &aud,
+        aud,
     )
     .unwrap();
     let user = tenant.config().user_by_email(DEFAULT_USER_EMAIL).unwrap();
@@ -274,7 +274,7 @@ async fn confidential_clients_authenticate_and_pkce_cannot_be_downgraded() {
     let code_of = |r: &Reply| r.param("code").unwrap();
     // A regular web app may skip PKCE; then a verifier at the token endpoint is a downgrade.
     let res = agent
-        .authorize(&tenant, &spa_params(&aud, &web(vec![])))
+        .authorize(&tenant, &spa_params(aud, &web(vec![])))
         .await;
     let code = code_of(&res);
     let res = exchange(
@@ -291,7 +291,7 @@ async fn confidential_clients_authenticate_and_pkce_cannot_be_downgraded() {
     // Wrong secret; no secret.
     for secret in ["wrong", ""] {
         let res = agent
-            .authorize(&tenant, &spa_params(&aud, &web(vec![])))
+            .authorize(&tenant, &spa_params(aud, &web(vec![])))
             .await;
         let code = code_of(&res);
         let res = exchange(
@@ -310,7 +310,7 @@ async fn confidential_clients_authenticate_and_pkce_cannot_be_downgraded() {
     }
     // Right secret: tokens, and a non-rotating refresh token that serves twice.
     let res = agent
-        .authorize(&tenant, &spa_params(&aud, &web(vec![])))
+        .authorize(&tenant, &spa_params(aud, &web(vec![])))
         .await;
     let code = code_of(&res);
     let res = exchange(
@@ -329,7 +329,7 @@ async fn confidential_clients_authenticate_and_pkce_cannot_be_downgraded() {
     for _ in 0..2 {
         let res = agent
             .post(
-                &tenant.token_url(),
+                &tenant.urls().token(),
                 &[
                     ("grant_type", "refresh_token"),
                     ("client_id", DEFAULT_WEB_CLIENT_ID),
@@ -348,7 +348,7 @@ async fn confidential_clients_authenticate_and_pkce_cannot_be_downgraded() {
     // The M2M app may not use the code grant.
     let res = agent
         .post(
-            &tenant.token_url(),
+            &tenant.urls().token(),
             &[
                 ("grant_type", "authorization_code"),
                 ("client_id", "mock-test-client"),

@@ -21,12 +21,15 @@ async fn dpop_binds_the_code_the_tokens_and_userinfo() {
         ("redirect_uri", DEFAULT_CALLBACK),
         ("code_verifier", VERIFIER),
     ];
-    let proof = tenant.dpop_proof(&key, "POST", &tenant.token_url()).build();
+    let proof = tenant
+        .dpop()
+        .proof(&key, "POST", &tenant.urls().token())
+        .build();
     let res = agent
         .send(
             agent
                 .http
-                .post(tenant.token_url())
+                .post(tenant.urls().token())
                 .form(&form)
                 .header("DPoP", proof),
         )
@@ -46,24 +49,28 @@ async fn dpop_binds_the_code_the_tokens_and_userinfo() {
         ("refresh_token", rt),
     ];
     let proof = tenant
-        .dpop_proof(&other, "POST", &tenant.token_url())
+        .dpop()
+        .proof(&other, "POST", &tenant.urls().token())
         .build();
     let res = agent
         .send(
             agent
                 .http
-                .post(tenant.token_url())
+                .post(tenant.urls().token())
                 .form(&rform)
                 .header("DPoP", proof),
         )
         .await;
     assert_eq!(res.json()["error"], "invalid_dpop_proof", "{}", res.body);
-    let proof = tenant.dpop_proof(&key, "POST", &tenant.token_url()).build();
+    let proof = tenant
+        .dpop()
+        .proof(&key, "POST", &tenant.urls().token())
+        .build();
     let res = agent
         .send(
             agent
                 .http
-                .post(tenant.token_url())
+                .post(tenant.urls().token())
                 .form(&rform)
                 .header("DPoP", proof),
         )
@@ -76,7 +83,8 @@ async fn dpop_binds_the_code_the_tokens_and_userinfo() {
     let res = http.get(&url).bearer_auth(at).send().await.unwrap();
     assert_eq!(res.status(), 401);
     let proof = tenant
-        .dpop_proof(&key, "GET", &url)
+        .dpop()
+        .proof(&key, "GET", &url)
         .access_token(at)
         .build();
     let res = http
@@ -88,7 +96,8 @@ async fn dpop_binds_the_code_the_tokens_and_userinfo() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let proof = tenant
-        .dpop_proof(&other, "GET", &url)
+        .dpop()
+        .proof(&other, "GET", &url)
         .access_token(at)
         .build();
     let res = http
@@ -106,7 +115,7 @@ async fn cors_for_allowed_web_origins_and_public_documents() {
     let tenant = MockTenant::start().await;
     let http = tenant.http_client();
     let preflight = |origin: &'static str| {
-        http.request(reqwest::Method::OPTIONS, tenant.token_url())
+        http.request(reqwest::Method::OPTIONS, tenant.urls().token())
             .header("origin", origin)
             .header("access-control-request-method", "POST")
             .send()
@@ -126,7 +135,7 @@ async fn cors_for_allowed_web_origins_and_public_documents() {
     let res = preflight("https://evil.example").await.unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none());
     let res = http
-        .get(tenant.jwks_url())
+        .get(tenant.urls().jwks())
         .header("origin", "https://any.example")
         .send()
         .await

@@ -33,7 +33,7 @@ async fn rotating_refresh_tokens_detect_reuse_and_revoke_the_family() {
     // Narrowing is allowed, widening is not.
     let res = agent
         .post(
-            &tenant.token_url(),
+            &tenant.urls().token(),
             &[
                 ("grant_type", "refresh_token"),
                 ("client_id", DEFAULT_SPA_CLIENT_ID),
@@ -76,7 +76,7 @@ async fn rotating_refresh_tokens_detect_reuse_and_revoke_the_family() {
         .to_owned();
     let res = agent
         .post(
-            &tenant.token_url(),
+            &tenant.urls().token(),
             &[
                 ("grant_type", "refresh_token"),
                 ("client_id", DEFAULT_WEB_CLIENT_ID),

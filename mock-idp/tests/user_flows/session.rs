@@ -84,7 +84,7 @@ async fn logout_ends_the_session_and_redirects_only_to_allowed_urls() {
     let tenant = MockTenant::start().await;
     let mut agent = Agent::new(&tenant);
     let aud = tenant.audience();
-    let none = spa_params(&aud, &[("prompt", "none")]);
+    let none = spa_params(aud, &[("prompt", "none")]);
     let v2 = format!("{}/v2/logout", tenant.uri());
 
     code_for(&mut agent, &tenant, &[]).await;
@@ -225,7 +225,7 @@ async fn a_login_on_a_custom_domain_gets_that_domains_issuer() {
     let mut agent = Agent::new(&tenant);
     let aud = tenant.audience();
     let mut url = url::Url::parse(&format!("{base}/authorize")).unwrap();
-    url.query_pairs_mut().extend_pairs(spa_params(&aud, &[]));
+    url.query_pairs_mut().extend_pairs(spa_params(aud, &[]));
     let res = agent.get(url.as_str()).await;
     assert_eq!(res.location().path(), "/u/login");
     let tx = res.param("state").unwrap();

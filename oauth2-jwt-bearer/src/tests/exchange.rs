@@ -70,7 +70,8 @@ fn tenant() -> MockTenant {
                 )),
             }
         })
-        .start_blocking();
+        .try_start()
+        .expect("the tenant starts");
     t.clock().freeze_at(NOW);
     t
 }
@@ -80,7 +81,7 @@ fn client_with(
     f: impl FnOnce(ExchangeOptions) -> ExchangeOptions,
 ) -> TokenExchangeClient {
     let opts = ExchangeOptions::new(t.domain(), "flask-api-client", "flask-api-secret")
-        .ca_pem(t.ca_pem().into_bytes())
+        .ca_pem(t.ca().pem().into_bytes())
         .clock(tenant_clock(t));
     TokenExchangeClient::new(f(opts)).unwrap()
 }
@@ -96,6 +97,7 @@ fn alice(t: &MockTenant) -> String {
 /// The last token-endpoint request's form body.
 fn last_form(t: &MockTenant) -> Vec<(String, String)> {
     let req = t
+        .journal()
         .received_requests()
         .into_iter()
         .rfind(|r| r.path == "/oauth/token")
@@ -151,7 +153,7 @@ async fn exchange_by_profile_posts_rfc8693_with_basic_auth_and_reads_the_token()
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
     );
-    let req = t.received_requests().pop().unwrap();
+    let req = t.journal().received_requests().pop().unwrap();
     assert_eq!(
         req.header("authorization"),
         Some("Basic Zmxhc2stYXBpLWNsaWVudDpmbGFzay1hcGktc2VjcmV0")
@@ -180,7 +182,7 @@ async fn exchange_by_profile_posts_rfc8693_with_basic_auth_and_reads_the_token()
         [("tags", "a"), ("tags", "b")].map(|(k, v)| (k.to_owned(), v.to_owned()))
     );
     // Discovery ran once for all of it.
-    assert_eq!(t.discovery_fetches(), 1);
+    assert_eq!(t.journal().discovery_fetches(), 1);
 }
 
 #[tokio::test]
@@ -202,7 +204,7 @@ async fn on_behalf_of_gets_a_token_the_upstream_api_verifies_with_the_actor() {
     )));
     let upstream = Verifier::new(
         VerifierOptions::new(t.domain(), UPSTREAM)
-            .ca_pem(t.ca_pem().into_bytes())
+            .ca_pem(t.ca().pem().into_bytes())
             .clock(tenant_clock(&t)),
     )
     .unwrap();
@@ -322,7 +324,13 @@ async fn bad_input_is_refused_before_any_network_call() {
         .await
         .unwrap_err();
     assert!(matches!(e, ExchangeError::SubjectTokenWhitespace));
-    assert_eq!((t.discovery_fetches(), t.token_requests()), (0, 0));
+    assert_eq!(
+        (
+            t.journal().discovery_fetches(),
+            t.journal().token_requests()
+        ),
+        (0, 0)
+    );
     // Without credentials there is no client at all.
     let e = TokenExchangeClient::new(ExchangeOptions::new(t.domain(), "flask-api-client", ""))
         .unwrap_err();
@@ -336,7 +344,7 @@ async fn bad_input_is_refused_before_any_network_call() {
 async fn a_429_keeps_auth0s_rate_limit_advice() {
     let t = tenant();
     let c = client(&t);
-    t.fail_next(Endpoint::Token, 1, Fault::Status(429));
+    t.faults().fail_next(Endpoint::Token, 1, Fault::Status(429));
     let e = c
         .on_behalf_of(&alice(&t), UPSTREAM, None)
         .await
@@ -356,20 +364,22 @@ async fn transport_failures_are_502_and_504() {
     let c = client_with(&t, |o| o.timeout(Duration::from_millis(300)));
     // Discovery first, so the faults below hit the token endpoint.
     c.on_behalf_of(&alice(&t), UPSTREAM, None).await.unwrap();
-    t.fail_next(Endpoint::Token, 1, Fault::DropConnection);
+    t.faults()
+        .fail_next(Endpoint::Token, 1, Fault::DropConnection);
     let e = c
         .on_behalf_of(&alice(&t), UPSTREAM, None)
         .await
         .unwrap_err();
     assert_eq!((e.status(), e.code()), (502, "network_error"), "{e:?}");
-    t.fail_next(Endpoint::Token, 1, Fault::Delay(Duration::from_secs(2)));
+    t.faults()
+        .fail_next(Endpoint::Token, 1, Fault::Delay(Duration::from_secs(2)));
     let e = c
         .on_behalf_of(&alice(&t), UPSTREAM, None)
         .await
         .unwrap_err();
     assert_eq!((e.status(), e.code()), (504, "timeout_error"), "{e:?}");
     // A non-JSON error page keeps the status and gets auth0-api-python's fallback texts.
-    t.fail_next(
+    t.faults().fail_next(
         Endpoint::Token,
         1,
         Fault::Respond {
@@ -389,7 +399,7 @@ async fn transport_failures_are_502_and_504() {
         e.to_string(),
         format!("Failed to exchange token of type 'urn:legacy:token' for audience '{UPSTREAM}'")
     );
-    t.fail_next(
+    t.faults().fail_next(
         Endpoint::Token,
         1,
         Fault::Respond {
@@ -405,7 +415,8 @@ async fn transport_failures_are_502_and_504() {
     assert_eq!((e.status(), e.code()), (500, "connection_token_error"));
     assert_eq!(e.to_string(), "Failed to get token for connection: 500");
     // A 200 that is not a token.
-    t.fail_next(Endpoint::Token, 1, Fault::MalformedBody);
+    t.faults()
+        .fail_next(Endpoint::Token, 1, Fault::MalformedBody);
     let e = c
         .on_behalf_of(&alice(&t), UPSTREAM, None)
         .await
@@ -414,7 +425,8 @@ async fn transport_failures_are_502_and_504() {
     // The tenant down: 502, nothing cached from the failure.
     let t2 = tenant();
     let c2 = client(&t2);
-    t2.fail_next(Endpoint::Discovery, 1, Fault::DropConnection);
+    t2.faults()
+        .fail_next(Endpoint::Discovery, 1, Fault::DropConnection);
     let e = c2
         .on_behalf_of(&alice(&t2), UPSTREAM, None)
         .await
@@ -426,9 +438,9 @@ async fn transport_failures_are_502_and_504() {
 #[tokio::test]
 async fn a_discovery_document_of_another_issuer_is_not_trusted() {
     let t = tenant();
-    let mut doc: Value = t.discovery();
+    let mut doc: Value = t.overrides().original_discovery();
     doc["issuer"] = json!("https://evil.example/");
-    let _guard = t.discovery_override(doc.clone());
+    let _guard = t.overrides().discovery(doc.clone());
     let e = client(&t)
         .on_behalf_of(&alice(&t), UPSTREAM, None)
         .await
@@ -436,7 +448,7 @@ async fn a_discovery_document_of_another_issuer_is_not_trusted() {
     assert_eq!((e.status(), e.code()), (502, "discovery_error"));
     doc["issuer"] = json!(t.issuer());
     doc["token_endpoint"] = json!(format!("http://{}/oauth/token", t.domain()));
-    let _guard = t.discovery_override(doc);
+    let _guard = t.overrides().discovery(doc);
     let e = client(&t)
         .on_behalf_of(&alice(&t), UPSTREAM, None)
         .await
@@ -445,7 +457,7 @@ async fn a_discovery_document_of_another_issuer_is_not_trusted() {
         e.to_string(),
         "Token endpoint missing in OIDC metadata: no https token_endpoint"
     );
-    assert_eq!(t.token_requests(), 0);
+    assert_eq!(t.journal().token_requests(), 0);
 }
 
 /// L5: a discovery document (served by a proxy, a CDN, or overridden) that names a token
@@ -456,12 +468,12 @@ async fn a_token_endpoint_on_another_host_receives_nothing() {
     // The attacker's HTTPS server, with a certificate the client trusts (its CA is in the
     // client's extra CA bundle): nothing but the origin check stops the request.
     let foreign = tenant();
-    let mut doc: Value = t.discovery();
+    let mut doc: Value = t.overrides().original_discovery();
     doc["token_endpoint"] = json!(format!("{}oauth/token", foreign.issuer()));
-    let _guard = t.discovery_override(doc);
-    let both_cas = format!("{}{}", t.ca_pem(), foreign.ca_pem()).into_bytes();
+    let _guard = t.overrides().discovery(doc);
+    let both_cas = format!("{}{}", t.ca().pem(), foreign.ca().pem()).into_bytes();
     let c = client_with(&t, |o| o.ca_pem(both_cas));
-    let seen_before = foreign.received_requests().len();
+    let seen_before = foreign.journal().received_requests().len();
     let e = c
         .on_behalf_of(&alice(&t), UPSTREAM, None)
         .await
@@ -476,7 +488,7 @@ async fn a_token_endpoint_on_another_host_receives_nothing() {
         .await
         .unwrap_err();
     assert_eq!((e.status(), e.code()), (502, "discovery_error"));
-    assert_eq!(foreign.received_requests().len(), seen_before);
-    assert_eq!(foreign.token_requests(), 0);
-    assert_eq!(t.token_requests(), 0);
+    assert_eq!(foreign.journal().received_requests().len(), seen_before);
+    assert_eq!(foreign.journal().token_requests(), 0);
+    assert_eq!(t.journal().token_requests(), 0);
 }

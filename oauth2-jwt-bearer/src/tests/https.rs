@@ -1,6 +1,6 @@
 //! The production transport: discovery and JWKS over HTTPS only, with an extra trusted CA
 //! (`ca_pem` / `ca_file`). The tenant is a `MockTenant` whose certificate chains to its own CA
-//! (`tenant.ca_pem()`), which no system trust store knows.
+//! (`tenant.ca().pem()`), which no system trust store knows.
 
 use std::path::PathBuf;
 
@@ -37,7 +37,7 @@ async fn trusted_extra_ca_over_https() {
     let c = env.verify_ok_token().await.unwrap();
     assert_eq!(c.sub(), Some("user|1"));
     // The same CA from a file.
-    let ca = TempFile::new(&env.tenant.ca_pem());
+    let ca = TempFile::new(&env.tenant.ca().pem());
     let v = env.verifier_with(|o| {
         let clock = o.clock.clone();
         VerifierOptions::new(env.domain.clone(), AUD)
@@ -45,7 +45,7 @@ async fn trusted_extra_ca_over_https() {
             .clock(clock)
     });
     v.verify_access_token(&env.ok_token(), &[]).await.unwrap();
-    assert_eq!(env.tenant.jwks_fetches(), 2);
+    assert_eq!(env.tenant.journal().jwks_fetches(), 2);
 }
 
 #[tokio::test]
@@ -61,19 +61,19 @@ async fn untrusted_certificate_fails_closed() {
         .unwrap_err();
     assert_eq!(e, AuthError::KeysUnavailable);
     // The TLS handshake failed: the tenant never answered a request.
-    assert!(env.tenant.received_requests().is_empty());
+    assert!(env.tenant.journal().received_requests().is_empty());
 }
 
 #[tokio::test]
 async fn plain_http_jwks_uri_is_refused() {
     let env = Env::new().await;
-    let mut doc = env.tenant.discovery();
+    let mut doc = env.tenant.overrides().original_discovery();
     doc["jwks_uri"] = json!(format!("http://{}/.well-known/jwks.json", env.domain));
-    env.tenant.set_discovery_override(doc);
+    let _discovery = env.tenant.overrides().discovery(doc);
     let e = env.verify_ok_token().await.unwrap_err();
     assert_eq!(e, AuthError::KeysUnavailable);
     assert_eq!(env.verifier.stats().jwks_fetches, 0);
-    assert_eq!(env.tenant.jwks_fetches(), 0);
+    assert_eq!(env.tenant.journal().jwks_fetches(), 0);
 }
 
 /// There is no plain-HTTP mode: a tenant serving discovery over `http` is never asked (the
@@ -86,5 +86,5 @@ async fn a_plain_http_tenant_is_never_trusted() {
     let token = tenant.token().issuer(&iss).audience(AUD).build();
     let e = v.verify_access_token(&token, &[]).await.unwrap_err();
     assert_eq!(e, AuthError::KeysUnavailable);
-    assert_eq!(tenant.discovery_fetches(), 0);
+    assert_eq!(tenant.journal().discovery_fetches(), 0);
 }

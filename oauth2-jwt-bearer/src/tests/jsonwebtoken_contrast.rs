@@ -288,7 +288,7 @@ fn cases() -> Vec<Case> {
             lets: Lets::DocumentedOnly,
             mint: |t| {
                 let mut o = serde_json::Map::new();
-                o.insert(t.audience(), json!(true));
+                o.insert(t.audience().to_owned(), json!(true));
                 own(t.token().aud_json(Value::Object(o)))
             },
             ours: TokenError::InvalidAudClaim,
@@ -390,7 +390,7 @@ fn jsonwebtoken_decode(
 async fn ours(tenant: &MockTenant, token: &str) -> Result<(), AuthError> {
     let v = Verifier::new(
         VerifierOptions::new(tenant.domain(), tenant.audience())
-            .ca_pem(tenant.ca_pem().into_bytes()),
+            .ca_pem(tenant.ca().pem().into_bytes()),
     )
     .unwrap();
     let mut headers = HeaderMap::new();
@@ -420,17 +420,17 @@ async fn jsonwebtoken_decode_accepts_what_the_verifier_refuses() {
     let mut failures = Vec::new();
     for case in cases() {
         let minted = (case.mint)(&tenant);
-        let jwks = match minted.jwks {
+        let (jwks, served) = match minted.jwks {
             Some(jwks) => {
-                tenant.set_jwks_override(jwks.clone());
-                jwks
+                let served = tenant.overrides().jwks(jwks.clone());
+                (jwks, Some(served))
             }
-            None => tenant.keys().jwks(),
+            None => (tenant.keys().jwks(), None),
         };
         let documented = jsonwebtoken_decode(&tenant, &minted.token, &jwks, JwtConfig::Documented);
         let hardened = jsonwebtoken_decode(&tenant, &minted.token, &jwks, JwtConfig::Hardened);
         let got = ours(&tenant, &minted.token).await;
-        tenant.clear_jwks_override();
+        drop(served);
 
         let row = format!(
             "{} {} [{}] ({})",

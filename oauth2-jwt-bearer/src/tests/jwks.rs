@@ -13,7 +13,7 @@ use crate::TokenError;
 /// Whether a token signed by `signer` under `kid` verifies while the tenant serves `keys`
 /// (a new verifier each time: nothing cached from the previous case).
 async fn accepted_with(env: &Env, keys: Vec<Value>, signer: &str, kid: &str) -> bool {
-    env.set_keys(keys);
+    let _keys = env.set_keys(keys);
     let t = env.mint(
         rsa(signer),
         &json!({"alg": "RS256", "kid": kid}),
@@ -206,7 +206,10 @@ async fn unknown_kid_refreshes_once_then_cooldown() {
     assert_eq!(env.verifier.stats().jwks_fetches, 3);
     assert_eq!(env.verifier.stats().discovery_fetches, 1);
     assert_eq!(
-        (env.tenant.jwks_fetches(), env.tenant.discovery_fetches()),
+        (
+            env.tenant.journal().jwks_fetches(),
+            env.tenant.journal().discovery_fetches()
+        ),
         (3, 1)
     );
 }
@@ -215,6 +218,7 @@ async fn unknown_kid_refreshes_once_then_cooldown() {
 async fn concurrent_cold_misses_share_one_fetch() {
     let env = Env::new().await;
     env.tenant
+        .faults()
         .fail(Endpoint::Jwks, Fault::Delay(Duration::from_millis(200)));
     let t = env.ok_token();
     let tasks: Vec<_> = (0..100)
@@ -229,7 +233,7 @@ async fn concurrent_cold_misses_share_one_fetch() {
     }
     let s = env.verifier.stats();
     assert_eq!((s.discovery_fetches, s.jwks_fetches), (1, 1));
-    let hits = env.tenant.received_requests();
+    let hits = env.tenant.journal().received_requests();
     assert_eq!(hits.len(), 2, "one discovery + one JWKS request");
 }
 
@@ -237,6 +241,7 @@ async fn concurrent_cold_misses_share_one_fetch() {
 async fn cache_control_max_age_lowers_ttl() {
     let env = Env::new().await;
     env.tenant
+        .overrides()
         .set_cache_control(Endpoint::Jwks, Some("public, max-age=60"));
     env.verify_ok_token().await.unwrap();
     env.clock.advance(59);
@@ -251,7 +256,7 @@ async fn cache_control_max_age_lowers_ttl() {
 async fn stale_if_error_then_recovery() {
     let env = Env::new().await;
     env.verify_ok_token().await.unwrap();
-    env.tenant.fail(Endpoint::Jwks, Fault::Status(500));
+    env.tenant.faults().fail(Endpoint::Jwks, Fault::Status(500));
     env.clock.advance(601);
     // Expired cache, tenant down: the keys we had keep working.
     env.verify_ok_token().await.unwrap();
@@ -259,7 +264,7 @@ async fn stale_if_error_then_recovery() {
     // Retries while down are rate-limited by the cooldown.
     env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
-    env.tenant.clear_faults();
+    env.tenant.faults().clear();
     env.clock.advance(31);
     env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 3);
@@ -285,8 +290,8 @@ async fn fail_closed_without_keys() {
         ok("application/json", json!({}).to_string()),
         ok("text/plain", "x".repeat(600 * 1024)),
     ] {
-        env.tenant.clear_faults();
-        env.tenant.fail(Endpoint::Jwks, bad.clone());
+        env.tenant.faults().clear();
+        env.tenant.faults().fail(Endpoint::Jwks, bad.clone());
         // A new verifier each time: nothing cached from the previous case.
         let v = env.verifier_with(|o| o);
         let e = v
@@ -307,6 +312,7 @@ async fn fetch_timeout_is_bounded() {
     // A tenant that never answers: without the timeout the request would wait an hour (the
     // outer timeout only keeps a broken build from hanging the suite).
     env.tenant
+        .faults()
         .fail(Endpoint::Jwks, Fault::Delay(Duration::from_secs(3600)));
     let e = tokio::time::timeout(Duration::from_secs(60), env.verify_ok_token())
         .await
@@ -338,12 +344,12 @@ async fn key_removed_on_rotation_evicts_cached_tokens() {
 async fn discovery_issuer_must_match() {
     let env = Env::new().await;
     // The issuer without its trailing slash: not identical, so refused (RFC 8414 §3.3).
-    let mut doc = env.tenant.discovery();
+    let mut doc = env.tenant.overrides().original_discovery();
     doc["issuer"] = json!(format!("https://{}", env.domain));
-    env.tenant.set_discovery_override(doc);
+    let _discovery = env.tenant.overrides().discovery(doc);
     let e = env.verify_ok_token().await.unwrap_err();
     assert_eq!(e, AuthError::KeysUnavailable);
-    assert_eq!(env.tenant.jwks_fetches(), 0);
+    assert_eq!(env.tenant.journal().jwks_fetches(), 0);
 }
 
 #[tokio::test]
@@ -353,11 +359,12 @@ async fn expired_keys_serve_while_one_request_refreshes() {
     env.clock.advance(601);
     // The refresh hangs for an hour: a request that waited for it would never finish.
     env.tenant
+        .faults()
         .fail_next(Endpoint::Jwks, 1, Fault::Delay(Duration::from_secs(3600)));
     let v = env.verifier.clone();
     let slow = env.ok_token();
     let refresher = tokio::spawn(async move { v.verify_access_token(&slow, &[]).await });
-    while env.tenant.jwks_fetches() < 2 {
+    while env.tenant.journal().jwks_fetches() < 2 {
         tokio::task::yield_now().await;
     }
     tokio::time::timeout(Duration::from_secs(60), env.verify_ok_token())
@@ -366,7 +373,7 @@ async fn expired_keys_serve_while_one_request_refreshes() {
         .unwrap();
     assert!(!refresher.is_finished(), "the refresh is still hanging");
     refresher.abort();
-    assert_eq!(env.tenant.jwks_fetches(), 2);
+    assert_eq!(env.tenant.journal().jwks_fetches(), 2);
 }
 
 /// Should fix 5: `Cache-Control: max-age=0` on the JWKS does not turn every cache miss into
@@ -376,6 +383,7 @@ async fn expired_keys_serve_while_one_request_refreshes() {
 async fn max_age_zero_does_not_refetch_on_every_miss() {
     let env = Env::with(|o| o.jwks_refresh_cooldown(Duration::from_secs(30))).await;
     env.tenant
+        .overrides()
         .set_cache_control(Endpoint::Jwks, Some("public, max-age=0"));
     // Twenty distinct tokens (all misses) over 20 s: one fetch.
     for _ in 0..20 {
@@ -388,5 +396,5 @@ async fn max_age_zero_does_not_refetch_on_every_miss() {
     env.verify_ok_token().await.unwrap();
     env.verify_ok_token().await.unwrap();
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
-    assert_eq!(env.tenant.jwks_fetches(), 2);
+    assert_eq!(env.tenant.journal().jwks_fetches(), 2);
 }

@@ -17,14 +17,16 @@ use crate::{AuthError, Verifier, VerifierOptions};
 
 /// A tenant with a frozen clock (nothing moves unless the test says so) and fixture keys.
 fn tenant() -> MockTenant {
-    let t = MockTenant::start_blocking();
+    let t = MockTenant::builder()
+        .try_start()
+        .expect("the tenant starts");
     t.clock().freeze();
     t
 }
 
 fn verifier_with(t: &MockTenant, f: impl FnOnce(VerifierOptions) -> VerifierOptions) -> Verifier {
     let opts = VerifierOptions::new(t.domain(), t.audience())
-        .ca_pem(t.ca_pem().into_bytes())
+        .ca_pem(t.ca().pem().into_bytes())
         .clock(tenant_clock(t));
     Verifier::new(f(opts)).unwrap()
 }
@@ -67,19 +69,19 @@ async fn a_cached_token_signed_by_a_withdrawn_key_is_refused_after_the_next_refr
     // Within the JWKS lifetime the cached token still passes: the verifier has not seen the
     // withdrawal yet (the bound the issue asks for is one TTL).
     v.verify_access_token(&stolen, &[]).await.unwrap();
-    assert_eq!(t.jwks_fetches(), 1);
+    assert_eq!(t.journal().jwks_fetches(), 1);
 
     // One TTL later (MockTenant says max-age=15, clamped up to the 30 s cooldown) a hit
     // starts a background refresh; once it is done, the hit is a miss and the token fails.
     t.clock().advance(31);
     let _ = v.verify_access_token(&stolen, &[]).await;
     v.refreshes_settled().await;
-    assert_eq!(t.jwks_fetches(), 2);
+    assert_eq!(t.journal().jwks_fetches(), 2);
     let e = v.verify_access_token(&stolen, &[]).await.unwrap_err();
     assert_refused(&e);
     // A token from the new key is fine.
     v.verify_access_token(&fresh_token(&t), &[]).await.unwrap();
-    assert_eq!(t.jwks_fetches(), 2);
+    assert_eq!(t.journal().jwks_fetches(), 2);
 }
 
 /// Must fix 3: a hit whose key left the key set is a miss even when the cache was filled
@@ -115,7 +117,7 @@ async fn a_cache_entry_planted_after_the_clear_is_not_served_once_its_key_is_gon
     t.keys().retire(old.kid());
     t.clock().advance(31);
     v.verify_access_token(&fresh_token(&t), &[]).await.unwrap();
-    assert_eq!(t.jwks_fetches(), 2);
+    assert_eq!(t.journal().jwks_fetches(), 2);
 
     let key = crate::jwks::usable_key(&old.public_jwk(), &[crate::Algorithm::RS256]);
     let cache = v.token_cache();
@@ -154,8 +156,8 @@ async fn stale_keys_stop_working_after_the_maximum_staleness() {
     let v = verifier(&t);
     let cached = t.token().expires_in(5 * 86_400).build();
     v.verify_access_token(&cached, &[]).await.unwrap();
-    t.fail(Endpoint::Jwks, Fault::Status(503));
-    t.fail(Endpoint::Discovery, Fault::Status(503));
+    t.faults().fail(Endpoint::Jwks, Fault::Status(503));
+    t.faults().fail(Endpoint::Discovery, Fault::Status(503));
 
     // 23 h into the outage: stale keys still serve, cached and new tokens alike.
     t.clock().advance(23 * 3600);
@@ -174,7 +176,7 @@ async fn stale_keys_stop_working_after_the_maximum_staleness() {
     assert_eq!(e, AuthError::KeysUnavailable);
 
     // The tenant comes back: after the cooldown the next request refreshes and works.
-    t.clear_faults();
+    t.faults().clear();
     t.clock().advance(31);
     v.verify_access_token(&cached, &[]).await.unwrap();
 }
@@ -185,7 +187,7 @@ async fn maximum_staleness_is_configurable() {
     let t = tenant();
     let v = verifier_with(&t, |o| o.jwks_max_stale(Duration::from_secs(600)));
     v.verify_access_token(&fresh_token(&t), &[]).await.unwrap();
-    t.fail(Endpoint::Jwks, Fault::Status(503));
+    t.faults().fail(Endpoint::Jwks, Fault::Status(503));
     t.clock().advance(31 + 500);
     v.verify_access_token(&fresh_token(&t), &[]).await.unwrap();
     t.clock().advance(200);
@@ -205,7 +207,7 @@ async fn a_request_refused_on_keys_past_the_bound_is_logged_at_error() {
     let logs = Logs::default();
     let _guard = logs.capture();
     v.verify_access_token(&fresh_token(&t), &[]).await.unwrap();
-    t.fail(Endpoint::Jwks, Fault::Status(503));
+    t.faults().fail(Endpoint::Jwks, Fault::Status(503));
     // Keys expired (TTL 30 s) but within the bound: the refresh fails, the keys still serve.
     t.clock().advance(620);
     v.verify_access_token(&fresh_token(&t), &[]).await.unwrap();
@@ -219,7 +221,7 @@ async fn a_request_refused_on_keys_past_the_bound_is_logged_at_error() {
         let e = v.verify_access_token(&fresh_token(&t), &[]).await;
         assert_eq!(e, Err(AuthError::KeysUnavailable));
     }
-    assert_eq!(t.jwks_fetches(), 2);
+    assert_eq!(t.journal().jwks_fetches(), 2);
     let lines = logs.lines_with(refused);
     assert_eq!(lines.len(), 1, "once per interval: {lines:?}");
     assert!(lines[0].contains("ERROR"), "{}", lines[0]);
@@ -234,15 +236,16 @@ async fn cancelled_refreshes_still_count_against_the_cooldown() {
     let t = tenant();
     let v = verifier(&t);
     // Discovery first, so that every cancelled request reaches the JWKS step.
-    t.fail(Endpoint::Jwks, Fault::Status(503));
+    t.faults().fail(Endpoint::Jwks, Fault::Status(503));
     assert_eq!(
         v.verify_access_token(&fresh_token(&t), &[]).await,
         Err(AuthError::KeysUnavailable)
     );
-    assert_eq!(t.jwks_fetches(), 1);
-    t.clear_faults();
+    assert_eq!(t.journal().jwks_fetches(), 1);
+    t.faults().clear();
     t.clock().advance(31);
-    t.fail(Endpoint::Jwks, Fault::Delay(Duration::from_secs(3)));
+    t.faults()
+        .fail(Endpoint::Jwks, Fault::Delay(Duration::from_secs(3)));
     for _ in 0..5 {
         let token = fresh_token(&t);
         let r = tokio::time::timeout(
@@ -254,7 +257,7 @@ async fn cancelled_refreshes_still_count_against_the_cooldown() {
     }
     // Not cancelled: waits for the refresh in flight (or uses its result).
     v.verify_access_token(&fresh_token(&t), &[]).await.unwrap();
-    assert_eq!(t.jwks_fetches(), 2);
+    assert_eq!(t.journal().jwks_fetches(), 2);
     assert_eq!(v.stats().jwks_fetches, 2);
 }
 
@@ -264,16 +267,16 @@ async fn cancelled_refreshes_still_count_against_the_cooldown() {
 async fn a_jwks_key_with_private_members_is_refused() {
     let t = tenant();
     let private = t.keys().current().private_jwk();
-    t.set_jwks_override(json!({ "keys": [private] }));
+    let served = t.overrides().jwks(json!({ "keys": [private] }));
     let v = verifier(&t);
     let e = v
         .verify_access_token(&fresh_token(&t), &[])
         .await
         .unwrap_err();
     assert_refused(&e);
-    assert_eq!(t.jwks_fetches(), 1);
+    assert_eq!(t.journal().jwks_fetches(), 1);
     // The same key without its private members is accepted (after the unknown-kid cooldown).
-    t.clear_jwks_override();
+    drop(served);
     t.clock().advance(31);
     v.verify_access_token(&fresh_token(&t), &[]).await.unwrap();
     // Each private member alone is enough to refuse the key.

@@ -84,8 +84,10 @@ impl Env {
         );
         let tenant = MockTenant::builder().keys(keys).start().await;
         tenant.clock().freeze_at(NOW as i64);
-        tenant.set_cache_control(Endpoint::Discovery, None);
-        tenant.set_cache_control(Endpoint::Jwks, None);
+        tenant
+            .overrides()
+            .set_cache_control(Endpoint::Discovery, None);
+        tenant.overrides().set_cache_control(Endpoint::Jwks, None);
         let domain = tenant.domain().to_owned();
         let iss = tenant.issuer().to_owned();
         let clock = tenant.clock().clone();
@@ -112,8 +114,8 @@ impl Env {
     }
 
     /// Serves exactly these JWKs as the tenant's JWKS.
-    pub(crate) fn set_keys(&self, keys: Vec<Value>) {
-        self.tenant.set_jwks_override(json!({ "keys": keys }));
+    pub(crate) fn set_keys(&self, keys: Vec<Value>) -> mock_idp::OverrideGuard {
+        self.tenant.overrides().jwks(json!({ "keys": keys }))
     }
 
     /// Valid auth0-dialect claims.
@@ -198,7 +200,7 @@ impl Env {
 /// Options for a verifier of `tenant`'s tokens: trusts its CA, reads its clock.
 fn options(tenant: &MockTenant) -> VerifierOptions {
     VerifierOptions::new(tenant.domain(), AUD)
-        .ca_pem(tenant.ca_pem().into_bytes())
+        .ca_pem(tenant.ca().pem().into_bytes())
         .clock(tenant_clock(tenant))
         .http_timeout(Duration::from_secs(2))
 }

@@ -201,7 +201,7 @@ const AUD_11: Case = Case::probes(
     aud11,
 );
 fn aud11(c: &Ctx<'_>) -> Plan {
-    let client = c.tenant.client_id();
+    let client = c.tenant.app().client_id();
     Plan::Probes(vec![probe(
         "ID token",
         c.tok(|t| {

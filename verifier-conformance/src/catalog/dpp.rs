@@ -485,7 +485,7 @@ fn dpp18(c: &Ctx<'_>) -> Plan {
         u.host_str().unwrap_or("127.0.0.1"),
         port.wrapping_add(1)
     );
-    let token_url = c.tenant.token_url();
+    let token_url = c.tenant.urls().token();
     let variants = vec![
         (
             "other path".to_owned(),

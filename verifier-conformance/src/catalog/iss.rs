@@ -212,7 +212,7 @@ const ISS_11: Case = Case::probes(
 /// on; a verifier configured with those domains must accept each, with that domain's discovery
 /// and the tenant's one key set.
 fn iss11(c: &Ctx<'_>) -> Plan {
-    let issuers = c.tenant.issuers();
+    let issuers = c.tenant.urls().issuers();
     if issuers.len() < 2 {
         return Plan::Skip(
             "the tenant serves one domain (run with --custom-domain HOST and list every domain in \

@@ -21,7 +21,7 @@ pub(super) const CASES: &[Case] = &[
 ];
 
 fn fetch_note(c: &Ctx<'_>, before: usize, max: usize) -> Step {
-    let n = c.tenant.jwks_fetches() - before;
+    let n = c.tenant.journal().jwks_fetches() - before;
     Step::note(
         format!("JWKS fetches: {n}"),
         if n <= max {
@@ -45,7 +45,7 @@ const KEY_01: Case = Case::refresh(
 /// No wait for the cooldown: a target cooling down fetches nothing, which is within the bound.
 fn key01<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
-        let before = c.tenant.jwks_fetches();
+        let before = c.tenant.journal().jwks_fetches();
         let kid = c.fresh_kid("unknown");
         let mut steps = run_probes(
             c,
@@ -389,8 +389,8 @@ fn key14<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
             // verify it, so an ACCEPT would mean the failure was ignored.
             let k = c.fresh_key("faulted", 2);
             c.tenant.keys().publish(k.clone());
-            c.tenant.fail(Endpoint::Jwks, fault);
-            let before = c.tenant.jwks_fetches();
+            c.tenant.faults().fail(Endpoint::Jwks, fault);
+            let before = c.tenant.journal().jwks_fetches();
             let t = c.at().signed_with(Signing::Key(k.kid().to_owned())).build();
             let mut s = c
                 .fetching(|| {
@@ -404,7 +404,7 @@ fn key14<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
                     )
                 })
                 .await;
-            if c.tenant.jwks_fetches() == before && s.grade.is_ok() {
+            if c.tenant.journal().jwks_fetches() == before && s.grade.is_ok() {
                 s.grade = Grade::Info("target did not fetch the JWKS (no refresh on unknown kid); fail-closed not observed".into());
             }
             steps.push(s);
@@ -447,10 +447,10 @@ fn key15<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
                 ),
             )];
         }
-        let mut doc = c.tenant.discovery();
+        let mut doc = c.tenant.overrides().original_discovery();
         doc["issuer"] = json!("https://issuer-mismatch.invalid/");
-        c.tenant.set_discovery_override(doc);
-        let before = c.tenant.discovery_fetches();
+        c.keep_override(c.tenant.overrides().discovery(doc));
+        let before = c.tenant.journal().discovery_fetches();
         let mut steps = run_probes(
             c,
             Level::M,
@@ -462,7 +462,7 @@ fn key15<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
         )
         .await;
         c.restore();
-        if c.tenant.discovery_fetches() == before {
+        if c.tenant.journal().discovery_fetches() == before {
             steps.push(Step::note(
                 "discovery",
                 Grade::Skip("target did not fetch discovery: it was not cold".into()),
@@ -494,14 +494,14 @@ fn key16<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
             .mount(c.canary)
             .await;
         let canary_before = c.canary_hits().await;
-        c.tenant.fail(
+        c.tenant.faults().fail(
             Endpoint::Jwks,
             Fault::Redirect {
                 status: 302,
                 location: format!("{}{other_path}", c.canary_url()),
             },
         );
-        let before = c.tenant.jwks_fetches();
+        let before = c.tenant.journal().jwks_fetches();
         let mut steps = c
             .fetching(|| {
                 run_probes(
@@ -513,7 +513,7 @@ fn key16<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
             .await;
         c.restore();
         let hits = c.canary_hits().await - canary_before;
-        let fetched = c.tenant.jwks_fetches() > before;
+        let fetched = c.tenant.journal().jwks_fetches() > before;
         steps.push(Step::note(
             format!("redirect followed: {hits} request(s) to the other origin"),
             match (fetched, hits) {
@@ -537,7 +537,7 @@ const KEY_17: Case = Case::keys(
 );
 fn key17(c: &Ctx<'_>) -> KeySet {
     use base64::Engine as _;
-    let x5c = base64::engine::general_purpose::STANDARD.encode(c.tenant.ca_der());
+    let x5c = base64::engine::general_purpose::STANDARD.encode(c.tenant.ca().der());
     let (jwk, t) = variant(c, "x5c", 3, |o| {
         o.insert("x5c".into(), json!([x5c]));
     });

@@ -153,8 +153,8 @@ const RES_05: Case = Case::refresh(
 /// cooling down has nothing to prove, and one that fetches per kid shows it either way.
 fn res05<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
-        let before = c.tenant.jwks_fetches();
-        let disc = c.tenant.discovery_fetches();
+        let before = c.tenant.journal().jwks_fetches();
+        let disc = c.tenant.journal().discovery_fetches();
         let canary = c.canary_hits().await;
         let started = Instant::now();
         for _ in 0..30 {
@@ -166,12 +166,13 @@ fn res05<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
             let _ = c.send(&c.tok(|t| t.issuer(&iss))).await;
         }
         let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let fetched = c.tenant.jwks_fetches() - before;
+        let fetched = c.tenant.journal().jwks_fetches() - before;
         let allowed = match c.target.jwks_cooldown_ms {
             0 => 2,
             cd => 2 + usize::try_from(ms / cd).unwrap_or(usize::MAX),
         };
-        let other = c.tenant.discovery_fetches() - disc + (c.canary_hits().await - canary);
+        let other =
+            c.tenant.journal().discovery_fetches() - disc + (c.canary_hits().await - canary);
         vec![
             Step::note(
                 format!("{fetched} JWKS fetches for 30 random kids in {ms} ms"),
@@ -269,8 +270,9 @@ fn res08<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
         let k = c.fresh_key("slow", 2);
         c.tenant.keys().publish(k.clone());
         c.tenant
+            .faults()
             .fail_next(Endpoint::Jwks, 1, Fault::Delay(Duration::from_millis(1500)));
-        let before = c.tenant.jwks_fetches();
+        let before = c.tenant.journal().jwks_fetches();
         let t = c.at().signed_with(Signing::Key(k.kid().to_owned())).build();
         let req = c.bearer(&t);
         let (answers, ms) = c
@@ -282,7 +284,7 @@ fn res08<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
             .await;
         c.restore();
         c.tenant.keys().retire(k.kid());
-        let fetched = c.tenant.jwks_fetches() - before;
+        let fetched = c.tenant.journal().jwks_fetches() - before;
         let errors: Vec<String> = answers
             .iter()
             .filter(|o| o.status == 0 || o.status >= 500)
@@ -335,7 +337,7 @@ fn res09<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
         keys.push(k.public_jwk());
         let body = json!({ "keys": keys }).to_string();
         let size_mb = body.len() / (1024 * 1024);
-        c.tenant.fail(
+        c.tenant.faults().fail(
             Endpoint::Jwks,
             Fault::Respond {
                 status: 200,

@@ -214,8 +214,8 @@ nonce_case!(rpn07, |c, nonce| {
 
 const RPN_08: Case = Case::script("RPN-08", "Foreign nonce", Level::C, "RFC 9449 §9", rpn08);
 nonce_case!(rpn08, |c, _nonce| {
-    let foreign = c.tenant.require_dpop_nonce();
-    c.tenant.disable_dpop_nonce();
+    let foreign = c.tenant.dpop().require_nonce();
+    c.tenant.dpop().disable_nonce();
     run_probes(
         c,
         Level::C,

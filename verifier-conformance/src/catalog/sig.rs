@@ -334,7 +334,7 @@ const SIG_12: Case = Case::probes(
     sig12,
 );
 fn sig12(c: &Ctx<'_>) -> Plan {
-    let cert = base64_std(&c.tenant.ca_der());
+    let cert = base64_std(&c.tenant.ca().der());
     Plan::Probes(vec![probe(
         "x5c attacker cert",
         c.tok(|t| {
