@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mock_idp::{Clock, DpopKey, KeyRing, MockTenant, TenantConfig, TokenBuilder};
+use mock_idp::{Clock, DpopKey, KeyRing, MockTenant, TokenBuilder, config::TenantConfig};
 
 /// The whole run, and the points in it where something happens (seconds from the start).
 const RUN_SECS: u64 = 90;

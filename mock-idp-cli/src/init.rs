@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 
-use mock_idp::{ServeAddress, TenantConfig};
+use mock_idp::{ServeAddress, config::TenantConfig};
 
 use crate::local::{load_config, served_at, state_dir, tls_host};
 

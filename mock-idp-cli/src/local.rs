@@ -7,7 +7,9 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use mock_idp::ServeAddress;
-use mock_idp::{ApplicationConfig, DpopKey, GrantType, StateDir, TenantConfig};
+use mock_idp::{
+    DpopKey, StateDir, config::ApplicationConfig, config::GrantType, config::TenantConfig,
+};
 
 /// `serve`'s default port, and so the address the other commands assume before any `serve`.
 pub(crate) const DEFAULT_PORT: u16 = 8443;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use clap::{ArgMatches, Args, FromArgMatches as _};
-use mock_idp::ProofSpec;
+use mock_idp::spec::ProofSpec;
 
 use crate::local::{given_only, read_dpop_key, read_spec, state_dir};
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::Args;
 use mock_idp::ServeAddress;
-use mock_idp::{MockTenant, TenantConfig};
+use mock_idp::{MockTenant, config::TenantConfig};
 
 use crate::local::{DEFAULT_HOST, DEFAULT_PORT, load_config, login_application, state_dir};
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{ArgMatches, Args, FromArgMatches as _};
-use mock_idp::{Clock, TenantConfig, TokenBuilder, TokenSpec};
+use mock_idp::{Clock, TokenBuilder, config::TenantConfig, spec::TokenSpec};
 use serde_json::Value;
 
 use crate::local::{

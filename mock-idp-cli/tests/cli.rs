@@ -98,7 +98,7 @@ async fn token_from_the_cli_verifies_against_a_tenant_on_the_same_state() {
     let (h, c) = parts(&proof);
     assert_eq!(h["typ"], "dpop+jwt");
     assert_eq!(c["htu"], "https://api/x");
-    assert_eq!(c["ath"], mock_idp::ath(&token));
+    assert_eq!(c["ath"], mock_idp::jose::ath(&token));
 }
 
 #[test]
@@ -166,7 +166,7 @@ async fn init_writes_the_env_the_conformance_runner_prints() {
     );
     std::fs::write(&config, toml).unwrap();
     let tenant = MockTenant::builder()
-        .config(mock_idp::TenantConfig::load(&config).unwrap())
+        .config(mock_idp::config::TenantConfig::load(&config).unwrap())
         .state_dir(dir.path())
         .host("localhost")
         .start()
@@ -306,7 +306,7 @@ async fn token_for_a_user_looks_like_the_code_flow_token() {
     let dir = TempDir::new("cli-user-token");
     let token = ok(mock_idp(&dir).args(["token", "--user", mock_idp::config::DEFAULT_USER_EMAIL]));
     let (_, claims) = parts(&token);
-    let user = &mock_idp::TenantConfig::default().users[0];
+    let user = &mock_idp::config::TenantConfig::default().users[0];
     assert_eq!(claims["sub"], user.id());
     assert_eq!(claims["azp"], mock_idp::config::DEFAULT_SPA_CLIENT_ID);
     assert!(claims.get("gty").is_none(), "{claims}");

@@ -183,7 +183,7 @@ async fn dpop_alg_verifier(advertised: &'static str, accepted: &'static [&'stati
             v.validate_exp = false;
             v.validate_aud = false;
             jsonwebtoken::decode::<Value>(proof, &key, &v).ok()?;
-            let jkt = mock_idp::jwk_thumbprint(&h.header["jwk"]).ok()?;
+            let jkt = mock_idp::jose::jwk_thumbprint(&h.header["jwk"]).ok()?;
             let bound = decode_unverified(token).ok()?.payload["cnf"]["jkt"] == jkt;
             bound.then_some(())
         })();

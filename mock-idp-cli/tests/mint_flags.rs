@@ -252,7 +252,7 @@ fn every_proof_flag_changes_what_it_names() {
             assert_eq!(c["ath"], "abc")
         }),
         ("--token", vec!["--token", "t"], |_, c, _| {
-            assert_eq!(c["ath"], mock_idp::ath("t"));
+            assert_eq!(c["ath"], mock_idp::jose::ath("t"));
         }),
         ("--nonce", vec!["--nonce", "n1"], |_, c, _| {
             assert_eq!(c["nonce"], "n1")

@@ -30,7 +30,8 @@
 //!     .clock(tenant.clock())
 //!     .build();
 //!
-//! // Keys, time and failures are scriptable.
+//! // Everything else sits behind a handle: keys, clock, faults, journal, overrides, DPoP
+//! // nonces, URLs, the CA, the control API.
 //! let next = tenant.keys().publish_next();
 //! tenant.clock().advance(3600);
 //! tenant.faults().fail(Endpoint::Jwks, Fault::Status(503));
@@ -50,23 +51,25 @@
 //! # Layout
 //!
 //! One core at the bottom, the faces that serve and steer it above. The modules are private;
-//! the names below are re-exported here, plus two modules meant to be reached by path:
-//! [`config`] (the tenant TOML) and [`jose`] (the JOSE encodings tests decode tokens with).
+//! the entry points are re-exported here, each by one path, and the rest is grouped in six
+//! public modules: [`config`] (the tenant TOML), [`jose`] (the JOSE encodings tests decode
+//! tokens with), [`handles`] (what `tenant.faults()`, `tenant.journal()`... return), [`spec`]
+//! (tokens and proofs as data), [`actions`] (Custom Token Exchange closures) and [`error`].
 //!
 //! | folder | what it holds |
 //! |---|---|
-//! | `tenant/` | the core, which imports no face: `TenantState` and the stores it holds (sessions and login transactions, authorization codes, refresh token families, faults, journal; all bounded by `BoundedStore`), custom domains, the upstream, the exchange [`actions`](ExchangeAction), the [`StateDir`] on disk and the CA ([`TlsMaterial`]) |
+//! | `tenant/` | the core, which imports no face: `TenantState` and the stores it holds (sessions and login transactions, authorization codes, refresh token families, faults, journal; all bounded by `BoundedStore`), custom domains, the upstream, the exchange [`actions`], the [`StateDir`] on disk and the CA ([`TlsMaterial`]) |
 //! | `keys/` | [`SigningKey`], [`SigAlg`] and [`KeyRing`]: the JWKS, rotation (publish, promote, retire); the DER and weak-RSA code they need |
-//! | `mint/` | [`TokenBuilder`] and [`Signing`]; [`DpopKey`] and [`ProofBuilder`]; [`TokenSpec`] and [`ProofSpec`] (tokens and proofs as data); user access/ID tokens |
+//! | `mint/` | [`TokenBuilder`] and [`Signing`]; [`DpopKey`] and [`ProofBuilder`]; [`spec::TokenSpec`] and [`spec::ProofSpec`] (tokens and proofs as data); user access/ID tokens |
 //! | [`jose`] | base64url, compact JWS assembly, RFC 7638 thumbprints, `ath`: the encodings keys, tokens, proofs and config share |
 //! | `clock`, `responses` | the virtual [`Clock`] every signed time comes from; the JSON 404 and the dropped connection every face answers with |
-//! | `config/` | [`TenantConfig`]: APIs, applications, grants, token dialects, users and roles, exchange profiles, Custom API clients, Token Vault, organizations, custom domains |
+//! | `config/` | [`config::TenantConfig`]: APIs, applications, grants, token dialects, users and roles, exchange profiles, Custom API clients, Token Vault, organizations, custom domains |
 //! | `http/` | the router (`app()`, the observe middleware: journal, faults; `run`), the discovery document and the cached discovery and JWKS `GET`s |
 //! | `token_endpoint/` | `POST /oauth/token`, one module per grant (client credentials with organizations, token exchange, On-Behalf-Of, Token Vault, authorization code, refresh token), `/oauth/revoke` |
 //! | `browser/` | `/authorize`, the login page `/u/login`, `/userinfo`, `/v2/logout` and `/oidc/logout`, CORS, HTML pages |
 //! | `control/`, `dashboard/` | the control API (its routes and scopes: [`control_routes`]) and the Test page |
 //! | `dotenv` | [`dotenv`] and [`ca_hints`]: the `.env` for an API and how each language trusts the CA, for every face that shows them |
-//! | `mock_tenant/` | [`MockTenant`]: start, stop on drop, the handles; [`TenantBuilder`]; [`Login`]: `tenant.login(email)` walks the browser flow over HTTP |
+//! | `mock_tenant/` | [`MockTenant`]: start, stop on drop, and its [`handles`]; [`TenantBuilder`] and [`BoundTenant`]; [`Login`]: `tenant.login(email)` walks the browser flow over HTTP |
 //!
 //! The mock never depends on the verifier (`oauth2-jwt-bearer`) and the verifier never on the
 //! mock outside its tests: each implements JOSE on its own, so a bug in one cannot hide the same
@@ -88,24 +91,45 @@ mod tenant;
 mod token_endpoint;
 
 pub use clock::Clock;
-pub use config::{
-    ApiConfig, AppType, ApplicationConfig, AuthMethod, ConfigError, Dialect, GrantType,
-    RefreshTokenSettings, RoleConfig, RotationType, TenantConfig, UserConfig,
-};
 pub use control::{Route as ControlRoute, routes as control_routes};
 pub use dotenv::{ca_hints, dotenv};
-pub use jose::{UnknownAlgorithm, ath, jwk_thumbprint};
-pub use keys::{KeyError, KeyRing, SigAlg, SigningKey};
+pub use keys::{KeyRing, SigAlg, SigningKey};
 pub use mint::proof::{DpopKey, ProofAlg, ProofBuilder};
-pub use mint::spec::{JwsEdits, ProofSpec, SigningSpec, TokenSpec};
 pub use mint::token::{Signing, TokenBuilder};
-pub use mock_tenant::handles::{
-    Ca, ControlApi, DefaultApp, Dpop, Faults, Journal, OverrideGuard, Overrides, Urls,
-};
-pub use mock_tenant::user_login::{Login, LoginError, LoginTokens};
-pub use mock_tenant::{BoundTenant, MockTenant, StartError, TenantBuilder};
-pub use tenant::actions::{ActionDenial, ExchangeAction, ExchangeDecision, ExchangeRequest};
+pub use mock_tenant::user_login::{Login, LoginTokens};
+pub use mock_tenant::{BoundTenant, MockTenant, TenantBuilder};
 pub use tenant::faults::{Endpoint, Fault};
 pub use tenant::journal::RecordedRequest;
-pub use tenant::state_dir::{ServeAddress, StateDir, StateError};
-pub use tenant::tls::{TlsError, TlsMaterial};
+pub use tenant::state_dir::{ServeAddress, StateDir};
+pub use tenant::tls::TlsMaterial;
+
+/// What [`MockTenant`]'s handles return: `tenant.faults()`, `tenant.journal()`, ...
+pub mod handles {
+    pub use crate::mock_tenant::handles::{
+        Ca, ControlApi, DefaultApp, Dpop, Faults, Journal, OverrideGuard, Overrides, Urls,
+    };
+}
+
+/// Tokens and proofs as data (JSON for the control API, `--spec` for the CLI), applied to the
+/// builders.
+pub mod spec {
+    pub use crate::mint::spec::{JwsEdits, ProofSpec, SigningSpec, TokenSpec};
+}
+
+/// The closures a `validation = "action"` exchange profile names, standing in for Auth0's
+/// Custom Token Exchange Actions ([`TenantBuilder::exchange_action`]).
+pub mod actions {
+    pub use crate::tenant::actions::{
+        ActionDenial, ExchangeAction, ExchangeDecision, ExchangeRequest,
+    };
+}
+
+/// Why something failed: starting a tenant, its state directory, TLS, keys, a login. (The
+/// tenant TOML's error is [`config::ConfigError`], a JOSE algorithm's [`jose::UnknownAlgorithm`].)
+pub mod error {
+    pub use crate::keys::KeyError;
+    pub use crate::mock_tenant::StartError;
+    pub use crate::mock_tenant::user_login::LoginError;
+    pub use crate::tenant::state_dir::StateError;
+    pub use crate::tenant::tls::TlsError;
+}

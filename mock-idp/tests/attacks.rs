@@ -6,7 +6,7 @@ use mock_idp::config::{
     DEFAULT_CALLBACK, DEFAULT_SPA_CLIENT_ID, DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD,
     MANAGEMENT_API,
 };
-use mock_idp::{ApplicationConfig, MockTenant, TenantConfig};
+use mock_idp::{MockTenant, config::ApplicationConfig, config::TenantConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -1,7 +1,9 @@
 //! The control API over real HTTPS: who may use it, and that each route's effect shows on the
 //! tenant's public endpoints and in the Rust handle (one implementation behind both).
 
-use mock_idp::{ApplicationConfig, MockTenant, TenantConfig, config::MANAGEMENT_API};
+use mock_idp::{
+    MockTenant, config::ApplicationConfig, config::MANAGEMENT_API, config::TenantConfig,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -490,7 +492,7 @@ async fn tokens_and_proofs_are_minted_from_their_json_description() {
             json!("https://api.example/x")
         )
     );
-    assert_eq!(c["ath"], mock_idp::ath(token));
+    assert_eq!(c["ath"], mock_idp::jose::ath(token));
     assert_eq!(c["iat"], t.clock().now());
 }
 

@@ -5,7 +5,9 @@ use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use mock_idp::{DpopKey, MockTenant, ProofAlg, SigAlg, SigningKey, ath, jwk_thumbprint};
+use mock_idp::{
+    DpopKey, MockTenant, ProofAlg, SigAlg, SigningKey, jose::ath, jose::jwk_thumbprint,
+};
 use serde_json::{Value, json};
 
 use crate::support::{as_refs, cc_form, parts, post_token};

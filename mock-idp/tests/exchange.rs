@@ -1,8 +1,8 @@
 //! Token exchange (On-Behalf-Of, Custom Token Exchange profiles), Token Vault, Organizations
 //! and custom domains, over HTTPS, with Auth0's error shapes for every refusal.
 
-use mock_idp::{ActionDenial, ExchangeDecision};
-use mock_idp::{MockTenant, Signing, SigningKey, TenantBuilder, TenantConfig};
+use mock_idp::actions::{ActionDenial, ExchangeDecision};
+use mock_idp::{MockTenant, Signing, SigningKey, TenantBuilder, config::TenantConfig};
 use serde_json::{Value, json};
 
 use crate::support::{fetch_jwks, parts, post_token, verify};

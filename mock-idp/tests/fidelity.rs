@@ -2,7 +2,7 @@
 //! Auth0 tenant gives it (status, `error`, `error_description`, challenge), played against the
 //! tenant over HTTPS. The row ids are the README's; `readme_lists_every_row` keeps them in step.
 
-use mock_idp::{MockTenant, TenantConfig};
+use mock_idp::{MockTenant, config::TenantConfig};
 use reqwest::RequestBuilder;
 use serde_json::{Value, json};
 

@@ -128,7 +128,7 @@ impl std::fmt::Debug for Case {
             self.param,
             self.query
                 .iter()
-                .map(|(k, v)| (k, &v[..v.len().min(40)]))
+                .map(|(k, v)| (k, v.chars().take(40).collect::<String>()))
                 .collect::<Vec<_>>(),
             self.content_type,
             self.body.len(),

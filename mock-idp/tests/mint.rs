@@ -1,7 +1,7 @@
 //! The token builder: defaults verify with an independent verifier; every bad variant is
 //! mintable and fails where it should.
 
-use mock_idp::{Dialect, DpopKey, MockTenant, SigAlg, Signing, SigningKey};
+use mock_idp::{DpopKey, MockTenant, SigAlg, Signing, SigningKey, config::Dialect};
 use serde_json::json;
 
 use crate::support::{fetch_jwks, parts, verify};

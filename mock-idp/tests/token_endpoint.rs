@@ -1,6 +1,8 @@
 //! `POST /oauth/token`: client_credentials with Auth0's rules and error shapes.
 
-use mock_idp::{ApiConfig, ApplicationConfig, Dialect, MockTenant, TenantConfig};
+use mock_idp::{
+    MockTenant, config::ApiConfig, config::ApplicationConfig, config::Dialect, config::TenantConfig,
+};
 use serde_json::{Value, json};
 
 use crate::support::{as_refs, cc_form, fetch_jwks, parts, post_token, verify};

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use axum::routing::get;
-use mock_idp::{Endpoint, Fault, MockTenant, TenantConfig};
+use mock_idp::{Endpoint, Fault, MockTenant, config::TenantConfig};
 use oauth2_jwt_bearer::exchange::current_actor;
 use oauth2_jwt_bearer::{Authenticated, Verifier, VerifierOptions, require_scope};
 use protected_api::config::{Settings, Sources};

@@ -18,7 +18,7 @@ use super::target::{Profile, Target};
 use super::verdict::{Expect, Grade, Level, grade};
 use mock_idp::config::Dialect;
 use mock_idp::{DpopKey, ProofAlg, ProofBuilder};
-use mock_idp::{MockTenant, OverrideGuard};
+use mock_idp::{MockTenant, handles::OverrideGuard};
 use mock_idp::{SigAlg, SigningKey};
 use mock_idp::{Signing, TokenBuilder};
 

@@ -5,7 +5,7 @@
 //!   `POST /api/v2/keys/signing/rotate`, `PUT /api/v2/keys/signing/{kid}/revoke`.
 //! - `/control/...` for what only a mock has: keys (publish a next key, retire), the virtual
 //!   clock, faults, JWKS/discovery overrides, the DPoP nonce, the journal and call counts,
-//!   minting any token or proof the builders can ([`crate::TokenSpec`], [`crate::ProofSpec`]),
+//!   minting any token or proof the builders can ([`crate::spec::TokenSpec`], [`crate::spec::ProofSpec`]),
 //!   reset, and delegating discovery and JWKS to another tenant ([`upstream`], how
 //!   `mock-idp conformance --tenant URL` attaches to a running tenant).
 //!
@@ -13,7 +13,7 @@
 //! table, journal), so Rust tests and HTTP clients steer one implementation.
 //!
 //! Every route needs `Authorization: Bearer` with the tenant's admin secret (printed by
-//! `mock-idp serve`, [`crate::ControlApi::admin_secret`]) or a Management API access token of
+//! `mock-idp serve`, [`crate::handles::ControlApi::admin_secret`]) or a Management API access token of
 //! this tenant with the route's scope, as Auth0 requires (see [`auth`]). A tenant built with
 //! the control API off answers these paths 404 like any unknown path. Each route is registered
 //! once, with its scope, in [`table`]: that one call both routes it and lists it in [`routes`],

@@ -321,7 +321,7 @@ fn clock_and_faults(st: &TenantState) -> String {
     )
 }
 
-fn catalogue(cfg: &crate::TenantConfig) -> String {
+fn catalogue(cfg: &crate::config::TenantConfig) -> String {
     let apis: String = cfg
         .apis
         .iter()

@@ -10,7 +10,7 @@
 //! first and then applies each flag given over it with clap's `update_from_arg_matches`.
 //!
 //! ```
-//! use mock_idp::{SigningSpec, TokenSpec};
+//! use mock_idp::spec::{SigningSpec, TokenSpec};
 //! let spec: TokenSpec = serde_json::from_value(serde_json::json!({
 //!     "scope": "read:messages",
 //!     "unset_claims": ["iat"],

@@ -57,7 +57,7 @@ pub(crate) fn access_token(ctx: &MintContext, g: &UserGrant<'_>) -> (String, i64
 impl TokenBuilder {
     /// Makes the token a user's: `sub` is the user id, no `gty`, and `permissions` (when the
     /// token has them) are the user's permissions on its audience, as Auth0 RBAC puts them.
-    pub fn for_user(self, user: &UserConfig, config: &crate::TenantConfig) -> Self {
+    pub fn for_user(self, user: &UserConfig, config: &crate::config::TenantConfig) -> Self {
         let claims = self.claims_json();
         let aud = match &claims["aud"] {
             Value::Array(a) => a.first().and_then(Value::as_str).unwrap_or("").to_owned(),

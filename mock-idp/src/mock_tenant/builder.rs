@@ -203,7 +203,7 @@ impl TenantBuilder {
     }
 
     /// Registers the closure a `validation = "action"` exchange profile names: it stands in
-    /// for Auth0's Custom Token Exchange Action (see [`ExchangeAction`](crate::ExchangeAction)).
+    /// for Auth0's Custom Token Exchange Action (see [`ExchangeAction`](crate::actions::ExchangeAction)).
     pub fn exchange_action<F>(mut self, name: &str, action: F) -> Self
     where
         F: Fn(&ExchangeRequest) -> Result<ExchangeDecision, ActionDenial> + Send + Sync + 'static,

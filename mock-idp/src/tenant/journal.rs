@@ -10,7 +10,7 @@
 //! cookies) with [`REDACTED`] unless the tenant was started to keep them (`mock-idp serve
 //! --journal-credentials`, [`crate::TenantBuilder::journal_credentials`]): whoever may read the
 //! journal there may steer the tenant, but need not learn every user's password. The Rust
-//! handle ([`crate::Journal::received_requests`]) is held only by the test that started the
+//! handle ([`crate::handles::Journal::received_requests`]) is held only by the test that started the
 //! tenant and sees what clients sent, as wiremock's `received_requests` does.
 
 use std::collections::VecDeque;

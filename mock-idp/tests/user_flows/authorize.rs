@@ -240,7 +240,7 @@ async fn other_authorize_errors_go_back_to_the_application_with_state() {
     }
     // An application without the grant.
     let mut cfg = TenantConfig::default();
-    cfg.applications[1].grant_types = Some(vec![mock_idp::GrantType::RefreshToken]);
+    cfg.applications[1].grant_types = Some(vec![mock_idp::config::GrantType::RefreshToken]);
     let tenant = MockTenant::builder().config(cfg).start().await;
     let res = Agent::new(&tenant)
         .get(&authorize_url(&tenant, &spa_params(aud, &[])))

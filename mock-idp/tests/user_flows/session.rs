@@ -207,7 +207,7 @@ name = "reader"
     );
     assert!(matches!(
         tenant.login("nobody@example.com").await,
-        Err(mock_idp::LoginError::UnknownUser(_))
+        Err(mock_idp::error::LoginError::UnknownUser(_))
     ));
     let bad = text.replace("roles = [\"reader\"]", "roles = [\"writer\"]");
     let e = TenantConfig::parse(&bad, "t.toml").unwrap_err().to_string();

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use mock_idp::{ActionDenial, ExchangeDecision};
-use mock_idp::{Endpoint, Fault, MockTenant, TenantConfig};
+use mock_idp::actions::{ActionDenial, ExchangeDecision};
+use mock_idp::{Endpoint, Fault, MockTenant, config::TenantConfig};
 use serde_json::{Value, json};
 
 use super::support::tenant_clock;

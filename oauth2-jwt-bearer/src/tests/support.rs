@@ -114,7 +114,7 @@ impl Env {
     }
 
     /// Serves exactly these JWKs as the tenant's JWKS.
-    pub(crate) fn set_keys(&self, keys: Vec<Value>) -> mock_idp::OverrideGuard {
+    pub(crate) fn set_keys(&self, keys: Vec<Value>) -> mock_idp::handles::OverrideGuard {
         self.tenant.overrides().jwks(json!({ "keys": keys }))
     }
 
@@ -172,7 +172,7 @@ impl Env {
     pub(crate) fn proof_claims(&self, token: &str) -> Map<String, Value> {
         json!({
             "jti": format!("jti-{}", rand_u64()), "htm": "GET", "htu": URL, "iat": self.now(),
-            "ath": mock_idp::ath(token),
+            "ath": mock_idp::jose::ath(token),
         })
         .as_object()
         .unwrap()
