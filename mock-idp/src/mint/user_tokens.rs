@@ -33,8 +33,9 @@ pub(crate) struct UserGrant<'a> {
     pub(crate) jkt: Option<String>,
 }
 
-/// The access token and its lifetime in seconds.
-pub(crate) fn access_token(ctx: &MintContext, g: &UserGrant<'_>) -> (String, i64) {
+/// The access token and its lifetime in seconds, with Auth0's `gty` claim when the grant has
+/// one (`password`).
+fn access_token(ctx: &MintContext, g: &UserGrant<'_>, gty: Option<&str>) -> (String, i64) {
     let api = g.audience.and_then(|a| ctx.config.api(a)).cloned();
     let only_userinfo = api.is_none();
     let api = api.unwrap_or_else(|| ApiConfig {
@@ -50,6 +51,9 @@ pub(crate) fn access_token(ctx: &MintContext, g: &UserGrant<'_>) -> (String, i64
         .for_user(g.user, &ctx.config);
     if only_userinfo {
         b = b.audience(&ctx.userinfo);
+    }
+    if let Some(gty) = gty {
+        b = b.claim("gty", json!(gty));
     }
     (b.build(), api.token_lifetime)
 }
@@ -161,7 +165,18 @@ pub(crate) fn token_response(
     g: &UserGrant<'_>,
     refresh: Option<String>,
 ) -> Value {
-    let (access, expires_in) = access_token(ctx, g);
+    token_response_with_gty(ctx, g, refresh, None)
+}
+
+/// [`token_response`] whose access token carries `gty` (Auth0 stamps `"password"` on the
+/// password grant's tokens).
+pub(crate) fn token_response_with_gty(
+    ctx: &MintContext,
+    g: &UserGrant<'_>,
+    refresh: Option<String>,
+    gty: Option<&str>,
+) -> Value {
+    let (access, expires_in) = access_token(ctx, g, gty);
     let mut body = json!({
         "access_token": access,
         "scope": g.scopes.join(" "),

@@ -41,6 +41,13 @@ pub(crate) enum TokenError {
     /// this user and connection.
     #[error("Federated connection Refresh Token not found.")]
     FederatedConnectionNotFound,
+    /// 401 `unauthorized` "user is blocked": the password grant for a blocked user.
+    #[error("user is blocked")]
+    UserBlocked,
+    /// 500 `server_error`: the tenant lacks a setting the grant needs (the password grant
+    /// without a Default Directory).
+    #[error("{0}")]
+    ServerError(String),
     /// 403 with the code an exchange profile's Action chose (`api.access.deny(code, reason)`).
     #[error("{reason}")]
     ActionDenied {
@@ -69,6 +76,8 @@ impl TokenError {
                 "federated_connection_refresh_token_not_found",
             ),
             TokenError::ActionDenied { code, .. } => (StatusCode::FORBIDDEN, code),
+            TokenError::UserBlocked => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            TokenError::ServerError(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
         }
     }
 }
