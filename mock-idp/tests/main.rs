@@ -12,6 +12,7 @@ mod faults;
 mod fidelity;
 mod keys;
 mod mint;
+mod password_grant;
 mod silent_auth;
 mod state;
 mod token_endpoint;

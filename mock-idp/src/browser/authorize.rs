@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::browser::{html, web_message};
-use crate::config::{ApplicationConfig, GrantType, TenantConfig};
+use crate::config::{ApplicationConfig, GrantType, MANAGEMENT_SCOPES, TenantConfig};
 use crate::jose::random_id;
 use crate::tenant::authorize_request::{AuthorizeRequest, OIDC_SCOPES, ResponseMode};
 use crate::tenant::codes::{CodeGrant, Pkce, PkceMethod, is_pkce_string};
@@ -384,7 +384,9 @@ fn pkce(
 
 /// The scopes a user login grants: the OIDC ones asked for (`offline_access` only where a
 /// refresh token may be issued) and the permissions of the API asked for; others are dropped
-/// silently, as Auth0 drops them. The password grant grants by this rule too.
+/// silently, as Auth0 drops them. The password grant grants by this rule too. The Management
+/// API's scopes that steer the tenant (signing keys, the mock's control scopes) are never a
+/// user's: on Auth0 a user token for the Management API carries only `*:current_user` scopes.
 pub(crate) fn granted_scopes(
     cfg: &TenantConfig,
     app: &ApplicationConfig,
@@ -399,6 +401,7 @@ pub(crate) fn granted_scopes(
         let keep = match s {
             "offline_access" => offline_ok,
             s if OIDC_SCOPES.contains(&s) => true,
+            s if MANAGEMENT_SCOPES.contains(&s) => false,
             s => api.is_some_and(|a| a.permissions.iter().any(|p| p == s)),
         };
         if keep && !out.iter().any(|o| o == s) {
