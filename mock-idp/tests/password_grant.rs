@@ -362,3 +362,20 @@ async fn discovery_lists_the_password_grants() {
         "{grants:?}"
     );
 }
+
+/// The README's W- and P- rows are the ones these modules test.
+#[test]
+fn readme_lists_the_w_and_p_rows() {
+    let readme = include_str!("../../README.md");
+    let listed: Vec<&str> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(' ').next())
+        .filter(|id| id.len() == 4 && (id.starts_with("W-") || id.starts_with("P-")))
+        .collect();
+    let rows = [
+        "W-01", "W-02", "W-03", "W-04", "W-05", "W-06", "W-07", "W-08", "W-09", "P-01", "P-02",
+        "P-03", "P-04", "P-05", "P-06", "P-07", "P-08", "P-09",
+    ];
+    assert_eq!(listed, rows);
+}
