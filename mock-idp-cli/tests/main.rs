@@ -14,4 +14,6 @@ mod conformance_attached;
 mod diff;
 mod html;
 mod mint_flags;
+mod readme;
 mod serve;
+mod tenant_attacks;

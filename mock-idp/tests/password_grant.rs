@@ -363,10 +363,10 @@ async fn discovery_lists_the_password_grants() {
     );
 }
 
-/// The README's W- and P- rows are the ones these modules test.
+/// The README's (mock-idp/README.md) W- and P- rows are the ones these modules test.
 #[test]
 fn readme_lists_the_w_and_p_rows() {
-    let readme = include_str!("../../README.md");
+    let readme = include_str!("../README.md");
     let listed: Vec<&str> = readme
         .lines()
         .filter_map(|l| l.strip_prefix("| "))

@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::browser::{html, web_message};
-use crate::config::{ApplicationConfig, GrantType, MANAGEMENT_SCOPES, TenantConfig};
+use crate::config::{ApplicationConfig, GrantType, TenantConfig};
 use crate::jose::random_id;
 use crate::tenant::authorize_request::{AuthorizeRequest, OIDC_SCOPES, ResponseMode};
 use crate::tenant::codes::{CodeGrant, Pkce, PkceMethod, is_pkce_string};
@@ -26,6 +26,9 @@ use crate::tenant::session::{
     DEVICE_COOKIE, SESSION_COOKIE, SESSION_IDLE_LIFETIME, Session, cookie, set_cookie,
 };
 use crate::tenant::state::TenantState;
+
+/// Longest `state`, `nonce` or `login_hint` a pending login keeps (bytes).
+pub(crate) const MAX_KEPT_PARAM: usize = 2048;
 
 /// Why an authorization request was refused, and how the refusal is delivered.
 #[derive(Debug)]
@@ -141,7 +144,22 @@ fn start_login(
 ) -> Response {
     let existing = cookie(headers, DEVICE_COOKIE);
     let device = existing.clone().unwrap_or_else(random_id);
-    let tx = st.transactions.create(request, &device, now);
+    let (redirect_uri, mode, state) = (
+        request.redirect_uri.clone(),
+        request.response_mode,
+        request.state.clone(),
+    );
+    let Ok(tx) = st.transactions.create(request, &device, now) else {
+        return refuse(
+            &redirect_uri,
+            mode,
+            state.as_deref(),
+            redirect(
+                "temporarily_unavailable",
+                "Too many logins are in progress; try again later",
+            ),
+        );
+    };
     let location = format!("/u/login?state={tx}");
     let mut res = found(&location);
     if existing.is_none() {
@@ -239,6 +257,16 @@ fn validate(
     params: &BTreeMap<String, String>,
 ) -> Result<AuthorizeRequest, Refusal> {
     let get = |k: &str| params.get(k).cloned();
+    // The values a pending login keeps are capped before anything is kept (review M1).
+    if let Some(k) = ["state", "nonce", "login_hint"]
+        .into_iter()
+        .find(|k| params.get(*k).is_some_and(|v| v.len() > MAX_KEPT_PARAM))
+    {
+        return Err(redirect(
+            "invalid_request",
+            format!("{k} is longer than {MAX_KEPT_PARAM} characters"),
+        ));
+    }
     let response_mode = match params.get("response_mode") {
         None => ResponseMode::Query,
         Some(m) => ResponseMode::parse(m).ok_or_else(|| {
@@ -384,9 +412,7 @@ fn pkce(
 
 /// The scopes a user login grants: the OIDC ones asked for (`offline_access` only where a
 /// refresh token may be issued) and the permissions of the API asked for; others are dropped
-/// silently, as Auth0 drops them. The password grant grants by this rule too. The Management
-/// API's scopes that steer the tenant (signing keys, the mock's control scopes) are never a
-/// user's: on Auth0 a user token for the Management API carries only `*:current_user` scopes.
+/// silently, as Auth0 drops them. The password grant grants by this rule too.
 pub(crate) fn granted_scopes(
     cfg: &TenantConfig,
     app: &ApplicationConfig,
@@ -401,8 +427,8 @@ pub(crate) fn granted_scopes(
         let keep = match s {
             "offline_access" => offline_ok,
             s if OIDC_SCOPES.contains(&s) => true,
-            s if MANAGEMENT_SCOPES.contains(&s) => false,
-            s => api.is_some_and(|a| a.permissions.iter().any(|p| p == s)),
+            // Never the Management API's: those are the operator's (see `access`).
+            s => api.is_some_and(|a| a.user_permissions().iter().any(|p| p == s)),
         };
         if keep && !out.iter().any(|o| o == s) {
             out.push(s.to_owned());

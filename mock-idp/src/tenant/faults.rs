@@ -27,13 +27,18 @@ impl Endpoint {
     }
 }
 
-/// What goes wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What goes wrong. The control API's JSON form (`POST /control/faults`):
+/// `{"status": 503}`, `{"delay_ms": 2000}`, `"malformed_body"`, `"drop_connection"`,
+/// `{"redirect": {"status": 302, "location": "..."}}`,
+/// `{"respond": {"status": 200, "content_type": "text/html", "body": "..."}}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Fault {
     /// Answer with this status and a small JSON error body.
     Status(u16),
     /// Wait this long (real time) before answering normally (or failing by another fault).
+    #[serde(rename = "delay_ms", with = "delay_ms")]
     Delay(Duration),
     /// 200 with `Content-Type: application/json` and a truncated, unparsable JSON body.
     MalformedBody,
@@ -55,6 +60,21 @@ pub enum Fault {
         /// Body text.
         body: String,
     },
+}
+
+/// [`Fault::Delay`] in JSON: whole milliseconds.
+mod delay_ms {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
 }
 
 /// When a fault applies, counted in calls to its endpoint (1-based, since tenant start).
@@ -83,13 +103,43 @@ struct FaultState {
     calls: [usize; 3],
 }
 
+/// Most fault rules kept; adding one more drops the oldest.
+pub(crate) const MAX_FAULTS: usize = 256;
+/// Most bytes of fault rules kept (bodies and locations); the oldest go first.
+pub(crate) const MAX_FAULT_BYTES: usize = 4 << 20;
+
+impl Rule {
+    fn footprint(&self) -> usize {
+        64 + match &self.fault {
+            Fault::Redirect { location, .. } => location.len(),
+            Fault::Respond {
+                content_type, body, ..
+            } => content_type.len() + body.len(),
+            _ => 0,
+        }
+    }
+}
+
+impl FaultState {
+    /// Adds `rule`, dropping the oldest rules beyond [`MAX_FAULTS`] or [`MAX_FAULT_BYTES`].
+    fn push(&mut self, rule: Rule) {
+        self.rules.push(rule);
+        let bytes = |s: &Self| s.rules.iter().map(Rule::footprint).sum::<usize>();
+        while self.rules.len() > MAX_FAULTS
+            || (self.rules.len() > 1 && bytes(self) > MAX_FAULT_BYTES)
+        {
+            self.rules.remove(0);
+        }
+    }
+}
+
 impl Faults {
     fn state(&self) -> std::sync::MutexGuard<'_, FaultState> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn add(&self, endpoint: Endpoint, when: When, fault: Fault) {
-        self.state().rules.push(Rule {
+        self.state().push(Rule {
             endpoint,
             when,
             fault,
@@ -100,7 +150,7 @@ impl Faults {
     pub(crate) fn add_next(&self, endpoint: Endpoint, n: usize, fault: Fault) {
         let mut s = self.state();
         let done = s.calls[endpoint.index()];
-        s.rules.push(Rule {
+        s.push(Rule {
             endpoint,
             when: When::Calls(done + 1..=done + n),
             fault,

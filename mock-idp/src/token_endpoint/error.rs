@@ -48,6 +48,10 @@ pub(crate) enum TokenError {
     /// without a Default Directory).
     #[error("{0}")]
     ServerError(String),
+    /// 503 `temporarily_unavailable`: a store the request needs is full of live entries (the
+    /// DPoP replay store under a flood); the tenant refuses rather than forget them.
+    #[error("{0}")]
+    TemporarilyUnavailable(String),
     /// 403 with the code an exchange profile's Action chose (`api.access.deny(code, reason)`).
     #[error("{reason}")]
     ActionDenied {
@@ -75,6 +79,9 @@ impl TokenError {
                 StatusCode::UNAUTHORIZED,
                 "federated_connection_refresh_token_not_found",
             ),
+            TokenError::TemporarilyUnavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+            }
             TokenError::ActionDenied { code, .. } => (StatusCode::FORBIDDEN, code),
             TokenError::UserBlocked => (StatusCode::UNAUTHORIZED, "unauthorized"),
             TokenError::ServerError(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
