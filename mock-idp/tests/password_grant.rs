@@ -22,8 +22,10 @@ const NATIVE: &str = "ropg-native";
 /// The quickstart tenant with a Default Directory, a confidential and a public application
 /// allowed both grants, a blocked user and a reader.
 fn config() -> TenantConfig {
-    let mut c = TenantConfig::default();
-    c.default_directory = Some(DATABASE_CONNECTION.into());
+    let mut c = TenantConfig {
+        default_directory: Some(DATABASE_CONNECTION.into()),
+        ..TenantConfig::default()
+    };
     let grants = Some(vec![
         GrantType::Password,
         GrantType::PasswordRealm,

@@ -302,7 +302,6 @@ async fn an_origin_outside_the_allowed_web_origins_gets_nothing_posted() {
     );
 
     // The same request in query mode still works: only web messages need a web origin.
-    let mut params = params;
     params.truncate(8);
     params.push(("prompt", "none"));
     let res = agent.authorize(&tenant, &params).await;
