@@ -102,6 +102,20 @@ impl Agent {
     /// Logs the default user in through the login form (query mode), leaving the session
     /// cookie in the agent.
     async fn log_in(&mut self, tenant: &MockTenant) {
+        let done = self
+            .submit_login(
+                tenant,
+                DEFAULT_USER_EMAIL,
+                mock_idp::config::DEFAULT_USER_PASSWORD,
+            )
+            .await;
+        assert_eq!(done.status, 302, "{}", done.body);
+        assert!(done.header("location").starts_with(DEFAULT_CALLBACK));
+        assert!(self.cookies.contains_key("auth0"));
+    }
+
+    /// Starts a login (query mode) and submits the form with `email` and `password`.
+    async fn submit_login(&mut self, tenant: &MockTenant, email: &str, password: &str) -> Reply {
         let res = self.authorize(tenant, &spa(&[])).await;
         assert_eq!(res.status, 302, "{}", res.body);
         let location =
@@ -115,13 +129,10 @@ impl Agent {
             .into_owned();
         let req = self.http.post(format!("{}/u/login", tenant.uri())).form(&[
             ("state", tx.as_str()),
-            ("username", DEFAULT_USER_EMAIL),
-            ("password", mock_idp::config::DEFAULT_USER_PASSWORD),
+            ("username", email),
+            ("password", password),
         ]);
-        let done = self.send(req).await;
-        assert_eq!(done.status, 302, "{}", done.body);
-        assert!(done.header("location").starts_with(DEFAULT_CALLBACK));
-        assert!(self.cookies.contains_key("auth0"));
+        self.send(req).await
     }
 }
 
@@ -324,6 +335,39 @@ async fn a_hostile_state_cannot_escape_the_script() {
     assert!(!res.body.contains("alert(1)</script>"), "{}", res.body);
     assert_eq!(res.web_message().1["response"]["state"], evil);
     assert_page_policy(&res, APP_ORIGIN);
+}
+
+/// A blocked user (`blocked = true`) cannot log in at the form; a wrong password does not
+/// reveal the block.
+#[tokio::test]
+async fn a_blocked_user_cannot_log_in_at_the_form() {
+    let mut config = TenantConfig::default();
+    config.users.push(mock_idp::UserConfig {
+        blocked: true,
+        ..mock_idp::UserConfig::new("blocked@example.com", "blocked-pass")
+    });
+    let tenant = MockTenant::builder().config(config).start().await;
+    let mut agent = Agent::new(&tenant);
+    let wrong = agent
+        .submit_login(&tenant, "blocked@example.com", "not-it")
+        .await;
+    assert_eq!(wrong.status, 400);
+    assert!(
+        wrong.body.contains("Wrong email or password"),
+        "{}",
+        wrong.body
+    );
+    let res = agent
+        .submit_login(&tenant, "blocked@example.com", "blocked-pass")
+        .await;
+    assert_eq!(res.status, 400);
+    assert!(
+        res.body
+            .contains("data-testid=\"login-error\">user is blocked</p>"),
+        "{}",
+        res.body
+    );
+    assert!(!agent.cookies.contains_key("auth0"));
 }
 
 #[tokio::test]
