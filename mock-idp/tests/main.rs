@@ -14,6 +14,7 @@ mod fidelity;
 mod fuzz;
 mod keys;
 mod mint;
+mod org_login;
 mod password_grant;
 mod silent_auth;
 mod state;

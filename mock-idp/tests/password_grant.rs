@@ -365,19 +365,19 @@ async fn discovery_lists_the_password_grants() {
     );
 }
 
-/// The README's (mock-idp/README.md) W- and P- rows are the ones these modules test.
+/// The README's (mock-idp/README.md) W-, P- and O- rows are the ones these modules test.
 #[test]
-fn readme_lists_the_w_and_p_rows() {
+fn readme_lists_the_w_p_and_o_rows() {
     let readme = include_str!("../README.md");
     let listed: Vec<&str> = readme
         .lines()
         .filter_map(|l| l.strip_prefix("| "))
         .filter_map(|l| l.split(' ').next())
-        .filter(|id| id.len() == 4 && (id.starts_with("W-") || id.starts_with("P-")))
+        .filter(|id| id.len() == 4 && ["W-", "P-", "O-"].iter().any(|p| id.starts_with(p)))
         .collect();
     let rows = [
         "W-01", "W-02", "W-03", "W-04", "W-05", "W-06", "W-07", "W-08", "W-09", "P-01", "P-02",
-        "P-03", "P-04", "P-05", "P-06", "P-07", "P-08", "P-09",
+        "P-03", "P-04", "P-05", "P-06", "P-07", "P-08", "P-09", "O-01", "O-02", "O-03", "O-04",
     ];
     assert_eq!(listed, rows);
 }

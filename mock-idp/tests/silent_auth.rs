@@ -8,25 +8,25 @@ use mock_idp::config::{DEFAULT_CALLBACK, DEFAULT_SPA_CLIENT_ID, DEFAULT_USER_EMA
 use mock_idp::{AppType, ApplicationConfig, MockTenant, TenantConfig};
 use serde_json::Value;
 
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 /// The origin of [`DEFAULT_CALLBACK`]: the default SPA's Allowed Web Origin.
 const APP_ORIGIN: &str = "http://localhost:3000";
 
 /// A browser over HTTPS: keeps the tenant's cookies, follows no redirects.
-struct Agent {
+pub(crate) struct Agent {
     http: reqwest::Client,
     cookies: HashMap<String, String>,
 }
 
-struct Reply {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .map(|v| v.to_str().unwrap())
@@ -54,7 +54,7 @@ impl Reply {
 }
 
 impl Agent {
-    fn new(tenant: &MockTenant) -> Agent {
+    pub(crate) fn new(tenant: &MockTenant) -> Agent {
         let cert = reqwest::Certificate::from_der(&tenant.ca_der()).unwrap();
         let http = reqwest::Client::builder()
             .tls_certs_only([cert])
@@ -92,7 +92,11 @@ impl Agent {
         reply
     }
 
-    async fn authorize(&mut self, tenant: &MockTenant, params: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn authorize(
+        &mut self,
+        tenant: &MockTenant,
+        params: &[(&str, &str)],
+    ) -> Reply {
         let mut url = url::Url::parse(&tenant.authorize_url()).unwrap();
         url.query_pairs_mut().extend_pairs(params);
         let req = self.http.get(url.as_str());
@@ -116,7 +120,19 @@ impl Agent {
 
     /// Starts a login (query mode) and submits the form with `email` and `password`.
     async fn submit_login(&mut self, tenant: &MockTenant, email: &str, password: &str) -> Reply {
-        let res = self.authorize(tenant, &spa(&[])).await;
+        self.submit_login_with(tenant, &spa(&[]), email, password)
+            .await
+    }
+
+    /// `/authorize` with `params`, then the form with `email` and `password`.
+    pub(crate) async fn submit_login_with(
+        &mut self,
+        tenant: &MockTenant,
+        params: &[(&str, &str)],
+        email: &str,
+        password: &str,
+    ) -> Reply {
+        let res = self.authorize(tenant, params).await;
         assert_eq!(res.status, 302, "{}", res.body);
         let location =
             url::Url::parse(&format!("{}{}", tenant.uri(), res.header("location"))).unwrap();
@@ -137,7 +153,7 @@ impl Agent {
 }
 
 /// The default SPA's authorization request, as auth0-spa-js sends it, plus `extra`.
-fn spa<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn spa<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut p = vec![
         ("client_id", DEFAULT_SPA_CLIENT_ID),
         ("redirect_uri", DEFAULT_CALLBACK),

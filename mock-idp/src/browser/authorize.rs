@@ -17,7 +17,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::browser::{html, web_message};
+use crate::browser::{html, organization, web_message};
 use crate::config::{ApplicationConfig, GrantType, TenantConfig};
 use crate::jose::random_id;
 use crate::tenant::authorize_request::{AuthorizeRequest, OIDC_SCOPES, ResponseMode};
@@ -188,6 +188,20 @@ pub(crate) fn complete(
     session: &Session,
     now: i64,
 ) -> Response {
+    // An organization login is for its members only (checked here: after the form, or with
+    // the session's user).
+    if let Some(r) = organization::refuse_non_member(
+        &st.mint.config,
+        request.organization.as_deref(),
+        &session.user_id,
+    ) {
+        return refuse(
+            &request.redirect_uri,
+            request.response_mode,
+            request.state.as_deref(),
+            r,
+        );
+    }
     let grant = CodeGrant {
         client_id: request.client_id.clone(),
         redirect_uri: request.redirect_uri.clone(),
@@ -199,6 +213,7 @@ pub(crate) fn complete(
         auth_time: session.auth_time,
         sid: session.sid.clone(),
         dpop_jkt: request.dpop_jkt.clone(),
+        organization: request.organization.clone(),
     };
     let code = st.codes.issue(grant, now);
     let mut params = vec![("code", code)];
@@ -294,12 +309,7 @@ fn validate(
             "Grant type 'authorization_code' not allowed for the client.",
         ));
     }
-    if params.contains_key("organization") {
-        return Err(redirect(
-            "invalid_request",
-            "Organizations are not supported by this mock tenant",
-        ));
-    }
+    let organization = organization::requested(cfg, app, params)?;
     let prompts: Vec<&str> = params
         .get("prompt")
         .map(|p| p.split(' ').filter(|s| !s.is_empty()).collect())
@@ -360,6 +370,7 @@ fn validate(
         max_age,
         login_hint: get("login_hint"),
         dpop_jkt,
+        organization,
     })
 }
 

@@ -31,6 +31,21 @@ pub(crate) struct UserGrant<'a> {
     pub(crate) auth_time: i64,
     pub(crate) sid: &'a str,
     pub(crate) jkt: Option<String>,
+    /// The organization (id) the user logged in to.
+    pub(crate) organization: Option<&'a str>,
+}
+
+/// `org_id`, and `org_name` (lower case) when the organization has a name, as Auth0 puts them
+/// in a user's tokens after an organization login.
+fn org_claims(ctx: &MintContext, g: &UserGrant<'_>) -> Vec<(&'static str, Value)> {
+    let Some(org) = g.organization.and_then(|o| ctx.config.organization(o)) else {
+        return Vec::new();
+    };
+    let mut out = vec![("org_id", json!(org.id))];
+    if let Some(name) = &org.name {
+        out.push(("org_name", json!(name.to_ascii_lowercase())));
+    }
+    out
 }
 
 /// The access token and its lifetime in seconds, with Auth0's `gty` claim when the grant has
@@ -54,6 +69,9 @@ fn access_token(ctx: &MintContext, g: &UserGrant<'_>, gty: Option<&str>) -> (Str
     }
     if let Some(gty) = gty {
         b = b.claim("gty", json!(gty));
+    }
+    for (name, value) in org_claims(ctx, g) {
+        b = b.claim(name, value);
     }
     (b.build(), api.token_lifetime)
 }
@@ -88,6 +106,9 @@ pub(crate) fn id_token(ctx: &MintContext, g: &UserGrant<'_>) -> String {
     claims.insert("auth_time".into(), json!(g.auth_time));
     if let Some(n) = g.nonce {
         claims.insert("nonce".into(), json!(n));
+    }
+    for (name, value) in org_claims(ctx, g) {
+        claims.insert(name.into(), value);
     }
     TokenBuilder::new(ctx)
         .typ("JWT")

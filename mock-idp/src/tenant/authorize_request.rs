@@ -54,4 +54,6 @@ pub(crate) struct AuthorizeRequest {
     pub(crate) max_age: Option<i64>,
     pub(crate) login_hint: Option<String>,
     pub(crate) dpop_jkt: Option<String>,
+    /// The organization (its id) the user logs in to (`organization`).
+    pub(crate) organization: Option<String>,
 }

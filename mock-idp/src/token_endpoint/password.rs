@@ -95,6 +95,7 @@ pub(super) fn grant(
             // RFC 9449 §5: only a public client's refresh token is bound to its DPoP key.
             dpop_jkt: jkt.clone().filter(|_| app.is_public()),
             family: String::new(),
+            organization: None,
         };
         st.refresh_tokens
             .issue(grant, app.refresh_settings(), now)
@@ -109,6 +110,7 @@ pub(super) fn grant(
         auth_time: now,
         sid: &sid,
         jkt,
+        organization: None,
     };
     Ok(token_response_with_gty(
         &st.mint_for(headers),
