@@ -30,6 +30,7 @@ mod dpp;
 mod hdr;
 mod iss;
 mod key;
+mod keys;
 mod res;
 mod rpn;
 mod scp;

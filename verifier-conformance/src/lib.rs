@@ -60,6 +60,7 @@ mod html;
 pub mod observe;
 pub mod report;
 pub mod runner;
+mod shuffle;
 pub mod target;
 pub mod verdict;
 
@@ -70,5 +71,6 @@ pub use diff::{Diff, DiffError};
 pub use observe::{Observation, Request};
 pub use report::{CaseResult, FailOn, Report, Tally, parse_levels};
 pub use runner::{RunError, Runner, env_for, wait_for_target};
+pub use shuffle::random_seed;
 pub use target::{DpopMode, Features, Profile, Target, TargetError};
 pub use verdict::{Expect, Grade, Level};

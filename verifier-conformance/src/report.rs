@@ -167,6 +167,10 @@ pub struct Report {
     pub target: Target,
     /// The tenant's issuer.
     pub issuer: String,
+    /// The seed of a shuffled run's order of play (`--seed` replays it); `None` for the
+    /// default order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
     /// Wall time of the run.
     pub elapsed_ms: u64,
     /// One entry per case, in catalog order.
@@ -509,6 +513,7 @@ mod tests {
         Report {
             target: Target::default(),
             issuer: "https://t/".into(),
+            seed: None,
             elapsed_ms: 1,
             results: grades
                 .iter()

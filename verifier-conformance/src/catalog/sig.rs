@@ -3,10 +3,10 @@
 use futures::future::BoxFuture;
 use serde_json::json;
 
-use super::{Case, Ctx, KeySet, Plan, Step, b64, probe, run_probes, segments};
+use super::{Case, Ctx, KeySet, Plan, Step, b64, keys, probe, run_probes, segments};
 use crate::verdict::Expect::*;
 use crate::verdict::{Grade, Level};
-use mock_idp::keys::{SigAlg, SigningKey};
+use mock_idp::keys::SigAlg;
 use mock_idp::mint::Signing;
 use mock_idp::proof::DpopKey;
 
@@ -239,7 +239,7 @@ const SIG_09: Case = Case::probes(
 fn sig09(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "attacker key, tenant kid",
-        c.tok(|t| t.signed_with(Signing::Unpublished(SigningKey::attacker()))),
+        c.tok(|t| t.signed_with(Signing::Unpublished(keys::attacker()))),
         InvalidToken,
     )])
 }
@@ -252,7 +252,7 @@ const SIG_10: Case = Case::probes(
     sig10,
 );
 fn sig10(c: &Ctx<'_>) -> Plan {
-    let a = SigningKey::attacker();
+    let a = keys::attacker();
     let jwk = a.public_jwk();
     Plan::Probes(vec![
         probe(
@@ -285,7 +285,7 @@ const SIG_11: Case = Case::script(
 fn sig11<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         let before = c.canary_hits().await;
-        let a = SigningKey::attacker();
+        let a = keys::attacker();
         let base = c.canary_url();
         let probes = vec![
             probe(
@@ -338,7 +338,7 @@ fn sig12(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "x5c attacker cert",
         c.tok(|t| {
-            t.signed_with(Signing::Unpublished(SigningKey::attacker()))
+            t.signed_with(Signing::Unpublished(keys::attacker()))
                 .remove_header("kid")
                 .header("x5c", json!([cert]))
         }),
