@@ -51,6 +51,8 @@
 //! # Ok(()) }
 //! ```
 
+mod attach;
+mod baseline;
 mod batch;
 pub mod catalog;
 pub mod challenge;
@@ -64,6 +66,8 @@ mod shuffle;
 pub mod target;
 pub mod verdict;
 
+pub use attach::{AttachError, Attached, Callback};
+pub use baseline::{Baseline, BaselineError, KnownFailure, Ratchet};
 pub use catalog::{Case, Catalog, Group, Step};
 pub use challenge::{Challenge, parse_challenges};
 pub use class::Class;
