@@ -252,3 +252,87 @@ async fn dpop_alg_cases_follow_the_advertised_algs() {
         "{grades:?}"
     );
 }
+
+/// A "verifier" that refuses everything with a well-formed challenge: the refusal cases pass.
+async fn refuse_everything() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback(|| async {
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
+        )
+            .into_response()
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    base
+}
+
+/// The gate: `--write-baseline` records today's failures and exits 0; `--baseline` then passes
+/// on the same failures, fails on a failure the file does not list, and fails when a listed
+/// case passes (the bug was fixed: the file must say so).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_baseline_fails_on_new_failures_and_on_fixed_ones() {
+    let dir = TempDir::new("cli-conformance-baseline");
+    let accepting = accept_everything().await;
+    let refusing = refuse_everything().await;
+    let file = dir.path().join("baseline.json");
+    let run = |base: &str, extra: Vec<String>| {
+        let mut cmd = conformance(&dir, &["--target", base, "--only", "SIG-01,SIG-02"]);
+        cmd.args(extra);
+        async move {
+            let out = tokio::task::spawn_blocking(move || cmd.output())
+                .await
+                .unwrap()
+                .unwrap();
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (out.status.code(), text)
+        }
+    };
+    let path = file.display().to_string();
+
+    let (code, out) = run(&accepting, vec!["--write-baseline".into(), path.clone()]).await;
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("wrote 2 known failure(s)"), "{out}");
+    let written: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let listed: Vec<(&str, &str)> = written["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap(), f["class"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        listed,
+        [("SIG-01", "wrongly-accepted"), ("SIG-02", "wrongly-accepted")]
+    );
+
+    // The same failures: the gate holds (exit 0 although M cases fail).
+    let (code, out) = run(&accepting, vec!["--baseline".into(), path.clone()]).await;
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("matches the baseline"), "{out}");
+
+    // A failure the file does not list: exit 1, named.
+    let only_sig = serde_json::json!({"failures": [written["failures"][0].clone()]});
+    std::fs::write(&file, only_sig.to_string()).unwrap();
+    let (code, out) = run(&accepting, vec!["--baseline".into(), path.clone()]).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("new failure  SIG-02 (accepted)"), "{out}");
+    assert!(out.contains("1 new, 0 changed, 0 fixed"), "{out}");
+
+    // Listed cases that pass now (a verifier that refuses them): exit 1, "remove it".
+    std::fs::write(&file, written.to_string()).unwrap();
+    let (code, out) = run(&refusing, vec!["--baseline".into(), path.clone()]).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("fixed        SIG-01 passes now: remove it from the baseline")
+            && out.contains("fixed        SIG-02 passes now"),
+        "{out}"
+    );
+    assert!(out.contains("0 new, 0 changed, 2 fixed"), "{out}");
+}
