@@ -6,6 +6,7 @@
 #[path = "../../mock-idp/tests/support.rs"]
 mod support;
 
+mod action;
 mod batching;
 mod classes;
 mod cli;
