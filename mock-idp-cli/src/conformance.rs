@@ -12,7 +12,7 @@ use clap::{ArgMatches, Args, Subcommand};
 use mock_idp::MockTenant;
 use mock_idp::state::ServeAddress;
 use verifier_conformance::{
-    Baseline, Catalog, Diff, FailOn, Runner, Target, env_for, random_seed, wait_for_target,
+    Baseline, Catalog, Diff, FailOn, Runner, Target, env_for, wait_for_target,
 };
 
 use crate::{Cli, attach, load_config, state_dir};
@@ -270,7 +270,7 @@ pub(crate) async fn play(
         );
     }
     let mut runner = Runner::new(tenant, target).catalog(Catalog::all().only(&a.only));
-    if let Some(seed) = a.seed.or_else(|| a.shuffle.then(random_seed)) {
+    if let Some(seed) = a.seed.or_else(|| a.shuffle.then(Runner::random_seed)) {
         println!("conformance: shuffled order, seed {seed} (--seed {seed} replays it)");
         runner = runner.shuffle(seed);
     }

@@ -13,15 +13,21 @@ use verifier_conformance::{Catalog, Grade, Runner, Target};
 
 use crate::support::TempDir;
 
-/// A "verifier" that accepts everything: every rejection case must fail against it.
-async fn accept_everything() -> String {
+/// Serves `app` on a free port of 127.0.0.1 until the test ends; its base URL. The one copy in
+/// this binary (the runner's own tests have theirs in verifier-conformance/tests/support.rs).
+pub(crate) async fn serve_router(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = axum::Router::new().fallback(|| async { "ok" });
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
     base
+}
+
+/// A "verifier" that accepts everything: every rejection case must fail against it.
+async fn accept_everything() -> String {
+    let app = axum::Router::new().fallback(|| async { "ok" });
+    serve_router(app).await
 }
 
 fn conformance(dir: &TempDir, args: &[&str]) -> Command {
@@ -150,8 +156,6 @@ fn list_prints_the_catalog_without_a_target() {
 /// but ES512 and ES256K) when the alg is in `accepted`, and the token's `cnf.jkt` is that jwk.
 /// Token signatures are not checked: only the DPoP alg cases are played against it.
 async fn dpop_alg_verifier(advertised: &'static str, accepted: &'static [&'static str]) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let app = axum::Router::new().fallback(move |headers: HeaderMap| async move {
         let refuse = |error: &str| {
             let challenge = match error {
@@ -195,10 +199,7 @@ async fn dpop_alg_verifier(advertised: &'static str, accepted: &'static [&'stati
             None => refuse("invalid_dpop_proof"),
         }
     });
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    base
+    serve_router(app).await
 }
 
 /// Plays DPP-08 and HDR-17 against `base`; their grades, in that order.
@@ -255,8 +256,6 @@ async fn dpop_alg_cases_follow_the_advertised_algs() {
 
 /// A "verifier" that refuses everything with a well-formed challenge: the refusal cases pass.
 async fn refuse_everything() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let app = axum::Router::new().fallback(|| async {
         (
             StatusCode::UNAUTHORIZED,
@@ -264,10 +263,7 @@ async fn refuse_everything() -> String {
         )
             .into_response()
     });
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    base
+    serve_router(app).await
 }
 
 /// The gate: `--write-baseline` records today's failures and exits 0; `--baseline` then passes
@@ -335,4 +331,58 @@ async fn the_baseline_fails_on_new_failures_and_on_fixed_ones() {
         "{out}"
     );
     assert!(out.contains("0 new, 0 changed, 2 fixed"), "{out}");
+}
+
+/// Refuses everything with a bare 401: right verdicts, no `WWW-Authenticate`.
+async fn no_challenge() -> String {
+    let app = axum::Router::new().fallback(|| async {
+        (StatusCode::UNAUTHORIZED, "{\"error\":\"invalid_token\"}").into_response()
+    });
+    serve_router(app).await
+}
+
+fn conformance_fail_on(dir: &TempDir, base: &str, fail_on: &str) -> Command {
+    let mut c = conformance(dir, &[]);
+    c.args(["--target", base, "--only", "HDR-01,SIG-01,AUD-01"])
+        .args(["--fail-on", fail_on]);
+    c
+}
+
+async fn exit_code(mut cmd: Command) -> (Option<i32>, String) {
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_on_a_class_gates_the_exit_status() {
+    let dir = TempDir::new("cli-fail-on-class");
+    let open = accept_everything().await;
+    let bare = no_challenge().await;
+    let (code, err) = exit_code(conformance_fail_on(&dir, &open, "accepted")).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("2 failure(s) counted by --fail-on accepted: HDR-01 SIG-01"),
+        "{err}"
+    );
+    // Wrong form and wrongly refused only: a security gate passes, the level gate does not.
+    let (code, err) = exit_code(conformance_fail_on(&dir, &bare, "accepted")).await;
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = exit_code(conformance_fail_on(&dir, &bare, "M")).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("3 failure(s) counted by --fail-on M"), "{err}");
+    let (code, err) = exit_code(conformance_fail_on(&dir, &bare, "M,refused")).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("1 failure(s) counted by --fail-on M,refused: AUD-01"),
+        "{err}"
+    );
+    let (code, err) = exit_code(conformance_fail_on(&dir, &bare, "M,bogus")).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("--fail-on M,bogus: use levels"), "{err}");
 }

@@ -7,12 +7,9 @@
 mod support;
 
 mod action;
-mod batching;
-mod classes;
 mod cli;
 mod conformance;
 mod conformance_attached;
 mod diff;
-mod html;
 mod mint_flags;
 mod serve;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use mock_idp::MockTenant;
 use oauth2_jwt_bearer::{DpopMode, TokenProfile, Verifier, VerifierOptions};
-use futures::future::join_all;
+use futures::StreamExt as _;
 use verifier_conformance::{
     Catalog, DpopMode as TargetMode, Features, Grade, Level, Profile, Report, Runner, Target,
 };
@@ -92,7 +92,11 @@ async fn our_api_passes_every_m_and_s_case() {
         .await
         .unwrap();
     println!("{}", report.table());
-    assert_eq!(report.results.len(), 202, "the whole catalog ran");
+    assert_eq!(
+        report.results.len(),
+        Catalog::all().len(),
+        "the whole catalog ran"
+    );
     // What this configuration cannot show is covered by the tests below (ISS-11 needs a tenant
     // with custom domains).
     let elsewhere = ["KEY-15", "DPB-12", "ISS-11"];
@@ -374,11 +378,11 @@ async fn grades_do_not_depend_on_the_order_of_play() {
         (id, kind(&r.results[0].grade), r.results[0].note())
     };
     let started = std::time::Instant::now();
-    let (a, b, singles) = tokio::join!(
-        full(0x5eed_0001),
-        full(0x5eed_0002),
-        join_all(alone_ids.iter().map(|id| alone(id)))
-    );
+    // The single cases a few at a time: on a busy machine timings are part of some grades.
+    let singles = futures::stream::iter(alone_ids.iter().map(|id| alone(id)))
+        .buffer_unordered(6)
+        .collect::<Vec<_>>();
+    let (a, b, singles) = tokio::join!(full(0x5eed_0001), full(0x5eed_0002), singles);
     println!("played in {} s", started.elapsed().as_secs());
     assert_eq!(a.seed, Some(0x5eed_0001));
 

@@ -497,14 +497,6 @@ fn xml(s: &str) -> String {
     out
 }
 
-/// Parses `--fail-on M,S`.
-pub fn parse_levels(s: &str) -> Option<Vec<Level>> {
-    s.split(',')
-        .filter(|p| !p.trim().is_empty())
-        .map(Level::parse)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,9 +532,9 @@ mod tests {
             (Level::I, Grade::Info("y".into())),
         ]);
         assert!(r.passed(&[Level::M]));
-        assert!(!r.passed(&parse_levels("M,S").unwrap()));
+        assert!(!r.passed(&[Level::M, Level::S]));
         assert_eq!(r.level(Level::S).fail, 1);
-        assert!(parse_levels("M,Q").is_none());
+        assert!(FailOn::parse("M,Q").is_none());
     }
 
     #[test]

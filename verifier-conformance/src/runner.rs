@@ -76,6 +76,12 @@ impl<'a> Runner<'a> {
         self
     }
 
+    /// A seed for [`shuffle`](Self::shuffle) when none was given: from the clock and the
+    /// process id (print it, so the order can be replayed).
+    pub fn random_seed() -> u64 {
+        super::shuffle::random_seed()
+    }
+
     /// Plays every case and returns the report (in catalog order).
     ///
     /// Order of play: the key-set cases first, batched on one JWKS refresh (a target that has

@@ -42,7 +42,7 @@ impl Shuffle {
 
 /// A seed for a run that was asked to shuffle without one: the clock's nanoseconds and the
 /// process id, which is all a play order needs (it is printed, not secret).
-pub fn random_seed() -> u64 {
+pub(crate) fn random_seed() -> u64 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);

@@ -4,4 +4,7 @@
 mod support;
 
 mod baseline;
+mod batching;
+mod classes;
+mod html;
 mod isolation;

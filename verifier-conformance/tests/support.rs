@@ -23,7 +23,10 @@ pub(crate) async fn refuse_everything() -> String {
     serve_router(axum::Router::new().fallback(|| async {
         (
             StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
+            [(
+                header::WWW_AUTHENTICATE,
+                "Bearer realm=\"api\", error=\"invalid_token\"",
+            )],
         )
             .into_response()
     }))

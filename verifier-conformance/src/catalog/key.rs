@@ -117,6 +117,9 @@ fn key05<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
         let Plan::Probes(probes) = key05_probes(c) else {
             return Vec::new();
         };
+        // A cold target fetches discovery and the JWKS on its first token: a good token first,
+        // so the timings below are the kid lookups' whatever played before.
+        c.send(&c.bearer(&c.at().build())).await;
         let mut steps = run_probes(c, Level::S, probes).await;
         // "Fast": a `|sleep 10` kid that reaches a shell, or a lookup that scans, shows here.
         for s in &mut steps {
@@ -388,7 +391,16 @@ fn key14<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
             ),
             ("connection dropped", Fault::DropConnection),
         ];
-        let mut steps = Vec::new();
+        // The target must hold the tenant's keys before the faults, or "then AT_ok" below would
+        // grade a cold target's first fetch instead of its cache: played alone on a fresh
+        // target, this token is what loads them.
+        let mut steps = vec![
+            c.check(
+                Level::BP,
+                probe("AT_ok before the faults", c.bearer(&c.at().build()), Accept),
+            )
+            .await,
+        ];
         for (label, fault) in faults {
             // A key the target has never seen, published: only a successful fetch could
             // verify it, so an ACCEPT would mean the failure was ignored.
