@@ -778,7 +778,9 @@ async fn run(cli: Cli, matches: clap::ArgMatches) -> Result<()> {
         Command::Init(a) => init(&cli, a).map(|m| println!("{m}")),
         Command::Ca => ca(&cli).map(|p| println!("{p}")),
         Command::Conformance(a) => {
-            let sub = matches.subcommand_matches("conformance").unwrap_or(&matches);
+            let sub = matches
+                .subcommand_matches("conformance")
+                .unwrap_or(&matches);
             conformance::run(&cli, a, sub).await
         }
     }

@@ -99,8 +99,14 @@ fn bad_flags_are_refused_with_a_reason() {
     assert!(!out.status.success());
     // clap names the flag and the values it takes (the enum's, which the TOML spells alike).
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("invalid value 'sometimes' for '--dpop-mode"), "{err}");
-    assert!(err.contains("[possible values: disabled, allowed, required]"), "{err}");
+    assert!(
+        err.contains("invalid value 'sometimes' for '--dpop-mode"),
+        "{err}"
+    );
+    assert!(
+        err.contains("[possible values: disabled, allowed, required]"),
+        "{err}"
+    );
     let out = conformance(&dir, &[]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("--target"));
 }
@@ -305,7 +311,10 @@ async fn the_baseline_fails_on_new_failures_and_on_fixed_ones() {
         .collect();
     assert_eq!(
         listed,
-        [("SIG-01", "wrongly-accepted"), ("SIG-02", "wrongly-accepted")]
+        [
+            ("SIG-01", "wrongly-accepted"),
+            ("SIG-02", "wrongly-accepted")
+        ]
     );
 
     // The same failures: the gate holds (exit 0 although M cases fail).

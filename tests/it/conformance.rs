@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
+use futures::StreamExt as _;
 use mock_idp::MockTenant;
 use oauth2_jwt_bearer::{DpopMode, TokenProfile, Verifier, VerifierOptions};
-use futures::StreamExt as _;
 use verifier_conformance::{
     Catalog, DpopMode as TargetMode, Features, Grade, Level, Profile, Report, Runner, Target,
 };
@@ -362,7 +362,11 @@ async fn grades_do_not_depend_on_the_order_of_play() {
     let full = |seed: u64| async move {
         let tenant = MockTenant::start().await;
         let t = released_api(&tenant).await;
-        let r = Runner::new(&tenant, t).shuffle(seed).progress(false).run().await;
+        let r = Runner::new(&tenant, t)
+            .shuffle(seed)
+            .progress(false)
+            .run()
+            .await;
         r.unwrap()
     };
     let alone_ids: Vec<&str> = Catalog::all()
@@ -395,10 +399,16 @@ async fn grades_do_not_depend_on_the_order_of_play() {
     for (id, grade, note) in &singles {
         let full = kind(&a.case(id).unwrap().grade);
         if full != *grade {
-            differ.push(format!("{id}: {full} in the full run, {grade} alone ({note})"));
+            differ.push(format!(
+                "{id}: {full} in the full run, {grade} alone ({note})"
+            ));
         }
     }
-    assert!(differ.is_empty(), "grades depend on the order:\n{}", differ.join("\n"));
+    assert!(
+        differ.is_empty(),
+        "grades depend on the order:\n{}",
+        differ.join("\n")
+    );
 
     for r in [&a, &b] {
         let failed: Vec<String> = r
@@ -407,6 +417,11 @@ async fn grades_do_not_depend_on_the_order_of_play() {
             .filter(|c| matches!(c.level, Level::M | Level::S) && matches!(c.grade, Grade::Fail(_)))
             .map(|c| format!("{} {}", c.id, c.note()))
             .collect();
-        assert!(failed.is_empty(), "seed {:?}: {failed:?}\n{}", r.seed, r.table());
+        assert!(
+            failed.is_empty(),
+            "seed {:?}: {failed:?}\n{}",
+            r.seed,
+            r.table()
+        );
     }
 }

@@ -229,11 +229,7 @@ struct Attachment {
 impl Attachment {
     /// Checks that the tenant at `url` answers and takes `secret`, and clears any upstream a
     /// previous run left behind (so its discovery is its own again).
-    async fn connect(
-        url: &str,
-        secret: &str,
-        ca_pem: &str,
-    ) -> Result<Self, AttachError> {
+    async fn connect(url: &str, secret: &str, ca_pem: &str) -> Result<Self, AttachError> {
         let certs = reqwest::Certificate::from_pem_bundle(ca_pem.as_bytes())
             .ok()
             .filter(|c| !c.is_empty())
@@ -272,11 +268,7 @@ impl Attachment {
     }
 
     /// Delegates the running tenant's discovery and JWKS to `upstream` (the runner's tenant).
-    async fn delegate_to(
-        &self,
-        upstream: &str,
-        ca_pem: &str,
-    ) -> Result<(), AttachError> {
+    async fn delegate_to(&self, upstream: &str, ca_pem: &str) -> Result<(), AttachError> {
         let body = json!({ "url": upstream, "ca_pem": ca_pem });
         self.send(Method::PUT, UPSTREAM, Some(body)).await.map(drop)
     }

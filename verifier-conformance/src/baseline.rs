@@ -137,7 +137,10 @@ impl Baseline {
             }
         }
         for k in &self.failures {
-            if report.case(&k.id).is_some_and(|c: &CaseResult| c.grade.is_ok()) {
+            if report
+                .case(&k.id)
+                .is_some_and(|c: &CaseResult| c.grade.is_ok())
+            {
                 r.fixed.push(k.id.clone());
             }
         }
@@ -180,5 +183,6 @@ impl Baseline {
 }
 
 fn is_json(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }

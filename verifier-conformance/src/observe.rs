@@ -150,7 +150,9 @@ impl Observation {
 
 /// Builds the HTTP clients the runner uses: no redirects (a verifier's 30x is an answer),
 /// no proxies, bounded time.
-pub(crate) fn clients(timeout: Duration) -> Result<(reqwest::Client, reqwest::Client), reqwest::Error> {
+pub(crate) fn clients(
+    timeout: Duration,
+) -> Result<(reqwest::Client, reqwest::Client), reqwest::Error> {
     let base = || {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

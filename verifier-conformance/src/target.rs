@@ -108,7 +108,11 @@ pub struct Target {
     /// Base URL of the verifier under test, e.g. http://127.0.0.1:3010 (TOML: base_url).
     #[cfg_attr(
         feature = "cli",
-        arg(long = "target", value_name = "URL", default_value = "http://127.0.0.1:3010")
+        arg(
+            long = "target",
+            value_name = "URL",
+            default_value = "http://127.0.0.1:3010"
+        )
     )]
     pub base_url: String,
     /// The origin the target compares DPoP htu with, when it differs from the base URL
@@ -149,7 +153,10 @@ pub struct Target {
     #[cfg_attr(feature = "cli", arg(long, value_name = "SECS", default_value_t = 0))]
     pub clock_leeway_secs: u64,
     /// Per-request timeout in milliseconds.
-    #[cfg_attr(feature = "cli", arg(long, value_name = "MS", default_value_t = 15_000))]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "MS", default_value_t = 15_000)
+    )]
     pub timeout_ms: u64,
 }
 

@@ -2,7 +2,9 @@
 //! direction (new failure, changed class, fixed), and that TOML and JSON files round-trip.
 
 use mock_idp::MockTenant;
-use verifier_conformance::{Baseline, Catalog, Class, FailOn, KnownFailure, Report, Runner, Target};
+use verifier_conformance::{
+    Baseline, Catalog, Class, FailOn, KnownFailure, Report, Runner, Target,
+};
 
 use crate::support::{accept_everything, refuse_everything};
 
@@ -92,8 +94,14 @@ fn baselines_round_trip_as_toml_and_json() {
         toml.contains("[[failures]]\nid = \"KEY-06\"\nclass = \"wrongly-accepted\""),
         "{toml}"
     );
-    std::fs::write(dir.join("bad.toml"), "[[failures]]\nid = \"X\"\nclass = \"nope\"\n").unwrap();
-    let err = Baseline::load(&dir.join("bad.toml")).unwrap_err().to_string();
+    std::fs::write(
+        dir.join("bad.toml"),
+        "[[failures]]\nid = \"X\"\nclass = \"nope\"\n",
+    )
+    .unwrap();
+    let err = Baseline::load(&dir.join("bad.toml"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("not a baseline"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -94,7 +94,10 @@ fn identity(jwk: &Value) -> Option<(String, Value)> {
     let material = Value::Object(material);
     // Members in lexicographic order, no whitespace: RFC 7638 §3.
     let canonical = serde_json::to_string(&material).ok()?;
-    Some((mock_idp::jose::b64url(mock_idp::jose::sha256(canonical)), material))
+    Some((
+        mock_idp::jose::b64url(mock_idp::jose::sha256(canonical)),
+        material,
+    ))
 }
 
 /// Every token in a request: the `Authorization` credentials, `access_token` in the query or

@@ -353,4 +353,3 @@ pub(crate) async fn run_probes(c: &Ctx<'_>, level: Level, probes: Vec<Probe>) ->
     }
     steps
 }
-

@@ -29,7 +29,10 @@ pub(crate) fn attacker() -> SigningKey {
 
 /// KEY-03's key: published, then withdrawn (this crate's `fixtures/keys/withdrawn.pem`).
 pub(crate) fn withdrawn() -> SigningKey {
-    own(include_str!("../../fixtures/keys/withdrawn.pem"), "withdrawn")
+    own(
+        include_str!("../../fixtures/keys/withdrawn.pem"),
+        "withdrawn",
+    )
 }
 
 /// KEY-14's key: published while the JWKS endpoint fails, so the target can never load it
@@ -44,7 +47,10 @@ pub(crate) fn unreachable() -> SigningKey {
 /// KEY-16's key: served only by another origin the tenant's JWKS redirects to (this crate's
 /// `fixtures/keys/elsewhere.pem`).
 pub(crate) fn elsewhere() -> SigningKey {
-    own(include_str!("../../fixtures/keys/elsewhere.pem"), "elsewhere")
+    own(
+        include_str!("../../fixtures/keys/elsewhere.pem"),
+        "elsewhere",
+    )
 }
 
 /// A fixture key of this crate. The PEMs are checked in and parsed by a unit test, so this
