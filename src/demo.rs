@@ -11,9 +11,9 @@
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
+use mock_idp::ServeAddress;
 use mock_idp::config::DEFAULT_SPA_CLIENT_ID;
-use mock_idp::state::ServeAddress;
-use mock_idp::users::{DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD};
+use mock_idp::config::{DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD};
 use mock_idp::{DpopKey, MockTenant, StateDir, TenantConfig};
 
 use crate::demo_page::{self, CALLBACK_PATH, PAGE_PATH, PageConfig};

@@ -9,8 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, Subcommand};
-use mock_idp::MockTenant;
-use mock_idp::state::ServeAddress;
+use mock_idp::{MockTenant, ServeAddress};
 use verifier_conformance::{
     Baseline, Catalog, Diff, FailOn, Runner, Target, env_for, wait_for_target,
 };

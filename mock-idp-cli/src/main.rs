@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
-use mock_idp::state::ServeAddress;
+use mock_idp::ServeAddress;
 use mock_idp::{
     Clock, Dialect, DpopKey, MockTenant, ProofSpec, SigningSpec, StateDir, TenantConfig,
     TokenBuilder, TokenSpec,

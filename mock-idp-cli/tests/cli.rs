@@ -33,7 +33,7 @@ async fn token_from_the_cli_verifies_against_a_tenant_on_the_same_state() {
     // Tell the CLI where the tenant listens, as `serve` would.
     mock_idp::StateDir::open(dir.path())
         .unwrap()
-        .write_endpoint(&mock_idp::state::ServeAddress {
+        .write_endpoint(&mock_idp::ServeAddress {
             base_url: tenant.uri().to_owned(),
             domain: tenant.domain().to_owned(),
             listen_port: None,
@@ -232,7 +232,7 @@ async fn serve_prints_its_urls_and_answers_over_https_quickly_with_existing_stat
 #[tokio::test]
 async fn token_for_a_user_looks_like_the_code_flow_token() {
     let dir = TempDir::new("cli-user-token");
-    let token = ok(mock_idp(&dir).args(["token", "--user", mock_idp::users::DEFAULT_USER_EMAIL]));
+    let token = ok(mock_idp(&dir).args(["token", "--user", mock_idp::config::DEFAULT_USER_EMAIL]));
     let (_, claims) = parts(&token);
     let user = &mock_idp::TenantConfig::default().users[0];
     assert_eq!(claims["sub"], user.id());
@@ -260,7 +260,7 @@ async fn serve_with_auto_login_prints_a_login_url_that_lands_on_the_callback() {
                 "127.0.0.1",
                 "--auto-login",
             ])
-            .arg(mock_idp::users::DEFAULT_USER_EMAIL)
+            .arg(mock_idp::config::DEFAULT_USER_EMAIL)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap(),

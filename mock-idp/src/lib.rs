@@ -49,78 +49,57 @@
 //!
 //! # Layout
 //!
-//! | module | what it holds |
+//! One core at the bottom, the faces that serve and steer it above. The modules are private;
+//! the names below are re-exported here, plus two modules meant to be reached by path:
+//! [`config`] (the tenant TOML) and [`jose`] (the JOSE encodings tests decode tokens with).
+//!
+//! | folder | what it holds |
 //! |---|---|
-//! | [`tenant`] | [`MockTenant`]: start, stop on drop, the handles below; [`TenantBuilder`] for config and state |
-//! | [`mint`] | [`TokenBuilder`]: every good and bad access token; [`Signing`] says how it is signed |
-//! | [`proof`] | [`DpopKey`] and [`ProofBuilder`]: DPoP proofs with every field settable or wrong |
-//! | [`keys`] | [`SigningKey`] and [`KeyRing`]: the JWKS, rotation (publish, promote, retire) |
-//! | [`spec`] | [`TokenSpec`] and [`ProofSpec`]: tokens and proofs as data (CLI flags, control API JSON) |
-//! | [`jose`] | base64url, compact JWS assembly, RFC 7638 thumbprints, `ath` |
-//! | [`clock`] | the virtual [`Clock`] every signed time comes from |
-//! | [`faults`], [`journal`] | scripted failures per endpoint; the requests received |
-//! | [`config`] | the tenant TOML: APIs, applications, grants, token dialects; exchange profiles, Custom API clients, Token Vault, organizations, custom domains |
-//! | [`exchange`] | the in-process actions exchange profiles call (Auth0's Custom Token Exchange Action) |
-//! | `domains` | custom domains: one issuer per `Host`, one key set |
-//! | [`state`], [`tls`] | the state directory (keys, CA, leaf certificate, last address); the CA |
-//! | [`users`] | [`UserConfig`], [`RoleConfig`]: who can log in, profile claims by scope, RBAC permissions |
-//! | [`user_login`] | [`Login`]: `tenant.login(email)` walks the browser flow over HTTP, returns the tokens |
-//! | `server`, `token_endpoint` | the HTTP surface: discovery, JWKS, `POST /oauth/token` (client credentials with organizations, token exchange, On-Behalf-Of, Token Vault, authorization code, refresh token), `/oauth/revoke` |
-//! | `authorize`, `login` | `GET /authorize` (validation, response modes, SSO, `prompt`), the login page `/u/login` |
-//! | `session`, `codes`, `refresh`, `store` | sessions and login transactions (cookies), authorization codes, refresh token families; all bounded (`store::BoundedStore`) |
-//! | `user_tokens`, `userinfo`, `logout`, `cors`, `html` | user access/ID tokens, `/userinfo`, `/v2/logout` + `/oidc/logout`, CORS, escaped HTML pages |
+//! | `tenant/` | the core, which imports no face: `TenantState` and the stores it holds (sessions and login transactions, authorization codes, refresh token families, faults, journal; all bounded by `BoundedStore`), custom domains, the upstream, the exchange [`actions`](ExchangeAction), the [`StateDir`] on disk and the CA ([`TlsMaterial`]) |
+//! | `keys/` | [`SigningKey`], [`SigAlg`] and [`KeyRing`]: the JWKS, rotation (publish, promote, retire); the DER and weak-RSA code they need |
+//! | `mint/` | [`TokenBuilder`] and [`Signing`]; [`DpopKey`] and [`ProofBuilder`]; [`TokenSpec`] and [`ProofSpec`] (tokens and proofs as data); user access/ID tokens |
+//! | [`jose`] | base64url, compact JWS assembly, RFC 7638 thumbprints, `ath`: the encodings keys, tokens, proofs and config share |
+//! | `clock`, `responses` | the virtual [`Clock`] every signed time comes from; the JSON 404 and the dropped connection every face answers with |
+//! | `config/` | [`TenantConfig`]: APIs, applications, grants, token dialects, users and roles, exchange profiles, Custom API clients, Token Vault, organizations, custom domains |
+//! | `http/` | the router (`app()`, the observe middleware: journal, faults; `run`), the discovery document and the cached discovery and JWKS `GET`s |
+//! | `token_endpoint/` | `POST /oauth/token`, one module per grant (client credentials with organizations, token exchange, On-Behalf-Of, Token Vault, authorization code, refresh token), `/oauth/revoke` |
+//! | `browser/` | `/authorize`, the login page `/u/login`, `/userinfo`, `/v2/logout` and `/oidc/logout`, CORS, HTML pages |
+//! | `control/`, `dashboard/` | the control API ([`CONTROL_ROUTES`]) and the Test page |
+//! | `mock_tenant/` | [`MockTenant`]: start, stop on drop, the handles; [`TenantBuilder`]; [`Login`]: `tenant.login(email)` walks the browser flow over HTTP |
 //!
 //! The mock never depends on the verifier (`oauth2-jwt-bearer`) and the verifier never on the
 //! mock outside its tests: each implements JOSE on its own, so a bug in one cannot hide the same
 //! bug in the other.
 
-mod authorize;
-pub mod clock;
-mod codes;
+mod browser;
+mod clock;
 pub mod config;
-pub mod control;
-mod cors;
+mod control;
 mod dashboard;
-mod domains;
-pub mod exchange;
-
-pub mod faults;
-mod html;
+mod http;
 pub mod jose;
-pub mod journal;
-pub mod keys;
-mod login;
-mod logout;
-pub mod mint;
-pub mod proof;
-mod refresh;
-mod server;
-mod session;
-pub mod spec;
-pub mod state;
-mod store;
-pub mod tenant;
-pub mod tls;
+mod keys;
+mod mint;
+mod mock_tenant;
+mod responses;
+mod tenant;
 mod token_endpoint;
-pub mod user_login;
-mod user_tokens;
-mod userinfo;
-pub mod users;
 
 pub use clock::Clock;
 pub use config::{
     ApiConfig, AppType, ApplicationConfig, AuthMethod, ConfigError, Dialect, GrantType,
-    RefreshTokenSettings, RotationType, TenantConfig,
+    RefreshTokenSettings, RoleConfig, RotationType, TenantConfig, UserConfig,
 };
-pub use faults::{Endpoint, Fault};
+pub use control::ROUTES as CONTROL_ROUTES;
 pub use jose::{UnknownAlgorithm, ath, jwk_thumbprint};
-pub use journal::RecordedRequest;
-pub use keys::{KeyRing, SigAlg, SigningKey};
-pub use mint::{Signing, TokenBuilder};
-pub use proof::{DpopKey, ProofAlg, ProofBuilder};
-pub use spec::{ProofSpec, SigningSpec, TokenSpec};
-pub use state::StateDir;
-pub use tenant::{BoundTenant, MockTenant, OverrideGuard, StartError, TenantBuilder};
-pub use tls::TlsMaterial;
-pub use user_login::{Login, LoginError, LoginTokens};
-pub use users::{RoleConfig, UserConfig};
+pub use keys::{KeyError, KeyRing, SigAlg, SigningKey};
+pub use mint::proof::{DpopKey, ProofAlg, ProofBuilder};
+pub use mint::spec::{ProofSpec, SigningSpec, TokenSpec};
+pub use mint::token::{Signing, TokenBuilder};
+pub use mock_tenant::user_login::{Login, LoginError, LoginTokens};
+pub use mock_tenant::{BoundTenant, MockTenant, OverrideGuard, StartError, TenantBuilder};
+pub use tenant::actions::{ActionDenial, ExchangeAction, ExchangeDecision, ExchangeRequest};
+pub use tenant::faults::{Endpoint, Fault};
+pub use tenant::journal::RecordedRequest;
+pub use tenant::state_dir::{ServeAddress, StateDir, StateError};
+pub use tenant::tls::{TlsError, TlsMaterial};

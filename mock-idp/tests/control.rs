@@ -488,7 +488,7 @@ async fn tokens_and_proofs_are_minted_from_their_json_description() {
     assert_eq!(c["iat"], t.clock().now());
 }
 
-/// `openapi/control.json`, [`mock_idp::control::ROUTES`] and the router list the same routes,
+/// `openapi/control.json`, [`mock_idp::CONTROL_ROUTES`] and the router list the same routes,
 /// and every listed route is served (never 404/405) to the admin.
 #[tokio::test]
 async fn the_openapi_document_lists_exactly_the_served_routes() {
@@ -506,7 +506,7 @@ async fn the_openapi_document_lists_exactly_the_served_routes() {
         })
         .collect();
     documented.sort();
-    let mut listed: Vec<(String, String)> = mock_idp::control::ROUTES
+    let mut listed: Vec<(String, String)> = mock_idp::CONTROL_ROUTES
         .iter()
         .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
         .collect();

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use mock_idp::config::{
     DEFAULT_CALLBACK, DEFAULT_SPA_CLIENT_ID, DEFAULT_WEB_CLIENT_ID, DEFAULT_WEB_CLIENT_SECRET,
 };
-use mock_idp::users::{DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD};
+use mock_idp::config::{DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD};
 use mock_idp::{DpopKey, MockTenant, TenantConfig};
 use serde_json::{Value, json};
 

@@ -13,7 +13,7 @@ use axum::routing::get;
 use browser_test::Browser;
 use browser_test::fantoccini::{Client, Locator};
 use mock_idp::config::DEFAULT_SPA_CLIENT_ID;
-use mock_idp::users::{DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD};
+use mock_idp::config::{DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD};
 use mock_idp::{MockTenant, TenantConfig};
 use oauth2_jwt_bearer::Verifier;
 use serde_json::Value;

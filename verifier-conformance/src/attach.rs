@@ -172,7 +172,7 @@ impl Attached {
             .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_owned()));
         if let Some(name) = &callback_host
             && *name != host
-            && !mock_idp::tls::DEFAULT_NAMES.contains(&name.as_str())
+            && !mock_idp::TlsMaterial::DEFAULT_NAMES.contains(&name.as_str())
         {
             // So the runner's certificate covers the name the running tenant connects to.
             builder = builder.custom_domain(name);

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::catalog::{Ctx, Probe, Step, probe, run_probes};
 use super::verdict::{Expect, Grade, Level};
-use mock_idp::keys::SigningKey;
+use mock_idp::SigningKey;
 
 /// What a key-set case publishes and sends.
 #[derive(Debug, Default)]

@@ -392,8 +392,7 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mock_idp::keys::SigAlg;
-    use mock_idp::proof::ProofAlg;
+    use mock_idp::{ProofAlg, SigAlg};
 
     #[test]
     fn every_proof_alg_is_one_the_mock_signs_with() {

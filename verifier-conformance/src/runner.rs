@@ -18,8 +18,8 @@ use super::report::{CaseResult, Report};
 use super::shuffle::Shuffle;
 use super::target::Target;
 use super::verdict::{Grade, Level};
-use mock_idp::keys::SigningKey;
-use mock_idp::tenant::MockTenant;
+use mock_idp::MockTenant;
+use mock_idp::SigningKey;
 
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]

@@ -23,7 +23,7 @@ use axum::http::{HeaderMap, Uri, header};
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use mock_idp::MockTenant;
-use mock_idp::keys::SigningKey;
+use mock_idp::SigningKey;
 use serde_json::{Value, json};
 use verifier_conformance::{Catalog, Features, Runner, Target};
 

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::{ControlError, ROUTES};
 use crate::jose::decode_unverified;
-use crate::server::TenantState;
+use crate::tenant::state::TenantState;
 
 /// The middleware: 404 when the control API is off, else 401/403 unless the caller may use
 /// the matched route.
@@ -26,7 +26,7 @@ pub(crate) async fn require(
     next: Next,
 ) -> Response {
     let Some(secret) = st.admin_secret() else {
-        return crate::server::not_found().await;
+        return crate::responses::not_found().await;
     };
     let scope = ROUTES
         .iter()

@@ -12,10 +12,10 @@ use serde_json::json;
 
 use super::ControlError;
 use crate::jose::decode_unverified;
-use crate::mint::TokenBuilder;
-use crate::proof::DpopKey;
-use crate::server::TenantState;
-use crate::spec::{ProofSpec, TokenSpec};
+use crate::mint::proof::DpopKey;
+use crate::mint::spec::{ProofSpec, TokenSpec};
+use crate::mint::token::TokenBuilder;
+use crate::tenant::state::TenantState;
 
 /// `POST /control/tokens`: body = a [`TokenSpec`] (`{}` is the tenant's default token).
 /// Answers the token, and its header and claims decoded.

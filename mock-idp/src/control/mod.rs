@@ -33,7 +33,7 @@ use axum::routing::{get, post, put};
 
 pub(crate) use error::ControlError;
 
-use crate::server::TenantState;
+use crate::tenant::state::TenantState;
 
 /// Every control route: method, path (axum syntax) and the scope a Management API token needs.
 pub const ROUTES: &[(&str, &str, &str)] = &[

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::ControlError;
 use crate::keys::SigningKey;
-use crate::server::TenantState;
+use crate::tenant::state::TenantState;
 
 /// A key's place in the life cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::ControlError;
-use crate::faults::{Endpoint, Fault, When};
-use crate::server::TenantState;
+use crate::tenant::faults::{Endpoint, Fault, When};
+use crate::tenant::state::TenantState;
 
 /// `GET /control/clock`.
 pub(super) async fn clock(State(st): State<Arc<TenantState>>) -> Response {

@@ -19,7 +19,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::ControlError;
-use crate::server::TenantState;
+use crate::tenant::state::TenantState;
+use crate::tenant::upstream::Upstream;
 
 /// Largest body relayed from the upstream. Well above the 64 KiB the tenant reads from its own
 /// clients: the conformance catalog publishes a JWKS of a few MiB (RES-09) to see whether the
@@ -43,14 +44,6 @@ const RELAYED_HEADERS: &[HeaderName] = &[
     header::LAST_MODIFIED,
 ];
 
-/// Where discovery and JWKS are delegated, and the client that reaches it.
-#[derive(Debug, Clone)]
-pub(crate) struct Upstream {
-    /// `scheme://host:port`, without path or query.
-    origin: url::Url,
-    client: reqwest::Client,
-}
-
 /// `PUT /control/upstream` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,39 +55,33 @@ pub(super) struct UpstreamRequest {
     ca_pem: Option<String>,
 }
 
-impl Upstream {
-    fn new(req: UpstreamRequest) -> Result<Self, ControlError> {
-        let bad = |m: String| ControlError::BadRequest(m);
-        let origin = url::Url::parse(&req.url).map_err(|e| bad(format!("url: {e}")))?;
-        if !matches!(origin.scheme(), "http" | "https") || origin.host().is_none() {
-            return Err(bad("url: an http or https origin, please".into()));
-        }
-        if origin.path() != "/" || origin.query().is_some() || origin.fragment().is_some() {
-            return Err(bad(
-                "url: an origin only (scheme://host:port), without path or query".into(),
-            ));
-        }
-        let mut builder = reqwest::Client::builder()
-            // Redirects are the upstream's answer, relayed to the verifier to judge.
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(FORWARD_TIMEOUT);
-        if let Some(pem) = &req.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                .ok()
-                .filter(|c| !c.is_empty())
-                .ok_or_else(|| bad("ca_pem: not a PEM certificate".into()))?;
-            builder = builder.tls_certs_only(certs);
-        }
-        let client = builder
-            .build()
-            .map_err(|e| bad(format!("cannot build a client for this upstream: {e}")))?;
-        Ok(Upstream { origin, client })
+/// The upstream `req` names, if it is a usable origin (and its CA, if given, a certificate).
+fn upstream(req: UpstreamRequest) -> Result<Upstream, ControlError> {
+    let bad = |m: String| ControlError::BadRequest(m);
+    let origin = url::Url::parse(&req.url).map_err(|e| bad(format!("url: {e}")))?;
+    if !matches!(origin.scheme(), "http" | "https") || origin.host().is_none() {
+        return Err(bad("url: an http or https origin, please".into()));
     }
-
-    /// `https://host:port` as set.
-    fn origin(&self) -> String {
-        self.origin.as_str().trim_end_matches('/').to_owned()
+    if origin.path() != "/" || origin.query().is_some() || origin.fragment().is_some() {
+        return Err(bad(
+            "url: an origin only (scheme://host:port), without path or query".into(),
+        ));
     }
+    let mut builder = reqwest::Client::builder()
+        // Redirects are the upstream's answer, relayed to the verifier to judge.
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(FORWARD_TIMEOUT);
+    if let Some(pem) = &req.ca_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+            .ok()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| bad("ca_pem: not a PEM certificate".into()))?;
+        builder = builder.tls_certs_only(certs);
+    }
+    let client = builder
+        .build()
+        .map_err(|e| bad(format!("cannot build a client for this upstream: {e}")))?;
+    Ok(Upstream { origin, client })
 }
 
 /// Why a forwarded request got no answer to relay.
@@ -114,7 +101,7 @@ pub(super) async fn set(
     body: Result<Json<UpstreamRequest>, JsonRejection>,
 ) -> Result<StatusCode, ControlError> {
     let Json(req) = body?;
-    let upstream = Upstream::new(req)?;
+    let upstream = upstream(req)?;
     *st.upstream.write().unwrap_or_else(|e| e.into_inner()) = Some(upstream);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -136,7 +123,7 @@ pub(super) async fn clear(State(st): State<Arc<TenantState>>) -> StatusCode {
 pub(crate) async fn forward(upstream: &Upstream, uri: &Uri, headers: &HeaderMap) -> Response {
     match fetch(upstream, uri, headers).await {
         Ok(res) => res,
-        Err(_) => crate::server::dropped_connection(),
+        Err(_) => crate::responses::dropped_connection(),
     }
 }
 

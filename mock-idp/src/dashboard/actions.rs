@@ -15,11 +15,11 @@ use serde_json::Value;
 use super::render::{Minted, Outcome, respond_page, sign_in as sign_in_page};
 use super::{COOKIE, is_secret};
 use crate::control::{signing_keys, tenant as controls};
-use crate::faults::{Endpoint, Fault, When};
 use crate::jose::decode_unverified;
-use crate::mint::TokenBuilder;
-use crate::proof::DpopKey;
-use crate::server::TenantState;
+use crate::mint::proof::DpopKey;
+use crate::mint::token::TokenBuilder;
+use crate::tenant::faults::{Endpoint, Fault, When};
+use crate::tenant::state::TenantState;
 
 type Fields = Form<HashMap<String, String>>;
 
@@ -52,7 +52,7 @@ fn error(st: &TenantState, text: String) -> Response {
 /// `POST /dashboard/session`: the admin secret, checked, becomes a cookie for this origin.
 pub(super) async fn sign_in(State(st): State<Arc<TenantState>>, Form(f): Fields) -> Response {
     let Some(secret) = st.admin_secret() else {
-        return crate::server::not_found().await;
+        return crate::responses::not_found().await;
     };
     let given = f.get("secret").map(String::as_str).unwrap_or("");
     if !is_secret(given, &secret) {

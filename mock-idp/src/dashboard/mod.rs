@@ -21,7 +21,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::server::TenantState;
+use crate::tenant::state::TenantState;
 
 /// The cookie that carries the admin secret once it has been typed in.
 const COOKIE: &str = "mock_idp_admin";
@@ -53,7 +53,7 @@ pub(crate) fn is_dashboard_path(path: &str) -> bool {
 /// tenant's own origin (defence in depth beside SameSite=Strict).
 async fn require(State(st): State<Arc<TenantState>>, req: Request, next: Next) -> Response {
     let Some(secret) = st.admin_secret() else {
-        return crate::server::not_found().await;
+        return crate::responses::not_found().await;
     };
     if !has_cookie(req.headers(), &secret) {
         return render::sign_in(StatusCode::UNAUTHORIZED, None);

@@ -8,8 +8,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::html::{escape, respond};
-use crate::server::TenantState;
+use crate::browser::html::{escape, respond};
+use crate::tenant::state::TenantState;
 
 /// What the last form did, shown at the top of the page.
 #[derive(Debug, Default)]
@@ -102,7 +102,11 @@ pub(super) fn sign_in(status: StatusCode, error: Option<&str>) -> Response {
          <input id=\"secret\" name=\"secret\" type=\"password\" autocomplete=\"off\" data-testid=\"secret\" required>\
          <button type=\"submit\" data-testid=\"sign-in\">Open the Test page</button></form>"
     );
-    respond(status, crate::html::page("mock-idp Test page", &body), "")
+    respond(
+        status,
+        crate::browser::html::page("mock-idp Test page", &body),
+        "",
+    )
 }
 
 fn page_html(st: &TenantState, outcome: &Outcome) -> String {

@@ -8,11 +8,11 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 
 use super::{TokenError, dpop};
-use crate::codes::Redeem;
 use crate::config::ApplicationConfig;
-use crate::refresh::RefreshGrant;
-use crate::server::TenantState;
-use crate::user_tokens::{UserGrant, token_response};
+use crate::mint::user_tokens::{UserGrant, token_response};
+use crate::tenant::codes::Redeem;
+use crate::tenant::refresh_tokens::RefreshGrant;
+use crate::tenant::state::TenantState;
 
 /// Auth0's answer for an unknown, expired, used or foreign code.
 const INVALID_CODE: &str = "Invalid authorization code";

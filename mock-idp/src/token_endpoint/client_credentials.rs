@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::{TokenError, dpop, organization};
 use crate::config::ApplicationConfig;
-use crate::mint::TokenBuilder;
-use crate::server::TenantState;
+use crate::mint::token::TokenBuilder;
+use crate::tenant::state::TenantState;
 
 pub(super) fn grant(
     st: &TenantState,

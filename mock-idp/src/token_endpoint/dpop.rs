@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::TokenError;
 use crate::jose::{b64url_decode, jwk_thumbprint};
-use crate::server::TenantState;
+use crate::tenant::state::TenantState;
 
 /// How far in the past a proof's `iat` may be (seconds).
 pub(crate) const DPOP_MAX_AGE: i64 = 300;

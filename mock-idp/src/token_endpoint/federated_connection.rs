@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::token_exchange::{acts_for_subject_audience, required, user_of};
 use super::{TokenError, subject_token};
 use crate::config::{ACCESS_TOKEN_TYPE, ApplicationConfig, FEDERATED_CONNECTION_TOKEN_TYPE};
-use crate::server::TenantState;
+use crate::tenant::state::TenantState;
 
 pub(super) fn grant(
     st: &TenantState,

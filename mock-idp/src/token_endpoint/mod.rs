@@ -40,7 +40,7 @@ use serde_json::Value;
 pub(crate) use error::TokenError;
 
 use crate::config::GrantType;
-use crate::server::TenantState;
+use crate::tenant::state::TenantState;
 
 /// The handler.
 pub(crate) async fn token(

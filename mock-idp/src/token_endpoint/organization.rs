@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use super::TokenError;
 use crate::config::{ApplicationConfig, OrganizationConfig, OrganizationUsage, TenantConfig};
-use crate::mint::TokenBuilder;
+use crate::mint::token::TokenBuilder;
 
 /// The organization a client_credentials request is for, if any.
 pub(super) fn requested<'c>(

@@ -1,4 +1,4 @@
-//! The refresh_token grant (RFC 6749 §6) with Auth0's rotation: see [`crate::refresh`].
+//! The refresh_token grant (RFC 6749 §6) with Auth0's rotation: see [`crate::tenant::refresh_tokens`].
 
 use std::collections::BTreeMap;
 
@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use super::{TokenError, dpop};
 use crate::config::ApplicationConfig;
-use crate::refresh::Refused;
-use crate::server::TenantState;
-use crate::user_tokens::{UserGrant, token_response};
+use crate::mint::user_tokens::{UserGrant, token_response};
+use crate::tenant::refresh_tokens::Refused;
+use crate::tenant::state::TenantState;
 
 /// Auth0's answer for every refresh token it will not honour.
 const INVALID: &str = "Unknown or invalid refresh token.";

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{TokenError, client_auth, params};
-use crate::server::TenantState;
+use crate::tenant::state::TenantState;
 
 /// The handler.
 pub(crate) async fn revoke(

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::TokenError;
 use crate::jose::{b64url_decode, decode_unverified};
-use crate::server::TenantState;
+use crate::tenant::state::TenantState;
 
 /// Longest subject token read (bytes).
 const MAX_SUBJECT_TOKEN_LEN: usize = 16 * 1024;

@@ -27,9 +27,9 @@ use crate::config::{
     ACCESS_TOKEN_TYPE, ApiConfig, ApplicationConfig, AuthMethod, ExchangeProfile, GrantType,
     SubjectValidation, is_reserved_token_type,
 };
-use crate::exchange::{ActionDenial, ExchangeRequest, PROTECTED_CLAIMS};
-use crate::mint::TokenBuilder;
-use crate::server::TenantState;
+use crate::mint::token::TokenBuilder;
+use crate::tenant::actions::{ActionDenial, ExchangeRequest, PROTECTED_CLAIMS};
+use crate::tenant::state::TenantState;
 
 /// Longest delegation chain (`act` nesting) Auth0 issues.
 pub(crate) const MAX_DELEGATION_DEPTH: usize = 4;

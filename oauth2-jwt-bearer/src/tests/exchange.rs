@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mock_idp::exchange::{ActionDenial, ExchangeDecision};
+use mock_idp::{ActionDenial, ExchangeDecision};
 use mock_idp::{Endpoint, Fault, MockTenant, TenantConfig};
 use serde_json::{Value, json};
 

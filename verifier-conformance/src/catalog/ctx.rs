@@ -14,11 +14,11 @@ use crate::class::Class;
 use crate::observe::{self, Observation, Request};
 use crate::target::{Profile, Target};
 use crate::verdict::{Grade, Level, grade};
+use mock_idp::MockTenant;
 use mock_idp::config::Dialect;
-use mock_idp::keys::{SigAlg, SigningKey};
-use mock_idp::mint::{Signing, TokenBuilder};
-use mock_idp::proof::{DpopKey, ProofAlg, ProofBuilder};
-use mock_idp::tenant::MockTenant;
+use mock_idp::{DpopKey, ProofAlg, ProofBuilder};
+use mock_idp::{SigAlg, SigningKey};
+use mock_idp::{Signing, TokenBuilder};
 
 /// What a case can use: the tenant, the target, HTTP clients, client keys, a canary listener.
 pub(crate) struct Ctx<'a> {

@@ -10,8 +10,8 @@ use super::{Case, Ctx, Plan, Probe, Step, b64, probe, run_probes, segments};
 use crate::observe::Request;
 use crate::verdict::Expect::{self, *};
 use crate::verdict::{Grade, Level};
-use mock_idp::keys::{SigAlg, SigningKey};
-use mock_idp::proof::{DpopKey, ProofAlg, ProofBuilder};
+use mock_idp::{DpopKey, ProofAlg, ProofBuilder};
+use mock_idp::{SigAlg, SigningKey};
 
 /// The cases of this group, in catalog order.
 pub(super) const CASES: &[Case] = &[
@@ -920,6 +920,9 @@ fn dpp38(c: &Ctx<'_>) -> Plan {
     })
 }
 
+/// A new proof signature from the old one's `r` and `s`.
+type Resign<'a> = dyn Fn(&[u8], &[u8]) -> Vec<u8> + 'a;
+
 /// AT_bound and PROOF_ok with its signature (`r || s`, 64 bytes) replaced by `f(r, s)`.
 fn resigned(c: &Ctx<'_>, f: impl Fn(&[u8], &[u8]) -> Vec<u8>) -> Request {
     let t = c.bound().build();
@@ -943,7 +946,7 @@ const DPP_39: Case = Case::probes(
 fn dpp39(c: &Ctx<'_>) -> Plan {
     let n = forge::P256_N;
     dp(c, || {
-        let variants: [(&str, &dyn Fn(&[u8], &[u8]) -> Vec<u8>); 6] = [
+        let variants: [(&str, &Resign<'_>); 6] = [
             ("DER instead of r || s", &|r, s| forge::ecdsa_der(r, s)),
             ("r = 0", &|_, s| [&[0u8; 32][..], s].concat()),
             ("s = 0", &|r, _| [r, &[0u8; 32][..]].concat()),

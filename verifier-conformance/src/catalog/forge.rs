@@ -9,7 +9,7 @@
 
 use num_bigint::BigUint;
 
-use mock_idp::keys::SigningKey;
+use mock_idp::SigningKey;
 
 /// `DigestInfo` for SHA-256 up to the digest (RFC 8017 §9.2 note 1).
 const SHA256_PREFIX: [u8; 19] = [
@@ -189,9 +189,16 @@ mod tests {
         // A real signature over the right encoding verifies: the raw signer is RSA.
         let key = SigningKey::fixture(1);
         let msg = b"conformance";
-        let real = key.sign(mock_idp::keys::SigAlg::RS256, msg).unwrap();
-        let em = mock_idp::keys::pkcs1_v15_encoded_message(mock_idp::keys::SigAlg::RS256, msg, 256)
-            .unwrap();
+        let real = key.sign(mock_idp::SigAlg::RS256, msg).unwrap();
+        let digest = mock_idp::jose::sha256(msg);
+        let em = [
+            &[0x00, 0x01][..],
+            &[0xff; 256 - 3 - 51],
+            &[0x00],
+            &SHA256_PREFIX,
+            &digest,
+        ]
+        .concat();
         assert_eq!(rsa_sign_raw(&key, &em).unwrap(), real);
     }
 

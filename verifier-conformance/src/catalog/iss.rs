@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{Case, Ctx, Plan, Probe, Step, keys, probe, run_probes};
 use crate::verdict::Expect::*;
 use crate::verdict::{Grade, Level};
-use mock_idp::mint::Signing;
+use mock_idp::Signing;
 
 /// The cases of this group, in catalog order.
 pub(super) const CASES: &[Case] = &[

@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 use super::{Case, Ctx, Fetch, KeySet, Plan, Probe, Step, b64, keys, probe, run_probes};
 use crate::verdict::Expect::{self, *};
 use crate::verdict::{Grade, Level};
-use mock_idp::faults::{Endpoint, Fault};
-use mock_idp::keys::SigningKey;
-use mock_idp::mint::Signing;
-use mock_idp::proof::DpopKey;
+use mock_idp::DpopKey;
+use mock_idp::Signing;
+use mock_idp::SigningKey;
+use mock_idp::{Endpoint, Fault};
 
 /// The cases of this group, in catalog order.
 pub(super) const CASES: &[Case] = &[

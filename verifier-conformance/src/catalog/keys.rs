@@ -20,7 +20,7 @@
 //! at each request, and fails when a key one case publishes signs a token another case sends
 //! while that key is not published.
 
-use mock_idp::keys::SigningKey;
+use mock_idp::SigningKey;
 
 /// The attacker's RSA key (`mock-idp`'s `attacker.pem`, kid `attacker`): never published.
 pub(crate) fn attacker() -> SigningKey {

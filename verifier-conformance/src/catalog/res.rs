@@ -9,8 +9,8 @@ use super::{Case, Ctx, Fetch, KeySet, Plan, Step, b64, compact, keys, probe, run
 use crate::observe::Request;
 use crate::verdict::Expect::{self, *};
 use crate::verdict::{Grade, Level};
-use mock_idp::faults::{Endpoint, Fault};
-use mock_idp::mint::Signing;
+use mock_idp::Signing;
+use mock_idp::{Endpoint, Fault};
 
 /// The cases of this group, in catalog order.
 pub(super) const CASES: &[Case] = &[

@@ -6,7 +6,7 @@ use super::{Case, Ctx, Plan, probe};
 use crate::observe::Request;
 use crate::verdict::Expect::{self, *};
 use crate::verdict::Level;
-use mock_idp::mint::TokenBuilder;
+use mock_idp::TokenBuilder;
 
 /// The cases of this group, in catalog order.
 pub(super) const CASES: &[Case] = &[

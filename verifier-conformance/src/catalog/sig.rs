@@ -7,9 +7,9 @@ use super::forge::{self, Pkcs1Defect};
 use super::{Case, Ctx, KeySet, Plan, Probe, Step, b64, keys, probe, run_probes, segments};
 use crate::verdict::Expect::*;
 use crate::verdict::{Grade, Level};
-use mock_idp::keys::SigAlg;
-use mock_idp::mint::Signing;
-use mock_idp::proof::DpopKey;
+use mock_idp::DpopKey;
+use mock_idp::SigAlg;
+use mock_idp::Signing;
 
 /// The cases of this group, in catalog order.
 pub(super) const CASES: &[Case] = &[
@@ -489,6 +489,10 @@ fn sig17(c: &Ctx<'_>) -> KeySet {
     }
 }
 
+/// Which genuine signature a SIG-18 probe starts from, and what it makes of it.
+type Pick<'a> = dyn Fn(&[u8]) -> bool + 'a;
+type Change<'a> = dyn Fn(&[u8]) -> Vec<u8> + 'a;
+
 const SIG_18: Case = Case::probes(
     "SIG-18",
     "RSA signature encoding (PKCS#1 v1.5)",
@@ -536,7 +540,7 @@ fn sig18(c: &Ctx<'_>) -> Plan {
         })
     };
     let n = key.modulus();
-    let variants: [(&str, &dyn Fn(&[u8]) -> bool, &dyn Fn(&[u8]) -> Vec<u8>); 3] = [
+    let variants: [(&str, &Pick<'_>, &Change<'_>); 3] = [
         (
             "leading zero byte stripped",
             &|s| s.first() == Some(&0),

@@ -6,7 +6,7 @@ use super::{Case, Ctx, Plan, b64, compact, probe, segments};
 use crate::target::Profile;
 use crate::verdict::Expect::*;
 use crate::verdict::Level;
-use mock_idp::mint::Signing;
+use mock_idp::Signing;
 
 /// The cases of this group, in catalog order.
 pub(super) const CASES: &[Case] = &[

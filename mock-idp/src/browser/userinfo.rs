@@ -9,9 +9,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::server::TenantState;
+use crate::mint::user_tokens::verify_own;
+use crate::tenant::state::TenantState;
 use crate::token_endpoint::dpop::check_proof;
-use crate::user_tokens::verify_own;
 
 /// Why `/userinfo` refused a request.
 #[derive(Debug, thiserror::Error)]

@@ -10,11 +10,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
-use crate::authorize::{add_cookie, found};
-use crate::html;
-use crate::server::TenantState;
-use crate::session::{SESSION_COOKIE, set_cookie};
-use crate::user_tokens::verify_own;
+use crate::browser::authorize::{add_cookie, found};
+use crate::browser::html;
+use crate::mint::user_tokens::verify_own;
+use crate::tenant::session::{SESSION_COOKIE, set_cookie};
+use crate::tenant::state::TenantState;
 
 /// `GET /v2/logout?returnTo&client_id&federated`.
 pub(crate) async fn v2_logout(

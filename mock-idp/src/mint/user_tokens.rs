@@ -10,10 +10,10 @@
 use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use serde_json::{Map, Value, json};
 
+use crate::config::UserConfig;
 use crate::config::{ApiConfig, ApplicationConfig};
 use crate::keys::SigAlg;
-use crate::mint::{MintContext, TokenBuilder};
-use crate::users::UserConfig;
+use crate::mint::token::{MintContext, TokenBuilder};
 
 /// ID token lifetime (Auth0's default: 10 hours).
 pub(crate) const ID_TOKEN_LIFETIME: i64 = 36_000;

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::server::TenantState;
+use crate::tenant::state::TenantState;
 
 /// Adds CORS headers, and answers preflights for the paths that have them.
 pub(crate) async fn cors(State(st): State<Arc<TenantState>>, req: Request, next: Next) -> Response {

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use crate::jose::{b64url, random_id, sha256};
-use crate::store::BoundedStore;
+use crate::tenant::store::BoundedStore;
 
 /// How long a code can be exchanged (RFC 6749 §4.1.2 recommends at most 10 minutes).
 pub(crate) const CODE_LIFETIME: i64 = 600;

@@ -7,7 +7,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
 //! let tenant = mock_idp::MockTenant::start().await;
-//! let tokens = tenant.login(mock_idp::users::DEFAULT_USER_EMAIL).await.unwrap();
+//! let tokens = tenant.login(mock_idp::config::DEFAULT_USER_EMAIL).await.unwrap();
 //! assert!(tokens.id_token.is_some() && tokens.refresh_token.is_some());
 //! # }
 //! ```
@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::config::GrantType;
 use crate::jose::{b64url, random_id, sha256};
-use crate::tenant::MockTenant;
+use crate::mock_tenant::MockTenant;
 
 /// What a login returned (the token endpoint's answer).
 #[derive(Debug, Clone, Deserialize)]
@@ -145,13 +145,14 @@ impl<'a> Login<'a> {
             .map_err(|e| step("authorize", e))?;
         let mut location = redirect_target(&res, "authorize").await?;
         if location.starts_with("/u/login") {
-            let device = set_cookie_value(&res, crate::session::DEVICE_COOKIE).unwrap_or_default();
+            let device =
+                set_cookie_value(&res, crate::tenant::session::DEVICE_COOKIE).unwrap_or_default();
             let tx = location.trim_start_matches("/u/login?state=").to_owned();
             let res = http
                 .post(format!("{}/u/login", self.tenant.uri()))
                 .header(
                     "cookie",
-                    format!("{}={device}", crate::session::DEVICE_COOKIE),
+                    format!("{}={device}", crate::tenant::session::DEVICE_COOKIE),
                 )
                 .form(&[
                     ("state", tx.as_str()),

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::keys::{KeyError, KeyRing, SigningKey};
-use crate::proof::DpopKey;
-use crate::tls::{TlsError, TlsMaterial};
+use crate::mint::proof::DpopKey;
+use crate::tenant::tls::{TlsError, TlsMaterial};
 
 /// Errors reading or writing the state directory. `Display` is one line naming the path.
 #[derive(Debug, thiserror::Error)]

@@ -22,14 +22,15 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::keys::SigAlg;
-pub use crate::users::{RoleConfig, UserConfig};
 
 mod exchange;
+mod users;
 pub use exchange::{
     ACCESS_TOKEN_TYPE, ExchangeProfile, FEDERATED_CONNECTION_TOKEN_TYPE, OrganizationConfig,
     OrganizationUsage, RESERVED_TOKEN_TYPE_PREFIXES, SubjectValidation, VaultEntry,
     is_reserved_token_type,
 };
+pub use users::{DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD, RoleConfig, UserConfig};
 
 /// Auth0 access-token profiles ("Token Dialect" of an API).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -403,7 +404,7 @@ pub struct TenantConfig {
     #[serde(default)]
     pub applications: Vec<ApplicationConfig>,
     /// Users of the tenant's database connection (who can log in at `/authorize`).
-    #[serde(default = "crate::users::default_users")]
+    #[serde(default = "users::default_users")]
     pub users: Vec<UserConfig>,
     /// Roles: named sets of API permissions given to users (`permissions` in `_authz` tokens).
     #[serde(default)]
@@ -586,7 +587,7 @@ impl Default for TenantConfig {
                     )
                 },
             ],
-            users: crate::users::default_users(),
+            users: users::default_users(),
             roles: Vec::new(),
             allowed_logout_urls: Vec::new(),
             custom_domains: Vec::new(),
@@ -765,7 +766,7 @@ impl TenantConfig {
             }
         }
         self.validate_browser_settings()?;
-        crate::users::validate(self)?;
+        users::validate(self)?;
         exchange::validate(self)
     }
 
@@ -876,7 +877,7 @@ mod tests {
     #[test]
     fn example_file_in_fixtures_parses() {
         let c = TenantConfig::parse(
-            include_str!("../fixtures/tenant.example.toml"),
+            include_str!("../../fixtures/tenant.example.toml"),
             "tenant.example.toml",
         )
         .unwrap();

@@ -17,61 +17,15 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::codes::{CodeGrant, Pkce, PkceMethod, is_pkce_string};
+use crate::browser::html;
 use crate::config::{ApplicationConfig, GrantType, TenantConfig};
-use crate::html;
 use crate::jose::random_id;
-use crate::server::TenantState;
-use crate::session::{
+use crate::tenant::authorize_request::{AuthorizeRequest, OIDC_SCOPES, ResponseMode};
+use crate::tenant::codes::{CodeGrant, Pkce, PkceMethod, is_pkce_string};
+use crate::tenant::session::{
     DEVICE_COOKIE, SESSION_COOKIE, SESSION_IDLE_LIFETIME, Session, cookie, set_cookie,
 };
-
-/// How the authorization response reaches the application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ResponseMode {
-    /// `?code=…&state=…` on the redirect URI (the default for `code`).
-    Query,
-    /// `#code=…&state=…`.
-    Fragment,
-    /// An auto-submitting HTML form POSTing to the redirect URI.
-    FormPost,
-}
-
-impl ResponseMode {
-    /// The modes served, as discovery lists them.
-    pub(crate) const NAMES: [&'static str; 3] = ["query", "fragment", "form_post"];
-
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "query" => Some(ResponseMode::Query),
-            "fragment" => Some(ResponseMode::Fragment),
-            "form_post" => Some(ResponseMode::FormPost),
-            _ => None,
-        }
-    }
-}
-
-/// The scopes of OIDC and Auth0 that are not API permissions.
-pub(crate) const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
-
-/// A validated authorization request, carried to the login form and into the code.
-#[derive(Debug, Clone)]
-pub(crate) struct AuthorizeRequest {
-    pub(crate) client_id: String,
-    pub(crate) redirect_uri: String,
-    pub(crate) response_mode: ResponseMode,
-    pub(crate) state: Option<String>,
-    pub(crate) nonce: Option<String>,
-    /// Granted scopes: the OIDC ones asked for, and the API's permissions asked for.
-    pub(crate) scopes: Vec<String>,
-    pub(crate) audience: Option<String>,
-    pub(crate) pkce: Option<Pkce>,
-    pub(crate) prompt_none: bool,
-    pub(crate) prompt_login: bool,
-    pub(crate) max_age: Option<i64>,
-    pub(crate) login_hint: Option<String>,
-    pub(crate) dpop_jkt: Option<String>,
-}
+use crate::tenant::state::TenantState;
 
 /// Why an authorization request was refused, and how the refusal is delivered.
 #[derive(Debug)]

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 /// How many requests the journal keeps. A long-running `mock-idp serve` under load must not
 /// grow without bound; tests never come near this.
-pub const JOURNAL_CAPACITY: usize = 10_000;
+pub(crate) const JOURNAL_CAPACITY: usize = 10_000;
 
 /// One received request.
 #[derive(Debug, Clone, PartialEq, Eq)]

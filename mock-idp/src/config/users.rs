@@ -94,7 +94,7 @@ fn default_updated_at() -> String {
 }
 
 /// The users of a tenant with no `[[users]]`: one, so `mock-idp serve` can log someone in.
-pub fn default_users() -> Vec<UserConfig> {
+pub(crate) fn default_users() -> Vec<UserConfig> {
     vec![UserConfig {
         name: Some("Test User".into()),
         given_name: Some("Test".into()),

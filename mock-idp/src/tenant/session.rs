@@ -13,9 +13,9 @@ use std::sync::Mutex;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
-use crate::authorize::AuthorizeRequest;
 use crate::jose::random_id;
-use crate::store::BoundedStore;
+use crate::tenant::authorize_request::AuthorizeRequest;
+use crate::tenant::store::BoundedStore;
 
 /// The session cookie.
 pub(crate) const SESSION_COOKIE: &str = "auth0";

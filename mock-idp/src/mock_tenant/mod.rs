@@ -12,15 +12,18 @@ use serde_json::Value;
 
 use crate::clock::Clock;
 use crate::config::TenantConfig;
-use crate::domains::Domains;
-use crate::exchange::{ActionDenial, Actions, ExchangeDecision, ExchangeRequest};
-use crate::faults::{Endpoint, Fault, When};
-use crate::journal::RecordedRequest;
+use crate::http::{discovery, router};
 use crate::keys::KeyRing;
-use crate::mint::{MintContext, TokenBuilder};
-use crate::server::{self, TenantState};
-use crate::state::{StateDir, StateError};
-use crate::tls::{TlsError, TlsMaterial};
+use crate::mint::token::{MintContext, TokenBuilder};
+use crate::tenant::actions::{ActionDenial, Actions, ExchangeDecision, ExchangeRequest};
+use crate::tenant::domains::Domains;
+use crate::tenant::faults::{Endpoint, Fault, When};
+use crate::tenant::journal::RecordedRequest;
+use crate::tenant::state::TenantState;
+use crate::tenant::state_dir::{StateDir, StateError};
+use crate::tenant::tls::{TlsError, TlsMaterial};
+
+pub(crate) mod user_login;
 
 /// Why a tenant could not start.
 #[derive(Debug, thiserror::Error)]
@@ -200,7 +203,7 @@ impl TenantBuilder {
     }
 
     /// Registers the closure a `validation = "action"` exchange profile names: it stands in
-    /// for Auth0's Custom Token Exchange Action (see [`crate::exchange`]).
+    /// for Auth0's Custom Token Exchange Action (see [`ExchangeAction`](crate::ExchangeAction)).
     pub fn exchange_action<F>(mut self, name: &str, action: F) -> Self
     where
         F: Fn(&ExchangeRequest) -> Result<ExchangeDecision, ActionDenial> + Send + Sync + 'static,
@@ -413,8 +416,8 @@ impl BoundTenant {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let app = server::app(self.state);
-        server::run(self.listener, app, self.server_cfg, shutdown).await
+        let app = router::app(self.state);
+        router::run(self.listener, app, self.server_cfg, shutdown).await
     }
 }
 
@@ -553,18 +556,18 @@ impl MockTenant {
     /// A DPoP proof by `key` for `method` and `url`, timed by this tenant's clock.
     pub fn dpop_proof(
         &self,
-        key: &crate::proof::DpopKey,
+        key: &crate::mint::proof::DpopKey,
         method: &str,
         url: &str,
-    ) -> crate::proof::ProofBuilder {
+    ) -> crate::mint::proof::ProofBuilder {
         key.proof(method, url).clock(self.clock())
     }
 
     /// Logs the user with this email in through the real browser flow (authorize, login form,
     /// code exchange with PKCE) and returns their tokens: `tenant.login(email).await?`.
     /// Builder methods choose the application, scope and audience.
-    pub fn login(&self, email: &str) -> crate::user_login::Login<'_> {
-        crate::user_login::Login::new(self, email)
+    pub fn login(&self, email: &str) -> user_login::Login<'_> {
+        user_login::Login::new(self, email)
     }
 
     /// The `/authorize` URL.
@@ -707,7 +710,7 @@ impl MockTenant {
     /// The discovery document the tenant would serve without an override (a starting point
     /// for variants).
     pub fn discovery(&self) -> Value {
-        self.state.real_discovery()
+        discovery::primary(&self.state)
     }
 
     /// Serves this exact JSON as the discovery document (issuer mismatch, foreign jwks_uri...),

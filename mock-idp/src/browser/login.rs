@@ -20,10 +20,11 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use crate::authorize::{AuthorizeRequest, add_cookie, complete, session_cookie};
-use crate::html::{self, escape};
-use crate::server::TenantState;
-use crate::session::{DEVICE_COOKIE, cookie};
+use crate::browser::authorize::{add_cookie, complete, session_cookie};
+use crate::browser::html::{self, escape};
+use crate::tenant::authorize_request::AuthorizeRequest;
+use crate::tenant::session::{DEVICE_COOKIE, cookie};
+use crate::tenant::state::TenantState;
 
 /// Auth0's text for a failed login.
 pub(crate) const WRONG_CREDENTIALS: &str = "Wrong email or password";

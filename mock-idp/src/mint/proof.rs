@@ -194,13 +194,13 @@ impl DpopKey {
 
     /// The fixed client key `fixtures/keys/dpop-client.pem`.
     pub fn fixture() -> Self {
-        Self::from_pkcs8_pem(include_str!("../fixtures/keys/dpop-client.pem"))
+        Self::from_pkcs8_pem(include_str!("../../fixtures/keys/dpop-client.pem"))
             .expect("embedded fixture key parses")
     }
 
     /// A second fixed key `fixtures/keys/dpop-other.pem` (for key-mismatch cases).
     pub fn fixture_other() -> Self {
-        Self::from_pkcs8_pem(include_str!("../fixtures/keys/dpop-other.pem"))
+        Self::from_pkcs8_pem(include_str!("../../fixtures/keys/dpop-other.pem"))
             .expect("embedded fixture key parses")
     }
 

@@ -41,11 +41,16 @@ pub struct TlsMaterial {
     pub leaf_key_pem: String,
 }
 
-/// Names every leaf carries, whatever is configured.
-pub const DEFAULT_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+impl TlsMaterial {
+    /// Names every leaf carries, whatever is configured.
+    pub const DEFAULT_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+}
 
 fn leaf_names(extra: &[String]) -> Vec<String> {
-    let mut names: Vec<String> = DEFAULT_NAMES.iter().map(|s| (*s).to_owned()).collect();
+    let mut names: Vec<String> = TlsMaterial::DEFAULT_NAMES
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
     for n in extra {
         if !names.contains(n) {
             names.push(n.clone());

@@ -6,7 +6,7 @@
 //! `validation = "action"` calls the closure registered under its `action` name:
 //!
 //! ```
-//! use mock_idp::exchange::{ActionDenial, ExchangeDecision};
+//! use mock_idp::{ActionDenial, ExchangeDecision};
 //! # let _ =
 //! mock_idp::MockTenant::builder().exchange_action("legacy-sso", |req| {
 //!     match req.subject_token.strip_prefix("legacy:") {

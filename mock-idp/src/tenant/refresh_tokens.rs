@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use crate::config::{RefreshTokenSettings, RotationType};
 use crate::jose::random_id;
-use crate::store::BoundedStore;
+use crate::tenant::store::BoundedStore;
 
 /// At most this many refresh tokens are kept (100,000; expired ones first, then the soonest
 /// to expire, go when full).

@@ -4,7 +4,7 @@
 //! every token the builders can.
 //!
 //! ```
-//! use mock_idp::{TokenSpec, spec::SigningSpec};
+//! use mock_idp::{SigningSpec, TokenSpec};
 //! let spec: TokenSpec = serde_json::from_value(serde_json::json!({
 //!     "scope": "read:messages",
 //!     "unset_claims": ["iat"],
@@ -18,8 +18,8 @@ use serde_json::{Map, Value};
 
 use crate::config::Dialect;
 use crate::keys::{SigAlg, SigningKey};
-use crate::mint::{Signing, TokenBuilder};
-use crate::proof::{DpopKey, ProofBuilder};
+use crate::mint::proof::{DpopKey, ProofBuilder};
+use crate::mint::token::{Signing, TokenBuilder};
 
 /// Where a described token's signature comes from (the data form of [`Signing`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,16 @@
+//! The browser flows' endpoints: `/authorize`, the login page, `/userinfo`, logout, CORS and
+//! the HTML pages. What they keep (sessions, login transactions, codes, refresh token
+//! families) lives in the core (`crate::tenant`).
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | `authorize`, `login` | `GET /authorize` (validation, response modes, SSO, `prompt`), the login page `/u/login` |
+//! | `userinfo`, `logout` | `/userinfo`, `/v2/logout` + `/oidc/logout` |
+//! | `cors`, `html` | CORS for browser applications; escaped HTML pages |
+
+pub(crate) mod authorize;
+pub(crate) mod cors;
+pub(crate) mod html;
+pub(crate) mod login;
+pub(crate) mod logout;
+pub(crate) mod userinfo;

@@ -1,0 +1,219 @@
+//! The key ring behind a tenant's JWKS.
+//!
+//! It separates "published" (in the JWKS) from "current" (signs new tokens), which is what lets
+//! a test publish a next key before switching to it, as real tenants rotate; retired keys stay
+//! at hand so tests can still sign with a key a verifier should no longer find.
+
+use std::sync::{Arc, RwLock};
+
+use serde_json::{Value, json};
+
+use super::error::KeyError;
+use super::signing_key::SigningKey;
+
+/// Published keys, the one that signs, and retired keys (kept so tests can still sign with a
+/// key a verifier should no longer find).
+#[derive(Debug)]
+struct RingState {
+    published: Vec<SigningKey>,
+    current: SigningKey,
+    retired: Vec<SigningKey>,
+    /// Keys `publish_next` hands out before it has to generate one.
+    spare: Vec<SigningKey>,
+}
+
+/// A tenant's key ring; clones share state.
+#[derive(Clone, Debug)]
+pub struct KeyRing {
+    inner: Arc<RwLock<RingState>>,
+}
+
+impl KeyRing {
+    /// A ring whose only published key is `current`; `spare` keys feed `publish_next`.
+    pub fn new(current: SigningKey, spare: Vec<SigningKey>) -> Self {
+        KeyRing {
+            inner: Arc::new(RwLock::new(RingState {
+                published: vec![current.clone()],
+                current,
+                retired: Vec::new(),
+                spare,
+            })),
+        }
+    }
+
+    /// A ring with fixture key 1 current and fixture keys 2 and 3 as spares.
+    pub fn fixtures() -> Self {
+        Self::new(
+            SigningKey::fixture(1),
+            vec![SigningKey::fixture(2), SigningKey::fixture(3)],
+        )
+    }
+
+    /// Restores a ring from persisted parts.
+    pub fn from_parts(
+        current: SigningKey,
+        published: Vec<SigningKey>,
+        spare: Vec<SigningKey>,
+    ) -> Self {
+        let mut published = published;
+        if !published.iter().any(|k| k.kid() == current.kid()) {
+            published.insert(0, current.clone());
+        }
+        KeyRing {
+            inner: Arc::new(RwLock::new(RingState {
+                published,
+                current,
+                retired: Vec::new(),
+                spare,
+            })),
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, RingState> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, RingState> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The key that signs new tokens.
+    pub fn current(&self) -> SigningKey {
+        self.read().current.clone()
+    }
+
+    /// Any key the ring knows (published, current or retired) by kid.
+    pub fn get(&self, kid: &str) -> Option<SigningKey> {
+        let s = self.read();
+        s.published
+            .iter()
+            .chain(std::iter::once(&s.current))
+            .chain(s.retired.iter())
+            .find(|k| k.kid() == kid)
+            .cloned()
+    }
+
+    /// Kids in the JWKS, in order.
+    pub fn published_kids(&self) -> Vec<String> {
+        self.read()
+            .published
+            .iter()
+            .map(|k| k.kid().to_owned())
+            .collect()
+    }
+
+    /// Adds `key` to the JWKS without signing with it.
+    pub fn publish(&self, key: SigningKey) {
+        let mut s = self.write();
+        s.retired.retain(|k| k.kid() != key.kid());
+        s.published.push(key);
+    }
+
+    /// Publishes the next spare key (fixture keys 2 and 3 in a test tenant, then freshly
+    /// generated ones); returns its kid.
+    ///
+    /// # Panics
+    /// Only if aws-lc cannot generate an RSA key once the spares are used up (a broken
+    /// environment); [`KeyRing::try_publish_next`] returns that error instead.
+    pub fn publish_next(&self) -> String {
+        self.try_publish_next()
+            .unwrap_or_else(|e| panic!("mock-idp: cannot create a next key: {e}"))
+    }
+
+    /// [`KeyRing::publish_next`], returning key-generation failures.
+    pub fn try_publish_next(&self) -> Result<String, KeyError> {
+        let spare = {
+            let mut s = self.write();
+            if s.spare.is_empty() {
+                None
+            } else {
+                Some(s.spare.remove(0))
+            }
+        };
+        let key = match spare {
+            Some(k) => k,
+            None => SigningKey::generate()?,
+        };
+        let kid = key.kid().to_owned();
+        self.publish(key);
+        Ok(kid)
+    }
+
+    /// Switches signing to the newest published key that is not current (publishing a next key
+    /// first if there is none). The old key stays in the JWKS until retired. Returns the new kid.
+    ///
+    /// # Panics
+    /// As [`KeyRing::publish_next`]; [`KeyRing::try_rotate`] returns the error instead.
+    pub fn rotate(&self) -> String {
+        self.try_rotate()
+            .unwrap_or_else(|e| panic!("mock-idp: cannot rotate keys: {e}"))
+    }
+
+    /// [`KeyRing::rotate`], returning key-generation failures.
+    pub fn try_rotate(&self) -> Result<String, KeyError> {
+        let has_next = {
+            let s = self.read();
+            let cur = s.current.kid().to_owned();
+            s.published.iter().any(|k| k.kid() != cur)
+        };
+        if !has_next {
+            self.try_publish_next()?;
+        }
+        let mut s = self.write();
+        let cur = s.current.kid().to_owned();
+        if let Some(next) = s.published.iter().rev().find(|k| k.kid() != cur).cloned() {
+            s.current = next;
+        }
+        Ok(s.current.kid().to_owned())
+    }
+
+    /// Removes `kid` from the JWKS (it can still sign via `Signing::Key`). Returns whether it
+    /// was published.
+    pub fn retire(&self, kid: &str) -> bool {
+        let mut s = self.write();
+        let before = s.published.len();
+        let (gone, kept): (Vec<_>, Vec<_>) = s.published.drain(..).partition(|k| k.kid() == kid);
+        s.published = kept;
+        s.retired.extend(gone);
+        s.published.len() != before
+    }
+
+    /// The JWKS document `{ "keys": [...] }`.
+    pub fn jwks(&self) -> Value {
+        let keys: Vec<Value> = self
+            .read()
+            .published
+            .iter()
+            .map(SigningKey::jwks_entry)
+            .collect();
+        json!({ "keys": keys })
+    }
+
+    /// Every published key (for persisting).
+    pub fn published(&self) -> Vec<SigningKey> {
+        self.read().published.clone()
+    }
+
+    /// Keys removed from the JWKS, oldest first.
+    pub fn retired(&self) -> Vec<SigningKey> {
+        self.read().retired.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publish_rotate_retire() {
+        let ring = KeyRing::fixtures();
+        assert_eq!(ring.published_kids(), ["tenant-1"]);
+        let next = ring.publish_next();
+        assert_eq!(next, "tenant-2");
+        assert_eq!(ring.current().kid(), "tenant-1");
+        assert_eq!(ring.rotate(), "tenant-2");
+        assert!(ring.retire("tenant-1"));
+        assert_eq!(ring.published_kids(), ["tenant-2"]);
+        assert!(ring.get("tenant-1").is_some());
+    }
+}

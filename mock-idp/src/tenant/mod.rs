@@ -1,0 +1,29 @@
+//! The tenant's core: what a running tenant knows and keeps, below every face that serves or
+//! steers it (the OAuth endpoints, the browser pages, the control API, the Test page, the Rust
+//! handle). Nothing here imports a handler: faces call down into [`state::TenantState`] and
+//! the stores it holds.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | `state` | `TenantState`: everything a running tenant shares between its faces |
+//! | `store` | `BoundedStore`: the bounded, expiring map every runtime store is built on |
+//! | `session`, `authorize_request` | login sessions (SSO) and pending logins, their cookies; the validated `/authorize` request they carry |
+//! | `codes`, `refresh_tokens` | authorization codes (PKCE, DPoP binding); refresh token families (rotation, reuse detection) |
+//! | `faults`, `journal` | scripted failures per endpoint; the requests received |
+//! | `domains`, `upstream` | custom domains: one issuer per `Host`, one key set; where discovery and JWKS are delegated |
+//! | `actions` | the in-process actions exchange profiles call (Auth0's Custom Token Exchange Action) |
+//! | `state_dir`, `tls` | the state directory on disk (keys, CA, leaf certificate, last address); the CA |
+
+pub(crate) mod actions;
+pub(crate) mod authorize_request;
+pub(crate) mod codes;
+pub(crate) mod domains;
+pub(crate) mod faults;
+pub(crate) mod journal;
+pub(crate) mod refresh_tokens;
+pub(crate) mod session;
+pub(crate) mod state;
+pub(crate) mod state_dir;
+pub(crate) mod store;
+pub(crate) mod tls;
+pub(crate) mod upstream;

@@ -1,0 +1,177 @@
+//! `TenantState`: everything a running tenant shares between its faces (the OAuth endpoints,
+//! the browser pages, the control API, the Test page) and its Rust handle: the mint context
+//! (config, keys, clock), the runtime stores (sessions, logins, codes, refresh families,
+//! journal, faults), the overrides tests set, and the tenant's domains, actions and upstream.
+//!
+//! It lives in the core so that every face depends on it and none of it depends on a face.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, RwLock};
+
+use axum::http::header;
+use serde_json::Value;
+
+use crate::mint::token::MintContext;
+use crate::tenant::actions::Actions;
+use crate::tenant::codes::Codes;
+use crate::tenant::domains::Domains;
+use crate::tenant::faults::{Endpoint, Faults};
+use crate::tenant::journal::Journal;
+use crate::tenant::refresh_tokens::RefreshTokens;
+use crate::tenant::session::{Sessions, Transactions};
+use crate::tenant::upstream::Upstream;
+
+/// Auth0's cache policy for discovery and JWKS.
+pub(crate) const CACHE_CONTROL: &str =
+    "public, max-age=15, stale-while-revalidate=15, stale-if-error=86400";
+
+/// Everything a running tenant shares between its handlers and its test handle.
+#[derive(Debug)]
+pub(crate) struct TenantState {
+    /// `https://host:port` (no trailing slash).
+    pub(crate) base_url: String,
+    pub(crate) mint: MintContext,
+    pub(crate) faults: Faults,
+    pub(crate) journal: Journal,
+    pub(crate) jwks_override: RwLock<Option<Value>>,
+    pub(crate) discovery_override: RwLock<Option<Value>>,
+    /// Cache-Control overrides for discovery and JWKS: `Some(v)` serves `v`, `None` serves no
+    /// header; an endpoint absent from the map serves Auth0's [`CACHE_CONTROL`].
+    pub(crate) cache_control: RwLock<HashMap<Endpoint, Option<String>>>,
+    /// DPoP proof `jti`s seen at the token endpoint, with their `iat`, for replay detection.
+    pub(crate) seen_jti: Mutex<HashMap<String, i64>>,
+    /// The nonce DPoP proofs must carry at the token endpoint (RFC 9449 §8); `None`: no nonces.
+    pub(crate) dpop_nonce: RwLock<Option<String>>,
+    /// Login sessions (SSO).
+    pub(crate) sessions: Sessions,
+    /// Logins waiting for the form.
+    pub(crate) transactions: Transactions,
+    /// Authorization codes.
+    pub(crate) codes: Codes,
+    /// Refresh tokens and their families.
+    pub(crate) refresh_tokens: RefreshTokens,
+    /// The user_id `/authorize` logs in without a form (headless tests), if any.
+    pub(crate) auto_login: Option<String>,
+    /// Print one JSON line per request on stdout (`mock-idp serve --log-format json`).
+    pub(crate) access_log: std::sync::atomic::AtomicBool,
+    /// The control API's admin secret; `None`: the control API is off (its paths answer 404).
+    pub(crate) admin_secret: RwLock<Option<String>>,
+    /// The CA certificate (PEM) clients trust, for the Test page; unset over plain HTTP.
+    pub(crate) ca_pem: std::sync::OnceLock<String>,
+    /// The names the tenant answers on (custom domains), the primary (`base_url`) first.
+    pub(crate) domains: Domains,
+    /// Exchange profiles' actions, by name.
+    pub(crate) actions: Actions,
+    /// Where discovery and JWKS are delegated (`PUT /control/upstream`); `None`: served here.
+    pub(crate) upstream: RwLock<Option<Upstream>>,
+}
+
+impl TenantState {
+    pub(crate) fn new(
+        base_url: String,
+        mint: MintContext,
+        domains: Domains,
+        actions: Actions,
+    ) -> Self {
+        TenantState {
+            domains,
+            actions,
+            base_url,
+            mint,
+            faults: Faults::default(),
+            journal: Journal::default(),
+            jwks_override: RwLock::new(None),
+            discovery_override: RwLock::new(None),
+            cache_control: RwLock::new(HashMap::new()),
+            seen_jti: Mutex::new(HashMap::new()),
+            dpop_nonce: RwLock::new(None),
+            sessions: Sessions::default(),
+            transactions: Transactions::default(),
+            codes: Codes::default(),
+            refresh_tokens: RefreshTokens::default(),
+            auto_login: None,
+            access_log: std::sync::atomic::AtomicBool::new(false),
+            admin_secret: RwLock::new(None),
+            ca_pem: std::sync::OnceLock::new(),
+            upstream: RwLock::new(None),
+        }
+    }
+
+    /// The upstream discovery and JWKS are delegated to, if any.
+    pub(crate) fn upstream(&self) -> Option<Upstream> {
+        self.upstream
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Whether the tenant serves HTTPS (cookies are then `Secure`).
+    pub(crate) fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    pub(crate) fn token_endpoint(&self) -> String {
+        format!("{}/oauth/token", self.base_url)
+    }
+
+    /// The domain a request is for, from its `Host` (custom domains).
+    pub(crate) fn domain_of(&self, headers: &axum::http::HeaderMap) -> &str {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        self.domains.for_host(host)
+    }
+
+    /// What tokens minted for a request on `headers` need: the issuer of its domain.
+    pub(crate) fn mint_for(&self, headers: &axum::http::HeaderMap) -> MintContext {
+        let origin = self.domains.origin(self.domain_of(headers));
+        MintContext {
+            issuer: format!("{origin}/"),
+            userinfo: format!("{origin}/userinfo"),
+            ..self.mint.clone()
+        }
+    }
+
+    /// The control API's admin secret, if the control API is on.
+    pub(crate) fn admin_secret(&self) -> Option<String> {
+        self.admin_secret
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The identifier of the tenant's Management API, `https://{domain}/api/v2/`.
+    pub(crate) fn management_audience(&self) -> String {
+        format!("{}api/v2/", self.mint.issuer)
+    }
+
+    /// Requires (or rotates) a DPoP nonce at the token endpoint; returns it.
+    pub(crate) fn require_dpop_nonce(&self) -> String {
+        let nonce = crate::jose::random_id();
+        *self.dpop_nonce.write().unwrap_or_else(|e| e.into_inner()) = Some(nonce.clone());
+        nonce
+    }
+
+    pub(crate) fn current_dpop_nonce(&self) -> Option<String> {
+        self.dpop_nonce
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The Cache-Control value `endpoint` serves (`None`: no header).
+    pub(crate) fn cache_control(&self, endpoint: Endpoint) -> Option<String> {
+        self.cache_control
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&endpoint)
+            .cloned()
+            .unwrap_or_else(|| Some(CACHE_CONTROL.to_owned()))
+    }
+
+    pub(crate) fn jwks(&self) -> Value {
+        self.jwks_override
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_else(|| self.mint.keys.jwks())
+    }
+}
