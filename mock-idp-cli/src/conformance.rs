@@ -16,8 +16,11 @@ use verifier_conformance::{
 
 use crate::{Cli, attach, load_config, state_dir};
 
-/// What `--help` shows after the flags: the gate recipe, then the three ways to run.
-const HOW_TO_RUN: &str = "\
+/// What `--help` opens with: the gate recipe, then the three ways to run.
+pub(crate) const HOW_TO_RUN: &str = "\
+Play the conformance catalog against a token verifier over HTTP; `conformance diff A.json B.json`
+compares two reports.
+
 The gate (CI): record what fails today once, commit the file, check every run against it. A run
 then fails on any failure the file does not list, and on any listed case that passes now.
 
@@ -64,7 +67,7 @@ enum ListFormat {
 }
 
 #[derive(Args, Debug)]
-#[command(args_conflicts_with_subcommands = true, after_long_help = HOW_TO_RUN)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct ConformanceArgs {
     #[command(subcommand)]
     pub(crate) action: Option<ConformanceAction>,

@@ -56,6 +56,7 @@ enum Command {
     /// state directory's keys and CA, so a target set up for `serve` works unchanged, or
     /// attaches to a running `serve` with --tenant URL); `conformance diff A.json B.json`
     /// compares two reports.
+    #[command(long_about = conformance::HOW_TO_RUN)]
     Conformance(Box<conformance::ConformanceArgs>),
 }
 

@@ -395,3 +395,29 @@ async fn fail_on_a_class_gates_the_exit_status() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("--fail-on M,bogus: use levels"), "{err}");
 }
+
+/// `conformance --help` opens with the gate recipe, then the three ways to run in order
+/// (own tenant, attached, Rust), before the flags.
+#[test]
+fn help_opens_with_the_gate_then_the_three_ways_to_run() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mock-idp"))
+        .args(["conformance", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    let at = |s: &str| {
+        help.find(s)
+            .unwrap_or_else(|| panic!("{s:?} not in:\n{help}"))
+    };
+    let order = [
+        at("The gate (CI)"),
+        at("--write-baseline conformance-baseline.toml"),
+        at("1. Own tenant"),
+        at("2. Attached to a running tenant"),
+        at("3. In Rust"),
+        at("Usage:"),
+        at("--shuffle"),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{help}");
+}
