@@ -417,7 +417,7 @@ fn help_opens_with_the_gate_then_the_three_ways_to_run() {
         at("2. Attached to a running tenant"),
         at("3. In Rust"),
         at("Usage:"),
-        at("--shuffle"),
+        at("      --shuffle"),
     ];
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{help}");
 }
