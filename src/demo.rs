@@ -139,6 +139,19 @@ impl Demo {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
+            "A .env for another API against this tenant (what `mock-idp init` writes):"
+        );
+        let env = mock_idp::dotenv(
+            &tenant.domains(),
+            &tenant.audience(),
+            Some(&self.state.ca_path()),
+        );
+        for line in env.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
             "Tokens (1 hour; more with `cargo run -p mock-idp-cli -- token --scope ...`):"
         );
         let _ = writeln!(out, "  READ_TOKEN=\"{read}\"    # read:messages");

@@ -62,13 +62,10 @@ impl Browser {
             find("CHROMIUM", CHROMIUM),
             find("CHROMEDRIVER", CHROMEDRIVER),
         ) else {
-            if std::env::var_os("CI").is_some() {
-                panic!(
-                    "CI is set but chromium or chromedriver is not installed (apt-get install chromium chromium-driver)"
-                );
-            }
-            eprintln!(
-                "note: browser test skipped: chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
+            skip(
+                "browser",
+                "chromium and chromedriver are not installed",
+                "apt-get install chromium chromium-driver",
             );
             return None;
         };
@@ -147,11 +144,41 @@ fn capabilities(chromium: &Path, profile: &Path) -> Map<String, Value> {
 }
 
 /// The program named by `var`, else the first of `candidates` that exists.
+/// `var` when it names an existing file (so `CHROMIUM=/nonexistent` plays a machine without
+/// Chromium), else the first candidate that exists.
 fn find(var: &str, candidates: &[&str]) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(var) {
-        return Some(PathBuf::from(p));
+        return Some(PathBuf::from(p)).filter(|p| p.exists());
     }
     candidates.iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+/// Where skipped tests are recorded: the file `SKIPPED_TESTS_FILE` names (`scripts/test` sets
+/// it and sums it up after the run, because the test harness swallows what tests print).
+pub const SKIPPED_TESTS_FILE: &str = "SKIPPED_TESTS_FILE";
+
+/// Skips a test because `missing` is not on this machine: a note on stderr and a line
+/// `kind<TAB>missing<TAB>install` in [`SKIPPED_TESTS_FILE`], so the run ends by saying what
+/// was skipped and how to install it.
+///
+/// # Panics
+/// When `CI` is set: there, every test must run, and a missing program is a failure.
+pub fn skip(kind: &str, missing: &str, install: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("CI is set but {missing} (install: {install})");
+    }
+    eprintln!("note: {kind} test skipped: {missing} ({install})");
+    if let Some(path) = std::env::var_os(SKIPPED_TESTS_FILE) {
+        use std::io::Write as _;
+        // One short append per skip: lines from parallel tests do not interleave.
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = f.write_all(format!("{kind}\t{missing}\t{install}\n").as_bytes());
+        }
+    }
 }
 
 /// A free port on 127.0.0.1 for chromedriver (which takes a port, not a listener).

@@ -6,8 +6,9 @@ use anyhow::{Context as _, Result, anyhow};
 use mock_idp::{MockTenant, StateDir};
 use verifier_conformance::{Attached, Callback, Target};
 
+use crate::Cli;
 use crate::conformance::{ConformanceArgs, play};
-use crate::{Cli, load_config};
+use crate::local::load_config;
 
 pub(crate) async fn run(
     cli: &Cli,

@@ -14,7 +14,8 @@ use verifier_conformance::{
     Baseline, Catalog, Diff, FailOn, Runner, Target, env_for, wait_for_target,
 };
 
-use crate::{Cli, attach, load_config, state_dir};
+use crate::local::load_config;
+use crate::{Cli, attach, state_dir};
 
 /// What `--help` opens with: the gate recipe, then the three ways to run.
 pub(crate) const HOW_TO_RUN: &str = "\

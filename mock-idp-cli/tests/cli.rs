@@ -121,6 +121,78 @@ fn init_and_ca() {
     assert!(!out.status.success());
 }
 
+/// `init` writes what the conformance runner and the Test page show for the same tenant: with
+/// custom domains in the configuration, `AUTH0_DOMAINS` lists every one on the served port.
+#[test]
+fn init_lists_custom_domains_like_the_tenant() {
+    let dir = TempDir::new("cli-init-domains");
+    let config = dir.path().join("tenant.toml");
+    // A top-level key, so before the example's tables.
+    let toml = format!(
+        "custom_domains = [\"Auth.Example.com\", \"localhost\"]\n{}",
+        include_str!("../../fixtures/tenant.example.toml")
+    );
+    std::fs::write(&config, toml).unwrap();
+    let env = dir.path().join("out.env");
+    ok(mock_idp(&dir)
+        .args(["init", "--config"])
+        .arg(&config)
+        .arg("--output")
+        .arg(&env));
+    let text = std::fs::read_to_string(&env).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("AUTH0_DOMAIN"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "AUTH0_DOMAIN=localhost:8443",
+            "AUTH0_DOMAINS=localhost:8443,auth.example.com:8443"
+        ],
+        "{text}"
+    );
+}
+
+/// `init` and the conformance runner (`env_for`) write the same `.env` for one tenant, custom
+/// domains included.
+#[tokio::test]
+async fn init_writes_the_env_the_conformance_runner_prints() {
+    let dir = TempDir::new("cli-init-agree");
+    let config = dir.path().join("tenant.toml");
+    let toml = format!(
+        "custom_domains = [\"auth.example.com\"]\n{}",
+        include_str!("../../fixtures/tenant.example.toml")
+    );
+    std::fs::write(&config, toml).unwrap();
+    let tenant = MockTenant::builder()
+        .config(mock_idp::TenantConfig::load(&config).unwrap())
+        .state_dir(dir.path())
+        .host("localhost")
+        .start()
+        .await;
+    mock_idp::StateDir::open(dir.path())
+        .unwrap()
+        .write_endpoint(&mock_idp::ServeAddress {
+            base_url: tenant.uri().to_owned(),
+            domain: tenant.domain().to_owned(),
+            listen_port: None,
+        })
+        .unwrap();
+    let env = dir.path().join("out.env");
+    ok(mock_idp(&dir)
+        .args(["init", "--config"])
+        .arg(&config)
+        .arg("--output")
+        .arg(&env));
+    let text = std::fs::read_to_string(&env).unwrap();
+    let written: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let ca = dir.path().join("ca.pem");
+    let runner = verifier_conformance::env_for(&tenant, &tenant.audience(), &ca);
+    assert_eq!(written, runner.lines().collect::<Vec<_>>());
+    assert!(runner.contains("AUTH0_DOMAINS="), "{runner}");
+}
+
 #[test]
 fn failures_are_one_line_and_nonzero() {
     let dir = TempDir::new("cli-fail");

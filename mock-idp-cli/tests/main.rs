@@ -12,4 +12,5 @@ mod conformance;
 mod conformance_attached;
 mod diff;
 mod mint_flags;
+mod readme;
 mod serve;

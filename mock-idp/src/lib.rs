@@ -64,7 +64,8 @@
 //! | `http/` | the router (`app()`, the observe middleware: journal, faults; `run`), the discovery document and the cached discovery and JWKS `GET`s |
 //! | `token_endpoint/` | `POST /oauth/token`, one module per grant (client credentials with organizations, token exchange, On-Behalf-Of, Token Vault, authorization code, refresh token), `/oauth/revoke` |
 //! | `browser/` | `/authorize`, the login page `/u/login`, `/userinfo`, `/v2/logout` and `/oidc/logout`, CORS, HTML pages |
-//! | `control/`, `dashboard/` | the control API ([`CONTROL_ROUTES`]) and the Test page |
+//! | `control/`, `dashboard/` | the control API (its routes and scopes: [`control_routes`]) and the Test page |
+//! | `dotenv` | [`dotenv`] and [`ca_hints`]: the `.env` for an API and how each language trusts the CA, for every face that shows them |
 //! | `mock_tenant/` | [`MockTenant`]: start, stop on drop, the handles; [`TenantBuilder`]; [`Login`]: `tenant.login(email)` walks the browser flow over HTTP |
 //!
 //! The mock never depends on the verifier (`oauth2-jwt-bearer`) and the verifier never on the
@@ -76,6 +77,7 @@ mod clock;
 pub mod config;
 mod control;
 mod dashboard;
+mod dotenv;
 mod http;
 pub mod jose;
 mod keys;
@@ -90,11 +92,12 @@ pub use config::{
     ApiConfig, AppType, ApplicationConfig, AuthMethod, ConfigError, Dialect, GrantType,
     RefreshTokenSettings, RoleConfig, RotationType, TenantConfig, UserConfig,
 };
-pub use control::ROUTES as CONTROL_ROUTES;
+pub use control::{Route as ControlRoute, routes as control_routes};
+pub use dotenv::{ca_hints, dotenv};
 pub use jose::{UnknownAlgorithm, ath, jwk_thumbprint};
 pub use keys::{KeyError, KeyRing, SigAlg, SigningKey};
 pub use mint::proof::{DpopKey, ProofAlg, ProofBuilder};
-pub use mint::spec::{ProofSpec, SigningSpec, TokenSpec};
+pub use mint::spec::{JwsEdits, ProofSpec, SigningSpec, TokenSpec};
 pub use mint::token::{Signing, TokenBuilder};
 pub use mock_tenant::user_login::{Login, LoginError, LoginTokens};
 pub use mock_tenant::{BoundTenant, MockTenant, OverrideGuard, StartError, TenantBuilder};

@@ -488,8 +488,8 @@ async fn tokens_and_proofs_are_minted_from_their_json_description() {
     assert_eq!(c["iat"], t.clock().now());
 }
 
-/// `openapi/control.json`, [`mock_idp::CONTROL_ROUTES`] and the router list the same routes,
-/// and every listed route is served (never 404/405) to the admin.
+/// `openapi/control.json` lists exactly [`mock_idp::control_routes`] (the table that also
+/// builds the router), and every listed route is served (never 404/405) to the admin.
 #[tokio::test]
 async fn the_openapi_document_lists_exactly_the_served_routes() {
     let doc: Value = serde_json::from_str(include_str!("../openapi/control.json")).unwrap();
@@ -506,9 +506,9 @@ async fn the_openapi_document_lists_exactly_the_served_routes() {
         })
         .collect();
     documented.sort();
-    let mut listed: Vec<(String, String)> = mock_idp::CONTROL_ROUTES
+    let mut listed: Vec<(String, String)> = mock_idp::control_routes()
         .iter()
-        .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
+        .map(|r| (r.method.to_owned(), r.path.to_owned()))
         .collect();
     listed.sort();
     assert_eq!(documented, listed);
@@ -525,4 +525,28 @@ async fn the_openapi_document_lists_exactly_the_served_routes() {
         );
         assert_ne!(s, 405, "{method} {path}");
     }
+}
+
+/// mock-idp's README lists every control route with its scope, exactly as
+/// [`mock_idp::control_routes`] registers them.
+#[test]
+fn the_readme_route_table_is_the_route_table() {
+    let readme = include_str!("../README.md");
+    let documented: Vec<(String, String, String)> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split(" | ").collect();
+            let (method, path) = cells.first()?.trim_end_matches('`').split_once(' ')?;
+            let scope = cells.get(1)?.trim_matches('`');
+            ["GET", "POST", "PUT", "DELETE"]
+                .contains(&method)
+                .then(|| (method.to_owned(), path.to_owned(), scope.to_owned()))
+        })
+        .collect();
+    let registered: Vec<(String, String, String)> = mock_idp::control_routes()
+        .iter()
+        .map(|r| (r.method.to_owned(), r.path.to_owned(), r.scope.to_owned()))
+        .collect();
+    assert_eq!(documented, registered);
 }

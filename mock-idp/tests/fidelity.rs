@@ -296,10 +296,10 @@ async fn every_row_answers_as_auth0_does() {
     }
 }
 
-/// The README's table and this file list the same rows.
+/// mock-idp's README table and this file list the same rows.
 #[test]
 fn readme_lists_every_row() {
-    let readme = include_str!("../../README.md");
+    let readme = include_str!("../README.md");
     let listed: Vec<&str> = readme
         .lines()
         .filter_map(|l| l.strip_prefix("| "))

@@ -372,16 +372,5 @@ pub async fn wait_for_target(target: &Target, timeout: std::time::Duration) -> b
 
 /// The `.env` a target needs to trust `tenant` (CA file at `ca_path`).
 pub fn env_for(tenant: &MockTenant, audience: &str, ca_path: &std::path::Path) -> String {
-    let ca = ca_path.display();
-    let domains = tenant.domains();
-    // With custom domains (ISS-11) the target must trust every one of them.
-    let more = if domains.len() > 1 {
-        format!("AUTH0_DOMAINS={}\n", domains.join(","))
-    } else {
-        String::new()
-    };
-    format!(
-        "AUTH0_DOMAIN={}\n{more}AUTH0_AUDIENCE={audience}\nAUTH0_CA_FILE={ca}\nSSL_CERT_FILE={ca}\nNODE_EXTRA_CA_CERTS={ca}\n",
-        tenant.domain()
-    )
+    mock_idp::dotenv(&tenant.domains(), audience, Some(ca_path))
 }

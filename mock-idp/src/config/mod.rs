@@ -34,7 +34,9 @@ pub use users::{DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD, RoleConfig, UserConfi
 
 /// Auth0 access-token profiles ("Token Dialect" of an API).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "cli", value(rename_all = "snake_case"))]
 pub enum Dialect {
     /// Auth0's default: `typ: JWT`, `azp`, no `jti`/`client_id`.
     #[default]

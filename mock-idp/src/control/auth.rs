@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::{ControlError, ROUTES};
+use super::{ControlError, scope_for};
 use crate::jose::decode_unverified;
 use crate::tenant::state::TenantState;
 
@@ -28,10 +28,7 @@ pub(crate) async fn require(
     let Some(secret) = st.admin_secret() else {
         return crate::responses::not_found().await;
     };
-    let scope = ROUTES
-        .iter()
-        .find(|(m, p, _)| *m == req.method().as_str() && *p == path.as_str())
-        .map_or("update:mock_tenant", |(_, _, s)| *s);
+    let scope = scope_for(req.method().as_str(), path.as_str());
     match authorize(&st, &secret, req.headers(), scope) {
         Ok(()) => next.run(req).await,
         Err(e) => e.into_response(),

@@ -15,8 +15,9 @@
 //! Every route needs `Authorization: Bearer` with the tenant's admin secret (printed by
 //! `mock-idp serve`, [`crate::MockTenant::admin_secret`]) or a Management API access token of
 //! this tenant with the route's scope, as Auth0 requires (see [`auth`]). A tenant built with
-//! the control API off answers these paths 404 like any unknown path. The routes are listed in
-//! [`ROUTES`] and documented in `mock-idp/openapi/control.json`; a test keeps the three in step.
+//! the control API off answers these paths 404 like any unknown path. Each route is registered
+//! once, with its scope, in [`table`]: that one call both routes it and lists it in [`routes`],
+//! which `mock-idp/openapi/control.json` is checked against.
 
 mod auth;
 mod error;
@@ -27,48 +28,145 @@ pub(crate) mod upstream;
 
 use std::sync::Arc;
 
+use std::sync::LazyLock;
+
 use axum::Router;
+use axum::handler::Handler;
 use axum::middleware;
-use axum::routing::{get, post, put};
+use axum::routing::{self, MethodRouter};
 
 pub(crate) use error::ControlError;
 
 use crate::tenant::state::TenantState;
 
-/// Every control route: method, path (axum syntax) and the scope a Management API token needs.
-pub const ROUTES: &[(&str, &str, &str)] = &[
-    ("GET", "/api/v2/keys/signing", "read:signing_keys"),
-    ("POST", "/api/v2/keys/signing/rotate", "create:signing_keys"),
-    (
-        "PUT",
-        "/api/v2/keys/signing/{kid}/revoke",
-        "update:signing_keys",
-    ),
-    ("POST", "/control/keys/publish-next", "update:signing_keys"),
-    ("POST", "/control/keys/{kid}/retire", "update:signing_keys"),
-    ("GET", "/control/clock", "read:mock_tenant"),
-    ("POST", "/control/clock", "update:mock_tenant"),
-    ("GET", "/control/faults", "read:mock_tenant"),
-    ("POST", "/control/faults", "update:mock_tenant"),
-    ("DELETE", "/control/faults", "update:mock_tenant"),
-    ("PUT", "/control/overrides/{document}", "update:mock_tenant"),
-    (
-        "DELETE",
-        "/control/overrides/{document}",
-        "update:mock_tenant",
-    ),
-    ("PUT", "/control/dpop-nonce", "update:mock_tenant"),
-    ("DELETE", "/control/dpop-nonce", "update:mock_tenant"),
-    ("GET", "/control/journal", "read:mock_tenant"),
-    ("DELETE", "/control/journal", "update:mock_tenant"),
-    ("GET", "/control/stats", "read:mock_tenant"),
-    ("POST", "/control/tokens", "create:mock_tokens"),
-    ("POST", "/control/proofs", "create:mock_tokens"),
-    ("POST", "/control/reset", "update:mock_tenant"),
-    ("GET", "/control/upstream", "read:mock_tenant"),
-    ("PUT", "/control/upstream", "update:mock_tenant"),
-    ("DELETE", "/control/upstream", "update:mock_tenant"),
-];
+/// One control route: its method, its path (axum syntax) and the scope a Management API
+/// token needs to call it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// `GET`, `POST`, `PUT` or `DELETE`.
+    pub method: &'static str,
+    /// The path, with `{kid}`-style parameters.
+    pub path: &'static str,
+    /// The Management API scope that grants it.
+    pub scope: &'static str,
+}
+
+/// Every control route, in the order the control API registers them: the list the
+/// authentication middleware takes scopes from and `openapi/control.json` is checked against.
+pub fn routes() -> &'static [Route] {
+    static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| table().routes);
+    &ROUTES
+}
+
+/// The scope `method path` needs (`path` as matched, with its `{parameters}`); routes the
+/// table does not know (none are served) need the broadest.
+pub(crate) fn scope_for(method: &str, path: &str) -> &'static str {
+    routes()
+        .iter()
+        .find(|r| r.method == method && r.path == path)
+        .map_or(UPDATE, |r| r.scope)
+}
+
+/// The control API, one call per route with its scope: the router and the route list are
+/// both built from here, so they cannot disagree.
+#[rustfmt::skip] // one line per route: it reads as the table it is
+fn table() -> Table {
+    use signing_keys as keys;
+    Table::default()
+        .get("/api/v2/keys/signing", READ_KEYS, keys::list)
+        .post("/api/v2/keys/signing/rotate", CREATE_KEYS, keys::rotate)
+        .put("/api/v2/keys/signing/{kid}/revoke", UPDATE_KEYS, keys::revoke)
+        .post("/control/keys/publish-next", UPDATE_KEYS, keys::publish_next)
+        .post("/control/keys/{kid}/retire", UPDATE_KEYS, keys::retire)
+        .get("/control/clock", READ, tenant::clock)
+        .post("/control/clock", UPDATE, tenant::set_clock)
+        .get("/control/faults", READ, tenant::faults)
+        .post("/control/faults", UPDATE, tenant::add_fault)
+        .delete("/control/faults", UPDATE, tenant::clear_faults)
+        .put("/control/overrides/{document}", UPDATE, tenant::set_override)
+        .delete("/control/overrides/{document}", UPDATE, tenant::clear_override)
+        .put("/control/dpop-nonce", UPDATE, tenant::require_nonce)
+        .delete("/control/dpop-nonce", UPDATE, tenant::disable_nonce)
+        .get("/control/journal", READ, tenant::journal)
+        .delete("/control/journal", UPDATE, tenant::clear_journal)
+        .get("/control/stats", READ, tenant::stats)
+        .post("/control/tokens", MINT, mint::token)
+        .post("/control/proofs", MINT, mint::proof)
+        .post("/control/reset", UPDATE, tenant::reset)
+        .get("/control/upstream", READ, upstream::get)
+        .put("/control/upstream", UPDATE, upstream::set)
+        .delete("/control/upstream", UPDATE, upstream::clear)
+}
+
+// The scopes: Auth0's names for its signing-key routes, ours for what only a mock has.
+const READ_KEYS: &str = "read:signing_keys";
+const CREATE_KEYS: &str = "create:signing_keys";
+const UPDATE_KEYS: &str = "update:signing_keys";
+const READ: &str = "read:mock_tenant";
+const UPDATE: &str = "update:mock_tenant";
+const MINT: &str = "create:mock_tokens";
+
+/// A router that records each route it adds, with its scope.
+#[derive(Default)]
+struct Table {
+    router: Router<Arc<TenantState>>,
+    routes: Vec<Route>,
+}
+
+impl Table {
+    fn add(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        scope: &'static str,
+        handler: MethodRouter<Arc<TenantState>>,
+    ) -> Self {
+        // axum merges the method routers of one path.
+        self.router = self.router.route(path, handler);
+        self.routes.push(Route {
+            method,
+            path,
+            scope,
+        });
+        self
+    }
+
+    fn get<H: Handler<T, Arc<TenantState>>, T: 'static>(
+        self,
+        path: &'static str,
+        scope: &'static str,
+        h: H,
+    ) -> Self {
+        self.add("GET", path, scope, routing::get(h))
+    }
+
+    fn post<H: Handler<T, Arc<TenantState>>, T: 'static>(
+        self,
+        path: &'static str,
+        scope: &'static str,
+        h: H,
+    ) -> Self {
+        self.add("POST", path, scope, routing::post(h))
+    }
+
+    fn put<H: Handler<T, Arc<TenantState>>, T: 'static>(
+        self,
+        path: &'static str,
+        scope: &'static str,
+        h: H,
+    ) -> Self {
+        self.add("PUT", path, scope, routing::put(h))
+    }
+
+    fn delete<H: Handler<T, Arc<TenantState>>, T: 'static>(
+        self,
+        path: &'static str,
+        scope: &'static str,
+        h: H,
+    ) -> Self {
+        self.add("DELETE", path, scope, routing::delete(h))
+    }
+}
 
 /// Whether `path` belongs to the control API (kept out of the journal and the call counts:
 /// steering the tenant is not traffic to it).
@@ -78,46 +176,7 @@ pub(crate) fn is_control_path(path: &str) -> bool {
 
 /// The control routes, behind the authentication middleware.
 pub(crate) fn router(state: Arc<TenantState>) -> Router<Arc<TenantState>> {
-    Router::new()
-        .route("/api/v2/keys/signing", get(signing_keys::list))
-        .route("/api/v2/keys/signing/rotate", post(signing_keys::rotate))
-        .route(
-            "/api/v2/keys/signing/{kid}/revoke",
-            put(signing_keys::revoke),
-        )
-        .route(
-            "/control/keys/publish-next",
-            post(signing_keys::publish_next),
-        )
-        .route("/control/keys/{kid}/retire", post(signing_keys::retire))
-        .route("/control/clock", get(tenant::clock).post(tenant::set_clock))
-        .route(
-            "/control/faults",
-            get(tenant::faults)
-                .post(tenant::add_fault)
-                .delete(tenant::clear_faults),
-        )
-        .route(
-            "/control/overrides/{document}",
-            put(tenant::set_override).delete(tenant::clear_override),
-        )
-        .route(
-            "/control/dpop-nonce",
-            put(tenant::require_nonce).delete(tenant::disable_nonce),
-        )
-        .route(
-            "/control/journal",
-            get(tenant::journal).delete(tenant::clear_journal),
-        )
-        .route("/control/stats", get(tenant::stats))
-        .route("/control/tokens", post(mint::token))
-        .route("/control/proofs", post(mint::proof))
-        .route("/control/reset", post(tenant::reset))
-        .route(
-            "/control/upstream",
-            get(upstream::get)
-                .put(upstream::set)
-                .delete(upstream::clear),
-        )
+    table()
+        .router
         .route_layer(middleware::from_fn_with_state(state, auth::require))
 }

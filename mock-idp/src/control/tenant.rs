@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -63,69 +62,6 @@ pub(super) async fn set_clock(
     Ok(Json(clock_json(&st)).into_response())
 }
 
-/// A fault as JSON: `{"status": 503}`, `{"delay_ms": 2000}`, `"malformed_body"`,
-/// `"drop_connection"`, `{"redirect": {"status": 302, "location": "..."}}`,
-/// `{"respond": {"status": 200, "content_type": "text/html", "body": "..."}}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub(super) enum FaultSpec {
-    Status(u16),
-    DelayMs(u64),
-    MalformedBody,
-    DropConnection,
-    Redirect {
-        status: u16,
-        location: String,
-    },
-    Respond {
-        status: u16,
-        content_type: String,
-        body: String,
-    },
-}
-
-impl From<FaultSpec> for Fault {
-    fn from(f: FaultSpec) -> Fault {
-        match f {
-            FaultSpec::Status(s) => Fault::Status(s),
-            FaultSpec::DelayMs(ms) => Fault::Delay(Duration::from_millis(ms)),
-            FaultSpec::MalformedBody => Fault::MalformedBody,
-            FaultSpec::DropConnection => Fault::DropConnection,
-            FaultSpec::Redirect { status, location } => Fault::Redirect { status, location },
-            FaultSpec::Respond {
-                status,
-                content_type,
-                body,
-            } => Fault::Respond {
-                status,
-                content_type,
-                body,
-            },
-        }
-    }
-}
-
-impl From<&Fault> for FaultSpec {
-    fn from(f: &Fault) -> FaultSpec {
-        match f.clone() {
-            Fault::Status(s) => FaultSpec::Status(s),
-            Fault::Delay(d) => FaultSpec::DelayMs(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-            Fault::MalformedBody => FaultSpec::MalformedBody,
-            Fault::DropConnection => FaultSpec::DropConnection,
-            Fault::Redirect { status, location } => FaultSpec::Redirect { status, location },
-            Fault::Respond {
-                status,
-                content_type,
-                body,
-            } => FaultSpec::Respond {
-                status,
-                content_type,
-                body,
-            },
-        }
-    }
-}
-
 /// When a fault applies: `"always"`, `{"next": 3}` (the next three calls) or `{"call": 2}`
 /// (call number 2 since the tenant started).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -147,7 +83,7 @@ pub(super) enum WhenSpec {
 #[serde(deny_unknown_fields)]
 pub(super) struct FaultRequest {
     endpoint: Endpoint,
-    fault: FaultSpec,
+    fault: Fault,
     #[serde(default)]
     when: WhenSpec,
 }
@@ -157,7 +93,7 @@ pub(super) async fn add_fault(
     body: Result<Json<FaultRequest>, JsonRejection>,
 ) -> Result<Response, ControlError> {
     let Json(req) = body?;
-    let fault = Fault::from(req.fault);
+    let fault = req.fault;
     match req.when {
         WhenSpec::Always => st.faults.add(req.endpoint, When::Always, fault),
         WhenSpec::Next(0) | WhenSpec::Call(0) => {
@@ -190,7 +126,7 @@ fn faults_json(st: &TenantState) -> Value {
                     to: *r.end(),
                 },
             };
-            json!({ "endpoint": endpoint, "fault": FaultSpec::from(&fault), "when": when })
+            json!({ "endpoint": endpoint, "fault": fault, "when": when })
         })
         .collect();
     json!(list)

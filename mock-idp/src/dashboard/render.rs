@@ -1,6 +1,7 @@
 //! The Test page's markup. Every value from the tenant or a request goes through
 //! [`escape`]; the page loads nothing from elsewhere.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -151,20 +152,38 @@ fn page_html(st: &TenantState, outcome: &Outcome) -> String {
     html
 }
 
+/// The file name the Test page's CA download saves as.
+const CA_DOWNLOAD: &str = "mock-idp-ca.pem";
+
 fn facts(st: &TenantState) -> String {
     let b = &st.base_url;
-    let ca_hint = if st.ca_pem.get().is_some() {
-        String::from(
-            "<p>Trust the tenant's CA (<a href=\"/dashboard/ca.pem\" download=\"mock-idp-ca.pem\">download</a>; \
-             <code>mock-idp ca</code> prints its path): curl <code>--cacert ca.pem</code> · Python \
-             <code>SSL_CERT_FILE=ca.pem</code> (httpx) or <code>REQUESTS_CA_BUNDLE=ca.pem</code> (requests) · \
-             Node <code>NODE_EXTRA_CA_CERTS=ca.pem</code> · Go <code>SSL_CERT_FILE=ca.pem</code> · Java \
-             <code>keytool -importcert -file ca.pem -keystore truststore.jks</code> · our API \
-             <code>AUTH0_CA_FILE=ca.pem</code>.</p>",
-        )
-    } else {
-        String::new()
+    // The CA as the download link saves it; over plain HTTP there is none to trust.
+    let ca = st.ca_pem.get().map(|_| Path::new(CA_DOWNLOAD));
+    let ca_hint = match ca {
+        Some(_) => {
+            let hints: Vec<String> = crate::ca_hints(CA_DOWNLOAD)
+                .map(|(who, how)| format!("{who} <code>{}</code>", escape(&how)))
+                .collect();
+            format!(
+                "<p>Trust the tenant's CA (<a href=\"/dashboard/ca.pem\" download=\"{CA_DOWNLOAD}\">download</a>; \
+                 <code>mock-idp ca</code> prints its path): {}.</p>",
+                hints.join(" · ")
+            )
+        }
+        None => String::new(),
     };
+    let audience = st
+        .mint
+        .config
+        .default_api()
+        .map(|a| a.identifier.as_str())
+        .unwrap_or_default();
+    let env = crate::dotenv(st.domains.all(), audience, ca);
+    let ca_hint = format!(
+        "{ca_hint}<p>A <code>.env</code> for an API that verifies this tenant's tokens \
+         (<code>mock-idp init</code> writes it):</p><pre data-testid=\"dotenv\">{}</pre>",
+        escape(&env)
+    );
     format!(
         "<section data-testid=\"facts\"><h2>Tenant</h2><table>\
          <tr><th>Issuer</th><td><code data-testid=\"issuer\">{iss}</code></td></tr>\

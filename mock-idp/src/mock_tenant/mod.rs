@@ -385,6 +385,12 @@ impl BoundTenant {
         &self.domain
     }
 
+    /// Every domain the tenant answers on (`host:port`), the primary first, then its custom
+    /// domains.
+    pub fn domains(&self) -> &[String] {
+        self.state.domains.all()
+    }
+
     /// `scheme://host:port`.
     pub fn uri(&self) -> &str {
         &self.state.base_url

@@ -27,13 +27,18 @@ impl Endpoint {
     }
 }
 
-/// What goes wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What goes wrong. The control API's JSON form (`POST /control/faults`):
+/// `{"status": 503}`, `{"delay_ms": 2000}`, `"malformed_body"`, `"drop_connection"`,
+/// `{"redirect": {"status": 302, "location": "..."}}`,
+/// `{"respond": {"status": 200, "content_type": "text/html", "body": "..."}}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Fault {
     /// Answer with this status and a small JSON error body.
     Status(u16),
     /// Wait this long (real time) before answering normally (or failing by another fault).
+    #[serde(rename = "delay_ms", with = "delay_ms")]
     Delay(Duration),
     /// 200 with `Content-Type: application/json` and a truncated, unparsable JSON body.
     MalformedBody,
@@ -55,6 +60,21 @@ pub enum Fault {
         /// Body text.
         body: String,
     },
+}
+
+/// [`Fault::Delay`] in JSON: whole milliseconds.
+mod delay_ms {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
 }
 
 /// When a fault applies, counted in calls to its endpoint (1-based, since tenant start).
