@@ -14,13 +14,16 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked -p mock-idp-cli --bin mock-idp \
  && cargo build --release --locked -p protected-api --no-default-features --bin protected-api \
- && mkdir -p /out /state \
+ && mkdir -p /out /state /ca \
  && cp target/release/mock-idp target/release/protected-api /out/
 
 FROM gcr.io/distroless/cc-debian12:nonroot AS mock-idp
 COPY --from=build /out/mock-idp /usr/local/bin/mock-idp
 # The state directory (keys, CA) is a volume so the API container can read the CA.
 COPY --from=build --chown=nonroot:nonroot /state /var/lib/mock-idp
+# `serve --ca-out /var/lib/mock-idp-ca/ca.pem` puts the CA certificate alone here, for other
+# containers to mount (the state directory holds the signing and CA private keys).
+COPY --from=build --chown=nonroot:nonroot /ca /var/lib/mock-idp-ca
 ENV MOCK_IDP_STATE_DIR=/var/lib/mock-idp
 VOLUME ["/var/lib/mock-idp"]
 EXPOSE 8443

@@ -14,7 +14,11 @@ if ! command -v wrk >/dev/null; then
   exit 2
 fi
 nice -n 5 cargo build --release -p protected-api --bin protected-api --example soak
-target=${CARGO_TARGET_DIR:-target}
+# Absolute paths: the example starts the API from the output directory, where a relative
+# `target/...` (or a relative CARGO_TARGET_DIR) would name nothing.
+target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
 out=${1:-$(mktemp -d "${TMPDIR:-/tmp}/soak.XXXXXX")}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
 echo "soak: output in $out" >&2
 "$target/release/examples/soak" "$target/release/protected-api" "$out"

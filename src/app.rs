@@ -29,6 +29,12 @@ impl FromRef<AppState> for Verifier {
     }
 }
 
+impl FromRef<AppState> for Option<std::sync::Arc<crate::upstream::Upstream>> {
+    fn from_ref(state: &AppState) -> Self {
+        state.upstream.clone()
+    }
+}
+
 /// The whole API. Testable with `oneshot` and with a real server on port 0.
 pub fn app(verifier: Verifier) -> Router {
     app_with(verifier, None)
@@ -42,8 +48,15 @@ pub fn app_with(verifier: Verifier, upstream: Option<crate::upstream::Upstream>)
         upstream: upstream.map(std::sync::Arc::new),
     };
     // The quickstart's before_request guard: it covers matched routes only (`route_layer`), so an
-    // unknown path is a 404 rather than a 401, and it leaves PUBLIC_ROUTES open.
-    let guard = oauth2_jwt_bearer::auth_layer(verifier.clone(), PUBLIC_ROUTES);
+    // unknown path is a 404 rather than a 401, and it leaves PUBLIC_ROUTES open. The catch-all
+    // error handler goes in the same route layer, outside the guard: every layer axum puts on a
+    // route is one more boxed service per request, and the fallbacks (fixed JSON) cannot panic.
+    let guard = tower::ServiceBuilder::new()
+        .layer(crate::errors::internal_error_layer())
+        .layer(oauth2_jwt_bearer::auth_layer(
+            verifier.clone(),
+            PUBLIC_ROUTES,
+        ));
     let mut router = Router::new();
     if has_upstream {
         router = router.route("/api/upstream", get(crate::upstream::call_upstream));
@@ -66,7 +79,6 @@ pub fn app_with(verifier: Verifier, upstream: Option<crate::upstream::Upstream>)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state)
-        .layer(crate::errors::internal_error_layer())
 }
 
 async fn public() -> Json<Value> {

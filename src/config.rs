@@ -13,10 +13,7 @@ use std::time::Duration;
 mod exchange;
 pub use exchange::{ClientCredentials, UpstreamSettings};
 
-use oauth2_jwt_bearer::{
-    Authority, DEFAULT_DPOP_IAT_WINDOW, DEFAULT_JWKS_MAX_STALE, DEFAULT_REPLAY_CAPACITY, DpopMode,
-    MAX_DPOP_IAT_WINDOW,
-};
+use oauth2_jwt_bearer::{Authority, DpopMode, InMemoryReplayStore, VerifierOptions};
 
 /// Where the settings were looked for, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,7 +245,7 @@ impl Settings {
             .map(|url| check_redis_url(&url).map(|()| url))
             .transpose()?;
         let dpop_iat_window = match optional(vars, "AUTH0_DPOP_IAT_WINDOW") {
-            None => DEFAULT_DPOP_IAT_WINDOW,
+            None => VerifierOptions::DEFAULT_DPOP_IAT_WINDOW,
             Some(value) => parse_iat_window(&value)?,
         };
         let dpop_replay_max_entries = optional(vars, "DPOP_REPLAY_MAX_ENTRIES")
@@ -256,7 +253,7 @@ impl Settings {
             .transpose()?;
         let dpop_replay_per_key_limit = optional(vars, "DPOP_REPLAY_PER_KEY_LIMIT")
             .map(|v| {
-                let max = dpop_replay_max_entries.unwrap_or(DEFAULT_REPLAY_CAPACITY);
+                let max = dpop_replay_max_entries.unwrap_or(InMemoryReplayStore::DEFAULT_CAPACITY);
                 parse_count("DPOP_REPLAY_PER_KEY_LIMIT", &v, max)
             })
             .transpose()?;
@@ -280,7 +277,7 @@ impl Settings {
             });
         }
         let jwks_max_stale = match optional(vars, "AUTH0_JWKS_MAX_STALE") {
-            None => DEFAULT_JWKS_MAX_STALE,
+            None => VerifierOptions::DEFAULT_JWKS_MAX_STALE,
             Some(value) => parse_max_stale(&value)?,
         };
         let settings = Settings {
@@ -493,9 +490,9 @@ fn parse_dpop_mode(value: &str) -> Result<DpopMode, ConfigError> {
 }
 
 /// Whole seconds, optionally with an `s` suffix (`60`, `60s`), from 1 s to
-/// [`MAX_DPOP_IAT_WINDOW`]: a longer window is no longer "relatively brief" (RFC 9449 §11.1).
+/// [`VerifierOptions::MAX_DPOP_IAT_WINDOW`]: a longer window is no longer "relatively brief" (RFC 9449 §11.1).
 fn parse_iat_window(value: &str) -> Result<Duration, ConfigError> {
-    let max = MAX_DPOP_IAT_WINDOW.as_secs();
+    let max = VerifierOptions::MAX_DPOP_IAT_WINDOW.as_secs();
     let digits = value.strip_suffix('s').unwrap_or(value);
     match digits.parse::<u64>() {
         Ok(secs) if (1..=max).contains(&secs) => Ok(Duration::from_secs(secs)),
@@ -553,6 +550,65 @@ fn parse_bool(var: &'static str, value: &str) -> Result<bool, ConfigError> {
             reason: "expected true or false".into(),
         }),
     }
+}
+
+/// The verifier options that the API's settings describe. `Err` when `AUTH0_CA_FILE` cannot
+/// be read (the settings checked everything else).
+impl TryFrom<&Settings> for VerifierOptions {
+    type Error = std::io::Error;
+
+    fn try_from(settings: &Settings) -> Result<VerifierOptions, std::io::Error> {
+        let mut options = if settings.domains.is_empty() {
+            VerifierOptions::new(settings.domain.clone(), settings.audience.clone())
+        } else {
+            VerifierOptions::with_domains(settings.domains.clone(), settings.audience.clone())
+        };
+        options = options
+            .dpop_mode(settings.dpop_mode)
+            .dpop_nonces(settings.dpop_nonces)
+            .dpop_iat_window(settings.dpop_iat_window)
+            .jwks_max_stale(settings.jwks_max_stale);
+        if let Some(url) = &settings.public_url {
+            options = options.public_base_url(url.clone());
+        }
+        if !settings.allowed_hosts.is_empty() {
+            options = options.allowed_hosts(settings.allowed_hosts.clone());
+        }
+        if let Some(path) = &settings.ca_file {
+            options = options.ca_pem(std::fs::read(path)?);
+        }
+        if settings.dpop_replay_max_entries.is_some()
+            || settings.dpop_replay_per_key_limit.is_some()
+        {
+            options = options.replay_store(std::sync::Arc::new(replay_store(settings)));
+        }
+        #[cfg(feature = "redis")]
+        if let Some(url) = &settings.dpop_replay_redis_url {
+            // `Settings` checked the URL with this same constructor, so this error is not expected.
+            let store =
+                oauth2_jwt_bearer::RedisReplayStore::new(url).map_err(std::io::Error::other)?;
+            tracing::info!(
+                url = store.url(),
+                "DPoP replay detection shared through Redis"
+            );
+            options = options.replay_store(std::sync::Arc::new(store));
+        }
+        Ok(options)
+    }
+}
+
+/// The in-memory replay store the settings size. Its byte bound grows with the entries (320 B
+/// each, above the library's accounting of about 230 B), never below the library's 32 MiB.
+fn replay_store(settings: &Settings) -> InMemoryReplayStore {
+    let entries = settings
+        .dpop_replay_max_entries
+        .unwrap_or(InMemoryReplayStore::DEFAULT_CAPACITY);
+    let mut store = InMemoryReplayStore::new(entries)
+        .max_bytes((entries * 320).max(InMemoryReplayStore::DEFAULT_MAX_BYTES));
+    if let Some(n) = settings.dpop_replay_per_key_limit {
+        store = store.per_key_limit(n);
+    }
+    store
 }
 
 #[cfg(test)]

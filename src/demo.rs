@@ -242,9 +242,7 @@ impl Demo {
             ..
         } = self;
         let app = page.merge(crate::app::app(verifier));
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let result = crate::server::run_router(listener, app, shutdown).await;
         drop(tenant);
         result
     }

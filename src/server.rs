@@ -2,64 +2,15 @@
 //! so the binary, the demo and the tests all start the same server the same way.
 
 use std::future::Future;
+use std::time::Duration;
 
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
-use crate::config::Settings;
-use oauth2_jwt_bearer::{Verifier, VerifierOptions};
+use oauth2_jwt_bearer::Verifier;
 
-/// The verifier options that the API's settings describe.
-pub fn verifier_options(settings: &Settings) -> Result<VerifierOptions, std::io::Error> {
-    let mut options = if settings.domains.is_empty() {
-        VerifierOptions::new(settings.domain.clone(), settings.audience.clone())
-    } else {
-        VerifierOptions::with_domains(settings.domains.clone(), settings.audience.clone())
-    };
-    options = options
-        .dpop_mode(settings.dpop_mode)
-        .dpop_nonces(settings.dpop_nonces)
-        .dpop_iat_window(settings.dpop_iat_window)
-        .jwks_max_stale(settings.jwks_max_stale);
-    if let Some(url) = &settings.public_url {
-        options = options.public_base_url(url.clone());
-    }
-    if !settings.allowed_hosts.is_empty() {
-        options = options.allowed_hosts(settings.allowed_hosts.clone());
-    }
-    if let Some(path) = &settings.ca_file {
-        options = options.ca_pem(std::fs::read(path)?);
-    }
-    if settings.dpop_replay_max_entries.is_some() || settings.dpop_replay_per_key_limit.is_some() {
-        options = options.replay_store(std::sync::Arc::new(replay_store(settings)));
-    }
-    #[cfg(feature = "redis")]
-    if let Some(url) = &settings.dpop_replay_redis_url {
-        // `Settings` checked the URL with this same constructor, so this error is not expected.
-        let store = oauth2_jwt_bearer::RedisReplayStore::new(url).map_err(std::io::Error::other)?;
-        tracing::info!(
-            url = store.url(),
-            "DPoP replay detection shared through Redis"
-        );
-        options = options.replay_store(std::sync::Arc::new(store));
-    }
-    Ok(options)
-}
-
-/// The in-memory replay store the settings size. Its byte bound grows with the entries (320 B
-/// each, above the library's accounting of about 230 B), never below the library's 32 MiB.
-fn replay_store(settings: &Settings) -> oauth2_jwt_bearer::InMemoryReplayStore {
-    let entries = settings
-        .dpop_replay_max_entries
-        .unwrap_or(oauth2_jwt_bearer::DEFAULT_REPLAY_CAPACITY);
-    let mut store = oauth2_jwt_bearer::InMemoryReplayStore::new(entries)
-        .max_bytes((entries * 320).max(oauth2_jwt_bearer::DEFAULT_REPLAY_MAX_BYTES));
-    if let Some(n) = settings.dpop_replay_per_key_limit {
-        store = store.per_key_limit(n);
-    }
-    store
-}
-
-/// Serves the API on `listener` until `shutdown` completes.
 pub async fn run(
     listener: TcpListener,
     verifier: Verifier,
@@ -68,15 +19,73 @@ pub async fn run(
     run_router(listener, crate::app::app(verifier), shutdown).await
 }
 
-/// Serves `router` (e.g. [`crate::app::app_with`]) on `listener` until `shutdown` completes.
+/// How long a client may take to send a request's head (request line and headers). Longer,
+/// and the connection is closed: a client that sends one header byte at a time would
+/// otherwise hold a connection (and its task) open for as long as it likes.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves `router` (e.g. [`crate::app::app_with`]) on `listener` until `shutdown` completes,
+/// with [`HEADER_READ_TIMEOUT`].
 pub async fn run_router(
     listener: TcpListener,
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve(listener, router, shutdown, HEADER_READ_TIMEOUT).await
+}
+
+/// [`run_router`] with another header-read timeout. This is `axum::serve` (HTTP/1.1, graceful
+/// shutdown: the listener closes, then open connections finish their request) plus the one
+/// setting `axum::serve` does not expose: hyper's header-read timeout, which needs a timer.
+pub async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    header_read_timeout: Duration,
+) -> std::io::Result<()> {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    let connections = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let connection = connections.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // A client that goes away or is too slow ends its own connection, nothing else.
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection closed with an error");
+            }
+        });
+    }
+    drop(listener);
+    connections.shutdown().await;
+    Ok(())
+}
+
+/// After a failed `accept`: a connection reset before it was accepted concerns that client
+/// only; anything else (out of file descriptors) is waited out, as `axum::serve` does,
+/// rather than spinning.
+async fn accept_failed(e: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accepting a connection failed; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 /// Completes on Ctrl-C (or SIGTERM on Unix), so deployments stop cleanly.

@@ -4,10 +4,13 @@
 //! said.
 //!
 //! Errors use the quickstart's `ApiError` handler shape, `{"error": code, "error_description":
-//! message}` with the exchange's status: the tenant's own refusal (400, 401, 403...), 429 with
-//! its `Retry-After`, 502 when the tenant cannot be reached, 504 on a timeout. An upstream API
+//! message}`, with a fixed text and a status of this API's own: 400 when the tenant refuses
+//! the caller's token, 429 with the tenant's `Retry-After`, 504 on a timeout, 502 for every
+//! other exchange failure (the tenant's 401/403 on this API's credentials, its 3xx and 5xx,
+//! an unreachable tenant). The tenant's status and text go to the log only. An upstream API
 //! that refuses or cannot be reached is a 502 `upstream_error`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
@@ -16,9 +19,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use oauth2_jwt_bearer::{Authenticated, ExchangeError, ExchangeOptions, TokenExchangeClient};
+use oauth2_jwt_bearer::Authenticated;
+use oauth2_jwt_bearer::exchange::{self, ExchangeError, ExchangeOptions, TokenExchangeClient};
 
-use crate::app::AppState;
 use crate::config::{Settings, UpstreamSettings};
 
 /// How long the call to the upstream API may take.
@@ -26,6 +29,17 @@ const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Largest upstream answer relayed.
 const MAX_UPSTREAM_BYTES: usize = 256 * 1024;
+
+/// Why the route could not be wired at start-up (one line each).
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    /// The token-exchange client refused its settings.
+    #[error("token exchange: {0}")]
+    Exchange(#[from] exchange::ConfigError),
+    /// The HTTP client for `UPSTREAM_API_URL` could not be built.
+    #[error("UPSTREAM_API_URL: {0}")]
+    Client(#[from] reqwest::Error),
+}
 
 /// What the route needs: the exchange client and the upstream API.
 #[derive(Debug, Clone)]
@@ -38,7 +52,7 @@ pub struct Upstream {
 impl Upstream {
     /// The route's wiring from the API's settings; `None` when `UPSTREAM_API_URL` is unset.
     /// `Err` is the one start-up line.
-    pub fn from_settings(settings: &Settings) -> Result<Option<Upstream>, String> {
+    pub fn from_settings(settings: &Settings) -> Result<Option<Upstream>, UpstreamError> {
         let (Some(upstream), Some(client)) = (&settings.upstream, &settings.client) else {
             return Ok(None);
         };
@@ -50,11 +64,8 @@ impl Upstream {
         if let Some(path) = &settings.ca_file {
             opts = opts.ca_file(path.clone());
         }
-        let exchange =
-            TokenExchangeClient::new(opts).map_err(|e| format!("token exchange: {e}"))?;
-        Upstream::new(exchange, upstream.clone())
-            .map(Some)
-            .map_err(|e| format!("UPSTREAM_API_URL: {e}"))
+        let exchange = TokenExchangeClient::new(opts)?;
+        Ok(Some(Upstream::new(exchange, upstream.clone())?))
     }
 
     /// The route calling `settings.url` with tokens from `exchange`.
@@ -76,11 +87,11 @@ impl Upstream {
 
 /// The handler (behind the global guard: the caller's token is already verified).
 pub(crate) async fn call_upstream(
-    State(state): State<AppState>,
+    State(upstream): State<Option<Arc<Upstream>>>,
     Authenticated(claims): Authenticated,
     headers: HeaderMap,
 ) -> Response {
-    let Some(upstream) = state.upstream.as_ref() else {
+    let Some(upstream) = upstream.as_deref() else {
         return api_error(StatusCode::NOT_FOUND, "not_found", "Not Found");
     };
     // The guard accepted exactly one `Bearer`/`DPoP` credential: its token is after the scheme.
@@ -139,13 +150,59 @@ async fn read_json(mut r: reqwest::Response) -> Result<Value, String> {
     serde_json::from_slice(&bytes).map_err(|_| bad())
 }
 
-/// The seed's `ApiError` handler: the exchange's code, message and status (plus a 429's
-/// `Retry-After`, so the client backs off too).
+/// What the caller reads when its token cannot be exchanged.
+const NOT_EXCHANGEABLE: &str = "The access token cannot be exchanged for the upstream API";
+/// What the caller reads when the exchange failed on this API's side (its credentials, its
+/// settings, the tenant's answer).
+const EXCHANGE_FAILED: &str = "The token exchange with the tenant failed";
+/// What the caller reads on the tenant's rate limit.
+const RATE_LIMITED: &str = "Too many token exchanges; retry later";
+
+/// The seed's `ApiError` handler shape with a fixed text per case: the tenant's status and
+/// text are logged, never relayed. A tenant 401/403 refuses *this API's* credentials (a 401
+/// relayed without a challenge would tell the caller its own request is unauthorized), a 3xx
+/// or 5xx is the tenant's trouble: all 502. Only what the caller can act on keeps its
+/// meaning: a refused subject token (400) and the rate limit (429 with `Retry-After`).
 fn exchange_error(e: &ExchangeError) -> Response {
     tracing::warn!(code = e.code(), status = e.status(), error = %e, "token exchange failed");
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_GATEWAY);
-    let mut resp = api_error(status, e.code(), &e.to_string());
-    if let Some(secs) = e.retry_after().map(|d| d.as_secs())
+    let (status, code, text) = match e {
+        ExchangeError::Endpoint { status: 429, .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            RATE_LIMITED,
+        ),
+        // The tenant refused the subject token (a machine token, an expired one...).
+        ExchangeError::Endpoint {
+            status: 400, error, ..
+        } if matches!(error.as_str(), "invalid_request" | "invalid_grant") => {
+            (StatusCode::BAD_REQUEST, "invalid_request", NOT_EXCHANGEABLE)
+        }
+        // The client's own input checks on the caller's token.
+        ExchangeError::MissingArgument(_)
+        | ExchangeError::BlankSubjectToken
+        | ExchangeError::SubjectTokenWhitespace
+        | ExchangeError::BearerPrefix => {
+            (StatusCode::BAD_REQUEST, "invalid_request", NOT_EXCHANGEABLE)
+        }
+        ExchangeError::Timeout(_) => (
+            StatusCode::GATEWAY_TIMEOUT,
+            "timeout_error",
+            "Request to token endpoint timed out",
+        ),
+        ExchangeError::Network(_) => (
+            StatusCode::BAD_GATEWAY,
+            "network_error",
+            "Network error occurred",
+        ),
+        _ => (
+            StatusCode::BAD_GATEWAY,
+            "token_exchange_error",
+            EXCHANGE_FAILED,
+        ),
+    };
+    let mut resp = api_error(status, code, text);
+    if status == StatusCode::TOO_MANY_REQUESTS
+        && let Some(secs) = e.retry_after().map(|d| d.as_secs())
         && let Ok(v) = HeaderValue::from_str(&secs.to_string())
     {
         resp.headers_mut().insert(header::RETRY_AFTER, v);

@@ -53,6 +53,14 @@ pub(crate) struct ServeArgs {
     /// request: method, path, status, milliseconds).
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
+    /// Keep credentials (passwords, client secrets, refresh tokens, codes, Authorization,
+    /// DPoP, cookies) in clear in the request journal, for debugging; default: redacted.
+    #[arg(long)]
+    journal_credentials: bool,
+    /// Also write the CA certificate (public, no key) to this file before listening: a
+    /// container that must trust the tenant mounts only that, never the state directory.
+    #[arg(long, value_name = "PATH")]
+    ca_out: Option<PathBuf>,
 }
 
 /// Where `serve` listens and what it advertises, from --bind, --port, --host and --issuer.
@@ -114,7 +122,8 @@ pub(crate) async fn run(state: Option<&Path>, fixture_keys: bool, args: &ServeAr
         .host(&at.host)
         .state_dir(sd.path())
         .fixture_keys(fixture_keys)
-        .access_log(args.log_format == "json");
+        .access_log(args.log_format == "json")
+        .journal_credentials(args.journal_credentials);
     if let Some(p) = at.public_port {
         builder = builder.public_port(p);
     }
@@ -140,6 +149,11 @@ pub(crate) async fn run(state: Option<&Path>, fixture_keys: bool, args: &ServeAr
         domain: bound.domain().to_owned(),
         listen_port: at.public_port.map(|_| listening.port()),
     })?;
+    if let (Some(path), false) = (&args.ca_out, args.http) {
+        std::fs::copy(sd.ca_path(), path).with_context(|| path.display().to_string())?;
+    }
+    // The state (keys, CA, endpoint.json) is on disk: only now does the port accept connections.
+    bound.listen()?;
     let ca = sd.ca_path();
     let uri = bound.uri().to_owned();
     if args.log_format == "json" {

@@ -14,3 +14,4 @@ mod diff;
 mod mint_flags;
 mod readme;
 mod serve;
+mod tenant_attacks;

@@ -50,6 +50,13 @@ impl Clock {
             .saturating_add(s.offset)
     }
 
+    /// [`Clock::now`] as a [`SystemTime`] (what a verifier's clock answers), so a verifier
+    /// can read this clock through a closure: `move || clock.system_time()`. Before 1970 it
+    /// reads as the epoch.
+    pub fn system_time(&self) -> SystemTime {
+        UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(self.now()).unwrap_or(0))
+    }
+
     /// Stops the clock at its current value; `advance` still moves it.
     pub fn freeze(&self) {
         let mut s = self.state();

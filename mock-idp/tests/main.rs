@@ -3,6 +3,7 @@
 
 mod support;
 
+mod attacks;
 mod control;
 mod dashboard;
 mod discovery;
@@ -10,6 +11,7 @@ mod dpop;
 mod exchange;
 mod faults;
 mod fidelity;
+mod fuzz;
 mod keys;
 mod mint;
 mod state;

@@ -36,26 +36,41 @@ async fn restart_keeps_tokens_valid_and_ca_trusted() {
     verify(&token, &jwks, &issuer, &second.audience()).unwrap();
 }
 
+/// A new host name: the CA (same key) is renewed so its name constraints permit the name, and
+/// the leaf is reissued under it. Clients re-read `ca.pem`; one that kept the old CA
+/// certificate is refused for the new name (the old constraints do not permit it).
 #[tokio::test]
-async fn new_host_name_reissues_the_leaf_under_the_same_ca() {
+async fn new_host_name_renews_the_ca_for_it_and_reissues_the_leaf() {
     let dir = TempDir::new("reissue");
-    let ca = MockTenant::builder()
+    let old_ca = MockTenant::builder()
         .state_dir(dir.path())
         .start()
         .await
         .ca_pem();
+    let key = std::fs::read_to_string(dir.path().join("ca-key.pem")).unwrap();
     let tenant = MockTenant::builder()
         .state_dir(dir.path())
         .host("idp.test")
         .start()
         .await;
-    assert_eq!(tenant.ca_pem(), ca);
+    assert_ne!(tenant.ca_pem(), old_ca);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("ca-key.pem")).unwrap(),
+        key
+    );
     let port = tenant.domain().rsplit(':').next().unwrap().to_owned();
-    let client = reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_pem(ca.as_bytes()).unwrap()])
-        .resolve("idp.test", format!("127.0.0.1:{port}").parse().unwrap())
-        .build()
+    let client = |ca: &str| {
+        reqwest::Client::builder()
+            .tls_certs_only([reqwest::Certificate::from_pem(ca.as_bytes()).unwrap()])
+            .resolve("idp.test", format!("127.0.0.1:{port}").parse().unwrap())
+            .build()
+            .unwrap()
+    };
+    let res = client(&tenant.ca_pem())
+        .get(tenant.jwks_url())
+        .send()
+        .await
         .unwrap();
-    let res = client.get(tenant.jwks_url()).send().await.unwrap();
     assert_eq!(res.status(), 200);
+    assert!(client(&old_ca).get(tenant.jwks_url()).send().await.is_err());
 }

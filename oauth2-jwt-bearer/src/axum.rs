@@ -2,7 +2,7 @@
 //!
 //! # The request URL (compared with the DPoP proof `htu`)
 //! `public_base_url + path?query` when
-//! [`VerifierOptions::public_base_url`](super::VerifierOptions::public_base_url) is set
+//! [`VerifierOptions::public_base_url`](crate::VerifierOptions::public_base_url) is set
 //! (recommended), otherwise `http://{Host}{path?query}`. The path is the request's original one
 //! (axum's `OriginalUri`), so a route under `Router::nest` compares the URL the client used, not
 //! the stripped one. The authority of an absolute-form request target is never used: a client
@@ -10,12 +10,12 @@
 //!
 //! # The `Host` of an authenticated request
 //! Checked first, before any credential, by the layer and the extractors alike:
-//! - it must be one bare `host[:port]` ([`Authority`](super::Authority)): two `Host` fields, a
+//! - it must be one bare `host[:port]` ([`Authority`](crate::Authority)): two `Host` fields, a
 //!   path, query, fragment, userinfo or whitespace in it get 400 `invalid_request` (RFC 9110
 //!   §7.2) on the challenge of the scheme the `Authorization` field names (on every challenge
 //!   when it names none), so that `Host: api.example.com/api/other#` can never make a proof
 //!   for `/api/other` pass at `/api/private`;
-//! - with [`allowed_hosts`](super::VerifierOptions::allowed_hosts) set, a `Host` (or an
+//! - with [`allowed_hosts`](crate::VerifierOptions::allowed_hosts) set, a `Host` (or an
 //!   absolute-form target authority) not on the list gets 421 Misdirected Request, and a
 //!   request without `Host` 400.
 //!
@@ -29,16 +29,16 @@ use std::task::{Context, Poll};
 use axum::body::Body;
 use axum::extract::{FromRef, FromRequestParts, OriginalUri};
 use axum::response::{IntoResponse, Response};
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, Either};
 use http::request::Parts;
 use http::{HeaderValue, Request};
 
-use super::bearer::{RequestContext, RequestView, named_scheme};
-use super::claims::{self, Claims};
-use super::error::{AuthError, AuthRejection};
-use super::host::split_authority;
-use super::verifier::{Verified, Verifier};
-use crate::RequestError;
+use crate::bearer::{RequestContext, RequestView, named_scheme};
+use crate::claims::{self, Claims};
+use crate::error::{AuthError, AuthRejection};
+use crate::host::split_authority;
+use crate::reason::RequestError;
+use crate::verifier::{Verified, Verifier};
 
 impl IntoResponse for AuthRejection {
     /// The answer of [`AuthRejection::to_parts`].
@@ -127,30 +127,21 @@ fn request_target<'a>(parts: &'a Parts, verifier: &Verifier) -> Result<Target<'a
     })
 }
 
-impl Verifier {
-    /// The [`RequestContext`] of an axum request (see the module docs for the URL). A request
-    /// whose `Host` the glue refuses gets an empty URL, which no proof `htu` matches.
-    pub fn context_from_parts(&self, parts: &Parts) -> RequestContext {
-        let url = request_target(parts, self)
-            .map(|t| t.url(self.public_base_url()))
-            .unwrap_or_default();
-        RequestContext::new(parts.method.clone(), url, parts.headers.clone())
-    }
-
-    async fn authenticate_parts(
-        &self,
-        parts: &Parts,
-        required_claims: &[&str],
-    ) -> Result<Verified, AuthRejection> {
-        let target = request_target(parts, self)
-            .map_err(|e| self.reject(e, named_scheme(&parts.headers)))?;
-        let view = PartsView {
-            parts,
-            verifier: self,
-            target,
-        };
-        self.authenticate_view(&view, required_claims).await
-    }
+/// Authenticates an axum request: its target first (see the module docs), then the request
+/// path of [`Verifier`], reading the parts in place.
+async fn authenticate_parts(
+    verifier: &Verifier,
+    parts: &Parts,
+    required_claims: &[&str],
+) -> Result<Verified, AuthRejection> {
+    let target = request_target(parts, verifier)
+        .map_err(|e| verifier.reject(e, named_scheme(&parts.headers)))?;
+    let view = PartsView {
+        parts,
+        verifier,
+        target,
+    };
+    verifier.authenticate_view(&view, required_claims).await
 }
 
 /// A borrowed view of axum request parts (no header clone on the hot path).
@@ -173,6 +164,7 @@ impl RequestView for PartsView<'_> {
     fn query(&self) -> Option<&str> {
         self.parts.uri.query()
     }
+    /// Built only for a domain resolver, which is given an owned context.
     fn context(&self) -> std::borrow::Cow<'_, RequestContext> {
         std::borrow::Cow::Owned(RequestContext::new(
             self.parts.method.clone(),
@@ -189,7 +181,7 @@ async fn verified_from_parts(
     if let Some(v) = parts.extensions.get::<Verified>() {
         return Ok(v.clone());
     }
-    let verified = verifier.authenticate_parts(parts, &[]).await?;
+    let verified = authenticate_parts(verifier, parts, &[]).await?;
     // Kept for the next extractor of the same handler: verifying again would find the DPoP
     // proof's `jti` in the replay store and refuse the request as a replay.
     parts.extensions.insert(verified.clone());
@@ -259,9 +251,6 @@ impl std::fmt::Debug for AuthLayer {
     }
 }
 
-/// The layer made by [`require_scope`] (an [`AuthLayer`] with a scope).
-pub type RequireScope = AuthLayer;
-
 /// Protect every request except those whose path equals one of `public_paths` (the
 /// quickstart's `before_request` pattern). Use with `Router::layer`.
 pub fn auth_layer(verifier: Verifier, public_paths: &[&str]) -> AuthLayer {
@@ -320,21 +309,29 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+    /// A public path is the inner service's own future (no allocation, no clone); an
+    /// authenticated request is boxed.
+    type Future = Either<S::Future, BoxFuture<'static, Result<Response, Infallible>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Request<Body>) -> Self::Future {
+        if self
+            .layer
+            .public_paths
+            .iter()
+            .any(|p| p == req.uri().path())
+        {
+            // The inner service was polled ready: call it as it is.
+            return Either::Left(self.inner.call(req));
+        }
         // The clone that was polled ready is the one we call.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let layer = self.layer.clone();
-        Box::pin(async move {
-            if layer.public_paths.iter().any(|p| p == req.uri().path()) {
-                return inner.call(req).await;
-            }
+        Either::Right(Box::pin(async move {
             let (mut parts, body) = req.into_parts();
             let required: Vec<&str> = layer.required_claims.iter().map(String::as_str).collect();
             let verifier = &layer.verifier;
@@ -345,7 +342,7 @@ where
                     }
                     v.clone()
                 }
-                None => match verifier.authenticate_parts(&parts, &required).await {
+                None => match authenticate_parts(verifier, &parts, &required).await {
                     Ok(v) => v,
                     Err(rejection) => return Ok(rejection.into_response()),
                 },
@@ -369,7 +366,7 @@ where
                 );
             }
             Ok(resp)
-        })
+        }))
     }
 }
 

@@ -1,15 +1,18 @@
-//! The request as the verifier sees it, and RFC 6750 / RFC 9449 `Authorization` parsing.
+//! The request as the verifier sees it, and what its credentials say: the `Authorization`
+//! field (RFC 6750 §2.1 / RFC 9449 §7) and the `DPoP` field, read once, in one call
+//! ([`parse_authorization`]), the way Auth0's `oauth2-bearer` `getToken` does.
 
 use std::borrow::Cow;
 
 use http::{HeaderMap, Method};
 
-use super::error::{AuthError, Scheme};
-use crate::{ProofError, RequestError};
+use crate::error::AuthError;
+use crate::reason::{ProofError, RequestError, TokenError};
+use crate::scheme::Scheme;
 
 /// Largest `Authorization` field accepted (bytes). Bigger fields get 400 `invalid_request`
 /// (we answer 400 rather than 431 so that the response still carries a challenge).
-pub const MAX_AUTHORIZATION_LEN: usize = 16 * 1024;
+const MAX_AUTHORIZATION_LEN: usize = RequestContext::MAX_AUTHORIZATION_LEN;
 
 /// What the verifier needs from an HTTP request.
 #[derive(Debug, Clone)]
@@ -24,6 +27,11 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
+    /// Largest `Authorization` field accepted (bytes). Bigger fields get 400
+    /// `invalid_request` (400 rather than 431, so that the response still carries a
+    /// challenge).
+    pub const MAX_AUTHORIZATION_LEN: usize = 16 * 1024;
+
     /// A context for a request.
     pub fn new(method: Method, url: impl Into<String>, headers: HeaderMap) -> Self {
         Self {
@@ -82,19 +90,64 @@ static B64TOKEN: [bool; 256] = {
     t
 };
 
-/// A parsed `Authorization` field.
+/// What a request's credentials say: the scheme and token of its one `Authorization` field,
+/// and its `DPoP` field (judged only where the scheme makes it matter).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Credentials<'a> {
     pub(crate) scheme: Scheme,
+    /// The token, grammar unchecked until it is refused ([`blame_header`]).
     pub(crate) token: &'a str,
+    pub(crate) proof: ProofField<'a>,
+}
+
+/// The request's `DPoP` field(s).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ProofField<'a> {
+    /// No `DPoP` field.
+    Absent,
+    /// Exactly one proof.
+    One(&'a str),
+    /// Fields present but not one readable proof (two fields, a list, non-ASCII bytes).
+    Invalid(ProofError),
+}
+
+impl<'a> ProofField<'a> {
+    fn read(headers: &'a HeaderMap) -> Self {
+        let mut values = headers.get_all("dpop").iter();
+        let Some(v) = values.next() else {
+            return ProofField::Absent;
+        };
+        if values.next().is_some() {
+            return ProofField::Invalid(ProofError::MultipleProofs);
+        }
+        match v.to_str() {
+            Err(_) => ProofField::Invalid(ProofError::Malformed),
+            Ok(s) if s.contains(',') => ProofField::Invalid(ProofError::MultipleProofs),
+            Ok(s) => ProofField::One(s.trim()),
+        }
+    }
+
+    /// Whether the request has any `DPoP` field.
+    pub(crate) fn is_present(&self) -> bool {
+        !matches!(self, ProofField::Absent)
+    }
+
+    /// The single proof, `Ok(None)` when absent.
+    pub(crate) fn single(self) -> Result<Option<&'a str>, AuthError> {
+        match self {
+            ProofField::Absent => Ok(None),
+            ProofField::One(p) => Ok(Some(p)),
+            ProofField::Invalid(e) => Err(AuthError::InvalidDpopProof(e)),
+        }
+    }
 }
 
 fn is_b64token_char(b: u8) -> bool {
     B64TOKEN[b as usize]
 }
 
-/// RFC 6750 §2.1 `credentials = "Bearer" 1*SP b64token` (and the same for `DPoP`).
-/// Scheme names are case-insensitive (RFC 9110 §11.1).
+/// RFC 6750 §2.1 `credentials = "Bearer" 1*SP b64token` (and the same for `DPoP`), with the
+/// request's `DPoP` field. Scheme names are case-insensitive (RFC 9110 §11.1).
 pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Credentials<'_>, AuthError> {
     let mut values = headers.get_all(http::header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
@@ -137,9 +190,28 @@ pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Credentials<'_>
     if token.is_empty() {
         return Err(AuthError::InvalidRequest(RequestError::MissingToken));
     }
-    // The b64token grammar is checked by the verifier on a token-cache miss only: a cached
-    // token passed strict base64url parsing already (see `is_b64token`).
-    Ok(Credentials { scheme, token })
+    // The b64token grammar is judged only when the token is refused (see `blame_header`): a
+    // valid token, verified or cached, is never scanned a second time.
+    Ok(Credentials {
+        scheme,
+        token,
+        proof: ProofField::read(headers),
+    })
+}
+
+/// The refusal of a token taken from the `Authorization` field: a token that is not even an
+/// RFC 6750 b64token is the field's fault, 400 `invalid_request`, whatever check refused it.
+/// Exact: such a token always fails the strict base64url parsing (or the size cap, which
+/// keeps its own answer), and can never be a cached token.
+pub(crate) fn blame_header(e: AuthError, token: &str) -> AuthError {
+    match e {
+        AuthError::InvalidToken(reason)
+            if reason != TokenError::TooLarge && !is_b64token(token) =>
+        {
+            AuthError::InvalidRequest(RequestError::MalformedAuthorizationHeader)
+        }
+        e => e,
+    }
 }
 
 /// The scheme a single `Authorization` field names, even when the rest of the field is
@@ -170,7 +242,7 @@ pub(crate) fn named_scheme(headers: &HeaderMap) -> Option<Scheme> {
 }
 
 /// RFC 6750 §2.1 `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
-pub(crate) fn is_b64token(token: &str) -> bool {
+fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
     !body.is_empty() && body.bytes().all(is_b64token_char)
 }
@@ -183,24 +255,6 @@ pub(crate) fn query_has_access_token(query: Option<&str>) -> bool {
         q.split('&')
             .any(|p| p.split_once('=').map_or(p, |(name, _)| name) == "access_token")
     })
-}
-
-/// The single DPoP proof of a request: `Ok(None)` when absent.
-pub(crate) fn dpop_header(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
-    let mut values = headers.get_all("dpop").iter();
-    let Some(v) = values.next() else {
-        return Ok(None);
-    };
-    if values.next().is_some() {
-        return Err(AuthError::InvalidDpopProof(ProofError::MultipleProofs));
-    }
-    let Ok(s) = v.to_str() else {
-        return Err(AuthError::InvalidDpopProof(ProofError::Malformed));
-    };
-    if s.contains(',') {
-        return Err(AuthError::InvalidDpopProof(ProofError::MultipleProofs));
-    }
-    Ok(Some(s.trim()))
 }
 
 #[cfg(test)]
@@ -282,12 +336,16 @@ mod tests {
 
     #[test]
     fn dpop_field() {
+        fn dpop_header(m: &HeaderMap) -> Result<Option<&str>, AuthError> {
+            ProofField::read(m).single()
+        }
         let mut m = HeaderMap::new();
         assert_eq!(dpop_header(&m).unwrap(), None);
         m.append("DPoP", HeaderValue::from_static("x.y.z"));
         assert_eq!(dpop_header(&m).unwrap(), Some("x.y.z"));
         m.append("dpop", HeaderValue::from_static("x.y.z"));
         assert!(dpop_header(&m).is_err());
+        assert!(ProofField::read(&m).is_present());
         let mut m = HeaderMap::new();
         m.append("dpop", HeaderValue::from_static("a.b.c, d.e.f"));
         assert!(dpop_header(&m).is_err());

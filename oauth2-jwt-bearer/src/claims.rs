@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::error::AuthError;
-use super::options::TokenProfile;
-use crate::TokenError;
+use crate::error::AuthError;
+use crate::options::TokenProfile;
+use crate::reason::TokenError;
 
 /// The verified claims of an access token. Cheap to clone (shared).
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,6 @@
-//! One error value per failure: it knows its HTTP status, RFC 6750 / RFC 9449 error code,
-//! a safe description and the `WWW-Authenticate` challenge.
+//! One error value per failure: [`AuthError`] knows its HTTP status, RFC 6750 / RFC 9449
+//! error code, a safe description and the `WWW-Authenticate` challenge. [`ConfigError`] is the
+//! start-up counterpart: the setting that makes options unusable.
 //!
 //! Challenge format (one `WWW-Authenticate` field whose value lists every challenge,
 //! separated by `, `, exactly as in RFC 9449 §7.2's examples):
@@ -11,24 +12,16 @@
 //! Errors with no scheme attached (e.g. two `Authorization` fields) carry the attributes on
 //! every challenge. Missing credentials and unsupported schemes carry none (RFC 6750 §3.1).
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use http::{HeaderValue, StatusCode};
 
-use super::options::DpopMode;
-pub use super::reason::{ProofError, RequestError, TokenError};
+use crate::reason::{ProofError, RequestError, TokenError};
+use crate::scheme::{DpopMode, PROOF_ALGS, Scheme};
 
-/// The DPoP algorithms we accept for proofs, advertised verbatim in `algs`.
-pub const DPOP_ALGS: &str = "ES256";
 /// The realm on every Bearer challenge.
-pub const REALM: &str = "api";
-
-/// Authentication scheme of a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum Scheme {
-    /// `Authorization: Bearer` (RFC 6750).
-    Bearer,
-    /// `Authorization: DPoP` (RFC 9449).
-    DPoP,
-}
+const REALM: &str = "api";
 
 /// Why a request or token was refused. Descriptions are fixed strings: attacker text is
 /// never reflected.
@@ -241,9 +234,11 @@ impl AuthError {
             Some(a) if with_attrs => format!("Bearer realm=\"{REALM}\", {a}"),
             _ => format!("Bearer realm=\"{REALM}\""),
         };
+        // `algs`: exactly the algorithms the proof check accepts (RFC 9449 §5).
+        let algs = PROOF_ALGS.join(" ");
         let dpop = |with_attrs: bool| match &attrs {
-            Some(a) if with_attrs => format!("DPoP {a}, algs=\"{DPOP_ALGS}\""),
-            _ => format!("DPoP algs=\"{DPOP_ALGS}\""),
+            Some(a) if with_attrs => format!("DPoP {a}, algs=\"{algs}\""),
+            _ => format!("DPoP algs=\"{algs}\""),
         };
         match mode {
             // A single offered scheme always carries the error.
@@ -261,7 +256,7 @@ impl AuthError {
 
 /// Keep only RFC 6750 §3 characters (%x20-21 / %x23-5B / %x5D-7E); everything else
 /// (quotes, backslashes, controls, non-ASCII) becomes `?`. Also capped in length.
-pub fn sanitize(s: &str) -> String {
+pub(crate) fn sanitize(s: &str) -> String {
     s.chars()
         .take(200)
         .map(|c| match c {
@@ -269,6 +264,75 @@ pub fn sanitize(s: &str) -> String {
             _ => '?',
         })
         .collect()
+}
+
+/// A setting that makes [`VerifierOptions`](crate::VerifierOptions) unusable. Each variant names the setting.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `audience` is empty.
+    #[error("audience is required (the API identifier configured in Auth0)")]
+    MissingAudience,
+    /// No domain, no domain list and no resolver.
+    #[error("a domain, a list of domains or a domain resolver is required")]
+    MissingDomain,
+    /// A domain is not a bare `host[:port]`.
+    #[error("domain {domain:?} is invalid: {reason}")]
+    InvalidDomain {
+        /// The offending value.
+        domain: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// `cache_max_entries` / `token_cache_max_entries` too small.
+    #[error("{setting} must be at least {min}")]
+    InvalidCacheSize {
+        /// The setting name.
+        setting: &'static str,
+        /// Its minimum.
+        min: usize,
+    },
+    /// `allowed_algorithms` is empty.
+    #[error("allowed_algorithms must not be empty")]
+    NoAlgorithms,
+    /// A duration setting is zero where it must not be.
+    #[error("{0} must be greater than zero")]
+    ZeroDuration(&'static str),
+    /// A duration setting is above its maximum.
+    #[error("{setting} must be at most {max:?}")]
+    DurationTooLong {
+        /// The setting name.
+        setting: &'static str,
+        /// Its maximum.
+        max: Duration,
+    },
+    /// The CA file could not be read.
+    #[error("ca_file {path:?} could not be read")]
+    CaFile {
+        /// The path given.
+        path: PathBuf,
+        /// The I/O cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The CA PEM holds no usable certificate.
+    #[error("the extra CA (ca_file / ca_pem) holds no valid PEM certificate")]
+    InvalidCa,
+    /// `public_base_url` is not an absolute http(s) URL without query.
+    #[error("public_base_url {0:?} must be an absolute http(s) URL without query or fragment")]
+    InvalidPublicBaseUrl(String),
+    /// An `allowed_hosts` entry is not a bare `host[:port]`.
+    #[error("allowed_hosts entry {host:?} is invalid: {reason}")]
+    InvalidAllowedHost {
+        /// The offending entry.
+        host: String,
+        /// Why it was refused.
+        #[source]
+        reason: crate::host::AuthorityError,
+    },
+    /// The HTTP client could not be built.
+    #[error("the HTTP client for the tenant could not be built")]
+    HttpClient(#[source] reqwest::Error),
 }
 
 /// An [`AuthError`] with what is needed to answer it: the DPoP mode and the scheme used.

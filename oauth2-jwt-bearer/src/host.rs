@@ -9,10 +9,6 @@
 //! sub-delims in a `reg-name`: they never appear in a DNS name, and an escape is one decoder
 //! away from a `/`.
 
-/// Longest `Host` accepted (bytes): a DNS name is at most 253, an IPv6 literal at most 47,
-/// plus `:` and five port digits.
-pub const MAX_AUTHORITY_LEN: usize = 261;
-
 /// Why a `Host` value (or an `ALLOWED_HOSTS` entry) is not a bare `host[:port]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -20,8 +16,8 @@ pub enum AuthorityError {
     /// Nothing, or nothing before `:`.
     #[error("the host is empty")]
     Empty,
-    /// Longer than [`MAX_AUTHORITY_LEN`].
-    #[error("longer than {MAX_AUTHORITY_LEN} bytes")]
+    /// Longer than [`Authority::MAX_LEN`].
+    #[error("longer than {} bytes", Authority::MAX_LEN)]
     TooLong,
     /// A character that no host name has (`/`, `?`, `#`, `@`, `%`, whitespace...), or a
     /// bracketed part that is not an IPv6 address.
@@ -42,6 +38,10 @@ pub struct Authority {
 }
 
 impl Authority {
+    /// Longest `Host` accepted (bytes): a DNS name is at most 253, an IPv6 literal at most 47,
+    /// plus `:` and five port digits.
+    pub const MAX_LEN: usize = 261;
+
     /// Parse a bare authority (see the module docs for the grammar).
     pub fn parse(raw: &str) -> Result<Self, AuthorityError> {
         let (host, port) = split_authority(raw)?;
@@ -84,7 +84,7 @@ pub(crate) fn split_authority(raw: &str) -> Result<(&str, Option<u16>), Authorit
     if raw.is_empty() {
         return Err(AuthorityError::Empty);
     }
-    if raw.len() > MAX_AUTHORITY_LEN {
+    if raw.len() > Authority::MAX_LEN {
         return Err(AuthorityError::TooLong);
     }
     let (host, rest) = if raw.starts_with('[') {
@@ -189,7 +189,7 @@ mod tests {
         bad("[v1.x]", InvalidHost);
         bad("[127.0.0.1]", InvalidHost);
         bad("hé.example", InvalidHost);
-        bad(&"a".repeat(MAX_AUTHORITY_LEN + 1), TooLong);
+        bad(&"a".repeat(Authority::MAX_LEN + 1), TooLong);
     }
 
     proptest! {

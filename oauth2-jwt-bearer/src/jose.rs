@@ -1,11 +1,88 @@
 //! Compact JWS parsing shared by access tokens and DPoP proofs: strict base64url,
-//! JSON-object header and payload, no `crit`, no unencoded payloads.
+//! JSON-object header and payload, no `crit`, no unencoded payloads; and the access-token
+//! algorithm policy ([`Algorithm`]): what a header's `alg` may name.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use crate::TokenError;
+use crate::reason::TokenError;
+
+/// Access-token signature algorithms the verifier can accept (RSA only: the JWKS filter
+/// admits `kty: RSA` keys only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Algorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (Auth0's default).
+    RS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    RS384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    RS512,
+    /// RSASSA-PSS with SHA-256.
+    PS256,
+    /// RSASSA-PSS with SHA-384.
+    PS384,
+    /// RSASSA-PSS with SHA-512.
+    PS512,
+}
+
+impl Algorithm {
+    /// The JOSE name (case-sensitive, RFC 7515 §4.1.1).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::RS256 => "RS256",
+            Algorithm::RS384 => "RS384",
+            Algorithm::RS512 => "RS512",
+            Algorithm::PS256 => "PS256",
+            Algorithm::PS384 => "PS384",
+            Algorithm::PS512 => "PS512",
+        }
+    }
+
+    /// The aws-lc-rs parameters. The `2048_8192` variants enforce the RFC 7518 §3.3
+    /// minimum key size and our upper cap at verification time as well.
+    pub(crate) fn params(self) -> &'static aws_lc_rs::signature::RsaParameters {
+        use aws_lc_rs::signature as s;
+        match self {
+            Algorithm::RS256 => &s::RSA_PKCS1_2048_8192_SHA256,
+            Algorithm::RS384 => &s::RSA_PKCS1_2048_8192_SHA384,
+            Algorithm::RS512 => &s::RSA_PKCS1_2048_8192_SHA512,
+            Algorithm::PS256 => &s::RSA_PSS_2048_8192_SHA256,
+            Algorithm::PS384 => &s::RSA_PSS_2048_8192_SHA384,
+            Algorithm::PS512 => &s::RSA_PSS_2048_8192_SHA512,
+        }
+    }
+}
+
+impl std::str::FromStr for Algorithm {
+    type Err = UnknownAlgorithm;
+
+    /// Exact, case-sensitive parse of a JOSE `alg` value (RFC 7515 §4.1.1).
+    fn from_str(s: &str) -> Result<Self, UnknownAlgorithm> {
+        Ok(match s {
+            "RS256" => Algorithm::RS256,
+            "RS384" => Algorithm::RS384,
+            "RS512" => Algorithm::RS512,
+            "PS256" => Algorithm::PS256,
+            "PS384" => Algorithm::PS384,
+            "PS512" => Algorithm::PS512,
+            _ => return Err(UnknownAlgorithm),
+        })
+    }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A JOSE `alg` value that is not one of [`Algorithm`]'s. It does not echo the value: it may
+/// come from an attacker's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unsupported JOSE algorithm")]
+pub struct UnknownAlgorithm;
 
 /// A compact JWS split and decoded, signature NOT yet verified.
 #[derive(Debug)]

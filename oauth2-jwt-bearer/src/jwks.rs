@@ -12,8 +12,8 @@
 //!   in the background, so a withdrawn key is noticed within one TTL even when every request
 //!   hits the cache.
 //! - Stale-if-error is bounded: while the tenant is unreachable, keys serve at most
-//!   `max_stale` past their expiry; after that every token of the tenant is refused (logged
-//!   at `error` once per failed refresh attempt).
+//!   `max_stale` past their expiry; after that every token of the tenant is refused, logged
+//!   at `error` by each failed refresh attempt and by the refused requests (once a minute).
 //! - A JWKS key carrying private members is never used (KEY-12), logged at `error` once per
 //!   fetch: the tenant's signing key is meant to be public, so the tenant is misconfigured.
 //!
@@ -34,10 +34,9 @@ use aws_lc_rs::signature::{ParsedPublicKey, RsaPublicKeyComponents};
 use serde_json::{Map, Value};
 use tokio::sync::watch;
 
-use super::error::AuthError;
-use super::jose::b64url_decode;
-use super::options::Algorithm;
-use super::token_cache::TokenCache;
+use crate::error::AuthError;
+use crate::jose::{Algorithm, b64url_decode};
+use crate::log_every::LogEvery;
 
 /// Counters for tests and monitoring.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -147,7 +146,7 @@ impl Tenant {
     }
 }
 
-pub(crate) struct MetadataConfig {
+pub(crate) struct KeyCacheConfig {
     pub(crate) client: reqwest::Client,
     pub(crate) cache_ttl: f64,
     pub(crate) max_tenants: usize,
@@ -179,15 +178,18 @@ impl KeyLookup {
 
 /// Shared with the refresh tasks, which outlive the request that started them.
 struct Shared {
-    cfg: MetadataConfig,
+    cfg: KeyCacheConfig,
     tenants: RwLock<HashMap<String, Arc<Tenant>>>,
     generation: AtomicU64,
     counters: Counters,
-    /// Cleared when a refresh removes a key (its epoch then refuses late inserts).
-    tokens: Arc<TokenCache>,
+    /// Called when a refresh removes a key: the verifier clears its token cache (whose epoch
+    /// then refuses late inserts).
+    on_key_removed: KeyRemoved,
+    /// One `error` line per interval while requests are refused on keys past `max_stale`.
+    past_stale_log: LogEvery,
 }
 
-pub(crate) struct MetadataCache {
+pub(crate) struct KeyCache {
     shared: Arc<Shared>,
 }
 
@@ -209,15 +211,22 @@ enum FetchError {
     NoKeys,
 }
 
-impl MetadataCache {
-    pub(crate) fn new(cfg: MetadataConfig, tokens: Arc<TokenCache>) -> Self {
+/// At most one `error` line per this interval for requests refused on keys past `max_stale`.
+const PAST_STALE_LOG_INTERVAL: Duration = Duration::from_secs(60);
+
+/// What a refresh that removes a key calls.
+pub(crate) type KeyRemoved = Box<dyn Fn() + Send + Sync>;
+
+impl KeyCache {
+    pub(crate) fn new(cfg: KeyCacheConfig, on_key_removed: KeyRemoved) -> Self {
         Self {
             shared: Arc::new(Shared {
                 cfg,
                 tenants: RwLock::new(HashMap::new()),
                 generation: AtomicU64::new(1),
                 counters: Counters::default(),
-                tokens,
+                on_key_removed,
+                past_stale_log: LogEvery::new(PAST_STALE_LOG_INTERVAL),
             }),
         }
     }
@@ -286,6 +295,18 @@ impl MetadataCache {
             return Err(AuthError::KeysUnavailable);
         };
         if !self.within_stale_bound(&jwks, now) {
+            // The refusal the operator must hear about (the README promises `error`): said
+            // here, where the request is refused, not only by a refresh that happens to fail
+            // later. Once per interval, not once per request.
+            if let Some(suppressed) = self.shared.past_stale_log.ready(now) {
+                tracing::error!(
+                    domain,
+                    suppressed,
+                    max_stale_secs = self.shared.cfg.max_stale,
+                    "the cached signing keys are past the maximum staleness and no refresh \
+                     succeeded: every token of this tenant is refused"
+                );
+            }
             return Err(AuthError::KeysUnavailable);
         }
         Ok(KeyLookup::new(&tenant, &jwks, jwks.candidates(kid, alg)))
@@ -434,7 +455,7 @@ impl Shared {
                 // key would fail their key check on the next hit anyway; this frees them.
                 if removed {
                     tracing::info!(domain, "a signing key left the JWKS: token cache cleared");
-                    self.tokens.clear();
+                    (self.on_key_removed)();
                 }
             }
             Err(e) => match tenant.jwks().as_deref() {
@@ -666,29 +687,6 @@ fn bit_len(n: &[u8]) -> usize {
         None => 0,
         Some(&top) => (n.len() - 1) * 8 + (8 - top.leading_zeros() as usize),
     }
-}
-
-pub(crate) fn build_client(
-    timeout: Duration,
-    extra_ca: Option<&[u8]>,
-) -> Result<reqwest::Client, super::options::ConfigError> {
-    use super::options::ConfigError;
-    let mut b = reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        // A redirect could move the JWKS to another origin (KEY-16): never follow.
-        .redirect(reqwest::redirect::Policy::none())
-        .https_only(true)
-        .user_agent(concat!("protected-api/", env!("CARGO_PKG_VERSION")));
-    if let Some(pem) = extra_ca {
-        let certs =
-            reqwest::Certificate::from_pem_bundle(pem).map_err(|_| ConfigError::InvalidCa)?;
-        if certs.is_empty() {
-            return Err(ConfigError::InvalidCa);
-        }
-        b = b.tls_certs_merge(certs);
-    }
-    b.build().map_err(ConfigError::HttpClient)
 }
 
 #[cfg(test)]

@@ -35,23 +35,27 @@
 //! headers (`WWW-Authenticate`, `DPoP-Nonce`, `Retry-After`) and JSON body to answer with.
 //!
 //! # Layout
-//! The request path reads in five files: `bearer` (what the request says) -> `verifier` (the
-//! path itself, one straight line) -> `jwks` (the tenant's keys) -> `dpop/proof` (the proof)
-//! -> `axum` (the answer). Around them:
+//! The request path is one straight function, `Verifier::verify_token` (with `dispatch` for the
+//! scheme) in `verifier`, calling one module per step: `axum` (the request's target) ->
+//! `bearer` (what the request says) -> `token_cache` (a verified token seen before) -> `jose`
+//! (structure, alg policy) -> `claims` (`typ`) -> `jwks` (the tenant's keys, signature) ->
+//! `claims` (the claims) -> `dpop/` (the proof, nonce, replay) -> `error` (the answer). Start
+//! reading at `verifier`. Every module:
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | `bearer` | [`RequestContext`]; `Authorization` / `DPoP` header parsing (RFC 6750 §2.1, RFC 9449 §7) |
+//! | `bearer` | [`RequestContext`]; the `Authorization` and `DPoP` fields, read once (RFC 6750 §2.1, RFC 9449 §7) |
+//! | `scheme` | [`Scheme`] and [`DpopMode`]: which schemes a request may use |
 //! | `host` | [`Authority`]: the `Host` a DPoP `htu` may be built from, and `allowed_hosts` |
 //! | `verifier` | [`Verifier`]: the request path below, and the verified-token cache around it |
-//! | `jose`, `claims`, `token_cache` | compact JWS parsing; typed claim checks; the verified-token cache |
+//! | `jose`, `claims`, `token_cache` | compact JWS parsing and the [`Algorithm`] policy; typed claim checks; the verified-token cache |
 //! | `jwks` | discovery and JWKS: fetch, cache, refresh on unknown `kid` or expiry, bounded stale-if-error |
 //! | `dpop/` | `proof` (RFC 9449 §4.3 checks), `nonce` (server nonces), `replay` (`jti` store: memory, Redis) |
-//! | `error`, `reason` | [`AuthError`] (status, error code, challenge) and the typed reasons behind it |
-//! | `options` | [`VerifierOptions`], [`Algorithm`], [`DpopMode`], [`Clock`] |
+//! | `error`, `reason` | [`AuthError`] (status, error code, challenge), [`ConfigError`], and the typed reasons behind them |
+//! | `options`, `clock`, `http_trust` | [`VerifierOptions`]; [`Clock`]; the timeout and extra CA every tenant call uses |
 //! | `axum` | extractors, [`require_scope`], [`auth_layer`] (feature `axum`) |
-//! | `exchange/` | [`TokenExchangeClient`]: token exchange by profile, On-Behalf-Of, Token Vault (auth0-api-python's helpers; mapping table in its docs) |
-//! | `act` | [`current_actor`], [`delegation_chain`]: the `act` claim of a verified token |
+//! | `log_every` | one log line per interval for events that can repeat on every request |
+//! | [`exchange`] | the token-exchange *client* (auth0-api-python's helpers) and the `act` claim helpers |
 //!
 //! # The request path
 //! `Authorization` (+ `DPoP`) -> structure (size, 3 segments, strict base64url, JSON objects,
@@ -93,22 +97,12 @@
 //! requests never touch the store.
 //!
 //! # Token exchange (auth0-api-python's client helpers)
-//! [`TokenExchangeClient`] exchanges tokens at the tenant's token endpoint as the API's own
-//! confidential application (HTTP Basic with its client id and secret), after the same input
-//! checks as auth0-api-python, and answers with an [`ExchangedToken`] or an [`ExchangeError`]
-//! that knows its status (the endpoint's own, 400 for bad input, 502 network, 504 timeout) and
-//! keeps a 429's `Retry-After` / `x-ratelimit-*` ([`RateLimit`]).
-//!
-//! | auth0-api-python | here |
-//! |---|---|
-//! | `ApiClientOptions(domain, client_id, client_secret, timeout)` | [`ExchangeOptions::new`]`(domain, client_id, client_secret)`, [`ExchangeOptions::timeout`] |
-//! | `get_token_by_exchange_profile(subject_token, subject_token_type, audience, scope, requested_token_type, extra)` | [`TokenExchangeClient::exchange_by_profile`]`(`[`ProfileExchange`]`)` |
-//! | `get_token_on_behalf_of(access_token, audience, scope)` | [`TokenExchangeClient::on_behalf_of`] |
-//! | `get_access_token_for_connection({connection, access_token, login_hint})` | [`TokenExchangeClient::access_token_for_connection`]`(`[`ConnectionTokenRequest`]`)` |
-//! | result dict (`access_token`, `expires_in`, `expires_at`, optional `scope`, `id_token`, `refresh_token`, `token_type`, `issued_token_type`) | [`ExchangedToken`] |
-//! | `MissingRequiredArgumentError`, `GetTokenByExchangeProfileError`, `GetAccessTokenForConnectionError`, `ApiError` | [`ExchangeError`] (`status()`, `code()`, `retry_after()`) |
-//! | `get_current_actor(claims)`, `get_delegation_chain(claims)` | [`crate::current_actor`], [`crate::delegation_chain`] |
-//!
+//! [`exchange::TokenExchangeClient`] exchanges tokens at the tenant's token endpoint as the
+//! API's own confidential application (HTTP Basic with its client id and secret), only at a
+//! token endpoint on the tenant's own domain, after the same input checks as
+//! auth0-api-python. Its errors know their status (the endpoint's own, 400 for bad input, 502
+//! network, 504 timeout) and keep a 429's `Retry-After` / `x-ratelimit-*`. The mapping to
+//! auth0-api-python's names is in [`exchange`].
 //!
 //! # Deliberate differences from auth0-api-python
 //! - Missing credentials and unsupported schemes: 401 (RFC 6750 §3.1), not 400.
@@ -147,19 +141,22 @@
 //! key stops working within one TTL. The cache is dropped when a refresh removes a key, and
 //! an insert racing that clear is dropped (epoch).
 
-mod act;
 #[cfg(feature = "axum")]
 mod axum;
 mod bearer;
 mod claims;
+mod clock;
 mod dpop;
 mod error;
-mod exchange;
+pub mod exchange;
 mod host;
+mod http_trust;
 mod jose;
 mod jwks;
+mod log_every;
 mod options;
 mod reason;
+mod scheme;
 mod token_cache;
 mod verifier;
 
@@ -168,31 +165,19 @@ mod tests;
 
 #[cfg(feature = "axum")]
 pub use self::axum::{
-    AuthLayer, AuthService, Authenticated, RequireScope, VerifiedRequest, auth_layer, require_scope,
+    AuthLayer, AuthService, Authenticated, VerifiedRequest, auth_layer, require_scope,
 };
-pub use act::{InvalidActClaim, MAX_DELEGATION_CHAIN, current_actor, delegation_chain};
-pub use bearer::{MAX_AUTHORIZATION_LEN, RequestContext};
+pub use bearer::RequestContext;
 pub use claims::Claims;
+pub use clock::{Clock, SystemClock};
+pub use dpop::replay::{InMemoryReplayStore, ReplayCheck, ReplayStore, ReplayStoreError};
 #[cfg(feature = "redis")]
-pub use dpop::replay::{DEFAULT_REDIS_TIMEOUT, RedisReplayStore, RedisReplayStoreError};
-pub use dpop::replay::{
-    DEFAULT_REPLAY_CAPACITY, DEFAULT_REPLAY_MAX_BYTES, InMemoryReplayStore, MAX_RETENTION_SECS,
-    ReplayCheck, ReplayStore, ReplayStoreError,
-};
-pub use error::{
-    AuthError, AuthRejection, DPOP_ALGS, ProofError, REALM, RequestError, Scheme, TokenError,
-    sanitize,
-};
-pub use exchange::{
-    ACCESS_TOKEN_TYPE, ConnectionTokenRequest, ExchangeError, ExchangeOptions, ExchangedToken,
-    FEDERATED_CONNECTION_GRANT, FEDERATED_CONNECTION_TOKEN_TYPE, MAX_EXTRA_VALUES, ProfileExchange,
-    RESERVED_PARAMETERS, RateLimit, TOKEN_EXCHANGE_GRANT, TokenExchangeClient,
-};
-pub use host::{Authority, AuthorityError, MAX_AUTHORITY_LEN};
+pub use dpop::replay::{RedisReplayStore, RedisReplayStoreError};
+pub use error::{AuthError, AuthRejection, ConfigError};
+pub use host::{Authority, AuthorityError};
+pub use jose::{Algorithm, UnknownAlgorithm};
 pub use jwks::Stats;
-pub use options::{
-    Algorithm, Clock, ConfigError, DEFAULT_DPOP_IAT_LEEWAY, DEFAULT_DPOP_IAT_WINDOW,
-    DEFAULT_JWKS_MAX_STALE, DomainResolver, DpopMode, MAX_DPOP_IAT_WINDOW, SystemClock,
-    TokenProfile, UnknownAlgorithm, VerifierOptions,
-};
+pub use options::{DomainResolver, TokenProfile, VerifierOptions};
+pub use reason::{ProofError, RequestError, TokenError};
+pub use scheme::{DpopMode, Scheme};
 pub use verifier::{Verified, Verifier};

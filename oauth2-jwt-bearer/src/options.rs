@@ -1,52 +1,19 @@
-//! Verifier configuration: a consuming builder in the style of openidconnect-rs.
+//! Verifier configuration: [`VerifierOptions`], a consuming builder in the style of
+//! openidconnect-rs, with [`TokenProfile`] and [`DomainResolver`] ([`ConfigError`], what makes
+//! options unusable, lives with the other errors). The policy types it takes live with what they govern:
+//! [`Algorithm`] beside JWS parsing, [`DpopMode`] beside the schemes, [`Clock`] on its own.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use super::bearer::RequestContext;
-use super::dpop::replay::{DEFAULT_REPLAY_CAPACITY, InMemoryReplayStore, ReplayStore};
-
-/// Default of [`VerifierOptions::dpop_iat_window`]: a proof `iat` may be 60 s old.
-pub const DEFAULT_DPOP_IAT_WINDOW: Duration = Duration::from_secs(60);
-/// Default of [`VerifierOptions::dpop_iat_leeway`]: a proof `iat` may be 10 s ahead. Not
-/// less: FAPI 2.0 (OpenID Foundation) asks servers to accept proofs up to 10 s ahead, and the
-/// conformance catalog's DPP-30 (level S) checks it.
-pub const DEFAULT_DPOP_IAT_LEEWAY: Duration = Duration::from_secs(10);
-/// Longest [`VerifierOptions::dpop_iat_window`]: a longer one is no longer "relatively brief"
-/// (RFC 9449 §11.1), and the replay store must hold every proof for that long.
-pub const MAX_DPOP_IAT_WINDOW: Duration = Duration::from_secs(3600);
-
-/// Source of "now" in unix seconds. Injectable so tests can move time without sleeping.
-pub trait Clock: Send + Sync {
-    /// Current time as unix seconds (fractional allowed).
-    fn now(&self) -> f64;
-}
-
-/// The wall clock.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> f64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0)
-    }
-}
-
-/// How the verifier treats the DPoP scheme (RFC 9449).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DpopMode {
-    /// Bearer only; the `DPoP` scheme is an unsupported scheme.
-    Disabled,
-    /// Bearer and DPoP both accepted (the Auth0 default).
-    #[default]
-    Allowed,
-    /// Only DPoP-bound tokens presented with the `DPoP` scheme.
-    Required,
-}
+use crate::bearer::RequestContext;
+use crate::clock::{Clock, SystemClock};
+use crate::dpop::replay::ReplayStore;
+use crate::error::ConfigError;
+use crate::http_trust::HttpTrust;
+use crate::jose::Algorithm;
+use crate::scheme::DpopMode;
 
 /// Which access-token dialect is enforced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -60,161 +27,10 @@ pub enum TokenProfile {
     Rfc9068Strict,
 }
 
-/// Access-token signature algorithms the verifier can accept (RSA only: the JWKS filter
-/// admits `kty: RSA` keys only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(clippy::upper_case_acronyms)]
-pub enum Algorithm {
-    /// RSASSA-PKCS1-v1_5 with SHA-256 (Auth0's default).
-    RS256,
-    /// RSASSA-PKCS1-v1_5 with SHA-384.
-    RS384,
-    /// RSASSA-PKCS1-v1_5 with SHA-512.
-    RS512,
-    /// RSASSA-PSS with SHA-256.
-    PS256,
-    /// RSASSA-PSS with SHA-384.
-    PS384,
-    /// RSASSA-PSS with SHA-512.
-    PS512,
-}
-
-impl Algorithm {
-    /// The JOSE name (case-sensitive, RFC 7515 §4.1.1).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Algorithm::RS256 => "RS256",
-            Algorithm::RS384 => "RS384",
-            Algorithm::RS512 => "RS512",
-            Algorithm::PS256 => "PS256",
-            Algorithm::PS384 => "PS384",
-            Algorithm::PS512 => "PS512",
-        }
-    }
-
-    /// The aws-lc-rs parameters. The `2048_8192` variants enforce the RFC 7518 §3.3
-    /// minimum key size and our upper cap at verification time as well.
-    pub(crate) fn params(self) -> &'static aws_lc_rs::signature::RsaParameters {
-        use aws_lc_rs::signature as s;
-        match self {
-            Algorithm::RS256 => &s::RSA_PKCS1_2048_8192_SHA256,
-            Algorithm::RS384 => &s::RSA_PKCS1_2048_8192_SHA384,
-            Algorithm::RS512 => &s::RSA_PKCS1_2048_8192_SHA512,
-            Algorithm::PS256 => &s::RSA_PSS_2048_8192_SHA256,
-            Algorithm::PS384 => &s::RSA_PSS_2048_8192_SHA384,
-            Algorithm::PS512 => &s::RSA_PSS_2048_8192_SHA512,
-        }
-    }
-}
-
-impl std::str::FromStr for Algorithm {
-    type Err = UnknownAlgorithm;
-
-    /// Exact, case-sensitive parse of a JOSE `alg` value (RFC 7515 §4.1.1).
-    fn from_str(s: &str) -> Result<Self, UnknownAlgorithm> {
-        Ok(match s {
-            "RS256" => Algorithm::RS256,
-            "RS384" => Algorithm::RS384,
-            "RS512" => Algorithm::RS512,
-            "PS256" => Algorithm::PS256,
-            "PS384" => Algorithm::PS384,
-            "PS512" => Algorithm::PS512,
-            _ => return Err(UnknownAlgorithm),
-        })
-    }
-}
-
-impl std::fmt::Display for Algorithm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A JOSE `alg` value that is not one of [`Algorithm`]'s. It does not echo the value: it may
-/// come from an attacker's token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("unsupported JOSE algorithm")]
-pub struct UnknownAlgorithm;
-
 /// Given the request and the unverified `iss`, the domains allowed for this request.
 pub type DomainResolver = Arc<dyn Fn(&RequestContext, &str) -> Vec<String> + Send + Sync>;
 
-/// A setting that makes [`VerifierOptions`] unusable. Each variant names the setting.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// `audience` is empty.
-    #[error("audience is required (the API identifier configured in Auth0)")]
-    MissingAudience,
-    /// No domain, no domain list and no resolver.
-    #[error("a domain, a list of domains or a domain resolver is required")]
-    MissingDomain,
-    /// A domain is not a bare `host[:port]`.
-    #[error("domain {domain:?} is invalid: {reason}")]
-    InvalidDomain {
-        /// The offending value.
-        domain: String,
-        /// Why it was refused.
-        reason: &'static str,
-    },
-    /// `cache_max_entries` / `token_cache_max_entries` too small.
-    #[error("{setting} must be at least {min}")]
-    InvalidCacheSize {
-        /// The setting name.
-        setting: &'static str,
-        /// Its minimum.
-        min: usize,
-    },
-    /// `allowed_algorithms` is empty.
-    #[error("allowed_algorithms must not be empty")]
-    NoAlgorithms,
-    /// A duration setting is zero where it must not be.
-    #[error("{0} must be greater than zero")]
-    ZeroDuration(&'static str),
-    /// A duration setting is above its maximum.
-    #[error("{setting} must be at most {max:?}")]
-    DurationTooLong {
-        /// The setting name.
-        setting: &'static str,
-        /// Its maximum.
-        max: Duration,
-    },
-    /// The CA file could not be read.
-    #[error("ca_file {path:?} could not be read")]
-    CaFile {
-        /// The path given.
-        path: PathBuf,
-        /// The I/O cause.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The CA PEM holds no usable certificate.
-    #[error("the extra CA (ca_file / ca_pem) holds no valid PEM certificate")]
-    InvalidCa,
-    /// `public_base_url` is not an absolute http(s) URL without query.
-    #[error("public_base_url {0:?} must be an absolute http(s) URL without query or fragment")]
-    InvalidPublicBaseUrl(String),
-    /// An `allowed_hosts` entry is not a bare `host[:port]`.
-    #[error("allowed_hosts entry {host:?} is invalid: {reason}")]
-    InvalidAllowedHost {
-        /// The offending entry.
-        host: String,
-        /// Why it was refused.
-        #[source]
-        reason: crate::host::AuthorityError,
-    },
-    /// A token-exchange client without its application's client id or secret.
-    #[error("the token-exchange client needs a client_id and a client_secret")]
-    MissingClientCredentials,
-    /// The HTTP client could not be built.
-    #[error("the HTTP client for discovery/JWKS could not be built")]
-    HttpClient(#[source] reqwest::Error),
-}
-
-/// Default [`VerifierOptions::jwks_max_stale`]: 24 h.
-pub const DEFAULT_JWKS_MAX_STALE: Duration = Duration::from_secs(24 * 3600);
-
-/// Options for [`super::Verifier`]. Consuming builder; every setting has a documented default.
+/// Options for [`Verifier`](crate::Verifier). Consuming builder; every setting has a documented default.
 #[derive(Clone)]
 #[must_use = "a builder does nothing until it is used"]
 pub struct VerifierOptions {
@@ -236,9 +52,7 @@ pub struct VerifierOptions {
     pub(crate) allowed_algorithms: Vec<Algorithm>,
     pub(crate) required_claims: Vec<String>,
     pub(crate) profile: TokenProfile,
-    pub(crate) ca_file: Option<PathBuf>,
-    pub(crate) ca_pem: Option<Vec<u8>>,
-    pub(crate) http_timeout: Duration,
+    pub(crate) trust: HttpTrust,
     pub(crate) max_metadata_bytes: usize,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) public_base_url: Option<String>,
@@ -258,6 +72,18 @@ impl std::fmt::Debug for VerifierOptions {
 }
 
 impl VerifierOptions {
+    /// Default of [`VerifierOptions::dpop_iat_window`]: a proof `iat` may be 60 s old.
+    pub const DEFAULT_DPOP_IAT_WINDOW: Duration = Duration::from_secs(60);
+    /// Default of [`VerifierOptions::dpop_iat_leeway`]: a proof `iat` may be 10 s ahead. Not
+    /// less: FAPI 2.0 (OpenID Foundation) asks servers to accept proofs up to 10 s ahead, and
+    /// the conformance catalog's DPP-30 (level S) checks it.
+    pub const DEFAULT_DPOP_IAT_LEEWAY: Duration = Duration::from_secs(10);
+    /// Longest [`VerifierOptions::dpop_iat_window`]: a longer one is no longer "relatively
+    /// brief" (RFC 9449 §11.1), and the replay store must hold every proof for that long.
+    pub const MAX_DPOP_IAT_WINDOW: Duration = Duration::from_secs(3600);
+    /// Default of [`VerifierOptions::jwks_max_stale`]: 24 h (Auth0's `stale-if-error`).
+    pub const DEFAULT_JWKS_MAX_STALE: Duration = Duration::from_secs(24 * 3600);
+
     /// One tenant: tokens must carry `iss == "https://{domain}/"` exactly.
     pub fn new(domain: impl Into<String>, audience: impl Into<String>) -> Self {
         Self::base(vec![domain.into()], audience.into())
@@ -274,8 +100,8 @@ impl VerifierOptions {
             resolver: None,
             audience,
             dpop_mode: DpopMode::Allowed,
-            dpop_iat_leeway: DEFAULT_DPOP_IAT_LEEWAY,
-            dpop_iat_window: DEFAULT_DPOP_IAT_WINDOW,
+            dpop_iat_leeway: Self::DEFAULT_DPOP_IAT_LEEWAY,
+            dpop_iat_window: Self::DEFAULT_DPOP_IAT_WINDOW,
             dpop_nonces: false,
             dpop_nonce_rotation: Duration::from_secs(300),
             replay_store: None,
@@ -284,13 +110,11 @@ impl VerifierOptions {
             cache_max_entries: 100,
             token_cache_max_entries: 10_000,
             jwks_refresh_cooldown: Duration::from_secs(30),
-            jwks_max_stale: DEFAULT_JWKS_MAX_STALE,
+            jwks_max_stale: Self::DEFAULT_JWKS_MAX_STALE,
             allowed_algorithms: vec![Algorithm::RS256],
             required_claims: Vec::new(),
             profile: TokenProfile::Auth0Compat,
-            ca_file: None,
-            ca_pem: None,
-            http_timeout: Duration::from_secs(10),
+            trust: HttpTrust::new(),
             max_metadata_bytes: 512 * 1024,
             clock: Arc::new(SystemClock),
             public_base_url: None,
@@ -325,10 +149,6 @@ impl VerifierOptions {
         self.dpop_iat_window = d;
         self
     }
-    /// The former name of [`VerifierOptions::dpop_iat_window`].
-    pub fn dpop_max_age(self, d: Duration) -> Self {
-        self.dpop_iat_window(d)
-    }
     /// Require server-issued DPoP nonces (RFC 9449 §8-9). Default off.
     pub fn dpop_nonces(mut self, on: bool) -> Self {
         self.dpop_nonces = on;
@@ -339,11 +159,12 @@ impl VerifierOptions {
         self.dpop_nonce_rotation = d;
         self
     }
-    /// Where proof `jti`s are remembered. Default: an [`InMemoryReplayStore`] of
-    /// [`crate::DEFAULT_REPLAY_CAPACITY`] entries (32 MiB at most, one DPoP key at most a
+    /// Where proof `jti`s are remembered. Default: an
+    /// [`InMemoryReplayStore`](crate::InMemoryReplayStore) of
+    /// [`InMemoryReplayStore::DEFAULT_CAPACITY`](crate::InMemoryReplayStore::DEFAULT_CAPACITY) entries (32 MiB at most, one DPoP key at most a
     /// tenth of it) on the verifier's clock. Each proof is kept until the `iat` window
     /// (plus leeways) has passed for it. A store of your own must read the verifier's clock
-    /// ([`InMemoryReplayStore::with_clock`]): it is given expiry times on that clock.
+    /// ([`InMemoryReplayStore::with_clock`](crate::InMemoryReplayStore::with_clock)): it is given expiry times on that clock.
     pub fn replay_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
         self.replay_store = Some(store);
         self
@@ -403,19 +224,21 @@ impl VerifierOptions {
         self.profile = p;
         self
     }
-    /// An extra CA (PEM file) trusted for the tenant's HTTPS, beside the platform roots.
+    /// An extra CA (PEM file, read when the verifier is built) trusted for the tenant's
+    /// HTTPS, beside the platform roots. Replaces an earlier `ca_file` or `ca_pem`.
     pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.ca_file = Some(path.into());
+        self.trust.set_ca_file(path.into());
         self
     }
     /// An extra CA (PEM bytes) trusted for the tenant's HTTPS, beside the platform roots.
+    /// Replaces an earlier `ca_file` or `ca_pem`.
     pub fn ca_pem(mut self, pem: Vec<u8>) -> Self {
-        self.ca_pem = Some(pem);
+        self.trust.set_ca_pem(pem);
         self
     }
     /// Total timeout of each discovery/JWKS fetch. Default 10 s.
     pub fn http_timeout(mut self, d: Duration) -> Self {
-        self.http_timeout = d;
+        self.trust.set_timeout(d);
         self
     }
     /// Largest discovery/JWKS body accepted. Default 512 KiB.
@@ -452,15 +275,6 @@ impl VerifierOptions {
     {
         self.allowed_hosts = hosts.into_iter().map(Into::into).collect();
         self
-    }
-
-    pub(crate) fn replay_store_or_default(&self) -> Arc<dyn ReplayStore> {
-        self.replay_store.clone().unwrap_or_else(|| {
-            Arc::new(InMemoryReplayStore::with_clock(
-                DEFAULT_REPLAY_CAPACITY,
-                self.clock.clone(),
-            ))
-        })
     }
 }
 

@@ -18,8 +18,8 @@ use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use super::claims::{Claims, TimeClaims};
-use super::jwks::{KeyEntry, Tenant};
+use crate::claims::{Claims, TimeClaims};
+use crate::jwks::{KeyEntry, Tenant};
 
 #[derive(Debug, Clone)]
 pub(crate) struct CachedToken {
@@ -157,7 +157,7 @@ mod tests {
 
     fn key() -> Arc<KeyEntry> {
         let jwk = crate::tests::support::rsa_jwk("tenant-1", "k1");
-        Arc::new(crate::jwks::usable_key(&jwk, &[crate::Algorithm::RS256]).unwrap())
+        Arc::new(crate::jwks::usable_key(&jwk, &[crate::jose::Algorithm::RS256]).unwrap())
     }
 
     fn entry(exp: f64) -> CachedToken {

@@ -9,24 +9,24 @@ use std::sync::atomic::Ordering;
 
 use serde_json::Value;
 
-use super::bearer::{
-    RequestContext, RequestView, dpop_header, is_b64token, named_scheme, parse_authorization,
+use crate::bearer::{
+    Credentials, RequestContext, RequestView, blame_header, named_scheme, parse_authorization,
     query_has_access_token,
 };
-use super::claims::{self, ClaimRules, Claims};
-use super::dpop::nonce::NonceIssuer;
-use super::dpop::replay::{LogEvery, ReplayStore, ReplayStoreError};
-use super::dpop::{self, ProofRules};
-use super::error::{AuthError, AuthRejection, Scheme};
-use super::host::Authority;
-use super::jose::{parse_compact, sha256_b64url};
-use super::jwks::{MetadataCache, MetadataConfig, Stats, build_client};
-use super::options::{
-    Algorithm, Clock, ConfigError, DomainResolver, DpopMode, MAX_DPOP_IAT_WINDOW, TokenProfile,
-    VerifierOptions, validate_domain,
-};
-use super::token_cache::{CachedToken, TokenCache};
-use crate::{ProofError, RequestError, TokenError};
+use crate::claims::{self, ClaimRules, Claims};
+use crate::clock::{Clock, unix_secs};
+use crate::dpop::nonce::NonceIssuer;
+use crate::dpop::replay::{InMemoryReplayStore, ReplayStore, ReplayStoreError};
+use crate::dpop::{self, ProofRules};
+use crate::error::{AuthError, AuthRejection, ConfigError};
+use crate::host::Authority;
+use crate::jose::{Algorithm, parse_compact, sha256_b64url};
+use crate::jwks::{KeyCache, KeyCacheConfig, Stats};
+use crate::log_every::LogEvery;
+use crate::options::{DomainResolver, TokenProfile, VerifierOptions, validate_domain};
+use crate::reason::{ProofError, RequestError, TokenError};
+use crate::scheme::{DpopMode, Scheme};
+use crate::token_cache::{CachedToken, TokenCache};
 
 /// At most one log line per this interval for a replay-store outage or a full store.
 const REPLAY_LOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
@@ -103,7 +103,7 @@ struct Inner {
     /// One `warn` line per interval while the replay store refuses proofs for lack of room.
     replay_full_log: LogEvery,
     clock: Arc<dyn Clock>,
-    metadata: MetadataCache,
+    keys: KeyCache,
     tokens: Arc<TokenCache>,
     public_base_url: Option<String>,
     allowed_hosts: Vec<Authority>,
@@ -132,26 +132,16 @@ impl Verifier {
         if opts.allowed_algorithms.is_empty() {
             return Err(ConfigError::NoAlgorithms);
         }
-        if opts.http_timeout.is_zero() {
-            return Err(ConfigError::ZeroDuration("http_timeout"));
-        }
         if opts.dpop_iat_window.is_zero() {
             return Err(ConfigError::ZeroDuration("dpop_iat_window"));
         }
-        if opts.dpop_iat_window > MAX_DPOP_IAT_WINDOW {
+        if opts.dpop_iat_window > VerifierOptions::MAX_DPOP_IAT_WINDOW {
             return Err(ConfigError::DurationTooLong {
                 setting: "dpop_iat_window",
-                max: MAX_DPOP_IAT_WINDOW,
+                max: VerifierOptions::MAX_DPOP_IAT_WINDOW,
             });
         }
-        let ca = match (&opts.ca_file, &opts.ca_pem) {
-            (Some(path), _) => Some(std::fs::read(path).map_err(|source| ConfigError::CaFile {
-                path: path.clone(),
-                source,
-            })?),
-            (None, Some(pem)) => Some(pem.clone()),
-            (None, None) => None,
-        };
+        let client = opts.trust.client("http_timeout")?;
         let public_base_url = match &opts.public_base_url {
             None => None,
             Some(raw) => {
@@ -177,7 +167,6 @@ impl Verifier {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let client = build_client(opts.http_timeout, ca.as_deref())?;
         let nonces = if opts.dpop_nonces {
             Some(
                 NonceIssuer::new(opts.dpop_nonce_rotation.as_secs_f64())
@@ -187,8 +176,14 @@ impl Verifier {
             None
         };
         let tokens = Arc::new(TokenCache::new(opts.token_cache_max_entries));
-        let metadata = MetadataCache::new(
-            MetadataConfig {
+        // A refresh that removes a key drops every cached token (see `jwks`): the token cache
+        // is told through this hook, so the key cache does not depend on it.
+        let on_key_removed = {
+            let tokens = tokens.clone();
+            Box::new(move || tokens.clear())
+        };
+        let keys = KeyCache::new(
+            KeyCacheConfig {
                 client,
                 cache_ttl: opts.cache_ttl.as_secs_f64(),
                 max_tenants: opts.cache_max_entries,
@@ -197,8 +192,15 @@ impl Verifier {
                 max_bytes: opts.max_metadata_bytes,
                 allowed_algorithms: opts.allowed_algorithms.clone(),
             },
-            tokens.clone(),
+            on_key_removed,
         );
+        // The default store reads the verifier's clock: it is given expiry times on it.
+        let replay = opts.replay_store.clone().unwrap_or_else(|| {
+            Arc::new(InMemoryReplayStore::with_clock(
+                InMemoryReplayStore::DEFAULT_CAPACITY,
+                opts.clock.clone(),
+            ))
+        });
         Ok(Self {
             inner: Arc::new(Inner {
                 domains,
@@ -215,11 +217,11 @@ impl Verifier {
                     opts.clock_leeway,
                 ),
                 nonces,
-                replay: opts.replay_store_or_default(),
+                replay,
                 replay_outage_log: LogEvery::new(REPLAY_LOG_INTERVAL),
                 replay_full_log: LogEvery::new(REPLAY_LOG_INTERVAL),
                 clock: opts.clock.clone(),
-                metadata,
+                keys,
                 tokens,
                 public_base_url,
                 allowed_hosts,
@@ -244,7 +246,7 @@ impl Verifier {
 
     /// Fetch and cache counters.
     pub fn stats(&self) -> Stats {
-        let c = self.inner.metadata.counters();
+        let c = self.inner.keys.counters();
         Stats {
             discovery_fetches: c.discovery_fetches.load(Ordering::Relaxed),
             jwks_fetches: c.jwks_fetches.load(Ordering::Relaxed),
@@ -255,7 +257,7 @@ impl Verifier {
     /// Tests: wait until no background key refresh is in flight.
     #[cfg(test)]
     pub(crate) async fn refreshes_settled(&self) {
-        self.inner.metadata.refreshes_settled().await;
+        self.inner.keys.refreshes_settled().await;
     }
 
     /// Tests: the verified-token cache.
@@ -267,7 +269,7 @@ impl Verifier {
     /// Tests: the key state this verifier keeps for a tenant it has fetched from.
     #[cfg(test)]
     pub(crate) fn tenant_state(&self, domain: &str) -> Option<Arc<crate::jwks::Tenant>> {
-        self.inner.metadata.existing_tenant(domain)
+        self.inner.keys.existing_tenant(domain)
     }
 
     /// A rejection carrying this verifier's mode (for building responses).
@@ -282,7 +284,7 @@ impl Verifier {
         token: &str,
         required_claims: &[&str],
     ) -> Result<Claims, AuthError> {
-        self.verify_token(token, required_claims, &RequestContext::empty(), false)
+        self.verify_token(token, required_claims, &RequestContext::empty())
             .await
     }
 
@@ -345,8 +347,7 @@ impl Verifier {
             return Err(self.reject(e, None));
         }
         let scheme = creds.scheme;
-        let token = creds.token;
-        self.dispatch(req, scheme, token, required_claims)
+        self.dispatch(req, creds, required_claims)
             .await
             .map_err(|e| {
                 tracing::debug!(?scheme, error = %e, "request rejected");
@@ -357,22 +358,29 @@ impl Verifier {
     async fn dispatch(
         &self,
         req: &dyn RequestView,
-        scheme: Scheme,
-        token: &str,
+        creds: Credentials<'_>,
         required_claims: &[&str],
     ) -> Result<Verified, AuthError> {
+        let Credentials {
+            scheme,
+            token,
+            proof,
+        } = creds;
         let mode = self.inner.mode;
         match (mode, scheme) {
             (DpopMode::Disabled, Scheme::DPoP) => Err(AuthError::UnsupportedScheme),
             (DpopMode::Required, Scheme::Bearer) => Err(AuthError::DpopRequired),
             (_, Scheme::Bearer) => {
-                let claims = self.verify_token(token, required_claims, req, true).await?;
+                let claims = self
+                    .verify_token(token, required_claims, req)
+                    .await
+                    .map_err(|e| blame_header(e, token))?;
                 // RFC 9449 §7.2: a DPoP-bound token is never a bearer token (also when DPoP
                 // is disabled: we know what `cnf.jkt` means).
                 if claims.cnf_jkt().is_some() {
                     return Err(AuthError::InvalidToken(TokenError::BoundTokenAsBearer));
                 }
-                if mode == DpopMode::Allowed && req.headers().contains_key("dpop") {
+                if mode == DpopMode::Allowed && proof.is_present() {
                     return Err(AuthError::InvalidRequest(
                         RequestError::ProofWithBearerScheme,
                     ));
@@ -384,13 +392,17 @@ impl Verifier {
                 })
             }
             (_, Scheme::DPoP) => {
-                let proof = dpop_header(req.headers())?
+                let proof = proof
+                    .single()?
                     .ok_or(AuthError::InvalidDpopProof(ProofError::MissingProof))?;
-                let claims = self.verify_token(token, required_claims, req, true).await?;
+                let claims = self
+                    .verify_token(token, required_claims, req)
+                    .await
+                    .map_err(|e| blame_header(e, token))?;
                 let Some(jkt) = claims.cnf_jkt() else {
                     return Err(AuthError::InvalidToken(TokenError::NotBound));
                 };
-                let now = self.inner.clock.now();
+                let now = unix_secs(&*self.inner.clock);
                 let p = dpop::verify_proof(
                     proof,
                     req.method().as_str(),
@@ -430,7 +442,7 @@ impl Verifier {
         // may pick the same jti (RPN-13).
         let key = sha256_b64url(format!("{}\n{}", p.jkt, p.jti).as_bytes());
         // Remembered for as long as a proof with this iat could be accepted.
-        let expires_at = inner.proof_rules.retention_end(p.iat);
+        let expires_at = crate::clock::time_at(inner.proof_rules.retention_end(p.iat));
         let fresh = inner
             .replay
             .check_and_insert_for(&p.jkt, &key, expires_at)
@@ -510,16 +522,15 @@ impl Verifier {
         token: &str,
         required_claims: &[&str],
         ctx: &dyn RequestView,
-        from_header: bool,
     ) -> Result<Claims, AuthError> {
         let inner = &*self.inner;
-        let now = inner.clock.now();
+        let now = unix_secs(&*inner.clock);
         if token.len() > MAX_TOKEN_LEN {
             return Err(refuse_unverified(TokenError::TooLarge, None));
         }
         if let Some(hit) = inner.tokens.get(token) {
             if inner
-                .metadata
+                .keys
                 .still_trusted(&hit.tenant, &hit.domain, &hit.key, hit.generation, now)
             {
                 return self.check_cached(&hit, required_claims, ctx, now);
@@ -528,11 +539,6 @@ impl Verifier {
             inner.tokens.remove(token);
         }
 
-        if from_header && !is_b64token(token) {
-            return Err(AuthError::InvalidRequest(
-                RequestError::MalformedAuthorizationHeader,
-            ));
-        }
         // Before the keys are read: a cache clear after this point refuses our insert.
         let epoch = inner.tokens.epoch();
         let jws = parse_compact(token).map_err(|e| refuse_unverified(e.reason(), None))?;
@@ -564,7 +570,7 @@ impl Verifier {
             .ok_or_else(|| refuse_unverified(TokenError::UntrustedIssuer, kid))?
             .to_owned();
 
-        let lookup = inner.metadata.keys_for(&domain, kid, alg, now).await?;
+        let lookup = inner.keys.keys_for(&domain, kid, alg, now).await?;
         if lookup.candidates.is_empty() {
             return Err(refuse_unverified(TokenError::NoMatchingSigningKey, kid));
         }
@@ -627,7 +633,7 @@ impl Verifier {
         hit.time.check(now, inner.leeway)?;
         self.check_required(hit.claims.as_map(), required_claims)?;
         inner
-            .metadata
+            .keys
             .counters()
             .token_cache_hits
             .fetch_add(1, Ordering::Relaxed);

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use mock_idp::MockTenant;
-use oauth2_jwt_bearer::Verifier;
+use oauth2_jwt_bearer::{Verifier, VerifierOptions};
 use protected_api::config::{Settings, Sources};
 
 use crate::support::{Listener, SendExt, TempDir};
@@ -37,8 +37,7 @@ async fn tokens_of_each_listed_domain_pass_and_an_unlisted_issuer_costs_no_fetch
         1,
         "the https:// and slash are normalised: {warnings:?}"
     );
-    let verifier =
-        Verifier::new(protected_api::server::verifier_options(&settings).unwrap()).unwrap();
+    let verifier = Verifier::new(VerifierOptions::try_from(&settings).unwrap()).unwrap();
     let api = Listener::bind().await.serve(verifier);
 
     // A token the tenant issued on its custom domain (requested there: iss follows the Host).

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use mock_idp::MockTenant;
-use oauth2_jwt_bearer::Verifier;
+use oauth2_jwt_bearer::{Verifier, VerifierOptions};
 use protected_api::config::{Settings, Sources};
 use serde_json::json;
 
@@ -33,7 +33,7 @@ async fn api_from_settings(tenant: &MockTenant, auth0_domain: &str) -> FromSetti
     let (settings, warnings) =
         Settings::from_vars(&vars, Sources { dotenv: None }).expect("usable settings");
     assert_eq!(settings.domain, tenant.domain(), "normalised AUTH0_DOMAIN");
-    let options = protected_api::server::verifier_options(&settings).expect("the CA file reads");
+    let options = VerifierOptions::try_from(&settings).expect("the CA file reads");
     let verifier = Verifier::new(options).expect("valid options");
     FromSettings {
         api: Listener::bind().await.serve(verifier),

@@ -21,5 +21,6 @@ mod replay_flood;
 #[cfg(feature = "redis")]
 mod replay_redis;
 mod signing_keys;
+mod slow_clients;
 mod support;
 mod upstream;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use mock_idp::DpopKey;
 use oauth2_jwt_bearer::InMemoryReplayStore;
 
-use crate::support::{BARE_CHALLENGE, SendExt, Stack, TenantTime, quickstart_options};
+use crate::support::{BARE_CHALLENGE, SendExt, Stack, quickstart_options, tenant_time};
 
 const PATH: &str = "/api/dpop-protected";
 /// The store under attack: 8 entries, at most 4 per DPoP key.
@@ -49,8 +49,8 @@ impl Client {
 #[tokio::test]
 async fn a_flood_of_fresh_proofs_neither_reopens_a_captured_proof_nor_locks_out_others() {
     let stack = Stack::build(|tenant, api_url| {
-        let clock = Arc::new(TenantTime(tenant.clock().clone()));
-        let store = InMemoryReplayStore::with_clock(CAPACITY, clock).per_key_limit(PER_KEY);
+        let store =
+            InMemoryReplayStore::with_clock(CAPACITY, tenant_time(tenant)).per_key_limit(PER_KEY);
         quickstart_options(tenant)
             .public_base_url(api_url)
             .replay_store(Arc::new(store))

@@ -8,11 +8,11 @@
 use std::collections::BTreeMap;
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use mock_idp::{DpopKey, MockTenant};
 use oauth2_jwt_bearer::{
-    Clock, RedisReplayStore, ReplayStore, ReplayStoreError, SystemClock, Verifier,
+    RedisReplayStore, ReplayStore, ReplayStoreError, Verifier, VerifierOptions,
 };
 
 use protected_api::config::{Settings, Sources};
@@ -170,7 +170,7 @@ async fn replica(tenant: &MockTenant, redis: &RedisServer) -> Api {
     ]);
     let (settings, _) = Settings::from_vars(&vars, Sources { dotenv: None }).expect("settings");
     assert_eq!(settings.dpop_replay_redis_url, Some(redis.url()));
-    let options = protected_api::server::verifier_options(&settings).expect("options");
+    let options = VerifierOptions::try_from(&settings).expect("options");
     Listener::bind()
         .await
         .serve(Verifier::new(options).expect("valid options"))
@@ -253,16 +253,29 @@ async fn entries_expire_after_their_window() {
         return;
     };
     let store = RedisReplayStore::new(&redis.url()).expect("a valid Redis URL");
-    let now = SystemClock.now();
-    assert!(store.check_and_insert("k", now + 0.3).await.unwrap());
-    assert!(!store.check_and_insert("k", now + 0.3).await.unwrap());
+    let now = SystemTime::now();
+    assert!(
+        store
+            .check_and_insert("k", now + Duration::from_millis(300))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .check_and_insert("k", now + Duration::from_millis(300))
+            .await
+            .unwrap()
+    );
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(
         redis.replay_ttls().await.is_empty(),
         "Redis dropped the entry"
     );
     assert!(
-        store.check_and_insert("k", now + 60.0).await.unwrap(),
+        store
+            .check_and_insert("k", now + Duration::from_secs(60))
+            .await
+            .unwrap(),
         "an expired key is fresh again"
     );
 }
@@ -349,7 +362,7 @@ async fn a_full_redis_refuses_new_entries_and_never_forgets_old_ones() {
         .expect("valid URL")
         .timeout(Duration::from_secs(5))
         .expect("valid timeout");
-    let expires_at = SystemClock.now() + 600.0;
+    let expires_at = SystemTime::now() + Duration::from_secs(600);
     assert!(store.check_and_insert("first", expires_at).await.unwrap());
     let mut refused = None;
     for i in 0..200_000 {

@@ -45,12 +45,9 @@ pub(crate) fn on_both(code: &str, description: &str) -> String {
 
 /// The verifier's clock reading the tenant's virtual clock: moving one moves both, so a test
 /// can jump an hour ahead without sleeping and the tenant and the API agree on "now".
-pub(crate) struct TenantTime(pub(crate) mock_idp::Clock);
-
-impl Clock for TenantTime {
-    fn now(&self) -> f64 {
-        self.0.now() as f64
-    }
+pub(crate) fn tenant_time(tenant: &MockTenant) -> Arc<dyn Clock> {
+    let clock = tenant.clock().clone();
+    Arc::new(move || clock.system_time())
 }
 
 /// A mock tenant and the quickstart API in front of it.
@@ -124,7 +121,7 @@ pub(crate) fn quickstart_options(tenant: &MockTenant) -> VerifierOptions {
 pub(crate) fn options_for_audience(tenant: &MockTenant, audience: &str) -> VerifierOptions {
     VerifierOptions::new(tenant.domain(), audience)
         .ca_pem(tenant.ca_pem().into_bytes())
-        .clock(Arc::new(TenantTime(tenant.clock().clone())))
+        .clock(tenant_time(tenant))
 }
 
 /// A listener on 127.0.0.1:0, bound before the verifier is built so that the verifier can know
@@ -156,12 +153,11 @@ impl Listener {
         let base = self.url();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
-            axum::serve(self.0, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("the API serves");
+            protected_api::server::run_router(self.0, router, async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("the API serves");
         });
         Api {
             base,

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use axum::routing::get;
 use mock_idp::{Endpoint, Fault, MockTenant, TenantConfig};
-use oauth2_jwt_bearer::{Authenticated, Verifier, VerifierOptions, current_actor, require_scope};
+use oauth2_jwt_bearer::exchange::current_actor;
+use oauth2_jwt_bearer::{Authenticated, Verifier, VerifierOptions, require_scope};
 use protected_api::config::{Settings, Sources};
 use protected_api::upstream::Upstream;
 use serde_json::json;
@@ -66,8 +67,7 @@ fn vars(tenant: &MockTenant, dir: &TempDir, extra: &[(&str, &str)]) -> BTreeMap<
 /// The API binary's wiring: settings -> verifier + upstream route.
 fn api_from(vars: &BTreeMap<String, String>) -> axum::Router {
     let (settings, _) = Settings::from_vars(vars, Sources { dotenv: None }).unwrap();
-    let verifier =
-        Verifier::new(protected_api::server::verifier_options(&settings).unwrap()).unwrap();
+    let verifier = Verifier::new(VerifierOptions::try_from(&settings).unwrap()).unwrap();
     let upstream = Upstream::from_settings(&settings).unwrap();
     assert!(upstream.is_some());
     protected_api::app::app_with(verifier, upstream)
@@ -132,7 +132,7 @@ async fn the_second_api_answers_for_the_user_with_this_api_as_actor() {
 }
 
 #[tokio::test]
-async fn tenant_refusals_rate_limits_and_outages_keep_their_status() {
+async fn tenant_refusals_rate_limits_and_outages_get_fixed_answers() {
     let s = setup("/data").await;
     let alice = s.tenant.token().sub("auth0|alice").build();
     let expect = |reply: &crate::support::Reply, status: u16, code: &str, description: &str| {
@@ -150,7 +150,7 @@ async fn tenant_refusals_rate_limits_and_outages_keep_their_status() {
         &reply,
         400,
         "invalid_request",
-        "The subject_token does not represent a user",
+        "The access token cannot be exchanged for the upstream API",
     );
     // Auth0's rate limit: 429 with its Retry-After.
     s.tenant.fail_next(Endpoint::Token, 1, Fault::Status(429));
@@ -159,7 +159,7 @@ async fn tenant_refusals_rate_limits_and_outages_keep_their_status() {
         &reply,
         429,
         "too_many_requests",
-        "Global limit has been reached",
+        "Too many token exchanges; retry later",
     );
     assert_eq!(reply.header("retry-after"), Some("2"));
     // The tenant drops the connection: 502.
@@ -170,6 +170,85 @@ async fn tenant_refusals_rate_limits_and_outages_keep_their_status() {
     // And recovers.
     let reply = s.api.get("/api/upstream").bearer_auth(&alice).reply().await;
     assert_eq!(reply.status, 200, "{reply:#?}");
+}
+
+/// L6: whatever the tenant answers the exchange with (a 401 with its own text, a 302 without
+/// `Location`, a 503), the caller gets this API's 502 with a fixed text: never the tenant's
+/// status, never its text, never a 401 without a challenge or a redirect.
+#[tokio::test]
+async fn tenant_faults_never_reach_the_caller_as_they_are() {
+    let s = setup("/data").await;
+    let alice = s.tenant.token().sub("auth0|alice").build();
+    let leak =
+        r#"{"error":"access_denied","error_description":"internal: db host 10.0.0.5 unreachable"}"#;
+    for fault in [
+        Fault::Respond {
+            status: 401,
+            content_type: "application/json".into(),
+            body: leak.into(),
+        },
+        Fault::Respond {
+            status: 403,
+            content_type: "application/json".into(),
+            body: leak.into(),
+        },
+        Fault::Status(302),
+        Fault::Redirect {
+            status: 302,
+            location: "https://evil.example/".into(),
+        },
+        Fault::Status(503),
+        Fault::Status(500),
+        Fault::Respond {
+            status: 400,
+            content_type: "application/json".into(),
+            body: r#"{"error":"invalid_scope","error_description":"internal scope table"}"#.into(),
+        },
+    ] {
+        s.tenant.fail_next(Endpoint::Token, 1, fault.clone());
+        let reply = s.api.get("/api/upstream").bearer_auth(&alice).reply().await;
+        assert_eq!(reply.status, 502, "{fault:?}: {reply:#?}");
+        assert_eq!(
+            reply.body,
+            json!({
+                "error": "token_exchange_error",
+                "error_description": "The token exchange with the tenant failed",
+            }),
+            "{fault:?}"
+        );
+        assert_eq!(reply.header("www-authenticate"), None, "{fault:?}");
+        assert_eq!(reply.header("location"), None, "{fault:?}");
+        assert_eq!(reply.header("retry-after"), None, "{fault:?}");
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+    }
+    // The tenant recovers: so does the route.
+    let reply = s.api.get("/api/upstream").bearer_auth(&alice).reply().await;
+    assert_eq!(reply.status, 200, "{reply:#?}");
+}
+
+/// A wrong client secret is this API's fault, not the caller's: 502, not the tenant's 401.
+#[tokio::test]
+async fn a_wrong_client_secret_is_a_502_not_a_401() {
+    let tenant = tenant();
+    let second = second_api(&tenant).await;
+    let dir = TempDir::new();
+    let url = second.url("/data");
+    let v = vars(
+        &tenant,
+        &dir,
+        &[
+            ("AUTH0_CLIENT_ID", "flask-api-client"),
+            ("AUTH0_CLIENT_SECRET", "not-the-secret"),
+            ("UPSTREAM_API_URL", &url),
+            ("UPSTREAM_API_AUDIENCE", UPSTREAM),
+        ],
+    );
+    let api = Listener::bind().await.serve_router(api_from(&v));
+    let alice = tenant.token().sub("auth0|alice").build();
+    let reply = api.get("/api/upstream").bearer_auth(&alice).reply().await;
+    assert_eq!(reply.status, 502, "{reply:#?}");
+    assert_eq!(reply.body["error"], "token_exchange_error");
+    assert_eq!(reply.header("www-authenticate"), None);
 }
 
 #[tokio::test]
@@ -191,8 +270,7 @@ async fn without_upstream_settings_the_route_does_not_exist() {
     let (settings, _) =
         Settings::from_vars(&vars(&tenant, &dir, &[]), Sources { dotenv: None }).unwrap();
     assert!(Upstream::from_settings(&settings).unwrap().is_none());
-    let verifier =
-        Verifier::new(protected_api::server::verifier_options(&settings).unwrap()).unwrap();
+    let verifier = Verifier::new(VerifierOptions::try_from(&settings).unwrap()).unwrap();
     let api = Listener::bind().await.serve(verifier);
     let token = tenant.token().sub("auth0|alice").build();
     let reply = api.get("/api/upstream").bearer_auth(&token).reply().await;

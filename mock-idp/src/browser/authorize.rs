@@ -27,6 +27,9 @@ use crate::tenant::session::{
 };
 use crate::tenant::state::TenantState;
 
+/// Longest `state`, `nonce` or `login_hint` a pending login keeps (bytes).
+pub(crate) const MAX_KEPT_PARAM: usize = 2048;
+
 /// Why an authorization request was refused, and how the refusal is delivered.
 #[derive(Debug)]
 pub(crate) enum Refusal {
@@ -125,7 +128,22 @@ fn start_login(
 ) -> Response {
     let existing = cookie(headers, DEVICE_COOKIE);
     let device = existing.clone().unwrap_or_else(random_id);
-    let tx = st.transactions.create(request, &device, now);
+    let (redirect_uri, mode, state) = (
+        request.redirect_uri.clone(),
+        request.response_mode,
+        request.state.clone(),
+    );
+    let Ok(tx) = st.transactions.create(request, &device, now) else {
+        return refuse(
+            &redirect_uri,
+            mode,
+            state.as_deref(),
+            redirect(
+                "temporarily_unavailable",
+                "Too many logins are in progress; try again later",
+            ),
+        );
+    };
     let location = format!("/u/login?state={tx}");
     let mut res = found(&location);
     if existing.is_none() {
@@ -223,6 +241,16 @@ fn validate(
     params: &BTreeMap<String, String>,
 ) -> Result<AuthorizeRequest, Refusal> {
     let get = |k: &str| params.get(k).cloned();
+    // The values a pending login keeps are capped before anything is kept (review M1).
+    if let Some(k) = ["state", "nonce", "login_hint"]
+        .into_iter()
+        .find(|k| params.get(*k).is_some_and(|v| v.len() > MAX_KEPT_PARAM))
+    {
+        return Err(redirect(
+            "invalid_request",
+            format!("{k} is longer than {MAX_KEPT_PARAM} characters"),
+        ));
+    }
     let response_mode = match params.get("response_mode") {
         None => ResponseMode::Query,
         Some(m) => ResponseMode::parse(m).ok_or_else(|| {
@@ -383,7 +411,8 @@ fn granted_scopes(
         let keep = match s {
             "offline_access" => offline_ok,
             s if OIDC_SCOPES.contains(&s) => true,
-            s => api.is_some_and(|a| a.permissions.iter().any(|p| p == s)),
+            // Never the Management API's: those are the operator's (see `access`).
+            s => api.is_some_and(|a| a.user_permissions().iter().any(|p| p == s)),
         };
         if keep && !out.iter().any(|o| o == s) {
             out.push(s.to_owned());

@@ -93,6 +93,11 @@ pub struct ApiConfig {
     /// `api.accessToken.setCustomClaim` adds on Auth0). Checked against Auth0's restrictions.
     #[serde(default)]
     pub custom_claims: serde_json::Map<String, serde_json::Value>,
+    /// Set by the tenant on its Management API when it starts (not read from a file): its
+    /// scopes go only to the applications the operator granted them, through
+    /// client_credentials, and user flows never grant them ([`ApiConfig::user_permissions`]).
+    #[serde(skip)]
+    pub operator_only: bool,
 }
 
 fn default_alg() -> String {
@@ -116,7 +121,24 @@ impl ApiConfig {
             permissions: Vec::new(),
             custom_claims: serde_json::Map::new(),
             allow_offline_access: false,
+            operator_only: false,
         }
+    }
+
+    /// The permissions a user flow (authorization code, auto-login, refresh, token exchange)
+    /// may grant: none on the Management API, whose token for a user on Auth0 carries only
+    /// `*:current_user` scopes, which this mock does not serve.
+    pub fn user_permissions(&self) -> &[String] {
+        if self.operator_only {
+            &[]
+        } else {
+            &self.permissions
+        }
+    }
+
+    /// Whether this is the tenant's Management API (its scopes steer the tenant).
+    pub fn is_management_api(&self) -> bool {
+        self.operator_only
     }
 
     /// The RSA algorithm for `signing_alg` (validated at load time; RS256 otherwise).
@@ -816,6 +838,9 @@ impl TenantConfig {
                 permissions: MANAGEMENT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
                 ..ApiConfig::new(&identifier)
             });
+        }
+        if let Some(api) = self.apis.iter_mut().find(|a| a.identifier == identifier) {
+            api.operator_only = control_on;
         }
         self
     }

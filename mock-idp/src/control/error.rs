@@ -14,9 +14,16 @@ pub(crate) enum ControlError {
     /// A valid Management API token without the route's scope.
     #[error("Insufficient scope, expected any of: {0}")]
     InsufficientScope(String),
+    /// A valid token that may not do this (not from client_credentials, or a mint that would
+    /// give more than the caller holds).
+    #[error("{0}")]
+    Forbidden(String),
     /// The body or a parameter is malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// The body is over the control API's limit (1 MiB).
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// The key (or other named thing) does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -30,7 +37,9 @@ impl ControlError {
         match self {
             ControlError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "invalid_token"),
             ControlError::InsufficientScope(_) => (StatusCode::FORBIDDEN, "insufficient_scope"),
+            ControlError::Forbidden(_) => (StatusCode::FORBIDDEN, "access_denied"),
             ControlError::BadRequest(_) => (StatusCode::BAD_REQUEST, "invalid_body"),
+            ControlError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "invalid_body"),
             ControlError::NotFound(_) => (StatusCode::NOT_FOUND, "inexistent_resource"),
             ControlError::Conflict(_) => (StatusCode::CONFLICT, "invalid_state"),
         }
@@ -63,6 +72,9 @@ impl IntoResponse for ControlError {
 /// A JSON body that does not fit the route, as a 400 naming what is wrong.
 impl From<axum::extract::rejection::JsonRejection> for ControlError {
     fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ControlError::PayloadTooLarge(e.body_text());
+        }
         ControlError::BadRequest(e.body_text())
     }
 }

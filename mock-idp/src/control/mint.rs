@@ -3,29 +3,39 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::ControlError;
 use crate::jose::decode_unverified;
 use crate::mint::proof::DpopKey;
 use crate::mint::spec::{ProofSpec, TokenSpec};
 use crate::mint::token::TokenBuilder;
+use crate::tenant::access::{self, Caller};
 use crate::tenant::state::TenantState;
 
 /// `POST /control/tokens`: body = a [`TokenSpec`] (`{}` is the tenant's default token).
 /// Answers the token, and its header and claims decoded.
+/// A client caller gets no token that outlives its own, nor a Management API token with a
+/// scope it lacks ([`crate::tenant::access::may_mint`]): 403.
 pub(super) async fn token(
     State(st): State<Arc<TenantState>>,
+    caller: Option<Extension<Caller>>,
     body: Result<Json<TokenSpec>, JsonRejection>,
 ) -> Result<Response, ControlError> {
     let Json(spec) = body?;
     let token = spec.apply(TokenBuilder::new(&st.mint)).build();
     let decoded = decode_unverified(&token).ok();
+    // The door always sets it; without it, refuse rather than assume the operator.
+    let Some(Extension(caller)) = caller else {
+        return Err(ControlError::Unauthorized("Missing authentication".into()));
+    };
+    let claims = decoded.as_ref().map_or(Value::Null, |d| d.payload.clone());
+    access::may_mint(&st, &caller, &claims).map_err(|e| ControlError::Forbidden(e.to_string()))?;
     Ok(Json(json!({
         "token": token,
         "header": decoded.as_ref().map(|d| &d.header),

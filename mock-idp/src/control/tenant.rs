@@ -194,25 +194,21 @@ pub(super) async fn journal(
     State(st): State<Arc<TenantState>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ControlError> {
-    let all = st.journal.all();
     let limit = match q.get("limit") {
-        None => all.len(),
+        None => usize::MAX,
         Some(l) => l
             .parse::<usize>()
             .map_err(|_| ControlError::BadRequest(format!("limit `{l}` is not a count")))?,
     };
-    let list: Vec<Value> = all[all.len().saturating_sub(limit)..]
-        .iter()
-        .map(|r| {
-            json!({
-                "method": r.method,
-                "path": r.path,
-                "query": r.query,
-                "headers": r.headers,
-                "body": r.body_text(),
-            })
+    let list: Vec<Value> = st.journal.map_recent(limit, |r| {
+        json!({
+            "method": r.method,
+            "path": r.path,
+            "query": r.query,
+            "headers": r.headers,
+            "body": r.body_text(),
         })
-        .collect();
+    });
     Ok(Json(list).into_response())
 }
 

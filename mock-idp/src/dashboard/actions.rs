@@ -12,14 +12,15 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::COOKIE;
 use super::render::{Minted, Outcome, respond_page, sign_in as sign_in_page};
-use super::{COOKIE, is_secret};
 use crate::control::{signing_keys, tenant as controls};
 use crate::jose::decode_unverified;
 use crate::mint::proof::DpopKey;
 use crate::mint::token::TokenBuilder;
 use crate::tenant::faults::{Endpoint, Fault, When};
 use crate::tenant::state::TenantState;
+use crate::tenant::{access, admin_sessions};
 
 type Fields = Form<HashMap<String, String>>;
 
@@ -49,13 +50,14 @@ fn error(st: &TenantState, text: String) -> Response {
     res
 }
 
-/// `POST /dashboard/session`: the admin secret, checked, becomes a cookie for this origin.
+/// `POST /dashboard/session`: the admin secret, checked, starts a Test page session whose
+/// random id becomes a cookie for this origin.
 pub(super) async fn sign_in(State(st): State<Arc<TenantState>>, Form(f): Fields) -> Response {
-    let Some(secret) = st.admin_secret() else {
+    if st.admin_secret().is_none() {
         return crate::responses::not_found().await;
-    };
+    }
     let given = f.get("secret").map(String::as_str).unwrap_or("");
-    if !is_secret(given, &secret) {
+    if !access::is_admin_secret(&st, given) {
         return sign_in_page(
             StatusCode::UNAUTHORIZED,
             Some("That is not the admin secret."),
@@ -66,7 +68,8 @@ pub(super) async fn sign_in(State(st): State<Arc<TenantState>>, Form(f): Fields)
     } else {
         ""
     };
-    let set = format!("{COOKIE}={secret}; Path=/dashboard; HttpOnly; SameSite=Strict{secure}");
+    let session = st.admin_sessions.start(admin_sessions::real_now());
+    let set = format!("{COOKIE}={session}; Path=/dashboard; HttpOnly; SameSite=Strict{secure}");
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/dashboard")]).into_response();
     if let Ok(v) = HeaderValue::from_str(&set) {
         res.headers_mut().insert(header::SET_COOKIE, v);

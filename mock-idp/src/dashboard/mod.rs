@@ -5,15 +5,15 @@
 //!
 //! Plain HTML forms posting back to the tenant: every core action works with JavaScript off;
 //! one small script (allowed by its hash in the CSP) only refreshes the journal. It is part of
-//! the control API: off with it, and it asks for the admin secret once, then keeps a cookie
-//! (HttpOnly, SameSite=Strict, Secure over HTTPS) so that another site cannot post its forms.
+//! the control API: off with it, and it asks for the admin secret once, then keeps a session
+//! cookie (a random id the tenant keeps; HttpOnly, SameSite=Strict, Secure over HTTPS) so that
+//! another site cannot post its forms.
 
 mod actions;
 mod render;
 
 use std::sync::Arc;
 
-use aws_lc_rs::constant_time::verify_slices_are_equal;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -21,9 +21,11 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use crate::tenant::access::{self, Credential};
 use crate::tenant::state::TenantState;
 
-/// The cookie that carries the admin secret once it has been typed in.
+/// The cookie that carries the Test page session id once the admin secret has been typed in
+/// (a random id the tenant keeps, never the secret: cookies do not isolate by port).
 const COOKIE: &str = "mock_idp_admin";
 
 pub(crate) fn router(state: Arc<TenantState>) -> Router<Arc<TenantState>> {
@@ -49,13 +51,16 @@ pub(crate) fn is_dashboard_path(path: &str) -> bool {
     path == "/dashboard" || path.starts_with("/dashboard/")
 }
 
-/// 404 with the control API off; the sign-in form without the cookie; for a POST, also the
-/// tenant's own origin (defence in depth beside SameSite=Strict).
+/// 404 with the control API off; the sign-in form without a live session; for a POST, also
+/// the tenant's own origin (defence in depth beside SameSite=Strict). Who may pass is decided
+/// by [`crate::tenant::access::authorize`], as for the control API.
 async fn require(State(st): State<Arc<TenantState>>, req: Request, next: Next) -> Response {
-    let Some(secret) = st.admin_secret() else {
+    if st.admin_secret().is_none() {
         return crate::responses::not_found().await;
-    };
-    if !has_cookie(req.headers(), &secret) {
+    }
+    let session = session_cookie(req.headers());
+    let credential = Credential::TestPageSession(session.as_deref());
+    if access::authorize(&st, credential, "update:mock_tenant").is_err() {
         return render::sign_in(StatusCode::UNAUTHORIZED, None);
     }
     if req.method() == Method::POST && !same_origin(req.headers()) {
@@ -64,19 +69,16 @@ async fn require(State(st): State<Arc<TenantState>>, req: Request, next: Next) -
     next.run(req).await
 }
 
-fn has_cookie(headers: &HeaderMap, secret: &str) -> bool {
+/// The Test page session id the browser sent, if any.
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .any(|(name, value)| name == COOKIE && is_secret(value, secret))
-}
-
-/// Whether `given` is the admin secret (in constant time).
-fn is_secret(given: &str, secret: &str) -> bool {
-    verify_slices_are_equal(given.as_bytes(), secret.as_bytes()).is_ok()
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
 }
 
 /// A browser's `Origin` (or, without one, `Referer`) is the page's own origin: the host and

@@ -371,12 +371,9 @@ fn catalogue(cfg: &crate::TenantConfig) -> String {
 
 /// The 20 latest requests, newest first.
 fn journal(st: &TenantState) -> String {
-    let all = st.journal.all();
-    let rows: String = all
-        .iter()
-        .rev()
-        .take(20)
-        .map(|r| {
+    let rows: String = st
+        .journal
+        .map_recent(20, |r| {
             let target = match &r.query {
                 Some(q) => format!("{}?{q}", r.path),
                 None => r.path.clone(),
@@ -387,6 +384,8 @@ fn journal(st: &TenantState) -> String {
                 escape(&target)
             )
         })
+        .into_iter()
+        .rev()
         .collect();
     format!("<table><tr><th>method</th><th>target</th></tr>{rows}</table>")
 }

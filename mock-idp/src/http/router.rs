@@ -20,11 +20,13 @@ use serde_json::json;
 use crate::http::discovery::{discovery, jwks};
 use crate::responses::{dropped_connection, not_found};
 use crate::tenant::faults::{Endpoint, Fault};
-use crate::tenant::journal::RecordedRequest;
 use crate::tenant::state::TenantState;
 
 /// Largest request body the tenant reads (anything bigger gets a 413).
 const MAX_BODY: usize = 64 * 1024;
+/// Largest body a control or Test page request may carry (a JWKS or discovery override, a
+/// fault's body): 1 MiB, answered 413 beyond (the journal's `MAX_BODY` covers the rest).
+pub(crate) const MAX_CONTROL_BODY: usize = 1 << 20;
 
 /// `GET /health`: 200 while the tenant serves (container health checks, `mock-idp healthcheck`).
 /// Not an Auth0 endpoint; never faulted, counted or journaled as one.
@@ -54,6 +56,7 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
         .merge(crate::control::router(state.clone()))
         .merge(crate::dashboard::router(state.clone()))
         .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_CONTROL_BODY))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::browser::cors::cors,
@@ -92,22 +95,7 @@ async fn observe(State(st): State<Arc<TenantState>>, req: Request, next: Next) -
         )
             .into_response();
     };
-    st.journal.record(RecordedRequest {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body: bytes.to_vec(),
-    });
+    st.journal.capture(&parts, &bytes);
     let started = std::time::Instant::now();
     let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
     let res = respond(&st, parts, bytes, next).await;

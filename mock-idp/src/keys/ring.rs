@@ -20,6 +20,20 @@ struct RingState {
     retired: Vec<SigningKey>,
     /// Keys `publish_next` hands out before it has to generate one.
     spare: Vec<SigningKey>,
+    /// Told of every change of keys and roles (see [`KeyRing::on_change`]).
+    persist: Option<Observer>,
+}
+
+/// What [`KeyRing::on_change`] calls: (current, published, retired).
+pub(crate) type RingObserver = Arc<dyn Fn(&SigningKey, &[SigningKey], &[SigningKey]) + Send + Sync>;
+
+/// A [`RingObserver`] in the ring's state (which derives `Debug`).
+struct Observer(RingObserver);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer")
+    }
 }
 
 /// A tenant's key ring; clones share state.
@@ -37,6 +51,7 @@ impl KeyRing {
                 current,
                 retired: Vec::new(),
                 spare,
+                persist: None,
             })),
         }
     }
@@ -59,13 +74,45 @@ impl KeyRing {
         if !published.iter().any(|k| k.kid() == current.kid()) {
             published.insert(0, current.clone());
         }
+        Self::restore(current, published, Vec::new(), spare)
+    }
+
+    /// Restores a ring with its retired (revoked) keys, as the state directory keeps it.
+    pub fn restore(
+        current: SigningKey,
+        published: Vec<SigningKey>,
+        retired: Vec<SigningKey>,
+        spare: Vec<SigningKey>,
+    ) -> Self {
+        let mut published = published;
+        if !published.iter().any(|k| k.kid() == current.kid()) {
+            published.insert(0, current.clone());
+        }
         KeyRing {
             inner: Arc::new(RwLock::new(RingState {
                 published,
                 current,
-                retired: Vec::new(),
+                retired,
                 spare,
+                persist: None,
             })),
+        }
+    }
+
+    /// From now on, calls `observer` with (current, published, retired) after every change of
+    /// keys and roles (publish, rotate, retire), and once now: the tenant writes them to its
+    /// state directory, so a restarted tenant publishes the same keys and never a revoked one
+    /// again (review L3). The ring sits below the state directory, so it is told, not tied.
+    pub(crate) fn on_change(&self, observer: RingObserver) {
+        self.write().persist = Some(Observer(observer));
+        self.save();
+    }
+
+    /// Tells the observer, if any, the ring as it is now.
+    fn save(&self) {
+        let s = self.read();
+        if let Some(Observer(f)) = &s.persist {
+            f(&s.current, &s.published, &s.retired);
         }
     }
 
@@ -104,9 +151,12 @@ impl KeyRing {
 
     /// Adds `key` to the JWKS without signing with it.
     pub fn publish(&self, key: SigningKey) {
-        let mut s = self.write();
-        s.retired.retain(|k| k.kid() != key.kid());
-        s.published.push(key);
+        {
+            let mut s = self.write();
+            s.retired.retain(|k| k.kid() != key.kid());
+            s.published.push(key);
+        }
+        self.save();
     }
 
     /// Publishes the next spare key (fixture keys 2 and 3 in a test tenant, then freshly
@@ -159,23 +209,34 @@ impl KeyRing {
         if !has_next {
             self.try_publish_next()?;
         }
-        let mut s = self.write();
-        let cur = s.current.kid().to_owned();
-        if let Some(next) = s.published.iter().rev().find(|k| k.kid() != cur).cloned() {
-            s.current = next;
-        }
-        Ok(s.current.kid().to_owned())
+        let kid = {
+            let mut s = self.write();
+            let cur = s.current.kid().to_owned();
+            if let Some(next) = s.published.iter().rev().find(|k| k.kid() != cur).cloned() {
+                s.current = next;
+            }
+            s.current.kid().to_owned()
+        };
+        self.save();
+        Ok(kid)
     }
 
     /// Removes `kid` from the JWKS (it can still sign via `Signing::Key`). Returns whether it
     /// was published.
     pub fn retire(&self, kid: &str) -> bool {
-        let mut s = self.write();
-        let before = s.published.len();
-        let (gone, kept): (Vec<_>, Vec<_>) = s.published.drain(..).partition(|k| k.kid() == kid);
-        s.published = kept;
-        s.retired.extend(gone);
-        s.published.len() != before
+        let changed = {
+            let mut s = self.write();
+            let before = s.published.len();
+            let (gone, kept): (Vec<_>, Vec<_>) =
+                s.published.drain(..).partition(|k| k.kid() == kid);
+            s.published = kept;
+            s.retired.extend(gone);
+            s.published.len() != before
+        };
+        if changed {
+            self.save();
+        }
+        changed
     }
 
     /// The JWKS document `{ "keys": [...] }`.

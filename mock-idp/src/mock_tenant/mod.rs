@@ -65,6 +65,7 @@ pub struct TenantBuilder {
     clock: Option<Clock>,
     auto_login: Option<String>,
     access_log: bool,
+    journal_credentials: bool,
     control: Control,
     actions: Actions,
 }
@@ -96,6 +97,7 @@ impl Default for TenantBuilder {
             clock: None,
             auto_login: None,
             access_log: false,
+            journal_credentials: false,
             control: Control::default(),
             actions: Actions::default(),
         }
@@ -180,6 +182,14 @@ impl TenantBuilder {
         self
     }
 
+    /// Keep credentials (passwords, client secrets, refresh tokens, codes, `Authorization`,
+    /// `DPoP`, cookies) in clear in the request journal, for debugging. Off by default: the
+    /// journal shows `[redacted]` in their place.
+    pub fn journal_credentials(mut self, keep: bool) -> Self {
+        self.journal_credentials = keep;
+        self
+    }
+
     /// Use this clock (e.g. one shared with a protected API under test).
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = Some(clock);
@@ -224,12 +234,12 @@ impl TenantBuilder {
                     .id(),
             ),
         };
+        // Bound, not listening: until `serve` (or `try_start`) listens, connections are
+        // refused, so whoever waits for the port finds the state directory complete.
         let listener =
-            std::net::TcpListener::bind((self.bind_ip, self.port)).map_err(|source| {
-                StartError::Bind {
-                    addr: (self.bind_ip, self.port).into(),
-                    source,
-                }
+            bind_socket((self.bind_ip, self.port).into()).map_err(|source| StartError::Bind {
+                addr: (self.bind_ip, self.port).into(),
+                source,
             })?;
         let port = listener
             .local_addr()
@@ -237,7 +247,8 @@ impl TenantBuilder {
                 addr: (self.bind_ip, self.port).into(),
                 source,
             })?
-            .port();
+            .as_socket()
+            .map_or(self.port, |a| a.port());
         let port = self.public_port.unwrap_or(port);
         let host = self.host.unwrap_or_else(|| "127.0.0.1".to_owned());
         let domain = if host.contains(':') {
@@ -260,7 +271,20 @@ impl TenantBuilder {
                 let sd = StateDir::open(dir)?;
                 let keys = match self.keys {
                     Some(k) => k,
-                    None => sd.load_or_init_keys(self.fixture_keys)?,
+                    None => {
+                        let ring = sd.load_or_init_keys(self.fixture_keys)?;
+                        // Every rotation or revocation, through any face, reaches the disk.
+                        let dir = sd.path().to_owned();
+                        ring.on_change(Arc::new(move |current, published, retired| {
+                            let saved = crate::tenant::state_dir::save_ring(
+                                &dir, current, published, retired,
+                            );
+                            if let Err(e) = saved {
+                                eprintln!("mock-idp: cannot save the signing keys: {e}");
+                            }
+                        }));
+                        ring
+                    }
                 };
                 (keys, sd.load_or_init_tls(&names)?)
             }
@@ -289,6 +313,7 @@ impl TenantBuilder {
         state
             .access_log
             .store(self.access_log, std::sync::atomic::Ordering::Relaxed);
+        state.journal.keep_credentials(self.journal_credentials);
         if !self.http {
             let _ = state.ca_pem.set(tls.ca_cert_pem.clone());
         }
@@ -323,6 +348,11 @@ impl TenantBuilder {
     /// Starts the tenant on its own thread.
     pub fn try_start(self) -> Result<MockTenant, StartError> {
         let bound = self.bind()?;
+        // Listening before this returns: the caller connects at once.
+        bound.listen().map_err(|source| StartError::Bind {
+            addr: (std::net::Ipv4Addr::LOCALHOST, 0).into(),
+            source,
+        })?;
         let state = bound.state.clone();
         let tls = bound.tls.clone();
         let domain = bound.domain.clone();
@@ -369,10 +399,29 @@ impl TenantBuilder {
     }
 }
 
-/// A tenant bound to its port but not yet serving: the binary prints its URLs, then serves.
+/// How many connections may wait to be accepted.
+const LISTEN_BACKLOG: i32 = 1024;
+
+/// A socket bound to `addr` (with `SO_REUSEADDR` on Unix, as std binds), not yet listening.
+fn bind_socket(addr: std::net::SocketAddr) -> std::io::Result<socket2::Socket> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    Ok(socket)
+}
+
+/// A tenant bound to its port but not yet serving: the binary records its address and prints
+/// its URLs, then serves. Its state (signing keys, CA) is on disk already, and its port refuses
+/// connections until [`BoundTenant::serve`] listens: a script that waits for the port and then
+/// runs `mock-idp token` signs with the tenant's own key.
 #[derive(Debug)]
 pub struct BoundTenant {
-    listener: std::net::TcpListener,
+    listener: socket2::Socket,
     state: Arc<TenantState>,
     tls: Arc<TlsMaterial>,
     server_cfg: Option<Arc<rustls::ServerConfig>>,
@@ -413,7 +462,17 @@ impl BoundTenant {
 
     /// The address the tenant listens on.
     pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
-        self.listener.local_addr()
+        self.listener
+            .local_addr()?
+            .as_socket()
+            .ok_or_else(|| std::io::Error::other("not an IP socket"))
+    }
+
+    /// Starts accepting connections (they wait until [`BoundTenant::serve`] answers them): call
+    /// it once the tenant's address is recorded, before announcing it. [`BoundTenant::serve`]
+    /// listens too, if this was not called.
+    pub fn listen(&self) -> std::io::Result<()> {
+        self.listener.listen(LISTEN_BACKLOG)
     }
 
     /// Serves until `shutdown` completes (mini-redis style); requests in flight get up to 10 s
@@ -422,8 +481,9 @@ impl BoundTenant {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        self.listener.listen(LISTEN_BACKLOG)?;
         let app = router::app(self.state);
-        router::run(self.listener, app, self.server_cfg, shutdown).await
+        router::run(self.listener.into(), app, self.server_cfg, shutdown).await
     }
 }
 
@@ -606,7 +666,9 @@ impl MockTenant {
         self.state.faults.calls(Endpoint::Token)
     }
 
-    /// Every request received (the most recent `JOURNAL_CAPACITY`), oldest first.
+    /// Every request received (the most recent, within `JOURNAL_CAPACITY` entries and
+    /// `JOURNAL_MAX_BYTES`; each field capped as [`crate::tenant::journal`] says), oldest first, as
+    /// clients sent it: credentials are redacted only where the journal is shown over HTTP.
     pub fn received_requests(&self) -> Vec<RecordedRequest> {
         self.state.journal.all()
     }

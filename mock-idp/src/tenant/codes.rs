@@ -5,12 +5,14 @@
 use std::sync::Mutex;
 
 use crate::jose::{b64url, random_id, sha256};
-use crate::tenant::store::BoundedStore;
+use crate::tenant::store::{BoundedStore, Footprint, WhenFull};
 
 /// How long a code can be exchanged (RFC 6749 §4.1.2 recommends at most 10 minutes).
 pub(crate) const CODE_LIFETIME: i64 = 600;
 /// At most this many codes (used ones included, until they expire) are kept: 10,000.
 pub(crate) const MAX_CODES: usize = 10_000;
+/// ... and at most this many bytes of them.
+pub(crate) const MAX_CODE_BYTES: usize = 8 << 20;
 
 /// A PKCE challenge method (RFC 7636 §4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +75,22 @@ struct Entry {
     redeemed: Option<Option<String>>,
 }
 
+impl Footprint for Entry {
+    fn footprint(&self) -> usize {
+        let g = &self.grant;
+        g.client_id.footprint()
+            + g.redirect_uri.footprint()
+            + g.pkce.as_ref().map_or(0, |p| p.challenge.footprint())
+            + g.user_id.footprint()
+            + g.scopes.footprint()
+            + g.audience.footprint()
+            + g.nonce.footprint()
+            + g.sid.footprint()
+            + g.dpop_jkt.footprint()
+            + 64
+    }
+}
+
 /// Why a code cannot be exchanged.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Redeem {
@@ -88,7 +106,11 @@ pub(crate) struct Codes(Mutex<BoundedStore<String, Entry>>);
 
 impl Default for Codes {
     fn default() -> Self {
-        Codes(Mutex::new(BoundedStore::new(MAX_CODES)))
+        Codes(Mutex::new(BoundedStore::new(
+            MAX_CODES,
+            MAX_CODE_BYTES,
+            WhenFull::EvictSoonest,
+        )))
     }
 }
 

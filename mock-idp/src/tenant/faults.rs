@@ -103,13 +103,43 @@ struct FaultState {
     calls: [usize; 3],
 }
 
+/// Most fault rules kept; adding one more drops the oldest.
+pub(crate) const MAX_FAULTS: usize = 256;
+/// Most bytes of fault rules kept (bodies and locations); the oldest go first.
+pub(crate) const MAX_FAULT_BYTES: usize = 4 << 20;
+
+impl Rule {
+    fn footprint(&self) -> usize {
+        64 + match &self.fault {
+            Fault::Redirect { location, .. } => location.len(),
+            Fault::Respond {
+                content_type, body, ..
+            } => content_type.len() + body.len(),
+            _ => 0,
+        }
+    }
+}
+
+impl FaultState {
+    /// Adds `rule`, dropping the oldest rules beyond [`MAX_FAULTS`] or [`MAX_FAULT_BYTES`].
+    fn push(&mut self, rule: Rule) {
+        self.rules.push(rule);
+        let bytes = |s: &Self| s.rules.iter().map(Rule::footprint).sum::<usize>();
+        while self.rules.len() > MAX_FAULTS
+            || (self.rules.len() > 1 && bytes(self) > MAX_FAULT_BYTES)
+        {
+            self.rules.remove(0);
+        }
+    }
+}
+
 impl Faults {
     fn state(&self) -> std::sync::MutexGuard<'_, FaultState> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn add(&self, endpoint: Endpoint, when: When, fault: Fault) {
-        self.state().rules.push(Rule {
+        self.state().push(Rule {
             endpoint,
             when,
             fault,
@@ -120,7 +150,7 @@ impl Faults {
     pub(crate) fn add_next(&self, endpoint: Endpoint, n: usize, fault: Fault) {
         let mut s = self.state();
         let done = s.calls[endpoint.index()];
-        s.rules.push(Rule {
+        s.push(Rule {
             endpoint,
             when: When::Calls(done + 1..=done + n),
             fault,

@@ -5,22 +5,28 @@
 //!
 //! | module | what it holds |
 //! |---|---|
+//! | `access` | who may change the tenant: the one rule the control API, the Test page and `POST /control/tokens` call |
+//! | `admin_sessions` | Test page sessions: the random ids the Test page's cookie carries, bounded |
 //! | `state` | `TenantState`: everything a running tenant shares between its faces |
 //! | `store` | `BoundedStore`: the bounded, expiring map every runtime store is built on |
 //! | `session`, `authorize_request` | login sessions (SSO) and pending logins, their cookies; the validated `/authorize` request they carry |
 //! | `codes`, `refresh_tokens` | authorization codes (PKCE, DPoP binding); refresh token families (rotation, reuse detection) |
+//! | `seen_jtis` | the DPoP proofs seen at the token endpoint (replay detection), bounded |
 //! | `faults`, `journal` | scripted failures per endpoint; the requests received |
 //! | `domains`, `upstream` | custom domains: one issuer per `Host`, one key set; where discovery and JWKS are delegated |
 //! | `actions` | the in-process actions exchange profiles call (Auth0's Custom Token Exchange Action) |
 //! | `state_dir`, `tls` | the state directory on disk (keys, CA, leaf certificate, last address); the CA |
 
+pub(crate) mod access;
 pub(crate) mod actions;
+pub(crate) mod admin_sessions;
 pub(crate) mod authorize_request;
 pub(crate) mod codes;
 pub(crate) mod domains;
 pub(crate) mod faults;
 pub(crate) mod journal;
 pub(crate) mod refresh_tokens;
+pub(crate) mod seen_jtis;
 pub(crate) mod session;
 pub(crate) mod state;
 pub(crate) mod state_dir;

@@ -9,13 +9,17 @@ use std::sync::Mutex;
 
 use crate::config::{RefreshTokenSettings, RotationType};
 use crate::jose::random_id;
-use crate::tenant::store::BoundedStore;
+use crate::tenant::store::{BoundedStore, Footprint, WhenFull};
 
 /// At most this many refresh tokens are kept (100,000; expired ones first, then the soonest
 /// to expire, go when full).
 pub(crate) const MAX_REFRESH_TOKENS: usize = 100_000;
 /// At most this many families are kept (100,000).
 pub(crate) const MAX_FAMILIES: usize = 100_000;
+/// Bytes of refresh tokens kept, at most.
+pub(crate) const MAX_REFRESH_TOKEN_BYTES: usize = 16 << 20;
+/// Bytes of families kept, at most.
+pub(crate) const MAX_FAMILY_BYTES: usize = 8 << 20;
 
 /// What a refresh token lets its client obtain.
 #[derive(Debug, Clone)]
@@ -46,6 +50,26 @@ struct Family {
     expires_at: i64,
 }
 
+impl Footprint for Token {
+    fn footprint(&self) -> usize {
+        let g = &self.grant;
+        g.client_id.footprint()
+            + g.user_id.footprint()
+            + g.scopes.footprint()
+            + g.audience.footprint()
+            + g.sid.footprint()
+            + g.dpop_jkt.footprint()
+            + g.family.footprint()
+            + 32
+    }
+}
+
+impl Footprint for Family {
+    fn footprint(&self) -> usize {
+        self.previous.footprint() + 16
+    }
+}
+
 /// Why a refresh token was refused (all answer "Unknown or invalid refresh token.").
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Refused {
@@ -71,8 +95,12 @@ struct Inner {
 impl Default for RefreshTokens {
     fn default() -> Self {
         RefreshTokens(Mutex::new(Inner {
-            tokens: BoundedStore::new(MAX_REFRESH_TOKENS),
-            families: BoundedStore::new(MAX_FAMILIES),
+            tokens: BoundedStore::new(
+                MAX_REFRESH_TOKENS,
+                MAX_REFRESH_TOKEN_BYTES,
+                WhenFull::EvictSoonest,
+            ),
+            families: BoundedStore::new(MAX_FAMILIES, MAX_FAMILY_BYTES, WhenFull::EvictSoonest),
         }))
     }
 }

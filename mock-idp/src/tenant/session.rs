@@ -9,13 +9,14 @@
 //!   a form POST from another browser (or a cross-site POST, which SameSite=Lax strips of the
 //!   cookie) finds no transaction: login CSRF and transaction-id theft both fail.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
 use crate::jose::random_id;
 use crate::tenant::authorize_request::AuthorizeRequest;
-use crate::tenant::store::BoundedStore;
+use crate::tenant::store::{BoundedStore, Footprint, WhenFull};
 
 /// The session cookie.
 pub(crate) const SESSION_COOKIE: &str = "auth0";
@@ -27,6 +28,8 @@ pub(crate) const SESSION_IDLE_LIFETIME: i64 = 3 * 24 * 3600;
 pub(crate) const TRANSACTION_LIFETIME: i64 = 15 * 60;
 /// At most this many sessions are kept (10,000; the oldest go first when full).
 pub(crate) const MAX_SESSIONS: usize = 10_000;
+/// ... and at most this many bytes of them.
+pub(crate) const MAX_SESSION_BYTES: usize = 4 << 20;
 /// At most this many pending logins are kept (10,000; the oldest go first when full).
 pub(crate) const MAX_TRANSACTIONS: usize = 10_000;
 
@@ -40,13 +43,23 @@ pub(crate) struct Session {
     pub(crate) auth_time: i64,
 }
 
+impl Footprint for Session {
+    fn footprint(&self) -> usize {
+        self.sid.footprint() + self.user_id.footprint() + 8
+    }
+}
+
 /// The tenant's sessions.
 #[derive(Debug)]
 pub(crate) struct Sessions(Mutex<BoundedStore<String, Session>>);
 
 impl Default for Sessions {
     fn default() -> Self {
-        Sessions(Mutex::new(BoundedStore::new(MAX_SESSIONS)))
+        Sessions(Mutex::new(BoundedStore::new(
+            MAX_SESSIONS,
+            MAX_SESSION_BYTES,
+            WhenFull::EvictSoonest,
+        )))
     }
 }
 
@@ -83,6 +96,15 @@ impl Sessions {
     }
 }
 
+/// Pending logins one device (`did` cookie) may hold: its next login pushes out its own
+/// oldest, never someone else's.
+pub(crate) const MAX_TRANSACTIONS_PER_DEVICE: usize = 8;
+/// Pending logins one application may hold (half the store): a flood through one public
+/// client leaves the other applications room, and never pushes out a live login.
+pub(crate) const MAX_TRANSACTIONS_PER_CLIENT: usize = MAX_TRANSACTIONS / 2;
+/// Bytes of pending logins kept, at most.
+pub(crate) const MAX_TRANSACTION_BYTES: usize = 16 << 20;
+
 /// A login in progress: the validated `/authorize` request and the device it started on.
 #[derive(Debug, Clone)]
 struct Transaction {
@@ -90,40 +112,135 @@ struct Transaction {
     device: String,
 }
 
-/// Pending logins, keyed by transaction id (the login page's `state` parameter).
+impl Footprint for Transaction {
+    fn footprint(&self) -> usize {
+        let r = &self.request;
+        r.client_id.footprint()
+            + r.redirect_uri.footprint()
+            + r.state.footprint()
+            + r.nonce.footprint()
+            + r.scopes.footprint()
+            + r.audience.footprint()
+            + r.pkce.as_ref().map_or(0, |p| p.challenge.footprint())
+            + r.login_hint.footprint()
+            + r.dpop_jkt.footprint()
+            + self.device.footprint()
+            + 64
+    }
+}
+
+/// The store is full for this request's application (or altogether): the login cannot start
+/// now. Live logins are never pushed out to make room (review finding L1: an unauthenticated
+/// `/authorize` flood evicted every pending login).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Busy;
+
+/// Pending logins, keyed by transaction id (the login page's `state` parameter), with the
+/// per-device and per-application shares that decide whose login goes when space runs out.
 #[derive(Debug)]
-pub(crate) struct Transactions(Mutex<BoundedStore<String, Transaction>>);
+pub(crate) struct Transactions(Mutex<TransactionStore>);
+
+#[derive(Debug)]
+struct TransactionStore {
+    store: BoundedStore<String, Transaction>,
+    /// Device -> its transaction ids, oldest first (only ids the store holds).
+    by_device: HashMap<String, VecDeque<String>>,
+    /// Application -> how many transactions it holds.
+    per_client: HashMap<String, usize>,
+}
 
 impl Default for Transactions {
     fn default() -> Self {
-        Transactions(Mutex::new(BoundedStore::new(MAX_TRANSACTIONS)))
+        Transactions(Mutex::new(TransactionStore {
+            store: BoundedStore::new(MAX_TRANSACTIONS, MAX_TRANSACTION_BYTES, WhenFull::Refuse),
+            by_device: HashMap::new(),
+            per_client: HashMap::new(),
+        }))
+    }
+}
+
+impl TransactionStore {
+    /// Drops `id` (gone from the store) from the indexes.
+    fn forget(&mut self, id: &str, tx: &Transaction) {
+        if let Some(ids) = self.by_device.get_mut(&tx.device) {
+            ids.retain(|i| i != id);
+            if ids.is_empty() {
+                self.by_device.remove(&tx.device);
+            }
+        }
+        if let Some(n) = self.per_client.get_mut(&tx.request.client_id) {
+            *n -= 1;
+            if *n == 0 {
+                self.per_client.remove(&tx.request.client_id);
+            }
+        }
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(tx) = self.store.remove(&id.to_owned()) {
+            self.forget(id, &tx);
+        }
     }
 }
 
 impl Transactions {
-    /// Parks `request` for the login form of `device`; returns the transaction id.
-    pub(crate) fn create(&self, request: AuthorizeRequest, device: &str, now: i64) -> String {
+    /// Parks `request` for the login form of `device`; returns the transaction id, or
+    /// [`Busy`] when the application's share (or the store) is full of live logins.
+    pub(crate) fn create(
+        &self,
+        request: AuthorizeRequest,
+        device: &str,
+        now: i64,
+    ) -> Result<String, Busy> {
+        let mut t = lock(&self.0);
+        for (id, tx) in t.store.drain_expired(now) {
+            t.forget(&id, &tx);
+        }
+        // The device's own oldest login makes room for its new one.
+        let oldest = t
+            .by_device
+            .get(device)
+            .filter(|ids| ids.len() >= MAX_TRANSACTIONS_PER_DEVICE)
+            .and_then(|ids| ids.front().cloned());
+        if let Some(oldest) = oldest {
+            t.remove(&oldest);
+        }
+        let client = request.client_id.clone();
+        if t.per_client.get(&client).copied().unwrap_or(0) >= MAX_TRANSACTIONS_PER_CLIENT {
+            return Err(Busy);
+        }
         let id = random_id();
         let tx = Transaction {
             request,
             device: device.to_owned(),
         };
-        lock(&self.0).insert(id.clone(), tx, now + TRANSACTION_LIFETIME, now);
-        id
+        t.store
+            .try_insert(id.clone(), tx, now + TRANSACTION_LIFETIME, now)
+            .map_err(|_| Busy)?;
+        t.by_device
+            .entry(device.to_owned())
+            .or_default()
+            .push_back(id.clone());
+        *t.per_client.entry(client).or_default() += 1;
+        Ok(id)
     }
 
     /// The request of transaction `id`, if it is live and was started by `device`.
     pub(crate) fn get(&self, id: &str, device: Option<&str>, now: i64) -> Option<AuthorizeRequest> {
-        let store = lock(&self.0);
-        let tx = store.get(&id.to_owned(), now)?;
+        let t = lock(&self.0);
+        let tx = t.store.get(&id.to_owned(), now)?;
         (Some(tx.device.as_str()) == device).then(|| tx.request.clone())
     }
 
     /// Ends transaction `id` (a transaction completes once).
     pub(crate) fn finish(&self, id: &str) {
-        lock(&self.0).remove(&id.to_owned());
+        lock(&self.0).remove(id);
     }
 }
+
+/// Longest cookie value read: the tenant's own ids are 22 characters, and a longer value is
+/// someone else's (or an attacker's way to make each stored login bigger).
+const MAX_COOKIE_VALUE: usize = 128;
 
 /// The value of cookie `name` in the request's `Cookie` headers (RFC 6265 §5.4).
 pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -135,7 +252,7 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.trim_matches('"').to_owned())
-        .filter(|v| !v.is_empty())
+        .filter(|v| !v.is_empty() && v.len() <= MAX_COOKIE_VALUE)
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure over HTTPS; `max_age` 0

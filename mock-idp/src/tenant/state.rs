@@ -6,7 +6,7 @@
 //! It lives in the core so that every face depends on it and none of it depends on a face.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::RwLock;
 
 use axum::http::header;
 use serde_json::Value;
@@ -39,7 +39,7 @@ pub(crate) struct TenantState {
     /// header; an endpoint absent from the map serves Auth0's [`CACHE_CONTROL`].
     pub(crate) cache_control: RwLock<HashMap<Endpoint, Option<String>>>,
     /// DPoP proof `jti`s seen at the token endpoint, with their `iat`, for replay detection.
-    pub(crate) seen_jti: Mutex<HashMap<String, i64>>,
+    pub(crate) seen_jti: crate::tenant::seen_jtis::SeenJtis,
     /// The nonce DPoP proofs must carry at the token endpoint (RFC 9449 §8); `None`: no nonces.
     pub(crate) dpop_nonce: RwLock<Option<String>>,
     /// Login sessions (SSO).
@@ -64,6 +64,8 @@ pub(crate) struct TenantState {
     pub(crate) actions: Actions,
     /// Where discovery and JWKS are delegated (`PUT /control/upstream`); `None`: served here.
     pub(crate) upstream: RwLock<Option<Upstream>>,
+    /// Test page sessions (the cookie's ids).
+    pub(crate) admin_sessions: crate::tenant::admin_sessions::AdminSessions,
 }
 
 impl TenantState {
@@ -83,7 +85,7 @@ impl TenantState {
             jwks_override: RwLock::new(None),
             discovery_override: RwLock::new(None),
             cache_control: RwLock::new(HashMap::new()),
-            seen_jti: Mutex::new(HashMap::new()),
+            seen_jti: Default::default(),
             dpop_nonce: RwLock::new(None),
             sessions: Sessions::default(),
             transactions: Transactions::default(),
@@ -94,6 +96,7 @@ impl TenantState {
             admin_secret: RwLock::new(None),
             ca_pem: std::sync::OnceLock::new(),
             upstream: RwLock::new(None),
+            admin_sessions: Default::default(),
         }
     }
 

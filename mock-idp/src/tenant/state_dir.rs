@@ -60,6 +60,52 @@ pub struct ServeAddress {
     pub listen_port: Option<u16>,
 }
 
+/// `keys/ring.json`: which stored keys the JWKS publishes (in order) and which were retired
+/// or revoked; `keys/current` names the one that signs.
+const RING_FILE: &str = "ring.json";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct RingRoles {
+    published: Vec<String>,
+    retired: Vec<String>,
+}
+
+/// Writes a key ring to the state directory at `dir`: each key's PEM (once), its roles, then
+/// the current kid, each file atomically.
+pub(crate) fn save_ring(
+    dir: &Path,
+    current: &SigningKey,
+    published: &[SigningKey],
+    retired: &[SigningKey],
+) -> Result<(), StateError> {
+    let keys = dir.join("keys");
+    for k in std::iter::once(current).chain(published).chain(retired) {
+        let p = keys.join(format!("{}.pem", k.kid()));
+        if !p.exists() {
+            write_private(&p, &k.private_key_pem())?;
+        }
+    }
+    let roles = RingRoles {
+        published: published.iter().map(|k| k.kid().to_owned()).collect(),
+        retired: retired.iter().map(|k| k.kid().to_owned()).collect(),
+    };
+    let text = serde_json::to_string_pretty(&roles).unwrap_or_default();
+    write_atomic(&keys.join(RING_FILE), &text, false)?;
+    write_atomic(&keys.join("current"), current.kid(), false)
+}
+
+/// `ca.json`: when the CA certificate expires and which names it permits, so the state
+/// directory knows when to renew it without parsing X.509.
+const CA_META_FILE: &str = "ca.json";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CaMeta {
+    /// Unix seconds.
+    not_after: u64,
+    /// The configured names the CA's name constraints permit (besides localhost and loopback).
+    permitted: Vec<String>,
+}
+
 /// A tenant state directory.
 #[derive(Debug, Clone)]
 pub struct StateDir {
@@ -73,16 +119,65 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
     }
 }
 
-/// Writes a file readable only by the owner (private keys).
+/// Writes a file readable only by the owner (private keys), atomically.
 fn write_private(path: &Path, text: &str) -> Result<(), StateError> {
-    std::fs::write(path, text).map_err(io_err(path))?;
+    write_atomic(path, text, true)
+}
+
+/// Writes `text` to `path` atomically: a temporary file beside it (a name no reader looks
+/// for), then a rename, so a reader sees the old file or the whole new one, never a part.
+fn write_atomic(path: &Path, text: &str, private: bool) -> Result<(), StateError> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, text).map_err(io_err(&tmp))?;
     #[cfg(unix)]
-    {
+    if private {
         use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(io_err(path))?;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))
+            .map_err(io_err(&tmp))?;
     }
-    Ok(())
+    #[cfg(not(unix))]
+    let _ = private;
+    std::fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+/// How long a process waits for another to finish creating the state before it takes over
+/// (the other one died holding the lock).
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The state directory's creation lock (`.lock`, made with create-exclusive), held while
+/// first-use material (a signing key, the CA) is created, removed on drop. A `serve` and a
+/// `token` starting together create one key between them, never two.
+struct InitLock(PathBuf);
+
+impl InitLock {
+    fn take(dir: &Path) -> Result<Self, StateError> {
+        let path = dir.join(".lock");
+        let started = std::time::Instant::now();
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(_) => return Ok(InitLock(path)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if started.elapsed() > LOCK_PATIENCE {
+                        // A stale lock: its holder is gone.
+                        let _ = std::fs::remove_file(&path);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => return Err(io_err(&path)(e)),
+            }
+        }
+    }
+}
+
+impl Drop for InitLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 impl StateDir {
@@ -116,7 +211,36 @@ impl StateDir {
 
     /// Loads the signing keys, creating one on first use: a fresh RSA-2048 key, or the fixed
     /// `tenant-1` fixture key when `fixture_keys` (tests and demos that must not wait).
+    ///
+    /// The key is created under the directory's lock and written atomically: a process that
+    /// reads the directory while another creates the key waits for it and uses it.
     pub fn load_or_init_keys(&self, fixture_keys: bool) -> Result<KeyRing, StateError> {
+        if let Some(ring) = self.read_keys()? {
+            return Ok(ring);
+        }
+        let _lock = InitLock::take(&self.path)?;
+        if let Some(ring) = self.read_keys()? {
+            return Ok(ring);
+        }
+        let dir = self.path.join("keys");
+        let key = if fixture_keys {
+            SigningKey::fixture(1)
+        } else {
+            SigningKey::generate().map_err(|source| StateError::Key {
+                path: dir.display().to_string(),
+                source,
+            })?
+        };
+        write_private(
+            &dir.join(format!("{}.pem", key.kid())),
+            &key.private_key_pem(),
+        )?;
+        write_atomic(&dir.join("current"), key.kid(), false)?;
+        Ok(KeyRing::from_parts(key.clone(), vec![key], Vec::new()))
+    }
+
+    /// The stored keys, if there are any.
+    fn read_keys(&self) -> Result<Option<KeyRing>, StateError> {
         let dir = self.path.join("keys");
         let current_file = dir.join("current");
         let mut keys = Vec::new();
@@ -146,32 +270,37 @@ impl StateDir {
         let current = current_kid
             .and_then(|kid| keys.iter().find(|k| k.kid() == kid).cloned())
             .or_else(|| keys.first().cloned());
-        let current = match current {
-            Some(k) => k,
-            None => {
-                let key = if fixture_keys {
-                    SigningKey::fixture(1)
-                } else {
-                    SigningKey::generate().map_err(|source| StateError::Key {
-                        path: dir.display().to_string(),
-                        source,
-                    })?
-                };
-                write_private(
-                    &dir.join(format!("{}.pem", key.kid())),
-                    &key.private_key_pem(),
-                )?;
-                std::fs::write(&current_file, key.kid()).map_err(io_err(&current_file))?;
-                keys.push(key.clone());
-                key
-            }
+        let Some(current) = current else {
+            return Ok(None);
         };
-        Ok(KeyRing::from_parts(current, keys, Vec::new()))
+        // The roles the running tenant last wrote; without them (a directory from before
+        // roles were kept) every stored key is published.
+        let roles: Option<RingRoles> = std::fs::read_to_string(dir.join(RING_FILE))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        let Some(roles) = roles else {
+            return Ok(Some(KeyRing::from_parts(current, keys, Vec::new())));
+        };
+        let pick = |kids: &[String]| -> Vec<SigningKey> {
+            kids.iter()
+                .filter_map(|kid| keys.iter().find(|k| k.kid() == kid).cloned())
+                .collect()
+        };
+        Ok(Some(KeyRing::restore(
+            current,
+            pick(&roles.published),
+            pick(&roles.retired),
+            Vec::new(),
+        )))
     }
 
     /// Loads the CA and leaf, creating them on first use and reissuing the leaf (same CA) when
-    /// it does not cover `names`.
+    /// it does not cover `names`. The CA certificate is renewed (same key, so the leaf chain
+    /// stays one CA) when it is within [`crate::tenant::tls::RENEW_WITHIN_DAYS`] of expiry, when its
+    /// name constraints do not permit one of `names`, or when it predates name constraints
+    /// (no `ca.json`): clients then trust the new `ca.pem`.
     pub fn load_or_init_tls(&self, names: &[String]) -> Result<TlsMaterial, StateError> {
+        let _lock = InitLock::take(&self.path)?;
         let files = ["ca.pem", "ca-key.pem", "leaf.pem", "leaf-key.pem"].map(|f| self.path.join(f));
         let read: Option<Vec<String>> = files
             .iter()
@@ -193,15 +322,46 @@ impl StateDir {
             ),
             None => (TlsMaterial::generate(names).map_err(tls_err)?, true),
         };
-        if !names.iter().all(|n| mat.leaf_covers(n)) {
+        let meta_path = self.path.join(CA_META_FILE);
+        let meta: Option<CaMeta> = std::fs::read_to_string(&meta_path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let renew_at = now + crate::tenant::tls::RENEW_WITHIN_DAYS * 86_400;
+        let fresh = meta
+            .as_ref()
+            .filter(|m| m.not_after > renew_at && names.iter().all(|n| m.permitted.contains(n)));
+        let mut new_meta = None;
+        if dirty || fresh.is_none() {
+            // Keep every name the CA permitted so far: other commands pass fewer names.
+            let mut permitted: Vec<String> = meta.map(|m| m.permitted).unwrap_or_default();
+            for n in names {
+                if !permitted.contains(n) {
+                    permitted.push(n.clone());
+                }
+            }
+            let not_after = mat.renew_ca(&permitted).map_err(tls_err)?;
+            new_meta = Some(CaMeta {
+                not_after,
+                permitted,
+            });
+            dirty = true;
+        } else if !names.iter().all(|n| mat.leaf_covers(n)) {
             mat.reissue_leaf(names).map_err(tls_err)?;
             dirty = true;
         }
         if dirty {
-            std::fs::write(&files[0], &mat.ca_cert_pem).map_err(io_err(&files[0]))?;
+            // Keys before certificates: a reader that finds a certificate finds its key.
             write_private(&files[1], &mat.ca_key_pem)?;
-            std::fs::write(&files[2], &mat.leaf_cert_pem).map_err(io_err(&files[2]))?;
             write_private(&files[3], &mat.leaf_key_pem)?;
+            write_atomic(&files[0], &mat.ca_cert_pem, false)?;
+            write_atomic(&files[2], &mat.leaf_cert_pem, false)?;
+            if let Some(m) = new_meta {
+                let text = serde_json::to_string_pretty(&m).unwrap_or_default();
+                write_atomic(&meta_path, &text, false)?;
+            }
         }
         Ok(mat)
     }
@@ -226,7 +386,7 @@ impl StateDir {
     pub fn write_endpoint(&self, addr: &ServeAddress) -> Result<(), StateError> {
         let p = self.path.join("endpoint.json");
         let text = serde_json::to_string_pretty(addr).unwrap_or_default();
-        std::fs::write(&p, text).map_err(io_err(&p))
+        write_atomic(&p, &text, false)
     }
 
     /// Where `serve` last listened, if it ever ran.

@@ -3,12 +3,19 @@
 //! Verifiers must reach a tenant over HTTPS (discovery is always `https://{domain}`), so the
 //! tenant acts as its own CA: clients trust one CA file, and the leaf can be reissued for new
 //! names without clients changing anything.
+//!
+//! Users are told to trust the CA in their browser, so it may vouch only for what the tenant
+//! serves (review L8): it carries X.509 name constraints permitting `localhost` (and its
+//! subdomains), the loopback addresses and the tenant's configured names, and it lives
+//! [`CA_LIFETIME_DAYS`] days; the state directory renews it (same key) when fewer than
+//! [`RENEW_WITHIN_DAYS`] remain or a new name is configured.
 
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CidrSubnet, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, GeneralSubtree, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    NameConstraints,
 };
 use rustls_pki_types::pem::PemObject as _;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -46,6 +53,61 @@ impl TlsMaterial {
     pub const DEFAULT_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 }
 
+/// How long a CA (and a leaf) is valid, in days.
+pub(crate) const CA_LIFETIME_DAYS: u64 = 365;
+/// A CA with fewer days left than this is renewed when the state directory is loaded.
+pub(crate) const RENEW_WITHIN_DAYS: u64 = 30;
+
+/// Seconds since the Unix epoch, now.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The validity window of a certificate issued now (from a day ago, for clock skew, for
+/// [`CA_LIFETIME_DAYS`]) as certificate parameters, and its end in Unix seconds.
+fn validity() -> (CertificateParams, u64) {
+    let day = 86_400;
+    let now = unix_now();
+    let epoch = rcgen::date_time_ymd(1970, 1, 1);
+    let mut p = CertificateParams::default();
+    p.not_before = epoch + std::time::Duration::from_secs(now.saturating_sub(day));
+    let end = now + CA_LIFETIME_DAYS * day;
+    p.not_after = epoch + std::time::Duration::from_secs(end);
+    (p, end)
+}
+
+/// The subtrees the CA may vouch for: loopback (127.0.0.0/8, ::1), `localhost`, and `names`
+/// (DNS names, or IP addresses as single-address subnets).
+fn permitted_subtrees(names: &[String]) -> Vec<GeneralSubtree> {
+    let mut out = vec![
+        GeneralSubtree::DnsName("localhost".into()),
+        GeneralSubtree::IpAddress(CidrSubnet::from_v4_prefix([127, 0, 0, 0], 8)),
+        GeneralSubtree::IpAddress(CidrSubnet::from_v6_prefix(
+            std::net::Ipv6Addr::LOCALHOST.octets(),
+            128,
+        )),
+    ];
+    for n in names {
+        let subtree = match n.parse::<std::net::IpAddr>() {
+            Ok(ip) if ip.is_loopback() => continue,
+            Ok(std::net::IpAddr::V4(ip)) => {
+                GeneralSubtree::IpAddress(CidrSubnet::from_v4_prefix(ip.octets(), 32))
+            }
+            Ok(std::net::IpAddr::V6(ip)) => {
+                GeneralSubtree::IpAddress(CidrSubnet::from_v6_prefix(ip.octets(), 128))
+            }
+            Err(_) if n == "localhost" => continue,
+            Err(_) => GeneralSubtree::DnsName(n.clone()),
+        };
+        if !out.contains(&subtree) {
+            out.push(subtree);
+        }
+    }
+    out
+}
+
 fn leaf_names(extra: &[String]) -> Vec<String> {
     let mut names: Vec<String> = TlsMaterial::DEFAULT_NAMES
         .iter()
@@ -61,19 +123,35 @@ fn leaf_names(extra: &[String]) -> Vec<String> {
 
 impl TlsMaterial {
     /// A new CA and a leaf for localhost, 127.0.0.1, ::1 and `extra_names` (ECDSA P-256: fast).
+    ///
+    /// The CA is name-constrained to those names and lives [`CA_LIFETIME_DAYS`] days.
     pub fn generate(extra_names: &[String]) -> Result<Self, TlsError> {
         let ca_key = KeyPair::generate()?;
-        let ca_params = ca_params()?;
-        let ca_cert = ca_params.self_signed(&ca_key)?;
-        let ca_cert_pem = ca_cert.pem();
-        let ca_key_pem = ca_key.serialize_pem();
-        let (leaf_cert_pem, leaf_key_pem) = issue_leaf(&ca_key_pem, extra_names)?;
-        Ok(TlsMaterial {
-            ca_cert_pem,
-            ca_key_pem,
-            leaf_cert_pem,
-            leaf_key_pem,
-        })
+        let mut m = TlsMaterial {
+            ca_cert_pem: String::new(),
+            ca_key_pem: ca_key.serialize_pem(),
+            leaf_cert_pem: String::new(),
+            leaf_key_pem: String::new(),
+        };
+        m.renew_ca(extra_names)?;
+        Ok(m)
+    }
+
+    /// Issues a new CA certificate for the same CA key (name constraints for `extra_names`,
+    /// a new validity window) and a new leaf under it. Returns the CA's expiry (Unix seconds).
+    pub fn renew_ca(&mut self, extra_names: &[String]) -> Result<u64, TlsError> {
+        let ca_key = KeyPair::from_pem(&self.ca_key_pem)?;
+        let mut params = ca_params()?;
+        let (window, end) = validity();
+        params.not_before = window.not_before;
+        params.not_after = window.not_after;
+        params.name_constraints = Some(NameConstraints {
+            permitted_subtrees: permitted_subtrees(extra_names),
+            excluded_subtrees: Vec::new(),
+        });
+        self.ca_cert_pem = params.self_signed(&ca_key)?.pem();
+        self.reissue_leaf(extra_names)?;
+        Ok(end)
     }
 
     /// Reissues the leaf under the same CA (clients keep trusting it).
@@ -126,7 +204,8 @@ impl TlsMaterial {
 }
 
 /// The CA's parameters. Deterministic, so that with the persisted CA key they rebuild the
-/// same issuer (name and key identifier) that signed the persisted CA certificate.
+/// same issuer (name and key identifier) that signed the persisted CA certificate; validity
+/// and name constraints are set where the CA certificate itself is made.
 fn ca_params() -> Result<CertificateParams, TlsError> {
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     let mut dn = DistinguishedName::new();
@@ -139,8 +218,6 @@ fn ca_params() -> Result<CertificateParams, TlsError> {
         KeyUsagePurpose::CrlSign,
         KeyUsagePurpose::DigitalSignature,
     ];
-    ca_params.not_before = rcgen::date_time_ymd(2024, 1, 1);
-    ca_params.not_after = rcgen::date_time_ymd(2049, 12, 31);
     Ok(ca_params)
 }
 
@@ -157,8 +234,9 @@ fn issue_leaf(ca_key_pem: &str, extra_names: &[String]) -> Result<(String, Strin
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     // Python 3.13's default VERIFY_X509_STRICT rejects leaves without an AKI.
     params.use_authority_key_identifier_extension = true;
-    params.not_before = rcgen::date_time_ymd(2024, 1, 1);
-    params.not_after = rcgen::date_time_ymd(2049, 12, 31);
+    let (window, _) = validity();
+    params.not_before = window.not_before;
+    params.not_after = window.not_after;
     let cert = params.signed_by(&leaf_key, &issuer)?;
     Ok((cert.pem(), leaf_key.serialize_pem()))
 }

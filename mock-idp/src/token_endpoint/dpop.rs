@@ -6,13 +6,13 @@ use serde_json::Value;
 
 use super::TokenError;
 use crate::jose::{b64url_decode, jwk_thumbprint};
+use crate::tenant::seen_jtis::{FirstUse, MAX_JTI};
 use crate::tenant::state::TenantState;
 
 /// How far in the past a proof's `iat` may be (seconds).
 pub(crate) const DPOP_MAX_AGE: i64 = 300;
 /// How far in the future a proof's `iat` may be (clock skew, seconds).
 pub(crate) const DPOP_MAX_SKEW: i64 = 30;
-
 /// Checks a DPoP proof for this request (RFC 9449 §4.3); returns the proof key's thumbprint.
 pub(crate) fn check_dpop(
     st: &TenantState,
@@ -101,6 +101,9 @@ pub(crate) fn check_proof(
         .and_then(Value::as_str)
         .filter(|j| !j.is_empty())
         .ok_or_else(|| bad("DPoP proof jti must be a non-empty string"))?;
+    if jti.chars().count() > MAX_JTI {
+        return Err(bad("DPoP proof jti is too long"));
+    }
     if claims.get("htm").and_then(Value::as_str) != Some(htm) {
         return Err(bad("DPoP proof htm mismatch"));
     }
@@ -133,16 +136,18 @@ pub(crate) fn check_proof(
     {
         return Err(TokenError::UseDpopNonce { nonce });
     }
+    let jkt = jwk_thumbprint(jwk).map_err(|_| bad("DPoP proof jwk cannot be thumbprinted"))?;
+    // Remembered until no clock could accept it again: `iat` is at most SKEW ahead.
+    match st
+        .seen_jti
+        .first_use(&jkt, jti, now + DPOP_MAX_AGE + DPOP_MAX_SKEW + 1, now)
     {
-        let mut seen = st.seen_jti.lock().unwrap_or_else(|e| e.into_inner());
-        seen.retain(|_, t| *t >= now - DPOP_MAX_AGE - DPOP_MAX_SKEW);
-        if seen.insert(jti.to_owned(), iat as i64).is_some() {
-            return Err(bad("DPoP proof jti has already been used"));
-        }
+        FirstUse::Yes => Ok(Some(jkt)),
+        FirstUse::Replayed => Err(bad("DPoP proof jti has already been used")),
+        FirstUse::StoreFull => Err(TokenError::TemporarilyUnavailable(
+            "Too many DPoP proofs in flight; try again later".into(),
+        )),
     }
-    jwk_thumbprint(jwk)
-        .map(Some)
-        .map_err(|_| bad("DPoP proof jwk cannot be thumbprinted"))
 }
 
 /// Compares an `htu` with the endpoint URL, ignoring query and fragment and applying the

@@ -41,6 +41,10 @@ pub(crate) enum TokenError {
     /// this user and connection.
     #[error("Federated connection Refresh Token not found.")]
     FederatedConnectionNotFound,
+    /// 503 `temporarily_unavailable`: a store the request needs is full of live entries (the
+    /// DPoP replay store under a flood); the tenant refuses rather than forget them.
+    #[error("{0}")]
+    TemporarilyUnavailable(String),
     /// 403 with the code an exchange profile's Action chose (`api.access.deny(code, reason)`).
     #[error("{reason}")]
     ActionDenied {
@@ -68,6 +72,9 @@ impl TokenError {
                 StatusCode::UNAUTHORIZED,
                 "federated_connection_refresh_token_not_found",
             ),
+            TokenError::TemporarilyUnavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+            }
             TokenError::ActionDenied { code, .. } => (StatusCode::FORBIDDEN, code),
         }
     }

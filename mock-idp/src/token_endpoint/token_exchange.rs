@@ -166,6 +166,12 @@ fn on_behalf_of(
     let user = user_of(&subject)?;
     let act = delegation(&subject, &app.client_id)?;
     let api = audience_api(st, Some(&audience.to_owned()))?;
+    if api.is_management_api() {
+        // A user's token never becomes a Management API token with the operator's scopes.
+        return Err(TokenError::AccessDenied(
+            "Management API tokens are issued through client_credentials only".into(),
+        ));
+    }
     let granted = app.grants.get(audience).ok_or_else(|| {
         TokenError::AccessDenied(format!(
             "Client is not authorized to access \"{audience}\". You need to create a \"client-grant\" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants"
@@ -283,7 +289,8 @@ fn audience_api<'c>(
 fn user_scopes(api: &ApiConfig, requested: Option<&String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for s in requested.map(|r| r.split(' ')).into_iter().flatten() {
-        if api.permissions.iter().any(|p| p == s) && !out.iter().any(|o| o == s) {
+        // Never the Management API's: those are the operator's (see `access`).
+        if api.user_permissions().iter().any(|p| p == s) && !out.iter().any(|o| o == s) {
             out.push(s.to_owned());
         }
     }

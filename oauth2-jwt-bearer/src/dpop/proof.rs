@@ -6,9 +6,10 @@ use std::time::Duration;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
 use serde_json::{Map, Value};
 
-use crate::ProofError;
 use crate::error::AuthError;
 use crate::jose::{b64url_decode, parse_compact, sha256_b64url};
+use crate::reason::ProofError;
+use crate::scheme::PROOF_ALGS;
 
 /// Largest DPoP header accepted (bytes).
 pub(crate) const MAX_PROOF_LEN: usize = 8 * 1024;
@@ -78,7 +79,11 @@ pub(crate) fn verify_proof(
         return Err(bad(ProofError::InvalidTyp));
     }
     // §4.3 #5: exactly the algorithms advertised in `algs`.
-    if h.get("alg").and_then(Value::as_str) != Some("ES256") {
+    if !h
+        .get("alg")
+        .and_then(Value::as_str)
+        .is_some_and(|alg| PROOF_ALGS.contains(&alg))
+    {
         return Err(bad(ProofError::UnsupportedAlgorithm));
     }
     let (key, jkt) = public_key(h.get("jwk"))?;

@@ -33,6 +33,20 @@ impl RateLimit {
     }
 }
 
+/// A setting that makes [`ExchangeOptions`](super::ExchangeOptions) unusable.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No client id or no client secret: the client authenticates as the API's own
+    /// confidential application.
+    #[error("the token-exchange client needs a client_id and a client_secret")]
+    MissingClientCredentials,
+    /// The domain, the timeout or the extra CA, refused for the reason the verifier's options
+    /// would refuse it.
+    #[error(transparent)]
+    Setting(#[from] crate::error::ConfigError),
+}
+
 /// Why a token exchange failed. `status()` and `code()` give the HTTP answer an API would
 /// relay (the quickstart's `ApiError` handler shape).
 #[derive(Debug, thiserror::Error)]
@@ -53,7 +67,7 @@ pub enum ExchangeError {
     /// An `extra` parameter would override a reserved OAuth parameter.
     #[error("Parameter '{0}' is reserved and cannot be overridden")]
     ReservedParameter(String),
-    /// An `extra` parameter has more values than [`crate::MAX_EXTRA_VALUES`].
+    /// An `extra` parameter has more values than [`MAX_EXTRA_VALUES`](super::MAX_EXTRA_VALUES).
     #[error("Parameter '{param}' exceeds maximum array size of {max}")]
     TooManyValues {
         /// The parameter.

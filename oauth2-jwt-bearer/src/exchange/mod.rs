@@ -1,19 +1,31 @@
-//! Token exchange client helpers: auth0-api-python's `get_token_by_exchange_profile`,
-//! `get_token_on_behalf_of` and `get_access_token_for_connection`, as [`TokenExchangeClient`].
+//! The token-exchange *client* (auth0-api-python's helpers), beside the verifier rather than
+//! in it: auth0-api-python's `get_token_by_exchange_profile`, `get_token_on_behalf_of` and
+//! `get_access_token_for_connection` as [`TokenExchangeClient`], and its `get_current_actor`
+//! / `get_delegation_chain` as [`current_actor`] / [`delegation_chain`] (the `act` claim of a
+//! verified token).
+//!
+//! | auth0-api-python | here |
+//! |---|---|
+//! | `ApiClientOptions(domain, client_id, client_secret, timeout)` | [`ExchangeOptions::new`]`(domain, client_id, client_secret)`, [`ExchangeOptions::timeout`] |
+//! | `get_token_by_exchange_profile(subject_token, subject_token_type, audience, scope, requested_token_type, extra)` | [`TokenExchangeClient::exchange_by_profile`]`(`[`ProfileExchange`]`)` |
+//! | `get_token_on_behalf_of(access_token, audience, scope)` | [`TokenExchangeClient::on_behalf_of`] |
+//! | `get_access_token_for_connection({connection, access_token, login_hint})` | [`TokenExchangeClient::access_token_for_connection`]`(`[`ConnectionTokenRequest`]`)` |
+//! | result dict (`access_token`, `expires_in`, `expires_at`, optional `scope`, `id_token`, `refresh_token`, `token_type`, `issued_token_type`) | [`ExchangedToken`] |
+//! | `MissingRequiredArgumentError`, `GetTokenByExchangeProfileError`, `GetAccessTokenForConnectionError`, `ApiError` | [`ExchangeError`] (`status()`, `code()`, `retry_after()`) |
+//! | `get_current_actor(claims)`, `get_delegation_chain(claims)` | [`current_actor`], [`delegation_chain`] |
 //!
 //! The client authenticates with its client id and secret (HTTP Basic, as auth0-api-python
 //! does), finds the token endpoint through the tenant's discovery document (cached, the
-//! document's `issuer` must be `https://{domain}/` and its `token_endpoint` an https URL), and
-//! posts a form. It reuses the verifier's HTTP stack (reqwest, rustls, the extra CA option):
+//! document's `issuer` must be `https://{domain}/` and its `token_endpoint` an https URL on
+//! that same origin, so the secret never leaves the tenant), and posts a form. It reuses the verifier's HTTP stack (reqwest, rustls, the extra CA option):
 //! no redirects are followed, responses are capped at 64 KiB, every call has a timeout.
-//!
-//! The mapping to auth0-api-python's names is in the crate docs ("Token exchange").
 //!
 //! Better than the reference: client credentials are checked when the client is built, not on
 //! the first call; a 429 keeps Auth0's `Retry-After` and `x-ratelimit-*` values
 //! ([`ExchangeError::rate_limit`]); the discovery document's issuer is checked; the Token Vault
 //! helper applies the subject-token checks too.
 
+mod act;
 mod error;
 mod request;
 mod response;
@@ -24,15 +36,17 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-pub use error::{ExchangeError, RateLimit};
+pub use act::{InvalidActClaim, MAX_DELEGATION_CHAIN, current_actor, delegation_chain};
+pub use error::{ConfigError, ExchangeError, RateLimit};
 pub use request::{
     ACCESS_TOKEN_TYPE, FEDERATED_CONNECTION_GRANT, FEDERATED_CONNECTION_TOKEN_TYPE,
     MAX_EXTRA_VALUES, ProfileExchange, RESERVED_PARAMETERS, TOKEN_EXCHANGE_GRANT,
 };
 pub use response::ExchangedToken;
 
-use super::jwks::build_client;
-use super::options::{Clock, ConfigError, SystemClock, validate_domain};
+use crate::clock::{Clock, SystemClock, unix_secs};
+use crate::http_trust::HttpTrust;
+use crate::options::validate_domain;
 use request::{check_subject_token, pair};
 use response::{MAX_RESPONSE_BYTES, endpoint_error, parse_token};
 
@@ -46,9 +60,7 @@ pub struct ExchangeOptions {
     domain: String,
     client_id: String,
     client_secret: String,
-    ca_file: Option<PathBuf>,
-    ca_pem: Option<Vec<u8>>,
-    timeout: Duration,
+    trust: HttpTrust,
     clock: Arc<dyn Clock>,
 }
 
@@ -57,7 +69,7 @@ impl std::fmt::Debug for ExchangeOptions {
         f.debug_struct("ExchangeOptions")
             .field("domain", &self.domain)
             .field("client_id", &self.client_id)
-            .field("timeout", &self.timeout)
+            .field("trust", &self.trust)
             .finish_non_exhaustive()
     }
 }
@@ -74,26 +86,26 @@ impl ExchangeOptions {
             domain: domain.into(),
             client_id: client_id.into(),
             client_secret: client_secret.into(),
-            ca_file: None,
-            ca_pem: None,
-            timeout: Duration::from_secs(10),
+            trust: HttpTrust::new(),
             clock: Arc::new(SystemClock),
         }
     }
     /// Total time each call to discovery or the token endpoint may take (default 10 s, as
     /// auth0-api-python's `timeout`). A call that takes longer fails with 504.
     pub fn timeout(mut self, d: Duration) -> Self {
-        self.timeout = d;
+        self.trust.set_timeout(d);
         self
     }
-    /// An extra CA (PEM file) trusted for the tenant's HTTPS.
+    /// An extra CA (PEM file, read when the client is built) trusted for the tenant's HTTPS.
+    /// Replaces an earlier `ca_file` or `ca_pem`.
     pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.ca_file = Some(path.into());
+        self.trust.set_ca_file(path.into());
         self
     }
-    /// An extra CA (PEM bytes) trusted for the tenant's HTTPS.
+    /// An extra CA (PEM bytes) trusted for the tenant's HTTPS. Replaces an earlier `ca_file`
+    /// or `ca_pem`.
     pub fn ca_pem(mut self, pem: Vec<u8>) -> Self {
-        self.ca_pem = Some(pem);
+        self.trust.set_ca_pem(pem);
         self
     }
     /// The clock `expires_at` is computed with (default: the system clock).
@@ -162,20 +174,7 @@ impl TokenExchangeClient {
         if opts.client_id.trim().is_empty() || opts.client_secret.is_empty() {
             return Err(ConfigError::MissingClientCredentials);
         }
-        if opts.timeout.is_zero() {
-            return Err(ConfigError::ZeroDuration("timeout"));
-        }
-        let ca = match (&opts.ca_pem, &opts.ca_file) {
-            (Some(pem), _) => Some(pem.clone()),
-            (None, Some(path)) => {
-                Some(std::fs::read(path).map_err(|source| ConfigError::CaFile {
-                    path: path.clone(),
-                    source,
-                })?)
-            }
-            (None, None) => None,
-        };
-        let http = build_client(opts.timeout, ca.as_deref())?;
+        let http = opts.trust.client("timeout")?;
         Ok(TokenExchangeClient {
             inner: Arc::new(Inner {
                 domain,
@@ -298,13 +297,13 @@ impl TokenExchangeClient {
                 description,
             ));
         }
-        parse_token(&body, self.inner.clock.now())
+        parse_token(&body, unix_secs(&*self.inner.clock))
     }
 
     /// The token endpoint from the tenant's discovery document (cached [`DISCOVERY_TTL`];
     /// a failed discovery is not cached).
     async fn token_endpoint(&self) -> Result<String, ExchangeError> {
-        let now = self.inner.clock.now();
+        let now = unix_secs(&*self.inner.clock);
         let mut slot = self.inner.token_endpoint.lock().await;
         if let Some((url, until)) = slot.as_ref()
             && now < *until
@@ -337,8 +336,36 @@ impl TokenExchangeClient {
             .filter(|u| url::Url::parse(u).is_ok_and(|p| p.scheme() == "https"))
             .ok_or(ExchangeError::Discovery("no https token_endpoint"))?
             .to_owned();
+        // The client secret and the caller's token go to this URL: only to the tenant itself
+        // (Auth0 serves its token endpoint on the domain it serves discovery on), never to a
+        // host a discovery document names, which a proxy, a CDN or an override may have
+        // written.
+        if !on_domain(&url, domain) {
+            tracing::warn!(
+                domain = %domain,
+                token_endpoint = %url,
+                "token exchange refused: discovery names a token endpoint outside the tenant's domain"
+            );
+            return Err(ExchangeError::Discovery(
+                "token_endpoint is not on the tenant's domain",
+            ));
+        }
         *slot = Some((url.clone(), now + DISCOVERY_TTL));
         Ok(url)
+    }
+}
+
+/// Whether `url` has the origin `https://{domain}` (scheme, host and port; `domain` is a
+/// checked, lower-cased `host[:port]`).
+fn on_domain(url: &str, domain: &str) -> bool {
+    match (
+        url::Url::parse(url),
+        url::Url::parse(&format!("https://{domain}/")),
+    ) {
+        (Ok(u), Ok(tenant)) => {
+            u.origin() == tenant.origin() && u.username().is_empty() && u.password().is_none()
+        }
+        _ => false,
     }
 }
 
@@ -368,4 +395,37 @@ async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, ExchangeErr
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_domain;
+
+    #[test]
+    fn a_token_endpoint_is_used_only_on_the_tenants_origin() {
+        let d = "tenant.example.com";
+        assert!(on_domain("https://tenant.example.com/oauth/token", d));
+        assert!(on_domain("https://TENANT.example.com:443/oauth/token", d));
+        assert!(on_domain(
+            "https://localhost:8443/oauth/token",
+            "localhost:8443"
+        ));
+        for foreign in [
+            "https://evil.example/oauth/token",
+            "https://tenant.example.com.evil.example/oauth/token",
+            "https://tenant.example.com:8443/oauth/token",
+            "http://tenant.example.com/oauth/token",
+            "https://user@tenant.example.com/oauth/token",
+            "https://:pw@tenant.example.com/oauth/token",
+            "https://localhost:8444/oauth/token",
+            "not a url",
+        ] {
+            let domain = if foreign.contains("localhost") {
+                "localhost:8443"
+            } else {
+                d
+            };
+            assert!(!on_domain(foreign, domain), "{foreign}");
+        }
+    }
 }

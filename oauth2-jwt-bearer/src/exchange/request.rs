@@ -3,7 +3,7 @@
 //! prefix is refused; `extra` parameters may not override a reserved OAuth parameter
 //! (case-insensitively) and carry at most [`MAX_EXTRA_VALUES`] values each.
 
-use super::ExchangeError;
+use super::error::ExchangeError;
 
 /// RFC 8693's grant type.
 pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{ExchangeError, RateLimit};
+use super::error::{ExchangeError, RateLimit};
 
 /// Largest token-endpoint response read.
 pub(crate) const MAX_RESPONSE_BYTES: usize = 64 * 1024;

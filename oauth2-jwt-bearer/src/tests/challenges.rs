@@ -1,7 +1,8 @@
 //! Statuses and exact `WWW-Authenticate` strings, per DPoP mode and scheme.
 
 use super::support::*;
-use crate::{AuthError, DpopMode, Scheme, sanitize};
+use crate::error::sanitize;
+use crate::{AuthError, DpopMode, Scheme};
 
 use crate::{ProofError, RequestError, TokenError};
 

@@ -388,51 +388,11 @@ impl crate::ReplayStore for DownStore {
     fn check_and_insert<'a>(
         &'a self,
         _key: &'a str,
-        _expires_at: f64,
+        _expires_at: std::time::SystemTime,
     ) -> futures::future::BoxFuture<'a, Result<bool, crate::ReplayStoreError>> {
         Box::pin(std::future::ready(Err(crate::ReplayStoreError::Timeout(
             Duration::from_millis(200),
         ))))
-    }
-}
-
-/// Everything logged at INFO and above on this thread while the guard lives.
-#[derive(Clone, Default)]
-struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl Logs {
-    fn capture(&self) -> tracing::subscriber::DefaultGuard {
-        // tracing caches a callsite's interest when it is first hit. While only one dispatcher
-        // is registered it asks just the hitting thread's default: another test hitting the
-        // same callsite first without capturing (the outage tests both use `DownStore`) would
-        // cache "never" for every thread, and this capture would see nothing. A second
-        // dispatcher that lives for the whole run makes tracing ask every registered one.
-        static KEEPER: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
-        KEEPER.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
-        let logs = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::INFO)
-            .with_ansi(false)
-            .with_writer(move || logs.clone())
-            .finish();
-        tracing::subscriber::set_default(subscriber)
-    }
-    fn lines_with(&self, needle: &str) -> Vec<String> {
-        String::from_utf8_lossy(&self.0.lock().unwrap())
-            .lines()
-            .filter(|l| l.contains(needle))
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

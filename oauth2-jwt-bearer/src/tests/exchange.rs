@@ -3,18 +3,18 @@
 //! refusals with their status, a 429 with Auth0's rate-limit headers, a dropped connection,
 //! a timeout, a broken discovery document).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use mock_idp::{ActionDenial, ExchangeDecision};
 use mock_idp::{Endpoint, Fault, MockTenant, TenantConfig};
 use serde_json::{Value, json};
 
-use super::support::TenantClock;
-use crate::{
+use super::support::tenant_clock;
+use crate::exchange::{
     ConnectionTokenRequest, ExchangeError, ExchangeOptions, ProfileExchange, TokenExchangeClient,
-    Verifier, VerifierOptions, current_actor, delegation_chain,
+    current_actor, delegation_chain,
 };
+use crate::{Verifier, VerifierOptions};
 
 const UPSTREAM: &str = "https://upstream-api";
 const NOW: i64 = 1_800_000_000;
@@ -81,7 +81,7 @@ fn client_with(
 ) -> TokenExchangeClient {
     let opts = ExchangeOptions::new(t.domain(), "flask-api-client", "flask-api-secret")
         .ca_pem(t.ca_pem().into_bytes())
-        .clock(Arc::new(TenantClock(t.clock().clone())));
+        .clock(tenant_clock(t));
     TokenExchangeClient::new(f(opts)).unwrap()
 }
 
@@ -203,7 +203,7 @@ async fn on_behalf_of_gets_a_token_the_upstream_api_verifies_with_the_actor() {
     let upstream = Verifier::new(
         VerifierOptions::new(t.domain(), UPSTREAM)
             .ca_pem(t.ca_pem().into_bytes())
-            .clock(Arc::new(TenantClock(t.clock().clone()))),
+            .clock(tenant_clock(&t)),
     )
     .unwrap();
     let claims = upstream
@@ -445,5 +445,38 @@ async fn a_discovery_document_of_another_issuer_is_not_trusted() {
         e.to_string(),
         "Token endpoint missing in OIDC metadata: no https token_endpoint"
     );
+    assert_eq!(t.token_requests(), 0);
+}
+
+/// L5: a discovery document (served by a proxy, a CDN, or overridden) that names a token
+/// endpoint on another host. The client must not send its secret or the caller's token there.
+#[tokio::test]
+async fn a_token_endpoint_on_another_host_receives_nothing() {
+    let t = tenant();
+    // The attacker's HTTPS server, with a certificate the client trusts (its CA is in the
+    // client's extra CA bundle): nothing but the origin check stops the request.
+    let foreign = tenant();
+    let mut doc: Value = t.discovery();
+    doc["token_endpoint"] = json!(format!("{}oauth/token", foreign.issuer()));
+    let _guard = t.discovery_override(doc);
+    let both_cas = format!("{}{}", t.ca_pem(), foreign.ca_pem()).into_bytes();
+    let c = client_with(&t, |o| o.ca_pem(both_cas));
+    let seen_before = foreign.received_requests().len();
+    let e = c
+        .on_behalf_of(&alice(&t), UPSTREAM, None)
+        .await
+        .unwrap_err();
+    assert_eq!((e.status(), e.code()), (502, "discovery_error"));
+    assert_eq!(
+        e.to_string(),
+        "Token endpoint missing in OIDC metadata: token_endpoint is not on the tenant's domain"
+    );
+    let e = c
+        .access_token_for_connection(ConnectionTokenRequest::new("google-oauth2", alice(&t)))
+        .await
+        .unwrap_err();
+    assert_eq!((e.status(), e.code()), (502, "discovery_error"));
+    assert_eq!(foreign.received_requests().len(), seen_before);
+    assert_eq!(foreign.token_requests(), 0);
     assert_eq!(t.token_requests(), 0);
 }

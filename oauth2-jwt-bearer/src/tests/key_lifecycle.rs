@@ -12,7 +12,7 @@ use std::time::Duration;
 use mock_idp::{Endpoint, Fault, MockTenant};
 use serde_json::json;
 
-use super::support::TenantClock;
+use super::support::{Logs, tenant_clock};
 use crate::{AuthError, Verifier, VerifierOptions};
 
 /// A tenant with a frozen clock (nothing moves unless the test says so) and fixture keys.
@@ -25,7 +25,7 @@ fn tenant() -> MockTenant {
 fn verifier_with(t: &MockTenant, f: impl FnOnce(VerifierOptions) -> VerifierOptions) -> Verifier {
     let opts = VerifierOptions::new(t.domain(), t.audience())
         .ca_pem(t.ca_pem().into_bytes())
-        .clock(Arc::new(TenantClock(t.clock().clone())));
+        .clock(tenant_clock(t));
     Verifier::new(f(opts)).unwrap()
 }
 
@@ -194,6 +194,35 @@ async fn maximum_staleness_is_configurable() {
         .await
         .unwrap_err();
     assert_eq!(e, AuthError::KeysUnavailable);
+}
+
+/// Review 3 I5: past `jwks_max_stale`, the refused request itself is logged at `error`
+/// (once a minute), also inside the refresh cooldown, where no failing refresh says it.
+#[tokio::test]
+async fn a_request_refused_on_keys_past_the_bound_is_logged_at_error() {
+    let t = tenant();
+    let v = verifier_with(&t, |o| o.jwks_max_stale(Duration::from_secs(600)));
+    let logs = Logs::default();
+    let _guard = logs.capture();
+    v.verify_access_token(&fresh_token(&t), &[]).await.unwrap();
+    t.fail(Endpoint::Jwks, Fault::Status(503));
+    // Keys expired (TTL 30 s) but within the bound: the refresh fails, the keys still serve.
+    t.clock().advance(620);
+    v.verify_access_token(&fresh_token(&t), &[]).await.unwrap();
+    v.refreshes_settled().await;
+    let refused = "no refresh succeeded: every token of this tenant is refused";
+    assert_eq!(logs.lines_with(refused), Vec::<String>::new());
+    // 635 s: past 30 + 600, and inside the cooldown of the refresh at 620, so nothing
+    // refreshes (and no failing refresh logs anything).
+    t.clock().advance(15);
+    for _ in 0..3 {
+        let e = v.verify_access_token(&fresh_token(&t), &[]).await;
+        assert_eq!(e, Err(AuthError::KeysUnavailable));
+    }
+    assert_eq!(t.jwks_fetches(), 2);
+    let lines = logs.lines_with(refused);
+    assert_eq!(lines.len(), 1, "once per interval: {lines:?}");
+    assert!(lines[0].contains("ERROR"), "{}", lines[0]);
 }
 
 /// Should fix 6: a refresh whose requests are all cancelled (client disconnects, a timeout

@@ -50,13 +50,10 @@ pub(crate) fn ec(name: &str) -> DpopKey {
     }
 }
 
-/// The verifier's clock reads the tenant's virtual clock, so moving one moves both.
-pub(crate) struct TenantClock(pub(crate) mock_idp::Clock);
-
-impl crate::Clock for TenantClock {
-    fn now(&self) -> f64 {
-        self.0.now() as f64
-    }
+/// The verifier's clock reading the tenant's virtual clock, so moving one moves both.
+pub(crate) fn tenant_clock(tenant: &MockTenant) -> Arc<dyn crate::Clock> {
+    let clock = tenant.clock().clone();
+    Arc::new(move || clock.system_time())
 }
 
 /// One tenant and a verifier trusting it. The tenant publishes fixture key `tenant-1` as `k1`
@@ -202,7 +199,7 @@ impl Env {
 fn options(tenant: &MockTenant) -> VerifierOptions {
     VerifierOptions::new(tenant.domain(), AUD)
         .ca_pem(tenant.ca_pem().into_bytes())
-        .clock(Arc::new(TenantClock(tenant.clock().clone())))
+        .clock(tenant_clock(tenant))
         .http_timeout(Duration::from_secs(2))
 }
 
@@ -234,4 +231,44 @@ pub(crate) fn request_to(m: Method, url: &str, fields: &[(&str, &str)]) -> Reque
         );
     }
     RequestContext::new(m, url, h)
+}
+
+/// Everything logged at INFO and above on this thread while the guard lives.
+#[derive(Clone, Default)]
+pub(crate) struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    pub(crate) fn capture(&self) -> tracing::subscriber::DefaultGuard {
+        // tracing caches a callsite's interest when it is first hit. While only one dispatcher
+        // is registered it asks just the hitting thread's default: another test hitting the
+        // same callsite first without capturing (the outage tests both use `DownStore`) would
+        // cache "never" for every thread, and this capture would see nothing. A second
+        // dispatcher that lives for the whole run makes tracing ask every registered one.
+        static KEEPER: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+        KEEPER.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
+        let logs = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_ansi(false)
+            .with_writer(move || logs.clone())
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+    pub(crate) fn lines_with(&self, needle: &str) -> Vec<String> {
+        String::from_utf8_lossy(&self.0.lock().unwrap())
+            .lines()
+            .filter(|l| l.contains(needle))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -318,10 +318,10 @@ async fn issuer_exact_and_allow_list_before_fetch() {
 async fn multiple_domains_and_resolver() {
     let env = Env::with(|o| {
         let d = o.domains[0].clone();
-        let ca = o.ca_pem.clone().unwrap();
-        VerifierOptions::with_domains(vec!["other.example".into(), d], AUD)
-            .ca_pem(ca)
-            .clock(o.clock.clone())
+        let mut both = VerifierOptions::with_domains(vec!["other.example".into(), d], AUD)
+            .clock(o.clock.clone());
+        both.trust = o.trust.clone();
+        both
     })
     .await;
     env.verify_ok_token().await.unwrap();

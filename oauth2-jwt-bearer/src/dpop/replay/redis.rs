@@ -23,10 +23,7 @@ use futures::future::BoxFuture;
 use tokio::sync::OnceCell;
 
 use super::{ReplayStore, ReplayStoreError};
-use crate::options::{Clock, SystemClock};
-
-/// How long one check may take by default (connecting included) before the proof is refused.
-pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(200);
+use crate::clock::{Clock, SystemClock, secs_of, unix_secs};
 
 /// Namespace of our keys, so the database can be shared with other uses.
 const KEY_PREFIX: &str = "dpop-jti:";
@@ -34,7 +31,7 @@ const KEY_PREFIX: &str = "dpop-jti:";
 /// Longest retention asked of Redis (the same cap as the in-memory store). The verifier asks
 /// for the proof window (about a minute); the cap only keeps a wild `expires_at` from becoming
 /// a Redis "invalid expire time" error.
-const MAX_TTL_MS: f64 = super::MAX_RETENTION_SECS * 1000.0;
+const MAX_TTL_MS: f64 = super::MAX_RETENTION.as_millis() as f64;
 
 /// A [`RedisReplayStore`] setting that cannot work. Raised at construction, never per request.
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +94,10 @@ impl std::fmt::Debug for RedisReplayStore {
 }
 
 impl RedisReplayStore {
+    /// How long one check may take by default (connecting included) before the proof is
+    /// refused.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(200);
+
     /// A store on the Redis server at `url` (e.g. `redis://127.0.0.1:6379/0`), with the
     /// default timeout and the system clock. Only the URL is checked here.
     pub fn new(url: &str) -> Result<Self, RedisReplayStoreError> {
@@ -109,13 +110,13 @@ impl RedisReplayStore {
             client,
             url: redact(url),
             connection: OnceCell::new(),
-            timeout: DEFAULT_REDIS_TIMEOUT,
+            timeout: Self::DEFAULT_TIMEOUT,
             clock: Arc::new(SystemClock),
         })
     }
 
     /// The most one check may take, connecting included. Default
-    /// [`DEFAULT_REDIS_TIMEOUT`] (200 ms): a proof is refused rather than left waiting.
+    /// [`RedisReplayStore::DEFAULT_TIMEOUT`] (200 ms): a proof is refused rather than left waiting.
     pub fn timeout(mut self, timeout: Duration) -> Result<Self, RedisReplayStoreError> {
         if timeout.is_zero() {
             return Err(RedisReplayStoreError::ZeroTimeout);
@@ -181,9 +182,9 @@ impl ReplayStore for RedisReplayStore {
     fn check_and_insert<'a>(
         &'a self,
         key: &'a str,
-        expires_at: f64,
+        expires_at: std::time::SystemTime,
     ) -> BoxFuture<'a, Result<bool, ReplayStoreError>> {
-        let ttl_ms = ttl_ms(expires_at, self.clock.now());
+        let ttl_ms = ttl_ms(secs_of(expires_at), unix_secs(&*self.clock));
         Box::pin(async move {
             match tokio::time::timeout(self.timeout, self.set_nx(key, ttl_ms)).await {
                 Ok(answer) => answer,
@@ -238,16 +239,18 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// `a=1&pass=x&password=y` -> `a=1&pass=***&password=***`.
+/// `a=1&pass=x&password=y` -> `a=1&pass=***&password=***`. Names are percent-decoded before
+/// they are compared, as the redis client reads them (`url::Url::query_pairs`): `pa%73s` is
+/// `pass` to it, so it is one here too.
 fn redact_query(query: &str) -> String {
     query
         .split('&')
         .map(|pair| {
-            let name = pair
-                .split('=')
+            let raw_name = pair.split('=').next().unwrap_or_default();
+            let name = url::form_urlencoded::parse(raw_name.as_bytes())
                 .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
+                .map(|(name, _)| name.to_ascii_lowercase())
+                .unwrap_or_default();
             let secret = ["pass", "secret", "token", "auth"]
                 .iter()
                 .any(|word| name.contains(word));
@@ -269,7 +272,7 @@ mod tests {
     fn urls_are_checked_without_io_and_passwords_never_shown() {
         let store = RedisReplayStore::new("redis://127.0.0.1:6379/0").unwrap();
         assert_eq!(store.url(), "redis://127.0.0.1:6379/0");
-        assert_eq!(store.timeout, DEFAULT_REDIS_TIMEOUT);
+        assert_eq!(store.timeout, RedisReplayStore::DEFAULT_TIMEOUT);
         let store = RedisReplayStore::new("redis://user:s3cret@127.0.0.1:6379/0").unwrap();
         assert!(!format!("{store:?}").contains("s3cret"));
 
@@ -315,6 +318,19 @@ mod tests {
             (
                 "redis://127.0.0.1:6379/0?PASSWORD=s3cret&protocol=resp3",
                 "redis://127.0.0.1:6379/0?PASSWORD=***&protocol=resp3",
+            ),
+            // Percent-encoded names: the client decodes them (`pa%73s` is `pass`).
+            (
+                "redis+unix:///run/redis.sock?db=2&pa%73s=s3cret",
+                "redis+unix:///run/redis.sock?db=2&pa%73s=***",
+            ),
+            (
+                "redis://127.0.0.1:6379/0?p%61ss%77ord=s3cret&protocol=resp3",
+                "redis://127.0.0.1:6379/0?p%61ss%77ord=***&protocol=resp3",
+            ),
+            (
+                "unix:///run/redis.sock?%50ASS=s3cret",
+                "unix:///run/redis.sock?%50ASS=***",
             ),
             // A password holding the characters that end the user information.
             (
@@ -394,7 +410,10 @@ mod tests {
             .timeout(Duration::from_millis(100))
             .unwrap();
         let started = std::time::Instant::now();
-        let err = store.check_and_insert("k", 1e12).await.unwrap_err();
+        let err = store
+            .check_and_insert("k", crate::clock::time_at(1e12))
+            .await
+            .unwrap_err();
         assert!(
             started.elapsed() < Duration::from_secs(2),
             "{:?}",

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::Claims;
+use crate::claims::Claims;
 
 /// Most actors read from one chain: Auth0 issues at most 4, and a longer chain in a token
 /// signed by someone else is not walked without bound.
