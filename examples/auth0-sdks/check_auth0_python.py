@@ -86,4 +86,40 @@ refusal(
     "unauthorized_client",
     "Grant type 'password' not allowed for the client.",
 )
+
+# Resource Owner Password, as Auth0's docs recommend for automated tests, against a tenant with a
+# Default Directory (password-tenant.toml).
+PASSWORD_DOMAIN = os.environ.get("PASSWORD_DOMAIN")
+if PASSWORD_DOMAIN:
+    ropg = GetToken(PASSWORD_DOMAIN, "ropg-client", client_secret="ropg-secret")
+    for grant, realm in (("password", None), ("http://auth0.com/oauth/grant-type/password-realm", "Username-Password-Authentication")):
+        name = f"login ({grant.rsplit('/', 1)[-1]}) gets the user's tokens"
+        try:
+            tok = ropg.login(
+                "user@example.com", "Passw0rd!", scope="openid read:messages", realm=realm,
+                audience=API, grant_type=grant, forwarded_for="203.0.113.7",
+            )
+            c = claims(tok["access_token"])
+            check(
+                name,
+                c["gty"] == "password" and c["permissions"] == ["read:messages"] and "id_token" in tok
+                and claims(tok["id_token"])["sub"] == c["sub"],
+                json.dumps(c),
+            )
+        except Auth0Error as e:
+            check(name, False, f"{e.status_code} {e.error_code} {e.message}")
+    refusal(
+        "wrong password -> 403 invalid_grant",
+        lambda: ropg.login("user@example.com", "nope", realm="Username-Password-Authentication"),
+        403,
+        "invalid_grant",
+        "Wrong email or password.",
+    )
+    refusal(
+        "blocked user -> 401 unauthorized",
+        lambda: ropg.login("blocked@example.com", "Passw0rd!", realm="Username-Password-Authentication"),
+        401,
+        "unauthorized",
+        "user is blocked",
+    )
 sys.exit(1 if failures else 0)

@@ -126,4 +126,25 @@ async function landOnCallback(url) {
   }
 }
 
+// @auth0/auth0-auth-js: Resource Owner Password against a tenant with a Default Directory
+// (password-tenant.toml).
+if (process.env.PASSWORD_DOMAIN) {
+  const sdk = 'auth0-auth-js';
+  const ropg = new AuthClient({ domain: process.env.PASSWORD_DOMAIN, clientId: 'ropg-client', clientSecret: 'ropg-secret' });
+  for (const realm of [undefined, 'Username-Password-Authentication']) {
+    const name = `getTokenByPassword (${realm ? 'password-realm' : 'password'}) gets the user's tokens`;
+    try {
+      const tok = await ropg.getTokenByPassword({
+        username: 'user@example.com', password: 'Passw0rd!', audience: API, scope: 'openid read:messages',
+        realm, auth0ForwardedFor: '203.0.113.7',
+      });
+      const c = claims(tok.accessToken);
+      check(sdk, name, c.gty === 'password' && c.permissions?.[0] === 'read:messages' && !!tok.idToken, JSON.stringify(c));
+    } catch (e) {
+      check(sdk, name, false, `${e.constructor.name}: ${e.message} ${JSON.stringify(e.cause ?? '')}`);
+    }
+  }
+  await refusal(sdk, 'wrong password -> 403 invalid_grant', () => ropg.getTokenByPassword({ username: 'user@example.com', password: 'nope' }), 403, 'invalid_grant', 'Wrong email or password.');
+}
+
 process.exit(failures ? 1 : 0);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Auth0's own SDKs, unmodified, against `mock-idp serve`: auth0-python, @auth0/auth0-auth-js and
 # the generic OIDC client openid-client, each at a pinned version. Prints one PASS/FAIL line per
-# check and exits non-zero on any FAIL. Not part of CI: it installs from PyPI and npm.
+# check and exits non-zero on any FAIL. `.ci/run` calls it; it installs from PyPI and npm.
 #
 #   examples/auth0-sdks/run.sh
 #
@@ -9,7 +9,8 @@
 # verifier, accepts), a user login with PKCE, refresh and userinfo (the Node SDKs; a second
 # tenant logs the user in without the form), and that each refusal
 # reaches the caller as Auth0's error code (wrong secret, unknown audience, ungranted scope, a
-# grant the application may not use).
+# grant the application may not use); and the Resource Owner Password login of auth0-python
+# (`GetToken.login`) and auth0-auth-js (`getTokenByPassword`), with both grants.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +32,7 @@ python3 -m venv "$WORK/venv"
 cp "$here/check_auth0_python.py" "$here/check_node.mjs" "$WORK/"
 
 cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp-cli
-mock="$root/target/debug/mock-idp --state-dir $WORK/state --fixture-keys"
+mock="${CARGO_TARGET_DIR:-$root/target}/debug/mock-idp --state-dir $WORK/state --fixture-keys"
 $mock serve --port "$PORT" --config "$root/mock-idp/fixtures/tenant.example.toml" >"$WORK/serve.log" 2>&1 &
 for _ in $(seq 100); do grep -q "Press Ctrl-C" "$WORK/serve.log" 2>/dev/null && break; sleep 0.1; done
 ca="$WORK/state/ca.pem"
@@ -43,7 +44,12 @@ LOGIN_PORT=$((PORT + 1))
 $mock serve --port "$LOGIN_PORT" --auto-login user@example.com >"$WORK/serve-login.log" 2>&1 &
 for _ in $(seq 100); do grep -q "Press Ctrl-C" "$WORK/serve-login.log" 2>/dev/null && break; sleep 0.1; done
 
-export DOMAIN="localhost:$PORT" LOGIN_DOMAIN="localhost:$LOGIN_PORT"
+# A third with a Default Directory and an application allowed the password grants.
+PASSWORD_PORT=$((PORT + 2))
+$mock serve --port "$PASSWORD_PORT" --config "$here/password-tenant.toml" >"$WORK/serve-password.log" 2>&1 &
+for _ in $(seq 100); do grep -q "Press Ctrl-C" "$WORK/serve-password.log" 2>/dev/null && break; sleep 0.1; done
+
+export DOMAIN="localhost:$PORT" LOGIN_DOMAIN="localhost:$LOGIN_PORT" PASSWORD_DOMAIN="localhost:$PASSWORD_PORT"
 status=0
 # requests (auth0-python) trusts REQUESTS_CA_BUNDLE, httpx (auth0-api-python) SSL_CERT_FILE;
 # Node trusts NODE_EXTRA_CA_CERTS.

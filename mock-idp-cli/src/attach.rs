@@ -1,177 +1,57 @@
-//! `conformance --tenant URL`: attach the runner to a tenant started elsewhere (`mock-idp
-//! serve` in another shell or container) through its control API.
-//!
-//! The catalog keeps steering the runner's in-process tenant, which takes the running tenant's
-//! issuer; the running tenant is told (`PUT /control/upstream`) to answer discovery and JWKS
-//! from it. The verifier under test keeps its configuration (the running tenant's domain and
-//! CA) and sees every key, variant document, fault and fetch count the catalog sets.
+//! `conformance --tenant URL`: the run attached to a tenant started elsewhere. The
+//! orchestration is `verifier_conformance::Attached`; this reads the flags and files it needs
+//! and detaches however the run ends, Ctrl-C included.
 
-use std::time::Duration;
+use anyhow::{Context as _, Result, anyhow};
+use mock_idp::{MockTenant, StateDir};
+use verifier_conformance::{Attached, Callback, Target};
 
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use crate::Cli;
+use crate::conformance::{ConformanceArgs, play};
+use crate::local::load_config;
 
-/// How long one control call may take: the tenant answers these at once.
-const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Why the runner could not attach to (or detach from) the running tenant.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum AttachError {
-    /// The tenant's CA is not a PEM certificate.
-    #[error("the tenant's CA is not a PEM certificate (give --tenant-ca FILE)")]
-    BadCa,
-    /// No connection, a TLS failure, a timeout.
-    #[error(
-        "cannot reach the tenant at {url} (is `mock-idp serve` running there, and does \
-         --tenant-ca hold its CA?)"
-    )]
-    Unreachable {
-        url: String,
-        #[source]
-        source: reqwest::Error,
-    },
-    /// 401 or 403 to the admin secret.
-    #[error(
-        "the tenant at {url} refused the admin secret ({status}): give the one `mock-idp serve` \
-         printed, with --admin-secret or MOCK_IDP_ADMIN_SECRET"
-    )]
-    Refused { url: String, status: StatusCode },
-    /// 404 on the control route: started with `--no-control-api`, or an older mock-idp.
-    #[error(
-        "the tenant at {url} has no control API (404 on {path}): start `mock-idp serve` without \
-         --no-control-api"
-    )]
-    NoControlApi { url: String, path: &'static str },
-    /// Any other answer.
-    #[error("the tenant at {url} answered {status} to {method} {path}: {body}")]
-    Unexpected {
-        url: String,
-        method: Method,
-        path: &'static str,
-        status: StatusCode,
-        body: String,
-    },
-    /// The discovery document has no usable `issuer`.
-    #[error("the tenant at {url} publishes no usable issuer in its discovery document")]
-    NoIssuer { url: String },
-}
-
-const UPSTREAM: &str = "/control/upstream";
-const DISCOVERY: &str = "/.well-known/openid-configuration";
-
-/// A running tenant the runner steers through its control API.
-#[derive(Debug)]
-pub(crate) struct Attachment {
-    /// `https://host:port`, no trailing slash.
-    url: String,
-    secret: String,
-    client: reqwest::Client,
-}
-
-impl Attachment {
-    /// Checks that the tenant at `url` answers and takes `secret`, and clears any upstream a
-    /// previous run left behind (so its discovery is its own again).
-    pub(crate) async fn connect(
-        url: &str,
-        secret: &str,
-        ca_pem: &str,
-    ) -> Result<Self, AttachError> {
-        let certs = reqwest::Certificate::from_pem_bundle(ca_pem.as_bytes())
-            .ok()
-            .filter(|c| !c.is_empty())
-            .ok_or(AttachError::BadCa)?;
-        let client = reqwest::Client::builder()
-            .tls_certs_only(certs)
-            .timeout(CONTROL_TIMEOUT)
-            .build()
-            .map_err(|source| AttachError::Unreachable {
-                url: url.to_owned(),
-                source,
-            })?;
-        let at = Attachment {
-            url: url.trim_end_matches('/').to_owned(),
-            secret: secret.to_owned(),
-            client,
-        };
-        at.detach().await?;
-        Ok(at)
+pub(crate) async fn run(
+    cli: &Cli,
+    a: &ConformanceArgs,
+    sd: &StateDir,
+    url: &str,
+    target: Target,
+) -> Result<()> {
+    let secret = a.admin_secret.as_deref().ok_or_else(|| {
+        anyhow!("--tenant needs the tenant's admin secret: --admin-secret or MOCK_IDP_ADMIN_SECRET")
+    })?;
+    let ca_path = a.tenant_ca.clone().unwrap_or_else(|| sd.ca_path());
+    let ca_pem = std::fs::read_to_string(&ca_path).with_context(|| {
+        format!(
+            "reading the tenant's CA {} (give --tenant-ca FILE: what `mock-idp ca` prints where \
+             serve runs)",
+            ca_path.display()
+        )
+    })?;
+    let mut callback = Callback {
+        url: a.callback_url.clone(),
+        ..Callback::default()
+    };
+    if let Some(v) = &a.callback_bind {
+        callback.bind = Callback::parse_bind(v).ok_or_else(|| {
+            anyhow!("--callback-bind {v}: expected an IP address or IP:PORT, e.g. 0.0.0.0:9443")
+        })?;
     }
-
-    /// The running tenant's issuer, from its discovery document.
-    pub(crate) async fn issuer(&self) -> Result<url::Url, AttachError> {
-        let res = self.send(Method::GET, DISCOVERY, None).await?;
-        let body: Value = res
-            .json()
-            .await
-            .map_err(|source| self.unreachable(source))?;
-        body["issuer"]
-            .as_str()
-            .and_then(|s| url::Url::parse(s).ok())
-            .filter(|u| u.host_str().is_some())
-            .ok_or_else(|| AttachError::NoIssuer {
-                url: self.url.clone(),
-            })
-    }
-
-    /// Delegates the running tenant's discovery and JWKS to `upstream` (the runner's tenant).
-    pub(crate) async fn delegate_to(
-        &self,
-        upstream: &str,
-        ca_pem: &str,
-    ) -> Result<(), AttachError> {
-        let body = json!({ "url": upstream, "ca_pem": ca_pem });
-        self.send(Method::PUT, UPSTREAM, Some(body)).await.map(drop)
-    }
-
-    /// The running tenant serves its own discovery and JWKS again.
-    pub(crate) async fn detach(&self) -> Result<(), AttachError> {
-        self.send(Method::DELETE, UPSTREAM, None).await.map(drop)
-    }
-
-    fn unreachable(&self, source: reqwest::Error) -> AttachError {
-        AttachError::Unreachable {
-            url: self.url.clone(),
-            source,
-        }
-    }
-
-    async fn send(
-        &self,
-        method: Method,
-        path: &'static str,
-        body: Option<Value>,
-    ) -> Result<reqwest::Response, AttachError> {
-        let mut req = self
-            .client
-            .request(method.clone(), format!("{}{path}", self.url));
-        if path.starts_with("/control/") {
-            req = req.bearer_auth(&self.secret);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.map_err(|e| self.unreachable(e))?;
-        let status = res.status();
-        if status.is_success() {
-            return Ok(res);
-        }
-        let url = self.url.clone();
-        Err(match status {
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                AttachError::Refused { url, status }
-            }
-            StatusCode::NOT_FOUND if path == UPSTREAM => AttachError::NoControlApi { url, path },
-            _ => {
-                let mut body = res.text().await.unwrap_or_default();
-                body.truncate(200);
-                AttachError::Unexpected {
-                    url,
-                    method,
-                    path,
-                    status,
-                    body,
-                }
-            }
-        })
-    }
+    let builder = MockTenant::builder()
+        .config(load_config(a.tenant_config.as_deref())?)
+        // The same keys as a `serve` sharing the state directory: a target that cached its
+        // JWKS keeps trusting the runner's tokens.
+        .keys(sd.load_or_init_keys(cli.fixture_keys)?);
+    let attached = Attached::start(url, secret, &ca_pem, builder, &callback).await?;
+    eprintln!(
+        "attached to {url}: its discovery and JWKS come from {} until the run ends",
+        attached.callback()
+    );
+    let played = tokio::select! {
+        r = play(a, attached.tenant(), target, &ca_path) => r,
+        _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+    };
+    let detached = attached.detach().await;
+    played?;
+    Ok(detached?)
 }

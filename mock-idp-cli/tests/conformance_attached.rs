@@ -9,6 +9,7 @@ use mock_idp::MockTenant;
 use oauth2_jwt_bearer::{Verifier, VerifierOptions};
 use serde_json::Value;
 
+use crate::conformance::serve_router;
 use crate::support::TempDir;
 
 const SECRET: &str = "attached-admin-secret-0123456789";
@@ -26,12 +27,7 @@ async fn verifier(domain: &str, audience: &str, ca_pem: &str) -> String {
     let app = axum::Router::new()
         .route("/api/private", axum::routing::get(|| async { "ok" }))
         .layer(oauth2_jwt_bearer::auth_layer(verifier, &[]));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    base
+    serve_router(app).await
 }
 
 /// Runs `mock-idp conformance` with `args`; the case ids and grades (Pass, Fail, Skip...) of

@@ -6,13 +6,11 @@
 #[path = "../../mock-idp/tests/support.rs"]
 mod support;
 
-mod batching;
-mod classes;
+mod action;
 mod cli;
 mod conformance;
 mod conformance_attached;
 mod diff;
-mod html;
 mod mint_flags;
 mod readme;
 mod serve;

@@ -17,9 +17,8 @@ use std::time::Duration;
 
 use http::{HeaderValue, StatusCode};
 
-use crate::dpop::PROOF_ALGS;
 use crate::reason::{ProofError, RequestError, TokenError};
-use crate::scheme::{DpopMode, Scheme};
+use crate::scheme::{DpopMode, PROOF_ALGS, Scheme};
 
 /// The realm on every Bearer challenge.
 const REALM: &str = "api";

@@ -1,6 +1,7 @@
 //! How a request authenticates: the two schemes ([`Scheme`]) and which of them the verifier
-//! accepts ([`DpopMode`]). The error module reads both to build challenges, the options
-//! module to configure the mode; neither owns them.
+//! accepts ([`DpopMode`]), with the DPoP proof algorithms both the proof check and the
+//! challenge's `algs` use. The error module reads them to build challenges, the options
+//! module to configure the mode, the proof check to refuse other algorithms; none owns them.
 
 /// Authentication scheme of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -22,3 +23,7 @@ pub enum DpopMode {
     /// Only DPoP-bound tokens presented with the `DPoP` scheme.
     Required,
 }
+
+/// The DPoP proof algorithms accepted (the key is a P-256 `jwk`), and advertised in the
+/// challenge's `algs` from this same list (RFC 9449 §5).
+pub(crate) const PROOF_ALGS: &[&str] = &["ES256"];

@@ -43,7 +43,7 @@ impl Challenge {
 /// Why a field value is not a challenge list.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum ChallengeError {
+pub(crate) enum ChallengeError {
     /// Expected an auth-scheme token at this byte offset.
     #[error("expected an auth-scheme at byte {0}")]
     Scheme(usize),
@@ -145,7 +145,7 @@ impl Cursor<'_> {
 }
 
 /// Parses every challenge of one or more `WWW-Authenticate` field values.
-pub fn parse_challenges(values: &[String]) -> Result<Vec<Challenge>, ChallengeError> {
+pub(crate) fn parse_challenges(values: &[String]) -> Result<Vec<Challenge>, ChallengeError> {
     let mut out = Vec::new();
     for v in values {
         out.extend(parse_one(v)?);
@@ -249,7 +249,7 @@ impl Cursor<'_> {
 }
 
 /// RFC 6750 §3: `error` and `error_description` values use only %x20-21 / %x23-5B / %x5D-7E.
-pub fn rfc6750_charset_ok(value: &str) -> bool {
+pub(crate) fn rfc6750_charset_ok(value: &str) -> bool {
     value
         .bytes()
         .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))

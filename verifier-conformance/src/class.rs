@@ -70,7 +70,7 @@ impl Class {
     }
 
     /// The class of a failed probe that expected `expect` and saw `o`.
-    pub fn of(expect: &Expect, o: &Observation) -> Class {
+    pub(crate) fn of(expect: &Expect, o: &Observation) -> Class {
         let accepted = o.transport_error.is_none() && (200..300).contains(&o.status);
         match (accepted, expect.verdict()) {
             (true, Verdict::Refuse) => Class::WronglyAccepted,
@@ -87,7 +87,7 @@ impl Class {
 
 /// The class of a case graded `grade` with these steps: the most serious class among its failed
 /// steps (a failed step that sent nothing counts as [`Class::Other`]); None unless it failed.
-pub fn case_class(grade: &Grade, steps: &[Step]) -> Option<Class> {
+pub(crate) fn case_class(grade: &Grade, steps: &[Step]) -> Option<Class> {
     if !matches!(grade, Grade::Fail(_)) {
         return None;
     }

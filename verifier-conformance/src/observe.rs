@@ -38,7 +38,7 @@ fn headers_as_text<S: serde::Serializer>(h: &[(String, Vec<u8>)], s: S) -> Resul
 }
 
 /// `s` cut to `max` chars with an ellipsis (tokens are long).
-pub fn shorten(s: &str, max: usize) -> String {
+pub(crate) fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_owned()
     } else {
@@ -150,7 +150,9 @@ impl Observation {
 
 /// Builds the HTTP clients the runner uses: no redirects (a verifier's 30x is an answer),
 /// no proxies, bounded time.
-pub fn clients(timeout: Duration) -> Result<(reqwest::Client, reqwest::Client), reqwest::Error> {
+pub(crate) fn clients(
+    timeout: Duration,
+) -> Result<(reqwest::Client, reqwest::Client), reqwest::Error> {
     let base = || {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -162,7 +164,7 @@ pub fn clients(timeout: Duration) -> Result<(reqwest::Client, reqwest::Client), 
 
 /// Sends `req` to `base_url` and records the answer. Never fails: transport errors are
 /// observations too (an oversized header may legitimately close the connection).
-pub async fn send(
+pub(crate) async fn send(
     client: &reqwest::Client,
     title_client: &reqwest::Client,
     base_url: &str,

@@ -15,6 +15,7 @@ use super::batch::{self, Member};
 use super::catalog::{Body, Case, Catalog, Ctx, Fetch, Plan, Step, run_probes};
 use super::class::case_class;
 use super::report::{CaseResult, Report};
+use super::shuffle::Shuffle;
 use super::target::Target;
 use super::verdict::{Grade, Level};
 use mock_idp::MockTenant;
@@ -37,6 +38,7 @@ pub struct Runner<'a> {
     target: Target,
     catalog: Catalog,
     progress: bool,
+    seed: Option<u64>,
 }
 
 impl<'a> Runner<'a> {
@@ -47,6 +49,7 @@ impl<'a> Runner<'a> {
             target,
             catalog: Catalog::all(),
             progress: true,
+            seed: None,
         }
     }
 
@@ -63,13 +66,29 @@ impl<'a> Runner<'a> {
         self
     }
 
+    /// Plays the cases in an order drawn from `seed` instead of the default one: the same seed
+    /// gives the same order. Within each stage of [`run`](Self::run) the cases are shuffled,
+    /// and the key-set batch lands at a random point among the stateless and script cases
+    /// (so it may have to wait out the target's JWKS cooldown). The report stays in catalog
+    /// order and records the seed.
+    pub fn shuffle(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// A seed for [`shuffle`](Self::shuffle) when none was given: from the clock and the
+    /// process id (print it, so the order can be replayed).
+    pub fn random_seed() -> u64 {
+        super::shuffle::random_seed()
+    }
+
     /// Plays every case and returns the report (in catalog order).
     ///
     /// Order of play: the key-set cases first, batched on one JWKS refresh (a target that has
     /// not fetched its JWKS yet needs no wait for it), then the stateless and script cases in
     /// catalog order, then key-set cases the batch could not grade, alone, then the cases that
     /// need a refresh each (those whose fetch fails first: a verifier may start its cooldown only
-    /// on a successful fetch).
+    /// on a successful fetch). [`shuffle`](Self::shuffle) changes the order within these stages.
     pub async fn run(self) -> Result<Report, RunError> {
         let started = Instant::now();
         let canary = start_canary().await;
@@ -83,9 +102,15 @@ impl<'a> Runner<'a> {
                 self.progress && std::io::stderr().is_terminal(),
                 cases.len(),
             ),
+            shuffle: self.seed.map(Shuffle::new),
         };
-        let deferred = play.key_sets().await;
-        play.in_catalog_order().await;
+        let mut stateless = play.stateless();
+        let batch_at = play.pick(stateless.len() + 1);
+        let later = stateless.split_off(batch_at);
+        play.each(stateless).await;
+        let mut deferred = play.key_sets().await;
+        play.each(later).await;
+        play.mix(&mut deferred);
         play.alone(deferred).await;
         play.refreshes().await;
         play.progress.done();
@@ -98,6 +123,7 @@ impl<'a> Runner<'a> {
         Ok(Report {
             target: self.target.clone(),
             issuer: self.tenant.issuer().to_owned(),
+            seed: self.seed,
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             results,
         })
@@ -110,9 +136,23 @@ struct Play<'c, 'a> {
     cases: &'c [Case],
     steps: Vec<Option<Vec<Step>>>,
     progress: Progress,
+    /// `None`: the default order.
+    shuffle: Option<Shuffle>,
 }
 
 impl Play<'_, '_> {
+    /// Shuffles `items` when the run is shuffled.
+    fn mix<T>(&mut self, items: &mut [T]) {
+        if let Some(s) = &mut self.shuffle {
+            s.shuffle(items);
+        }
+    }
+
+    /// A position in `0..n` when the run is shuffled, else 0.
+    fn pick(&mut self, n: usize) -> usize {
+        self.shuffle.as_mut().map_or(0, |s| s.below(n))
+    }
+
     fn record(&mut self, i: usize, steps: Vec<Step>) {
         self.ctx.restore();
         self.ctx.sync_refresh();
@@ -122,7 +162,7 @@ impl Play<'_, '_> {
 
     /// The key-set cases on shared refreshes; the indices of those the batch could not grade.
     async fn key_sets(&mut self) -> Vec<usize> {
-        let members: Vec<Member> = self
+        let mut members: Vec<Member> = self
             .cases
             .iter()
             .enumerate()
@@ -131,6 +171,7 @@ impl Play<'_, '_> {
                 _ => None,
             })
             .collect();
+        self.mix(&mut members);
         let mut deferred = Vec::new();
         for (i, played) in batch::play_batch(self.ctx, members).await {
             match played {
@@ -141,9 +182,19 @@ impl Play<'_, '_> {
         deferred
     }
 
-    /// The stateless and script cases, in catalog order.
-    async fn in_catalog_order(&mut self) {
-        for (i, case) in self.cases.iter().enumerate() {
+    /// The stateless and script cases, in catalog order or shuffled.
+    fn stateless(&mut self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.cases.len())
+            .filter(|&i| matches!(self.cases[i].body, Body::Probes(_) | Body::Script(_)))
+            .collect();
+        self.mix(&mut order);
+        order
+    }
+
+    /// Plays stateless and script cases in this order.
+    async fn each(&mut self, order: Vec<usize>) {
+        for i in order {
+            let case = &self.cases[i];
             let s = match case.body {
                 Body::Probes(f) => match f(self.ctx) {
                     Plan::Probes(p) => run_probes(self.ctx, case.level, p).await,
@@ -181,7 +232,9 @@ impl Play<'_, '_> {
                 _ => None,
             })
             .collect();
-        order.sort();
+        // Shuffled within each kind of fetch: failing fetches still go first.
+        self.mix(&mut order);
+        order.sort_by_key(|&(fetch, _)| fetch);
         for (_, i) in order {
             if let Body::Refresh(f, _) = self.cases[i].body {
                 let s = f(self.ctx).await;

@@ -1,5 +1,7 @@
 //! The verifier under test: where it listens, which route plays which role, and what it
-//! claims to support. From CLI flags or a TOML file (`mock-idp conformance --config`).
+//! claims to support. One struct for every front end: a TOML file (`--config`), the command
+//! line (with the `cli` feature it derives `clap::Args`, its field docs being the flags' help),
+//! and Rust. [`Target::overridden_by`] lays the flags given on a command line over a file.
 
 use std::path::Path;
 use std::time::Duration;
@@ -8,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// How the target treats the DPoP scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum DpopMode {
     /// Bearer only: DPoP cases are skipped.
@@ -21,6 +24,7 @@ pub enum DpopMode {
 
 /// Which access-token dialect the target enforces; profile-dependent cases follow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
     /// Auth0's default `access_token` dialect: `typ: JWT`, `azp`, no `client_id`/`jti`.
@@ -32,18 +36,25 @@ pub enum Profile {
 
 /// Optional features; the cases that need one are skipped when it is off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 #[serde(default, deny_unknown_fields)]
 pub struct Features {
-    /// RFC 9449 §8 resource-server nonces (`use_dpop_nonce`).
+    /// The target issues resource-server DPoP nonces (RFC 9449 §8, `use_dpop_nonce`).
+    #[cfg_attr(feature = "cli", arg(long))]
     pub nonces: bool,
     /// A DPoP `jti` replay store. Off: RPN-01 still runs (replay detection is a SHOULD).
+    /// TOML only.
+    #[cfg_attr(feature = "cli", arg(skip = true))]
     pub replay_store: bool,
-    /// RFC 6750 §2.3 `?access_token=` tokens.
+    /// The target accepts `?access_token=` tokens (RFC 6750 §2.3).
+    #[cfg_attr(feature = "cli", arg(long))]
     pub query_tokens: bool,
-    /// RFC 6750 §2.2 form-body tokens.
+    /// The target accepts form-body tokens (RFC 6750 §2.2).
+    #[cfg_attr(feature = "cli", arg(long))]
     pub form_tokens: bool,
     /// The target has not fetched discovery yet and may be poisoned by this run: KEY-15 then
     /// serves a mismatched discovery document. Use on a fresh target with `--only KEY-15`.
+    #[cfg_attr(feature = "cli", arg(long))]
     pub cold_discovery: bool,
 }
 
@@ -90,39 +101,62 @@ pub enum TargetError {
 
 /// The verifier under test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 #[serde(default, deny_unknown_fields)]
 #[must_use = "a builder does nothing until it is used"]
 pub struct Target {
-    /// `http://127.0.0.1:3010` (no trailing slash).
+    /// Base URL of the verifier under test, e.g. http://127.0.0.1:3010 (TOML: base_url).
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long = "target",
+            value_name = "URL",
+            default_value = "http://127.0.0.1:3010"
+        )
+    )]
     pub base_url: String,
-    /// The origin the target compares DPoP `htu` with, when it differs from `base_url`
-    /// (behind a proxy). Default: `base_url`.
+    /// The origin the target compares DPoP htu with, when it differs from the base URL
+    /// (behind a proxy).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "URL"))]
     pub public_url: Option<String>,
     /// A route that needs any valid token.
+    #[cfg_attr(feature = "cli", arg(long, default_value = "/api/private"))]
     pub bearer_route: String,
-    /// A route that needs `scope`; `None` skips the SCP group.
+    /// A route that needs the scope (--scope); none skips the SCP group (TOML only).
+    #[cfg_attr(feature = "cli", arg(long, default_value = "/api/private-scoped"))]
     pub scoped_route: Option<String>,
-    /// The scope `scoped_route` requires.
+    /// The scope the scoped route requires.
+    #[cfg_attr(feature = "cli", arg(long, default_value = "read:messages"))]
     pub scope: String,
-    /// The route DPoP cases use (default: `bearer_route`).
+    /// The route DPoP cases use [default: the bearer route].
+    #[cfg_attr(feature = "cli", arg(long, default_value = "/api/dpop-protected"))]
     pub dpop_route: Option<String>,
     /// How the target treats DPoP.
+    #[cfg_attr(feature = "cli", arg(long, value_enum, default_value = "allowed"))]
     pub dpop_mode: DpopMode,
     /// Optional features.
+    #[cfg_attr(feature = "cli", command(flatten))]
     pub features: Features,
-    /// The audience the target expects (default: the tenant's default API).
+    /// The audience the target expects [default: the tenant's default API].
+    #[cfg_attr(feature = "cli", arg(long))]
     pub audience: Option<String>,
-    /// Access-token profile.
+    /// Access-token profile the target enforces.
+    #[cfg_attr(feature = "cli", arg(long, value_enum, default_value = "auth0-compat"))]
     pub profile: Profile,
     /// The target's minimum time between two JWKS refreshes, in milliseconds. Cases that need
     /// the target to fetch the JWKS again wait this long after the previous refresh; 0 means
     /// "do not wait" (a target with a cooldown then shows them as inconclusive).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "MS", default_value_t = 0))]
     pub jwks_cooldown_ms: u64,
-    /// The clock leeway the target declares for `exp`/`nbf`, in seconds (RFC 7519 §4.1.4 allows
-    /// "some small leeway"). The boundary cases (CLM-03) then probe just beyond it instead of at
-    /// `now`, so a verifier with, say, a 5 s tolerance is graded on what it promises.
+    /// The clock leeway the target declares for exp/nbf, in seconds (RFC 7519 §4.1.4 allows
+    /// "some small leeway"): the boundary cases (CLM-03) probe just beyond it.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "SECS", default_value_t = 0))]
     pub clock_leeway_secs: u64,
     /// Per-request timeout in milliseconds.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "MS", default_value_t = 15_000)
+    )]
     pub timeout_ms: u64,
 }
 
@@ -243,6 +277,34 @@ impl Target {
     pub fn dpop(&self) -> bool {
         self.dpop_mode != DpopMode::Disabled
     }
+
+    /// `self` (read from `--config`, say) with each field given on the command line taken
+    /// from `flags` (the same command line parsed into a [`Target`]): a flag overrides the
+    /// file, a flag left out keeps the file's value. `matches` are the matches of the command
+    /// that flattens `Target`.
+    #[cfg(feature = "cli")]
+    pub fn overridden_by(self, flags: &Target, matches: &clap::ArgMatches) -> Target {
+        use clap::Args as _;
+        use clap::parser::ValueSource;
+        let (Ok(mut out), Ok(given)) = (serde_json::to_value(&self), serde_json::to_value(flags))
+        else {
+            return self;
+        };
+        let cmd = Target::augment_args(clap::Command::new("target"));
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches.value_source(id) != Some(ValueSource::CommandLine) {
+                continue;
+            }
+            // Field ids are the field names: a top-level field, or one of `features`.
+            if let Some(v) = given.get(id) {
+                out[id] = v.clone();
+            } else if let Some(v) = given["features"].get(id) {
+                out["features"][id] = v.clone();
+            }
+        }
+        serde_json::from_value(out).unwrap_or(self)
+    }
 }
 
 #[cfg(test)]
@@ -263,6 +325,45 @@ mod tests {
         assert_eq!(t.bearer_route, "/api/private");
         assert!(Target::parse("base_url = \"ftp://x\"", "t").is_err());
         assert!(Target::parse("bogus = 1", "t").is_err());
+    }
+
+    #[cfg(feature = "cli")]
+    #[test]
+    fn the_command_line_describes_the_same_target() {
+        use clap::{Args as _, FromArgMatches as _};
+        let cmd = || Target::augment_args(clap::Command::new("t").no_binary_name(true));
+        // No flag: the defaults, the same as Rust's and TOML's.
+        let m = cmd().get_matches_from(Vec::<&str>::new());
+        assert_eq!(Target::from_arg_matches(&m).unwrap(), Target::default());
+        // Every enum value the command line takes is the TOML spelling of the same value.
+        use clap::ValueEnum as _;
+        for v in DpopMode::value_variants() {
+            let name = v.to_possible_value().unwrap().get_name().to_owned();
+            assert_eq!(serde_json::to_value(v).unwrap(), name);
+        }
+        for v in Profile::value_variants() {
+            let name = v.to_possible_value().unwrap().get_name().to_owned();
+            assert_eq!(serde_json::to_value(v).unwrap(), name);
+        }
+        // Flags over a file: given flags win, the rest keep the file's values.
+        let file = Target::parse(
+            "base_url = \"http://127.0.0.1:4000\"\nscope = \"read:x\"\n[features]\nnonces = true\n",
+            "t.toml",
+        )
+        .unwrap();
+        let m = cmd().get_matches_from([
+            "--target",
+            "http://127.0.0.1:5000",
+            "--dpop-mode",
+            "required",
+            "--query-tokens",
+        ]);
+        let flags = Target::from_arg_matches(&m).unwrap();
+        let t = file.overridden_by(&flags, &m);
+        assert_eq!(t.base_url, "http://127.0.0.1:5000");
+        assert_eq!(t.dpop_mode, DpopMode::Required);
+        assert_eq!(t.scope, "read:x");
+        assert!(t.features.nonces && t.features.query_tokens && t.features.replay_store);
     }
 
     #[test]

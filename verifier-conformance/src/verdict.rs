@@ -62,7 +62,7 @@ impl Level {
 
 /// What a probe should get back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub enum Expect {
+pub(crate) enum Expect {
     /// 2xx.
     Accept,
     /// 401 whose challenges carry no `error`.
@@ -93,7 +93,7 @@ pub enum Expect {
 
 impl Expect {
     /// Short text for reports.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Expect::Accept => "ACCEPT".into(),
             Expect::NoCredentials => "401 ∅".into(),
@@ -344,7 +344,7 @@ fn hygiene(expect: &Expect, o: &Observation) -> Option<String> {
 }
 
 /// Grades one observation for a case of `level`.
-pub fn grade(level: Level, expect: &Expect, o: &Observation) -> Grade {
+pub(crate) fn grade(level: Level, expect: &Expect, o: &Observation) -> Grade {
     let g = match hygiene(expect, o) {
         Some(why) => Grade::Fail(why),
         None => match matches(expect, o) {

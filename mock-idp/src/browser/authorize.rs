@@ -17,7 +17,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::browser::html;
+use crate::browser::{html, organization, web_message};
 use crate::config::{ApplicationConfig, GrantType, TenantConfig};
 use crate::jose::random_id;
 use crate::tenant::authorize_request::{AuthorizeRequest, OIDC_SCOPES, ResponseMode};
@@ -81,6 +81,13 @@ pub(crate) async fn authorize(
         Err(r) => return refuse_page(r),
     };
     let mode = params.get("response_mode").map(String::as_str);
+    // Nothing is posted to an origin the application does not list, not even an error.
+    if mode == Some("web_message") && !web_message::origin_allowed(app, redirect_uri) {
+        return refuse_page(page(
+            "unauthorized_client",
+            "The redirect_uri's origin is not in the application's Allowed Web Origins.",
+        ));
+    }
     let request = match validate(cfg, app, redirect_uri, &params) {
         Ok(r) => r,
         Err(r) => {
@@ -92,6 +99,15 @@ pub(crate) async fn authorize(
             return refuse(redirect_uri, mode, state.as_deref(), r);
         }
     };
+    // A third-party application needs the user's consent, which a silent request cannot ask.
+    if request.prompt_none && !app.is_first_party {
+        return refuse(
+            &request.redirect_uri,
+            request.response_mode,
+            request.state.as_deref(),
+            redirect("consent_required", "Consent required"),
+        );
+    }
     let now = st.mint.clock.now();
     let session = st
         .sessions
@@ -172,6 +188,20 @@ pub(crate) fn complete(
     session: &Session,
     now: i64,
 ) -> Response {
+    // An organization login is for its members only (checked here: after the form, or with
+    // the session's user).
+    if let Some(r) = organization::refuse_non_member(
+        &st.mint.config,
+        request.organization.as_deref(),
+        &session.user_id,
+    ) {
+        return refuse(
+            &request.redirect_uri,
+            request.response_mode,
+            request.state.as_deref(),
+            r,
+        );
+    }
     let grant = CodeGrant {
         client_id: request.client_id.clone(),
         redirect_uri: request.redirect_uri.clone(),
@@ -183,6 +213,7 @@ pub(crate) fn complete(
         auth_time: session.auth_time,
         sid: session.sid.clone(),
         dpop_jkt: request.dpop_jkt.clone(),
+        organization: request.organization.clone(),
     };
     let code = st.codes.issue(grant, now);
     let mut params = vec![("code", code)];
@@ -278,12 +309,7 @@ fn validate(
             "Grant type 'authorization_code' not allowed for the client.",
         ));
     }
-    if params.contains_key("organization") {
-        return Err(redirect(
-            "invalid_request",
-            "Organizations are not supported by this mock tenant",
-        ));
-    }
+    let organization = organization::requested(cfg, app, params)?;
     let prompts: Vec<&str> = params
         .get("prompt")
         .map(|p| p.split(' ').filter(|s| !s.is_empty()).collect())
@@ -344,6 +370,7 @@ fn validate(
         max_age,
         login_hint: get("login_hint"),
         dpop_jkt,
+        organization,
     })
 }
 
@@ -396,8 +423,8 @@ fn pkce(
 
 /// The scopes a user login grants: the OIDC ones asked for (`offline_access` only where a
 /// refresh token may be issued) and the permissions of the API asked for; others are dropped
-/// silently, as Auth0 drops them.
-fn granted_scopes(
+/// silently, as Auth0 drops them. The password grant grants by this rule too.
+pub(crate) fn granted_scopes(
     cfg: &TenantConfig,
     app: &ApplicationConfig,
     audience: Option<&str>,
@@ -466,6 +493,7 @@ pub(crate) fn respond(
     };
     match mode {
         ResponseMode::FormPost => html::form_post(redirect_uri, params),
+        ResponseMode::WebMessage => web_message::page(redirect_uri, params),
         ResponseMode::Query => {
             {
                 let mut q = target.query_pairs_mut();

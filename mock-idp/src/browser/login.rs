@@ -28,6 +28,9 @@ use crate::tenant::state::TenantState;
 
 /// Auth0's text for a failed login.
 pub(crate) const WRONG_CREDENTIALS: &str = "Wrong email or password";
+/// Auth0's text for a blocked user (after the right password only: a wrong one says
+/// [`WRONG_CREDENTIALS`], so the block reveals nothing to someone guessing).
+pub(crate) const BLOCKED: &str = "user is blocked";
 
 const EXPIRED: &str = "This login has expired or was started in another browser. Go back to the application and log in again.";
 
@@ -67,6 +70,9 @@ pub(crate) async fn submit(
     let Some(user) = user else {
         return form(&st, &req, tx, email, Some(WRONG_CREDENTIALS));
     };
+    if user.blocked {
+        return form(&st, &req, tx, email, Some(BLOCKED));
+    }
     st.transactions.finish(tx);
     let now = st.mint.clock.now();
     let session = st.sessions.create(&user.id(), now);

@@ -7,10 +7,14 @@
 //! | `authorize`, `login` | `GET /authorize` (validation, response modes, SSO, `prompt`), the login page `/u/login` |
 //! | `userinfo`, `logout` | `/userinfo`, `/v2/logout` + `/oidc/logout` |
 //! | `cors`, `html` | CORS for browser applications; escaped HTML pages |
+//! | `organization` | `organization` at `/authorize`: usage, membership (`org_id`/`org_name` in the tokens) |
+//! | `web_message` | `response_mode=web_message`: the page that posts the answer to the framing window (silent authentication) |
 
 pub(crate) mod authorize;
 pub(crate) mod cors;
 pub(crate) mod html;
 pub(crate) mod login;
 pub(crate) mod logout;
+pub(crate) mod organization;
 pub(crate) mod userinfo;
+pub(crate) mod web_message;

@@ -144,9 +144,20 @@ pub struct OrganizationConfig {
     /// client_ids of the machine-to-machine applications associated with it.
     #[serde(default)]
     pub applications: Vec<String>,
+    /// Its members, by `user_id` or email: who may log in to it at `/authorize`.
+    #[serde(default)]
+    pub members: Vec<String>,
 }
 
 impl OrganizationConfig {
+    /// Whether `user` is a member (listed by `user_id`, or by email compared case-insensitively).
+    pub fn has_member(&self, user: &super::UserConfig) -> bool {
+        let id = user.id();
+        self.members
+            .iter()
+            .any(|m| *m == id || m.eq_ignore_ascii_case(&user.email))
+    }
+
     /// Whether `value` (an id, or a name compared case-insensitively) names this organization.
     pub fn is_named(&self, value: &str) -> bool {
         self.id == value

@@ -304,6 +304,18 @@ pub struct ApplicationConfig {
     /// Whether client_credentials may, must or must not name an `organization`.
     #[serde(default)]
     pub organization_usage: OrganizationUsage,
+    /// Auth0's `is_first_party` (default true). A third-party application needs the user's
+    /// consent, which the mock has no screen for: `prompt=none` answers it `consent_required`.
+    #[serde(default = "first_party", skip_serializing_if = "is_first_party")]
+    pub is_first_party: bool,
+}
+
+fn first_party() -> bool {
+    true
+}
+
+fn is_first_party(v: &bool) -> bool {
+    *v
 }
 
 /// Whether a refresh token is replaced on every use (Auth0's `rotation_type`).
@@ -373,6 +385,7 @@ impl ApplicationConfig {
             allow_plain_pkce: false,
             custom_claims: serde_json::Map::new(),
             organization_usage: OrganizationUsage::Deny,
+            is_first_party: true,
         }
     }
 
@@ -452,7 +465,16 @@ pub struct TenantConfig {
     /// Organizations.
     #[serde(default)]
     pub organizations: Vec<OrganizationConfig>,
+    /// Auth0's Default Directory: the database connection the `password` grant logs users in
+    /// with. Unset, as on a new Auth0 tenant, that grant answers 500 `server_error`;
+    /// `password-realm` names its connection itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_directory: Option<String>,
 }
+
+/// The name of the tenant's one database connection (Auth0's default one), which holds
+/// `users`: the `realm` of the password-realm grant and a value for `default_directory`.
+pub const DATABASE_CONNECTION: &str = "Username-Password-Authentication";
 
 /// How a tenant TOML names the tenant's Management API in an application's `grants`, as
 /// Auth0's docs write it; the tenant substitutes its domain when it starts. A grant of it lets
@@ -619,6 +641,7 @@ impl Default for TenantConfig {
             custom_api_clients: BTreeMap::new(),
             token_vault: Vec::new(),
             organizations: Vec::new(),
+            default_directory: None,
         }
     }
 }
@@ -788,6 +811,16 @@ impl TenantConfig {
                     return Err((key, format!("scope `{s}` is not a permission of that API")));
                 }
             }
+        }
+        if let Some(d) = self.default_directory.as_deref()
+            && d != DATABASE_CONNECTION
+        {
+            return Err((
+                "default_directory".into(),
+                format!(
+                    "the tenant's one database connection is `{DATABASE_CONNECTION}`, not `{d}`"
+                ),
+            ));
         }
         self.validate_browser_settings()?;
         users::validate(self)?;

@@ -72,6 +72,10 @@ pub struct UserConfig {
     /// Permissions given directly: API identifier → permissions.
     #[serde(default)]
     pub permissions: BTreeMap<String, Vec<String>>,
+    /// Auth0's `blocked`: the user can no longer log in (the password grant answers 401
+    /// `unauthorized` "user is blocked"; `/authorize` refuses a session of theirs).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blocked: bool,
 }
 
 /// A role: a name and the API permissions it gives (Auth0 RBAC).
@@ -121,6 +125,7 @@ impl UserConfig {
             user_metadata: Map::new(),
             roles: Vec::new(),
             permissions: BTreeMap::new(),
+            blocked: false,
         }
     }
 

@@ -18,9 +18,9 @@ use crate::control::{signing_keys, tenant as controls};
 use crate::jose::decode_unverified;
 use crate::mint::proof::DpopKey;
 use crate::mint::token::TokenBuilder;
-use crate::tenant::access;
 use crate::tenant::faults::{Endpoint, Fault, When};
 use crate::tenant::state::TenantState;
+use crate::tenant::{access, admin_sessions};
 
 type Fields = Form<HashMap<String, String>>;
 
@@ -68,7 +68,7 @@ pub(super) async fn sign_in(State(st): State<Arc<TenantState>>, Form(f): Fields)
     } else {
         ""
     };
-    let session = st.admin_sessions.start(access::real_now());
+    let session = st.admin_sessions.start(admin_sessions::real_now());
     let set = format!("{COOKIE}={session}; Path=/dashboard; HttpOnly; SameSite=Strict{secure}");
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/dashboard")]).into_response();
     if let Ok(v) = HeaderValue::from_str(&set) {

@@ -68,6 +68,8 @@ fn document(st: &TenantState, origin: &str) -> Value {
             "client_credentials",
             "authorization_code",
             "refresh_token",
+            "password",
+            "http://auth0.com/oauth/grant-type/password-realm",
             "urn:ietf:params:oauth:grant-type:token-exchange",
             "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token",
         ],

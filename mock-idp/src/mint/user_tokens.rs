@@ -31,10 +31,26 @@ pub(crate) struct UserGrant<'a> {
     pub(crate) auth_time: i64,
     pub(crate) sid: &'a str,
     pub(crate) jkt: Option<String>,
+    /// The organization (id) the user logged in to.
+    pub(crate) organization: Option<&'a str>,
 }
 
-/// The access token and its lifetime in seconds.
-pub(crate) fn access_token(ctx: &MintContext, g: &UserGrant<'_>) -> (String, i64) {
+/// `org_id`, and `org_name` (lower case) when the organization has a name, as Auth0 puts them
+/// in a user's tokens after an organization login.
+fn org_claims(ctx: &MintContext, g: &UserGrant<'_>) -> Vec<(&'static str, Value)> {
+    let Some(org) = g.organization.and_then(|o| ctx.config.organization(o)) else {
+        return Vec::new();
+    };
+    let mut out = vec![("org_id", json!(org.id))];
+    if let Some(name) = &org.name {
+        out.push(("org_name", json!(name.to_ascii_lowercase())));
+    }
+    out
+}
+
+/// The access token and its lifetime in seconds, with Auth0's `gty` claim when the grant has
+/// one (`password`).
+fn access_token(ctx: &MintContext, g: &UserGrant<'_>, gty: Option<&str>) -> (String, i64) {
     let api = g.audience.and_then(|a| ctx.config.api(a)).cloned();
     let only_userinfo = api.is_none();
     let api = api.unwrap_or_else(|| ApiConfig {
@@ -50,6 +66,12 @@ pub(crate) fn access_token(ctx: &MintContext, g: &UserGrant<'_>) -> (String, i64
         .for_user(g.user, &ctx.config);
     if only_userinfo {
         b = b.audience(&ctx.userinfo);
+    }
+    if let Some(gty) = gty {
+        b = b.claim("gty", json!(gty));
+    }
+    for (name, value) in org_claims(ctx, g) {
+        b = b.claim(name, value);
     }
     (b.build(), api.token_lifetime)
 }
@@ -84,6 +106,9 @@ pub(crate) fn id_token(ctx: &MintContext, g: &UserGrant<'_>) -> String {
     claims.insert("auth_time".into(), json!(g.auth_time));
     if let Some(n) = g.nonce {
         claims.insert("nonce".into(), json!(n));
+    }
+    for (name, value) in org_claims(ctx, g) {
+        claims.insert(name.into(), value);
     }
     TokenBuilder::new(ctx)
         .typ("JWT")
@@ -161,7 +186,18 @@ pub(crate) fn token_response(
     g: &UserGrant<'_>,
     refresh: Option<String>,
 ) -> Value {
-    let (access, expires_in) = access_token(ctx, g);
+    token_response_with_gty(ctx, g, refresh, None)
+}
+
+/// [`token_response`] whose access token carries `gty` (Auth0 stamps `"password"` on the
+/// password grant's tokens).
+pub(crate) fn token_response_with_gty(
+    ctx: &MintContext,
+    g: &UserGrant<'_>,
+    refresh: Option<String>,
+    gty: Option<&str>,
+) -> Value {
+    let (access, expires_in) = access_token(ctx, g, gty);
     let mut body = json!({
         "access_token": access,
         "scope": g.scopes.join(" "),

@@ -18,14 +18,13 @@
 
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
-use std::sync::Mutex;
 
 use serde_json::Value;
 
 use crate::config::GrantType;
 use crate::jose::decode_unverified;
+use crate::tenant::admin_sessions::real_now;
 use crate::tenant::state::TenantState;
-use crate::tenant::store::{BoundedStore, WhenFull};
 
 /// Who is calling, once [`authorize`] let them in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +63,7 @@ pub(crate) enum Denied {
 pub(crate) enum Credential<'a> {
     /// `Authorization: Bearer` on the control API: the admin secret or a Management API token.
     Bearer(Option<&'a str>),
-    /// The Test page's session cookie: an id [`AdminSessions`] issued when the admin secret
+    /// The Test page's session cookie: an id [`AdminSessions`](crate::tenant::admin_sessions::AdminSessions) issued when the admin secret
     /// was typed in (never the secret itself: cookies do not isolate by port).
     TestPageSession(Option<&'a str>),
 }
@@ -218,50 +217,4 @@ pub(crate) fn may_mint(
 pub(crate) fn is_admin_secret(st: &TenantState, given: &str) -> bool {
     st.admin_secret()
         .is_some_and(|s| verify_slices_are_equal(given.as_bytes(), s.as_bytes()).is_ok())
-}
-
-/// Test page sessions started with the admin secret: random ids kept here, so the cookie
-/// never carries the secret. Bounded like every store; the oldest go first.
-#[derive(Debug)]
-pub(crate) struct AdminSessions(Mutex<BoundedStore<String, ()>>);
-
-/// How long a Test page session lasts (8 hours, real time).
-pub(crate) const ADMIN_SESSION_LIFETIME: i64 = 8 * 3600;
-/// Most Test page sessions kept.
-pub(crate) const MAX_ADMIN_SESSIONS: usize = 1_000;
-
-impl Default for AdminSessions {
-    fn default() -> Self {
-        AdminSessions(Mutex::new(BoundedStore::new(
-            MAX_ADMIN_SESSIONS,
-            1 << 20,
-            WhenFull::EvictSoonest,
-        )))
-    }
-}
-
-impl AdminSessions {
-    /// Starts a session; its id.
-    pub(crate) fn start(&self, now: i64) -> String {
-        let id = crate::jose::random_id();
-        self.lock()
-            .insert(id.clone(), (), now + ADMIN_SESSION_LIFETIME, now);
-        id
-    }
-
-    fn is_live(&self, id: &str, now: i64) -> bool {
-        id.len() <= 64 && self.lock().get(&id.to_owned(), now).is_some()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, BoundedStore<String, ()>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// Wall-clock seconds: Test page sessions do not follow the tenant's virtual clock (a test
-/// that jumps it a day ahead must not sign the operator out).
-pub(crate) fn real_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }

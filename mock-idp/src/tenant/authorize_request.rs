@@ -13,11 +13,14 @@ pub(crate) enum ResponseMode {
     Fragment,
     /// An auto-submitting HTML form POSTing to the redirect URI.
     FormPost,
+    /// A page that posts the response to the window that opened or framed it (silent
+    /// authentication in a hidden iframe, popups): `crate::browser::web_message`.
+    WebMessage,
 }
 
 impl ResponseMode {
     /// The modes served, as discovery lists them.
-    pub(crate) const NAMES: [&'static str; 3] = ["query", "fragment", "form_post"];
+    pub(crate) const NAMES: [&'static str; 4] = ["query", "fragment", "form_post", "web_message"];
 
     /// The mode named `s` in a request, if it is one the tenant serves.
     pub(crate) fn parse(s: &str) -> Option<Self> {
@@ -25,6 +28,7 @@ impl ResponseMode {
             "query" => Some(ResponseMode::Query),
             "fragment" => Some(ResponseMode::Fragment),
             "form_post" => Some(ResponseMode::FormPost),
+            "web_message" => Some(ResponseMode::WebMessage),
             _ => None,
         }
     }
@@ -50,4 +54,6 @@ pub(crate) struct AuthorizeRequest {
     pub(crate) max_age: Option<i64>,
     pub(crate) login_hint: Option<String>,
     pub(crate) dpop_jkt: Option<String>,
+    /// The organization (its id) the user logs in to (`organization`).
+    pub(crate) organization: Option<String>,
 }

@@ -66,6 +66,8 @@ pub(crate) struct CodeGrant {
     pub(crate) auth_time: i64,
     pub(crate) sid: String,
     pub(crate) dpop_jkt: Option<String>,
+    /// The organization (id) of the login: `org_id`/`org_name` in the tokens.
+    pub(crate) organization: Option<String>,
 }
 
 #[derive(Debug)]
@@ -87,6 +89,7 @@ impl Footprint for Entry {
             + g.nonce.footprint()
             + g.sid.footprint()
             + g.dpop_jkt.footprint()
+            + g.organization.footprint()
             + 64
     }
 }

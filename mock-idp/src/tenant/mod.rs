@@ -5,7 +5,8 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | `access` | who may change the tenant: the one rule the control API, the Test page and `POST /control/tokens` call; Test page sessions |
+//! | `access` | who may change the tenant: the one rule the control API, the Test page and `POST /control/tokens` call |
+//! | `admin_sessions` | Test page sessions: the random ids the Test page's cookie carries, bounded |
 //! | `state` | `TenantState`: everything a running tenant shares between its faces |
 //! | `store` | `BoundedStore`: the bounded, expiring map every runtime store is built on |
 //! | `session`, `authorize_request` | login sessions (SSO) and pending logins, their cookies; the validated `/authorize` request they carry |
@@ -18,6 +19,7 @@
 
 pub(crate) mod access;
 pub(crate) mod actions;
+pub(crate) mod admin_sessions;
 pub(crate) mod authorize_request;
 pub(crate) mod codes;
 pub(crate) mod domains;

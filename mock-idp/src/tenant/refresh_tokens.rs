@@ -33,6 +33,8 @@ pub(crate) struct RefreshGrant {
     /// RFC 9449 §5: a refresh token issued to a public client with DPoP is bound to the key.
     pub(crate) dpop_jkt: Option<String>,
     pub(crate) family: String,
+    /// The organization (id) of the login, kept in every refreshed token.
+    pub(crate) organization: Option<String>,
 }
 
 #[derive(Debug)]
@@ -60,6 +62,7 @@ impl Footprint for Token {
             + g.sid.footprint()
             + g.dpop_jkt.footprint()
             + g.family.footprint()
+            + g.organization.footprint()
             + 32
     }
 }

@@ -65,7 +65,7 @@ pub(crate) struct TenantState {
     /// Where discovery and JWKS are delegated (`PUT /control/upstream`); `None`: served here.
     pub(crate) upstream: RwLock<Option<Upstream>>,
     /// Test page sessions (the cookie's ids).
-    pub(crate) admin_sessions: crate::tenant::access::AdminSessions,
+    pub(crate) admin_sessions: crate::tenant::admin_sessions::AdminSessions,
 }
 
 impl TenantState {

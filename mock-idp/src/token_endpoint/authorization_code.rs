@@ -79,6 +79,7 @@ pub(super) fn grant(
             // RFC 9449 §5: only a public client's refresh token is bound to its DPoP key.
             dpop_jkt: jkt.clone().filter(|_| app.is_public()),
             family: String::new(),
+            organization: g.organization.clone(),
         };
         let (token, family) = st.refresh_tokens.issue(grant, app.refresh_settings(), now);
         st.codes.record_family(code, &family, now);
@@ -93,6 +94,7 @@ pub(super) fn grant(
         auth_time: g.auth_time,
         sid: &g.sid,
         jkt,
+        organization: g.organization.as_deref(),
     };
     // The issuer of the domain the request came to (custom domains).
     Ok(token_response(&st.mint_for(headers), &grant, refresh))

@@ -41,6 +41,13 @@ pub(crate) enum TokenError {
     /// this user and connection.
     #[error("Federated connection Refresh Token not found.")]
     FederatedConnectionNotFound,
+    /// 401 `unauthorized` "user is blocked": the password grant for a blocked user.
+    #[error("user is blocked")]
+    UserBlocked,
+    /// 500 `server_error`: the tenant lacks a setting the grant needs (the password grant
+    /// without a Default Directory).
+    #[error("{0}")]
+    ServerError(String),
     /// 503 `temporarily_unavailable`: a store the request needs is full of live entries (the
     /// DPoP replay store under a flood); the tenant refuses rather than forget them.
     #[error("{0}")]
@@ -76,6 +83,8 @@ impl TokenError {
                 (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
             }
             TokenError::ActionDenied { code, .. } => (StatusCode::FORBIDDEN, code),
+            TokenError::UserBlocked => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            TokenError::ServerError(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! | `client_credentials` | the machine-to-machine grant |
 //! | `authorization_code` | the code a browser login produced (+ PKCE, DPoP `dpop_jkt`) |
 //! | `refresh_token` | refresh with Auth0's rotation and reuse detection |
+//! | `password` | Resource Owner Password: `password` (Default Directory) and `password-realm` |
 //! | `revoke` | `POST /oauth/revoke` |
 //! | `organization` | `organization` on client_credentials (`org_id`, `org_name`) |
 //! | `token_exchange` | RFC 8693: On-Behalf-Of and Custom Token Exchange (profiles) |
@@ -24,6 +25,7 @@ mod error;
 mod federated_connection;
 mod organization;
 mod params;
+mod password;
 mod refresh_token;
 pub(crate) mod revoke;
 mod subject_token;
@@ -74,6 +76,9 @@ async fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Res
         GrantType::FederatedConnection => federated_connection::grant(st, &params, app)?,
         GrantType::AuthorizationCode => authorization_code::grant(st, headers, &params, app)?,
         GrantType::RefreshToken => refresh_token::grant(st, headers, &params, app)?,
+        GrantType::Password | GrantType::PasswordRealm => {
+            password::grant(st, headers, &params, app, grant)?
+        }
         _ => {
             return Err(TokenError::UnsupportedGrantType(format!(
                 "mock-idp does not implement grant type '{name}'"

@@ -78,6 +78,7 @@ pub(super) fn grant(
         auth_time: g.auth_time,
         sid: &g.sid,
         jkt,
+        organization: g.organization.as_deref(),
     };
     // The issuer of the domain the request came to (custom domains).
     Ok(token_response(&st.mint_for(headers), &grant, next))

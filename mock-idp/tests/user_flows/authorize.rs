@@ -18,7 +18,7 @@ async fn every_advertised_endpoint_answers() {
     assert_eq!(doc["response_types_supported"], json!(["code"]));
     assert_eq!(
         doc["response_modes_supported"],
-        json!(["query", "fragment", "form_post"])
+        json!(["query", "fragment", "form_post", "web_message"])
     );
     assert_eq!(doc["code_challenge_methods_supported"], json!(["S256"]));
     for scope in [
@@ -222,9 +222,9 @@ async fn other_authorize_errors_go_back_to_the_application_with_state() {
             "max_age must be a non-negative integer",
         ),
         (
-            vec![("response_mode", "web_message")],
+            vec![("response_mode", "query.jwt")],
             "invalid_request",
-            "Unsupported response_mode: web_message",
+            "Unsupported response_mode: query.jwt",
         ),
         (
             vec![("dpop_jkt", "not-a-thumbprint")],

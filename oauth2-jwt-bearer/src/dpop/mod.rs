@@ -5,4 +5,4 @@ pub(crate) mod nonce;
 pub(crate) mod proof;
 pub(crate) mod replay;
 
-pub(crate) use proof::{PROOF_ALGS, ProofRules, ValidProof, verify_proof};
+pub(crate) use proof::{ProofRules, ValidProof, verify_proof};

@@ -9,10 +9,7 @@ use serde_json::{Map, Value};
 use crate::error::AuthError;
 use crate::jose::{b64url_decode, parse_compact, sha256_b64url};
 use crate::reason::ProofError;
-
-/// The proof algorithms accepted (the key is a P-256 `jwk`), and advertised in the
-/// challenge's `algs` from this same list (RFC 9449 §5).
-pub(crate) const PROOF_ALGS: &[&str] = &["ES256"];
+use crate::scheme::PROOF_ALGS;
 
 /// Largest DPoP header accepted (bytes).
 pub(crate) const MAX_PROOF_LEN: usize = 8 * 1024;

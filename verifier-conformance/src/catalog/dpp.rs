@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use futures::future::BoxFuture;
 
+use super::forge;
 use super::{Case, Ctx, Plan, Probe, Step, b64, probe, run_probes, segments};
 use crate::observe::Request;
 use crate::verdict::Expect::{self, *};
@@ -17,7 +18,7 @@ pub(super) const CASES: &[Case] = &[
     DPP_01, DPP_02, DPP_03, DPP_04, DPP_05, DPP_06, DPP_07, DPP_08, DPP_09, DPP_10, DPP_11, DPP_12,
     DPP_13, DPP_14, DPP_15, DPP_16, DPP_17, DPP_18, DPP_19, DPP_20, DPP_21, DPP_22, DPP_23, DPP_24,
     DPP_25, DPP_26, DPP_27, DPP_28, DPP_29, DPP_30, DPP_31, DPP_32, DPP_33, DPP_34, DPP_35, DPP_36,
-    DPP_37, DPP_38,
+    DPP_37, DPP_38, DPP_39, DPP_40,
 ];
 
 /// Skips when the target has DPoP off; otherwise builds the probes.
@@ -916,5 +917,75 @@ fn dpp38(c: &Ctx<'_>) -> Plan {
             probe(l, c.dpop(&t, &p), InvalidDpopProof)
         })
         .collect()
+    })
+}
+
+/// A new proof signature from the old one's `r` and `s`.
+type Resign<'a> = dyn Fn(&[u8], &[u8]) -> Vec<u8> + 'a;
+
+/// AT_bound and PROOF_ok with its signature (`r || s`, 64 bytes) replaced by `f(r, s)`.
+fn resigned(c: &Ctx<'_>, f: impl Fn(&[u8], &[u8]) -> Vec<u8>) -> Request {
+    let t = c.bound().build();
+    let p = c.proof(&t).build();
+    let [h, pl, sig] = segments(&p);
+    let sig = mock_idp::jose::b64url_decode(sig).unwrap_or_default();
+    let (r, s) = sig.split_at(sig.len().min(32));
+    c.dpop(&t, &format!("{h}.{pl}.{}", b64(f(r, s))))
+}
+
+const DPP_39: Case = Case::probes(
+    "DPP-39",
+    "ES256 proof signature encoding",
+    Level::M,
+    "RFC 7518 §3.4; RFC 9449 §4.3 #7; SEC 1 §4.1.4",
+    dpp39,
+);
+/// Wycheproof's ECDSA encoding vectors on real proofs by Kc: the JWS form of an ES256
+/// signature is `r || s`, 32 bytes each (RFC 7518 §3.4), and `r` and `s` lie in `[1, n-1]`
+/// (SEC 1 §4.1.4 step 1).
+fn dpp39(c: &Ctx<'_>) -> Plan {
+    let n = forge::P256_N;
+    dp(c, || {
+        let variants: [(&str, &Resign<'_>); 6] = [
+            ("DER instead of r || s", &|r, s| forge::ecdsa_der(r, s)),
+            ("r = 0", &|_, s| [&[0u8; 32][..], s].concat()),
+            ("s = 0", &|r, _| [r, &[0u8; 32][..]].concat()),
+            ("r = n", &|_, s| [&n[..], s].concat()),
+            ("s = n", &|r, _| [r, &n[..]].concat()),
+            ("an extra zero byte before s", &|r, s| {
+                [r, &[0u8][..], s].concat()
+            }),
+        ];
+        variants
+            .into_iter()
+            .map(|(l, f)| probe(l, resigned(c, f), InvalidDpopProof))
+            .collect()
+    })
+}
+
+const DPP_40: Case = Case::probes(
+    "DPP-40",
+    "ES256 proof with high S",
+    Level::I,
+    "RFC 7518 §3.4; SEC 1 §4.1.4",
+    dpp40,
+);
+/// The same proof with `s` replaced by `n - s` verifies just as well (ECDSA is malleable), and
+/// neither RFC 7518 nor RFC 9449 asks for low S; the `jti` replay check is what stops a
+/// re-signed copy. Recorded: some libraries refuse high S.
+fn dpp40(c: &Ctx<'_>) -> Plan {
+    dp(c, || {
+        vec![probe(
+            "s in the upper half of the order",
+            resigned(c, |r, s| {
+                let high = if forge::p256_is_high(s) {
+                    s.to_vec()
+                } else {
+                    forge::p256_negate(s)
+                };
+                [r, &high[..]].concat()
+            }),
+            OneOf(vec![Accept, InvalidDpopProof]),
+        )]
     })
 }

@@ -3,11 +3,10 @@
 use futures::future::BoxFuture;
 use serde_json::json;
 
-use super::{Case, Ctx, Plan, Probe, Step, probe, run_probes};
+use super::{Case, Ctx, Plan, Probe, Step, keys, probe, run_probes};
 use crate::verdict::Expect::*;
 use crate::verdict::{Grade, Level};
 use mock_idp::Signing;
-use mock_idp::SigningKey;
 
 /// The cases of this group, in catalog order.
 pub(super) const CASES: &[Case] = &[
@@ -116,7 +115,7 @@ fn iss06<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
             "iss = T2, T2's key",
             c.tok(|t| {
                 t.issuer(&t2)
-                    .signed_with(Signing::Unpublished(SigningKey::attacker()))
+                    .signed_with(Signing::Unpublished(keys::attacker()))
                     .kid("attacker")
             }),
             InvalidToken,
@@ -136,7 +135,7 @@ fn iss07(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "iss = T, key only in T2's JWKS",
         c.tok(|t| {
-            t.signed_with(Signing::Unpublished(SigningKey::attacker()))
+            t.signed_with(Signing::Unpublished(keys::attacker()))
                 .kid("attacker")
         }),
         InvalidToken,
@@ -166,7 +165,7 @@ fn iss09<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
             "iss = unlisted T3",
             c.tok(|t| {
                 t.issuer(&t3)
-                    .signed_with(Signing::Unpublished(SigningKey::attacker()))
+                    .signed_with(Signing::Unpublished(keys::attacker()))
                     .kid("attacker")
             }),
             InvalidToken,

@@ -6,7 +6,7 @@
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::{Case, Ctx, Fetch, KeySet, Plan, Probe, Step, b64, probe, run_probes};
+use super::{Case, Ctx, Fetch, KeySet, Plan, Probe, Step, b64, keys, probe, run_probes};
 use crate::verdict::Expect::{self, *};
 use crate::verdict::{Grade, Level};
 use mock_idp::DpopKey;
@@ -87,7 +87,8 @@ const KEY_03: Case = Case::keys(
     key03,
 );
 fn key03(c: &Ctx<'_>) -> KeySet {
-    let k = c.fresh_key("removed", 3);
+    // Its own key: withdrawn, it must be refused, so no other case may publish it.
+    let k = keys::withdrawn().with_kid(&c.fresh_kid("removed"));
     let token = c.signed_by(&k).build();
     KeySet {
         keys: vec![k.public_jwk()],
@@ -116,6 +117,9 @@ fn key05<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
         let Plan::Probes(probes) = key05_probes(c) else {
             return Vec::new();
         };
+        // A cold target fetches discovery and the JWKS on its first token: a good token first,
+        // so the timings below are the kid lookups' whatever played before.
+        c.send(&c.bearer(&c.at().build())).await;
         let mut steps = run_probes(c, Level::S, probes).await;
         // "Fast": a `|sleep 10` kid that reaches a shell, or a lookup that scans, shows here.
         for s in &mut steps {
@@ -281,7 +285,9 @@ fn key10(c: &Ctx<'_>) -> KeySet {
         "{input}.{}",
         b64(emsa_pkcs1_sha256(input.as_bytes(), k.modulus().len()))
     );
-    let k2 = c.fresh_key("e2", 3);
+    // The token is signed with the real key (e = 65537), which is then unpublished: the
+    // attacker's, so that no target can hold it from another case.
+    let k2 = keys::attacker().with_kid(&c.fresh_kid("e2"));
     let mut even = k2.public_jwk();
     even["e"] = json!(b64([2u8]));
     let t2 = c.signed_by(&k2).build();
@@ -331,8 +337,10 @@ fn key12(c: &Ctx<'_>) -> KeySet {
 const KEY_13: Case = Case::keys("KEY-13", "Duplicate kid", Level::I, "RFC 7517 §4.5", key13);
 fn key13(c: &Ctx<'_>) -> KeySet {
     let kid = c.fresh_kid("dup");
+    // Two published keys under one kid. Never the attacker's: a target that keeps this JWKS
+    // cached would then verify other cases' attacker tokens with a key the tenant published.
     let first = SigningKey::fixture(3).with_kid(&kid);
-    let second = SigningKey::attacker().with_kid(&kid);
+    let second = SigningKey::fixture(2).with_kid(&kid);
     let t = c.signed_by(&second).build();
     KeySet::variant(
         vec![first.public_jwk(), second.public_jwk()],
@@ -383,11 +391,20 @@ fn key14<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
             ),
             ("connection dropped", Fault::DropConnection),
         ];
-        let mut steps = Vec::new();
+        // The target must hold the tenant's keys before the faults, or "then AT_ok" below would
+        // grade a cold target's first fetch instead of its cache: played alone on a fresh
+        // target, this token is what loads them.
+        let mut steps = vec![
+            c.check(
+                Level::BP,
+                probe("AT_ok before the faults", c.bearer(&c.at().build()), Accept),
+            )
+            .await,
+        ];
         for (label, fault) in faults {
             // A key the target has never seen, published: only a successful fetch could
             // verify it, so an ACCEPT would mean the failure was ignored.
-            let k = c.fresh_key("faulted", 2);
+            let k = keys::unreachable().with_kid(&c.fresh_kid("faulted"));
             c.tenant.keys().publish(k.clone());
             c.tenant.faults().fail(Endpoint::Jwks, fault);
             let before = c.tenant.journal().jwks_fetches();
@@ -482,7 +499,8 @@ const KEY_16: Case = Case::refresh(
 );
 fn key16<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
-        let k = c.fresh_key("redirected", 2);
+        // Only the other origin serves it: a target that follows the redirect loads it.
+        let k = keys::elsewhere().with_kid(&c.fresh_kid("redirected"));
         let t = c.signed_by(&k).build();
         // The other origin serves a JWKS holding the key: following the redirect would ACCEPT.
         let other_path = format!("/jwks-{}.json", k.kid());

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use serde_json::json;
 
-use super::{Case, Ctx, Fetch, KeySet, Plan, Step, b64, compact, probe, run_probes};
+use super::{Case, Ctx, Fetch, KeySet, Plan, Step, b64, compact, keys, probe, run_probes};
 use crate::observe::Request;
 use crate::verdict::Expect::{self, *};
 use crate::verdict::{Grade, Level};
@@ -204,7 +204,9 @@ const RES_06: Case = Case::keys(
     res06,
 );
 fn res06(c: &Ctx<'_>) -> KeySet {
-    let k = c.fresh_key("bige", 3);
+    // Signed with the real key (e = 65537), which is then unpublished: the attacker's, so that
+    // no target can hold it from another case.
+    let k = keys::attacker().with_kid(&c.fresh_kid("bige"));
     let mut jwk = k.public_jwk();
     // e = 2^64 + 1: huge exponent, expensive modexp.
     let mut e = vec![1u8];

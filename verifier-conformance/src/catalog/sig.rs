@@ -3,17 +3,18 @@
 use futures::future::BoxFuture;
 use serde_json::json;
 
-use super::{Case, Ctx, KeySet, Plan, Step, b64, probe, run_probes, segments};
+use super::forge::{self, Pkcs1Defect};
+use super::{Case, Ctx, KeySet, Plan, Probe, Step, b64, keys, probe, run_probes, segments};
 use crate::verdict::Expect::*;
 use crate::verdict::{Grade, Level};
 use mock_idp::DpopKey;
+use mock_idp::SigAlg;
 use mock_idp::Signing;
-use mock_idp::{SigAlg, SigningKey};
 
 /// The cases of this group, in catalog order.
 pub(super) const CASES: &[Case] = &[
     SIG_01, SIG_02, SIG_03, SIG_04, SIG_05, SIG_06, SIG_07, SIG_08, SIG_09, SIG_10, SIG_11, SIG_12,
-    SIG_13, SIG_14, SIG_15, SIG_16, SIG_17,
+    SIG_13, SIG_14, SIG_15, SIG_16, SIG_17, SIG_18,
 ];
 
 const SIG_01: Case = Case::probes(
@@ -239,7 +240,7 @@ const SIG_09: Case = Case::probes(
 fn sig09(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "attacker key, tenant kid",
-        c.tok(|t| t.signed_with(Signing::Unpublished(SigningKey::attacker()))),
+        c.tok(|t| t.signed_with(Signing::Unpublished(keys::attacker()))),
         InvalidToken,
     )])
 }
@@ -252,7 +253,7 @@ const SIG_10: Case = Case::probes(
     sig10,
 );
 fn sig10(c: &Ctx<'_>) -> Plan {
-    let a = SigningKey::attacker();
+    let a = keys::attacker();
     let jwk = a.public_jwk();
     Plan::Probes(vec![
         probe(
@@ -285,7 +286,7 @@ const SIG_11: Case = Case::script(
 fn sig11<'a>(c: &'a Ctx<'a>) -> BoxFuture<'a, Vec<Step>> {
     Box::pin(async move {
         let before = c.canary_hits().await;
-        let a = SigningKey::attacker();
+        let a = keys::attacker();
         let base = c.canary_url();
         let probes = vec![
             probe(
@@ -338,7 +339,7 @@ fn sig12(c: &Ctx<'_>) -> Plan {
     Plan::Probes(vec![probe(
         "x5c attacker cert",
         c.tok(|t| {
-            t.signed_with(Signing::Unpublished(SigningKey::attacker()))
+            t.signed_with(Signing::Unpublished(keys::attacker()))
                 .remove_header("kid")
                 .header("x5c", json!([cert]))
         }),
@@ -486,4 +487,79 @@ fn sig17(c: &Ctx<'_>) -> KeySet {
         )],
         ..KeySet::default()
     }
+}
+
+/// Which genuine signature a SIG-18 probe starts from, and what it makes of it.
+type Pick<'a> = dyn Fn(&[u8]) -> bool + 'a;
+type Change<'a> = dyn Fn(&[u8]) -> Vec<u8> + 'a;
+
+const SIG_18: Case = Case::probes(
+    "SIG-18",
+    "RSA signature encoding (PKCS#1 v1.5)",
+    Level::M,
+    "RFC 8017 §8.2.2, §9.2, §B.1; RFC 7518 §3.3",
+    sig18,
+);
+/// Wycheproof's RSA PKCS#1 v1.5 vectors on real tokens signed by the tenant's current key: each
+/// signature is the key's own, over an encoding with one defect, or a genuine signature of the
+/// wrong length or out of range. RFC 8017 §8.2.2 makes the verifier check the length (step 1)
+/// and range (RSAVP1), then re-encode and compare the whole message, so each must be refused;
+/// only the `DigestInfo` without `NULL` may pass (§B.1 allows accepting it).
+fn sig18(c: &Ctx<'_>) -> Plan {
+    let key = c.tenant.keys().current();
+    if key.alg() != SigAlg::RS256 {
+        return Plan::Skip(format!("the tenant signs with {}, not RS256", key.alg()));
+    }
+    let k = key.modulus().len();
+    let unsigned = c.at().signed_with(Signing::EmptySignature).build();
+    let input = unsigned.trim_end_matches('.').to_owned();
+    let digest = mock_idp::jose::sha256(input.as_bytes());
+    let mut v: Vec<Probe> = Pkcs1Defect::ALL
+        .into_iter()
+        .filter_map(|d| {
+            let sig = forge::rsa_sign_raw(&key, &d.encode(&digest, k))?;
+            let want = match d {
+                Pkcs1Defect::MissingNull => OneOf(vec![Accept, InvalidToken]),
+                _ => InvalidToken,
+            };
+            Some(probe(
+                d.label(),
+                c.bearer(&format!("{input}.{}", b64(sig))),
+                want,
+            ))
+        })
+        .collect();
+    // Genuine signatures, re-encoded: a token whose signature suits `pick`, found by varying
+    // a claim (one in 256 signatures starts with a zero byte).
+    let genuine = |pick: &dyn Fn(&[u8]) -> bool| {
+        (0..4096).find_map(|i| {
+            let t = c.at().claim("conformance_try", json!(i)).build();
+            let [h, p, s] = segments(&t);
+            let sig = mock_idp::jose::b64url_decode(s).ok()?;
+            pick(&sig).then(|| (format!("{h}.{p}"), sig))
+        })
+    };
+    let n = key.modulus();
+    let variants: [(&str, &Pick<'_>, &Change<'_>); 3] = [
+        (
+            "leading zero byte stripped",
+            &|s| s.first() == Some(&0),
+            &|s| s[1..].to_vec(),
+        ),
+        ("an extra leading zero byte", &|_| true, &|s| {
+            [&[0u8][..], s].concat()
+        }),
+        (
+            "signature + n (out of range)",
+            &|s| forge::add(s, &n, k).len() == k,
+            &|s| forge::add(s, &n, k),
+        ),
+    ];
+    for (label, pick, change) in variants {
+        if let Some((input, sig)) = genuine(pick) {
+            let token = format!("{input}.{}", b64(change(&sig)));
+            v.push(probe(label, c.bearer(&token), InvalidToken));
+        }
+    }
+    Plan::Probes(v)
 }

@@ -7,7 +7,7 @@ use browser_test::fantoccini::{Client, Locator};
 use mock_idp::MockTenant;
 use verifier_conformance::{Catalog, Runner, Target};
 
-use crate::support::TempDir;
+use crate::support::accept_everything;
 
 async fn text(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
@@ -40,12 +40,7 @@ async fn filter(c: &Client, which: &str, value: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_html_report_reads_and_filters_in_a_browser() {
     let tenant = MockTenant::start().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = axum::Router::new().fallback(|| async { "ok" });
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let base = accept_everything().await;
     let only: Vec<String> = ["HDR-01", "SIG-01", "AUD-01"].map(String::from).to_vec();
     let report = Runner::new(&tenant, Target::new(base))
         .catalog(Catalog::all().only(&only))
@@ -61,9 +56,16 @@ async fn the_html_report_reads_and_filters_in_a_browser() {
     }
     assert!(html.contains("<form id=\"filters\" hidden>"));
     assert!(!html.contains("<details class=\"case\" hidden"));
-    let dir = TempDir::new("html-report");
-    let file = dir.path().join("report.html");
+    let file = std::env::temp_dir().join(format!("conformance-report-{}.html", std::process::id()));
     std::fs::write(&file, &html).unwrap();
+    // Removed when the test ends, however it ends.
+    struct Remove<'a>(&'a std::path::Path);
+    impl Drop for Remove<'_> {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(self.0);
+        }
+    }
+    let _remove = Remove(&file);
 
     let Some(browser) = Browser::launch().await else {
         return;

@@ -15,6 +15,8 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 use verifier_conformance::{Catalog, Class, Grade, Runner, Target};
 
+use crate::support::serve_router;
+
 /// A Bearer verifier on jsonwebtoken whose JWKS is fetched once.
 async fn fetch_once_verifier(tenant: &MockTenant) -> String {
     let http = reqwest::Client::builder()
@@ -68,12 +70,7 @@ async fn fetch_once_verifier(tenant: &MockTenant) -> String {
             }
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    base
+    serve_router(app).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,44 +3,16 @@
 //! challenge. Each case lands in the class its answer deserves, the reports say so, and
 //! `--fail-on` can gate on a class.
 
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use mock_idp::MockTenant;
 use verifier_conformance::{Catalog, Class, Report, Runner, Target};
 
-use crate::support::TempDir;
-
-/// Serves `app` on 127.0.0.1; its base URL.
-async fn serve(app: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    base
-}
-
-async fn accept_everything() -> String {
-    serve(axum::Router::new().fallback(|| async { "ok" })).await
-}
-
-async fn refuse_everything() -> String {
-    serve(axum::Router::new().fallback(|| async {
-        (
-            StatusCode::UNAUTHORIZED,
-            [(
-                header::WWW_AUTHENTICATE,
-                "Bearer realm=\"api\", error=\"invalid_token\"",
-            )],
-        )
-            .into_response()
-    }))
-    .await
-}
+use crate::support::{accept_everything, refuse_everything, serve_router};
 
 /// Refuses everything with a bare 401: right verdicts, no `WWW-Authenticate`.
 async fn no_challenge() -> String {
-    serve(axum::Router::new().fallback(|| async {
+    serve_router(axum::Router::new().fallback(|| async {
         (StatusCode::UNAUTHORIZED, "{\"error\":\"invalid_token\"}").into_response()
     }))
     .await
@@ -153,55 +125,4 @@ async fn each_broken_verifier_fails_in_its_class() {
         bare.class_count(Class::WronglyRefused, verifier_conformance::Level::M),
         1
     );
-}
-
-fn conformance(dir: &TempDir, base: &str, fail_on: &str) -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_mock-idp"));
-    c.arg("--state-dir")
-        .arg(dir.path())
-        .arg("--fixture-keys")
-        .arg("conformance")
-        .args(["--tenant-port", "0", "--wait-secs", "10"])
-        .args(["--target", base, "--only", "HDR-01,SIG-01,AUD-01"])
-        .args(["--fail-on", fail_on]);
-    c
-}
-
-async fn exit_code(mut cmd: std::process::Command) -> (Option<i32>, String) {
-    let out = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fail_on_a_class_gates_the_exit_status() {
-    let dir = TempDir::new("cli-fail-on-class");
-    let open = accept_everything().await;
-    let bare = no_challenge().await;
-    let (code, err) = exit_code(conformance(&dir, &open, "accepted")).await;
-    assert_eq!(code, Some(1), "{err}");
-    assert!(
-        err.contains("2 failure(s) counted by --fail-on accepted: HDR-01 SIG-01"),
-        "{err}"
-    );
-    // Wrong form and wrongly refused only: a security gate passes, the level gate does not.
-    let (code, err) = exit_code(conformance(&dir, &bare, "accepted")).await;
-    assert_eq!(code, Some(0), "{err}");
-    let (code, err) = exit_code(conformance(&dir, &bare, "M")).await;
-    assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains("3 failure(s) counted by --fail-on M"), "{err}");
-    let (code, err) = exit_code(conformance(&dir, &bare, "M,refused")).await;
-    assert_eq!(code, Some(1), "{err}");
-    assert!(
-        err.contains("1 failure(s) counted by --fail-on M,refused: AUD-01"),
-        "{err}"
-    );
-    let (code, err) = exit_code(conformance(&dir, &bare, "M,bogus")).await;
-    assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains("--fail-on M,bogus: use levels"), "{err}");
 }
