@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::config::TenantConfig;
+use crate::config::api::ApiConfig;
 
 /// The default user's email: `mock-idp serve` with no config lets this user log in.
 pub const DEFAULT_USER_EMAIL: &str = "user@example.com";
@@ -189,11 +189,10 @@ impl UserConfig {
     }
 
     /// The user's permissions on `api` (direct ones, then those of their roles), deduplicated.
-    pub fn permissions_for(&self, config: &TenantConfig, api: &str) -> Vec<String> {
+    pub fn permissions_for(&self, roles: &[RoleConfig], api: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         let direct = self.permissions.get(api).into_iter().flatten();
-        let from_roles = config
-            .roles
+        let from_roles = roles
             .iter()
             .filter(|r| self.roles.contains(&r.name))
             .filter_map(|r| r.permissions.get(api))
@@ -208,8 +207,12 @@ impl UserConfig {
 }
 
 /// Users: unique emails and ids, known roles, permissions the APIs define.
-pub(crate) fn validate(cfg: &TenantConfig) -> Result<(), (String, String)> {
-    for (i, u) in cfg.users.iter().enumerate() {
+pub(crate) fn validate(
+    users: &[UserConfig],
+    roles: &[RoleConfig],
+    apis: &[ApiConfig],
+) -> Result<(), (String, String)> {
+    for (i, u) in users.iter().enumerate() {
         let at = |k: &str| format!("users[{i}].{k}");
         if !u.email.contains('@') {
             return Err((
@@ -220,7 +223,7 @@ pub(crate) fn validate(cfg: &TenantConfig) -> Result<(), (String, String)> {
         if u.password.is_empty() {
             return Err((at("password"), "must not be empty".into()));
         }
-        let before = &cfg.users[..i];
+        let before = &users[..i];
         if before
             .iter()
             .any(|o| o.email.eq_ignore_ascii_case(&u.email))
@@ -233,25 +236,25 @@ pub(crate) fn validate(cfg: &TenantConfig) -> Result<(), (String, String)> {
         if let Some(r) = u
             .roles
             .iter()
-            .find(|r| !cfg.roles.iter().any(|x| &x.name == *r))
+            .find(|r| !roles.iter().any(|x| &x.name == *r))
         {
             return Err((at("roles"), format!("no role named `{r}`")));
         }
-        check_permissions(cfg, &u.permissions, &at("permissions"))?;
+        check_permissions(apis, &u.permissions, &at("permissions"))?;
     }
-    for (i, r) in cfg.roles.iter().enumerate() {
-        check_permissions(cfg, &r.permissions, &format!("roles[{i}].permissions"))?;
+    for (i, r) in roles.iter().enumerate() {
+        check_permissions(apis, &r.permissions, &format!("roles[{i}].permissions"))?;
     }
     Ok(())
 }
 
 fn check_permissions(
-    cfg: &TenantConfig,
+    apis: &[ApiConfig],
     perms: &BTreeMap<String, Vec<String>>,
     key: &str,
 ) -> Result<(), (String, String)> {
     for (aud, list) in perms {
-        let Some(api) = cfg.api(aud) else {
+        let Some(api) = apis.iter().find(|a| a.identifier == *aud) else {
             return Err((key.into(), format!("no API with identifier `{aud}`")));
         };
         if let Some(p) = list.iter().find(|p| !api.permissions.contains(p)) {

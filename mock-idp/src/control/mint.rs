@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::ControlError;
 use crate::jose::decode_unverified;
-use crate::mint::proof::DpopKey;
+use crate::mint::dpop_key::DpopKey;
 use crate::mint::spec::{ProofSpec, TokenSpec};
 use crate::mint::token::TokenBuilder;
 use crate::tenant::access::{self, Caller};

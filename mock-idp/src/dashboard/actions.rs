@@ -16,7 +16,7 @@ use super::COOKIE;
 use super::render::{Minted, Outcome, respond_page, sign_in as sign_in_page};
 use crate::control::{signing_keys, tenant as controls};
 use crate::jose::decode_unverified;
-use crate::mint::proof::DpopKey;
+use crate::mint::dpop_key::DpopKey;
 use crate::mint::token::TokenBuilder;
 use crate::tenant::faults::{Endpoint, Fault, When};
 use crate::tenant::state::TenantState;

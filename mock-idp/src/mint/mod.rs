@@ -4,10 +4,12 @@
 //! | module | what it holds |
 //! |---|---|
 //! | `token` | `TokenBuilder`: every good and bad access token; `Signing` says how it is signed |
-//! | `proof` | `DpopKey` and `ProofBuilder`: DPoP proofs with every field settable or wrong |
+//! | `dpop_key` | `DpopKey` and `ProofAlg`: DPoP client keys (EC, Ed25519, fixture RSA) |
+//! | `proof` | `ProofBuilder`: DPoP proofs with every field settable or wrong |
 //! | `spec` | `TokenSpec` and `ProofSpec`: tokens and proofs as data (CLI flags, control API JSON) |
 //! | `user_tokens` | user access and ID tokens for the browser grants; the check of tokens this tenant signed |
 
+pub(crate) mod dpop_key;
 pub(crate) mod proof;
 pub(crate) mod spec;
 pub(crate) mod token;

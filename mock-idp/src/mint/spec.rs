@@ -27,7 +27,8 @@ mod cli;
 
 use crate::config::Dialect;
 use crate::keys::{SigAlg, SigningKey};
-use crate::mint::proof::{DpopKey, ProofBuilder};
+use crate::mint::dpop_key::DpopKey;
+use crate::mint::proof::ProofBuilder;
 use crate::mint::token::{Signing, TokenBuilder};
 
 /// Where a described token's signature comes from (the data form of [`Signing`]).

@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::config::{ApiConfig, ApplicationConfig, Dialect, TenantConfig};
 use crate::jose::{b64url, random_id};
 use crate::keys::{KeyRing, SigAlg, SigningKey};
-use crate::mint::proof::DpopKey;
+use crate::mint::dpop_key::DpopKey;
 
 /// Where a token's signature comes from.
 #[derive(Debug, Clone)]

@@ -87,7 +87,10 @@ impl TokenBuilder {
         };
         let mut b = self.sub(&user.id()).remove_claim("gty");
         if claims.get("permissions").is_some() {
-            b = b.claim("permissions", json!(user.permissions_for(config, &aud)));
+            b = b.claim(
+                "permissions",
+                json!(user.permissions_for(&config.roles, &aud)),
+            );
         }
         b
     }

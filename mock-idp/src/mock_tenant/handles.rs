@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use crate::config::TenantConfig;
 use crate::http::discovery;
-use crate::mint::proof::{DpopKey, ProofBuilder};
+use crate::mint::dpop_key::DpopKey;
+use crate::mint::proof::ProofBuilder;
 use crate::tenant::faults::{Endpoint, Fault, When};
 use crate::tenant::journal::RecordedRequest;
 use crate::tenant::state::TenantState;

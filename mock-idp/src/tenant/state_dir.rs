@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::keys::{KeyError, KeyRing, SigningKey};
-use crate::mint::proof::DpopKey;
+use crate::mint::dpop_key::DpopKey;
 use crate::tenant::tls::{TlsError, TlsMaterial};
 
 /// Errors reading or writing the state directory. `Display` is one line naming the path.

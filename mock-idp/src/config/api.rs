@@ -1,0 +1,222 @@
+//! The APIs ("resource servers") of a tenant: token dialect, signing algorithm, lifetime,
+//! permissions, custom claims; the Management API's name and scopes; the claims Auth0 reserves.
+
+use serde::{Deserialize, Serialize};
+
+use crate::keys::SigAlg;
+
+/// Auth0 access-token profiles ("Token Dialect" of an API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "cli", value(rename_all = "snake_case"))]
+pub enum Dialect {
+    /// Auth0's default: `typ: JWT`, `azp`, no `jti`/`client_id`.
+    #[default]
+    AccessToken,
+    /// `access_token` plus a `permissions` array.
+    AccessTokenAuthz,
+    /// RFC 9068: `typ: at+jwt`, `client_id`, `jti`.
+    Rfc9068Profile,
+    /// `rfc9068_profile` plus a `permissions` array.
+    Rfc9068ProfileAuthz,
+}
+
+impl Dialect {
+    /// Whether the profile is RFC 9068 (`at+jwt`, `client_id`, `jti`).
+    pub fn is_rfc9068(self) -> bool {
+        matches!(self, Dialect::Rfc9068Profile | Dialect::Rfc9068ProfileAuthz)
+    }
+
+    /// Whether tokens carry a `permissions` claim.
+    pub fn has_permissions(self) -> bool {
+        matches!(
+            self,
+            Dialect::AccessTokenAuthz | Dialect::Rfc9068ProfileAuthz
+        )
+    }
+}
+
+/// One API of the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// The audience value (`aud`).
+    pub identifier: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// JWS algorithm of issued tokens (RS256 or another RSA alg).
+    #[serde(default = "default_alg")]
+    pub signing_alg: String,
+    /// Token lifetime in seconds (`expires_in`).
+    #[serde(default = "default_lifetime")]
+    pub token_lifetime: i64,
+    /// Token profile.
+    #[serde(default)]
+    pub dialect: Dialect,
+    /// Scopes the API defines.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    /// Whether applications may get refresh tokens (`offline_access`) for this API (Auth0's
+    /// "Allow Offline Access"; off by default there, as here).
+    #[serde(default)]
+    pub allow_offline_access: bool,
+    /// Claims every token for this API carries (what a credentials-exchange Action's
+    /// `api.accessToken.setCustomClaim` adds on Auth0). Checked against Auth0's restrictions.
+    #[serde(default)]
+    pub custom_claims: serde_json::Map<String, serde_json::Value>,
+    /// Set by the tenant on its Management API when it starts (not read from a file): its
+    /// scopes go only to the applications the operator granted them, through
+    /// client_credentials, and user flows never grant them ([`ApiConfig::user_permissions`]).
+    #[serde(skip)]
+    pub operator_only: bool,
+}
+
+fn default_alg() -> String {
+    "RS256".into()
+}
+
+fn default_lifetime() -> i64 {
+    86_400
+}
+
+impl ApiConfig {
+    /// An API with Auth0's defaults (RS256, 86,400 s, the `access_token` dialect) and no
+    /// permissions.
+    pub fn new(identifier: &str) -> Self {
+        ApiConfig {
+            identifier: identifier.to_owned(),
+            name: None,
+            signing_alg: default_alg(),
+            token_lifetime: default_lifetime(),
+            dialect: Dialect::AccessToken,
+            permissions: Vec::new(),
+            custom_claims: serde_json::Map::new(),
+            allow_offline_access: false,
+            operator_only: false,
+        }
+    }
+
+    /// The permissions a user flow (authorization code, auto-login, refresh, token exchange)
+    /// may grant: none on the Management API, whose token for a user on Auth0 carries only
+    /// `*:current_user` scopes, which this mock does not serve.
+    pub fn user_permissions(&self) -> &[String] {
+        if self.operator_only {
+            &[]
+        } else {
+            &self.permissions
+        }
+    }
+
+    /// Whether this is the tenant's Management API (its scopes steer the tenant).
+    pub fn is_management_api(&self) -> bool {
+        self.operator_only
+    }
+
+    /// The RSA algorithm for `signing_alg` (validated at load time; RS256 otherwise).
+    pub fn sig_alg(&self) -> SigAlg {
+        self.signing_alg.parse().unwrap_or(SigAlg::RS256)
+    }
+}
+
+/// How a tenant TOML names the tenant's Management API in an application's `grants`, as
+/// Auth0's docs write it; the tenant substitutes its domain when it starts. A grant of it lets
+/// the application get control API tokens with client_credentials, as on Auth0.
+pub const MANAGEMENT_API: &str = "https://{domain}/api/v2/";
+
+/// The Management API's scopes: Auth0's for signing keys, the mock's own for the rest.
+pub const MANAGEMENT_SCOPES: &[&str] = &[
+    "read:signing_keys",
+    "create:signing_keys",
+    "update:signing_keys",
+    "read:mock_tenant",
+    "update:mock_tenant",
+    "create:mock_tokens",
+];
+
+/// Claims Auth0 does not let an Action set (its "General restrictions" for custom claims):
+/// standard JWT and OIDC claims and the ones Auth0 uses itself.
+pub const RESTRICTED_CLAIMS: &[&str] = &[
+    "acr",
+    "act",
+    "active",
+    "amr",
+    "at_hash",
+    "ath",
+    "attest",
+    "aud",
+    "auth_time",
+    "authorization_details",
+    "azp",
+    "c_hash",
+    "client_id",
+    "cnf",
+    "cty",
+    "dest",
+    "entitlements",
+    "events",
+    "exp",
+    "groups",
+    "gty",
+    "htm",
+    "htu",
+    "iat",
+    "internalService",
+    "iss",
+    "jcard",
+    "jku",
+    "jti",
+    "jwe",
+    "jwk",
+    "kid",
+    "may_act",
+    "mky",
+    "nbf",
+    "nonce",
+    "object_id",
+    "org_id",
+    "org_name",
+    "orig",
+    "origid",
+    "permissions",
+    "roles",
+    "rph",
+    "s_hash",
+    "scope",
+    "sid",
+    "sip_callid",
+    "sip_cseq_num",
+    "sip_date",
+    "sip_from_tag",
+    "sip_via_branch",
+    "sub",
+    "sub_jwk",
+    "toe",
+    "txn",
+    "typ",
+    "uuid",
+    "vot",
+    "vtm",
+    "x5t#S256",
+];
+
+/// Why Auth0 would not add `name` as a custom claim, if it would not. Auth0 drops such a claim
+/// silently at run time; a mock tenant says so when it loads the file instead.
+pub(super) fn custom_claim_problem(name: &str) -> Option<String> {
+    if RESTRICTED_CLAIMS.contains(&name) {
+        return Some(format!(
+            "`{name}` is a claim Auth0 reserves (restricted for custom claims)"
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    if ["auth0.com", "webtask.io", "webtask.run"]
+        .iter()
+        .any(|d| lower.contains(d))
+    {
+        return Some(format!(
+            "`{name}`: Auth0 reserves the auth0.com, webtask.io and webtask.run namespaces"
+        ));
+    }
+    None
+}
