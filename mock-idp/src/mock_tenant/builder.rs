@@ -368,7 +368,13 @@ impl TenantBuilder {
                 addr: (std::net::Ipv4Addr::LOCALHOST, 0).into(),
                 source,
             })?;
-        Ok(MockTenant::new(state, tls, domain, local_addr, tx))
+        Ok(MockTenant {
+            state,
+            tls,
+            domain,
+            local_addr,
+            _shutdown: tx,
+        })
     }
 
     /// Starts the tenant on its own thread; panics (with the reason) if it cannot. Async for

@@ -22,30 +22,15 @@ use crate::tenant::tls::TlsMaterial;
 /// [`overrides`](Self::overrides), [`dpop`](Self::dpop), [`control`](Self::control).
 #[derive(Debug)]
 pub struct MockTenant {
-    state: Arc<TenantState>,
-    tls: Arc<TlsMaterial>,
-    domain: String,
-    local_addr: std::net::SocketAddr,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    pub(super) state: Arc<TenantState>,
+    pub(super) tls: Arc<TlsMaterial>,
+    pub(super) domain: String,
+    pub(super) local_addr: std::net::SocketAddr,
+    /// Dropping it stops the server.
+    pub(super) _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
 impl MockTenant {
-    pub(super) fn new(
-        state: Arc<TenantState>,
-        tls: Arc<TlsMaterial>,
-        domain: String,
-        local_addr: std::net::SocketAddr,
-        shutdown: tokio::sync::oneshot::Sender<()>,
-    ) -> Self {
-        MockTenant {
-            state,
-            tls,
-            domain,
-            local_addr,
-            _shutdown: shutdown,
-        }
-    }
-
     /// `127.0.0.1:PORT`: what `AUTH0_DOMAIN` would hold.
     pub fn domain(&self) -> &str {
         &self.domain
