@@ -1,5 +1,5 @@
 //! `mock-idp conformance`: the catalog against a verifier over HTTP, with its own tenant or
-//! attached to a running one (`attach`); `conformance diff` compares two reports. The target
+//! attached to a running one (`--tenant URL`); `conformance diff` compares two reports. The target
 //! is `verifier_conformance::Target` itself (flattened: its fields are the flags), the run is
 //! `Runner`, the gate is `Baseline`: this file only wires them to files and the exit status.
 
@@ -11,11 +11,11 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, Subcommand};
 use mock_idp::{MockTenant, ServeAddress};
 use verifier_conformance::{
-    Baseline, Catalog, Diff, FailOn, Runner, Target, env_for, wait_for_target,
+    Attached, Baseline, Callback, Catalog, Diff, FailOn, Runner, Target, env_for, wait_for_target,
 };
 
 use crate::local::load_config;
-use crate::{Cli, attach, state_dir};
+use crate::{Cli, state_dir};
 
 /// What `--help` opens with: the gate recipe, then the three ways to run.
 pub(crate) const HOW_TO_RUN: &str = "\
@@ -213,7 +213,7 @@ pub(crate) async fn run(cli: &Cli, a: &ConformanceArgs, matches: &ArgMatches) ->
     let target = target(a, matches)?;
     let sd = state_dir(cli)?;
     if let Some(url) = &a.tenant {
-        return attach::run(cli, a, &sd, url, target).await;
+        return run_attached(cli, a, &sd, url, target).await;
     }
     let mut builder = MockTenant::builder()
         .config(load_config(a.tenant_config.as_deref())?)
@@ -331,4 +331,53 @@ pub(crate) async fn play(
         ids.len(),
         ids.join(" ")
     )
+}
+
+/// `--tenant URL`: the run attached to a tenant started elsewhere. The orchestration is
+/// `verifier_conformance::Attached`; this reads the flags and files it needs and detaches
+/// however the run ends, Ctrl-C included.
+async fn run_attached(
+    cli: &Cli,
+    a: &ConformanceArgs,
+    sd: &mock_idp::StateDir,
+    url: &str,
+    target: Target,
+) -> Result<()> {
+    let secret = a.admin_secret.as_deref().ok_or_else(|| {
+        anyhow!("--tenant needs the tenant's admin secret: --admin-secret or MOCK_IDP_ADMIN_SECRET")
+    })?;
+    let ca_path = a.tenant_ca.clone().unwrap_or_else(|| sd.ca_path());
+    let ca_pem = std::fs::read_to_string(&ca_path).with_context(|| {
+        format!(
+            "reading the tenant's CA {} (give --tenant-ca FILE: what `mock-idp ca` prints where \
+             serve runs)",
+            ca_path.display()
+        )
+    })?;
+    let mut callback = Callback {
+        url: a.callback_url.clone(),
+        ..Callback::default()
+    };
+    if let Some(v) = &a.callback_bind {
+        callback.bind = Callback::parse_bind(v).ok_or_else(|| {
+            anyhow!("--callback-bind {v}: expected an IP address or IP:PORT, e.g. 0.0.0.0:9443")
+        })?;
+    }
+    let builder = MockTenant::builder()
+        .config(load_config(a.tenant_config.as_deref())?)
+        // The same keys as a `serve` sharing the state directory: a target that cached its
+        // JWKS keeps trusting the runner's tokens.
+        .keys(sd.load_or_init_keys(cli.fixture_keys)?);
+    let attached = Attached::start(url, secret, &ca_pem, builder, &callback).await?;
+    eprintln!(
+        "attached to {url}: its discovery and JWKS come from {} until the run ends",
+        attached.callback()
+    );
+    let played = tokio::select! {
+        r = play(a, attached.tenant(), target, &ca_path) => r,
+        _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+    };
+    let detached = attached.detach().await;
+    played?;
+    Ok(detached?)
 }

@@ -1,12 +1,11 @@
 //! `mock-idp`: run a mock Auth0 tenant, and mint tokens and DPoP proofs for it.
 //!
 //! This file parses and dispatches; each command lives in its own module (`serve`, `token`,
-//! `proof`, `init`, `ca`, `healthcheck`, `conformance` with `attach`), a few calls into the
+//! `proof`, `init`, `ca`, `healthcheck`, `conformance`), a few calls into the
 //! library each. All commands share
 //! one state directory ([`local`]), so `token`, `proof`, `init` and `ca` act on the tenant
 //! `serve` runs.
 
-mod attach;
 mod ca;
 mod conformance;
 mod healthcheck;

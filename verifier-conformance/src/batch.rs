@@ -18,40 +18,9 @@
 
 use serde_json::Value;
 
-use super::catalog::{Ctx, Probe, Step, probe, run_probes};
+use super::catalog::{Ctx, KeySet, Probe, Step, probe, run_probes};
 use super::verdict::{Expect, Grade, Level};
 use mock_idp::SigningKey;
-
-/// What a key-set case publishes and sends.
-#[derive(Debug, Default)]
-pub(crate) struct KeySet {
-    /// JWKs published beside the tenant's keys, under kids the target has never seen.
-    pub(crate) keys: Vec<Value>,
-    /// Whether a token by a good key published with them must be accepted before the probes
-    /// are graded: a JWKS-variant case is otherwise indistinguishable from "unknown kid".
-    pub(crate) control: bool,
-    /// Sent while the keys are published.
-    pub(crate) probes: Vec<Probe>,
-    /// Sent once the keys are withdrawn and the target has refreshed its JWKS again.
-    pub(crate) withdrawn: Vec<Probe>,
-    /// The keys must reach a target that has already cached a JWKS (a rotation): they are
-    /// published for the second refresh, and the case's own first token triggers it.
-    pub(crate) rotation: bool,
-    /// Regrades the steps (e.g. fails a right verdict that took seconds).
-    pub(crate) review: Option<fn(&mut Vec<Step>)>,
-}
-
-impl KeySet {
-    /// A JWKS-variant case: `keys` beside a control key, then `probes`.
-    pub(crate) fn variant(keys: Vec<Value>, probes: Vec<Probe>) -> KeySet {
-        KeySet {
-            keys,
-            control: true,
-            probes,
-            ..KeySet::default()
-        }
-    }
-}
 
 /// One case of a batch: its index in the run, level, key set and control key.
 pub(crate) struct Member {

@@ -5,8 +5,8 @@
 
 use futures::future::BoxFuture;
 use serde::Serialize;
+use serde_json::Value;
 
-pub(crate) use super::batch::KeySet;
 use super::class::Class;
 use super::observe::{Observation, Request};
 use super::verdict::{Expect, Grade, Level};
@@ -454,4 +454,49 @@ mod tests {
             18 + 10
         );
     }
+}
+
+/// What a key-set case publishes and sends.
+#[derive(Debug, Default)]
+pub(crate) struct KeySet {
+    /// JWKs published beside the tenant's keys, under kids the target has never seen.
+    pub(crate) keys: Vec<Value>,
+    /// Whether a token by a good key published with them must be accepted before the probes
+    /// are graded: a JWKS-variant case is otherwise indistinguishable from "unknown kid".
+    pub(crate) control: bool,
+    /// Sent while the keys are published.
+    pub(crate) probes: Vec<Probe>,
+    /// Sent once the keys are withdrawn and the target has refreshed its JWKS again.
+    pub(crate) withdrawn: Vec<Probe>,
+    /// The keys must reach a target that has already cached a JWKS (a rotation): they are
+    /// published for the second refresh, and the case's own first token triggers it.
+    pub(crate) rotation: bool,
+    /// Regrades the steps (e.g. fails a right verdict that took seconds).
+    pub(crate) review: Option<fn(&mut Vec<Step>)>,
+}
+
+impl KeySet {
+    /// A JWKS-variant case: `keys` beside a control key, then `probes`.
+    pub(crate) fn variant(keys: Vec<Value>, probes: Vec<Probe>) -> KeySet {
+        KeySet {
+            keys,
+            control: true,
+            probes,
+            ..KeySet::default()
+        }
+    }
+}
+
+/// The class of a case graded `grade` with these steps: the most serious class among its failed
+/// steps (a failed step that sent nothing counts as [`Class::Other`]); None unless it failed.
+pub(crate) fn case_class(grade: &Grade, steps: &[Step]) -> Option<Class> {
+    if !matches!(grade, Grade::Fail(_)) {
+        return None;
+    }
+    steps
+        .iter()
+        .filter(|s| matches!(s.grade, Grade::Fail(_)))
+        .map(|s| s.class.unwrap_or(Class::Other))
+        .reduce(Class::worst)
+        .or(Some(Class::Other))
 }

@@ -9,9 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::catalog::Step;
 use super::observe::Observation;
-use super::verdict::{Expect, Grade};
+use super::verdict::Expect;
 
 /// What kind of wrong a failed case is, most serious first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -83,20 +82,6 @@ impl Class {
     pub fn worst(self, other: Class) -> Class {
         self.min(other)
     }
-}
-
-/// The class of a case graded `grade` with these steps: the most serious class among its failed
-/// steps (a failed step that sent nothing counts as [`Class::Other`]); None unless it failed.
-pub(crate) fn case_class(grade: &Grade, steps: &[Step]) -> Option<Class> {
-    if !matches!(grade, Grade::Fail(_)) {
-        return None;
-    }
-    steps
-        .iter()
-        .filter(|s| matches!(s.grade, Grade::Fail(_)))
-        .map(|s| s.class.unwrap_or(Class::Other))
-        .reduce(Class::worst)
-        .or(Some(Class::Other))
 }
 
 /// The verdict an expectation asks for.

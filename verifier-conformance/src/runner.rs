@@ -12,8 +12,8 @@ use wiremock::matchers::{any, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::batch::{self, Member};
+use super::catalog::case_class;
 use super::catalog::{Body, Case, Catalog, Ctx, Fetch, Plan, Step, run_probes};
-use super::class::case_class;
 use super::report::{CaseResult, Report};
 use super::shuffle::Shuffle;
 use super::target::Target;

@@ -296,7 +296,7 @@ impl StateDir {
 
     /// Loads the CA and leaf, creating them on first use and reissuing the leaf (same CA) when
     /// it does not cover `names`. The CA certificate is renewed (same key, so the leaf chain
-    /// stays one CA) when it is within `RENEW_WITHIN_DAYS` (30 days) of expiry, when its
+    /// stays one CA) when it is within 30 days (`RENEW_WITHIN_DAYS`) of expiry, when its
     /// name constraints do not permit one of `names`, or when it predates name constraints
     /// (no `ca.json`): clients then trust the new `ca.pem`.
     pub fn load_or_init_tls(&self, names: &[String]) -> Result<TlsMaterial, StateError> {

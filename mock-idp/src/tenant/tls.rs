@@ -124,7 +124,7 @@ fn leaf_names(extra: &[String]) -> Vec<String> {
 impl TlsMaterial {
     /// A new CA and a leaf for localhost, 127.0.0.1, ::1 and `extra_names` (ECDSA P-256: fast).
     ///
-    /// The CA is name-constrained to those names and lives `CA_LIFETIME_DAYS` (365) days.
+    /// The CA is name-constrained to those names and lives a year (`CA_LIFETIME_DAYS`).
     pub fn generate(extra_names: &[String]) -> Result<Self, TlsError> {
         let ca_key = KeyPair::generate()?;
         let mut m = TlsMaterial {
