@@ -10,6 +10,7 @@ use mock_idp::{MockTenant, config::ApplicationConfig, config::TenantConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::control::call_as as control;
 use crate::support::post_token;
 
 const SECRET: &str = "attack-admin-secret-0123456789";
@@ -105,26 +106,6 @@ async fn redeem(t: &MockTenant, code: &str) -> Value {
     .await;
     assert_eq!(status, 200, "{body}");
     body
-}
-
-/// Calls a control route with `bearer`; status and JSON body.
-pub(crate) async fn control(
-    t: &MockTenant,
-    bearer: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = t
-        .http_client()
-        .request(method, format!("{}{path}", t.uri()))
-        .bearer_auth(bearer);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 /// The review's H1 step by step: the printed user logs in through the public SPA client for

@@ -36,7 +36,8 @@ async fn call(
     call_as(t, SECRET, method, path, body).await
 }
 
-async fn call_as(
+/// Calls a control route with `bearer`; status and JSON body (`null` when it is not JSON).
+pub(crate) async fn call_as(
     t: &MockTenant,
     bearer: &str,
     method: Method,
