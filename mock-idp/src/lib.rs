@@ -54,14 +54,15 @@
 //! the entry points are re-exported here, each by one path, and the rest is grouped in six
 //! public modules: [`config`] (the tenant TOML), [`jose`] (the JOSE encodings tests decode
 //! tokens with), [`handles`] (what `tenant.faults()`, `tenant.journal()`... return), [`spec`]
-//! (tokens and proofs as data), [`actions`] (Custom Token Exchange closures) and [`error`].
+//! (tokens and proofs as data), [`exchange`] (Custom Token Exchange closures) and [`error`].
 //!
 //! | folder | what it holds |
 //! |---|---|
-//! | `tenant/` | the core, which imports no face: `TenantState` and the stores it holds (sessions and login transactions, authorization codes, refresh token families, faults, journal; all bounded by `BoundedStore`), custom domains, the upstream, the exchange [`actions`], the [`StateDir`] on disk and the CA ([`TlsMaterial`]) |
+//! | `tenant/` | the core, which imports no face: `TenantState` and the stores it holds (sessions and login transactions, authorization codes, refresh token families, faults, journal; all bounded by `BoundedStore`), custom domains, the upstream, the [`exchange`] closures, the [`StateDir`] on disk and the CA ([`TlsMaterial`]) |
 //! | `keys/` | [`SigningKey`], [`SigAlg`] and [`KeyRing`]: the JWKS, rotation (publish, promote, retire); the DER and weak-RSA code they need |
 //! | `mint/` | [`TokenBuilder`] and [`Signing`]; [`DpopKey`] and [`ProofBuilder`]; [`spec::TokenSpec`] and [`spec::ProofSpec`] (tokens and proofs as data); user access/ID tokens |
 //! | [`jose`] | base64url, compact JWS assembly, RFC 7638 thumbprints, `ath`: the encodings keys, tokens, proofs and config share |
+//! | `actions/` | the Actions runtime: one Node worker per tenant with Actions, the `event` each trigger gets, the `api` calls applied to tokens, the last executions ([`handles::ActionExecution`]) |
 //! | `clock`, `responses` | the virtual [`Clock`] every signed time comes from; the JSON 404 and the dropped connection every face answers with |
 //! | `config/` | [`config::TenantConfig`]: APIs, applications, grants, token dialects, users and roles, exchange profiles, Custom API clients, Token Vault, organizations, custom domains |
 //! | `http/` | the router (`app()`, the observe middleware: journal, faults; `run`), the discovery document and the cached discovery and JWKS `GET`s |
@@ -75,6 +76,7 @@
 //! mock outside its tests: each implements JOSE on its own, so a bug in one cannot hide the same
 //! bug in the other.
 
+mod actions;
 mod browser;
 mod clock;
 pub mod config;
@@ -106,6 +108,7 @@ pub use tenant::tls::TlsMaterial;
 
 /// What [`MockTenant`]'s handles return: `tenant.faults()`, `tenant.journal()`, ...
 pub mod handles {
+    pub use crate::actions::ActionExecution;
     pub use crate::mock_tenant::handles::{
         Ca, ControlApi, DefaultApp, Dpop, Faults, Journal, OverrideGuard, Overrides, Urls,
     };
@@ -117,10 +120,12 @@ pub mod spec {
     pub use crate::mint::spec::{JwsEdits, ProofSpec, SigningSpec, TokenSpec};
 }
 
-/// The closures a `validation = "action"` exchange profile names, standing in for Auth0's
-/// Custom Token Exchange Actions ([`TenantBuilder::exchange_action`]).
-pub mod actions {
-    pub use crate::tenant::actions::{
+/// The Rust closures a `validation = "action"` exchange profile names, standing in for
+/// Auth0's Custom Token Exchange Action ([`TenantBuilder::exchange_action`]). The tenant's
+/// JavaScript Actions (post-login, credentials-exchange) are configuration:
+/// [`config::ActionConfig`].
+pub mod exchange {
+    pub use crate::tenant::exchange_actions::{
         ActionDenial, ExchangeAction, ExchangeDecision, ExchangeRequest,
     };
 }

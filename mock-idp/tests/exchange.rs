@@ -1,7 +1,7 @@
 //! Token exchange (On-Behalf-Of, Custom Token Exchange profiles), Token Vault, Organizations
 //! and custom domains, over HTTPS, with Auth0's error shapes for every refusal.
 
-use mock_idp::actions::{ActionDenial, ExchangeDecision};
+use mock_idp::exchange::{ActionDenial, ExchangeDecision};
 use mock_idp::{MockTenant, Signing, SigningKey, TenantBuilder, config::TenantConfig};
 use serde_json::{Value, json};
 

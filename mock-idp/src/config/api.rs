@@ -203,7 +203,7 @@ pub const RESTRICTED_CLAIMS: &[&str] = &[
 
 /// Why Auth0 would not add `name` as a custom claim, if it would not. Auth0 drops such a claim
 /// silently at run time; a mock tenant says so when it loads the file instead.
-pub(super) fn custom_claim_problem(name: &str) -> Option<String> {
+pub(crate) fn custom_claim_problem(name: &str) -> Option<String> {
     if RESTRICTED_CLAIMS.contains(&name) {
         return Some(format!(
             "`{name}` is a claim Auth0 reserves (restricted for custom claims)"

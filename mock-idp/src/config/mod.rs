@@ -21,16 +21,22 @@
 //! | `api` | [`ApiConfig`] and its [`Dialect`]; the Management API's name and scopes; reserved claims |
 //! | `application` | [`ApplicationConfig`]: type, grants, auth method, URLs, refresh token settings |
 //! | `users` | [`UserConfig`] and [`RoleConfig`]: who can log in and their permissions |
+//! | `actions` | [`ActionConfig`]: the tenant's Actions and their bindings; [`ActionsRuntime`]: the Node worker |
 //! | `exchange` | token exchange profiles, organizations, Token Vault entries |
 //! | `tenant` | [`TenantConfig`]: the whole tenant, its quickstart defaults, loading and validation |
 
+mod actions;
 mod api;
 mod application;
 mod exchange;
 mod tenant;
 mod users;
 
+pub use actions::{
+    ActionConfig, ActionDependency, ActionTrigger, ActionsRuntime, MAX_ACTION_TIMEOUT_MS,
+};
 pub use api::{ApiConfig, Dialect, MANAGEMENT_API, MANAGEMENT_SCOPES, RESTRICTED_CLAIMS};
+pub(crate) use api::custom_claim_problem;
 pub use application::{
     AppType, ApplicationConfig, AuthMethod, GrantType, RefreshTokenSettings, RotationType,
 };

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::actions::{self, ActionConfig, ActionsRuntime};
 use crate::config::api::{ApiConfig, MANAGEMENT_API, MANAGEMENT_SCOPES, custom_claim_problem};
 use crate::config::application::{AppType, ApplicationConfig, AuthMethod, GrantType};
 use crate::config::exchange::{
@@ -53,6 +54,12 @@ pub struct TenantConfig {
     /// `password-realm` names its connection itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_directory: Option<String>,
+    /// Actions (Auth0's post-login and credentials-exchange), bound in this order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<ActionConfig>,
+    /// How the Node worker that runs `actions` starts.
+    #[serde(default, skip_serializing_if = "ActionsRuntime::is_default")]
+    pub actions_runtime: ActionsRuntime,
 }
 
 /// The name of the tenant's one database connection (Auth0's default one), which holds
@@ -124,6 +131,8 @@ impl Default for TenantConfig {
             token_vault: Vec::new(),
             organizations: Vec::new(),
             default_directory: None,
+            actions: Vec::new(),
+            actions_runtime: ActionsRuntime::default(),
         }
     }
 }
@@ -161,7 +170,10 @@ impl TenantConfig {
             file: file.clone(),
             source,
         })?;
-        Self::parse(&text, &file)
+        let mut cfg = Self::parse(&text, &file)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        actions::resolve_paths(&mut cfg.actions, &mut cfg.actions_runtime, base);
+        Ok(cfg)
     }
 
     /// Parses and validates TOML text; `file` names the source in errors.
@@ -198,7 +210,7 @@ impl TenantConfig {
     }
 
     /// Semantic checks TOML types cannot express.
-    pub(super) fn validate(&self) -> Result<(), (String, String)> {
+    pub(crate) fn validate(&self) -> Result<(), (String, String)> {
         if self.apis.is_empty() {
             return Err(("apis".into(), "at least one API is required".into()));
         }
@@ -306,6 +318,7 @@ impl TenantConfig {
         }
         self.validate_browser_settings()?;
         users::validate(&self.users, &self.roles, &self.apis)?;
+        actions::validate(&self.actions, &self.actions_runtime)?;
         validate_exchange(self)
     }
 

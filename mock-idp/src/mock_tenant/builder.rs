@@ -9,7 +9,7 @@ use crate::keys::KeyRing;
 use crate::mint::token::MintContext;
 use crate::mock_tenant::bound::BoundTenant;
 use crate::mock_tenant::handle::MockTenant;
-use crate::tenant::actions::{ActionDenial, Actions, ExchangeDecision, ExchangeRequest};
+use crate::tenant::exchange_actions::{ActionDenial, ExchangeActions, ExchangeDecision, ExchangeRequest};
 use crate::tenant::domains::Domains;
 use crate::tenant::state::TenantState;
 use crate::tenant::state_dir::{StateDir, StateError};
@@ -34,6 +34,10 @@ pub enum StartError {
     /// TLS material is unusable.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The Actions cannot run: Node is missing or too old, an Action does not load, or a
+    /// Deploy CLI export cannot be read. The one line says what to do.
+    #[error("{0}")]
+    Actions(String),
     /// `auto_login` names a user the configuration does not have.
     #[error("auto-login: no user `{0}` in the tenant configuration")]
     UnknownUser(String),
@@ -57,7 +61,8 @@ pub struct TenantBuilder {
     access_log: bool,
     journal_credentials: bool,
     control: Control,
-    actions: Actions,
+    exchange_actions: ExchangeActions,
+    deploy_cli_export: Option<PathBuf>,
 }
 
 /// Whether and how the control API is reachable.
@@ -89,7 +94,8 @@ impl Default for TenantBuilder {
             access_log: false,
             journal_credentials: false,
             control: Control::default(),
-            actions: Actions::default(),
+            exchange_actions: ExchangeActions::default(),
+            deploy_cli_export: None,
         }
     }
 }
@@ -203,19 +209,39 @@ impl TenantBuilder {
     }
 
     /// Registers the closure a `validation = "action"` exchange profile names: it stands in
-    /// for Auth0's Custom Token Exchange Action (see [`ExchangeAction`](crate::actions::ExchangeAction)).
+    /// for Auth0's Custom Token Exchange Action (see [`ExchangeAction`](crate::exchange::ExchangeAction)).
     pub fn exchange_action<F>(mut self, name: &str, action: F) -> Self
     where
         F: Fn(&ExchangeRequest) -> Result<ExchangeDecision, ActionDenial> + Send + Sync + 'static,
     {
-        self.actions.0.insert(name.to_owned(), Arc::new(action));
+        self.exchange_actions.0.insert(name.to_owned(), Arc::new(action));
+        self
+    }
+
+    /// Adds the Actions an `auth0-deploy-cli` export (directory format) binds to post-login
+    /// and credentials-exchange, after the configuration's own: `actions/*.json` with their
+    /// `code.js`, bound in the order of `triggers/triggers.json`.
+    pub fn actions_from_deploy_cli(mut self, export_dir: impl Into<PathBuf>) -> Self {
+        self.deploy_cli_export = Some(export_dir.into());
         self
     }
 
     /// Binds its address (127.0.0.1 unless [`bind_ip`](Self::bind_ip)) and prepares
     /// everything, without serving yet: `mock-idp serve` records the address and prints the
     /// URLs before the port accepts connections.
-    pub fn bind(self) -> Result<BoundTenant, StartError> {
+    pub fn bind(mut self) -> Result<BoundTenant, StartError> {
+        if let Some(dir) = self.deploy_cli_export.take() {
+            let imported = crate::actions::deploy_cli::actions_from_export(&dir)
+                .map_err(StartError::Actions)?;
+            self.config.actions.extend(imported);
+            self.config.validate().map_err(|(key, problem)| {
+                StartError::Actions(format!("{}: {key}: {problem}", dir.display()))
+            })?;
+        }
+        // Node starts here, before the port listens: a tenant whose Actions cannot run does
+        // not start. Without Actions nothing starts.
+        let actions = crate::actions::Actions::start(&self.config)
+            .map_err(|e| StartError::Actions(e.to_string()))?;
         let auto_login = match &self.auto_login {
             None => None,
             Some(email) => Some(
@@ -300,7 +326,7 @@ impl TenantBuilder {
         } else {
             Some(tls.server_config()?)
         };
-        let state = TenantState::new(base_url, mint, domains, self.actions);
+        let state = TenantState::new(base_url, mint, domains, self.exchange_actions);
         state
             .access_log
             .store(self.access_log, std::sync::atomic::Ordering::Relaxed);
@@ -320,6 +346,7 @@ impl TenantBuilder {
             listener,
             state: Arc::new(TenantState {
                 auto_login,
+                actions,
                 ..state
             }),
             tls: Arc::new(tls),

@@ -145,9 +145,22 @@ impl Journal<'_> {
         self.state.journal.all()
     }
 
-    /// Forgets the received requests (counters keep counting).
+    /// Forgets the received requests and the Action executions (counters keep counting).
     pub fn clear(&self) {
         self.state.journal.clear();
+        self.state.actions.clear_executions();
+    }
+
+    /// The last executions of the tenant's Actions (post-login, credentials-exchange), oldest
+    /// first: each Action's name, outcome, message, the claims Auth0 would drop, its logs
+    /// (the most recent `MAX_EXECUTIONS`, 200).
+    pub fn action_executions(&self) -> Vec<crate::actions::ActionExecution> {
+        self.state.actions.executions()
+    }
+
+    /// How many times the Actions worker was restarted after a crash or a hang.
+    pub fn action_worker_restarts(&self) -> u64 {
+        self.state.actions.restarts()
     }
 
     /// Requests to the JWKS endpoint so far (faulted ones included).

@@ -14,15 +14,15 @@
 //! | `seen_jtis` | the DPoP proofs seen at the token endpoint (replay detection), bounded |
 //! | `faults`, `journal` | scripted failures per endpoint; the requests received |
 //! | `domains`, `upstream` | custom domains: one issuer per `Host`, one key set; where discovery and JWKS are delegated |
-//! | `actions` | the in-process actions exchange profiles call (Auth0's Custom Token Exchange Action) |
+//! | `exchange_actions` | the Rust closures exchange profiles call, standing in for Auth0's Custom Token Exchange Action (not the JavaScript Actions of `crate::actions`) |
 //! | `state_dir`, `tls` | the state directory on disk (keys, CA, leaf certificate, last address); the CA |
 
 pub(crate) mod access;
-pub(crate) mod actions;
 pub(crate) mod admin_sessions;
 pub(crate) mod authorize_request;
 pub(crate) mod codes;
 pub(crate) mod domains;
+pub(crate) mod exchange_actions;
 pub(crate) mod faults;
 pub(crate) mod journal;
 pub(crate) mod refresh_tokens;

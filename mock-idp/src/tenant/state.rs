@@ -12,7 +12,7 @@ use axum::http::header;
 use serde_json::Value;
 
 use crate::mint::token::MintContext;
-use crate::tenant::actions::Actions;
+use crate::tenant::exchange_actions::ExchangeActions;
 use crate::tenant::codes::Codes;
 use crate::tenant::domains::Domains;
 use crate::tenant::faults::{Endpoint, Faults};
@@ -60,8 +60,10 @@ pub(crate) struct TenantState {
     pub(crate) ca_pem: std::sync::OnceLock<String>,
     /// The names the tenant answers on (custom domains), the primary (`base_url`) first.
     pub(crate) domains: Domains,
-    /// Exchange profiles' actions, by name.
-    pub(crate) actions: Actions,
+    /// Exchange profiles' actions (Rust closures), by name.
+    pub(crate) exchange_actions: ExchangeActions,
+    /// The tenant's Actions runtime (its Node worker, when the configuration has Actions).
+    pub(crate) actions: crate::actions::Actions,
     /// Where discovery and JWKS are delegated (`PUT /control/upstream`); `None`: served here.
     pub(crate) upstream: RwLock<Option<Upstream>>,
     /// Test page sessions (the cookie's ids).
@@ -73,11 +75,11 @@ impl TenantState {
         base_url: String,
         mint: MintContext,
         domains: Domains,
-        actions: Actions,
+        exchange_actions: ExchangeActions,
     ) -> Self {
         TenantState {
             domains,
-            actions,
+            exchange_actions,
             base_url,
             mint,
             faults: Faults::default(),
@@ -97,6 +99,7 @@ impl TenantState {
             ca_pem: std::sync::OnceLock::new(),
             upstream: RwLock::new(None),
             admin_sessions: Default::default(),
+            actions: crate::actions::Actions::default(),
         }
     }
 

@@ -28,7 +28,7 @@ use crate::config::{
     SubjectValidation, is_reserved_token_type,
 };
 use crate::mint::token::TokenBuilder;
-use crate::tenant::actions::{ActionDenial, ExchangeRequest, PROTECTED_CLAIMS};
+use crate::tenant::exchange_actions::{ActionDenial, ExchangeRequest, PROTECTED_CLAIMS};
 use crate::tenant::state::TenantState;
 
 /// Longest delegation chain (`act` nesting) Auth0 issues.
@@ -127,7 +127,7 @@ fn run_action(
     let action = profile
         .action
         .as_ref()
-        .and_then(|name| st.actions.0.get(name))
+        .and_then(|name| st.exchange_actions.0.get(name))
         .ok_or_else(|| TokenError::InvalidRequest("Invalid subject_token".into()))?;
     let request = ExchangeRequest {
         subject_token: subject_token.to_owned(),

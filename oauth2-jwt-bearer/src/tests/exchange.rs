@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use mock_idp::actions::{ActionDenial, ExchangeDecision};
+use mock_idp::exchange::{ActionDenial, ExchangeDecision};
 use mock_idp::{Endpoint, Fault, MockTenant, config::TenantConfig};
 use serde_json::{Value, json};
 

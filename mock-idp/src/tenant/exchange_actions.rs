@@ -6,7 +6,7 @@
 //! `validation = "action"` calls the closure registered under its `action` name:
 //!
 //! ```
-//! use mock_idp::actions::{ActionDenial, ExchangeDecision};
+//! use mock_idp::exchange::{ActionDenial, ExchangeDecision};
 //! # let _ =
 //! mock_idp::MockTenant::builder().exchange_action("legacy-sso", |req| {
 //!     match req.subject_token.strip_prefix("legacy:") {
@@ -101,9 +101,9 @@ pub(crate) const PROTECTED_CLAIMS: [&str; 14] = [
 
 /// The registered actions by name (`TenantBuilder::exchange_action`).
 #[derive(Clone, Default)]
-pub(crate) struct Actions(pub(crate) BTreeMap<String, ExchangeAction>);
+pub(crate) struct ExchangeActions(pub(crate) BTreeMap<String, ExchangeAction>);
 
-impl std::fmt::Debug for Actions {
+impl std::fmt::Debug for ExchangeActions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_set().entries(self.0.keys()).finish()
     }

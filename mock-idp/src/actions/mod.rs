@@ -1,0 +1,372 @@
+//! The Actions runtime: the tenant's post-login and credentials-exchange Actions (JavaScript,
+//! as a team deploys them to Auth0) run in one persistent Node worker per tenant, in binding
+//! order, with Auth0's `event` and `api`; what they ask for is applied to the tokens.
+//!
+//! Which Actions exist and how they are bound is the tenant model's ([`crate::config::ActionConfig`]
+//! in [`TenantConfig`]); this folder only runs them. A tenant without Actions never starts
+//! Node.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `worker.rs`, `worker.js` | the Node process (permission model, `vm` context per Action, memory limit), its line-delimited JSON protocol, restarts |
+//! | `event.rs` | `event` as Auth0 builds it for each trigger |
+//! | `apply.rs` | the `api` calls an Action made, applied: claims (Auth0's restricted names dropped and reported), scopes, deny, metadata |
+//! | `executions.rs` | the last executions, for the journal and the Test page |
+//! | `deploy_cli.rs` | Actions from an `auth0-deploy-cli` export (`actions/` and `triggers`) |
+
+mod apply;
+pub(crate) mod deploy_cli;
+pub(crate) mod event;
+pub(crate) mod executions;
+mod worker;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use serde_json::{Map, Value, json};
+
+use crate::config::{ActionTrigger, TenantConfig};
+pub(crate) use apply::TokenChanges;
+use apply::{Applied, apply};
+pub use executions::ActionExecution;
+use executions::Executions;
+pub(crate) use worker::StartFailure;
+use worker::{Loadable, Spec, Worker};
+
+/// Most bytes of `app_metadata`, and of `user_metadata`, Actions may give one user (Auth0's
+/// per-session persistence limit, 32 KB each).
+pub(crate) const MAX_METADATA_BYTES: usize = 32 * 1024;
+
+/// Why a flow stops because of its Actions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FlowError {
+    /// `api.access.deny`: `code` is the credentials-exchange's (`invalid_scope`,
+    /// `invalid_request`, `server_error`), `None` on post-login.
+    Denied {
+        code: Option<String>,
+        reason: String,
+    },
+    /// An Action threw, timed out, returned a value, crashed the worker, or called what is
+    /// not supported.
+    Failed { action: String, message: String },
+}
+
+impl FlowError {
+    /// The `error_description` the flow answers with.
+    pub(crate) fn description(&self) -> String {
+        match self {
+            FlowError::Denied { reason, .. } => reason.clone(),
+            FlowError::Failed { action, message } => {
+                format!("Action `{action}` failed: {message}")
+            }
+        }
+    }
+}
+
+/// One bound Action.
+#[derive(Debug, Clone)]
+struct Binding {
+    name: String,
+    secrets: BTreeMap<String, String>,
+}
+
+/// What Actions wrote about a user, and their logins (until the tenant's live model takes the
+/// writes: see [`Actions::persist_metadata`]). At most one entry per configured user.
+#[derive(Debug, Default)]
+struct UserDelta {
+    app_metadata: Map<String, Value>,
+    user_metadata: Map<String, Value>,
+    logins: u64,
+}
+
+/// The runtime of one tenant.
+#[derive(Debug, Default)]
+pub(crate) struct Actions {
+    bindings: HashMap<ActionTrigger, Vec<Binding>>,
+    worker: Option<Worker>,
+    timeout_ms: u64,
+    executions: Executions,
+    users: Mutex<HashMap<String, UserDelta>>,
+}
+
+impl Actions {
+    /// Starts the worker if `cfg` has Actions (reading each Action's code, loading each once);
+    /// without Actions, nothing starts.
+    pub(crate) fn start(cfg: &TenantConfig) -> Result<Actions, StartFailure> {
+        if cfg.actions.is_empty() {
+            return Ok(Actions::default());
+        }
+        let mut loadables = Vec::new();
+        let mut bindings: HashMap<ActionTrigger, Vec<Binding>> = HashMap::new();
+        for a in &cfg.actions {
+            let code = a.source().map_err(|reason| StartFailure::Load {
+                name: a.name.clone(),
+                reason,
+            })?;
+            loadables.push(Loadable {
+                name: a.name.clone(),
+                code,
+                dependencies: a.dependencies.iter().map(|d| d.name.clone()).collect(),
+            });
+            bindings.entry(a.trigger).or_default().push(Binding {
+                name: a.name.clone(),
+                secrets: a.secrets.clone(),
+            });
+        }
+        let rt = &cfg.actions_runtime;
+        let worker = Worker::start(Spec {
+            node: rt.node.clone(),
+            memory_mb: rt.memory_mb,
+            modules_dir: rt.modules_dir.clone(),
+            actions: loadables,
+        })?;
+        Ok(Actions {
+            bindings,
+            worker: Some(worker),
+            timeout_ms: rt.timeout_ms,
+            executions: Executions::default(),
+            users: Mutex::default(),
+        })
+    }
+
+    /// The last executions, oldest first.
+    pub(crate) fn executions(&self) -> Vec<ActionExecution> {
+        self.executions.all()
+    }
+
+    /// Forgets the executions (with the journal).
+    pub(crate) fn clear_executions(&self) {
+        self.executions.clear();
+    }
+
+    /// How many times the worker was restarted (crashes, hangs).
+    pub(crate) fn restarts(&self) -> u64 {
+        self.worker.as_ref().map_or(0, Worker::restarts)
+    }
+
+    /// The user as Actions see it: configured metadata with what Actions wrote, logins.
+    pub(crate) fn user_view(&self, user: &crate::config::UserConfig) -> event::UserView {
+        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        let mut view = event::UserView {
+            app_metadata: user.app_metadata.clone(),
+            user_metadata: user.user_metadata.clone(),
+            logins_count: 0,
+        };
+        if let Some(d) = users.get(&user.id()) {
+            merge(&mut view.app_metadata, &d.app_metadata);
+            merge(&mut view.user_metadata, &d.user_metadata);
+            view.logins_count = d.logins;
+        }
+        view
+    }
+
+    /// Counts a login of `user_id` (`event.stats.logins_count`); only configured users.
+    pub(crate) fn count_login(&self, cfg: &TenantConfig, user_id: &str) {
+        if cfg.user(user_id).is_none() {
+            return;
+        }
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        users.entry(user_id.to_owned()).or_default().logins += 1;
+    }
+
+    /// Where `api.user.setAppMetadata` / `setUserMetadata` land: the one place to switch
+    /// to the tenant model's user write once the configuration is live. `None` deletes the
+    /// key, as Auth0's `null` does. Refused past [`MAX_METADATA_BYTES`].
+    fn persist_metadata(
+        &self,
+        user_id: &str,
+        app: bool,
+        key: &str,
+        value: &Value,
+        configured: &Map<String, Value>,
+    ) -> Result<(), String> {
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        let d = users.entry(user_id.to_owned()).or_default();
+        let patch = if app {
+            &mut d.app_metadata
+        } else {
+            &mut d.user_metadata
+        };
+        let before = patch.insert(key.to_owned(), value.clone());
+        let mut merged = configured.clone();
+        merge(&mut merged, patch);
+        if Value::Object(merged).to_string().len() > MAX_METADATA_BYTES {
+            match before {
+                Some(b) => patch.insert(key.to_owned(), b),
+                None => patch.remove(key),
+            };
+            return Err(format!(
+                "{} over {MAX_METADATA_BYTES} bytes",
+                if app { "app_metadata" } else { "user_metadata" }
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs the post-login Actions for `login`, in binding order: the token changes they ask
+    /// for, or why the login fails.
+    pub(crate) async fn post_login(
+        &self,
+        cfg: &TenantConfig,
+        issuer: &str,
+        login: &event::Login<'_>,
+    ) -> Result<TokenChanges, FlowError> {
+        let mut changes = TokenChanges::default();
+        let Some(bound) = self.bindings.get(&ActionTrigger::PostLogin) else {
+            return Ok(changes);
+        };
+        let user_id = login.user.id();
+        for b in bound {
+            let view = self.user_view(login.user);
+            let ev = event::post_login(cfg, issuer, login, &view, &b.secrets);
+            let applied = self
+                .execute(b, ActionTrigger::PostLogin, ev, &mut changes)
+                .await?;
+            for (app, key, value) in applied.metadata {
+                let configured = if app {
+                    &login.user.app_metadata
+                } else {
+                    &login.user.user_metadata
+                };
+                if let Err(message) = self.persist_metadata(&user_id, app, &key, &value, configured)
+                {
+                    return Err(self.fail(b, ActionTrigger::PostLogin, message, 0));
+                }
+            }
+            if let Some(reason) = applied.denied {
+                return Err(FlowError::Denied {
+                    code: None,
+                    reason,
+                });
+            }
+        }
+        Ok(changes)
+    }
+
+    /// Runs the credentials-exchange Actions for `m`, in binding order.
+    pub(crate) async fn credentials_exchange(
+        &self,
+        issuer: &str,
+        m: &event::Machine<'_>,
+    ) -> Result<TokenChanges, FlowError> {
+        let mut changes = TokenChanges::default();
+        let Some(bound) = self.bindings.get(&ActionTrigger::CredentialsExchange) else {
+            return Ok(changes);
+        };
+        for b in bound {
+            let mut ev = event::credentials_exchange(issuer, m, &b.secrets);
+            ev["accessToken"]["customClaims"] = Value::Object(changes.access_claims.clone());
+            let applied = self
+                .execute(b, ActionTrigger::CredentialsExchange, ev, &mut changes)
+                .await?;
+            if let Some(reason) = applied.denied {
+                return Err(FlowError::Denied {
+                    code: applied.deny_code,
+                    reason,
+                });
+            }
+        }
+        Ok(changes)
+    }
+
+    /// One execution: sends it, applies its calls to `changes`, records it.
+    async fn execute(
+        &self,
+        b: &Binding,
+        trigger: ActionTrigger,
+        event: Value,
+        changes: &mut TokenChanges,
+    ) -> Result<Applied, FlowError> {
+        let started = Instant::now();
+        let Some(worker) = &self.worker else {
+            return Err(self.fail(b, trigger, "no Actions worker".into(), 0));
+        };
+        let request = json!({
+            "op": "run",
+            "name": b.name,
+            "trigger": trigger.as_str(),
+            "event": event,
+            "timeout_ms": self.timeout_ms,
+        });
+        let reply = worker.call(request, self.timeout_ms).await;
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let reply = match reply {
+            Ok(r) => r,
+            Err(e) => return Err(self.fail(b, trigger, e.to_string(), micros)),
+        };
+        let logs: Vec<String> = reply["logs"]
+            .as_array()
+            .map(|l| l.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        if reply["ok"] != true {
+            let message = reply["error"]
+                .as_str()
+                .unwrap_or("the Action failed")
+                .to_owned();
+            // What it logged before failing is kept, for whoever debugs it.
+            return Err(self.fail_with_logs(b, trigger, message, micros, logs));
+        }
+        let applied = match apply(trigger, &reply["calls"], changes) {
+            Ok(a) => a,
+            Err(message) => return Err(self.fail(b, trigger, message, micros)),
+        };
+        for d in &applied.dropped {
+            eprintln!("mock-idp: action `{}`: {d}", b.name);
+        }
+        let (outcome, message) = match &applied.denied {
+            Some(reason) => ("denied", reason.clone()),
+            None => ("ok", String::new()),
+        };
+        self.executions.record(ActionExecution {
+            action: b.name.clone(),
+            trigger: trigger.as_str().into(),
+            outcome: outcome.into(),
+            message,
+            dropped_claims: applied.dropped.clone(),
+            logs,
+            micros,
+        });
+        Ok(applied)
+    }
+
+    /// Records a failed execution, logs it, and returns the flow's error.
+    fn fail(&self, b: &Binding, trigger: ActionTrigger, message: String, micros: u64) -> FlowError {
+        self.fail_with_logs(b, trigger, message, micros, Vec::new())
+    }
+
+    fn fail_with_logs(
+        &self,
+        b: &Binding,
+        trigger: ActionTrigger,
+        message: String,
+        micros: u64,
+        logs: Vec<String>,
+    ) -> FlowError {
+        eprintln!("mock-idp: action `{}` failed: {message}", b.name);
+        self.executions.record(ActionExecution {
+            action: b.name.clone(),
+            trigger: trigger.as_str().into(),
+            outcome: "failed".into(),
+            message: message.clone(),
+            dropped_claims: Vec::new(),
+            logs,
+            micros,
+        });
+        FlowError::Failed {
+            action: b.name.clone(),
+            message,
+        }
+    }
+}
+
+/// `patch` over `base`: a `null` removes the key.
+fn merge(base: &mut Map<String, Value>, patch: &Map<String, Value>) {
+    for (k, v) in patch {
+        if v.is_null() {
+            base.remove(k);
+        } else {
+            base.insert(k.clone(), v.clone());
+        }
+    }
+}
