@@ -28,6 +28,20 @@ pub(crate) struct TokenChanges {
 }
 
 impl TokenChanges {
+    /// Bytes it holds, for the stores that keep it (authorization codes).
+    pub(crate) fn footprint(&self) -> usize {
+        let claims = |m: &Map<String, Value>| {
+            if m.is_empty() {
+                0
+            } else {
+                Value::Object(m.clone()).to_string().len()
+            }
+        };
+        claims(&self.access_claims)
+            + claims(&self.id_claims)
+            + self.scope_ops.iter().map(|(_, s)| s.len() + 8).sum::<usize>()
+    }
+
     /// The access token's scopes: `base` with the calls replayed in order.
     pub(crate) fn scopes(&self, base: &[String]) -> Vec<String> {
         let mut out: Vec<String> = base.to_vec();

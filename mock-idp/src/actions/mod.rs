@@ -53,13 +53,12 @@ pub(crate) enum FlowError {
 }
 
 impl FlowError {
-    /// The `error_description` the flow answers with.
+    /// The `error_description` the flow answers with: the deny reason, or the Action's
+    /// error message as Auth0 passes it on (the Action's name is in the journal and the log).
     pub(crate) fn description(&self) -> String {
         match self {
             FlowError::Denied { reason, .. } => reason.clone(),
-            FlowError::Failed { action, message } => {
-                format!("Action `{action}` failed: {message}")
-            }
+            FlowError::Failed { message, .. } => message.clone(),
         }
     }
 }

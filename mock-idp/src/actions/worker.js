@@ -163,7 +163,7 @@ const PRELUDE = `
     };
     const describe = (e) => {
       try {
-        if (e && typeof e === 'object' && typeof e.message === 'string') return String((e.name ? e.name + ': ' : '') + e.message);
+        if (e && typeof e === 'object' && typeof e.message === 'string') return String(e.message);
         return 'threw ' + String(e);
       } catch (_) { return 'threw a value that cannot be shown'; }
     };

@@ -13,11 +13,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{RawQuery, State};
+use std::net::SocketAddr;
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::browser::{html, organization, web_message};
+use crate::browser::{html, organization, post_login, web_message};
 use crate::config::{ApplicationConfig, GrantType, TenantConfig};
 use crate::jose::random_id;
 use crate::tenant::authorize_request::{AuthorizeRequest, OIDC_SCOPES, ResponseMode};
@@ -63,8 +66,10 @@ fn redirect(error: &'static str, description: impl Into<String>) -> Refusal {
 pub(crate) async fn authorize(
     State(st): State<Arc<TenantState>>,
     headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     RawQuery(query): RawQuery,
 ) -> Response {
+    let peer = peer.map(|Extension(ConnectInfo(a))| a.ip());
     let params = match parse_query(query.as_deref().unwrap_or("")) {
         Ok(p) => p,
         Err(name) => {
@@ -116,7 +121,7 @@ pub(crate) async fn authorize(
         .filter(|s| request.max_age.is_none_or(|m| now - s.auth_time <= m))
         .filter(|s| cfg.user(&s.user_id).is_some());
     if let Some(session) = session {
-        return complete(&st, &request, &session, now);
+        return complete(&st, &request, &session, now, &headers, peer).await;
     }
     if request.prompt_none {
         return refuse(
@@ -128,7 +133,7 @@ pub(crate) async fn authorize(
     }
     if let Some(user_id) = st.auto_login.as_deref() {
         let session = st.sessions.create(user_id, now);
-        let mut res = complete(&st, &request, &session, now);
+        let mut res = complete(&st, &request, &session, now, &headers, peer).await;
         add_cookie(&mut res, &session_cookie(&st, &session.sid));
         return res;
     }
@@ -181,12 +186,15 @@ pub(crate) fn add_cookie(res: &mut Response, cookie: &HeaderValue) {
     res.headers_mut().append(header::SET_COOKIE, cookie.clone());
 }
 
-/// Issues a code for `request` to the user of `session` and sends it to the application.
-pub(crate) fn complete(
+/// Runs the post-login Actions, then issues a code for `request` to the user of `session` and
+/// sends it to the application.
+pub(crate) async fn complete(
     st: &TenantState,
     request: &AuthorizeRequest,
     session: &Session,
     now: i64,
+    headers: &HeaderMap,
+    peer: Option<std::net::IpAddr>,
 ) -> Response {
     // An organization login is for its members only (checked here: after the form, or with
     // the session's user).
@@ -202,6 +210,17 @@ pub(crate) fn complete(
             r,
         );
     }
+    let actions = match post_login::run(st, request, session, headers, peer).await {
+        Ok(changes) => changes,
+        Err(e) => {
+            return refuse(
+                &request.redirect_uri,
+                request.response_mode,
+                request.state.as_deref(),
+                redirect("access_denied", e.description()),
+            );
+        }
+    };
     let grant = CodeGrant {
         client_id: request.client_id.clone(),
         redirect_uri: request.redirect_uri.clone(),
@@ -214,6 +233,7 @@ pub(crate) fn complete(
         sid: session.sid.clone(),
         dpop_jkt: request.dpop_jkt.clone(),
         organization: request.organization.clone(),
+        actions,
     };
     let code = st.codes.issue(grant, now);
     let mut params = vec![("code", code)];

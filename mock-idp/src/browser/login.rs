@@ -15,8 +15,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::Form;
-use axum::extract::{Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::{Extension, Form};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
@@ -54,8 +56,10 @@ pub(crate) async fn show(
 pub(crate) async fn submit(
     State(st): State<Arc<TenantState>>,
     headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Response {
+    let peer = peer.map(|Extension(ConnectInfo(a))| a.ip());
     let field = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     let tx = field("state");
     let Some(req) = transaction(&st, &headers, tx) else {
@@ -76,7 +80,7 @@ pub(crate) async fn submit(
     st.transactions.finish(tx);
     let now = st.mint.clock.now();
     let session = st.sessions.create(&user.id(), now);
-    let mut res = complete(&st, &req, &session, now);
+    let mut res = complete(&st, &req, &session, now, &headers, peer).await;
     add_cookie(&mut res, &session_cookie(&st, &session.sid));
     res
 }

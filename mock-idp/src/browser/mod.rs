@@ -8,6 +8,7 @@
 //! | `userinfo`, `logout` | `/userinfo`, `/v2/logout` + `/oidc/logout` |
 //! | `cors`, `html` | CORS for browser applications; escaped HTML pages |
 //! | `organization` | `organization` at `/authorize`: usage, membership (`org_id`/`org_name` in the tokens) |
+//! | `post_login` | the post-login Actions of a browser login, run before the code is issued |
 //! | `web_message` | `response_mode=web_message`: the page that posts the answer to the framing window (silent authentication) |
 
 pub(crate) mod authorize;
@@ -16,5 +17,6 @@ pub(crate) mod html;
 pub(crate) mod login;
 pub(crate) mod logout;
 pub(crate) mod organization;
+mod post_login;
 pub(crate) mod userinfo;
 pub(crate) mod web_message;

@@ -26,13 +26,13 @@ use serde::{Deserialize, Serialize};
 /// Auth0's limit on one execution (20 s), the longest `timeout_ms` may be.
 pub const MAX_ACTION_TIMEOUT_MS: u64 = 20_000;
 /// Auth0's limits per tenant and per flow: 100 Actions, 20 bound to one trigger.
-pub const MAX_ACTIONS: usize = 100;
+pub(super) const MAX_ACTIONS: usize = 100;
 /// ... and per Action: 10 npm dependencies, 30 secrets, 100 kB of code.
-pub const MAX_ACTION_DEPENDENCIES: usize = 10;
+pub(super) const MAX_ACTION_DEPENDENCIES: usize = 10;
 /// At most 30 secrets per Action (Auth0).
-pub const MAX_ACTION_SECRETS: usize = 30;
+pub(super) const MAX_ACTION_SECRETS: usize = 30;
 /// At most 100 kB of code per Action (Auth0).
-pub const MAX_ACTION_CODE: usize = 100 * 1024;
+pub(super) const MAX_ACTION_CODE: usize = 100 * 1024;
 
 /// The trigger an Action is bound to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -10,6 +10,7 @@
 use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use serde_json::{Map, Value, json};
 
+use crate::actions::TokenChanges;
 use crate::config::UserConfig;
 use crate::config::{ApiConfig, ApplicationConfig};
 use crate::keys::SigAlg;
@@ -33,6 +34,8 @@ pub(crate) struct UserGrant<'a> {
     pub(crate) jkt: Option<String>,
     /// The organization (id) the user logged in to.
     pub(crate) organization: Option<&'a str>,
+    /// What the post-login Actions asked of the tokens (custom claims, scopes).
+    pub(crate) changes: &'a TokenChanges,
 }
 
 /// `org_id`, and `org_name` (lower case) when the organization has a name, as Auth0 puts them
@@ -62,7 +65,8 @@ fn access_token(ctx: &MintContext, g: &UserGrant<'_>, gty: Option<&str>) -> (Str
         custom_claims: serde_json::Map::new(),
         ..g.app.clone()
     };
-    let mut b = TokenBuilder::for_grant(ctx, &api, Some(&app), g.scopes, g.jkt.clone())
+    let scopes = g.changes.scopes(g.scopes);
+    let mut b = TokenBuilder::for_grant(ctx, &api, Some(&app), &scopes, g.jkt.clone())
         .for_user(g.user, &ctx.config);
     if only_userinfo {
         b = b.audience(&ctx.userinfo);
@@ -72,6 +76,9 @@ fn access_token(ctx: &MintContext, g: &UserGrant<'_>, gty: Option<&str>) -> (Str
     }
     for (name, value) in org_claims(ctx, g) {
         b = b.claim(name, value);
+    }
+    for (name, value) in &g.changes.access_claims {
+        b = b.claim(name, value.clone());
     }
     (b.build(), api.token_lifetime)
 }
@@ -112,6 +119,9 @@ pub(crate) fn id_token(ctx: &MintContext, g: &UserGrant<'_>) -> String {
     }
     for (name, value) in org_claims(ctx, g) {
         claims.insert(name.into(), value);
+    }
+    for (name, value) in &g.changes.id_claims {
+        claims.insert(name.clone(), value.clone());
     }
     TokenBuilder::new(ctx)
         .typ("JWT")
@@ -203,7 +213,7 @@ pub(crate) fn token_response_with_gty(
     let (access, expires_in) = access_token(ctx, g, gty);
     let mut body = json!({
         "access_token": access,
-        "scope": g.scopes.join(" "),
+        "scope": g.changes.scopes(g.scopes).join(" "),
         "expires_in": expires_in,
         "token_type": if g.jkt.is_some() { "DPoP" } else { "Bearer" },
     });

@@ -4,6 +4,7 @@
 
 use std::sync::Mutex;
 
+use crate::actions::TokenChanges;
 use crate::jose::{b64url, random_id, sha256};
 use crate::tenant::store::{BoundedStore, Footprint, WhenFull};
 
@@ -68,6 +69,8 @@ pub(crate) struct CodeGrant {
     pub(crate) dpop_jkt: Option<String>,
     /// The organization (id) of the login: `org_id`/`org_name` in the tokens.
     pub(crate) organization: Option<String>,
+    /// What the post-login Actions, run when the login completed, asked of the tokens.
+    pub(crate) actions: TokenChanges,
 }
 
 #[derive(Debug)]
@@ -90,6 +93,7 @@ impl Footprint for Entry {
             + g.sid.footprint()
             + g.dpop_jkt.footprint()
             + g.organization.footprint()
+            + g.actions.footprint()
             + 64
     }
 }

@@ -95,6 +95,7 @@ pub(super) fn grant(
         sid: &g.sid,
         jkt,
         organization: g.organization.as_deref(),
+        changes: &g.actions,
     };
     // The issuer of the domain the request came to (custom domains).
     Ok(token_response(&st.mint_for(headers), &grant, refresh))

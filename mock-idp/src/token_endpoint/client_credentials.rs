@@ -2,18 +2,21 @@
 //! grant for the API decides which scopes it may have.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
 use super::{TokenError, dpop, organization};
+use crate::actions::event::{Machine, RequestInfo};
 use crate::config::ApplicationConfig;
 use crate::mint::token::TokenBuilder;
 use crate::tenant::state::TenantState;
 
-pub(super) fn grant(
+pub(super) async fn grant(
     st: &TenantState,
     headers: &HeaderMap,
+    peer: Option<IpAddr>,
     params: &BTreeMap<String, String>,
     app: &ApplicationConfig,
 ) -> Result<Value, TokenError> {
@@ -36,7 +39,24 @@ pub(super) fn grant(
     let org = organization::requested(cfg, app, params)?;
     let jkt = dpop::check_dpop(st, headers)?;
     let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
-    let token = TokenBuilder::for_grant(&st.mint_for(headers), api, Some(app), &scopes, jkt);
+    let mint = st.mint_for(headers);
+    // Auth0 runs the credentials-exchange Actions once the request is known to be good,
+    // before the token is issued.
+    let machine = Machine {
+        app,
+        api,
+        scopes: &scopes,
+        organization: org,
+        request: RequestInfo::new(headers, peer, "POST", &BTreeMap::new(), params),
+    };
+    let changes = st
+        .actions
+        .credentials_exchange(&mint.issuer, &machine)
+        .await?;
+    let mut token = TokenBuilder::for_grant(&mint, api, Some(app), &scopes, jkt);
+    for (name, value) in changes.access_claims {
+        token = token.claim(&name, value);
+    }
     let token = organization::stamp(token, org).build();
     let mut body = json!({
         "access_token": token,

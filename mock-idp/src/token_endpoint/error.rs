@@ -5,6 +5,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::actions::FlowError;
+
 /// Why the token endpoint refused a request. `Display` is the `error_description`.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum TokenError {
@@ -52,6 +54,15 @@ pub(crate) enum TokenError {
     /// DPoP replay store under a flood); the tenant refuses rather than forget them.
     #[error("{0}")]
     TemporarilyUnavailable(String),
+    /// The flow's Actions refused (`api.access.deny`) or failed (threw, timed out, returned a
+    /// value): post-login 403 `access_denied`; credentials-exchange's deny code with its
+    /// status (`invalid_scope`, `invalid_request`: 400; `server_error`: 500).
+    #[error("{reason}")]
+    Actions {
+        status: StatusCode,
+        code: String,
+        reason: String,
+    },
     /// 403 with the code an exchange profile's Action chose (`api.access.deny(code, reason)`).
     #[error("{reason}")]
     ActionDenied {
@@ -60,6 +71,26 @@ pub(crate) enum TokenError {
         /// The `error_description`.
         reason: String,
     },
+}
+
+impl From<FlowError> for TokenError {
+    fn from(e: FlowError) -> Self {
+        let reason = e.description();
+        let (status, code) = match e {
+            FlowError::Denied { code: Some(code), .. } => match code.as_str() {
+                "server_error" => (StatusCode::INTERNAL_SERVER_ERROR, code),
+                _ => (StatusCode::BAD_REQUEST, code),
+            },
+            FlowError::Denied { code: None, .. } | FlowError::Failed { .. } => {
+                (StatusCode::FORBIDDEN, "access_denied".to_owned())
+            }
+        };
+        TokenError::Actions {
+            status,
+            code,
+            reason,
+        }
+    }
 }
 
 impl TokenError {
@@ -83,6 +114,7 @@ impl TokenError {
                 (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
             }
             TokenError::ActionDenied { code, .. } => (StatusCode::FORBIDDEN, code),
+            TokenError::Actions { status, code, .. } => (*status, code),
             TokenError::UserBlocked => (StatusCode::UNAUTHORIZED, "unauthorized"),
             TokenError::ServerError(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
         }

@@ -31,10 +31,12 @@ pub(crate) mod revoke;
 mod subject_token;
 mod token_exchange;
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -48,9 +50,11 @@ use crate::tenant::state::TenantState;
 pub(crate) async fn token(
     State(st): State<Arc<TenantState>>,
     headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     body: Bytes,
 ) -> Response {
-    match issue(&st, &headers, &body).await {
+    let peer = peer.map(|Extension(ConnectInfo(a))| a.ip());
+    match issue(&st, &headers, peer, &body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
@@ -58,7 +62,12 @@ pub(crate) async fn token(
 
 /// Auth0's order: the request's shape, then who the client is, then whether it may use the
 /// grant, then the grant's own checks.
-async fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Response, TokenError> {
+async fn issue(
+    st: &TenantState,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+    body: &[u8],
+) -> Result<Response, TokenError> {
     let params = params::parse_params(headers, body)?;
     let name = params.get("grant_type").ok_or_else(|| {
         TokenError::InvalidRequest("Missing required parameter: grant_type".into())
@@ -71,13 +80,15 @@ async fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Res
         return Err(TokenError::UnauthorizedClient(name.clone()));
     }
     let body = match grant {
-        GrantType::ClientCredentials => client_credentials::grant(st, headers, &params, app)?,
+        GrantType::ClientCredentials => {
+            client_credentials::grant(st, headers, peer, &params, app).await?
+        }
         GrantType::TokenExchange => token_exchange::grant(st, headers, &params, app).await?,
         GrantType::FederatedConnection => federated_connection::grant(st, &params, app)?,
         GrantType::AuthorizationCode => authorization_code::grant(st, headers, &params, app)?,
-        GrantType::RefreshToken => refresh_token::grant(st, headers, &params, app)?,
+        GrantType::RefreshToken => refresh_token::grant(st, headers, peer, &params, app).await?,
         GrantType::Password | GrantType::PasswordRealm => {
-            password::grant(st, headers, &params, app, grant)?
+            password::grant(st, headers, peer, &params, app, grant).await?
         }
         _ => {
             return Err(TokenError::UnsupportedGrantType(format!(

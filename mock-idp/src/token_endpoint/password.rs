@@ -20,6 +20,7 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 
 use super::{TokenError, dpop};
+use crate::actions::event::{Login, RequestInfo};
 use crate::browser::authorize::granted_scopes;
 use crate::config::{ApplicationConfig, DATABASE_CONNECTION, GrantType};
 use crate::jose::random_id;
@@ -33,9 +34,10 @@ const WRONG_CREDENTIALS: &str = "Wrong email or password.";
 /// Auth0's answer to `grant_type=password` on a tenant without a Default Directory.
 const NO_DEFAULT_DIRECTORY: &str = "Authorization server not configured with default connection.";
 
-pub(super) fn grant(
+pub(super) async fn grant(
     st: &TenantState,
     headers: &HeaderMap,
+    peer: Option<IpAddr>,
     params: &BTreeMap<String, String>,
     app: &ApplicationConfig,
     grant: GrantType,
@@ -84,6 +86,24 @@ pub(super) fn grant(
     let now = st.mint.clock.now();
     // Each password login is a session of its own, as each browser login is.
     let sid = random_id();
+    let mint = st.mint_for(headers);
+    // The post-login Actions run before anything is issued: a deny issues nothing.
+    st.actions.count_login(cfg, &user.id());
+    let login = Login {
+        user,
+        app,
+        audience: audience.as_deref(),
+        scopes: &scopes,
+        organization: None,
+        protocol: "oauth2-password",
+        request: RequestInfo::new(headers, peer, "POST", &BTreeMap::new(), &BTreeMap::new()),
+        redirect_uri: None,
+        response_mode: None,
+        state: None,
+        session_id: &sid,
+        auth_time: now,
+    };
+    let changes = st.actions.post_login(cfg, &mint.issuer, &login).await?;
     let refresh = scopes.iter().any(|s| s == "offline_access").then(|| {
         let grant = RefreshGrant {
             client_id: app.client_id.clone(),
@@ -111,9 +131,10 @@ pub(super) fn grant(
         sid: &sid,
         jkt,
         organization: None,
+        changes: &changes,
     };
     Ok(token_response_with_gty(
-        &st.mint_for(headers),
+        &mint,
         &grant,
         refresh,
         Some("password"),

@@ -1,11 +1,13 @@
 //! The refresh_token grant (RFC 6749 §6) with Auth0's rotation: see [`crate::tenant::refresh_tokens`].
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use axum::http::HeaderMap;
 use serde_json::Value;
 
 use super::{TokenError, dpop};
+use crate::actions::event::{Login, RequestInfo};
 use crate::config::ApplicationConfig;
 use crate::mint::user_tokens::{UserGrant, token_response};
 use crate::tenant::refresh_tokens::Refused;
@@ -14,9 +16,10 @@ use crate::tenant::state::TenantState;
 /// Auth0's answer for every refresh token it will not honour.
 const INVALID: &str = "Unknown or invalid refresh token.";
 
-pub(super) fn grant(
+pub(super) async fn grant(
     st: &TenantState,
     headers: &HeaderMap,
+    peer: Option<IpAddr>,
     params: &BTreeMap<String, String>,
     app: &ApplicationConfig,
 ) -> Result<Value, TokenError> {
@@ -69,6 +72,26 @@ pub(super) fn grant(
             asked
         }
     };
+    // The issuer of the domain the request came to (custom domains).
+    let mint = st.mint_for(headers);
+    // Auth0 runs the post-login Actions on a refresh token exchange too
+    // (`event.transaction.protocol` is `oauth2-refresh-token`); what an earlier login's
+    // Actions set is not carried over: this run decides the new tokens' custom claims.
+    let login = Login {
+        user,
+        app,
+        audience: g.audience.as_deref(),
+        scopes: &scopes,
+        organization: g.organization.as_deref(),
+        protocol: "oauth2-refresh-token",
+        request: RequestInfo::new(headers, peer, "POST", &BTreeMap::new(), params),
+        redirect_uri: None,
+        response_mode: None,
+        state: None,
+        session_id: &g.sid,
+        auth_time: g.auth_time,
+    };
+    let changes = st.actions.post_login(cfg, &mint.issuer, &login).await?;
     let grant = UserGrant {
         app,
         user,
@@ -79,7 +102,7 @@ pub(super) fn grant(
         sid: &g.sid,
         jkt,
         organization: g.organization.as_deref(),
+        changes: &changes,
     };
-    // The issuer of the domain the request came to (custom domains).
-    Ok(token_response(&st.mint_for(headers), &grant, next))
+    Ok(token_response(&mint, &grant, next))
 }
