@@ -3,6 +3,7 @@
 
 mod support;
 
+mod actions;
 mod attacks;
 mod control;
 mod dashboard;

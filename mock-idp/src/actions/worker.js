@@ -32,6 +32,9 @@ require('dgram').Socket.prototype.bind = refuse;
 require('dns').lookup = refuse;
 globalThis.fetch = refuse;
 
+// Kept for the worker's own use: the global goes (see the end of this file).
+const nodeRequire = require;
+
 const modulesDir = process.env.MOCK_IDP_ACTIONS_MODULES || '';
 const hostRequire = modulesDir ? createRequire(modulesDir.replace(/\/?$/, '/') + 'package.json') : null;
 
@@ -141,7 +144,7 @@ const PRELUDE = `
         setAppMetadata: (k, v) => { call('user.setAppMetadata', String(k), v === undefined ? null : v); if (event.user) { event.user.app_metadata = event.user.app_metadata || {}; if (v === null || v === undefined) delete event.user.app_metadata[k]; else event.user.app_metadata[k] = v; } return api; },
         setUserMetadata: (k, v) => { call('user.setUserMetadata', String(k), v === undefined ? null : v); if (event.user) { event.user.user_metadata = event.user.user_metadata || {}; if (v === null || v === undefined) delete event.user.user_metadata[k]; else event.user.user_metadata[k] = v; } return api; },
       };
-      const unsupported = (what) => () => { call('unsupported', what); throw new Error(what + ' is not supported by mock-idp'); };
+      const unsupported = (what) => () => { call('unsupported', what); throw new Error(what + " is not supported by mock-idp (redirects out of a login need Auth0's /continue)"); };
       api.redirect = { sendUserTo: unsupported('api.redirect.sendUserTo'), encodeToken: unsupported('api.redirect.encodeToken'), validateToken: unsupported('api.redirect.validateToken') };
     } else {
       api.access = { deny: (code, reason) => { call('access.deny', String(code), reason === undefined ? '' : String(reason)); return api; } };
@@ -205,7 +208,7 @@ function load(msg) {
     clearTimeout: (id) => { const t = timers.get(id); if (t) { clearTimeout(t); timers.delete(id); } },
     require: (name) => {
       const bare = name.startsWith('node:') ? name.slice(5) : name;
-      if (BUILTINS.has(bare)) return require(bare);
+      if (BUILTINS.has(bare)) return nodeRequire(bare);
       if (!allowed.has(name) || !hostRequire) return undefined;
       return hostRequire(name);
     },
@@ -214,7 +217,9 @@ function load(msg) {
     cacheDelete,
     finish,
   };
-  const context = vm.createContext({}, {
+  // A sandbox without a prototype: a lookup the context's global misses must not fall
+  // through to this realm's Object (`this.constructor.constructor('return process')()`).
+  const context = vm.createContext(Object.create(null), {
     name: 'action:' + msg.name,
     codeGeneration: { strings: true, wasm: false },
   });
@@ -276,6 +281,11 @@ function run(msg) {
   }
 }
 
+// Code that escapes a context into this realm (through a built-in module's constructor)
+// finds no `require` here: only `process`, whose file system, child processes and native
+// bindings the permission model refuses.
+delete globalThis.require;
+
 const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 rl.on('line', (line) => {
   let msg;
@@ -289,7 +299,8 @@ rl.on('line', (line) => {
       load(msg);
       answer({ id: msg.id, ok: true });
     } catch (e) {
-      answer({ id: msg.id, ok: false, error: String(e && e.stack ? e.stack.split('\n')[0] : e) });
+      const text = e && typeof e.message === 'string' ? (e.name ? e.name + ': ' : '') + e.message : String(e);
+      answer({ id: msg.id, ok: false, error: text.split('\n')[0] });
     }
   } else if (msg.op === 'run') {
     run(msg);

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -83,6 +83,8 @@ type Pending = Arc<Mutex<HashMap<u64, Waiter>>>;
 /// A running process.
 struct Live {
     child: Child,
+    /// Set by the reader when the process's output ends (it exited or was killed).
+    dead: Arc<AtomicBool>,
     to_worker: std::sync::mpsc::Sender<String>,
     pending: Pending,
     /// Incremented per process, so a timeout kills only the process it waited on.
@@ -177,7 +179,7 @@ impl Worker {
             let mut guard = self.live.lock().unwrap_or_else(|e| e.into_inner());
             let dead = match guard.as_mut() {
                 None => true,
-                Some(l) => !matches!(l.child.try_wait(), Ok(None)),
+                Some(l) => l.dead.load(Ordering::SeqCst) || !matches!(l.child.try_wait(), Ok(None)),
             };
             if dead {
                 if let Some(mut old) = guard.take() {
@@ -210,10 +212,13 @@ impl Worker {
     /// Kills the process of `generation` if it is still the live one.
     fn kill(&self, generation: u64) {
         let mut guard = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(live) = guard.as_mut()
-            && live.generation == generation
+        if guard.as_ref().is_some_and(|l| l.generation == generation)
+            && let Some(mut live) = guard.take()
         {
+            live.dead.store(true, Ordering::SeqCst);
             let _ = live.child.kill();
+            // Reaped at once: SIGKILL cannot be ignored.
+            let _ = live.child.wait();
         }
     }
 
@@ -237,10 +242,13 @@ impl Worker {
         cmd.env_clear();
         if let Some(dir) = &self.spec.modules_dir {
             let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
-            // Node 20 and 21 read a directory's contents through `dir/*`; later versions
-            // grant a directory recursively.
-            cmd.arg(format!("--allow-fs-read={}", dir.display()));
-            cmd.arg(format!("--allow-fs-read={}/*", dir.display()));
+            // Node 20 and 21 grant a directory's contents as `dir/*` (and abort on a second
+            // `--allow-fs-read`); later versions grant a directory recursively.
+            if self.permission_flag == "--experimental-permission" {
+                cmd.arg(format!("--allow-fs-read={}/*", dir.display()));
+            } else {
+                cmd.arg(format!("--allow-fs-read={}", dir.display()));
+            }
             cmd.env("MOCK_IDP_ACTIONS_MODULES", dir);
         }
         cmd.arg("-e")
@@ -286,6 +294,8 @@ impl Worker {
             })
             .map_err(|e| e.to_string())?;
         let waiting = pending.clone();
+        let dead = Arc::new(AtomicBool::new(false));
+        let mark_dead = dead.clone();
         std::thread::Builder::new()
             .name("mock-idp actions reader".into())
             .spawn(move || {
@@ -300,6 +310,7 @@ impl Worker {
                     }
                 }
                 // End of output: the process is gone; everyone still waiting learns why.
+                mark_dead.store(true, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(20));
                 let why = last_stderr.lock().unwrap_or_else(|e| e.into_inner()).clone();
                 let why = if why.is_empty() { "no output".to_owned() } else { why };
@@ -316,6 +327,7 @@ impl Worker {
             .map_err(|e| e.to_string())?;
         Ok(Live {
             child,
+            dead,
             to_worker,
             pending,
             generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
