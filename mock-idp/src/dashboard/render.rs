@@ -142,6 +142,7 @@ fn page_html(st: &TenantState, outcome: &Outcome) -> String {
     html.push_str(&clock_and_faults(st));
     html.push_str("</div>");
     html.push_str(&catalogue(cfg));
+    html.push_str(&action_executions(st));
     html.push_str(&format!(
         "<section><h2>Journal (latest first)</h2><div id=\"journal\" data-testid=\"journal\">{}</div></section>",
         journal(st)
@@ -388,4 +389,53 @@ fn journal(st: &TenantState) -> String {
         .rev()
         .collect();
     format!("<table><tr><th>method</th><th>target</th></tr>{rows}</table>")
+}
+
+/// The tenant's Actions and their 20 latest executions, newest first (only with Actions).
+fn action_executions(st: &TenantState) -> String {
+    let cfg = &st.mint.config;
+    if cfg.actions.is_empty() {
+        return String::new();
+    }
+    let bound: String = cfg
+        .actions
+        .iter()
+        .map(|a| {
+            format!(
+                "<tr><td>{}</td><td>{}</td></tr>",
+                escape(&a.name),
+                a.trigger.as_str()
+            )
+        })
+        .collect();
+    let runs: String = st
+        .actions
+        .executions()
+        .iter()
+        .rev()
+        .take(20)
+        .map(|e| {
+            let mut detail = e.message.clone();
+            for d in &e.dropped_claims {
+                if !detail.is_empty() {
+                    detail.push_str("; ");
+                }
+                detail.push_str(d);
+            }
+            format!(
+                "<tr data-testid=\"action-execution\"><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td></tr>",
+                escape(&e.action),
+                escape(&e.trigger),
+                escape(&e.outcome),
+                e.micros / 1000,
+                escape(&detail)
+            )
+        })
+        .collect();
+    format!(
+        "<section data-testid=\"actions\"><h2>Actions</h2>\
+         <table><tr><th>name</th><th>trigger (in binding order)</th></tr>{bound}</table>\
+         <h2>Last executions (latest first)</h2>\
+         <table><tr><th>action</th><th>trigger</th><th>outcome</th><th>time</th><th>message</th></tr>{runs}</table></section>"
+    )
 }

@@ -192,3 +192,58 @@ fn an_action_that_does_not_load_stops_start_up_with_its_name() {
         .to_string();
     assert_eq!(err, "action `top-level`: Error: no config");
 }
+
+#[tokio::test]
+async fn the_test_page_shows_the_last_executions() {
+    if !node_available() {
+        return;
+    }
+    let failing = credentials_exchange(
+        "flaky-<b>",
+        "exports.onExecuteCredentialsExchange = async (event, api) => { throw new Error('boom <script>'); };",
+    );
+    let tenant = builder(vec![failing])
+        .admin_secret("actions-page-secret-0123")
+        .start()
+        .await;
+    let (status, _) = client_credentials(&tenant).await;
+    assert_eq!(status, 403);
+    let http = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_der(&tenant.ca().der()).unwrap()])
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = http
+        .post(format!("{}/dashboard/session", tenant.uri()))
+        .form(&[("secret", "actions-page-secret-0123")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = http
+        .get(format!("{}/dashboard", tenant.uri()))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = html.find("data-testid=\"actions\"").expect("an Actions section");
+    let section = &html[start..start + html[start..].find("</section>").unwrap()];
+    assert!(
+        section.contains("<tr><td>flaky-&lt;b&gt;</td><td>credentials-exchange</td></tr>"),
+        "{section}"
+    );
+    assert!(
+        section.contains("<td>flaky-&lt;b&gt;</td><td>credentials-exchange</td><td>failed</td>"),
+        "{section}"
+    );
+    assert!(section.contains("<td>boom &lt;script&gt;</td></tr>"), "{section}");
+}
