@@ -277,3 +277,48 @@ async fn a_chromium_login_gets_an_id_token_with_the_actions_claim() {
 fn url_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// Every test the README's Actions table names exists in `tests/actions/`, and every test
+/// there is named by a row.
+#[test]
+fn readme_rows_name_tests() {
+    let readme = include_str!("../../README.md");
+    let start = readme.find("| A-01 |").expect("the Actions table");
+    let table: Vec<&str> = readme[start..]
+        .lines()
+        .take_while(|l| l.starts_with("| A-"))
+        .collect();
+    assert_eq!(table.len(), 19);
+    let sources = [
+        include_str!("flows.rs"),
+        include_str!("runtime.rs"),
+        include_str!("sandbox.rs"),
+        include_str!("sources.rs"),
+    ]
+    .concat();
+    let mut named = Vec::new();
+    for row in &table {
+        // The last cell names the tests.
+        let cell = row.trim_end_matches('|').rsplit(" | ").next().unwrap_or("");
+        for name in cell.split('`').skip(1).step_by(2) {
+            {
+                assert!(
+                    sources.contains(&format!("fn {name}(")),
+                    "README names `{name}`, which is not a test"
+                );
+                named.push(name.to_owned());
+            }
+        }
+    }
+    for line in sources.lines() {
+        let Some(rest) = line.trim().strip_prefix("async fn ").or_else(|| line.trim().strip_prefix("fn ")) else {
+            continue;
+        };
+        let name = rest.split('(').next().unwrap_or("");
+        let is_test = sources.contains(&format!("#[tokio::test]\nasync fn {name}("))
+            || sources.contains(&format!("#[test]\nfn {name}("));
+        if is_test && name != "readme_rows_name_tests" {
+            assert!(named.iter().any(|n| n == name), "no README row names `{name}`");
+        }
+    }
+}
