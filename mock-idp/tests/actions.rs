@@ -134,5 +134,10 @@ async fn password_login(tenant: &MockTenant, scope: &str) -> (u16, Value) {
 
 /// The payload of `body[field]` (a JWT).
 fn claims(body: &Value, field: &str) -> Value {
-    parts(body[field].as_str().unwrap_or_else(|| panic!("no {field}: {body}"))).1
+    parts(
+        body[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {field}: {body}")),
+    )
+    .1
 }

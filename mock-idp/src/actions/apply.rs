@@ -39,7 +39,11 @@ impl TokenChanges {
         };
         claims(&self.access_claims)
             + claims(&self.id_claims)
-            + self.scope_ops.iter().map(|(_, s)| s.len() + 8).sum::<usize>()
+            + self
+                .scope_ops
+                .iter()
+                .map(|(_, s)| s.len() + 8)
+                .sum::<usize>()
     }
 
     /// The access token's scopes: `base` with the calls replayed in order.
@@ -91,7 +95,13 @@ pub(crate) fn apply(
         let value = || args.get(2).cloned().unwrap_or(Value::Null);
         match (trigger, text(0).as_str()) {
             (_, "accessToken.setCustomClaim") => {
-                set_claim(&mut changes.access_claims, &text(1), value(), "access", &mut out)?;
+                set_claim(
+                    &mut changes.access_claims,
+                    &text(1),
+                    value(),
+                    "access",
+                    &mut out,
+                )?;
             }
             (ActionTrigger::PostLogin, "idToken.setCustomClaim") => {
                 set_claim(&mut changes.id_claims, &text(1), value(), "ID", &mut out)?;
@@ -137,8 +147,9 @@ fn set_claim(
     out: &mut Applied,
 ) -> Result<(), String> {
     if let Some(problem) = custom_claim_problem(name) {
-        out.dropped
-            .push(format!("{token} token claim dropped, as Auth0 drops it: {problem}"));
+        out.dropped.push(format!(
+            "{token} token claim dropped, as Auth0 drops it: {problem}"
+        ));
         return Ok(());
     }
     claims.insert(name.to_owned(), value);
@@ -166,7 +177,10 @@ mod tests {
             ],
             ..TokenChanges::default()
         };
-        assert_eq!(c.scopes(&["read".into(), "write".into()]), ["write", "extra"]);
+        assert_eq!(
+            c.scopes(&["read".into(), "write".into()]),
+            ["write", "extra"]
+        );
     }
 
     #[test]
@@ -174,8 +188,16 @@ mod tests {
         let mut c = TokenChanges::default();
         let calls = json!([
             ["accessToken.setCustomClaim", "sub", "evil"],
-            ["accessToken.setCustomClaim", "https://x.auth0.com/role", "a"],
-            ["accessToken.setCustomClaim", "https://example.com/role", "admin"]
+            [
+                "accessToken.setCustomClaim",
+                "https://x.auth0.com/role",
+                "a"
+            ],
+            [
+                "accessToken.setCustomClaim",
+                "https://example.com/role",
+                "admin"
+            ]
         ]);
         let a = apply(ActionTrigger::PostLogin, &calls, &mut c).unwrap();
         assert_eq!(a.dropped.len(), 2, "{:?}", a.dropped);

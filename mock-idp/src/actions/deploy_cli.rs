@@ -60,7 +60,10 @@ fn read_json(path: &Path) -> Result<Value, String> {
 fn sanitize(name: &str) -> String {
     name.chars()
         .map(|c| {
-            if matches!(c, '/' | '\\' | '?' | '%' | '*' | ':' | '|' | '"' | '<' | '>') {
+            if matches!(
+                c,
+                '/' | '\\' | '?' | '%' | '*' | ':' | '|' | '"' | '<' | '>'
+            ) {
                 '-'
             } else {
                 c

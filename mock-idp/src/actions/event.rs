@@ -15,8 +15,7 @@ use axum::http::{HeaderMap, header};
 use serde_json::{Map, Value, json};
 
 use crate::config::{
-    ApiConfig, ApplicationConfig, DATABASE_CONNECTION, OrganizationConfig, TenantConfig,
-    UserConfig,
+    ApiConfig, ApplicationConfig, DATABASE_CONNECTION, OrganizationConfig, TenantConfig, UserConfig,
 };
 
 /// Form fields never shown to an Action in `event.request.body` (credentials).

@@ -234,10 +234,7 @@ impl Actions {
                 }
             }
             if let Some(reason) = applied.denied {
-                return Err(FlowError::Denied {
-                    code: None,
-                    reason,
-                });
+                return Err(FlowError::Denied { code: None, reason });
             }
         }
         Ok(changes)
@@ -296,7 +293,11 @@ impl Actions {
         };
         let logs: Vec<String> = reply["logs"]
             .as_array()
-            .map(|l| l.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+            .map(|l| {
+                l.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default();
         if reply["ok"] != true {
             let message = reply["error"]

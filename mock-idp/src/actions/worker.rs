@@ -171,7 +171,11 @@ impl Worker {
 
     /// Sends one request and waits for its answer, at most `timeout` (plus a grace): then the
     /// process is killed.
-    pub(crate) async fn call(&self, mut request: Value, timeout_ms: u64) -> Result<Value, RunFailure> {
+    pub(crate) async fn call(
+        &self,
+        mut request: Value,
+        timeout_ms: u64,
+    ) -> Result<Value, RunFailure> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         request["id"] = json!(id);
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -304,7 +308,10 @@ impl Worker {
                         continue;
                     };
                     let Some(id) = v["id"].as_u64() else { continue };
-                    let waiter = waiting.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+                    let waiter = waiting
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&id);
                     if let Some(w) = waiter {
                         w(Ok(v));
                     }
@@ -312,8 +319,15 @@ impl Worker {
                 // End of output: the process is gone; everyone still waiting learns why.
                 mark_dead.store(true, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(20));
-                let why = last_stderr.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                let why = if why.is_empty() { "no output".to_owned() } else { why };
+                let why = last_stderr
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
+                let why = if why.is_empty() {
+                    "no output".to_owned()
+                } else {
+                    why
+                };
                 let waiters: Vec<Waiter> = waiting
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())

@@ -18,9 +18,9 @@ use std::sync::Arc;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Query, State};
-use axum::{Extension, Form};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::{Extension, Form};
 
 use crate::browser::authorize::{add_cookie, complete, session_cookie};
 use crate::browser::html::{self, escape};

@@ -35,8 +35,8 @@ mod users;
 pub use actions::{
     ActionConfig, ActionDependency, ActionTrigger, ActionsRuntime, MAX_ACTION_TIMEOUT_MS,
 };
-pub use api::{ApiConfig, Dialect, MANAGEMENT_API, MANAGEMENT_SCOPES, RESTRICTED_CLAIMS};
 pub(crate) use api::custom_claim_problem;
+pub use api::{ApiConfig, Dialect, MANAGEMENT_API, MANAGEMENT_SCOPES, RESTRICTED_CLAIMS};
 pub use application::{
     AppType, ApplicationConfig, AuthMethod, GrantType, RefreshTokenSettings, RotationType,
 };

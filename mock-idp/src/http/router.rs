@@ -229,7 +229,7 @@ pub(crate) async fn run(
                 app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
             )
             .with_graceful_shutdown(shutdown)
-                .await
+            .await
         }
     }
 }

@@ -9,8 +9,10 @@ use crate::keys::KeyRing;
 use crate::mint::token::MintContext;
 use crate::mock_tenant::bound::BoundTenant;
 use crate::mock_tenant::handle::MockTenant;
-use crate::tenant::exchange_actions::{ActionDenial, ExchangeActions, ExchangeDecision, ExchangeRequest};
 use crate::tenant::domains::Domains;
+use crate::tenant::exchange_actions::{
+    ActionDenial, ExchangeActions, ExchangeDecision, ExchangeRequest,
+};
 use crate::tenant::state::TenantState;
 use crate::tenant::state_dir::{StateDir, StateError};
 use crate::tenant::tls::{TlsError, TlsMaterial};
@@ -214,7 +216,9 @@ impl TenantBuilder {
     where
         F: Fn(&ExchangeRequest) -> Result<ExchangeDecision, ActionDenial> + Send + Sync + 'static,
     {
-        self.exchange_actions.0.insert(name.to_owned(), Arc::new(action));
+        self.exchange_actions
+            .0
+            .insert(name.to_owned(), Arc::new(action));
         self
     }
 

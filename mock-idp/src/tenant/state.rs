@@ -12,9 +12,9 @@ use axum::http::header;
 use serde_json::Value;
 
 use crate::mint::token::MintContext;
-use crate::tenant::exchange_actions::ExchangeActions;
 use crate::tenant::codes::Codes;
 use crate::tenant::domains::Domains;
+use crate::tenant::exchange_actions::ExchangeActions;
 use crate::tenant::faults::{Endpoint, Faults};
 use crate::tenant::journal::Journal;
 use crate::tenant::refresh_tokens::RefreshTokens;

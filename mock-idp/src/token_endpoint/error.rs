@@ -77,7 +77,9 @@ impl From<FlowError> for TokenError {
     fn from(e: FlowError) -> Self {
         let reason = e.description();
         let (status, code) = match e {
-            FlowError::Denied { code: Some(code), .. } => match code.as_str() {
+            FlowError::Denied {
+                code: Some(code), ..
+            } => match code.as_str() {
                 "server_error" => (StatusCode::INTERNAL_SERVER_ERROR, code),
                 _ => (StatusCode::BAD_REQUEST, code),
             },

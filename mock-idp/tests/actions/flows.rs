@@ -60,7 +60,10 @@ async fn post_login_on_a_browser_login_sets_claims_scopes_and_sees_auth0s_event(
     assert_eq!(access["https://example.com/audience"], DEFAULT_AUDIENCE);
     assert_eq!(access["https://example.com/ip"], "127.0.0.1");
     assert_eq!(access["https://example.com/hostname"], "127.0.0.1");
-    assert_eq!(access["https://example.com/query_client"], DEFAULT_WEB_CLIENT_ID);
+    assert_eq!(
+        access["https://example.com/query_client"],
+        DEFAULT_WEB_CLIENT_ID
+    );
     // A restricted claim is dropped, as Auth0 drops it.
     assert_eq!(access["sub"], UserConfig::new(EMAIL, "x").id());
     // addScope / removeScope change the access token's scope and the response's.
@@ -85,7 +88,9 @@ async fn post_login_on_a_browser_login_sets_claims_scopes_and_sees_auth0s_event(
     assert_eq!(runs[0].outcome, "ok");
     assert_eq!(
         runs[0].dropped_claims,
-        ["access token claim dropped, as Auth0 drops it: `sub` is a claim Auth0 reserves (restricted for custom claims)"]
+        [
+            "access token claim dropped, as Auth0 drops it: `sub` is a claim Auth0 reserves (restricted for custom claims)"
+        ]
     );
 
     // A second login counts.
@@ -94,7 +99,10 @@ async fn post_login_on_a_browser_login_sets_claims_scopes_and_sees_auth0s_event(
         .client(DEFAULT_WEB_CLIENT_ID)
         .await
         .unwrap();
-    assert_eq!(parts(&again.access_token).1["https://example.com/logins"], 2);
+    assert_eq!(
+        parts(&again.access_token).1["https://example.com/logins"],
+        2
+    );
 
     // Refresh runs post-login again, as Auth0 does, with the refresh protocol and the POST
     // body (credentials left out).
@@ -140,7 +148,10 @@ async fn post_login_on_the_password_grant() {
     assert_eq!(access["https://example.com/roles"], json!(["admin"]));
     assert_eq!(access["gty"], "password");
     assert_eq!(access["scope"], "openid write:messages");
-    assert_eq!(claims(&body, "id_token")["https://example.com/theme"], "dark");
+    assert_eq!(
+        claims(&body, "id_token")["https://example.com/theme"],
+        "dark"
+    );
 }
 
 #[tokio::test]
@@ -244,7 +255,10 @@ exports.onExecuteCredentialsExchange = async (event, api) => {
     assert_eq!(access["https://example.com/seen"], "acme");
     assert_eq!(access["gty"], "client-credentials");
     assert!(access.get("https://auth0.com/claim").is_none());
-    assert_eq!(tenant.journal().action_executions()[0].dropped_claims.len(), 2);
+    assert_eq!(
+        tenant.journal().action_executions()[0].dropped_claims.len(),
+        2
+    );
 
     for (code, status) in [
         ("invalid_scope", 400),
@@ -298,7 +312,10 @@ async fn metadata_writes_persist_and_later_actions_and_logins_see_them() {
         assert_eq!(status, 200, "{body}");
         let id = claims(&body, "id_token");
         assert_eq!(id["https://example.com/visits"], expected);
-        assert_eq!(id["https://example.com/user_metadata"], json!({"lang": "fr"}));
+        assert_eq!(
+            id["https://example.com/user_metadata"],
+            json!({"lang": "fr"})
+        );
     }
 }
 

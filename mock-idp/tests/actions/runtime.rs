@@ -110,11 +110,18 @@ async fn timeouts_fail_the_flow_and_a_held_event_loop_restarts_the_worker() {
     // The next execution gets a new worker with the Action loaded again.
     let (status, body) = run("fine").await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(claims(&body, "access_token")["https://example.com/ok"], true);
+    assert_eq!(
+        claims(&body, "access_token")["https://example.com/ok"],
+        true
+    );
     assert_eq!(tenant.journal().action_worker_restarts(), 1);
     let runs = tenant.journal().action_executions();
     assert_eq!(runs.len(), 4);
-    assert!(runs[..3].iter().all(|r| r.outcome == "failed" && r.action == "slow"));
+    assert!(
+        runs[..3]
+            .iter()
+            .all(|r| r.outcome == "failed" && r.action == "slow")
+    );
 }
 
 #[tokio::test]
@@ -145,7 +152,10 @@ async fn a_crashed_worker_fails_the_execution_and_is_restarted() {
     );
     let (status, body) = post("fine").await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(claims(&body, "access_token")["https://example.com/alive"], true);
+    assert_eq!(
+        claims(&body, "access_token")["https://example.com/alive"],
+        true
+    );
     assert_eq!(tenant.journal().action_worker_restarts(), 1);
 }
 
@@ -176,7 +186,10 @@ fn an_action_that_does_not_load_stops_start_up_with_its_name() {
     if !node_available() {
         return;
     }
-    let broken = post_login("broken", "exports.onExecutePostLogin = async (event, api) => {");
+    let broken = post_login(
+        "broken",
+        "exports.onExecutePostLogin = async (event, api) => {",
+    );
     let err = MockTenant::builder()
         .config(config(vec![broken]))
         .try_start()
@@ -235,7 +248,9 @@ async fn the_test_page_shows_the_last_executions() {
         .text()
         .await
         .unwrap();
-    let start = html.find("data-testid=\"actions\"").expect("an Actions section");
+    let start = html
+        .find("data-testid=\"actions\"")
+        .expect("an Actions section");
     let section = &html[start..start + html[start..].find("</section>").unwrap()];
     assert!(
         section.contains("<tr><td>flaky-&lt;b&gt;</td><td>credentials-exchange</td></tr>"),
@@ -245,5 +260,8 @@ async fn the_test_page_shows_the_last_executions() {
         section.contains("<td>flaky-&lt;b&gt;</td><td>credentials-exchange</td><td>failed</td>"),
         "{section}"
     );
-    assert!(section.contains("<td>boom &lt;script&gt;</td></tr>"), "{section}");
+    assert!(
+        section.contains("<td>boom &lt;script&gt;</td></tr>"),
+        "{section}"
+    );
 }

@@ -74,7 +74,8 @@ async fn an_action_cannot_reach_the_network_the_file_system_or_processes() {
     for k in ["escaped_binding", "escaped_tcp", "escaped_dlopen"] {
         let v = refused(k);
         assert!(
-            v.starts_with("refused: ERR_ACCESS_DENIED ") || v.starts_with("refused: ERR_DLOPEN_DISABLED "),
+            v.starts_with("refused: ERR_ACCESS_DENIED ")
+                || v.starts_with("refused: ERR_DLOPEN_DISABLED "),
             "{k}: {v}"
         );
     }

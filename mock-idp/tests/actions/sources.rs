@@ -63,12 +63,18 @@ dependencies = [{{ name = "greeting", version = "1.0.0" }}]
     );
     std::fs::write(root.join("tenant.toml"), toml).unwrap();
     let cfg = TenantConfig::load(&root.join("tenant.toml")).unwrap();
-    assert_eq!(cfg.actions[0].code.as_deref(), Some(root.join("actions/m2m.js").as_path()));
+    assert_eq!(
+        cfg.actions[0].code.as_deref(),
+        Some(root.join("actions/m2m.js").as_path())
+    );
     let tenant = MockTenant::builder().config(cfg).start().await;
     let (status, body) = client_credentials(&tenant).await;
     assert_eq!(status, 200, "{body}");
     let access = claims(&body, "access_token");
-    assert_eq!(access["https://example.com/greeting"], format!("hello {DEFAULT_CLIENT_ID}"));
+    assert_eq!(
+        access["https://example.com/greeting"],
+        format!("hello {DEFAULT_CLIENT_ID}")
+    );
     assert_eq!(
         access["https://example.com/undeclared"],
         "Cannot find module 'undeclared' (not a declared dependency of this Action)"
@@ -93,7 +99,9 @@ fn bad_action_settings_stop_the_toml_with_one_line() {
     ];
     for (text, expected) in cases {
         let text = format!("[[apis]]\nidentifier = \"https://a\"\n{text}");
-        let e = TenantConfig::parse(&text, "t.toml").unwrap_err().to_string();
+        let e = TenantConfig::parse(&text, "t.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(expected), "{e}");
         assert!(!e.contains('\n'), "{e}");
     }
@@ -163,7 +171,10 @@ async fn actions_from_a_deploy_cli_export_run_in_its_binding_order() {
     let (status, body) = client_credentials(&tenant).await;
     assert_eq!(status, 200, "{body}");
     let access = claims(&body, "access_token");
-    assert_eq!(access["https://example.com/order"], json!(["first", "second"]));
+    assert_eq!(
+        access["https://example.com/order"],
+        json!(["first", "second"])
+    );
     assert_eq!(access["https://example.com/level"], "gold");
     // The unbound Action never runs: a login works.
     let (status, _) = password_login(&tenant, "openid").await;
@@ -191,7 +202,10 @@ async fn a_chromium_login_gets_an_id_token_with_the_actions_claim() {
     };
     // The application's callback: a page on 127.0.0.1.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let callback = format!("http://127.0.0.1:{}/callback", listener.local_addr().unwrap().port());
+    let callback = format!(
+        "http://127.0.0.1:{}/callback",
+        listener.local_addr().unwrap().port()
+    );
     tokio::spawn(async move {
         let app = axum::Router::new().route(
             "/callback",
@@ -241,7 +255,10 @@ async fn a_chromium_login_gets_an_id_token_with_the_actions_claim() {
         .click()
         .await
         .unwrap();
-    b.wait().for_element(Locator::Id("signed-in")).await.unwrap();
+    b.wait()
+        .for_element(Locator::Id("signed-in"))
+        .await
+        .unwrap();
     let at = b.current_url().await.unwrap();
     let code = at
         .query_pairs()
@@ -283,10 +300,10 @@ fn url_encode(s: &str) -> String {
 #[test]
 fn readme_rows_name_tests() {
     let readme = include_str!("../../README.md");
-    let start = readme.find("| A-01 |").expect("the Actions table");
+    let start = readme.find("| AC-01 |").expect("the Actions table");
     let table: Vec<&str> = readme[start..]
         .lines()
-        .take_while(|l| l.starts_with("| A-"))
+        .take_while(|l| l.starts_with("| AC-"))
         .collect();
     assert_eq!(table.len(), 19);
     let sources = [
@@ -301,6 +318,9 @@ fn readme_rows_name_tests() {
         // The last cell names the tests.
         let cell = row.trim_end_matches('|').rsplit(" | ").next().unwrap_or("");
         for name in cell.split('`').skip(1).step_by(2) {
+            if name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             {
                 assert!(
                     sources.contains(&format!("fn {name}(")),
@@ -311,14 +331,69 @@ fn readme_rows_name_tests() {
         }
     }
     for line in sources.lines() {
-        let Some(rest) = line.trim().strip_prefix("async fn ").or_else(|| line.trim().strip_prefix("fn ")) else {
+        let Some(rest) = line
+            .trim()
+            .strip_prefix("async fn ")
+            .or_else(|| line.trim().strip_prefix("fn "))
+        else {
             continue;
         };
         let name = rest.split('(').next().unwrap_or("");
         let is_test = sources.contains(&format!("#[tokio::test]\nasync fn {name}("))
             || sources.contains(&format!("#[test]\nfn {name}("));
         if is_test && name != "readme_rows_name_tests" {
-            assert!(named.iter().any(|n| n == name), "no README row names `{name}`");
+            assert!(
+                named.iter().any(|n| n == name),
+                "no README row names `{name}`"
+            );
         }
     }
+}
+
+/// The example tenant in `fixtures/` runs its Actions as written.
+#[tokio::test]
+async fn the_example_tenant_runs_its_actions() {
+    if !node_available() {
+        return;
+    }
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tenant.actions.toml");
+    let cfg = TenantConfig::load(&path).unwrap();
+    let tenant = MockTenant::builder().config(cfg).start().await;
+    async fn login(tenant: &MockTenant, email: &str) -> (u16, serde_json::Value) {
+        crate::support::post_token(
+            tenant,
+            &[
+                ("grant_type", "password"),
+                ("client_id", "mock-web-client"),
+                ("client_secret", "mock-web-secret"),
+                ("username", email),
+                ("password", "Passw0rd!"),
+                ("scope", "openid"),
+            ],
+            &[],
+        )
+        .await
+    }
+    let (status, body) = login(&tenant, "ada@example.com").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        claims(&body, "access_token")["https://example.com/roles"],
+        json!(["admin"])
+    );
+    assert_eq!(claims(&body, "id_token")["https://example.com/plan"], "pro");
+    let (status, body) = login(&tenant, "mallory@example.com").await;
+    assert_eq!(
+        (status, body),
+        (
+            403,
+            json!({"error": "access_denied", "error_description": "blocked"})
+        )
+    );
+    let (status, body) = client_credentials(&tenant).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        claims(&body, "access_token")["https://example.com/tier"],
+        "gold"
+    );
 }
