@@ -129,14 +129,6 @@ pub(crate) struct Machine<'a> {
     pub(crate) request: RequestInfo,
 }
 
-/// What the tenant knows of a user beyond the configuration: metadata Actions wrote, logins.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct UserView {
-    pub(crate) app_metadata: Map<String, Value>,
-    pub(crate) user_metadata: Map<String, Value>,
-    pub(crate) logins_count: u64,
-}
-
 fn tenant_id(cfg_issuer: &str) -> String {
     url::Url::parse(cfg_issuer)
         .ok()
@@ -162,15 +154,16 @@ fn organization(org: &OrganizationConfig) -> Value {
     })
 }
 
-/// The post-login `event` for `login`, with `user` as `view` shows it and `secrets`.
+/// The post-login `event` for `login`, with `u` as the tenant holds the user now, their
+/// `logins_count` and the Action's `secrets`.
 pub(crate) fn post_login(
     cfg: &TenantConfig,
     issuer: &str,
     login: &Login<'_>,
-    view: &UserView,
+    u: &UserConfig,
+    logins_count: u64,
     secrets: &BTreeMap<String, String>,
 ) -> Value {
-    let u = login.user;
     let id = u.id();
     let local = id.split_once('|').map_or(id.as_str(), |(_, l)| l);
     let mut user = json!({
@@ -179,8 +172,8 @@ pub(crate) fn post_login(
         "email_verified": u.email_verified,
         "name": u.name.clone().unwrap_or_else(|| u.email.clone()),
         "nickname": u.nickname.clone().unwrap_or_else(|| u.email.split('@').next().unwrap_or("").to_owned()),
-        "app_metadata": view.app_metadata,
-        "user_metadata": view.user_metadata,
+        "app_metadata": u.app_metadata,
+        "user_metadata": u.user_metadata,
         "identities": [{
             "connection": DATABASE_CONNECTION,
             "provider": "auth0",
@@ -227,7 +220,7 @@ pub(crate) fn post_login(
         },
         "request": login.request.to_json(),
         "transaction": transaction,
-        "stats": { "logins_count": view.logins_count },
+        "stats": { "logins_count": logins_count },
         "authentication": {
             "methods": [{ "name": "pwd", "timestamp": iso8601(login.auth_time) }],
         },

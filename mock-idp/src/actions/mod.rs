@@ -24,9 +24,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use crate::config::{ActionTrigger, TenantConfig};
+use crate::config::{ActionTrigger, TenantConfig, UserConfig};
 pub(crate) use apply::TokenChanges;
 use apply::{Applied, apply};
 pub use executions::ActionExecution;
@@ -63,6 +63,22 @@ impl FlowError {
     }
 }
 
+/// Where the post-login Actions read the user and write its metadata: the tenant model
+/// (`crate::tenant`'s state implements it with the model's own user write, so a write is
+/// checked and bounded as any other and seen by the Management API and later logins).
+pub(crate) trait UserStore: Sync {
+    /// The user as the tenant holds it now.
+    fn current_user(&self, user_id: &str) -> Option<std::sync::Arc<crate::config::UserConfig>>;
+    /// Sets (`null`: removes) `key` of the user's `app_metadata` (`app`) or `user_metadata`.
+    fn set_metadata(
+        &self,
+        user_id: &str,
+        app: bool,
+        key: &str,
+        value: &Value,
+    ) -> Result<(), String>;
+}
+
 /// One bound Action.
 #[derive(Debug, Clone)]
 struct Binding {
@@ -70,14 +86,9 @@ struct Binding {
     secrets: BTreeMap<String, String>,
 }
 
-/// What Actions wrote about a user, and their logins (until the tenant's live model takes the
-/// writes: see [`Actions::persist_metadata`]). At most one entry per configured user.
-#[derive(Debug, Default)]
-struct UserDelta {
-    app_metadata: Map<String, Value>,
-    user_metadata: Map<String, Value>,
-    logins: u64,
-}
+/// Most users whose logins are counted (`event.stats.logins_count`); past it, new users count
+/// from zero each time (the tenant model holds at most 50,000 users).
+const MAX_COUNTED_USERS: usize = 100_000;
 
 /// The runtime of one tenant.
 #[derive(Debug, Default)]
@@ -86,7 +97,8 @@ pub(crate) struct Actions {
     worker: Option<Worker>,
     timeout_ms: u64,
     executions: Executions,
-    users: Mutex<HashMap<String, UserDelta>>,
+    /// Logins per user_id.
+    logins: Mutex<HashMap<String, u64>>,
 }
 
 impl Actions {
@@ -125,7 +137,7 @@ impl Actions {
             worker: Some(worker),
             timeout_ms: rt.timeout_ms,
             executions: Executions::default(),
-            users: Mutex::default(),
+            logins: Mutex::default(),
         })
     }
 
@@ -144,63 +156,46 @@ impl Actions {
         self.worker.as_ref().map_or(0, Worker::restarts)
     }
 
-    /// The user as Actions see it: configured metadata with what Actions wrote, logins.
-    pub(crate) fn user_view(&self, user: &crate::config::UserConfig) -> event::UserView {
-        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        let mut view = event::UserView {
-            app_metadata: user.app_metadata.clone(),
-            user_metadata: user.user_metadata.clone(),
-            logins_count: 0,
-        };
-        if let Some(d) = users.get(&user.id()) {
-            merge(&mut view.app_metadata, &d.app_metadata);
-            merge(&mut view.user_metadata, &d.user_metadata);
-            view.logins_count = d.logins;
-        }
-        view
+    /// Logins of `user_id` so far.
+    fn logins(&self, user_id: &str) -> u64 {
+        let logins = self.logins.lock().unwrap_or_else(|e| e.into_inner());
+        logins.get(user_id).copied().unwrap_or(0)
     }
 
-    /// Counts a login of `user_id` (`event.stats.logins_count`); only configured users.
-    pub(crate) fn count_login(&self, cfg: &TenantConfig, user_id: &str) {
-        if cfg.user(user_id).is_none() {
-            return;
+    /// Counts a login of `user_id` (`event.stats.logins_count`).
+    pub(crate) fn count_login(&self, user_id: &str) {
+        let mut logins = self.logins.lock().unwrap_or_else(|e| e.into_inner());
+        if logins.len() < MAX_COUNTED_USERS || logins.contains_key(user_id) {
+            *logins.entry(user_id.to_owned()).or_default() += 1;
         }
-        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        users.entry(user_id.to_owned()).or_default().logins += 1;
     }
 
-    /// Where `api.user.setAppMetadata` / `setUserMetadata` land: the one place to switch
-    /// to the tenant model's user write once the configuration is live. `None` deletes the
-    /// key, as Auth0's `null` does. Refused past [`MAX_METADATA_BYTES`].
+    /// Checks a metadata write against Auth0's limit, then hands it to the tenant model.
     fn persist_metadata(
         &self,
-        user_id: &str,
+        store: &dyn UserStore,
+        user: &UserConfig,
         app: bool,
         key: &str,
         value: &Value,
-        configured: &Map<String, Value>,
     ) -> Result<(), String> {
-        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        let d = users.entry(user_id.to_owned()).or_default();
-        let patch = if app {
-            &mut d.app_metadata
+        let mut merged = if app {
+            user.app_metadata.clone()
         } else {
-            &mut d.user_metadata
+            user.user_metadata.clone()
         };
-        let before = patch.insert(key.to_owned(), value.clone());
-        let mut merged = configured.clone();
-        merge(&mut merged, patch);
+        if value.is_null() {
+            merged.remove(key);
+        } else {
+            merged.insert(key.to_owned(), value.clone());
+        }
         if Value::Object(merged).to_string().len() > MAX_METADATA_BYTES {
-            match before {
-                Some(b) => patch.insert(key.to_owned(), b),
-                None => patch.remove(key),
-            };
             return Err(format!(
                 "{} over {MAX_METADATA_BYTES} bytes",
                 if app { "app_metadata" } else { "user_metadata" }
             ));
         }
-        Ok(())
+        store.set_metadata(&user.id(), app, key, value)
     }
 
     /// Runs the post-login Actions for `login`, in binding order: the token changes they ask
@@ -210,27 +205,37 @@ impl Actions {
         cfg: &TenantConfig,
         issuer: &str,
         login: &event::Login<'_>,
+        store: &dyn UserStore,
     ) -> Result<TokenChanges, FlowError> {
         let mut changes = TokenChanges::default();
         let Some(bound) = self.bindings.get(&ActionTrigger::PostLogin) else {
             return Ok(changes);
         };
         let user_id = login.user.id();
+        let logins = self.logins(&user_id);
         for b in bound {
-            let view = self.user_view(login.user);
-            let ev = event::post_login(cfg, issuer, login, &view, &b.secrets);
+            // Each Action sees the user as the previous ones left it.
+            let user = store
+                .current_user(&user_id)
+                .unwrap_or_else(|| std::sync::Arc::new(login.user.clone()));
+            let ev = event::post_login(cfg, issuer, login, &user, logins, &b.secrets);
             let applied = self
                 .execute(b, ActionTrigger::PostLogin, ev, &mut changes)
                 .await?;
+            let mut user = (*user).clone();
             for (app, key, value) in applied.metadata {
-                let configured = if app {
-                    &login.user.app_metadata
-                } else {
-                    &login.user.user_metadata
-                };
-                if let Err(message) = self.persist_metadata(&user_id, app, &key, &value, configured)
-                {
+                if let Err(message) = self.persist_metadata(store, &user, app, &key, &value) {
                     return Err(self.fail(b, ActionTrigger::PostLogin, message, 0));
+                }
+                let m = if app {
+                    &mut user.app_metadata
+                } else {
+                    &mut user.user_metadata
+                };
+                if value.is_null() {
+                    m.remove(&key);
+                } else {
+                    m.insert(key, value);
                 }
             }
             if let Some(reason) = applied.denied {
@@ -356,17 +361,6 @@ impl Actions {
         FlowError::Failed {
             action: b.name.clone(),
             message,
-        }
-    }
-}
-
-/// `patch` over `base`: a `null` removes the key.
-fn merge(base: &mut Map<String, Value>, patch: &Map<String, Value>) {
-    for (k, v) in patch {
-        if v.is_null() {
-            base.remove(k);
-        } else {
-            base.insert(k.clone(), v.clone());
         }
     }
 }

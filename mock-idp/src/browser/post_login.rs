@@ -53,14 +53,14 @@ pub(crate) async fn run(
     headers: &HeaderMap,
     peer: Option<IpAddr>,
 ) -> Result<TokenChanges, FlowError> {
-    let cfg = &st.mint.config;
+    let cfg = &st.config();
     let Some(user) = cfg.user(&session.user_id) else {
         return Ok(TokenChanges::default());
     };
     let Some(app) = cfg.application(&request.client_id) else {
         return Ok(TokenChanges::default());
     };
-    st.actions.count_login(cfg, &session.user_id);
+    st.actions.count_login(&session.user_id);
     let login = Login {
         user,
         app,
@@ -76,6 +76,6 @@ pub(crate) async fn run(
         auth_time: session.auth_time,
     };
     st.actions
-        .post_login(cfg, &st.mint_for(headers).issuer, &login)
+        .post_login(cfg, &st.mint_for(headers).issuer, &login, st)
         .await
 }

@@ -395,7 +395,7 @@ fn journal(st: &TenantState) -> String {
 
 /// The tenant's Actions and their 20 latest executions, newest first (only with Actions).
 fn action_executions(st: &TenantState) -> String {
-    let cfg = &st.mint.config;
+    let cfg = st.config();
     if cfg.actions.is_empty() {
         return String::new();
     }

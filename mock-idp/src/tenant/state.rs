@@ -209,3 +209,38 @@ impl TenantState {
             .unwrap_or_else(|| self.mint.keys.jwks())
     }
 }
+
+/// The post-login Actions read the user from the model and write its metadata through the
+/// model's user write (checked and bounded like any other write).
+impl crate::actions::UserStore for TenantState {
+    fn current_user(&self, user_id: &str) -> Option<Arc<crate::config::UserConfig>> {
+        let snapshot = self.config();
+        let at = snapshot.user_index().position(user_id)?;
+        Some(snapshot.user_index().at(at).clone())
+    }
+
+    fn set_metadata(
+        &self,
+        user_id: &str,
+        app: bool,
+        key: &str,
+        value: &Value,
+    ) -> Result<(), String> {
+        self.model
+            .update_user(user_id, |u| {
+                let m = if app {
+                    &mut u.app_metadata
+                } else {
+                    &mut u.user_metadata
+                };
+                if value.is_null() {
+                    m.remove(key);
+                } else {
+                    m.insert(key.to_owned(), value.clone());
+                }
+                Ok(())
+            })
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}

@@ -88,7 +88,7 @@ pub(super) async fn grant(
     let sid = random_id();
     let mint = st.mint_for(headers);
     // The post-login Actions run before anything is issued: a deny issues nothing.
-    st.actions.count_login(cfg, &user.id());
+    st.actions.count_login(&user.id());
     let login = Login {
         user,
         app,
@@ -103,7 +103,7 @@ pub(super) async fn grant(
         session_id: &sid,
         auth_time: now,
     };
-    let changes = st.actions.post_login(cfg, &mint.issuer, &login).await?;
+    let changes = st.actions.post_login(cfg, &mint.issuer, &login, st).await?;
     let refresh = scopes.iter().any(|s| s == "offline_access").then(|| {
         let grant = RefreshGrant {
             client_id: app.client_id.clone(),

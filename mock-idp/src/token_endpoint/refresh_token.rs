@@ -91,7 +91,7 @@ pub(super) async fn grant(
         session_id: &g.sid,
         auth_time: g.auth_time,
     };
-    let changes = st.actions.post_login(cfg, &mint.issuer, &login).await?;
+    let changes = st.actions.post_login(cfg, &mint.issuer, &login, st).await?;
     let grant = UserGrant {
         app,
         user,
