@@ -151,3 +151,31 @@ fn bad_bind_and_issuer_stop_serve_with_one_line() {
         assert_eq!(err.trim(), format!("mock-idp: {want}"), "{args:?}");
     }
 }
+
+/// A tenant file with Actions on a machine without Node: `serve` stops with one line saying
+/// what to install (Node is looked up on PATH, which is empty here).
+#[test]
+fn serve_without_node_for_a_tenant_with_actions_says_what_to_install() {
+    let dir = TempDir::new("cli-serve-no-node");
+    let toml = dir.path().join("tenant.toml");
+    std::fs::write(
+        &toml,
+        "[[apis]]\nidentifier = \"https://api\"\n\n[[actions]]\nname = \"roles\"\ntrigger = \"post-login\"\nscript = \"exports.onExecutePostLogin = async () => {};\"\n",
+    )
+    .unwrap();
+    let empty = dir.path().join("empty-path");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = mock_idp(&dir)
+        .env("PATH", &empty)
+        .args(["serve", "--port", "0", "--config"])
+        .arg(&toml)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim(),
+        "mock-idp: the tenant has Actions but `node` was not found: install Node.js 20 or newer (Debian/Ubuntu: `apt-get install nodejs`) or set actions_runtime.node"
+    );
+    assert_eq!(err.trim().lines().count(), 1);
+}
