@@ -23,6 +23,8 @@
 mod settings;
 mod users;
 
+pub(crate) use users::{add_permissions, remove_permissions};
+
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
