@@ -121,7 +121,12 @@ impl Drop for Worker {
 
 impl Worker {
     /// Checks Node, starts the process and loads every Action, waiting for each to load.
-    pub(crate) fn start(spec: Spec) -> Result<Worker, StartFailure> {
+    pub(crate) fn start(mut spec: Spec) -> Result<Worker, StartFailure> {
+        // Looked up on the tenant's PATH now: the worker runs with an empty environment.
+        spec.node = locate(&spec.node)
+            .ok_or_else(|| StartFailure::NodeMissing(spec.node.clone()))?
+            .display()
+            .to_string();
         let permission_flag = permission_flag(&spec.node)?;
         let worker = Worker {
             spec,
@@ -347,6 +352,20 @@ impl Worker {
             generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
         })
     }
+}
+
+/// `node` as a path: itself when it names a path, else the first executable file of that name
+/// in a `PATH` directory.
+fn locate(node: &str) -> Option<PathBuf> {
+    let is_file = |p: &std::path::Path| p.is_file();
+    if node.contains('/') {
+        let p = PathBuf::from(node);
+        return is_file(&p).then_some(p);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(node))
+        .find(|p| is_file(p))
 }
 
 fn load_message(id: u64, a: &Loadable) -> String {
