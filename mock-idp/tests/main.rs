@@ -16,6 +16,7 @@ mod keys;
 mod mint;
 mod org_login;
 mod password_grant;
+mod signing_algs;
 mod silent_auth;
 mod state;
 mod token_endpoint;

@@ -31,8 +31,8 @@ mod tenant;
 mod users;
 
 pub use api::{
-    ApiConfig, Dialect, MANAGEMENT_API, MANAGEMENT_SCOPES, MIN_SIGNING_SECRET_LEN, RESTRICTED_CLAIMS,
-    SIGNING_ALGS,
+    ApiConfig, Dialect, MANAGEMENT_API, MANAGEMENT_SCOPES, MIN_SIGNING_SECRET_LEN,
+    RESTRICTED_CLAIMS, SIGNING_ALGS,
 };
 pub use application::{
     AppType, ApplicationConfig, AuthMethod, GrantType, IdTokenAlg, JwtConfiguration,

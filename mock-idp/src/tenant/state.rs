@@ -192,9 +192,12 @@ impl TenantState {
             return doc;
         }
         let mut doc = self.mint.keys.jwks();
-        let mixed = self.mint.config.apis.iter().any(|a| {
-            a.hs256_secret().is_none() && a.sig_alg() != crate::keys::SigAlg::RS256
-        });
+        let mixed = self
+            .mint
+            .config
+            .apis
+            .iter()
+            .any(|a| a.hs256_secret().is_none() && a.sig_alg() != crate::keys::SigAlg::RS256);
         if mixed && let Some(keys) = doc["keys"].as_array_mut() {
             for k in keys {
                 if let Some(k) = k.as_object_mut() {
