@@ -382,3 +382,18 @@ async fn forged_hs256_tokens_are_refused_at_userinfo_and_logout() {
         assert!(res.text().await.unwrap().contains("Invalid id_token_hint"));
     }
 }
+
+#[test]
+fn readme_lists_the_s_rows() {
+    let readme = include_str!("../README.md");
+    let listed: Vec<&str> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(' ').next())
+        .filter(|id| id.len() == 4 && id.starts_with("S-"))
+        .collect();
+    assert_eq!(
+        listed,
+        ["S-01", "S-02", "S-03", "S-04", "S-05", "S-06", "S-07"]
+    );
+}
