@@ -48,8 +48,7 @@ fn document(st: &TenantState, origin: &str) -> Value {
     // HS256 ID tokens are served only to applications configured for them.
     let mut id_token_algs = vec!["RS256"];
     if st
-        .mint
-        .config
+        .config()
         .applications
         .iter()
         .any(|a| a.id_token_alg() == IdTokenAlg::HS256)

@@ -213,8 +213,7 @@ impl TenantState {
         }
         let mut doc = self.mint.keys.jwks();
         let mixed = self
-            .mint
-            .config
+            .config()
             .apis
             .iter()
             .any(|a| a.hs256_secret().is_none() && a.sig_alg() != crate::keys::SigAlg::RS256);

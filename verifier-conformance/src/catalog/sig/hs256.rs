@@ -16,8 +16,7 @@ fn secret(c: &Ctx<'_>) -> Result<Vec<u8>, String> {
     c.tenant
         .config()
         .api(&aud)
-        .and_then(|api| api.hs256_secret())
-        .map(<[u8]>::to_vec)
+        .and_then(|api| api.hs256_secret().map(<[u8]>::to_vec))
         .ok_or_else(|| format!("the tenant's API {aud} signs no HS256 tokens"))
 }
 
