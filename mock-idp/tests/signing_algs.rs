@@ -342,7 +342,7 @@ fn bad_signing_settings_stop_the_load_with_one_line_naming_the_setting() {
 async fn forged_hs256_tokens_are_refused_at_userinfo_and_logout() {
     let tenant = tenant().await;
     let pem = tenant.keys().current().public_key_pem();
-    for secret in [pem.as_bytes(), b"", b"secret", API_SECRET[..16].as_bytes()] {
+    for secret in [pem.as_bytes(), b"", b"secret", &API_SECRET.as_bytes()[..16]] {
         let forged = tenant
             .token()
             .audience(HS256_API)
@@ -372,8 +372,8 @@ async fn forged_hs256_tokens_are_refused_at_userinfo_and_logout() {
         let res = tenant
             .http_client()
             .get(format!(
-                "{}?id_token_hint={hint}",
-                format!("{}/oidc/logout", base(&tenant))
+                "{}/oidc/logout?id_token_hint={hint}",
+                base(&tenant)
             ))
             .send()
             .await
