@@ -394,6 +394,117 @@ fn readme_lists_the_s_rows() {
         .collect();
     assert_eq!(
         listed,
-        ["S-01", "S-02", "S-03", "S-04", "S-05", "S-06", "S-07"]
+        [
+            "S-01", "S-02", "S-03", "S-04", "S-05", "S-06", "S-07", "S-08"
+        ]
     );
+}
+
+const ADMIN: &str = "algs-admin-secret-0123456789";
+
+/// A Management API call with the admin secret: status and JSON body.
+async fn mgmt(
+    t: &MockTenant,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (reqwest::StatusCode, Value) {
+    crate::control::call_as(t, ADMIN, method, path, body).await
+}
+
+/// The Management API shows and takes an API's `signing_secret` and an application's
+/// `jwt_configuration.alg`, as Auth0's does; the load-time rules hold there too.
+#[tokio::test]
+async fn the_management_api_shows_and_sets_signing_secrets_and_id_token_algs() {
+    let t = MockTenant::builder()
+        .config(config())
+        .admin_secret(ADMIN)
+        .start()
+        .await;
+
+    // Shown on the HS256 API, absent where none is configured.
+    let (s, api) = mgmt(
+        &t,
+        reqwest::Method::GET,
+        "/api/v2/resource-servers/https:%2F%2Fhs256.example",
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{api}");
+    assert_eq!(
+        (&api["signing_alg"], &api["signing_secret"]),
+        (&serde_json::json!("HS256"), &serde_json::json!(API_SECRET))
+    );
+    // Created without a secret, an HS256 API gets one, and its tokens are MACed with it.
+    let (s, api) = mgmt(
+        &t,
+        reqwest::Method::POST,
+        "/api/v2/resource-servers",
+        Some(serde_json::json!({"identifier": "https://new-hs.example", "signing_alg": "HS256"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{api}");
+    let secret = api["signing_secret"].as_str().unwrap().to_owned();
+    assert!(secret.len() >= 16, "{secret}");
+    let token = t
+        .token()
+        .audience("https://new-hs.example")
+        .remove_header("kid")
+        .signed_with(Signing::Hmac(secret.clone().into_bytes()))
+        .build();
+    let res = t
+        .http_client()
+        .get(format!("{}/userinfo", base(&t)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    // The signature is accepted: the refusal is about the scope, checked after it.
+    assert_eq!(res.status(), 403);
+    let challenge = res.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(challenge.contains("insufficient_scope"), "{challenge}");
+    // A secret shorter than Auth0 allows, and an unknown algorithm, are refused.
+    for body in [
+        serde_json::json!({"signing_secret": "short"}),
+        serde_json::json!({"signing_alg": "HS512"}),
+    ] {
+        let (s, e) = mgmt(
+            &t,
+            reqwest::Method::PATCH,
+            "/api/v2/resource-servers/https:%2F%2Fhs256.example",
+            Some(body),
+        )
+        .await;
+        assert_eq!(s, 400, "{e}");
+    }
+    // The application's ID token algorithm, shown and set.
+    let (s, app) = mgmt(
+        &t,
+        reqwest::Method::GET,
+        &format!("/api/v2/clients/{WEB}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{app}");
+    assert_eq!(app["jwt_configuration"]["alg"], "HS256");
+    let (s, app) = mgmt(
+        &t,
+        reqwest::Method::PATCH,
+        &format!("/api/v2/clients/{WEB}"),
+        Some(serde_json::json!({"jwt_configuration": {"alg": "RS256"}})),
+    )
+    .await;
+    assert_eq!(s, 200, "{app}");
+    assert_eq!(app["jwt_configuration"]["alg"], "RS256");
+    let (s, e) = mgmt(
+        &t,
+        reqwest::Method::PATCH,
+        &format!("/api/v2/clients/{WEB}"),
+        Some(serde_json::json!({"jwt_configuration": {"alg": "none"}})),
+    )
+    .await;
+    assert_eq!(s, 400, "{e}");
 }

@@ -162,8 +162,6 @@ pub const SIGNING_ALGS: [&str; 4] = ["RS256", "RS512", "PS256", "HS256"];
 /// The shortest `signing_secret` Auth0's Management API accepts (characters).
 pub const MIN_SIGNING_SECRET_LEN: usize = 16;
 
-impl ApiConfig {}
-
 /// How a tenant TOML names the tenant's Management API in an application's `grants`, as
 /// Auth0's docs write it; the tenant substitutes its domain when it starts. A grant of it lets
 /// the application get control API tokens with client_credentials, as on Auth0.
