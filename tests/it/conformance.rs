@@ -191,6 +191,14 @@ async fn hs256_api_passes_the_hs256_cases() {
     let opts =
         || VerifierOptions::new(tenant.domain(), HS256_API).ca_pem(tenant.ca().pem().into_bytes());
     let base = serve(opts().signing_secret(SECRET)).await;
+    // The runner tells the target the algorithm and the secret.
+    let env = verifier_conformance::env_for(&tenant, HS256_API, std::path::Path::new("ca.pem"));
+    assert!(
+        env.ends_with(&format!(
+            "AUTH0_ALGORITHMS=HS256\nAUTH0_SIGNING_SECRET={SECRET}\n"
+        )),
+        "{env}"
+    );
     let mut t = target(base);
     t.audience = Some(HS256_API.into());
     t.features.hs256 = true;

@@ -134,6 +134,28 @@ impl ApiConfig {
             .map(str::as_bytes)
     }
 
+    /// The `.env` lines our API needs beyond the domain and audience to verify this API's
+    /// tokens: none for RS256, `AUTH0_ALGORITHMS` for another algorithm, and the secret for
+    /// HS256.
+    ///
+    /// ```
+    /// let mut api = mock_idp::config::ApiConfig::new("https://a");
+    /// assert_eq!(api.verifier_env(), "");
+    /// api.signing_alg = "HS256".into();
+    /// api.signing_secret = Some("sixteen-chars!!!".into());
+    /// assert_eq!(api.verifier_env(), "AUTH0_ALGORITHMS=HS256\nAUTH0_SIGNING_SECRET=sixteen-chars!!!\n");
+    /// ```
+    pub fn verifier_env(&self) -> String {
+        match (self.signing_alg.as_str(), self.hs256_secret()) {
+            ("RS256", _) => String::new(),
+            (alg, Some(_)) => format!(
+                "AUTH0_ALGORITHMS={alg}\nAUTH0_SIGNING_SECRET={}\n",
+                self.signing_secret.as_deref().unwrap_or_default()
+            ),
+            (alg, None) => format!("AUTH0_ALGORITHMS={alg}\n"),
+        }
+    }
+
     /// Why Auth0 would refuse this API's `signing_alg` / `signing_secret`, naming the setting.
     pub(super) fn signing_problem(&self) -> Option<(&'static str, String)> {
         if !SIGNING_ALGS.contains(&self.signing_alg.as_str()) {
