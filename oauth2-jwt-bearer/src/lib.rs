@@ -160,6 +160,7 @@ mod options;
 mod reason;
 mod scheme;
 mod signing_secret;
+mod striped_counter;
 mod token_cache;
 mod verifier;
 
