@@ -55,6 +55,7 @@
 //! | `options`, `clock`, `http_trust` | [`VerifierOptions`]; [`Clock`]; the timeout and extra CA every tenant call uses |
 //! | `axum` | extractors, [`require_scope`], [`auth_layer`] (feature `axum`) |
 //! | `log_every` | one log line per interval for events that can repeat on every request |
+//! | [`resource_metadata`] | RFC 9728 protected-resource metadata: the document, its URL, the challenge's `resource_metadata`, a route |
 //! | [`exchange`] | the token-exchange *client* (auth0-api-python's helpers) and the `act` claim helpers |
 //!
 //! # The request path
@@ -156,6 +157,7 @@ mod jwks;
 mod log_every;
 mod options;
 mod reason;
+pub mod resource_metadata;
 mod scheme;
 mod token_cache;
 mod verifier;

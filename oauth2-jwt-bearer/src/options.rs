@@ -13,6 +13,7 @@ use crate::dpop::replay::ReplayStore;
 use crate::error::ConfigError;
 use crate::http_trust::HttpTrust;
 use crate::jose::Algorithm;
+use crate::resource_metadata::ResourceMetadata;
 use crate::scheme::DpopMode;
 
 /// Which access-token dialect is enforced.
@@ -57,6 +58,7 @@ pub struct VerifierOptions {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) public_base_url: Option<String>,
     pub(crate) allowed_hosts: Vec<String>,
+    pub(crate) resource_metadata: Option<ResourceMetadata>,
 }
 
 impl std::fmt::Debug for VerifierOptions {
@@ -119,6 +121,7 @@ impl VerifierOptions {
             clock: Arc::new(SystemClock),
             public_base_url: None,
             allowed_hosts: Vec::new(),
+            resource_metadata: None,
         }
     }
 
@@ -274,6 +277,14 @@ impl VerifierOptions {
         S: Into<String>,
     {
         self.allowed_hosts = hosts.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Publish RFC 9728 protected-resource metadata (see [`crate::resource_metadata`]): every
+    /// 401 challenge then carries `resource_metadata="…"`, and
+    /// [`resource_metadata::router`](crate::resource_metadata::router) serves the document.
+    /// Default: none.
+    pub fn resource_metadata(mut self, metadata: ResourceMetadata) -> Self {
+        self.resource_metadata = Some(metadata);
         self
     }
 }
