@@ -23,6 +23,7 @@ mod hdr;
 mod iss;
 mod key;
 mod keys;
+mod prm;
 mod res;
 mod rpn;
 mod scp;
@@ -56,11 +57,13 @@ pub enum Group {
     Rpn,
     /// Resource limits and robustness.
     Res,
+    /// Protected-resource metadata (RFC 9728) and resource indicators.
+    Prm,
 }
 
 impl Group {
     /// Every group in catalog order.
-    pub const ALL: [Group; 12] = [
+    pub const ALL: [Group; 13] = [
         Group::Hdr,
         Group::Tok,
         Group::Sig,
@@ -73,6 +76,7 @@ impl Group {
         Group::Dpb,
         Group::Rpn,
         Group::Res,
+        Group::Prm,
     ];
 
     /// What the group covers (its heading in the catalog document).
@@ -90,6 +94,7 @@ impl Group {
             Group::Dpb => "DPoP token binding",
             Group::Rpn => "Replay and nonce",
             Group::Res => "Resource limits and robustness",
+            Group::Prm => "Protected-resource metadata (RFC 9728) and resource indicators",
         }
     }
 
@@ -108,6 +113,7 @@ impl Group {
             Group::Dpb => "DPB",
             Group::Rpn => "RPN",
             Group::Res => "RES",
+            Group::Prm => "PRM",
         }
     }
 
@@ -335,7 +341,7 @@ impl Case {
 }
 
 /// Each group module's cases, in [`Group::ALL`] order.
-const GROUPS: [&[Case]; 12] = [
+const GROUPS: [&[Case]; 13] = [
     hdr::CASES,
     tok::CASES,
     sig::CASES,
@@ -348,6 +354,7 @@ const GROUPS: [&[Case]; 12] = [
     dpb::CASES,
     rpn::CASES,
     res::CASES,
+    prm::CASES,
 ];
 
 /// The whole catalog.

@@ -56,6 +56,10 @@ pub struct Features {
     /// serves a mismatched discovery document. Use on a fresh target with `--only KEY-15`.
     #[cfg_attr(feature = "cli", arg(long))]
     pub cold_discovery: bool,
+    /// The target publishes RFC 9728 protected-resource metadata (the PRM group); off, the
+    /// PRM cases that read it are not applicable.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub resource_metadata: bool,
 }
 
 impl Default for Features {
@@ -68,6 +72,7 @@ impl Default for Features {
             query_tokens: false,
             form_tokens: false,
             cold_discovery: false,
+            resource_metadata: false,
         }
     }
 }
