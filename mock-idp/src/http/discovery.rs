@@ -1,6 +1,8 @@
 //! The OIDC discovery document (`/.well-known/openid-configuration`) of each of the tenant's
-//! domains, shaped like an Auth0 tenant's, and the two cached `GET`s that serve it and the
-//! JWKS: Auth0's Cache-Control (or the one a test set), delegated to the upstream if one is
+//! domains, shaped like an Auth0 tenant's, also served as RFC 8414 authorization-server
+//! metadata (`/.well-known/oauth-authorization-server`, what MCP clients look for first: RFC
+//! 8414 §3 lets it carry the OIDC members, so both are one document from one function and
+//! cannot disagree), and the cached `GET`s that serve them and the JWKS: Auth0's Cache-Control (or the one a test set), delegated to the upstream if one is
 //! set, overridden if a test overrode them.
 
 use std::sync::Arc;
@@ -109,6 +111,17 @@ pub(crate) async fn discovery(
         return crate::control::upstream::forward(&up, &uri, &headers).await;
     }
     cached_json(&st, Endpoint::Discovery, for_request(&st, &headers))
+}
+
+/// `GET /.well-known/oauth-authorization-server` (RFC 8414 §3): the discovery document, which
+/// holds every member RFC 8414 §2 requires (`issuer`, `authorization_endpoint`,
+/// `token_endpoint`, `response_types_supported`). Faults and Cache-Control follow discovery's.
+pub(crate) async fn authorization_server(
+    State(st): State<Arc<TenantState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    discovery(State(st), uri, headers).await
 }
 
 /// `GET /.well-known/jwks.json`.
