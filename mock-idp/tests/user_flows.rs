@@ -9,6 +9,7 @@ mod authorize;
 mod code_grant;
 mod dpop_cors;
 mod refresh;
+mod resource;
 mod session;
 
 use std::collections::HashMap;

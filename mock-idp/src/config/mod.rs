@@ -22,11 +22,13 @@
 //! | `application` | [`ApplicationConfig`]: type, grants, auth method, URLs, refresh token settings |
 //! | `users` | [`UserConfig`] and [`RoleConfig`]: who can log in and their permissions |
 //! | `exchange` | token exchange profiles, organizations, Token Vault entries |
+//! | `resource` | [`ResourceParameterProfile`]: how `resource` (RFC 8707) names an API, beside `audience` |
 //! | `tenant` | [`TenantConfig`]: the whole tenant, its quickstart defaults, loading and validation |
 
 mod api;
 mod application;
 mod exchange;
+mod resource;
 mod tenant;
 mod users;
 
@@ -39,6 +41,7 @@ pub use exchange::{
     OrganizationUsage, RESERVED_TOKEN_TYPE_PREFIXES, SubjectValidation, VaultEntry,
     is_reserved_token_type,
 };
+pub use resource::{ResourceError, ResourceParameterProfile};
 pub use tenant::{
     ConfigError, DATABASE_CONNECTION, DEFAULT_AUDIENCE, DEFAULT_CALLBACK, DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET, DEFAULT_SPA_CLIENT_ID, DEFAULT_WEB_CLIENT_ID, DEFAULT_WEB_CLIENT_SECRET,

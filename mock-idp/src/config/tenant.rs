@@ -10,6 +10,7 @@ use crate::config::application::{AppType, ApplicationConfig, AuthMethod, GrantTy
 use crate::config::exchange::{
     ExchangeProfile, OrganizationConfig, SubjectValidation, VaultEntry, is_reserved_token_type,
 };
+use crate::config::resource::ResourceParameterProfile;
 use crate::config::users::{self, RoleConfig, UserConfig};
 use crate::keys::SigAlg;
 
@@ -53,6 +54,10 @@ pub struct TenantConfig {
     /// `password-realm` names its connection itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_directory: Option<String>,
+    /// Auth0's `resource_parameter_profile`: `"compatibility"` lets RFC 8707 `resource` name
+    /// the API where `audience` is absent (MCP clients send only `resource`).
+    #[serde(default, skip_serializing_if = "ResourceParameterProfile::is_default")]
+    pub resource_parameter_profile: ResourceParameterProfile,
 }
 
 /// The name of the tenant's one database connection (Auth0's default one), which holds
@@ -124,6 +129,7 @@ impl Default for TenantConfig {
             token_vault: Vec::new(),
             organizations: Vec::new(),
             default_directory: None,
+            resource_parameter_profile: ResourceParameterProfile::default(),
         }
     }
 }
