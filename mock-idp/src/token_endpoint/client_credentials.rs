@@ -17,7 +17,7 @@ pub(super) fn grant(
     params: &BTreeMap<String, String>,
     app: &ApplicationConfig,
 ) -> Result<Value, TokenError> {
-    let cfg = &st.mint.config;
+    let cfg = &st.config();
     let audience = cfg.requested_audience(
         params.get("audience").map(String::as_str),
         params.get("resource").map(String::as_str),
