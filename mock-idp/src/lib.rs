@@ -86,6 +86,7 @@ pub mod jose;
 mod keys;
 mod mint;
 mod mock_tenant;
+mod registration;
 mod responses;
 mod tenant;
 mod token_endpoint;

@@ -9,6 +9,7 @@ mod authorize;
 mod code_grant;
 mod dpop_cors;
 mod refresh;
+mod registration;
 mod resource;
 mod session;
 

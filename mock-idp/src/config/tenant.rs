@@ -58,6 +58,10 @@ pub struct TenantConfig {
     /// the API where `audience` is absent (MCP clients send only `resource`).
     #[serde(default, skip_serializing_if = "ResourceParameterProfile::is_default")]
     pub resource_parameter_profile: ResourceParameterProfile,
+    /// Auth0's tenant flag `enable_dynamic_client_registration`: `POST /oidc/register` (RFC
+    /// 7591) creates third-party applications. Off by default, as on Auth0.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub enable_dynamic_client_registration: bool,
 }
 
 /// The name of the tenant's one database connection (Auth0's default one), which holds
@@ -130,6 +134,7 @@ impl Default for TenantConfig {
             organizations: Vec::new(),
             default_directory: None,
             resource_parameter_profile: ResourceParameterProfile::default(),
+            enable_dynamic_client_registration: false,
         }
     }
 }

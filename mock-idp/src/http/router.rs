@@ -57,6 +57,7 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
         )
         .route("/v2/logout", get(crate::browser::logout::v2_logout))
         .route("/oidc/logout", get(crate::browser::logout::oidc_logout))
+        .route("/oidc/register", post(crate::registration::register))
         .merge(crate::control::router(state.clone()))
         .merge(crate::dashboard::router(state.clone()))
         .fallback(not_found)
