@@ -47,7 +47,7 @@ fn document(st: &TenantState, origin: &str) -> Value {
         pkce.push("plain");
     }
     // Exactly what is served: every endpoint here answers (a test walks them).
-    json!({
+    let mut doc = json!({
         "issuer": format!("{b}/"),
         "authorization_endpoint": format!("{b}/authorize"),
         "token_endpoint": format!("{b}/oauth/token"),
@@ -79,7 +79,12 @@ fn document(st: &TenantState, origin: &str) -> Value {
             "iat", "iss", "name", "nickname", "picture", "sid", "sub", "updated_at", "nonce",
             "scope", "azp", "gty", "client_id", "jti", "permissions", "cnf",
         ],
-    })
+    });
+    // RFC 8414 §2 / RFC 7591 §3: where clients register themselves, when the tenant lets them.
+    if st.config().enable_dynamic_client_registration {
+        doc["registration_endpoint"] = json!(format!("{b}/oidc/register"));
+    }
+    doc
 }
 
 /// `v` as JSON with the Cache-Control `endpoint` serves (none if it is overridden to none or

@@ -83,6 +83,34 @@ async fn registration_is_off_unless_the_tenant_flag_is_on() {
     };
     assert_eq!(status, 404);
     assert_eq!(body["error"], "not_found");
+    let meta: Value = tenant
+        .http_client()
+        .get(tenant.urls().discovery())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(meta.get("registration_endpoint").is_none());
+    // On: the metadata names the endpoint.
+    let open = open_tenant().await;
+    let as_meta: Value = open
+        .http_client()
+        .get(format!(
+            "{}.well-known/oauth-authorization-server",
+            open.issuer()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        as_meta["registration_endpoint"],
+        format!("{}/oidc/register", open.uri())
+    );
 }
 
 #[tokio::test]
