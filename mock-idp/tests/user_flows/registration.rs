@@ -144,6 +144,24 @@ async fn a_registered_public_client_logs_a_user_in() {
     assert_eq!(claims["azp"], client_id);
     assert!(tokens["refresh_token"].is_string());
 
+    // The Management API shows it, as Auth0 does: a third-party native application.
+    let (status, shown) = crate::control::call_as(
+        &tenant,
+        SECRET,
+        reqwest::Method::GET,
+        &format!("/api/v2/clients/{client_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(shown["client_id"], client_id);
+    assert_eq!(shown["is_first_party"], false);
+    assert_eq!(shown["app_type"], "native");
+    assert_eq!(
+        shown["callbacks"],
+        json!(["http://127.0.0.1:33418/callback"])
+    );
+
     // The Test page lists it, as a third-party application.
     let http = reqwest::Client::builder()
         .tls_certs_only([reqwest::Certificate::from_der(&tenant.ca().der()).unwrap()])
