@@ -159,6 +159,7 @@ mod options;
 mod reason;
 pub mod resource_metadata;
 mod scheme;
+mod striped_counter;
 mod token_cache;
 mod verifier;
 
