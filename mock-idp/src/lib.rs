@@ -87,6 +87,7 @@ mod keys;
 mod management;
 mod mint;
 mod mock_tenant;
+mod registration;
 mod responses;
 mod tenant;
 mod token_endpoint;

@@ -13,6 +13,7 @@ use crate::dpop::replay::ReplayStore;
 use crate::error::ConfigError;
 use crate::http_trust::HttpTrust;
 use crate::jose::Algorithm;
+use crate::resource_metadata::ResourceMetadata;
 use crate::scheme::DpopMode;
 
 /// Which access-token dialect is enforced.
@@ -59,6 +60,7 @@ pub struct VerifierOptions {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) public_base_url: Option<String>,
     pub(crate) allowed_hosts: Vec<String>,
+    pub(crate) resource_metadata: Option<ResourceMetadata>,
 }
 
 impl std::fmt::Debug for VerifierOptions {
@@ -122,6 +124,7 @@ impl VerifierOptions {
             clock: Arc::new(SystemClock),
             public_base_url: None,
             allowed_hosts: Vec::new(),
+            resource_metadata: None,
         }
     }
 
@@ -163,11 +166,11 @@ impl VerifierOptions {
         self
     }
     /// Where proof `jti`s are remembered. Default: an
-    /// [`InMemoryReplayStore`](crate::InMemoryReplayStore) of
-    /// [`InMemoryReplayStore::DEFAULT_CAPACITY`](crate::InMemoryReplayStore::DEFAULT_CAPACITY) entries (32 MiB at most, one DPoP key at most a
+    /// [`InMemoryReplayStore`](crate::replay::InMemoryReplayStore) of
+    /// [`InMemoryReplayStore::DEFAULT_CAPACITY`](crate::replay::InMemoryReplayStore::DEFAULT_CAPACITY) entries (32 MiB at most, one DPoP key at most a
     /// tenth of it) on the verifier's clock. Each proof is kept until the `iat` window
     /// (plus leeways) has passed for it. A store of your own must read the verifier's clock
-    /// ([`InMemoryReplayStore::with_clock`](crate::InMemoryReplayStore::with_clock)): it is given expiry times on that clock.
+    /// ([`InMemoryReplayStore::with_clock`](crate::replay::InMemoryReplayStore::with_clock)): it is given expiry times on that clock.
     pub fn replay_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
         self.replay_store = Some(store);
         self
@@ -288,6 +291,14 @@ impl VerifierOptions {
         S: Into<String>,
     {
         self.allowed_hosts = hosts.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Publish RFC 9728 protected-resource metadata (see [`crate::resource_metadata`]): every
+    /// 401 challenge then carries `resource_metadata="…"`, and
+    /// [`resource_metadata::router`](crate::resource_metadata::router) serves the document.
+    /// Default: none.
+    pub fn resource_metadata(mut self, metadata: ResourceMetadata) -> Self {
+        self.resource_metadata = Some(metadata);
         self
     }
 }

@@ -25,6 +25,7 @@ use crate::jwks::{KeyCache, KeyCacheConfig, Stats};
 use crate::log_every::LogEvery;
 use crate::options::{DomainResolver, TokenProfile, VerifierOptions, validate_domain};
 use crate::reason::{ProofError, RequestError, TokenError};
+use crate::resource_metadata::{self, Published};
 use crate::scheme::{DpopMode, Scheme};
 use crate::signing_secret::{MIN_SECRET_LEN, SigningSecret};
 use crate::token_cache::{CachedToken, TokenCache};
@@ -110,6 +111,9 @@ struct Inner {
     tokens: Arc<TokenCache>,
     public_base_url: Option<String>,
     allowed_hosts: Vec<Authority>,
+    /// RFC 9728 metadata, when published; its URL goes on every 401 challenge.
+    resource_metadata: Option<Arc<Published>>,
+    resource_metadata_url: Option<Arc<str>>,
 }
 
 impl Verifier {
@@ -168,6 +172,12 @@ impl Verifier {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let resource_metadata = opts
+            .resource_metadata
+            .as_ref()
+            .map(|m| resource_metadata::publish(m, &domains, opts.dpop_mode))
+            .transpose()?;
+        let resource_metadata_url = resource_metadata.as_ref().map(|p| Arc::from(p.url()));
         let nonces = if opts.dpop_nonces {
             Some(
                 NonceIssuer::new(opts.dpop_nonce_rotation.as_secs_f64())
@@ -227,6 +237,8 @@ impl Verifier {
                 tokens,
                 public_base_url,
                 allowed_hosts,
+                resource_metadata,
+                resource_metadata_url,
             }),
         })
     }
@@ -244,6 +256,12 @@ impl Verifier {
     /// The configured allowed hosts (empty: any well-formed `Host`).
     pub fn allowed_hosts(&self) -> &[Authority] {
         &self.inner.allowed_hosts
+    }
+
+    /// The RFC 9728 metadata this verifier publishes, if configured
+    /// ([`VerifierOptions::resource_metadata`]).
+    pub fn resource_metadata(&self) -> Option<&Published> {
+        self.inner.resource_metadata.as_deref()
     }
 
     /// Fetch and cache counters.
@@ -276,7 +294,11 @@ impl Verifier {
 
     /// A rejection carrying this verifier's mode (for building responses).
     pub fn reject(&self, error: AuthError, scheme: Option<Scheme>) -> AuthRejection {
-        AuthRejection::new(error, self.inner.mode, scheme)
+        let rejection = AuthRejection::new(error, self.inner.mode, scheme);
+        match &self.inner.resource_metadata_url {
+            Some(url) => rejection.with_resource_metadata(url.clone()),
+            None => rejection,
+        }
     }
 
     /// Verify an access token alone (no scheme rules, no DPoP). `required_claims` must all be

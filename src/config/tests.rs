@@ -463,3 +463,58 @@ fn algorithms_and_the_signing_secret_are_checked_together() {
             .starts_with("AUTH0_ALGORITHMS=\"RS256,HS384\" is invalid: `HS384` is not one of")
     );
 }
+
+#[test]
+fn resource_metadata_needs_public_url_equal_to_the_audience() {
+    let base = [
+        ("AUTH0_DOMAIN", "t.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://api.example.com"),
+    ];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut vars = base.to_vec();
+        vars.extend_from_slice(extra);
+        load(&vars)
+    };
+    assert!(!with(&[]).unwrap().0.resource_metadata);
+    let on = with(&[
+        ("RESOURCE_METADATA", "true"),
+        ("PUBLIC_URL", "https://api.example.com/"),
+    ])
+    .unwrap()
+    .0;
+    assert!(on.resource_metadata);
+    let doc = oauth2_jwt_bearer::Verifier::new(VerifierOptions::try_from(&on).unwrap()).unwrap();
+    let published = doc.resource_metadata().unwrap();
+    assert_eq!(published.resource(), "https://api.example.com");
+    assert_eq!(
+        published.document()["scopes_supported"],
+        serde_json::json!(["read:messages", "admin:write"])
+    );
+
+    let missing = with(&[("RESOURCE_METADATA", "true")]).unwrap_err();
+    assert_eq!(
+        missing.to_string(),
+        "PUBLIC_URL is not set, but RESOURCE_METADATA is (looked in the environment (no .env \
+         file found in this directory or its parents)); set it to the URL clients call, the same \
+         as AUTH0_AUDIENCE (RFC 9728 §3.3)"
+    );
+    let mismatch = with(&[
+        ("RESOURCE_METADATA", "true"),
+        ("PUBLIC_URL", "https://api.example.com/v2"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        mismatch.to_string(),
+        "AUTH0_AUDIENCE=\"https://api.example.com\" and PUBLIC_URL=\"https://api.example.com/v2\" \
+         disagree: with RESOURCE_METADATA on, the resource clients call and the audience of their \
+         tokens are one URL (RFC 9728 §3.3, RFC 8707): make them equal"
+    );
+    assert!(!mismatch.to_string().contains('\n'));
+    let not_bool = with(&[("RESOURCE_METADATA", "yes please")]).unwrap_err();
+    assert!(
+        not_bool.to_string().starts_with("RESOURCE_METADATA="),
+        "{not_bool}"
+    );
+    // A mismatch only matters when the metadata is on.
+    assert!(with(&[("PUBLIC_URL", "https://elsewhere.example.com")]).is_ok());
+}

@@ -99,8 +99,10 @@ async fn our_api_passes_every_m_and_s_case() {
     );
     // What this configuration cannot show is covered by the tests below (ISS-11 needs a tenant
     // with custom domains, SIG-19..23 an API configured for HS256).
+    // The metadata cases (PRM-01..05) need RESOURCE_METADATA (`resource_metadata_cases_pass`).
     let elsewhere = [
-        "KEY-15", "DPB-12", "ISS-11", "SIG-19", "SIG-20", "SIG-21", "SIG-22", "SIG-23",
+        "KEY-15", "DPB-12", "ISS-11", "SIG-19", "SIG-20", "SIG-21", "SIG-22", "SIG-23", "PRM-01",
+        "PRM-02", "PRM-03", "PRM-04", "PRM-05",
     ];
     let bad: Vec<_> = unexpected(&report, false)
         .into_iter()
@@ -112,6 +114,7 @@ async fn our_api_passes_every_m_and_s_case() {
     let expected_skips = [
         "HDR-13", "KEY-15", "ISS-11", "CLM-10", "CLM-14", "DPB-12", "RPN-05", "RPN-06", "RPN-07",
         "RPN-08", "RPN-09", "RPN-10", "RPN-11", "SIG-19", "SIG-20", "SIG-21", "SIG-22", "SIG-23",
+        "PRM-01", "PRM-02", "PRM-03", "PRM-04", "PRM-05",
     ];
     let skipped: Vec<_> = report
         .results
@@ -228,6 +231,70 @@ async fn hs256_api_passes_the_hs256_cases() {
         .map(|r| r.id.as_str())
         .collect();
     assert_eq!(failed, ["SIG-19"], "{}", report.table());
+}
+
+/// The quickstart API with `RESOURCE_METADATA=true` (its `PUBLIC_URL` and `AUTH0_AUDIENCE` one
+/// URL, as start-up demands) passes every PRM case, M and S, with nothing skipped; without the
+/// setting the same cases say they are not applicable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resource_metadata_cases_pass() {
+    const RESOURCE: &str = "https://api.test";
+    let tenant = MockTenant::start().await;
+    let dir = crate::support::TempDir::new();
+    let ca = dir.write("ca.pem", &tenant.ca().pem());
+    let vars: std::collections::BTreeMap<String, String> = [
+        ("AUTH0_DOMAIN", tenant.domain()),
+        ("AUTH0_AUDIENCE", RESOURCE),
+        ("PUBLIC_URL", RESOURCE),
+        ("RESOURCE_METADATA", "true"),
+        ("AUTH0_CA_FILE", &ca.display().to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let (settings, _) = protected_api::config::Settings::from_vars(
+        &vars,
+        protected_api::config::Sources { dotenv: None },
+    )
+    .unwrap();
+    let opts = VerifierOptions::try_from(&settings).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = protected_api::app::app(Verifier::new(opts).unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let mut t = Target::new(base);
+    t.public_url = Some(RESOURCE.into());
+    t.audience = Some(RESOURCE.into());
+    t.features.resource_metadata = true;
+    let report = run_only(&tenant, t.clone(), &["PRM"]).await;
+    println!("{}", report.table());
+    assert_eq!(report.results.len(), 6);
+    let bad = unexpected(&report, true);
+    assert!(bad.is_empty(), "unexpected results:\n{}", bad.join("\n"));
+    assert!(
+        report
+            .results
+            .iter()
+            .all(|r| !matches!(r.grade, Grade::Skip(_))),
+        "{}",
+        report.table()
+    );
+
+    t.features.resource_metadata = false;
+    let undeclared = run_only(&tenant, t, &["PRM-0"]).await;
+    for r in &undeclared.results {
+        match r.id.as_str() {
+            "PRM-06" => assert_eq!(r.grade, Grade::Pass),
+            _ => assert!(
+                matches!(&r.grade, Grade::Skip(why) if why.starts_with("not applicable")),
+                "{}: {:?}",
+                r.id,
+                r.grade
+            ),
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

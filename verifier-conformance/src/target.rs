@@ -61,6 +61,10 @@ pub struct Features {
     /// cases (SIG-19..23) run.
     #[cfg_attr(feature = "cli", arg(long))]
     pub hs256: bool,
+    /// The target publishes RFC 9728 protected-resource metadata (the PRM group); off, the
+    /// PRM cases that read it are not applicable.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub resource_metadata: bool,
 }
 
 impl Default for Features {
@@ -74,6 +78,7 @@ impl Default for Features {
             form_tokens: false,
             cold_discovery: false,
             hs256: false,
+            resource_metadata: false,
         }
     }
 }

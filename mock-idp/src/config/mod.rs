@@ -22,12 +22,14 @@
 //! | `application` | [`ApplicationConfig`]: type, grants, auth method, URLs, refresh token settings |
 //! | `users` | [`UserConfig`] and [`RoleConfig`]: who can log in and their permissions |
 //! | `exchange` | token exchange profiles, organizations, Token Vault entries |
+//! | `resource` | [`ResourceParameterProfile`]: how `resource` (RFC 8707) names an API, beside `audience` |
 //! | `tenant` | [`TenantConfig`]: the whole tenant, its quickstart defaults, loading and validation |
 //! | `snapshot` | `Snapshot`: the configuration at one instant, as a request reads it (users indexed by id and email) |
 
 mod api;
 mod application;
 mod exchange;
+mod resource;
 mod snapshot;
 mod tenant;
 mod users;
@@ -45,6 +47,7 @@ pub use exchange::{
     OrganizationUsage, RESERVED_TOKEN_TYPE_PREFIXES, SubjectValidation, VaultEntry,
     is_reserved_token_type,
 };
+pub use resource::{ResourceError, ResourceParameterProfile};
 pub(crate) use snapshot::{Snapshot, Users};
 pub use tenant::{
     ConfigError, DATABASE_CONNECTION, DEFAULT_AUDIENCE, DEFAULT_CALLBACK, DEFAULT_CLIENT_ID,

@@ -10,6 +10,7 @@ use crate::config::application::{AppType, ApplicationConfig, AuthMethod, GrantTy
 use crate::config::exchange::{
     ExchangeProfile, OrganizationConfig, SubjectValidation, VaultEntry, is_reserved_token_type,
 };
+use crate::config::resource::ResourceParameterProfile;
 use crate::config::users::{self, RoleConfig, UserConfig};
 
 /// The whole tenant.
@@ -52,6 +53,14 @@ pub struct TenantConfig {
     /// `password-realm` names its connection itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_directory: Option<String>,
+    /// Auth0's `resource_parameter_profile`: `"compatibility"` lets RFC 8707 `resource` name
+    /// the API where `audience` is absent (MCP clients send only `resource`).
+    #[serde(default, skip_serializing_if = "ResourceParameterProfile::is_default")]
+    pub resource_parameter_profile: ResourceParameterProfile,
+    /// Auth0's tenant flag `enable_dynamic_client_registration`: `POST /oidc/register` (RFC
+    /// 7591) creates third-party applications. Off by default, as on Auth0.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub enable_dynamic_client_registration: bool,
 }
 
 /// The name of the tenant's one database connection (Auth0's default one), which holds
@@ -123,6 +132,8 @@ impl Default for TenantConfig {
             token_vault: Vec::new(),
             organizations: Vec::new(),
             default_directory: None,
+            resource_parameter_profile: ResourceParameterProfile::default(),
+            enable_dynamic_client_registration: false,
         }
     }
 }

@@ -346,9 +346,15 @@ fn catalogue(cfg: &crate::config::Snapshot) -> String {
                 .map(|(aud, s)| format!("{aud}: {}", s.join(" ")))
                 .collect();
             format!(
-                "<tr><td><code>{}</code></td><td>{:?}</td><td>{}</td></tr>",
+                "<tr><td><code>{}</code></td><td>{:?}{}</td><td>{}</td></tr>",
                 escape(&a.client_id),
                 a.app_type,
+                // Dynamically registered clients are third-party (`/oidc/register`).
+                if a.is_first_party {
+                    ""
+                } else {
+                    ", third-party"
+                },
                 escape(&grants.join("; "))
             )
         })

@@ -1,6 +1,8 @@
 //! The OIDC discovery document (`/.well-known/openid-configuration`) of each of the tenant's
-//! domains, shaped like an Auth0 tenant's, and the two cached `GET`s that serve it and the
-//! JWKS: Auth0's Cache-Control (or the one a test set), delegated to the upstream if one is
+//! domains, shaped like an Auth0 tenant's, also served as RFC 8414 authorization-server
+//! metadata (`/.well-known/oauth-authorization-server`, what MCP clients look for first: RFC
+//! 8414 §3 lets it carry the OIDC members, so both are one document from one function and
+//! cannot disagree), and the cached `GET`s that serve them and the JWKS: Auth0's Cache-Control (or the one a test set), delegated to the upstream if one is
 //! set, overridden if a test overrode them.
 
 use std::sync::Arc;
@@ -56,7 +58,7 @@ fn document(st: &TenantState, origin: &str) -> Value {
         id_token_algs.insert(0, "HS256");
     }
     // Exactly what is served: every endpoint here answers (a test walks them).
-    json!({
+    let mut doc = json!({
         "issuer": format!("{b}/"),
         "authorization_endpoint": format!("{b}/authorize"),
         "token_endpoint": format!("{b}/oauth/token"),
@@ -88,7 +90,12 @@ fn document(st: &TenantState, origin: &str) -> Value {
             "iat", "iss", "name", "nickname", "picture", "sid", "sub", "updated_at", "nonce",
             "scope", "azp", "gty", "client_id", "jti", "permissions", "cnf",
         ],
-    })
+    });
+    // RFC 8414 §2 / RFC 7591 §3: where clients register themselves, when the tenant lets them.
+    if st.config().enable_dynamic_client_registration {
+        doc["registration_endpoint"] = json!(format!("{b}/oidc/register"));
+    }
+    doc
 }
 
 /// `v` as JSON with the Cache-Control `endpoint` serves (none if it is overridden to none or
@@ -114,6 +121,17 @@ pub(crate) async fn discovery(
         return crate::control::upstream::forward(&up, &uri, &headers).await;
     }
     cached_json(&st, Endpoint::Discovery, for_request(&st, &headers))
+}
+
+/// `GET /.well-known/oauth-authorization-server` (RFC 8414 §3): the discovery document, which
+/// holds every member RFC 8414 §2 requires (`issuer`, `authorization_endpoint`,
+/// `token_endpoint`, `response_types_supported`). Faults and Cache-Control follow discovery's.
+pub(crate) async fn authorization_server(
+    State(st): State<Arc<TenantState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    discovery(State(st), uri, headers).await
 }
 
 /// `GET /.well-known/jwks.json`.

@@ -27,6 +27,7 @@ pub(crate) mod domains;
 pub(crate) mod faults;
 pub(crate) mod journal;
 pub(crate) mod model;
+pub(crate) mod rate;
 pub(crate) mod refresh_tokens;
 pub(crate) mod seen_jtis;
 pub(crate) mod session;

@@ -72,6 +72,8 @@ pub(crate) struct TenantState {
     pub(crate) upstream: RwLock<Option<Upstream>>,
     /// Test page sessions (the cookie's ids).
     pub(crate) admin_sessions: crate::tenant::admin_sessions::AdminSessions,
+    /// Dynamic client registrations in the current minute (`POST /oidc/register`).
+    pub(crate) registrations: crate::tenant::rate::Window,
 }
 
 impl TenantState {
@@ -105,6 +107,7 @@ impl TenantState {
             ca_pem: std::sync::OnceLock::new(),
             upstream: RwLock::new(None),
             admin_sessions: Default::default(),
+            registrations: Default::default(),
         }
     }
 

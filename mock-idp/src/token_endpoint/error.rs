@@ -31,6 +31,9 @@ pub(crate) enum TokenError {
     /// 400 `invalid_dpop_proof`.
     #[error("{0}")]
     InvalidDpopProof(String),
+    /// 400 `invalid_target` (RFC 8707 §2): a `resource` that names no API, or not the grant's.
+    #[error("{0}")]
+    InvalidTarget(#[from] crate::config::ResourceError),
     /// A code or refresh token that is unknown, expired, used or not this client's.
     #[error("{0}")]
     InvalidGrant(String),
@@ -73,6 +76,7 @@ impl TokenError {
             TokenError::UnauthorizedClient(_) => (StatusCode::FORBIDDEN, "unauthorized_client"),
             TokenError::AccessDenied(_) => (StatusCode::FORBIDDEN, "access_denied"),
             TokenError::InvalidDpopProof(_) => (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
+            TokenError::InvalidTarget(_) => (StatusCode::BAD_REQUEST, "invalid_target"),
             TokenError::InvalidGrant(_) => (StatusCode::FORBIDDEN, "invalid_grant"),
             TokenError::UseDpopNonce { .. } => (StatusCode::BAD_REQUEST, "use_dpop_nonce"),
             TokenError::FederatedConnectionNotFound => (

@@ -15,6 +15,8 @@ const SINGLE_VALUED: &[&str] = &[
     "client_assertion",
     "client_assertion_type",
     "audience",
+    // RFC 8707 allows several; Auth0 names one API per token.
+    "resource",
     "scope",
     "organization",
     "code",
