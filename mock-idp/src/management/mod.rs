@@ -13,6 +13,7 @@
 //! | `organizations` | `/organizations` (+ `members`, member `roles`, `enabled_connections`) |
 //! | `connections` | `/connections`: the database connection |
 //! | `tenant_settings` | `/tenants/settings` |
+//! | `shapes` | JSON shapes several resources share (a user) |
 //! | `body`, `error` | Auth0's body and query checks, paging; its error body |
 
 mod body;
@@ -22,5 +23,6 @@ mod error;
 pub(crate) mod organizations;
 pub(crate) mod resource_servers;
 pub(crate) mod roles;
+mod shapes;
 pub(crate) mod tenant_settings;
 pub(crate) mod users;

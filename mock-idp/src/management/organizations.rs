@@ -15,7 +15,7 @@ use super::body::{Body, Page};
 use super::connections::{DATABASE_CONNECTION_ID, connection_json};
 use super::error::ApiError;
 use super::roles::{role_json, role_named_by_id};
-use super::users::user_json;
+use super::shapes::user_json;
 use crate::config::{OrganizationConfig, Snapshot};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
