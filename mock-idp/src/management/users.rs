@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use super::body::{Body, Page};
 use super::error::ApiError;
 use super::roles::{permission_pairs, role_json, role_named_by_id};
-pub(crate) use super::shapes::user_json;
+use super::shapes::user_json;
 use crate::config::{DATABASE_CONNECTION, Snapshot, UserConfig};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
