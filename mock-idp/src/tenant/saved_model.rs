@@ -31,7 +31,7 @@ struct Saved {
 /// A digest of a configuration (its JSON), to tell whether the file changed between runs.
 pub(crate) fn digest(config: &TenantConfig) -> String {
     let json = serde_json::to_vec(config).unwrap_or_default();
-    crate::jose::b64url(&crate::jose::sha256(json))
+    crate::jose::b64url(crate::jose::sha256(json))
 }
 
 /// The configuration kept in `dir`, if it was saved by a tenant that started from
