@@ -57,6 +57,10 @@ pub(crate) struct ServeArgs {
     /// DPoP, cookies) in clear in the request journal, for debugging; default: redacted.
     #[arg(long)]
     journal_credentials: bool,
+    /// Keep what the Management API changes in memory only: a restart starts from the
+    /// configuration file (default: kept in the state directory, `tenant.json`).
+    #[arg(long)]
+    ephemeral: bool,
     /// Also write the CA certificate (public, no key) to this file before listening: a
     /// container that must trust the tenant mounts only that, never the state directory.
     #[arg(long, value_name = "PATH")]
@@ -114,6 +118,8 @@ fn listen(args: &ServeArgs) -> Result<Listen> {
 pub(crate) async fn run(state: Option<&Path>, fixture_keys: bool, args: &ServeArgs) -> Result<()> {
     let config = load_config(args.config.as_deref())?;
     let sd = state_dir(state)?;
+    // One tenant per state directory: a second `serve` on it stops here, with one line.
+    let _lock = sd.lock()?;
     let at = listen(args)?;
     let mut builder = MockTenant::builder()
         .config(config.clone())
@@ -123,7 +129,8 @@ pub(crate) async fn run(state: Option<&Path>, fixture_keys: bool, args: &ServeAr
         .state_dir(sd.path())
         .fixture_keys(fixture_keys)
         .access_log(args.log_format == "json")
-        .journal_credentials(args.journal_credentials);
+        .journal_credentials(args.journal_credentials)
+        .keep_changes(!args.ephemeral);
     if let Some(p) = at.public_port {
         builder = builder.public_port(p);
     }

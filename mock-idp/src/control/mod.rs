@@ -72,8 +72,26 @@ pub(crate) fn scope_for(method: &str, path: &str) -> &'static str {
 #[rustfmt::skip] // one line per route: it reads as the table it is
 fn table() -> Table {
     use signing_keys as keys;
-    use crate::management::{clients, resource_servers as apis, roles, users};
+    use crate::management::{clients, connections, organizations as orgs, resource_servers as apis, roles, tenant_settings, users};
     Table::default()
+        .get("/api/v2/organizations", "read:organizations", orgs::list)
+        .post("/api/v2/organizations", "create:organizations", orgs::create)
+        .get("/api/v2/organizations/{id}", "read:organizations", orgs::get)
+        .get("/api/v2/organizations/name/{name}", "read:organizations", orgs::by_name)
+        .patch("/api/v2/organizations/{id}", "update:organizations", orgs::patch)
+        .delete("/api/v2/organizations/{id}", "delete:organizations", orgs::delete)
+        .get("/api/v2/organizations/{id}/members", "read:organization_members", orgs::members)
+        .post("/api/v2/organizations/{id}/members", "create:organization_members", orgs::add_members)
+        .delete("/api/v2/organizations/{id}/members", "delete:organization_members", orgs::remove_members)
+        .get("/api/v2/organizations/{id}/members/{user_id}/roles", "read:organization_member_roles", orgs::member_roles)
+        .post("/api/v2/organizations/{id}/members/{user_id}/roles", "create:organization_member_roles", orgs::assign_member_roles)
+        .delete("/api/v2/organizations/{id}/members/{user_id}/roles", "delete:organization_member_roles", orgs::remove_member_roles)
+        .get("/api/v2/organizations/{id}/enabled_connections", "read:organization_connections", orgs::enabled_connections)
+        .post("/api/v2/organizations/{id}/enabled_connections", "create:organization_connections", orgs::enable_connection)
+        .get("/api/v2/connections", "read:connections", connections::list)
+        .get("/api/v2/connections/{id}", "read:connections", connections::get)
+        .get("/api/v2/tenants/settings", "read:tenant_settings", tenant_settings::get)
+        .patch("/api/v2/tenants/settings", "update:tenant_settings", tenant_settings::patch)
         .get("/api/v2/clients", "read:clients", clients::list)
         .post("/api/v2/clients", "create:clients", clients::create)
         .get("/api/v2/clients/{id}", "read:clients", clients::get)

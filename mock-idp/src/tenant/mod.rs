@@ -16,6 +16,7 @@
 //! | `faults`, `journal` | scripted failures per endpoint; the requests received |
 //! | `domains`, `upstream` | custom domains: one issuer per `Host`, one key set; where discovery and JWKS are delegated |
 //! | `actions` | the in-process actions exchange profiles call (Auth0's Custom Token Exchange Action) |
+//! | `saved_model` | what the Management API changed, kept in the state directory (`tenant.json`) across restarts |
 //! | `state_dir`, `tls` | the state directory on disk (keys, CA, leaf certificate, last address); the CA |
 
 pub(crate) mod access;
@@ -29,6 +30,7 @@ pub(crate) mod journal;
 pub(crate) mod model;
 pub(crate) mod rate;
 pub(crate) mod refresh_tokens;
+pub(crate) mod saved_model;
 pub(crate) mod seen_jtis;
 pub(crate) mod session;
 pub(crate) mod state;

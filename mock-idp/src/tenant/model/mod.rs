@@ -136,7 +136,12 @@ pub(crate) struct TenantModel {
     file: Arc<Snapshot>,
     /// Serialises writers (read, copy, check, swap); readers never take it.
     writer: Mutex<WriterState>,
+    /// Called with each new snapshot (the state directory keeps it: `saved_model`).
+    on_change: std::sync::OnceLock<OnChange>,
 }
+
+/// What is told of each new snapshot.
+pub(crate) type OnChange = Box<dyn Fn(&Arc<Snapshot>) + Send + Sync>;
 
 /// What writers keep between writes.
 #[derive(Debug, Default)]
@@ -162,6 +167,7 @@ impl TenantModel {
             current: ArcSwap::new(current),
             file,
             writer: Mutex::new(WriterState { users_bytes }),
+            on_change: std::sync::OnceLock::new(),
         }
     }
 
@@ -182,7 +188,15 @@ impl TenantModel {
     }
 
     fn publish(&self, next: Arc<Snapshot>) {
-        self.current.store(next);
+        self.current.store(next.clone());
+        if let Some(f) = self.on_change.get() {
+            f(&next);
+        }
+    }
+
+    /// Calls `f` with each new snapshot from now on (set once).
+    pub(crate) fn on_change(&self, f: OnChange) {
+        let _ = self.on_change.set(f);
     }
 
     /// Changes the settings (everything but users) with `f`, then checks the result as the
