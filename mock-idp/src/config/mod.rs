@@ -23,9 +23,11 @@
 //! | `users` | [`UserConfig`] and [`RoleConfig`]: who can log in and their permissions |
 //! | `exchange` | token exchange profiles, organizations, Token Vault entries |
 //! | `tenant` | [`TenantConfig`]: the whole tenant, its quickstart defaults, loading and validation |
+//! | [`deploy`] | Auth0 Deploy CLI exports (`tenant.yaml`, a directory) into the model and back |
 
 mod api;
 mod application;
+pub mod deploy;
 mod exchange;
 mod tenant;
 mod users;

@@ -20,6 +20,7 @@
 //! which `mock-idp/openapi/control.json` is checked against.
 
 mod auth;
+mod config;
 mod error;
 mod mint;
 pub(crate) mod signing_keys;
@@ -90,6 +91,7 @@ fn table() -> Table {
         .get("/control/journal", READ, tenant::journal)
         .delete("/control/journal", UPDATE, tenant::clear_journal)
         .get("/control/stats", READ, tenant::stats)
+        .get("/control/config", READ, config::get)
         .post("/control/tokens", MINT, mint::token)
         .post("/control/proofs", MINT, mint::proof)
         .post("/control/reset", UPDATE, tenant::reset)
