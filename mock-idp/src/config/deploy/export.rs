@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::config::{ApplicationConfig, GrantType, MANAGEMENT_API, TenantConfig};
+use crate::config::{ApplicationConfig, MANAGEMENT_API, TenantConfig};
 
 /// A tenant as a Deploy CLI export.
 #[derive(Debug, Clone)]
@@ -155,11 +155,15 @@ pub fn to_yaml(config: &TenantConfig, domain: &str) -> Export {
 
 /// One application as the Deploy CLI writes a client (explicit grant types and method).
 fn client(a: &ApplicationConfig, name: &str) -> Value {
-    let grant_types: Vec<&str> = GrantType::ALL
-        .into_iter()
-        .filter(|g| a.allows(*g))
-        .map(GrantType::as_str)
-        .collect();
+    let grant_types: Vec<&str> = match &a.grant_types {
+        Some(list) => list.iter().map(|g| g.as_str()).collect(),
+        None => a
+            .app_type
+            .default_grant_types()
+            .iter()
+            .map(|g| g.as_str())
+            .collect(),
+    };
     let r = a.refresh_settings();
     let mut c = json!({
         "name": name,
