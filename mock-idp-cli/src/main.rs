@@ -16,6 +16,7 @@ mod local;
 mod proof;
 mod serve;
 mod token;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

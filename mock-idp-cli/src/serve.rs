@@ -28,6 +28,10 @@ pub(crate) struct ServeArgs {
     config: Option<PathBuf>,
     #[command(flatten)]
     keywords: crate::import::KeywordArgs,
+    /// Read --config again when it changes and serve what it says from the next request on; a
+    /// file that does not load keeps the configuration in force (one log line says why).
+    #[arg(long, requires = "config")]
+    watch: bool,
     /// Serve plain HTTP instead of HTTPS.
     #[arg(long)]
     http: bool,
@@ -225,6 +229,17 @@ pub(crate) async fn run(state: Option<&Path>, fixture_keys: bool, args: &ServeAr
             println!("  {line}");
         }
         println!("Press Ctrl-C to stop.");
+    }
+    if let (true, Some(path)) = (args.watch, &args.config) {
+        let reloader = bound.reloader();
+        let watched = crate::watch::run(
+            path.clone(),
+            args.keywords.read()?,
+            config.clone(),
+            args.log_format == "json",
+            move |c| reloader.replace(c).map_err(|e| e.to_string()),
+        );
+        tokio::spawn(watched);
     }
     bound.serve(shutdown_signal()).await.context("server")?;
     Ok(())

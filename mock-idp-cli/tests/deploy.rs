@@ -3,7 +3,7 @@
 
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use mock_idp::config::TenantConfig;
 use mock_idp::config::deploy::client_id_for;
@@ -31,12 +31,12 @@ pub(crate) fn mock_idp(dir: &TempDir) -> Command {
     c
 }
 
-/// A running `serve`, killed on drop; its stdout after the banner.
+/// A running `serve`, killed on drop; its log (stderr) line by line.
 pub(crate) struct Served {
     child: Child,
     pub(crate) port: u16,
     pub(crate) banner: Vec<String>,
-    pub(crate) stdout: std::io::Lines<std::io::BufReader<ChildStdout>>,
+    pub(crate) stderr: std::sync::mpsc::Receiver<String>,
 }
 
 impl Drop for Served {
@@ -53,8 +53,21 @@ pub(crate) fn serve(dir: &TempDir, args: &[&str], env: &[(&str, &str)]) -> Serve
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (tx, stderr) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in err.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let mut banner = Vec::new();
     for line in stdout.by_ref() {
         let line = line.unwrap();
@@ -73,7 +86,7 @@ pub(crate) fn serve(dir: &TempDir, args: &[&str], env: &[(&str, &str)]) -> Serve
         child,
         port,
         banner,
-        stdout,
+        stderr,
     }
 }
 
@@ -275,7 +288,12 @@ async fn the_running_tenant_exports_as_toml_and_yaml_and_imports_back_equal() {
     );
     let exported =
         TenantConfig::parse(&String::from_utf8_lossy(&out.stdout), "export.toml").unwrap();
-    assert_eq!(exported, imported);
+    // The running tenant names its users' ids (derived from the email when the file did not).
+    let mut running = imported.clone();
+    for u in &mut running.users {
+        u.user_id = u.id();
+    }
+    assert_eq!(exported, running);
 
     let yaml = dir.path().join("tenant.yaml");
     let out = mock_idp(&dir)
@@ -318,5 +336,124 @@ async fn the_running_tenant_exports_as_toml_and_yaml_and_imports_back_equal() {
         String::from_utf8_lossy(&out.stderr).contains("answered 401"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const WATCHED: &str = "https://watched.example.com";
+
+fn watched_yaml(lifetime: u32, scopes: &[&str]) -> String {
+    let list = |indent: &str| {
+        scopes
+            .iter()
+            .map(|s| format!("{indent}- {s}\n"))
+            .collect::<String>()
+    };
+    format!(
+        "resourceServers:\n  - identifier: {WATCHED}\n    token_lifetime: {lifetime}\n    scopes:\n{}\
+         clients:\n  - name: Watcher\n    app_type: non_interactive\n\
+         clientGrants:\n  - client_id: Watcher\n    audience: {WATCHED}\n    scope:\n{}",
+        scopes
+            .iter()
+            .map(|s| format!("      - value: {s}\n"))
+            .collect::<String>(),
+        list("      "),
+    )
+}
+
+/// The next log line (the watcher polls every half second; a reload shows within seconds).
+fn next_line(served: &Served) -> String {
+    served
+        .stderr
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("a log line from the watcher")
+}
+
+#[tokio::test]
+async fn serve_watch_reloads_a_changed_file_and_keeps_the_old_one_when_the_new_one_is_bad() {
+    let dir = TempDir::new("cli-watch");
+    let file = dir.path().join("tenant.yaml");
+    std::fs::write(&file, watched_yaml(600, &["read:x"])).unwrap();
+    let served = serve(&dir, &["--config", file.to_str().unwrap(), "--watch"], &[]);
+    let id = client_id_for("Watcher");
+    // The generated secret is printed once, in the banner.
+    assert_eq!(
+        next_line(&served),
+        format!("mock-idp: generated client secrets for Watcher (1): the banner's client lines")
+    );
+    let line = served.banner.iter().find(|l| l.contains(&id)).unwrap();
+    let secret = line
+        .split(" / ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, body) = token(&dir, served.port, &id, &secret, WATCHED).await;
+    assert_eq!(
+        (status, body["expires_in"].as_i64()),
+        (200, Some(600)),
+        "{body}"
+    );
+    assert_eq!(body["scope"], "read:x");
+
+    // A change: the next token reflects it, with the same secret (kept across the reload).
+    std::fs::write(&file, watched_yaml(900, &["read:x", "write:x"])).unwrap();
+    assert_eq!(
+        next_line(&served),
+        format!("mock-idp: reloaded {}", file.display())
+    );
+    let (status, body) = token(&dir, served.port, &id, &secret, WATCHED).await;
+    assert_eq!(
+        (status, body["expires_in"].as_i64()),
+        (200, Some(900)),
+        "{body}"
+    );
+    assert_eq!(body["scope"], "read:x write:x");
+
+    // Malformed YAML: one line naming the file and line; the configuration in force stays.
+    std::fs::write(&file, "resourceServers:\n  - identifier: [oops\n").unwrap();
+    let line = next_line(&served);
+    assert!(
+        line.starts_with(&format!("mock-idp: {}: line ", file.display()))
+            && line.ends_with("(reload refused: the previous configuration stays)"),
+        "{line}"
+    );
+    let (status, body) = token(&dir, served.port, &id, &secret, WATCHED).await;
+    assert_eq!(
+        (status, body["expires_in"].as_i64()),
+        (200, Some(900)),
+        "{body}"
+    );
+
+    // Valid YAML the tenant refuses (a callback that is not a URL): the same.
+    let bad = format!(
+        "{}    callbacks: [not-a-url]\n",
+        watched_yaml(60, &["read:x"]).replace(
+            "    app_type: non_interactive\n",
+            "    app_type: non_interactive\n    callbacks: [not-a-url]\n"
+        )
+    );
+    std::fs::write(&file, bad).unwrap();
+    assert_eq!(
+        next_line(&served),
+        format!(
+            "mock-idp: {}: applications[0].callbacks: `not-a-url` is not an absolute URL (reload refused: the previous configuration stays)",
+            file.display()
+        )
+    );
+    let (status, body) = token(&dir, served.port, &id, &secret, WATCHED).await;
+    assert_eq!(
+        (status, body["expires_in"].as_i64()),
+        (200, Some(900)),
+        "{body}"
+    );
+
+    // Nothing else was logged.
+    assert!(
+        served
+            .stderr
+            .recv_timeout(std::time::Duration::from_secs(1))
+            .is_err()
     );
 }

@@ -12,7 +12,7 @@ use crate::tenant::state::TenantState;
 
 /// `GET /control/config`.
 pub(super) async fn get(State(st): State<Arc<TenantState>>) -> Response {
-    Json(as_file(st.mint.config.as_ref().clone())).into_response()
+    Json(as_file(st.config().to_config())).into_response()
 }
 
 /// The configuration as a file would say it: the Management API, which the tenant adds

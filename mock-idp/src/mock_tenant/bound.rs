@@ -47,12 +47,24 @@ impl BoundTenant {
 
     /// The default API identifier.
     pub fn audience(&self) -> &str {
-        self.state.default_audience()
+        // Not started yet: the configuration is the one it starts with.
+        self.state
+            .mint
+            .config
+            .default_api()
+            .map_or("", |a| a.identifier.as_str())
     }
 
     /// The control API's admin secret, if the control API is on.
     pub fn admin_secret(&self) -> Option<String> {
         self.state.admin_secret()
+    }
+
+    /// A handle that replaces the configuration while the tenant serves (`serve --watch`).
+    pub fn reloader(&self) -> crate::handles::ConfigReloader {
+        super::reload::ConfigReloader {
+            state: self.state.clone(),
+        }
     }
 
     /// The address the tenant listens on.
