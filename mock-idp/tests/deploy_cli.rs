@@ -256,13 +256,13 @@ fn malformed_yaml_is_one_line_naming_the_file_and_line() {
 
 #[test]
 fn malformed_json_in_a_directory_export_names_the_file_and_line() {
-    let dir = std::env::temp_dir().join(format!("mock-idp-deploy-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("clients")).unwrap();
-    std::fs::write(dir.join("clients/App.json"), "{\n  \"name\": \"App\",\n}\n").unwrap();
-    let e = deploy::read(&dir, &Options::default())
+    let dir = crate::support::TempDir::new("deploy-json");
+    std::fs::create_dir_all(dir.path().join("clients")).unwrap();
+    let app = dir.path().join("clients/App.json");
+    std::fs::write(&app, "{\n  \"name\": \"App\",\n}\n").unwrap();
+    let e = deploy::read(dir.path(), &Options::default())
         .unwrap_err()
         .to_string();
-    std::fs::remove_dir_all(&dir).unwrap();
     assert!(
         e.contains("clients/App.json: line 3 column 1: not valid JSON"),
         "{e}"
@@ -326,4 +326,21 @@ fn secrets_come_from_the_export_then_the_previous_configuration() {
     let second = deploy::parse_yaml(yaml, "t.yaml", &o).unwrap();
     assert_eq!(second.config, first.config);
     assert!(second.generated_secrets.is_empty());
+}
+
+/// The README's I- rows (Deploy CLI exports) are the ones these tests and the CLI's
+/// `tests/deploy.rs` cover.
+#[test]
+fn readme_lists_the_i_rows() {
+    let readme = include_str!("../README.md");
+    let listed: Vec<&str> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(' ').next())
+        .filter(|id| id.len() == 4 && id.starts_with("I-"))
+        .collect();
+    let rows = [
+        "I-01", "I-02", "I-03", "I-04", "I-05", "I-06", "I-07", "I-08", "I-09",
+    ];
+    assert_eq!(listed, rows);
 }
