@@ -468,6 +468,13 @@ fn validate_exchange(cfg: &TenantConfig) -> Result<(), (String, String)> {
         if let Some(c) = o.applications.iter().find(|c| cfg.application(c).is_none()) {
             return Err((at("applications"), format!("no application `{c}`")));
         }
+        let roles = o.member_roles.values().flatten();
+        if let Some(r) = roles
+            .into_iter()
+            .find(|r| !cfg.roles.iter().any(|x| &x.name == *r))
+        {
+            return Err((at("member_roles"), format!("no role named `{r}`")));
+        }
     }
     for (i, v) in cfg.token_vault.iter().enumerate() {
         if v.expires_in <= 0 {

@@ -44,7 +44,7 @@ use crate::tenant::state::TenantState;
 /// token needs to call it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
-    /// `GET`, `POST`, `PUT` or `DELETE`.
+    /// `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
     pub method: &'static str,
     /// The path, with `{kid}`-style parameters.
     pub path: &'static str,
@@ -73,7 +73,69 @@ pub(crate) fn scope_for(method: &str, path: &str) -> &'static str {
 #[rustfmt::skip] // one line per route: it reads as the table it is
 fn table() -> Table {
     use signing_keys as keys;
+    use crate::management::{clients, connections, org_links, organizations as orgs, resource_servers as apis, roles, tenant_settings, users};
     Table::default()
+        .get("/api/v2/organizations", "read:organizations", orgs::list)
+        .post("/api/v2/organizations", "create:organizations", orgs::create)
+        .get("/api/v2/organizations/{id}", "read:organizations", orgs::get)
+        .get("/api/v2/organizations/name/{name}", "read:organizations", orgs::by_name)
+        .patch("/api/v2/organizations/{id}", "update:organizations", orgs::patch)
+        .delete("/api/v2/organizations/{id}", "delete:organizations", orgs::delete)
+        .get("/api/v2/organizations/{id}/members", "read:organization_members", orgs::members)
+        .post("/api/v2/organizations/{id}/members", "create:organization_members", orgs::add_members)
+        .delete("/api/v2/organizations/{id}/members", "delete:organization_members", orgs::remove_members)
+        .get("/api/v2/organizations/{id}/members/{user_id}/roles", "read:organization_member_roles", orgs::member_roles)
+        .post("/api/v2/organizations/{id}/members/{user_id}/roles", "create:organization_member_roles", orgs::assign_member_roles)
+        .delete("/api/v2/organizations/{id}/members/{user_id}/roles", "delete:organization_member_roles", orgs::remove_member_roles)
+        .get("/api/v2/organizations/{id}/enabled_connections", "read:organization_connections", orgs::enabled_connections)
+        .post("/api/v2/organizations/{id}/enabled_connections", "create:organization_connections", orgs::enable_connection)
+        .get("/api/v2/organizations/{id}/client-grants", "read:organization_client_grants", org_links::list_grants)
+        .post("/api/v2/organizations/{id}/client-grants", "create:organization_client_grants", org_links::add_grant)
+        .delete("/api/v2/organizations/{id}/client-grants/{grant_id}", "delete:organization_client_grants", org_links::remove_grant)
+        .get("/api/v2/organizations/{id}/connections", "read:organization_connections", org_links::connections)
+        .get("/api/v2/organizations/{id}/discovery-domains", "read:organization_discovery_domains", org_links::discovery_domains)
+        .get("/api/v2/organizations/{id}/clients", "read:organizations", org_links::clients)
+        .get("/api/v2/connections", "read:connections", connections::list)
+        .get("/api/v2/connections/{id}", "read:connections", connections::get)
+        .get("/api/v2/tenants/settings", "read:tenant_settings", tenant_settings::get)
+        .patch("/api/v2/tenants/settings", "update:tenant_settings", tenant_settings::patch)
+        .get("/api/v2/clients", "read:clients", clients::list)
+        .post("/api/v2/clients", "create:clients", clients::create)
+        .get("/api/v2/clients/{id}", "read:clients", clients::get)
+        .patch("/api/v2/clients/{id}", "update:clients", clients::patch)
+        .delete("/api/v2/clients/{id}", "delete:clients", clients::delete)
+        .post("/api/v2/clients/{id}/rotate-secret", "update:client_keys", clients::rotate_secret)
+        .get("/api/v2/client-grants", "read:client_grants", clients::list_grants)
+        .post("/api/v2/client-grants", "create:client_grants", clients::create_grant)
+        .patch("/api/v2/client-grants/{id}", "update:client_grants", clients::patch_grant)
+        .delete("/api/v2/client-grants/{id}", "delete:client_grants", clients::delete_grant)
+        .get("/api/v2/resource-servers", "read:resource_servers", apis::list)
+        .post("/api/v2/resource-servers", "create:resource_servers", apis::create)
+        .get("/api/v2/resource-servers/{id}", "read:resource_servers", apis::get)
+        .patch("/api/v2/resource-servers/{id}", "update:resource_servers", apis::patch)
+        .delete("/api/v2/resource-servers/{id}", "delete:resource_servers", apis::delete)
+        .get("/api/v2/users", "read:users", users::list)
+        .post("/api/v2/users", "create:users", users::create)
+        .get("/api/v2/users-by-email", "read:users", users::by_email)
+        .get("/api/v2/users/{id}", "read:users", users::get)
+        .patch("/api/v2/users/{id}", "update:users", users::patch)
+        .delete("/api/v2/users/{id}", "delete:users", users::delete)
+        .get("/api/v2/users/{id}/roles", "read:roles", users::roles)
+        .post("/api/v2/users/{id}/roles", "create:role_members", users::assign_roles)
+        .delete("/api/v2/users/{id}/roles", "delete:role_members", users::remove_roles)
+        .get("/api/v2/users/{id}/permissions", "read:users", users::permissions)
+        .post("/api/v2/users/{id}/permissions", "update:users", users::add_permissions)
+        .delete("/api/v2/users/{id}/permissions", "update:users", users::remove_permissions)
+        .get("/api/v2/roles", "read:roles", roles::list)
+        .post("/api/v2/roles", "create:roles", roles::create)
+        .get("/api/v2/roles/{id}", "read:roles", roles::get)
+        .patch("/api/v2/roles/{id}", "update:roles", roles::patch)
+        .delete("/api/v2/roles/{id}", "delete:roles", roles::delete)
+        .get("/api/v2/roles/{id}/permissions", "read:roles", roles::permissions)
+        .post("/api/v2/roles/{id}/permissions", "update:roles", roles::add_permissions)
+        .delete("/api/v2/roles/{id}/permissions", "update:roles", roles::remove_permissions)
+        .get("/api/v2/roles/{id}/users", "read:role_members", roles::users)
+        .post("/api/v2/roles/{id}/users", "create:role_members", roles::assign_users)
         .get("/api/v2/keys/signing", READ_KEYS, keys::list)
         .post("/api/v2/keys/signing/rotate", CREATE_KEYS, keys::rotate)
         .put("/api/v2/keys/signing/{kid}/revoke", UPDATE_KEYS, keys::revoke)
@@ -158,6 +220,15 @@ impl Table {
         h: H,
     ) -> Self {
         self.add("PUT", path, scope, routing::put(h))
+    }
+
+    fn patch<H: Handler<T, Arc<TenantState>>, T: 'static>(
+        self,
+        path: &'static str,
+        scope: &'static str,
+        h: H,
+    ) -> Self {
+        self.add("PATCH", path, scope, routing::patch(h))
     }
 
     fn delete<H: Handler<T, Arc<TenantState>>, T: 'static>(

@@ -128,7 +128,8 @@ pub fn to_yaml(config: &TenantConfig, domain: &str) -> Export {
                 .filter_map(|c| config.application(c))
                 .map(|a| json!({"client_id": name_of(a)}))
                 .collect();
-            let mut org = json!({"name": name, "display_name": name, "connections": []});
+            let display = o.display_name.clone().unwrap_or_else(|| name.clone());
+            let mut org = json!({"name": name, "display_name": display, "connections": []});
             if !grants.is_empty() {
                 org["client_grants"] = json!(grants);
             }

@@ -201,17 +201,16 @@ pub(super) fn organizations(list: &Value, config: &mut TenantConfig, notes: &mut
         notes.fields(
             KIND,
             o,
-            &["name", "client_grants", "id"],
-            &[("display_name", json!(display.unwrap_or(name)))],
+            &["name", "display_name", "client_grants", "id"],
+            &[],
         );
-        if display.is_some_and(|d| d != name) {
-            notes.field(KIND, "display_name");
-        }
         config.organizations.push(OrganizationConfig {
             id: str_of(o, "id").map_or_else(|| organization_id_for(name), str::to_owned),
             name: Some(name.to_owned()),
             applications,
             members: Vec::new(),
+            display_name: display.filter(|d| *d != name).map(str::to_owned),
+            member_roles: BTreeMap::new(),
         });
     }
 }
