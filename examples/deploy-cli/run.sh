@@ -12,11 +12,12 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-WORK=${WORK:-$(mktemp -d)}
+# WORK (kept) or a temporary directory (removed at exit): node_modules, the state, the logs.
+if [ -z "${WORK:-}" ]; then WORK=$(mktemp -d); clean=$WORK; fi
 PORT=${TENANT_PORT:-18455}
 DEPLOY_CLI=8.44.0
 mkdir -p "$WORK"
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${clean:-}" ] && rm -rf "$clean"' EXIT
 
 echo "installing auth0-deploy-cli $DEPLOY_CLI in $WORK"
 (cd "$WORK" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund \

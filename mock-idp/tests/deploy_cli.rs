@@ -342,7 +342,7 @@ fn readme_lists_the_i_rows() {
         .filter(|id| id.len() == 4 && id.starts_with("I-"))
         .collect();
     let rows = [
-        "I-01", "I-02", "I-03", "I-04", "I-05", "I-06", "I-07", "I-08", "I-09",
+        "I-01", "I-02", "I-03", "I-04", "I-05", "I-06", "I-07", "I-08", "I-09", "I-10",
     ];
     assert_eq!(listed, rows);
 }

@@ -16,6 +16,7 @@ mod fuzz;
 mod keys;
 mod management;
 mod mint;
+mod org_links;
 mod org_login;
 mod password_grant;
 mod silent_auth;
