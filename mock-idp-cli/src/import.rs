@@ -73,7 +73,7 @@ pub(crate) fn load(
     }
     if !imported.generated_secrets.is_empty() {
         eprintln!(
-            "mock-idp: generated client secrets for {} ({}): {secrets_at}",
+            "mock-idp: generated secrets for {} ({}): {secrets_at}",
             imported.generated_secrets.join(", "),
             imported.generated_secrets.len(),
         );

@@ -153,7 +153,7 @@ async fn an_imported_export_serves_tokens_for_its_apis_and_clients() {
     assert_eq!(
         lines[15],
         format!(
-            "mock-idp: generated client secrets for Orders Worker, Back Office (2): client_secret in {}",
+            "mock-idp: generated secrets for Orders Worker, Back Office (2): client_secret in {}",
             toml.display()
         )
     );
@@ -378,7 +378,7 @@ async fn serve_watch_reloads_a_changed_file_and_keeps_the_old_one_when_the_new_o
     // The generated secret is printed once, in the banner.
     assert_eq!(
         next_line(&served),
-        format!("mock-idp: generated client secrets for Watcher (1): the banner's client lines")
+        format!("mock-idp: generated secrets for Watcher (1): the banner's client lines")
     );
     let line = served.banner.iter().find(|l| l.contains(&id)).unwrap();
     let secret = line

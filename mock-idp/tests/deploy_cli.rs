@@ -346,3 +346,36 @@ fn readme_lists_the_i_rows() {
     ];
     assert_eq!(listed, rows);
 }
+
+/// An HS256 API and an HS256 ID-token client: the API's secret comes from the export or is
+/// generated (and said), kept by the next import; the client's `jwt_configuration.alg` is
+/// read and written back.
+#[test]
+fn hs256_apis_and_id_tokens_import_and_export() {
+    let yaml = "resourceServers:\n  - identifier: https://hs.example.com\n    signing_alg: HS256\nclients:\n  - name: web\n    app_type: regular_web\n    callbacks: [https://app.example.com/cb]\n    jwt_configuration:\n      alg: HS256\n      lifetime_in_seconds: 36000\n";
+    let first = deploy::parse_yaml(yaml, "t.yaml", &Options::default()).unwrap();
+    assert_eq!(
+        first.generated_secrets,
+        ["https://hs.example.com (signing_secret)", "web"]
+    );
+    let api = &first.config.apis[0];
+    assert_eq!(api.signing_alg, "HS256");
+    assert_eq!(api.signing_secret.as_ref().map(String::len), Some(64));
+    assert_eq!(
+        first.config.applications[0].id_token_alg(),
+        mock_idp::config::IdTokenAlg::HS256
+    );
+    assert!(first.warnings.is_empty(), "{:?}", first.warnings);
+    let again = deploy::parse_yaml(
+        &deploy::to_yaml(&first.config, "localhost:8443").yaml,
+        "export.yaml",
+        &Options::default(),
+    )
+    .unwrap();
+    assert_eq!(again.generated_secrets, ["web"]);
+    assert_eq!(again.config.apis, first.config.apis);
+    assert_eq!(
+        again.config.applications[0].jwt_configuration,
+        first.config.applications[0].jwt_configuration
+    );
+}

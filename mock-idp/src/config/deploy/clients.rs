@@ -7,8 +7,9 @@ use serde_json::{Map, Value, json};
 use super::notes::Notes;
 use super::{derived_id, random_secret};
 use crate::config::{
-    AppType, ApplicationConfig, AuthMethod, GrantType, MANAGEMENT_API, MANAGEMENT_SCOPES,
-    OrganizationUsage, RefreshTokenSettings, RotationType, TenantConfig,
+    AppType, ApplicationConfig, AuthMethod, GrantType, IdTokenAlg, JwtConfiguration,
+    MANAGEMENT_API, MANAGEMENT_SCOPES, OrganizationUsage, RefreshTokenSettings, RotationType,
+    TenantConfig,
 };
 
 /// The `client_id` an imported client without one gets: derived from its name, so the same
@@ -118,9 +119,16 @@ pub(super) fn clients(
             app.refresh_token = Some(refresh_token(r, app_type, notes));
         }
         if let Some(j) = c.get("jwt_configuration").and_then(Value::as_object) {
-            // ID tokens here are RS256 with Auth0's default lifetime of 10 hours.
+            // The ID token's alg is modelled; its lifetime is Auth0's default of 10 hours.
+            if let Some(alg) = j.get("alg").and_then(Value::as_str) {
+                match serde_json::from_value::<IdTokenAlg>(json!(alg)) {
+                    Ok(IdTokenAlg::RS256) => {}
+                    Ok(alg) => app.jwt_configuration = Some(JwtConfiguration { alg }),
+                    Err(_) => notes.field(KIND, &format!("jwt_configuration.alg {alg}")),
+                }
+            }
             let at_default = j.iter().all(|(k, v)| match k.as_str() {
-                "alg" => v == "RS256",
+                "alg" => true,
                 "lifetime_in_seconds" => v == super::ID_TOKEN_LIFETIME,
                 "secret_encoded" => v == false,
                 _ => false,

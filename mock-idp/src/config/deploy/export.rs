@@ -77,7 +77,7 @@ pub fn to_yaml(config: &TenantConfig, domain: &str) -> Export {
         .iter()
         .filter(|a| !is_management(&a.identifier) && !a.is_management_api())
         .map(|a| {
-            json!({
+            let mut r = json!({
                 "name": a.name.clone().unwrap_or_else(|| a.identifier.clone()),
                 "identifier": a.identifier,
                 "allow_offline_access": a.allow_offline_access,
@@ -87,7 +87,12 @@ pub fn to_yaml(config: &TenantConfig, domain: &str) -> Export {
                 "skip_consent_for_verifiable_first_party_clients": true,
                 "token_dialect": a.dialect,
                 "token_lifetime": a.token_lifetime,
-            })
+            });
+            // Auth0 shows an HS256 API's secret to whoever may read the API; so does the export.
+            if let Some(secret) = &a.signing_secret {
+                r["signing_secret"] = json!(secret);
+            }
+            r
         })
         .collect();
     let mut grants = Vec::new();
@@ -177,7 +182,7 @@ fn client(a: &ApplicationConfig, name: &str) -> Value {
         "is_first_party": a.is_first_party,
         "oidc_conformant": true,
         "organization_usage": a.organization_usage,
-        "jwt_configuration": {"alg": "RS256", "lifetime_in_seconds": super::ID_TOKEN_LIFETIME, "secret_encoded": false},
+        "jwt_configuration": {"alg": a.id_token_alg(), "lifetime_in_seconds": super::ID_TOKEN_LIFETIME, "secret_encoded": false},
     });
     if a.refresh_token.is_some() {
         c["refresh_token"] = json!({

@@ -9,9 +9,9 @@ use super::clients::{str_of, strings};
 use super::derived_id;
 use super::notes::Notes;
 use crate::config::{
-    ApiConfig, DATABASE_CONNECTION, Dialect, OrganizationConfig, RoleConfig, TenantConfig,
+    ApiConfig, DATABASE_CONNECTION, Dialect, OrganizationConfig, RoleConfig, SIGNING_ALGS,
+    TenantConfig,
 };
-use crate::keys::SigAlg;
 
 /// The `id` an imported organization gets: `org_` and 16 characters derived from its name.
 pub fn organization_id_for(name: &str) -> String {
@@ -21,7 +21,13 @@ pub fn organization_id_for(name: &str) -> String {
     )
 }
 
-pub(super) fn resource_servers(list: &Value, config: &mut TenantConfig, notes: &mut Notes) {
+pub(super) fn resource_servers(
+    list: &Value,
+    previous: &BTreeMap<String, Option<String>>,
+    config: &mut TenantConfig,
+    generated: &mut Vec<String>,
+    notes: &mut Notes,
+) {
     const KIND: &str = "resourceServers";
     for item in list.as_array().into_iter().flatten() {
         let Some(r) = item.as_object() else {
@@ -41,9 +47,12 @@ pub(super) fn resource_servers(list: &Value, config: &mut TenantConfig, notes: &
             continue;
         }
         let mut api = ApiConfig::new(identifier);
-        api.name = str_of(r, "name").map(str::to_owned);
+        // The export names an unnamed API by its identifier (the Deploy CLI needs a name).
+        api.name = str_of(r, "name")
+            .filter(|n| *n != identifier)
+            .map(str::to_owned);
         if let Some(alg) = str_of(r, "signing_alg") {
-            if alg.parse::<SigAlg>().is_ok() {
+            if SIGNING_ALGS.contains(&alg) {
                 api.signing_alg = alg.to_owned();
             } else {
                 notes.detail(
@@ -51,6 +60,15 @@ pub(super) fn resource_servers(list: &Value, config: &mut TenantConfig, notes: &
                     format!("signing_alg {alg} not modelled (RS256 instead)"),
                 );
             }
+        }
+        // An HS256 API signs with its secret: the export's, the previous configuration's, else
+        // a fresh one (listed with the generated secrets).
+        api.signing_secret = str_of(r, "signing_secret")
+            .map(str::to_owned)
+            .or_else(|| previous.get(identifier).cloned().flatten());
+        if api.signing_alg == "HS256" && api.signing_secret.is_none() {
+            api.signing_secret = Some(super::random_secret());
+            generated.push(format!("{identifier} (signing_secret)"));
         }
         if let Some(v) = r
             .get("token_lifetime")
@@ -97,6 +115,7 @@ pub(super) fn resource_servers(list: &Value, config: &mut TenantConfig, notes: &
                 "token_dialect",
                 "allow_offline_access",
                 "scopes",
+                "signing_secret",
             ],
             &[
                 // The tenant gives users only the permissions their roles grant (RBAC on).
