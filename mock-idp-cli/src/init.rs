@@ -18,7 +18,7 @@ pub(crate) struct InitArgs {
     /// Overwrite an existing file.
     #[arg(long)]
     force: bool,
-    /// Tenant configuration (TOML), as given to `serve`.
+    /// Tenant configuration (a TOML or a Deploy CLI export), as given to `serve`.
     #[arg(long)]
     config: Option<PathBuf>,
 }

@@ -1,19 +1,22 @@
 //! `mock-idp`: run a mock Auth0 tenant, and mint tokens and DPoP proofs for it.
 //!
 //! This file parses and dispatches; each command lives in its own module (`serve`, `token`,
-//! `proof`, `init`, `ca`, `healthcheck`, `conformance`), a few calls into the
+//! `proof`, `init`, `ca`, `healthcheck`, `conformance`, `import`, `export`), a few calls into the
 //! library each. All commands share
 //! one state directory ([`local`]), so `token`, `proof`, `init` and `ca` act on the tenant
 //! `serve` runs.
 
 mod ca;
 mod conformance;
+mod export;
 mod healthcheck;
+mod import;
 mod init;
 mod local;
 mod proof;
 mod serve;
 mod token;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,6 +64,10 @@ enum Command {
     /// compares two reports.
     #[command(long_about = conformance::HOW_TO_RUN)]
     Conformance(Box<conformance::ConformanceArgs>),
+    /// Write an auth0-deploy-cli export (tenant.yaml or a directory) as a tenant TOML.
+    Import(import::ImportArgs),
+    /// Write the running tenant (or --config FILE) as a tenant TOML or a Deploy CLI tenant.yaml.
+    Export(export::ExportArgs),
 }
 
 /// The state directory `--state-dir` names (or the default); the conformance command's.
@@ -81,6 +88,8 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
         Command::Init(a) => init::run(state, a),
         Command::Ca => ca::run(state),
         Command::Conformance(a) => conformance::run(&cli, a, given).await,
+        Command::Import(a) => import::run(a),
+        Command::Export(a) => export::run(state, a).await,
     }
 }
 

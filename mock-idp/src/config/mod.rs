@@ -25,9 +25,11 @@
 //! | `resource` | [`ResourceParameterProfile`]: how `resource` (RFC 8707) names an API, beside `audience` |
 //! | `tenant` | [`TenantConfig`]: the whole tenant, its quickstart defaults, loading and validation |
 //! | `snapshot` | `Snapshot`: the configuration at one instant, as a request reads it (users indexed by id and email) |
+//! | [`deploy`] | Auth0 Deploy CLI exports (`tenant.yaml`, a directory) into the model and back |
 
 mod api;
 mod application;
+pub mod deploy;
 mod exchange;
 mod resource;
 mod snapshot;

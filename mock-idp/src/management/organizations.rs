@@ -44,9 +44,12 @@ pub(crate) async fn list(
     State(st): State<Arc<TenantState>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Res {
-    let page = Page::from_query(&q)?;
     let cfg = st.config();
     let list: Vec<Value> = cfg.organizations.iter().map(org_json).collect();
+    if q.contains_key("from") || q.contains_key("take") {
+        return super::org_links::checkpoint(&q, "organizations", list);
+    }
+    let page = Page::from_query(&q)?;
     Ok(Json(page.answer("organizations", list)).into_response())
 }
 
