@@ -5,6 +5,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | `authorize`, `login` | `GET /authorize` (validation, response modes, SSO, `prompt`), the login page `/u/login` |
+//! | `mfa_challenge` | `/u/mfa-otp-challenge`: the OTP step after the password of an enrolled user |
 //! | `userinfo`, `logout` | `/userinfo`, `/v2/logout` + `/oidc/logout` |
 //! | `cors`, `html` | CORS for browser applications; escaped HTML pages |
 //! | `organization` | `organization` at `/authorize`: usage, membership (`org_id`/`org_name` in the tokens) |
@@ -15,6 +16,7 @@ pub(crate) mod cors;
 pub(crate) mod html;
 pub(crate) mod login;
 pub(crate) mod logout;
+pub(crate) mod mfa_challenge;
 pub(crate) mod organization;
 pub(crate) mod userinfo;
 pub(crate) mod web_message;

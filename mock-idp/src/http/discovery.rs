@@ -70,6 +70,8 @@ fn document(st: &TenantState, origin: &str) -> Value {
             "refresh_token",
             "password",
             "http://auth0.com/oauth/grant-type/password-realm",
+            "http://auth0.com/oauth/grant-type/mfa-otp",
+            "http://auth0.com/oauth/grant-type/mfa-recovery-code",
             "urn:ietf:params:oauth:grant-type:token-exchange",
             "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token",
         ],

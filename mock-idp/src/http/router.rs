@@ -48,6 +48,10 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
             get(crate::browser::login::show).post(crate::browser::login::submit),
         )
         .route(
+            crate::browser::mfa_challenge::PATH,
+            get(crate::browser::mfa_challenge::show).post(crate::browser::mfa_challenge::submit),
+        )
+        .route(
             "/userinfo",
             get(crate::browser::userinfo::userinfo).post(crate::browser::userinfo::userinfo),
         )

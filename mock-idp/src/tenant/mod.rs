@@ -11,6 +11,7 @@
 //! | `store` | `BoundedStore`: the bounded, expiring map every runtime store is built on |
 //! | `session`, `authorize_request` | login sessions (SSO) and pending logins, their cookies; the validated `/authorize` request they carry |
 //! | `codes`, `refresh_tokens` | authorization codes (PKCE, DPoP binding); refresh token families (rotation, reuse detection) |
+//! | `mfa` | `mfa_token`s, logins owing an OTP code, used steps and failed-attempt buckets per user |
 //! | `seen_jtis` | the DPoP proofs seen at the token endpoint (replay detection), bounded |
 //! | `faults`, `journal` | scripted failures per endpoint; the requests received |
 //! | `domains`, `upstream` | custom domains: one issuer per `Host`, one key set; where discovery and JWKS are delegated |
@@ -25,6 +26,7 @@ pub(crate) mod codes;
 pub(crate) mod domains;
 pub(crate) mod faults;
 pub(crate) mod journal;
+pub(crate) mod mfa;
 pub(crate) mod refresh_tokens;
 pub(crate) mod seen_jtis;
 pub(crate) mod session;

@@ -10,6 +10,7 @@
 //! | `authorization_code` | the code a browser login produced (+ PKCE, DPoP `dpop_jkt`) |
 //! | `refresh_token` | refresh with Auth0's rotation and reuse detection |
 //! | `password` | Resource Owner Password: `password` (Default Directory) and `password-realm` |
+//! | `mfa` | Auth0's MFA API grants: `mfa-otp` and `mfa-recovery-code` after `mfa_required` |
 //! | `revoke` | `POST /oauth/revoke` |
 //! | `organization` | `organization` on client_credentials (`org_id`, `org_name`) |
 //! | `token_exchange` | RFC 8693: On-Behalf-Of and Custom Token Exchange (profiles) |
@@ -23,6 +24,7 @@ mod client_credentials;
 pub(crate) mod dpop;
 mod error;
 mod federated_connection;
+mod mfa;
 mod organization;
 mod params;
 mod password;
@@ -78,6 +80,9 @@ async fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Res
         GrantType::RefreshToken => refresh_token::grant(st, headers, &params, app)?,
         GrantType::Password | GrantType::PasswordRealm => {
             password::grant(st, headers, &params, app, grant)?
+        }
+        GrantType::MfaOtp | GrantType::MfaRecoveryCode => {
+            mfa::grant(st, headers, &params, app, grant)?
         }
         _ => {
             return Err(TokenError::UnsupportedGrantType(format!(

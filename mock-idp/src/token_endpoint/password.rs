@@ -7,7 +7,9 @@
 //! get: the scopes come from the same rule as `/authorize`'s (`granted_scopes`: OIDC scopes,
 //! `offline_access` where refresh tokens may be issued, and only the requested API's own
 //! permissions), `permissions` from the user's roles; only `gty: "password"` differs, as on
-//! Auth0. No `audience` means the default audience (the first API).
+//! Auth0. No `audience` means the default audience (the first API). A user with an OTP
+//! enrolment gets 403 `mfa_required` and an `mfa_token` instead; the `mfa` module's grants
+//! finish the login.
 //!
 //! `auth0-forwarded-for` carries the end user's IP when a server logs its users in (Auth0 uses
 //! it for brute-force protection). Auth0 trusts it from confidential applications only: from
@@ -21,9 +23,10 @@ use serde_json::Value;
 
 use super::{TokenError, dpop};
 use crate::browser::authorize::granted_scopes;
-use crate::config::{ApplicationConfig, DATABASE_CONNECTION, GrantType};
+use crate::config::{ApplicationConfig, DATABASE_CONNECTION, GrantType, UserConfig};
 use crate::jose::random_id;
 use crate::mint::user_tokens::{UserGrant, token_response_with_gty};
+use crate::tenant::mfa::MfaTicket;
 use crate::tenant::refresh_tokens::RefreshGrant;
 use crate::tenant::state::TenantState;
 
@@ -80,6 +83,30 @@ pub(super) fn grant(
         return Err(TokenError::UserBlocked);
     }
     let scopes = granted_scopes(cfg, app, audience.as_deref(), params.get("scope"));
+    // An enrolled user owes a code: the login waits behind an `mfa_token` (Auth0's MFA API).
+    if user.mfa.is_some() {
+        let ticket = MfaTicket {
+            client_id: app.client_id.clone(),
+            user_id: user.id(),
+            scopes,
+            audience,
+        };
+        let mfa_token = st.mfa.issue(ticket, st.mint.clock.now());
+        return Err(TokenError::MfaRequired { mfa_token });
+    }
+    user_tokens(st, headers, app, user, &scopes, audience)
+}
+
+/// The tokens a password login of `user` gets (after its MFA step, if it has one): a session
+/// of its own, a refresh token with `offline_access`, `gty: "password"`.
+pub(super) fn user_tokens(
+    st: &TenantState,
+    headers: &HeaderMap,
+    app: &ApplicationConfig,
+    user: &UserConfig,
+    scopes: &[String],
+    audience: Option<String>,
+) -> Result<Value, TokenError> {
     let jkt = dpop::check_dpop(st, headers)?;
     let now = st.mint.clock.now();
     // Each password login is a session of its own, as each browser login is.
@@ -88,7 +115,7 @@ pub(super) fn grant(
         let grant = RefreshGrant {
             client_id: app.client_id.clone(),
             user_id: user.id(),
-            scopes: scopes.clone(),
+            scopes: scopes.to_vec(),
             audience: audience.clone(),
             sid: sid.clone(),
             auth_time: now,
@@ -104,7 +131,7 @@ pub(super) fn grant(
     let grant = UserGrant {
         app,
         user,
-        scopes: &scopes,
+        scopes,
         audience: audience.as_deref(),
         nonce: None,
         auth_time: now,
