@@ -29,6 +29,9 @@ use crate::tenant::authorize_request::AuthorizeRequest;
 use crate::tenant::session::{DEVICE_COOKIE, cookie};
 use crate::tenant::state::TenantState;
 
+/// Where the OTP step lives (the `mfa_challenge` module, Auth0's Universal Login path).
+pub(crate) const OTP_STEP_PATH: &str = "/u/mfa-otp-challenge";
+
 /// Auth0's text for a failed login.
 pub(crate) const WRONG_CREDENTIALS: &str = "Wrong email or password";
 /// Auth0's text for a blocked user (after the right password only: a wrong one says
@@ -80,10 +83,7 @@ pub(crate) async fn submit(
     // An enrolled user owes a code: the same transaction goes on to the OTP step.
     if user.mfa.is_some() {
         st.mfa.await_code(tx, &user.id(), now);
-        return found(&format!(
-            "{}?state={tx}",
-            crate::browser::mfa_challenge::PATH
-        ));
+        return found(&format!("{OTP_STEP_PATH}?state={tx}"));
     }
     st.transactions.finish(tx);
     let session = st.sessions.create(&user.id(), now);

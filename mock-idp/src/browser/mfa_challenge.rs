@@ -28,8 +28,7 @@ use crate::tenant::authorize_request::AuthorizeRequest;
 use crate::tenant::mfa::OtpError;
 use crate::tenant::state::TenantState;
 
-/// Where the OTP step lives.
-pub(crate) const PATH: &str = "/u/mfa-otp-challenge";
+pub(crate) use crate::browser::login::OTP_STEP_PATH as PATH;
 /// The page's text for a wrong or used code.
 pub(crate) const WRONG_CODE: &str = "The code you entered is invalid";
 /// The page's text once the user's attempts are spent.

@@ -51,7 +51,7 @@ fn document(st: &TenantState, origin: &str) -> Value {
         pkce.push("plain");
     }
     // Exactly what is served: every endpoint here answers (a test walks them).
-    json!({
+    let mut doc = json!({
         "issuer": format!("{b}/"),
         "authorization_endpoint": format!("{b}/authorize"),
         "token_endpoint": format!("{b}/oauth/token"),
@@ -85,7 +85,15 @@ fn document(st: &TenantState, origin: &str) -> Value {
             "iat", "iss", "name", "nickname", "picture", "sid", "sub", "updated_at", "nonce",
             "scope", "azp", "gty", "client_id", "jti", "permissions", "cnf",
         ],
-    })
+    });
+    // The device flow only where an application may use it (else its endpoints answer 404).
+    if crate::browser::activate::served(st) {
+        doc["device_authorization_endpoint"] = json!(format!("{b}/oauth/device/code"));
+        if let Some(g) = doc["grant_types_supported"].as_array_mut() {
+            g.push(json!("urn:ietf:params:oauth:grant-type:device_code"));
+        }
+    }
+    doc
 }
 
 /// `v` as JSON with the Cache-Control `endpoint` serves (none if it is overridden to none or

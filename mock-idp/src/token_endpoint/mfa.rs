@@ -15,7 +15,7 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 
 use super::TokenError;
-use super::password::user_tokens;
+use super::user_login::{UserLogin, user_tokens};
 use crate::config::{ApplicationConfig, GrantType};
 use crate::tenant::mfa::{OtpError, TicketError};
 use crate::tenant::state::TenantState;
@@ -82,7 +82,13 @@ pub(crate) fn grant(
         return Err(TokenError::UserBlocked);
     }
     st.mfa.spend(token, now);
-    let mut body = user_tokens(st, headers, app, user, &ticket.scopes, ticket.audience)?;
+    let login = UserLogin {
+        scopes: &ticket.scopes,
+        audience: ticket.audience.clone(),
+        gty: Some("password"),
+        session: None,
+    };
+    let mut body = user_tokens(st, headers, app, user, login)?;
     if let Some(c) = new_recovery_code {
         body["recovery_code"] = Value::String(c);
     }

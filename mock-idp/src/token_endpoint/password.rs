@@ -21,13 +21,11 @@ use std::net::IpAddr;
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use super::{TokenError, dpop};
+use super::TokenError;
+use super::user_login::{UserLogin, user_tokens};
 use crate::browser::authorize::granted_scopes;
-use crate::config::{ApplicationConfig, DATABASE_CONNECTION, GrantType, UserConfig};
-use crate::jose::random_id;
-use crate::mint::user_tokens::{UserGrant, token_response_with_gty};
+use crate::config::{ApplicationConfig, DATABASE_CONNECTION, GrantType};
 use crate::tenant::mfa::MfaTicket;
-use crate::tenant::refresh_tokens::RefreshGrant;
 use crate::tenant::state::TenantState;
 
 /// Auth0's answer for an unknown user or a wrong password (the same, so that a caller cannot
@@ -94,57 +92,13 @@ pub(super) fn grant(
         let mfa_token = st.mfa.issue(ticket, st.mint.clock.now());
         return Err(TokenError::MfaRequired { mfa_token });
     }
-    user_tokens(st, headers, app, user, &scopes, audience)
-}
-
-/// The tokens a password login of `user` gets (after its MFA step, if it has one): a session
-/// of its own, a refresh token with `offline_access`, `gty: "password"`.
-pub(super) fn user_tokens(
-    st: &TenantState,
-    headers: &HeaderMap,
-    app: &ApplicationConfig,
-    user: &UserConfig,
-    scopes: &[String],
-    audience: Option<String>,
-) -> Result<Value, TokenError> {
-    let jkt = dpop::check_dpop(st, headers)?;
-    let now = st.mint.clock.now();
-    // Each password login is a session of its own, as each browser login is.
-    let sid = random_id();
-    let refresh = scopes.iter().any(|s| s == "offline_access").then(|| {
-        let grant = RefreshGrant {
-            client_id: app.client_id.clone(),
-            user_id: user.id(),
-            scopes: scopes.to_vec(),
-            audience: audience.clone(),
-            sid: sid.clone(),
-            auth_time: now,
-            // RFC 9449 §5: only a public client's refresh token is bound to its DPoP key.
-            dpop_jkt: jkt.clone().filter(|_| app.is_public()),
-            family: String::new(),
-            organization: None,
-        };
-        st.refresh_tokens
-            .issue(grant, app.refresh_settings(), now)
-            .0
-    });
-    let grant = UserGrant {
-        app,
-        user,
-        scopes,
-        audience: audience.as_deref(),
-        nonce: None,
-        auth_time: now,
-        sid: &sid,
-        jkt,
-        organization: None,
+    let login = UserLogin {
+        scopes: &scopes,
+        audience,
+        gty: Some("password"),
+        session: None,
     };
-    Ok(token_response_with_gty(
-        &st.mint_for(headers),
-        &grant,
-        refresh,
-        Some("password"),
-    ))
+    user_tokens(st, headers, app, user, login)
 }
 
 /// `auth0-forwarded-for`: checked (an IP address) from a confidential application, ignored
