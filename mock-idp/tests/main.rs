@@ -6,6 +6,7 @@ mod support;
 mod attacks;
 mod control;
 mod dashboard;
+mod device_code;
 mod discovery;
 mod dpop;
 mod exchange;
