@@ -493,3 +493,38 @@ pub(crate) async fn local_callback() -> String {
     tokio::spawn(async move { axum::serve(listener, app).await });
     format!("http://127.0.0.1:{port}/cb")
 }
+
+/// The README's M- and V- rows: all present, in order, and every test a row names exists.
+#[test]
+fn readme_lists_the_m_and_v_rows() {
+    let readme = include_str!("../README.md");
+    let sources = [include_str!("mfa.rs"), include_str!("device_code.rs")];
+    let rows: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("| M-") || l.starts_with("| V-"))
+        .collect();
+    let ids: Vec<&str> = rows.iter().map(|l| &l[2..6]).collect();
+    let expected: Vec<String> = (1..=13)
+        .map(|i| format!("M-{i:02}"))
+        .chain((1..=11).map(|i| format!("V-{i:02}")))
+        .collect();
+    assert_eq!(ids, expected);
+    for row in rows {
+        // The tests are the last parenthesis of the row.
+        let ours = &row[row.rfind("(`").unwrap_or_else(|| panic!("{row}"))..];
+        let named: Vec<&str> = ours
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|n| n.contains('_') && n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'))
+            .collect();
+        assert!(!named.is_empty(), "{row}");
+        for name in named {
+            assert!(
+                sources.iter().any(|s| s.contains(&format!("fn {name}("))),
+                "{name} in {row}"
+            );
+        }
+    }
+}
