@@ -516,8 +516,11 @@ fn readme_lists_the_m_and_v_rows() {
             .split('`')
             .skip(1)
             .step_by(2)
-            .filter(|n| n.contains('_') && n.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'))
+            .filter(|n| {
+                n.contains('_')
+                    && n.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            })
             .collect();
         assert!(!named.is_empty(), "{row}");
         for name in named {

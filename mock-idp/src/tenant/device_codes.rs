@@ -58,8 +58,6 @@ struct Entry {
     issued_at: i64,
     last_poll: Option<i64>,
     decision: Option<Decision>,
-    /// Tokens were issued, or the expiry was told: the code is spent.
-    spent: bool,
 }
 
 impl Footprint for Entry {
@@ -75,7 +73,7 @@ impl Footprint for Entry {
 /// What a poll finds.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Poll {
-    /// Unknown, another client's, used, or expired and already said so.
+    /// Unknown, another client's, used, or expired and already said so (all forgotten).
     Invalid,
     /// Expired (said once).
     Expired,
@@ -177,9 +175,9 @@ impl DeviceCodes {
             issued_at: now,
             last_poll: None,
             decision: None,
-            spent: false,
         };
-        // Kept a second lifetime so that a late poll hears `expired_token` once.
+        // Kept a second lifetime so that a late poll hears `expired_token` once (the poll
+        // that hears it forgets the code).
         inner.codes.try_insert(
             device_code.clone(),
             entry,
@@ -192,42 +190,47 @@ impl DeviceCodes {
         Ok((device_code, request))
     }
 
-    /// The device's poll (RFC 8628 §3.5).
+    /// The device's poll (RFC 8628 §3.5). A code that produced its tokens, or whose expiry
+    /// was told, is forgotten at once: later polls find nothing (`invalid_grant`), and a
+    /// busy tenant's store holds only codes still waiting.
     pub(crate) fn poll(&self, device_code: &str, client_id: &str, now: i64) -> Poll {
         let mut inner = lock(&self.0);
-        let Some(e) = inner.codes.get_mut(&device_code.to_owned(), now) else {
+        let key = device_code.to_owned();
+        let Some(e) = inner.codes.get_mut(&key, now) else {
             return Poll::Invalid;
         };
-        if e.request.client_id != client_id || e.spent {
+        if e.request.client_id != client_id {
             return Poll::Invalid;
         }
-        if now >= e.issued_at + DEVICE_CODE_LIFETIME {
-            e.spent = true;
-            return Poll::Expired;
-        }
-        let too_soon = e.last_poll.is_some_and(|t| now - t < POLL_INTERVAL);
-        e.last_poll = Some(now);
-        if too_soon {
-            return Poll::SlowDown;
-        }
-        match e.decision.clone() {
-            None => Poll::Pending,
-            Some(Decision::Denied) => Poll::Denied,
-            Some(Decision::Approved {
-                user_id,
-                sid,
-                auth_time,
-            }) => {
-                e.spent = true;
-                Poll::Approved {
+        let outcome = if now >= e.issued_at + DEVICE_CODE_LIFETIME {
+            Poll::Expired
+        } else if e.last_poll.is_some_and(|t| now - t < POLL_INTERVAL) {
+            e.last_poll = Some(now);
+            Poll::SlowDown
+        } else {
+            e.last_poll = Some(now);
+            match e.decision.clone() {
+                None => Poll::Pending,
+                Some(Decision::Denied) => Poll::Denied,
+                Some(Decision::Approved {
+                    user_id,
+                    sid,
+                    auth_time,
+                }) => Poll::Approved {
                     scopes: e.request.scopes.clone(),
                     audience: e.request.audience.clone(),
                     user_id,
                     sid,
                     auth_time,
-                }
+                },
             }
+        };
+        if matches!(outcome, Poll::Expired | Poll::Approved { .. })
+            && let Some(e) = inner.codes.remove(&key)
+        {
+            inner.by_user_code.remove(&normalize(&e.request.user_code));
         }
+        outcome
     }
 
     /// The request waiting for an answer under `user_code`, typed by `user_id` (whose wrong
@@ -257,9 +260,7 @@ impl DeviceCodes {
             .get(&normalize(user_code))
             .cloned()
             .and_then(|dc| inner.codes.get(&dc, now))
-            .filter(|e| {
-                e.decision.is_none() && !e.spent && now < e.issued_at + DEVICE_CODE_LIFETIME
-            })
+            .filter(|e| e.decision.is_none() && now < e.issued_at + DEVICE_CODE_LIFETIME)
             .map(|e| e.request.clone());
         match found {
             Some(r) => Ok(r),
@@ -279,9 +280,7 @@ impl DeviceCodes {
             return false;
         };
         match inner.codes.get_mut(&dc, now) {
-            Some(e)
-                if e.decision.is_none() && !e.spent && now < e.issued_at + DEVICE_CODE_LIFETIME =>
-            {
+            Some(e) if e.decision.is_none() && now < e.issued_at + DEVICE_CODE_LIFETIME => {
                 e.decision = Some(decision);
                 true
             }
@@ -309,5 +308,35 @@ mod tests {
                 .all(|b| USER_CODE_ALPHABET.contains(&b))
         );
         assert_eq!(normalize(" abcd-efgh "), "ABCDEFGH");
+    }
+
+    #[test]
+    fn a_full_store_refuses_new_codes_and_a_finished_one_makes_room() {
+        let codes = DeviceCodes::default();
+        let req = DeviceRequest {
+            client_id: "c".into(),
+            scopes: vec!["openid".into()],
+            audience: None,
+            user_code: String::new(),
+        };
+        let mut first = None;
+        for _ in 0..MAX_DEVICE_CODES {
+            let issued = codes.issue(req.clone(), 0).unwrap();
+            first.get_or_insert(issued);
+        }
+        assert_eq!(codes.issue(req.clone(), 0).unwrap_err(), Full);
+        let (device_code, first) = first.unwrap();
+        let approved = Decision::Approved {
+            user_id: "u".into(),
+            sid: "s".into(),
+            auth_time: 0,
+        };
+        assert!(codes.decide(&first.user_code, approved, 1));
+        assert!(matches!(
+            codes.poll(&device_code, "c", 1),
+            Poll::Approved { .. }
+        ));
+        assert!(codes.issue(req, 2).is_ok());
+        assert_eq!(lock(&codes.0).by_user_code.len(), MAX_DEVICE_CODES);
     }
 }
