@@ -43,8 +43,7 @@ pub(crate) const INVALID_CODE: &str = "Invalid or expired code. Check the code o
 
 /// Whether the tenant serves the device flow: some application may use its grant.
 pub(crate) fn served(st: &TenantState) -> bool {
-    st.mint
-        .config
+    st.config()
         .applications
         .iter()
         .any(|a| a.allows(GrantType::DeviceCode))
@@ -121,13 +120,12 @@ pub(crate) async fn submit(
 fn session(st: &TenantState, headers: &HeaderMap) -> Option<Session> {
     st.sessions
         .current(headers, st.mint.clock.now())
-        .filter(|s| st.mint.config.user(&s.user_id).is_some_and(|u| !u.blocked))
+        .filter(|s| st.config().user(&s.user_id).is_some_and(|u| !u.blocked))
 }
 
 fn log_in(st: &TenantState, code: &str, email: &str, password: &str, now: i64) -> Response {
-    let user = st
-        .mint
-        .config
+    let snapshot = st.config();
+    let user = snapshot
         .user_by_email(email)
         .filter(|u| u.password_matches(password));
     let Some(user) = user else {
@@ -160,7 +158,8 @@ fn otp(st: &TenantState, code: &str, login: &str, otp: &str, now: i64) -> Respon
     let Some(user_id) = st.mfa.awaiting(&key, now) else {
         return login_form(code, "", None, StatusCode::OK);
     };
-    let Some(mfa) = st.mint.config.user(&user_id).and_then(|u| u.mfa.as_ref()) else {
+    let snapshot = st.config();
+    let Some(mfa) = snapshot.user(&user_id).and_then(|u| u.mfa.as_ref()) else {
         return login_form(code, "", None, StatusCode::OK);
     };
     match st.mfa.verify_otp(&user_id, mfa, otp.trim(), now) {
@@ -249,8 +248,7 @@ fn code_form(code: &str, error: Option<&str>, status: StatusCode) -> Response {
 
 fn confirm_page(st: &TenantState, user_code: &str, client_id: &str, scopes: &[String]) -> Response {
     let app = st
-        .mint
-        .config
+        .config()
         .application(client_id)
         .and_then(|a| a.name.clone())
         .unwrap_or_else(|| client_id.to_owned());

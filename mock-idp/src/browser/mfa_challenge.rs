@@ -58,7 +58,8 @@ pub(crate) async fn submit(
     let Some((req, user_id)) = pending(&st, &headers, tx) else {
         return html::error_page(StatusCode::BAD_REQUEST, "invalid_request", EXPIRED);
     };
-    let Some(mfa) = st.mint.config.user(&user_id).and_then(|u| u.mfa.as_ref()) else {
+    let snapshot = st.config();
+    let Some(mfa) = snapshot.user(&user_id).and_then(|u| u.mfa.as_ref()) else {
         return html::error_page(StatusCode::BAD_REQUEST, "invalid_request", EXPIRED);
     };
     let now = st.mint.clock.now();

@@ -109,12 +109,13 @@ impl<'a> Login<'a> {
     /// sends as `otp` to the `mfa-otp` grant. A code works once, so a second login within the
     /// same 30 s step needs `tenant.clock().advance(..)` first, as on Auth0.
     pub fn current_otp(&self) -> Option<String> {
-        let user = self.state.mint.config.user_by_email(&self.email)?;
+        let snapshot = self.state.config();
+        let user = snapshot.user_by_email(&self.email)?;
         user.otp_code(self.state.mint.clock.now())
     }
 
     async fn run(self) -> Result<LoginTokens, LoginError> {
-        let cfg = &self.state.mint.config;
+        let cfg = self.state.config();
         let user = cfg
             .user_by_email(&self.email)
             .ok_or_else(|| LoginError::UnknownUser(self.email.clone()))?;

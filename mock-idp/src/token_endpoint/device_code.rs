@@ -53,13 +53,13 @@ pub(crate) async fn device_authorization(
 
 fn start(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Value, TokenError> {
     let params = params::parse_params(headers, body)?;
-    let app = client_auth::authenticate(&st.mint.config, headers, &params)?;
+    let cfg = st.config();
+    let app = client_auth::authenticate(&cfg, headers, &params)?;
     if !app.allows(GrantType::DeviceCode) {
         return Err(TokenError::UnauthorizedClient(
             GrantType::DeviceCode.as_str().to_owned(),
         ));
     }
-    let cfg = &st.mint.config;
     let audience = match params.get("audience") {
         Some(aud) => Some(
             cfg.api(aud)
@@ -73,7 +73,7 @@ fn start(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Value, To
     };
     let request = DeviceRequest {
         client_id: app.client_id.clone(),
-        scopes: granted_scopes(cfg, app, audience.as_deref(), params.get("scope")),
+        scopes: granted_scopes(&cfg, app, audience.as_deref(), params.get("scope")),
         audience,
         user_code: String::new(),
     };
@@ -123,9 +123,8 @@ pub(super) fn grant(
             sid,
             auth_time,
         } => {
-            let user = st
-                .mint
-                .config
+            let snapshot = st.config();
+            let user = snapshot
                 .user(&user_id)
                 .filter(|u| !u.blocked)
                 .ok_or_else(|| TokenError::InvalidGrant(INVALID_DEVICE_CODE.into()))?;

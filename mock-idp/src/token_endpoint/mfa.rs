@@ -53,7 +53,7 @@ pub(crate) fn grant(
                 TokenError::InvalidRequest("mfa_token not issued to this client".into())
             }
         })?;
-    let cfg = &st.mint.config;
+    let cfg = st.config();
     let user = cfg
         .user(&ticket.user_id)
         .ok_or_else(|| TokenError::InvalidGrant("Malformed mfa_token".into()))?;
