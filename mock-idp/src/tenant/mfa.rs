@@ -109,7 +109,7 @@ impl Default for Mfa {
             )),
             logins: Mutex::new(BoundedStore::new(
                 MAX_TRANSACTIONS,
-                MAX_TRANSACTIONS * 128,
+                MAX_TRANSACTIONS * 256,
                 WhenFull::EvictSoonest,
             )),
             users: Mutex::new(HashMap::new()),

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::user_login::{UserLogin, user_tokens};
-use super::{TokenError, client_auth, params};
+use super::{TokenError, client_auth, dpop, params};
 use crate::browser::activate;
 use crate::browser::authorize::granted_scopes;
 use crate::config::{ApplicationConfig, GrantType};
@@ -106,6 +106,8 @@ pub(super) fn grant(
         TokenError::InvalidRequest("Missing required parameter: device_code".into())
     })?;
     let now = st.mint.clock.now();
+    // The proof first: a refused proof must not spend an approved code.
+    let jkt = dpop::check_dpop(st, headers)?;
     match st.device_codes.poll(device_code, &app.client_id, now) {
         Poll::Invalid => Err(TokenError::InvalidGrant(INVALID_DEVICE_CODE.into())),
         Poll::Expired => Err(TokenError::ExpiredToken(
@@ -133,6 +135,7 @@ pub(super) fn grant(
                 audience,
                 gty: None,
                 session: Some((sid, auth_time)),
+                jkt,
             };
             user_tokens(st, headers, app, user, login)
         }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use super::TokenError;
+use super::{TokenError, dpop};
 use super::user_login::{UserLogin, user_tokens};
 use crate::config::{ApplicationConfig, GrantType};
 use crate::tenant::mfa::{OtpError, TicketError};
@@ -43,6 +43,8 @@ pub(crate) fn grant(
     };
     let code = required(field)?;
     let now = st.mint.clock.now();
+    // The proof first: a refused proof must not spend the code or the token.
+    let jkt = dpop::check_dpop(st, headers)?;
     let ticket = st
         .mfa
         .ticket(token, &app.client_id, now)
@@ -87,6 +89,7 @@ pub(crate) fn grant(
         audience: ticket.audience.clone(),
         gty: Some("password"),
         session: None,
+        jkt,
     };
     let mut body = user_tokens(st, headers, app, user, login)?;
     if let Some(c) = new_recovery_code {

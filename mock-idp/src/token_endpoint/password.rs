@@ -21,7 +21,7 @@ use std::net::IpAddr;
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use super::TokenError;
+use super::{TokenError, dpop};
 use super::user_login::{UserLogin, user_tokens};
 use crate::browser::authorize::granted_scopes;
 use crate::config::{ApplicationConfig, DATABASE_CONNECTION, GrantType};
@@ -97,6 +97,7 @@ pub(super) fn grant(
         audience,
         gty: Some("password"),
         session: None,
+        jkt: dpop::check_dpop(st, headers)?,
     };
     user_tokens(st, headers, app, user, login)
 }

@@ -6,7 +6,7 @@
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use super::{TokenError, dpop};
+use super::TokenError;
 use crate::config::{ApplicationConfig, UserConfig};
 use crate::jose::random_id;
 use crate::mint::user_tokens::{UserGrant, token_response_with_gty};
@@ -22,9 +22,13 @@ pub(super) struct UserLogin<'a> {
     /// The browser session the login came from (`sid`, `auth_time`), if any; else the login
     /// is a session of its own, starting now.
     pub(super) session: Option<(String, i64)>,
+    /// The thumbprint of the request's DPoP key (`dpop::check_dpop`, which the grant calls
+    /// before it spends anything: a code, an `mfa_token`, a device code).
+    pub(super) jkt: Option<String>,
 }
 
-/// The token response for `user`'s login at `app`.
+/// The token response for `user`'s login at `app`. Infallible today; a `Result` so that a
+/// grant's `?` chain reads straight.
 pub(super) fn user_tokens(
     st: &TenantState,
     headers: &HeaderMap,
@@ -32,8 +36,8 @@ pub(super) fn user_tokens(
     user: &UserConfig,
     login: UserLogin<'_>,
 ) -> Result<Value, TokenError> {
-    let jkt = dpop::check_dpop(st, headers)?;
     let now = st.mint.clock.now();
+    let jkt = login.jkt.clone();
     let (sid, auth_time) = login.session.unwrap_or_else(|| (random_id(), now));
     let UserLogin {
         scopes, audience, ..
