@@ -312,19 +312,21 @@ async fn send(t: &MockTenant, http: &reqwest::Client, session: &str, case: &Case
 fn no_route_answers_5xx_or_panics_on_malformed_input() {
     // The device flow and an MFA user, so their routes are served.
     let mut config = mock_idp::config::TenantConfig::default();
-    config.applications.push(mock_idp::config::ApplicationConfig {
-        grant_types: Some(vec![
-            mock_idp::config::GrantType::DeviceCode,
-            mock_idp::config::GrantType::MfaOtp,
-            mock_idp::config::GrantType::MfaRecoveryCode,
-            mock_idp::config::GrantType::Password,
-        ]),
-        ..mock_idp::config::ApplicationConfig::browser(
-            "fuzz-device",
-            mock_idp::config::AppType::Native,
-            "http://localhost:3000/callback",
-        )
-    });
+    config
+        .applications
+        .push(mock_idp::config::ApplicationConfig {
+            grant_types: Some(vec![
+                mock_idp::config::GrantType::DeviceCode,
+                mock_idp::config::GrantType::MfaOtp,
+                mock_idp::config::GrantType::MfaRecoveryCode,
+                mock_idp::config::GrantType::Password,
+            ]),
+            ..mock_idp::config::ApplicationConfig::browser(
+                "fuzz-device",
+                mock_idp::config::AppType::Native,
+                "http://localhost:3000/callback",
+            )
+        });
     config.default_directory = Some(mock_idp::config::DATABASE_CONNECTION.into());
     config.users.push(mock_idp::config::UserConfig {
         mfa: Some(mock_idp::config::MfaConfig {

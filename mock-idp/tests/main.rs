@@ -14,6 +14,7 @@ mod faults;
 mod fidelity;
 mod fuzz;
 mod keys;
+mod management;
 mod mfa;
 mod mint;
 mod org_login;

@@ -157,6 +157,7 @@ mod log_every;
 mod options;
 mod reason;
 mod scheme;
+mod striped_counter;
 mod token_cache;
 mod verifier;
 

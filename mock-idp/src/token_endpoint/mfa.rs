@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use super::{TokenError, dpop};
 use super::user_login::{UserLogin, user_tokens};
+use super::{TokenError, dpop};
 use crate::config::{ApplicationConfig, GrantType};
 use crate::tenant::mfa::{OtpError, TicketError};
 use crate::tenant::state::TenantState;

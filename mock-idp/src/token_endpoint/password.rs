@@ -21,8 +21,8 @@ use std::net::IpAddr;
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use super::{TokenError, dpop};
 use super::user_login::{UserLogin, user_tokens};
+use super::{TokenError, dpop};
 use crate::browser::authorize::granted_scopes;
 use crate::config::{ApplicationConfig, DATABASE_CONNECTION, GrantType};
 use crate::tenant::mfa::MfaTicket;
