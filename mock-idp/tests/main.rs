@@ -19,6 +19,7 @@ mod mfa;
 mod mint;
 mod org_login;
 mod password_grant;
+mod signing_algs;
 mod silent_auth;
 mod state;
 mod token_endpoint;
