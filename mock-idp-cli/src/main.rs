@@ -1,7 +1,7 @@
 //! `mock-idp`: run a mock Auth0 tenant, and mint tokens and DPoP proofs for it.
 //!
 //! This file parses and dispatches; each command lives in its own module (`serve`, `token`,
-//! `proof`, `init`, `ca`, `healthcheck`, `conformance`, `import`, `export`), a few calls into the
+//! `proof`, `init`, `ca`, `otp`, `healthcheck`, `conformance`, `import`, `export`), a few calls into the
 //! library each. All commands share
 //! one state directory ([`local`]), so `token`, `proof`, `init` and `ca` act on the tenant
 //! `serve` runs.
@@ -13,6 +13,7 @@ mod healthcheck;
 mod import;
 mod init;
 mod local;
+mod otp;
 mod proof;
 mod serve;
 mod token;
@@ -58,6 +59,9 @@ enum Command {
     Init(init::InitArgs),
     /// Print the path of the CA certificate clients should trust.
     Ca,
+    /// Print the one-time code a user's authenticator app shows now (the OTP enrolment in
+    /// --config), to type at the login page's OTP step or send to the mfa-otp grant.
+    Otp(otp::OtpArgs),
     /// Play the conformance catalog against a verifier over HTTP (runs its own tenant on the
     /// state directory's keys and CA, so a target set up for `serve` works unchanged, or
     /// attaches to a running `serve` with --tenant URL); `conformance diff A.json B.json`
@@ -87,6 +91,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
         Command::Proof(a) => proof::run(state, a, given),
         Command::Init(a) => init::run(state, a),
         Command::Ca => ca::run(state),
+        Command::Otp(a) => otp::run(a),
         Command::Conformance(a) => conformance::run(&cli, a, given).await,
         Command::Import(a) => import::run(a),
         Command::Export(a) => export::run(state, a).await,

@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "ca",
     "import",
     "export",
+    "otp",
 ];
 
 fn short_help(command: &str) -> String {

@@ -60,6 +60,12 @@ pub enum GrantType {
     PasswordRealm,
     #[serde(rename = "urn:ietf:params:oauth:grant-type:device_code")]
     DeviceCode,
+    /// Auth0's MFA API: an `mfa_token` and a code from the user's authenticator.
+    #[serde(rename = "http://auth0.com/oauth/grant-type/mfa-otp")]
+    MfaOtp,
+    /// Auth0's MFA API: an `mfa_token` and one of the user's recovery codes.
+    #[serde(rename = "http://auth0.com/oauth/grant-type/mfa-recovery-code")]
+    MfaRecoveryCode,
     #[serde(rename = "urn:ietf:params:oauth:grant-type:token-exchange")]
     TokenExchange,
     #[serde(
@@ -70,7 +76,7 @@ pub enum GrantType {
 
 impl GrantType {
     /// Every grant Auth0 knows.
-    pub const ALL: [GrantType; 9] = [
+    pub const ALL: [GrantType; 11] = [
         GrantType::ClientCredentials,
         GrantType::AuthorizationCode,
         GrantType::Implicit,
@@ -78,6 +84,8 @@ impl GrantType {
         GrantType::Password,
         GrantType::PasswordRealm,
         GrantType::DeviceCode,
+        GrantType::MfaOtp,
+        GrantType::MfaRecoveryCode,
         GrantType::TokenExchange,
         GrantType::FederatedConnection,
     ];
@@ -92,6 +100,8 @@ impl GrantType {
             GrantType::Password => "password",
             GrantType::PasswordRealm => "http://auth0.com/oauth/grant-type/password-realm",
             GrantType::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
+            GrantType::MfaOtp => "http://auth0.com/oauth/grant-type/mfa-otp",
+            GrantType::MfaRecoveryCode => "http://auth0.com/oauth/grant-type/mfa-recovery-code",
             GrantType::TokenExchange => "urn:ietf:params:oauth:grant-type:token-exchange",
             GrantType::FederatedConnection => {
                 "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token"

@@ -21,6 +21,7 @@
 //! | `api` | [`ApiConfig`] and its [`Dialect`]; the Management API's name and scopes; reserved claims |
 //! | `application` | [`ApplicationConfig`]: type, grants, auth method, URLs, refresh token settings |
 //! | `users` | [`UserConfig`] and [`RoleConfig`]: who can log in and their permissions |
+//! | `mfa` | [`MfaConfig`]: a user's OTP (TOTP) enrolment and recovery codes |
 //! | `exchange` | token exchange profiles, organizations, Token Vault entries |
 //! | `resource` | [`ResourceParameterProfile`]: how `resource` (RFC 8707) names an API, beside `audience` |
 //! | `tenant` | [`TenantConfig`]: the whole tenant, its quickstart defaults, loading and validation |
@@ -31,6 +32,7 @@ mod api;
 mod application;
 pub mod deploy;
 mod exchange;
+mod mfa;
 mod resource;
 mod snapshot;
 mod tenant;
@@ -49,6 +51,7 @@ pub use exchange::{
     OrganizationUsage, RESERVED_TOKEN_TYPE_PREFIXES, SubjectValidation, VaultEntry,
     is_reserved_token_type,
 };
+pub use mfa::{MfaConfig, OTP_STEP};
 pub use resource::{ResourceError, ResourceParameterProfile};
 pub(crate) use snapshot::{Snapshot, Users};
 pub use tenant::{

@@ -77,6 +77,8 @@ fn document(st: &TenantState, origin: &str) -> Value {
             "refresh_token",
             "password",
             "http://auth0.com/oauth/grant-type/password-realm",
+            "http://auth0.com/oauth/grant-type/mfa-otp",
+            "http://auth0.com/oauth/grant-type/mfa-recovery-code",
             "urn:ietf:params:oauth:grant-type:token-exchange",
             "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token",
         ],
@@ -94,6 +96,13 @@ fn document(st: &TenantState, origin: &str) -> Value {
     // RFC 8414 §2 / RFC 7591 §3: where clients register themselves, when the tenant lets them.
     if st.config().enable_dynamic_client_registration {
         doc["registration_endpoint"] = json!(format!("{b}/oidc/register"));
+    }
+    // The device flow only where an application may use it (else its endpoints answer 404).
+    if crate::browser::activate::served(st) {
+        doc["device_authorization_endpoint"] = json!(format!("{b}/oauth/device/code"));
+        if let Some(g) = doc["grant_types_supported"].as_array_mut() {
+            g.push(json!("urn:ietf:params:oauth:grant-type:device_code"));
+        }
     }
     doc
 }

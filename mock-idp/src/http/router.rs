@@ -46,10 +46,22 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
         .route("/health", get(health))
         .route("/oauth/token", post(crate::token_endpoint::token))
         .route("/oauth/revoke", post(crate::token_endpoint::revoke::revoke))
+        .route(
+            "/oauth/device/code",
+            post(crate::token_endpoint::device_code::device_authorization),
+        )
         .route("/authorize", get(crate::browser::authorize::authorize))
         .route(
             "/u/login",
             get(crate::browser::login::show).post(crate::browser::login::submit),
+        )
+        .route(
+            crate::browser::activate::PATH,
+            get(crate::browser::activate::show).post(crate::browser::activate::submit),
+        )
+        .route(
+            crate::browser::mfa_challenge::PATH,
+            get(crate::browser::mfa_challenge::show).post(crate::browser::mfa_challenge::submit),
         )
         .route(
             "/userinfo",

@@ -56,6 +56,10 @@ pub(crate) struct TenantState {
     pub(crate) codes: Codes,
     /// Refresh tokens and their families.
     pub(crate) refresh_tokens: RefreshTokens,
+    /// Device Authorization: device codes and user codes.
+    pub(crate) device_codes: crate::tenant::device_codes::DeviceCodes,
+    /// MFA: `mfa_token`s, logins owing a code, replay and brute-force state.
+    pub(crate) mfa: crate::tenant::mfa::Mfa,
     /// The user_id `/authorize` logs in without a form (headless tests), if any.
     pub(crate) auto_login: Option<String>,
     /// Print one JSON line per request on stdout (`mock-idp serve --log-format json`).
@@ -101,6 +105,8 @@ impl TenantState {
             transactions: Transactions::default(),
             codes: Codes::default(),
             refresh_tokens: RefreshTokens::default(),
+            mfa: Default::default(),
+            device_codes: Default::default(),
             auto_login: None,
             access_log: std::sync::atomic::AtomicBool::new(false),
             admin_secret: RwLock::new(None),

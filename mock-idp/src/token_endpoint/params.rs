@@ -30,6 +30,13 @@ const SINGLE_VALUED: &[&str] = &[
     "requested_token_type",
     "connection",
     "login_hint",
+    "username",
+    "password",
+    "realm",
+    "mfa_token",
+    "otp",
+    "recovery_code",
+    "device_code",
     // `POST /oauth/revoke`.
     "token",
     "token_type_hint",
