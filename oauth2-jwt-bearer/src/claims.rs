@@ -5,6 +5,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::error::AuthError;
+use crate::mutant::{Mutant, Switch};
 use crate::options::TokenProfile;
 use crate::reason::TokenError;
 
@@ -85,9 +86,14 @@ impl TimeClaims {
     }
 }
 
-fn numeric(v: &Value) -> Option<f64> {
+fn numeric(v: &Value, sw: Switch) -> Option<f64> {
     // NumericDate: a JSON number (fractions allowed), finite. Strings, booleans, null fail.
-    v.as_f64().filter(|f| f.is_finite())
+    let v = match v {
+        Value::String(s) if sw.off(Mutant::NumericDateType) => s.parse::<f64>().ok()?,
+        Value::Number(n) if sw.off(Mutant::IntegerDates) => n.as_i64()? as f64,
+        v => v.as_f64()?,
+    };
+    Some(v).filter(|f| f.is_finite())
 }
 
 /// How far in the future `iat` may be before the token is refused (beyond clock leeway).
@@ -98,6 +104,8 @@ pub(crate) struct ClaimRules<'a> {
     pub(crate) audience: &'a str,
     pub(crate) profile: TokenProfile,
     pub(crate) leeway: f64,
+    /// Tests only: the check a mutant verifier skips (see `mutant`).
+    pub(crate) switch: Switch,
 }
 
 /// Typed claim validation (after the signature). Returns the time claims for the cache.
@@ -106,13 +114,15 @@ pub(crate) fn validate(
     rules: &ClaimRules<'_>,
     now: f64,
 ) -> Result<TimeClaims, AuthError> {
+    let sw = rules.switch;
     match claims.get("iss") {
-        Some(Value::String(s)) if s == rules.issuer => {}
+        Some(Value::String(s)) if s == rules.issuer || sw.off(Mutant::IssExact) => {}
         Some(Value::String(_)) => return Err(AuthError::InvalidToken(TokenError::IssuerMismatch)),
         Some(_) => return Err(AuthError::InvalidToken(TokenError::InvalidIssClaim)),
         None => return Err(AuthError::InvalidToken(TokenError::MissingIssClaim)),
     }
     match claims.get("aud") {
+        _ if sw.off(Mutant::Aud) => {}
         None => return Err(AuthError::InvalidToken(TokenError::MissingAudClaim)),
         Some(Value::String(s)) => {
             if s != rules.audience {
@@ -122,7 +132,8 @@ pub(crate) fn validate(
         Some(Value::Array(items)) => {
             // Every member must be a string (a mixed array is malformed, AUD-10).
             let mut found = false;
-            for item in items {
+            let compared = if sw.off(Mutant::AudFirstOnly) { 1 } else { items.len() };
+            for item in &items[..compared.min(items.len())] {
                 match item {
                     Value::String(s) => found |= s == rules.audience,
                     _ => return Err(AuthError::InvalidToken(TokenError::InvalidAudClaim)),
@@ -134,7 +145,9 @@ pub(crate) fn validate(
         }
         Some(_) => return Err(AuthError::InvalidToken(TokenError::InvalidAudClaim)),
     }
+    let numeric = |v: &Value| numeric(v, sw);
     let exp = match claims.get("exp") {
+        None if sw.off(Mutant::ExpRequired) => f64::INFINITY,
         None => return Err(AuthError::InvalidToken(TokenError::MissingExpClaim)),
         Some(v) => numeric(v).ok_or(AuthError::InvalidToken(TokenError::InvalidExpClaim))?,
     };
@@ -146,7 +159,7 @@ pub(crate) fn validate(
         None => return Err(AuthError::InvalidToken(TokenError::MissingIatClaim)),
         Some(v) => numeric(v).ok_or(AuthError::InvalidToken(TokenError::InvalidIatClaim))?,
     };
-    if iat > now + rules.leeway + IAT_FUTURE_SLACK {
+    if iat > now + rules.leeway + IAT_FUTURE_SLACK && !sw.off(Mutant::IatFuture) {
         return Err(AuthError::InvalidToken(TokenError::IssuedInFuture));
     }
     if let Some(sub) = claims.get("sub")
@@ -166,12 +179,21 @@ pub(crate) fn validate(
         // Only `jkt` is enforceable here (no mTLS): a token carrying another confirmation
         // method (`x5t#S256`, …) is refused rather than half-enforced (DPB-13).
         let only_jkt = cnf.as_object().is_some_and(|o| o.len() == 1);
-        if jkt_of(claims).is_none() || !only_jkt {
+        if (jkt_of(claims).is_none() || !only_jkt) && !sw.off(Mutant::Cnf) {
             return Err(AuthError::InvalidToken(TokenError::InvalidCnfClaim));
         }
     }
-    let time = TimeClaims { exp, nbf };
-    time.check(now, rules.leeway)?;
+    let time = TimeClaims {
+        exp: if sw.off(Mutant::Exp) { f64::INFINITY } else { exp },
+        nbf: nbf.filter(|_| !sw.off(Mutant::Nbf)),
+    };
+    // The boundary mutant compares whole seconds with `>`: valid while `floor(now) <= exp`.
+    let at = if sw.off(Mutant::ExpBoundary) {
+        now.floor() - 0.001
+    } else {
+        now
+    };
+    time.check(at, rules.leeway)?;
     Ok(time)
 }
 

@@ -37,6 +37,7 @@ use tokio::sync::watch;
 use crate::error::AuthError;
 use crate::jose::{Algorithm, b64url_decode};
 use crate::log_every::LogEvery;
+use crate::mutant::{Mutant, Switch};
 
 /// Counters for tests and monitoring.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +156,8 @@ pub(crate) struct KeyCacheConfig {
     pub(crate) max_stale: f64,
     pub(crate) max_bytes: usize,
     pub(crate) allowed_algorithms: Vec<Algorithm>,
+    /// Tests only: the key check a mutant verifier skips (see `mutant`).
+    pub(crate) switch: Switch,
 }
 
 /// What a lookup produced.
@@ -428,7 +431,7 @@ impl Shared {
         };
         self.counters.jwks_fetches.fetch_add(1, Ordering::Relaxed);
         let (doc, ttl) = self.fetch_json(&discovery.jwks_uri).await?;
-        let keys = parse_jwks(&doc, &self.cfg.allowed_algorithms, domain)?;
+        let keys = parse_jwks(&doc, &self.cfg.allowed_algorithms, domain, self.cfg.switch)?;
         Ok((keys, ttl))
     }
 
@@ -583,6 +586,7 @@ fn parse_jwks(
     doc: &Value,
     allowed: &[Algorithm],
     domain: &str,
+    sw: Switch,
 ) -> Result<Vec<Arc<KeyEntry>>, FetchError> {
     let keys = doc
         .get("keys")
@@ -607,7 +611,7 @@ fn parse_jwks(
     }
     Ok(keys
         .iter()
-        .filter_map(|k| usable_key(k, allowed))
+        .filter_map(|k| usable_key(k, allowed, sw))
         .map(Arc::new)
         .collect())
 }
@@ -616,9 +620,9 @@ fn parse_jwks(
 /// `use` absent or `sig`, `key_ops` absent or containing `verify`, `alg` absent or allowed,
 /// modulus 2048..=8192 bits, exponent odd and >= 3, no private members (KEY-12: a key whose
 /// private half is public can sign anything).
-pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm]) -> Option<KeyEntry> {
+pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm], sw: Switch) -> Option<KeyEntry> {
     let k = k.as_object()?;
-    if has_private_members(k) {
+    if has_private_members(k) && !sw.off(Mutant::JwkPrivate) {
         return None;
     }
     if k.get("kty")?.as_str()? != "RSA" {
@@ -626,20 +630,37 @@ pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm]) -> Option<KeyEntry> {
     }
     if let Some(u) = k.get("use")
         && u.as_str()? != "sig"
+        && !sw.off(Mutant::JwkUse)
     {
         return None;
     }
     if let Some(ops) = k.get("key_ops")
         && !ops.as_array()?.iter().any(|o| o.as_str() == Some("verify"))
+        && !sw.off(Mutant::JwkKeyOps)
     {
         return None;
     }
+    // AlgAllowList: a key may verify any RSA algorithm, not only the configured ones.
+    let any = [
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+    ];
+    let allowed = if sw.off(Mutant::AlgAllowList) {
+        &any[..]
+    } else {
+        allowed
+    };
     let kid = match k.get("kid") {
         None => None,
         Some(v) => Some(v.as_str()?.to_owned()),
     };
     let algs: Vec<Algorithm> = match k.get("alg") {
         None => allowed.to_vec(),
+        Some(_) if sw.off(Mutant::JwkAlg) => allowed.to_vec(),
         Some(v) => {
             let a: Algorithm = v.as_str()?.parse().ok()?;
             if !allowed.contains(&a) {
@@ -653,17 +674,27 @@ pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm]) -> Option<KeyEntry> {
     let n = strip_zeros(&n);
     let e = strip_zeros(&e);
     let bits = bit_len(n);
-    if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
+    let min_bits = if sw.off(Mutant::JwkSize) { 1024 } else { MIN_RSA_BITS };
+    if !(min_bits..=MAX_RSA_BITS).contains(&bits) {
         return None;
     }
     // e must be odd and >= 3 (RFC 8017 §3.1); e = 1 would make every "signature" valid.
-    if e.is_empty() || e.len() > 8 || e[e.len() - 1] & 1 == 0 || (e.len() == 1 && e[0] < 3) {
+    let min_e = if sw.off(Mutant::JwkExponent) { 1 } else { 3 };
+    if e.is_empty() || e.len() > 8 || e[e.len() - 1] & 1 == 0 || (e.len() == 1 && e[0] < min_e) {
         return None;
     }
     let comps = RsaPublicKeyComponents { n, e };
     let parsed: Vec<(Algorithm, ParsedPublicKey)> = algs
         .into_iter()
-        .filter_map(|a| comps.to_parsed_public_key(a.params()).ok().map(|p| (a, p)))
+        .filter_map(|a| {
+            let params = match (a, sw.off(Mutant::JwkSize)) {
+                (Algorithm::RS256, true) => {
+                    &aws_lc_rs::signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
+                }
+                _ => a.params(),
+            };
+            comps.to_parsed_public_key(params).ok().map(|p| (a, p))
+        })
         .collect();
     if parsed.is_empty() {
         return None;

@@ -55,6 +55,7 @@
 //! | `options`, `clock`, `http_trust` | [`VerifierOptions`]; [`Clock`]; the timeout and extra CA every tenant call uses |
 //! | `axum` | extractors, [`require_scope`], [`auth_layer`] (feature `axum`) |
 //! | `log_every` | one log line per interval for events that can repeat on every request |
+//! | `mutant` | tests only (feature `mutants`): one check switched off, for the conformance suite's mutant table |
 //! | [`exchange`] | the token-exchange *client* (auth0-api-python's helpers) and the `act` claim helpers |
 //!
 //! # The request path
@@ -154,6 +155,7 @@ mod http_trust;
 mod jose;
 mod jwks;
 mod log_every;
+mod mutant;
 mod options;
 mod reason;
 mod scheme;
@@ -177,6 +179,8 @@ pub use error::{AuthError, AuthRejection, ConfigError};
 pub use host::{Authority, AuthorityError};
 pub use jose::{Algorithm, UnknownAlgorithm};
 pub use jwks::Stats;
+#[cfg(feature = "mutants")]
+pub use mutant::Mutant;
 pub use options::{DomainResolver, TokenProfile, VerifierOptions};
 pub use reason::{ProofError, RequestError, TokenError};
 pub use scheme::{DpopMode, Scheme};

@@ -57,6 +57,7 @@ pub struct VerifierOptions {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) public_base_url: Option<String>,
     pub(crate) allowed_hosts: Vec<String>,
+    pub(crate) switch: crate::mutant::Switch,
 }
 
 impl std::fmt::Debug for VerifierOptions {
@@ -119,6 +120,7 @@ impl VerifierOptions {
             clock: Arc::new(SystemClock),
             public_base_url: None,
             allowed_hosts: Vec::new(),
+            switch: crate::mutant::Switch::default(),
         }
     }
 
@@ -249,6 +251,14 @@ impl VerifierOptions {
     /// Time source. Default [`SystemClock`].
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+    /// Tests only (feature `mutants`): switch one check off, making a deliberately broken
+    /// verifier for the conformance suite's mutant table. Default [`Mutant::None`](crate::Mutant::None):
+    /// the verifier as released.
+    #[cfg(feature = "mutants")]
+    pub fn mutant(mut self, mutant: crate::Mutant) -> Self {
+        self.switch = crate::mutant::Switch { mutant };
         self
     }
     /// The public origin of this API (`https://api.example.com`), used by the axum glue to

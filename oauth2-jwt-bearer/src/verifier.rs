@@ -23,6 +23,7 @@ use crate::host::Authority;
 use crate::jose::{Algorithm, parse_compact, sha256_b64url};
 use crate::jwks::{KeyCache, KeyCacheConfig, Stats};
 use crate::log_every::LogEvery;
+use crate::mutant::{Mutant, Switch};
 use crate::options::{DomainResolver, TokenProfile, VerifierOptions, validate_domain};
 use crate::reason::{ProofError, RequestError, TokenError};
 use crate::scheme::{DpopMode, Scheme};
@@ -107,6 +108,8 @@ struct Inner {
     tokens: Arc<TokenCache>,
     public_base_url: Option<String>,
     allowed_hosts: Vec<Authority>,
+    /// Tests only: the check a mutant verifier skips (see `mutant`); never off in a release.
+    switch: Switch,
 }
 
 impl Verifier {
@@ -191,6 +194,7 @@ impl Verifier {
                 max_stale: opts.jwks_max_stale.as_secs_f64(),
                 max_bytes: opts.max_metadata_bytes,
                 allowed_algorithms: opts.allowed_algorithms.clone(),
+                switch: opts.switch,
             },
             on_key_removed,
         );
@@ -215,6 +219,7 @@ impl Verifier {
                     opts.dpop_iat_window,
                     opts.dpop_iat_leeway,
                     opts.clock_leeway,
+                    opts.switch,
                 ),
                 nonces,
                 replay,
@@ -225,6 +230,7 @@ impl Verifier {
                 tokens,
                 public_base_url,
                 allowed_hosts,
+                switch: opts.switch,
             }),
         })
     }
@@ -242,6 +248,11 @@ impl Verifier {
     /// The configured allowed hosts (empty: any well-formed `Host`).
     pub fn allowed_hosts(&self) -> &[Authority] {
         &self.inner.allowed_hosts
+    }
+
+    /// Tests only: the check this verifier has switched off (see `mutant`).
+    pub(crate) fn switch(&self) -> Switch {
+        self.inner.switch
     }
 
     /// Fetch and cache counters.
@@ -274,6 +285,7 @@ impl Verifier {
 
     /// A rejection carrying this verifier's mode (for building responses).
     pub fn reject(&self, error: AuthError, scheme: Option<Scheme>) -> AuthRejection {
+        let scheme = scheme.filter(|_| !self.inner.switch.off(Mutant::ChallengeScheme));
         AuthRejection::new(error, self.inner.mode, scheme)
     }
 
@@ -331,7 +343,7 @@ impl Verifier {
         req: &dyn RequestView,
         required_claims: &[&str],
     ) -> Result<Verified, AuthRejection> {
-        let creds = parse_authorization(req.headers()).map_err(|e| {
+        let creds = parse_authorization(req.headers(), self.inner.switch).map_err(|e| {
             let named = named_scheme(req.headers());
             // A scheme this mode does not accept is answered as unsupported whatever follows it
             // (RFC 6750 §3.1: no error code), as `Basic` is.
@@ -342,7 +354,7 @@ impl Verifier {
             };
             self.reject(e, named)
         })?;
-        if query_has_access_token(req.query()) {
+        if query_has_access_token(req.query()) && !self.inner.switch.off(Mutant::QueryToken) {
             let e = AuthError::InvalidRequest(RequestError::MultipleMethods);
             return Err(self.reject(e, None));
         }
@@ -377,7 +389,7 @@ impl Verifier {
                     .map_err(|e| blame_header(e, token))?;
                 // RFC 9449 §7.2: a DPoP-bound token is never a bearer token (also when DPoP
                 // is disabled: we know what `cnf.jkt` means).
-                if claims.cnf_jkt().is_some() {
+                if claims.cnf_jkt().is_some() && !self.inner.switch.off(Mutant::BoundAsBearer) {
                     return Err(AuthError::InvalidToken(TokenError::BoundTokenAsBearer));
                 }
                 if mode == DpopMode::Allowed && proof.is_present() {
@@ -399,9 +411,10 @@ impl Verifier {
                     .verify_token(token, required_claims, req)
                     .await
                     .map_err(|e| blame_header(e, token))?;
-                let Some(jkt) = claims.cnf_jkt() else {
+                let bound = claims.cnf_jkt();
+                if bound.is_none() && !self.inner.switch.off(Mutant::UnboundDpop) {
                     return Err(AuthError::InvalidToken(TokenError::NotBound));
-                };
+                }
                 let now = unix_secs(&*self.inner.clock);
                 let p = dpop::verify_proof(
                     proof,
@@ -421,7 +434,7 @@ impl Verifier {
                         Some(current)
                     }
                 };
-                if p.jkt != jkt {
+                if bound.is_some_and(|jkt| p.jkt != jkt) && !self.inner.switch.off(Mutant::Jkt) {
                     return Err(AuthError::InvalidToken(TokenError::InvalidKeyBinding));
                 }
                 self.check_replay(&p, now).await?;
@@ -448,7 +461,7 @@ impl Verifier {
             .check_and_insert_for(&p.jkt, &key, expires_at)
             .await
             .map_err(|e| self.replay_store_refusal(e, &p.jkt, now))?;
-        if !fresh {
+        if !fresh && !inner.switch.off(Mutant::Replay) {
             // The jkt names the client whose proof was replayed; never the token or proof.
             tracing::info!(jkt = %p.jkt, "DPoP proof refused: replayed");
             return Err(AuthError::InvalidDpopProof(ProofError::Replayed));
@@ -506,13 +519,26 @@ impl Verifier {
     /// The domain `iss` names if it is on the allow-list: `iss` must be exactly
     /// `https://{domain}/` (no normalisation: RFC 9068 §4 step 3).
     fn allowed_domain<'a>(&self, iss: &'a str, ctx: &dyn RequestView) -> Option<&'a str> {
-        let host = iss.strip_prefix("https://")?.strip_suffix('/')?;
+        let sw = self.inner.switch;
+        let host = match iss.strip_prefix("https://").and_then(|h| h.strip_suffix('/')) {
+            Some(host) => host,
+            None if sw.off(Mutant::IssExact) => {
+                let rest = iss.strip_prefix("http://").or(iss.strip_prefix("https://"))?;
+                rest.trim_end_matches('/')
+            }
+            None => return None,
+        };
         let allowed = match &self.inner.resolver {
             Some(resolve) => resolve(&ctx.context(), iss)
                 .iter()
                 .filter_map(|d| validate_domain(d).ok())
                 .any(|d| d == host),
-            None => self.inner.domains.iter().any(|d| d == host),
+            None => {
+                sw.off(Mutant::IssAllowList)
+                    || self.inner.domains.iter().any(|d| {
+                        d == host || (sw.off(Mutant::IssExact) && d.eq_ignore_ascii_case(host))
+                    })
+            }
         };
         allowed.then_some(host)
     }
@@ -541,7 +567,8 @@ impl Verifier {
 
         // Before the keys are read: a cache clear after this point refuses our insert.
         let epoch = inner.tokens.epoch();
-        let jws = parse_compact(token).map_err(|e| refuse_unverified(e.reason(), None))?;
+        let sw = inner.switch;
+        let jws = parse_compact(token, sw).map_err(|e| refuse_unverified(e.reason(), None))?;
         let kid = match jws.header.get("kid") {
             None => None,
             Some(Value::String(k)) if k.len() <= 256 => Some(k.as_str()),
@@ -554,12 +581,14 @@ impl Verifier {
             .get("alg")
             .and_then(Value::as_str)
             .and_then(|a| a.parse::<Algorithm>().ok())
-            .filter(|a| inner.algorithms.contains(a))
+            .filter(|a| sw.off(Mutant::AlgAllowList) || inner.algorithms.contains(a))
             .ok_or_else(|| refuse_unverified(TokenError::UnsupportedAlgorithm, kid))?;
-        claims::check_typ(jws.header.get("typ"), inner.profile).map_err(|e| match e {
-            AuthError::InvalidToken(reason) => refuse_unverified(reason, kid),
-            other => other,
-        })?;
+        if !sw.off(Mutant::Typ) {
+            claims::check_typ(jws.header.get("typ"), inner.profile).map_err(|e| match e {
+                AuthError::InvalidToken(reason) => refuse_unverified(reason, kid),
+                other => other,
+            })?;
+        }
         let iss = match jws.payload.get("iss") {
             Some(Value::String(s)) => s.as_str(),
             Some(_) => return Err(refuse_unverified(TokenError::InvalidIssClaim, kid)),
@@ -569,8 +598,15 @@ impl Verifier {
             .allowed_domain(iss, ctx)
             .ok_or_else(|| refuse_unverified(TokenError::UntrustedIssuer, kid))?
             .to_owned();
+        // IssExact's lenient issuer names the configured tenant whatever its case.
+        let domain = if sw.off(Mutant::IssExact) {
+            domain.to_ascii_lowercase()
+        } else {
+            domain
+        };
 
-        let lookup = inner.keys.keys_for(&domain, kid, alg, now).await?;
+        let by_kid = kid.filter(|_| !sw.off(Mutant::KidAnyKey));
+        let lookup = inner.keys.keys_for(&domain, by_kid, alg, now).await?;
         if lookup.candidates.is_empty() {
             return Err(refuse_unverified(TokenError::NoMatchingSigningKey, kid));
         }
@@ -578,7 +614,7 @@ impl Verifier {
         let Some(key) = lookup
             .candidates
             .iter()
-            .find(|k| k.verify(alg, msg, &jws.signature))
+            .find(|k| sw.off(Mutant::Signature) || k.verify(alg, msg, &jws.signature))
         else {
             return Err(refuse_unverified(TokenError::InvalidSignature, kid));
         };
@@ -591,6 +627,7 @@ impl Verifier {
                 audience: &inner.audience,
                 profile: inner.profile,
                 leeway: inner.leeway,
+                switch: sw,
             },
             now,
         )?;
