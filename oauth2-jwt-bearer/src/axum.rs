@@ -354,7 +354,10 @@ where
                 && !verified.claims.has_scope(scope)
                 && !sw.off(Mutant::Scope)
                 && !(sw.off(Mutant::ScopeCase)
-                    && verified.claims.scopes().any(|s| s.eq_ignore_ascii_case(scope)))
+                    && verified
+                        .claims
+                        .scopes()
+                        .any(|s| s.eq_ignore_ascii_case(scope)))
                 && !(sw.off(Mutant::ScopeSubstring) && claim.is_some_and(|c| c.contains(&**scope)))
             {
                 let e = AuthError::InsufficientScope {

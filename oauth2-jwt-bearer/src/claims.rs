@@ -117,6 +117,7 @@ pub(crate) fn validate(
     let sw = rules.switch;
     match claims.get("iss") {
         Some(Value::String(s)) if s == rules.issuer || sw.off(Mutant::IssExact) => {}
+        None if sw.off(Mutant::IssRequired) => {}
         Some(Value::String(_)) => return Err(AuthError::InvalidToken(TokenError::IssuerMismatch)),
         Some(_) => return Err(AuthError::InvalidToken(TokenError::InvalidIssClaim)),
         None => return Err(AuthError::InvalidToken(TokenError::MissingIssClaim)),
@@ -132,8 +133,10 @@ pub(crate) fn validate(
         Some(Value::Array(items)) => {
             // Every member must be a string (a mixed array is malformed, AUD-10).
             let mut found = false;
-            let compared = if sw.off(Mutant::AudFirstOnly) { 1 } else { items.len() };
-            for item in &items[..compared.min(items.len())] {
+            if sw.off(Mutant::AudArray) {
+                return Err(AuthError::InvalidToken(TokenError::InvalidAudClaim));
+            }
+            for item in items {
                 match item {
                     Value::String(s) => found |= s == rules.audience,
                     _ => return Err(AuthError::InvalidToken(TokenError::InvalidAudClaim)),
@@ -151,13 +154,16 @@ pub(crate) fn validate(
         None => return Err(AuthError::InvalidToken(TokenError::MissingExpClaim)),
         Some(v) => numeric(v).ok_or(AuthError::InvalidToken(TokenError::InvalidExpClaim))?,
     };
-    let nbf = match claims.get("nbf") {
+    let ignored = sw.off(Mutant::DateTypeIgnored);
+    let nbf = match claims.get("nbf").map(numeric) {
         None => None,
-        Some(v) => Some(numeric(v).ok_or(AuthError::InvalidToken(TokenError::InvalidNbfClaim))?),
+        Some(None) if ignored => None,
+        Some(v) => Some(v.ok_or(AuthError::InvalidToken(TokenError::InvalidNbfClaim))?),
     };
-    let iat = match claims.get("iat") {
+    let iat = match claims.get("iat").map(numeric) {
         None => return Err(AuthError::InvalidToken(TokenError::MissingIatClaim)),
-        Some(v) => numeric(v).ok_or(AuthError::InvalidToken(TokenError::InvalidIatClaim))?,
+        Some(None) if ignored => now,
+        Some(v) => v.ok_or(AuthError::InvalidToken(TokenError::InvalidIatClaim))?,
     };
     if iat > now + rules.leeway + IAT_FUTURE_SLACK && !sw.off(Mutant::IatFuture) {
         return Err(AuthError::InvalidToken(TokenError::IssuedInFuture));
@@ -179,12 +185,16 @@ pub(crate) fn validate(
         // Only `jkt` is enforceable here (no mTLS): a token carrying another confirmation
         // method (`x5t#S256`, …) is refused rather than half-enforced (DPB-13).
         let only_jkt = cnf.as_object().is_some_and(|o| o.len() == 1);
-        if (jkt_of(claims).is_none() || !only_jkt) && !sw.off(Mutant::Cnf) {
+        if jkt_of(claims).is_none() || !only_jkt {
             return Err(AuthError::InvalidToken(TokenError::InvalidCnfClaim));
         }
     }
     let time = TimeClaims {
-        exp: if sw.off(Mutant::Exp) { f64::INFINITY } else { exp },
+        exp: if sw.off(Mutant::Exp) {
+            f64::INFINITY
+        } else {
+            exp
+        },
         nbf: nbf.filter(|_| !sw.off(Mutant::Nbf)),
     };
     // The boundary mutant compares whole seconds with `>`: valid while `floor(now) <= exp`.
@@ -211,15 +221,23 @@ pub(crate) fn check_required<S: AsRef<str>>(
 
 /// `typ` header policy per profile. Explicit foreign types (`dpop+jwt`, `secevent+jwt`,
 /// …) are refused in both profiles.
-pub(crate) fn check_typ(typ: Option<&Value>, profile: TokenProfile) -> Result<(), AuthError> {
+pub(crate) fn check_typ(
+    typ: Option<&Value>,
+    profile: TokenProfile,
+    sw: Switch,
+) -> Result<(), AuthError> {
+    let exact = sw.off(Mutant::TypExact);
     let typ = match typ {
         None => None,
+        // The registered spellings only: `at+jwt`, and `JWT` as Auth0 sends it.
+        Some(Value::String(s)) if exact => Some(if s == "JWT" { "jwt".into() } else { s.clone() }),
         Some(Value::String(s)) => Some(s.to_ascii_lowercase()),
         Some(_) => return Err(AuthError::InvalidToken(TokenError::InvalidTypHeader)),
     };
-    let typ = typ
-        .as_deref()
-        .map(|t| t.strip_prefix("application/").unwrap_or(t));
+    let typ = typ.as_deref().map(|t| match exact {
+        true => t,
+        false => t.strip_prefix("application/").unwrap_or(t),
+    });
     let ok = matches!(
         (profile, typ),
         (_, Some("at+jwt")) | (TokenProfile::Auth0Compat, None | Some("jwt"))

@@ -182,6 +182,10 @@ pub(crate) fn parse_compact(token: &str, sw: Switch) -> Result<CompactJws<'_>, J
     if header.contains_key("crit") && !sw.off(Mutant::Crit) {
         return Err(JwsError::Crit);
     }
+    let known = |k: &String| matches!(k.as_str(), "alg" | "typ" | "kid" | "jwk");
+    if sw.off(Mutant::StrictHeader) && !header.keys().all(known) {
+        return Err(JwsError::HeaderNotObject);
+    }
     if header.contains_key("b64") {
         return Err(JwsError::UnencodedPayload);
     }
@@ -226,18 +230,12 @@ mod tests {
         let h = seg(r#"{"alg":"RS256"}"#);
         let p = seg(r#"{"a":1}"#);
         assert!(parse(&format!("{h}.{p}.AA")).is_ok());
-        assert_eq!(
-            parse(&format!("{h}.{p}")).unwrap_err(),
-            JwsError::Segments
-        );
+        assert_eq!(parse(&format!("{h}.{p}")).unwrap_err(), JwsError::Segments);
         assert_eq!(
             parse(&format!("{h}.{p}.AA.AA")).unwrap_err(),
             JwsError::Segments
         );
-        assert_eq!(
-            parse(&format!("{h}.{p}.")).unwrap_err(),
-            JwsError::Segments
-        );
+        assert_eq!(parse(&format!("{h}.{p}.")).unwrap_err(), JwsError::Segments);
         assert_eq!(
             parse(&format!("{}.{p}.AA", seg("[]"))).unwrap_err(),
             JwsError::HeaderNotObject
@@ -255,8 +253,7 @@ mod tests {
             JwsError::Crit
         );
         assert_eq!(
-            parse(&format!("{}.{p}.AA", seg(r#"{"alg":"RS256","b64":false}"#)))
-                .unwrap_err(),
+            parse(&format!("{}.{p}.AA", seg(r#"{"alg":"RS256","b64":false}"#))).unwrap_err(),
             JwsError::UnencodedPayload
         );
         let deep = format!("{{\"a\":{}}}", "[".repeat(100_000));

@@ -280,6 +280,7 @@ impl KeyCache {
         now: f64,
     ) -> Result<KeyLookup, AuthError> {
         let tenant = self.tenant(domain);
+        let cached = tenant.jwks().is_some();
         if let Some(jwks) = tenant.jwks() {
             let c = jwks.candidates(kid, alg);
             // Fresh keys that know the kid; or expired ones while another request refreshes
@@ -290,7 +291,8 @@ impl KeyCache {
                 return Ok(KeyLookup::new(&tenant, &jwks, c));
             }
         }
-        if let Some(mut done) = self.start_or_join(domain, &tenant, now) {
+        let refresh = !(cached && self.shared.cfg.switch.off(Mutant::NoRefresh));
+        if let Some(mut done) = self.start_or_join(domain, &tenant, now).filter(|_| refresh) {
             // Only the waiting is cancelled with this request, never the refresh.
             let _ = done.wait_for(|d| *d).await;
         }
@@ -622,7 +624,7 @@ fn parse_jwks(
 /// private half is public can sign anything).
 pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm], sw: Switch) -> Option<KeyEntry> {
     let k = k.as_object()?;
-    if has_private_members(k) && !sw.off(Mutant::JwkPrivate) {
+    if has_private_members(k) {
         return None;
     }
     if k.get("kty")?.as_str()? != "RSA" {
@@ -660,7 +662,7 @@ pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm], sw: Switch) -> Option
     };
     let algs: Vec<Algorithm> = match k.get("alg") {
         None => allowed.to_vec(),
-        Some(_) if sw.off(Mutant::JwkAlg) => allowed.to_vec(),
+        Some(_) if sw.off(Mutant::JwkAlg) || sw.off(Mutant::AlgAllowList) => allowed.to_vec(),
         Some(v) => {
             let a: Algorithm = v.as_str()?.parse().ok()?;
             if !allowed.contains(&a) {
@@ -674,13 +676,16 @@ pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm], sw: Switch) -> Option
     let n = strip_zeros(&n);
     let e = strip_zeros(&e);
     let bits = bit_len(n);
-    let min_bits = if sw.off(Mutant::JwkSize) { 1024 } else { MIN_RSA_BITS };
+    let min_bits = if sw.off(Mutant::JwkSize) {
+        1024
+    } else {
+        MIN_RSA_BITS
+    };
     if !(min_bits..=MAX_RSA_BITS).contains(&bits) {
         return None;
     }
     // e must be odd and >= 3 (RFC 8017 §3.1); e = 1 would make every "signature" valid.
-    let min_e = if sw.off(Mutant::JwkExponent) { 1 } else { 3 };
-    if e.is_empty() || e.len() > 8 || e[e.len() - 1] & 1 == 0 || (e.len() == 1 && e[0] < min_e) {
+    if e.is_empty() || e.len() > 8 || e[e.len() - 1] & 1 == 0 || (e.len() == 1 && e[0] < 3) {
         return None;
     }
     let comps = RsaPublicKeyComponents { n, e };

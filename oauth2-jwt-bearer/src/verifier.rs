@@ -285,7 +285,16 @@ impl Verifier {
 
     /// A rejection carrying this verifier's mode (for building responses).
     pub fn reject(&self, error: AuthError, scheme: Option<Scheme>) -> AuthRejection {
-        let scheme = scheme.filter(|_| !self.inner.switch.off(Mutant::ChallengeScheme));
+        let sw = self.inner.switch;
+        let scheme = scheme.filter(|_| !sw.off(Mutant::ChallengeScheme));
+        let error = match error {
+            AuthError::MissingCredentials | AuthError::UnsupportedScheme
+                if sw.off(Mutant::NoCredentialsError) =>
+            {
+                AuthError::InvalidRequest(RequestError::MissingToken)
+            }
+            e => e,
+        };
         AuthRejection::new(error, self.inner.mode, scheme)
     }
 
@@ -520,26 +529,29 @@ impl Verifier {
     /// `https://{domain}/` (no normalisation: RFC 9068 §4 step 3).
     fn allowed_domain<'a>(&self, iss: &'a str, ctx: &dyn RequestView) -> Option<&'a str> {
         let sw = self.inner.switch;
-        let host = match iss.strip_prefix("https://").and_then(|h| h.strip_suffix('/')) {
+        let host = match iss
+            .strip_prefix("https://")
+            .and_then(|h| h.strip_suffix('/'))
+        {
             Some(host) => host,
             None if sw.off(Mutant::IssExact) => {
-                let rest = iss.strip_prefix("http://").or(iss.strip_prefix("https://"))?;
-                rest.trim_end_matches('/')
+                let (scheme, rest) = iss.split_once("://")?;
+                let web =
+                    scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http");
+                web.then(|| rest.trim_end_matches('/'))?
             }
             None => return None,
         };
-        let allowed = match &self.inner.resolver {
-            Some(resolve) => resolve(&ctx.context(), iss)
-                .iter()
-                .filter_map(|d| validate_domain(d).ok())
-                .any(|d| d == host),
-            None => {
-                sw.off(Mutant::IssAllowList)
-                    || self.inner.domains.iter().any(|d| {
-                        d == host || (sw.off(Mutant::IssExact) && d.eq_ignore_ascii_case(host))
-                    })
-            }
-        };
+        let allowed =
+            match &self.inner.resolver {
+                Some(resolve) => resolve(&ctx.context(), iss)
+                    .iter()
+                    .filter_map(|d| validate_domain(d).ok())
+                    .any(|d| d == host),
+                None => self.inner.domains.iter().any(|d| {
+                    d == host || (sw.off(Mutant::IssExact) && d.eq_ignore_ascii_case(host))
+                }),
+            };
         allowed.then_some(host)
     }
 
@@ -584,14 +596,16 @@ impl Verifier {
             .filter(|a| sw.off(Mutant::AlgAllowList) || inner.algorithms.contains(a))
             .ok_or_else(|| refuse_unverified(TokenError::UnsupportedAlgorithm, kid))?;
         if !sw.off(Mutant::Typ) {
-            claims::check_typ(jws.header.get("typ"), inner.profile).map_err(|e| match e {
+            claims::check_typ(jws.header.get("typ"), inner.profile, sw).map_err(|e| match e {
                 AuthError::InvalidToken(reason) => refuse_unverified(reason, kid),
                 other => other,
             })?;
         }
+        let tenant_issuer = inner.domains.first().map(|d| format!("https://{d}/"));
         let iss = match jws.payload.get("iss") {
             Some(Value::String(s)) => s.as_str(),
             Some(_) => return Err(refuse_unverified(TokenError::InvalidIssClaim, kid)),
+            None if sw.off(Mutant::IssRequired) => tenant_issuer.as_deref().unwrap_or_default(),
             None => return Err(refuse_unverified(TokenError::MissingIssClaim, kid)),
         };
         let domain = self
@@ -605,7 +619,7 @@ impl Verifier {
             domain
         };
 
-        let by_kid = kid.filter(|_| !sw.off(Mutant::KidAnyKey));
+        let by_kid = kid.filter(|_| !sw.off(Mutant::KidAnyKey) && !sw.off(Mutant::Signature));
         let lookup = inner.keys.keys_for(&domain, by_kid, alg, now).await?;
         if lookup.candidates.is_empty() {
             return Err(refuse_unverified(TokenError::NoMatchingSigningKey, kid));

@@ -68,8 +68,9 @@ fn name(m: Mutant) -> String {
     format!("{m:?}")
 }
 
-/// The committed table: per case id, the names of the mutants it catches (cases of every
-/// level that catch one, and every M and S case).
+/// The committed table: per M and S case id, the names of the mutants it catches. (Other levels
+/// are not proven: C cases need targets of their own, and BP and I cases accept several
+/// answers or grade timings.)
 fn committed() -> BTreeMap<String, Vec<String>> {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -102,7 +103,7 @@ fn render(caught: &BTreeMap<String, Vec<String>>) -> String {
     }
     for case in Catalog::all().cases() {
         let names = caught.get(case.id).cloned().unwrap_or_default();
-        if !names.is_empty() || matches!(case.level, Level::M | Level::S) {
+        if matches!(case.level, Level::M | Level::S) {
             out.push_str(&format!("case\t{}\t{}\n", case.id, names.join(",")));
         }
     }
@@ -117,33 +118,87 @@ fn catches(reference: &Report, mutant: &Report, id: &str) -> bool {
         .is_some_and(|r| matches!(r.grade, Grade::Fail(_)))
 }
 
+/// Plays the whole catalog against each of `mutants`, a few at a time (two cores, and some
+/// grades have time limits), each on a tenant and API of its own.
+async fn play_all(mutants: &[Mutant]) -> Vec<(Mutant, Report)> {
+    futures::stream::iter(mutants.iter().copied())
+        .map(|m| async move { (m, play(m, &[]).await) })
+        .buffer_unordered(4)
+        .collect()
+        .await
+}
+
+/// Per M and S case, the mutants of `runs` it catches.
+fn caught_in(reference: &Report, runs: &[(Mutant, Report)]) -> BTreeMap<String, Vec<String>> {
+    let mut caught: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for case in Catalog::all().cases() {
+        if !matches!(case.level, Level::M | Level::S) {
+            continue;
+        }
+        for m in Mutant::ALL {
+            let Some((_, report)) = runs.iter().find(|(r, _)| r == m) else {
+                continue;
+            };
+            if catches(reference, report, case.id) {
+                caught.entry(case.id.to_owned()).or_default().push(name(*m));
+            }
+        }
+    }
+    caught
+}
+
+/// The mutants whose column differs between two tables.
+fn differing(a: &BTreeMap<String, Vec<String>>, b: &BTreeMap<String, Vec<String>>) -> Vec<Mutant> {
+    let column = |t: &BTreeMap<String, Vec<String>>, m: Mutant| -> Vec<String> {
+        t.iter()
+            .filter(|(_, names)| names.contains(&name(m)))
+            .map(|(id, _)| id.clone())
+            .collect()
+    };
+    Mutant::ALL
+        .iter()
+        .copied()
+        .filter(|m| column(a, *m) != column(b, *m))
+        .collect()
+}
+
+/// The whole catalog against the reference and every mutant: the committed table must be
+/// the one these runs give. A column that differs is played once more (a busy machine can
+/// slow a probe past a time limit), and only a difference that repeats fails the test.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a few minutes (the whole catalog once per mutant): CI runs it, and so does \
+#[ignore = "about 4 minutes (the whole catalog once per mutant): CI runs it, and so does \
             `SLOW_TESTS=1 ./scripts/test`"]
 async fn every_case_catches_a_mutant() {
     let started = Instant::now();
     let reference = play(Mutant::None, &[]).await;
     let reference_secs = started.elapsed().as_secs_f64();
-    // A few runs at a time: two cores, and some grades have time limits.
-    let runs: Vec<(Mutant, Report)> = futures::stream::iter(Mutant::ALL.iter().copied())
-        .map(|m| async move { (m, play(m, &[]).await) })
-        .buffer_unordered(4)
-        .collect()
-        .await;
+    let mut runs = play_all(Mutant::ALL).await;
     println!(
         "reference run {reference_secs:.1} s; {} mutants in {:.1} s",
         runs.len(),
         started.elapsed().as_secs_f64() - reference_secs
     );
+    // The reference passes every M and S case this target can show (conformance.rs plays the
+    // other three on targets of their own).
+    let elsewhere = ["KEY-15", "ISS-11", "DPB-12"];
+    let failing: Vec<String> = reference
+        .results
+        .iter()
+        .filter(|r| matches!(r.level, Level::M | Level::S) && !r.grade.is_ok())
+        .filter(|r| !elsewhere.contains(&r.id.as_str()))
+        .map(|r| format!("{} {:?}", r.id, r.grade))
+        .collect();
+    assert!(failing.is_empty(), "the reference fails: {failing:?}");
 
-    let mut caught: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for case in Catalog::all().cases() {
-        for m in Mutant::ALL {
-            let report = &runs.iter().find(|(r, _)| r == m).unwrap().1;
-            if catches(&reference, report, case.id) {
-                caught.entry(case.id.to_owned()).or_default().push(name(*m));
-            }
-        }
+    let committed = committed();
+    let mut caught = caught_in(&reference, &runs);
+    let again = differing(&caught, &committed);
+    if !again.is_empty() && std::env::var_os("MUTANTS_WRITE").is_none() {
+        println!("played again: {again:?}");
+        let replayed = play_all(&again).await;
+        runs.retain(|(m, _)| !again.contains(m));
+        runs.extend(replayed);
+        caught = caught_in(&reference, &runs);
     }
     let text = render(&caught);
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(TABLE);
@@ -152,40 +207,27 @@ async fn every_case_catches_a_mutant() {
     }
     let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
     if on_disk != text {
-        let old = committed();
-        let mut differ = Vec::new();
-        for (id, names) in &caught {
-            if old.get(id) != Some(names) {
-                differ.push(format!("{id}: now {names:?}, committed {:?}", old.get(id)));
-            }
-        }
-        for (id, names) in &old {
-            if !names.is_empty() && !caught.contains_key(id) {
-                differ.push(format!("{id}: now none, committed {names:?}"));
-            }
+        let mut lines = Vec::new();
+        for m in differing(&caught, &committed) {
+            let col = |t: &BTreeMap<String, Vec<String>>| -> Vec<String> {
+                t.iter()
+                    .filter(|(_, n)| n.contains(&name(m)))
+                    .map(|(id, _)| id.clone())
+                    .collect()
+            };
+            lines.push(format!(
+                "{m:?}: caught by {:?}, committed {:?}",
+                col(&caught),
+                col(&committed)
+            ));
         }
         panic!(
-            "{TABLE} is stale:\n{}\nregenerate with: {REGENERATE}",
-            differ.join("\n")
+            "{TABLE} is stale:\n{}\nregenerate it with: {REGENERATE}\nthen the catalog \
+             document: cargo run -p mock-idp-cli -- conformance --list --format markdown > \
+             docs/conformance-catalog.md",
+            lines.join("\n")
         );
     }
-    // Every mutant is caught by an M case: none is a switch no MUST-level case can see.
-    let m_cases: Vec<&str> = Catalog::all()
-        .cases()
-        .iter()
-        .filter(|c| c.level == Level::M)
-        .map(|c| c.id)
-        .collect();
-    let unseen: Vec<String> = Mutant::ALL
-        .iter()
-        .map(|m| name(*m))
-        .filter(|n| {
-            !m_cases
-                .iter()
-                .any(|id| caught.get(*id).is_some_and(|v| v.contains(n)))
-        })
-        .collect();
-    println!("mutants no M case catches: {unseen:?}");
 }
 
 /// The committed table holds for a few mutants, replayed on the cases it says catch them (and
@@ -209,6 +251,35 @@ async fn a_few_mutants_are_caught_where_the_table_says() {
                 reference.case(id).map(|r| &r.grade),
                 mutant.case(id).map(|r| &r.grade)
             );
+        }
+    }
+}
+
+/// A look at one mutant: `MUTANT=Exp CASES=CLM-01,CLM-03 cargo test --test it -- --ignored
+/// --exact mutants::one_mutant --nocapture` prints the report of those cases (all when
+/// `CASES` is unset) on the reference and on the mutant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a tool: set MUTANT (and CASES)"]
+async fn one_mutant() {
+    let wanted = std::env::var("MUTANT").unwrap_or_default();
+    let m = *Mutant::ALL
+        .iter()
+        .find(|m| name(**m) == wanted)
+        .expect("MUTANT names a mutant (a variant of oauth2_jwt_bearer::Mutant)");
+    let cases: Vec<String> = std::env::var("CASES")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let (reference, mutant) = tokio::join!(play(Mutant::None, &cases), play(m, &cases));
+    for r in &mutant.results {
+        let base = reference.case(&r.id).unwrap();
+        println!("{} reference {:?} / {m:?} {:?}", r.id, base.grade, r.grade);
+        if !cases.is_empty() {
+            for s in &r.steps {
+                println!("   {} -> {:?} [{}]", s.label, s.grade, s.expected);
+            }
         }
     }
 }

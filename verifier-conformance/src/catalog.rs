@@ -23,6 +23,7 @@ mod hdr;
 mod iss;
 mod key;
 mod keys;
+mod proof;
 mod res;
 mod rpn;
 mod scp;

@@ -93,6 +93,7 @@ pub(crate) fn verify_proof(
         .get("alg")
         .and_then(Value::as_str)
         .is_some_and(|alg| PROOF_ALGS.contains(&alg))
+        && !sw.off(Mutant::ProofAlg)
     {
         return Err(bad(ProofError::UnsupportedAlgorithm));
     }
@@ -106,18 +107,21 @@ pub(crate) fn verify_proof(
     }
     let c = &jws.payload;
     let jti = match c.get("jti") {
+        // Still one replay key per proof: its jti, whatever it is, and the signed proof.
+        _ if sw.off(Mutant::Jti) => format!("{:?}{}", c.get("jti"), jws.signing_input),
         Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= MAX_JTI_LEN => s.clone(),
-        Some(Value::String(s)) if sw.off(Mutant::Jti) => s.clone(),
         _ => return Err(bad(ProofError::JtiMissingOrInvalid)),
     };
     // §4.3 #8: the method is case-sensitive (RFC 9110 §9.1).
     match c.get("htm") {
-        Some(Value::String(m)) if m == method || sw.off(Mutant::Htm) => {}
+        _ if sw.off(Mutant::Htm) => {}
+        Some(Value::String(m)) if m == method => {}
         Some(Value::String(m)) if sw.off(Mutant::HtmCase) && m.eq_ignore_ascii_case(method) => {}
         Some(Value::String(_)) => return Err(bad(ProofError::HtmMismatch)),
         _ => return Err(bad(ProofError::HtmMissingOrInvalid)),
     }
     let htu = match c.get("htu") {
+        _ if sw.off(Mutant::Htu) => String::new(),
         Some(Value::String(u)) if sw.off(Mutant::HtuExact) => u.clone(),
         Some(Value::String(u)) => normalize_htu(u).ok_or(bad(ProofError::InvalidHtu))?,
         _ => return Err(bad(ProofError::HtuMissingOrInvalid)),
@@ -135,15 +139,18 @@ pub(crate) fn verify_proof(
         .filter(|f| f.is_finite())
     {
         Some(iat) if c.get("iat").is_some_and(Value::is_number) => iat,
-        _ => match c.get("iat").and_then(Value::as_str).map(str::parse::<f64>) {
-            Some(Ok(iat)) if sw.off(Mutant::ProofIatType) => iat,
-            _ => return Err(bad(ProofError::IatMissingOrInvalid)),
-        },
+        _ if sw.off(Mutant::ProofIatType) => now,
+        _ => return Err(bad(ProofError::IatMissingOrInvalid)),
     };
     if iat < now - rules.past && !sw.off(Mutant::ProofIat) {
         return Err(bad(ProofError::IatTooOld));
     }
-    if iat > now + rules.future && !sw.off(Mutant::ProofIat) {
+    let future = if sw.off(Mutant::ProofIatSkew) {
+        0.0
+    } else {
+        rules.future
+    };
+    if iat > now + future && !sw.off(Mutant::ProofIat) {
         return Err(bad(ProofError::IatInFuture));
     }
     if !sw.off(Mutant::ProofTimes) {
@@ -153,7 +160,8 @@ pub(crate) fn verify_proof(
     // §4.3 #12: ath = base64url(SHA-256(ASCII(access token))), compared exactly.
     let expected_ath = sha256_b64url(access_token.as_bytes());
     match c.get("ath") {
-        Some(Value::String(a)) if *a == expected_ath || sw.off(Mutant::Ath) => {}
+        _ if sw.off(Mutant::Ath) => {}
+        Some(Value::String(a)) if *a == expected_ath => {}
         Some(Value::String(_)) => return Err(bad(ProofError::AthMismatch)),
         _ => return Err(bad(ProofError::AthMissingOrInvalid)),
     }
@@ -216,7 +224,12 @@ fn public_key(jwk: Option<&Value>, sw: Switch) -> Result<(ParsedPublicKey, Strin
     // Parsing validates that the point is on the curve.
     let key = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
         .map_err(|_| bad(ProofError::InvalidJwkPoint))?;
-    Ok((key, ec_thumbprint(xs, ys)))
+    let jkt = match sw.off(Mutant::ThumbprintMembers) {
+        // serde_json's map sorts its keys: the RFC 7638 form when there are no other members.
+        true => sha256_b64url(serde_json::to_string(jwk).unwrap_or_default().as_bytes()),
+        false => ec_thumbprint(xs, ys),
+    };
+    Ok((key, jkt))
 }
 
 /// RFC 7638 thumbprint of an EC key: members `crv, kty, x, y` in lexicographic order, no

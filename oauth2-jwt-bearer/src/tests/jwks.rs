@@ -134,7 +134,14 @@ async fn jwk_filters() {
     // Key sizes: 1024 refused, 4096 fine.
     // aws-lc-rs refuses to even load the 1024-bit private key, so the filter is checked on
     // the public JWK directly.
-    assert!(crate::jwks::usable_key(&weak_1024_jwk(), &[crate::Algorithm::RS256], Default::default()).is_none());
+    assert!(
+        crate::jwks::usable_key(
+            &weak_1024_jwk(),
+            &[crate::Algorithm::RS256],
+            Default::default()
+        )
+        .is_none()
+    );
     assert!(
         accepted_with(
             &env,
