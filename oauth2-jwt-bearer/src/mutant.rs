@@ -127,3 +127,21 @@ impl Switch {
         }
     }
 }
+
+#[cfg(all(test, feature = "mutants"))]
+mod tests {
+    use super::*;
+
+    /// The default switch (a verifier built without `VerifierOptions::mutant`) skips nothing.
+    #[test]
+    fn the_default_switch_is_the_reference_verifier() {
+        let sw = Switch::default();
+        assert_eq!(sw.mutant, Mutant::None);
+        assert!(Mutant::ALL.iter().all(|m| !sw.off(*m)));
+        assert!(!Mutant::ALL.contains(&Mutant::None));
+        let one = Switch {
+            mutant: Mutant::Exp,
+        };
+        assert!(one.off(Mutant::Exp) && !one.off(Mutant::Nbf) && !one.off(Mutant::None));
+    }
+}

@@ -235,7 +235,13 @@ async fn every_case_catches_a_mutant() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_few_mutants_are_caught_where_the_table_says() {
     let table = committed();
-    let sample = [Mutant::Exp, Mutant::Htm, Mutant::SchemeCase, Mutant::JwkAlg];
+    let sample = [
+        Mutant::Exp,
+        Mutant::Htm,
+        Mutant::SchemeCase,
+        Mutant::JwkAlg,
+        Mutant::Aud,
+    ];
     for m in sample {
         let ids: Vec<String> = table
             .iter()
