@@ -250,7 +250,9 @@ impl Verifier {
         &self.inner.allowed_hosts
     }
 
-    /// Tests only: the check this verifier has switched off (see `mutant`).
+    /// Tests only: the check this verifier has switched off (see `mutant`); the axum glue's
+    /// scope check reads it.
+    #[cfg(feature = "axum")]
     pub(crate) fn switch(&self) -> Switch {
         self.inner.switch
     }
