@@ -54,7 +54,7 @@ pub struct Stats {
 pub(crate) struct Counters {
     pub(crate) discovery_fetches: AtomicU64,
     pub(crate) jwks_fetches: AtomicU64,
-    pub(crate) token_cache_hits: AtomicU64,
+    pub(crate) token_cache_hits: crate::striped_counter::StripedCounter,
 }
 
 /// One usable verification key, parsed once per allowed algorithm.

@@ -159,6 +159,7 @@ mod mutant;
 mod options;
 mod reason;
 mod scheme;
+mod striped_counter;
 mod token_cache;
 mod verifier;
 

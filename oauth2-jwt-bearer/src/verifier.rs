@@ -263,7 +263,7 @@ impl Verifier {
         Stats {
             discovery_fetches: c.discovery_fetches.load(Ordering::Relaxed),
             jwks_fetches: c.jwks_fetches.load(Ordering::Relaxed),
-            token_cache_hits: c.token_cache_hits.load(Ordering::Relaxed),
+            token_cache_hits: c.token_cache_hits.get(),
         }
     }
 
@@ -568,15 +568,8 @@ impl Verifier {
         if token.len() > MAX_TOKEN_LEN {
             return Err(refuse_unverified(TokenError::TooLarge, None));
         }
-        if let Some(hit) = inner.tokens.get(token) {
-            if inner
-                .keys
-                .still_trusted(&hit.tenant, &hit.domain, &hit.key, hit.generation, now)
-            {
-                return self.check_cached(&hit, required_claims, ctx, now);
-            }
-            // Its key left the JWKS (or the keys are too stale): verify it from scratch.
-            inner.tokens.remove(token);
+        if let Some(answer) = self.cached_token(token, required_claims, ctx, now) {
+            return answer;
         }
 
         // Before the keys are read: a cache clear after this point refuses our insert.
@@ -665,6 +658,64 @@ impl Verifier {
         Ok(claims)
     }
 
+    /// The answer for a token in the cache whose key is still trusted; `None` when it is not
+    /// in the cache, or its key left the JWKS (or the keys are too stale: it is then dropped
+    /// from the cache and verified from scratch).
+    fn cached_token(
+        &self,
+        token: &str,
+        required_claims: &[&str],
+        ctx: &dyn RequestView,
+        now: f64,
+    ) -> Option<Result<Claims, AuthError>> {
+        let inner = &*self.inner;
+        let hit = inner.tokens.get(token)?;
+        if inner
+            .keys
+            .still_trusted(&hit.tenant, &hit.domain, &hit.key, hit.generation, now)
+        {
+            return Some(self.check_cached(&hit, required_claims, ctx, now));
+        }
+        inner.tokens.remove(token);
+        None
+    }
+
+    /// The request path without an `.await`, for the common case only: a Bearer token that
+    /// is in the cache, still trusted and accepted. `None` for anything else (a miss, DPoP,
+    /// any refusal): [`Verifier::authenticate_view`] then decides, and its answer is what it
+    /// would have been without this call, since this one only repeats its checks (in its
+    /// order) and changes nothing a second look depends on. Lets the axum layer call the
+    /// route in place, with no boxed future and no clone of the route.
+    pub(crate) fn authenticate_cached(
+        &self,
+        req: &dyn RequestView,
+        required_claims: &[&str],
+    ) -> Option<Verified> {
+        let inner = &*self.inner;
+        let creds = parse_authorization(req.headers()).ok()?;
+        if creds.scheme != Scheme::Bearer
+            || inner.mode == DpopMode::Required
+            || query_has_access_token(req.query())
+            || creds.token.len() > MAX_TOKEN_LEN
+        {
+            return None;
+        }
+        let now = unix_secs(&*inner.clock);
+        let claims = self
+            .cached_token(creds.token, required_claims, req, now)?
+            .ok()?;
+        if claims.cnf_jkt().is_some()
+            || (inner.mode == DpopMode::Allowed && creds.proof.is_present())
+        {
+            return None;
+        }
+        Some(Verified {
+            claims,
+            scheme: Scheme::Bearer,
+            nonce: None,
+        })
+    }
+
     /// A cache hit whose key is still trusted: what can change since the token was verified
     /// is time, the allow-list (a resolver answers per request) and the route's required
     /// claims.
@@ -685,11 +736,7 @@ impl Verifier {
         }
         hit.time.check(now, inner.leeway)?;
         self.check_required(hit.claims.as_map(), required_claims)?;
-        inner
-            .keys
-            .counters()
-            .token_cache_hits
-            .fetch_add(1, Ordering::Relaxed);
+        inner.keys.counters().token_cache_hits.increment();
         Ok(hit.claims.clone())
     }
 }
