@@ -692,7 +692,7 @@ impl Verifier {
         required_claims: &[&str],
     ) -> Option<Verified> {
         let inner = &*self.inner;
-        let creds = parse_authorization(req.headers()).ok()?;
+        let creds = parse_authorization(req.headers(), inner.switch).ok()?;
         if creds.scheme != Scheme::Bearer
             || inner.mode == DpopMode::Required
             || query_has_access_token(req.query())
