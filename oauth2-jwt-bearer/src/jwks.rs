@@ -63,6 +63,8 @@ pub(crate) struct KeyEntry {
     /// The public key material, to detect removal on rotation.
     pub(crate) fingerprint: Vec<u8>,
     parsed: Vec<(Algorithm, ParsedPublicKey)>,
+    /// Tests only: the `AlgFromKey` mutant's keys ignore the token's `alg`.
+    any_alg: bool,
 }
 
 impl std::fmt::Debug for KeyEntry {
@@ -77,7 +79,7 @@ impl KeyEntry {
     pub(crate) fn verify(&self, alg: Algorithm, msg: &[u8], sig: &[u8]) -> bool {
         self.parsed
             .iter()
-            .any(|(a, k)| *a == alg && k.verify_sig(msg, sig).is_ok())
+            .any(|(a, k)| (*a == alg || self.any_alg) && k.verify_sig(msg, sig).is_ok())
     }
     fn supports(&self, alg: Algorithm) -> bool {
         self.parsed.iter().any(|(a, _)| *a == alg)
@@ -651,7 +653,7 @@ pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm], sw: Switch) -> Option
         Algorithm::PS384,
         Algorithm::PS512,
     ];
-    let allowed = if sw.off(Mutant::AlgAllowList) {
+    let allowed = if sw.off(Mutant::AlgAllowList) || sw.off(Mutant::AlgFromKey) {
         &any[..]
     } else {
         allowed
@@ -663,6 +665,7 @@ pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm], sw: Switch) -> Option
     let algs: Vec<Algorithm> = match k.get("alg") {
         None => allowed.to_vec(),
         Some(_) if sw.off(Mutant::JwkAlg) || sw.off(Mutant::AlgAllowList) => allowed.to_vec(),
+        Some(_) if sw.off(Mutant::AlgFromKey) => allowed.to_vec(),
         Some(v) => {
             let a: Algorithm = v.as_str()?.parse().ok()?;
             if !allowed.contains(&a) {
@@ -710,6 +713,7 @@ pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm], sw: Switch) -> Option
         kid,
         fingerprint,
         parsed,
+        any_alg: sw.off(Mutant::AlgFromKey),
     })
 }
 

@@ -60,6 +60,7 @@ mutants! {
     StrictHeader => "JOSE header parameters other than `alg`, `typ`, `kid`, `jwk` refused (token and proof).",
     Base64 => "base64url decoded leniently: padding and the standard alphabet accepted.",
     AlgAllowList => "The header `alg` may name any RSA algorithm, whatever the policy and the JWK `alg`.",
+    AlgFromKey => "The header `alg` ignored: a key verifies a signature of any RSA algorithm.",
     Typ => "The access token's `typ` header is not checked.",
     TypExact => "`typ` compared exactly (`at+jwt`, `JWT`): no `application/` prefix, no case folding.",
     KidAnyKey => "The `kid` is not used to pick the key: every key of the JWKS is tried.",

@@ -588,7 +588,11 @@ impl Verifier {
             .get("alg")
             .and_then(Value::as_str)
             .and_then(|a| a.parse::<Algorithm>().ok())
-            .filter(|a| sw.off(Mutant::AlgAllowList) || inner.algorithms.contains(a))
+            .filter(|a| {
+                sw.off(Mutant::AlgAllowList)
+                    || sw.off(Mutant::AlgFromKey)
+                    || inner.algorithms.contains(a)
+            })
             .ok_or_else(|| refuse_unverified(TokenError::UnsupportedAlgorithm, kid))?;
         if !sw.off(Mutant::Typ) {
             claims::check_typ(jws.header.get("typ"), inner.profile, sw).map_err(|e| match e {
