@@ -12,11 +12,13 @@ use std::time::Duration;
 
 mod exchange;
 mod parse;
+mod signing;
 pub use exchange::{ClientCredentials, UpstreamSettings};
 use parse::{
     MAX_REPLAY_ENTRIES, audience_shape_warning, normalise_domain, optional, parse_allowed_hosts,
     parse_bool, parse_count, parse_dpop_mode, parse_iat_window, parse_max_stale, required,
 };
+pub use signing::TokenSigning;
 
 use oauth2_jwt_bearer::{DpopMode, InMemoryReplayStore, VerifierOptions};
 
@@ -86,6 +88,9 @@ pub struct Settings {
     /// is unreachable (`AUTH0_JWKS_MAX_STALE`, default 24 h, like Auth0's `stale-if-error`);
     /// after that every token is refused until the tenant answers.
     pub jwks_max_stale: Duration,
+    /// The algorithms tokens may be signed with and the HS256 secret (`AUTH0_ALGORITHMS`,
+    /// `AUTH0_SIGNING_SECRET`).
+    pub signing: TokenSigning,
 }
 
 impl std::fmt::Debug for Settings {
@@ -111,6 +116,7 @@ impl std::fmt::Debug for Settings {
             .field("dpop_replay_max_entries", &self.dpop_replay_max_entries)
             .field("dpop_replay_per_key_limit", &self.dpop_replay_per_key_limit)
             .field("jwks_max_stale", &self.jwks_max_stale)
+            .field("signing", &self.signing)
             .finish()
     }
 }
@@ -285,6 +291,7 @@ impl Settings {
             None => VerifierOptions::DEFAULT_JWKS_MAX_STALE,
             Some(value) => parse_max_stale(&value)?,
         };
+        let signing = TokenSigning::from_vars(vars, &sources)?;
         let settings = Settings {
             domain,
             domains,
@@ -303,6 +310,7 @@ impl Settings {
             dpop_replay_max_entries,
             dpop_replay_per_key_limit,
             jwks_max_stale,
+            signing,
         };
         Ok((settings, warnings))
     }
@@ -367,6 +375,7 @@ impl TryFrom<&Settings> for VerifierOptions {
         } else {
             VerifierOptions::with_domains(settings.domains.clone(), settings.audience.clone())
         };
+        options = settings.signing.apply(options);
         options = options
             .dpop_mode(settings.dpop_mode)
             .dpop_nonces(settings.dpop_nonces)

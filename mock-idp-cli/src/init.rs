@@ -38,9 +38,13 @@ pub(crate) fn run(state: Option<&Path>, args: &InitArgs) -> Result<()> {
         .default_api()
         .map(|a| a.identifier.clone())
         .unwrap_or_default();
+    let signing = config
+        .default_api()
+        .map(|a| a.verifier_env())
+        .unwrap_or_default();
     let ca = at.base_url.starts_with("https:").then(|| sd.ca_path());
     let text = format!(
-        "# Written by `mock-idp init` for the mock tenant at {}\n{}",
+        "# Written by `mock-idp init` for the mock tenant at {}\n{}{signing}",
         at.base_url,
         mock_idp::dotenv(&domains(&at, &config), &audience, ca.as_deref())
     );

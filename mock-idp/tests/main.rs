@@ -17,6 +17,7 @@ mod management;
 mod mint;
 mod org_login;
 mod password_grant;
+mod signing_algs;
 mod silent_auth;
 mod state;
 mod token_endpoint;

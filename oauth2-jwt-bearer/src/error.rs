@@ -295,6 +295,18 @@ pub enum ConfigError {
     /// `allowed_algorithms` is empty.
     #[error("allowed_algorithms must not be empty")]
     NoAlgorithms,
+    /// `allowed_algorithms` lists HS256 but no `signing_secret` is set.
+    #[error("allowed_algorithms lists HS256, which needs the API's signing_secret")]
+    MissingSigningSecret,
+    /// A `signing_secret` is set but `allowed_algorithms` does not list HS256.
+    #[error("signing_secret is set but allowed_algorithms does not list HS256")]
+    UnusedSigningSecret,
+    /// The `signing_secret` is shorter than any Auth0 API's.
+    #[error("signing_secret must be at least {min} bytes (Auth0's minimum)")]
+    SigningSecretTooShort {
+        /// The minimum length in bytes.
+        min: usize,
+    },
     /// A duration setting is zero where it must not be.
     #[error("{0} must be greater than zero")]
     ZeroDuration(&'static str),

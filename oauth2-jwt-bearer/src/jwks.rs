@@ -699,7 +699,7 @@ pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm], sw: Switch) -> Option
                 (Algorithm::RS256, true) => {
                     &aws_lc_rs::signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
                 }
-                _ => a.params(),
+                _ => a.rsa_params()?,
             };
             comps.to_parsed_public_key(params).ok().map(|p| (a, p))
         })

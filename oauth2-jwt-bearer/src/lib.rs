@@ -50,6 +50,7 @@
 //! | `verifier` | [`Verifier`]: the request path below, and the verified-token cache around it |
 //! | `jose`, `claims`, `token_cache` | compact JWS parsing and the [`Algorithm`] policy; typed claim checks; the verified-token cache |
 //! | `jwks` | discovery and JWKS: fetch, cache, refresh on unknown `kid` or expiry, bounded stale-if-error |
+//! | `signing_secret` | the HS256 key of an API Auth0 signs with its signing secret (never from a JWKS) |
 //! | `dpop/` | `proof` (RFC 9449 §4.3 checks), `nonce` (server nonces), `replay` (`jti` store: memory, Redis) |
 //! | `error`, `reason` | [`AuthError`] (status, error code, challenge), [`ConfigError`], and the typed reasons behind them |
 //! | `options`, `clock`, `http_trust` | [`VerifierOptions`]; [`Clock`]; the timeout and extra CA every tenant call uses |
@@ -61,8 +62,9 @@
 //! # The request path
 //! `Authorization` (+ `DPoP`) -> structure (size, 3 segments, strict base64url, JSON objects,
 //! no `crit`, no `b64`) -> alg policy (RS256 by default; `none`/HS*/unknown refused before any
-//! network call) -> `typ` policy -> issuer allow-list (`iss` must be exactly
-//! `https://{domain}/`) -> discovery + JWKS (cached) -> signature -> typed claims -> DPoP proof
+//! network call; HS256 only with a signing secret configured) -> `typ` policy -> issuer
+//! allow-list (`iss` must be exactly `https://{domain}/`) -> discovery + JWKS (cached), or the
+//! signing secret for HS256 -> signature -> typed claims -> DPoP proof
 //! (RFC 9449 §4.3) -> nonce -> `cnf.jkt` binding -> replay store -> [`Verified`].
 //!
 //! # Statuses and challenges (one `WWW-Authenticate` value listing every challenge)
@@ -159,6 +161,7 @@ mod mutant;
 mod options;
 mod reason;
 mod scheme;
+mod signing_secret;
 mod striped_counter;
 mod token_cache;
 mod verifier;

@@ -49,7 +49,9 @@ pub struct VerifierOptions {
     pub(crate) token_cache_max_entries: usize,
     pub(crate) jwks_refresh_cooldown: Duration,
     pub(crate) jwks_max_stale: Duration,
-    pub(crate) allowed_algorithms: Vec<Algorithm>,
+    /// `None`: `[RS256]`, or `[HS256]` with a signing secret.
+    pub(crate) allowed_algorithms: Option<Vec<Algorithm>>,
+    pub(crate) signing_secret: Option<Vec<u8>>,
     pub(crate) required_claims: Vec<String>,
     pub(crate) profile: TokenProfile,
     pub(crate) trust: HttpTrust,
@@ -112,7 +114,8 @@ impl VerifierOptions {
             token_cache_max_entries: 10_000,
             jwks_refresh_cooldown: Duration::from_secs(30),
             jwks_max_stale: Self::DEFAULT_JWKS_MAX_STALE,
-            allowed_algorithms: vec![Algorithm::RS256],
+            allowed_algorithms: None,
+            signing_secret: None,
             required_claims: Vec::new(),
             profile: TokenProfile::Auth0Compat,
             trust: HttpTrust::new(),
@@ -216,9 +219,20 @@ impl VerifierOptions {
         self.required_claims = claims.iter().map(|c| (*c).to_owned()).collect();
         self
     }
-    /// Access-token algorithms accepted. Default `[RS256]`.
+    /// Access-token algorithms accepted. Default `[RS256]`, or `[HS256]` with a
+    /// [`VerifierOptions::signing_secret`]. An API Auth0 signs with RS512 or PS256 lists that
+    /// one; HS256 here needs the secret, and a secret needs HS256 here.
     pub fn allowed_algorithms(mut self, algs: Vec<Algorithm>) -> Self {
-        self.allowed_algorithms = algs;
+        self.allowed_algorithms = Some(algs);
+        self
+    }
+    /// The API's signing secret (Auth0's `signing_secret`, as its UTF-8 bytes) for an API
+    /// whose tokens Auth0 signs with HS256: HS256 tokens are then checked with it (constant
+    /// time), and RS256 tokens refused unless [`VerifierOptions::allowed_algorithms`] lists
+    /// RS256 too. At least 16 bytes (Auth0's minimum). Without it every HS* token is refused
+    /// before any other check, whatever key it claims (no RS→HS confusion).
+    pub fn signing_secret(mut self, secret: impl Into<Vec<u8>>) -> Self {
+        self.signing_secret = Some(secret.into());
         self
     }
     /// Default [`TokenProfile::Auth0Compat`].

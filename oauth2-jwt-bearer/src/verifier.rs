@@ -27,6 +27,7 @@ use crate::mutant::{Mutant, Switch};
 use crate::options::{DomainResolver, TokenProfile, VerifierOptions, validate_domain};
 use crate::reason::{ProofError, RequestError, TokenError};
 use crate::scheme::{DpopMode, Scheme};
+use crate::signing_secret::{MIN_SECRET_LEN, SigningSecret};
 use crate::token_cache::{CachedToken, TokenCache};
 
 /// At most one log line per this interval for a replay-store outage or a full store.
@@ -93,6 +94,8 @@ struct Inner {
     mode: DpopMode,
     profile: TokenProfile,
     algorithms: Vec<Algorithm>,
+    /// The HS256 key, set exactly when `algorithms` lists HS256.
+    secret: Option<SigningSecret>,
     /// Claims every token must carry ([`VerifierOptions::required_claims`]).
     required_claims: Box<[String]>,
     leeway: f64,
@@ -132,9 +135,7 @@ impl Verifier {
                 min: 2,
             });
         }
-        if opts.allowed_algorithms.is_empty() {
-            return Err(ConfigError::NoAlgorithms);
-        }
+        let (algorithms, secret) = algorithm_policy(&opts)?;
         if opts.dpop_iat_window.is_zero() {
             return Err(ConfigError::ZeroDuration("dpop_iat_window"));
         }
@@ -193,7 +194,7 @@ impl Verifier {
                 cooldown: opts.jwks_refresh_cooldown.as_secs_f64(),
                 max_stale: opts.jwks_max_stale.as_secs_f64(),
                 max_bytes: opts.max_metadata_bytes,
-                allowed_algorithms: opts.allowed_algorithms.clone(),
+                allowed_algorithms: algorithms.clone(),
                 switch: opts.switch,
             },
             on_key_removed,
@@ -212,7 +213,8 @@ impl Verifier {
                 audience: opts.audience.clone(),
                 mode: opts.dpop_mode,
                 profile: opts.profile,
-                algorithms: opts.allowed_algorithms.clone(),
+                algorithms,
+                secret,
                 required_claims: opts.required_claims.clone().into(),
                 leeway: opts.clock_leeway.as_secs_f64(),
                 proof_rules: ProofRules::new(
@@ -618,18 +620,34 @@ impl Verifier {
             domain
         };
 
-        let by_kid = kid.filter(|_| !sw.off(Mutant::KidAnyKey) && !sw.off(Mutant::Signature));
-        let lookup = inner.keys.keys_for(&domain, by_kid, alg, now).await?;
-        if lookup.candidates.is_empty() {
-            return Err(refuse_unverified(TokenError::NoMatchingSigningKey, kid));
-        }
         let msg = jws.signing_input.as_bytes();
-        let Some(key) = lookup
-            .candidates
-            .iter()
-            .find(|k| sw.off(Mutant::Signature) || k.verify(alg, msg, &jws.signature))
-        else {
-            return Err(refuse_unverified(TokenError::InvalidSignature, kid));
+        // HS256 (allowed only with a secret): the API's secret, never a JWKS key, and no
+        // cache entry (the MAC is cheaper than a lookup, and no key rotation retires it).
+        let signer = if alg == Algorithm::HS256 {
+            if !inner
+                .secret
+                .as_ref()
+                .is_some_and(|s| s.verifies(msg, &jws.signature))
+                && !sw.off(Mutant::Signature)
+            {
+                return Err(refuse_unverified(TokenError::InvalidSignature, kid));
+            }
+            None
+        } else {
+            let by_kid = kid.filter(|_| !sw.off(Mutant::KidAnyKey) && !sw.off(Mutant::Signature));
+            let lookup = inner.keys.keys_for(&domain, by_kid, alg, now).await?;
+            if lookup.candidates.is_empty() {
+                return Err(refuse_unverified(TokenError::NoMatchingSigningKey, kid));
+            }
+            let Some(key) = lookup
+                .candidates
+                .iter()
+                .find(|k| sw.off(Mutant::Signature) || k.verify(alg, msg, &jws.signature))
+                .cloned()
+            else {
+                return Err(refuse_unverified(TokenError::InvalidSignature, kid));
+            };
+            Some((key, lookup))
         };
 
         let issuer = format!("https://{domain}/");
@@ -645,19 +663,17 @@ impl Verifier {
             now,
         )?;
         let claims = Claims::new(jws.payload);
-        inner.tokens.insert(
-            token,
-            CachedToken {
+        if let Some((key, lookup)) = signer {
+            let cached = CachedToken {
                 claims: claims.clone(),
                 time,
                 domain: domain.into(),
-                key: key.clone(),
+                key,
                 generation: lookup.generation,
                 tenant: lookup.tenant.clone(),
-            },
-            now,
-            epoch,
-        );
+            };
+            inner.tokens.insert(token, cached, now, epoch);
+        }
         self.check_required(claims.as_map(), required_claims)?;
         Ok(claims)
     }
@@ -742,5 +758,29 @@ impl Verifier {
         self.check_required(hit.claims.as_map(), required_claims)?;
         inner.keys.counters().token_cache_hits.increment();
         Ok(hit.claims.clone())
+    }
+}
+
+/// The algorithms allowed and the HS256 key: `[RS256]` by default, `[HS256]` with a secret;
+/// HS256 allowed exactly when a secret (of Auth0's minimum length) is set.
+fn algorithm_policy(
+    opts: &VerifierOptions,
+) -> Result<(Vec<Algorithm>, Option<SigningSecret>), ConfigError> {
+    let secret = opts.signing_secret.as_deref();
+    let algorithms = match (&opts.allowed_algorithms, secret) {
+        (Some(algs), _) => algs.clone(),
+        (None, Some(_)) => vec![Algorithm::HS256],
+        (None, None) => vec![Algorithm::RS256],
+    };
+    if algorithms.is_empty() {
+        return Err(ConfigError::NoAlgorithms);
+    }
+    match (algorithms.contains(&Algorithm::HS256), secret) {
+        (true, None) => Err(ConfigError::MissingSigningSecret),
+        (false, Some(_)) => Err(ConfigError::UnusedSigningSecret),
+        (true, Some(s)) if s.len() < MIN_SECRET_LEN => Err(ConfigError::SigningSecretTooShort {
+            min: MIN_SECRET_LEN,
+        }),
+        (_, s) => Ok((algorithms, s.map(SigningSecret::new))),
     }
 }

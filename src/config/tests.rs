@@ -409,3 +409,57 @@ fn the_jwks_staleness_bound_defaults_to_a_day_and_is_validated() {
         );
     }
 }
+
+#[test]
+fn algorithms_and_the_signing_secret_are_checked_together() {
+    use oauth2_jwt_bearer::Algorithm;
+    let base = [
+        ("AUTH0_DOMAIN", "tenant.us.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://my-flask-api"),
+    ];
+    let with = |extra: &[(&str, &str)]| {
+        let mut pairs = base.to_vec();
+        pairs.extend_from_slice(extra);
+        load(&pairs)
+    };
+    let secret = "an-api-signing-secret-of-32-byte";
+    assert_eq!(with(&[]).unwrap().0.signing, TokenSigning::default());
+    let (s, _) = with(&[("AUTH0_SIGNING_SECRET", secret)]).unwrap();
+    assert_eq!(s.signing.secret.as_deref(), Some(secret));
+    assert!(!format!("{s:?}").contains(secret), "Debug hides the secret");
+    let (s, _) = with(&[("AUTH0_ALGORITHMS", "RS256, PS256")]).unwrap();
+    assert_eq!(
+        s.signing.algorithms,
+        Some(vec![Algorithm::RS256, Algorithm::PS256])
+    );
+    let (s, _) = with(&[
+        ("AUTH0_ALGORITHMS", "HS256,RS256"),
+        ("AUTH0_SIGNING_SECRET", secret),
+    ])
+    .unwrap();
+    assert!(VerifierOptions::try_from(&s).is_ok());
+    let one_line = |extra: &[(&str, &str)]| {
+        let e = with(extra).unwrap_err().to_string();
+        assert!(!e.contains('\n') && !e.contains(secret), "{e}");
+        e
+    };
+    assert_eq!(
+        one_line(&[("AUTH0_SIGNING_SECRET", "fifteen-bytes!!")]),
+        "AUTH0_SIGNING_SECRET=\"(hidden)\" is invalid: shorter than 16 bytes, Auth0's minimum for an API's signing secret"
+    );
+    assert!(
+        one_line(&[("AUTH0_ALGORITHMS", "HS256")])
+            .starts_with("AUTH0_SIGNING_SECRET is not set, but AUTH0_ALGORITHMS is")
+    );
+    assert_eq!(
+        one_line(&[
+            ("AUTH0_ALGORITHMS", "RS256"),
+            ("AUTH0_SIGNING_SECRET", secret)
+        ]),
+        "AUTH0_ALGORITHMS=\"RS256\" is invalid: AUTH0_SIGNING_SECRET is set, so list HS256 too (or remove the secret)"
+    );
+    assert!(
+        one_line(&[("AUTH0_ALGORITHMS", "RS256,HS384")])
+            .starts_with("AUTH0_ALGORITHMS=\"RS256,HS384\" is invalid: `HS384` is not one of")
+    );
+}

@@ -21,6 +21,7 @@ mod properties;
 mod replay_flood;
 #[cfg(feature = "redis")]
 mod replay_redis;
+mod signing_algs;
 mod signing_keys;
 mod slow_clients;
 mod support;

@@ -32,9 +32,13 @@ mod snapshot;
 mod tenant;
 mod users;
 
-pub use api::{ApiConfig, Dialect, MANAGEMENT_API, MANAGEMENT_SCOPES, RESTRICTED_CLAIMS};
+pub use api::{
+    ApiConfig, Dialect, MANAGEMENT_API, MANAGEMENT_SCOPES, MIN_SIGNING_SECRET_LEN,
+    RESTRICTED_CLAIMS, SIGNING_ALGS,
+};
 pub use application::{
-    AppType, ApplicationConfig, AuthMethod, GrantType, RefreshTokenSettings, RotationType,
+    AppType, ApplicationConfig, AuthMethod, GrantType, IdTokenAlg, JwtConfiguration,
+    RefreshTokenSettings, RotationType,
 };
 pub use exchange::{
     ACCESS_TOKEN_TYPE, ExchangeProfile, FEDERATED_CONNECTION_TOKEN_TYPE, OrganizationConfig,

@@ -6,12 +6,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::config::api::{ApiConfig, MANAGEMENT_API, MANAGEMENT_SCOPES, custom_claim_problem};
-use crate::config::application::{AppType, ApplicationConfig, AuthMethod, GrantType};
+use crate::config::application::{AppType, ApplicationConfig, AuthMethod, GrantType, IdTokenAlg};
 use crate::config::exchange::{
     ExchangeProfile, OrganizationConfig, SubjectValidation, VaultEntry, is_reserved_token_type,
 };
 use crate::config::users::{self, RoleConfig, UserConfig};
-use crate::keys::SigAlg;
 
 /// The whole tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,14 +215,8 @@ impl TenantConfig {
                     format!("duplicate API `{}`", api.identifier),
                 ));
             }
-            if api.signing_alg.parse::<SigAlg>().is_err() {
-                return Err((
-                    at("signing_alg"),
-                    format!(
-                        "unsupported `{}` (RS256, RS384, RS512, PS256, PS384, PS512)",
-                        api.signing_alg
-                    ),
-                ));
+            if let Some((key, problem)) = api.signing_problem() {
+                return Err((at(key), problem));
             }
             for name in api.custom_claims.keys() {
                 if let Some(p) = custom_claim_problem(name) {
@@ -255,6 +248,13 @@ impl TenantConfig {
                 if let Some(p) = custom_claim_problem(name) {
                     return Err((at("custom_claims"), p));
                 }
+            }
+            if app.id_token_alg() == IdTokenAlg::HS256 && app.client_secret.is_empty() {
+                return Err((
+                    at("jwt_configuration.alg"),
+                    "HS256 signs ID tokens with the client secret, and this application has none"
+                        .into(),
+                ));
             }
             if app.auth_method() != AuthMethod::None && app.client_secret.is_empty() {
                 return Err((

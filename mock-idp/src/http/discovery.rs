@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::config::IdTokenAlg;
 use crate::tenant::authorize_request::{OIDC_SCOPES, ResponseMode};
 use crate::tenant::faults::Endpoint;
 use crate::tenant::state::TenantState;
@@ -44,6 +45,16 @@ fn document(st: &TenantState, origin: &str) -> Value {
     if st.config().applications.iter().any(|a| a.allow_plain_pkce) {
         pkce.push("plain");
     }
+    // HS256 ID tokens are served only to applications configured for them.
+    let mut id_token_algs = vec!["RS256"];
+    if st
+        .config()
+        .applications
+        .iter()
+        .any(|a| a.id_token_alg() == IdTokenAlg::HS256)
+    {
+        id_token_algs.insert(0, "HS256");
+    }
     // Exactly what is served: every endpoint here answers (a test walks them).
     json!({
         "issuer": format!("{b}/"),
@@ -68,7 +79,7 @@ fn document(st: &TenantState, origin: &str) -> Value {
             "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token",
         ],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": id_token_algs,
         "dpop_signing_alg_values_supported": ["ES256"],
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,

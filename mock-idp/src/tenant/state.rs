@@ -198,11 +198,32 @@ impl TenantState {
             .unwrap_or_else(|| Some(CACHE_CONTROL.to_owned()))
     }
 
+    /// The JWKS served: the override, or the ring's keys. A JWK's `alg` binds its key to one
+    /// algorithm (RFC 7517 §4.4), which strict verifiers honour; when an API signs with another
+    /// RSA algorithm (RS512, PS256) from the same keys, the keys name none, so tokens of every
+    /// API verify. HS256 secrets are never published.
     pub(crate) fn jwks(&self) -> Value {
-        self.jwks_override
+        if let Some(doc) = self
+            .jwks_override
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
-            .unwrap_or_else(|| self.mint.keys.jwks())
+        {
+            return doc;
+        }
+        let mut doc = self.mint.keys.jwks();
+        let mixed = self
+            .config()
+            .apis
+            .iter()
+            .any(|a| a.hs256_secret().is_none() && a.sig_alg() != crate::keys::SigAlg::RS256);
+        if mixed && let Some(keys) = doc["keys"].as_array_mut() {
+            for k in keys {
+                if let Some(k) = k.as_object_mut() {
+                    k.remove("alg");
+                }
+            }
+        }
+        doc
     }
 }
