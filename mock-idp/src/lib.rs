@@ -106,6 +106,7 @@ pub use tenant::tls::TlsMaterial;
 
 /// What [`MockTenant`]'s handles return: `tenant.faults()`, `tenant.journal()`, ...
 pub mod handles {
+    pub use crate::mock_tenant::config::Configuration;
     pub use crate::mock_tenant::handles::{
         Ca, ControlApi, DefaultApp, Dpop, Faults, Journal, OverrideGuard, Overrides, Urls,
     };
@@ -131,6 +132,7 @@ pub mod error {
     pub use crate::keys::KeyError;
     pub use crate::mock_tenant::StartError;
     pub use crate::mock_tenant::user_login::LoginError;
+    pub use crate::tenant::model::{EntryKind, ModelError};
     pub use crate::tenant::state_dir::StateError;
     pub use crate::tenant::tls::TlsError;
 }

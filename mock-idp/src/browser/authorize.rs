@@ -75,7 +75,7 @@ pub(crate) async fn authorize(
             );
         }
     };
-    let cfg = &st.mint.config;
+    let cfg = &st.config();
     let (app, redirect_uri) = match trusted_client(cfg, &params) {
         Ok(x) => x,
         Err(r) => return refuse_page(r),
@@ -191,7 +191,7 @@ pub(crate) fn complete(
     // An organization login is for its members only (checked here: after the form, or with
     // the session's user).
     if let Some(r) = organization::refuse_non_member(
-        &st.mint.config,
+        &st.config(),
         request.organization.as_deref(),
         &session.user_id,
     ) {

@@ -70,7 +70,7 @@ pub(crate) async fn cors(State(st): State<Arc<TenantState>>, req: Request, next:
 
 /// Whether `origin` is in some application's Allowed Web Origins.
 fn allowed_origin(st: &TenantState, origin: &str) -> bool {
-    st.mint.config.applications.iter().any(|app| {
+    st.config().applications.iter().any(|app| {
         app.web_origins
             .iter()
             .any(|w| url::Url::parse(w).is_ok_and(|u| u.origin().ascii_serialization() == origin))

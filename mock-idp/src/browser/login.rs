@@ -62,9 +62,8 @@ pub(crate) async fn submit(
         return html::error_page(StatusCode::BAD_REQUEST, "invalid_request", EXPIRED);
     };
     let email = field("username");
-    let user = st
-        .mint
-        .config
+    let snapshot = st.config();
+    let user = snapshot
         .user_by_email(email)
         .filter(|u| u.password_matches(field("password")));
     let Some(user) = user else {
@@ -94,9 +93,8 @@ fn form(
     email: &str,
     error: Option<&str>,
 ) -> Response {
-    let app = st
-        .mint
-        .config
+    let snapshot = st.config();
+    let app = snapshot
         .application(&req.client_id)
         .and_then(|a| a.name.clone())
         .unwrap_or_else(|| req.client_id.clone());

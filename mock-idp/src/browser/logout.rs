@@ -22,7 +22,7 @@ pub(crate) async fn v2_logout(
     headers: HeaderMap,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let cfg = &st.mint.config;
+    let cfg = &st.config();
     let allowed: &[String] = match q.get("client_id").filter(|c| !c.is_empty()) {
         Some(id) => match cfg.application(id) {
             Some(app) => &app.allowed_logout_urls,
@@ -68,9 +68,8 @@ pub(crate) async fn oidc_logout(
     let target = match get("post_logout_redirect_uri") {
         None => None,
         Some(uri) => {
-            let app = client_id
-                .as_deref()
-                .and_then(|c| st.mint.config.application(c));
+            let cfg = st.config();
+            let app = client_id.as_deref().and_then(|c| cfg.application(c));
             let Some(app) = app else {
                 return bad("post_logout_redirect_uri requires a valid id_token_hint or client_id");
             };

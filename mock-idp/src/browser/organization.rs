@@ -48,7 +48,7 @@ pub(crate) fn requested(
 
 /// Why `user_id` may not complete a login to `organization`, if they may not.
 pub(crate) fn refuse_non_member(
-    cfg: &TenantConfig,
+    cfg: &crate::config::Snapshot,
     organization: Option<&str>,
     user_id: &str,
 ) -> Option<Refusal> {

@@ -132,11 +132,8 @@ fn claims(
         _ => {}
     }
     let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
-    let user = st
-        .mint
-        .config
-        .user(sub)
-        .ok_or_else(|| invalid("Unknown user"))?;
+    let snapshot = st.config();
+    let user = snapshot.user(sub).ok_or_else(|| invalid("Unknown user"))?;
     let mut body = serde_json::Map::new();
     body.insert("sub".into(), json!(sub));
     body.extend(user.profile_claims(&scopes));

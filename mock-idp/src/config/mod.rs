@@ -23,10 +23,12 @@
 //! | `users` | [`UserConfig`] and [`RoleConfig`]: who can log in and their permissions |
 //! | `exchange` | token exchange profiles, organizations, Token Vault entries |
 //! | `tenant` | [`TenantConfig`]: the whole tenant, its quickstart defaults, loading and validation |
+//! | `snapshot` | `Snapshot`: the configuration at one instant, as a request reads it (users indexed by id and email) |
 
 mod api;
 mod application;
 mod exchange;
+mod snapshot;
 mod tenant;
 mod users;
 
@@ -39,11 +41,13 @@ pub use exchange::{
     OrganizationUsage, RESERVED_TOKEN_TYPE_PREFIXES, SubjectValidation, VaultEntry,
     is_reserved_token_type,
 };
+pub(crate) use snapshot::{Snapshot, Users};
 pub use tenant::{
     ConfigError, DATABASE_CONNECTION, DEFAULT_AUDIENCE, DEFAULT_CALLBACK, DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET, DEFAULT_SPA_CLIENT_ID, DEFAULT_WEB_CLIENT_ID, DEFAULT_WEB_CLIENT_SECRET,
     TenantConfig,
 };
+pub(crate) use users::check_user;
 pub use users::{DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD, RoleConfig, UserConfig};
 
 #[cfg(test)]

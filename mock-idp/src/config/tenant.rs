@@ -198,7 +198,7 @@ impl TenantConfig {
     }
 
     /// Semantic checks TOML types cannot express.
-    pub(super) fn validate(&self) -> Result<(), (String, String)> {
+    pub(crate) fn validate(&self) -> Result<(), (String, String)> {
         if self.apis.is_empty() {
             return Err(("apis".into(), "at least one API is required".into()));
         }

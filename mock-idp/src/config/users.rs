@@ -212,40 +212,51 @@ pub(crate) fn validate(
     roles: &[RoleConfig],
     apis: &[ApiConfig],
 ) -> Result<(), (String, String)> {
+    let mut emails = std::collections::HashSet::with_capacity(users.len());
+    let mut ids = std::collections::HashSet::with_capacity(users.len());
     for (i, u) in users.iter().enumerate() {
         let at = |k: &str| format!("users[{i}].{k}");
-        if !u.email.contains('@') {
-            return Err((
-                at("email"),
-                format!("`{}` is not an email address", u.email),
-            ));
-        }
-        if u.password.is_empty() {
-            return Err((at("password"), "must not be empty".into()));
-        }
-        let before = &users[..i];
-        if before
-            .iter()
-            .any(|o| o.email.eq_ignore_ascii_case(&u.email))
-        {
+        check_user(u, roles, apis, &at)?;
+        if !emails.insert(u.email.to_ascii_lowercase()) {
             return Err((at("email"), format!("duplicate user `{}`", u.email)));
         }
-        if before.iter().any(|o| o.id() == u.id()) {
-            return Err((at("user_id"), format!("duplicate user_id `{}`", u.id())));
+        let id = u.id();
+        if !ids.insert(id.clone()) {
+            return Err((at("user_id"), format!("duplicate user_id `{id}`")));
         }
-        if let Some(r) = u
-            .roles
-            .iter()
-            .find(|r| !roles.iter().any(|x| &x.name == *r))
-        {
-            return Err((at("roles"), format!("no role named `{r}`")));
-        }
-        check_permissions(apis, &u.permissions, &at("permissions"))?;
     }
     for (i, r) in roles.iter().enumerate() {
         check_permissions(apis, &r.permissions, &format!("roles[{i}].permissions"))?;
     }
     Ok(())
+}
+
+/// One user's own checks (uniqueness aside): an email, a password, known roles, permissions
+/// the APIs define. `at` names a key of the user in errors. The file loader and every write
+/// to a running tenant's users call it.
+pub(crate) fn check_user(
+    u: &UserConfig,
+    roles: &[RoleConfig],
+    apis: &[ApiConfig],
+    at: &dyn Fn(&str) -> String,
+) -> Result<(), (String, String)> {
+    if !u.email.contains('@') {
+        return Err((
+            at("email"),
+            format!("`{}` is not an email address", u.email),
+        ));
+    }
+    if u.password.is_empty() {
+        return Err((at("password"), "must not be empty".into()));
+    }
+    if let Some(r) = u
+        .roles
+        .iter()
+        .find(|r| !roles.iter().any(|x| &x.name == *r))
+    {
+        return Err((at("roles"), format!("no role named `{r}`")));
+    }
+    check_permissions(apis, &u.permissions, &at("permissions"))
 }
 
 fn check_permissions(

@@ -28,7 +28,7 @@ pub(super) async fn token(
     body: Result<Json<TokenSpec>, JsonRejection>,
 ) -> Result<Response, ControlError> {
     let Json(spec) = body?;
-    let token = spec.apply(TokenBuilder::new(&st.mint)).build();
+    let token = spec.apply(TokenBuilder::new(&st.mint())).build();
     let decoded = decode_unverified(&token).ok();
     // The door always sets it; without it, refuse rather than assume the operator.
     let Some(Extension(caller)) = caller else {

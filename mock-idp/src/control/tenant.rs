@@ -233,10 +233,12 @@ pub(super) async fn reset(State(st): State<Arc<TenantState>>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// No faults, overrides, upstream, nonce or journal, the clock back to real time. Keys stay as
-/// they are (rotate or retire them explicitly), and so do call counts, sessions and issued
-/// tokens.
+/// No faults, overrides, upstream, nonce or journal, the clock back to real time, the
+/// configuration back to the one the tenant started with (its file: what the Management API
+/// changed is undone). Keys stay as they are (rotate or retire them explicitly), and so do
+/// call counts, sessions and issued tokens.
 pub(crate) fn reset_state(st: &TenantState) {
+    st.model.reset();
     st.faults.clear();
     *st.jwks_override.write().unwrap_or_else(|e| e.into_inner()) = None;
     *st.discovery_override

@@ -92,7 +92,7 @@ pub(super) async fn mint(State(st): State<Arc<TenantState>>, Form(f): Fields) ->
 }
 
 fn minted(st: &TenantState, f: &HashMap<String, String>) -> Result<Minted, String> {
-    let cfg = &st.mint.config;
+    let cfg = &st.config();
     let api = field(f, "audience")
         .and_then(|a| cfg.api(a))
         .or_else(|| cfg.default_api())
@@ -108,13 +108,17 @@ fn minted(st: &TenantState, f: &HashMap<String, String>) -> Result<Minted, Strin
     };
     let key = DpopKey::fixture();
     let bound = field(f, "dpop").is_some();
-    let mut b =
-        TokenBuilder::for_grant(&st.mint, api, app, &scopes, bound.then(|| key.thumbprint()));
+    let mut b = TokenBuilder::for_grant(
+        &st.mint(),
+        api,
+        app,
+        &scopes,
+        bound.then(|| key.thumbprint()),
+    );
     if let Some(email) = field(f, "user") {
         let user = cfg
-            .users
-            .iter()
-            .find(|u| u.email == email)
+            .user_by_email(email)
+            .filter(|u| u.email == email)
             .ok_or(format!("no user `{email}`"))?;
         b = b.for_user(user, cfg);
     }

@@ -111,7 +111,7 @@ pub(super) fn sign_in(status: StatusCode, error: Option<&str>) -> Response {
 }
 
 fn page_html(st: &TenantState, outcome: &Outcome) -> String {
-    let cfg = &st.mint.config;
+    let cfg = &st.config();
     let mut html = String::new();
     html.push_str(&format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -172,9 +172,8 @@ fn facts(st: &TenantState) -> String {
         }
         None => String::new(),
     };
-    let audience = st
-        .mint
-        .config
+    let snapshot = st.config();
+    let audience = snapshot
         .default_api()
         .map(|a| a.identifier.as_str())
         .unwrap_or_default();
@@ -211,7 +210,7 @@ fn options<'a>(items: impl Iterator<Item = (&'a str, String)>) -> String {
 }
 
 fn mint_form(st: &TenantState) -> String {
-    let cfg = &st.mint.config;
+    let cfg = &st.config();
     let apis = options(
         cfg.apis
             .iter()
@@ -226,8 +225,8 @@ fn mint_form(st: &TenantState) -> String {
     }));
     let users = options(
         std::iter::once(("", "none: a machine token (client_credentials)".to_owned())).chain(
-            cfg.users
-                .iter()
+            cfg.users()
+                .take(SHOWN_USERS)
                 .map(|u| (u.email.as_str(), u.email.clone())),
         ),
     );
@@ -321,7 +320,10 @@ fn clock_and_faults(st: &TenantState) -> String {
     )
 }
 
-fn catalogue(cfg: &crate::config::TenantConfig) -> String {
+/// How many users the page lists (a tenant may hold tens of thousands).
+const SHOWN_USERS: usize = 200;
+
+fn catalogue(cfg: &crate::config::Snapshot) -> String {
     let apis: String = cfg
         .apis
         .iter()
@@ -352,8 +354,8 @@ fn catalogue(cfg: &crate::config::TenantConfig) -> String {
         })
         .collect();
     let users: String = cfg
-        .users
-        .iter()
+        .users()
+        .take(SHOWN_USERS)
         .map(|u| {
             format!(
                 "<tr><td>{}</td><td><code>{}</code></td></tr>",

@@ -33,7 +33,7 @@ pub(crate) fn primary(st: &TenantState) -> Value {
 fn document(st: &TenantState, origin: &str) -> Value {
     let b = origin;
     let mut scopes: Vec<String> = OIDC_SCOPES.iter().map(|s| (*s).to_owned()).collect();
-    for api in &st.mint.config.apis {
+    for api in &st.config().apis {
         for p in &api.permissions {
             if !scopes.contains(p) {
                 scopes.push(p.clone());
@@ -41,13 +41,7 @@ fn document(st: &TenantState, origin: &str) -> Value {
         }
     }
     let mut pkce = vec!["S256"];
-    if st
-        .mint
-        .config
-        .applications
-        .iter()
-        .any(|a| a.allow_plain_pkce)
-    {
+    if st.config().applications.iter().any(|a| a.allow_plain_pkce) {
         pkce.push("plain");
     }
     // Exactly what is served: every endpoint here answers (a test walks them).

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use crate::clock::Clock;
-use crate::config::{ApiConfig, ApplicationConfig, Dialect, TenantConfig};
+use crate::config::{ApiConfig, ApplicationConfig, Dialect, Snapshot, TenantConfig};
 use crate::jose::{b64url, random_id};
 use crate::keys::{KeyRing, SigAlg, SigningKey};
 use crate::mint::dpop_key::DpopKey;
@@ -58,7 +58,7 @@ pub(crate) struct MintContext {
     pub(crate) userinfo: String,
     pub(crate) clock: Clock,
     pub(crate) keys: KeyRing,
-    pub(crate) config: Arc<TenantConfig>,
+    pub(crate) config: Arc<Snapshot>,
 }
 
 /// Builds one access token. See the crate docs for a tour.
@@ -109,7 +109,7 @@ impl TokenBuilder {
             userinfo: format!("{base}/userinfo"),
             clock: clock.clone(),
             keys: keys.clone(),
-            config: Arc::new(config.clone()),
+            config: Arc::new(Snapshot::new(config.clone())),
         };
         match audience.and_then(|a| config.api(a)) {
             Some(api) => {

@@ -47,7 +47,12 @@ impl BoundTenant {
 
     /// The default API identifier.
     pub fn audience(&self) -> &str {
-        self.state.default_audience()
+        // Not started yet: the configuration is the one it starts with.
+        self.state
+            .mint
+            .config
+            .default_api()
+            .map_or("", |a| a.identifier.as_str())
     }
 
     /// The control API's admin secret, if the control API is on.

@@ -293,7 +293,7 @@ impl TenantBuilder {
             userinfo: format!("{base_url}/userinfo"),
             clock: self.clock.unwrap_or_default(),
             keys,
-            config: Arc::new(config),
+            config: Arc::new(crate::config::Snapshot::new(config)),
         };
         let server_cfg = if self.http {
             None

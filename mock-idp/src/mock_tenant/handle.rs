@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::config::TenantConfig;
 use crate::keys::KeyRing;
 use crate::mint::token::TokenBuilder;
+use crate::mock_tenant::config::Configuration;
 use crate::mock_tenant::handles::{
     Ca, ControlApi, DefaultApp, Dpop, Faults, Journal, Overrides, Urls,
 };
@@ -48,7 +48,12 @@ impl MockTenant {
 
     /// The default API identifier (`https://my-flask-api` by default).
     pub fn audience(&self) -> &str {
-        self.state.default_audience()
+        // The tenant's first API when it started (the default audience a test was built for).
+        self.state
+            .mint
+            .config
+            .default_api()
+            .map_or("", |a| a.identifier.as_str())
     }
 
     /// The endpoints' URLs, the tenant's other domains and the address it listens on.
@@ -59,16 +64,15 @@ impl MockTenant {
         }
     }
 
-    /// The tenant configuration.
-    pub fn config(&self) -> &TenantConfig {
-        &self.state.mint.config
+    /// The tenant's configuration as it runs: read it, and change users, roles, applications,
+    /// APIs and organizations as Auth0's Management API does (the same methods).
+    pub fn config(&self) -> Configuration<'_> {
+        Configuration { state: &self.state }
     }
 
     /// The default application (its client_id and client_secret).
     pub fn app(&self) -> DefaultApp<'_> {
-        DefaultApp {
-            config: &self.state.mint.config,
-        }
+        DefaultApp { state: &self.state }
     }
 
     /// The CA certificate to trust.
@@ -88,7 +92,7 @@ impl MockTenant {
 
     /// A builder for a valid token (default API, default client, all its scopes, current key).
     pub fn token(&self) -> TokenBuilder {
-        TokenBuilder::new(&self.state.mint)
+        TokenBuilder::new(&self.state.mint())
     }
 
     /// Logs the user with this email in through the real browser flow (authorize, login form,

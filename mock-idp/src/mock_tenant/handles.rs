@@ -5,7 +5,6 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
-use crate::config::TenantConfig;
 use crate::http::discovery;
 use crate::mint::dpop_key::DpopKey;
 use crate::mint::proof::ProofBuilder;
@@ -62,13 +61,14 @@ impl Urls<'_> {
 /// The default application: `tenant.app()`.
 #[derive(Debug, Clone, Copy)]
 pub struct DefaultApp<'a> {
-    pub(super) config: &'a TenantConfig,
+    pub(super) state: &'a TenantState,
 }
 
 impl DefaultApp<'_> {
     /// Its client_id (empty without applications).
     pub fn client_id(&self) -> String {
-        self.config
+        self.state
+            .config()
             .default_application()
             .map(|a| a.client_id.clone())
             .unwrap_or_default()
@@ -76,7 +76,8 @@ impl DefaultApp<'_> {
 
     /// Its client_secret (empty without applications).
     pub fn client_secret(&self) -> String {
-        self.config
+        self.state
+            .config()
             .default_application()
             .map(|a| a.client_secret.clone())
             .unwrap_or_default()

@@ -105,7 +105,7 @@ impl<'a> Login<'a> {
     }
 
     async fn run(self) -> Result<LoginTokens, LoginError> {
-        let cfg = &self.state.mint.config;
+        let cfg = self.state.config();
         let user = cfg
             .user_by_email(&self.email)
             .ok_or_else(|| LoginError::UnknownUser(self.email.clone()))?;

@@ -108,9 +108,8 @@ fn client_of(st: &TenantState, claims: &Value) -> Result<Caller, Denied> {
         .as_str()
         .or_else(|| claims["client_id"].as_str())
         .ok_or(Denied::NotClientCredentials)?;
-    let app = st
-        .mint
-        .config
+    let snapshot = st.config();
+    let app = snapshot
         .application(client_id)
         .filter(|a| a.allows(GrantType::ClientCredentials))
         .ok_or(Denied::NotClientCredentials)?;

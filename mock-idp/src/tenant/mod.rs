@@ -8,6 +8,7 @@
 //! | `access` | who may change the tenant: the one rule the control API, the Test page and `POST /control/tokens` call |
 //! | `admin_sessions` | Test page sessions: the random ids the Test page's cookie carries, bounded |
 //! | `state` | `TenantState`: everything a running tenant shares between its faces |
+//! | `model` | `TenantModel`: the one owner of the current configuration; every change to it goes through its methods |
 //! | `store` | `BoundedStore`: the bounded, expiring map every runtime store is built on |
 //! | `session`, `authorize_request` | login sessions (SSO) and pending logins, their cookies; the validated `/authorize` request they carry |
 //! | `codes`, `refresh_tokens` | authorization codes (PKCE, DPoP binding); refresh token families (rotation, reuse detection) |
@@ -25,6 +26,7 @@ pub(crate) mod codes;
 pub(crate) mod domains;
 pub(crate) mod faults;
 pub(crate) mod journal;
+pub(crate) mod model;
 pub(crate) mod refresh_tokens;
 pub(crate) mod seen_jtis;
 pub(crate) mod session;

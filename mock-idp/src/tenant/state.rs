@@ -6,17 +6,19 @@
 //! It lives in the core so that every face depends on it and none of it depends on a face.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use axum::http::header;
 use serde_json::Value;
 
+use crate::config::Snapshot;
 use crate::mint::token::MintContext;
 use crate::tenant::actions::Actions;
 use crate::tenant::codes::Codes;
 use crate::tenant::domains::Domains;
 use crate::tenant::faults::{Endpoint, Faults};
 use crate::tenant::journal::Journal;
+use crate::tenant::model::TenantModel;
 use crate::tenant::refresh_tokens::RefreshTokens;
 use crate::tenant::session::{Sessions, Transactions};
 use crate::tenant::upstream::Upstream;
@@ -30,7 +32,11 @@ pub(crate) const CACHE_CONTROL: &str =
 pub(crate) struct TenantState {
     /// `https://host:port` (no trailing slash).
     pub(crate) base_url: String,
+    /// Issuer, clock and keys. Its `config` is the configuration at start: read the live one
+    /// with [`TenantState::config`], mint with [`TenantState::mint`].
     pub(crate) mint: MintContext,
+    /// The tenant's configuration as it runs: every change goes through it.
+    pub(crate) model: TenantModel,
     pub(crate) faults: Faults,
     pub(crate) journal: Journal,
     pub(crate) jwks_override: RwLock<Option<Value>>,
@@ -75,7 +81,9 @@ impl TenantState {
         domains: Domains,
         actions: Actions,
     ) -> Self {
+        let model = TenantModel::with_current(mint.config.clone(), mint.config.clone());
         TenantState {
+            model,
             domains,
             actions,
             base_url,
@@ -100,6 +108,19 @@ impl TenantState {
         }
     }
 
+    /// The configuration now: take it once per request and read everything from it.
+    pub(crate) fn config(&self) -> Arc<Snapshot> {
+        self.model.current()
+    }
+
+    /// What the token builders need, with the configuration now.
+    pub(crate) fn mint(&self) -> MintContext {
+        MintContext {
+            config: self.config(),
+            ..self.mint.clone()
+        }
+    }
+
     /// The upstream discovery and JWKS are delegated to, if any.
     pub(crate) fn upstream(&self) -> Option<Upstream> {
         self.upstream
@@ -114,11 +135,10 @@ impl TenantState {
     }
 
     /// The default API's identifier (empty without APIs).
-    pub(crate) fn default_audience(&self) -> &str {
-        self.mint
-            .config
+    pub(crate) fn default_audience(&self) -> String {
+        self.config()
             .default_api()
-            .map_or("", |a| a.identifier.as_str())
+            .map_or_else(String::new, |a| a.identifier.clone())
     }
 
     pub(crate) fn token_endpoint(&self) -> String {
@@ -137,7 +157,7 @@ impl TenantState {
         MintContext {
             issuer: format!("{origin}/"),
             userinfo: format!("{origin}/userinfo"),
-            ..self.mint.clone()
+            ..self.mint()
         }
     }
 

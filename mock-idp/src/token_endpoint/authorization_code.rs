@@ -25,7 +25,7 @@ pub(super) fn grant(
     params: &BTreeMap<String, String>,
     app: &ApplicationConfig,
 ) -> Result<Value, TokenError> {
-    let cfg = &st.mint.config;
+    let cfg = &st.config();
     let code = params
         .get("code")
         .ok_or_else(|| TokenError::InvalidRequest("Missing required parameter: code".into()))?;

@@ -17,7 +17,7 @@ pub(super) fn grant(
     params: &BTreeMap<String, String>,
     app: &ApplicationConfig,
 ) -> Result<Value, TokenError> {
-    let cfg = &st.mint.config;
+    let cfg = &st.config();
     let audience = params.get("audience").ok_or_else(|| {
         TokenError::AccessDenied(
             "No audience parameter was provided, and no default audience has been configured"

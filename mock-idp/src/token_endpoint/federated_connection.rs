@@ -39,9 +39,8 @@ pub(super) fn grant(
     acts_for_subject_audience(st, app, &subject)?;
     let user = user_of(&subject)?;
     let hint = params.get("login_hint");
-    let entry = st
-        .mint
-        .config
+    let snapshot = st.config();
+    let entry = snapshot
         .token_vault
         .iter()
         .find(|v| {

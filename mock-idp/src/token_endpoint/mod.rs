@@ -66,7 +66,8 @@ async fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Res
     let grant = GrantType::from_name(name).ok_or_else(|| {
         TokenError::UnsupportedGrantType(format!("Unsupported grant type: {name}"))
     })?;
-    let app = client_auth::authenticate(&st.mint.config, headers, &params)?;
+    let cfg = st.config();
+    let app = client_auth::authenticate(&cfg, headers, &params)?;
     if !app.allows(grant) {
         return Err(TokenError::UnauthorizedClient(name.clone()));
     }

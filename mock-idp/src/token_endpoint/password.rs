@@ -40,7 +40,7 @@ pub(super) fn grant(
     app: &ApplicationConfig,
     grant: GrantType,
 ) -> Result<Value, TokenError> {
-    let cfg = &st.mint.config;
+    let cfg = &st.config();
     let required = |name: &str| {
         params.get(name).ok_or_else(|| {
             TokenError::InvalidRequest(format!("Missing required parameter: {name}"))

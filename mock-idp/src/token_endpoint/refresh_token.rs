@@ -20,7 +20,7 @@ pub(super) fn grant(
     params: &BTreeMap<String, String>,
     app: &ApplicationConfig,
 ) -> Result<Value, TokenError> {
-    let cfg = &st.mint.config;
+    let cfg = &st.config();
     let token = params.get("refresh_token").ok_or_else(|| {
         TokenError::InvalidRequest("Missing required parameter: refresh_token".into())
     })?;

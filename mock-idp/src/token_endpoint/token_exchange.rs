@@ -56,15 +56,12 @@ pub(super) async fn grant(
     if requested.is_some_and(|r| r != ACCESS_TOKEN_TYPE) || is_reserved_token_type(subject_type) {
         return Err(TokenError::InvalidRequest(BAD_TYPE_PAIR.into()));
     }
-    let profile = st
-        .mint
-        .config
-        .exchange_profile(subject_type)
-        .ok_or_else(|| {
-            TokenError::InvalidRequest(
-                "No Token Exchange Profile matches the subject_token_type".into(),
-            )
-        })?;
+    let snapshot = st.config();
+    let profile = snapshot.exchange_profile(subject_type).ok_or_else(|| {
+        TokenError::InvalidRequest(
+            "No Token Exchange Profile matches the subject_token_type".into(),
+        )
+    })?;
     custom_exchange(st, headers, params, app, profile, subject_token).await
 }
 
@@ -77,7 +74,7 @@ async fn custom_exchange(
     profile: &ExchangeProfile,
     subject_token: &str,
 ) -> Result<Value, TokenError> {
-    let api = audience_api(st, params.get("audience"))?;
+    let api = &audience_api(st, params.get("audience"))?;
     let (user, claims) = match profile.validation {
         SubjectValidation::Tenant => {
             let c = subject_token::verify_own(st, subject_token)?;
@@ -165,7 +162,7 @@ fn on_behalf_of(
     acts_for_subject_audience(st, app, &subject)?;
     let user = user_of(&subject)?;
     let act = delegation(&subject, &app.client_id)?;
-    let api = audience_api(st, Some(&audience.to_owned()))?;
+    let api = &audience_api(st, Some(&audience.to_owned()))?;
     if api.is_management_api() {
         // A user's token never becomes a Management API token with the operator's scopes.
         return Err(TokenError::AccessDenied(
@@ -200,9 +197,8 @@ pub(super) fn acts_for_subject_audience(
         Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
-    let ok = st
-        .mint
-        .config
+    let snapshot = st.config();
+    let ok = snapshot
         .custom_api_clients
         .iter()
         .any(|(api, client)| *client == app.client_id && auds.contains(&api.as_str()));
@@ -266,12 +262,9 @@ fn check_audience(claims: &Map<String, Value>, want: &str) -> Result<(), TokenEr
 }
 
 /// The API the new token is for: `audience`, or the tenant's default API.
-fn audience_api<'c>(
-    st: &'c TenantState,
-    audience: Option<&String>,
-) -> Result<&'c ApiConfig, TokenError> {
-    let cfg = &st.mint.config;
-    match audience {
+fn audience_api(st: &TenantState, audience: Option<&String>) -> Result<ApiConfig, TokenError> {
+    let cfg = st.config();
+    let api = match audience {
         Some(a) => cfg.api(a).ok_or_else(|| {
             TokenError::AccessDenied(format!("Service not enabled within domain: {a}"))
         }),
@@ -281,7 +274,8 @@ fn audience_api<'c>(
                     .into(),
             )
         }),
-    }
+    };
+    api.cloned()
 }
 
 /// A user's token gets the requested scopes the API defines; others are dropped, as Auth0
