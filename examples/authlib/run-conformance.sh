@@ -27,7 +27,7 @@ if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
 if [ "${SKIP_PIP:-0}" != 1 ]; then
-    "$VENV/bin/pip" install -q "authlib==1.9.6" "flask==3.1.3"
+    "$VENV/bin/pip" install -q "authlib==1.9.6" "joserfc==1.8.0" "flask==3.1.3"
 fi
 cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp-cli
 mock="$target/debug/mock-idp --state-dir $state --fixture-keys"
