@@ -39,12 +39,23 @@ fn linked_dir(row: &str) -> Option<String> {
 #[test]
 fn every_conformance_script_has_a_matrix_row_and_every_row_a_script() {
     let rows = matrix_rows();
-    assert!(rows.len() >= 16, "the matrix has {} rows, fewer than 16", rows.len());
+    assert!(
+        rows.len() >= 16,
+        "the matrix has {} rows, fewer than 16",
+        rows.len()
+    );
     let mut linked = BTreeSet::new();
     for row in &rows {
         let dir = linked_dir(row).unwrap_or_else(|| panic!("row names no script: {row}"));
-        let script = repo().join("examples").join(&dir).join("run-conformance.sh");
-        assert!(script.is_file(), "row names {} which does not exist", script.display());
+        let script = repo()
+            .join("examples")
+            .join(&dir)
+            .join("run-conformance.sh");
+        assert!(
+            script.is_file(),
+            "row names {} which does not exist",
+            script.display()
+        );
         linked.insert(dir);
     }
     let scripts: BTreeSet<String> = std::fs::read_dir(repo().join("examples"))
@@ -54,7 +65,10 @@ fn every_conformance_script_has_a_matrix_row_and_every_row_a_script() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     let missing: Vec<_> = scripts.difference(&linked).collect();
-    assert!(missing.is_empty(), "scripts without a matrix row: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "scripts without a matrix row: {missing:?}"
+    );
 }
 
 #[test]
@@ -71,10 +85,19 @@ fn standalone_example_crates_stay_out_of_the_workspace() {
         let path = entry.unwrap().path();
         if path.join("Cargo.toml").is_file() {
             let name = format!("examples/{}", path.file_name().unwrap().to_string_lossy());
-            assert!(exclude.contains(&name), "{name} is a cargo project but not excluded");
+            assert!(
+                exclude.contains(&name),
+                "{name} is a cargo project but not excluded"
+            );
             let own = std::fs::read_to_string(path.join("Cargo.toml")).unwrap();
-            assert!(own.contains("\n[workspace]\n"), "{name} lacks its own empty [workspace]");
-            assert!(path.join("Cargo.lock").is_file(), "{name} has no Cargo.lock (builds use --locked)");
+            assert!(
+                own.contains("\n[workspace]\n"),
+                "{name} lacks its own empty [workspace]"
+            );
+            assert!(
+                path.join("Cargo.lock").is_file(),
+                "{name} has no Cargo.lock (builds use --locked)"
+            );
         }
     }
 }

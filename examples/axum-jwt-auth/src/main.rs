@@ -36,7 +36,11 @@ async fn private_scoped(user: Claims<TokenClaims>) -> Response {
     let scopes = user.claims.scope.unwrap_or_default();
     if !scopes.split(' ').any(|s| s == "read:messages") {
         let challenge = "Bearer error=\"insufficient_scope\", scope=\"read:messages\"";
-        return (StatusCode::FORBIDDEN, [(header::WWW_AUTHENTICATE, challenge)]).into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::WWW_AUTHENTICATE, challenge)],
+        )
+            .into_response();
     }
     Json(json!({ "sub": user.claims.sub })).into_response()
 }
