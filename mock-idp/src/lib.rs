@@ -84,6 +84,7 @@ mod dotenv;
 mod http;
 pub mod jose;
 mod keys;
+mod management;
 mod mint;
 mod mock_tenant;
 mod responses;

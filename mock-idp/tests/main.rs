@@ -13,6 +13,7 @@ mod faults;
 mod fidelity;
 mod fuzz;
 mod keys;
+mod management;
 mod mint;
 mod org_login;
 mod password_grant;

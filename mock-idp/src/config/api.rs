@@ -125,11 +125,36 @@ impl ApiConfig {
 /// the application get control API tokens with client_credentials, as on Auth0.
 pub const MANAGEMENT_API: &str = "https://{domain}/api/v2/";
 
-/// The Management API's scopes: Auth0's for signing keys, the mock's own for the rest.
+/// The Management API's scopes: Auth0's for its routes the tenant serves, the mock's own for
+/// what only a mock has.
 pub const MANAGEMENT_SCOPES: &[&str] = &[
     "read:signing_keys",
     "create:signing_keys",
     "update:signing_keys",
+    "read:clients",
+    "create:clients",
+    "update:clients",
+    "delete:clients",
+    "update:client_keys",
+    "read:client_grants",
+    "create:client_grants",
+    "update:client_grants",
+    "delete:client_grants",
+    "read:resource_servers",
+    "create:resource_servers",
+    "update:resource_servers",
+    "delete:resource_servers",
+    "read:users",
+    "create:users",
+    "update:users",
+    "delete:users",
+    "read:roles",
+    "create:roles",
+    "update:roles",
+    "delete:roles",
+    "read:role_members",
+    "create:role_members",
+    "delete:role_members",
     "read:mock_tenant",
     "update:mock_tenant",
     "create:mock_tokens",

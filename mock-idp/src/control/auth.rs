@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -32,12 +32,28 @@ pub(crate) async fn require(
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, cred)| cred.trim());
-    match access::authorize(&st, Credential::Bearer(bearer), scope) {
+    let management = req.uri().path().starts_with("/api/v2/");
+    let mut res = match access::authorize(&st, Credential::Bearer(bearer), scope) {
         Ok(caller) => {
             req.extensions_mut().insert(caller);
             next.run(req).await
         }
         Err(e) => ControlError::from(e).into_response(),
+    };
+    if management {
+        rate_limit_headers(&mut res, st.mint.clock.now());
+    }
+    res
+}
+
+/// Auth0's Management API rate-limit headers. The tenant does not limit (a test tenant serves
+/// its one caller): it tells clients so with a full bucket that refills each second.
+fn rate_limit_headers(res: &mut Response, now: i64) {
+    let h = res.headers_mut();
+    h.insert("x-ratelimit-limit", HeaderValue::from_static("50"));
+    h.insert("x-ratelimit-remaining", HeaderValue::from_static("49"));
+    if let Ok(v) = HeaderValue::from_str(&(now + 1).to_string()) {
+        h.insert("x-ratelimit-reset", v);
     }
 }
 

@@ -43,7 +43,7 @@ use crate::tenant::state::TenantState;
 /// token needs to call it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
-    /// `GET`, `POST`, `PUT` or `DELETE`.
+    /// `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
     pub method: &'static str,
     /// The path, with `{kid}`-style parameters.
     pub path: &'static str,
@@ -72,7 +72,45 @@ pub(crate) fn scope_for(method: &str, path: &str) -> &'static str {
 #[rustfmt::skip] // one line per route: it reads as the table it is
 fn table() -> Table {
     use signing_keys as keys;
+    use crate::management::{clients, resource_servers as apis, roles, users};
     Table::default()
+        .get("/api/v2/clients", "read:clients", clients::list)
+        .post("/api/v2/clients", "create:clients", clients::create)
+        .get("/api/v2/clients/{id}", "read:clients", clients::get)
+        .patch("/api/v2/clients/{id}", "update:clients", clients::patch)
+        .delete("/api/v2/clients/{id}", "delete:clients", clients::delete)
+        .post("/api/v2/clients/{id}/rotate-secret", "update:client_keys", clients::rotate_secret)
+        .get("/api/v2/client-grants", "read:client_grants", clients::list_grants)
+        .post("/api/v2/client-grants", "create:client_grants", clients::create_grant)
+        .patch("/api/v2/client-grants/{id}", "update:client_grants", clients::patch_grant)
+        .delete("/api/v2/client-grants/{id}", "delete:client_grants", clients::delete_grant)
+        .get("/api/v2/resource-servers", "read:resource_servers", apis::list)
+        .post("/api/v2/resource-servers", "create:resource_servers", apis::create)
+        .get("/api/v2/resource-servers/{id}", "read:resource_servers", apis::get)
+        .patch("/api/v2/resource-servers/{id}", "update:resource_servers", apis::patch)
+        .delete("/api/v2/resource-servers/{id}", "delete:resource_servers", apis::delete)
+        .get("/api/v2/users", "read:users", users::list)
+        .post("/api/v2/users", "create:users", users::create)
+        .get("/api/v2/users-by-email", "read:users", users::by_email)
+        .get("/api/v2/users/{id}", "read:users", users::get)
+        .patch("/api/v2/users/{id}", "update:users", users::patch)
+        .delete("/api/v2/users/{id}", "delete:users", users::delete)
+        .get("/api/v2/users/{id}/roles", "read:roles", users::roles)
+        .post("/api/v2/users/{id}/roles", "create:role_members", users::assign_roles)
+        .delete("/api/v2/users/{id}/roles", "delete:role_members", users::remove_roles)
+        .get("/api/v2/users/{id}/permissions", "read:users", users::permissions)
+        .post("/api/v2/users/{id}/permissions", "update:users", users::add_permissions)
+        .delete("/api/v2/users/{id}/permissions", "update:users", users::remove_permissions)
+        .get("/api/v2/roles", "read:roles", roles::list)
+        .post("/api/v2/roles", "create:roles", roles::create)
+        .get("/api/v2/roles/{id}", "read:roles", roles::get)
+        .patch("/api/v2/roles/{id}", "update:roles", roles::patch)
+        .delete("/api/v2/roles/{id}", "delete:roles", roles::delete)
+        .get("/api/v2/roles/{id}/permissions", "read:roles", roles::permissions)
+        .post("/api/v2/roles/{id}/permissions", "update:roles", roles::add_permissions)
+        .delete("/api/v2/roles/{id}/permissions", "update:roles", roles::remove_permissions)
+        .get("/api/v2/roles/{id}/users", "read:role_members", roles::users)
+        .post("/api/v2/roles/{id}/users", "create:role_members", roles::assign_users)
         .get("/api/v2/keys/signing", READ_KEYS, keys::list)
         .post("/api/v2/keys/signing/rotate", CREATE_KEYS, keys::rotate)
         .put("/api/v2/keys/signing/{kid}/revoke", UPDATE_KEYS, keys::revoke)
@@ -156,6 +194,15 @@ impl Table {
         h: H,
     ) -> Self {
         self.add("PUT", path, scope, routing::put(h))
+    }
+
+    fn patch<H: Handler<T, Arc<TenantState>>, T: 'static>(
+        self,
+        path: &'static str,
+        scope: &'static str,
+        h: H,
+    ) -> Self {
+        self.add("PATCH", path, scope, routing::patch(h))
     }
 
     fn delete<H: Handler<T, Arc<TenantState>>, T: 'static>(

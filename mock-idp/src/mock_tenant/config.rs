@@ -140,6 +140,26 @@ impl Configuration<'_> {
         self.state.model.create_organization(org).map(drop)
     }
 
+    /// Changes the organization `id` (members, applications, name).
+    pub fn update_organization(
+        &self,
+        id: &str,
+        f: impl FnOnce(&mut OrganizationConfig),
+    ) -> Result<(), ModelError> {
+        self.state
+            .model
+            .update_organization(id, |o| {
+                f(o);
+                Ok(())
+            })
+            .map(drop)
+    }
+
+    /// Removes the organization `id`.
+    pub fn delete_organization(&self, id: &str) -> Result<(), ModelError> {
+        self.state.model.delete_organization(id)
+    }
+
     /// Back to the configuration the tenant started with.
     pub fn reset(&self) {
         self.state.model.reset();

@@ -23,6 +23,8 @@
 mod settings;
 mod users;
 
+pub(crate) use users::{add_permissions, remove_permissions};
+
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
@@ -127,9 +129,6 @@ impl ModelError {
     }
 }
 
-/// Called with each new snapshot (persistence in the state directory).
-pub(crate) type OnChange = Box<dyn Fn(&Snapshot) + Send + Sync>;
-
 /// The owner of the tenant's current configuration.
 pub(crate) struct TenantModel {
     current: ArcSwap<Snapshot>,
@@ -137,7 +136,6 @@ pub(crate) struct TenantModel {
     file: Arc<Snapshot>,
     /// Serialises writers (read, copy, check, swap); readers never take it.
     writer: Mutex<WriterState>,
-    on_change: std::sync::OnceLock<OnChange>,
 }
 
 /// What writers keep between writes.
@@ -156,12 +154,6 @@ impl std::fmt::Debug for TenantModel {
 }
 
 impl TenantModel {
-    /// The model of a validated configuration (the file the tenant starts from).
-    pub(crate) fn new(config: TenantConfig) -> Self {
-        let file = Arc::new(Snapshot::new(config));
-        Self::with_current(file.clone(), file)
-    }
-
     /// A model that starts from `current` (what the state directory kept) and resets to
     /// `file`.
     pub(crate) fn with_current(current: Arc<Snapshot>, file: Arc<Snapshot>) -> Self {
@@ -170,18 +162,12 @@ impl TenantModel {
             current: ArcSwap::new(current),
             file,
             writer: Mutex::new(WriterState { users_bytes }),
-            on_change: std::sync::OnceLock::new(),
         }
     }
 
     /// The current configuration: take it once per request and read everything from it.
     pub(crate) fn current(&self) -> Arc<Snapshot> {
         self.current.load_full()
-    }
-
-    /// Calls `f` with each new snapshot from now on (set once).
-    pub(crate) fn on_change(&self, f: OnChange) {
-        let _ = self.on_change.set(f);
     }
 
     /// Back to the configuration the tenant started with.
@@ -196,10 +182,7 @@ impl TenantModel {
     }
 
     fn publish(&self, next: Arc<Snapshot>) {
-        self.current.store(next.clone());
-        if let Some(f) = self.on_change.get() {
-            f(&next);
-        }
+        self.current.store(next);
     }
 
     /// Changes the settings (everything but users) with `f`, then checks the result as the

@@ -291,14 +291,6 @@ impl TenantModel {
             Ok(())
         })
     }
-
-    /// Changes tenant-wide settings (Allowed Logout URLs, the default directory...) with `f`.
-    pub(crate) fn update_tenant_settings<T>(
-        &self,
-        f: impl FnOnce(&mut TenantConfig) -> Result<T, ModelError>,
-    ) -> Result<T, ModelError> {
-        self.change_settings(f)
-    }
 }
 
 fn client_mut<'a>(

@@ -1,0 +1,20 @@
+//! Auth0's Management API v2 at `https://{domain}/api/v2/`: thin handlers over the tenant
+//! model (`tenant::model`), one module per resource, in Auth0's JSON shapes, paging and error
+//! bodies. Every route is registered with its Auth0 scope in the control API's route table
+//! (`control::table`), so the one rule in `tenant::access` authorizes it (the admin secret, or
+//! a Management API token from client_credentials whose grant holds the scope).
+//!
+//! | file | routes |
+//! |---|---|
+//! | `clients` | `/clients` (+ `rotate-secret`), `/client-grants` |
+//! | `resource_servers` | `/resource-servers` |
+//! | `users` | `/users` (search with `q`), `/users-by-email`, `/users/{id}/roles`, `/users/{id}/permissions` |
+//! | `roles` | `/roles`, `/roles/{id}/permissions`, `/roles/{id}/users` |
+//! | `body`, `error` | Auth0's body and query checks, paging; its error body |
+
+mod body;
+pub(crate) mod clients;
+mod error;
+pub(crate) mod resource_servers;
+pub(crate) mod roles;
+pub(crate) mod users;

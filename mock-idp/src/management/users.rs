@@ -1,0 +1,422 @@
+//! `/api/v2/users`, `/api/v2/users-by-email`, and a user's roles and permissions.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::body::{Body, Page};
+use super::error::ApiError;
+use super::roles::{permission_pairs, role_json, role_named_by_id};
+use crate::config::{DATABASE_CONNECTION, Snapshot, UserConfig};
+use crate::tenant::model::EntryKind;
+use crate::tenant::state::TenantState;
+
+type Res = Result<Response, ApiError>;
+
+/// Auth0's user profile for `u`.
+pub(crate) fn user_json(u: &UserConfig) -> Value {
+    let id = u.id();
+    let local = u.email.split('@').next().unwrap_or_default();
+    let mut out = json!({
+        "user_id": id,
+        "email": u.email,
+        "email_verified": u.email_verified,
+        "name": u.name.as_deref().unwrap_or(&u.email),
+        "nickname": u.nickname.as_deref().unwrap_or(local),
+        "picture": u.profile_claims(&["profile".into()]).get("picture").cloned().unwrap_or(Value::Null),
+        "created_at": u.updated_at,
+        "updated_at": u.updated_at,
+        "identities": [{
+            "connection": DATABASE_CONNECTION,
+            "user_id": id.strip_prefix("auth0|").unwrap_or(&id),
+            "provider": "auth0",
+            "isSocial": false,
+        }],
+        "app_metadata": u.app_metadata,
+        "user_metadata": u.user_metadata,
+    });
+    if let Some(v) = &u.given_name {
+        out["given_name"] = json!(v);
+    }
+    if let Some(v) = &u.family_name {
+        out["family_name"] = json!(v);
+    }
+    if u.blocked {
+        out["blocked"] = json!(true);
+    }
+    out
+}
+
+const CREATE_FIELDS: &[&str] = &[
+    "email",
+    "password",
+    "connection",
+    "user_id",
+    "name",
+    "nickname",
+    "given_name",
+    "family_name",
+    "picture",
+    "email_verified",
+    "verify_email",
+    "blocked",
+    "app_metadata",
+    "user_metadata",
+];
+
+const PATCH_FIELDS: &[&str] = &[
+    "email",
+    "password",
+    "connection",
+    "name",
+    "nickname",
+    "given_name",
+    "family_name",
+    "picture",
+    "email_verified",
+    "verify_email",
+    "blocked",
+    "app_metadata",
+    "user_metadata",
+    "client_id",
+];
+
+/// `POST /api/v2/users`: a user of the database connection, with a password.
+pub(crate) async fn create(
+    State(st): State<Arc<TenantState>>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Res {
+    let b = Body::new(body?.0, CREATE_FIELDS)?;
+    if b.required("connection")? != DATABASE_CONNECTION {
+        return Err(ApiError::NoConnection);
+    }
+    let email = b.required("email")?;
+    let password = b.required("password")?;
+    let mut user = UserConfig::new(&email, &password);
+    if let Some(id) = b.string("user_id")? {
+        user.user_id = format!("auth0|{id}");
+    }
+    apply(&mut user, &b)?;
+    user.updated_at = now_iso(&st);
+    let user = st.model.create_user(user)?;
+    Ok((StatusCode::CREATED, Json(user_json(&user))).into_response())
+}
+
+/// The profile fields a create or a patch may set.
+fn apply(user: &mut UserConfig, b: &Body) -> Result<(), ApiError> {
+    if let Some(v) = b.string("email")? {
+        user.email = v;
+    }
+    if let Some(v) = b.string("password")? {
+        user.password = v;
+    }
+    for (name, slot) in [
+        ("name", &mut user.name),
+        ("nickname", &mut user.nickname),
+        ("given_name", &mut user.given_name),
+        ("family_name", &mut user.family_name),
+        ("picture", &mut user.picture),
+    ] {
+        if let Some(v) = b.string(name)? {
+            *slot = Some(v);
+        }
+    }
+    if let Some(v) = b.bool("email_verified")? {
+        user.email_verified = v;
+    }
+    b.bool("verify_email")?;
+    if let Some(v) = b.bool("blocked")? {
+        user.blocked = v;
+    }
+    if let Some(m) = b.object("app_metadata")? {
+        merge(&mut user.app_metadata, m);
+    }
+    if let Some(m) = b.object("user_metadata")? {
+        merge(&mut user.user_metadata, m);
+    }
+    Ok(())
+}
+
+/// Auth0's metadata merge: top-level properties are merged, a `null` one is removed, nested
+/// objects are replaced whole.
+fn merge(into: &mut Map<String, Value>, patch: Map<String, Value>) {
+    for (k, v) in patch {
+        if v.is_null() {
+            into.remove(&k);
+        } else {
+            into.insert(k, v);
+        }
+    }
+}
+
+/// An ISO-8601 time of the tenant's clock, as Auth0 writes `updated_at`.
+fn now_iso(st: &TenantState) -> String {
+    let secs = st.mint.clock.now();
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// `GET /api/v2/users/{id}`.
+pub(crate) async fn get(State(st): State<Arc<TenantState>>, Path(id): Path<String>) -> Res {
+    let cfg = st.config();
+    let user = cfg.user(&id).ok_or(ApiError::NotFound(EntryKind::User))?;
+    Ok(Json(user_json(user)).into_response())
+}
+
+/// `GET /api/v2/users`: paged, and searched with `q` (`email:"…"`, `user_id:"…"`,
+/// `name:"…"`, `blocked:true`; terms joined by `AND`).
+pub(crate) async fn list(
+    State(st): State<Arc<TenantState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Res {
+    let page = Page::from_query(&q)?;
+    if page.page.saturating_mul(page.per_page) + page.per_page > 1000 {
+        return Err(ApiError::Query(
+            "You can only page through the first 1000 records".into(),
+        ));
+    }
+    let terms = match q.get("q").filter(|s| !s.trim().is_empty()) {
+        Some(text) => parse_query(text)?,
+        None => Vec::new(),
+    };
+    let cfg = st.config();
+    let matches = |u: &UserConfig| {
+        terms.iter().all(|(field, value)| match field.as_str() {
+            "email" => u.email.eq_ignore_ascii_case(value),
+            "user_id" => u.id() == *value,
+            "name" => u.name.as_deref().unwrap_or(&u.email) == value,
+            _ => (u.blocked && value == "true") || (!u.blocked && value == "false"),
+        })
+    };
+    let users: Vec<Value> = match terms.iter().find(|(f, _)| f == "email") {
+        // The email index answers the common search without a scan.
+        Some((_, email)) => cfg
+            .user_by_email(email)
+            .filter(|u| matches(u))
+            .map(user_json)
+            .into_iter()
+            .collect(),
+        None => cfg
+            .users()
+            .filter(|u| matches(u))
+            .map(|u| user_json(u))
+            .collect(),
+    };
+    Ok(Json(page.answer("users", users)).into_response())
+}
+
+/// The `field:value` terms of a Lucene-like `q`.
+fn parse_query(text: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let mut out = Vec::new();
+    for term in text.split(" AND ") {
+        let (field, value) = term
+            .trim()
+            .split_once(':')
+            .ok_or_else(|| ApiError::Query(format!("Invalid query: {term}")))?;
+        if !["email", "user_id", "name", "blocked"].contains(&field) {
+            return Err(ApiError::Query(format!(
+                "mock-idp searches users by email, user_id, name and blocked, not {field}"
+            )));
+        }
+        let value = value.trim().trim_matches('"').replace("\\\"", "\"");
+        out.push((field.to_owned(), value));
+    }
+    Ok(out)
+}
+
+/// `GET /api/v2/users-by-email?email=`: an array (zero or one user: one connection).
+pub(crate) async fn by_email(
+    State(st): State<Arc<TenantState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Res {
+    let email = q
+        .get("email")
+        .ok_or_else(|| ApiError::Query("Missing required property: email".into()))?;
+    let cfg = st.config();
+    let found: Vec<Value> = cfg
+        .user_by_email(email)
+        .map(user_json)
+        .into_iter()
+        .collect();
+    Ok(Json(found).into_response())
+}
+
+/// `PATCH /api/v2/users/{id}`: profile, password, `blocked`, metadata (merged).
+pub(crate) async fn patch(
+    State(st): State<Arc<TenantState>>,
+    Path(id): Path<String>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Res {
+    let b = Body::new(body?.0, PATCH_FIELDS)?;
+    if b.string("connection")?
+        .is_some_and(|c| c != DATABASE_CONNECTION)
+    {
+        return Err(ApiError::NoConnection);
+    }
+    let now = now_iso(&st);
+    let mut problem = None;
+    let user = st.model.update_user(&id, |u| {
+        if let Err(e) = apply(u, &b) {
+            problem = Some(e);
+        }
+        u.updated_at = now;
+        Ok(())
+    })?;
+    if let Some(e) = problem {
+        return Err(e);
+    }
+    Ok(Json(user_json(&user)).into_response())
+}
+
+/// `DELETE /api/v2/users/{id}`: 204 (Auth0 answers 204 for an unknown id too).
+pub(crate) async fn delete(State(st): State<Arc<TenantState>>, Path(id): Path<String>) -> Res {
+    match st.model.delete_user(&id) {
+        Ok(()) | Err(crate::tenant::model::ModelError::NotFound(_)) => {
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /api/v2/users/{id}/roles`.
+pub(crate) async fn roles(
+    State(st): State<Arc<TenantState>>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Res {
+    let page = Page::from_query(&q)?;
+    let cfg = st.config();
+    let user = cfg.user(&id).ok_or(ApiError::NotFound(EntryKind::User))?;
+    let roles: Vec<Value> = cfg
+        .roles
+        .iter()
+        .filter(|r| user.roles.contains(&r.name))
+        .map(role_json)
+        .collect();
+    Ok(Json(page.answer("roles", roles)).into_response())
+}
+
+/// The role names a `{"roles": ["rol_…"]}` body designates.
+fn role_names(cfg: &Snapshot, body: Value) -> Result<Vec<String>, ApiError> {
+    let b = Body::new(body, &["roles"])?;
+    let ids = b
+        .strings("roles")?
+        .ok_or_else(|| ApiError::Payload("Missing required property: roles".into()))?;
+    ids.iter()
+        .map(|id| {
+            role_named_by_id(cfg, id)
+                .map(|r| r.name.clone())
+                .ok_or(ApiError::NotFound(EntryKind::Role))
+        })
+        .collect()
+}
+
+/// `POST /api/v2/users/{id}/roles`: 204.
+pub(crate) async fn assign_roles(
+    State(st): State<Arc<TenantState>>,
+    Path(id): Path<String>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Res {
+    let names = role_names(&st.config(), body?.0)?;
+    st.model.assign_roles(&id, &names)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `DELETE /api/v2/users/{id}/roles`: 204.
+pub(crate) async fn remove_roles(
+    State(st): State<Arc<TenantState>>,
+    Path(id): Path<String>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Res {
+    let names = role_names(&st.config(), body?.0)?;
+    st.model.remove_roles(&id, &names)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /api/v2/users/{id}/permissions`: direct ones and those of the user's roles, each with
+/// its sources.
+pub(crate) async fn permissions(
+    State(st): State<Arc<TenantState>>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Res {
+    let page = Page::from_query(&q)?;
+    let cfg = st.config();
+    let user = cfg.user(&id).ok_or(ApiError::NotFound(EntryKind::User))?;
+    let mut out: Vec<Value> = Vec::new();
+    for api in &cfg.apis {
+        for p in user.permissions_for(&cfg.roles, &api.identifier) {
+            let mut sources = Vec::new();
+            if user
+                .permissions
+                .get(&api.identifier)
+                .is_some_and(|l| l.contains(&p))
+            {
+                sources.push(json!({"source_id": "", "source_name": "", "source_type": "DIRECT"}));
+            }
+            for r in cfg.roles.iter().filter(|r| user.roles.contains(&r.name)) {
+                if r.permissions
+                    .get(&api.identifier)
+                    .is_some_and(|l| l.contains(&p))
+                {
+                    let role = role_json(r);
+                    sources.push(json!({
+                        "source_id": role["id"], "source_name": r.name, "source_type": "ROLE",
+                    }));
+                }
+            }
+            out.push(json!({
+                "permission_name": p,
+                "description": "",
+                "resource_server_name": api.name.as_deref().unwrap_or(&api.identifier),
+                "resource_server_identifier": api.identifier,
+                "sources": sources,
+            }));
+        }
+    }
+    Ok(Json(page.answer("permissions", out)).into_response())
+}
+
+/// `POST /api/v2/users/{id}/permissions`: 201.
+pub(crate) async fn add_permissions(
+    State(st): State<Arc<TenantState>>,
+    Path(id): Path<String>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Res {
+    let pairs = permission_pairs(&st.config(), body?.0)?;
+    st.model.add_user_permissions(&id, &pairs)?;
+    Ok(StatusCode::CREATED.into_response())
+}
+
+/// `DELETE /api/v2/users/{id}/permissions`: 204.
+pub(crate) async fn remove_permissions(
+    State(st): State<Arc<TenantState>>,
+    Path(id): Path<String>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Res {
+    let pairs = permission_pairs(&st.config(), body?.0)?;
+    st.model.remove_user_permissions(&id, &pairs)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
