@@ -76,6 +76,8 @@ pub fn app_with(verifier: Verifier, upstream: Option<crate::upstream::Upstream>)
         )
         .route("/api/protected-data", get(protected_data))
         .route_layer(guard)
+        // RFC 9728 metadata (public), when the verifier publishes it; nothing otherwise.
+        .merge(oauth2_jwt_bearer::resource_metadata::router(&verifier))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state)

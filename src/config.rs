@@ -12,13 +12,17 @@ use std::time::Duration;
 
 mod exchange;
 mod parse;
+mod signing;
 pub use exchange::{ClientCredentials, UpstreamSettings};
 use parse::{
     MAX_REPLAY_ENTRIES, audience_shape_warning, normalise_domain, optional, parse_allowed_hosts,
     parse_bool, parse_count, parse_dpop_mode, parse_iat_window, parse_max_stale, required,
 };
+pub use signing::TokenSigning;
 
-use oauth2_jwt_bearer::{DpopMode, InMemoryReplayStore, VerifierOptions};
+use oauth2_jwt_bearer::replay::InMemoryReplayStore;
+use oauth2_jwt_bearer::resource_metadata::ResourceMetadata;
+use oauth2_jwt_bearer::{DpopMode, VerifierOptions};
 
 /// Where the settings were looked for, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +90,12 @@ pub struct Settings {
     /// is unreachable (`AUTH0_JWKS_MAX_STALE`, default 24 h, like Auth0's `stale-if-error`);
     /// after that every token is refused until the tenant answers.
     pub jwks_max_stale: Duration,
+    /// The algorithms tokens may be signed with and the HS256 secret (`AUTH0_ALGORITHMS`,
+    /// `AUTH0_SIGNING_SECRET`).
+    pub signing: TokenSigning,
+    /// `RESOURCE_METADATA=true`: serve RFC 9728 protected-resource metadata whose `resource`
+    /// is `AUTH0_AUDIENCE` (which must be `PUBLIC_URL`), and name it on every 401.
+    pub resource_metadata: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -111,6 +121,8 @@ impl std::fmt::Debug for Settings {
             .field("dpop_replay_max_entries", &self.dpop_replay_max_entries)
             .field("dpop_replay_per_key_limit", &self.dpop_replay_per_key_limit)
             .field("jwks_max_stale", &self.jwks_max_stale)
+            .field("signing", &self.signing)
+            .field("resource_metadata", &self.resource_metadata)
             .finish()
     }
 }
@@ -155,6 +167,15 @@ pub enum ConfigError {
         by: &'static str,
         sources: Sources,
         hint: &'static str,
+    },
+    /// Two variables that must name the same thing do not.
+    #[error("{a}={a_value:?} and {b}={b_value:?} disagree: {reason}")]
+    Disagree {
+        a: &'static str,
+        a_value: String,
+        b: &'static str,
+        b_value: String,
+        reason: &'static str,
     },
     /// A variable asks for something this build left out.
     #[error("{var} is set but this build has no {what} support; build with --features {feature}")]
@@ -285,6 +306,14 @@ impl Settings {
             None => VerifierOptions::DEFAULT_JWKS_MAX_STALE,
             Some(value) => parse_max_stale(&value)?,
         };
+        let signing = TokenSigning::from_vars(vars, &sources)?;
+        let resource_metadata = match optional(vars, "RESOURCE_METADATA").as_deref() {
+            None => false,
+            Some(value) => parse_bool("RESOURCE_METADATA", value)?,
+        };
+        if resource_metadata {
+            check_resource(&audience, public_url.as_deref(), &sources)?;
+        }
         let settings = Settings {
             domain,
             domains,
@@ -303,6 +332,8 @@ impl Settings {
             dpop_replay_max_entries,
             dpop_replay_per_key_limit,
             jwks_max_stale,
+            signing,
+            resource_metadata,
         };
         Ok((settings, warnings))
     }
@@ -326,12 +357,43 @@ impl Settings {
     }
 }
 
+/// RFC 9728 §3.3: the metadata's `resource` is the URL clients call (`PUBLIC_URL`), and with
+/// Auth0 the client asks for a token with that same value as RFC 8707 `resource`, which becomes
+/// the token's audience (`AUTH0_AUDIENCE`). Two different values would publish metadata that
+/// clients refuse, or tokens this API refuses, so start-up stops instead. A trailing slash
+/// on the audience is the one difference allowed (`PUBLIC_URL` is kept without one).
+fn check_resource(
+    audience: &str,
+    public_url: Option<&str>,
+    sources: &Sources,
+) -> Result<(), ConfigError> {
+    let Some(public_url) = public_url else {
+        return Err(ConfigError::RequiredBy {
+            var: "PUBLIC_URL",
+            by: "RESOURCE_METADATA",
+            sources: sources.clone(),
+            hint: "set it to the URL clients call, the same as AUTH0_AUDIENCE (RFC 9728 §3.3)",
+        });
+    };
+    if audience.trim_end_matches('/') != public_url {
+        return Err(ConfigError::Disagree {
+            a: "AUTH0_AUDIENCE",
+            a_value: audience.to_owned(),
+            b: "PUBLIC_URL",
+            b_value: public_url.to_owned(),
+            reason: "with RESOURCE_METADATA on, the resource clients call and the audience of \
+                     their tokens are one URL (RFC 9728 §3.3, RFC 8707): make them equal",
+        });
+    }
+    Ok(())
+}
+
 /// The URL must be one the Redis client accepts (no connection is made), and the build must
 /// have the store: silently falling back to the in-memory store would let a proof accepted by
 /// one replica be replayed on another.
 #[cfg(feature = "redis")]
 fn check_redis_url(url: &str) -> Result<(), ConfigError> {
-    use oauth2_jwt_bearer::{RedisReplayStore, RedisReplayStoreError};
+    use oauth2_jwt_bearer::replay::{RedisReplayStore, RedisReplayStoreError};
     match RedisReplayStore::new(url) {
         Ok(_) => Ok(()),
         Err(RedisReplayStoreError::InvalidUrl { url, source }) => Err(ConfigError::Invalid {
@@ -367,6 +429,7 @@ impl TryFrom<&Settings> for VerifierOptions {
         } else {
             VerifierOptions::with_domains(settings.domains.clone(), settings.audience.clone())
         };
+        options = settings.signing.apply(options);
         options = options
             .dpop_mode(settings.dpop_mode)
             .dpop_nonces(settings.dpop_nonces)
@@ -374,6 +437,13 @@ impl TryFrom<&Settings> for VerifierOptions {
             .jwks_max_stale(settings.jwks_max_stale);
         if let Some(url) = &settings.public_url {
             options = options.public_base_url(url.clone());
+        }
+        if settings.resource_metadata {
+            // The scopes the quickstart's routes ask for.
+            options = options.resource_metadata(
+                ResourceMetadata::new(settings.audience.clone())
+                    .scopes_supported(["read:messages", "admin:write"]),
+            );
         }
         if !settings.allowed_hosts.is_empty() {
             options = options.allowed_hosts(settings.allowed_hosts.clone());
@@ -389,8 +459,8 @@ impl TryFrom<&Settings> for VerifierOptions {
         #[cfg(feature = "redis")]
         if let Some(url) = &settings.dpop_replay_redis_url {
             // `Settings` checked the URL with this same constructor, so this error is not expected.
-            let store =
-                oauth2_jwt_bearer::RedisReplayStore::new(url).map_err(std::io::Error::other)?;
+            let store = oauth2_jwt_bearer::replay::RedisReplayStore::new(url)
+                .map_err(std::io::Error::other)?;
             tracing::info!(
                 url = store.url(),
                 "DPoP replay detection shared through Redis"

@@ -32,7 +32,9 @@ python3 -m venv "$WORK/venv"
 cp "$here/check_auth0_python.py" "$here/check_node.mjs" "$WORK/"
 
 cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp-cli
-mock="${CARGO_TARGET_DIR:-$root/target}/debug/mock-idp --state-dir $WORK/state --fixture-keys"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/mock-idp"
+# One tenant per state directory (a second `serve` on one is refused): each tenant has its own.
+mock="$bin --state-dir $WORK/state --fixture-keys"
 $mock serve --port "$PORT" --config "$root/mock-idp/fixtures/tenant.example.toml" >"$WORK/serve.log" 2>&1 &
 for _ in $(seq 100); do grep -q "Press Ctrl-C" "$WORK/serve.log" 2>/dev/null && break; sleep 0.1; done
 ca="$WORK/state/ca.pem"
@@ -41,13 +43,17 @@ ca="$WORK/state/ca.pem"
 # A second tenant with the default configuration (browser apps, the default user) that logs
 # the user in without a form, for the login, refresh and userinfo checks.
 LOGIN_PORT=$((PORT + 1))
-$mock serve --port "$LOGIN_PORT" --auto-login user@example.com >"$WORK/serve-login.log" 2>&1 &
+$bin --state-dir "$WORK/state-login" --fixture-keys serve --port "$LOGIN_PORT" --auto-login user@example.com >"$WORK/serve-login.log" 2>&1 &
 for _ in $(seq 100); do grep -q "Press Ctrl-C" "$WORK/serve-login.log" 2>/dev/null && break; sleep 0.1; done
 
 # A third with a Default Directory and an application allowed the password grants.
 PASSWORD_PORT=$((PORT + 2))
-$mock serve --port "$PASSWORD_PORT" --config "$here/password-tenant.toml" >"$WORK/serve-password.log" 2>&1 &
+$bin --state-dir "$WORK/state-password" --fixture-keys serve --port "$PASSWORD_PORT" --config "$here/password-tenant.toml" >"$WORK/serve-password.log" 2>&1 &
 for _ in $(seq 100); do grep -q "Press Ctrl-C" "$WORK/serve-password.log" 2>/dev/null && break; sleep 0.1; done
+
+# The three tenants' CAs in one bundle the clients trust.
+cat "$ca" "$WORK/state-login/ca.pem" "$WORK/state-password/ca.pem" >"$WORK/cas.pem"
+ca="$WORK/cas.pem"
 
 export DOMAIN="localhost:$PORT" LOGIN_DOMAIN="localhost:$LOGIN_PORT" PASSWORD_DOMAIN="localhost:$PASSWORD_PORT"
 status=0

@@ -135,7 +135,7 @@ pub(crate) struct ConformanceArgs {
     /// covers that name).
     #[arg(long, value_name = "URL", requires = "tenant")]
     pub(crate) callback_url: Option<String>,
-    /// Tenant configuration (TOML), as given to `serve`.
+    /// Tenant configuration (a TOML or a Deploy CLI export), as given to `serve`.
     #[arg(long, value_name = "FILE")]
     pub(crate) tenant_config: Option<PathBuf>,
     /// Write the full report as JSON.

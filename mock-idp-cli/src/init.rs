@@ -18,7 +18,7 @@ pub(crate) struct InitArgs {
     /// Overwrite an existing file.
     #[arg(long)]
     force: bool,
-    /// Tenant configuration (TOML), as given to `serve`.
+    /// Tenant configuration (a TOML or a Deploy CLI export), as given to `serve`.
     #[arg(long)]
     config: Option<PathBuf>,
 }
@@ -38,9 +38,13 @@ pub(crate) fn run(state: Option<&Path>, args: &InitArgs) -> Result<()> {
         .default_api()
         .map(|a| a.identifier.clone())
         .unwrap_or_default();
+    let signing = config
+        .default_api()
+        .map(|a| a.verifier_env())
+        .unwrap_or_default();
     let ca = at.base_url.starts_with("https:").then(|| sd.ca_path());
     let text = format!(
-        "# Written by `mock-idp init` for the mock tenant at {}\n{}",
+        "# Written by `mock-idp init` for the mock tenant at {}\n{}{signing}",
         at.base_url,
         mock_idp::dotenv(&domains(&at, &config), &audience, ca.as_deref())
     );

@@ -25,10 +25,11 @@ pub(crate) fn state_dir(path: Option<&Path>) -> Result<StateDir> {
     Ok(StateDir::open(path)?)
 }
 
-/// The tenant configuration in `path`, or the default tenant.
+/// The tenant configuration in `path` (a TOML or a Deploy CLI export, its warnings not
+/// repeated: `serve` prints them), or the default tenant.
 pub(crate) fn load_config(path: Option<&Path>) -> Result<TenantConfig> {
     Ok(match path {
-        Some(p) => TenantConfig::load(p)?,
+        Some(p) => mock_idp::config::deploy::load_any(p, &Default::default())?.config,
         None => TenantConfig::default(),
     })
 }

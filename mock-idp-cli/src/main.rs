@@ -1,19 +1,23 @@
 //! `mock-idp`: run a mock Auth0 tenant, and mint tokens and DPoP proofs for it.
 //!
 //! This file parses and dispatches; each command lives in its own module (`serve`, `token`,
-//! `proof`, `init`, `ca`, `healthcheck`, `conformance`), a few calls into the
+//! `proof`, `init`, `ca`, `otp`, `healthcheck`, `conformance`, `import`, `export`), a few calls into the
 //! library each. All commands share
 //! one state directory ([`local`]), so `token`, `proof`, `init` and `ca` act on the tenant
 //! `serve` runs.
 
 mod ca;
 mod conformance;
+mod export;
 mod healthcheck;
+mod import;
 mod init;
 mod local;
+mod otp;
 mod proof;
 mod serve;
 mod token;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,12 +59,19 @@ enum Command {
     Init(init::InitArgs),
     /// Print the path of the CA certificate clients should trust.
     Ca,
+    /// Print the one-time code a user's authenticator app shows now (the OTP enrolment in
+    /// --config), to type at the login page's OTP step or send to the mfa-otp grant.
+    Otp(otp::OtpArgs),
     /// Play the conformance catalog against a verifier over HTTP (runs its own tenant on the
     /// state directory's keys and CA, so a target set up for `serve` works unchanged, or
     /// attaches to a running `serve` with --tenant URL); `conformance diff A.json B.json`
     /// compares two reports.
     #[command(long_about = conformance::HOW_TO_RUN)]
     Conformance(Box<conformance::ConformanceArgs>),
+    /// Write an auth0-deploy-cli export (tenant.yaml or a directory) as a tenant TOML.
+    Import(import::ImportArgs),
+    /// Write the running tenant (or --config FILE) as a tenant TOML or a Deploy CLI tenant.yaml.
+    Export(export::ExportArgs),
 }
 
 /// The state directory `--state-dir` names (or the default); the conformance command's.
@@ -80,7 +91,10 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
         Command::Proof(a) => proof::run(state, a, given),
         Command::Init(a) => init::run(state, a),
         Command::Ca => ca::run(state),
+        Command::Otp(a) => otp::run(a),
         Command::Conformance(a) => conformance::run(&cli, a, given).await,
+        Command::Import(a) => import::run(a),
+        Command::Export(a) => export::run(state, a).await,
     }
 }
 

@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::Args;
 use mock_idp::ServeAddress;
+use mock_idp::config::deploy;
 use mock_idp::{MockTenant, config::TenantConfig};
 
-use crate::local::{DEFAULT_HOST, DEFAULT_PORT, load_config, login_application, state_dir};
+use crate::import::load;
+use crate::local::{DEFAULT_HOST, DEFAULT_PORT, login_application, state_dir};
 
 #[derive(Args, Debug)]
 pub(crate) struct ServeArgs {
@@ -20,9 +22,16 @@ pub(crate) struct ServeArgs {
     /// --host / --issuer, so `-p 8443:8443` works while it stays https://localhost:8443/.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     bind: String,
-    /// Tenant configuration (TOML); default: the quickstart API and a test application.
+    /// Tenant configuration: a tenant TOML, or an auth0-deploy-cli export (a tenant.yaml or
+    /// an export directory); default: the quickstart API and a test application.
     #[arg(long)]
     config: Option<PathBuf>,
+    #[command(flatten)]
+    keywords: crate::import::KeywordArgs,
+    /// Read --config again when it changes and serve what it says from the next request on; a
+    /// file that does not load keeps the configuration in force (one log line says why).
+    #[arg(long, requires = "config")]
+    watch: bool,
     /// Serve plain HTTP instead of HTTPS.
     #[arg(long)]
     http: bool,
@@ -57,6 +66,10 @@ pub(crate) struct ServeArgs {
     /// DPoP, cookies) in clear in the request journal, for debugging; default: redacted.
     #[arg(long)]
     journal_credentials: bool,
+    /// Keep what the Management API changes in memory only: a restart starts from the
+    /// configuration file (default: kept in the state directory, `tenant.json`).
+    #[arg(long)]
+    ephemeral: bool,
     /// Also write the CA certificate (public, no key) to this file before listening: a
     /// container that must trust the tenant mounts only that, never the state directory.
     #[arg(long, value_name = "PATH")]
@@ -112,8 +125,19 @@ fn listen(args: &ServeArgs) -> Result<Listen> {
 
 /// Runs the tenant until Ctrl-C or SIGTERM.
 pub(crate) async fn run(state: Option<&Path>, fixture_keys: bool, args: &ServeArgs) -> Result<()> {
-    let config = load_config(args.config.as_deref())?;
+    let from_export = args.config.as_deref().is_some_and(deploy::is_export);
+    let config = match &args.config {
+        Some(path) => load(
+            path,
+            args.keywords.read()?,
+            None,
+            "the banner's client lines",
+        )?,
+        None => TenantConfig::default(),
+    };
     let sd = state_dir(state)?;
+    // One tenant per state directory: a second `serve` on it stops here, with one line.
+    let _lock = sd.lock()?;
     let at = listen(args)?;
     let mut builder = MockTenant::builder()
         .config(config.clone())
@@ -123,7 +147,8 @@ pub(crate) async fn run(state: Option<&Path>, fixture_keys: bool, args: &ServeAr
         .state_dir(sd.path())
         .fixture_keys(fixture_keys)
         .access_log(args.log_format == "json")
-        .journal_credentials(args.journal_credentials);
+        .journal_credentials(args.journal_credentials)
+        .keep_changes(!args.ephemeral);
     if let Some(p) = at.public_port {
         builder = builder.public_port(p);
     }
@@ -184,7 +209,16 @@ pub(crate) async fn run(state: Option<&Path>, fixture_keys: bool, args: &ServeAr
             None => println!("  control:    off (--no-control-api)"),
         }
         println!("  audience:   {}", bound.audience());
-        if let Some(app) = config.default_application() {
+        if from_export {
+            // An export names its clients; their ids and secrets are the tenant's.
+            for app in &config.applications {
+                let name = app.name.as_deref().unwrap_or_default();
+                println!(
+                    "  client:     {} / {} ({name})",
+                    app.client_id, app.client_secret
+                );
+            }
+        } else if let Some(app) = config.default_application() {
             println!("  client:     {} / {}", app.client_id, app.client_secret);
         }
         print_login(&config, &uri, args.auto_login.as_deref())?;
@@ -202,6 +236,17 @@ pub(crate) async fn run(state: Option<&Path>, fixture_keys: bool, args: &ServeAr
             println!("  {line}");
         }
         println!("Press Ctrl-C to stop.");
+    }
+    if let (true, Some(path)) = (args.watch, &args.config) {
+        let reloader = bound.reloader();
+        let watched = crate::watch::run(
+            path.clone(),
+            args.keywords.read()?,
+            config.clone(),
+            args.log_format == "json",
+            move |c| reloader.replace(c).map_err(|e| e.to_string()),
+        );
+        tokio::spawn(watched);
     }
     bound.serve(shutdown_signal()).await.context("server")?;
     Ok(())

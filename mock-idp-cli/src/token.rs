@@ -32,7 +32,7 @@ pub(crate) struct TokenCommand {
     /// other flags apply after it.
     #[arg(long = "spec", value_name = "FILE|-")]
     spec_file: Option<String>,
-    /// Tenant configuration (TOML), as given to `serve`.
+    /// Tenant configuration (a TOML or a Deploy CLI export), as given to `serve`.
     #[arg(long)]
     config: Option<PathBuf>,
 }

@@ -363,3 +363,39 @@ async fn serve_with_auto_login_prints_a_login_url_that_lands_on_the_callback() {
         "{location}"
     );
 }
+
+#[test]
+fn otp_prints_the_code_an_authenticator_app_shows() {
+    let dir = TempDir::new("cli-otp");
+    let config = dir.path().join("tenant.toml");
+    // RFC 6238 Appendix B's secret ("12345678901234567890" in base32) and its SHA-1 vector.
+    std::fs::write(
+        &config,
+        "[[apis]]\nidentifier = \"https://a\"\n[[users]]\nemail = \"ada@example.com\"\n\
+         password = \"p\"\n[users.mfa]\notp_secret = \"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let code = ok(mock_idp(&dir).args([
+        "otp",
+        "ada@example.com",
+        "--config",
+        config,
+        "--at",
+        "1111111109",
+    ]));
+    assert_eq!(code, "081804");
+    // Now: six digits, the same as the library computes.
+    let now = ok(mock_idp(&dir).args(["otp", "ada@example.com", "--config", config]));
+    assert_eq!(now.len(), 6);
+    // A user without an enrolment is one line naming the fix.
+    let out = mock_idp(&dir)
+        .args(["otp", "user@example.com"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "mock-idp: user@example.com: the user has no OTP enrolment ([users.mfa])"
+    );
+}

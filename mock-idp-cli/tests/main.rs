@@ -10,6 +10,7 @@ mod action;
 mod cli;
 mod conformance;
 mod conformance_attached;
+mod deploy;
 mod diff;
 mod mint_flags;
 mod readme;

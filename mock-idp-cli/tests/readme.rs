@@ -8,7 +8,18 @@ use std::process::Command;
 const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
 
 /// The commands whose help the README carries (`conformance` is documented with its crate).
-const COMMANDS: &[&str] = &["", "serve", "healthcheck", "token", "proof", "init", "ca"];
+const COMMANDS: &[&str] = &[
+    "",
+    "serve",
+    "healthcheck",
+    "token",
+    "proof",
+    "init",
+    "ca",
+    "import",
+    "export",
+    "otp",
+];
 
 fn short_help(command: &str) -> String {
     let mut c = Command::new(env!("CARGO_BIN_EXE_mock-idp"));

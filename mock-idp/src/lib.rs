@@ -63,7 +63,7 @@
 //! | `mint/` | [`TokenBuilder`] and [`Signing`]; [`DpopKey`] and [`ProofBuilder`]; [`spec::TokenSpec`] and [`spec::ProofSpec`] (tokens and proofs as data); user access/ID tokens |
 //! | [`jose`] | base64url, compact JWS assembly, RFC 7638 thumbprints, `ath`: the encodings keys, tokens, proofs and config share |
 //! | `clock`, `responses` | the virtual [`Clock`] every signed time comes from; the JSON 404 and the dropped connection every face answers with |
-//! | `config/` | [`config::TenantConfig`]: APIs, applications, grants, token dialects, users and roles, exchange profiles, Custom API clients, Token Vault, organizations, custom domains |
+//! | `config/` | [`config::TenantConfig`]: APIs, applications, grants, token dialects, users and roles, exchange profiles, Custom API clients, Token Vault, organizations, custom domains; [`config::deploy`]: Auth0 Deploy CLI exports (`tenant.yaml`, a directory) into it and back |
 //! | `http/` | the router (`app()`, the observe middleware: journal, faults; `run`), the discovery document and the cached discovery and JWKS `GET`s |
 //! | `token_endpoint/` | `POST /oauth/token`, one module per grant (client credentials with organizations, token exchange, On-Behalf-Of, Token Vault, authorization code, refresh token), `/oauth/revoke` |
 //! | `browser/` | `/authorize`, the login page `/u/login`, `/userinfo`, `/v2/logout` and `/oidc/logout`, CORS, HTML pages |
@@ -87,6 +87,7 @@ mod keys;
 mod management;
 mod mint;
 mod mock_tenant;
+mod registration;
 mod responses;
 mod tenant;
 mod token_endpoint;
@@ -111,6 +112,7 @@ pub mod handles {
     pub use crate::mock_tenant::handles::{
         Ca, ControlApi, DefaultApp, Dpop, Faults, Journal, OverrideGuard, Overrides, Urls,
     };
+    pub use crate::mock_tenant::reload::ConfigReloader;
 }
 
 /// Tokens and proofs as data (JSON for the control API, `--spec` for the CLI), applied to the

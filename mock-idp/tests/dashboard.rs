@@ -327,3 +327,90 @@ async fn the_test_page_in_chromium_mints_rotates_and_shows_the_journal() {
     std::fs::write(&out, &png).unwrap();
     browser.close().await;
 }
+
+/// The users, roles and applications lists create and delete through the tenant model (the
+/// Management API's methods), behind the Test page session only.
+#[tokio::test]
+async fn the_lists_create_and_delete_users_roles_and_applications() {
+    let t = tenant().start().await;
+    let c = client(&t);
+    let res = c
+        .post(url(&t, "/dashboard/users"))
+        .form(&[("email", "form@example.com"), ("password", "pw-123456")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "no change without the session");
+    assert!(t.config().user_by_email("form@example.com").is_none());
+    let res = c
+        .post(url(&t, "/dashboard/session"))
+        .form(&[("secret", SECRET)])
+        .send()
+        .await
+        .unwrap();
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        c.post(url(&t, path))
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+    };
+    let res = post(
+        "/dashboard/users",
+        vec![
+            ("email", "form@example.com".into()),
+            ("password", "pw-123456".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let user = t.config().user_by_email("form@example.com").unwrap();
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains(&format!("Created user form@example.com ({}).", user.id()))
+    );
+    let res = post(
+        "/dashboard/users",
+        vec![
+            ("email", "form@example.com".into()),
+            ("password", "x".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 400, "the same email twice");
+    let res = post("/dashboard/roles", vec![("name", "auditor".into())])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("<tr><td>auditor</td>"));
+    let res = post(
+        "/dashboard/applications",
+        vec![("name", "From the page".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(t.config().snapshot().applications.len(), 4);
+    let res = post("/dashboard/users/delete", vec![("user_id", user.id())])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(t.config().user_by_email("form@example.com").is_none());
+    let res = post("/dashboard/roles/delete", vec![("name", "auditor".into())])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = post(
+        "/dashboard/applications/delete",
+        vec![("client_id", "mock-web-client".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(t.config().application("mock-web-client").is_none());
+}

@@ -222,3 +222,53 @@ async fn cache_control_can_be_overridden_per_endpoint_and_restored() {
         Some(auth0)
     );
 }
+
+/// RFC 8414 authorization-server metadata (what MCP clients fetch first) is the OIDC discovery
+/// document, member for member, on every domain; it has what RFC 8414 §2 requires, and a
+/// browser client may read it.
+#[tokio::test]
+async fn authorization_server_metadata_is_the_discovery_document() {
+    let tenant = MockTenant::start().await;
+    let http = tenant.http_client();
+    let as_url = format!("{}.well-known/oauth-authorization-server", tenant.issuer());
+    let res = http
+        .get(&as_url)
+        .header("origin", "https://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let as_meta: Value = res.json().await.unwrap();
+    let oidc: Value = http
+        .get(tenant.urls().discovery())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(as_meta, oidc);
+    for member in [
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "response_types_supported",
+    ] {
+        assert!(as_meta.get(member).is_some(), "{member} (RFC 8414 §2)");
+    }
+    // RFC 8414 §3.3: the issuer is the URL the metadata was derived from.
+    assert_eq!(
+        format!(
+            "{}.well-known/oauth-authorization-server",
+            as_meta["issuer"].as_str().unwrap()
+        ),
+        as_url
+    );
+}

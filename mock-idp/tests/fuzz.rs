@@ -21,6 +21,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/u/login"),
     ("GET", "/userinfo"),
     ("POST", "/userinfo"),
+    ("POST", "/oauth/device/code"),
+    ("GET", "/activate"),
+    ("POST", "/activate"),
+    ("GET", "/u/mfa-otp-challenge"),
+    ("POST", "/u/mfa-otp-challenge"),
     ("GET", "/v2/logout"),
     ("GET", "/oidc/logout"),
     ("POST", "/nope"),
@@ -77,6 +82,13 @@ const KEYS: &[&str] = &[
     "advance",
     "organization",
     "connection",
+    "mfa_token",
+    "otp",
+    "recovery_code",
+    "device_code",
+    "user_code",
+    "action",
+    "login",
 ];
 
 const VALUES: &[&str] = &[
@@ -85,6 +97,12 @@ const VALUES: &[&str] = &[
     "refresh_token",
     "urn:ietf:params:oauth:grant-type:token-exchange",
     "urn:ietf:params:oauth:token-type:access_token",
+    "urn:ietf:params:oauth:grant-type:device_code",
+    "http://auth0.com/oauth/grant-type/mfa-otp",
+    "http://auth0.com/oauth/grant-type/mfa-recovery-code",
+    "fuzz-device",
+    "confirm",
+    "BCDF-GHJK",
     "mock-spa-client",
     "mock-test-client",
     "mock-test-secret",
@@ -98,6 +116,8 @@ const VALUES: &[&str] = &[
     "1e308",
     "18446744073709551616",
     "user@example.com",
+    "mfa@example.com",
+    "Passw0rd!",
     "eyJhbGciOiJub25lIn0.e30.",
     "%%%",
     "",
@@ -290,7 +310,33 @@ async fn send(t: &MockTenant, http: &reqwest::Client, session: &str, case: &Case
 
 #[test]
 fn no_route_answers_5xx_or_panics_on_malformed_input() {
+    // The device flow and an MFA user, so their routes are served.
+    let mut config = mock_idp::config::TenantConfig::default();
+    config
+        .applications
+        .push(mock_idp::config::ApplicationConfig {
+            grant_types: Some(vec![
+                mock_idp::config::GrantType::DeviceCode,
+                mock_idp::config::GrantType::MfaOtp,
+                mock_idp::config::GrantType::MfaRecoveryCode,
+                mock_idp::config::GrantType::Password,
+            ]),
+            ..mock_idp::config::ApplicationConfig::browser(
+                "fuzz-device",
+                mock_idp::config::AppType::Native,
+                "http://localhost:3000/callback",
+            )
+        });
+    config.default_directory = Some(mock_idp::config::DATABASE_CONNECTION.into());
+    config.users.push(mock_idp::config::UserConfig {
+        mfa: Some(mock_idp::config::MfaConfig {
+            otp_secret: "JBSWY3DPEHPK3PXP".into(),
+            recovery_codes: vec!["RC".into()],
+        }),
+        ..mock_idp::config::UserConfig::new("mfa@example.com", "Passw0rd!")
+    });
     let t = MockTenant::builder()
+        .config(config)
         .admin_secret(SECRET)
         .try_start()
         .expect("the tenant starts");

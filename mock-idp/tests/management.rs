@@ -519,9 +519,20 @@ async fn attackers_get_no_further_than_auth0_lets_them() {
     .await;
     assert_eq!(s, 401);
     // Oversized and malformed bodies: 400 or 413, never 500.
-    let huge = json!({"name": "x".repeat(2 << 20)});
-    let (s, _) = call(&t, Method::POST, "/api/v2/roles", Some(huge)).await;
-    assert!(s == 413 || s == 400, "{s}");
+    // Just over the 1 MiB limit: the client has sent it all when the tenant answers.
+    let huge = json!({"name": "x".repeat(1 << 20)});
+    let (s, body) = call(&t, Method::POST, "/api/v2/roles", Some(huge)).await;
+    assert_eq!(
+        (s.as_u16(), body),
+        (
+            400,
+            error(
+                400,
+                "Payload validation error: 'Request body too large'.",
+                "invalid_body"
+            )
+        )
+    );
     let res = t
         .http_client()
         .post(format!("{}/api/v2/roles", t.uri()))
@@ -571,4 +582,238 @@ async fn rust_tests_change_the_same_model_through_the_config_handle() {
     assert!(t.login("rust@example.com").await.is_ok());
     t.config().reset();
     assert!(t.config().user_by_email("rust@example.com").is_none());
+}
+
+#[tokio::test]
+async fn organizations_members_and_their_roles_connections_and_tenant_settings() {
+    let t = tenant(&[]).await;
+    let (s, org) = call(
+        &t,
+        Method::POST,
+        "/api/v2/organizations",
+        Some(json!({"name": "acme", "display_name": "Acme Inc."})),
+    )
+    .await;
+    assert_eq!(s, 201, "{org}");
+    let org_id = org["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        org,
+        json!({"id": org_id, "name": "acme", "display_name": "Acme Inc."})
+    );
+    let (s, body) = call(
+        &t,
+        Method::POST,
+        "/api/v2/organizations",
+        Some(json!({"name": "acme"})),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), body),
+        (
+            409,
+            error(
+                409,
+                "An organization with this name already exists.",
+                "already_exists"
+            )
+        )
+    );
+    let user = t.config().user_by_email("user@example.com").unwrap().id();
+    let (s, _) = call(
+        &t,
+        Method::POST,
+        &format!("/api/v2/organizations/{org_id}/members"),
+        Some(json!({"members": [user]})),
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (_, members) = call(
+        &t,
+        Method::GET,
+        &format!("/api/v2/organizations/{org_id}/members?include_totals=true"),
+        None,
+    )
+    .await;
+    assert_eq!(members["total"], 1);
+    assert_eq!(members["members"][0]["user_id"], json!(user));
+    let (_, role) = call(
+        &t,
+        Method::POST,
+        "/api/v2/roles",
+        Some(json!({"name": "org-admin"})),
+    )
+    .await;
+    let path = format!(
+        "/api/v2/organizations/{org_id}/members/{}/roles",
+        user.replace('|', "%7C")
+    );
+    let (s, _) = call(
+        &t,
+        Method::POST,
+        &path,
+        Some(json!({"roles": [role["id"]]})),
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (_, roles) = call(&t, Method::GET, &path, None).await;
+    assert_eq!(
+        roles,
+        json!([{"id": role["id"], "name": "org-admin", "description": ""}])
+    );
+    // Deleting the role takes it from the member.
+    let (s, _) = call(
+        &t,
+        Method::DELETE,
+        &format!("/api/v2/roles/{}", role["id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(s, 204);
+    assert_eq!(call(&t, Method::GET, &path, None).await.1, json!([]));
+    let (_, conns) = call(&t, Method::GET, "/api/v2/connections?strategy=auth0", None).await;
+    assert_eq!(conns[0]["name"], "Username-Password-Authentication");
+    assert_eq!(conns[0]["strategy"], "auth0");
+    let (_, enabled) = call(
+        &t,
+        Method::GET,
+        &format!("/api/v2/organizations/{org_id}/enabled_connections"),
+        None,
+    )
+    .await;
+    assert_eq!(enabled[0]["connection_id"], conns[0]["id"]);
+    // The default audience: client_credentials without `audience` follows it.
+    let (s, _) = call(
+        &t,
+        Method::POST,
+        "/api/v2/resource-servers",
+        Some(json!({"identifier": "https://second.example"})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, settings) = call(
+        &t,
+        Method::PATCH,
+        "/api/v2/tenants/settings",
+        Some(json!({"default_audience": "https://second.example"})),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), &settings["default_audience"]),
+        (200, &json!("https://second.example"))
+    );
+    let res = t
+        .http_client()
+        .post(t.urls().token())
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "mock-test-client"),
+            ("client_secret", "mock-test-secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "access_denied", "{body}");
+}
+
+/// A tenant on `port` keeping its changes in `dir` (or not), once the last one let go of the
+/// port (a dropped tenant stops on its own thread).
+async fn kept(dir: &std::path::Path, port: u16, keep: bool) -> MockTenant {
+    for _ in 0..250 {
+        let started = MockTenant::builder()
+            .admin_secret(SECRET)
+            .state_dir(dir)
+            .port(port)
+            .keep_changes(keep)
+            .try_start();
+        match started {
+            Ok(t) => return t,
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    }
+    panic!("port {port} stayed busy");
+}
+
+/// Waits until `path` holds `needle` (or, with `held` false, no longer does).
+async fn wait_for_file(path: &std::path::Path, needle: &str, held: bool) {
+    for _ in 0..100 {
+        if std::fs::read_to_string(path).is_ok_and(|t| t.contains(needle) == held) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!(
+        "{}: {needle} never {}",
+        path.display(),
+        if held { "came" } else { "went" }
+    );
+}
+
+#[tokio::test]
+async fn a_restarted_tenant_keeps_what_the_api_changed_unless_ephemeral() {
+    let dir = crate::support::TempDir::new("kept-model");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let create = json!({"email": "kept@example.com", "password": "pw-123456", "connection": "Username-Password-Authentication"});
+    {
+        let t = kept(dir.path(), port, true).await;
+        assert_eq!(
+            call(&t, Method::POST, "/api/v2/users", Some(create.clone()))
+                .await
+                .0,
+            201
+        );
+        wait_for_file(&dir.path().join("tenant.json"), "kept@example.com", true).await;
+    }
+    {
+        let t = kept(dir.path(), port, true).await;
+        let (_, found) = call(
+            &t,
+            Method::GET,
+            "/api/v2/users-by-email?email=kept%40example.com",
+            None,
+        )
+        .await;
+        assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+        // Reset returns to the file, and that is kept too.
+        assert_eq!(call(&t, Method::POST, "/control/reset", None).await.0, 204);
+        wait_for_file(&dir.path().join("tenant.json"), "kept@example.com", false).await;
+    }
+    let t = kept(dir.path(), port, true).await;
+    assert!(t.config().user_by_email("kept@example.com").is_none());
+    drop(t);
+    // Ephemeral: nothing read, nothing written.
+    let t = kept(dir.path(), port, false).await;
+    assert_eq!(
+        call(&t, Method::POST, "/api/v2/users", Some(create))
+            .await
+            .0,
+        201
+    );
+    drop(t);
+    let t = kept(dir.path(), port, true).await;
+    assert!(t.config().user_by_email("kept@example.com").is_none());
+}
+
+#[test]
+fn a_second_tenant_on_the_same_state_directory_is_refused_with_one_line() {
+    let dir = crate::support::TempDir::new("locked");
+    let sd = mock_idp::StateDir::open(dir.path()).unwrap();
+    let held = sd.lock().unwrap();
+    let again = mock_idp::StateDir::open(dir.path())
+        .unwrap()
+        .lock()
+        .unwrap_err();
+    assert_eq!(
+        again.to_string(),
+        format!(
+            "{}: another `mock-idp serve` uses this state directory (one tenant per state directory)",
+            dir.path().display()
+        )
+    );
+    drop(held);
+    assert!(sd.lock().is_ok());
 }

@@ -37,6 +37,8 @@ fn config() -> TenantConfig {
         name: Some("Acme".into()),
         applications: Vec::new(),
         members: vec![DEFAULT_USER_EMAIL.into()],
+        display_name: None,
+        member_roles: Default::default(),
     });
     c
 }

@@ -15,7 +15,7 @@ const APP_ORIGIN: &str = "http://localhost:3000";
 
 /// A browser over HTTPS: keeps the tenant's cookies, follows no redirects.
 pub(crate) struct Agent {
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     cookies: HashMap<String, String>,
 }
 
@@ -67,7 +67,7 @@ impl Agent {
         }
     }
 
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Reply {
+    pub(crate) async fn send(&mut self, req: reqwest::RequestBuilder) -> Reply {
         let cookie: Vec<String> = self
             .cookies
             .iter()

@@ -9,6 +9,8 @@ mod authorize;
 mod code_grant;
 mod dpop_cors;
 mod refresh;
+mod registration;
+mod resource;
 mod session;
 
 use std::collections::HashMap;

@@ -9,7 +9,8 @@
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use http::{HeaderMap, HeaderValue, Method};
 use mock_idp::{DpopKey, MockTenant};
-use oauth2_jwt_bearer::{InMemoryReplayStore, RequestContext, Verifier, VerifierOptions};
+use oauth2_jwt_bearer::replay::InMemoryReplayStore;
+use oauth2_jwt_bearer::{RequestContext, Verifier, VerifierOptions};
 
 const URL: &str = "http://127.0.0.1:5000/api/private";
 

@@ -223,6 +223,11 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Behind an `AuthLayer` (the common case) the layer's answer is there: no verifier
+        // needed.
+        if let Some(v) = parts.extensions.get::<Verified>() {
+            return Ok(VerifiedRequest(v.clone()));
+        }
         let verifier = Verifier::from_ref(state);
         verified_from_parts(parts, &verifier)
             .await
@@ -282,6 +287,45 @@ impl AuthLayer {
     }
 }
 
+impl AuthLayer {
+    /// `req` with [`Verified`] in its extensions when the verifier can accept it without
+    /// awaiting ([`Verifier::authenticate_cached`]: a cached Bearer token) and it passes this
+    /// layer's scope and claims; otherwise `req` back, for the full path to answer.
+    // Both sides hand the request back by value: boxing it would cost the allocation this
+    // path exists to avoid.
+    #[allow(clippy::result_large_err)]
+    fn authenticate_cached(&self, req: Request<Body>) -> Result<Request<Body>, Request<Body>> {
+        if !self.required_claims.is_empty() {
+            return Err(req);
+        }
+        // An outer layer verified the request: only this layer's scope is left to check.
+        if let Some(v) = req.extensions().get::<Verified>() {
+            return match &self.scope {
+                Some(s) if !v.claims.has_scope(s) => Err(req),
+                _ => Ok(req),
+            };
+        }
+        let (mut parts, body) = req.into_parts();
+        let verified = request_target(&parts, &self.verifier)
+            .ok()
+            .and_then(|target| {
+                let view = PartsView {
+                    parts: &parts,
+                    verifier: &self.verifier,
+                    target,
+                };
+                self.verifier.authenticate_cached(&view, &[])
+            });
+        match verified {
+            Some(v) if self.scope.as_ref().is_none_or(|s| v.claims.has_scope(s)) => {
+                parts.extensions.insert(v);
+                Ok(Request::from_parts(parts, body))
+            }
+            _ => Err(Request::from_parts(parts, body)),
+        }
+    }
+}
+
 impl<S> tower::Layer<S> for AuthLayer {
     type Service = AuthService<S>;
     fn layer(&self, inner: S) -> Self::Service {
@@ -327,6 +371,11 @@ where
             // The inner service was polled ready: call it as it is.
             return Either::Left(self.inner.call(req));
         }
+        // The common case, decided without awaiting: the route is called in place.
+        let req = match self.layer.authenticate_cached(req) {
+            Ok(req) => return Either::Left(self.inner.call(req)),
+            Err(req) => req,
+        };
         // The clone that was polled ready is the one we call.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);

@@ -13,6 +13,7 @@
 //! every challenge. Missing credentials and unsupported schemes carry none (RFC 6750 §3.1).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderValue, StatusCode};
@@ -202,13 +203,24 @@ impl AuthError {
         mode: DpopMode,
         scheme_used: Option<Scheme>,
     ) -> Vec<HeaderValue> {
+        self.challenge_values(mode, scheme_used, None)
+    }
+
+    /// [`AuthError::www_authenticate`] with an optional `resource_metadata` URL on every
+    /// challenge (the caller decides when: on 401s).
+    fn challenge_values(
+        &self,
+        mode: DpopMode,
+        scheme_used: Option<Scheme>,
+        resource_metadata: Option<&str>,
+    ) -> Vec<HeaderValue> {
         if matches!(
             self,
             AuthError::BlockingInsideRuntime | AuthError::Internal | AuthError::MisdirectedRequest
         ) {
             return Vec::new();
         }
-        let s = self.challenge_string(mode, scheme_used);
+        let s = self.challenge_with(mode, scheme_used, resource_metadata);
         // The string is built from sanitised parts, so this cannot fail; fall back to a
         // bare challenge rather than panic.
         vec![
@@ -220,6 +232,21 @@ impl AuthError {
     /// The challenge as a string (see [`AuthError::www_authenticate`]); not sent with 421 and
     /// 500 answers.
     pub fn challenge_string(&self, mode: DpopMode, scheme_used: Option<Scheme>) -> String {
+        self.challenge_with(mode, scheme_used, None)
+    }
+
+    /// The challenge, with `resource_metadata="…"` first on every challenge when given (the
+    /// URL was validated and serialised by the `url` crate, which escapes `"` and `\`;
+    /// sanitised again all the same).
+    fn challenge_with(
+        &self,
+        mode: DpopMode,
+        scheme_used: Option<Scheme>,
+        resource_metadata: Option<&str>,
+    ) -> String {
+        let meta = resource_metadata
+            .map(|u| format!("resource_metadata=\"{}\"", sanitize_url(u)))
+            .unwrap_or_default();
         let attrs = self.error_code().map(|code| {
             let mut a = format!(
                 "error=\"{code}\", error_description=\"{}\"",
@@ -230,15 +257,20 @@ impl AuthError {
             }
             a
         });
+        let (bearer_meta, dpop_meta) = if meta.is_empty() {
+            (String::new(), String::new())
+        } else {
+            (format!(", {meta}"), format!("{meta}, "))
+        };
         let bearer = |with_attrs: bool| match &attrs {
-            Some(a) if with_attrs => format!("Bearer realm=\"{REALM}\", {a}"),
-            _ => format!("Bearer realm=\"{REALM}\""),
+            Some(a) if with_attrs => format!("Bearer realm=\"{REALM}\"{bearer_meta}, {a}"),
+            _ => format!("Bearer realm=\"{REALM}\"{bearer_meta}"),
         };
         // `algs`: exactly the algorithms the proof check accepts (RFC 9449 §5).
         let algs = PROOF_ALGS.join(" ");
         let dpop = |with_attrs: bool| match &attrs {
-            Some(a) if with_attrs => format!("DPoP {a}, algs=\"{algs}\""),
-            _ => format!("DPoP algs=\"{algs}\""),
+            Some(a) if with_attrs => format!("DPoP {dpop_meta}{a}, algs=\"{algs}\""),
+            _ => format!("DPoP {dpop_meta}algs=\"{algs}\""),
         };
         match mode {
             // A single offered scheme always carries the error.
@@ -261,6 +293,17 @@ pub(crate) fn sanitize(s: &str) -> String {
         .take(200)
         .map(|c| match c {
             '\x20'..='\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e' => c,
+            _ => '?',
+        })
+        .collect()
+}
+
+/// A URL inside a quoted-string: like [`sanitize`] but not truncated (a URL cut short would
+/// point elsewhere; the verifier's own URL is bounded by its configuration).
+fn sanitize_url(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e' => c,
             _ => '?',
         })
         .collect()
@@ -295,6 +338,18 @@ pub enum ConfigError {
     /// `allowed_algorithms` is empty.
     #[error("allowed_algorithms must not be empty")]
     NoAlgorithms,
+    /// `allowed_algorithms` lists HS256 but no `signing_secret` is set.
+    #[error("allowed_algorithms lists HS256, which needs the API's signing_secret")]
+    MissingSigningSecret,
+    /// A `signing_secret` is set but `allowed_algorithms` does not list HS256.
+    #[error("signing_secret is set but allowed_algorithms does not list HS256")]
+    UnusedSigningSecret,
+    /// The `signing_secret` is shorter than any Auth0 API's.
+    #[error("signing_secret must be at least {min} bytes (Auth0's minimum)")]
+    SigningSecretTooShort {
+        /// The minimum length in bytes.
+        min: usize,
+    },
     /// A duration setting is zero where it must not be.
     #[error("{0} must be greater than zero")]
     ZeroDuration(&'static str),
@@ -330,6 +385,18 @@ pub enum ConfigError {
         #[source]
         reason: crate::host::AuthorityError,
     },
+    /// The protected-resource metadata's `resource` is not usable (RFC 9728 §1.2).
+    #[error("resource_metadata resource {resource:?} is invalid: {reason}")]
+    InvalidResource {
+        /// The offending value.
+        resource: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// Protected-resource metadata without `authorization_servers` and no static domain to
+    /// derive them from (a domain resolver alone).
+    #[error("resource_metadata needs authorization_servers when the verifier has no static domain")]
+    MissingAuthorizationServers,
     /// The HTTP client could not be built.
     #[error("the HTTP client for the tenant could not be built")]
     HttpClient(#[source] reqwest::Error),
@@ -345,6 +412,8 @@ pub struct AuthRejection {
     pub mode: DpopMode,
     /// The scheme the request used, if it got that far.
     pub scheme: Option<Scheme>,
+    /// The protected-resource metadata URL put on the challenges of a 401 (RFC 9728 §5.1).
+    pub(crate) resource_metadata: Option<Arc<str>>,
 }
 
 impl AuthRejection {
@@ -354,7 +423,26 @@ impl AuthRejection {
             error,
             mode,
             scheme,
+            resource_metadata: None,
         }
+    }
+
+    /// Put `resource_metadata="<url>"` (RFC 9728 §5.1) on the challenges when the answer is a
+    /// 401. The verifier's own rejections carry its metadata URL already.
+    pub fn with_resource_metadata(mut self, url: impl Into<Arc<str>>) -> Self {
+        self.resource_metadata = Some(url.into());
+        self
+    }
+
+    /// The `WWW-Authenticate` value of this answer: the error's challenge, with the metadata URL
+    /// on a 401 (none for 421 and 500).
+    pub fn www_authenticate(&self) -> Vec<HeaderValue> {
+        let metadata = self
+            .resource_metadata
+            .as_deref()
+            .filter(|_| self.error.status() == StatusCode::UNAUTHORIZED);
+        self.error
+            .challenge_values(self.mode, self.scheme, metadata)
     }
 }
 
@@ -391,7 +479,7 @@ impl AuthRejection {
             })
         };
         let mut headers = http::HeaderMap::new();
-        for v in self.error.www_authenticate(self.mode, self.scheme) {
+        for v in self.www_authenticate() {
             headers.append(http::header::WWW_AUTHENTICATE, v);
         }
         headers.insert(

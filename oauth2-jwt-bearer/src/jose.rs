@@ -8,8 +8,10 @@ use serde_json::{Map, Value};
 
 use crate::reason::TokenError;
 
-/// Access-token signature algorithms the verifier can accept (RSA only: the JWKS filter
-/// admits `kty: RSA` keys only).
+/// Access-token signature algorithms the verifier can accept: RSA with the tenant's JWKS
+/// (which admits `kty: RSA` keys only), or HS256 with an API's signing secret
+/// ([`VerifierOptions::signing_secret`](crate::VerifierOptions::signing_secret)), never with
+/// a JWKS key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::upper_case_acronyms)]
 pub enum Algorithm {
@@ -25,6 +27,8 @@ pub enum Algorithm {
     PS384,
     /// RSASSA-PSS with SHA-512.
     PS512,
+    /// HMAC with SHA-256, keyed with the API's signing secret (Auth0's HS256 APIs).
+    HS256,
 }
 
 impl Algorithm {
@@ -37,21 +41,24 @@ impl Algorithm {
             Algorithm::PS256 => "PS256",
             Algorithm::PS384 => "PS384",
             Algorithm::PS512 => "PS512",
+            Algorithm::HS256 => "HS256",
         }
     }
 
-    /// The aws-lc-rs parameters. The `2048_8192` variants enforce the RFC 7518 §3.3
-    /// minimum key size and our upper cap at verification time as well.
-    pub(crate) fn params(self) -> &'static aws_lc_rs::signature::RsaParameters {
+    /// The aws-lc-rs parameters of an RSA algorithm (`None` for HS256, which no JWKS key
+    /// verifies). The `2048_8192` variants enforce the RFC 7518 §3.3 minimum key size and our
+    /// upper cap at verification time as well.
+    pub(crate) fn rsa_params(self) -> Option<&'static aws_lc_rs::signature::RsaParameters> {
         use aws_lc_rs::signature as s;
-        match self {
+        Some(match self {
             Algorithm::RS256 => &s::RSA_PKCS1_2048_8192_SHA256,
             Algorithm::RS384 => &s::RSA_PKCS1_2048_8192_SHA384,
             Algorithm::RS512 => &s::RSA_PKCS1_2048_8192_SHA512,
             Algorithm::PS256 => &s::RSA_PSS_2048_8192_SHA256,
             Algorithm::PS384 => &s::RSA_PSS_2048_8192_SHA384,
             Algorithm::PS512 => &s::RSA_PSS_2048_8192_SHA512,
-        }
+            Algorithm::HS256 => return None,
+        })
     }
 }
 
@@ -67,6 +74,7 @@ impl std::str::FromStr for Algorithm {
             "PS256" => Algorithm::PS256,
             "PS384" => Algorithm::PS384,
             "PS512" => Algorithm::PS512,
+            "HS256" => Algorithm::HS256,
             _ => return Err(UnknownAlgorithm),
         })
     }

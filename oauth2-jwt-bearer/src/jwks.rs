@@ -53,7 +53,7 @@ pub struct Stats {
 pub(crate) struct Counters {
     pub(crate) discovery_fetches: AtomicU64,
     pub(crate) jwks_fetches: AtomicU64,
-    pub(crate) token_cache_hits: AtomicU64,
+    pub(crate) token_cache_hits: crate::striped_counter::StripedCounter,
 }
 
 /// One usable verification key, parsed once per allowed algorithm.
@@ -663,7 +663,10 @@ pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm]) -> Option<KeyEntry> {
     let comps = RsaPublicKeyComponents { n, e };
     let parsed: Vec<(Algorithm, ParsedPublicKey)> = algs
         .into_iter()
-        .filter_map(|a| comps.to_parsed_public_key(a.params()).ok().map(|p| (a, p)))
+        .filter_map(|a| {
+            let params = a.rsa_params()?;
+            comps.to_parsed_public_key(params).ok().map(|p| (a, p))
+        })
         .collect();
     if parsed.is_empty() {
         return None;

@@ -50,18 +50,21 @@
 //! | `verifier` | [`Verifier`]: the request path below, and the verified-token cache around it |
 //! | `jose`, `claims`, `token_cache` | compact JWS parsing and the [`Algorithm`] policy; typed claim checks; the verified-token cache |
 //! | `jwks` | discovery and JWKS: fetch, cache, refresh on unknown `kid` or expiry, bounded stale-if-error |
+//! | `signing_secret` | the HS256 key of an API Auth0 signs with its signing secret (never from a JWKS) |
 //! | `dpop/` | `proof` (RFC 9449 §4.3 checks), `nonce` (server nonces), `replay` (`jti` store: memory, Redis) |
 //! | `error`, `reason` | [`AuthError`] (status, error code, challenge), [`ConfigError`], and the typed reasons behind them |
 //! | `options`, `clock`, `http_trust` | [`VerifierOptions`]; [`Clock`]; the timeout and extra CA every tenant call uses |
 //! | `axum` | extractors, [`require_scope`], [`auth_layer`] (feature `axum`) |
 //! | `log_every` | one log line per interval for events that can repeat on every request |
+//! | [`resource_metadata`] | RFC 9728 protected-resource metadata: the document, its URL, the challenge's `resource_metadata`, a route |
 //! | [`exchange`] | the token-exchange *client* (auth0-api-python's helpers) and the `act` claim helpers |
 //!
 //! # The request path
 //! `Authorization` (+ `DPoP`) -> structure (size, 3 segments, strict base64url, JSON objects,
 //! no `crit`, no `b64`) -> alg policy (RS256 by default; `none`/HS*/unknown refused before any
-//! network call) -> `typ` policy -> issuer allow-list (`iss` must be exactly
-//! `https://{domain}/`) -> discovery + JWKS (cached) -> signature -> typed claims -> DPoP proof
+//! network call; HS256 only with a signing secret configured) -> `typ` policy -> issuer
+//! allow-list (`iss` must be exactly `https://{domain}/`) -> discovery + JWKS (cached), or the
+//! signing secret for HS256 -> signature -> typed claims -> DPoP proof
 //! (RFC 9449 §4.3) -> nonce -> `cnf.jkt` binding -> replay store -> [`Verified`].
 //!
 //! # Statuses and challenges (one `WWW-Authenticate` value listing every challenge)
@@ -125,7 +128,7 @@
 //!   redirects are not followed; bodies are capped (512 KiB).
 //! - DPoP proof `iat` window: 60 s past / 10 s future (plus `clock_leeway`), not 300 s / 30 s;
 //!   the replay store keeps each proof until its `iat` leaves the window, never less, and
-//!   refuses new proofs rather than forget one (see [`InMemoryReplayStore`]).
+//!   refuses new proofs rather than forget one (see [`replay::InMemoryReplayStore`]).
 //! - `htm` compared case-sensitively; `htu` RFC 3986-normalised (unreserved escapes decoded);
 //!   proof `exp`/`nbf` honoured; `jti` replay store; optional server nonces.
 //! - Descriptions are fixed strings within the RFC 6750 §3 character set.
@@ -156,7 +159,22 @@ mod jwks;
 mod log_every;
 mod options;
 mod reason;
+pub mod resource_metadata;
+
+/// Where the verifier records each DPoP proof's `jti` to refuse replays (RFC 9449 §11.1): in
+/// memory and bounded by default ([`InMemoryReplayStore`](replay::InMemoryReplayStore)),
+/// Redis shared by replicas with the `redis` feature, or any [`ReplayStore`](replay::ReplayStore)
+/// given to [`VerifierOptions::replay_store`].
+pub mod replay {
+    pub use crate::dpop::replay::{
+        InMemoryReplayStore, ReplayCheck, ReplayStore, ReplayStoreError,
+    };
+    #[cfg(feature = "redis")]
+    pub use crate::dpop::replay::{RedisReplayStore, RedisReplayStoreError};
+}
 mod scheme;
+mod signing_secret;
+mod striped_counter;
 mod token_cache;
 mod verifier;
 
@@ -170,9 +188,6 @@ pub use self::axum::{
 pub use bearer::RequestContext;
 pub use claims::Claims;
 pub use clock::{Clock, SystemClock};
-pub use dpop::replay::{InMemoryReplayStore, ReplayCheck, ReplayStore, ReplayStoreError};
-#[cfg(feature = "redis")]
-pub use dpop::replay::{RedisReplayStore, RedisReplayStoreError};
 pub use error::{AuthError, AuthRejection, ConfigError};
 pub use host::{Authority, AuthorityError};
 pub use jose::{Algorithm, UnknownAlgorithm};

@@ -13,6 +13,7 @@ use crate::dpop::replay::ReplayStore;
 use crate::error::ConfigError;
 use crate::http_trust::HttpTrust;
 use crate::jose::Algorithm;
+use crate::resource_metadata::ResourceMetadata;
 use crate::scheme::DpopMode;
 
 /// Which access-token dialect is enforced.
@@ -49,7 +50,9 @@ pub struct VerifierOptions {
     pub(crate) token_cache_max_entries: usize,
     pub(crate) jwks_refresh_cooldown: Duration,
     pub(crate) jwks_max_stale: Duration,
-    pub(crate) allowed_algorithms: Vec<Algorithm>,
+    /// `None`: `[RS256]`, or `[HS256]` with a signing secret.
+    pub(crate) allowed_algorithms: Option<Vec<Algorithm>>,
+    pub(crate) signing_secret: Option<Vec<u8>>,
     pub(crate) required_claims: Vec<String>,
     pub(crate) profile: TokenProfile,
     pub(crate) trust: HttpTrust,
@@ -57,6 +60,7 @@ pub struct VerifierOptions {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) public_base_url: Option<String>,
     pub(crate) allowed_hosts: Vec<String>,
+    pub(crate) resource_metadata: Option<ResourceMetadata>,
 }
 
 impl std::fmt::Debug for VerifierOptions {
@@ -111,7 +115,8 @@ impl VerifierOptions {
             token_cache_max_entries: 10_000,
             jwks_refresh_cooldown: Duration::from_secs(30),
             jwks_max_stale: Self::DEFAULT_JWKS_MAX_STALE,
-            allowed_algorithms: vec![Algorithm::RS256],
+            allowed_algorithms: None,
+            signing_secret: None,
             required_claims: Vec::new(),
             profile: TokenProfile::Auth0Compat,
             trust: HttpTrust::new(),
@@ -119,6 +124,7 @@ impl VerifierOptions {
             clock: Arc::new(SystemClock),
             public_base_url: None,
             allowed_hosts: Vec::new(),
+            resource_metadata: None,
         }
     }
 
@@ -160,11 +166,11 @@ impl VerifierOptions {
         self
     }
     /// Where proof `jti`s are remembered. Default: an
-    /// [`InMemoryReplayStore`](crate::InMemoryReplayStore) of
-    /// [`InMemoryReplayStore::DEFAULT_CAPACITY`](crate::InMemoryReplayStore::DEFAULT_CAPACITY) entries (32 MiB at most, one DPoP key at most a
+    /// [`InMemoryReplayStore`](crate::replay::InMemoryReplayStore) of
+    /// [`InMemoryReplayStore::DEFAULT_CAPACITY`](crate::replay::InMemoryReplayStore::DEFAULT_CAPACITY) entries (32 MiB at most, one DPoP key at most a
     /// tenth of it) on the verifier's clock. Each proof is kept until the `iat` window
     /// (plus leeways) has passed for it. A store of your own must read the verifier's clock
-    /// ([`InMemoryReplayStore::with_clock`](crate::InMemoryReplayStore::with_clock)): it is given expiry times on that clock.
+    /// ([`InMemoryReplayStore::with_clock`](crate::replay::InMemoryReplayStore::with_clock)): it is given expiry times on that clock.
     pub fn replay_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
         self.replay_store = Some(store);
         self
@@ -214,9 +220,20 @@ impl VerifierOptions {
         self.required_claims = claims.iter().map(|c| (*c).to_owned()).collect();
         self
     }
-    /// Access-token algorithms accepted. Default `[RS256]`.
+    /// Access-token algorithms accepted. Default `[RS256]`, or `[HS256]` with a
+    /// [`VerifierOptions::signing_secret`]. An API Auth0 signs with RS512 or PS256 lists that
+    /// one; HS256 here needs the secret, and a secret needs HS256 here.
     pub fn allowed_algorithms(mut self, algs: Vec<Algorithm>) -> Self {
-        self.allowed_algorithms = algs;
+        self.allowed_algorithms = Some(algs);
+        self
+    }
+    /// The API's signing secret (Auth0's `signing_secret`, as its UTF-8 bytes) for an API
+    /// whose tokens Auth0 signs with HS256: HS256 tokens are then checked with it (constant
+    /// time), and RS256 tokens refused unless [`VerifierOptions::allowed_algorithms`] lists
+    /// RS256 too. At least 16 bytes (Auth0's minimum). Without it every HS* token is refused
+    /// before any other check, whatever key it claims (no RS→HS confusion).
+    pub fn signing_secret(mut self, secret: impl Into<Vec<u8>>) -> Self {
+        self.signing_secret = Some(secret.into());
         self
     }
     /// Default [`TokenProfile::Auth0Compat`].
@@ -274,6 +291,14 @@ impl VerifierOptions {
         S: Into<String>,
     {
         self.allowed_hosts = hosts.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Publish RFC 9728 protected-resource metadata (see [`crate::resource_metadata`]): every
+    /// 401 challenge then carries `resource_metadata="…"`, and
+    /// [`resource_metadata::router`](crate::resource_metadata::router) serves the document.
+    /// Default: none.
+    pub fn resource_metadata(mut self, metadata: ResourceMetadata) -> Self {
+        self.resource_metadata = Some(metadata);
         self
     }
 }

@@ -25,7 +25,9 @@ use crate::jwks::{KeyCache, KeyCacheConfig, Stats};
 use crate::log_every::LogEvery;
 use crate::options::{DomainResolver, TokenProfile, VerifierOptions, validate_domain};
 use crate::reason::{ProofError, RequestError, TokenError};
+use crate::resource_metadata::{self, Published};
 use crate::scheme::{DpopMode, Scheme};
+use crate::signing_secret::{MIN_SECRET_LEN, SigningSecret};
 use crate::token_cache::{CachedToken, TokenCache};
 
 /// At most one log line per this interval for a replay-store outage or a full store.
@@ -92,6 +94,8 @@ struct Inner {
     mode: DpopMode,
     profile: TokenProfile,
     algorithms: Vec<Algorithm>,
+    /// The HS256 key, set exactly when `algorithms` lists HS256.
+    secret: Option<SigningSecret>,
     /// Claims every token must carry ([`VerifierOptions::required_claims`]).
     required_claims: Box<[String]>,
     leeway: f64,
@@ -107,6 +111,9 @@ struct Inner {
     tokens: Arc<TokenCache>,
     public_base_url: Option<String>,
     allowed_hosts: Vec<Authority>,
+    /// RFC 9728 metadata, when published; its URL goes on every 401 challenge.
+    resource_metadata: Option<Arc<Published>>,
+    resource_metadata_url: Option<Arc<str>>,
 }
 
 impl Verifier {
@@ -129,9 +136,7 @@ impl Verifier {
                 min: 2,
             });
         }
-        if opts.allowed_algorithms.is_empty() {
-            return Err(ConfigError::NoAlgorithms);
-        }
+        let (algorithms, secret) = algorithm_policy(&opts)?;
         if opts.dpop_iat_window.is_zero() {
             return Err(ConfigError::ZeroDuration("dpop_iat_window"));
         }
@@ -167,6 +172,12 @@ impl Verifier {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let resource_metadata = opts
+            .resource_metadata
+            .as_ref()
+            .map(|m| resource_metadata::publish(m, &domains, opts.dpop_mode))
+            .transpose()?;
+        let resource_metadata_url = resource_metadata.as_ref().map(|p| Arc::from(p.url()));
         let nonces = if opts.dpop_nonces {
             Some(
                 NonceIssuer::new(opts.dpop_nonce_rotation.as_secs_f64())
@@ -190,7 +201,7 @@ impl Verifier {
                 cooldown: opts.jwks_refresh_cooldown.as_secs_f64(),
                 max_stale: opts.jwks_max_stale.as_secs_f64(),
                 max_bytes: opts.max_metadata_bytes,
-                allowed_algorithms: opts.allowed_algorithms.clone(),
+                allowed_algorithms: algorithms.clone(),
             },
             on_key_removed,
         );
@@ -208,7 +219,8 @@ impl Verifier {
                 audience: opts.audience.clone(),
                 mode: opts.dpop_mode,
                 profile: opts.profile,
-                algorithms: opts.allowed_algorithms.clone(),
+                algorithms,
+                secret,
                 required_claims: opts.required_claims.clone().into(),
                 leeway: opts.clock_leeway.as_secs_f64(),
                 proof_rules: ProofRules::new(
@@ -225,6 +237,8 @@ impl Verifier {
                 tokens,
                 public_base_url,
                 allowed_hosts,
+                resource_metadata,
+                resource_metadata_url,
             }),
         })
     }
@@ -244,13 +258,19 @@ impl Verifier {
         &self.inner.allowed_hosts
     }
 
+    /// The RFC 9728 metadata this verifier publishes, if configured
+    /// ([`VerifierOptions::resource_metadata`]).
+    pub fn resource_metadata(&self) -> Option<&Published> {
+        self.inner.resource_metadata.as_deref()
+    }
+
     /// Fetch and cache counters.
     pub fn stats(&self) -> Stats {
         let c = self.inner.keys.counters();
         Stats {
             discovery_fetches: c.discovery_fetches.load(Ordering::Relaxed),
             jwks_fetches: c.jwks_fetches.load(Ordering::Relaxed),
-            token_cache_hits: c.token_cache_hits.load(Ordering::Relaxed),
+            token_cache_hits: c.token_cache_hits.get(),
         }
     }
 
@@ -274,7 +294,11 @@ impl Verifier {
 
     /// A rejection carrying this verifier's mode (for building responses).
     pub fn reject(&self, error: AuthError, scheme: Option<Scheme>) -> AuthRejection {
-        AuthRejection::new(error, self.inner.mode, scheme)
+        let rejection = AuthRejection::new(error, self.inner.mode, scheme);
+        match &self.inner.resource_metadata_url {
+            Some(url) => rejection.with_resource_metadata(url.clone()),
+            None => rejection,
+        }
     }
 
     /// Verify an access token alone (no scheme rules, no DPoP). `required_claims` must all be
@@ -528,15 +552,8 @@ impl Verifier {
         if token.len() > MAX_TOKEN_LEN {
             return Err(refuse_unverified(TokenError::TooLarge, None));
         }
-        if let Some(hit) = inner.tokens.get(token) {
-            if inner
-                .keys
-                .still_trusted(&hit.tenant, &hit.domain, &hit.key, hit.generation, now)
-            {
-                return self.check_cached(&hit, required_claims, ctx, now);
-            }
-            // Its key left the JWKS (or the keys are too stale): verify it from scratch.
-            inner.tokens.remove(token);
+        if let Some(answer) = self.cached_token(token, required_claims, ctx, now) {
+            return answer;
         }
 
         // Before the keys are read: a cache clear after this point refuses our insert.
@@ -570,17 +587,32 @@ impl Verifier {
             .ok_or_else(|| refuse_unverified(TokenError::UntrustedIssuer, kid))?
             .to_owned();
 
-        let lookup = inner.keys.keys_for(&domain, kid, alg, now).await?;
-        if lookup.candidates.is_empty() {
-            return Err(refuse_unverified(TokenError::NoMatchingSigningKey, kid));
-        }
         let msg = jws.signing_input.as_bytes();
-        let Some(key) = lookup
-            .candidates
-            .iter()
-            .find(|k| k.verify(alg, msg, &jws.signature))
-        else {
-            return Err(refuse_unverified(TokenError::InvalidSignature, kid));
+        // HS256 (allowed only with a secret): the API's secret, never a JWKS key, and no
+        // cache entry (the MAC is cheaper than a lookup, and no key rotation retires it).
+        let signer = if alg == Algorithm::HS256 {
+            if !inner
+                .secret
+                .as_ref()
+                .is_some_and(|s| s.verifies(msg, &jws.signature))
+            {
+                return Err(refuse_unverified(TokenError::InvalidSignature, kid));
+            }
+            None
+        } else {
+            let lookup = inner.keys.keys_for(&domain, kid, alg, now).await?;
+            if lookup.candidates.is_empty() {
+                return Err(refuse_unverified(TokenError::NoMatchingSigningKey, kid));
+            }
+            let Some(key) = lookup
+                .candidates
+                .iter()
+                .find(|k| k.verify(alg, msg, &jws.signature))
+                .cloned()
+            else {
+                return Err(refuse_unverified(TokenError::InvalidSignature, kid));
+            };
+            Some((key, lookup))
         };
 
         let issuer = format!("https://{domain}/");
@@ -595,21 +627,77 @@ impl Verifier {
             now,
         )?;
         let claims = Claims::new(jws.payload);
-        inner.tokens.insert(
-            token,
-            CachedToken {
+        if let Some((key, lookup)) = signer {
+            let cached = CachedToken {
                 claims: claims.clone(),
                 time,
                 domain: domain.into(),
-                key: key.clone(),
+                key,
                 generation: lookup.generation,
                 tenant: lookup.tenant.clone(),
-            },
-            now,
-            epoch,
-        );
+            };
+            inner.tokens.insert(token, cached, now, epoch);
+        }
         self.check_required(claims.as_map(), required_claims)?;
         Ok(claims)
+    }
+
+    /// The answer for a token in the cache whose key is still trusted; `None` when it is not
+    /// in the cache, or its key left the JWKS (or the keys are too stale: it is then dropped
+    /// from the cache and verified from scratch).
+    fn cached_token(
+        &self,
+        token: &str,
+        required_claims: &[&str],
+        ctx: &dyn RequestView,
+        now: f64,
+    ) -> Option<Result<Claims, AuthError>> {
+        let inner = &*self.inner;
+        let hit = inner.tokens.get(token)?;
+        if inner
+            .keys
+            .still_trusted(&hit.tenant, &hit.domain, &hit.key, hit.generation, now)
+        {
+            return Some(self.check_cached(&hit, required_claims, ctx, now));
+        }
+        inner.tokens.remove(token);
+        None
+    }
+
+    /// The request path without an `.await`, for the common case only: a Bearer token that
+    /// is in the cache, still trusted and accepted. `None` for anything else (a miss, DPoP,
+    /// any refusal): [`Verifier::authenticate_view`] then decides, and its answer is what it
+    /// would have been without this call, since this one only repeats its checks (in its
+    /// order) and changes nothing a second look depends on. Lets the axum layer call the
+    /// route in place, with no boxed future and no clone of the route.
+    pub(crate) fn authenticate_cached(
+        &self,
+        req: &dyn RequestView,
+        required_claims: &[&str],
+    ) -> Option<Verified> {
+        let inner = &*self.inner;
+        let creds = parse_authorization(req.headers()).ok()?;
+        if creds.scheme != Scheme::Bearer
+            || inner.mode == DpopMode::Required
+            || query_has_access_token(req.query())
+            || creds.token.len() > MAX_TOKEN_LEN
+        {
+            return None;
+        }
+        let now = unix_secs(&*inner.clock);
+        let claims = self
+            .cached_token(creds.token, required_claims, req, now)?
+            .ok()?;
+        if claims.cnf_jkt().is_some()
+            || (inner.mode == DpopMode::Allowed && creds.proof.is_present())
+        {
+            return None;
+        }
+        Some(Verified {
+            claims,
+            scheme: Scheme::Bearer,
+            nonce: None,
+        })
     }
 
     /// A cache hit whose key is still trusted: what can change since the token was verified
@@ -632,11 +720,31 @@ impl Verifier {
         }
         hit.time.check(now, inner.leeway)?;
         self.check_required(hit.claims.as_map(), required_claims)?;
-        inner
-            .keys
-            .counters()
-            .token_cache_hits
-            .fetch_add(1, Ordering::Relaxed);
+        inner.keys.counters().token_cache_hits.increment();
         Ok(hit.claims.clone())
+    }
+}
+
+/// The algorithms allowed and the HS256 key: `[RS256]` by default, `[HS256]` with a secret;
+/// HS256 allowed exactly when a secret (of Auth0's minimum length) is set.
+fn algorithm_policy(
+    opts: &VerifierOptions,
+) -> Result<(Vec<Algorithm>, Option<SigningSecret>), ConfigError> {
+    let secret = opts.signing_secret.as_deref();
+    let algorithms = match (&opts.allowed_algorithms, secret) {
+        (Some(algs), _) => algs.clone(),
+        (None, Some(_)) => vec![Algorithm::HS256],
+        (None, None) => vec![Algorithm::RS256],
+    };
+    if algorithms.is_empty() {
+        return Err(ConfigError::NoAlgorithms);
+    }
+    match (algorithms.contains(&Algorithm::HS256), secret) {
+        (true, None) => Err(ConfigError::MissingSigningSecret),
+        (false, Some(_)) => Err(ConfigError::UnusedSigningSecret),
+        (true, Some(s)) if s.len() < MIN_SECRET_LEN => Err(ConfigError::SigningSecretTooShort {
+            min: MIN_SECRET_LEN,
+        }),
+        (_, s) => Ok((algorithms, s.map(SigningSecret::new))),
     }
 }

@@ -409,3 +409,112 @@ fn the_jwks_staleness_bound_defaults_to_a_day_and_is_validated() {
         );
     }
 }
+
+#[test]
+fn algorithms_and_the_signing_secret_are_checked_together() {
+    use oauth2_jwt_bearer::Algorithm;
+    let base = [
+        ("AUTH0_DOMAIN", "tenant.us.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://my-flask-api"),
+    ];
+    let with = |extra: &[(&str, &str)]| {
+        let mut pairs = base.to_vec();
+        pairs.extend_from_slice(extra);
+        load(&pairs)
+    };
+    let secret = "an-api-signing-secret-of-32-byte";
+    assert_eq!(with(&[]).unwrap().0.signing, TokenSigning::default());
+    let (s, _) = with(&[("AUTH0_SIGNING_SECRET", secret)]).unwrap();
+    assert_eq!(s.signing.secret.as_deref(), Some(secret));
+    assert!(!format!("{s:?}").contains(secret), "Debug hides the secret");
+    let (s, _) = with(&[("AUTH0_ALGORITHMS", "RS256, PS256")]).unwrap();
+    assert_eq!(
+        s.signing.algorithms,
+        Some(vec![Algorithm::RS256, Algorithm::PS256])
+    );
+    let (s, _) = with(&[
+        ("AUTH0_ALGORITHMS", "HS256,RS256"),
+        ("AUTH0_SIGNING_SECRET", secret),
+    ])
+    .unwrap();
+    assert!(VerifierOptions::try_from(&s).is_ok());
+    let one_line = |extra: &[(&str, &str)]| {
+        let e = with(extra).unwrap_err().to_string();
+        assert!(!e.contains('\n') && !e.contains(secret), "{e}");
+        e
+    };
+    assert_eq!(
+        one_line(&[("AUTH0_SIGNING_SECRET", "fifteen-bytes!!")]),
+        "AUTH0_SIGNING_SECRET=\"(hidden)\" is invalid: shorter than 16 bytes, Auth0's minimum for an API's signing secret"
+    );
+    assert!(
+        one_line(&[("AUTH0_ALGORITHMS", "HS256")])
+            .starts_with("AUTH0_SIGNING_SECRET is not set, but AUTH0_ALGORITHMS is")
+    );
+    assert_eq!(
+        one_line(&[
+            ("AUTH0_ALGORITHMS", "RS256"),
+            ("AUTH0_SIGNING_SECRET", secret)
+        ]),
+        "AUTH0_ALGORITHMS=\"RS256\" is invalid: AUTH0_SIGNING_SECRET is set, so list HS256 too (or remove the secret)"
+    );
+    assert!(
+        one_line(&[("AUTH0_ALGORITHMS", "RS256,HS384")])
+            .starts_with("AUTH0_ALGORITHMS=\"RS256,HS384\" is invalid: `HS384` is not one of")
+    );
+}
+
+#[test]
+fn resource_metadata_needs_public_url_equal_to_the_audience() {
+    let base = [
+        ("AUTH0_DOMAIN", "t.auth0.com"),
+        ("AUTH0_AUDIENCE", "https://api.example.com"),
+    ];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut vars = base.to_vec();
+        vars.extend_from_slice(extra);
+        load(&vars)
+    };
+    assert!(!with(&[]).unwrap().0.resource_metadata);
+    let on = with(&[
+        ("RESOURCE_METADATA", "true"),
+        ("PUBLIC_URL", "https://api.example.com/"),
+    ])
+    .unwrap()
+    .0;
+    assert!(on.resource_metadata);
+    let doc = oauth2_jwt_bearer::Verifier::new(VerifierOptions::try_from(&on).unwrap()).unwrap();
+    let published = doc.resource_metadata().unwrap();
+    assert_eq!(published.resource(), "https://api.example.com");
+    assert_eq!(
+        published.document()["scopes_supported"],
+        serde_json::json!(["read:messages", "admin:write"])
+    );
+
+    let missing = with(&[("RESOURCE_METADATA", "true")]).unwrap_err();
+    assert_eq!(
+        missing.to_string(),
+        "PUBLIC_URL is not set, but RESOURCE_METADATA is (looked in the environment (no .env \
+         file found in this directory or its parents)); set it to the URL clients call, the same \
+         as AUTH0_AUDIENCE (RFC 9728 §3.3)"
+    );
+    let mismatch = with(&[
+        ("RESOURCE_METADATA", "true"),
+        ("PUBLIC_URL", "https://api.example.com/v2"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        mismatch.to_string(),
+        "AUTH0_AUDIENCE=\"https://api.example.com\" and PUBLIC_URL=\"https://api.example.com/v2\" \
+         disagree: with RESOURCE_METADATA on, the resource clients call and the audience of their \
+         tokens are one URL (RFC 9728 §3.3, RFC 8707): make them equal"
+    );
+    assert!(!mismatch.to_string().contains('\n'));
+    let not_bool = with(&[("RESOURCE_METADATA", "yes please")]).unwrap_err();
+    assert!(
+        not_bool.to_string().starts_with("RESOURCE_METADATA="),
+        "{not_bool}"
+    );
+    // A mismatch only matters when the metadata is on.
+    assert!(with(&[("PUBLIC_URL", "https://elsewhere.example.com")]).is_ok());
+}

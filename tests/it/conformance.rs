@@ -98,8 +98,12 @@ async fn our_api_passes_every_m_and_s_case() {
         "the whole catalog ran"
     );
     // What this configuration cannot show is covered by the tests below (ISS-11 needs a tenant
-    // with custom domains).
-    let elsewhere = ["KEY-15", "DPB-12", "ISS-11"];
+    // with custom domains, SIG-19..23 an API configured for HS256).
+    // The metadata cases (PRM-01..05) need RESOURCE_METADATA (`resource_metadata_cases_pass`).
+    let elsewhere = [
+        "KEY-15", "DPB-12", "ISS-11", "SIG-19", "SIG-20", "SIG-21", "SIG-22", "SIG-23", "PRM-01",
+        "PRM-02", "PRM-03", "PRM-04", "PRM-05",
+    ];
     let bad: Vec<_> = unexpected(&report, false)
         .into_iter()
         .filter(|l| !elsewhere.iter().any(|id| l.starts_with(id)))
@@ -109,7 +113,8 @@ async fn our_api_passes_every_m_and_s_case() {
     // accepted, so the target really graded the variant.
     let expected_skips = [
         "HDR-13", "KEY-15", "ISS-11", "CLM-10", "CLM-14", "DPB-12", "RPN-05", "RPN-06", "RPN-07",
-        "RPN-08", "RPN-09", "RPN-10", "RPN-11",
+        "RPN-08", "RPN-09", "RPN-10", "RPN-11", "SIG-19", "SIG-20", "SIG-21", "SIG-22", "SIG-23",
+        "PRM-01", "PRM-02", "PRM-03", "PRM-04", "PRM-05",
     ];
     let skipped: Vec<_> = report
         .results
@@ -162,6 +167,134 @@ async fn dpop_only_api_with_nonces_passes_the_nonce_cases() {
             .iter()
             .all(|r| !matches!(r.grade, Grade::Skip(_)))
     );
+}
+
+/// An API Auth0 signs with HS256, configured with its signing secret only: the HS256 cases pass
+/// (a good token; another secret, the RSA public key as the secret, `none`, HS384/HS512 refused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hs256_api_passes_the_hs256_cases() {
+    const HS256_API: &str = "https://hs256-api.example";
+    const SECRET: &str = "the-hs256-api-signing-secret-32b";
+    let mut config = mock_idp::config::TenantConfig::default();
+    config.apis.push(mock_idp::config::ApiConfig {
+        signing_alg: "HS256".into(),
+        signing_secret: Some(SECRET.into()),
+        ..mock_idp::config::ApiConfig::new(HS256_API)
+    });
+    let tenant = MockTenant::builder().config(config).start().await;
+    let serve = |opts: VerifierOptions| async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = protected_api::app::app(Verifier::new(opts).unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        base
+    };
+    let opts =
+        || VerifierOptions::new(tenant.domain(), HS256_API).ca_pem(tenant.ca().pem().into_bytes());
+    let base = serve(opts().signing_secret(SECRET)).await;
+    // The runner tells the target the algorithm and the secret.
+    let env = verifier_conformance::env_for(&tenant, HS256_API, std::path::Path::new("ca.pem"));
+    assert!(
+        env.ends_with(&format!(
+            "AUTH0_ALGORITHMS=HS256\nAUTH0_SIGNING_SECRET={SECRET}\n"
+        )),
+        "{env}"
+    );
+    let mut t = target(base);
+    t.audience = Some(HS256_API.into());
+    t.features.hs256 = true;
+    let ids = ["SIG-19", "SIG-20", "SIG-21", "SIG-22", "SIG-23"];
+    let report = run_only(&tenant, t, &ids).await;
+    println!("{}", report.table());
+    assert_eq!(report.results.len(), ids.len());
+    assert!(
+        report.results.iter().all(|r| r.grade == Grade::Pass),
+        "{}",
+        report.table()
+    );
+    // The API never needed the JWKS: HS256 tokens are checked with the secret alone.
+    assert_eq!(tenant.journal().jwks_fetches(), 0);
+
+    // The same cases against an API that was not given the secret: the good token is refused
+    // (SIG-19 fails), every forgery still is.
+    let base = serve(opts()).await;
+    let mut t = target(base);
+    t.audience = Some(HS256_API.into());
+    t.features.hs256 = true;
+    let report = run_only(&tenant, t, &ids).await;
+    let failed: Vec<&str> = report
+        .results
+        .iter()
+        .filter(|r| matches!(r.grade, Grade::Fail(_)))
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(failed, ["SIG-19"], "{}", report.table());
+}
+
+/// The quickstart API with `RESOURCE_METADATA=true` (its `PUBLIC_URL` and `AUTH0_AUDIENCE` one
+/// URL, as start-up demands) passes every PRM case, M and S, with nothing skipped; without the
+/// setting the same cases say they are not applicable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resource_metadata_cases_pass() {
+    const RESOURCE: &str = "https://api.test";
+    let tenant = MockTenant::start().await;
+    let dir = crate::support::TempDir::new();
+    let ca = dir.write("ca.pem", &tenant.ca().pem());
+    let vars: std::collections::BTreeMap<String, String> = [
+        ("AUTH0_DOMAIN", tenant.domain()),
+        ("AUTH0_AUDIENCE", RESOURCE),
+        ("PUBLIC_URL", RESOURCE),
+        ("RESOURCE_METADATA", "true"),
+        ("AUTH0_CA_FILE", &ca.display().to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let (settings, _) = protected_api::config::Settings::from_vars(
+        &vars,
+        protected_api::config::Sources { dotenv: None },
+    )
+    .unwrap();
+    let opts = VerifierOptions::try_from(&settings).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = protected_api::app::app(Verifier::new(opts).unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let mut t = Target::new(base);
+    t.public_url = Some(RESOURCE.into());
+    t.audience = Some(RESOURCE.into());
+    t.features.resource_metadata = true;
+    let report = run_only(&tenant, t.clone(), &["PRM"]).await;
+    println!("{}", report.table());
+    assert_eq!(report.results.len(), 6);
+    let bad = unexpected(&report, true);
+    assert!(bad.is_empty(), "unexpected results:\n{}", bad.join("\n"));
+    assert!(
+        report
+            .results
+            .iter()
+            .all(|r| !matches!(r.grade, Grade::Skip(_))),
+        "{}",
+        report.table()
+    );
+
+    t.features.resource_metadata = false;
+    let undeclared = run_only(&tenant, t, &["PRM-0"]).await;
+    for r in &undeclared.results {
+        match r.id.as_str() {
+            "PRM-06" => assert_eq!(r.grade, Grade::Pass),
+            _ => assert!(
+                matches!(&r.grade, Grade::Skip(why) if why.starts_with("not applicable")),
+                "{}: {:?}",
+                r.id,
+                r.grade
+            ),
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,6 +20,8 @@ mod properties;
 mod replay_flood;
 #[cfg(feature = "redis")]
 mod replay_redis;
+mod resource_metadata;
+mod signing_algs;
 mod signing_keys;
 mod slow_clients;
 mod support;

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use mock_idp::DpopKey;
-use oauth2_jwt_bearer::InMemoryReplayStore;
+use oauth2_jwt_bearer::replay::InMemoryReplayStore;
 
 use crate::support::{BARE_CHALLENGE, SendExt, Stack, quickstart_options, tenant_time};
 

@@ -11,9 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use mock_idp::{DpopKey, MockTenant};
-use oauth2_jwt_bearer::{
-    RedisReplayStore, ReplayStore, ReplayStoreError, Verifier, VerifierOptions,
-};
+use oauth2_jwt_bearer::replay::{RedisReplayStore, ReplayStore, ReplayStoreError};
+use oauth2_jwt_bearer::{Verifier, VerifierOptions};
 
 use protected_api::config::{Settings, Sources};
 

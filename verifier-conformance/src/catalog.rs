@@ -23,6 +23,7 @@ mod hdr;
 mod iss;
 mod key;
 mod keys;
+mod prm;
 mod res;
 mod rpn;
 mod scp;
@@ -56,11 +57,13 @@ pub enum Group {
     Rpn,
     /// Resource limits and robustness.
     Res,
+    /// Protected-resource metadata (RFC 9728) and resource indicators.
+    Prm,
 }
 
 impl Group {
     /// Every group in catalog order.
-    pub const ALL: [Group; 12] = [
+    pub const ALL: [Group; 13] = [
         Group::Hdr,
         Group::Tok,
         Group::Sig,
@@ -73,6 +76,7 @@ impl Group {
         Group::Dpb,
         Group::Rpn,
         Group::Res,
+        Group::Prm,
     ];
 
     /// What the group covers (its heading in the catalog document).
@@ -90,6 +94,7 @@ impl Group {
             Group::Dpb => "DPoP token binding",
             Group::Rpn => "Replay and nonce",
             Group::Res => "Resource limits and robustness",
+            Group::Prm => "Protected-resource metadata (RFC 9728) and resource indicators",
         }
     }
 
@@ -108,6 +113,7 @@ impl Group {
             Group::Dpb => "DPB",
             Group::Rpn => "RPN",
             Group::Res => "RES",
+            Group::Prm => "PRM",
         }
     }
 
@@ -335,7 +341,7 @@ impl Case {
 }
 
 /// Each group module's cases, in [`Group::ALL`] order.
-const GROUPS: [&[Case]; 12] = [
+const GROUPS: [&[Case]; 13] = [
     hdr::CASES,
     tok::CASES,
     sig::CASES,
@@ -348,6 +354,7 @@ const GROUPS: [&[Case]; 12] = [
     dpb::CASES,
     rpn::CASES,
     res::CASES,
+    prm::CASES,
 ];
 
 /// The whole catalog.
@@ -428,14 +435,14 @@ mod tests {
     }
 
     #[test]
-    fn the_catalog_has_205_unique_cases_in_its_groups() {
+    fn the_catalog_has_216_unique_cases_in_its_groups() {
         let c = Catalog::all();
-        assert_eq!(c.len(), 205);
+        assert_eq!(c.len(), 216);
         let mut ids: Vec<&str> = c.cases().iter().map(|c| c.id).collect();
         ids.sort_unstable();
         ids.dedup();
-        assert_eq!(ids.len(), 205, "duplicate ids");
-        let sizes = [21, 20, 18, 18, 17, 12, 11, 11, 40, 14, 13, 10];
+        assert_eq!(ids.len(), 216, "duplicate ids");
+        let sizes = [21, 20, 23, 18, 17, 12, 11, 11, 40, 14, 13, 10, 6];
         for (g, n) in Group::ALL.into_iter().zip(sizes) {
             let in_group: Vec<_> = c.cases().iter().filter(|x| x.group == g).collect();
             assert_eq!(in_group.len(), n, "{}", g.as_str());
@@ -446,9 +453,9 @@ mod tests {
         }
         assert_eq!(
             c.cases().iter().filter(|x| x.level == Level::M).count(),
-            117
+            125
         );
-        assert_eq!(c.cases().iter().filter(|x| x.level == Level::S).count(), 31);
+        assert_eq!(c.cases().iter().filter(|x| x.level == Level::S).count(), 34);
         assert_eq!(
             Catalog::all().only(&["KEY".into(), "DPP-3".into()]).len(),
             18 + 10

@@ -370,7 +370,12 @@ pub async fn wait_for_target(target: &Target, timeout: std::time::Duration) -> b
     }
 }
 
-/// The `.env` a target needs to trust `tenant` (CA file at `ca_path`).
+/// The `.env` a target needs to trust `tenant` (CA file at `ca_path`), with the algorithm and
+/// signing secret of the API `audience` names when it does not sign RS256.
 pub fn env_for(tenant: &MockTenant, audience: &str, ca_path: &std::path::Path) -> String {
-    mock_idp::dotenv(&tenant.urls().domains(), audience, Some(ca_path))
+    let mut env = mock_idp::dotenv(&tenant.urls().domains(), audience, Some(ca_path));
+    if let Some(api) = tenant.config().api(audience) {
+        env.push_str(&api.verifier_env());
+    }
+    env
 }

@@ -56,6 +56,15 @@ pub struct Features {
     /// serves a mismatched discovery document. Use on a fresh target with `--only KEY-15`.
     #[cfg_attr(feature = "cli", arg(long))]
     pub cold_discovery: bool,
+    /// The target protects an API Auth0 signs with HS256 and is configured with its signing
+    /// secret (the `signing_secret` of the tenant's API named by the audience): the HS256
+    /// cases (SIG-19..23) run.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub hs256: bool,
+    /// The target publishes RFC 9728 protected-resource metadata (the PRM group); off, the
+    /// PRM cases that read it are not applicable.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub resource_metadata: bool,
 }
 
 impl Default for Features {
@@ -68,6 +77,8 @@ impl Default for Features {
             query_tokens: false,
             form_tokens: false,
             cold_discovery: false,
+            hs256: false,
+            resource_metadata: false,
         }
     }
 }

@@ -183,6 +183,8 @@ async fn no_key_a_case_publishes_signs_another_cases_unpublished_token() {
         query_tokens: true,
         form_tokens: true,
         cold_discovery: false,
+        hs256: false,
+        resource_metadata: false,
     });
     let own: BTreeSet<String> = recorder.published().await.unwrap();
 

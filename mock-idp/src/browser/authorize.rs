@@ -337,7 +337,13 @@ fn validate(
         })?),
     };
     let pkce = pkce(app, params)?;
-    let audience = match params.get("audience") {
+    let audience = cfg
+        .requested_audience(
+            params.get("audience").map(String::as_str),
+            params.get("resource").map(String::as_str),
+        )
+        .map_err(|e| redirect("invalid_target", e.to_string()))?;
+    let audience = match audience {
         None => None,
         Some(aud) => Some(
             cfg.api(aud)

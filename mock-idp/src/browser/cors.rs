@@ -16,7 +16,9 @@ pub(crate) async fn cors(State(st): State<Arc<TenantState>>, req: Request, next:
     let path = req.uri().path();
     let public = matches!(
         path,
-        "/.well-known/openid-configuration" | "/.well-known/jwks.json"
+        "/.well-known/openid-configuration"
+            | "/.well-known/oauth-authorization-server"
+            | "/.well-known/jwks.json"
     );
     let for_apps = matches!(path, "/oauth/token" | "/userinfo" | "/oauth/revoke");
     if !public && !for_apps {

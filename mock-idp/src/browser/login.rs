@@ -9,6 +9,9 @@
 //! | submit button | `action` | `login-submit` |
 //! | error message | | `login-error` |
 //!
+//! A user with an OTP enrolment goes on to `/u/mfa-otp-challenge` (`mfa_challenge`) with the
+//! same transaction; the session starts only after the code.
+//!
 //! The page's `state` is a login transaction id; it only works in the browser (device cookie)
 //! that `/authorize` sent here, and only once.
 
@@ -20,11 +23,14 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use crate::browser::authorize::{add_cookie, complete, session_cookie};
+use crate::browser::authorize::{add_cookie, complete, found, session_cookie};
 use crate::browser::html::{self, escape};
 use crate::tenant::authorize_request::AuthorizeRequest;
 use crate::tenant::session::{DEVICE_COOKIE, cookie};
 use crate::tenant::state::TenantState;
+
+/// Where the OTP step lives (the `mfa_challenge` module, Auth0's Universal Login path).
+pub(crate) const OTP_STEP_PATH: &str = "/u/mfa-otp-challenge";
 
 /// Auth0's text for a failed login.
 pub(crate) const WRONG_CREDENTIALS: &str = "Wrong email or password";
@@ -32,7 +38,7 @@ pub(crate) const WRONG_CREDENTIALS: &str = "Wrong email or password";
 /// [`WRONG_CREDENTIALS`], so the block reveals nothing to someone guessing).
 pub(crate) const BLOCKED: &str = "user is blocked";
 
-const EXPIRED: &str = "This login has expired or was started in another browser. Go back to the application and log in again.";
+pub(crate) const EXPIRED: &str = "This login has expired or was started in another browser. Go back to the application and log in again.";
 
 /// `GET /u/login?state=…`: the form.
 pub(crate) async fn show(
@@ -72,15 +78,24 @@ pub(crate) async fn submit(
     if user.blocked {
         return form(&st, &req, tx, email, Some(BLOCKED));
     }
-    st.transactions.finish(tx);
     let now = st.mint.clock.now();
+    // An enrolled user owes a code: the same transaction goes on to the OTP step.
+    if user.mfa.is_some() {
+        st.mfa.await_code(tx, &user.id(), now);
+        return found(&format!("{OTP_STEP_PATH}?state={tx}"));
+    }
+    st.transactions.finish(tx);
     let session = st.sessions.create(&user.id(), now);
     let mut res = complete(&st, &req, &session, now);
     add_cookie(&mut res, &session_cookie(&st, &session.sid));
     res
 }
 
-fn transaction(st: &TenantState, headers: &HeaderMap, tx: &str) -> Option<AuthorizeRequest> {
+pub(crate) fn transaction(
+    st: &TenantState,
+    headers: &HeaderMap,
+    tx: &str,
+) -> Option<AuthorizeRequest> {
     let device = cookie(headers, DEVICE_COOKIE);
     st.transactions
         .get(tx, device.as_deref(), st.mint.clock.now())

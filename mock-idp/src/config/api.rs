@@ -46,9 +46,14 @@ pub struct ApiConfig {
     /// Display name.
     #[serde(default)]
     pub name: Option<String>,
-    /// JWS algorithm of issued tokens (RS256 or another RSA alg).
+    /// JWS algorithm of issued tokens, one of Auth0's [`SIGNING_ALGS`]: RS256, RS512 and PS256
+    /// sign with the tenant's keys, HS256 with [`ApiConfig::signing_secret`].
     #[serde(default = "default_alg")]
     pub signing_alg: String,
+    /// The HS256 key (its UTF-8 bytes), as Auth0's `signing_secret`: required with HS256, at
+    /// least [`MIN_SIGNING_SECRET_LEN`] characters (the Management API's minimum).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_secret: Option<String>,
     /// Token lifetime in seconds (`expires_in`).
     #[serde(default = "default_lifetime")]
     pub token_lifetime: i64,
@@ -89,6 +94,7 @@ impl ApiConfig {
             identifier: identifier.to_owned(),
             name: None,
             signing_alg: default_alg(),
+            signing_secret: None,
             token_lifetime: default_lifetime(),
             dialect: Dialect::AccessToken,
             permissions: Vec::new(),
@@ -114,11 +120,69 @@ impl ApiConfig {
         self.operator_only
     }
 
-    /// The RSA algorithm for `signing_alg` (validated at load time; RS256 otherwise).
+    /// The RSA algorithm for `signing_alg` (validated at load time; RS256 otherwise, HS256
+    /// included: see [`ApiConfig::hs256_secret`]).
     pub fn sig_alg(&self) -> SigAlg {
         self.signing_alg.parse().unwrap_or(SigAlg::RS256)
     }
+
+    /// The HMAC key when the API signs with HS256 (`None` for the RSA algorithms).
+    pub fn hs256_secret(&self) -> Option<&[u8]> {
+        (self.signing_alg == "HS256")
+            .then_some(self.signing_secret.as_deref())
+            .flatten()
+            .map(str::as_bytes)
+    }
+
+    /// The `.env` lines our API needs beyond the domain and audience to verify this API's
+    /// tokens: none for RS256, `AUTH0_ALGORITHMS` for another algorithm, and the secret for
+    /// HS256.
+    ///
+    /// ```
+    /// let mut api = mock_idp::config::ApiConfig::new("https://a");
+    /// assert_eq!(api.verifier_env(), "");
+    /// api.signing_alg = "HS256".into();
+    /// api.signing_secret = Some("sixteen-chars!!!".into());
+    /// assert_eq!(api.verifier_env(), "AUTH0_ALGORITHMS=HS256\nAUTH0_SIGNING_SECRET=sixteen-chars!!!\n");
+    /// ```
+    pub fn verifier_env(&self) -> String {
+        match (self.signing_alg.as_str(), self.hs256_secret()) {
+            ("RS256", _) => String::new(),
+            (alg, Some(_)) => format!(
+                "AUTH0_ALGORITHMS={alg}\nAUTH0_SIGNING_SECRET={}\n",
+                self.signing_secret.as_deref().unwrap_or_default()
+            ),
+            (alg, None) => format!("AUTH0_ALGORITHMS={alg}\n"),
+        }
+    }
+
+    /// Why Auth0 would refuse this API's `signing_alg` / `signing_secret`, naming the setting.
+    pub(super) fn signing_problem(&self) -> Option<(&'static str, String)> {
+        if !SIGNING_ALGS.contains(&self.signing_alg.as_str()) {
+            let algs = SIGNING_ALGS.join(", ");
+            let problem = format!("unsupported `{}` (Auth0 offers {algs})", self.signing_alg);
+            return Some(("signing_alg", problem));
+        }
+        match &self.signing_secret {
+            None if self.signing_alg == "HS256" => Some((
+                "signing_secret",
+                "HS256 signs with the API's signing secret: set one".into(),
+            )),
+            Some(s) if s.chars().count() < MIN_SIGNING_SECRET_LEN => Some((
+                "signing_secret",
+                format!("shorter than Auth0's minimum of {MIN_SIGNING_SECRET_LEN} characters"),
+            )),
+            _ => None,
+        }
+    }
 }
+
+/// The algorithms an Auth0 API can sign its access tokens with (Auth0's
+/// `SigningAlgorithmEnum`).
+pub const SIGNING_ALGS: [&str; 4] = ["RS256", "RS512", "PS256", "HS256"];
+
+/// The shortest `signing_secret` Auth0's Management API accepts (characters).
+pub const MIN_SIGNING_SECRET_LEN: usize = 16;
 
 /// How a tenant TOML names the tenant's Management API in an application's `grants`, as
 /// Auth0's docs write it; the tenant substitutes its domain when it starts. A grant of it lets
@@ -155,6 +219,25 @@ pub const MANAGEMENT_SCOPES: &[&str] = &[
     "read:role_members",
     "create:role_members",
     "delete:role_members",
+    "read:organizations",
+    "create:organizations",
+    "update:organizations",
+    "delete:organizations",
+    "read:organization_members",
+    "create:organization_members",
+    "delete:organization_members",
+    "read:organization_member_roles",
+    "create:organization_member_roles",
+    "delete:organization_member_roles",
+    "read:organization_connections",
+    "create:organization_connections",
+    "read:connections",
+    "read:organization_client_grants",
+    "create:organization_client_grants",
+    "delete:organization_client_grants",
+    "read:organization_discovery_domains",
+    "read:tenant_settings",
+    "update:tenant_settings",
     "read:mock_tenant",
     "update:mock_tenant",
     "create:mock_tokens",

@@ -60,6 +60,12 @@ pub enum GrantType {
     PasswordRealm,
     #[serde(rename = "urn:ietf:params:oauth:grant-type:device_code")]
     DeviceCode,
+    /// Auth0's MFA API: an `mfa_token` and a code from the user's authenticator.
+    #[serde(rename = "http://auth0.com/oauth/grant-type/mfa-otp")]
+    MfaOtp,
+    /// Auth0's MFA API: an `mfa_token` and one of the user's recovery codes.
+    #[serde(rename = "http://auth0.com/oauth/grant-type/mfa-recovery-code")]
+    MfaRecoveryCode,
     #[serde(rename = "urn:ietf:params:oauth:grant-type:token-exchange")]
     TokenExchange,
     #[serde(
@@ -70,7 +76,7 @@ pub enum GrantType {
 
 impl GrantType {
     /// Every grant Auth0 knows.
-    pub const ALL: [GrantType; 9] = [
+    pub const ALL: [GrantType; 11] = [
         GrantType::ClientCredentials,
         GrantType::AuthorizationCode,
         GrantType::Implicit,
@@ -78,6 +84,8 @@ impl GrantType {
         GrantType::Password,
         GrantType::PasswordRealm,
         GrantType::DeviceCode,
+        GrantType::MfaOtp,
+        GrantType::MfaRecoveryCode,
         GrantType::TokenExchange,
         GrantType::FederatedConnection,
     ];
@@ -92,6 +100,8 @@ impl GrantType {
             GrantType::Password => "password",
             GrantType::PasswordRealm => "http://auth0.com/oauth/grant-type/password-realm",
             GrantType::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
+            GrantType::MfaOtp => "http://auth0.com/oauth/grant-type/mfa-otp",
+            GrantType::MfaRecoveryCode => "http://auth0.com/oauth/grant-type/mfa-recovery-code",
             GrantType::TokenExchange => "urn:ietf:params:oauth:grant-type:token-exchange",
             GrantType::FederatedConnection => {
                 "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token"
@@ -168,6 +178,30 @@ pub struct ApplicationConfig {
     /// consent, which the mock has no screen for: `prompt=none` answers it `consent_required`.
     #[serde(default = "first_party", skip_serializing_if = "is_first_party")]
     pub is_first_party: bool,
+    /// How the application's ID tokens are signed (Auth0's `jwt_configuration`); RS256 when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt_configuration: Option<JwtConfiguration>,
+}
+
+/// An application's `jwt_configuration`, as Auth0 names it (only `alg` is modelled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtConfiguration {
+    /// The ID token's algorithm.
+    pub alg: IdTokenAlg,
+}
+
+/// The algorithms Auth0 signs an application's ID tokens with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[allow(clippy::upper_case_acronyms)] // JOSE names, as `SigAlg` spells them
+pub enum IdTokenAlg {
+    /// With the tenant's current key (Auth0's default), published in the JWKS.
+    #[default]
+    RS256,
+    /// HMAC-SHA256 keyed with the application's client secret (its UTF-8 bytes): only a
+    /// confidential application can check it.
+    HS256,
 }
 
 fn first_party() -> bool {
@@ -246,6 +280,7 @@ impl ApplicationConfig {
             custom_claims: serde_json::Map::new(),
             organization_usage: OrganizationUsage::Deny,
             is_first_party: true,
+            jwt_configuration: None,
         }
     }
 
@@ -281,6 +316,11 @@ impl ApplicationConfig {
             Some(list) => list.contains(&grant),
             None => self.app_type.default_grant_types().contains(&grant),
         }
+    }
+
+    /// The algorithm of the application's ID tokens.
+    pub fn id_token_alg(&self) -> IdTokenAlg {
+        self.jwt_configuration.unwrap_or_default().alg
     }
 
     /// How the application authenticates at the token endpoint.

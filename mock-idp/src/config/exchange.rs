@@ -147,6 +147,12 @@ pub struct OrganizationConfig {
     /// Its members, by `user_id` or email: who may log in to it at `/authorize`.
     #[serde(default)]
     pub members: Vec<String>,
+    /// Display name (Auth0's `display_name`); the name when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Roles of members within the organization: member (`user_id`) -> role names.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub member_roles: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl OrganizationConfig {

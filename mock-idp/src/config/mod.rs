@@ -21,26 +21,38 @@
 //! | `api` | [`ApiConfig`] and its [`Dialect`]; the Management API's name and scopes; reserved claims |
 //! | `application` | [`ApplicationConfig`]: type, grants, auth method, URLs, refresh token settings |
 //! | `users` | [`UserConfig`] and [`RoleConfig`]: who can log in and their permissions |
+//! | `mfa` | [`MfaConfig`]: a user's OTP (TOTP) enrolment and recovery codes |
 //! | `exchange` | token exchange profiles, organizations, Token Vault entries |
+//! | `resource` | [`ResourceParameterProfile`]: how `resource` (RFC 8707) names an API, beside `audience` |
 //! | `tenant` | [`TenantConfig`]: the whole tenant, its quickstart defaults, loading and validation |
 //! | `snapshot` | `Snapshot`: the configuration at one instant, as a request reads it (users indexed by id and email) |
+//! | [`deploy`] | Auth0 Deploy CLI exports (`tenant.yaml`, a directory) into the model and back |
 
 mod api;
 mod application;
+pub mod deploy;
 mod exchange;
+mod mfa;
+mod resource;
 mod snapshot;
 mod tenant;
 mod users;
 
-pub use api::{ApiConfig, Dialect, MANAGEMENT_API, MANAGEMENT_SCOPES, RESTRICTED_CLAIMS};
+pub use api::{
+    ApiConfig, Dialect, MANAGEMENT_API, MANAGEMENT_SCOPES, MIN_SIGNING_SECRET_LEN,
+    RESTRICTED_CLAIMS, SIGNING_ALGS,
+};
 pub use application::{
-    AppType, ApplicationConfig, AuthMethod, GrantType, RefreshTokenSettings, RotationType,
+    AppType, ApplicationConfig, AuthMethod, GrantType, IdTokenAlg, JwtConfiguration,
+    RefreshTokenSettings, RotationType,
 };
 pub use exchange::{
     ACCESS_TOKEN_TYPE, ExchangeProfile, FEDERATED_CONNECTION_TOKEN_TYPE, OrganizationConfig,
     OrganizationUsage, RESERVED_TOKEN_TYPE_PREFIXES, SubjectValidation, VaultEntry,
     is_reserved_token_type,
 };
+pub use mfa::{MfaConfig, OTP_STEP};
+pub use resource::{ResourceError, ResourceParameterProfile};
 pub(crate) use snapshot::{Snapshot, Users};
 pub use tenant::{
     ConfigError, DATABASE_CONNECTION, DEFAULT_AUDIENCE, DEFAULT_CALLBACK, DEFAULT_CLIENT_ID,

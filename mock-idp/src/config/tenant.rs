@@ -6,12 +6,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::config::api::{ApiConfig, MANAGEMENT_API, MANAGEMENT_SCOPES, custom_claim_problem};
-use crate::config::application::{AppType, ApplicationConfig, AuthMethod, GrantType};
+use crate::config::application::{AppType, ApplicationConfig, AuthMethod, GrantType, IdTokenAlg};
 use crate::config::exchange::{
     ExchangeProfile, OrganizationConfig, SubjectValidation, VaultEntry, is_reserved_token_type,
 };
+use crate::config::resource::ResourceParameterProfile;
 use crate::config::users::{self, RoleConfig, UserConfig};
-use crate::keys::SigAlg;
 
 /// The whole tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +53,14 @@ pub struct TenantConfig {
     /// `password-realm` names its connection itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_directory: Option<String>,
+    /// Auth0's `resource_parameter_profile`: `"compatibility"` lets RFC 8707 `resource` name
+    /// the API where `audience` is absent (MCP clients send only `resource`).
+    #[serde(default, skip_serializing_if = "ResourceParameterProfile::is_default")]
+    pub resource_parameter_profile: ResourceParameterProfile,
+    /// Auth0's tenant flag `enable_dynamic_client_registration`: `POST /oidc/register` (RFC
+    /// 7591) creates third-party applications. Off by default, as on Auth0.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub enable_dynamic_client_registration: bool,
 }
 
 /// The name of the tenant's one database connection (Auth0's default one), which holds
@@ -124,6 +132,8 @@ impl Default for TenantConfig {
             token_vault: Vec::new(),
             organizations: Vec::new(),
             default_directory: None,
+            resource_parameter_profile: ResourceParameterProfile::default(),
+            enable_dynamic_client_registration: false,
         }
     }
 }
@@ -216,14 +226,8 @@ impl TenantConfig {
                     format!("duplicate API `{}`", api.identifier),
                 ));
             }
-            if api.signing_alg.parse::<SigAlg>().is_err() {
-                return Err((
-                    at("signing_alg"),
-                    format!(
-                        "unsupported `{}` (RS256, RS384, RS512, PS256, PS384, PS512)",
-                        api.signing_alg
-                    ),
-                ));
+            if let Some((key, problem)) = api.signing_problem() {
+                return Err((at(key), problem));
             }
             for name in api.custom_claims.keys() {
                 if let Some(p) = custom_claim_problem(name) {
@@ -255,6 +259,13 @@ impl TenantConfig {
                 if let Some(p) = custom_claim_problem(name) {
                     return Err((at("custom_claims"), p));
                 }
+            }
+            if app.id_token_alg() == IdTokenAlg::HS256 && app.client_secret.is_empty() {
+                return Err((
+                    at("jwt_configuration.alg"),
+                    "HS256 signs ID tokens with the client secret, and this application has none"
+                        .into(),
+                ));
             }
             if app.auth_method() != AuthMethod::None && app.client_secret.is_empty() {
                 return Err((
@@ -467,6 +478,13 @@ fn validate_exchange(cfg: &TenantConfig) -> Result<(), (String, String)> {
         }
         if let Some(c) = o.applications.iter().find(|c| cfg.application(c).is_none()) {
             return Err((at("applications"), format!("no application `{c}`")));
+        }
+        let roles = o.member_roles.values().flatten();
+        if let Some(r) = roles
+            .into_iter()
+            .find(|r| !cfg.roles.iter().any(|x| &x.name == *r))
+        {
+            return Err((at("member_roles"), format!("no role named `{r}`")));
         }
     }
     for (i, v) in cfg.token_vault.iter().enumerate() {

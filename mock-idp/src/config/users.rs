@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::config::api::ApiConfig;
+use crate::config::mfa::MfaConfig;
 
 /// The default user's email: `mock-idp serve` with no config lets this user log in.
 pub const DEFAULT_USER_EMAIL: &str = "user@example.com";
@@ -76,6 +77,10 @@ pub struct UserConfig {
     /// `unauthorized` "user is blocked"; `/authorize` refuses a session of theirs).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub blocked: bool,
+    /// An OTP enrolment ([`MfaConfig`]): the login page then asks for a code after the
+    /// password, and the password grants answer `mfa_required`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<MfaConfig>,
 }
 
 /// A role: a name and the API permissions it gives (Auth0 RBAC).
@@ -126,7 +131,14 @@ impl UserConfig {
             roles: Vec::new(),
             permissions: BTreeMap::new(),
             blocked: false,
+            mfa: None,
         }
+    }
+
+    /// The code the user's authenticator app shows at `unix_time` (`None` without an OTP
+    /// enrolment): what `mock-idp otp EMAIL` prints and a test types.
+    pub fn otp_code(&self, unix_time: i64) -> Option<String> {
+        self.mfa.as_ref()?.code_at(unix_time)
     }
 
     /// `sub`: the configured `user_id`, else `auth0|` + 24 hex digits of SHA-256(email), which
@@ -256,7 +268,11 @@ pub(crate) fn check_user(
     {
         return Err((at("roles"), format!("no role named `{r}`")));
     }
-    check_permissions(apis, &u.permissions, &at("permissions"))
+    check_permissions(apis, &u.permissions, &at("permissions"))?;
+    if let Some(m) = &u.mfa {
+        m.validate(&at("mfa"))?;
+    }
+    Ok(())
 }
 
 fn check_permissions(

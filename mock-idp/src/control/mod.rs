@@ -20,6 +20,7 @@
 //! which `mock-idp/openapi/control.json` is checked against.
 
 mod auth;
+mod config;
 mod error;
 mod mint;
 pub(crate) mod signing_keys;
@@ -72,8 +73,32 @@ pub(crate) fn scope_for(method: &str, path: &str) -> &'static str {
 #[rustfmt::skip] // one line per route: it reads as the table it is
 fn table() -> Table {
     use signing_keys as keys;
-    use crate::management::{clients, resource_servers as apis, roles, users};
+    use crate::management::{clients, connections, org_links, organizations as orgs, resource_servers as apis, roles, tenant_settings, users};
     Table::default()
+        .get("/api/v2/organizations", "read:organizations", orgs::list)
+        .post("/api/v2/organizations", "create:organizations", orgs::create)
+        .get("/api/v2/organizations/{id}", "read:organizations", orgs::get)
+        .get("/api/v2/organizations/name/{name}", "read:organizations", orgs::by_name)
+        .patch("/api/v2/organizations/{id}", "update:organizations", orgs::patch)
+        .delete("/api/v2/organizations/{id}", "delete:organizations", orgs::delete)
+        .get("/api/v2/organizations/{id}/members", "read:organization_members", orgs::members)
+        .post("/api/v2/organizations/{id}/members", "create:organization_members", orgs::add_members)
+        .delete("/api/v2/organizations/{id}/members", "delete:organization_members", orgs::remove_members)
+        .get("/api/v2/organizations/{id}/members/{user_id}/roles", "read:organization_member_roles", orgs::member_roles)
+        .post("/api/v2/organizations/{id}/members/{user_id}/roles", "create:organization_member_roles", orgs::assign_member_roles)
+        .delete("/api/v2/organizations/{id}/members/{user_id}/roles", "delete:organization_member_roles", orgs::remove_member_roles)
+        .get("/api/v2/organizations/{id}/enabled_connections", "read:organization_connections", orgs::enabled_connections)
+        .post("/api/v2/organizations/{id}/enabled_connections", "create:organization_connections", orgs::enable_connection)
+        .get("/api/v2/organizations/{id}/client-grants", "read:organization_client_grants", org_links::list_grants)
+        .post("/api/v2/organizations/{id}/client-grants", "create:organization_client_grants", org_links::add_grant)
+        .delete("/api/v2/organizations/{id}/client-grants/{grant_id}", "delete:organization_client_grants", org_links::remove_grant)
+        .get("/api/v2/organizations/{id}/connections", "read:organization_connections", org_links::connections)
+        .get("/api/v2/organizations/{id}/discovery-domains", "read:organization_discovery_domains", org_links::discovery_domains)
+        .get("/api/v2/organizations/{id}/clients", "read:organizations", org_links::clients)
+        .get("/api/v2/connections", "read:connections", connections::list)
+        .get("/api/v2/connections/{id}", "read:connections", connections::get)
+        .get("/api/v2/tenants/settings", "read:tenant_settings", tenant_settings::get)
+        .patch("/api/v2/tenants/settings", "update:tenant_settings", tenant_settings::patch)
         .get("/api/v2/clients", "read:clients", clients::list)
         .post("/api/v2/clients", "create:clients", clients::create)
         .get("/api/v2/clients/{id}", "read:clients", clients::get)
@@ -128,6 +153,7 @@ fn table() -> Table {
         .get("/control/journal", READ, tenant::journal)
         .delete("/control/journal", UPDATE, tenant::clear_journal)
         .get("/control/stats", READ, tenant::stats)
+        .get("/control/config", READ, config::get)
         .post("/control/tokens", MINT, mint::token)
         .post("/control/proofs", MINT, mint::proof)
         .post("/control/reset", UPDATE, tenant::reset)

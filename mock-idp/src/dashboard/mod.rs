@@ -1,7 +1,8 @@
 //! The Test page (`/dashboard`): the tenant in a browser, like the Auth0 dashboard's API "Test"
 //! tab. It shows the tenant's facts (issuer, endpoints, how to trust its CA), its APIs,
 //! applications and users, mints tokens (encoded, decoded, with curl lines), and drives key
-//! rotation, the clock and faults, with the request journal below.
+//! rotation, the clock and faults, with the request journal below; its users, roles and
+//! applications lists create and delete through the tenant model, as the Management API does.
 //!
 //! Plain HTML forms posting back to the tenant: every core action works with JavaScript off;
 //! one small script (allowed by its hash in the CSP) only refreshes the journal. It is part of
@@ -10,6 +11,7 @@
 //! another site cannot post its forms.
 
 mod actions;
+mod model;
 mod render;
 
 use std::sync::Arc;
@@ -40,6 +42,12 @@ pub(crate) fn router(state: Arc<TenantState>) -> Router<Arc<TenantState>> {
         .route("/dashboard/faults", post(actions::add_fault))
         .route("/dashboard/faults/clear", post(actions::clear_faults))
         .route("/dashboard/reset", post(actions::reset))
+        .route("/dashboard/users", post(model::create_user))
+        .route("/dashboard/users/delete", post(model::delete_user))
+        .route("/dashboard/roles", post(model::create_role))
+        .route("/dashboard/roles/delete", post(model::delete_role))
+        .route("/dashboard/applications", post(model::create_client))
+        .route("/dashboard/applications/delete", post(model::delete_client))
         .route_layer(middleware::from_fn_with_state(state.clone(), require));
     Router::new()
         .route("/dashboard/session", post(actions::sign_in))

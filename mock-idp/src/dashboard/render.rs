@@ -346,13 +346,43 @@ fn catalogue(cfg: &crate::config::Snapshot) -> String {
                 .map(|(aud, s)| format!("{aud}: {}", s.join(" ")))
                 .collect();
             format!(
-                "<tr><td><code>{}</code></td><td>{:?}</td><td>{}</td></tr>",
+                "<tr><td><code>{}</code></td><td>{:?}{}</td><td>{}</td></tr>",
                 escape(&a.client_id),
                 a.app_type,
+                // Dynamically registered clients are third-party (`/oidc/register`).
+                if a.is_first_party {
+                    ""
+                } else {
+                    ", third-party"
+                },
                 escape(&grants.join("; "))
             )
         })
         .collect();
+    let roles: String = cfg
+        .roles
+        .iter()
+        .map(|r| {
+            let perms: Vec<String> = r
+                .permissions
+                .iter()
+                .map(|(aud, p)| format!("{aud}: {}", p.join(" ")))
+                .collect();
+            format!(
+                "<tr><td>{}</td><td>{}</td></tr>",
+                escape(&r.name),
+                escape(&perms.join("; "))
+            )
+        })
+        .collect();
+    let user_forms = "<form method=\"post\" action=\"/dashboard/users\" data-testid=\"create-user\">\
+         <input name=\"email\" placeholder=\"email\" data-testid=\"user-email\"> <input name=\"password\" placeholder=\"password\" data-testid=\"user-password\"> \
+         <button type=\"submit\">Create user</button></form>\
+         <form method=\"post\" action=\"/dashboard/users/delete\"><input name=\"user_id\" placeholder=\"user_id\"> <button type=\"submit\">Delete user</button></form>";
+    let role_forms = "<form method=\"post\" action=\"/dashboard/roles\"><input name=\"name\" placeholder=\"role name\"> <button type=\"submit\">Create role</button></form>\
+         <form method=\"post\" action=\"/dashboard/roles/delete\"><input name=\"name\" placeholder=\"role name\"> <button type=\"submit\">Delete role</button></form>";
+    let app_forms = "<form method=\"post\" action=\"/dashboard/applications\"><input name=\"name\" placeholder=\"name\"> <button type=\"submit\">Create machine-to-machine application</button></form>\
+         <form method=\"post\" action=\"/dashboard/applications/delete\"><input name=\"client_id\" placeholder=\"client_id\"> <button type=\"submit\">Delete application</button></form>";
     let users: String = cfg
         .users()
         .take(SHOWN_USERS)
@@ -366,8 +396,9 @@ fn catalogue(cfg: &crate::config::Snapshot) -> String {
         .collect();
     format!(
         "<section><h2>APIs</h2><table><tr><th>identifier</th><th>dialect</th><th>permissions</th></tr>{apis}</table></section>\
-         <section><h2>Applications</h2><table><tr><th>client_id</th><th>type</th><th>client grants</th></tr>{apps}</table></section>\
-         <section><h2>Users</h2><table><tr><th>email</th><th>user_id</th></tr>{users}</table></section>"
+         <section><h2>Applications</h2><table><tr><th>client_id</th><th>type</th><th>client grants</th></tr>{apps}</table>{app_forms}</section>\
+         <section><h2>Users</h2><table><tr><th>email</th><th>user_id</th></tr>{users}</table>{user_forms}</section>\
+         <section><h2>Roles</h2><table><tr><th>name</th><th>permissions</th></tr>{roles}</table>{role_forms}</section>"
     )
 }
 

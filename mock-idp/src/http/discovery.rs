@@ -1,6 +1,8 @@
 //! The OIDC discovery document (`/.well-known/openid-configuration`) of each of the tenant's
-//! domains, shaped like an Auth0 tenant's, and the two cached `GET`s that serve it and the
-//! JWKS: Auth0's Cache-Control (or the one a test set), delegated to the upstream if one is
+//! domains, shaped like an Auth0 tenant's, also served as RFC 8414 authorization-server
+//! metadata (`/.well-known/oauth-authorization-server`, what MCP clients look for first: RFC
+//! 8414 §3 lets it carry the OIDC members, so both are one document from one function and
+//! cannot disagree), and the cached `GET`s that serve them and the JWKS: Auth0's Cache-Control (or the one a test set), delegated to the upstream if one is
 //! set, overridden if a test overrode them.
 
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::config::IdTokenAlg;
 use crate::tenant::authorize_request::{OIDC_SCOPES, ResponseMode};
 use crate::tenant::faults::Endpoint;
 use crate::tenant::state::TenantState;
@@ -44,8 +47,18 @@ fn document(st: &TenantState, origin: &str) -> Value {
     if st.config().applications.iter().any(|a| a.allow_plain_pkce) {
         pkce.push("plain");
     }
+    // HS256 ID tokens are served only to applications configured for them.
+    let mut id_token_algs = vec!["RS256"];
+    if st
+        .config()
+        .applications
+        .iter()
+        .any(|a| a.id_token_alg() == IdTokenAlg::HS256)
+    {
+        id_token_algs.insert(0, "HS256");
+    }
     // Exactly what is served: every endpoint here answers (a test walks them).
-    json!({
+    let mut doc = json!({
         "issuer": format!("{b}/"),
         "authorization_endpoint": format!("{b}/authorize"),
         "token_endpoint": format!("{b}/oauth/token"),
@@ -64,11 +77,13 @@ fn document(st: &TenantState, origin: &str) -> Value {
             "refresh_token",
             "password",
             "http://auth0.com/oauth/grant-type/password-realm",
+            "http://auth0.com/oauth/grant-type/mfa-otp",
+            "http://auth0.com/oauth/grant-type/mfa-recovery-code",
             "urn:ietf:params:oauth:grant-type:token-exchange",
             "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token",
         ],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": id_token_algs,
         "dpop_signing_alg_values_supported": ["ES256"],
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
@@ -77,7 +92,19 @@ fn document(st: &TenantState, origin: &str) -> Value {
             "iat", "iss", "name", "nickname", "picture", "sid", "sub", "updated_at", "nonce",
             "scope", "azp", "gty", "client_id", "jti", "permissions", "cnf",
         ],
-    })
+    });
+    // RFC 8414 §2 / RFC 7591 §3: where clients register themselves, when the tenant lets them.
+    if st.config().enable_dynamic_client_registration {
+        doc["registration_endpoint"] = json!(format!("{b}/oidc/register"));
+    }
+    // The device flow only where an application may use it (else its endpoints answer 404).
+    if crate::browser::activate::served(st) {
+        doc["device_authorization_endpoint"] = json!(format!("{b}/oauth/device/code"));
+        if let Some(g) = doc["grant_types_supported"].as_array_mut() {
+            g.push(json!("urn:ietf:params:oauth:grant-type:device_code"));
+        }
+    }
+    doc
 }
 
 /// `v` as JSON with the Cache-Control `endpoint` serves (none if it is overridden to none or
@@ -103,6 +130,17 @@ pub(crate) async fn discovery(
         return crate::control::upstream::forward(&up, &uri, &headers).await;
     }
     cached_json(&st, Endpoint::Discovery, for_request(&st, &headers))
+}
+
+/// `GET /.well-known/oauth-authorization-server` (RFC 8414 §3): the discovery document, which
+/// holds every member RFC 8414 §2 requires (`issuer`, `authorization_endpoint`,
+/// `token_endpoint`, `response_types_supported`). Faults and Cache-Control follow discovery's.
+pub(crate) async fn authorization_server(
+    State(st): State<Arc<TenantState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    discovery(State(st), uri, headers).await
 }
 
 /// `GET /.well-known/jwks.json`.

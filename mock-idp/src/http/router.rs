@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
-use crate::http::discovery::{discovery, jwks};
+use crate::http::discovery::{authorization_server, discovery, jwks};
 use crate::responses::{dropped_connection, not_found};
 use crate::tenant::faults::{Endpoint, Fault};
 use crate::tenant::state::TenantState;
@@ -38,14 +38,30 @@ async fn health() -> Response {
 pub(crate) fn app(state: Arc<TenantState>) -> Router {
     Router::new()
         .route("/.well-known/openid-configuration", get(discovery))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(authorization_server),
+        )
         .route("/.well-known/jwks.json", get(jwks))
         .route("/health", get(health))
         .route("/oauth/token", post(crate::token_endpoint::token))
         .route("/oauth/revoke", post(crate::token_endpoint::revoke::revoke))
+        .route(
+            "/oauth/device/code",
+            post(crate::token_endpoint::device_code::device_authorization),
+        )
         .route("/authorize", get(crate::browser::authorize::authorize))
         .route(
             "/u/login",
             get(crate::browser::login::show).post(crate::browser::login::submit),
+        )
+        .route(
+            crate::browser::activate::PATH,
+            get(crate::browser::activate::show).post(crate::browser::activate::submit),
+        )
+        .route(
+            crate::browser::mfa_challenge::PATH,
+            get(crate::browser::mfa_challenge::show).post(crate::browser::mfa_challenge::submit),
         )
         .route(
             "/userinfo",
@@ -53,6 +69,7 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
         )
         .route("/v2/logout", get(crate::browser::logout::v2_logout))
         .route("/oidc/logout", get(crate::browser::logout::oidc_logout))
+        .route("/oidc/register", post(crate::registration::register))
         .merge(crate::control::router(state.clone()))
         .merge(crate::dashboard::router(state.clone()))
         .fallback(not_found)
@@ -67,7 +84,9 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
 
 fn endpoint_of(path: &str) -> Option<Endpoint> {
     match path {
-        "/.well-known/openid-configuration" => Some(Endpoint::Discovery),
+        "/.well-known/openid-configuration" | "/.well-known/oauth-authorization-server" => {
+            Some(Endpoint::Discovery)
+        }
         "/.well-known/jwks.json" => Some(Endpoint::Jwks),
         "/oauth/token" => Some(Endpoint::Token),
         _ => None,

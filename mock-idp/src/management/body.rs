@@ -172,3 +172,17 @@ pub(crate) fn derived_id(prefix: &str, parts: &[&str]) -> String {
     let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
     format!("{prefix}{hex}")
 }
+
+/// A random string of `len` letters and digits (client ids and secrets, API signing secrets).
+pub(crate) fn random_alnum(len: usize) -> String {
+    let mut out = String::new();
+    while out.len() < len {
+        out.extend(
+            crate::jose::random_id()
+                .chars()
+                .filter(char::is_ascii_alphanumeric),
+        );
+    }
+    out.truncate(len);
+    out
+}

@@ -12,9 +12,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::body::{Body, Page, derived_id};
+use super::body::{Body, Page, derived_id, random_alnum};
 use super::error::ApiError;
-use crate::config::{AppType, ApplicationConfig, AuthMethod, GrantType, OrganizationUsage};
+use crate::config::{
+    AppType, ApplicationConfig, AuthMethod, GrantType, IdTokenAlg, JwtConfiguration,
+    OrganizationUsage,
+};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
 
@@ -47,7 +50,7 @@ pub(crate) fn client_json(st: &TenantState, a: &ApplicationConfig) -> Value {
         "grant_types": grants,
         "token_endpoint_auth_method": serde_json::to_value(a.auth_method()).unwrap_or(Value::Null),
         "organization_usage": serde_json::to_value(a.organization_usage).unwrap_or(Value::Null),
-        "jwt_configuration": {"alg": "RS256", "lifetime_in_seconds": 36000, "secret_encoded": false},
+        "jwt_configuration": {"alg": a.id_token_alg(), "lifetime_in_seconds": 36000, "secret_encoded": false},
         "refresh_token": {
             "rotation_type": serde_json::to_value(r.rotation_type).unwrap_or(Value::Null),
             "expiration_type": "expiring",
@@ -134,24 +137,20 @@ fn apply(app: &mut ApplicationConfig, b: &Body) -> Result<(), ApiError> {
                 ))
             })?;
     }
+    if let Some(jwt) = b.object("jwt_configuration")?
+        && let Some(alg) = jwt.get("alg")
+    {
+        let alg = serde_json::from_value::<IdTokenAlg>(alg.clone()).map_err(|_| {
+            ApiError::Payload(format!(
+                "No enum match for: {alg} on property jwt_configuration.alg"
+            ))
+        })?;
+        app.jwt_configuration = Some(JwtConfiguration { alg });
+    }
     for name in ["description", "logo_uri"] {
         b.string(name)?;
     }
     Ok(())
-}
-
-/// A random id of `len` letters and digits.
-fn random_alnum(len: usize) -> String {
-    let mut out = String::new();
-    while out.len() < len {
-        out.extend(
-            crate::jose::random_id()
-                .chars()
-                .filter(char::is_ascii_alphanumeric),
-        );
-    }
-    out.truncate(len);
-    out
 }
 
 /// `POST /api/v2/clients`: 201 with the client and its new secret.

@@ -27,6 +27,9 @@ pub(crate) enum ApiError {
     /// The connection named is not the tenant's database connection.
     #[error("The connection does not exist.")]
     NoConnection,
+    /// `GET /connections/{id}` for another id.
+    #[error("The connection does not exist")]
+    NoConnectionFound,
     /// The entry exists already.
     #[error("{0}")]
     Conflict(String),
@@ -42,6 +45,7 @@ impl ApiError {
             ApiError::Query(_) => (StatusCode::BAD_REQUEST, "invalid_query_string".into()),
             ApiError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_body".into()),
             ApiError::NoConnection => (StatusCode::BAD_REQUEST, "inexistent_connection".into()),
+            ApiError::NoConnectionFound => (StatusCode::NOT_FOUND, "inexistent_connection".into()),
             ApiError::NotFound(k) => (
                 StatusCode::NOT_FOUND,
                 format!("inexistent_{}", k.as_str().replace(' ', "_")),

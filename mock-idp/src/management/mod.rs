@@ -10,11 +10,21 @@
 //! | `resource_servers` | `/resource-servers` |
 //! | `users` | `/users` (search with `q`), `/users-by-email`, `/users/{id}/roles`, `/users/{id}/permissions` |
 //! | `roles` | `/roles`, `/roles/{id}/permissions`, `/roles/{id}/users` |
+//! | `organizations` | `/organizations` (+ `members`, member `roles`, `enabled_connections`) |
+//! | `org_links` | `/organizations/{id}/client-grants`, `discovery-domains`, `clients` (what the Deploy CLI reads of an organization) |
+//! | `connections` | `/connections`: the database connection |
+//! | `tenant_settings` | `/tenants/settings` |
+//! | `shapes` | JSON shapes several resources share (a user) |
 //! | `body`, `error` | Auth0's body and query checks, paging; its error body |
 
 mod body;
 pub(crate) mod clients;
+pub(crate) mod connections;
 mod error;
+pub(crate) mod org_links;
+pub(crate) mod organizations;
 pub(crate) mod resource_servers;
 pub(crate) mod roles;
+mod shapes;
+pub(crate) mod tenant_settings;
 pub(crate) mod users;

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::body::{Body, Page, derived_id};
+use super::body::{Body, Page, derived_id, random_alnum};
 use super::error::ApiError;
 use crate::config::{ApiConfig, Dialect};
 use crate::tenant::model::EntryKind;
@@ -39,6 +39,9 @@ pub(crate) fn api_json(a: &ApiConfig) -> Value {
         "enforce_policies": a.dialect.has_permissions(),
         "token_dialect": serde_json::to_value(a.dialect).unwrap_or(Value::Null),
     });
+    if let Some(secret) = &a.signing_secret {
+        out["signing_secret"] = json!(secret);
+    }
     if a.is_management_api() {
         out["is_system"] = json!(true);
     }
@@ -65,6 +68,9 @@ fn apply(api: &mut ApiConfig, b: &Body) -> Result<(), ApiError> {
     }
     if let Some(v) = b.string("signing_alg")? {
         api.signing_alg = v;
+    }
+    if let Some(v) = b.string("signing_secret")? {
+        api.signing_secret = Some(v);
     }
     if let Some(v) = b.bool("allow_offline_access")? {
         api.allow_offline_access = v;
@@ -118,6 +124,10 @@ pub(crate) async fn create(
     let identifier = b.required("identifier")?;
     let mut api = ApiConfig::new(&identifier);
     apply(&mut api, &b)?;
+    // Auth0 makes up the secret of an HS256 API created without one.
+    if api.signing_alg == "HS256" && api.signing_secret.is_none() {
+        api.signing_secret = Some(random_alnum(32));
+    }
     let api = st.model.create_api(api)?;
     Ok((StatusCode::CREATED, Json(api_json(&api))).into_response())
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::body::{Body, Page, derived_id};
 use super::error::ApiError;
-use super::users::user_json;
+use super::shapes::user_json;
 use crate::config::{RoleConfig, Snapshot};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;

@@ -13,45 +13,12 @@ use serde_json::{Map, Value, json};
 use super::body::{Body, Page};
 use super::error::ApiError;
 use super::roles::{permission_pairs, role_json, role_named_by_id};
+use super::shapes::user_json;
 use crate::config::{DATABASE_CONNECTION, Snapshot, UserConfig};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
 
 type Res = Result<Response, ApiError>;
-
-/// Auth0's user profile for `u`.
-pub(crate) fn user_json(u: &UserConfig) -> Value {
-    let id = u.id();
-    let local = u.email.split('@').next().unwrap_or_default();
-    let mut out = json!({
-        "user_id": id,
-        "email": u.email,
-        "email_verified": u.email_verified,
-        "name": u.name.as_deref().unwrap_or(&u.email),
-        "nickname": u.nickname.as_deref().unwrap_or(local),
-        "picture": u.profile_claims(&["profile".into()]).get("picture").cloned().unwrap_or(Value::Null),
-        "created_at": u.updated_at,
-        "updated_at": u.updated_at,
-        "identities": [{
-            "connection": DATABASE_CONNECTION,
-            "user_id": id.strip_prefix("auth0|").unwrap_or(&id),
-            "provider": "auth0",
-            "isSocial": false,
-        }],
-        "app_metadata": u.app_metadata,
-        "user_metadata": u.user_metadata,
-    });
-    if let Some(v) = &u.given_name {
-        out["given_name"] = json!(v);
-    }
-    if let Some(v) = &u.family_name {
-        out["family_name"] = json!(v);
-    }
-    if u.blocked {
-        out["blocked"] = json!(true);
-    }
-    out
-}
 
 const CREATE_FIELDS: &[&str] = &[
     "email",

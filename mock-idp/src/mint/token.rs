@@ -141,9 +141,20 @@ impl TokenBuilder {
         let current = ctx.keys.current();
         let client_id = app.map_or("mock-client", |a| a.client_id.as_str());
         let mut header = Map::new();
-        header.insert("alg".into(), json!(api.sig_alg().as_str()));
         header.insert("typ".into(), json!("JWT"));
-        header.insert("kid".into(), json!(current.kid()));
+        // An HS256 API's tokens are MACed with its signing secret and name no key: the JWKS
+        // publishes only the tenant's RSA keys.
+        let signing = match api.hs256_secret() {
+            Some(secret) => {
+                header.insert("alg".into(), json!("HS256"));
+                Signing::Hmac(secret.to_vec())
+            }
+            None => {
+                header.insert("alg".into(), json!(api.sig_alg().as_str()));
+                header.insert("kid".into(), json!(current.kid()));
+                Signing::Current
+            }
+        };
         let aud = if scopes.iter().any(|s| s == "openid") {
             json!([api.identifier, ctx.userinfo])
         } else {
@@ -177,7 +188,7 @@ impl TokenBuilder {
             now,
             header,
             claims,
-            signing: Signing::Current,
+            signing,
             sign_alg: None,
             alg_explicit: false,
             kid_explicit: false,

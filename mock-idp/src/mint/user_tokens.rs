@@ -3,7 +3,8 @@
 //!
 //! Access token: `sub` the user id, `aud` the API (an array with `https://{domain}/userinfo`
 //! when `openid` was granted; only the userinfo URL without an API), `azp`, `scope`, no `gty`,
-//! `permissions` from the user's roles in the `_authz` dialects. ID token: RS256, the profile
+//! `permissions` from the user's roles in the `_authz` dialects. ID token: the application's
+//! algorithm (RS256, or HS256 with its client secret), the profile
 //! and email claims the scopes grant, then `iss`, `sub`, `aud` = client_id, `iat`, `exp`,
 //! `sid`, `auth_time`, `nonce`.
 
@@ -11,9 +12,9 @@ use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use serde_json::{Map, Value, json};
 
 use crate::config::UserConfig;
-use crate::config::{ApiConfig, ApplicationConfig};
+use crate::config::{ApiConfig, ApplicationConfig, IdTokenAlg};
 use crate::keys::SigAlg;
-use crate::mint::token::{MintContext, TokenBuilder};
+use crate::mint::token::{MintContext, Signing, TokenBuilder};
 
 /// ID token lifetime (Auth0's default: 10 hours).
 pub(crate) const ID_TOKEN_LIFETIME: i64 = 36_000;
@@ -96,7 +97,8 @@ impl TokenBuilder {
     }
 }
 
-/// The ID token (RS256, whatever the API signs with: clients such as auth0-spa-js require it).
+/// The ID token, signed as the application's `jwt_configuration.alg` says (RS256 by default)
+/// whatever the API signs with, as on Auth0.
 pub(crate) fn id_token(ctx: &MintContext, g: &UserGrant<'_>) -> String {
     let now = ctx.clock.now();
     let mut claims: Map<String, Value> = g.user.profile_claims(g.scopes);
@@ -113,11 +115,19 @@ pub(crate) fn id_token(ctx: &MintContext, g: &UserGrant<'_>) -> String {
     for (name, value) in org_claims(ctx, g) {
         claims.insert(name.into(), value);
     }
-    TokenBuilder::new(ctx)
+    let b = TokenBuilder::new(ctx)
         .typ("JWT")
-        .alg("RS256")
-        .raw_payload(Value::Object(claims).to_string())
-        .build()
+        .raw_payload(Value::Object(claims).to_string());
+    match g.app.id_token_alg() {
+        IdTokenAlg::RS256 => b
+            .alg("RS256")
+            .signed_with(Signing::Key(ctx.keys.current().kid().to_owned())),
+        IdTokenAlg::HS256 => b
+            .alg("HS256")
+            .remove_header("kid")
+            .signed_with(Signing::Hmac(g.app.client_secret.as_bytes().to_vec())),
+    }
+    .build()
 }
 
 /// Why a token this tenant is shown was not accepted.
@@ -133,7 +143,7 @@ pub(crate) enum TokenCheckError {
     Expired,
 }
 
-/// The claims of a JWT this tenant signed with a key it publishes (RS*/PS*), checking `iss`
+/// The claims of a JWT this tenant signed ([`check_signature`]), checking `iss`
 /// and, when `check_exp`, `exp` against the tenant clock.
 pub(crate) fn verify_own(
     ctx: &MintContext,
@@ -141,10 +151,54 @@ pub(crate) fn verify_own(
     check_exp: bool,
 ) -> Result<Value, TokenCheckError> {
     let jws = crate::jose::decode_unverified(token).map_err(|_| TokenCheckError::Malformed)?;
-    let alg: SigAlg = jws
-        .header
-        .get("alg")
-        .and_then(Value::as_str)
+    check_signature(ctx, &jws)?;
+    let claims = jws.payload;
+    if claims.get("iss").and_then(Value::as_str) != Some(ctx.issuer.as_str()) {
+        return Err(TokenCheckError::Issuer);
+    }
+    if check_exp {
+        let exp = claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .ok_or(TokenCheckError::Malformed)?;
+        if exp <= ctx.clock.now() {
+            return Err(TokenCheckError::Expired);
+        }
+    }
+    Ok(claims)
+}
+
+/// Checks the signature of a token this tenant signed: RS*/PS* by a key it publishes, or HS256
+/// by the secret of what its first audience names (an HS256 API, or an application whose ID
+/// tokens are HS256). The unverified `aud` only picks the key: a forger still needs it.
+fn check_signature(
+    ctx: &MintContext,
+    jws: &crate::jose::DecodedJws,
+) -> Result<(), TokenCheckError> {
+    let alg = jws.header.get("alg").and_then(Value::as_str);
+    if alg == Some("HS256") {
+        let aud = match jws.payload.get("aud") {
+            Some(Value::Array(a)) => a.first(),
+            other => other,
+        };
+        let aud = aud.and_then(Value::as_str).unwrap_or_default();
+        let secret = ctx
+            .config
+            .api(aud)
+            .and_then(ApiConfig::hs256_secret)
+            .or_else(|| {
+                ctx.config
+                    .application(aud)
+                    .filter(|a| a.id_token_alg() == IdTokenAlg::HS256)
+                    .map(|a| a.client_secret.as_bytes())
+            })
+            .ok_or(TokenCheckError::Signature)?;
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret);
+        // Constant time (aws-lc-rs compares the tags without early exit).
+        return aws_lc_rs::hmac::verify(&key, jws.signing_input.as_bytes(), &jws.signature)
+            .map_err(|_| TokenCheckError::Signature);
+    }
+    let alg: SigAlg = alg
         .and_then(|a| a.parse().ok())
         .ok_or(TokenCheckError::Signature)?;
     let key = jws
@@ -164,21 +218,7 @@ pub(crate) fn verify_own(
     };
     UnparsedPublicKey::new(algorithm, key.public_key_pkcs1_der())
         .verify(jws.signing_input.as_bytes(), &jws.signature)
-        .map_err(|_| TokenCheckError::Signature)?;
-    let claims = jws.payload;
-    if claims.get("iss").and_then(Value::as_str) != Some(ctx.issuer.as_str()) {
-        return Err(TokenCheckError::Issuer);
-    }
-    if check_exp {
-        let exp = claims
-            .get("exp")
-            .and_then(Value::as_i64)
-            .ok_or(TokenCheckError::Malformed)?;
-        if exp <= ctx.clock.now() {
-            return Err(TokenCheckError::Expired);
-        }
-    }
-    Ok(claims)
+        .map_err(|_| TokenCheckError::Signature)
 }
 
 /// The token endpoint's answer for a user grant: access token, ID token when `openid` was

@@ -60,6 +60,13 @@ impl BoundTenant {
         self.state.admin_secret()
     }
 
+    /// A handle that replaces the configuration while the tenant serves (`serve --watch`).
+    pub fn reloader(&self) -> crate::handles::ConfigReloader {
+        super::reload::ConfigReloader {
+            state: self.state.clone(),
+        }
+    }
+
     /// The address the tenant listens on.
     pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
         self.listener

@@ -4,13 +4,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::config::TenantConfig;
+use crate::config::{Snapshot, TenantConfig};
 use crate::keys::KeyRing;
 use crate::mint::token::MintContext;
 use crate::mock_tenant::bound::BoundTenant;
 use crate::mock_tenant::handle::MockTenant;
 use crate::tenant::actions::{ActionDenial, Actions, ExchangeDecision, ExchangeRequest};
 use crate::tenant::domains::Domains;
+use crate::tenant::model::TenantModel;
 use crate::tenant::state::TenantState;
 use crate::tenant::state_dir::{StateDir, StateError};
 use crate::tenant::tls::{TlsError, TlsMaterial};
@@ -50,6 +51,7 @@ pub struct TenantBuilder {
     port: u16,
     public_port: Option<u16>,
     state_dir: Option<PathBuf>,
+    keep_changes: bool,
     fixture_keys: bool,
     keys: Option<KeyRing>,
     clock: Option<Clock>,
@@ -82,6 +84,7 @@ impl Default for TenantBuilder {
             port: 0,
             public_port: None,
             state_dir: None,
+            keep_changes: false,
             fixture_keys: true,
             keys: None,
             clock: None,
@@ -137,6 +140,14 @@ impl TenantBuilder {
     /// Keep keys and TLS material in this directory (restarts keep tokens valid).
     pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// Keep what the Management API (or any face) changes in the state directory, and start
+    /// from it next time (as `mock-idp serve` does unless `--ephemeral`). Needs
+    /// [`state_dir`](Self::state_dir); without this, changes live in memory only.
+    pub fn keep_changes(mut self, yes: bool) -> Self {
+        self.keep_changes = yes;
         self
     }
 
@@ -285,9 +296,8 @@ impl TenantBuilder {
             ),
         };
         let issuer = format!("{base_url}/");
-        let config = self
-            .config
-            .resolve_management_api(&issuer, !matches!(self.control, Control::Off));
+        let control_on = !matches!(self.control, Control::Off);
+        let config = self.config.resolve_management_api(&issuer, control_on);
         let mint = MintContext {
             issuer,
             userinfo: format!("{base_url}/userinfo"),
@@ -300,7 +310,16 @@ impl TenantBuilder {
         } else {
             Some(tls.server_config()?)
         };
-        let state = TenantState::new(base_url, mint, domains, self.actions);
+        let file = mint.config.clone();
+        let mut state = TenantState::new(base_url, mint, domains, self.actions);
+        if let (Some(dir), true) = (&self.state_dir, self.keep_changes) {
+            let started_from = crate::tenant::saved_model::digest(&file.to_config());
+            if let Some(saved) = crate::tenant::saved_model::load(dir, &started_from) {
+                let saved = saved.resolve_management_api(&issuer_of(&state), control_on);
+                state.model = TenantModel::with_current(Arc::new(Snapshot::new(saved)), file);
+            }
+            crate::tenant::saved_model::keep(&state.model, dir.clone(), started_from);
+        }
         state
             .access_log
             .store(self.access_log, std::sync::atomic::Ordering::Relaxed);
@@ -412,4 +431,9 @@ fn bind_socket(addr: std::net::SocketAddr) -> std::io::Result<socket2::Socket> {
     socket.set_reuse_address(true)?;
     socket.bind(&addr.into())?;
     Ok(socket)
+}
+
+/// The issuer of a tenant being built.
+fn issuer_of(state: &TenantState) -> String {
+    state.mint.issuer.clone()
 }

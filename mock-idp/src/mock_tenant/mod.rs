@@ -18,6 +18,7 @@ mod builder;
 pub(crate) mod config;
 mod handle;
 pub(crate) mod handles;
+pub(crate) mod reload;
 pub(crate) mod user_login;
 
 pub use bound::BoundTenant;

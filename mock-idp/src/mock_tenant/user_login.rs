@@ -1,7 +1,7 @@
 //! `tenant.login(email)`: a user's tokens for API tests, got the way a browser gets them.
 //!
-//! It walks the real flow over HTTPS (`/authorize` with PKCE, the login form, the code
-//! exchange at `/oauth/token`), so the tokens are exactly what an application would hold:
+//! It walks the real flow over HTTPS (`/authorize` with PKCE, the login form, the OTP step for
+//! a user with an MFA enrolment, the code exchange at `/oauth/token`), so the tokens are exactly what an application would hold:
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -54,7 +54,7 @@ pub enum LoginError {
     /// A step of the flow answered unexpectedly.
     #[error("login step `{step}` failed: {detail}")]
     Step {
-        /// `authorize`, `login form` or `token`.
+        /// `authorize`, `login form`, `otp` or `token`.
         step: &'static str,
         /// Status and body, or the transport error.
         detail: String,
@@ -102,6 +102,16 @@ impl<'a> Login<'a> {
     pub fn audience(mut self, audience: Option<&str>) -> Self {
         self.audience = audience.map(str::to_owned);
         self
+    }
+
+    /// The code the user's authenticator app shows now, by the tenant's clock (`None`
+    /// without an OTP enrolment or an unknown user): what a test types at the OTP step, or
+    /// sends as `otp` to the `mfa-otp` grant. A code works once, so a second login within the
+    /// same 30 s step needs `tenant.clock().advance(..)` first, as on Auth0.
+    pub fn current_otp(&self) -> Option<String> {
+        let snapshot = self.state.config();
+        let user = snapshot.user_by_email(&self.email)?;
+        user.otp_code(self.state.mint.clock.now())
     }
 
     async fn run(self) -> Result<LoginTokens, LoginError> {
@@ -166,6 +176,24 @@ impl<'a> Login<'a> {
                 .await
                 .map_err(|e| step("login form", e))?;
             location = redirect_target(&res, "login form").await?;
+            if location.starts_with(crate::browser::mfa_challenge::PATH) {
+                let code = self.current_otp().unwrap_or_default();
+                let res = http
+                    .post(format!(
+                        "{}{}",
+                        self.state.base_url,
+                        crate::browser::mfa_challenge::PATH
+                    ))
+                    .header(
+                        "cookie",
+                        format!("{}={device}", crate::tenant::session::DEVICE_COOKIE),
+                    )
+                    .form(&[("state", tx.as_str()), ("code", code.as_str())])
+                    .send()
+                    .await
+                    .map_err(|e| step("otp", e))?;
+                location = redirect_target(&res, "otp").await?;
+            }
         }
         let callback = url::Url::parse(&location).map_err(|e| step("authorize", e))?;
         let param = |k: &str| {

@@ -12,10 +12,13 @@
 //! | `store` | `BoundedStore`: the bounded, expiring map every runtime store is built on |
 //! | `session`, `authorize_request` | login sessions (SSO) and pending logins, their cookies; the validated `/authorize` request they carry |
 //! | `codes`, `refresh_tokens` | authorization codes (PKCE, DPoP binding); refresh token families (rotation, reuse detection) |
+//! | `device_codes` | Device Authorization (RFC 8628): device and user codes, the user's answer, polling pace |
+//! | `mfa` | `mfa_token`s, logins owing an OTP code, used steps and failed-attempt buckets per user |
 //! | `seen_jtis` | the DPoP proofs seen at the token endpoint (replay detection), bounded |
 //! | `faults`, `journal` | scripted failures per endpoint; the requests received |
 //! | `domains`, `upstream` | custom domains: one issuer per `Host`, one key set; where discovery and JWKS are delegated |
 //! | `actions` | the in-process actions exchange profiles call (Auth0's Custom Token Exchange Action) |
+//! | `saved_model` | what the Management API changed, kept in the state directory (`tenant.json`) across restarts |
 //! | `state_dir`, `tls` | the state directory on disk (keys, CA, leaf certificate, last address); the CA |
 
 pub(crate) mod access;
@@ -23,11 +26,15 @@ pub(crate) mod actions;
 pub(crate) mod admin_sessions;
 pub(crate) mod authorize_request;
 pub(crate) mod codes;
+pub(crate) mod device_codes;
 pub(crate) mod domains;
 pub(crate) mod faults;
 pub(crate) mod journal;
+pub(crate) mod mfa;
 pub(crate) mod model;
+pub(crate) mod rate;
 pub(crate) mod refresh_tokens;
+pub(crate) mod saved_model;
 pub(crate) mod seen_jtis;
 pub(crate) mod session;
 pub(crate) mod state;

@@ -56,6 +56,10 @@ pub(crate) struct TenantState {
     pub(crate) codes: Codes,
     /// Refresh tokens and their families.
     pub(crate) refresh_tokens: RefreshTokens,
+    /// Device Authorization: device codes and user codes.
+    pub(crate) device_codes: crate::tenant::device_codes::DeviceCodes,
+    /// MFA: `mfa_token`s, logins owing a code, replay and brute-force state.
+    pub(crate) mfa: crate::tenant::mfa::Mfa,
     /// The user_id `/authorize` logs in without a form (headless tests), if any.
     pub(crate) auto_login: Option<String>,
     /// Print one JSON line per request on stdout (`mock-idp serve --log-format json`).
@@ -72,6 +76,8 @@ pub(crate) struct TenantState {
     pub(crate) upstream: RwLock<Option<Upstream>>,
     /// Test page sessions (the cookie's ids).
     pub(crate) admin_sessions: crate::tenant::admin_sessions::AdminSessions,
+    /// Dynamic client registrations in the current minute (`POST /oidc/register`).
+    pub(crate) registrations: crate::tenant::rate::Window,
 }
 
 impl TenantState {
@@ -99,12 +105,15 @@ impl TenantState {
             transactions: Transactions::default(),
             codes: Codes::default(),
             refresh_tokens: RefreshTokens::default(),
+            mfa: Default::default(),
+            device_codes: Default::default(),
             auto_login: None,
             access_log: std::sync::atomic::AtomicBool::new(false),
             admin_secret: RwLock::new(None),
             ca_pem: std::sync::OnceLock::new(),
             upstream: RwLock::new(None),
             admin_sessions: Default::default(),
+            registrations: Default::default(),
         }
     }
 
@@ -198,11 +207,32 @@ impl TenantState {
             .unwrap_or_else(|| Some(CACHE_CONTROL.to_owned()))
     }
 
+    /// The JWKS served: the override, or the ring's keys. A JWK's `alg` binds its key to one
+    /// algorithm (RFC 7517 §4.4), which strict verifiers honour; when an API signs with another
+    /// RSA algorithm (RS512, PS256) from the same keys, the keys name none, so tokens of every
+    /// API verify. HS256 secrets are never published.
     pub(crate) fn jwks(&self) -> Value {
-        self.jwks_override
+        if let Some(doc) = self
+            .jwks_override
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
-            .unwrap_or_else(|| self.mint.keys.jwks())
+        {
+            return doc;
+        }
+        let mut doc = self.mint.keys.jwks();
+        let mixed = self
+            .config()
+            .apis
+            .iter()
+            .any(|a| a.hs256_secret().is_none() && a.sig_alg() != crate::keys::SigAlg::RS256);
+        if mixed && let Some(keys) = doc["keys"].as_array_mut() {
+            for k in keys {
+                if let Some(k) = k.as_object_mut() {
+                    k.remove("alg");
+                }
+            }
+        }
+        doc
     }
 }

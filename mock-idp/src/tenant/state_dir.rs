@@ -42,6 +42,14 @@ pub enum StateError {
         #[source]
         source: TlsError,
     },
+    /// Another process holds the state directory's lock.
+    #[error(
+        "{path}: another `mock-idp serve` uses this state directory (one tenant per state directory)"
+    )]
+    Locked {
+        /// The state directory.
+        path: String,
+    },
     /// Neither XDG_STATE_HOME nor HOME is set.
     #[error("cannot find a state directory: set --state-dir, XDG_STATE_HOME or HOME")]
     NoHome,
@@ -126,7 +134,7 @@ fn write_private(path: &Path, text: &str) -> Result<(), StateError> {
 
 /// Writes `text` to `path` atomically: a temporary file beside it (a name no reader looks
 /// for), then a rename, so a reader sees the old file or the whole new one, never a part.
-fn write_atomic(path: &Path, text: &str, private: bool) -> Result<(), StateError> {
+pub(crate) fn write_atomic(path: &Path, text: &str, private: bool) -> Result<(), StateError> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, text).map_err(io_err(&tmp))?;
@@ -379,6 +387,30 @@ impl StateDir {
                 write_private(&p, &key.private_key_pem())?;
                 Ok(key)
             }
+        }
+    }
+
+    /// Takes the state directory for this process: the returned file holds an exclusive lock
+    /// until it is dropped. A second tenant on the same directory is refused
+    /// ([`StateError::Locked`]): the tenant is one process by design.
+    pub fn lock(&self) -> Result<std::fs::File, StateError> {
+        let path = self.path.join("serve.lock");
+        let io = |source| StateError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StateError::Locked {
+                path: self.path.display().to_string(),
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
         }
     }
 

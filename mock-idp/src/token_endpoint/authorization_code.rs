@@ -59,6 +59,11 @@ pub(super) fn grant(
         (None, None) => {}
         _ => return Err(TokenError::InvalidGrant(BAD_VERIFIER.into())),
     }
+    // RFC 8707 §2.2: a `resource` here (the compatibility profile) is the code's audience.
+    cfg.check_resource_for(
+        g.audience.as_deref(),
+        params.get("resource").map(String::as_str),
+    )?;
     let jkt = dpop::check_dpop(st, headers)?;
     if let Some(expected) = &g.dpop_jkt
         && jkt.as_ref() != Some(expected)

@@ -18,7 +18,11 @@ pub(super) fn grant(
     app: &ApplicationConfig,
 ) -> Result<Value, TokenError> {
     let cfg = &st.config();
-    let audience = params.get("audience").ok_or_else(|| {
+    let audience = cfg.requested_audience(
+        params.get("audience").map(String::as_str),
+        params.get("resource").map(String::as_str),
+    )?;
+    let audience = audience.ok_or_else(|| {
         TokenError::AccessDenied(
             "No audience parameter was provided, and no default audience has been configured"
                 .into(),

@@ -31,6 +31,9 @@ pub(crate) enum TokenError {
     /// 400 `invalid_dpop_proof`.
     #[error("{0}")]
     InvalidDpopProof(String),
+    /// 400 `invalid_target` (RFC 8707 §2): a `resource` that names no API, or not the grant's.
+    #[error("{0}")]
+    InvalidTarget(#[from] crate::config::ResourceError),
     /// A code or refresh token that is unknown, expired, used or not this client's.
     #[error("{0}")]
     InvalidGrant(String),
@@ -44,6 +47,27 @@ pub(crate) enum TokenError {
     /// 401 `unauthorized` "user is blocked": the password grant for a blocked user.
     #[error("user is blocked")]
     UserBlocked,
+    /// 403 `mfa_required` with the `mfa_token` that completes the login (Auth0's MFA API).
+    #[error("Multifactor authentication required")]
+    MfaRequired {
+        /// The token the `mfa-otp` or `mfa-recovery-code` grant takes.
+        mfa_token: String,
+    },
+    /// 401 `expired_token` "mfa_token is expired": past its 10 minutes, or used.
+    #[error("mfa_token is expired")]
+    MfaTokenExpired,
+    /// 429 `too_many_attempts`: the user's bucket of failed MFA attempts is empty.
+    #[error("{0}")]
+    TooManyAttempts(String),
+    /// 403 `authorization_pending`: the device's user has not answered yet (RFC 8628 §3.5).
+    #[error("User has yet to authorize device code.")]
+    AuthorizationPending,
+    /// 429 `slow_down`: the device polls faster than its interval.
+    #[error("You are polling faster than the specified interval of {0} seconds.")]
+    SlowDown(i64),
+    /// 403 `expired_token`: the device code's 15 minutes are over (said once).
+    #[error("{0}")]
+    ExpiredToken(String),
     /// 500 `server_error`: the tenant lacks a setting the grant needs (the password grant
     /// without a Default Directory).
     #[error("{0}")]
@@ -73,6 +97,7 @@ impl TokenError {
             TokenError::UnauthorizedClient(_) => (StatusCode::FORBIDDEN, "unauthorized_client"),
             TokenError::AccessDenied(_) => (StatusCode::FORBIDDEN, "access_denied"),
             TokenError::InvalidDpopProof(_) => (StatusCode::BAD_REQUEST, "invalid_dpop_proof"),
+            TokenError::InvalidTarget(_) => (StatusCode::BAD_REQUEST, "invalid_target"),
             TokenError::InvalidGrant(_) => (StatusCode::FORBIDDEN, "invalid_grant"),
             TokenError::UseDpopNonce { .. } => (StatusCode::BAD_REQUEST, "use_dpop_nonce"),
             TokenError::FederatedConnectionNotFound => (
@@ -85,6 +110,12 @@ impl TokenError {
             TokenError::ActionDenied { code, .. } => (StatusCode::FORBIDDEN, code),
             TokenError::UserBlocked => (StatusCode::UNAUTHORIZED, "unauthorized"),
             TokenError::ServerError(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+            TokenError::MfaRequired { .. } => (StatusCode::FORBIDDEN, "mfa_required"),
+            TokenError::MfaTokenExpired => (StatusCode::UNAUTHORIZED, "expired_token"),
+            TokenError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            TokenError::AuthorizationPending => (StatusCode::FORBIDDEN, "authorization_pending"),
+            TokenError::SlowDown(_) => (StatusCode::TOO_MANY_REQUESTS, "slow_down"),
+            TokenError::ExpiredToken(_) => (StatusCode::FORBIDDEN, "expired_token"),
         }
     }
 }
@@ -93,11 +124,11 @@ impl IntoResponse for TokenError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
         let code = code.to_owned();
-        let mut resp = (
-            status,
-            axum::Json(json!({ "error": code, "error_description": self.to_string() })),
-        )
-            .into_response();
+        let mut body = json!({ "error": code, "error_description": self.to_string() });
+        if let TokenError::MfaRequired { mfa_token } = &self {
+            body["mfa_token"] = json!(mfa_token);
+        }
+        let mut resp = (status, axum::Json(body)).into_response();
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let TokenError::UseDpopNonce { nonce } = &self

@@ -10,6 +10,9 @@
 //! | `authorization_code` | the code a browser login produced (+ PKCE, DPoP `dpop_jkt`) |
 //! | `refresh_token` | refresh with Auth0's rotation and reuse detection |
 //! | `password` | Resource Owner Password: `password` (Default Directory) and `password-realm` |
+//! | `device_code` | Device Authorization (RFC 8628): `POST /oauth/device/code` and the polling grant |
+//! | `mfa` | Auth0's MFA API grants: `mfa-otp` and `mfa-recovery-code` after `mfa_required` |
+//! | `user_login` | the tokens a user login gets here (password, MFA, device code) |
 //! | `revoke` | `POST /oauth/revoke` |
 //! | `organization` | `organization` on client_credentials (`org_id`, `org_name`) |
 //! | `token_exchange` | RFC 8693: On-Behalf-Of and Custom Token Exchange (profiles) |
@@ -20,9 +23,11 @@
 mod authorization_code;
 mod client_auth;
 mod client_credentials;
+pub(crate) mod device_code;
 pub(crate) mod dpop;
 mod error;
 mod federated_connection;
+mod mfa;
 mod organization;
 mod params;
 mod password;
@@ -30,6 +35,7 @@ mod refresh_token;
 pub(crate) mod revoke;
 mod subject_token;
 mod token_exchange;
+mod user_login;
 
 use std::sync::Arc;
 
@@ -79,6 +85,10 @@ async fn issue(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Res
         GrantType::RefreshToken => refresh_token::grant(st, headers, &params, app)?,
         GrantType::Password | GrantType::PasswordRealm => {
             password::grant(st, headers, &params, app, grant)?
+        }
+        GrantType::DeviceCode => device_code::grant(st, headers, &params, app)?,
+        GrantType::MfaOtp | GrantType::MfaRecoveryCode => {
+            mfa::grant(st, headers, &params, app, grant)?
         }
         _ => {
             return Err(TokenError::UnsupportedGrantType(format!(

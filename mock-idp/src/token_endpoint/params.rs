@@ -15,6 +15,8 @@ const SINGLE_VALUED: &[&str] = &[
     "client_assertion",
     "client_assertion_type",
     "audience",
+    // RFC 8707 allows several; Auth0 names one API per token.
+    "resource",
     "scope",
     "organization",
     "code",
@@ -28,6 +30,13 @@ const SINGLE_VALUED: &[&str] = &[
     "requested_token_type",
     "connection",
     "login_hint",
+    "username",
+    "password",
+    "realm",
+    "mfa_token",
+    "otp",
+    "recovery_code",
+    "device_code",
     // `POST /oauth/revoke`.
     "token",
     "token_type_hint",

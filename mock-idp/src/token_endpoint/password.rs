@@ -7,7 +7,9 @@
 //! get: the scopes come from the same rule as `/authorize`'s (`granted_scopes`: OIDC scopes,
 //! `offline_access` where refresh tokens may be issued, and only the requested API's own
 //! permissions), `permissions` from the user's roles; only `gty: "password"` differs, as on
-//! Auth0. No `audience` means the default audience (the first API).
+//! Auth0. No `audience` means the default audience (the first API). A user with an OTP
+//! enrolment gets 403 `mfa_required` and an `mfa_token` instead; the `mfa` module's grants
+//! finish the login.
 //!
 //! `auth0-forwarded-for` carries the end user's IP when a server logs its users in (Auth0 uses
 //! it for brute-force protection). Auth0 trusts it from confidential applications only: from
@@ -19,12 +21,11 @@ use std::net::IpAddr;
 use axum::http::HeaderMap;
 use serde_json::Value;
 
+use super::user_login::{UserLogin, user_tokens};
 use super::{TokenError, dpop};
 use crate::browser::authorize::granted_scopes;
 use crate::config::{ApplicationConfig, DATABASE_CONNECTION, GrantType};
-use crate::jose::random_id;
-use crate::mint::user_tokens::{UserGrant, token_response_with_gty};
-use crate::tenant::refresh_tokens::RefreshGrant;
+use crate::tenant::mfa::MfaTicket;
 use crate::tenant::state::TenantState;
 
 /// Auth0's answer for an unknown user or a wrong password (the same, so that a caller cannot
@@ -80,44 +81,25 @@ pub(super) fn grant(
         return Err(TokenError::UserBlocked);
     }
     let scopes = granted_scopes(cfg, app, audience.as_deref(), params.get("scope"));
-    let jkt = dpop::check_dpop(st, headers)?;
-    let now = st.mint.clock.now();
-    // Each password login is a session of its own, as each browser login is.
-    let sid = random_id();
-    let refresh = scopes.iter().any(|s| s == "offline_access").then(|| {
-        let grant = RefreshGrant {
+    // An enrolled user owes a code: the login waits behind an `mfa_token` (Auth0's MFA API).
+    if user.mfa.is_some() {
+        let ticket = MfaTicket {
             client_id: app.client_id.clone(),
             user_id: user.id(),
-            scopes: scopes.clone(),
-            audience: audience.clone(),
-            sid: sid.clone(),
-            auth_time: now,
-            // RFC 9449 §5: only a public client's refresh token is bound to its DPoP key.
-            dpop_jkt: jkt.clone().filter(|_| app.is_public()),
-            family: String::new(),
-            organization: None,
+            scopes,
+            audience,
         };
-        st.refresh_tokens
-            .issue(grant, app.refresh_settings(), now)
-            .0
-    });
-    let grant = UserGrant {
-        app,
-        user,
+        let mfa_token = st.mfa.issue(ticket, st.mint.clock.now());
+        return Err(TokenError::MfaRequired { mfa_token });
+    }
+    let login = UserLogin {
         scopes: &scopes,
-        audience: audience.as_deref(),
-        nonce: None,
-        auth_time: now,
-        sid: &sid,
-        jkt,
-        organization: None,
+        audience,
+        gty: Some("password"),
+        session: None,
+        jkt: dpop::check_dpop(st, headers)?,
     };
-    Ok(token_response_with_gty(
-        &st.mint_for(headers),
-        &grant,
-        refresh,
-        Some("password"),
-    ))
+    user_tokens(st, headers, app, user, login)
 }
 
 /// `auth0-forwarded-for`: checked (an IP address) from a confidential application, ignored

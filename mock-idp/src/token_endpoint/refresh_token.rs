@@ -43,6 +43,11 @@ pub(super) fn grant(
                 TokenError::InvalidGrant(INVALID.into())
             }
         })?;
+    // RFC 8707 §2.2: a `resource` here (the compatibility profile) is the grant's audience.
+    cfg.check_resource_for(
+        g.audience.as_deref(),
+        params.get("resource").map(String::as_str),
+    )?;
     let user = cfg
         .user(&g.user_id)
         .ok_or_else(|| TokenError::InvalidGrant(INVALID.into()))?;

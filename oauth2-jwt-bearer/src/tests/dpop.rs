@@ -384,15 +384,15 @@ async fn the_iat_window_is_bounded() {
 /// A store that cannot answer, as a Redis that is down or slow.
 struct DownStore;
 
-impl crate::ReplayStore for DownStore {
+impl crate::replay::ReplayStore for DownStore {
     fn check_and_insert<'a>(
         &'a self,
         _key: &'a str,
         _expires_at: std::time::SystemTime,
-    ) -> futures::future::BoxFuture<'a, Result<bool, crate::ReplayStoreError>> {
-        Box::pin(std::future::ready(Err(crate::ReplayStoreError::Timeout(
-            Duration::from_millis(200),
-        ))))
+    ) -> futures::future::BoxFuture<'a, Result<bool, crate::replay::ReplayStoreError>> {
+        Box::pin(std::future::ready(Err(
+            crate::replay::ReplayStoreError::Timeout(Duration::from_millis(200)),
+        )))
     }
 }
 
@@ -449,7 +449,8 @@ async fn a_key_over_its_share_gets_429_and_one_log_line() {
     let _guard = logs.capture();
     let d = Dp::with(|o| {
         // On the verifier's (manual) clock, as the default store is.
-        let store = crate::InMemoryReplayStore::with_clock(100, o.clock.clone()).per_key_limit(2);
+        let store =
+            crate::replay::InMemoryReplayStore::with_clock(100, o.clock.clone()).per_key_limit(2);
         o.replay_store(std::sync::Arc::new(store))
     })
     .await;

@@ -398,3 +398,24 @@ async fn max_age_zero_does_not_refetch_on_every_miss() {
     assert_eq!(env.verifier.stats().jwks_fetches, 2);
     assert_eq!(env.tenant.journal().jwks_fetches(), 2);
 }
+
+/// HS256 in the allowed list never makes a JWKS key an HMAC key: a JWK naming HS256 is
+/// skipped, and a JWK without `alg` serves the RSA algorithms only.
+#[test]
+fn hs256_is_never_parsed_from_a_jwks_key() {
+    use crate::jose::Algorithm;
+    use crate::jwks::usable_key;
+    let jwk = mock_idp::SigningKey::fixture(1).public_jwk();
+    let allowed = [Algorithm::HS256, Algorithm::RS256];
+    let mut named_hs = jwk.clone();
+    named_hs["alg"] = json!("HS256");
+    assert!(usable_key(&named_hs, &allowed).is_none());
+    let mut no_alg = jwk.clone();
+    no_alg.as_object_mut().unwrap().remove("alg");
+    let key = usable_key(&no_alg, &allowed).unwrap();
+    let signing = mock_idp::SigningKey::fixture(1);
+    let sig = signing.sign(mock_idp::SigAlg::RS256, b"m").unwrap();
+    assert!(key.verify(Algorithm::RS256, b"m", &sig));
+    assert!(!key.verify(Algorithm::HS256, b"m", &sig));
+    assert!(usable_key(&no_alg, &[Algorithm::HS256]).is_none());
+}

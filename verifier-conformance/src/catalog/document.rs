@@ -145,7 +145,7 @@ fn intro(catalog: &Catalog) -> String {
          keys under new kids share one JWKS refresh (the runner publishes them all at once), so \
          a verifier with a refresh cooldown is not waited for once per case. A case that needs a \
          feature or profile the target does not declare (DPoP, RS nonces, query or form \
-         tokens, a scoped route, RFC 9068-strict) is skipped.\n\n",
+         tokens, protected-resource metadata, a scoped route, RFC 9068-strict) is skipped.\n\n",
         n = catalog.len()
     )
 }

@@ -1,4 +1,4 @@
-//! SIG: signature and algorithm (17).
+//! SIG: signature and algorithm; SIG-19..23, for a target configured for HS256, in `hs256`.
 
 use futures::future::BoxFuture;
 use serde_json::json;
@@ -11,10 +11,13 @@ use mock_idp::DpopKey;
 use mock_idp::SigAlg;
 use mock_idp::Signing;
 
+mod hs256;
+use hs256::{SIG_19, SIG_20, SIG_21, SIG_22, SIG_23};
+
 /// The cases of this group, in catalog order.
 pub(super) const CASES: &[Case] = &[
     SIG_01, SIG_02, SIG_03, SIG_04, SIG_05, SIG_06, SIG_07, SIG_08, SIG_09, SIG_10, SIG_11, SIG_12,
-    SIG_13, SIG_14, SIG_15, SIG_16, SIG_17, SIG_18,
+    SIG_13, SIG_14, SIG_15, SIG_16, SIG_17, SIG_18, SIG_19, SIG_20, SIG_21, SIG_22, SIG_23,
 ];
 
 const SIG_01: Case = Case::probes(

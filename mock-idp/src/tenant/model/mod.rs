@@ -132,11 +132,17 @@ impl ModelError {
 /// The owner of the tenant's current configuration.
 pub(crate) struct TenantModel {
     current: ArcSwap<Snapshot>,
-    /// What `reset` returns to: the configuration the tenant started with.
-    file: Arc<Snapshot>,
+    /// What `reset` returns to: the configuration the tenant started with, or the file
+    /// `serve --watch` reloaded last ([`TenantModel::replace`]).
+    file: ArcSwap<Snapshot>,
     /// Serialises writers (read, copy, check, swap); readers never take it.
     writer: Mutex<WriterState>,
+    /// Called with each new snapshot (the state directory keeps it: `saved_model`).
+    on_change: std::sync::OnceLock<OnChange>,
 }
+
+/// What is told of each new snapshot.
+pub(crate) type OnChange = Box<dyn Fn(&Arc<Snapshot>) + Send + Sync>;
 
 /// What writers keep between writes.
 #[derive(Debug, Default)]
@@ -160,8 +166,9 @@ impl TenantModel {
         let users_bytes = users_bytes(&current);
         TenantModel {
             current: ArcSwap::new(current),
-            file,
+            file: ArcSwap::new(file),
             writer: Mutex::new(WriterState { users_bytes }),
+            on_change: std::sync::OnceLock::new(),
         }
     }
 
@@ -173,8 +180,29 @@ impl TenantModel {
     /// Back to the configuration the tenant started with.
     pub(crate) fn reset(&self) {
         let mut w = self.lock();
-        w.users_bytes = users_bytes(&self.file);
-        self.publish(self.file.clone());
+        let file = self.file.load_full();
+        w.users_bytes = users_bytes(&file);
+        self.publish(file);
+    }
+
+    /// Replaces the whole configuration with a file read again (`serve --watch`), checked as
+    /// the loader and the writers check it; it is also what `reset` returns to from now on.
+    /// On an error nothing changes.
+    pub(crate) fn replace(&self, config: TenantConfig) -> Result<(), ModelError> {
+        check_settings(&config)?;
+        let next = Arc::new(Snapshot::new(config));
+        let bytes = users_bytes(&next);
+        if bytes > limits::USERS_BYTES {
+            return Err(ModelError::TooLarge {
+                what: "the users",
+                limit: limits::USERS_BYTES,
+            });
+        }
+        let mut w = self.lock();
+        w.users_bytes = bytes;
+        self.file.store(next.clone());
+        self.publish(next);
+        Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, WriterState> {
@@ -182,7 +210,15 @@ impl TenantModel {
     }
 
     fn publish(&self, next: Arc<Snapshot>) {
-        self.current.store(next);
+        self.current.store(next.clone());
+        if let Some(f) = self.on_change.get() {
+            f(&next);
+        }
+    }
+
+    /// Calls `f` with each new snapshot from now on (set once).
+    pub(crate) fn on_change(&self, f: OnChange) {
+        let _ = self.on_change.set(f);
     }
 
     /// Changes the settings (everything but users) with `f`, then checks the result as the

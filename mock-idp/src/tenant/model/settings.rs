@@ -221,6 +221,7 @@ impl TenantModel {
                 Ok(())
             })?;
             self.change_settings(|cfg| {
+                rename_member_roles(cfg, name, Some(&role.name));
                 cfg.roles.retain(|r| r.name != name);
                 Ok(())
             })?;
@@ -236,6 +237,7 @@ impl TenantModel {
             if cfg.roles.len() == before {
                 return Err(ModelError::NotFound(EntryKind::Role));
             }
+            rename_member_roles(cfg, name, None);
             Ok(())
         })
     }
@@ -278,6 +280,15 @@ impl TenantModel {
             org.id = id.to_owned();
             Ok(org.clone())
         })
+    }
+
+    /// Changes tenant-wide settings (the default audience, the default directory, Allowed
+    /// Logout URLs) with `f`.
+    pub(crate) fn update_tenant_settings<T>(
+        &self,
+        f: impl FnOnce(&mut TenantConfig) -> Result<T, ModelError>,
+    ) -> Result<T, ModelError> {
+        self.change_settings(f)
     }
 
     /// Removes the organization.
@@ -324,5 +335,21 @@ fn forget_permissions(cfg: &mut TenantConfig, identifier: &str, kept: Option<&[S
             list.retain(keep);
         }
         role.permissions.retain(|_, l| !l.is_empty());
+    }
+}
+
+/// Organization member roles named `old` become `new` (or go, when `None`).
+fn rename_member_roles(cfg: &mut TenantConfig, old: &str, new: Option<&str>) {
+    for o in &mut cfg.organizations {
+        for roles in o.member_roles.values_mut() {
+            match new {
+                Some(n) => roles
+                    .iter_mut()
+                    .filter(|r| *r == old)
+                    .for_each(|r| *r = n.to_owned()),
+                None => roles.retain(|r| r != old),
+            }
+        }
+        o.member_roles.retain(|_, r| !r.is_empty());
     }
 }

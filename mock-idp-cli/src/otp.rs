@@ -1,0 +1,42 @@
+//! `mock-idp otp EMAIL`: the code a user's authenticator app shows now (TOTP, RFC 6238), from
+//! the OTP enrolment in the tenant configuration, so a script or a person can type it at the
+//! login page's OTP step or send it to the `mfa-otp` grant.
+//!
+//! It reads the wall clock, as a phone would: a `serve` whose virtual clock was moved through
+//! the control API is ahead of it; `--at` gives the time to use instead.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow};
+use clap::Args;
+
+use crate::local::load_config;
+
+#[derive(Args, Debug)]
+pub(crate) struct OtpArgs {
+    /// The user's email.
+    email: String,
+    /// Tenant configuration (TOML), as given to `serve`.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Unix time to compute the code for (default: now).
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    at: Option<i64>,
+}
+
+/// Prints the current code of `args.email`.
+pub(crate) fn run(args: &OtpArgs) -> Result<()> {
+    let config = load_config(args.config.as_deref())?;
+    let user = config
+        .user_by_email(&args.email)
+        .ok_or_else(|| anyhow!("{}: no such user in the tenant configuration", args.email))?;
+    let now = args.at.unwrap_or_else(|| mock_idp::Clock::new().now());
+    let code = user.otp_code(now).ok_or_else(|| {
+        anyhow!(
+            "{}: the user has no OTP enrolment ([users.mfa])",
+            args.email
+        )
+    })?;
+    println!("{code}");
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! What an organization is linked to beyond its members and connection, as the Deploy CLI
+//! reads and writes it: `/api/v2/organizations/{id}/client-grants` (the machine-to-machine
+//! applications whose grants serve the organization: `applications` in the tenant TOML), its
+//! `connections` (the database connection), and its `discovery-domains` and `clients` (member-access applications), which
+//! the tenant does not model and lists empty.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::body::{Body, Page, derived_id};
+use super::connections::{DATABASE_CONNECTION_ID, connection_json};
+use super::error::ApiError;
+use crate::config::{ApplicationConfig, Snapshot};
+use crate::tenant::model::EntryKind;
+use crate::tenant::state::TenantState;
+
+type Res = Result<Response, ApiError>;
+
+/// A client grant as Auth0 lists it under an organization (the same `id` as under
+/// `/client-grants`).
+fn grant_json(app: &ApplicationConfig, audience: &str, scope: &[String]) -> Value {
+    json!({
+        "id": derived_id("cgr_", &[&app.client_id, audience]),
+        "client_id": app.client_id,
+        "audience": audience,
+        "scope": scope,
+        "organization_usage": app.organization_usage,
+        "allow_any_organization": false,
+    })
+}
+
+fn org_apps(cfg: &Snapshot, id: &str) -> Result<Vec<String>, ApiError> {
+    cfg.organizations
+        .iter()
+        .find(|o| o.id == id)
+        .map(|o| o.applications.clone())
+        .ok_or(ApiError::NotFound(EntryKind::Organization))
+}
+
+/// The application and audience of the client grant `grant_id`.
+fn grant_by_id(cfg: &Snapshot, grant_id: &str) -> Option<(String, String)> {
+    cfg.applications.iter().find_map(|a| {
+        a.grants
+            .keys()
+            .find(|aud| derived_id("cgr_", &[&a.client_id, aud]) == grant_id)
+            .map(|aud| (a.client_id.clone(), aud.clone()))
+    })
+}
+
+/// `GET /api/v2/organizations/{id}/client-grants`: the grants of its applications.
+pub(crate) async fn list_grants(
+    State(st): State<Arc<TenantState>>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Res {
+    let page = Page::from_query(&q)?;
+    let cfg = st.config();
+    let apps = org_apps(&cfg, &id)?;
+    let list: Vec<Value> = cfg
+        .applications
+        .iter()
+        .filter(|a| apps.contains(&a.client_id))
+        .flat_map(|a| a.grants.iter().map(move |(aud, s)| grant_json(a, aud, s)))
+        .collect();
+    Ok(Json(page.answer("client_grants", list)).into_response())
+}
+
+/// `POST /api/v2/organizations/{id}/client-grants` `{grant_id}`: 201 with the grant; its
+/// application now serves the organization.
+pub(crate) async fn add_grant(
+    State(st): State<Arc<TenantState>>,
+    Path(id): Path<String>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Res {
+    let b = Body::new(body?.0, &["grant_id"])?;
+    let grant_id = b.required("grant_id")?;
+    let cfg = st.config();
+    let (client_id, audience) =
+        grant_by_id(&cfg, &grant_id).ok_or(ApiError::NotFound(EntryKind::ClientGrant))?;
+    let client = client_id.clone();
+    st.model.update_organization(&id, move |o| {
+        if !o.applications.contains(&client) {
+            o.applications.push(client);
+        }
+        Ok(())
+    })?;
+    let cfg = st.config();
+    let app = cfg
+        .applications
+        .iter()
+        .find(|a| a.client_id == client_id)
+        .ok_or(ApiError::NotFound(EntryKind::ClientGrant))?;
+    let scope = app.grants.get(&audience).cloned().unwrap_or_default();
+    Ok((
+        StatusCode::CREATED,
+        Json(grant_json(app, &audience, &scope)),
+    )
+        .into_response())
+}
+
+/// `DELETE /api/v2/organizations/{id}/client-grants/{grant_id}`: 204; the grant's
+/// application no longer serves the organization.
+pub(crate) async fn remove_grant(
+    State(st): State<Arc<TenantState>>,
+    Path((id, grant_id)): Path<(String, String)>,
+) -> Res {
+    let cfg = st.config();
+    let (client_id, _) =
+        grant_by_id(&cfg, &grant_id).ok_or(ApiError::NotFound(EntryKind::ClientGrant))?;
+    st.model.update_organization(&id, move |o| {
+        o.applications.retain(|c| *c != client_id);
+        Ok(())
+    })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /api/v2/organizations/{id}/connections` (Auth0's newer name for the enabled
+/// connections, paged): the database connection, as under `enabled_connections`.
+pub(crate) async fn connections(
+    State(st): State<Arc<TenantState>>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Res {
+    let page = Page::from_query(&q)?;
+    let cfg = st.config();
+    org_apps(&cfg, &id)?;
+    let c = connection_json(&cfg);
+    let list = vec![json!({
+        "connection_id": DATABASE_CONNECTION_ID,
+        "assign_membership_on_login": false,
+        "show_as_button": true,
+        "is_signup_enabled": false,
+        "connection": {"name": c["name"], "strategy": c["strategy"]},
+    })];
+    Ok(Json(page.answer("connections", list)).into_response())
+}
+
+/// `GET /api/v2/organizations/{id}/discovery-domains`: none (not modelled), in Auth0's
+/// checkpoint shape.
+pub(crate) async fn discovery_domains(
+    State(st): State<Arc<TenantState>>,
+    Path(id): Path<String>,
+) -> Res {
+    org_apps(&st.config(), &id)?;
+    Ok(Json(json!({"domains": []})).into_response())
+}
+
+/// `GET /api/v2/organizations/{id}/clients`: none (member-access applications are not
+/// modelled), in Auth0's checkpoint shape.
+pub(crate) async fn clients(State(st): State<Arc<TenantState>>, Path(id): Path<String>) -> Res {
+    org_apps(&st.config(), &id)?;
+    Ok(Json(json!({"clients": []})).into_response())
+}
+
+/// A list in Auth0's checkpoint paging (`from`, `take`): `{KEY: [...], "next": "..."}`, the
+/// shape Auth0's SDKs read when they page with `take` (the Deploy CLI lists organizations so).
+pub(crate) fn checkpoint(q: &HashMap<String, String>, key: &str, items: Vec<Value>) -> Res {
+    let take: usize = match q.get("take") {
+        None => 50,
+        Some(t) => t
+            .parse()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| ApiError::Query("take must be between 1 and 100".into()))?,
+    };
+    let from: usize = match q.get("from").filter(|f| !f.is_empty()) {
+        None => 0,
+        Some(f) => f
+            .parse()
+            .map_err(|_| ApiError::Query("Invalid checkpoint: from".into()))?,
+    };
+    let more = items.len() > from.saturating_add(take);
+    let page: Vec<Value> = items.into_iter().skip(from).take(take).collect();
+    let mut out = json!({ key: page });
+    if more {
+        out["next"] = json!((from + take).to_string());
+    }
+    Ok(Json(out).into_response())
+}

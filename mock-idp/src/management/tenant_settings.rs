@@ -1,0 +1,111 @@
+//! `/api/v2/tenants/settings`: the tenant-wide settings the mock models: the default audience
+//! (the first API: what `client_credentials` without `audience` gets), the default directory
+//! (the password grant's connection), Allowed Logout URLs; session lifetimes as they are.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::body::Body;
+use super::error::ApiError;
+use crate::config::Snapshot;
+use crate::tenant::model::{EntryKind, ModelError};
+use crate::tenant::state::TenantState;
+
+type Res = Result<Response, ApiError>;
+
+fn settings_json(cfg: &Snapshot) -> Value {
+    json!({
+        "default_audience": cfg.default_api().map(|a| a.identifier.clone()).unwrap_or_default(),
+        "default_directory": cfg.default_directory.clone().unwrap_or_default(),
+        "allowed_logout_urls": cfg.allowed_logout_urls,
+        // The tenant's fixed session lifetimes, in hours (sessions idle out after 3 days).
+        "session_lifetime": 168,
+        "idle_session_lifetime": 72,
+        "enabled_locales": ["en"],
+        "flags": {
+            "enable_client_connections": true,
+            "revoke_refresh_token_grant": false,
+            "disable_clickjack_protection_headers": false,
+        },
+        "sandbox_version": "18",
+    })
+}
+
+/// `GET /api/v2/tenants/settings`.
+pub(crate) async fn get(State(st): State<Arc<TenantState>>) -> Res {
+    Ok(Json(settings_json(&st.config())).into_response())
+}
+
+/// `PATCH /api/v2/tenants/settings`: `default_audience` (an existing API, then the first),
+/// `default_directory` (the database connection, or `""` for none), `allowed_logout_urls`.
+pub(crate) async fn patch(
+    State(st): State<Arc<TenantState>>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Res {
+    let b = Body::new(
+        body?.0,
+        &[
+            "default_audience",
+            "default_directory",
+            "allowed_logout_urls",
+            "friendly_name",
+            "session_lifetime",
+            "idle_session_lifetime",
+            "flags",
+            "enabled_locales",
+            "picture_url",
+            "support_email",
+            "support_url",
+        ],
+    )?;
+    for fixed in ["session_lifetime", "idle_session_lifetime"] {
+        if b.0.contains_key(fixed) {
+            return Err(ApiError::Invalid(format!(
+                "mock-idp keeps its session lifetimes fixed ({fixed} is not changed)"
+            )));
+        }
+    }
+    let audience = match b.0.get("default_audience") {
+        Some(Value::String(s)) => Some(s.clone()),
+        None => None,
+        Some(_) => {
+            return Err(ApiError::Payload(
+                "Expected type string on property default_audience".into(),
+            ));
+        }
+    };
+    let directory = match b.0.get("default_directory") {
+        Some(Value::String(s)) => Some(s.clone()),
+        None => None,
+        Some(_) => {
+            return Err(ApiError::Payload(
+                "Expected type string on property default_directory".into(),
+            ));
+        }
+    };
+    let logout = b.strings("allowed_logout_urls")?;
+    st.model.update_tenant_settings(|cfg| {
+        if let Some(a) = audience.filter(|a| !a.is_empty()) {
+            let at = cfg
+                .apis
+                .iter()
+                .position(|x| x.identifier == a)
+                .ok_or(ModelError::NotFound(EntryKind::ResourceServer))?;
+            let api = cfg.apis.remove(at);
+            cfg.apis.insert(0, api);
+        }
+        if let Some(d) = directory {
+            cfg.default_directory = (!d.is_empty()).then_some(d);
+        }
+        if let Some(l) = logout {
+            cfg.allowed_logout_urls = l;
+        }
+        Ok(())
+    })?;
+    Ok(Json(settings_json(&st.config())).into_response())
+}

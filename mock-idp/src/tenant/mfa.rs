@@ -1,0 +1,337 @@
+//! MFA at run time: the `mfa_token`s the password grants hand out, the logins waiting for
+//! their OTP step, and per enrolled user the last time step accepted (a code works once) and
+//! the failed-attempt bucket that stops brute force.
+//!
+//! Auth0's limits, kept here: an `mfa_token` lives 10 minutes; a verified code cannot be used
+//! again; failed verifications draw from a bucket of 10 that refills one attempt every 6
+//! minutes (Auth0 docs, "Authenticate using ROPG flow with MFA": "MFA OTP code limits and
+//! constraints"). An empty bucket answers `too_many_attempts` even for the right code, so a
+//! guesser cannot tell a hit from a miss.
+//!
+//! Bounds: 10,000 `mfa_token`s and 4 MiB of them (the soonest-expiring go first: only a caller
+//! with a user's password can make one); pending OTP logins as many as login transactions;
+//! per-user state only for the users the configuration enrols (a fixed set).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::config::{MfaConfig, OTP_STEP};
+use crate::jose::random_id;
+use crate::tenant::session::{MAX_TRANSACTIONS, TRANSACTION_LIFETIME};
+use crate::tenant::store::{BoundedStore, Footprint, WhenFull};
+
+/// How long an `mfa_token` may complete its login (Auth0: 10 minutes, not configurable).
+pub(crate) const MFA_TOKEN_LIFETIME: i64 = 600;
+/// At most this many `mfa_token`s are kept.
+pub(crate) const MAX_MFA_TOKENS: usize = 10_000;
+/// ... and at most this many bytes of them.
+pub(crate) const MAX_MFA_TOKEN_BYTES: usize = 4 << 20;
+/// Failed verifications a user may make in a burst (Auth0's bucket of 10).
+pub(crate) const MAX_FAILED_ATTEMPTS: u32 = 10;
+/// One more attempt every this many seconds (Auth0: 6 minutes).
+pub(crate) const ATTEMPT_REFILL: i64 = 360;
+/// Steps either side of now whose codes are accepted: one (±30 s of clock drift, as Google's
+/// own server-side library allows).
+const DRIFT_STEPS: i64 = 1;
+
+/// What an `mfa_token` stands for: the password login it completes.
+#[derive(Debug, Clone)]
+pub(crate) struct MfaTicket {
+    pub(crate) client_id: String,
+    pub(crate) user_id: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) audience: Option<String>,
+}
+
+#[derive(Debug)]
+struct TicketEntry {
+    ticket: MfaTicket,
+    issued_at: i64,
+    used: bool,
+}
+
+impl Footprint for TicketEntry {
+    fn footprint(&self) -> usize {
+        let t = &self.ticket;
+        t.client_id.footprint()
+            + t.user_id.footprint()
+            + t.scopes.footprint()
+            + t.audience.footprint()
+            + 16
+    }
+}
+
+/// Why an `mfa_token` cannot be used.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum TicketError {
+    /// Never issued here (or long gone): Auth0's "Malformed mfa_token".
+    Malformed,
+    /// Past its 10 minutes, or already used: "mfa_token is expired".
+    Expired,
+    /// Issued to another application.
+    OtherClient,
+}
+
+/// Why a code (or recovery code) was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum OtpError {
+    /// Wrong, or already used.
+    Invalid,
+    /// The user's bucket of attempts is empty.
+    TooManyAttempts,
+}
+
+/// Per enrolled user: replay and brute-force state, and the recovery codes still unused.
+#[derive(Debug)]
+struct UserState {
+    last_step: i64,
+    attempts: u32,
+    refilled_at: i64,
+    recovery_codes: Vec<String>,
+}
+
+/// The tenant's MFA state.
+#[derive(Debug)]
+pub(crate) struct Mfa {
+    tickets: Mutex<BoundedStore<String, TicketEntry>>,
+    /// Login transaction id -> the user who gave the right password and owes a code.
+    logins: Mutex<BoundedStore<String, String>>,
+    users: Mutex<HashMap<String, UserState>>,
+}
+
+impl Default for Mfa {
+    fn default() -> Self {
+        Mfa {
+            tickets: Mutex::new(BoundedStore::new(
+                MAX_MFA_TOKENS,
+                MAX_MFA_TOKEN_BYTES,
+                WhenFull::EvictSoonest,
+            )),
+            logins: Mutex::new(BoundedStore::new(
+                MAX_TRANSACTIONS,
+                MAX_TRANSACTIONS * 256,
+                WhenFull::EvictSoonest,
+            )),
+            users: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl Mfa {
+    /// Issues an `mfa_token` for `ticket`.
+    pub(crate) fn issue(&self, ticket: MfaTicket, now: i64) -> String {
+        let token = random_id();
+        let entry = TicketEntry {
+            ticket,
+            issued_at: now,
+            used: false,
+        };
+        // Kept a second lifetime, so that a late or repeated use hears "expired", as Auth0
+        // answers, rather than "malformed".
+        lock(&self.tickets).insert(token.clone(), entry, now + 2 * MFA_TOKEN_LIFETIME, now);
+        token
+    }
+
+    /// The ticket of `token`, if `client_id` may use it now.
+    pub(crate) fn ticket(
+        &self,
+        token: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<MfaTicket, TicketError> {
+        let store = lock(&self.tickets);
+        let e = store
+            .get(&token.to_owned(), now)
+            .ok_or(TicketError::Malformed)?;
+        if e.ticket.client_id != client_id {
+            return Err(TicketError::OtherClient);
+        }
+        if e.used || now >= e.issued_at + MFA_TOKEN_LIFETIME {
+            return Err(TicketError::Expired);
+        }
+        Ok(e.ticket.clone())
+    }
+
+    /// Marks `token` used: it completed its login and never completes another.
+    pub(crate) fn spend(&self, token: &str, now: i64) {
+        if let Some(e) = lock(&self.tickets).get_mut(&token.to_owned(), now) {
+            e.used = true;
+        }
+    }
+
+    /// Records that login transaction `tx` passed its password step for `user_id`.
+    pub(crate) fn await_code(&self, tx: &str, user_id: &str, now: i64) {
+        lock(&self.logins).insert(
+            tx.to_owned(),
+            user_id.to_owned(),
+            now + TRANSACTION_LIFETIME,
+            now,
+        );
+    }
+
+    /// The user login transaction `tx` owes a code for, if any.
+    pub(crate) fn awaiting(&self, tx: &str, now: i64) -> Option<String> {
+        lock(&self.logins).get(&tx.to_owned(), now).cloned()
+    }
+
+    /// Ends the OTP step of `tx`.
+    pub(crate) fn end_login(&self, tx: &str) {
+        lock(&self.logins).remove(&tx.to_owned());
+    }
+
+    /// Checks `code` from `user_id`'s authenticator: a step within the drift window, newer than
+    /// the last one accepted. A miss costs an attempt.
+    pub(crate) fn verify_otp(
+        &self,
+        user_id: &str,
+        mfa: &MfaConfig,
+        code: &str,
+        now: i64,
+    ) -> Result<(), OtpError> {
+        let mut users = lock(&self.users);
+        let u = user_state(&mut users, user_id, mfa, now);
+        take_attempt_window(u, now)?;
+        let step = now.div_euclid(OTP_STEP);
+        let hit = (step - DRIFT_STEPS..=step + DRIFT_STEPS)
+            .filter(|s| *s > u.last_step)
+            .find(|s| {
+                mfa.code_for_step(*s).is_some_and(|c| {
+                    aws_lc_rs::constant_time::verify_slices_are_equal(c.as_bytes(), code.as_bytes())
+                        .is_ok()
+                })
+            });
+        match hit {
+            Some(s) => {
+                u.last_step = s;
+                Ok(())
+            }
+            None => {
+                u.attempts -= 1;
+                Err(OtpError::Invalid)
+            }
+        }
+    }
+
+    /// Spends `code`, one of `user_id`'s recovery codes; returns the new code that replaces it
+    /// (Auth0 answers a recovery login with a fresh `recovery_code`).
+    pub(crate) fn redeem_recovery_code(
+        &self,
+        user_id: &str,
+        mfa: &MfaConfig,
+        code: &str,
+        now: i64,
+    ) -> Result<String, OtpError> {
+        let mut users = lock(&self.users);
+        let u = user_state(&mut users, user_id, mfa, now);
+        take_attempt_window(u, now)?;
+        let normalize = |s: &str| s.trim().to_ascii_uppercase();
+        let wanted = normalize(code);
+        match u.recovery_codes.iter().position(|c| normalize(c) == wanted) {
+            Some(i) => {
+                let fresh = new_recovery_code();
+                u.recovery_codes[i] = fresh.clone();
+                Ok(fresh)
+            }
+            None => {
+                u.attempts -= 1;
+                Err(OtpError::Invalid)
+            }
+        }
+    }
+}
+
+/// The state of an enrolled user, created on first use.
+fn user_state<'a>(
+    users: &'a mut HashMap<String, UserState>,
+    user_id: &str,
+    mfa: &MfaConfig,
+    now: i64,
+) -> &'a mut UserState {
+    users
+        .entry(user_id.to_owned())
+        .or_insert_with(|| UserState {
+            last_step: i64::MIN,
+            attempts: MAX_FAILED_ATTEMPTS,
+            refilled_at: now,
+            recovery_codes: mfa.recovery_codes.clone(),
+        })
+}
+
+/// Refills the bucket for the time passed; refuses when it is empty.
+fn take_attempt_window(u: &mut UserState, now: i64) -> Result<(), OtpError> {
+    let earned = (now - u.refilled_at).max(0) / ATTEMPT_REFILL;
+    if earned > 0 {
+        let earned = u32::try_from(earned).unwrap_or(u32::MAX);
+        u.attempts = u.attempts.saturating_add(earned).min(MAX_FAILED_ATTEMPTS);
+        u.refilled_at = if u.attempts == MAX_FAILED_ATTEMPTS {
+            now
+        } else {
+            u.refilled_at + i64::from(earned) * ATTEMPT_REFILL
+        };
+    }
+    if u.attempts == 0 {
+        return Err(OtpError::TooManyAttempts);
+    }
+    Ok(())
+}
+
+/// A recovery code shaped like Auth0's: 24 characters of `A-Z` and `0-9`.
+fn new_recovery_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut bytes = [0u8; 24];
+    let _ = aws_lc_rs::rand::fill(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect()
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mfa() -> MfaConfig {
+        MfaConfig {
+            otp_secret: "JBSWY3DPEHPK3PXP".into(),
+            recovery_codes: vec!["RC1".into()],
+        }
+    }
+
+    #[test]
+    fn a_code_works_once_and_the_bucket_refills_one_attempt_per_six_minutes() {
+        let m = Mfa::default();
+        let now = 1_000_000;
+        let code = mfa().code_at(now).unwrap();
+        assert_eq!(m.verify_otp("u", &mfa(), &code, now), Ok(()));
+        assert_eq!(
+            m.verify_otp("u", &mfa(), &code, now + 1),
+            Err(OtpError::Invalid)
+        );
+        for _ in 1..MAX_FAILED_ATTEMPTS {
+            assert_eq!(
+                m.verify_otp("u", &mfa(), "000000", now),
+                Err(OtpError::Invalid)
+            );
+        }
+        let later = now + 120;
+        let good = mfa().code_at(later).unwrap();
+        assert_eq!(
+            m.verify_otp("u", &mfa(), &good, later),
+            Err(OtpError::TooManyAttempts)
+        );
+        assert_eq!(
+            m.verify_otp("u", &mfa(), &good, now + ATTEMPT_REFILL),
+            Err(OtpError::Invalid),
+            "the step of `later` is past at now + 360 s"
+        );
+        let t = now + 3 * ATTEMPT_REFILL;
+        assert_eq!(
+            m.verify_otp("u", &mfa(), &mfa().code_at(t).unwrap(), t),
+            Ok(())
+        );
+    }
+}
