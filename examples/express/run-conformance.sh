@@ -12,6 +12,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
 WORK=${WORK:-$(mktemp -d)}
 TENANT_PORT=${TENANT_PORT:-18444}
 APP_PORT=${APP_PORT:-5078}
@@ -22,7 +23,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 (cd "$WORK" && npm init -y >/dev/null && npm install --silent express@4 "express-oauth2-jwt-bearer@${EXPRESS_JWT_VERSION:-1.10.0}" >/dev/null)
 cp "$here/server.js" "$WORK/"
 cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp-cli
-mock="$root/target/debug/mock-idp --state-dir $state --fixture-keys"
+mock="$target/debug/mock-idp --state-dir $state --fixture-keys"
 ca=$($mock ca)     # creates the state directory's CA; the runner serves with it
 
 # The runner runs the tenant itself (it drives rotation and faults); the app only needs its domain

@@ -10,6 +10,7 @@ set -euo pipefail
 JOSE_VERSION=${JOSE_VERSION:-6.2.18}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
 WORK=${WORK:-$(mktemp -d)}
 TENANT_PORT=${TENANT_PORT:-18446}
 APP_PORT=${APP_PORT:-5080}
@@ -20,7 +21,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 (cd "$WORK" && npm init -y >/dev/null && npm install --silent "jose@$JOSE_VERSION" >/dev/null)
 cp "$here/server.mjs" "$WORK/"
 cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp-cli
-mock="$root/target/debug/mock-idp --state-dir $state --fixture-keys"
+mock="$target/debug/mock-idp --state-dir $state --fixture-keys"
 ca=$($mock ca)
 
 (cd "$WORK" && AUTH0_DOMAIN="localhost:$TENANT_PORT" AUTH0_AUDIENCE="https://my-flask-api" \

@@ -11,6 +11,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+ex_target=${EXAMPLE_TARGET_DIR:-$here/target}
 WORK=${WORK:-$(mktemp -d)}
 TENANT_PORT=${TENANT_PORT:-18449}
 APP_PORT=${APP_PORT:-5083}
@@ -18,13 +20,13 @@ state="$WORK/state"
 mkdir -p "$WORK"
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 
-cargo build -q --locked --manifest-path "$here/Cargo.toml"
+cargo build -q --locked --manifest-path "$here/Cargo.toml" --target-dir "$ex_target"
 cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp-cli
-mock="$root/target/debug/mock-idp --state-dir $state --fixture-keys"
+mock="$target/debug/mock-idp --state-dir $state --fixture-keys"
 ca=$($mock ca)
 
 (AUTH0_DOMAIN="localhost:$TENANT_PORT" AUTH0_AUDIENCE="https://my-flask-api" AUTH0_CA_FILE="$ca" \
-    SSL_CERT_FILE="$ca" PORT="$APP_PORT" exec "$here/target/debug/jwt-authorizer-axum" >"$WORK/app.log" 2>&1) &
+    SSL_CERT_FILE="$ca" PORT="$APP_PORT" exec "$ex_target/debug/jwt-authorizer-axum" >"$WORK/app.log" 2>&1) &
 $mock conformance --target "http://127.0.0.1:$APP_PORT" --tenant-port "$TENANT_PORT" --host localhost \
     --bearer-route /api/private --scoped-route /api/private-scoped --scope read:messages \
     --dpop-mode disabled --jwks-cooldown-ms "${COOLDOWN_MS:-0}" \

@@ -13,6 +13,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
 WORK=${WORK:-$(mktemp -d)}
 TENANT_PORT=${TENANT_PORT:-18445}
 APP_PORT=${APP_PORT:-5079}
@@ -21,11 +22,11 @@ mkdir -p "$WORK"
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 
 cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp-cli -p protected-api --bin protected-api
-mock="$root/target/debug/mock-idp --state-dir $state --fixture-keys"
+mock="$target/debug/mock-idp --state-dir $state --fixture-keys"
 ca=$($mock ca)
 
 (cd "$WORK" && AUTH0_DOMAIN="localhost:$TENANT_PORT" AUTH0_AUDIENCE="https://my-flask-api" \
-    AUTH0_CA_FILE="$ca" PORT="$APP_PORT" exec "$root/target/debug/protected-api" >"$WORK/api.log" 2>&1) &
+    AUTH0_CA_FILE="$ca" PORT="$APP_PORT" exec "$target/debug/protected-api" >"$WORK/api.log" 2>&1) &
 $mock conformance --target "http://127.0.0.1:$APP_PORT" --tenant-port "$TENANT_PORT" --host localhost \
     --jwks-cooldown-ms "${COOLDOWN_MS:-31000}" \
     --json "$WORK/ours.json" --junit "$WORK/ours.xml" --html "$WORK/ours.html" "$@" >"$WORK/ours.txt" || true

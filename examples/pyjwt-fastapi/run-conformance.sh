@@ -12,6 +12,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
 WORK=${WORK:-$(mktemp -d)}
 VENV=${VENV:-$WORK/venv}
 TENANT_PORT=${TENANT_PORT:-18447}
@@ -27,7 +28,7 @@ if [ "${SKIP_PIP:-0}" != 1 ]; then
     "$VENV/bin/pip" install -q "pyjwt[crypto]==2.15.1" "fastapi==0.165.0" "uvicorn==0.54.0"
 fi
 cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp-cli
-mock="$root/target/debug/mock-idp --state-dir $state --fixture-keys"
+mock="$target/debug/mock-idp --state-dir $state --fixture-keys"
 ca=$($mock ca)
 
 (AUTH0_DOMAIN="localhost:$TENANT_PORT" AUTH0_AUDIENCE="https://my-flask-api" SSL_CERT_FILE="$ca" \

@@ -16,6 +16,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
 WORK=${WORK:-$(mktemp -d)}
 VENV=${VENV:-$WORK/venv}
 TENANT_PORT=${TENANT_PORT:-18443}
@@ -36,7 +37,7 @@ if [ "${SKIP_PIP:-0}" != 1 ]; then
 fi
 
 cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp-cli
-mock="$root/target/debug/mock-idp --state-dir $state --fixture-keys"
+mock="$target/debug/mock-idp --state-dir $state --fixture-keys"
 
 # 1. The tenant, as a user would run it: `mock-idp serve` creates the state directory (keys, CA)
 #    and we check discovery over HTTPS with its CA. The conformance runner then runs the same

@@ -37,6 +37,7 @@ use crate::bearer::{RequestContext, RequestView, named_scheme};
 use crate::claims::{self, Claims};
 use crate::error::{AuthError, AuthRejection};
 use crate::host::split_authority;
+use crate::mutant::Mutant;
 use crate::reason::RequestError;
 use crate::verifier::{Verified, Verifier};
 
@@ -396,8 +397,17 @@ where
                     Err(rejection) => return Ok(rejection.into_response()),
                 },
             };
+            let sw = verifier.switch();
+            let claim = verified.claims.get("scope").and_then(|v| v.as_str());
             if let Some(scope) = &layer.scope
                 && !verified.claims.has_scope(scope)
+                && !sw.off(Mutant::Scope)
+                && !(sw.off(Mutant::ScopeCase)
+                    && verified
+                        .claims
+                        .scopes()
+                        .any(|s| s.eq_ignore_ascii_case(scope)))
+                && !(sw.off(Mutant::ScopeSubstring) && claim.is_some_and(|c| c.contains(&**scope)))
             {
                 let e = AuthError::InsufficientScope {
                     scope: scope.to_string(),

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use http::{HeaderMap, Method};
 
 use crate::error::AuthError;
+use crate::mutant::{Mutant, Switch};
 use crate::reason::{ProofError, RequestError, TokenError};
 use crate::scheme::Scheme;
 
@@ -112,12 +113,12 @@ pub(crate) enum ProofField<'a> {
 }
 
 impl<'a> ProofField<'a> {
-    fn read(headers: &'a HeaderMap) -> Self {
+    fn read(headers: &'a HeaderMap, sw: Switch) -> Self {
         let mut values = headers.get_all("dpop").iter();
         let Some(v) = values.next() else {
             return ProofField::Absent;
         };
-        if values.next().is_some() {
+        if values.next().is_some() && !sw.off(Mutant::FirstField) {
             return ProofField::Invalid(ProofError::MultipleProofs);
         }
         match v.to_str() {
@@ -148,12 +149,19 @@ fn is_b64token_char(b: u8) -> bool {
 
 /// RFC 6750 §2.1 `credentials = "Bearer" 1*SP b64token` (and the same for `DPoP`), with the
 /// request's `DPoP` field. Scheme names are case-insensitive (RFC 9110 §11.1).
-pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Credentials<'_>, AuthError> {
-    let mut values = headers.get_all(http::header::AUTHORIZATION).iter();
+pub(crate) fn parse_authorization(
+    headers: &HeaderMap,
+    sw: Switch,
+) -> Result<Credentials<'_>, AuthError> {
+    let field = match headers.contains_key(http::header::AUTHORIZATION) {
+        false if sw.off(Mutant::ProxyAuthorization) => http::header::PROXY_AUTHORIZATION,
+        _ => http::header::AUTHORIZATION,
+    };
+    let mut values = headers.get_all(field).iter();
     let Some(value) = values.next() else {
         return Err(AuthError::MissingCredentials);
     };
-    if values.next().is_some() {
+    if values.next().is_some() && !sw.off(Mutant::FirstField) {
         return Err(AuthError::InvalidRequest(
             RequestError::MultipleAuthorizationHeaders,
         ));
@@ -174,9 +182,13 @@ pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Credentials<'_>
     }
     let scheme_end = value.find([' ', '\t']).unwrap_or(value.len());
     let (scheme_name, rest) = value.split_at(scheme_end);
-    let scheme = if scheme_name.eq_ignore_ascii_case("bearer") {
+    let same = |a: &str, b: &str| match sw.off(Mutant::SchemeCase) {
+        true => a == b,
+        false => a.eq_ignore_ascii_case(b),
+    };
+    let scheme = if same(scheme_name, "Bearer") {
         Scheme::Bearer
-    } else if scheme_name.eq_ignore_ascii_case("dpop") {
+    } else if same(scheme_name, "DPoP") {
         Scheme::DPoP
     } else {
         return Err(AuthError::UnsupportedScheme);
@@ -186,7 +198,10 @@ pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Credentials<'_>
             RequestError::MalformedAuthorizationHeader,
         ));
     }
-    let token = rest.trim_start_matches(' ');
+    let token = match sw.off(Mutant::OneSpace) {
+        true => rest.strip_prefix(' ').unwrap_or(rest),
+        false => rest.trim_start_matches(' '),
+    };
     if token.is_empty() {
         return Err(AuthError::InvalidRequest(RequestError::MissingToken));
     }
@@ -195,7 +210,7 @@ pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Credentials<'_>
     Ok(Credentials {
         scheme,
         token,
-        proof: ProofField::read(headers),
+        proof: ProofField::read(headers, sw),
     })
 }
 
@@ -277,14 +292,14 @@ mod tests {
     fn authorization_grammar() {
         let ok = |v: &str, scheme| {
             let m = h(&[v]);
-            let c = parse_authorization(&m).unwrap();
+            let c = parse_authorization(&m, Switch::default()).unwrap();
             assert_eq!((c.scheme, c.token), (scheme, "a.b.c"), "{v}");
         };
         ok("Bearer a.b.c", Scheme::Bearer);
         ok("bEaReR a.b.c", Scheme::Bearer);
         ok("Bearer   a.b.c", Scheme::Bearer);
         ok("DPOP a.b.c", Scheme::DPoP);
-        let err = |v: &[&str]| parse_authorization(&h(v)).unwrap_err();
+        let err = |v: &[&str]| parse_authorization(&h(v), Switch::default()).unwrap_err();
         assert_eq!(err(&[]), AuthError::MissingCredentials);
         assert_eq!(err(&[""]), AuthError::MissingCredentials);
         assert_eq!(err(&["Basic dXNlcjpwYXNz"]), AuthError::UnsupportedScheme);
@@ -337,7 +352,7 @@ mod tests {
     #[test]
     fn dpop_field() {
         fn dpop_header(m: &HeaderMap) -> Result<Option<&str>, AuthError> {
-            ProofField::read(m).single()
+            ProofField::read(m, Switch::default()).single()
         }
         let mut m = HeaderMap::new();
         assert_eq!(dpop_header(&m).unwrap(), None);
@@ -345,7 +360,7 @@ mod tests {
         assert_eq!(dpop_header(&m).unwrap(), Some("x.y.z"));
         m.append("dpop", HeaderValue::from_static("x.y.z"));
         assert!(dpop_header(&m).is_err());
-        assert!(ProofField::read(&m).is_present());
+        assert!(ProofField::read(&m, Switch::default()).is_present());
         let mut m = HeaderMap::new();
         m.append("dpop", HeaderValue::from_static("a.b.c, d.e.f"));
         assert!(dpop_header(&m).is_err());

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::error::AuthError;
+use crate::mutant::{Mutant, Switch};
 use crate::options::TokenProfile;
 use crate::reason::TokenError;
 
@@ -85,9 +86,14 @@ impl TimeClaims {
     }
 }
 
-fn numeric(v: &Value) -> Option<f64> {
+fn numeric(v: &Value, sw: Switch) -> Option<f64> {
     // NumericDate: a JSON number (fractions allowed), finite. Strings, booleans, null fail.
-    v.as_f64().filter(|f| f.is_finite())
+    let v = match v {
+        Value::String(s) if sw.off(Mutant::NumericDateType) => s.parse::<f64>().ok()?,
+        Value::Number(n) if sw.off(Mutant::IntegerDates) => n.as_i64()? as f64,
+        v => v.as_f64()?,
+    };
+    Some(v).filter(|f| f.is_finite())
 }
 
 /// How far in the future `iat` may be before the token is refused (beyond clock leeway).
@@ -98,6 +104,8 @@ pub(crate) struct ClaimRules<'a> {
     pub(crate) audience: &'a str,
     pub(crate) profile: TokenProfile,
     pub(crate) leeway: f64,
+    /// Tests only: the check a mutant verifier skips (see `mutant`).
+    pub(crate) switch: Switch,
 }
 
 /// Typed claim validation (after the signature). Returns the time claims for the cache.
@@ -106,13 +114,16 @@ pub(crate) fn validate(
     rules: &ClaimRules<'_>,
     now: f64,
 ) -> Result<TimeClaims, AuthError> {
+    let sw = rules.switch;
     match claims.get("iss") {
-        Some(Value::String(s)) if s == rules.issuer => {}
+        Some(Value::String(s)) if s == rules.issuer || sw.off(Mutant::IssExact) => {}
+        None if sw.off(Mutant::IssRequired) => {}
         Some(Value::String(_)) => return Err(AuthError::InvalidToken(TokenError::IssuerMismatch)),
         Some(_) => return Err(AuthError::InvalidToken(TokenError::InvalidIssClaim)),
         None => return Err(AuthError::InvalidToken(TokenError::MissingIssClaim)),
     }
     match claims.get("aud") {
+        _ if sw.off(Mutant::Aud) => {}
         None => return Err(AuthError::InvalidToken(TokenError::MissingAudClaim)),
         Some(Value::String(s)) => {
             if s != rules.audience {
@@ -122,6 +133,9 @@ pub(crate) fn validate(
         Some(Value::Array(items)) => {
             // Every member must be a string (a mixed array is malformed, AUD-10).
             let mut found = false;
+            if sw.off(Mutant::AudArray) {
+                return Err(AuthError::InvalidToken(TokenError::InvalidAudClaim));
+            }
             for item in items {
                 match item {
                     Value::String(s) => found |= s == rules.audience,
@@ -134,19 +148,24 @@ pub(crate) fn validate(
         }
         Some(_) => return Err(AuthError::InvalidToken(TokenError::InvalidAudClaim)),
     }
+    let numeric = |v: &Value| numeric(v, sw);
     let exp = match claims.get("exp") {
+        None if sw.off(Mutant::ExpRequired) => f64::INFINITY,
         None => return Err(AuthError::InvalidToken(TokenError::MissingExpClaim)),
         Some(v) => numeric(v).ok_or(AuthError::InvalidToken(TokenError::InvalidExpClaim))?,
     };
-    let nbf = match claims.get("nbf") {
+    let ignored = sw.off(Mutant::DateTypeIgnored);
+    let nbf = match claims.get("nbf").map(numeric) {
         None => None,
-        Some(v) => Some(numeric(v).ok_or(AuthError::InvalidToken(TokenError::InvalidNbfClaim))?),
+        Some(None) if ignored => None,
+        Some(v) => Some(v.ok_or(AuthError::InvalidToken(TokenError::InvalidNbfClaim))?),
     };
-    let iat = match claims.get("iat") {
+    let iat = match claims.get("iat").map(numeric) {
         None => return Err(AuthError::InvalidToken(TokenError::MissingIatClaim)),
-        Some(v) => numeric(v).ok_or(AuthError::InvalidToken(TokenError::InvalidIatClaim))?,
+        Some(None) if ignored => now,
+        Some(v) => v.ok_or(AuthError::InvalidToken(TokenError::InvalidIatClaim))?,
     };
-    if iat > now + rules.leeway + IAT_FUTURE_SLACK {
+    if iat > now + rules.leeway + IAT_FUTURE_SLACK && !sw.off(Mutant::IatFuture) {
         return Err(AuthError::InvalidToken(TokenError::IssuedInFuture));
     }
     if let Some(sub) = claims.get("sub")
@@ -170,8 +189,21 @@ pub(crate) fn validate(
             return Err(AuthError::InvalidToken(TokenError::InvalidCnfClaim));
         }
     }
-    let time = TimeClaims { exp, nbf };
-    time.check(now, rules.leeway)?;
+    let time = TimeClaims {
+        exp: if sw.off(Mutant::Exp) {
+            f64::INFINITY
+        } else {
+            exp
+        },
+        nbf: nbf.filter(|_| !sw.off(Mutant::Nbf)),
+    };
+    // The boundary mutant compares whole seconds with `>`: valid while `floor(now) <= exp`.
+    let at = if sw.off(Mutant::ExpBoundary) {
+        now.floor() - 0.001
+    } else {
+        now
+    };
+    time.check(at, rules.leeway)?;
     Ok(time)
 }
 
@@ -189,15 +221,23 @@ pub(crate) fn check_required<S: AsRef<str>>(
 
 /// `typ` header policy per profile. Explicit foreign types (`dpop+jwt`, `secevent+jwt`,
 /// …) are refused in both profiles.
-pub(crate) fn check_typ(typ: Option<&Value>, profile: TokenProfile) -> Result<(), AuthError> {
+pub(crate) fn check_typ(
+    typ: Option<&Value>,
+    profile: TokenProfile,
+    sw: Switch,
+) -> Result<(), AuthError> {
+    let exact = sw.off(Mutant::TypExact);
     let typ = match typ {
         None => None,
+        // The registered spellings only: `at+jwt`, and `JWT` as Auth0 sends it.
+        Some(Value::String(s)) if exact => Some(if s == "JWT" { "jwt".into() } else { s.clone() }),
         Some(Value::String(s)) => Some(s.to_ascii_lowercase()),
         Some(_) => return Err(AuthError::InvalidToken(TokenError::InvalidTypHeader)),
     };
-    let typ = typ
-        .as_deref()
-        .map(|t| t.strip_prefix("application/").unwrap_or(t));
+    let typ = typ.as_deref().map(|t| match exact {
+        true => t,
+        false => t.strip_prefix("application/").unwrap_or(t),
+    });
     let ok = matches!(
         (profile, typ),
         (_, Some("at+jwt")) | (TokenProfile::Auth0Compat, None | Some("jwt"))

@@ -6,6 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
+use crate::mutant::{Mutant, Switch};
 use crate::reason::TokenError;
 
 /// Access-token signature algorithms the verifier can accept: RSA with the tenant's JWKS
@@ -140,6 +141,18 @@ pub(crate) fn b64url_decode(s: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(s).ok()
 }
 
+/// The `Base64` mutant's decoder: padding, either alphabet, and non-canonical trailing bits.
+fn lenient_b64_decode(s: &str) -> Option<Vec<u8>> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let config = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    let s = s.replace('+', "-").replace('/', "_");
+    GeneralPurpose::new(&base64::alphabet::URL_SAFE, config)
+        .decode(s)
+        .ok()
+}
+
 pub(crate) fn b64url_encode(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
@@ -154,7 +167,7 @@ fn json_object(bytes: &[u8]) -> Option<Map<String, Value>> {
 }
 
 /// Split and decode. The signature segment may be empty only to be refused later.
-pub(crate) fn parse_compact(token: &str) -> Result<CompactJws<'_>, JwsError> {
+pub(crate) fn parse_compact(token: &str, sw: Switch) -> Result<CompactJws<'_>, JwsError> {
     let mut parts = token.split('.');
     let (Some(h), Some(p), Some(s), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -164,14 +177,22 @@ pub(crate) fn parse_compact(token: &str) -> Result<CompactJws<'_>, JwsError> {
     if h.is_empty() || p.is_empty() || s.is_empty() {
         return Err(JwsError::Segments);
     }
-    let header_bytes = b64url_decode(h).ok_or(JwsError::Base64)?;
-    let payload_bytes = b64url_decode(p).ok_or(JwsError::Base64)?;
-    let signature = b64url_decode(s).ok_or(JwsError::Base64)?;
+    let decode = |seg: &str| match sw.off(Mutant::Base64) {
+        true => lenient_b64_decode(seg),
+        false => b64url_decode(seg),
+    };
+    let header_bytes = decode(h).ok_or(JwsError::Base64)?;
+    let payload_bytes = decode(p).ok_or(JwsError::Base64)?;
+    let signature = decode(s).ok_or(JwsError::Base64)?;
     let header = json_object(&header_bytes).ok_or(JwsError::HeaderNotObject)?;
     // We implement no JWS extension, so any `crit` (even malformed or empty) is refused
     // (RFC 7515 §4.1.11); `b64` is refused even without `crit` (RFC 7797 tokens are not JWTs).
-    if header.contains_key("crit") {
+    if header.contains_key("crit") && !sw.off(Mutant::Crit) {
         return Err(JwsError::Crit);
+    }
+    let known = |k: &String| matches!(k.as_str(), "alg" | "typ" | "kid" | "jwk");
+    if sw.off(Mutant::StrictHeader) && !header.keys().all(known) {
+        return Err(JwsError::HeaderNotObject);
     }
     if header.contains_key("b64") {
         return Err(JwsError::UnencodedPayload);
@@ -204,6 +225,10 @@ mod tests {
         assert!(b64url_decode("Q").is_none(), "impossible length");
     }
 
+    fn parse(token: &str) -> Result<CompactJws<'_>, JwsError> {
+        parse_compact(token, Switch::default())
+    }
+
     fn seg(v: &str) -> String {
         b64url_encode(v.as_bytes())
     }
@@ -212,29 +237,23 @@ mod tests {
     fn structure() {
         let h = seg(r#"{"alg":"RS256"}"#);
         let p = seg(r#"{"a":1}"#);
-        assert!(parse_compact(&format!("{h}.{p}.AA")).is_ok());
+        assert!(parse(&format!("{h}.{p}.AA")).is_ok());
+        assert_eq!(parse(&format!("{h}.{p}")).unwrap_err(), JwsError::Segments);
         assert_eq!(
-            parse_compact(&format!("{h}.{p}")).unwrap_err(),
+            parse(&format!("{h}.{p}.AA.AA")).unwrap_err(),
             JwsError::Segments
         );
+        assert_eq!(parse(&format!("{h}.{p}.")).unwrap_err(), JwsError::Segments);
         assert_eq!(
-            parse_compact(&format!("{h}.{p}.AA.AA")).unwrap_err(),
-            JwsError::Segments
-        );
-        assert_eq!(
-            parse_compact(&format!("{h}.{p}.")).unwrap_err(),
-            JwsError::Segments
-        );
-        assert_eq!(
-            parse_compact(&format!("{}.{p}.AA", seg("[]"))).unwrap_err(),
+            parse(&format!("{}.{p}.AA", seg("[]"))).unwrap_err(),
             JwsError::HeaderNotObject
         );
         assert_eq!(
-            parse_compact(&format!("{h}.{}.AA", seg("[]"))).unwrap_err(),
+            parse(&format!("{h}.{}.AA", seg("[]"))).unwrap_err(),
             JwsError::PayloadNotObject
         );
         assert_eq!(
-            parse_compact(&format!(
+            parse(&format!(
                 "{}.{p}.AA",
                 seg(r#"{"alg":"RS256","crit":["x"],"x":1}"#)
             ))
@@ -242,18 +261,17 @@ mod tests {
             JwsError::Crit
         );
         assert_eq!(
-            parse_compact(&format!("{}.{p}.AA", seg(r#"{"alg":"RS256","b64":false}"#)))
-                .unwrap_err(),
+            parse(&format!("{}.{p}.AA", seg(r#"{"alg":"RS256","b64":false}"#))).unwrap_err(),
             JwsError::UnencodedPayload
         );
         let deep = format!("{{\"a\":{}}}", "[".repeat(100_000));
         assert_eq!(
-            parse_compact(&format!("{h}.{}.AA", seg(&deep))).unwrap_err(),
+            parse(&format!("{h}.{}.AA", seg(&deep))).unwrap_err(),
             JwsError::PayloadNotObject
         );
         // Duplicate names: last wins.
         let dup_token = format!("{}.{p}.AA", seg(r#"{"alg":"none","alg":"RS256"}"#));
-        let dup = parse_compact(&dup_token).unwrap();
+        let dup = parse(&dup_token).unwrap();
         assert_eq!(dup.header["alg"], "RS256");
     }
 

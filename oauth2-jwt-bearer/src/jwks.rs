@@ -37,6 +37,7 @@ use tokio::sync::watch;
 use crate::error::AuthError;
 use crate::jose::{Algorithm, b64url_decode};
 use crate::log_every::LogEvery;
+use crate::mutant::{Mutant, Switch};
 
 /// Counters for tests and monitoring.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +63,8 @@ pub(crate) struct KeyEntry {
     /// The public key material, to detect removal on rotation.
     pub(crate) fingerprint: Vec<u8>,
     parsed: Vec<(Algorithm, ParsedPublicKey)>,
+    /// Tests only: the `AlgFromKey` mutant's keys ignore the token's `alg`.
+    any_alg: bool,
 }
 
 impl std::fmt::Debug for KeyEntry {
@@ -76,7 +79,7 @@ impl KeyEntry {
     pub(crate) fn verify(&self, alg: Algorithm, msg: &[u8], sig: &[u8]) -> bool {
         self.parsed
             .iter()
-            .any(|(a, k)| *a == alg && k.verify_sig(msg, sig).is_ok())
+            .any(|(a, k)| (*a == alg || self.any_alg) && k.verify_sig(msg, sig).is_ok())
     }
     fn supports(&self, alg: Algorithm) -> bool {
         self.parsed.iter().any(|(a, _)| *a == alg)
@@ -155,6 +158,8 @@ pub(crate) struct KeyCacheConfig {
     pub(crate) max_stale: f64,
     pub(crate) max_bytes: usize,
     pub(crate) allowed_algorithms: Vec<Algorithm>,
+    /// Tests only: the key check a mutant verifier skips (see `mutant`).
+    pub(crate) switch: Switch,
 }
 
 /// What a lookup produced.
@@ -277,6 +282,7 @@ impl KeyCache {
         now: f64,
     ) -> Result<KeyLookup, AuthError> {
         let tenant = self.tenant(domain);
+        let cached = tenant.jwks().is_some();
         if let Some(jwks) = tenant.jwks() {
             let c = jwks.candidates(kid, alg);
             // Fresh keys that know the kid; or expired ones while another request refreshes
@@ -287,7 +293,8 @@ impl KeyCache {
                 return Ok(KeyLookup::new(&tenant, &jwks, c));
             }
         }
-        if let Some(mut done) = self.start_or_join(domain, &tenant, now) {
+        let refresh = !(cached && self.shared.cfg.switch.off(Mutant::NoRefresh));
+        if let Some(mut done) = self.start_or_join(domain, &tenant, now).filter(|_| refresh) {
             // Only the waiting is cancelled with this request, never the refresh.
             let _ = done.wait_for(|d| *d).await;
         }
@@ -428,7 +435,7 @@ impl Shared {
         };
         self.counters.jwks_fetches.fetch_add(1, Ordering::Relaxed);
         let (doc, ttl) = self.fetch_json(&discovery.jwks_uri).await?;
-        let keys = parse_jwks(&doc, &self.cfg.allowed_algorithms, domain)?;
+        let keys = parse_jwks(&doc, &self.cfg.allowed_algorithms, domain, self.cfg.switch)?;
         Ok((keys, ttl))
     }
 
@@ -583,6 +590,7 @@ fn parse_jwks(
     doc: &Value,
     allowed: &[Algorithm],
     domain: &str,
+    sw: Switch,
 ) -> Result<Vec<Arc<KeyEntry>>, FetchError> {
     let keys = doc
         .get("keys")
@@ -607,7 +615,7 @@ fn parse_jwks(
     }
     Ok(keys
         .iter()
-        .filter_map(|k| usable_key(k, allowed))
+        .filter_map(|k| usable_key(k, allowed, sw))
         .map(Arc::new)
         .collect())
 }
@@ -616,7 +624,7 @@ fn parse_jwks(
 /// `use` absent or `sig`, `key_ops` absent or containing `verify`, `alg` absent or allowed,
 /// modulus 2048..=8192 bits, exponent odd and >= 3, no private members (KEY-12: a key whose
 /// private half is public can sign anything).
-pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm]) -> Option<KeyEntry> {
+pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm], sw: Switch) -> Option<KeyEntry> {
     let k = k.as_object()?;
     if has_private_members(k) {
         return None;
@@ -626,20 +634,38 @@ pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm]) -> Option<KeyEntry> {
     }
     if let Some(u) = k.get("use")
         && u.as_str()? != "sig"
+        && !sw.off(Mutant::JwkUse)
     {
         return None;
     }
     if let Some(ops) = k.get("key_ops")
         && !ops.as_array()?.iter().any(|o| o.as_str() == Some("verify"))
+        && !sw.off(Mutant::JwkKeyOps)
     {
         return None;
     }
+    // AlgAllowList: a key may verify any RSA algorithm, not only the configured ones.
+    let any = [
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+    ];
+    let allowed = if sw.off(Mutant::AlgAllowList) || sw.off(Mutant::AlgFromKey) {
+        &any[..]
+    } else {
+        allowed
+    };
     let kid = match k.get("kid") {
         None => None,
         Some(v) => Some(v.as_str()?.to_owned()),
     };
     let algs: Vec<Algorithm> = match k.get("alg") {
         None => allowed.to_vec(),
+        Some(_) if sw.off(Mutant::JwkAlg) || sw.off(Mutant::AlgAllowList) => allowed.to_vec(),
+        Some(_) if sw.off(Mutant::AlgFromKey) => allowed.to_vec(),
         Some(v) => {
             let a: Algorithm = v.as_str()?.parse().ok()?;
             if !allowed.contains(&a) {
@@ -653,7 +679,12 @@ pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm]) -> Option<KeyEntry> {
     let n = strip_zeros(&n);
     let e = strip_zeros(&e);
     let bits = bit_len(n);
-    if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
+    let min_bits = if sw.off(Mutant::JwkSize) {
+        1024
+    } else {
+        MIN_RSA_BITS
+    };
+    if !(min_bits..=MAX_RSA_BITS).contains(&bits) {
         return None;
     }
     // e must be odd and >= 3 (RFC 8017 §3.1); e = 1 would make every "signature" valid.
@@ -664,7 +695,12 @@ pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm]) -> Option<KeyEntry> {
     let parsed: Vec<(Algorithm, ParsedPublicKey)> = algs
         .into_iter()
         .filter_map(|a| {
-            let params = a.rsa_params()?;
+            let params = match (a, sw.off(Mutant::JwkSize)) {
+                (Algorithm::RS256, true) => {
+                    &aws_lc_rs::signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
+                }
+                _ => a.rsa_params()?,
+            };
             comps.to_parsed_public_key(params).ok().map(|p| (a, p))
         })
         .collect();
@@ -677,6 +713,7 @@ pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm]) -> Option<KeyEntry> {
         kid,
         fingerprint,
         parsed,
+        any_alg: sw.off(Mutant::AlgFromKey),
     })
 }
 

@@ -57,6 +57,7 @@
 //! | `axum` | extractors, [`require_scope`], [`auth_layer`] (feature `axum`) |
 //! | `log_every` | one log line per interval for events that can repeat on every request |
 //! | [`resource_metadata`] | RFC 9728 protected-resource metadata: the document, its URL, the challenge's `resource_metadata`, a route |
+//! | `mutant` | tests only (feature `mutants`): one check switched off, for the conformance suite's mutant table |
 //! | [`exchange`] | the token-exchange *client* (auth0-api-python's helpers) and the `act` claim helpers |
 //!
 //! # The request path
@@ -157,6 +158,7 @@ mod http_trust;
 mod jose;
 mod jwks;
 mod log_every;
+mod mutant;
 mod options;
 mod reason;
 pub mod resource_metadata;
@@ -192,6 +194,8 @@ pub use error::{AuthError, AuthRejection, ConfigError};
 pub use host::{Authority, AuthorityError};
 pub use jose::{Algorithm, UnknownAlgorithm};
 pub use jwks::Stats;
+#[cfg(feature = "mutants")]
+pub use mutant::Mutant;
 pub use options::{DomainResolver, TokenProfile, VerifierOptions};
 pub use reason::{ProofError, RequestError, TokenError};
 pub use scheme::{DpopMode, Scheme};

@@ -61,6 +61,7 @@ pub struct VerifierOptions {
     pub(crate) public_base_url: Option<String>,
     pub(crate) allowed_hosts: Vec<String>,
     pub(crate) resource_metadata: Option<ResourceMetadata>,
+    pub(crate) switch: crate::mutant::Switch,
 }
 
 impl std::fmt::Debug for VerifierOptions {
@@ -125,6 +126,7 @@ impl VerifierOptions {
             public_base_url: None,
             allowed_hosts: Vec::new(),
             resource_metadata: None,
+            switch: crate::mutant::Switch::default(),
         }
     }
 
@@ -266,6 +268,14 @@ impl VerifierOptions {
     /// Time source. Default [`SystemClock`].
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+    /// Tests only (feature `mutants`): switch one check off, making a deliberately broken
+    /// verifier for the conformance suite's mutant table. Default [`Mutant::None`](crate::Mutant::None):
+    /// the verifier as released.
+    #[cfg(feature = "mutants")]
+    pub fn mutant(mut self, mutant: crate::Mutant) -> Self {
+        self.switch = crate::mutant::Switch { mutant };
         self
     }
     /// The public origin of this API (`https://api.example.com`), used by the axum glue to

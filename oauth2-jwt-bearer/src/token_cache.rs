@@ -157,7 +157,10 @@ mod tests {
 
     fn key() -> Arc<KeyEntry> {
         let jwk = crate::tests::support::rsa_jwk("tenant-1", "k1");
-        Arc::new(crate::jwks::usable_key(&jwk, &[crate::jose::Algorithm::RS256]).unwrap())
+        Arc::new(
+            crate::jwks::usable_key(&jwk, &[crate::jose::Algorithm::RS256], Default::default())
+                .unwrap(),
+        )
     }
 
     fn entry(exp: f64) -> CachedToken {

@@ -23,6 +23,7 @@ use crate::host::Authority;
 use crate::jose::{Algorithm, parse_compact, sha256_b64url};
 use crate::jwks::{KeyCache, KeyCacheConfig, Stats};
 use crate::log_every::LogEvery;
+use crate::mutant::{Mutant, Switch};
 use crate::options::{DomainResolver, TokenProfile, VerifierOptions, validate_domain};
 use crate::reason::{ProofError, RequestError, TokenError};
 use crate::resource_metadata::{self, Published};
@@ -114,6 +115,8 @@ struct Inner {
     /// RFC 9728 metadata, when published; its URL goes on every 401 challenge.
     resource_metadata: Option<Arc<Published>>,
     resource_metadata_url: Option<Arc<str>>,
+    /// Tests only: the check a mutant verifier skips (see `mutant`); never off in a release.
+    switch: Switch,
 }
 
 impl Verifier {
@@ -202,6 +205,7 @@ impl Verifier {
                 max_stale: opts.jwks_max_stale.as_secs_f64(),
                 max_bytes: opts.max_metadata_bytes,
                 allowed_algorithms: algorithms.clone(),
+                switch: opts.switch,
             },
             on_key_removed,
         );
@@ -227,6 +231,7 @@ impl Verifier {
                     opts.dpop_iat_window,
                     opts.dpop_iat_leeway,
                     opts.clock_leeway,
+                    opts.switch,
                 ),
                 nonces,
                 replay,
@@ -239,6 +244,7 @@ impl Verifier {
                 allowed_hosts,
                 resource_metadata,
                 resource_metadata_url,
+                switch: opts.switch,
             }),
         })
     }
@@ -262,6 +268,13 @@ impl Verifier {
     /// ([`VerifierOptions::resource_metadata`]).
     pub fn resource_metadata(&self) -> Option<&Published> {
         self.inner.resource_metadata.as_deref()
+    }
+
+    /// Tests only: the check this verifier has switched off (see `mutant`); the axum glue's
+    /// scope check reads it.
+    #[cfg(feature = "axum")]
+    pub(crate) fn switch(&self) -> Switch {
+        self.inner.switch
     }
 
     /// Fetch and cache counters.
@@ -294,6 +307,16 @@ impl Verifier {
 
     /// A rejection carrying this verifier's mode (for building responses).
     pub fn reject(&self, error: AuthError, scheme: Option<Scheme>) -> AuthRejection {
+        let sw = self.inner.switch;
+        let scheme = scheme.filter(|_| !sw.off(Mutant::ChallengeScheme));
+        let error = match error {
+            AuthError::MissingCredentials | AuthError::UnsupportedScheme
+                if sw.off(Mutant::NoCredentialsError) =>
+            {
+                AuthError::InvalidRequest(RequestError::MissingToken)
+            }
+            e => e,
+        };
         let rejection = AuthRejection::new(error, self.inner.mode, scheme);
         match &self.inner.resource_metadata_url {
             Some(url) => rejection.with_resource_metadata(url.clone()),
@@ -355,7 +378,7 @@ impl Verifier {
         req: &dyn RequestView,
         required_claims: &[&str],
     ) -> Result<Verified, AuthRejection> {
-        let creds = parse_authorization(req.headers()).map_err(|e| {
+        let creds = parse_authorization(req.headers(), self.inner.switch).map_err(|e| {
             let named = named_scheme(req.headers());
             // A scheme this mode does not accept is answered as unsupported whatever follows it
             // (RFC 6750 §3.1: no error code), as `Basic` is.
@@ -366,7 +389,7 @@ impl Verifier {
             };
             self.reject(e, named)
         })?;
-        if query_has_access_token(req.query()) {
+        if query_has_access_token(req.query()) && !self.inner.switch.off(Mutant::QueryToken) {
             let e = AuthError::InvalidRequest(RequestError::MultipleMethods);
             return Err(self.reject(e, None));
         }
@@ -401,7 +424,7 @@ impl Verifier {
                     .map_err(|e| blame_header(e, token))?;
                 // RFC 9449 §7.2: a DPoP-bound token is never a bearer token (also when DPoP
                 // is disabled: we know what `cnf.jkt` means).
-                if claims.cnf_jkt().is_some() {
+                if claims.cnf_jkt().is_some() && !self.inner.switch.off(Mutant::BoundAsBearer) {
                     return Err(AuthError::InvalidToken(TokenError::BoundTokenAsBearer));
                 }
                 if mode == DpopMode::Allowed && proof.is_present() {
@@ -423,9 +446,10 @@ impl Verifier {
                     .verify_token(token, required_claims, req)
                     .await
                     .map_err(|e| blame_header(e, token))?;
-                let Some(jkt) = claims.cnf_jkt() else {
+                let bound = claims.cnf_jkt();
+                if bound.is_none() && !self.inner.switch.off(Mutant::UnboundDpop) {
                     return Err(AuthError::InvalidToken(TokenError::NotBound));
-                };
+                }
                 let now = unix_secs(&*self.inner.clock);
                 let p = dpop::verify_proof(
                     proof,
@@ -445,7 +469,7 @@ impl Verifier {
                         Some(current)
                     }
                 };
-                if p.jkt != jkt {
+                if bound.is_some_and(|jkt| p.jkt != jkt) && !self.inner.switch.off(Mutant::Jkt) {
                     return Err(AuthError::InvalidToken(TokenError::InvalidKeyBinding));
                 }
                 self.check_replay(&p, now).await?;
@@ -472,7 +496,7 @@ impl Verifier {
             .check_and_insert_for(&p.jkt, &key, expires_at)
             .await
             .map_err(|e| self.replay_store_refusal(e, &p.jkt, now))?;
-        if !fresh {
+        if !fresh && !inner.switch.off(Mutant::Replay) {
             // The jkt names the client whose proof was replayed; never the token or proof.
             tracing::info!(jkt = %p.jkt, "DPoP proof refused: replayed");
             return Err(AuthError::InvalidDpopProof(ProofError::Replayed));
@@ -530,14 +554,30 @@ impl Verifier {
     /// The domain `iss` names if it is on the allow-list: `iss` must be exactly
     /// `https://{domain}/` (no normalisation: RFC 9068 §4 step 3).
     fn allowed_domain<'a>(&self, iss: &'a str, ctx: &dyn RequestView) -> Option<&'a str> {
-        let host = iss.strip_prefix("https://")?.strip_suffix('/')?;
-        let allowed = match &self.inner.resolver {
-            Some(resolve) => resolve(&ctx.context(), iss)
-                .iter()
-                .filter_map(|d| validate_domain(d).ok())
-                .any(|d| d == host),
-            None => self.inner.domains.iter().any(|d| d == host),
+        let sw = self.inner.switch;
+        let host = match iss
+            .strip_prefix("https://")
+            .and_then(|h| h.strip_suffix('/'))
+        {
+            Some(host) => host,
+            None if sw.off(Mutant::IssExact) => {
+                let (scheme, rest) = iss.split_once("://")?;
+                let web =
+                    scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http");
+                web.then(|| rest.trim_end_matches('/'))?
+            }
+            None => return None,
         };
+        let allowed =
+            match &self.inner.resolver {
+                Some(resolve) => resolve(&ctx.context(), iss)
+                    .iter()
+                    .filter_map(|d| validate_domain(d).ok())
+                    .any(|d| d == host),
+                None => self.inner.domains.iter().any(|d| {
+                    d == host || (sw.off(Mutant::IssExact) && d.eq_ignore_ascii_case(host))
+                }),
+            };
         allowed.then_some(host)
     }
 
@@ -558,7 +598,8 @@ impl Verifier {
 
         // Before the keys are read: a cache clear after this point refuses our insert.
         let epoch = inner.tokens.epoch();
-        let jws = parse_compact(token).map_err(|e| refuse_unverified(e.reason(), None))?;
+        let sw = inner.switch;
+        let jws = parse_compact(token, sw).map_err(|e| refuse_unverified(e.reason(), None))?;
         let kid = match jws.header.get("kid") {
             None => None,
             Some(Value::String(k)) if k.len() <= 256 => Some(k.as_str()),
@@ -571,21 +612,35 @@ impl Verifier {
             .get("alg")
             .and_then(Value::as_str)
             .and_then(|a| a.parse::<Algorithm>().ok())
-            .filter(|a| inner.algorithms.contains(a))
+            .filter(|a| {
+                sw.off(Mutant::AlgAllowList)
+                    || sw.off(Mutant::AlgFromKey)
+                    || inner.algorithms.contains(a)
+            })
             .ok_or_else(|| refuse_unverified(TokenError::UnsupportedAlgorithm, kid))?;
-        claims::check_typ(jws.header.get("typ"), inner.profile).map_err(|e| match e {
-            AuthError::InvalidToken(reason) => refuse_unverified(reason, kid),
-            other => other,
-        })?;
+        if !sw.off(Mutant::Typ) {
+            claims::check_typ(jws.header.get("typ"), inner.profile, sw).map_err(|e| match e {
+                AuthError::InvalidToken(reason) => refuse_unverified(reason, kid),
+                other => other,
+            })?;
+        }
+        let tenant_issuer = inner.domains.first().map(|d| format!("https://{d}/"));
         let iss = match jws.payload.get("iss") {
             Some(Value::String(s)) => s.as_str(),
             Some(_) => return Err(refuse_unverified(TokenError::InvalidIssClaim, kid)),
+            None if sw.off(Mutant::IssRequired) => tenant_issuer.as_deref().unwrap_or_default(),
             None => return Err(refuse_unverified(TokenError::MissingIssClaim, kid)),
         };
         let domain = self
             .allowed_domain(iss, ctx)
             .ok_or_else(|| refuse_unverified(TokenError::UntrustedIssuer, kid))?
             .to_owned();
+        // IssExact's lenient issuer names the configured tenant whatever its case.
+        let domain = if sw.off(Mutant::IssExact) {
+            domain.to_ascii_lowercase()
+        } else {
+            domain
+        };
 
         let msg = jws.signing_input.as_bytes();
         // HS256 (allowed only with a secret): the API's secret, never a JWKS key, and no
@@ -595,19 +650,21 @@ impl Verifier {
                 .secret
                 .as_ref()
                 .is_some_and(|s| s.verifies(msg, &jws.signature))
+                && !sw.off(Mutant::Signature)
             {
                 return Err(refuse_unverified(TokenError::InvalidSignature, kid));
             }
             None
         } else {
-            let lookup = inner.keys.keys_for(&domain, kid, alg, now).await?;
+            let by_kid = kid.filter(|_| !sw.off(Mutant::KidAnyKey) && !sw.off(Mutant::Signature));
+            let lookup = inner.keys.keys_for(&domain, by_kid, alg, now).await?;
             if lookup.candidates.is_empty() {
                 return Err(refuse_unverified(TokenError::NoMatchingSigningKey, kid));
             }
             let Some(key) = lookup
                 .candidates
                 .iter()
-                .find(|k| k.verify(alg, msg, &jws.signature))
+                .find(|k| sw.off(Mutant::Signature) || k.verify(alg, msg, &jws.signature))
                 .cloned()
             else {
                 return Err(refuse_unverified(TokenError::InvalidSignature, kid));
@@ -623,6 +680,7 @@ impl Verifier {
                 audience: &inner.audience,
                 profile: inner.profile,
                 leeway: inner.leeway,
+                switch: sw,
             },
             now,
         )?;
@@ -676,7 +734,7 @@ impl Verifier {
         required_claims: &[&str],
     ) -> Option<Verified> {
         let inner = &*self.inner;
-        let creds = parse_authorization(req.headers()).ok()?;
+        let creds = parse_authorization(req.headers(), inner.switch).ok()?;
         if creds.scheme != Scheme::Bearer
             || inner.mode == DpopMode::Required
             || query_has_access_token(req.query())

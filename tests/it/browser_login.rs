@@ -236,20 +236,21 @@ async fn a_user_logs_in_in_chromium_calls_the_api_refreshes_and_logs_out() {
 /// Waits until the element's text contains `text` (the page's script works asynchronously).
 async fn wait_for_text(c: &Client, testid: &str, text: &str) -> String {
     let locator = format!("[data-testid={testid}]");
-    for _ in 0..100 {
-        let now = c
-            .find(Locator::Css(&locator))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if now.contains(text) {
-            return now;
+    let mut last = String::new();
+    // Up to 30 s: on a loaded machine the page may still be navigating (the element missing
+    // or stale for a moment), which is a reason to look again, not a failure.
+    for _ in 0..300 {
+        if let Ok(element) = c.find(Locator::Css(&locator)).await
+            && let Ok(now) = element.text().await
+        {
+            if now.contains(text) {
+                return now;
+            }
+            last = now;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("[data-testid={testid}] never contained {text:?}");
+    panic!("[data-testid={testid}] never contained {text:?} (last: {last:?})");
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ mod extractors;
 mod header_format;
 mod host_header;
 mod issuer;
+mod mutants;
 mod properties;
 mod replay_flood;
 #[cfg(feature = "redis")]

@@ -24,6 +24,7 @@ mod iss;
 mod key;
 mod keys;
 mod prm;
+mod proof;
 mod res;
 mod rpn;
 mod scp;

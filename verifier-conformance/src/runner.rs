@@ -120,6 +120,8 @@ impl<'a> Runner<'a> {
             .zip(play.steps)
             .map(|(case, s)| result(case, s.unwrap_or_default()))
             .collect();
+        drop(ctx);
+        release_canary(canary).await;
         Ok(Report {
             target: self.target.clone(),
             issuer: self.tenant.issuer().to_owned(),
@@ -346,6 +348,14 @@ async fn start_canary() -> MockServer {
         .mount(&server)
         .await;
     server
+}
+
+/// Drops the canary off the async thread. `MockServer`'s `Drop` blocks on an async lock
+/// (`futures::executor::block_on`); on a tokio worker whose task has spent its cooperative
+/// budget, that lock answers `Pending` until the task yields, which it never does inside
+/// `block_on`: the thread spins forever (seen once in about two hundred runs).
+async fn release_canary(canary: MockServer) {
+    let _ = tokio::task::spawn_blocking(move || drop(canary)).await;
 }
 
 /// Polls `target` until it answers anything over HTTP (any status), or `timeout` passes.

@@ -8,3 +8,4 @@ mod batching;
 mod classes;
 mod html;
 mod isolation;
+mod matrix;

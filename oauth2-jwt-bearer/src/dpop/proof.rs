@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::AuthError;
 use crate::jose::{b64url_decode, parse_compact, sha256_b64url};
+use crate::mutant::{Mutant, Switch};
 use crate::reason::ProofError;
 use crate::scheme::PROOF_ALGS;
 
@@ -22,13 +23,21 @@ pub(crate) struct ProofRules {
     pub(crate) past: f64,
     /// The future `iat` allowance plus the clock leeway.
     pub(crate) future: f64,
+    /// Tests only: the check a mutant verifier skips (see `mutant`).
+    pub(crate) switch: Switch,
 }
 
 impl ProofRules {
-    pub(crate) fn new(window: Duration, iat_leeway: Duration, clock_leeway: Duration) -> Self {
+    pub(crate) fn new(
+        window: Duration,
+        iat_leeway: Duration,
+        clock_leeway: Duration,
+        switch: Switch,
+    ) -> Self {
         Self {
             past: (window + clock_leeway).as_secs_f64(),
             future: (iat_leeway + clock_leeway).as_secs_f64(),
+            switch,
         }
     }
 
@@ -64,7 +73,8 @@ pub(crate) fn verify_proof(
     if proof.len() > MAX_PROOF_LEN {
         return Err(bad(ProofError::TooLarge));
     }
-    let jws = parse_compact(proof).map_err(|e| {
+    let sw = rules.switch;
+    let jws = parse_compact(proof, sw).map_err(|e| {
         tracing::debug!(?e, "malformed DPoP proof");
         bad(ProofError::Malformed)
     })?;
@@ -75,7 +85,7 @@ pub(crate) fn verify_proof(
         let t = t.to_ascii_lowercase();
         t == "dpop+jwt" || t == "application/dpop+jwt"
     });
-    if !typ_ok {
+    if !typ_ok && !sw.off(Mutant::ProofTyp) {
         return Err(bad(ProofError::InvalidTyp));
     }
     // §4.3 #5: exactly the algorithms advertised in `algs`.
@@ -83,33 +93,44 @@ pub(crate) fn verify_proof(
         .get("alg")
         .and_then(Value::as_str)
         .is_some_and(|alg| PROOF_ALGS.contains(&alg))
+        && !sw.off(Mutant::ProofAlg)
     {
         return Err(bad(ProofError::UnsupportedAlgorithm));
     }
-    let (key, jkt) = public_key(h.get("jwk"))?;
+    let (key, jkt) = public_key(h.get("jwk"), sw)?;
     if key
         .verify_sig(jws.signing_input.as_bytes(), &jws.signature)
         .is_err()
+        && !sw.off(Mutant::ProofSignature)
     {
         return Err(bad(ProofError::SignatureInvalid));
     }
     let c = &jws.payload;
     let jti = match c.get("jti") {
+        // Still one replay key per proof: its jti, whatever it is, and the signed proof.
+        _ if sw.off(Mutant::Jti) => format!("{:?}{}", c.get("jti"), jws.signing_input),
         Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= MAX_JTI_LEN => s.clone(),
         _ => return Err(bad(ProofError::JtiMissingOrInvalid)),
     };
     // §4.3 #8: the method is case-sensitive (RFC 9110 §9.1).
     match c.get("htm") {
+        _ if sw.off(Mutant::Htm) => {}
         Some(Value::String(m)) if m == method => {}
+        Some(Value::String(m)) if sw.off(Mutant::HtmCase) && m.eq_ignore_ascii_case(method) => {}
         Some(Value::String(_)) => return Err(bad(ProofError::HtmMismatch)),
         _ => return Err(bad(ProofError::HtmMissingOrInvalid)),
     }
     let htu = match c.get("htu") {
+        _ if sw.off(Mutant::Htu) => String::new(),
+        Some(Value::String(u)) if sw.off(Mutant::HtuExact) => u.clone(),
         Some(Value::String(u)) => normalize_htu(u).ok_or(bad(ProofError::InvalidHtu))?,
         _ => return Err(bad(ProofError::HtuMissingOrInvalid)),
     };
-    let target = normalize_htu(request_url).ok_or(bad(ProofError::HtuMismatch))?;
-    if htu != target {
+    let target = match sw.off(Mutant::HtuExact) {
+        true => request_url.to_owned(),
+        false => normalize_htu(request_url).ok_or(bad(ProofError::HtuMismatch))?,
+    };
+    if htu != target && !sw.off(Mutant::Htu) {
         return Err(bad(ProofError::HtuMismatch));
     }
     let iat = match c
@@ -118,19 +139,28 @@ pub(crate) fn verify_proof(
         .filter(|f| f.is_finite())
     {
         Some(iat) if c.get("iat").is_some_and(Value::is_number) => iat,
+        _ if sw.off(Mutant::ProofIatType) => now,
         _ => return Err(bad(ProofError::IatMissingOrInvalid)),
     };
-    if iat < now - rules.past {
+    if iat < now - rules.past && !sw.off(Mutant::ProofIat) {
         return Err(bad(ProofError::IatTooOld));
     }
-    if iat > now + rules.future {
+    let future = if sw.off(Mutant::ProofIatSkew) {
+        0.0
+    } else {
+        rules.future
+    };
+    if iat > now + future && !sw.off(Mutant::ProofIat) {
         return Err(bad(ProofError::IatInFuture));
     }
-    time_claim(c, "exp", |exp| now < exp)?;
-    time_claim(c, "nbf", |nbf| now + rules.future >= nbf)?;
+    if !sw.off(Mutant::ProofTimes) {
+        time_claim(c, "exp", |exp| now < exp)?;
+        time_claim(c, "nbf", |nbf| now + rules.future >= nbf)?;
+    }
     // §4.3 #12: ath = base64url(SHA-256(ASCII(access token))), compared exactly.
     let expected_ath = sha256_b64url(access_token.as_bytes());
     match c.get("ath") {
+        _ if sw.off(Mutant::Ath) => {}
         Some(Value::String(a)) if *a == expected_ath => {}
         Some(Value::String(_)) => return Err(bad(ProofError::AthMismatch)),
         _ => return Err(bad(ProofError::AthMissingOrInvalid)),
@@ -165,11 +195,11 @@ fn time_claim(
 
 /// The proof's `jwk`: EC P-256, public only, a valid point. Returns the parsed key and its
 /// RFC 7638 thumbprint.
-fn public_key(jwk: Option<&Value>) -> Result<(ParsedPublicKey, String), AuthError> {
+fn public_key(jwk: Option<&Value>, sw: Switch) -> Result<(ParsedPublicKey, String), AuthError> {
     let Some(Value::Object(jwk)) = jwk else {
         return Err(bad(ProofError::JwkMissingOrInvalid));
     };
-    if jwk.contains_key("d") {
+    if jwk.contains_key("d") && !sw.off(Mutant::ProofPrivateJwk) {
         return Err(bad(ProofError::JwkHasPrivateKey));
     }
     if jwk.get("kty").and_then(Value::as_str) != Some("EC")
@@ -194,7 +224,12 @@ fn public_key(jwk: Option<&Value>) -> Result<(ParsedPublicKey, String), AuthErro
     // Parsing validates that the point is on the curve.
     let key = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
         .map_err(|_| bad(ProofError::InvalidJwkPoint))?;
-    Ok((key, ec_thumbprint(xs, ys)))
+    let jkt = match sw.off(Mutant::ThumbprintMembers) {
+        // serde_json's map sorts its keys: the RFC 7638 form when there are no other members.
+        true => sha256_b64url(serde_json::to_string(jwk).unwrap_or_default().as_bytes()),
+        false => ec_thumbprint(xs, ys),
+    };
+    Ok((key, jkt))
 }
 
 /// RFC 7638 thumbprint of an EC key: members `crv, kty, x, y` in lexicographic order, no

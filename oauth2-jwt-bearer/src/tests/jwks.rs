@@ -134,7 +134,14 @@ async fn jwk_filters() {
     // Key sizes: 1024 refused, 4096 fine.
     // aws-lc-rs refuses to even load the 1024-bit private key, so the filter is checked on
     // the public JWK directly.
-    assert!(crate::jwks::usable_key(&weak_1024_jwk(), &[crate::Algorithm::RS256]).is_none());
+    assert!(
+        crate::jwks::usable_key(
+            &weak_1024_jwk(),
+            &[crate::Algorithm::RS256],
+            Default::default()
+        )
+        .is_none()
+    );
     assert!(
         accepted_with(
             &env,
@@ -409,13 +416,13 @@ fn hs256_is_never_parsed_from_a_jwks_key() {
     let allowed = [Algorithm::HS256, Algorithm::RS256];
     let mut named_hs = jwk.clone();
     named_hs["alg"] = json!("HS256");
-    assert!(usable_key(&named_hs, &allowed).is_none());
+    assert!(usable_key(&named_hs, &allowed, Default::default()).is_none());
     let mut no_alg = jwk.clone();
     no_alg.as_object_mut().unwrap().remove("alg");
-    let key = usable_key(&no_alg, &allowed).unwrap();
+    let key = usable_key(&no_alg, &allowed, Default::default()).unwrap();
     let signing = mock_idp::SigningKey::fixture(1);
     let sig = signing.sign(mock_idp::SigAlg::RS256, b"m").unwrap();
     assert!(key.verify(Algorithm::RS256, b"m", &sig));
     assert!(!key.verify(Algorithm::HS256, b"m", &sig));
-    assert!(usable_key(&no_alg, &[Algorithm::HS256]).is_none());
+    assert!(usable_key(&no_alg, &[Algorithm::HS256], Default::default()).is_none());
 }

@@ -119,7 +119,11 @@ async fn a_cache_entry_planted_after_the_clear_is_not_served_once_its_key_is_gon
     v.verify_access_token(&fresh_token(&t), &[]).await.unwrap();
     assert_eq!(t.journal().jwks_fetches(), 2);
 
-    let key = crate::jwks::usable_key(&old.public_jwk(), &[crate::Algorithm::RS256]);
+    let key = crate::jwks::usable_key(
+        &old.public_jwk(),
+        &[crate::Algorithm::RS256],
+        Default::default(),
+    );
     let cache = v.token_cache();
     cache.insert(
         &stolen,
@@ -285,14 +289,18 @@ async fn a_jwks_key_with_private_members_is_refused() {
         let mut k = public.clone();
         k[member] = json!("AQAB");
         assert!(
-            crate::jwks::usable_key(&k, &[crate::Algorithm::RS256]).is_none(),
+            crate::jwks::usable_key(&k, &[crate::Algorithm::RS256], Default::default()).is_none(),
             "{member}"
         );
     }
     let mut oct = json!({"kty": "oct", "k": "AQAB"});
-    assert!(crate::jwks::usable_key(&oct, &[crate::Algorithm::RS256]).is_none());
+    assert!(
+        crate::jwks::usable_key(&oct, &[crate::Algorithm::RS256], Default::default()).is_none()
+    );
     oct["kty"] = json!("RSA");
-    assert!(crate::jwks::usable_key(&oct, &[crate::Algorithm::RS256]).is_none());
+    assert!(
+        crate::jwks::usable_key(&oct, &[crate::Algorithm::RS256], Default::default()).is_none()
+    );
 }
 
 /// "Also" item: every refusal before the signature is checked has the same description, so

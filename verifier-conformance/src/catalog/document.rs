@@ -106,6 +106,7 @@ impl Catalog {
         for (g, cases) in &groups {
             let _ = write!(out, "{}", group_section(*g, cases));
         }
+        out.push_str(&super::proof::section(self));
         out
     }
 }
