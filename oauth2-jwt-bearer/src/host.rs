@@ -63,7 +63,9 @@ impl Authority {
 
     /// Whether a validated `(host, port)` names this authority: host case-insensitively,
     /// port exactly (`api.example.com` does not match `api.example.com:8443`, which may be
-    /// another service whose proofs must not be accepted here).
+    /// another service whose proofs must not be accepted here). Used by the axum glue's
+    /// `allowed_hosts` check.
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     pub(crate) fn matches(&self, host: &str, port: Option<u16>) -> bool {
         self.host.eq_ignore_ascii_case(host) && self.port == port
     }

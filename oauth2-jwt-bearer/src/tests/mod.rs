@@ -19,6 +19,7 @@ mod https;
 mod jsonwebtoken_contrast;
 mod jwks;
 mod key_lifecycle;
+#[cfg(feature = "axum")]
 mod resource_metadata;
 mod robustness;
 mod tokens;

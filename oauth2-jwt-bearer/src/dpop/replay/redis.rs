@@ -62,7 +62,8 @@ pub enum RedisReplayStoreError {
 /// ```
 /// use std::sync::Arc;
 /// use std::time::Duration;
-/// use oauth2_jwt_bearer::{RedisReplayStore, Verifier, VerifierOptions};
+/// use oauth2_jwt_bearer::replay::RedisReplayStore;
+/// use oauth2_jwt_bearer::{Verifier, VerifierOptions};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// // No I/O here: the connection opens on the first DPoP request.
