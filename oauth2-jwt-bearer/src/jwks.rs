@@ -30,14 +30,22 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
-use aws_lc_rs::signature::{ParsedPublicKey, RsaPublicKeyComponents};
-use serde_json::{Map, Value};
+use aws_lc_rs::signature::ParsedPublicKey;
+use serde_json::Value;
 use tokio::sync::watch;
 
 use crate::error::AuthError;
-use crate::jose::{Algorithm, b64url_decode};
+use crate::jose::Algorithm;
 use crate::log_every::LogEvery;
 use crate::mutant::{Mutant, Switch};
+
+mod jwk;
+mod ttl;
+
+use jwk::parse_jwks;
+#[cfg(test)]
+pub(crate) use jwk::usable_key;
+use ttl::{cache_ttl, max_age};
 
 /// Counters for tests and monitoring.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -546,213 +554,5 @@ impl Shared {
             return Err(FetchError::Json);
         }
         Ok((doc, ttl))
-    }
-}
-
-/// The TTL of a fetched document: `max-age` lowers the configured TTL, but never below the
-/// refresh cooldown (refreshes are rate-limited to one per cooldown anyway; a TTL under it
-/// would only make every miss ask for one).
-fn cache_ttl(max_age: Option<f64>, configured: f64, cooldown: f64) -> f64 {
-    max_age
-        .map_or(configured, |m| m.min(configured))
-        .max(cooldown)
-}
-
-/// `max-age=N` from a Cache-Control value, in seconds.
-fn max_age(cc: &str) -> Option<f64> {
-    cc.split(',').find_map(|d| {
-        let d = d.trim();
-        let (k, v) = d.split_once('=')?;
-        if k.trim().eq_ignore_ascii_case("max-age") {
-            v.trim()
-                .trim_matches('"')
-                .parse::<u64>()
-                .ok()
-                .map(|n| n as f64)
-        } else {
-            None
-        }
-    })
-}
-
-/// Largest RSA modulus accepted (bits): bigger keys are a CPU-cost attack (RES-06).
-const MAX_RSA_BITS: usize = 8192;
-const MIN_RSA_BITS: usize = 2048;
-
-/// JWK members that only a private (or symmetric) key has (RFC 7518 §6.3.2, §6.4.1).
-const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
-
-fn has_private_members(k: &Map<String, Value>) -> bool {
-    PRIVATE_MEMBERS.iter().any(|m| k.contains_key(*m))
-}
-
-fn parse_jwks(
-    doc: &Value,
-    allowed: &[Algorithm],
-    domain: &str,
-    sw: Switch,
-) -> Result<Vec<Arc<KeyEntry>>, FetchError> {
-    let keys = doc
-        .get("keys")
-        .and_then(Value::as_array)
-        .ok_or(FetchError::NoKeys)?;
-    let keys = &keys[..keys.len().min(100)];
-    let private: Vec<&str> = keys
-        .iter()
-        .filter_map(Value::as_object)
-        .filter(|k| has_private_members(k))
-        .map(|k| k.get("kid").and_then(Value::as_str).unwrap_or(""))
-        .collect();
-    if !private.is_empty() {
-        // Once per fetch. The tenant published private key material: whoever read the JWKS
-        // can sign tokens with it, so the key is refused (KEY-12). Kids only, never values.
-        tracing::error!(
-            domain,
-            kids = ?private,
-            "JWKS keys carry private members (d, p, q, dp, dq, qi, oth or k); refused as \
-             signing keys: publish only the public key"
-        );
-    }
-    Ok(keys
-        .iter()
-        .filter_map(|k| usable_key(k, allowed, sw))
-        .map(Arc::new)
-        .collect())
-}
-
-/// RFC 7517 / RFC 8725 key filter. Unusable keys are skipped (never an error): `kty` RSA,
-/// `use` absent or `sig`, `key_ops` absent or containing `verify`, `alg` absent or allowed,
-/// modulus 2048..=8192 bits, exponent odd and >= 3, no private members (KEY-12: a key whose
-/// private half is public can sign anything).
-pub(crate) fn usable_key(k: &Value, allowed: &[Algorithm], sw: Switch) -> Option<KeyEntry> {
-    let k = k.as_object()?;
-    if has_private_members(k) {
-        return None;
-    }
-    if k.get("kty")?.as_str()? != "RSA" {
-        return None;
-    }
-    if let Some(u) = k.get("use")
-        && u.as_str()? != "sig"
-        && !sw.off(Mutant::JwkUse)
-    {
-        return None;
-    }
-    if let Some(ops) = k.get("key_ops")
-        && !ops.as_array()?.iter().any(|o| o.as_str() == Some("verify"))
-        && !sw.off(Mutant::JwkKeyOps)
-    {
-        return None;
-    }
-    // AlgAllowList: a key may verify any RSA algorithm, not only the configured ones.
-    let any = [
-        Algorithm::RS256,
-        Algorithm::RS384,
-        Algorithm::RS512,
-        Algorithm::PS256,
-        Algorithm::PS384,
-        Algorithm::PS512,
-    ];
-    let allowed = if sw.off(Mutant::AlgAllowList) || sw.off(Mutant::AlgFromKey) {
-        &any[..]
-    } else {
-        allowed
-    };
-    let kid = match k.get("kid") {
-        None => None,
-        Some(v) => Some(v.as_str()?.to_owned()),
-    };
-    let algs: Vec<Algorithm> = match k.get("alg") {
-        None => allowed.to_vec(),
-        Some(_) if sw.off(Mutant::JwkAlg) || sw.off(Mutant::AlgAllowList) => allowed.to_vec(),
-        Some(_) if sw.off(Mutant::AlgFromKey) => allowed.to_vec(),
-        Some(v) => {
-            let a: Algorithm = v.as_str()?.parse().ok()?;
-            if !allowed.contains(&a) {
-                return None;
-            }
-            vec![a]
-        }
-    };
-    let n = b64url_decode(k.get("n")?.as_str()?)?;
-    let e = b64url_decode(k.get("e")?.as_str()?)?;
-    let n = strip_zeros(&n);
-    let e = strip_zeros(&e);
-    let bits = bit_len(n);
-    let min_bits = if sw.off(Mutant::JwkSize) {
-        1024
-    } else {
-        MIN_RSA_BITS
-    };
-    if !(min_bits..=MAX_RSA_BITS).contains(&bits) {
-        return None;
-    }
-    // e must be odd and >= 3 (RFC 8017 §3.1); e = 1 would make every "signature" valid.
-    if e.is_empty() || e.len() > 8 || e[e.len() - 1] & 1 == 0 || (e.len() == 1 && e[0] < 3) {
-        return None;
-    }
-    let comps = RsaPublicKeyComponents { n, e };
-    let parsed: Vec<(Algorithm, ParsedPublicKey)> = algs
-        .into_iter()
-        .filter_map(|a| {
-            let params = match (a, sw.off(Mutant::JwkSize)) {
-                (Algorithm::RS256, true) => {
-                    &aws_lc_rs::signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
-                }
-                _ => a.rsa_params()?,
-            };
-            comps.to_parsed_public_key(params).ok().map(|p| (a, p))
-        })
-        .collect();
-    if parsed.is_empty() {
-        return None;
-    }
-    let mut fingerprint = n.to_vec();
-    fingerprint.extend_from_slice(e);
-    Some(KeyEntry {
-        kid,
-        fingerprint,
-        parsed,
-        any_alg: sw.off(Mutant::AlgFromKey),
-    })
-}
-
-fn strip_zeros(b: &[u8]) -> &[u8] {
-    let i = b.iter().position(|&x| x != 0).unwrap_or(b.len());
-    &b[i..]
-}
-
-fn bit_len(n: &[u8]) -> usize {
-    match n.first() {
-        None => 0,
-        Some(&top) => (n.len() - 1) * 8 + (8 - top.leading_zeros() as usize),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cache_control() {
-        assert_eq!(max_age("public, max-age=60"), Some(60.0));
-        assert_eq!(max_age("no-cache"), None);
-        assert_eq!(max_age("max-age=x"), None);
-    }
-
-    #[test]
-    fn ttl_is_never_below_the_cooldown() {
-        assert_eq!(cache_ttl(Some(0.0), 600.0, 30.0), 30.0);
-        assert_eq!(cache_ttl(Some(60.0), 600.0, 30.0), 60.0);
-        assert_eq!(cache_ttl(Some(6000.0), 600.0, 30.0), 600.0);
-        assert_eq!(cache_ttl(None, 600.0, 30.0), 600.0);
-        assert_eq!(cache_ttl(None, 10.0, 30.0), 30.0);
-    }
-
-    #[test]
-    fn bit_lengths() {
-        assert_eq!(bit_len(&[1]), 1);
-        assert_eq!(bit_len(&[0x80, 0]), 16);
-        assert_eq!(strip_zeros(&[0, 0, 1]), &[1]);
     }
 }
