@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::body::{Body, Page};
 use super::connections::{DATABASE_CONNECTION_ID, connection_json};
 use super::error::ApiError;
-use super::roles::{role_json, role_named_by_id};
+use super::roles::{role_json, role_names};
 use super::shapes::user_json;
 use crate::config::{OrganizationConfig, Snapshot};
 use crate::tenant::model::EntryKind;
@@ -220,21 +220,6 @@ pub(crate) async fn member_roles(
         .map(role_json)
         .collect();
     Ok(Json(page.answer("roles", list)).into_response())
-}
-
-/// The role names of a `{"roles": [id…]}` body.
-fn role_names(cfg: &Snapshot, body: Value) -> Result<Vec<String>, ApiError> {
-    let b = Body::new(body, &["roles"])?;
-    let ids = b
-        .strings("roles")?
-        .ok_or_else(|| ApiError::Payload("Missing required property: roles".into()))?;
-    ids.iter()
-        .map(|id| {
-            role_named_by_id(cfg, id)
-                .map(|r| r.name.clone())
-                .ok_or(ApiError::NotFound(EntryKind::Role))
-        })
-        .collect()
 }
 
 /// `POST /api/v2/organizations/{id}/members/{user_id}/roles`: 204; the user must be a member.

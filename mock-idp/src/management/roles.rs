@@ -35,6 +35,21 @@ pub(crate) fn role_named_by_id<'a>(cfg: &'a Snapshot, id: &str) -> Option<&'a Ro
     cfg.roles.iter().find(|r| role_id(&r.name) == id)
 }
 
+/// The role names a `{"roles": ["rol_…"]}` body designates.
+pub(crate) fn role_names(cfg: &Snapshot, body: Value) -> Result<Vec<String>, ApiError> {
+    let b = Body::new(body, &["roles"])?;
+    let ids = b
+        .strings("roles")?
+        .ok_or_else(|| ApiError::Payload("Missing required property: roles".into()))?;
+    ids.iter()
+        .map(|id| {
+            role_named_by_id(cfg, id)
+                .map(|r| r.name.clone())
+                .ok_or(ApiError::NotFound(EntryKind::Role))
+        })
+        .collect()
+}
+
 fn name_of(st: &TenantState, id: &str) -> Result<String, ApiError> {
     role_named_by_id(&st.config(), id)
         .map(|r| r.name.clone())

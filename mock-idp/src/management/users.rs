@@ -12,9 +12,9 @@ use serde_json::{Map, Value, json};
 
 use super::body::{Body, Page};
 use super::error::ApiError;
-use super::roles::{permission_pairs, role_json, role_named_by_id};
+use super::roles::{permission_pairs, role_json, role_names};
 use super::shapes::user_json;
-use crate::config::{DATABASE_CONNECTION, Snapshot, UserConfig};
+use crate::config::{DATABASE_CONNECTION, UserConfig};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
 
@@ -283,21 +283,6 @@ pub(crate) async fn roles(
         .map(role_json)
         .collect();
     Ok(Json(page.answer("roles", roles)).into_response())
-}
-
-/// The role names a `{"roles": ["rol_…"]}` body designates.
-fn role_names(cfg: &Snapshot, body: Value) -> Result<Vec<String>, ApiError> {
-    let b = Body::new(body, &["roles"])?;
-    let ids = b
-        .strings("roles")?
-        .ok_or_else(|| ApiError::Payload("Missing required property: roles".into()))?;
-    ids.iter()
-        .map(|id| {
-            role_named_by_id(cfg, id)
-                .map(|r| r.name.clone())
-                .ok_or(ApiError::NotFound(EntryKind::Role))
-        })
-        .collect()
 }
 
 /// `POST /api/v2/users/{id}/roles`: 204.
