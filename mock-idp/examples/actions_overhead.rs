@@ -11,48 +11,13 @@ use std::time::{Duration, Instant};
 
 use mock_idp::MockTenant;
 use mock_idp::config::{
-    ActionConfig, ActionTrigger, DATABASE_CONNECTION, DEFAULT_AUDIENCE, DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET, DEFAULT_USER_EMAIL, DEFAULT_USER_PASSWORD, DEFAULT_WEB_CLIENT_ID,
-    DEFAULT_WEB_CLIENT_SECRET, GrantType, TenantConfig,
+    DEFAULT_AUDIENCE, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_USER_EMAIL,
+    DEFAULT_USER_PASSWORD, DEFAULT_WEB_CLIENT_ID, DEFAULT_WEB_CLIENT_SECRET,
 };
 
-fn tenant(with_actions: bool) -> MockTenant {
-    let mut c = TenantConfig {
-        default_directory: Some(DATABASE_CONNECTION.into()),
-        ..TenantConfig::default()
-    };
-    for app in &mut c.applications {
-        if app.client_id == DEFAULT_WEB_CLIENT_ID {
-            app.grant_types = Some(vec![
-                GrantType::AuthorizationCode,
-                GrantType::RefreshToken,
-                GrantType::Password,
-            ]);
-        }
-    }
-    if with_actions {
-        c.actions = vec![
-            ActionConfig::inline(
-                "m2m",
-                ActionTrigger::CredentialsExchange,
-                "exports.onExecuteCredentialsExchange = async (event, api) => {\
-                   api.accessToken.setCustomClaim('https://example.com/tier', 'gold');\
-                 };",
-            ),
-            ActionConfig::inline(
-                "login",
-                ActionTrigger::PostLogin,
-                "exports.onExecutePostLogin = async (event, api) => {\
-                   api.accessToken.setCustomClaim('https://example.com/roles', event.authorization.roles);\
-                 };",
-            ),
-        ];
-    }
-    MockTenant::builder()
-        .config(c)
-        .try_start()
-        .expect("the tenant starts (is node on PATH?)")
-}
+#[path = "../benches/support/actions_tenant.rs"]
+mod actions_tenant;
+use actions_tenant::tenant;
 
 async fn client_credentials(t: &MockTenant, http: &reqwest::Client) -> Duration {
     let start = Instant::now();
