@@ -4,6 +4,10 @@
 //! With rotation each exchange invalidates the token it used and returns the next one. Using
 //! an invalidated token again (a thief, or a client racing itself) revokes the whole family,
 //! except for the immediately previous token within the application's `leeway` seconds.
+//!
+//! Live tokens and rotated ones are kept apart, each store bounded: a client that rotates its
+//! token in a loop fills only the rotated store (reuse detection for the oldest rotated tokens
+//! is what it costs), never pushing another family's live token out.
 
 use std::sync::Mutex;
 
@@ -11,12 +15,12 @@ use crate::config::{RefreshTokenSettings, RotationType};
 use crate::jose::random_id;
 use crate::tenant::store::{BoundedStore, Footprint, WhenFull};
 
-/// At most this many refresh tokens are kept (100,000; expired ones first, then the soonest
-/// to expire, go when full).
+/// At most this many live refresh tokens are kept, and as many rotated ones (100,000 each;
+/// expired ones first, then the soonest to expire, go when full).
 pub(crate) const MAX_REFRESH_TOKENS: usize = 100_000;
 /// At most this many families are kept (100,000).
 pub(crate) const MAX_FAMILIES: usize = 100_000;
-/// Bytes of refresh tokens kept, at most.
+/// Bytes of live refresh tokens kept, at most, and of rotated ones.
 pub(crate) const MAX_REFRESH_TOKEN_BYTES: usize = 16 << 20;
 /// Bytes of families kept, at most.
 pub(crate) const MAX_FAMILY_BYTES: usize = 8 << 20;
@@ -91,18 +95,25 @@ pub(crate) struct RefreshTokens(Mutex<Inner>);
 
 #[derive(Debug)]
 struct Inner {
+    /// Each family's live token.
     tokens: BoundedStore<String, Token>,
+    /// Tokens rotated away, kept until their family expires so that their reuse revokes it.
+    rotated: BoundedStore<String, Token>,
     families: BoundedStore<String, Family>,
 }
 
 impl Default for RefreshTokens {
     fn default() -> Self {
-        RefreshTokens(Mutex::new(Inner {
-            tokens: BoundedStore::new(
+        let tokens = || {
+            BoundedStore::new(
                 MAX_REFRESH_TOKENS,
                 MAX_REFRESH_TOKEN_BYTES,
                 WhenFull::EvictSoonest,
-            ),
+            )
+        };
+        RefreshTokens(Mutex::new(Inner {
+            tokens: tokens(),
+            rotated: tokens(),
             families: BoundedStore::new(MAX_FAMILIES, MAX_FAMILY_BYTES, WhenFull::EvictSoonest),
         }))
     }
@@ -156,9 +167,16 @@ impl RefreshTokens {
         now: i64,
     ) -> Result<(RefreshGrant, Option<String>), Refused> {
         let mut inner = lock(&self.0);
-        let Inner { tokens, families } = &mut *inner;
+        let Inner {
+            tokens,
+            rotated,
+            families,
+        } = &mut *inner;
         let key = token.to_owned();
-        let entry = tokens.get(&key, now).ok_or(Refused::Unknown)?;
+        let entry = tokens
+            .get(&key, now)
+            .or_else(|| rotated.get(&key, now))
+            .ok_or(Refused::Unknown)?;
         if entry.grant.client_id != client_id {
             return Err(Refused::WrongClient);
         }
@@ -192,8 +210,9 @@ impl RefreshTokens {
             RotationType::Rotating => {
                 if rotated_at.is_none() {
                     family.previous = Some(key.clone());
-                    if let Some(t) = tokens.get_mut(&key, now) {
+                    if let Some(mut t) = tokens.remove(&key) {
                         t.rotated_at = Some(now);
+                        rotated.insert(key, t, family_expiry, now);
                     }
                 }
                 let next = new_token();
@@ -210,9 +229,11 @@ impl RefreshTokens {
     /// Revokes the family of `token` if `client_id` owns it (`/oauth/revoke`).
     pub(crate) fn revoke_token(&self, token: &str, client_id: &str, now: i64) {
         let mut inner = lock(&self.0);
+        let key = token.to_owned();
         let Some(family) = inner
             .tokens
-            .get(&token.to_owned(), now)
+            .get(&key, now)
+            .or_else(|| inner.rotated.get(&key, now))
             .filter(|t| t.grant.client_id == client_id)
             .map(|t| t.grant.family.clone())
         else {
@@ -238,4 +259,60 @@ fn new_token() -> String {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(client_id: &str, user_id: &str) -> RefreshGrant {
+        RefreshGrant {
+            client_id: client_id.into(),
+            user_id: user_id.into(),
+            scopes: vec!["openid".into(), "offline_access".into()],
+            audience: None,
+            sid: random_id(),
+            auth_time: 0,
+            dpop_jkt: None,
+            family: String::new(),
+            organization: None,
+        }
+    }
+
+    /// Review 3, L1's second half: a logged-in client that rotates its refresh token in a
+    /// loop (more rotations than the store holds, in entries and in bytes) pushes out only
+    /// rotated tokens; another family's live token, issued earlier and so the soonest to
+    /// expire, still works, and the flood's own recent rotated tokens still trip reuse
+    /// detection.
+    #[test]
+    fn a_rotation_loop_never_evicts_another_familys_live_token() {
+        let settings = RefreshTokenSettings::default_for(crate::config::AppType::Spa);
+        let store = RefreshTokens::default();
+        let (victim, _) = store.issue(grant("spa", "victim"), settings, 0);
+        let (mut token, _) = store.issue(grant("spa", "attacker"), settings, 0);
+        let mut previous = String::new();
+        for i in 0..=MAX_REFRESH_TOKENS {
+            let now = 1 + i64::try_from(i).unwrap();
+            let (_, next) = store.exchange(&token, "spa", None, settings, now).unwrap();
+            previous = std::mem::replace(&mut token, next.unwrap());
+        }
+        {
+            let inner = lock(&store.0);
+            assert!(inner.rotated.bytes() <= MAX_REFRESH_TOKEN_BYTES);
+            assert!(inner.rotated.len() <= MAX_REFRESH_TOKENS);
+            assert_eq!(inner.tokens.len(), 2, "one live token per family");
+        }
+        let now = 200_000;
+        let (g, next) = store.exchange(&victim, "spa", None, settings, now).unwrap();
+        assert_eq!(g.user_id, "victim");
+        assert!(next.is_some());
+        assert_eq!(
+            store.exchange(&previous, "spa", None, settings, now).unwrap_err(),
+            Refused::Reused
+        );
+        assert_eq!(
+            store.exchange(&token, "spa", None, settings, now).unwrap_err(),
+            Refused::Revoked
+        );
+    }
 }
