@@ -90,6 +90,8 @@ mod management;
 mod mint;
 mod mock_tenant;
 mod registration;
+#[cfg(test)]
+mod readme_bounds;
 mod responses;
 mod tenant;
 mod token_endpoint;

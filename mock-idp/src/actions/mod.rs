@@ -88,7 +88,7 @@ struct Binding {
 
 /// Most users whose logins are counted (`event.stats.logins_count`); past it, new users count
 /// from zero each time (the tenant model holds at most 50,000 users).
-const MAX_COUNTED_USERS: usize = 100_000;
+pub(crate) const MAX_COUNTED_USERS: usize = 100_000;
 
 /// The runtime of one tenant.
 #[derive(Debug, Default)]

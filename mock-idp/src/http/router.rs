@@ -23,7 +23,7 @@ use crate::tenant::faults::{Endpoint, Fault};
 use crate::tenant::state::TenantState;
 
 /// Largest request body the tenant reads (anything bigger gets a 413).
-const MAX_BODY: usize = 64 * 1024;
+pub(crate) const MAX_BODY: usize = 64 * 1024;
 /// Largest body a control or Test page request may carry (a JWKS or discovery override, a
 /// fault's body): 1 MiB, answered 413 beyond (the journal's `MAX_BODY` covers the rest).
 pub(crate) const MAX_CONTROL_BODY: usize = 1 << 20;

@@ -240,7 +240,7 @@ impl Transactions {
 
 /// Longest cookie value read: the tenant's own ids are 22 characters, and a longer value is
 /// someone else's (or an attacker's way to make each stored login bigger).
-const MAX_COOKIE_VALUE: usize = 128;
+pub(crate) const MAX_COOKIE_VALUE: usize = 128;
 
 /// The value of cookie `name` in the request's `Cookie` headers (RFC 6265 §5.4).
 pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
