@@ -381,5 +381,58 @@ async fn minting_cannot_escalate_scope_or_lifetime() {
     assert_eq!(s, 200);
 }
 
+/// The Resource Owner Password grant (added after the review) by a public application that
+/// allows it, with the printed user's password, for the Management API and the control
+/// scopes: a token with none of them, which opens nothing.
+#[tokio::test]
+async fn the_password_grant_gets_no_control_scope() {
+    let mut config = TenantConfig {
+        default_directory: Some(mock_idp::config::DATABASE_CONNECTION.into()),
+        ..TenantConfig::default()
+    };
+    config.applications.push(ApplicationConfig {
+        grant_types: Some(vec![mock_idp::config::GrantType::Password]),
+        ..ApplicationConfig::browser(
+            "ropg-native",
+            mock_idp::config::AppType::Native,
+            "https://app.example/cb",
+        )
+    });
+    let t = MockTenant::builder()
+        .config(config)
+        .admin_secret(SECRET)
+        .start()
+        .await;
+    let audience = t.control().audience();
+    let (status, body) = post_token(
+        &t,
+        &[
+            ("grant_type", "password"),
+            ("client_id", "ropg-native"),
+            ("username", DEFAULT_USER_EMAIL),
+            ("password", DEFAULT_USER_PASSWORD),
+            ("audience", &audience),
+            ("scope", &format!("openid {CONTROL_SCOPES}")),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["scope"], "openid", "{body}");
+    let at = body["access_token"].as_str().unwrap();
+    assert_eq!(payload_of(at)["gty"], "password");
+    for (method, path) in [
+        (Method::GET, "/control/journal"),
+        (Method::POST, "/control/reset"),
+    ] {
+        let got = control(&t, at, method, path, None).await;
+        assert_eq!(
+            got,
+            (StatusCode::FORBIDDEN, not_client_credentials()),
+            "{path}"
+        );
+    }
+}
+
 mod floods;
 mod secrets;
