@@ -3,9 +3,10 @@
 # npm tarballs around the mock-idp binary the test run already built, install them into a fresh
 # virtualenv and a fresh npm project next to pinned test dependencies (from PyPI and npm), and
 # run the suites: pytest through the `mock_idp` fixture against FastAPI + PyJWT, node:test through
-# `startTenant()` against Express + express-oauth2-jwt-bearer, Playwright Test through
-# `mock-idp/playwright` driving auth0-spa-js in Chromium, and tsc over the published types.
-# Everything listens on 127.0.0.1.
+# `startTenant()` against Express + express-oauth2-jwt-bearer, Jest and Vitest through
+# `startTenant()`, Playwright Test through `mock-idp/playwright` driving auth0-spa-js in Chromium,
+# tsc over the published types, and the two tests the root README's first screen tells users to
+# paste (its first ```python and ```js blocks, as written). Everything listens on 127.0.0.1.
 #
 #   packaging/check.sh                 # uses $CARGO_TARGET_DIR (or target)/debug/mock-idp
 #   MOCK_IDP_BIN=path packaging/check.sh
@@ -35,17 +36,27 @@ test -x "$work/venv/bin/mock-idp"
 # The installed package is typed (py.typed) and its annotations hold.
 (cd "$work" && "$work/venv/bin/python" -m mypy --strict --no-incremental -p mock_idp)
 (cd packaging/python/tests && "$work/venv/bin/python" -m pytest -p no:cacheprovider -v)
+# The README's pasteable Python test, exactly as the README shows it.
+mkdir "$work/readme"
+awk '/^```python$/{f=1;next} /^```$/{if(f)exit} f' README.md >"$work/readme/test_readme.py"
+grep -q 'def test_' "$work/readme/test_readme.py"
+(cd "$work/readme" && "$work/venv/bin/python" -m pytest -p no:cacheprovider -v test_readme.py)
 
-echo "== packaging: Node: a fresh project, the tarballs, tsc, node --test, playwright test"
+echo "== packaging: Node: a fresh project, the tarballs, tsc, node --test, Jest, Vitest, Playwright Test"
 mkdir "$work/node"
-cp packaging/node/test/*.{json,js,ts} "$work/node/"
+cp packaging/node/test/*.{json,js,mjs,ts} "$work/node/"
+# The README's pasteable node:test test, exactly as the README shows it.
+awk '/^```js$/{f=1;next} /^```$/{if(f)exit} f' README.md >"$work/node/readme.test.js"
+grep -q 'startTenant' "$work/node/readme.test.js"
 (
   cd "$work/node"
   npm install --no-audit --no-fund --loglevel=error "${tarballs[@]}"
   test -x node_modules/.bin/mock-idp
   npx --no-install tsc --noEmit --strict --types node --module nodenext \
     --moduleResolution nodenext --target es2022 types.check.ts
-  node --test express.test.js
+  node --test express.test.js readme.test.js
+  npx --no-install jest --ci tenant.jest.test.js
+  npx --no-install vitest run tenant.vitest
   # Playwright Test with mock-idp/playwright and Debian's Chromium ($CHROMIUM), never a download.
   npx --no-install playwright test
 )

@@ -89,9 +89,9 @@ mod keys;
 mod management;
 mod mint;
 mod mock_tenant;
-mod registration;
 #[cfg(test)]
 mod readme_bounds;
+mod registration;
 mod responses;
 mod tenant;
 mod token_endpoint;

@@ -15,7 +15,9 @@ use crate::tenant::journal::{
     JOURNAL_CAPACITY, JOURNAL_MAX_BYTES, MAX_BODY as JOURNAL_BODY, MAX_HEADER_VALUE, MAX_HEADERS,
     MAX_TARGET,
 };
-use crate::tenant::mfa::{MAX_FAILED_ATTEMPTS, MAX_MFA_TOKEN_BYTES, MAX_MFA_TOKENS, MFA_TOKEN_LIFETIME};
+use crate::tenant::mfa::{
+    MAX_FAILED_ATTEMPTS, MAX_MFA_TOKEN_BYTES, MAX_MFA_TOKENS, MFA_TOKEN_LIFETIME,
+};
 use crate::tenant::model::limits;
 use crate::tenant::rate::Window;
 use crate::tenant::refresh_tokens::{
@@ -54,7 +56,13 @@ fn b(v: usize) -> String {
 fn worker_const(name: &str) -> usize {
     let js = include_str!("actions/worker.js");
     let start = js.find(&format!("const {name} = ")).unwrap() + name.len() + 9;
-    js[start..].split(';').next().unwrap().trim().parse().unwrap()
+    js[start..]
+        .split(';')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// Each row of the table (by the start of its first cell) and the figures it must show.

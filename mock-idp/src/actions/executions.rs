@@ -103,8 +103,13 @@ mod tests {
         let all = log.all();
         assert_eq!(all.len(), MAX_EXECUTIONS);
         let e = &all[0];
-        assert_eq!((e.logs.len(), e.dropped_claims.len()), (MAX_LINES, MAX_LINES));
-        let fields = std::iter::once(&e.message).chain(&e.logs).chain(&e.dropped_claims);
+        assert_eq!(
+            (e.logs.len(), e.dropped_claims.len()),
+            (MAX_LINES, MAX_LINES)
+        );
+        let fields = std::iter::once(&e.message)
+            .chain(&e.logs)
+            .chain(&e.dropped_claims);
         for f in fields {
             assert_eq!(f.len(), MAX_MESSAGE + '…'.len_utf8(), "{}", f.len());
         }

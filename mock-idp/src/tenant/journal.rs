@@ -54,6 +54,14 @@ const SECRET_FIELDS: &[&str] = &[
     "id_token",
     "token",
     "secret",
+    // MFA: the token that stands for a correct password, the code, the recovery code.
+    "mfa_token",
+    "otp",
+    "recovery_code",
+    "oob_code",
+    "binding_code",
+    // Device Authorization: all a poller needs to collect the tokens.
+    "device_code",
 ];
 
 /// One received request.

@@ -307,11 +307,15 @@ mod tests {
         assert_eq!(g.user_id, "victim");
         assert!(next.is_some());
         assert_eq!(
-            store.exchange(&previous, "spa", None, settings, now).unwrap_err(),
+            store
+                .exchange(&previous, "spa", None, settings, now)
+                .unwrap_err(),
             Refused::Reused
         );
         assert_eq!(
-            store.exchange(&token, "spa", None, settings, now).unwrap_err(),
+            store
+                .exchange(&token, "spa", None, settings, now)
+                .unwrap_err(),
             Refused::Revoked
         );
     }

@@ -102,6 +102,126 @@ async fn the_journal_redacts_credentials_unless_asked_to_keep_them() {
     );
 }
 
+/// The credentials of the grants added after review 3 (MFA: `mfa_token`, `otp`,
+/// `recovery_code`; Device Authorization: `device_code`, which is all a poller needs to
+/// collect the tokens) read `[redacted]` in the journal too.
+#[tokio::test]
+async fn the_journal_redacts_the_mfa_and_device_credentials() {
+    use mock_idp::config::{AppType, GrantType};
+    let mut config = crate::mfa::config();
+    let user = config
+        .users
+        .iter()
+        .find(|u| u.mfa.is_some())
+        .unwrap()
+        .clone();
+    config.applications.push(ApplicationConfig {
+        client_secret: "journal-secret".into(),
+        grant_types: Some(vec![
+            GrantType::Password,
+            GrantType::MfaOtp,
+            GrantType::MfaRecoveryCode,
+        ]),
+        ..ApplicationConfig::browser("journal-web", AppType::RegularWeb, "https://app.example/cb")
+    });
+    config.applications.push(ApplicationConfig {
+        grant_types: Some(vec![GrantType::DeviceCode]),
+        ..ApplicationConfig::browser("journal-cli", AppType::Native, "https://unused.example/cb")
+    });
+    let t = MockTenant::builder()
+        .config(config)
+        .admin_secret(SECRET)
+        .start()
+        .await;
+    t.clock().freeze_at(crate::mfa::t0());
+    let web = [
+        ("client_id", "journal-web"),
+        ("client_secret", "journal-secret"),
+    ];
+    let grant = |g: &'static str, extra: Vec<(&'static str, String)>| {
+        let mut f: Vec<(&str, String)> = web.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        f.push(("grant_type", g.to_owned()));
+        f.extend(extra);
+        f
+    };
+    let send = |form: Vec<(&'static str, String)>| {
+        let req = t.http_client().post(t.urls().token()).form(&form);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let password = grant(
+        "password",
+        vec![
+            ("username", user.email.clone()),
+            ("password", user.password.clone()),
+        ],
+    );
+    let (s, body) = send(password.clone()).await;
+    assert_eq!((s, &body["error"]), (403, &json!("mfa_required")), "{body}");
+    let mfa_token = body["mfa_token"].as_str().unwrap().to_owned();
+    let otp = t.login(&user.email).current_otp().unwrap();
+    let (s, body) = send(grant(
+        "http://auth0.com/oauth/grant-type/mfa-otp",
+        vec![("mfa_token", mfa_token.clone()), ("otp", otp.clone())],
+    ))
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let (_, body) = send(password).await;
+    let second = body["mfa_token"].as_str().unwrap().to_owned();
+    let recovery = user.mfa.as_ref().unwrap().recovery_codes[0].clone();
+    let (s, body) = send(grant(
+        "http://auth0.com/oauth/grant-type/mfa-recovery-code",
+        vec![
+            ("mfa_token", second.clone()),
+            ("recovery_code", recovery.clone()),
+        ],
+    ))
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let res = t
+        .http_client()
+        .post(format!("{}/oauth/device/code", t.uri()))
+        .form(&[("client_id", "journal-cli"), ("scope", "openid")])
+        .send()
+        .await
+        .unwrap();
+    let device_code = res.json::<Value>().await.unwrap()["device_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let poll = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("client_id", "journal-cli"),
+        ("device_code", device_code.as_str()),
+    ];
+    let (s, body) = post_token(&t, &poll, &[]).await;
+    assert_eq!((s, &body["error"]), (403, &json!("authorization_pending")));
+
+    let (s, journal) = control(&t, SECRET, Method::GET, "/control/journal", None).await;
+    assert_eq!(s, 200);
+    let text = journal.to_string();
+    for secret in [&mfa_token, &second, &otp, &recovery, &device_code] {
+        assert!(!text.contains(secret.as_str()), "{secret} in the journal");
+    }
+    let bodies: Vec<&str> = journal
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["path"] == "/oauth/token")
+        .map(|e| e["body"].as_str().unwrap())
+        .collect();
+    assert!(
+        bodies.contains(&"client_id=journal-web&client_secret=%5Bredacted%5D&grant_type=http%3A%2F%2Fauth0.com%2Foauth%2Fgrant-type%2Fmfa-otp&mfa_token=%5Bredacted%5D&otp=%5Bredacted%5D"),
+        "{bodies:?}"
+    );
+    assert!(
+        bodies.contains(&"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&client_id=journal-cli&device_code=%5Bredacted%5D"),
+        "{bodies:?}"
+    );
+}
+
 /// Review L4: the Test page cookie was the admin secret itself, sent to `/dashboard` on every
 /// port of the host. It is now a random session id the tenant keeps; the secret as a cookie
 /// opens nothing, and neither does a made-up id.
