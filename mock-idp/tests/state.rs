@@ -81,3 +81,57 @@ async fn new_host_name_renews_the_ca_for_it_and_reissues_the_leaf() {
             .is_err()
     );
 }
+
+/// Review 3 L8, renewal: the CA lives a year, and a tenant started on a state directory whose
+/// CA has fewer than 30 days left renews it (same key, so clients re-read `ca.pem` and keep
+/// one CA), then serves under the renewed certificate. The remaining days are set by editing
+/// `ca.json`, as if eleven months had passed.
+#[tokio::test]
+async fn a_ca_close_to_expiry_is_renewed_with_the_same_key() {
+    let dir = TempDir::new("renew");
+    let old_ca = MockTenant::builder()
+        .state_dir(dir.path())
+        .start()
+        .await
+        .ca()
+        .pem();
+    let key = std::fs::read_to_string(dir.path().join("ca-key.pem")).unwrap();
+    let meta_path = dir.path().join("ca.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let year_end = meta["not_after"].as_u64().unwrap();
+    assert!(
+        (now + 360 * 86_400..now + 370 * 86_400).contains(&year_end),
+        "{meta}"
+    );
+    meta["not_after"] = (now + 10 * 86_400).into();
+    std::fs::write(&meta_path, meta.to_string()).unwrap();
+
+    let tenant = MockTenant::builder().state_dir(dir.path()).start().await;
+    assert_ne!(tenant.ca().pem(), old_ca);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("ca-key.pem")).unwrap(),
+        key
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("ca.pem")).unwrap(),
+        tenant.ca().pem()
+    );
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    assert!(
+        meta["not_after"].as_u64().unwrap() > now + 360 * 86_400,
+        "{meta}"
+    );
+    let res = tenant
+        .http_client()
+        .get(tenant.urls().jwks())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
