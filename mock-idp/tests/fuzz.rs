@@ -48,6 +48,24 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/dashboard/faults"),
     ("PATCH", "/oauth/token"),
     ("FOO", "/authorize"),
+    // Auth0's Management API and dynamic registration (added after the review).
+    ("GET", "/api/v2/users"),
+    ("POST", "/api/v2/users"),
+    ("PATCH", "/api/v2/users/{kid}"),
+    ("GET", "/api/v2/users-by-email"),
+    ("POST", "/api/v2/users/{kid}/roles"),
+    ("POST", "/api/v2/users/{kid}/permissions"),
+    ("POST", "/api/v2/roles"),
+    ("POST", "/api/v2/roles/{kid}/permissions"),
+    ("POST", "/api/v2/clients"),
+    ("PATCH", "/api/v2/clients/{kid}"),
+    ("POST", "/api/v2/client-grants"),
+    ("POST", "/api/v2/resource-servers"),
+    ("POST", "/api/v2/connections"),
+    ("POST", "/api/v2/organizations"),
+    ("POST", "/api/v2/organizations/{kid}/members"),
+    ("PATCH", "/api/v2/tenants/settings"),
+    ("POST", "/oidc/register"),
 ];
 
 const KEYS: &[&str] = &[
@@ -78,6 +96,14 @@ const KEYS: &[&str] = &[
     "id_token_hint",
     "expires_in",
     "sub",
+    "email",
+    "connection",
+    "name",
+    "permissions",
+    "roles",
+    "redirect_uris",
+    "client_name",
+    "identifier",
     "user",
     "advance",
     "organization",
@@ -328,6 +354,7 @@ fn no_route_answers_5xx_or_panics_on_malformed_input() {
             )
         });
     config.default_directory = Some(mock_idp::config::DATABASE_CONNECTION.into());
+    config.enable_dynamic_client_registration = true;
     config.users.push(mock_idp::config::UserConfig {
         mfa: Some(mock_idp::config::MfaConfig {
             otp_secret: "JBSWY3DPEHPK3PXP".into(),
@@ -367,7 +394,7 @@ fn no_route_answers_5xx_or_panics_on_malformed_input() {
             .to_owned()
     });
     let mut runner = TestRunner::new(Config {
-        cases: 160,
+        cases: 240,
         failure_persistence: None,
         ..Config::default()
     });
