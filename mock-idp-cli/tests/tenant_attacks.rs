@@ -146,65 +146,67 @@ async fn futures_flood(n: usize, request: impl Fn(usize) -> reqwest::RequestBuil
     statuses
 }
 
-/// The review's start-up race: `serve` with a fresh state directory (a new RSA key), a script
-/// that waits for the port and then mints with `mock-idp token` in a tight loop. Every token
-/// verifies against the served JWKS, and the state directory holds one key.
+/// The review's start-up race (5 of 5 before the fix): `serve` with a fresh state directory (a
+/// new RSA key), a script that waits for the port and at once mints with `mock-idp token`.
+/// Twenty rounds, each a new tenant: every token verifies against the served JWKS, and each
+/// state directory holds one key.
 #[tokio::test]
 async fn tokens_minted_as_soon_as_the_port_opens_use_the_served_key() {
-    let dir = TempDir::new("cli-race");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _served = Served(
-        Command::new(env!("CARGO_BIN_EXE_mock-idp"))
-            .arg("--state-dir")
-            .arg(dir.path())
-            .args(["serve", "--port", &port.to_string()])
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "serve never listened");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    let tokens: Vec<String> = (0..20)
-        .map(|_| {
-            let out = Command::new(env!("CARGO_BIN_EXE_mock-idp"))
+    for round in 0..20 {
+        let dir = TempDir::new(&format!("cli-race-{round}"));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let served = Served(
+            Command::new(env!("CARGO_BIN_EXE_mock-idp"))
                 .arg("--state-dir")
                 .arg(dir.path())
-                .arg("token")
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            String::from_utf8(out.stdout).unwrap().trim().to_owned()
-        })
-        .collect();
-    let base = format!("https://localhost:{port}");
-    let jwks: jsonwebtoken::jwk::JwkSet = client(&dir)
-        .get(format!("{base}/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    for t in &tokens {
-        crate::support::verify(t, &jwks, &format!("{base}/"), "https://my-flask-api").unwrap();
+                .args(["serve", "--port", &port.to_string()])
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "serve never listened");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_mock-idp"))
+            .arg("--state-dir")
+            .arg(dir.path())
+            .arg("token")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        let base = format!("https://localhost:{port}");
+        let jwks: jsonwebtoken::jwk::JwkSet = client(&dir)
+            .get(format!("{base}/.well-known/jwks.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Err(e) =
+            crate::support::verify(&token, &jwks, &format!("{base}/"), "https://my-flask-api")
+        {
+            panic!("round {round}: {e:?}");
+        }
+        let keys: Vec<_> = std::fs::read_dir(dir.path().join("keys"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "pem"))
+            .collect();
+        assert_eq!(keys.len(), 1, "round {round}: {keys:?}");
+        drop(served);
     }
-    let keys: Vec<_> = std::fs::read_dir(dir.path().join("keys"))
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "pem"))
-        .collect();
-    assert_eq!(keys.len(), 1, "{keys:?}");
 }
 
 /// Review L3: a key rotated and revoked through the control API came back after a restart (the
