@@ -5,6 +5,7 @@
 use crate::actions::MAX_COUNTED_USERS;
 use crate::actions::executions::{MAX_EXECUTIONS, MAX_LINES, MAX_MESSAGE};
 use crate::browser::authorize::MAX_KEPT_PARAM;
+use crate::config::{DEFAULT_IDLE_SESSION_LIFETIME, DEFAULT_SESSION_LIFETIME};
 use crate::http::router::{MAX_BODY, MAX_CONTROL_BODY};
 use crate::registration::MAX_REGISTERED;
 use crate::tenant::admin_sessions::{ADMIN_SESSION_LIFETIME, MAX_ADMIN_SESSIONS};
@@ -26,8 +27,7 @@ use crate::tenant::refresh_tokens::{
 use crate::tenant::seen_jtis::{MAX_JTI, MAX_SEEN_JTI_BYTES, MAX_SEEN_JTIS};
 use crate::tenant::session::{
     MAX_COOKIE_VALUE, MAX_SESSION_BYTES, MAX_SESSIONS, MAX_TRANSACTION_BYTES, MAX_TRANSACTIONS,
-    MAX_TRANSACTIONS_PER_CLIENT, MAX_TRANSACTIONS_PER_DEVICE, SESSION_IDLE_LIFETIME,
-    TRANSACTION_LIFETIME,
+    MAX_TRANSACTIONS_PER_CLIENT, MAX_TRANSACTIONS_PER_DEVICE, TRANSACTION_LIFETIME,
 };
 
 /// `12345` as the README writes it: `12,345`.
@@ -104,7 +104,8 @@ fn rows() -> Vec<(&'static str, Vec<String>)> {
         (
             "Sessions",
             vec![
-                format!("{} days idle", SESSION_IDLE_LIFETIME / 86_400),
+                format!("{} days idle", DEFAULT_IDLE_SESSION_LIFETIME / 24),
+                format!("{} days at most", DEFAULT_SESSION_LIFETIME / 24),
                 n(MAX_SESSIONS),
                 b(MAX_SESSION_BYTES),
             ],
