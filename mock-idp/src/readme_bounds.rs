@@ -7,6 +7,7 @@ use crate::actions::executions::{MAX_EXECUTIONS, MAX_LINES, MAX_MESSAGE};
 use crate::browser::authorize::MAX_KEPT_PARAM;
 use crate::config::{DEFAULT_IDLE_SESSION_LIFETIME, DEFAULT_SESSION_LIFETIME};
 use crate::http::router::{MAX_BODY, MAX_CONTROL_BODY};
+use crate::keys::{MAX_PUBLISHED_KEYS, MAX_RETIRED_KEYS};
 use crate::registration::MAX_REGISTERED;
 use crate::tenant::admin_sessions::{ADMIN_SESSION_LIFETIME, MAX_ADMIN_SESSIONS};
 use crate::tenant::codes::{MAX_CODE_BYTES, MAX_CODES};
@@ -35,7 +36,7 @@ fn n(v: usize) -> String {
     let digits = v.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -46,8 +47,8 @@ fn n(v: usize) -> String {
 /// A byte count as the README writes it: `16 MiB`, `2,500 KiB`, `100 bytes`.
 fn b(v: usize) -> String {
     match v {
-        _ if v % (1 << 20) == 0 => format!("{} MiB", n(v >> 20)),
-        _ if v % (1 << 10) == 0 => format!("{} KiB", n(v >> 10)),
+        _ if v.is_multiple_of(1 << 20) => format!("{} MiB", n(v >> 20)),
+        _ if v.is_multiple_of(1 << 10) => format!("{} KiB", n(v >> 10)),
         _ => format!("{} bytes", n(v)),
     }
 }
@@ -186,6 +187,14 @@ fn rows() -> Vec<(&'static str, Vec<String>)> {
                 format!("/ {}", b(worker_const("CACHE_MAX_TOTAL"))),
                 format!("keys {}", b(worker_const("CACHE_MAX_KEY"))),
                 format!("values {}", b(worker_const("CACHE_MAX_VALUE"))),
+            ],
+        ),
+        (
+            "Signing keys",
+            vec![
+                format!("{MAX_PUBLISHED_KEYS} published; {MAX_RETIRED_KEYS} retired"),
+                format!("past {MAX_PUBLISHED_KEYS} published keys"),
+                format!("past {MAX_RETIRED_KEYS} retired keys"),
             ],
         ),
         (

@@ -114,6 +114,9 @@ pub(super) async fn list(State(st): State<Arc<TenantState>>) -> Response {
 /// is published. Returns the new current kid.
 pub(crate) fn rotate_keys(st: &TenantState) -> Result<String, ControlError> {
     let ring = &st.mint.keys;
+    // Checked before anything changes: a refused rotation leaves the ring as it was.
+    ring.room_to_publish()
+        .map_err(|e| ControlError::Conflict(format!("cannot rotate: {e}")))?;
     let kid = ring
         .try_rotate()
         .map_err(|e| ControlError::Conflict(format!("cannot rotate: {e}")))?;

@@ -16,4 +16,7 @@ pub enum KeyError {
     /// Key generation failed inside aws-lc.
     #[error("key generation failed")]
     Generate,
+    /// The JWKS already publishes as many keys as a ring holds.
+    #[error("the JWKS holds its maximum of {0} keys: revoke or retire one first")]
+    TooMany(usize),
 }

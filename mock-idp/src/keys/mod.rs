@@ -22,5 +22,7 @@ pub use alg::SigAlg;
 pub(crate) use der::pem_encode;
 pub use error::KeyError;
 pub use ring::KeyRing;
+#[cfg(test)]
+pub(crate) use ring::{MAX_PUBLISHED_KEYS, MAX_RETIRED_KEYS};
 pub use signing_key::SigningKey;
 pub(crate) use weak_rsa::pkcs1_v15_encoded_message;

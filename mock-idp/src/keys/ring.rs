@@ -11,6 +11,14 @@ use serde_json::{Value, json};
 use super::error::KeyError;
 use super::signing_key::SigningKey;
 
+/// Most keys the JWKS publishes. Publishing (or an Auth0 rotation, which publishes a next key)
+/// past it is refused until a key is revoked or retired: whoever holds the key scopes cannot
+/// grow the JWKS, the memory and the state directory without bound.
+pub(crate) const MAX_PUBLISHED_KEYS: usize = 20;
+/// Most retired keys kept (to sign tokens a verifier must refuse); past it the oldest is
+/// forgotten, here and in the state directory, and so never signs or publishes again.
+pub(crate) const MAX_RETIRED_KEYS: usize = 100;
+
 /// Published keys, the one that signs, and retired keys (kept so tests can still sign with a
 /// key a verifier should no longer find).
 #[derive(Debug)]
@@ -172,6 +180,7 @@ impl KeyRing {
 
     /// [`KeyRing::publish_next`], returning key-generation failures.
     pub fn try_publish_next(&self) -> Result<String, KeyError> {
+        self.room_to_publish()?;
         let spare = {
             let mut s = self.write();
             if s.spare.is_empty() {
@@ -187,6 +196,14 @@ impl KeyRing {
         let kid = key.kid().to_owned();
         self.publish(key);
         Ok(kid)
+    }
+
+    /// `Err` when the JWKS holds [`MAX_PUBLISHED_KEYS`] keys.
+    pub(crate) fn room_to_publish(&self) -> Result<(), KeyError> {
+        if self.read().published.len() >= MAX_PUBLISHED_KEYS {
+            return Err(KeyError::TooMany(MAX_PUBLISHED_KEYS));
+        }
+        Ok(())
     }
 
     /// Switches signing to the newest published key that is not current (publishing a next key
@@ -231,6 +248,8 @@ impl KeyRing {
                 s.published.drain(..).partition(|k| k.kid() == kid);
             s.published = kept;
             s.retired.extend(gone);
+            let over = s.retired.len().saturating_sub(MAX_RETIRED_KEYS);
+            s.retired.drain(..over);
             s.published.len() != before
         };
         if changed {
@@ -276,5 +295,30 @@ mod tests {
         assert!(ring.retire("tenant-1"));
         assert_eq!(ring.published_kids(), ["tenant-2"]);
         assert!(ring.get("tenant-1").is_some());
+    }
+
+    /// Both bounds: publishing stops at [`MAX_PUBLISHED_KEYS`], and past
+    /// [`MAX_RETIRED_KEYS`] the oldest retired keys are forgotten. (Copies of one fixture key
+    /// stand for distinct keys: generating a hundred RSA keys would make the test slow.)
+    #[test]
+    fn published_and_retired_keys_are_bounded() {
+        let full = vec![SigningKey::fixture(2); MAX_PUBLISHED_KEYS - 1];
+        let ring = KeyRing::from_parts(SigningKey::fixture(1), full, vec![SigningKey::fixture(3)]);
+        assert_eq!(ring.published_kids().len(), MAX_PUBLISHED_KEYS);
+        assert!(matches!(
+            ring.try_publish_next(),
+            Err(KeyError::TooMany(MAX_PUBLISHED_KEYS))
+        ));
+        assert_eq!(ring.published_kids().len(), MAX_PUBLISHED_KEYS);
+        let mut many = vec![SigningKey::fixture(3)];
+        many.extend(vec![SigningKey::fixture(2); MAX_RETIRED_KEYS + 5]);
+        let ring = KeyRing::restore(SigningKey::fixture(1), many, vec![], vec![]);
+        assert!(ring.retire("tenant-3"));
+        assert!(ring.retire("tenant-2"));
+        let retired = ring.retired();
+        assert_eq!(retired.len(), MAX_RETIRED_KEYS);
+        // The oldest (tenant-3, retired first) went.
+        assert!(retired.iter().all(|k| k.kid() == "tenant-2"));
+        assert_eq!(ring.published_kids(), ["tenant-1"]);
     }
 }

@@ -99,7 +99,20 @@ pub(crate) fn save_ring(
     };
     let text = serde_json::to_string_pretty(&roles).unwrap_or_default();
     write_atomic(&keys.join(RING_FILE), &text, false)?;
-    write_atomic(&keys.join("current"), current.kid(), false)
+    write_atomic(&keys.join("current"), current.kid(), false)?;
+    // Keys the ring forgot (the oldest retired ones past its bound) leave the disk too.
+    let kept: Vec<String> = std::iter::once(current)
+        .chain(published)
+        .chain(retired)
+        .map(|k| format!("{}.pem", k.kid()))
+        .collect();
+    for entry in std::fs::read_dir(&keys).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".pem") && !kept.contains(&name) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    Ok(())
 }
 
 /// `ca.json`: when the CA certificate expires and which names it permits, so the state
@@ -425,5 +438,45 @@ impl StateDir {
     pub fn read_endpoint(&self) -> Option<ServeAddress> {
         let text = std::fs::read_to_string(self.path.join("endpoint.json")).ok()?;
         serde_json::from_str(&text).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key the ring forgot (past its retired bound) leaves the state directory: only the
+    /// ring's keys stay on disk.
+    #[test]
+    fn saving_the_ring_removes_the_files_of_forgotten_keys() {
+        let dir = std::env::temp_dir().join(format!("mock-idp-ring-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("keys")).unwrap();
+        let [k1, k2, k3] = [1, 2, 3].map(SigningKey::fixture);
+        save_ring(
+            &dir,
+            &k1,
+            &[k1.clone(), k2.clone()],
+            std::slice::from_ref(&k3),
+        )
+        .unwrap();
+        let files = || {
+            let mut f: Vec<String> = std::fs::read_dir(dir.join("keys"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".pem"))
+                .collect();
+            f.sort();
+            f
+        };
+        assert_eq!(files(), ["tenant-1.pem", "tenant-2.pem", "tenant-3.pem"]);
+        save_ring(
+            &dir,
+            &k1,
+            std::slice::from_ref(&k1),
+            std::slice::from_ref(&k2),
+        )
+        .unwrap();
+        assert_eq!(files(), ["tenant-1.pem", "tenant-2.pem"]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

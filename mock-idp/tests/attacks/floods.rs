@@ -1,5 +1,5 @@
 //! Floods that must not evict what others need: a pending login under an `/authorize`
-//! flood, one device's logins, and an oversized control body.
+//! flood, one device's logins, a rotation loop, and an oversized control body.
 
 use super::*;
 
@@ -160,4 +160,67 @@ async fn an_oversized_control_body_is_413() {
     )
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+/// A client the operator granted the signing-key scopes rotates in a loop (each Auth0
+/// rotation publishes a new key): the JWKS stops at 20 keys, the next rotation is refused with
+/// the ring unchanged, and revoking a previous key makes room again.
+#[tokio::test]
+async fn a_rotation_loop_stops_at_the_published_key_bound() {
+    let mut config = TenantConfig::default();
+    let mut keys = ApplicationConfig::machine("keys-client", "keys-secret");
+    keys.grants.insert(
+        MANAGEMENT_API.into(),
+        vec!["create:signing_keys".into(), "update:signing_keys".into()],
+    );
+    config.applications.push(keys);
+    let t = MockTenant::builder()
+        .config(config)
+        .admin_secret(SECRET)
+        .start()
+        .await;
+    let (status, body) = post_token(
+        &t,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "keys-client"),
+            ("client_secret", "keys-secret"),
+            ("audience", &t.control().audience()),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let at = body["access_token"].as_str().unwrap().to_owned();
+    let rotate = || control(&t, &at, Method::POST, "/api/v2/keys/signing/rotate", None);
+    let mut created = 0;
+    loop {
+        let (status, body) = rotate().await;
+        if status != StatusCode::CREATED {
+            assert_eq!(status, StatusCode::CONFLICT, "{body}");
+            assert_eq!(
+                body["message"],
+                "cannot rotate: the JWKS holds its maximum of 20 keys: revoke or retire one first"
+            );
+            break;
+        }
+        created += 1;
+        assert!(created < 30, "no bound after {created} rotations");
+    }
+    let published = t.keys().published_kids();
+    assert_eq!(published.len(), 20);
+    let current = t.keys().current().kid().to_owned();
+    // The refused rotation changed nothing.
+    let (status, _) = rotate().await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(t.keys().current().kid().to_owned(), current);
+    assert_eq!(t.keys().published_kids(), published);
+    // Revoking a previous key (not the one that signed the caller's token) makes room for
+    // one more rotation.
+    let path = format!("/api/v2/keys/signing/{}/revoke", published[1]);
+    let (status, body) = control(&t, &at, Method::PUT, &path, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = rotate().await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(t.keys().published_kids().len(), 20);
 }
