@@ -11,14 +11,16 @@ use crate::keys::{MAX_PUBLISHED_KEYS, MAX_RETIRED_KEYS};
 use crate::registration::MAX_REGISTERED;
 use crate::tenant::admin_sessions::{ADMIN_SESSION_LIFETIME, MAX_ADMIN_SESSIONS};
 use crate::tenant::codes::{MAX_CODE_BYTES, MAX_CODES};
-use crate::tenant::device_codes::{DEVICE_CODE_LIFETIME, MAX_DEVICE_CODE_BYTES, MAX_DEVICE_CODES};
+use crate::tenant::device_codes::{
+    DEVICE_CODE_LIFETIME, MAX_BUCKETS, MAX_DEVICE_CODE_BYTES, MAX_DEVICE_CODES,
+};
 use crate::tenant::faults::{MAX_FAULT_BYTES, MAX_FAULTS};
 use crate::tenant::journal::{
     JOURNAL_CAPACITY, JOURNAL_MAX_BYTES, MAX_BODY as JOURNAL_BODY, MAX_HEADER_VALUE, MAX_HEADERS,
     MAX_TARGET,
 };
 use crate::tenant::mfa::{
-    MAX_FAILED_ATTEMPTS, MAX_MFA_TOKEN_BYTES, MAX_MFA_TOKENS, MFA_TOKEN_LIFETIME,
+    ATTEMPT_REFILL, MAX_FAILED_ATTEMPTS, MAX_MFA_TOKEN_BYTES, MAX_MFA_TOKENS, MFA_TOKEN_LIFETIME,
 };
 use crate::tenant::model::limits;
 use crate::tenant::rate::Window;
@@ -135,7 +137,11 @@ fn rows() -> Vec<(&'static str, Vec<String>)> {
                 format!("{} min", DEVICE_CODE_LIFETIME / 60),
                 n(MAX_DEVICE_CODES),
                 b(MAX_DEVICE_CODE_BYTES),
-                format!("{MAX_FAILED_ATTEMPTS} per user"),
+                format!(
+                    "{MAX_FAILED_ATTEMPTS} per user, one back every {} min",
+                    ATTEMPT_REFILL / 60
+                ),
+                format!("buckets for at most {} users", n(MAX_BUCKETS)),
             ],
         ),
         (

@@ -26,6 +26,10 @@ pub(crate) const POLL_INTERVAL: i64 = 5;
 pub(crate) const MAX_DEVICE_CODES: usize = 10_000;
 /// ... and at most this many bytes of them.
 pub(crate) const MAX_DEVICE_CODE_BYTES: usize = 8 << 20;
+/// At most this many users' buckets of wrong user codes are kept. A full bucket is the same as
+/// none, so those go first; when every kept user is still short of attempts, a new user is
+/// refused (fail closed) until buckets refill.
+pub(crate) const MAX_BUCKETS: usize = 10_000;
 /// RFC 8628 §6.1: consonants only.
 const USER_CODE_ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
 
@@ -242,16 +246,19 @@ impl DeviceCodes {
         now: i64,
     ) -> Result<DeviceRequest, CodeError> {
         let mut inner = lock(&self.0);
+        if !inner.buckets.contains_key(user_id) && inner.buckets.len() >= MAX_BUCKETS {
+            inner
+                .buckets
+                .retain(|_, b| refilled(*b, now).0 < MAX_FAILED_ATTEMPTS);
+            if inner.buckets.len() >= MAX_BUCKETS {
+                return Err(CodeError::TooManyAttempts);
+            }
+        }
         let bucket = inner
             .buckets
             .entry(user_id.to_owned())
             .or_insert((MAX_FAILED_ATTEMPTS, now));
-        let earned = (now - bucket.1).max(0) / ATTEMPT_REFILL;
-        if earned > 0 {
-            let earned = u32::try_from(earned).unwrap_or(u32::MAX);
-            bucket.0 = bucket.0.saturating_add(earned).min(MAX_FAILED_ATTEMPTS);
-            bucket.1 = now;
-        }
+        *bucket = refilled(*bucket, now);
         if bucket.0 == 0 {
             return Err(CodeError::TooManyAttempts);
         }
@@ -287,6 +294,19 @@ impl DeviceCodes {
             _ => false,
         }
     }
+}
+
+/// `bucket` (attempts left, last refill) with the attempts earned since its last refill.
+fn refilled(bucket: (u32, i64), now: i64) -> (u32, i64) {
+    let earned = (now - bucket.1).max(0) / ATTEMPT_REFILL;
+    if earned == 0 {
+        return bucket;
+    }
+    let earned = u32::try_from(earned).unwrap_or(u32::MAX);
+    (
+        bucket.0.saturating_add(earned).min(MAX_FAILED_ATTEMPTS),
+        now,
+    )
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -338,5 +358,28 @@ mod tests {
         ));
         assert!(codes.issue(req, 2).is_ok());
         assert_eq!(lock(&codes.0).by_user_code.len(), MAX_DEVICE_CODES);
+    }
+
+    /// The wrong-code buckets are bounded: past [`MAX_BUCKETS`] users short of attempts, a
+    /// new user is refused; once buckets refill (full buckets are the same as none), there
+    /// is room again.
+    #[test]
+    fn the_wrong_code_buckets_are_bounded() {
+        let codes = DeviceCodes::default();
+        for i in 0..MAX_BUCKETS {
+            let e = codes
+                .pending("BCDF-GHJK", &format!("user-{i}"), 0)
+                .unwrap_err();
+            assert_eq!(e, CodeError::Unknown);
+        }
+        assert_eq!(lock(&codes.0).buckets.len(), MAX_BUCKETS);
+        let e = codes.pending("BCDF-GHJK", "newcomer", 1).unwrap_err();
+        assert_eq!(e, CodeError::TooManyAttempts);
+        assert_eq!(lock(&codes.0).buckets.len(), MAX_BUCKETS);
+        let e = codes
+            .pending("BCDF-GHJK", "newcomer", ATTEMPT_REFILL)
+            .unwrap_err();
+        assert_eq!(e, CodeError::Unknown);
+        assert_eq!(lock(&codes.0).buckets.len(), 1);
     }
 }
