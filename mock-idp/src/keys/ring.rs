@@ -171,8 +171,9 @@ impl KeyRing {
     /// generated ones); returns its kid.
     ///
     /// # Panics
-    /// Only if aws-lc cannot generate an RSA key once the spares are used up (a broken
-    /// environment); [`KeyRing::try_publish_next`] returns that error instead.
+    /// If the JWKS already holds [`MAX_PUBLISHED_KEYS`] keys, or aws-lc cannot generate an
+    /// RSA key once the spares are used up (a broken environment);
+    /// [`KeyRing::try_publish_next`] returns those errors instead.
     pub fn publish_next(&self) -> String {
         self.try_publish_next()
             .unwrap_or_else(|e| panic!("mock-idp: cannot create a next key: {e}"))
