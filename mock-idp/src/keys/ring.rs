@@ -171,7 +171,7 @@ impl KeyRing {
     /// generated ones); returns its kid.
     ///
     /// # Panics
-    /// If the JWKS already holds [`MAX_PUBLISHED_KEYS`] keys, or aws-lc cannot generate an
+    /// If the JWKS already holds its maximum of 20 keys, or aws-lc cannot generate an
     /// RSA key once the spares are used up (a broken environment);
     /// [`KeyRing::try_publish_next`] returns those errors instead.
     pub fn publish_next(&self) -> String {
