@@ -139,7 +139,7 @@ async fn an_imported_export_serves_tokens_for_its_apis_and_clients() {
     assert!(out.status.success(), "{stderr}");
     let lines: Vec<&str> = stderr.lines().collect();
     // One line per resource type left out, then where the generated secrets are.
-    assert_eq!(lines.len(), 17, "{stderr}");
+    assert_eq!(lines.len(), 15, "{stderr}");
     assert!(
         lines.contains(
             &format!(
