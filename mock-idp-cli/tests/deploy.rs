@@ -138,7 +138,8 @@ async fn an_imported_export_serves_tokens_for_its_apis_and_clients() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let lines: Vec<&str> = stderr.lines().collect();
-    // One line per resource type left out, then where the generated secrets are.
+    // One line per resource type left out, then where the generated secrets are, then the
+    // file written.
     assert_eq!(lines.len(), 15, "{stderr}");
     assert!(
         lines.contains(
@@ -151,7 +152,7 @@ async fn an_imported_export_serves_tokens_for_its_apis_and_clients() {
         "{stderr}"
     );
     assert_eq!(
-        lines[lines.len() - 1],
+        lines[lines.len() - 2],
         format!(
             "mock-idp: generated secrets for Orders Worker, Back Office (2): client_secret in {}",
             toml.display()
