@@ -87,7 +87,8 @@ struct Binding {
 }
 
 /// Most users whose logins are counted (`event.stats.logins_count`); past it, new users count
-/// from zero each time (the tenant model holds at most 50,000 users).
+/// from zero each time (the tenant model holds at most 50,000 users). Users are counted by the
+/// SHA-256 of their id, so the bytes are bounded too (about 10 MiB), however long the ids.
 pub(crate) const MAX_COUNTED_USERS: usize = 100_000;
 
 /// The runtime of one tenant.
@@ -97,8 +98,8 @@ pub(crate) struct Actions {
     worker: Option<Worker>,
     timeout_ms: u64,
     executions: Executions,
-    /// Logins per user_id.
-    logins: Mutex<HashMap<String, u64>>,
+    /// Logins per user, by the SHA-256 of the user_id.
+    logins: Mutex<HashMap<Vec<u8>, u64>>,
 }
 
 impl Actions {
@@ -159,14 +160,18 @@ impl Actions {
     /// Logins of `user_id` so far.
     fn logins(&self, user_id: &str) -> u64 {
         let logins = self.logins.lock().unwrap_or_else(|e| e.into_inner());
-        logins.get(user_id).copied().unwrap_or(0)
+        logins
+            .get(&crate::jose::sha256(user_id))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Counts a login of `user_id` (`event.stats.logins_count`).
     pub(crate) fn count_login(&self, user_id: &str) {
+        let key = crate::jose::sha256(user_id);
         let mut logins = self.logins.lock().unwrap_or_else(|e| e.into_inner());
-        if logins.len() < MAX_COUNTED_USERS || logins.contains_key(user_id) {
-            *logins.entry(user_id.to_owned()).or_default() += 1;
+        if logins.len() < MAX_COUNTED_USERS || logins.contains_key(&key) {
+            *logins.entry(key).or_default() += 1;
         }
     }
 
@@ -362,5 +367,33 @@ impl Actions {
             action: b.name.clone(),
             message,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Login counts are bounded in entries and bytes: a user id of any length costs one
+    /// 32-byte digest, and past the bound new users count from zero.
+    #[test]
+    fn login_counts_are_bounded_in_entries_and_bytes() {
+        let actions = Actions::default();
+        let long = "u".repeat(64 << 10);
+        actions.count_login(&long);
+        actions.count_login(&long);
+        assert_eq!(actions.logins(&long), 2);
+        {
+            let mut logins = actions.logins.lock().unwrap();
+            assert!(logins.keys().all(|k| k.len() == 32));
+            for i in logins.len()..MAX_COUNTED_USERS {
+                logins.insert(crate::jose::sha256(i.to_string()), 1);
+            }
+        }
+        actions.count_login("newcomer");
+        assert_eq!(actions.logins("newcomer"), 0);
+        actions.count_login(&long);
+        assert_eq!(actions.logins(&long), 3);
+        assert_eq!(actions.logins.lock().unwrap().len(), MAX_COUNTED_USERS);
     }
 }
