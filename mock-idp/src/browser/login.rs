@@ -9,6 +9,10 @@
 //! | submit button | `action` | `login-submit` |
 //! | error message | | `login-error` |
 //!
+//! With an organization invitation (`crate::browser::invitation`) the email is the invitee's,
+//! read-only, under a line (`invitation-notice`) naming the inviter and the organization; an
+//! invitee without an account goes to the sign-up page instead.
+//!
 //! A user with an OTP enrolment goes on to `/u/mfa-otp-challenge` (`mfa_challenge`) with the
 //! same transaction; the session starts only after the code.
 //!
@@ -27,6 +31,7 @@ use axum::{Extension, Form};
 
 use crate::browser::authorize::{add_cookie, complete, found, session_cookie};
 use crate::browser::html::{self, escape};
+use crate::browser::invitation;
 use crate::tenant::authorize_request::AuthorizeRequest;
 use crate::tenant::session::{DEVICE_COOKIE, cookie};
 use crate::tenant::state::TenantState;
@@ -50,6 +55,21 @@ pub(crate) async fn show(
 ) -> Response {
     let tx = q.get("state").map(String::as_str).unwrap_or("");
     match transaction(&st, &headers, tx) {
+        Some(req) if req.invitation.is_some() => {
+            let cfg = st.config();
+            let Some(inv) = invitation::live(&cfg, &req, st.mint.clock.now()) else {
+                return html::error_page(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    invitation::NOT_FOUND,
+                );
+            };
+            // Auth0 shows the sign-up page for an invitee without an account.
+            if cfg.user_by_email(&inv.invitee_email).is_none() {
+                return found(&format!("{}?state={tx}", invitation::SIGNUP_PATH));
+            }
+            form(&st, &req, tx, &inv.invitee_email, None)
+        }
         Some(req) => {
             let email = req.login_hint.clone().unwrap_or_default();
             form(&st, &req, tx, &email, None)
@@ -73,6 +93,20 @@ pub(crate) async fn submit(
     };
     let email = field("username");
     let snapshot = st.config();
+    // Accepting an invitation: the email is the invitee's, whatever the form was edited to.
+    if req.invitation.is_some() {
+        let Some(inv) = invitation::live(&snapshot, &req, st.mint.clock.now()) else {
+            return html::error_page(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                invitation::NOT_FOUND,
+            );
+        };
+        if !email.eq_ignore_ascii_case(&inv.invitee_email) {
+            let invitee = inv.invitee_email.clone();
+            return form(&st, &req, tx, &invitee, Some(invitation::NOT_THE_INVITEE));
+        }
+    }
     let user = snapshot
         .user_by_email(email)
         .filter(|u| u.password_matches(field("password")));
@@ -125,17 +159,24 @@ fn form(
             )
         })
         .unwrap_or_default();
+    // An invitation's form: the invitee's email, not editable, under a line naming the
+    // inviter and the organization.
+    let live = invitation::live(&snapshot, req, st.mint.clock.now());
+    let (notice, locked) = match (live, req.organization.as_deref()) {
+        (Some(inv), Some(org)) => (invitation::notice(&snapshot, inv, org), " readonly"),
+        _ => (String::new(), ""),
+    };
     let invalid = if error.is_some() {
         " aria-invalid=\"true\" aria-describedby=\"login-error\""
     } else {
         ""
     };
     let body = format!(
-        "<h1>Welcome</h1><p>Log in to mock-idp to continue to <strong>{app}</strong>.</p>{error_html}\
+        "<h1>Welcome</h1><p>Log in to mock-idp to continue to <strong>{app}</strong>.</p>{notice}{error_html}\
          <form method=\"post\" action=\"/u/login\" data-testid=\"login-form\">\
          <input type=\"hidden\" name=\"state\" value=\"{tx}\">\
          <label for=\"username\">Email address</label>\
-         <input id=\"username\" name=\"username\" type=\"email\" autocomplete=\"username\" required autofocus value=\"{email}\" data-testid=\"login-email\"{invalid}>\
+         <input id=\"username\" name=\"username\" type=\"email\" autocomplete=\"username\" required autofocus value=\"{email}\" data-testid=\"login-email\"{locked}{invalid}>\
          <label for=\"password\">Password</label>\
          <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required data-testid=\"login-password\"{invalid}>\
          <button type=\"submit\" name=\"action\" value=\"default\" data-testid=\"login-submit\">Continue</button>\

@@ -9,6 +9,7 @@
 //! | `mfa_challenge` | `/u/mfa-otp-challenge`: the OTP step after the password of an enrolled user |
 //! | `userinfo`, `logout` | `/userinfo`, `/v2/logout` + `/oidc/logout` |
 //! | `cors`, `html` | CORS for browser applications; escaped HTML pages |
+//! | `invitation` | organization invitations at `/authorize`, the locked login form, `/u/signup`; spending the invitation |
 //! | `organization` | `organization` at `/authorize`: usage, membership (`org_id`/`org_name` in the tokens) |
 //! | `post_login` | the post-login Actions of a browser login, run before the code is issued |
 //! | `web_message` | `response_mode=web_message`: the page that posts the answer to the framing window (silent authentication) |
@@ -17,6 +18,7 @@ pub(crate) mod activate;
 pub(crate) mod authorize;
 pub(crate) mod cors;
 pub(crate) mod html;
+pub(crate) mod invitation;
 pub(crate) mod login;
 pub(crate) mod logout;
 pub(crate) mod mfa_challenge;

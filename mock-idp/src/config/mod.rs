@@ -24,6 +24,7 @@
 //! | `actions` | [`ActionConfig`]: the tenant's Actions and their bindings; [`ActionsRuntime`]: the Node worker |
 //! | `mfa` | [`MfaConfig`]: a user's OTP (TOTP) enrolment and recovery codes |
 //! | `exchange` | token exchange profiles, organizations, Token Vault entries |
+//! | `invitation` | [`InvitationConfig`]: an organization's pending invitations |
 //! | `resource` | [`ResourceParameterProfile`]: how `resource` (RFC 8707) names an API, beside `audience` |
 //! | `tenant` | [`TenantConfig`]: the whole tenant, its quickstart defaults, loading and validation |
 //! | `snapshot` | `Snapshot`: the configuration at one instant, as a request reads it (users indexed by id and email) |
@@ -34,6 +35,7 @@ mod api;
 mod application;
 pub mod deploy;
 mod exchange;
+mod invitation;
 mod mfa;
 mod resource;
 mod snapshot;
@@ -57,6 +59,7 @@ pub use exchange::{
     OrganizationUsage, RESERVED_TOKEN_TYPE_PREFIXES, SubjectValidation, VaultEntry,
     is_reserved_token_type,
 };
+pub use invitation::InvitationConfig;
 pub use mfa::{MfaConfig, OTP_STEP};
 pub use resource::{ResourceError, ResourceParameterProfile};
 pub(crate) use snapshot::{Snapshot, Users};

@@ -56,6 +56,10 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
             get(crate::browser::login::show).post(crate::browser::login::submit),
         )
         .route(
+            crate::browser::invitation::SIGNUP_PATH,
+            get(crate::browser::invitation::show).post(crate::browser::invitation::submit),
+        )
+        .route(
             crate::browser::activate::PATH,
             get(crate::browser::activate::show).post(crate::browser::activate::submit),
         )

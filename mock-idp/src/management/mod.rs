@@ -11,6 +11,7 @@
 //! | `users` | `/users` (search with `q`), `/users-by-email`, `/users/{id}/roles`, `/users/{id}/permissions` |
 //! | `roles` | `/roles`, `/roles/{id}/permissions`, `/roles/{id}/users` |
 //! | `organizations` | `/organizations` (+ `members`, member `roles`, `enabled_connections`) |
+//! | `invitations` | `/organizations/{id}/invitations`: create, list, read, delete |
 //! | `org_links` | `/organizations/{id}/client-grants`, `discovery-domains`, `clients` (what the Deploy CLI reads of an organization) |
 //! | `connections` | `/connections`: the database connection |
 //! | `tenant_settings` | `/tenants/settings` |
@@ -21,6 +22,7 @@ mod body;
 pub(crate) mod clients;
 pub(crate) mod connections;
 mod error;
+pub(crate) mod invitations;
 pub(crate) mod org_links;
 pub(crate) mod organizations;
 pub(crate) mod resource_servers;
