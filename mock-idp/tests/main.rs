@@ -15,6 +15,7 @@ mod exchange;
 mod faults;
 mod fidelity;
 mod fuzz;
+mod invitations;
 mod keys;
 mod management;
 mod mfa;

@@ -90,7 +90,11 @@ pub(crate) fn live<'a>(
 }
 
 /// Refuses a request whose invitation is not live, before any form is shown.
-pub(crate) fn check(cfg: &TenantConfig, request: &AuthorizeRequest, now: i64) -> Result<(), Refusal> {
+pub(crate) fn check(
+    cfg: &TenantConfig,
+    request: &AuthorizeRequest,
+    now: i64,
+) -> Result<(), Refusal> {
     match request.invitation {
         Some(_) if live(cfg, request, now).is_none() => Err(not_found()),
         _ => Ok(()),
@@ -127,7 +131,12 @@ pub(crate) fn accept(
 pub(crate) fn notice(cfg: &TenantConfig, inv: &InvitationConfig, org_id: &str) -> String {
     let org = cfg
         .organization(org_id)
-        .map(|o| o.display_name.clone().or_else(|| o.name.clone()).unwrap_or_else(|| o.id.clone()))
+        .map(|o| {
+            o.display_name
+                .clone()
+                .or_else(|| o.name.clone())
+                .unwrap_or_else(|| o.id.clone())
+        })
         .unwrap_or_default();
     format!(
         "<p class=\"hint\" data-testid=\"invitation-notice\">{} has invited you to join <strong>{}</strong>.</p>",

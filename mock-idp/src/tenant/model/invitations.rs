@@ -83,35 +83,40 @@ impl TenantModel {
         user: &UserConfig,
         now: i64,
     ) -> Result<(), AcceptError> {
-        let outcome = self.change_settings(|cfg| {
-            let roles: Vec<String> = cfg.roles.iter().map(|r| r.name.clone()).collect();
-            let Some(org) = cfg.organizations.iter_mut().find(|o| o.id == org_id) else {
-                return Ok(Err(AcceptError::NotFound));
-            };
-            let Some(at) = org.invitations.iter().position(|i| {
-                i.ticket_id == ticket && i.client_id == client_id && i.is_live(now)
-            }) else {
-                return Ok(Err(AcceptError::NotFound));
-            };
-            let inv = org.invitations.remove(at);
-            if !inv.invitee_email.eq_ignore_ascii_case(&user.email) {
-                return Ok(Err(AcceptError::WrongAccount));
-            }
-            let id = user.id();
-            if !org.has_member(user) {
-                org.members.push(id.clone());
-            }
-            let given: Vec<String> = inv.roles.into_iter().filter(|r| roles.contains(r)).collect();
-            if !given.is_empty() {
-                let list = org.member_roles.entry(id).or_default();
-                for r in given {
-                    if !list.contains(&r) {
-                        list.push(r);
+        let outcome =
+            self.change_settings(|cfg| {
+                let roles: Vec<String> = cfg.roles.iter().map(|r| r.name.clone()).collect();
+                let Some(org) = cfg.organizations.iter_mut().find(|o| o.id == org_id) else {
+                    return Ok(Err(AcceptError::NotFound));
+                };
+                let Some(at) = org.invitations.iter().position(|i| {
+                    i.ticket_id == ticket && i.client_id == client_id && i.is_live(now)
+                }) else {
+                    return Ok(Err(AcceptError::NotFound));
+                };
+                let inv = org.invitations.remove(at);
+                if !inv.invitee_email.eq_ignore_ascii_case(&user.email) {
+                    return Ok(Err(AcceptError::WrongAccount));
+                }
+                let id = user.id();
+                if !org.has_member(user) {
+                    org.members.push(id.clone());
+                }
+                let given: Vec<String> = inv
+                    .roles
+                    .into_iter()
+                    .filter(|r| roles.contains(r))
+                    .collect();
+                if !given.is_empty() {
+                    let list = org.member_roles.entry(id).or_default();
+                    for r in given {
+                        if !list.contains(&r) {
+                            list.push(r);
+                        }
                     }
                 }
-            }
-            Ok(Ok(()))
-        });
+                Ok(Ok(()))
+            });
         outcome.unwrap_or(Err(AcceptError::NotFound))
     }
 }
