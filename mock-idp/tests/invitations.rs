@@ -908,3 +908,122 @@ async fn each_invitation_route_needs_its_scope() {
         )
     );
 }
+
+/// The sign-up page in headless Chromium: the link opened, the email shown and not
+/// editable, a password typed, back in the application with a code; then a member.
+#[tokio::test]
+async fn the_signup_page_in_chromium() {
+    use browser_test::fantoccini::Locator;
+    let Some(browser) = browser_test::Browser::launch().await else {
+        return;
+    };
+    let app = crate::mfa::local_callback().await;
+    let mut c = config();
+    c.applications
+        .iter_mut()
+        .find(|a| a.client_id == APP)
+        .unwrap()
+        .callbacks
+        .push(app.clone());
+    let t = MockTenant::builder()
+        .config(c)
+        .admin_secret(SECRET)
+        .start()
+        .await;
+    let inv = invite(&t, "org_acme", INVITEE, APP).await;
+    let (ticket, org) = link_params(&inv);
+    let mut p = spa(&[
+        ("organization", org.as_str()),
+        ("invitation", ticket.as_str()),
+        ("state", "st-browser"),
+    ]);
+    p.retain(|(k, v)| !(*k == "state" && *v == "st-1"));
+    p[0] = ("client_id", APP);
+    p[1] = ("redirect_uri", app.as_str());
+    let mut url = url::Url::parse(&t.urls().authorize()).unwrap();
+    url.query_pairs_mut().extend_pairs(&p);
+    let b = browser.client();
+    b.goto(url.as_str()).await.unwrap();
+    let email = match b
+        .wait()
+        .for_element(Locator::Css("[data-testid=signup-email]"))
+        .await
+    {
+        Ok(e) => e,
+        Err(e) => panic!(
+            "{e} at {} showing {}",
+            b.current_url().await.unwrap(),
+            b.source().await.unwrap()
+        ),
+    };
+    assert_eq!(b.current_url().await.unwrap().path(), "/u/signup");
+    // Typing into the email changes nothing: it is the invitee's.
+    email.send_keys("mallory").await.unwrap();
+    assert_eq!(email.prop("value").await.unwrap().as_deref(), Some(INVITEE));
+    let notice = b
+        .find(Locator::Css("[data-testid=invitation-notice]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        notice.text().await.unwrap(),
+        "Ada Admin has invited you to join acme Inc.."
+    );
+    b.find(Locator::Css("[data-testid=signup-password]"))
+        .await
+        .unwrap()
+        .send_keys("a long passphrase")
+        .await
+        .unwrap();
+    b.find(Locator::Css("[data-testid=signup-submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Css("#back")).await.unwrap();
+    let landed = b.current_url().await.unwrap();
+    assert!(
+        landed.as_str().starts_with(&format!("{app}?code=")),
+        "{landed}"
+    );
+    browser.close().await;
+    let user = t.config().user_by_email(INVITEE).unwrap().id();
+    let (_, members) = call(
+        &t,
+        Method::GET,
+        "/api/v2/organizations/org_acme/members",
+        None,
+    )
+    .await;
+    assert_eq!(members[0]["user_id"], user.as_str());
+}
+
+/// The README's O- rows name tests that exist.
+#[test]
+fn the_o_rows_name_tests_that_exist() {
+    let readme = include_str!("../README.md");
+    let sources = [
+        include_str!("invitations.rs"),
+        include_str!("org_login.rs"),
+        include_str!("management/persistence.rs"),
+    ];
+    let named: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("| O-"))
+        .flat_map(|l| l.split('`'))
+        .filter_map(|w| {
+            ["invitations::", "org_login::", "management::persistence::"]
+                .iter()
+                .find_map(|p| w.strip_prefix(p))
+        })
+        .collect();
+    assert!(named.len() >= 10, "{named:?}");
+    for name in named {
+        assert!(
+            sources
+                .iter()
+                .any(|s| s.contains(&format!("async fn {name}()"))),
+            "{name}"
+        );
+    }
+}
