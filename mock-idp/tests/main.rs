@@ -19,6 +19,7 @@ mod invitations;
 mod keys;
 mod management;
 mod mfa;
+mod mfa_api;
 mod mint;
 mod org_links;
 mod org_login;

@@ -174,6 +174,12 @@ impl Mfa {
         lock(&self.logins).get(&tx.to_owned(), now).cloned()
     }
 
+    /// Forgets `user_id`'s runtime state (replay window, attempts, recovery codes in use): their
+    /// enrolment changed, so the next code is checked against the new one.
+    pub(crate) fn forget(&self, user_id: &str) {
+        lock(&self.users).remove(user_id);
+    }
+
     /// Ends the OTP step of `tx`.
     pub(crate) fn end_login(&self, tx: &str) {
         lock(&self.logins).remove(&tx.to_owned());
@@ -276,7 +282,7 @@ fn take_attempt_window(u: &mut UserState, now: i64) -> Result<(), OtpError> {
 }
 
 /// A recovery code shaped like Auth0's: 24 characters of `A-Z` and `0-9`.
-fn new_recovery_code() -> String {
+pub(crate) fn new_recovery_code() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut bytes = [0u8; 24];
     let _ = aws_lc_rs::rand::fill(&mut bytes);
@@ -298,6 +304,8 @@ mod tests {
         MfaConfig {
             otp_secret: "JBSWY3DPEHPK3PXP".into(),
             recovery_codes: vec!["RC1".into()],
+            name: None,
+            enrolled_at: None,
         }
     }
 

@@ -78,6 +78,8 @@ pub enum EntryKind {
     Organization,
     /// An organization invitation.
     Invitation,
+    /// A user's authentication method (MFA).
+    AuthenticationMethod,
 }
 
 impl EntryKind {
@@ -91,6 +93,7 @@ impl EntryKind {
             EntryKind::Role => "role",
             EntryKind::Organization => "organization",
             EntryKind::Invitation => "invitation",
+            EntryKind::AuthenticationMethod => "authentication method",
         }
     }
 }
