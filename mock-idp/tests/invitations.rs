@@ -909,6 +909,52 @@ async fn each_invitation_route_needs_its_scope() {
     );
 }
 
+/// After an organization login the access token's `permissions` are the user's roles in
+/// that organization only; outside it, the user's own roles (Auth0 RBAC with Organizations).
+#[tokio::test]
+async fn an_organization_login_carries_the_permissions_of_the_member_roles_only() {
+    let mut c = config();
+    c.apis[0].dialect = mock_idp::config::Dialect::AccessTokenAuthz;
+    let api = c.apis[0].identifier.clone();
+    c.roles.push(RoleConfig {
+        name: "admin".into(),
+        permissions: [(api.clone(), vec!["admin:write".to_owned()])].into(),
+    });
+    let user = c.users.iter_mut().find(|u| u.email == OUTSIDER).unwrap();
+    user.roles = vec!["admin".into()];
+    let id = user.id();
+    let org = c
+        .organizations
+        .iter_mut()
+        .find(|o| o.id == "org_acme")
+        .unwrap();
+    org.members.push(id.clone());
+    org.member_roles.insert(id, vec!["editor".into()]);
+    let t = MockTenant::builder().config(c).start().await;
+    let permissions = |org: Option<&'static str>| {
+        let t = &t;
+        let api = api.clone();
+        async move {
+            let mut extra = vec![("audience", api.as_str())];
+            if let Some(o) = org {
+                extra.push(("organization", o));
+            }
+            let mut p = spa(&extra);
+            p[0] = ("client_id", APP);
+            let done = Agent::new(t)
+                .submit_login_with(t, &p, OUTSIDER, OUTSIDER_PASSWORD)
+                .await;
+            let body = redeem(t, &done).await;
+            parts(body["access_token"].as_str().unwrap()).1["permissions"].clone()
+        }
+    };
+    assert_eq!(
+        permissions(Some("org_acme")).await,
+        json!(["read:messages"])
+    );
+    assert_eq!(permissions(None).await, json!(["admin:write"]));
+}
+
 /// The sign-up page in headless Chromium: the link opened, the email shown and not
 /// editable, a password typed, back in the application with a code; then a member.
 #[tokio::test]
