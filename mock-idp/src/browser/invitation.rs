@@ -199,7 +199,9 @@ pub(crate) async fn submit(
         Err(_) => return form(&cfg, &req, tx, inv, Some("The user already exists.")),
     };
     st.transactions.finish(tx);
-    let session = st.sessions.create(&user.id(), now);
+    let session = st
+        .sessions
+        .create(&user.id(), now, st.config().session_policy());
     let mut res = complete(&st, &req, &session, now, &headers, peer).await;
     add_cookie(&mut res, &session_cookie(&st, &session.sid));
     res
