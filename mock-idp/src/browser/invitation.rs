@@ -32,7 +32,7 @@ use axum::{Extension, Form};
 
 use crate::browser::authorize::{Refusal, add_cookie, complete, session_cookie};
 use crate::browser::html::{self, escape};
-use crate::browser::login::{EXPIRED, transaction};
+use crate::browser::{EXPIRED, transaction};
 use crate::config::{InvitationConfig, TenantConfig, UserConfig};
 use crate::tenant::authorize_request::AuthorizeRequest;
 use crate::tenant::model::AcceptError;

@@ -31,9 +31,8 @@ use axum::{Extension, Form};
 
 use crate::browser::authorize::{add_cookie, complete, found, session_cookie};
 use crate::browser::html::{self, escape};
-use crate::browser::invitation;
+use crate::browser::{EXPIRED, invitation, transaction};
 use crate::tenant::authorize_request::AuthorizeRequest;
-use crate::tenant::session::{DEVICE_COOKIE, cookie};
 use crate::tenant::state::TenantState;
 
 /// Where the OTP step lives (the `mfa_challenge` module, Auth0's Universal Login path).
@@ -44,8 +43,6 @@ pub(crate) const WRONG_CREDENTIALS: &str = "Wrong email or password";
 /// Auth0's text for a blocked user (after the right password only: a wrong one says
 /// [`WRONG_CREDENTIALS`], so the block reveals nothing to someone guessing).
 pub(crate) const BLOCKED: &str = "user is blocked";
-
-pub(crate) const EXPIRED: &str = "This login has expired or was started in another browser. Go back to the application and log in again.";
 
 /// `GET /u/login?state=…`: the form.
 pub(crate) async fn show(
@@ -129,16 +126,6 @@ pub(crate) async fn submit(
     let mut res = complete(&st, &req, &session, now, &headers, peer).await;
     add_cookie(&mut res, &session_cookie(&st, &session.sid));
     res
-}
-
-pub(crate) fn transaction(
-    st: &TenantState,
-    headers: &HeaderMap,
-    tx: &str,
-) -> Option<AuthorizeRequest> {
-    let device = cookie(headers, DEVICE_COOKIE);
-    st.transactions
-        .get(tx, device.as_deref(), st.mint.clock.now())
 }
 
 fn form(

@@ -26,3 +26,25 @@ pub(crate) mod organization;
 mod post_login;
 pub(crate) mod userinfo;
 pub(crate) mod web_message;
+
+use axum::http::HeaderMap;
+
+use crate::tenant::authorize_request::AuthorizeRequest;
+use crate::tenant::session::{DEVICE_COOKIE, cookie};
+use crate::tenant::state::TenantState;
+
+/// What a login page says for a transaction that is unknown, spent, expired or another
+/// browser's.
+pub(crate) const EXPIRED: &str = "This login has expired or was started in another browser. Go back to the application and log in again.";
+
+/// The pending login `tx`, if it is this browser's (its device cookie) and still live: every
+/// page of a login (`login`, `invitation`'s sign-up, the OTP step) reads it so.
+pub(crate) fn transaction(
+    st: &TenantState,
+    headers: &HeaderMap,
+    tx: &str,
+) -> Option<AuthorizeRequest> {
+    let device = cookie(headers, DEVICE_COOKIE);
+    st.transactions
+        .get(tx, device.as_deref(), st.mint.clock.now())
+}
