@@ -215,3 +215,65 @@ async fn each_invitation_route_needs_its_scope() {
         )
     );
 }
+
+/// Each invitation is bounded (16 KiB of JSON, metadata included) and bad bodies are 400s,
+/// never 500s: a flood of large invitations cannot grow the tenant's saved state.
+#[tokio::test]
+async fn invitations_are_bounded_and_bad_bodies_are_refused() {
+    let t = tenant().await;
+    let path = "/api/v2/organizations/org_acme/invitations";
+    let big = "x".repeat(2_000);
+    let metadata: serde_json::Map<String, Value> =
+        (0..10).map(|i| (format!("k{i}"), json!(big))).collect();
+    let (s, body) = call(
+        &t,
+        Method::POST,
+        path,
+        Some(
+            json!({"inviter": {"name": "Ada"}, "invitee": {"email": INVITEE}, "client_id": APP,
+                    "app_metadata": metadata}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), body),
+        (
+            400,
+            error(
+                400,
+                "the invitation would exceed 16384 bytes",
+                "invalid_body"
+            )
+        )
+    );
+    for (bad, message) in [
+        (
+            json!(["not", "an", "object"]),
+            "Payload validation error: 'Expected type object but found type other'.",
+        ),
+        (
+            json!({"inviter": {"name": "Ada"}, "invitee": {"email": "not-an-email"}, "client_id": APP}),
+            "Payload validation error: 'Object didn't pass validation for format email: not-an-email on property invitee.email'.",
+        ),
+        (
+            json!({"inviter": {"name": "x".repeat(301)}, "invitee": {"email": INVITEE}, "client_id": APP}),
+            "Payload validation error: 'String is too long, maximum 300 on property inviter.name'.",
+        ),
+        (
+            json!({"inviter": {"name": "Ada"}, "invitee": {"email": INVITEE}, "client_id": APP, "ttl_sec": "soon"}),
+            "Payload validation error: 'Expected type integer on property ttl_sec'.",
+        ),
+        (
+            json!({"inviter": {"name": "Ada"}, "invitee": {"email": INVITEE}, "client_id": APP, "is_admin": true}),
+            "Payload validation error: 'Additional properties not allowed: is_admin'.",
+        ),
+    ] {
+        let (s, body) = call(&t, Method::POST, path, Some(bad)).await;
+        assert_eq!(
+            (s.as_u16(), body),
+            (400, error(400, message, "invalid_body"))
+        );
+    }
+    let (s, list) = call(&t, Method::GET, path, None).await;
+    assert_eq!((s.as_u16(), list), (200, json!([])));
+}
