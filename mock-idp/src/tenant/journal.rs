@@ -54,6 +54,11 @@ const SECRET_FIELDS: &[&str] = &[
     "id_token",
     "token",
     "secret",
+    // One-time secrets of the MFA API and of organization invitations (`/authorize`'s query).
+    "mfa_token",
+    "otp",
+    "recovery_code",
+    "invitation",
 ];
 
 /// One received request.

@@ -294,3 +294,27 @@ async fn a_session_of_another_account_spends_the_invitation_with_access_denied()
     .await;
     assert_eq!(members, json!([]));
 }
+
+/// The ticket is a one-time secret: whoever reads the journal (`read:mock_tenant`) does not
+/// learn it from `/authorize`'s query.
+#[tokio::test]
+async fn the_journal_does_not_keep_the_ticket() {
+    let t = tenant().await;
+    let inv = invite(&t, "org_acme", INVITEE, APP).await;
+    let (ticket, org) = link_params(&inv);
+    let res = open_link(&mut Agent::new(&t), &t, APP, &ticket, &org).await;
+    assert_eq!(local(&res).path(), "/u/login");
+    let (s, journal) = call(&t, Method::GET, "/control/journal", None).await;
+    assert_eq!(s, 200);
+    assert!(!journal.to_string().contains(&ticket), "{journal}");
+    let query = journal
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == "/authorize")
+        .unwrap()["query"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(query.contains("invitation=%5Bredacted%5D"), "{query}");
+}
