@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::body::{Body, Page, random_alnum};
 use super::connections::DATABASE_CONNECTION_ID;
 use super::error::ApiError;
-use super::roles::{role_id, role_named_by_id};
+use super::roles::role_named_by_id;
 use crate::clock::iso8601;
 use crate::config::{InvitationConfig, OrganizationConfig, OrganizationUsage};
 use crate::tenant::model::EntryKind;
@@ -66,7 +66,12 @@ fn invitation_json(st: &TenantState, org: &OrganizationConfig, i: &InvitationCon
         "client_id": i.client_id,
         "app_metadata": i.app_metadata,
         "user_metadata": i.user_metadata,
-        "roles": i.roles.iter().map(|r| role_id(r)).collect::<Vec<_>>(),
+        "roles": i
+            .roles
+            .iter()
+            .filter_map(|n| cfg.roles.iter().find(|r| r.name == *n))
+            .map(|r| r.id())
+            .collect::<Vec<_>>(),
         "ticket_id": i.ticket_id,
     });
     if let Some(c) = &i.connection_id {

@@ -182,8 +182,8 @@ async fn an_organization_login_carries_the_permissions_of_the_member_roles_only(
     c.apis[0].dialect = mock_idp::config::Dialect::AccessTokenAuthz;
     let api = c.apis[0].identifier.clone();
     c.roles.push(RoleConfig {
-        name: "admin".into(),
         permissions: [(api.clone(), vec!["admin:write".to_owned()])].into(),
+        ..RoleConfig::new("admin")
     });
     let user = c.users.iter_mut().find(|u| u.email == OUTSIDER).unwrap();
     user.roles = vec!["admin".into()];

@@ -50,8 +50,8 @@ fn config() -> TenantConfig {
     }
     let api = c.apis[0].identifier.clone();
     c.roles.push(RoleConfig {
-        name: "editor".into(),
         permissions: [(api, vec!["read:messages".to_owned()])].into(),
+        ..RoleConfig::new("editor")
     });
     c.users.push(UserConfig::new(OUTSIDER, OUTSIDER_PASSWORD));
     for (id, name) in [("org_acme", "acme"), ("org_globex", "globex")] {
