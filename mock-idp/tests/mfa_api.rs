@@ -351,3 +351,79 @@ async fn enrolments_the_api_cannot_make_are_refused() {
     // Still enrolled.
     assert_eq!(password(&t).await.0, 403);
 }
+
+/// `GET /mfa/authenticators` with the `mfa_token` as bearer: the user's authenticators, with
+/// the ids the Management API shows; a token never issued or spent is refused as the MFA
+/// grants refuse it.
+#[tokio::test]
+async fn the_mfa_api_lists_the_authenticators_of_an_mfa_token() {
+    let t = tenant().await;
+    let (status, body) = post(
+        &t,
+        APP,
+        &[
+            ("grant_type", "password"),
+            ("username", crate::mfa::EMAIL),
+            ("password", crate::mfa::PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let token = body["mfa_token"].as_str().unwrap().to_owned();
+    let list = |bearer: Option<String>| {
+        let t = &t;
+        async move {
+            let mut req = t
+                .http_client()
+                .get(format!("{}/mfa/authenticators", t.uri()));
+            if let Some(b) = bearer {
+                req = req.bearer_auth(b);
+            }
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let user = t.config().user_by_email(crate::mfa::EMAIL).unwrap().id();
+    let (_, methods) = call(
+        &t,
+        Method::GET,
+        &format!("/api/v2/users/{user}/authentication-methods"),
+        None,
+    )
+    .await;
+    let (s, authenticators) = list(Some(token.clone())).await;
+    assert_eq!(
+        (s, authenticators),
+        (
+            200,
+            json!([
+                {"id": methods[0]["id"], "authenticator_type": "otp", "active": true},
+                {"id": methods[1]["id"], "authenticator_type": "recovery-code", "active": true},
+            ])
+        )
+    );
+    assert_eq!(
+        list(Some("never-issued".into())).await,
+        (
+            403,
+            json!({"error": "invalid_grant", "error_description": "Malformed mfa_token"})
+        )
+    );
+    // Spent by the login it completed.
+    let code = t.login(crate::mfa::EMAIL).current_otp().unwrap();
+    let (status, _) = post(
+        &t,
+        APP,
+        &[("grant_type", OTP), ("mfa_token", &token), ("otp", &code)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        list(Some(token)).await,
+        (
+            401,
+            json!({"error": "expired_token", "error_description": "mfa_token is expired"})
+        )
+    );
+    assert_eq!(list(None).await.0, 400);
+}

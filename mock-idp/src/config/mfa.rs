@@ -64,6 +64,13 @@ impl MfaConfig {
         self.secret().map(|s| hotp(&s, step))
     }
 
+    /// The hex that names this enrolment of `user_id` in Auth0's ids (`totp|dev_…`,
+    /// `recovery-code|dev_…`, Guardian's `dev_…`): stable for one secret, new for a new one.
+    pub(crate) fn device_id(&self, user_id: &str) -> String {
+        let digest = crate::jose::sha256(format!("{user_id}\n{}", self.otp_secret));
+        digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The code an authenticator app shows at `unix_time`.
     pub fn code_at(&self, unix_time: i64) -> Option<String> {
         self.code_for_step(unix_time.div_euclid(OTP_STEP))

@@ -50,6 +50,10 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
             "/oauth/device/code",
             post(crate::token_endpoint::device_code::device_authorization),
         )
+        .route(
+            "/mfa/authenticators",
+            get(crate::token_endpoint::mfa_authenticators::list),
+        )
         .route("/authorize", get(crate::browser::authorize::authorize))
         .route(
             "/u/login",

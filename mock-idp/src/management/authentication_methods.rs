@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::body::{Body, Page, derived_id};
+use super::body::{Body, Page};
 use super::error::ApiError;
 use crate::clock::iso8601;
 use crate::config::{MfaConfig, UserConfig};
@@ -30,7 +30,7 @@ type Res = Result<Response, ApiError>;
 /// The hex that names a user's enrolment: its `totp|dev_…`, `recovery-code|dev_…` and
 /// Guardian `dev_…` ids (stable for one secret; a new enrolment gets new ids).
 fn device(user: &UserConfig, mfa: &MfaConfig) -> String {
-    derived_id("", &[&user.id(), &mfa.otp_secret])
+    mfa.device_id(&user.id())
 }
 
 fn enrolled_at(user: &UserConfig, mfa: &MfaConfig) -> String {

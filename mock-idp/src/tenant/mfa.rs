@@ -152,6 +152,19 @@ impl Mfa {
         Ok(e.ticket.clone())
     }
 
+    /// The ticket of `token` for the MFA API's own endpoints, which take it as a bearer token
+    /// without naming the application.
+    pub(crate) fn ticket_any(&self, token: &str, now: i64) -> Result<MfaTicket, TicketError> {
+        let store = lock(&self.tickets);
+        let e = store
+            .get(&token.to_owned(), now)
+            .ok_or(TicketError::Malformed)?;
+        if e.used || now >= e.issued_at + MFA_TOKEN_LIFETIME {
+            return Err(TicketError::Expired);
+        }
+        Ok(e.ticket.clone())
+    }
+
     /// Marks `token` used: it completed its login and never completes another.
     pub(crate) fn spend(&self, token: &str, now: i64) {
         if let Some(e) = lock(&self.tickets).get_mut(&token.to_owned(), now) {
