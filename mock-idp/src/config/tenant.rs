@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::actions::{self, ActionConfig, ActionsRuntime};
 use crate::config::api::{ApiConfig, MANAGEMENT_API, MANAGEMENT_SCOPES, custom_claim_problem};
 use crate::config::application::{AppType, ApplicationConfig, AuthMethod, GrantType, IdTokenAlg};
+use crate::config::client_documents::ClientIdMetadataDocuments;
 use crate::config::exchange::{
     ExchangeProfile, OrganizationConfig, SubjectValidation, VaultEntry, is_reserved_token_type,
 };
@@ -68,6 +69,9 @@ pub struct TenantConfig {
     /// 7591) creates third-party applications. Off by default, as on Auth0.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub enable_dynamic_client_registration: bool,
+    /// Client ID metadata documents: an `https` URL as `client_id`, fetched under SSRF rules.
+    #[serde(default, skip_serializing_if = "ClientIdMetadataDocuments::is_default")]
+    pub client_id_metadata_documents: ClientIdMetadataDocuments,
 }
 
 /// The name of the tenant's one database connection (Auth0's default one), which holds
@@ -143,6 +147,7 @@ impl Default for TenantConfig {
             actions_runtime: ActionsRuntime::default(),
             resource_parameter_profile: ResourceParameterProfile::default(),
             enable_dynamic_client_registration: false,
+            client_id_metadata_documents: ClientIdMetadataDocuments::default(),
         }
     }
 }
@@ -224,6 +229,7 @@ impl TenantConfig {
         if self.apis.is_empty() {
             return Err(("apis".into(), "at least one API is required".into()));
         }
+        self.client_id_metadata_documents.validate()?;
         for (i, api) in self.apis.iter().enumerate() {
             let at = |k: &str| format!("apis[{i}].{k}");
             if api.identifier.trim().is_empty() {

@@ -31,7 +31,7 @@ pub(crate) async fn revoke(
 fn run(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<(), TokenError> {
     let params = params::parse_params(headers, body)?;
     let cfg = st.config();
-    let app = client_auth::authenticate(&cfg, headers, &params)?;
+    let app = client_auth::authenticate(&cfg, None, headers, &params)?;
     let token = params
         .get("token")
         .ok_or_else(|| TokenError::InvalidRequest("Missing required parameter: token".into()))?;
