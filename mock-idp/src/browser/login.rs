@@ -124,8 +124,8 @@ fn form(
         .filter(|_| snapshot.application(&req.client_id).is_none())
         .and_then(|u| u.host_str().map(str::to_owned))
     {
-        Some(host) => format!("{} ({})", escape(&named), escape(&host)),
-        None => escape(&named),
+        Some(host) => format!("{named} ({host})"),
+        None => named,
     };
     let error_html = error
         .map(|e| {

@@ -57,11 +57,17 @@ async fn serve(
     base: Arc<OnceLock<String>>,
     hits: Arc<Mutex<HashMap<String, usize>>>,
     uri: Uri,
+    headers: axum::http::HeaderMap,
 ) -> Response {
     let path = uri.path().to_owned();
     *hits.lock().unwrap().entry(path.clone()).or_default() += 1;
     let base = base.get().unwrap().clone();
-    let own = format!("{base}{path}");
+    // The URL the document was asked for (127.0.0.1 or localhost), so it names itself.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let own = format!("https://{host}{path}");
     match path.as_str() {
         "/client.json" => json_response(&doc(&own)),
         // A document served at one URL that claims to be another client.
@@ -74,6 +80,26 @@ async fn serve(
         "/basic.json" => {
             let mut d = doc(&own);
             d["token_endpoint_auth_method"] = json!("client_secret_basic");
+            json_response(&d)
+        }
+        "/short.json" | "/long.json" | "/no-store.json" => {
+            let cc = match path.as_str() {
+                "/short.json" => "public, max-age=60",
+                "/long.json" => "max-age=999999",
+                _ => "no-store",
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, "application/json"),
+                    (header::CACHE_CONTROL, cc),
+                ],
+                doc(&own).to_string(),
+            )
+                .into_response()
+        }
+        "/xss.json" => {
+            let mut d = doc(&own);
+            d["client_name"] = json!("<img src=x onerror=alert(1)>");
             json_response(&d)
         }
         "/big.json" => {
@@ -110,7 +136,9 @@ async fn doc_server() -> DocServer {
     base.set(format!("https://127.0.0.1:{port}")).unwrap();
     let hits = Arc::new(Mutex::new(HashMap::new()));
     let (b, h) = (base.clone(), hits.clone());
-    let app = axum::Router::new().fallback(move |uri: Uri| serve(b.clone(), h.clone(), uri));
+    let app = axum::Router::new().fallback(move |uri: Uri, headers: axum::http::HeaderMap| {
+        serve(b.clone(), h.clone(), uri, headers)
+    });
     let server = axum_server::from_tcp_rustls(
         listener,
         axum_server::tls_rustls::RustlsConfig::from_config(tls.server_config().unwrap()),
@@ -478,4 +506,91 @@ async fn a_flood_of_distinct_urls_stays_bounded() {
         .await;
     assert_eq!(res.status, 302, "{}", res.body);
     assert_eq!(res.location().path(), "/u/login");
+}
+
+/// Starts a login with `client_id` and returns the login page (its document fetched or cached).
+async fn login_page(tenant: &MockTenant, client_id: &str) -> Reply {
+    let mut agent = Agent::new(tenant);
+    let res = agent
+        .get(&authorize_url(tenant, &params(client_id, CALLBACK)))
+        .await;
+    assert_eq!(res.status, 302, "{}", res.body);
+    let tx = res.param("state").unwrap();
+    agent
+        .get(&format!("{}/u/login?state={tx}", tenant.uri()))
+        .await
+}
+
+/// `Cache-Control: max-age` is honoured up to the hour's ceiling, on the tenant clock;
+/// `no-store` is never cached.
+#[tokio::test]
+async fn documents_are_cached_for_their_max_age_up_to_an_hour() {
+    let server = doc_server().await;
+    let tenant = tenant_for(&server, &["127.0.0.1"]).await;
+    tenant.clock().freeze();
+    let (short, long, none) = (
+        server.url("/short.json"),
+        server.url("/long.json"),
+        server.url("/no-store.json"),
+    );
+    for url in [&short, &long, &none, &short, &long, &none] {
+        login_page(&tenant, url).await;
+    }
+    assert_eq!(
+        [
+            server.hits("/short.json"),
+            server.hits("/long.json"),
+            server.hits("/no-store.json")
+        ],
+        [1, 1, 2]
+    );
+    tenant.clock().advance(61);
+    login_page(&tenant, &short).await;
+    login_page(&tenant, &long).await;
+    assert_eq!(
+        [server.hits("/short.json"), server.hits("/long.json")],
+        [2, 1]
+    );
+    // 999999 seconds asked, an hour kept.
+    tenant.clock().advance(3_600);
+    login_page(&tenant, &long).await;
+    assert_eq!(server.hits("/long.json"), 2);
+}
+
+/// A host name the operator allows is resolved, and fetched from the addresses checked.
+#[tokio::test]
+async fn an_allowed_host_name_is_resolved_and_pinned() {
+    let server = doc_server().await;
+    let tenant = tenant_for(&server, &["localhost"]).await;
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    let page = login_page(&tenant, &format!("https://localhost:{port}/client.json")).await;
+    assert!(
+        page.body
+            .contains("continue to <strong>Doc Client (localhost)</strong>"),
+        "{}",
+        page.body
+    );
+    // The allowance names a host, not an address: 127.0.0.1 itself is still refused.
+    assert_refused(
+        &tenant,
+        &server.url("/client.json"),
+        "invalid_client",
+        "The host of the client_id URL resolves to a loopback, private or otherwise non-public address",
+    )
+    .await;
+}
+
+/// The name a document claims is text on the login page, never markup.
+#[tokio::test]
+async fn a_hostile_client_name_is_escaped_on_the_login_page() {
+    let server = doc_server().await;
+    let tenant = tenant_for(&server, &["127.0.0.1"]).await;
+    let page = login_page(&tenant, &server.url("/xss.json")).await;
+    assert!(!page.body.contains("<img src=x"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<strong>&lt;img src=x onerror=alert(1)&gt; (127.0.0.1)</strong>"),
+        "{}",
+        page.body
+    );
 }

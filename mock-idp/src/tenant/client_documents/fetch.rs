@@ -22,11 +22,11 @@ pub(crate) struct Fetched {
     pub(crate) max_age: Option<u64>,
 }
 
-/// The address to connect to for `u`, checked against the SSRF rule.
-async fn pinned_address(
+/// The addresses to connect to for `u`, checked against the SSRF rule.
+async fn pinned_addresses(
     u: &url::Url,
     settings: &ClientIdMetadataDocuments,
-) -> Result<SocketAddr, DocumentError> {
+) -> Result<Vec<SocketAddr>, DocumentError> {
     let port = u.port_or_known_default().unwrap_or(443);
     let host = u.host_str().unwrap_or_default();
     let addrs: Vec<SocketAddr> = match u.host() {
@@ -45,7 +45,10 @@ async fn pinned_address(
     if !allowed && addrs.iter().any(|a| !is_public(a.ip())) {
         return Err(DocumentError::NonPublicAddress);
     }
-    addrs.first().copied().ok_or(DocumentError::Resolve)
+    if addrs.is_empty() {
+        return Err(DocumentError::Resolve);
+    }
+    Ok(addrs)
 }
 
 /// Fetches the document at `u` under the SSRF rule.
@@ -62,14 +65,15 @@ async fn fetch_unbounded(
     u: &url::Url,
     settings: &ClientIdMetadataDocuments,
 ) -> Result<Fetched, DocumentError> {
-    let addr = pinned_address(u, settings).await?;
+    let addrs = pinned_addresses(u, settings).await?;
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .timeout(FETCH_TIMEOUT)
         .user_agent("mock-idp client-id-metadata-document fetcher");
     if let Some(domain) = u.domain() {
-        builder = builder.resolve(domain, addr);
+        // Only the checked addresses: the client resolves nothing itself.
+        builder = builder.resolve_to_addrs(domain, &addrs);
     }
     if let Some(pem) = &settings.ca_pem {
         // Validated at start-up; an unusable one here trusts nothing.
