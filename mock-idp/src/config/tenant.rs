@@ -13,6 +13,7 @@ use crate::config::exchange::{
     ExchangeProfile, OrganizationConfig, SubjectValidation, VaultEntry, is_reserved_token_type,
 };
 use crate::config::resource::ResourceParameterProfile;
+use crate::config::sessions::{self, SessionPolicy};
 use crate::config::users::{self, RoleConfig, UserConfig};
 
 /// The whole tenant.
@@ -72,6 +73,20 @@ pub struct TenantConfig {
     /// Client ID metadata documents: an `https` URL as `client_id`, fetched under SSRF rules.
     #[serde(default, skip_serializing_if = "ClientIdMetadataDocuments::is_default")]
     pub client_id_metadata_documents: ClientIdMetadataDocuments,
+    /// Auth0's `session_lifetime` ("Require log in after"), in hours: a login session ends
+    /// this long after the login, however active. Default 720 (30 days), at most 8760.
+    #[serde(
+        default = "sessions::default_session_lifetime",
+        skip_serializing_if = "sessions::is_default_session_lifetime"
+    )]
+    pub session_lifetime: u32,
+    /// Auth0's `idle_session_lifetime` ("Inactivity timeout"), in hours: a session unused this
+    /// long ends. Default 72 (3 days), at most 2400.
+    #[serde(
+        default = "sessions::default_idle_session_lifetime",
+        skip_serializing_if = "sessions::is_default_idle_session_lifetime"
+    )]
+    pub idle_session_lifetime: u32,
 }
 
 /// The name of the tenant's one database connection (Auth0's default one), which holds
@@ -148,6 +163,8 @@ impl Default for TenantConfig {
             resource_parameter_profile: ResourceParameterProfile::default(),
             enable_dynamic_client_registration: false,
             client_id_metadata_documents: ClientIdMetadataDocuments::default(),
+            session_lifetime: sessions::DEFAULT_SESSION_LIFETIME,
+            idle_session_lifetime: sessions::DEFAULT_IDLE_SESSION_LIFETIME,
         }
     }
 }
@@ -333,6 +350,14 @@ impl TenantConfig {
                 ),
             ));
         }
+        for (key, hours) in [
+            ("session_lifetime", self.session_lifetime),
+            ("idle_session_lifetime", self.idle_session_lifetime),
+        ] {
+            if let Some(problem) = sessions::lifetime_problem(key, hours) {
+                return Err((key.into(), problem));
+            }
+        }
         self.validate_browser_settings()?;
         users::validate(&self.users, &self.roles, &self.apis)?;
         actions::validate(&self.actions, &self.actions_runtime)?;
@@ -388,6 +413,11 @@ impl TenantConfig {
             api.operator_only = control_on;
         }
         self
+    }
+
+    /// How long login sessions live.
+    pub(crate) fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy::from_hours(self.session_lifetime, self.idle_session_lifetime)
     }
 
     /// The user with this email (case-insensitive, as Auth0 database connections compare).
