@@ -37,10 +37,13 @@ impl ClientIdMetadataDocuments {
     pub(crate) fn validate(&self) -> Result<(), (String, String)> {
         const KEY: &str = "client_id_metadata_documents";
         for (i, host) in self.allow_hosts.iter().enumerate() {
-            let ok = url::Host::parse(host).is_ok_and(|h| {
-                h.to_string()
-                    .eq_ignore_ascii_case(host.trim_matches(['[', ']']))
-            });
+            let ip = host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok();
+            let name = matches!(url::Host::parse(host), Ok(url::Host::Domain(d)) if d.eq_ignore_ascii_case(host));
+            let ok = ip || name;
             if !ok {
                 return Err((
                     format!("{KEY}.allow_hosts[{i}]"),
@@ -54,5 +57,35 @@ impl ClientIdMetadataDocuments {
             return Err((format!("{KEY}.ca_pem"), "not a PEM certificate".into()));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::TenantConfig;
+
+    /// A setting that cannot be used stops start-up with one line naming it.
+    #[test]
+    fn unusable_settings_are_named() {
+        for (toml, line) in [
+            (
+                "[client_id_metadata_documents]\nenabled = true\nallow_hosts = [\"127.0.0.1/8\"]\n",
+                "t.toml: client_id_metadata_documents.allow_hosts[0]: `127.0.0.1/8` is not a host name or IP address",
+            ),
+            (
+                "[client_id_metadata_documents]\nenabled = true\nca_pem = \"not a certificate\"\n",
+                "t.toml: client_id_metadata_documents.ca_pem: not a PEM certificate",
+            ),
+        ] {
+            let toml = format!("{toml}[[apis]]\nidentifier = \"https://a\"\n");
+            let err = TenantConfig::parse(&toml, "t.toml").unwrap_err();
+            assert_eq!(err.to_string(), line);
+        }
+        let ok = TenantConfig::parse(
+            "[client_id_metadata_documents]\nenabled = true\nallow_hosts = [\"localhost\", \"::1\", \"[::1]\", \"10.0.0.7\"]\n[[apis]]\nidentifier = \"https://a\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert!(ok.client_id_metadata_documents.enabled);
     }
 }
