@@ -120,7 +120,9 @@ async fn serve(
             json_response(&doc(&own))
         }
         p if p.starts_with("/flood/") => {
-            tokio::time::sleep(Duration::from_secs(2)).await;
+            // Long enough for all 30 requests to arrive while 8 fetches wait, short of the
+            // tenant's 3-second timeout.
+            tokio::time::sleep(Duration::from_millis(2_500)).await;
             StatusCode::NOT_FOUND.into_response()
         }
         _ => StatusCode::NOT_FOUND.into_response(),
