@@ -292,6 +292,47 @@ async fn a_document_client_logs_in_with_pkce_and_refreshes() {
         )
         .await;
     assert_eq!(with_secret.status, 401, "{}", with_secret.body);
+    // Only the login grants: no machine-to-machine token for a stranger's URL.
+    let m2m = agent
+        .post(
+            &tenant.urls().token(),
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &client_id),
+                ("audience", &aud),
+            ],
+        )
+        .await;
+    assert_token_error(
+        &m2m,
+        403,
+        "unauthorized_client",
+        "Grant type 'client_credentials' not allowed for the client.",
+    );
+    // It can revoke its refresh token (RFC 7009), which then no longer refreshes.
+    let revoked = agent
+        .post(
+            &format!("{}/oauth/revoke", tenant.uri()),
+            &[("client_id", client_id.as_str()), ("token", rt)],
+        )
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    let after = agent
+        .post(
+            &tenant.urls().token(),
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", &client_id),
+                ("refresh_token", rt),
+            ],
+        )
+        .await;
+    assert_token_error(
+        &after,
+        403,
+        "invalid_grant",
+        "Unknown or invalid refresh token.",
+    );
     let mut silent = params(&client_id, CALLBACK);
     silent.push(("prompt", "none"));
     let res = agent.get(&authorize_url(&tenant, &silent)).await;
