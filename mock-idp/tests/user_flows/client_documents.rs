@@ -97,6 +97,12 @@ async fn serve(
             )
                 .into_response()
         }
+        "/array.json" => json_response(&json!([own])),
+        "/no-uris.json" => {
+            let mut d = doc(&own);
+            d.as_object_mut().unwrap().remove("redirect_uris");
+            json_response(&d)
+        }
         "/xss.json" => {
             let mut d = doc(&own);
             d["client_name"] = json!("<img src=x onerror=alert(1)>");
@@ -436,6 +442,14 @@ async fn urls_and_documents_outside_the_rules_are_refused() {
         (
             format!("{base}/basic.json"),
             "The client metadata document is invalid: token_endpoint_auth_method must be none (a public client)",
+        ),
+        (
+            format!("{base}/array.json"),
+            "The client metadata document is not a JSON object",
+        ),
+        (
+            format!("{base}/no-uris.json"),
+            "The client metadata document is invalid: redirect_uris must be an array of 1 to 10 strings",
         ),
         (
             format!("{base}/big.json"),
