@@ -20,7 +20,7 @@ use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::browser::{html, organization, post_login, web_message};
+use crate::browser::{html, invitation, organization, post_login, web_message};
 use crate::config::{ApplicationConfig, GrantType, TenantConfig};
 use crate::jose::random_id;
 use crate::tenant::authorize_request::{AuthorizeRequest, OIDC_SCOPES, ResponseMode};
@@ -28,7 +28,7 @@ use crate::tenant::codes::{CodeGrant, Pkce, PkceMethod, is_pkce_string};
 use crate::tenant::session::{DEVICE_COOKIE, SESSION_COOKIE, Session, cookie, set_cookie};
 use crate::tenant::state::TenantState;
 
-/// Longest `state`, `nonce` or `login_hint` a pending login keeps (bytes).
+/// Longest `state`, `nonce`, `login_hint` or `invitation` a pending login keeps (bytes).
 pub(crate) const MAX_KEPT_PARAM: usize = 2048;
 
 /// Why an authorization request was refused, and how the refusal is delivered.
@@ -79,7 +79,20 @@ pub(crate) async fn authorize(
         }
     };
     let cfg = &st.config();
-    let (app, redirect_uri) = match trusted_client(cfg, &params) {
+    // A URL client_id: its client ID metadata document, fetched before anything else is read.
+    let document_client = match st
+        .client_documents
+        .resolve(
+            cfg,
+            params.get("client_id").map(String::as_str),
+            st.mint.clock.now(),
+        )
+        .await
+    {
+        Ok(app) => app,
+        Err(e) => return refuse_page(page(e.code(), e.to_string())),
+    };
+    let (app, redirect_uri) = match trusted_client(cfg, document_client.as_deref(), &params) {
         Ok(x) => x,
         Err(r) => return refuse_page(r),
     };
@@ -112,6 +125,10 @@ pub(crate) async fn authorize(
         );
     }
     let now = st.mint.clock.now();
+    if let Err(r) = invitation::check(cfg, &request, now) {
+        let state = request.state.as_deref();
+        return refuse(&request.redirect_uri, request.response_mode, state, r);
+    }
     let session = st
         .sessions
         .current(&headers, now, cfg.session_policy())
@@ -196,8 +213,13 @@ pub(crate) async fn complete(
     headers: &HeaderMap,
     peer: Option<std::net::IpAddr>,
 ) -> Response {
-    // An organization login is for its members only (checked here: after the form, or with
-    // the session's user).
+    // An invitation makes the user a member (or is spent refusing another account), then an
+    // organization login is for its members only (checked here: after the form, or with the
+    // session's user).
+    if let Err(r) = invitation::accept(st, request, &session.user_id, now) {
+        let state = request.state.as_deref();
+        return refuse(&request.redirect_uri, request.response_mode, state, r);
+    }
     if let Some(r) = organization::refuse_non_member(
         &st.config(),
         request.organization.as_deref(),
@@ -259,8 +281,10 @@ fn parse_query(q: &str) -> Result<BTreeMap<String, String>, String> {
 
 /// The application and its redirect URI, which must equal one of its callbacks byte for byte:
 /// no prefix, suffix, case or query variations (RFC 9700 §4.1.3).
+/// `document_client` is the client ID metadata document client the `client_id` URL names.
 fn trusted_client<'a>(
     cfg: &'a TenantConfig,
+    document_client: Option<&'a ApplicationConfig>,
     params: &'a BTreeMap<String, String>,
 ) -> Result<(&'a ApplicationConfig, &'a str), Refusal> {
     let client_id = params
@@ -268,6 +292,7 @@ fn trusted_client<'a>(
         .ok_or_else(|| page("invalid_request", "Missing required parameter: client_id"))?;
     let app = cfg
         .application(client_id)
+        .or(document_client.filter(|a| a.client_id == *client_id))
         .ok_or_else(|| page("invalid_request", format!("Unknown client: {client_id}")))?;
     let redirect_uri = params.get("redirect_uri").ok_or_else(|| {
         page(
@@ -293,7 +318,7 @@ fn validate(
 ) -> Result<AuthorizeRequest, Refusal> {
     let get = |k: &str| params.get(k).cloned();
     // The values a pending login keeps are capped before anything is kept (review M1).
-    if let Some(k) = ["state", "nonce", "login_hint"]
+    if let Some(k) = ["state", "nonce", "login_hint", "invitation"]
         .into_iter()
         .find(|k| params.get(*k).is_some_and(|v| v.len() > MAX_KEPT_PARAM))
     {
@@ -330,6 +355,7 @@ fn validate(
         ));
     }
     let organization = organization::requested(cfg, app, params)?;
+    let invitation = invitation::requested(organization.as_deref(), params)?;
     let prompts: Vec<&str> = params
         .get("prompt")
         .map(|p| p.split(' ').filter(|s| !s.is_empty()).collect())
@@ -397,6 +423,7 @@ fn validate(
         login_hint: get("login_hint"),
         dpop_jkt,
         organization,
+        invitation,
     })
 }
 

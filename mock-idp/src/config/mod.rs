@@ -24,8 +24,10 @@
 //! | `actions` | [`ActionConfig`]: the tenant's Actions and their bindings; [`ActionsRuntime`]: the Node worker |
 //! | `mfa` | [`MfaConfig`]: a user's OTP (TOTP) enrolment and recovery codes |
 //! | `exchange` | token exchange profiles, organizations, Token Vault entries |
+//! | `invitation` | [`InvitationConfig`]: an organization's pending invitations |
 //! | `sessions` | login session lifetimes (`session_lifetime`, `idle_session_lifetime`) and their limits |
 //! | `resource` | [`ResourceParameterProfile`]: how `resource` (RFC 8707) names an API, beside `audience` |
+//! | `client_documents` | [`ClientIdMetadataDocuments`]: `https` URLs as `client_id`, and what the tenant may fetch |
 //! | `tenant` | [`TenantConfig`]: the whole tenant, its quickstart defaults, loading and validation |
 //! | `snapshot` | `Snapshot`: the configuration at one instant, as a request reads it (users indexed by id and email) |
 //! | [`deploy`] | Auth0 Deploy CLI exports (`tenant.yaml`, a directory) into the model and back |
@@ -33,8 +35,10 @@
 mod actions;
 mod api;
 mod application;
+mod client_documents;
 pub mod deploy;
 mod exchange;
+mod invitation;
 mod mfa;
 mod resource;
 mod sessions;
@@ -54,11 +58,13 @@ pub use application::{
     AppType, ApplicationConfig, AuthMethod, GrantType, IdTokenAlg, JwtConfiguration,
     RefreshTokenSettings, RotationType,
 };
+pub use client_documents::ClientIdMetadataDocuments;
 pub use exchange::{
     ACCESS_TOKEN_TYPE, ExchangeProfile, FEDERATED_CONNECTION_TOKEN_TYPE, OrganizationConfig,
     OrganizationUsage, RESERVED_TOKEN_TYPE_PREFIXES, SubjectValidation, VaultEntry,
     is_reserved_token_type,
 };
+pub use invitation::InvitationConfig;
 pub use mfa::{MfaConfig, OTP_STEP};
 pub use resource::{ResourceError, ResourceParameterProfile};
 pub use sessions::{

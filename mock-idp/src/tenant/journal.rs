@@ -54,12 +54,13 @@ const SECRET_FIELDS: &[&str] = &[
     "id_token",
     "token",
     "secret",
-    // MFA: the token that stands for a correct password, the code, the recovery code.
+    // One-time secrets of the MFA API and of organization invitations (`/authorize`'s query).
     "mfa_token",
     "otp",
     "recovery_code",
     "oob_code",
     "binding_code",
+    "invitation",
     // Device Authorization: all a poller needs to collect the tokens.
     "device_code",
 ];

@@ -12,6 +12,7 @@
 //! | `password` | Resource Owner Password: `password` (Default Directory) and `password-realm` |
 //! | `device_code` | Device Authorization (RFC 8628): `POST /oauth/device/code` and the polling grant |
 //! | `mfa` | Auth0's MFA API grants: `mfa-otp` and `mfa-recovery-code` after `mfa_required` |
+//! | `mfa_authenticators` | `GET /mfa/authenticators`: the authenticators of an `mfa_token`'s user |
 //! | `user_login` | the tokens a user login gets here (password, MFA, device code) |
 //! | `revoke` | `POST /oauth/revoke` |
 //! | `organization` | `organization` on client_credentials (`org_id`, `org_name`) |
@@ -28,6 +29,7 @@ pub(crate) mod dpop;
 mod error;
 mod federated_connection;
 mod mfa;
+pub(crate) mod mfa_authenticators;
 mod organization;
 mod params;
 mod password;
@@ -50,6 +52,7 @@ use serde_json::Value;
 pub(crate) use error::TokenError;
 
 use crate::config::GrantType;
+use crate::tenant::client_documents::DocumentError;
 use crate::tenant::state::TenantState;
 
 /// The handler.
@@ -82,7 +85,19 @@ async fn issue(
         TokenError::UnsupportedGrantType(format!("Unsupported grant type: {name}"))
     })?;
     let cfg = st.config();
-    let app = client_auth::authenticate(&cfg, headers, &params)?;
+    let document_client = st
+        .client_documents
+        .resolve(
+            &cfg,
+            params.get("client_id").map(String::as_str),
+            st.mint.clock.now(),
+        )
+        .await
+        .map_err(|e| match e {
+            DocumentError::Busy => TokenError::TemporarilyUnavailable(e.to_string()),
+            e => TokenError::InvalidClient(e.to_string()),
+        })?;
+    let app = client_auth::authenticate(&cfg, document_client.as_deref(), headers, &params)?;
     if !app.allows(grant) {
         return Err(TokenError::UnauthorizedClient(name.clone()));
     }

@@ -19,9 +19,13 @@
 //! | `mod.rs` | the owner, its error, its bounds, the copy-on-write primitives |
 //! | `users` | users: create, update, delete, roles and direct permissions |
 //! | `settings` | applications, client grants, APIs, roles, organizations |
+//! | `invitations` | organization invitations: create, delete, accept (one use) |
 
+mod invitations;
 mod settings;
 mod users;
+
+pub(crate) use invitations::AcceptError;
 
 pub(crate) use users::{add_permissions, remove_permissions};
 
@@ -43,6 +47,11 @@ pub(crate) mod limits {
     pub(crate) const ROLES: usize = 1_000;
     /// Organizations.
     pub(crate) const ORGANIZATIONS: usize = 1_000;
+    /// Pending organization invitations, all organizations together (expired ones are
+    /// dropped before a new one counts).
+    pub(crate) const INVITATIONS: usize = 10_000;
+    /// One invitation, as JSON (its metadata included).
+    pub(crate) const INVITATION_BYTES: usize = 16 << 10;
     /// One user, as JSON (profile, metadata, roles, permissions).
     pub(crate) const USER_BYTES: usize = 64 << 10;
     /// All users together, as JSON.
@@ -67,6 +76,10 @@ pub enum EntryKind {
     Role,
     /// An organization.
     Organization,
+    /// An organization invitation.
+    Invitation,
+    /// A user's authentication method (MFA).
+    AuthenticationMethod,
 }
 
 impl EntryKind {
@@ -79,6 +92,8 @@ impl EntryKind {
             EntryKind::ResourceServer => "resource server",
             EntryKind::Role => "role",
             EntryKind::Organization => "organization",
+            EntryKind::Invitation => "invitation",
+            EntryKind::AuthenticationMethod => "authentication method",
         }
     }
 }
