@@ -270,6 +270,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
+    /// A request that asks nothing more of the grant.
+    fn accept(_: &RefreshGrant) -> Result<(), Refused> {
+        Ok(())
+    }
+
     fn grant(client_id: &str, user_id: &str) -> RefreshGrant {
         RefreshGrant {
             client_id: client_id.into(),
@@ -298,7 +303,9 @@ mod tests {
         let mut previous = String::new();
         for i in 0..=MAX_REFRESH_TOKENS {
             let now = 1 + i64::try_from(i).unwrap();
-            let (_, next) = store.exchange(&token, "spa", None, settings, now).unwrap();
+            let (_, (), next) = store
+                .exchange(&token, "spa", None, settings, now, accept)
+                .unwrap();
             previous = std::mem::replace(&mut token, next.unwrap());
         }
         {
@@ -308,18 +315,20 @@ mod tests {
             assert_eq!(inner.tokens.len(), 2, "one live token per family");
         }
         let now = 200_000;
-        let (g, next) = store.exchange(&victim, "spa", None, settings, now).unwrap();
+        let (g, (), next) = store
+            .exchange(&victim, "spa", None, settings, now, accept)
+            .unwrap();
         assert_eq!(g.user_id, "victim");
         assert!(next.is_some());
         assert_eq!(
             store
-                .exchange(&previous, "spa", None, settings, now)
+                .exchange(&previous, "spa", None, settings, now, accept)
                 .unwrap_err(),
             Refused::Reused
         );
         assert_eq!(
             store
-                .exchange(&token, "spa", None, settings, now)
+                .exchange(&token, "spa", None, settings, now, accept)
                 .unwrap_err(),
             Refused::Revoked
         );
