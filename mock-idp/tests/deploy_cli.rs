@@ -158,7 +158,7 @@ fn a_tenant_yaml_becomes_the_tenant_model_field_by_field() {
     assert_eq!(
         i.warnings,
         [
-            "ignored 1 actions (not modelled)",
+            "ignored 1 actions (read from a directory export only)",
             "ignored 1 attackProtection (not modelled)",
             "ignored 1 branding (not modelled)",
             "ignored clientGrants scopes not served: read:logs",
@@ -172,7 +172,7 @@ fn a_tenant_yaml_becomes_the_tenant_model_field_by_field() {
             "ignored resourceServers fields scopes.description (not modelled)",
             "ignored roles fields description (not modelled)",
             "ignored tenant fields enabled_locales, flags, friendly_name, session_lifetime (not modelled)",
-            "ignored 1 triggers (not modelled)",
+            "ignored 1 triggers (read from a directory export only)",
         ]
     );
 }
@@ -185,11 +185,19 @@ fn the_directory_format_gives_the_same_tenant() {
     // The directory's files are read in name order (Back Office first).
     got.applications.sort_by(|a, b| a.name.cmp(&b.name));
     want.applications.sort_by(|a, b| a.name.cmp(&b.name));
+    // The directory export's Action is read (the YAML's names a code file the fixture
+    // does not carry): bound to post-login, deployed as written.
+    let actions = std::mem::take(&mut got.actions);
     assert_eq!(got, want);
+    assert_eq!(actions.len(), 1);
+    assert_eq!(
+        (actions[0].name.as_str(), actions[0].trigger),
+        ("add-roles", mock_idp::config::ActionTrigger::PostLogin)
+    );
+    assert!(actions[0].source().unwrap().contains("onExecutePostLogin"));
     assert_eq!(
         i.warnings,
         [
-            "ignored 1 actions (not modelled)",
             "ignored 1 attack-protection (not modelled)",
             "ignored 1 branding (not modelled)",
             "ignored clientGrants scopes not served: read:logs",
@@ -203,7 +211,6 @@ fn the_directory_format_gives_the_same_tenant() {
             "ignored resourceServers fields scopes.description (not modelled)",
             "ignored roles fields description (not modelled)",
             "ignored tenant fields enabled_locales, flags, friendly_name, session_lifetime (not modelled)",
-            "ignored 1 triggers (not modelled)",
         ]
     );
 }

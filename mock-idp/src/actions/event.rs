@@ -259,7 +259,7 @@ pub(crate) fn credentials_exchange(
 }
 
 /// Seconds since the epoch as Auth0's ISO-8601 text (UTC, milliseconds).
-fn iso8601(secs: i64) -> String {
+pub(crate) fn iso8601(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     // Civil-from-days (Howard Hinnant's algorithm).

@@ -187,7 +187,7 @@ async fn actions_from_a_deploy_cli_export_run_in_its_binding_order() {
         .try_start()
         .unwrap_err()
         .to_string();
-    assert!(err.contains("triggers.json: cannot read"), "{err}");
+    assert!(err.contains("no triggers/triggers.json"), "{err}");
 }
 
 /// A person logs in in headless Chromium (typing into the login form); the ID token the

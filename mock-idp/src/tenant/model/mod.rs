@@ -19,10 +19,13 @@
 //! | `mod.rs` | the owner, its error, its bounds, the copy-on-write primitives |
 //! | `users` | users: create, update, delete, roles and direct permissions |
 //! | `settings` | applications, client grants, APIs, roles, organizations |
+//! | `actions` | Actions: drafts, deploys (versions), trigger bindings |
 
+mod actions;
 mod settings;
 mod users;
 
+pub(crate) use actions::ActionDraft;
 pub(crate) use users::{add_permissions, remove_permissions};
 
 use std::sync::{Arc, Mutex};
@@ -67,6 +70,10 @@ pub enum EntryKind {
     Role,
     /// An organization.
     Organization,
+    /// An Action.
+    Action,
+    /// A version of an Action.
+    ActionVersion,
 }
 
 impl EntryKind {
@@ -79,6 +86,8 @@ impl EntryKind {
             EntryKind::ResourceServer => "resource server",
             EntryKind::Role => "role",
             EntryKind::Organization => "organization",
+            EntryKind::Action => "action",
+            EntryKind::ActionVersion => "action version",
         }
     }
 }

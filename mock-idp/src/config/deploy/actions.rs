@@ -1,24 +1,39 @@
-//! Actions from an `auth0-deploy-cli` export in its directory format: `actions/<name>.json`
-//! (name, code file, dependencies, secrets, supported triggers) with each Action's
-//! `actions/<name>/code.js`, and `triggers/triggers.json`, which binds Action names to
-//! triggers in order (`{"post-login": [{"action_name": "add-roles", "display_name": ...}]}`).
+//! Actions of an export: `actions` (in a directory export, `actions/<name>.json` with each
+//! Action's `actions/<name>/code.js`; in a `tenant.yaml`, a list whose `code` names the file)
+//! and `triggers` (`triggers/triggers.json`, or the YAML's `triggers:`), which binds Action
+//! names to triggers in order (`{"post-login": [{"action_name": "add-roles", "display_name":
+//! ...}]}`).
 //!
 //! Only bindings of the triggers mock-idp runs (post-login, credentials-exchange) become
-//! [`ActionConfig`]s, in the export's binding order; an Action bound to none of them is left
-//! out, as Auth0 would never run it in those flows. Secret values are kept when the export has
-//! them (the Deploy CLI writes what its keyword mappings put there).
+//! [`ActionConfig`]s, in the export's binding order: deployed and bound, as an Action written
+//! in a tenant TOML is. An Action bound to none of them is left out (one warning line), as
+//! Auth0 would never run it in those flows. Secret values are kept when the export has them
+//! (the Deploy CLI writes what its keyword mappings put there).
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::notes::Notes;
 use crate::config::{ActionConfig, ActionDependency, ActionTrigger};
 
-/// The Actions `dir` (the export's root) binds, in binding order. The error is one line naming
-/// the file and the problem.
-pub(crate) fn actions_from_export(dir: &Path) -> Result<Vec<ActionConfig>, String> {
-    let triggers_file = dir.join("triggers").join("triggers.json");
-    let triggers = read_json(&triggers_file)?;
+const KIND: &str = "actions";
+
+/// The Actions `triggers` binds, in binding order, from the `actions` list; code paths are
+/// relative to `base` (the export's root, or the `tenant.yaml`'s folder). The error is one
+/// line saying what is missing.
+pub(super) fn actions(
+    actions: &Value,
+    triggers: &Value,
+    base: &Path,
+    notes: &mut Notes,
+) -> Result<Vec<ActionConfig>, String> {
+    let list: Vec<&serde_json::Map<String, Value>> = actions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .collect();
     let mut out: Vec<ActionConfig> = Vec::new();
     for trigger in [ActionTrigger::PostLogin, ActionTrigger::CredentialsExchange] {
         let Some(bound) = triggers.get(trigger.as_str()) else {
@@ -26,8 +41,7 @@ pub(crate) fn actions_from_export(dir: &Path) -> Result<Vec<ActionConfig>, Strin
         };
         let Some(bound) = bound.as_array() else {
             return Err(format!(
-                "{}: `{}` must be a list of bindings",
-                triggers_file.display(),
+                "triggers: `{}` must be a list of bindings",
                 trigger.as_str()
             ));
         };
@@ -38,26 +52,40 @@ pub(crate) fn actions_from_export(dir: &Path) -> Result<Vec<ActionConfig>, Strin
                 .and_then(Value::as_str)
             else {
                 return Err(format!(
-                    "{}: a `{}` binding has no action_name",
-                    triggers_file.display(),
+                    "triggers: a `{}` binding has no action_name",
                     trigger.as_str()
                 ));
             };
-            out.push(action(dir, name, trigger)?);
+            let Some(item) = list
+                .iter()
+                .find(|a| a.get("name").and_then(Value::as_str) == Some(name))
+            else {
+                return Err(format!(
+                    "triggers: `{}` binds `{name}`, which is not among the actions",
+                    trigger.as_str()
+                ));
+            };
+            out.push(action(base, name, trigger, item)?);
         }
     }
+    let unbound = list
+        .iter()
+        .filter(|a| {
+            let name = a.get("name").and_then(Value::as_str);
+            !out.iter().any(|o| Some(o.name.as_str()) == name)
+        })
+        .count();
+    notes.ignore(
+        KIND,
+        unbound,
+        "not bound to post-login or credentials-exchange",
+    );
     Ok(out)
-}
-
-fn read_json(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The Deploy CLI's file name for an Action's name (`sanitize`: characters a file name
 /// cannot hold become `-`).
-fn sanitize(name: &str) -> String {
+pub(super) fn sanitize(name: &str) -> String {
     name.chars()
         .map(|c| {
             if matches!(
@@ -72,14 +100,16 @@ fn sanitize(name: &str) -> String {
         .collect()
 }
 
-fn action(dir: &Path, name: &str, trigger: ActionTrigger) -> Result<ActionConfig, String> {
-    let file = dir.join("actions").join(format!("{}.json", sanitize(name)));
-    let json = read_json(&file)?;
-    let code = code_file(dir, name, json.get("code").and_then(Value::as_str));
+fn action(
+    base: &Path,
+    name: &str,
+    trigger: ActionTrigger,
+    json: &serde_json::Map<String, Value>,
+) -> Result<ActionConfig, String> {
+    let code = code_file(base, name, json.get("code").and_then(Value::as_str));
     if !code.is_file() {
         return Err(format!(
-            "{}: the code of `{name}` is not at {}",
-            file.display(),
+            "actions: the code of `{name}` is not at {}",
             code.display()
         ));
     }
@@ -117,16 +147,17 @@ fn action(dir: &Path, name: &str, trigger: ActionTrigger) -> Result<ActionConfig
         script: None,
         secrets,
         dependencies,
+        managed: None,
     })
 }
 
 /// Where an Action's code is: the `code` path as written (absolute, or relative to the export
 /// or to the current directory, as the Deploy CLI wrote it), else `actions/<name>/code.js`.
-fn code_file(dir: &Path, name: &str, code: Option<&str>) -> PathBuf {
-    let fallback = dir.join("actions").join(sanitize(name)).join("code.js");
+fn code_file(base: &Path, name: &str, code: Option<&str>) -> PathBuf {
+    let fallback = base.join("actions").join(sanitize(name)).join("code.js");
     let Some(code) = code else { return fallback };
     let p = Path::new(code);
-    [p.to_path_buf(), dir.join(p)]
+    [base.join(p), p.to_path_buf()]
         .into_iter()
         .find(|c| c.is_file())
         .unwrap_or(fallback)
