@@ -257,6 +257,65 @@ async fn serve_takes_the_export_itself_and_prints_its_clients() {
     assert_eq!(payload["client_id"], id.as_str());
 }
 
+/// `serve --config` of a directory export with an Action bound to credentials-exchange: the
+/// Action runs (it is no longer "ignored"), with the secret the export wrote.
+#[tokio::test]
+async fn serve_runs_the_actions_of_a_directory_export() {
+    if std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("note: skipped: `node` is not on PATH (.ci/run installs nodejs)");
+        return;
+    }
+    let dir = TempDir::new("cli-serve-actions");
+    let export = dir.path().join("export");
+    let write = |rel: &str, text: &str| {
+        let p = export.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "resource-servers/Orders API.json",
+        r#"{"name": "Orders API", "identifier": "https://orders.example.com", "scopes": [{"value": "read:orders"}]}"#,
+    );
+    write(
+        "clients/Worker.json",
+        r#"{"name": "Worker", "app_type": "non_interactive", "grant_types": ["client_credentials"], "client_secret": "worker-secret"}"#,
+    );
+    write(
+        "grants/Worker-Orders API.json",
+        r#"{"client_id": "Worker", "audience": "https://orders.example.com", "scope": ["read:orders"]}"#,
+    );
+    write(
+        "actions/tier.json",
+        r#"{"name": "tier", "code": "./actions/tier/code.js", "runtime": "node18", "deployed": true,
+            "secrets": [{"name": "TIER", "value": "gold"}],
+            "supported_triggers": [{"id": "credentials-exchange", "version": "v2"}]}"#,
+    );
+    write(
+        "actions/tier/code.js",
+        "exports.onExecuteCredentialsExchange = async (event, api) => { api.accessToken.setCustomClaim('https://example.com/tier', event.secrets.TIER); };",
+    );
+    write(
+        "triggers/triggers.json",
+        r#"{"credentials-exchange": [{"action_name": "tier", "display_name": "tier"}]}"#,
+    );
+    let served = serve(&dir, &["--config", export.to_str().unwrap()], &[]);
+    let (status, body) = token(
+        &dir,
+        served.port,
+        &client_id_for("Worker"),
+        "worker-secret",
+        "https://orders.example.com",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, payload) = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(payload["https://example.com/tier"], "gold");
+}
+
 #[tokio::test]
 async fn the_running_tenant_exports_as_toml_and_yaml_and_imports_back_equal() {
     let dir = TempDir::new("cli-export");

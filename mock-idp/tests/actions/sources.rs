@@ -305,12 +305,13 @@ fn readme_rows_name_tests() {
         .lines()
         .take_while(|l| l.starts_with("| AC-"))
         .collect();
-    assert_eq!(table.len(), 19);
+    assert_eq!(table.len(), 24);
     let sources = [
         include_str!("flows.rs"),
         include_str!("runtime.rs"),
         include_str!("sandbox.rs"),
         include_str!("sources.rs"),
+        include_str!("management.rs"),
     ]
     .concat();
     let mut named = Vec::new();
