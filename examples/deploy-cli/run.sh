@@ -30,6 +30,7 @@ cp "$here/compare.mjs" "$here/compare_actions.mjs" "$WORK/"
 
 cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp-cli
 mock="${CARGO_TARGET_DIR:-$root/target}/debug/mock-idp --state-dir $WORK/state --fixture-keys"
+rm -f "$WORK/serve.log"
 $mock serve --port "$PORT" --config "$here/management-client.toml" >"$WORK/serve.log" 2>&1 &
 for _ in $(seq 100); do grep -q "Press Ctrl-C" "$WORK/serve.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "Press Ctrl-C" "$WORK/serve.log" || { cat "$WORK/serve.log"; exit 1; }
