@@ -566,3 +566,70 @@ async fn code_that_does_not_load_is_not_deployed() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_restarted_tenant_runs_the_actions_deployed_and_bound_over_the_api() {
+    if !node_available() {
+        return;
+    }
+    let dir = crate::support::TempDir::new("kept-actions");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // The same configuration on the same port: the state directory's changes apply.
+    let start = || async {
+        for _ in 0..250 {
+            let started = MockTenant::builder()
+                .config(config(Vec::new()))
+                .admin_secret(SECRET)
+                .state_dir(dir.path())
+                .port(port)
+                .keep_changes(true)
+                .try_start();
+            match started {
+                Ok(t) => return t,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            }
+        }
+        panic!("port {port} stayed busy");
+    };
+    {
+        let t = start().await;
+        let mut a = exchange_action("kept");
+        a["deploy"] = json!(true);
+        let (s, body) = call(&t, Method::POST, "/api/v2/actions/actions", Some(a)).await;
+        assert_eq!(s, 201, "{body}");
+        let bind = json!({"bindings": [{"ref": {"type": "action_name", "value": "add-level"}}]});
+        let (s, _) = call(
+            &t,
+            Method::PATCH,
+            "/api/v2/actions/triggers/credentials-exchange/bindings",
+            Some(bind),
+        )
+        .await;
+        assert_eq!(s, 200);
+        let file = dir.path().join("tenant.json");
+        for _ in 0..100 {
+            if std::fs::read_to_string(&file).is_ok_and(|t| t.contains("\"bound\":true")) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    // Restarted: no Actions in its file, so Node starts with the first execution.
+    let t = start().await;
+    assert_eq!(
+        level_claim(&t).await,
+        json!(format!("kept:{}", LEVEL.len()))
+    );
+    let (_, a) = call(
+        &t,
+        Method::GET,
+        "/api/v2/actions/actions?actionName=add-level",
+        None,
+    )
+    .await;
+    assert_eq!(a["actions"][0]["deployed_version"]["number"], 1, "{a}");
+}

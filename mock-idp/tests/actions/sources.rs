@@ -305,7 +305,7 @@ fn readme_rows_name_tests() {
         .lines()
         .take_while(|l| l.starts_with("| AC-"))
         .collect();
-    assert_eq!(table.len(), 24);
+    assert_eq!(table.len(), 25);
     let sources = [
         include_str!("flows.rs"),
         include_str!("runtime.rs"),
