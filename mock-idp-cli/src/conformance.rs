@@ -135,7 +135,8 @@ pub(crate) struct ConformanceArgs {
     /// covers that name).
     #[arg(long, value_name = "URL", requires = "tenant")]
     pub(crate) callback_url: Option<String>,
-    /// Tenant configuration (a TOML or a Deploy CLI export), as given to `serve`.
+    /// Tenant configuration (a TOML or a Deploy CLI export), as given to `serve` [default: with
+    /// --tenant, the running tenant's own (`GET /control/config`); else the default tenant].
     #[arg(long, value_name = "FILE")]
     pub(crate) tenant_config: Option<PathBuf>,
     /// Write the full report as JSON.
@@ -363,8 +364,14 @@ async fn run_attached(
             anyhow!("--callback-bind {v}: expected an IP address or IP:PORT, e.g. 0.0.0.0:9443")
         })?;
     }
+    // The runner plays by the running tenant's data (an HS256 API's secret, say) unless a
+    // file is given.
+    let config = match a.tenant_config.as_deref() {
+        Some(path) => load_config(Some(path))?,
+        None => Attached::running_config(url, secret, &ca_pem).await?,
+    };
     let builder = MockTenant::builder()
-        .config(load_config(a.tenant_config.as_deref())?)
+        .config(config)
         // The same keys as a `serve` sharing the state directory: a target that cached its
         // JWKS keeps trusting the runner's tokens.
         .keys(sd.load_or_init_keys(cli.fixture_keys)?);

@@ -30,9 +30,9 @@ async fn verifier(domain: &str, audience: &str, ca_pem: &str) -> String {
     serve_router(app).await
 }
 
-/// Runs `mock-idp conformance` with `args`; the case ids and grades (Pass, Fail, Skip...) of
-/// its JSON report, without the notes (they may carry timings).
-async fn grades(dir: &TempDir, name: &str, args: Vec<String>) -> Vec<(String, String)> {
+/// Runs `mock-idp conformance --only only` with `args`; the case ids and grades (Pass, Fail,
+/// Skip...) of its JSON report, without the notes (they may carry timings).
+async fn grades(dir: &TempDir, name: &str, only: &str, args: Vec<String>) -> Vec<(String, String)> {
     let json = dir.path().join(name);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mock-idp"));
     cmd.arg("--state-dir")
@@ -41,7 +41,7 @@ async fn grades(dir: &TempDir, name: &str, args: Vec<String>) -> Vec<(String, St
         .arg("conformance")
         .args([
             "--only",
-            ONLY,
+            only,
             "--wait-secs",
             "10",
             "--jwks-cooldown-ms",
@@ -91,6 +91,7 @@ async fn attached_to_a_running_tenant_the_grades_are_the_in_process_ones() {
     let attached = grades(
         &dir,
         "attached.json",
+        ONLY,
         vec![
             "--target".into(),
             target.clone(),
@@ -122,6 +123,7 @@ async fn attached_to_a_running_tenant_the_grades_are_the_in_process_ones() {
     let in_process = grades(
         &dir,
         "in-process.json",
+        ONLY,
         vec!["--target".into(), target, "--tenant-port".into(), port],
     )
     .await;
@@ -129,6 +131,61 @@ async fn attached_to_a_running_tenant_the_grades_are_the_in_process_ones() {
     assert_eq!(attached, in_process);
     let passed = in_process.iter().filter(|(_, g)| *g == "Pass").count();
     assert!(passed > 20, "the verifier really graded: {in_process:?}");
+}
+
+/// Attached without `--tenant-config`, the runner plays by the running tenant's data: the
+/// HS256 cases MAC with the secret of the running tenant's API, which the runner's defaults do
+/// not have (they would grade SIG-19 against a secret the target never heard of).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attached_the_runner_uses_the_running_tenants_api_secret() {
+    const HS256_API: &str = "https://hs256-api.example";
+    const API_SECRET: &str = "the-running-tenants-hs256-secret";
+    let dir = TempDir::new("cli-conformance-attached-hs256");
+    let mut config = mock_idp::config::TenantConfig::default();
+    config.apis.push(mock_idp::config::ApiConfig {
+        signing_alg: "HS256".into(),
+        signing_secret: Some(API_SECRET.into()),
+        ..mock_idp::config::ApiConfig::new(HS256_API)
+    });
+    let serve = MockTenant::builder()
+        .host("localhost")
+        .state_dir(dir.path())
+        .fixture_keys(true)
+        .config(config)
+        .admin_secret(SECRET)
+        .start()
+        .await;
+    let opts = VerifierOptions::new(serve.domain(), HS256_API)
+        .ca_pem(serve.ca().pem().into_bytes())
+        .signing_secret(API_SECRET);
+    let app = axum::Router::new()
+        .route("/api/private", axum::routing::get(|| async { "ok" }))
+        .layer(oauth2_jwt_bearer::auth_layer(
+            Verifier::new(opts).unwrap(),
+            &[],
+        ));
+    let target = serve_router(app).await;
+    let graded = grades(
+        &dir,
+        "attached-hs256.json",
+        "SIG-19,SIG-20,SIG-21,SIG-22,SIG-23",
+        vec![
+            "--target".into(),
+            target,
+            "--audience".into(),
+            HS256_API.into(),
+            "--hs256".into(),
+            "--tenant".into(),
+            serve.uri().to_owned(),
+            "--admin-secret".into(),
+            SECRET.into(),
+        ],
+    )
+    .await;
+    let expected: Vec<(String, String)> = (19..=23)
+        .map(|n| (format!("SIG-{n}"), "Pass".to_owned()))
+        .collect();
+    assert_eq!(graded, expected);
 }
 
 #[tokio::test]

@@ -130,6 +130,7 @@ fn expected() -> TenantConfig {
         }],
         allowed_logout_urls: strings(&["https://example.com/logged-out"]),
         default_directory: Some("Username-Password-Authentication".into()),
+        session_lifetime: 168,
         ..TenantConfig::default()
     }
 }
@@ -171,7 +172,7 @@ fn a_tenant_yaml_becomes_the_tenant_model_field_by_field() {
             "ignored 1 prompts (not modelled)",
             "ignored resourceServers fields scopes.description (not modelled)",
             "ignored roles fields description (not modelled)",
-            "ignored tenant fields enabled_locales, flags, friendly_name, session_lifetime (not modelled)",
+            "ignored tenant fields enabled_locales, flags, friendly_name (not modelled)",
             "ignored 1 triggers (read from a directory export only)",
         ]
     );
@@ -210,7 +211,7 @@ fn the_directory_format_gives_the_same_tenant() {
             "ignored 1 prompts (not modelled)",
             "ignored resourceServers fields scopes.description (not modelled)",
             "ignored roles fields description (not modelled)",
-            "ignored tenant fields enabled_locales, flags, friendly_name, session_lifetime (not modelled)",
+            "ignored tenant fields enabled_locales, flags, friendly_name (not modelled)",
         ]
     );
 }

@@ -22,6 +22,7 @@ mod mint;
 mod org_links;
 mod org_login;
 mod password_grant;
+mod session_lifetimes;
 mod signing_algs;
 mod silent_auth;
 mod state;

@@ -105,7 +105,7 @@ impl Agent {
 
     /// Logs the default user in through the login form (query mode), leaving the session
     /// cookie in the agent.
-    async fn log_in(&mut self, tenant: &MockTenant) {
+    pub(crate) async fn log_in(&mut self, tenant: &MockTenant) {
         let done = self
             .submit_login(
                 tenant,

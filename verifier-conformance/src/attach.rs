@@ -11,6 +11,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use mock_idp::config::TenantConfig;
 use mock_idp::{MockTenant, TenantBuilder, error::StartError};
 
 use reqwest::{Method, StatusCode};
@@ -80,6 +81,18 @@ pub enum AttachError {
         /// The running tenant.
         url: String,
     },
+    /// `GET /control/config` answered something that is not a tenant configuration.
+    #[error(
+        "the tenant at {url} sent a configuration this runner cannot read (is it the same \
+         mock-idp version? else give --tenant-config FILE)"
+    )]
+    BadConfig {
+        /// The running tenant.
+        url: String,
+        /// The cause.
+        #[source]
+        source: reqwest::Error,
+    },
     /// `--callback-url` is not a URL.
     #[error("callback URL {0}: not a URL")]
     BadCallback(String),
@@ -96,6 +109,7 @@ pub enum AttachError {
 
 const UPSTREAM: &str = "/control/upstream";
 const DISCOVERY: &str = "/.well-known/openid-configuration";
+const CONFIG: &str = "/control/config";
 
 /// Where the runner's tenant listens for the requests the running tenant forwards, and the
 /// origin the running tenant reaches it at.
@@ -138,6 +152,22 @@ pub struct Attached {
 }
 
 impl Attached {
+    /// The running tenant's configuration as it runs now (`GET /control/config`), for the
+    /// runner's tenant to play by when the caller has no file of its own: cases that depend on
+    /// the tenant's data (an HS256 API's signing secret, its APIs and algorithms) then use the
+    /// running tenant's, not a default. Its Actions are left out: they run in login flows,
+    /// which the runner never plays, and without them the runner needs no Node.
+    pub async fn running_config(
+        url: &str,
+        secret: &str,
+        ca_pem: &str,
+    ) -> Result<TenantConfig, AttachError> {
+        let attachment = Attachment::connect(url, secret, ca_pem).await?;
+        let mut config = attachment.config().await?;
+        config.actions.clear();
+        Ok(config)
+    }
+
     /// Connects to the tenant at `url` (its control API `secret` and CA `ca_pem`), starts the
     /// runner's tenant from `builder` (its config and keys: give it the keys the running tenant
     /// publishes, so a target that cached them keeps trusting the run's tokens) under the
@@ -267,6 +297,15 @@ impl Attachment {
             .ok_or_else(|| AttachError::NoIssuer {
                 url: self.url.clone(),
             })
+    }
+
+    /// The running tenant's configuration.
+    async fn config(&self) -> Result<TenantConfig, AttachError> {
+        let res = self.send(Method::GET, CONFIG, None).await?;
+        res.json().await.map_err(|source| AttachError::BadConfig {
+            url: self.url.clone(),
+            source,
+        })
     }
 
     /// Delegates the running tenant's discovery and JWKS to `upstream` (the runner's tenant).

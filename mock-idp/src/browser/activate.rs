@@ -118,9 +118,10 @@ pub(crate) async fn submit(
 
 /// The live session of this browser, for a user the tenant still has.
 fn session(st: &TenantState, headers: &HeaderMap) -> Option<Session> {
+    let cfg = st.config();
     st.sessions
-        .current(headers, st.mint.clock.now())
-        .filter(|s| st.config().user(&s.user_id).is_some_and(|u| !u.blocked))
+        .current(headers, st.mint.clock.now(), cfg.session_policy())
+        .filter(|s| cfg.user(&s.user_id).is_some_and(|u| !u.blocked))
 }
 
 fn log_in(st: &TenantState, code: &str, email: &str, password: &str, now: i64) -> Response {
@@ -176,7 +177,9 @@ fn otp(st: &TenantState, code: &str, login: &str, otp: &str, now: i64) -> Respon
 
 /// Starts the session and goes back to the code step (303: the next request is a GET).
 fn logged_in(st: &TenantState, user_id: &str, code: &str, now: i64) -> Response {
-    let session = st.sessions.create(user_id, now);
+    let session = st
+        .sessions
+        .create(user_id, now, st.config().session_policy());
     let location = url::form_urlencoded::Serializer::new(format!("{PATH}?"))
         .append_pair("user_code", code)
         .finish();

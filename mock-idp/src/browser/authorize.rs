@@ -25,9 +25,7 @@ use crate::config::{ApplicationConfig, GrantType, TenantConfig};
 use crate::jose::random_id;
 use crate::tenant::authorize_request::{AuthorizeRequest, OIDC_SCOPES, ResponseMode};
 use crate::tenant::codes::{CodeGrant, Pkce, PkceMethod, is_pkce_string};
-use crate::tenant::session::{
-    DEVICE_COOKIE, SESSION_COOKIE, SESSION_IDLE_LIFETIME, Session, cookie, set_cookie,
-};
+use crate::tenant::session::{DEVICE_COOKIE, SESSION_COOKIE, Session, cookie, set_cookie};
 use crate::tenant::state::TenantState;
 
 /// Longest `state`, `nonce` or `login_hint` a pending login keeps (bytes).
@@ -116,7 +114,7 @@ pub(crate) async fn authorize(
     let now = st.mint.clock.now();
     let session = st
         .sessions
-        .current(&headers, now)
+        .current(&headers, now, cfg.session_policy())
         .filter(|_| !request.prompt_login)
         .filter(|s| request.max_age.is_none_or(|m| now - s.auth_time <= m))
         .filter(|s| cfg.user(&s.user_id).is_some());
@@ -132,7 +130,7 @@ pub(crate) async fn authorize(
         );
     }
     if let Some(user_id) = st.auto_login.as_deref() {
-        let session = st.sessions.create(user_id, now);
+        let session = st.sessions.create(user_id, now, cfg.session_policy());
         let mut res = complete(&st, &request, &session, now, &headers, peer).await;
         add_cookie(&mut res, &session_cookie(&st, &session.sid));
         return res;
@@ -177,9 +175,11 @@ fn start_login(
     res
 }
 
-/// The session cookie for `sid`.
+/// The cookie for a session that starts now: the browser keeps it until the session's
+/// `session_lifetime` ends (the tenant decides idleness).
 pub(crate) fn session_cookie(st: &TenantState, sid: &str) -> HeaderValue {
-    set_cookie(SESSION_COOKIE, sid, SESSION_IDLE_LIFETIME, st.is_https())
+    let lifetime = st.config().session_policy().absolute;
+    set_cookie(SESSION_COOKIE, sid, lifetime, st.is_https())
 }
 
 pub(crate) fn add_cookie(res: &mut Response, cookie: &HeaderValue) {

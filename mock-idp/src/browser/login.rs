@@ -89,7 +89,9 @@ pub(crate) async fn submit(
         return found(&format!("{OTP_STEP_PATH}?state={tx}"));
     }
     st.transactions.finish(tx);
-    let session = st.sessions.create(&user.id(), now);
+    let session = st
+        .sessions
+        .create(&user.id(), now, snapshot.session_policy());
     let mut res = complete(&st, &req, &session, now, &headers, peer).await;
     add_cookie(&mut res, &session_cookie(&st, &session.sid));
     res

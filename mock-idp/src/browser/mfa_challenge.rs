@@ -72,7 +72,9 @@ pub(crate) async fn submit(
     }
     st.mfa.end_login(tx);
     st.transactions.finish(tx);
-    let session = st.sessions.create(&user_id, now);
+    let session = st
+        .sessions
+        .create(&user_id, now, st.config().session_policy());
     let mut res = complete(&st, &req, &session, now, &headers, None).await;
     add_cookie(&mut res, &session_cookie(&st, &session.sid));
     res

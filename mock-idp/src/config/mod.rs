@@ -24,6 +24,7 @@
 //! | `actions` | [`ActionConfig`]: the tenant's Actions and their bindings; [`ActionsRuntime`]: the Node worker |
 //! | `mfa` | [`MfaConfig`]: a user's OTP (TOTP) enrolment and recovery codes |
 //! | `exchange` | token exchange profiles, organizations, Token Vault entries |
+//! | `sessions` | login session lifetimes (`session_lifetime`, `idle_session_lifetime`) and their limits |
 //! | `resource` | [`ResourceParameterProfile`]: how `resource` (RFC 8707) names an API, beside `audience` |
 //! | `tenant` | [`TenantConfig`]: the whole tenant, its quickstart defaults, loading and validation |
 //! | `snapshot` | `Snapshot`: the configuration at one instant, as a request reads it (users indexed by id and email) |
@@ -36,6 +37,7 @@ pub mod deploy;
 mod exchange;
 mod mfa;
 mod resource;
+mod sessions;
 mod snapshot;
 mod tenant;
 mod users;
@@ -61,6 +63,11 @@ pub use exchange::{
 };
 pub use mfa::{MfaConfig, OTP_STEP};
 pub use resource::{ResourceError, ResourceParameterProfile};
+pub use sessions::{
+    DEFAULT_IDLE_SESSION_LIFETIME, DEFAULT_SESSION_LIFETIME, MAX_IDLE_SESSION_LIFETIME,
+    MAX_SESSION_LIFETIME,
+};
+pub(crate) use sessions::{SessionPolicy, lifetime_problem};
 pub(crate) use snapshot::{Snapshot, Users};
 pub use tenant::{
     ConfigError, DATABASE_CONNECTION, DEFAULT_AUDIENCE, DEFAULT_CALLBACK, DEFAULT_CLIENT_ID,

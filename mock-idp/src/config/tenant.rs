@@ -12,6 +12,7 @@ use crate::config::exchange::{
     ExchangeProfile, OrganizationConfig, SubjectValidation, VaultEntry, is_reserved_token_type,
 };
 use crate::config::resource::ResourceParameterProfile;
+use crate::config::sessions::{self, SessionPolicy};
 use crate::config::users::{self, RoleConfig, UserConfig};
 
 /// The whole tenant.
@@ -68,6 +69,20 @@ pub struct TenantConfig {
     /// 7591) creates third-party applications. Off by default, as on Auth0.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub enable_dynamic_client_registration: bool,
+    /// Auth0's `session_lifetime` ("Require log in after"), in hours: a login session ends
+    /// this long after the login, however active. Default 720 (30 days), at most 8760.
+    #[serde(
+        default = "sessions::default_session_lifetime",
+        skip_serializing_if = "sessions::is_default_session_lifetime"
+    )]
+    pub session_lifetime: u32,
+    /// Auth0's `idle_session_lifetime` ("Inactivity timeout"), in hours: a session unused this
+    /// long ends. Default 72 (3 days), at most 2400.
+    #[serde(
+        default = "sessions::default_idle_session_lifetime",
+        skip_serializing_if = "sessions::is_default_idle_session_lifetime"
+    )]
+    pub idle_session_lifetime: u32,
 }
 
 /// The name of the tenant's one database connection (Auth0's default one), which holds
@@ -143,6 +158,8 @@ impl Default for TenantConfig {
             actions_runtime: ActionsRuntime::default(),
             resource_parameter_profile: ResourceParameterProfile::default(),
             enable_dynamic_client_registration: false,
+            session_lifetime: sessions::DEFAULT_SESSION_LIFETIME,
+            idle_session_lifetime: sessions::DEFAULT_IDLE_SESSION_LIFETIME,
         }
     }
 }
@@ -327,6 +344,14 @@ impl TenantConfig {
                 ),
             ));
         }
+        for (key, hours) in [
+            ("session_lifetime", self.session_lifetime),
+            ("idle_session_lifetime", self.idle_session_lifetime),
+        ] {
+            if let Some(problem) = sessions::lifetime_problem(key, hours) {
+                return Err((key.into(), problem));
+            }
+        }
         self.validate_browser_settings()?;
         users::validate(&self.users, &self.roles, &self.apis)?;
         actions::validate(&self.actions, &self.actions_runtime)?;
@@ -382,6 +407,11 @@ impl TenantConfig {
             api.operator_only = control_on;
         }
         self
+    }
+
+    /// How long login sessions live.
+    pub(crate) fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy::from_hours(self.session_lifetime, self.idle_session_lifetime)
     }
 
     /// The user with this email (case-insensitive, as Auth0 database connections compare).

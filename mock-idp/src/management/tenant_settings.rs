@@ -1,6 +1,6 @@
 //! `/api/v2/tenants/settings`: the tenant-wide settings the mock models: the default audience
 //! (the first API: what `client_credentials` without `audience` gets), the default directory
-//! (the password grant's connection), Allowed Logout URLs; session lifetimes as they are.
+//! (the password grant's connection), Allowed Logout URLs, session lifetimes (hours).
 
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::body::Body;
 use super::error::ApiError;
-use crate::config::Snapshot;
+use crate::config::{Snapshot, lifetime_problem};
 use crate::tenant::model::{EntryKind, ModelError};
 use crate::tenant::state::TenantState;
 
@@ -23,9 +23,8 @@ fn settings_json(cfg: &Snapshot) -> Value {
         "default_audience": cfg.default_api().map(|a| a.identifier.clone()).unwrap_or_default(),
         "default_directory": cfg.default_directory.clone().unwrap_or_default(),
         "allowed_logout_urls": cfg.allowed_logout_urls,
-        // The tenant's fixed session lifetimes, in hours (sessions idle out after 3 days).
-        "session_lifetime": 168,
-        "idle_session_lifetime": 72,
+        "session_lifetime": cfg.session_lifetime,
+        "idle_session_lifetime": cfg.idle_session_lifetime,
         "enabled_locales": ["en"],
         "flags": {
             "enable_client_connections": true,
@@ -42,7 +41,8 @@ pub(crate) async fn get(State(st): State<Arc<TenantState>>) -> Res {
 }
 
 /// `PATCH /api/v2/tenants/settings`: `default_audience` (an existing API, then the first),
-/// `default_directory` (the database connection, or `""` for none), `allowed_logout_urls`.
+/// `default_directory` (the database connection, or `""` for none), `allowed_logout_urls`,
+/// `session_lifetime` and `idle_session_lifetime` (whole hours within Auth0's limits).
 pub(crate) async fn patch(
     State(st): State<Arc<TenantState>>,
     body: Result<Json<Value>, JsonRejection>,
@@ -63,13 +63,18 @@ pub(crate) async fn patch(
             "support_url",
         ],
     )?;
-    for fixed in ["session_lifetime", "idle_session_lifetime"] {
-        if b.0.contains_key(fixed) {
-            return Err(ApiError::Invalid(format!(
-                "mock-idp keeps its session lifetimes fixed ({fixed} is not changed)"
-            )));
+    let lifetime = |name: &str| -> Result<Option<u32>, ApiError> {
+        let Some(v) = b.0.get(name) else {
+            return Ok(None);
+        };
+        let hours = v.as_u64().and_then(|h| u32::try_from(h).ok()).unwrap_or(0);
+        match lifetime_problem(name, hours) {
+            None => Ok(Some(hours)),
+            Some(problem) => Err(ApiError::Payload(problem)),
         }
-    }
+    };
+    let session_lifetime = lifetime("session_lifetime")?;
+    let idle_session_lifetime = lifetime("idle_session_lifetime")?;
     let audience = match b.0.get("default_audience") {
         Some(Value::String(s)) => Some(s.clone()),
         None => None,
@@ -104,6 +109,12 @@ pub(crate) async fn patch(
         }
         if let Some(l) = logout {
             cfg.allowed_logout_urls = l;
+        }
+        if let Some(h) = session_lifetime {
+            cfg.session_lifetime = h;
+        }
+        if let Some(h) = idle_session_lifetime {
+            cfg.idle_session_lifetime = h;
         }
         Ok(())
     })?;

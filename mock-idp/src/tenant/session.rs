@@ -14,6 +14,7 @@ use std::sync::Mutex;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
+use crate::config::SessionPolicy;
 use crate::jose::random_id;
 use crate::tenant::authorize_request::AuthorizeRequest;
 use crate::tenant::store::{BoundedStore, Footprint, WhenFull};
@@ -22,8 +23,6 @@ use crate::tenant::store::{BoundedStore, Footprint, WhenFull};
 pub(crate) const SESSION_COOKIE: &str = "auth0";
 /// The device cookie that binds login transactions to a browser.
 pub(crate) const DEVICE_COOKIE: &str = "did";
-/// A session lives this long without use (Auth0's default inactivity timeout: 3 days).
-pub(crate) const SESSION_IDLE_LIFETIME: i64 = 3 * 24 * 3600;
 /// A login form may be submitted this long after `/authorize` sent the browser to it.
 pub(crate) const TRANSACTION_LIFETIME: i64 = 15 * 60;
 /// At most this many sessions are kept (10,000; the oldest go first when full).
@@ -41,11 +40,14 @@ pub(crate) struct Session {
     pub(crate) user_id: String,
     /// When the user last typed their password (`auth_time`).
     pub(crate) auth_time: i64,
+    /// When the session ends however active it is (`session_lifetime` after the login, fixed
+    /// when the session starts, as on Auth0).
+    pub(crate) ends: i64,
 }
 
 impl Footprint for Session {
     fn footprint(&self) -> usize {
-        self.sid.footprint() + self.user_id.footprint() + 8
+        self.sid.footprint() + self.user_id.footprint() + 16
     }
 }
 
@@ -64,28 +66,32 @@ impl Default for Sessions {
 }
 
 impl Sessions {
-    /// Starts a session for `user_id` authenticated at `now`.
-    pub(crate) fn create(&self, user_id: &str, now: i64) -> Session {
+    /// Starts a session for `user_id` authenticated at `now`, living as `policy` says.
+    pub(crate) fn create(&self, user_id: &str, now: i64, policy: SessionPolicy) -> Session {
         let session = Session {
             sid: random_id(),
             user_id: user_id.to_owned(),
             auth_time: now,
+            ends: now + policy.absolute,
         };
-        lock(&self.0).insert(
-            session.sid.clone(),
-            session.clone(),
-            now + SESSION_IDLE_LIFETIME,
-            now,
-        );
+        let expires = (now + policy.idle).min(session.ends);
+        lock(&self.0).insert(session.sid.clone(), session.clone(), expires, now);
         session
     }
 
-    /// The live session named by the request's cookie; using it renews its idle lifetime.
-    pub(crate) fn current(&self, headers: &HeaderMap, now: i64) -> Option<Session> {
+    /// The live session named by the request's cookie; using it renews its idle lifetime (up
+    /// to the session's end). The idle lifetime is `policy`'s now, so a changed
+    /// `idle_session_lifetime` applies from a session's next use.
+    pub(crate) fn current(
+        &self,
+        headers: &HeaderMap,
+        now: i64,
+        policy: SessionPolicy,
+    ) -> Option<Session> {
         let sid = cookie(headers, SESSION_COOKIE)?;
         let mut store = lock(&self.0);
         let session = store.get(&sid, now)?.clone();
-        store.set_expiry(&sid, now + SESSION_IDLE_LIFETIME);
+        store.set_expiry(&sid, (now + policy.idle).min(session.ends));
         Some(session)
     }
 

@@ -60,6 +60,11 @@ pub fn to_yaml(config: &TenantConfig, domain: &str) -> Export {
     if let Some(d) = &config.default_directory {
         tenant.insert("default_directory".into(), json!(d));
     }
+    tenant.insert("session_lifetime".into(), json!(config.session_lifetime));
+    tenant.insert(
+        "idle_session_lifetime".into(),
+        json!(config.idle_session_lifetime),
+    );
     if !config.allowed_logout_urls.is_empty() {
         tenant.insert(
             "allowed_logout_urls".into(),

@@ -10,7 +10,7 @@ use super::derived_id;
 use super::notes::Notes;
 use crate::config::{
     ApiConfig, DATABASE_CONNECTION, Dialect, OrganizationConfig, RoleConfig, SIGNING_ALGS,
-    TenantConfig,
+    TenantConfig, lifetime_problem,
 };
 
 /// The `id` an imported organization gets: `org_` and 16 characters derived from its name.
@@ -290,6 +290,17 @@ pub(super) fn tenant(value: &Value, config: &mut TenantConfig, notes: &mut Notes
         }
     }
     config.allowed_logout_urls = strings(t, "allowed_logout_urls");
+    for name in ["session_lifetime", "idle_session_lifetime"] {
+        let Some(v) = t.get(name) else { continue };
+        let hours = v.as_u64().and_then(|h| u32::try_from(h).ok()).unwrap_or(0);
+        match lifetime_problem(name, hours) {
+            None if name == "session_lifetime" => config.session_lifetime = hours,
+            None => config.idle_session_lifetime = hours,
+            Some(problem) => {
+                notes.detail(KIND, format!("{problem} (got {v}): left at its default"))
+            }
+        }
+    }
     notes.fields(
         KIND,
         t,
@@ -297,6 +308,8 @@ pub(super) fn tenant(value: &Value, config: &mut TenantConfig, notes: &mut Notes
             "default_audience",
             "default_directory",
             "allowed_logout_urls",
+            "session_lifetime",
+            "idle_session_lifetime",
         ],
         &[],
     );
