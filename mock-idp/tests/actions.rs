@@ -9,6 +9,7 @@
 
 mod flows;
 mod management;
+mod management_refusals;
 mod runtime;
 mod sandbox;
 mod sources;

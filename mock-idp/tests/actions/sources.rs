@@ -305,13 +305,14 @@ fn readme_rows_name_tests() {
         .lines()
         .take_while(|l| l.starts_with("| AC-"))
         .collect();
-    assert_eq!(table.len(), 25);
+    assert_eq!(table.len(), 26);
     let sources = [
         include_str!("flows.rs"),
         include_str!("runtime.rs"),
         include_str!("sandbox.rs"),
         include_str!("sources.rs"),
         include_str!("management.rs"),
+        include_str!("management_refusals.rs"),
     ]
     .concat();
     let mut named = Vec::new();
