@@ -328,7 +328,7 @@ pub(crate) async fn list(
         )));
     }
     let page: usize = parse_num(&q, "page", 0)?;
-    let per_page: usize = parse_num(&q, "per_page", 50)?.clamp(1, 100);
+    let per_page: usize = parse_num(&q, "per_page", 20)?.clamp(1, 100);
     let t = q.get("triggerId").map(|t| trigger(t)).transpose()?;
     let cfg = st.config();
     let all: Vec<Value> = cfg
@@ -472,7 +472,7 @@ pub(crate) async fn versions(State(st): State<Arc<TenantState>>, Path(id): Path<
     };
     let total = list.len();
     Ok(
-        Json(json!({ "versions": list, "total": total, "page": 0, "per_page": 50 }))
+        Json(json!({ "total": total, "page": 0, "per_page": 20, "versions": list }))
             .into_response(),
     )
 }
@@ -521,19 +521,31 @@ fn binding_json(a: &ActionConfig) -> Value {
     })
 }
 
-/// `GET /api/v2/actions/triggers/{trigger_id}/bindings`: in execution order.
-pub(crate) async fn bindings(State(st): State<Arc<TenantState>>, Path(id): Path<String>) -> Res {
+/// `GET /api/v2/actions/triggers/{trigger_id}/bindings` (`page`, `per_page`): in execution
+/// order.
+pub(crate) async fn bindings(
+    State(st): State<Arc<TenantState>>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Res {
     let t = trigger(&id)?;
+    let page: usize = parse_num(&q, "page", 0)?;
+    let per_page: usize = parse_num(&q, "per_page", 20)?.clamp(1, 100);
     let cfg = st.config();
-    let list: Vec<Value> = cfg
+    let all: Vec<Value> = cfg
         .actions
         .iter()
         .filter(|a| a.trigger == t && a.runs())
         .map(binding_json)
         .collect();
-    let total = list.len();
+    let total = all.len();
+    let list: Vec<Value> = all
+        .into_iter()
+        .skip(page * per_page)
+        .take(per_page)
+        .collect();
     Ok(
-        Json(json!({ "bindings": list, "total": total, "page": 0, "per_page": 50 }))
+        Json(json!({ "total": total, "page": page, "per_page": per_page, "bindings": list }))
             .into_response(),
     )
 }

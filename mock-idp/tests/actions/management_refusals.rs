@@ -269,3 +269,52 @@ async fn code_that_does_not_load_is_not_deployed() {
         "{body}"
     );
 }
+
+/// The model's bounds for Actions (Auth0's): 100 Actions, 30 secrets each.
+#[tokio::test]
+async fn the_tenant_holds_at_most_100_actions_of_at_most_30_secrets() {
+    let t = tenant_with("node").await;
+    let mut a = exchange_action("x");
+    a["secrets"] = json!(
+        (0..31)
+            .map(|i| json!({"name": format!("S{i}"), "value": "v"}))
+            .collect::<Vec<_>>()
+    );
+    let (s, body) = call(&t, Method::POST, "/api/v2/actions/actions", Some(a)).await;
+    assert_eq!(
+        (s.as_u16(), &body["errorCode"]),
+        (400, &json!("invalid_body")),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 30 secrets"),
+        "{body}"
+    );
+    for i in 0..100 {
+        let mut a = exchange_action("x");
+        a["name"] = json!(format!("action-{i}"));
+        let (s, body) = call(&t, Method::POST, "/api/v2/actions/actions", Some(a)).await;
+        assert_eq!(s, 201, "{i}: {body}");
+    }
+    let (s, body) = call(
+        &t,
+        Method::POST,
+        "/api/v2/actions/actions",
+        Some(exchange_action("x")),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), body),
+        (
+            429,
+            error(
+                429,
+                "The tenant holds its maximum of 100 Actions",
+                "too_many_entities"
+            )
+        )
+    );
+}
