@@ -331,18 +331,22 @@ impl Actions {
             Ok(w) => w,
             Err(e) => return Err(self.fail(b, trigger, e.to_string(), 0)),
         };
-        // A version deployed since the worker started loads at its first execution.
-        let ready = match loadable(b.action) {
-            Ok(l) => worker.ensure(&l).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = ready {
-            return Err(self.fail(b, trigger, e, 0));
+        // A version deployed since the worker started loads at its first execution (its code
+        // is read only then: the common case is one lookup).
+        let key = b.action.load_key();
+        if !worker.is_loaded(&key) {
+            let ready = match loadable(b.action) {
+                Ok(l) => worker.ensure(&l).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = ready {
+                return Err(self.fail(b, trigger, e, 0));
+            }
         }
         let timeout_ms = self.runtime.timeout_ms;
         let request = json!({
             "op": "run",
-            "name": b.action.load_key(),
+            "name": key,
             "trigger": trigger.as_str(),
             "event": event,
             "timeout_ms": timeout_ms,

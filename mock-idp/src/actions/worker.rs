@@ -185,11 +185,7 @@ impl Worker {
     /// it, and the worker forgets the versions of the same Action before the previous one.
     /// The error is the load's (a syntax error, a top level that throws).
     pub(crate) async fn ensure(&self, a: &Loadable) -> Result<(), String> {
-        let loaded = |w: &Worker| {
-            let l = w.loaded.lock().unwrap_or_else(|e| e.into_inner());
-            l.iter().any(|x| x.key == a.key)
-        };
-        if loaded(self) {
+        if self.is_loaded(&a.key) {
             return Ok(());
         }
         let mut request: Value = serde_json::from_str(&load_message(0, a)).unwrap_or_default();
@@ -220,10 +216,28 @@ impl Worker {
             l.retain(|x| !old.contains(&x.key));
             old
         };
+        // Not waited for: a worker busy with a long execution must not be declared hung (and
+        // killed, with everything under way) for a bookkeeping message.
         for key in forget {
-            let _ = self.call(json!({"op": "unload", "name": key}), 1000).await;
+            self.notify(json!({"op": "unload", "name": key}));
         }
         Ok(())
+    }
+
+    /// Sends `request` to the live process without waiting for an answer (none, if it is not
+    /// running: a restarted process loads only what is kept anyway).
+    fn notify(&self, mut request: Value) {
+        request["id"] = json!(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let guard = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(live) = guard.as_ref() {
+            let _ = live.to_worker.send(request.to_string());
+        }
+    }
+
+    /// Whether the version `key` is loaded (the common case: checked before its code is read).
+    pub(crate) fn is_loaded(&self, key: &str) -> bool {
+        let l = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+        l.iter().any(|x| x.key == key)
     }
 
     /// How many times the process was restarted.
