@@ -171,6 +171,50 @@ impl ActionConfig {
         }
     }
 
+    /// A version made of the draft as it is now (its code read now): what a deploy freezes.
+    pub(crate) fn draft_version(
+        &self,
+        id: String,
+        number: u32,
+        now: &str,
+    ) -> Result<ActionVersion, String> {
+        Ok(ActionVersion {
+            id,
+            number,
+            code: self.source()?,
+            dependencies: self.dependencies.clone(),
+            runtime: self
+                .managed
+                .as_ref()
+                .map_or_else(|| DEFAULT_RUNTIME.to_owned(), |m| m.runtime.clone()),
+            created_at: now.to_owned(),
+        })
+    }
+
+    /// The version that runs: the Management API's deployed one, or for an Action from the
+    /// file its version 1 (the file as written, read now). `None`: never deployed.
+    pub fn deployed_version(&self) -> Option<ActionVersion> {
+        match &self.managed {
+            Some(m) => m.deployed.clone(),
+            None => {
+                let id = uuid_from(&format!("version:{}:1", self.name));
+                self.draft_version(id, 1, "").ok()
+            }
+        }
+    }
+
+    /// Auth0's `all_changes_deployed`: the draft is what runs.
+    pub fn all_changes_deployed(&self) -> bool {
+        let Some(m) = &self.managed else {
+            return true;
+        };
+        m.deployed.as_ref().is_some_and(|v| {
+            self.script.as_deref() == Some(v.code.as_str())
+                && v.dependencies == self.dependencies
+                && v.runtime == m.runtime
+        })
+    }
+
     /// The code that runs: the deployed version's, or the file's (read now).
     pub(crate) fn running_code(&self) -> Result<(String, Vec<ActionDependency>), String> {
         match self.managed.as_ref().and_then(|m| m.deployed.as_ref()) {
@@ -189,6 +233,9 @@ impl ActionConfig {
         }
     }
 }
+
+/// The runtime Auth0 gives a new Action (informational: the worker runs the Node it has).
+pub(crate) const DEFAULT_RUNTIME: &str = "node22";
 
 /// A UUID-shaped id (8-4-4-4-12 hex digits) derived from `seed`.
 pub(crate) fn uuid_from(seed: &str) -> String {

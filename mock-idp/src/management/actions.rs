@@ -18,7 +18,10 @@ use super::body::Body;
 use super::error::ApiError;
 use crate::actions::PrepareError;
 use crate::actions::event::iso8601;
-use crate::config::{ActionConfig, ActionDependency, ActionTrigger, ActionVersion, uuid_from};
+use crate::config::{
+    ActionConfig, ActionDependency, ActionTrigger, ActionVersion, DEFAULT_RUNTIME, ManagedAction,
+    uuid_from,
+};
 use crate::tenant::model::{ActionDraft, EntryKind};
 use crate::tenant::state::TenantState;
 
@@ -92,25 +95,21 @@ fn dependencies_json(d: &[ActionDependency]) -> Value {
 
 /// Auth0's action object.
 pub(crate) fn action_json(a: &ActionConfig) -> Value {
-    let (code, _) = a.running_code().unwrap_or_default();
-    let draft = a.script.clone().unwrap_or(code);
+    let deployed = a.deployed_version();
     let m = a.managed.as_ref();
     let at = m.map_or_else(String::new, |m| m.updated_at.clone());
     let created = m.map_or_else(String::new, |m| m.created_at.clone());
-    let runtime = m.map_or("node22", |m| m.runtime.as_str());
-    let deployed = m.and_then(|m| m.deployed.as_ref());
-    let all_deployed = match (m, deployed) {
-        (None, _) => true,
-        (Some(m), Some(v)) => {
-            v.code == draft && v.dependencies == a.dependencies && v.runtime == m.runtime
-        }
-        (Some(_), None) => false,
+    let runtime = m.map_or(DEFAULT_RUNTIME, |m| m.runtime.as_str());
+    let draft = match (&a.script, &deployed) {
+        (Some(s), _) => s.clone(),
+        (None, Some(v)) => v.code.clone(),
+        (None, None) => String::new(),
     };
     let mut out = json!({
         "id": a.id(),
         "name": a.name,
         "supported_triggers": supported_triggers(a),
-        "all_changes_deployed": all_deployed,
+        "all_changes_deployed": a.all_changes_deployed(),
         "created_at": created,
         "updated_at": at,
         "code": draft,
@@ -121,38 +120,21 @@ pub(crate) fn action_json(a: &ActionConfig) -> Value {
         "built_at": at,
         "deploy": false,
     });
-    if let Some(v) = deployed {
+    if let Some(v) = &deployed {
         out["deployed_version"] = version_json(a, v);
-    } else if m.is_none() {
-        // An Action from the file runs as written: its version 1.
-        out["deployed_version"] = json!({
-            "id": uuid_from(&format!("version:{}:1", a.name)),
-            "action_id": a.id(),
-            "code": draft,
-            "dependencies": dependencies_json(&a.dependencies),
-            "deployed": true,
-            "number": 1,
-            "runtime": runtime,
-            "secrets": secrets_json(a, &at),
-            "status": "built",
-            "supported_triggers": supported_triggers(a),
-        });
     }
     out
 }
 
+/// Auth0's version object (only the deployed version is kept, so it is the deployed one).
 fn version_json(a: &ActionConfig, v: &ActionVersion) -> Value {
-    let current = a
-        .managed
-        .as_ref()
-        .and_then(|m| m.deployed.as_ref())
-        .is_some_and(|d| d.id == v.id);
+    let m = a.managed.as_ref();
     json!({
         "id": v.id,
         "action_id": a.id(),
         "code": v.code,
         "dependencies": dependencies_json(&v.dependencies),
-        "deployed": current,
+        "deployed": true,
         "number": v.number,
         "runtime": v.runtime,
         "secrets": secrets_json(a, &v.created_at),
@@ -165,19 +147,11 @@ fn version_json(a: &ActionConfig, v: &ActionVersion) -> Value {
             "id": a.id(),
             "name": a.name,
             "supported_triggers": supported_triggers(a),
-            "all_changes_deployed": action_json_changes_deployed(a),
-            "created_at": a.managed.as_ref().map(|m| m.created_at.clone()),
-            "updated_at": a.managed.as_ref().map(|m| m.updated_at.clone()),
+            "all_changes_deployed": a.all_changes_deployed(),
+            "created_at": m.map(|m| m.created_at.clone()),
+            "updated_at": m.map(|m| m.updated_at.clone()),
         },
     })
-}
-
-fn action_json_changes_deployed(a: &ActionConfig) -> bool {
-    let m = a.managed.as_ref();
-    match m.and_then(|m| m.deployed.as_ref()) {
-        None => m.is_none(),
-        Some(v) => a.script.as_deref() == Some(v.code.as_str()) && v.dependencies == a.dependencies,
-    }
 }
 
 fn find<'a>(cfg: &'a crate::config::TenantConfig, id: &str) -> Result<&'a ActionConfig, ApiError> {
@@ -418,36 +392,31 @@ pub(crate) async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Loads the draft's code into the worker, then records the deploy.
+/// Loads the draft's code into the worker, then records the deploy: the version the worker
+/// loaded is the one the model keeps (a change to the draft meanwhile waits for the next
+/// deploy).
 async fn deploy_action(st: &TenantState, id: &str) -> Result<ActionConfig, ApiError> {
     let cfg = st.config();
-    let mut probe = find(&cfg, id)?.clone();
+    let current = find(&cfg, id)?;
+    let version = current
+        .draft_version(uuid_from(&crate::jose::random_id()), 0, "")
+        .map_err(ApiError::Invalid)?;
     // What would run once deployed, loaded now under its own key.
-    let vid = uuid_from(&crate::jose::random_id());
-    let code = probe.source().map_err(ApiError::Invalid)?;
-    let m = probe
-        .managed
-        .get_or_insert_with(|| crate::config::ManagedAction {
-            id: id.to_owned(),
-            created_at: String::new(),
-            updated_at: String::new(),
-            runtime: "node22".into(),
-            bound: true,
-            deployed: None,
-        });
-    m.deployed = Some(ActionVersion {
-        id: vid.clone(),
-        number: 0,
-        code,
-        dependencies: probe.dependencies.clone(),
-        runtime: m.runtime.clone(),
+    let mut probe = current.clone();
+    let m = probe.managed.get_or_insert_with(|| ManagedAction {
+        id: id.to_owned(),
         created_at: String::new(),
+        updated_at: String::new(),
+        runtime: version.runtime.clone(),
+        bound: true,
+        deployed: None,
     });
+    m.deployed = Some(version.clone());
     st.actions.prepare(&probe).await.map_err(|e| match e {
         PrepareError::Unavailable(e) => ApiError::Unavailable(e.to_string()),
         PrepareError::Build(e) => ApiError::Invalid(format!("the action does not build: {e}")),
     })?;
-    Ok(st.model.deploy_action(id, vid, &now(st))?)
+    Ok(st.model.deploy_action(id, version, &now(st))?)
 }
 
 /// `POST /api/v2/actions/actions/{id}/deploy`: 200 with the new version.
@@ -465,11 +434,11 @@ pub(crate) async fn deploy(State(st): State<Arc<TenantState>>, Path(id): Path<St
 pub(crate) async fn versions(State(st): State<Arc<TenantState>>, Path(id): Path<String>) -> Res {
     let cfg = st.config();
     let a = find(&cfg, &id)?;
-    let list: Vec<Value> = match a.managed.as_ref().and_then(|m| m.deployed.as_ref()) {
-        Some(v) => vec![version_json(a, v)],
-        None if a.managed.is_none() => vec![action_json(a)["deployed_version"].clone()],
-        None => Vec::new(),
-    };
+    let list: Vec<Value> = a
+        .deployed_version()
+        .map(|v| version_json(a, &v))
+        .into_iter()
+        .collect();
     let total = list.len();
     Ok(
         Json(json!({ "total": total, "page": 0, "per_page": 20, "versions": list }))
@@ -484,11 +453,10 @@ pub(crate) async fn version(
 ) -> Res {
     let cfg = st.config();
     let a = find(&cfg, &id)?;
-    let v = action_json(a)["deployed_version"].clone();
-    if v["id"] != json!(vid) {
-        return Err(ApiError::NotFound(EntryKind::ActionVersion));
+    match a.deployed_version() {
+        Some(v) if v.id == vid => Ok(Json(version_json(a, &v)).into_response()),
+        _ => Err(ApiError::NotFound(EntryKind::ActionVersion)),
     }
-    Ok(Json(v).into_response())
 }
 
 /// `GET /api/v2/actions/triggers`: the triggers the tenant runs.

@@ -4,7 +4,9 @@
 //! Management API state until the API first changes them; they are deployed and bound as
 //! written (`ActionConfig::runs`).
 
-use crate::config::{ActionConfig, ActionTrigger, ActionVersion, ManagedAction, TenantConfig};
+use crate::config::{
+    ActionConfig, ActionTrigger, ActionVersion, DEFAULT_RUNTIME, ManagedAction, TenantConfig,
+};
 use crate::tenant::model::{EntryKind, ModelError, TenantModel};
 
 /// What a Management API write to an Action changes (`None`: unchanged).
@@ -51,7 +53,7 @@ impl TenantModel {
                 id,
                 created_at: now.to_owned(),
                 updated_at: now.to_owned(),
-                runtime: "node22".into(),
+                runtime: DEFAULT_RUNTIME.into(),
                 bound: false,
                 deployed: None,
             });
@@ -88,28 +90,20 @@ impl TenantModel {
         })
     }
 
-    /// Deploys the Action `id`: a new version from its draft, which runs from the next
-    /// execution on if the Action is bound.
+    /// Deploys `version` (made of the Action's draft, and loaded by the worker already) as the
+    /// Action `id`'s next one: it runs from the next execution on if the Action is bound.
     pub(crate) fn deploy_action(
         &self,
         id: &str,
-        version_id: String,
+        mut version: ActionVersion,
         now: &str,
     ) -> Result<ActionConfig, ModelError> {
         self.change_settings(|cfg| {
             let a = action_mut(cfg, id)?;
-            let code = a.source().map_err(|p| ModelError::invalid("code", p))?;
-            let dependencies = a.dependencies.clone();
             let m = ensure_managed(a, now)?;
-            let number = m.deployed.as_ref().map_or(1, |v| v.number + 1);
-            m.deployed = Some(ActionVersion {
-                id: version_id,
-                number,
-                code,
-                dependencies,
-                runtime: m.runtime.clone(),
-                created_at: now.to_owned(),
-            });
+            version.number = m.deployed.as_ref().map_or(1, |v| v.number + 1);
+            version.created_at = now.to_owned();
+            m.deployed = Some(version);
             m.updated_at = now.to_owned();
             Ok(a.clone())
         })
@@ -207,22 +201,18 @@ fn ensure_managed<'a>(
     now: &str,
 ) -> Result<&'a mut ManagedAction, ModelError> {
     if a.managed.is_none() {
-        let (code, dependencies) = a
-            .running_code()
-            .map_err(|p| ModelError::invalid("code", p))?;
+        let deployed = a.deployed_version().ok_or_else(|| {
+            ModelError::invalid("code", format!("the code of `{}` cannot be read", a.name))
+        })?;
         a.managed = Some(ManagedAction {
             id: a.id(),
             created_at: now.to_owned(),
             updated_at: now.to_owned(),
-            runtime: "node22".into(),
+            runtime: DEFAULT_RUNTIME.into(),
             bound: true,
             deployed: Some(ActionVersion {
-                id: crate::config::uuid_from(&format!("version:{}:1", a.name)),
-                number: 1,
-                code,
-                dependencies,
-                runtime: "node22".into(),
                 created_at: now.to_owned(),
+                ..deployed
             }),
         });
     }
