@@ -196,6 +196,16 @@ fn the_directory_format_gives_the_same_tenant() {
         ("add-roles", mock_idp::config::ActionTrigger::PostLogin)
     );
     assert!(actions[0].source().unwrap().contains("onExecutePostLogin"));
+    // A tenant.yaml cannot carry the code: the YAML export says it left the Action out.
+    got.actions = actions;
+    let export = deploy::to_yaml(&got, "localhost:8443");
+    assert!(
+        export.warnings.contains(
+            &"not in the Deploy CLI format: 1 actions (a0deploy export writes them with their code files)".to_owned()
+        ),
+        "{:?}",
+        export.warnings
+    );
     assert_eq!(
         i.warnings,
         [
