@@ -83,6 +83,8 @@ pub(crate) struct Spec {
 /// Versions of one Action the worker keeps loaded: the running one and the one before, on
 /// which executions that started before a deploy finish.
 const VERSIONS_KEPT: usize = 2;
+/// Most versions loaded at once: two per Action the tenant may hold.
+const MAX_LOADED: usize = 2 * crate::config::MAX_ACTIONS;
 
 type Waiter = Box<dyn FnOnce(Result<Value, RunFailure>) + Send>;
 type Pending = Arc<Mutex<HashMap<u64, Waiter>>>;
@@ -212,8 +214,13 @@ impl Worker {
                 .filter(|x| x.name == a.name)
                 .map(|x| x.key.clone())
                 .collect();
-            let old: Vec<String> = same[..same.len().saturating_sub(VERSIONS_KEPT)].to_vec();
+            let mut old: Vec<String> = same[..same.len().saturating_sub(VERSIONS_KEPT)].to_vec();
             l.retain(|x| !old.contains(&x.key));
+            // Deleted Actions' versions go too, oldest first, past the bound (one still in
+            // use loads again at its next execution).
+            while l.len() > MAX_LOADED {
+                old.push(l.remove(0).key);
+            }
             old
         };
         // Not waited for: a worker busy with a long execution must not be declared hung (and
