@@ -354,10 +354,16 @@ pub(crate) async fn create(
     let d = draft(&b, true)?;
     let id = uuid_from(&crate::jose::random_id());
     let a = st.model.create_action(d, id, &now(&st))?;
-    let a = if deploy_now {
-        deploy_action(&st, &a.id()).await?
-    } else {
-        a
+    let a = match deploy_now {
+        false => a,
+        true => match deploy_action(&st, &a.id()).await {
+            Ok(a) => a,
+            Err(e) => {
+                // All or nothing: a create that cannot deploy leaves no draft behind.
+                let _ = st.model.delete_action(&a.id(), true);
+                return Err(e);
+            }
+        },
     };
     Ok((StatusCode::CREATED, Json(action_json(&a))).into_response())
 }

@@ -228,6 +228,23 @@ async fn a_tenant_without_node_answers_503_on_deploy_and_keeps_serving() {
             .contains("install Node.js"),
         "{body}"
     );
+    // A create that asks to deploy at once is all or nothing.
+    let mut b = exchange_action("x");
+    b["name"] = json!("deployed-at-once");
+    b["deploy"] = json!(true);
+    let (s, body) = call(&t, Method::POST, "/api/v2/actions/actions", Some(b)).await;
+    assert_eq!(
+        (s.as_u16(), &body["errorCode"]),
+        (503, &json!("actions_runtime_unavailable"))
+    );
+    let (_, list) = call(
+        &t,
+        Method::GET,
+        "/api/v2/actions/actions?actionName=deployed-at-once",
+        None,
+    )
+    .await;
+    assert_eq!(list["total"], 0, "{list}");
     // Nothing was deployed: tokens are issued as before.
     let (s, a) = call(
         &t,
