@@ -3,6 +3,14 @@
 // itself (RFC 7591), sends the user to /authorize (the tenant runs with --auto-login, so the
 // "browser" is one fetch that reads the redirect), exchanges the code for a token for the
 // resource (RFC 8707) and calls the tool. Prints one PASS/FAIL line per step.
+//
+// With CLIENT_METADATA_PORT (and CLIENT_METADATA_KEY / CLIENT_METADATA_CERT, PEM files) set, it
+// identifies itself with a client ID metadata document instead of registering: it serves its
+// own document at https://127.0.0.1:PORT/client-metadata.json and hands that URL to the SDK as
+// `clientMetadataUrl`, which the SDK uses as client_id when the tenant advertises
+// `client_id_metadata_document_supported`.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -24,8 +32,14 @@ globalThis.fetch = async (input, init) => {
   return res;
 };
 
+const docPort = process.env.CLIENT_METADATA_PORT;
+const docUrl = docPort ? `https://127.0.0.1:${docPort}/client-metadata.json` : undefined;
+let docServer;
+let docFetches = 0;
+
 class Provider {
   redirectUrl = 'http://127.0.0.1:33418/callback';
+  clientMetadataUrl = docUrl;
   clientMetadata = {
     client_name: 'MCP SDK example client',
     redirect_uris: [this.redirectUrl],
@@ -43,6 +57,18 @@ class Provider {
 }
 
 const provider = new Provider();
+if (docUrl) {
+  const document = JSON.stringify({ client_id: docUrl, ...provider.clientMetadata });
+  docServer = createServer(
+    { key: readFileSync(process.env.CLIENT_METADATA_KEY), cert: readFileSync(process.env.CLIENT_METADATA_CERT) },
+    (req, res) => {
+      docFetches += 1;
+      if (req.url !== '/client-metadata.json') { res.writeHead(404).end(); return; }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(document);
+    },
+  );
+  await new Promise((ok) => docServer.listen(Number(docPort), '127.0.0.1', ok));
+}
 let transport = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider });
 try {
   await new Client({ name: 'example', version: '0.0.0' }).connect(transport);
@@ -57,7 +83,11 @@ check('protected-resource metadata fetched', prm?.status === 200, prm?.url.href)
 const asm = seen.find((r) => r.url.pathname === '/.well-known/oauth-authorization-server');
 check('authorization-server metadata fetched', asm?.status === 200, asm?.url.href);
 const reg = seen.find((r) => r.url.pathname === '/oidc/register');
-check('registered itself', reg?.status === 201 && !!provider.client?.client_id, provider.client?.client_id);
+if (docUrl) {
+  check('used its client ID metadata document, no registration', !reg && provider.client?.client_id === docUrl, provider.client?.client_id);
+} else {
+  check('registered itself', reg?.status === 201 && !!provider.client?.client_id, provider.client?.client_id);
+}
 
 // The browser: the tenant logs the user in at once and redirects to the callback with a code.
 const auth = provider.authorizationUrl;
@@ -83,4 +113,8 @@ const out = await client.callTool({ name: 'whoami', arguments: {} });
 const text = out.content?.[0]?.text ?? '';
 check('tool called with the token', /^sub=auth0\|.+ scope=.*tools:call/.test(text), text);
 await client.close();
+if (docUrl) {
+  check('the tenant fetched the document', docFetches >= 1, `${docFetches} fetch(es)`);
+  docServer.close();
+}
 process.exit(failed ? 1 : 0);

@@ -58,7 +58,7 @@
 //!
 //! | folder | what it holds |
 //! |---|---|
-//! | `tenant/` | the core, which imports no face: `TenantState` and the stores it holds (sessions and login transactions, authorization codes, refresh token families, faults, journal; all bounded by `BoundedStore`), custom domains, the upstream, the [`exchange`] closures, the [`StateDir`] on disk and the CA ([`TlsMaterial`]) |
+//! | `tenant/` | the core, which imports no face: `TenantState` and the stores it holds (sessions and login transactions, authorization codes, refresh token families, faults, journal, fetched client ID metadata documents; all bounded by `BoundedStore`), custom domains, the upstream, the [`exchange`] closures, the [`StateDir`] on disk and the CA ([`TlsMaterial`]) |
 //! | `keys/` | [`SigningKey`], [`SigAlg`] and [`KeyRing`]: the JWKS, rotation (publish, promote, retire); the DER and weak-RSA code they need |
 //! | `mint/` | [`TokenBuilder`] and [`Signing`]; [`DpopKey`] and [`ProofBuilder`]; [`spec::TokenSpec`] and [`spec::ProofSpec`] (tokens and proofs as data); user access/ID tokens |
 //! | [`jose`] | base64url, compact JWS assembly, RFC 7638 thumbprints, `ath`: the encodings keys, tokens, proofs and config share |

@@ -47,8 +47,8 @@ fn config(actions: Vec<ActionConfig>) -> TenantConfig {
         ..TenantConfig::default()
     };
     c.roles.push(RoleConfig {
-        name: "admin".into(),
         permissions: [(c.apis[0].identifier.clone(), vec!["read:messages".into()])].into(),
+        ..RoleConfig::new("admin")
     });
     let mut ada = UserConfig::new(EMAIL, PASSWORD);
     ada.roles = vec!["admin".into()];

@@ -47,6 +47,10 @@ fn expected() -> TenantConfig {
                 token_lifetime: 3600,
                 dialect: Dialect::AccessTokenAuthz,
                 permissions: strings(&["read:orders", "write:orders"]),
+                permission_descriptions: BTreeMap::from([
+                    ("read:orders".into(), "Read orders".into()),
+                    ("write:orders".into(), "Write orders".into()),
+                ]),
                 allow_offline_access: true,
                 ..ApiConfig::new(ORDERS)
             },
@@ -109,15 +113,16 @@ fn expected() -> TenantConfig {
         ],
         roles: vec![
             RoleConfig {
-                name: "Order Admin".into(),
+                description: Some("Manages orders".into()),
                 permissions: BTreeMap::from([(
                     ORDERS.into(),
                     strings(&["read:orders", "write:orders"]),
                 )]),
+                ..RoleConfig::new("Order Admin")
             },
             RoleConfig {
-                name: "Reporter".into(),
                 permissions: BTreeMap::from([(REPORTS.into(), strings(&["read:reports"]))]),
+                ..RoleConfig::new("Reporter")
             },
         ],
         organizations: vec![OrganizationConfig {
@@ -170,8 +175,6 @@ fn a_tenant_yaml_becomes_the_tenant_model_field_by_field() {
             "ignored 2 guardianFactors (not modelled)",
             "ignored organizations fields branding, connections (not modelled)",
             "ignored 1 prompts (not modelled)",
-            "ignored resourceServers fields scopes.description (not modelled)",
-            "ignored roles fields description (not modelled)",
             "ignored tenant fields enabled_locales, flags, friendly_name (not modelled)",
             "ignored 1 triggers (read from a directory export only)",
         ]
@@ -219,8 +222,6 @@ fn the_directory_format_gives_the_same_tenant() {
             "ignored 1 guardian (not modelled)",
             "ignored organizations fields branding, connections (not modelled)",
             "ignored 1 prompts (not modelled)",
-            "ignored resourceServers fields scopes.description (not modelled)",
-            "ignored roles fields description (not modelled)",
             "ignored tenant fields enabled_locales, flags, friendly_name (not modelled)",
         ]
     );

@@ -50,8 +50,8 @@ fn config() -> TenantConfig {
         ..UserConfig::new("reader@example.com", "reader-pass")
     });
     c.roles.push(RoleConfig {
-        name: "reader".into(),
         permissions: [(c.apis[0].identifier.clone(), vec!["read:messages".into()])].into(),
+        ..RoleConfig::new("reader")
     });
     c
 }

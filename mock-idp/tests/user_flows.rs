@@ -6,6 +6,7 @@
 //! [`tokens_for`] (authorize, log in, take the code, exchange it); one module per flow below.
 
 mod authorize;
+mod client_documents;
 mod code_grant;
 mod dpop_cors;
 mod refresh;

@@ -6,10 +6,13 @@
 //!
 //! # Use
 //! ```
+//! # #[cfg(not(feature = "axum"))]
+//! # fn main() {}
+//! # #[cfg(feature = "axum")]
+//! # fn main() -> Result<(), oauth2_jwt_bearer::ConfigError> {
 //! use axum::routing::get;
 //! use oauth2_jwt_bearer::{Authenticated, Verifier, VerifierOptions, auth_layer, require_scope};
 //!
-//! # fn main() -> Result<(), oauth2_jwt_bearer::ConfigError> {
 //! let verifier = Verifier::new(
 //!     VerifierOptions::new("tenant.eu.auth0.com", "https://api.example.com")
 //!         .public_base_url("https://api.example.com"), // what DPoP `htu` is compared with

@@ -79,7 +79,20 @@ pub(crate) async fn authorize(
         }
     };
     let cfg = &st.config();
-    let (app, redirect_uri) = match trusted_client(cfg, &params) {
+    // A URL client_id: its client ID metadata document, fetched before anything else is read.
+    let document_client = match st
+        .client_documents
+        .resolve(
+            cfg,
+            params.get("client_id").map(String::as_str),
+            st.mint.clock.now(),
+        )
+        .await
+    {
+        Ok(app) => app,
+        Err(e) => return refuse_page(page(e.code(), e.to_string())),
+    };
+    let (app, redirect_uri) = match trusted_client(cfg, document_client.as_deref(), &params) {
         Ok(x) => x,
         Err(r) => return refuse_page(r),
     };
@@ -259,8 +272,10 @@ fn parse_query(q: &str) -> Result<BTreeMap<String, String>, String> {
 
 /// The application and its redirect URI, which must equal one of its callbacks byte for byte:
 /// no prefix, suffix, case or query variations (RFC 9700 §4.1.3).
+/// `document_client` is the client ID metadata document client the `client_id` URL names.
 fn trusted_client<'a>(
     cfg: &'a TenantConfig,
+    document_client: Option<&'a ApplicationConfig>,
     params: &'a BTreeMap<String, String>,
 ) -> Result<(&'a ApplicationConfig, &'a str), Refusal> {
     let client_id = params
@@ -268,6 +283,7 @@ fn trusted_client<'a>(
         .ok_or_else(|| page("invalid_request", "Missing required parameter: client_id"))?;
     let app = cfg
         .application(client_id)
+        .or(document_client.filter(|a| a.client_id == *client_id))
         .ok_or_else(|| page("invalid_request", format!("Unknown client: {client_id}")))?;
     let redirect_uri = params.get("redirect_uri").ok_or_else(|| {
         page(

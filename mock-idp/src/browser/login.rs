@@ -115,10 +115,20 @@ fn form(
     error: Option<&str>,
 ) -> Response {
     let snapshot = st.config();
-    let app = snapshot
-        .application(&req.client_id)
+    let named = st
+        .application(&snapshot, &req.client_id)
         .and_then(|a| a.name.clone())
         .unwrap_or_else(|| req.client_id.clone());
+    // A client ID metadata document client is whoever controls its URL's host: the page
+    // names the host beside the name the document claims.
+    let app = match url::Url::parse(&req.client_id)
+        .ok()
+        .filter(|_| snapshot.application(&req.client_id).is_none())
+        .and_then(|u| u.host_str().map(str::to_owned))
+    {
+        Some(host) => format!("{named} ({host})"),
+        None => named,
+    };
     let error_html = error
         .map(|e| {
             format!(

@@ -57,9 +57,10 @@ pub(crate) async fn run(
     let Some(user) = cfg.user(&session.user_id) else {
         return Ok(TokenChanges::default());
     };
-    let Some(app) = cfg.application(&request.client_id) else {
+    let Some(app) = st.application(cfg, &request.client_id) else {
         return Ok(TokenChanges::default());
     };
+    let app = &*app;
     st.actions.count_login(&session.user_id);
     let login = Login {
         user,

@@ -1,6 +1,8 @@
 //! The APIs ("resource servers") of a tenant: token dialect, signing algorithm, lifetime,
 //! permissions, custom claims; the Management API's name and scopes; the claims Auth0 reserves.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::keys::SigAlg;
@@ -63,6 +65,10 @@ pub struct ApiConfig {
     /// Scopes the API defines.
     #[serde(default)]
     pub permissions: Vec<String>,
+    /// Scope → its description (Auth0's `scopes[].description`); a scope without one is
+    /// described by its value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub permission_descriptions: BTreeMap<String, String>,
     /// Whether applications may get refresh tokens (`offline_access`) for this API (Auth0's
     /// "Allow Offline Access"; off by default there, as here).
     #[serde(default)]
@@ -98,6 +104,7 @@ impl ApiConfig {
             token_lifetime: default_lifetime(),
             dialect: Dialect::AccessToken,
             permissions: Vec::new(),
+            permission_descriptions: BTreeMap::new(),
             custom_claims: serde_json::Map::new(),
             allow_offline_access: false,
             operator_only: false,
@@ -113,6 +120,21 @@ impl ApiConfig {
         } else {
             &self.permissions
         }
+    }
+
+    /// The description of `permission`: its own, else the permission itself.
+    pub fn permission_description<'a>(&'a self, permission: &'a str) -> &'a str {
+        self.permission_descriptions
+            .get(permission)
+            .map_or(permission, String::as_str)
+    }
+
+    /// Auth0's `scopes`: each permission with its description.
+    pub fn scopes_json(&self) -> serde_json::Value {
+        self.permissions
+            .iter()
+            .map(|p| serde_json::json!({"value": p, "description": self.permission_description(p)}))
+            .collect()
     }
 
     /// Whether this is the tenant's Management API (its scopes steer the tenant).

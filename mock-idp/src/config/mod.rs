@@ -26,6 +26,7 @@
 //! | `exchange` | token exchange profiles, organizations, Token Vault entries |
 //! | `sessions` | login session lifetimes (`session_lifetime`, `idle_session_lifetime`) and their limits |
 //! | `resource` | [`ResourceParameterProfile`]: how `resource` (RFC 8707) names an API, beside `audience` |
+//! | `client_documents` | [`ClientIdMetadataDocuments`]: `https` URLs as `client_id`, and what the tenant may fetch |
 //! | `tenant` | [`TenantConfig`]: the whole tenant, its quickstart defaults, loading and validation |
 //! | `snapshot` | `Snapshot`: the configuration at one instant, as a request reads it (users indexed by id and email) |
 //! | [`deploy`] | Auth0 Deploy CLI exports (`tenant.yaml`, a directory) into the model and back |
@@ -33,6 +34,7 @@
 mod actions;
 mod api;
 mod application;
+mod client_documents;
 pub mod deploy;
 mod exchange;
 mod mfa;
@@ -56,6 +58,7 @@ pub use application::{
     AppType, ApplicationConfig, AuthMethod, GrantType, IdTokenAlg, JwtConfiguration,
     RefreshTokenSettings, RotationType,
 };
+pub use client_documents::ClientIdMetadataDocuments;
 pub use exchange::{
     ACCESS_TOKEN_TYPE, ExchangeProfile, FEDERATED_CONNECTION_TOKEN_TYPE, OrganizationConfig,
     OrganizationUsage, RESERVED_TOKEN_TYPE_PREFIXES, SubjectValidation, VaultEntry,

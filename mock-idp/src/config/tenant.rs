@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::actions::{self, ActionConfig, ActionsRuntime};
 use crate::config::api::{ApiConfig, MANAGEMENT_API, MANAGEMENT_SCOPES, custom_claim_problem};
 use crate::config::application::{AppType, ApplicationConfig, AuthMethod, GrantType, IdTokenAlg};
+use crate::config::client_documents::ClientIdMetadataDocuments;
 use crate::config::exchange::{
     ExchangeProfile, OrganizationConfig, SubjectValidation, VaultEntry, is_reserved_token_type,
 };
@@ -69,6 +70,9 @@ pub struct TenantConfig {
     /// 7591) creates third-party applications. Off by default, as on Auth0.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub enable_dynamic_client_registration: bool,
+    /// Client ID metadata documents: an `https` URL as `client_id`, fetched under SSRF rules.
+    #[serde(default, skip_serializing_if = "ClientIdMetadataDocuments::is_default")]
+    pub client_id_metadata_documents: ClientIdMetadataDocuments,
     /// Auth0's `session_lifetime` ("Require log in after"), in hours: a login session ends
     /// this long after the login, however active. Default 720 (30 days), at most 8760.
     #[serde(
@@ -158,6 +162,7 @@ impl Default for TenantConfig {
             actions_runtime: ActionsRuntime::default(),
             resource_parameter_profile: ResourceParameterProfile::default(),
             enable_dynamic_client_registration: false,
+            client_id_metadata_documents: ClientIdMetadataDocuments::default(),
             session_lifetime: sessions::DEFAULT_SESSION_LIFETIME,
             idle_session_lifetime: sessions::DEFAULT_IDLE_SESSION_LIFETIME,
         }
@@ -241,6 +246,7 @@ impl TenantConfig {
         if self.apis.is_empty() {
             return Err(("apis".into(), "at least one API is required".into()));
         }
+        self.client_id_metadata_documents.validate()?;
         for (i, api) in self.apis.iter().enumerate() {
             let at = |k: &str| format!("apis[{i}].{k}");
             if api.identifier.trim().is_empty() {

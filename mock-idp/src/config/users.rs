@@ -89,9 +89,37 @@ pub struct UserConfig {
 pub struct RoleConfig {
     /// The role's name, as users list it.
     pub name: String,
+    /// Auth0's `rol_…` id. Unset in a file, it is derived from the name; the tenant sets it
+    /// when a role is created or renamed, so a role keeps its id under a new name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Auth0's `description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// API identifier → permissions.
     #[serde(default)]
     pub permissions: BTreeMap<String, Vec<String>>,
+}
+
+impl RoleConfig {
+    /// A role named `name` with no permissions.
+    pub fn new(name: &str) -> Self {
+        RoleConfig {
+            name: name.to_owned(),
+            id: None,
+            description: None,
+            permissions: BTreeMap::new(),
+        }
+    }
+
+    /// Its id: the one set, else `rol_` and 16 hex digits of its name's digest.
+    pub fn id(&self) -> String {
+        self.id.clone().unwrap_or_else(|| {
+            let digest = crate::jose::sha256(&self.name);
+            let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            format!("rol_{hex}")
+        })
+    }
 }
 
 fn yes() -> bool {

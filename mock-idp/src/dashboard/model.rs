@@ -64,10 +64,7 @@ pub(super) async fn delete_user(State(st): State<Arc<TenantState>>, Form(f): Fie
 
 /// `POST /dashboard/roles`: `name`.
 pub(super) async fn create_role(State(st): State<Arc<TenantState>>, Form(f): Fields) -> Response {
-    let role = RoleConfig {
-        name: field(&f, "name").to_owned(),
-        permissions: Default::default(),
-    };
+    let role = RoleConfig::new(field(&f, "name"));
     let done = if role.name.is_empty() {
         Err("A role needs a name.".to_owned())
     } else {

@@ -97,6 +97,10 @@ fn document(st: &TenantState, origin: &str) -> Value {
     if st.config().enable_dynamic_client_registration {
         doc["registration_endpoint"] = json!(format!("{b}/oidc/register"));
     }
+    // draft-ietf-oauth-client-id-metadata-document §6: an `https` URL may be the client_id.
+    if st.config().client_id_metadata_documents.enabled {
+        doc["client_id_metadata_document_supported"] = json!(true);
+    }
     // The device flow only where an application may use it (else its endpoints answer 404).
     if crate::browser::activate::served(st) {
         doc["device_authorization_endpoint"] = json!(format!("{b}/oauth/device/code"));

@@ -35,7 +35,7 @@ pub(crate) fn api_json(a: &ApiConfig) -> Value {
         "token_lifetime": a.token_lifetime,
         "token_lifetime_for_web": a.token_lifetime.min(7200),
         "signing_alg": a.signing_alg,
-        "scopes": a.permissions.iter().map(|p| json!({"value": p, "description": p})).collect::<Vec<_>>(),
+        "scopes": a.scopes_json(),
         "enforce_policies": a.dialect.has_permissions(),
         "token_dialect": serde_json::to_value(a.dialect).unwrap_or(Value::Null),
     });
@@ -85,7 +85,14 @@ fn apply(api: &mut ApiConfig, b: &Body) -> Result<(), ApiError> {
             .as_array()
             .and_then(|a| {
                 a.iter()
-                    .map(|s| s["value"].as_str().map(str::to_owned))
+                    .map(|s| {
+                        let value = s["value"].as_str()?.to_owned();
+                        let description = match &s["description"] {
+                            Value::Null => None,
+                            d => Some(d.as_str()?.to_owned()),
+                        };
+                        Some((value, description))
+                    })
                     .collect::<Option<Vec<_>>>()
             })
             .ok_or_else(|| {
@@ -93,7 +100,11 @@ fn apply(api: &mut ApiConfig, b: &Body) -> Result<(), ApiError> {
                     "Expected type array of {value, description} on property scopes".into(),
                 )
             })?;
-        api.permissions = list;
+        api.permission_descriptions = list
+            .iter()
+            .filter_map(|(v, d)| Some((v.clone(), d.clone().filter(|d| d != v)?)))
+            .collect();
+        api.permissions = list.into_iter().map(|(v, _)| v).collect();
     }
     let enforce = b.bool("enforce_policies")?;
     if let Some(v) = b.0.get("token_dialect") {

@@ -1,5 +1,6 @@
-//! `/api/v2/roles`: roles, their permissions and their users. A role's id is derived from its
-//! name (the tenant file names roles by name).
+//! `/api/v2/roles`: roles, their permissions and their users. A role from the tenant file has
+//! an id derived from its name until the tenant pins it ([`RoleConfig::id`]); renamed, it
+//! keeps it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::body::{Body, Page, derived_id};
+use super::body::{Body, Page};
 use super::error::ApiError;
 use super::shapes::user_json;
 use crate::config::{RoleConfig, Snapshot};
@@ -20,19 +21,14 @@ use crate::tenant::state::TenantState;
 
 type Res = Result<Response, ApiError>;
 
-/// A role's id: `rol_` and 16 hex digits of its name's digest.
-pub(crate) fn role_id(name: &str) -> String {
-    derived_id("rol_", &[name])
-}
-
 /// Auth0's role object.
 pub(crate) fn role_json(r: &RoleConfig) -> Value {
-    json!({ "id": role_id(&r.name), "name": r.name, "description": "" })
+    json!({ "id": r.id(), "name": r.name, "description": r.description.as_deref().unwrap_or("") })
 }
 
 /// The role with this id.
 pub(crate) fn role_named_by_id<'a>(cfg: &'a Snapshot, id: &str) -> Option<&'a RoleConfig> {
-    cfg.roles.iter().find(|r| role_id(&r.name) == id)
+    cfg.roles.iter().find(|r| r.id() == id)
 }
 
 /// The role names a `{"roles": ["rol_…"]}` body designates.
@@ -119,10 +115,9 @@ pub(crate) async fn create(
 ) -> Res {
     let b = Body::new(body?.0, &["name", "description"])?;
     let name = b.required("name")?;
-    b.string("description")?;
     let role = st.model.create_role(RoleConfig {
-        name,
-        permissions: Default::default(),
+        description: b.string("description")?,
+        ..RoleConfig::new(&name)
     })?;
     Ok(Json(role_json(&role)).into_response())
 }
@@ -143,10 +138,13 @@ pub(crate) async fn patch(
     let b = Body::new(body?.0, &["name", "description"])?;
     let name = name_of(&st, &id)?;
     let new = b.string("name")?;
-    b.string("description")?;
+    let description = b.string("description")?;
     let role = st.model.update_role(&name, |r| {
         if let Some(n) = new {
             r.name = n;
+        }
+        if let Some(d) = description {
+            r.description = Some(d).filter(|d| !d.is_empty());
         }
         Ok(())
     })?;
@@ -173,14 +171,16 @@ pub(crate) async fn permissions(
         .permissions
         .iter()
         .flat_map(|(api, list)| {
-            let name = cfg
-                .api(api)
+            let config = cfg.api(api);
+            let name = config
                 .and_then(|a| a.name.clone())
                 .unwrap_or_else(|| api.clone());
             list.iter().map(move |p| {
+                // The API's description of the scope, as Auth0 lists it.
+                let description = config.map_or(p.as_str(), |a| a.permission_description(p));
                 json!({
                     "permission_name": p,
-                    "description": "",
+                    "description": description,
                     "resource_server_name": name,
                     "resource_server_identifier": api,
                 })

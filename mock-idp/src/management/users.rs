@@ -340,8 +340,8 @@ pub(crate) async fn permissions(
                 }
             }
             out.push(json!({
+                "description": api.permission_description(&p),
                 "permission_name": p,
-                "description": "",
                 "resource_server_name": api.name.as_deref().unwrap_or(&api.identifier),
                 "resource_server_identifier": api.identifier,
                 "sources": sources,

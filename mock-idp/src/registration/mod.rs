@@ -8,7 +8,8 @@
 //!
 //! Bounds (an unauthenticated caller makes the tenant store something): a request of at most
 //! 16 KiB of JSON; at most [`MAX_REGISTERED`] third-party applications in the tenant; at most
-//! 20 registrations a minute (429 with `Retry-After` beyond).
+//! 20 registrations a minute of the tenant's clock (429 with `Retry-After` beyond; tests move
+//! `tenant.clock()` to reach the 100 without waiting).
 
 mod metadata;
 
@@ -95,7 +96,7 @@ pub(crate) async fn register(
             format!("The tenant holds its maximum of {MAX_REGISTERED} registered clients"),
         );
     }
-    if let Err(seconds) = st.registrations.admit() {
+    if let Err(seconds) = st.registrations.admit(st.mint.clock.now()) {
         let mut res = error(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_requests",

@@ -11,6 +11,7 @@
 //! | `model` | `TenantModel`: the one owner of the current configuration; every change to it goes through its methods |
 //! | `store` | `BoundedStore`: the bounded, expiring map every runtime store is built on |
 //! | `session`, `authorize_request` | login sessions (SSO) and pending logins, their cookies; the validated `/authorize` request they carry |
+//! | `client_documents` | client ID metadata documents: `https` URLs as `client_id`, fetched under the SSRF rule, cached with bounds |
 //! | `codes`, `refresh_tokens` | authorization codes (PKCE, DPoP binding); refresh token families (rotation, reuse detection) |
 //! | `device_codes` | Device Authorization (RFC 8628): device and user codes, the user's answer, polling pace |
 //! | `mfa` | `mfa_token`s, logins owing an OTP code, used steps and failed-attempt buckets per user |
@@ -24,6 +25,7 @@
 pub(crate) mod access;
 pub(crate) mod admin_sessions;
 pub(crate) mod authorize_request;
+pub(crate) mod client_documents;
 pub(crate) mod codes;
 pub(crate) mod device_codes;
 pub(crate) mod domains;

@@ -145,25 +145,29 @@ impl RefreshTokens {
     }
 
     /// Exchanges `token` for `client_id`, whose request proved possession of `jkt`: the
-    /// grant, and the next token when rotating. The binding is checked before anything
-    /// rotates, so a thief without the key cannot burn the client's token.
-    pub(crate) fn exchange(
+    /// grant, what `request` made of it, and the next token when rotating. The binding is
+    /// checked before anything rotates, so a thief without the key cannot burn the client's
+    /// token; `request` (the request's own checks against the grant: `resource`, `scope`)
+    /// runs after reuse detection and before rotation, under the same lock, so a refused
+    /// request leaves the client's token as it was.
+    pub(crate) fn exchange<T, E: From<Refused>>(
         &self,
         token: &str,
         client_id: &str,
         jkt: Option<&str>,
         settings: RefreshTokenSettings,
         now: i64,
-    ) -> Result<(RefreshGrant, Option<String>), Refused> {
+        request: impl FnOnce(&RefreshGrant) -> Result<T, E>,
+    ) -> Result<(RefreshGrant, T, Option<String>), E> {
         let mut inner = lock(&self.0);
         let Inner { tokens, families } = &mut *inner;
         let key = token.to_owned();
         let entry = tokens.get(&key, now).ok_or(Refused::Unknown)?;
         if entry.grant.client_id != client_id {
-            return Err(Refused::WrongClient);
+            return Err(Refused::WrongClient.into());
         }
         if entry.grant.dpop_jkt.is_some() && entry.grant.dpop_jkt.as_deref() != jkt {
-            return Err(Refused::KeyMismatch);
+            return Err(Refused::KeyMismatch.into());
         }
         let grant = entry.grant.clone();
         let rotated_at = entry.rotated_at;
@@ -171,7 +175,7 @@ impl RefreshTokens {
             .get_mut(&grant.family, now)
             .ok_or(Refused::Revoked)?;
         if family.revoked {
-            return Err(Refused::Revoked);
+            return Err(Refused::Revoked.into());
         }
         if let Some(at) = rotated_at {
             let tolerated = family.previous.as_deref() == Some(token)
@@ -179,15 +183,16 @@ impl RefreshTokens {
                 && now - at <= settings.leeway;
             if !tolerated {
                 family.revoked = true;
-                return Err(Refused::Reused);
+                return Err(Refused::Reused.into());
             }
         }
+        let checked = request(&grant)?;
         let family_expiry = family.expires_at;
         let idle = (now + settings.idle_token_lifetime).min(family_expiry);
         match settings.rotation_type {
             RotationType::NonRotating => {
                 tokens.set_expiry(&key, idle);
-                Ok((grant, None))
+                Ok((grant, checked, None))
             }
             RotationType::Rotating => {
                 if rotated_at.is_none() {
@@ -202,7 +207,7 @@ impl RefreshTokens {
                     rotated_at: None,
                 };
                 tokens.insert(next.clone(), t, idle, now);
-                Ok((grant, Some(next)))
+                Ok((grant, checked, Some(next)))
             }
         }
     }

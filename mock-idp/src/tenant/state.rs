@@ -80,6 +80,8 @@ pub(crate) struct TenantState {
     pub(crate) admin_sessions: crate::tenant::admin_sessions::AdminSessions,
     /// Dynamic client registrations in the current minute (`POST /oidc/register`).
     pub(crate) registrations: crate::tenant::rate::Window,
+    /// Client ID metadata documents fetched for URL `client_id`s, and the fetch bound.
+    pub(crate) client_documents: crate::tenant::client_documents::ClientDocuments,
 }
 
 impl TenantState {
@@ -117,12 +119,28 @@ impl TenantState {
             admin_sessions: Default::default(),
             actions: crate::actions::Actions::default(),
             registrations: Default::default(),
+            client_documents: Default::default(),
         }
     }
 
     /// The configuration now: take it once per request and read everything from it.
     pub(crate) fn config(&self) -> Arc<Snapshot> {
         self.model.current()
+    }
+
+    /// The application `client_id` names: the tenant's own, or a client ID metadata document
+    /// client whose document is cached (fetched when its login began).
+    pub(crate) fn application<'a>(
+        &self,
+        cfg: &'a crate::config::TenantConfig,
+        client_id: &str,
+    ) -> Option<std::borrow::Cow<'a, crate::config::ApplicationConfig>> {
+        if let Some(app) = cfg.application(client_id) {
+            return Some(std::borrow::Cow::Borrowed(app));
+        }
+        self.client_documents
+            .cached(client_id, self.mint.clock.now())
+            .map(|a| std::borrow::Cow::Owned((*a).clone()))
     }
 
     /// What the token builders need, with the configuration now.

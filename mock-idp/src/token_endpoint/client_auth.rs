@@ -18,8 +18,12 @@ struct Presented {
 
 /// The application the request authenticates as. Every failure is Auth0's 401 `access_denied`
 /// "Unauthorized", whatever went wrong: a caller learns nothing about which client ids exist.
+///
+/// `document_client` is the client ID metadata document client a URL `client_id` names
+/// (always public).
 pub(crate) fn authenticate<'c>(
     config: &'c TenantConfig,
+    document_client: Option<&'c ApplicationConfig>,
     headers: &HeaderMap,
     params: &BTreeMap<String, String>,
 ) -> Result<&'c ApplicationConfig, TokenError> {
@@ -27,7 +31,10 @@ pub(crate) fn authenticate<'c>(
     let refused = TokenError::Unauthorized {
         basic: presented.basic,
     };
-    let app = config.application(&presented.client_id).ok_or(refused)?;
+    let app = config
+        .application(&presented.client_id)
+        .or(document_client.filter(|a| a.client_id == presented.client_id))
+        .ok_or(refused)?;
     let ok = match (app.auth_method(), &presented.secret) {
         // A public client proves nothing; PKCE and the redirect URI bind its requests.
         (AuthMethod::None, None) => true,

@@ -54,7 +54,7 @@ pub(crate) async fn device_authorization(
 fn start(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<Value, TokenError> {
     let params = params::parse_params(headers, body)?;
     let cfg = st.config();
-    let app = client_auth::authenticate(&cfg, headers, &params)?;
+    let app = client_auth::authenticate(&cfg, None, headers, &params)?;
     if !app.allows(GrantType::DeviceCode) {
         return Err(TokenError::UnauthorizedClient(
             GrantType::DeviceCode.as_str().to_owned(),

@@ -21,6 +21,10 @@ pub(crate) enum TokenError {
         /// The client used HTTP Basic.
         basic: bool,
     },
+    /// 401 `invalid_client`: a URL `client_id` whose client ID metadata document cannot be
+    /// used (RFC 6749 §5.2).
+    #[error("{0}")]
+    InvalidClient(String),
     /// 400 `unsupported_grant_type`: a `grant_type` the tenant does not serve.
     #[error("{0}")]
     UnsupportedGrantType(String),
@@ -124,6 +128,7 @@ impl TokenError {
         match self {
             TokenError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             TokenError::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, "access_denied"),
+            TokenError::InvalidClient(_) => (StatusCode::UNAUTHORIZED, "invalid_client"),
             TokenError::UnsupportedGrantType(_) => {
                 (StatusCode::BAD_REQUEST, "unsupported_grant_type")
             }

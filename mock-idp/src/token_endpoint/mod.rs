@@ -50,6 +50,7 @@ use serde_json::Value;
 pub(crate) use error::TokenError;
 
 use crate::config::GrantType;
+use crate::tenant::client_documents::DocumentError;
 use crate::tenant::state::TenantState;
 
 /// The handler.
@@ -82,7 +83,19 @@ async fn issue(
         TokenError::UnsupportedGrantType(format!("Unsupported grant type: {name}"))
     })?;
     let cfg = st.config();
-    let app = client_auth::authenticate(&cfg, headers, &params)?;
+    let document_client = st
+        .client_documents
+        .resolve(
+            &cfg,
+            params.get("client_id").map(String::as_str),
+            st.mint.clock.now(),
+        )
+        .await
+        .map_err(|e| match e {
+            DocumentError::Busy => TokenError::TemporarilyUnavailable(e.to_string()),
+            e => TokenError::InvalidClient(e.to_string()),
+        })?;
+    let app = client_auth::authenticate(&cfg, document_client.as_deref(), headers, &params)?;
     if !app.allows(grant) {
         return Err(TokenError::UnauthorizedClient(name.clone()));
     }

@@ -10,7 +10,7 @@ use super::{TokenError, dpop};
 use crate::actions::event::{Login, RequestInfo};
 use crate::config::ApplicationConfig;
 use crate::mint::user_tokens::{UserGrant, token_response};
-use crate::tenant::refresh_tokens::Refused;
+use crate::tenant::refresh_tokens::{RefreshGrant, Refused};
 use crate::tenant::state::TenantState;
 
 /// Auth0's answer for every refresh token it will not honour.
@@ -29,54 +29,27 @@ pub(super) async fn grant(
     })?;
     let jkt = dpop::check_dpop(st, headers)?;
     let now = st.mint.clock.now();
-    let (g, next) = st
-        .refresh_tokens
-        .exchange(
-            token,
-            &app.client_id,
-            jkt.as_deref(),
-            app.refresh_settings(),
-            now,
-        )
-        .map_err(|r| match r {
-            Refused::KeyMismatch => TokenError::InvalidDpopProof(
-                "DPoP proof key does not match the refresh token's binding".into(),
-            ),
-            Refused::Unknown | Refused::WrongClient | Refused::Revoked | Refused::Reused => {
-                TokenError::InvalidGrant(INVALID.into())
-            }
-        })?;
-    // RFC 8707 §2.2: a `resource` here (the compatibility profile) is the grant's audience.
-    cfg.check_resource_for(
-        g.audience.as_deref(),
-        params.get("resource").map(String::as_str),
+    // What the request asks of the grant is checked inside the exchange, before rotation: a
+    // refused request (another `resource`, a wider `scope`, a deleted user) must not cost
+    // the client its refresh token.
+    let (g, (user, scopes), next) = st.refresh_tokens.exchange(
+        token,
+        &app.client_id,
+        jkt.as_deref(),
+        app.refresh_settings(),
+        now,
+        |g| -> Result<_, TokenError> {
+            // RFC 8707 §2.2: a `resource` here (the compatibility profile) is the grant's audience.
+            cfg.check_resource_for(
+                g.audience.as_deref(),
+                params.get("resource").map(String::as_str),
+            )?;
+            let user = cfg
+                .user(&g.user_id)
+                .ok_or_else(|| TokenError::InvalidGrant(INVALID.into()))?;
+            Ok((user, narrowed_scopes(g, params.get("scope"))?))
+        },
     )?;
-    let user = cfg
-        .user(&g.user_id)
-        .ok_or_else(|| TokenError::InvalidGrant(INVALID.into()))?;
-    // `scope` may narrow what the login granted, never widen it.
-    let scopes: Vec<String> = match params.get("scope") {
-        None => g.scopes.clone(),
-        Some(asked) => {
-            let asked: Vec<String> = asked
-                .split(' ')
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect();
-            let extra: Vec<&str> = asked
-                .iter()
-                .filter(|s| !g.scopes.contains(s))
-                .map(String::as_str)
-                .collect();
-            if !extra.is_empty() {
-                return Err(TokenError::AccessDenied(format!(
-                    "Client has not been granted scopes: {}",
-                    extra.join(" ")
-                )));
-            }
-            asked
-        }
-    };
     // The issuer of the domain the request came to (custom domains).
     let mint = st.mint_for(headers);
     // Auth0 runs the post-login Actions on a refresh token exchange too
@@ -110,4 +83,41 @@ pub(super) async fn grant(
         changes: &changes,
     };
     Ok(token_response(&mint, &grant, next))
+}
+
+/// `scope` may narrow what the login granted, never widen it.
+fn narrowed_scopes(g: &RefreshGrant, asked: Option<&String>) -> Result<Vec<String>, TokenError> {
+    let Some(asked) = asked else {
+        return Ok(g.scopes.clone());
+    };
+    let asked: Vec<String> = asked
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    let extra: Vec<&str> = asked
+        .iter()
+        .filter(|s| !g.scopes.contains(s))
+        .map(String::as_str)
+        .collect();
+    if !extra.is_empty() {
+        return Err(TokenError::AccessDenied(format!(
+            "Client has not been granted scopes: {}",
+            extra.join(" ")
+        )));
+    }
+    Ok(asked)
+}
+
+impl From<Refused> for TokenError {
+    fn from(r: Refused) -> Self {
+        match r {
+            Refused::KeyMismatch => TokenError::InvalidDpopProof(
+                "DPoP proof key does not match the refresh token's binding".into(),
+            ),
+            Refused::Unknown | Refused::WrongClient | Refused::Revoked | Refused::Reused => {
+                TokenError::InvalidGrant(INVALID.into())
+            }
+        }
+    }
 }

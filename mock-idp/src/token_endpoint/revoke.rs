@@ -31,7 +31,11 @@ pub(crate) async fn revoke(
 fn run(st: &TenantState, headers: &HeaderMap, body: &[u8]) -> Result<(), TokenError> {
     let params = params::parse_params(headers, body)?;
     let cfg = st.config();
-    let app = client_auth::authenticate(&cfg, headers, &params)?;
+    // A client ID metadata document client whose document is cached (it has logged in).
+    let document_client = params
+        .get("client_id")
+        .and_then(|id| st.client_documents.cached(id, st.mint.clock.now()));
+    let app = client_auth::authenticate(&cfg, document_client.as_deref(), headers, &params)?;
     let token = params
         .get("token")
         .ok_or_else(|| TokenError::InvalidRequest("Missing required parameter: token".into()))?;

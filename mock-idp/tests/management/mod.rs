@@ -586,3 +586,4 @@ async fn rust_tests_change_the_same_model_through_the_config_handle() {
 
 mod organizations;
 mod persistence;
+mod roles;

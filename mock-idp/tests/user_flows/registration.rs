@@ -348,29 +348,59 @@ async fn metadata_a_stranger_must_not_get_is_refused_or_overridden() {
     assert_eq!(silent.param("error").as_deref(), Some("consent_required"));
 }
 
+/// POSTs one registration and returns the whole answer (status, Retry-After, body).
+async fn register_raw(tenant: &MockTenant, body: &Value) -> (u16, Option<String>, Value) {
+    let res = tenant
+        .http_client()
+        .post(format!("{}/oidc/register", tenant.uri()))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let retry = res
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, retry, res.json().await.unwrap())
+}
+
+/// The flood, played to both bounds: 20 registrations a minute of the tenant's clock (the
+/// 21st refused with 429 and the seconds left), then, minute after minute, 100 registered
+/// clients in all, and the 101st refused with RFC 7591's `invalid_client_metadata`.
 #[tokio::test]
-async fn a_registration_flood_is_bounded_per_minute() {
+async fn a_registration_flood_is_bounded_per_minute_and_in_total() {
     let tenant = open_tenant().await;
+    tenant.clock().freeze();
     let body =
         json!({"redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_method": "none"});
     for i in 0..20 {
         let (status, reg) = register(&tenant, &body).await;
         assert_eq!(status, 201, "registration {i}: {reg}");
     }
-    let res = tenant
-        .http_client()
-        .post(format!("{}/oidc/register", tenant.uri()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 429);
-    let wait: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=60).contains(&wait), "{wait}");
-    let got: Value = res.json().await.unwrap();
-    assert_eq!(got["error"], "too_many_requests");
+    let (status, retry, got) = register_raw(&tenant, &body).await;
+    assert_eq!((status, retry.as_deref()), (429, Some("60")));
+    assert_eq!(
+        got,
+        json!({"error": "too_many_requests", "error_description": "Too many client registrations, retry later"})
+    );
+    // 45 seconds on, the same window: 15 seconds left.
+    tenant.clock().advance(45);
+    let (status, retry, _) = register_raw(&tenant, &body).await;
+    assert_eq!((status, retry.as_deref()), (429, Some("15")));
+    // Each new minute admits 20 more, up to the tenant's 100.
+    for minute in 1..5 {
+        tenant.clock().advance(60);
+        for i in 0..20 {
+            let (status, reg) = register(&tenant, &body).await;
+            assert_eq!(status, 201, "minute {minute}, registration {i}: {reg}");
+        }
+    }
+    tenant.clock().advance(60);
+    let (status, retry, got) = register_raw(&tenant, &body).await;
+    assert_eq!((status, retry), (400, None));
+    assert_eq!(
+        got,
+        json!({"error": "invalid_client_metadata", "error_description": "The tenant holds its maximum of 100 registered clients"})
+    );
 }

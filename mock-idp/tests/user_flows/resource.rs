@@ -61,6 +61,44 @@ async fn resource_names_the_api_of_a_login_and_its_refreshes() {
         "invalid_target",
         &format!("The resource {OTHER} is not the audience of this grant"),
     );
+    // The refusal came before rotation: the client still holds a working token (an attacker
+    // who can make a client send a wrong `resource` cannot make it lose its login).
+    // A wider `scope` is refused before rotation too.
+    let wider = agent
+        .post(
+            &tenant.urls().token(),
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", DEFAULT_SPA_CLIENT_ID),
+                ("refresh_token", &rt),
+                ("scope", "openid delete:everything"),
+            ],
+        )
+        .await;
+    assert_token_error(
+        &wider,
+        403,
+        "access_denied",
+        "Client has not been granted scopes: delete:everything",
+    );
+    let again = agent
+        .post(
+            &tenant.urls().token(),
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", DEFAULT_SPA_CLIENT_ID),
+                ("refresh_token", &rt),
+                ("resource", &api),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    let rotated = again.json();
+    assert!(names(
+        &aud_of(rotated["access_token"].as_str().unwrap()),
+        &api
+    ));
+    assert_ne!(rotated["refresh_token"].as_str(), Some(rt.as_str()));
 }
 
 #[tokio::test]

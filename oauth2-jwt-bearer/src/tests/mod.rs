@@ -23,4 +23,5 @@ mod key_lifecycle;
 mod resource_metadata;
 mod robustness;
 mod tokens;
+#[cfg(feature = "axum")]
 mod web;

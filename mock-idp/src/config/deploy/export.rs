@@ -93,7 +93,7 @@ pub fn to_yaml(config: &TenantConfig, domain: &str) -> Export {
                 "identifier": a.identifier,
                 "allow_offline_access": a.allow_offline_access,
                 "enforce_policies": true,
-                "scopes": a.permissions.iter().map(|p| json!({"value": p, "description": p})).collect::<Vec<_>>(),
+                "scopes": a.scopes_json(),
                 "signing_alg": a.signing_alg,
                 "skip_consent_for_verifiable_first_party_clients": true,
                 "token_dialect": a.dialect,
@@ -130,7 +130,11 @@ pub fn to_yaml(config: &TenantConfig, domain: &str) -> Export {
                     )
                 })
                 .collect();
-            json!({"name": r.name, "permissions": permissions})
+            let mut role = json!({"name": r.name, "permissions": permissions});
+            if let Some(d) = &r.description {
+                role["description"] = json!(d);
+            }
+            role
         })
         .collect();
     let organizations: Vec<Value> = config

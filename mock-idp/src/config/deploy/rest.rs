@@ -86,7 +86,6 @@ pub(super) fn resource_servers(
         if let Some(v) = r.get("allow_offline_access").and_then(Value::as_bool) {
             api.allow_offline_access = v;
         }
-        let mut described = false;
         for s in r
             .get("scopes")
             .and_then(Value::as_array)
@@ -95,14 +94,15 @@ pub(super) fn resource_servers(
         {
             if let Some(v) = s.get("value").and_then(Value::as_str) {
                 api.permissions.push(v.to_owned());
-                described |= s
+                if let Some(d) = s
                     .get("description")
                     .and_then(Value::as_str)
-                    .is_some_and(|d| !d.is_empty() && d != v);
+                    .filter(|d| !d.is_empty() && d != &v)
+                {
+                    api.permission_descriptions
+                        .insert(v.to_owned(), d.to_owned());
+                }
             }
-        }
-        if described {
-            notes.field(KIND, "scopes.description");
         }
         notes.fields(
             KIND,
@@ -171,10 +171,13 @@ pub(super) fn roles(list: &Value, config: &mut TenantConfig, notes: &mut Notes) 
                 );
             }
         }
-        notes.fields(KIND, r, &["name", "permissions"], &[]);
+        notes.fields(KIND, r, &["name", "description", "permissions"], &[]);
         config.roles.push(RoleConfig {
-            name: name.to_owned(),
+            description: str_of(r, "description")
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned),
             permissions,
+            ..RoleConfig::new(name)
         });
     }
 }

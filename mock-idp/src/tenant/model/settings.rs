@@ -167,11 +167,19 @@ impl TenantModel {
     }
 
     /// Adds a role. Its name must be free.
-    pub(crate) fn create_role(&self, role: RoleConfig) -> Result<RoleConfig, ModelError> {
+    /// Its id is pinned: derived from its name while no other role has that id (a renamed
+    /// role keeps the id of its first name), else a random one.
+    pub(crate) fn create_role(&self, mut role: RoleConfig) -> Result<RoleConfig, ModelError> {
         self.change_settings(|cfg| {
             if cfg.roles.iter().any(|r| r.name == role.name) {
                 return Err(ModelError::Conflict("Role name already exists".into()));
             }
+            let id = role.id();
+            role.id = Some(if cfg.roles.iter().any(|r| r.id() == id) {
+                format!("rol_{}", crate::jose::random_id())
+            } else {
+                id
+            });
             cfg.roles.push(role.clone());
             Ok(role)
         })
@@ -190,16 +198,15 @@ impl TenantModel {
                 .position(|r| r.name == name)
                 .ok_or(ModelError::NotFound(EntryKind::Role))?;
             let mut role = cfg.roles[at].clone();
+            // Pinned before any rename: the role keeps its id under a new name.
+            role.id = Some(role.id());
             f(&mut role)?;
             if role.name != name && cfg.roles.iter().any(|r| r.name == role.name) {
                 return Err(ModelError::Conflict("Role name already exists".into()));
             }
             // Keep the users' old name valid until they follow (below).
             if role.name != name {
-                cfg.roles.push(RoleConfig {
-                    name: name.to_owned(),
-                    permissions: Default::default(),
-                });
+                cfg.roles.push(RoleConfig::new(name));
             }
             cfg.roles[at] = role.clone();
             Ok(role)
