@@ -4,6 +4,9 @@
 //! names to triggers in order (`{"post-login": [{"action_name": "add-roles", "display_name":
 //! ...}]}`).
 //!
+//! Code paths are relative to the export (a directory export's root, a `tenant.yaml`'s folder),
+//! as the Deploy CLI writes them; a missing code file stops the import with one line.
+//!
 //! Only bindings of the triggers mock-idp runs (post-login, credentials-exchange) become
 //! [`ActionConfig`]s, in the export's binding order: deployed and bound, as an Action written
 //! in a tenant TOML is. An Action bound to none of them is left out (one warning line), as

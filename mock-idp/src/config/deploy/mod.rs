@@ -177,21 +177,14 @@ fn convert(
     rest::organizations(&orgs, &mut config, &mut notes);
     rest::databases(&databases, &mut notes);
     rest::tenant(&tenant, &mut config, &mut notes);
-    if doc.from_dir {
-        config.actions =
-            actions::actions(&actions, &triggers, &doc.base, &mut notes).map_err(|problem| {
-                ConfigError::Invalid {
-                    file: file.to_owned(),
-                    key: "actions".into(),
-                    problem,
-                }
-            })?;
-    } else {
-        // A tenant.yaml names code files the YAML text alone does not carry.
-        let why = "read from a directory export only";
-        notes.ignore_all("actions", &actions, why);
-        notes.ignore_all("triggers", &triggers, why);
-    }
+    config.actions =
+        actions::actions(&actions, &triggers, &doc.base, &mut notes).map_err(|problem| {
+            ConfigError::Invalid {
+                file: file.to_owned(),
+                key: "actions".into(),
+                problem,
+            }
+        })?;
     for (key, value) in &assets {
         notes.ignore_all(key, value, "not modelled");
     }

@@ -25,8 +25,6 @@ pub(super) struct Document {
     /// What relative paths in it (an Action's `code`) are relative to: the export directory,
     /// or the folder of the `tenant.yaml`.
     pub(super) base: std::path::PathBuf,
-    /// Whether it was read from a directory export (Actions are read from those only).
-    pub(super) from_dir: bool,
 }
 
 /// The directory export's folders this module reads, and the YAML key each becomes.
@@ -154,7 +152,6 @@ fn is_json(p: &Path) -> bool {
 fn load_dir(root: &Path, keywords: &Keywords, budget: &mut u64) -> Result<Document, ConfigError> {
     let mut doc = Document {
         base: root.to_path_buf(),
-        from_dir: true,
         ..Document::default()
     };
     for path in entries(root)? {
