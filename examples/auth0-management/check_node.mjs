@@ -98,10 +98,10 @@ const stamped = claims((await token({ grant_type: "client_credentials", client_i
 check("a bound action's claim is in the next token", stamped["https://example.com/stamp"] === "stamped-by-action", JSON.stringify(stamped));
 const bindings = await m.actions.triggers.bindings.list("credentials-exchange");
 check("bindings list the action", bindings.data.length === 1 && bindings.data[0].action.id === action.id, JSON.stringify(bindings.data));
-const listed = [];
-for await (const a of await m.actions.list()) listed.push(a);
+const listedActions = [];
+for await (const a of await m.actions.list()) listedActions.push(a);
 const again = await m.actions.get(action.id);
-check("actions.list and actions.get never return the secret", listed.some((a) => a.id === action.id) && !JSON.stringify([listed, again]).includes("stamped-by-action"),
+check("actions.list and actions.get never return the secret", listedActions.some((a) => a.id === action.id) && !JSON.stringify([listedActions, again]).includes("stamped-by-action"),
   JSON.stringify(again));
 [s, body] = await status(reader.actions.create({ name: "x", supported_triggers: [{ id: "post-login" }] }));
 check("403 creating an action without create:actions", s === 403 && body.errorCode === "insufficient_scope", `${s} ${JSON.stringify(body)}`);
@@ -109,5 +109,71 @@ check("403 creating an action without create:actions", s === 403 && body.errorCo
 check("404 unknown action", s === 404 && body.errorCode === "inexistent_action", `${s} ${JSON.stringify(body)}`);
 await m.actions.triggers.bindings.updateMany("credentials-exchange", { bindings: [] });
 await m.actions.delete(action.id);
+
+// An organization invitation: created over the API, its link opened at /authorize, the invitee
+// signs up on the page the link leads to, and is then a member with the invitation's role; the
+// token carries the organization; the invitation is spent.
+const editor = await m.roles.create({ name: `editor-${suffix}`, description: "Edits" });
+const invitee = `invitee-${suffix}@example.com`;
+const inv = await m.organizations.invitations.create("org_invite", {
+  inviter: { name: "Ada Admin" }, invitee: { email: invitee }, client_id: "invite-spa",
+  roles: [editor.id], send_invitation_email: false,
+});
+const link = new URL(inv.invitation_url);
+check("organizations.invitations.create answers Auth0's invitation with its link",
+  inv.id.startsWith("uinv_") && inv.organization_id === "org_invite" && inv.invitee.email === invitee
+    && link.origin + link.pathname === "https://app.example/login"
+    && link.searchParams.get("invitation") === inv.ticket_id
+    && link.searchParams.get("organization") === "org_invite"
+    && link.searchParams.get("organization_name") === "invite-org"
+    && Date.parse(inv.expires_at) - Date.parse(inv.created_at) === 604800000,
+  JSON.stringify(inv));
+const listed = await m.organizations.invitations.list("org_invite");
+const got = await m.organizations.invitations.get("org_invite", inv.id);
+check("organizations.invitations.list and get find it",
+  listed.data.length === 1 && listed.data[0].id === inv.id && got.ticket_id === inv.ticket_id,
+  JSON.stringify({ listed: listed.data, got }));
+// The browser's part, with fetch: cookies kept by hand, redirects not followed.
+const jar = new Map();
+async function browse(url, init = {}) {
+  const headers = { ...(init.headers || {}), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") };
+  const res = await fetch(new URL(url, `https://${domain}`), { ...init, headers, redirect: "manual" });
+  for (const c of res.headers.getSetCookie()) {
+    const [kv] = c.split(";");
+    const at = kv.indexOf("=");
+    jar.set(kv.slice(0, at), kv.slice(at + 1));
+  }
+  return res;
+}
+const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const authorize = new URL(`https://${domain}/authorize`);
+for (const [k, v] of Object.entries({
+  client_id: "invite-spa", redirect_uri: "https://app.example/callback", response_type: "code",
+  scope: "openid", state: "st", code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+  code_challenge_method: "S256", invitation: link.searchParams.get("invitation"),
+  organization: link.searchParams.get("organization"),
+})) authorize.searchParams.set(k, v);
+let res = await browse(authorize);
+res = await browse(res.headers.get("location"));
+const signup = res.headers.get("location") || "";
+const tx = new URL(signup, `https://${domain}`).searchParams.get("state");
+res = await browse("/u/signup", { method: "POST", body: new URLSearchParams({ state: tx, username: invitee, password: "a long passphrase" }) });
+const back = new URL(res.headers.get("location") || "https://nowhere.invalid");
+const tokens = await token({
+  grant_type: "authorization_code", client_id: "invite-spa", code: back.searchParams.get("code") || "",
+  code_verifier: verifier, redirect_uri: "https://app.example/callback",
+});
+const orgClaims = tokens.access_token ? claims(tokens.access_token) : {};
+check("the invitee signs up at the link and the token names the organization",
+  signup.startsWith("/u/signup?") && orgClaims.org_id === "org_invite" && orgClaims.org_name === "invite-org",
+  JSON.stringify({ signup, back: back.href, orgClaims }));
+const members = await m.organizations.members.list("org_invite");
+const member = members.data.find((u) => u.email === invitee);
+const memberRoles = member ? await m.organizations.members.roles.list("org_invite", member.user_id) : { data: [] };
+check("the invitee is a member with the invitation's role",
+  member !== undefined && memberRoles.data.length === 1 && memberRoles.data[0].id === editor.id,
+  JSON.stringify({ members: members.data, roles: memberRoles.data }));
+[s, body] = await status(m.organizations.invitations.get("org_invite", inv.id));
+check("the invitation is spent (404)", s === 404, `${s} ${JSON.stringify(body)}`);
 
 process.exit(failed ? 1 : 0);

@@ -232,7 +232,14 @@ pub(crate) async fn run(state: Option<&Path>, fixture_keys: bool, args: &ServeAr
         println!(
             "A .env for an API that verifies this tenant's tokens (`mock-idp init` writes it):"
         );
-        for line in mock_idp::dotenv(bound.domains(), bound.audience(), ca).lines() {
+        // An API signing with HS256 (or another algorithm than RS256) needs the verifier told
+        // so, with the secret: the same lines `mock-idp init` writes.
+        let signing = config
+            .api(bound.audience())
+            .map(|a| a.verifier_env())
+            .unwrap_or_default();
+        let env = mock_idp::dotenv(bound.domains(), bound.audience(), ca) + &signing;
+        for line in env.lines() {
             println!("  {line}");
         }
         println!("Press Ctrl-C to stop.");

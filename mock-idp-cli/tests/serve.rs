@@ -179,3 +179,41 @@ fn serve_without_node_for_a_tenant_with_actions_says_what_to_install() {
     );
     assert_eq!(err.trim().lines().count(), 1);
 }
+
+/// The banner's `.env` for a tenant whose default API signs with HS256 names the algorithm
+/// and the API's signing secret, as `mock-idp init` writes them: an API started from it
+/// verifies the tenant's tokens.
+#[test]
+fn the_banner_prints_the_signing_secret_of_an_hs256_api() {
+    let dir = TempDir::new("cli-serve-hs256");
+    let toml = dir.path().join("tenant.toml");
+    std::fs::write(
+        &toml,
+        "[[apis]]\nidentifier = \"https://hs-api\"\nsigning_alg = \"HS256\"\nsigning_secret = \"a-banner-secret-of-32-bytes-long\"\n",
+    )
+    .unwrap();
+    let served = crate::deploy::serve(&dir, &["--config", toml.to_str().unwrap()], &[]);
+    let env: Vec<&str> = served
+        .banner
+        .iter()
+        .map(String::as_str)
+        .skip_while(|l| !l.starts_with("A .env for an API"))
+        .collect();
+    assert!(env.contains(&"  AUTH0_AUDIENCE=https://hs-api"), "{env:?}");
+    assert!(env.contains(&"  AUTH0_ALGORITHMS=HS256"), "{env:?}");
+    assert!(
+        env.contains(&"  AUTH0_SIGNING_SECRET=a-banner-secret-of-32-bytes-long"),
+        "{env:?}"
+    );
+    // An RS256 API's banner names no secret.
+    let dir = TempDir::new("cli-serve-rs256");
+    let served = crate::deploy::serve(&dir, &[], &[]);
+    assert!(
+        !served
+            .banner
+            .iter()
+            .any(|l| l.contains("AUTH0_SIGNING_SECRET") || l.contains("AUTH0_ALGORITHMS")),
+        "{:?}",
+        served.banner
+    );
+}

@@ -228,6 +228,8 @@ fn otp_enrolment() -> mock_idp::config::MfaConfig {
     mock_idp::config::MfaConfig {
         otp_secret: "JBSWY3DPEHPK3PXP".into(),
         recovery_codes: vec![],
+        name: None,
+        enrolled_at: None,
     }
 }
 

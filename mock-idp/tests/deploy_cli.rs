@@ -132,6 +132,7 @@ fn expected() -> TenantConfig {
             members: vec![],
             display_name: Some("Acme Corp".into()),
             member_roles: BTreeMap::new(),
+            invitations: Vec::new(),
         }],
         allowed_logout_urls: strings(&["https://example.com/logged-out"]),
         default_directory: Some("Username-Password-Authentication".into()),

@@ -332,6 +332,8 @@ fn no_route_answers_5xx_or_panics_on_malformed_input() {
         mfa: Some(mock_idp::config::MfaConfig {
             otp_secret: "JBSWY3DPEHPK3PXP".into(),
             recovery_codes: vec!["RC".into()],
+            name: None,
+            enrolled_at: None,
         }),
         ..mock_idp::config::UserConfig::new("mfa@example.com", "Passw0rd!")
     });

@@ -21,8 +21,8 @@ const APP_SECRET: &str = "mfa-web-secret";
 const OTHER: &str = "other-web";
 const NO_MFA: &str = "no-mfa-grant";
 pub(crate) const CALLBACK: &str = "https://app.example/cb";
-const OTP: &str = "http://auth0.com/oauth/grant-type/mfa-otp";
-const RECOVERY_GRANT: &str = "http://auth0.com/oauth/grant-type/mfa-recovery-code";
+pub(crate) const OTP: &str = "http://auth0.com/oauth/grant-type/mfa-otp";
+pub(crate) const RECOVERY_GRANT: &str = "http://auth0.com/oauth/grant-type/mfa-recovery-code";
 /// Now, moved to the middle of its 30 s step (the tests freeze the clock there, so no step
 /// ends during a test).
 pub(crate) fn t0() -> i64 {
@@ -59,6 +59,8 @@ pub(crate) fn config() -> TenantConfig {
         mfa: Some(MfaConfig {
             otp_secret: SECRET.into(),
             recovery_codes: vec![RECOVERY.into()],
+            name: None,
+            enrolled_at: None,
         }),
         ..UserConfig::new(EMAIL, PASSWORD)
     });
@@ -71,7 +73,7 @@ async fn tenant() -> MockTenant {
     t
 }
 
-async fn post(tenant: &MockTenant, client: &str, form: &[(&str, &str)]) -> (u16, Value) {
+pub(crate) async fn post(tenant: &MockTenant, client: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let mut f = vec![("client_id", client), ("client_secret", APP_SECRET)];
     f.extend_from_slice(form);
     let res = tenant
@@ -140,6 +142,8 @@ async fn the_password_grant_asks_for_mfa_and_the_otp_grant_completes_it() {
     let expected = MfaConfig {
         otp_secret: SECRET.into(),
         recovery_codes: vec![],
+        name: None,
+        enrolled_at: None,
     }
     .code_at(t.clock().now())
     .unwrap();
@@ -498,13 +502,17 @@ pub(crate) async fn local_callback() -> String {
 #[test]
 fn readme_lists_the_m_and_v_rows() {
     let readme = include_str!("../README.md");
-    let sources = [include_str!("mfa.rs"), include_str!("device_code.rs")];
+    let sources = [
+        include_str!("mfa.rs"),
+        include_str!("mfa_api.rs"),
+        include_str!("device_code.rs"),
+    ];
     let rows: Vec<&str> = readme
         .lines()
         .filter(|l| l.starts_with("| M-") || l.starts_with("| V-"))
         .collect();
     let ids: Vec<&str> = rows.iter().map(|l| &l[2..6]).collect();
-    let expected: Vec<String> = (1..=13)
+    let expected: Vec<String> = (1..=16)
         .map(|i| format!("M-{i:02}"))
         .chain((1..=11).map(|i| format!("V-{i:02}")))
         .collect();

@@ -32,6 +32,7 @@ async fn tenant() -> MockTenant {
             members: vec![],
             display_name: None,
             member_roles: Default::default(),
+            invitations: Vec::new(),
         });
     }
     MockTenant::builder()

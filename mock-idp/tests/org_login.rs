@@ -39,6 +39,7 @@ fn config() -> TenantConfig {
         members: vec![DEFAULT_USER_EMAIL.into()],
         display_name: None,
         member_roles: Default::default(),
+        invitations: Vec::new(),
     });
     c
 }

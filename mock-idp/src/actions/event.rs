@@ -222,7 +222,7 @@ pub(crate) fn post_login(
         "transaction": transaction,
         "stats": { "logins_count": logins_count },
         "authentication": {
-            "methods": [{ "name": "pwd", "timestamp": iso8601(login.auth_time) }],
+            "methods": [{ "name": "pwd", "timestamp": crate::clock::iso8601(login.auth_time) }],
         },
         "session": { "id": login.session_id },
         "tenant": { "id": tenant_id(issuer) },
@@ -256,35 +256,4 @@ pub(crate) fn credentials_exchange(
         event["organization"] = organization(org);
     }
     event
-}
-
-/// Seconds since the epoch as Auth0's ISO-8601 text (UTC, milliseconds).
-pub(crate) fn iso8601(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn iso8601_matches_known_dates() {
-        assert_eq!(super::iso8601(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::iso8601(1_700_000_000), "2023-11-14T22:13:20.000Z");
-    }
 }

@@ -20,7 +20,7 @@ use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::browser::{html, organization, post_login, web_message};
+use crate::browser::{html, invitation, organization, post_login, web_message};
 use crate::config::{ApplicationConfig, GrantType, TenantConfig};
 use crate::jose::random_id;
 use crate::tenant::authorize_request::{AuthorizeRequest, OIDC_SCOPES, ResponseMode};
@@ -28,7 +28,7 @@ use crate::tenant::codes::{CodeGrant, Pkce, PkceMethod, is_pkce_string};
 use crate::tenant::session::{DEVICE_COOKIE, SESSION_COOKIE, Session, cookie, set_cookie};
 use crate::tenant::state::TenantState;
 
-/// Longest `state`, `nonce` or `login_hint` a pending login keeps (bytes).
+/// Longest `state`, `nonce`, `login_hint` or `invitation` a pending login keeps (bytes).
 pub(crate) const MAX_KEPT_PARAM: usize = 2048;
 
 /// Why an authorization request was refused, and how the refusal is delivered.
@@ -125,6 +125,10 @@ pub(crate) async fn authorize(
         );
     }
     let now = st.mint.clock.now();
+    if let Err(r) = invitation::check(cfg, &request, now) {
+        let state = request.state.as_deref();
+        return refuse(&request.redirect_uri, request.response_mode, state, r);
+    }
     let session = st
         .sessions
         .current(&headers, now, cfg.session_policy())
@@ -209,8 +213,13 @@ pub(crate) async fn complete(
     headers: &HeaderMap,
     peer: Option<std::net::IpAddr>,
 ) -> Response {
-    // An organization login is for its members only (checked here: after the form, or with
-    // the session's user).
+    // An invitation makes the user a member (or is spent refusing another account), then an
+    // organization login is for its members only (checked here: after the form, or with the
+    // session's user).
+    if let Err(r) = invitation::accept(st, request, &session.user_id, now) {
+        let state = request.state.as_deref();
+        return refuse(&request.redirect_uri, request.response_mode, state, r);
+    }
     if let Some(r) = organization::refuse_non_member(
         &st.config(),
         request.organization.as_deref(),
@@ -309,7 +318,7 @@ fn validate(
 ) -> Result<AuthorizeRequest, Refusal> {
     let get = |k: &str| params.get(k).cloned();
     // The values a pending login keeps are capped before anything is kept (review M1).
-    if let Some(k) = ["state", "nonce", "login_hint"]
+    if let Some(k) = ["state", "nonce", "login_hint", "invitation"]
         .into_iter()
         .find(|k| params.get(*k).is_some_and(|v| v.len() > MAX_KEPT_PARAM))
     {
@@ -346,6 +355,7 @@ fn validate(
         ));
     }
     let organization = organization::requested(cfg, app, params)?;
+    let invitation = invitation::requested(organization.as_deref(), params)?;
     let prompts: Vec<&str> = params
         .get("prompt")
         .map(|p| p.split(' ').filter(|s| !s.is_empty()).collect())
@@ -413,6 +423,7 @@ fn validate(
         login_hint: get("login_hint"),
         dpop_jkt,
         organization,
+        invitation,
     })
 }
 

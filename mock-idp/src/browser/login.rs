@@ -9,6 +9,10 @@
 //! | submit button | `action` | `login-submit` |
 //! | error message | | `login-error` |
 //!
+//! With an organization invitation (`crate::browser::invitation`) the email is the invitee's,
+//! read-only, under a line (`invitation-notice`) naming the inviter and the organization; an
+//! invitee without an account goes to the sign-up page instead.
+//!
 //! A user with an OTP enrolment goes on to `/u/mfa-otp-challenge` (`mfa_challenge`) with the
 //! same transaction; the session starts only after the code.
 //!
@@ -27,8 +31,8 @@ use axum::{Extension, Form};
 
 use crate::browser::authorize::{add_cookie, complete, found, session_cookie};
 use crate::browser::html::{self, escape};
+use crate::browser::{EXPIRED, invitation, transaction};
 use crate::tenant::authorize_request::AuthorizeRequest;
-use crate::tenant::session::{DEVICE_COOKIE, cookie};
 use crate::tenant::state::TenantState;
 
 /// Where the OTP step lives (the `mfa_challenge` module, Auth0's Universal Login path).
@@ -40,8 +44,6 @@ pub(crate) const WRONG_CREDENTIALS: &str = "Wrong email or password";
 /// [`WRONG_CREDENTIALS`], so the block reveals nothing to someone guessing).
 pub(crate) const BLOCKED: &str = "user is blocked";
 
-pub(crate) const EXPIRED: &str = "This login has expired or was started in another browser. Go back to the application and log in again.";
-
 /// `GET /u/login?state=…`: the form.
 pub(crate) async fn show(
     State(st): State<Arc<TenantState>>,
@@ -50,6 +52,21 @@ pub(crate) async fn show(
 ) -> Response {
     let tx = q.get("state").map(String::as_str).unwrap_or("");
     match transaction(&st, &headers, tx) {
+        Some(req) if req.invitation.is_some() => {
+            let cfg = st.config();
+            let Some(inv) = invitation::live(&cfg, &req, st.mint.clock.now()) else {
+                return html::error_page(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    invitation::NOT_FOUND,
+                );
+            };
+            // Auth0 shows the sign-up page for an invitee without an account.
+            if cfg.user_by_email(&inv.invitee_email).is_none() {
+                return found(&format!("{}?state={tx}", invitation::SIGNUP_PATH));
+            }
+            form(&st, &req, tx, &inv.invitee_email, None)
+        }
         Some(req) => {
             let email = req.login_hint.clone().unwrap_or_default();
             form(&st, &req, tx, &email, None)
@@ -73,6 +90,20 @@ pub(crate) async fn submit(
     };
     let email = field("username");
     let snapshot = st.config();
+    // Accepting an invitation: the email is the invitee's, whatever the form was edited to.
+    if req.invitation.is_some() {
+        let Some(inv) = invitation::live(&snapshot, &req, st.mint.clock.now()) else {
+            return html::error_page(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                invitation::NOT_FOUND,
+            );
+        };
+        if !email.eq_ignore_ascii_case(&inv.invitee_email) {
+            let invitee = inv.invitee_email.clone();
+            return form(&st, &req, tx, &invitee, Some(invitation::NOT_THE_INVITEE));
+        }
+    }
     let user = snapshot
         .user_by_email(email)
         .filter(|u| u.password_matches(field("password")));
@@ -95,16 +126,6 @@ pub(crate) async fn submit(
     let mut res = complete(&st, &req, &session, now, &headers, peer).await;
     add_cookie(&mut res, &session_cookie(&st, &session.sid));
     res
-}
-
-pub(crate) fn transaction(
-    st: &TenantState,
-    headers: &HeaderMap,
-    tx: &str,
-) -> Option<AuthorizeRequest> {
-    let device = cookie(headers, DEVICE_COOKIE);
-    st.transactions
-        .get(tx, device.as_deref(), st.mint.clock.now())
 }
 
 fn form(
@@ -137,17 +158,24 @@ fn form(
             )
         })
         .unwrap_or_default();
+    // An invitation's form: the invitee's email, not editable, under a line naming the
+    // inviter and the organization.
+    let live = invitation::live(&snapshot, req, st.mint.clock.now());
+    let (notice, locked) = match (live, req.organization.as_deref()) {
+        (Some(inv), Some(org)) => (invitation::notice(&snapshot, inv, org), " readonly"),
+        _ => (String::new(), ""),
+    };
     let invalid = if error.is_some() {
         " aria-invalid=\"true\" aria-describedby=\"login-error\""
     } else {
         ""
     };
     let body = format!(
-        "<h1>Welcome</h1><p>Log in to mock-idp to continue to <strong>{app}</strong>.</p>{error_html}\
+        "<h1>Welcome</h1><p>Log in to mock-idp to continue to <strong>{app}</strong>.</p>{notice}{error_html}\
          <form method=\"post\" action=\"/u/login\" data-testid=\"login-form\">\
          <input type=\"hidden\" name=\"state\" value=\"{tx}\">\
          <label for=\"username\">Email address</label>\
-         <input id=\"username\" name=\"username\" type=\"email\" autocomplete=\"username\" required autofocus value=\"{email}\" data-testid=\"login-email\"{invalid}>\
+         <input id=\"username\" name=\"username\" type=\"email\" autocomplete=\"username\" required autofocus value=\"{email}\" data-testid=\"login-email\"{locked}{invalid}>\
          <label for=\"password\">Password</label>\
          <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required data-testid=\"login-password\"{invalid}>\
          <button type=\"submit\" name=\"action\" value=\"default\" data-testid=\"login-submit\">Continue</button>\

@@ -23,7 +23,7 @@ use axum::response::Response;
 
 use crate::browser::authorize::{add_cookie, complete, session_cookie};
 use crate::browser::html::{self, escape};
-use crate::browser::login::{EXPIRED, transaction};
+use crate::browser::{EXPIRED, transaction};
 use crate::tenant::authorize_request::AuthorizeRequest;
 use crate::tenant::mfa::OtpError;
 use crate::tenant::state::TenantState;

@@ -9,6 +9,7 @@
 //! | `mfa_challenge` | `/u/mfa-otp-challenge`: the OTP step after the password of an enrolled user |
 //! | `userinfo`, `logout` | `/userinfo`, `/v2/logout` + `/oidc/logout` |
 //! | `cors`, `html` | CORS for browser applications; escaped HTML pages |
+//! | `invitation` | organization invitations at `/authorize`, the locked login form, `/u/signup`; spending the invitation |
 //! | `organization` | `organization` at `/authorize`: usage, membership (`org_id`/`org_name` in the tokens) |
 //! | `post_login` | the post-login Actions of a browser login, run before the code is issued |
 //! | `web_message` | `response_mode=web_message`: the page that posts the answer to the framing window (silent authentication) |
@@ -17,6 +18,7 @@ pub(crate) mod activate;
 pub(crate) mod authorize;
 pub(crate) mod cors;
 pub(crate) mod html;
+pub(crate) mod invitation;
 pub(crate) mod login;
 pub(crate) mod logout;
 pub(crate) mod mfa_challenge;
@@ -24,3 +26,25 @@ pub(crate) mod organization;
 mod post_login;
 pub(crate) mod userinfo;
 pub(crate) mod web_message;
+
+use axum::http::HeaderMap;
+
+use crate::tenant::authorize_request::AuthorizeRequest;
+use crate::tenant::session::{DEVICE_COOKIE, cookie};
+use crate::tenant::state::TenantState;
+
+/// What a login page says for a transaction that is unknown, spent, expired or another
+/// browser's.
+pub(crate) const EXPIRED: &str = "This login has expired or was started in another browser. Go back to the application and log in again.";
+
+/// The pending login `tx`, if it is this browser's (its device cookie) and still live: every
+/// page of a login (`login`, `invitation`'s sign-up, the OTP step) reads it so.
+pub(crate) fn transaction(
+    st: &TenantState,
+    headers: &HeaderMap,
+    tx: &str,
+) -> Option<AuthorizeRequest> {
+    let device = cookie(headers, DEVICE_COOKIE);
+    st.transactions
+        .get(tx, device.as_deref(), st.mint.clock.now())
+}

@@ -10,8 +10,9 @@
 //! | `allow` | a login without organization | an organization login |
 //! | `require` | `invalid_request` "parameter organization is required for this client" | an organization login |
 //!
-//! Not served yet: invitations (`invitation`), the organization prompt when `require` comes
-//! without one, per-organization connections (the tenant has one database connection).
+//! Invitations (`invitation` with `organization`) are `crate::browser::invitation`'s. Not
+//! served yet: the organization prompt when `require` comes without one, per-organization
+//! connections (the tenant has one database connection).
 
 use std::collections::BTreeMap;
 

@@ -182,6 +182,10 @@ pub struct ApplicationConfig {
     /// absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt_configuration: Option<JwtConfiguration>,
+    /// Auth0's Application Login URI (`initiate_login_uri`, https): where an organization
+    /// invitation's link points. Invitations for an application without one are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initiate_login_uri: Option<String>,
 }
 
 /// An application's `jwt_configuration`, as Auth0 names it (only `alg` is modelled).
@@ -281,6 +285,7 @@ impl ApplicationConfig {
             organization_usage: OrganizationUsage::Deny,
             is_first_party: true,
             jwt_configuration: None,
+            initiate_login_uri: None,
         }
     }
 

@@ -153,6 +153,10 @@ pub struct OrganizationConfig {
     /// Roles of members within the organization: member (`user_id`) -> role names.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub member_roles: std::collections::BTreeMap<String, Vec<String>>,
+    /// Pending invitations (Auth0's organization invitations), created over the Management
+    /// API and kept here so the state directory keeps them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invitations: Vec<super::InvitationConfig>,
 }
 
 impl OrganizationConfig {

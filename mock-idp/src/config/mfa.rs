@@ -34,6 +34,13 @@ pub struct MfaConfig {
     /// one).
     #[serde(default)]
     pub recovery_codes: Vec<String>,
+    /// The authenticator's name (Auth0's `name` of an authentication method), if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// When it was enrolled (unix seconds), if known: enrolments over the Management API
+    /// keep it; the tenant file's have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrolled_at: Option<i64>,
 }
 
 impl MfaConfig {
@@ -55,6 +62,13 @@ impl MfaConfig {
     /// (validation refuses those at start-up).
     pub(crate) fn code_for_step(&self, step: i64) -> Option<String> {
         self.secret().map(|s| hotp(&s, step))
+    }
+
+    /// The hex that names this enrolment of `user_id` in Auth0's ids (`totp|dev_…`,
+    /// `recovery-code|dev_…`, Guardian's `dev_…`): stable for one secret, new for a new one.
+    pub(crate) fn device_id(&self, user_id: &str) -> String {
+        let digest = crate::jose::sha256(format!("{user_id}\n{}", self.otp_secret));
+        digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
     }
 
     /// The code an authenticator app shows at `unix_time`.
@@ -110,6 +124,8 @@ mod tests {
         let mfa = MfaConfig {
             otp_secret: data_encoding::BASE32.encode(b"12345678901234567890"),
             recovery_codes: vec![],
+            name: None,
+            enrolled_at: None,
         };
         for (t, code) in [
             (59, "287082"),
@@ -128,6 +144,8 @@ mod tests {
         let m = |s: &str| MfaConfig {
             otp_secret: s.into(),
             recovery_codes: vec![],
+            name: None,
+            enrolled_at: None,
         };
         assert!(m("JBSWY3DPEHPK3PXP").validate("u").is_ok());
         assert!(m("jbsw y3dp ehpk 3pxp").validate("u").is_ok());

@@ -24,6 +24,7 @@
 //! | `actions` | [`ActionConfig`]: the tenant's Actions and their bindings; [`ActionsRuntime`]: the Node worker |
 //! | `mfa` | [`MfaConfig`]: a user's OTP (TOTP) enrolment and recovery codes |
 //! | `exchange` | token exchange profiles, organizations, Token Vault entries |
+//! | `invitation` | [`InvitationConfig`]: an organization's pending invitations |
 //! | `sessions` | login session lifetimes (`session_lifetime`, `idle_session_lifetime`) and their limits |
 //! | `resource` | [`ResourceParameterProfile`]: how `resource` (RFC 8707) names an API, beside `audience` |
 //! | `client_documents` | [`ClientIdMetadataDocuments`]: `https` URLs as `client_id`, and what the tenant may fetch |
@@ -37,6 +38,7 @@ mod application;
 mod client_documents;
 pub mod deploy;
 mod exchange;
+mod invitation;
 mod mfa;
 mod resource;
 mod sessions;
@@ -64,6 +66,7 @@ pub use exchange::{
     OrganizationUsage, RESERVED_TOKEN_TYPE_PREFIXES, SubjectValidation, VaultEntry,
     is_reserved_token_type,
 };
+pub use invitation::InvitationConfig;
 pub use mfa::{MfaConfig, OTP_STEP};
 pub use resource::{ResourceError, ResourceParameterProfile};
 pub use sessions::{

@@ -73,7 +73,7 @@ pub(crate) fn scope_for(method: &str, path: &str) -> &'static str {
 #[rustfmt::skip] // one line per route: it reads as the table it is
 fn table() -> Table {
     use signing_keys as keys;
-    use crate::management::{actions, clients, connections, org_links, organizations as orgs, resource_servers as apis, roles, tenant_settings, users};
+    use crate::management::{actions, authentication_methods as mfa, clients, connections, invitations, org_links, organizations as orgs, resource_servers as apis, roles, tenant_settings, users};
     Table::default()
         .get("/api/v2/organizations", "read:organizations", orgs::list)
         .post("/api/v2/organizations", "create:organizations", orgs::create)
@@ -89,6 +89,10 @@ fn table() -> Table {
         .delete("/api/v2/organizations/{id}/members/{user_id}/roles", "delete:organization_member_roles", orgs::remove_member_roles)
         .get("/api/v2/organizations/{id}/enabled_connections", "read:organization_connections", orgs::enabled_connections)
         .post("/api/v2/organizations/{id}/enabled_connections", "create:organization_connections", orgs::enable_connection)
+        .get("/api/v2/organizations/{id}/invitations", "read:organization_invitations", invitations::list)
+        .post("/api/v2/organizations/{id}/invitations", "create:organization_invitations", invitations::create)
+        .get("/api/v2/organizations/{id}/invitations/{invitation_id}", "read:organization_invitations", invitations::get)
+        .delete("/api/v2/organizations/{id}/invitations/{invitation_id}", "delete:organization_invitations", invitations::delete)
         .get("/api/v2/organizations/{id}/client-grants", "read:organization_client_grants", org_links::list_grants)
         .post("/api/v2/organizations/{id}/client-grants", "create:organization_client_grants", org_links::add_grant)
         .delete("/api/v2/organizations/{id}/client-grants/{grant_id}", "delete:organization_client_grants", org_links::remove_grant)
@@ -126,6 +130,14 @@ fn table() -> Table {
         .get("/api/v2/users/{id}/permissions", "read:users", users::permissions)
         .post("/api/v2/users/{id}/permissions", "update:users", users::add_permissions)
         .delete("/api/v2/users/{id}/permissions", "update:users", users::remove_permissions)
+        .get("/api/v2/users/{id}/authentication-methods", "read:authentication_methods", mfa::list)
+        .post("/api/v2/users/{id}/authentication-methods", "create:authentication_methods", mfa::create)
+        .delete("/api/v2/users/{id}/authentication-methods", "delete:authentication_methods", mfa::delete_all)
+        .get("/api/v2/users/{id}/authentication-methods/{method_id}", "read:authentication_methods", mfa::get)
+        .delete("/api/v2/users/{id}/authentication-methods/{method_id}", "delete:authentication_methods", mfa::delete)
+        .delete("/api/v2/users/{id}/authenticators", "delete:guardian_enrollments", mfa::delete_all)
+        .get("/api/v2/users/{id}/enrollments", "read:users", mfa::enrollments)
+        .post("/api/v2/users/{id}/recovery-code-regeneration", "update:users", mfa::regenerate_recovery_code)
         .get("/api/v2/roles", "read:roles", roles::list)
         .post("/api/v2/roles", "create:roles", roles::create)
         .get("/api/v2/roles/{id}", "read:roles", roles::get)

@@ -178,7 +178,11 @@ fn facts(st: &TenantState) -> String {
         .default_api()
         .map(|a| a.identifier.as_str())
         .unwrap_or_default();
-    let env = crate::dotenv(st.domains.all(), audience, ca);
+    let signing = snapshot
+        .default_api()
+        .map(|a| a.verifier_env())
+        .unwrap_or_default();
+    let env = crate::dotenv(st.domains.all(), audience, ca) + &signing;
     let ca_hint = format!(
         "{ca_hint}<p>A <code>.env</code> for an API that verifies this tenant's tokens \
          (<code>mock-idp init</code> writes it):</p><pre data-testid=\"dotenv\">{}</pre>",

@@ -50,10 +50,18 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
             "/oauth/device/code",
             post(crate::token_endpoint::device_code::device_authorization),
         )
+        .route(
+            "/mfa/authenticators",
+            get(crate::token_endpoint::mfa_authenticators::list),
+        )
         .route("/authorize", get(crate::browser::authorize::authorize))
         .route(
             "/u/login",
             get(crate::browser::login::show).post(crate::browser::login::submit),
+        )
+        .route(
+            crate::browser::invitation::SIGNUP_PATH,
+            get(crate::browser::invitation::show).post(crate::browser::invitation::submit),
         )
         .route(
             crate::browser::activate::PATH,

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::body::Body;
 use super::error::ApiError;
 use crate::actions::PrepareError;
-use crate::actions::event::iso8601;
+use crate::clock::iso8601;
 use crate::config::{
     ActionConfig, ActionDependency, ActionTrigger, ActionVersion, DEFAULT_RUNTIME, ManagedAction,
     uuid_from,

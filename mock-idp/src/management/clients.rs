@@ -61,6 +61,7 @@ pub(crate) fn client_json(st: &TenantState, a: &ApplicationConfig) -> Value {
             "infinite_idle_token_lifetime": false,
         },
         "custom_login_page_on": true,
+        "initiate_login_uri": a.initiate_login_uri.as_deref().unwrap_or(""),
     })
 }
 
@@ -83,6 +84,7 @@ const FIELDS: &[&str] = &[
     "cross_origin_auth",
     "custom_login_page_on",
     "client_metadata",
+    "initiate_login_uri",
 ];
 
 /// The settings a create or a patch may set.
@@ -146,6 +148,23 @@ fn apply(app: &mut ApplicationConfig, b: &Body) -> Result<(), ApiError> {
             ))
         })?;
         app.jwt_configuration = Some(JwtConfiguration { alg });
+    }
+    // Auth0's format `absolute-https-uri-or-empty`: an empty string clears it.
+    match b.0.get("initiate_login_uri") {
+        None => {}
+        Some(Value::String(u)) if u.is_empty() => app.initiate_login_uri = None,
+        Some(Value::String(u))
+            if u.len() <= 2048
+                && url::Url::parse(u).is_ok_and(|x| x.scheme() == "https" && x.has_host()) =>
+        {
+            app.initiate_login_uri = Some(u.clone());
+        }
+        Some(v) => {
+            return Err(ApiError::Payload(format!(
+                "Object didn't pass validation for format absolute-https-uri-or-empty: {} on property initiate_login_uri",
+                v.as_str().unwrap_or("")
+            )));
+        }
     }
     for name in ["description", "logo_uri"] {
         b.string(name)?;

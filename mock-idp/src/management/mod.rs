@@ -9,8 +9,10 @@
 //! | `clients` | `/clients` (+ `rotate-secret`), `/client-grants` |
 //! | `resource_servers` | `/resource-servers` |
 //! | `users` | `/users` (search with `q`), `/users-by-email`, `/users/{id}/roles`, `/users/{id}/permissions` |
+//! | `authentication_methods` | `/users/{id}/authentication-methods`, `/authenticators`, `/enrollments`, `/recovery-code-regeneration`: a user's OTP enrolment |
 //! | `roles` | `/roles`, `/roles/{id}/permissions`, `/roles/{id}/users` |
 //! | `organizations` | `/organizations` (+ `members`, member `roles`, `enabled_connections`) |
+//! | `invitations` | `/organizations/{id}/invitations`: create, list, read, delete |
 //! | `org_links` | `/organizations/{id}/client-grants`, `discovery-domains`, `clients` (what the Deploy CLI reads of an organization) |
 //! | `connections` | `/connections`: the database connection |
 //! | `tenant_settings` | `/tenants/settings` |
@@ -19,10 +21,12 @@
 //! | `body`, `error` | Auth0's body and query checks, paging; its error body |
 
 pub(crate) mod actions;
+pub(crate) mod authentication_methods;
 mod body;
 pub(crate) mod clients;
 pub(crate) mod connections;
 mod error;
+pub(crate) mod invitations;
 pub(crate) mod org_links;
 pub(crate) mod organizations;
 pub(crate) mod resource_servers;

@@ -84,6 +84,7 @@ pub(crate) async fn create(
         members: Vec::new(),
         display_name: b.string("display_name")?,
         member_roles: Default::default(),
+        invitations: Vec::new(),
     };
     let org = st.model.create_organization(org)?;
     Ok((StatusCode::CREATED, Json(org_json(&org))).into_response())

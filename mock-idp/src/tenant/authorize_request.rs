@@ -56,4 +56,7 @@ pub(crate) struct AuthorizeRequest {
     pub(crate) dpop_jkt: Option<String>,
     /// The organization (its id) the user logs in to (`organization`).
     pub(crate) organization: Option<String>,
+    /// The ticket of the organization invitation being accepted (`invitation`); the login
+    /// completes only for the invitee, and spends it.
+    pub(crate) invitation: Option<String>,
 }

@@ -56,6 +56,11 @@ const SECRET_FIELDS: &[&str] = &[
     "secret",
     // An Action's `secrets` (the Management API's `[{name, value}]`).
     "secrets",
+    // One-time secrets of the MFA API and of organization invitations (`/authorize`'s query).
+    "mfa_token",
+    "otp",
+    "recovery_code",
+    "invitation",
 ];
 
 /// One received request.

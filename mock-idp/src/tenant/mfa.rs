@@ -152,6 +152,19 @@ impl Mfa {
         Ok(e.ticket.clone())
     }
 
+    /// The ticket of `token` for the MFA API's own endpoints, which take it as a bearer token
+    /// without naming the application.
+    pub(crate) fn ticket_any(&self, token: &str, now: i64) -> Result<MfaTicket, TicketError> {
+        let store = lock(&self.tickets);
+        let e = store
+            .get(&token.to_owned(), now)
+            .ok_or(TicketError::Malformed)?;
+        if e.used || now >= e.issued_at + MFA_TOKEN_LIFETIME {
+            return Err(TicketError::Expired);
+        }
+        Ok(e.ticket.clone())
+    }
+
     /// Marks `token` used: it completed its login and never completes another.
     pub(crate) fn spend(&self, token: &str, now: i64) {
         if let Some(e) = lock(&self.tickets).get_mut(&token.to_owned(), now) {
@@ -172,6 +185,12 @@ impl Mfa {
     /// The user login transaction `tx` owes a code for, if any.
     pub(crate) fn awaiting(&self, tx: &str, now: i64) -> Option<String> {
         lock(&self.logins).get(&tx.to_owned(), now).cloned()
+    }
+
+    /// Forgets `user_id`'s runtime state (replay window, attempts, recovery codes in use): their
+    /// enrolment changed, so the next code is checked against the new one.
+    pub(crate) fn forget(&self, user_id: &str) {
+        lock(&self.users).remove(user_id);
     }
 
     /// Ends the OTP step of `tx`.
@@ -276,7 +295,7 @@ fn take_attempt_window(u: &mut UserState, now: i64) -> Result<(), OtpError> {
 }
 
 /// A recovery code shaped like Auth0's: 24 characters of `A-Z` and `0-9`.
-fn new_recovery_code() -> String {
+pub(crate) fn new_recovery_code() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut bytes = [0u8; 24];
     let _ = aws_lc_rs::rand::fill(&mut bytes);
@@ -298,6 +317,8 @@ mod tests {
         MfaConfig {
             otp_secret: "JBSWY3DPEHPK3PXP".into(),
             recovery_codes: vec!["RC1".into()],
+            name: None,
+            enrolled_at: None,
         }
     }
 

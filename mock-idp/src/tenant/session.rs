@@ -129,6 +129,7 @@ impl Footprint for Transaction {
             + r.audience.footprint()
             + r.pkce.as_ref().map_or(0, |p| p.challenge.footprint())
             + r.login_hint.footprint()
+            + r.invitation.footprint()
             + r.dpop_jkt.footprint()
             + self.device.footprint()
             + 64

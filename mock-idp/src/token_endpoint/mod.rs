@@ -12,6 +12,7 @@
 //! | `password` | Resource Owner Password: `password` (Default Directory) and `password-realm` |
 //! | `device_code` | Device Authorization (RFC 8628): `POST /oauth/device/code` and the polling grant |
 //! | `mfa` | Auth0's MFA API grants: `mfa-otp` and `mfa-recovery-code` after `mfa_required` |
+//! | `mfa_authenticators` | `GET /mfa/authenticators`: the authenticators of an `mfa_token`'s user |
 //! | `user_login` | the tokens a user login gets here (password, MFA, device code) |
 //! | `revoke` | `POST /oauth/revoke` |
 //! | `organization` | `organization` on client_credentials (`org_id`, `org_name`) |
@@ -28,6 +29,7 @@ pub(crate) mod dpop;
 mod error;
 mod federated_connection;
 mod mfa;
+pub(crate) mod mfa_authenticators;
 mod organization;
 mod params;
 mod password;

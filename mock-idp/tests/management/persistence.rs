@@ -104,3 +104,59 @@ fn a_second_tenant_on_the_same_state_directory_is_refused_with_one_line() {
     drop(held);
     assert!(sd.lock().is_ok());
 }
+
+/// An organization invitation is part of the model: a restarted tenant still knows it, and
+/// its link still works.
+#[tokio::test]
+async fn a_restarted_tenant_keeps_pending_invitations() {
+    let dir = crate::support::TempDir::new("kept-invitations");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let spa = mock_idp::config::DEFAULT_SPA_CLIENT_ID;
+    let path;
+    let created;
+    {
+        let t = kept(dir.path(), port, true).await;
+        let (s, _) = call(
+            &t,
+            Method::PATCH,
+            &format!("/api/v2/clients/{spa}"),
+            Some(json!({"organization_usage": "allow", "initiate_login_uri": "https://app.example/login"})),
+        )
+        .await;
+        assert_eq!(s, 200);
+        let (_, org) = call(
+            &t,
+            Method::POST,
+            "/api/v2/organizations",
+            Some(json!({"name": "kept-org"})),
+        )
+        .await;
+        let org_id = org["id"].as_str().unwrap().to_owned();
+        let (s, inv) = call(
+            &t,
+            Method::POST,
+            &format!("/api/v2/organizations/{org_id}/invitations"),
+            Some(json!({"inviter": {"name": "Ada"}, "invitee": {"email": "kept@example.com"}, "client_id": spa})),
+        )
+        .await;
+        assert_eq!(s, 201, "{inv}");
+        path = format!(
+            "/api/v2/organizations/{org_id}/invitations/{}",
+            inv["id"].as_str().unwrap()
+        );
+        wait_for_file(
+            &dir.path().join("tenant.json"),
+            inv["ticket_id"].as_str().unwrap(),
+            true,
+        )
+        .await;
+        created = inv;
+    }
+    let t = kept(dir.path(), port, true).await;
+    let (s, found) = call(&t, Method::GET, &path, None).await;
+    assert_eq!((s.as_u16(), found), (200, created));
+}

@@ -33,6 +33,7 @@ const READ: &[&str] = &[
     "is_first_party",
     "organization_usage",
     "jwt_configuration",
+    "initiate_login_uri",
 ];
 
 /// Fields at the value the tenant behaves as anyway.
@@ -106,6 +107,9 @@ pub(super) fn clients(
         app.callbacks = strings(c, "callbacks");
         app.allowed_logout_urls = strings(c, "allowed_logout_urls");
         app.web_origins = strings(c, "web_origins");
+        app.initiate_login_uri = str_of(c, "initiate_login_uri")
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned);
         if let Some(v) = c.get("is_first_party").and_then(Value::as_bool) {
             app.is_first_party = v;
         }

@@ -210,6 +210,9 @@ fn client(a: &ApplicationConfig, name: &str) -> Value {
             "infinite_idle_token_lifetime": false,
         });
     }
+    if let Some(u) = &a.initiate_login_uri {
+        c["initiate_login_uri"] = json!(u);
+    }
     c
 }
 

@@ -233,6 +233,7 @@ pub(super) fn organizations(list: &Value, config: &mut TenantConfig, notes: &mut
             members: Vec::new(),
             display_name: display.filter(|d| *d != name).map(str::to_owned),
             member_roles: BTreeMap::new(),
+            invitations: Vec::new(),
         });
     }
 }

@@ -20,12 +20,16 @@
 //! | `users` | users: create, update, delete, roles and direct permissions |
 //! | `settings` | applications, client grants, APIs, roles, organizations |
 //! | `actions` | Actions: drafts, deploys (versions), trigger bindings |
+//! | `invitations` | organization invitations: create, delete, accept (one use) |
 
 mod actions;
+mod invitations;
 mod settings;
 mod users;
 
 pub(crate) use actions::ActionDraft;
+pub(crate) use invitations::AcceptError;
+
 pub(crate) use users::{add_permissions, remove_permissions};
 
 use std::sync::{Arc, Mutex};
@@ -46,6 +50,11 @@ pub(crate) mod limits {
     pub(crate) const ROLES: usize = 1_000;
     /// Organizations.
     pub(crate) const ORGANIZATIONS: usize = 1_000;
+    /// Pending organization invitations, all organizations together (expired ones are
+    /// dropped before a new one counts).
+    pub(crate) const INVITATIONS: usize = 10_000;
+    /// One invitation, as JSON (its metadata included).
+    pub(crate) const INVITATION_BYTES: usize = 16 << 10;
     /// One user, as JSON (profile, metadata, roles, permissions).
     pub(crate) const USER_BYTES: usize = 64 << 10;
     /// All users together, as JSON.
@@ -74,6 +83,10 @@ pub enum EntryKind {
     Action,
     /// A version of an Action.
     ActionVersion,
+    /// An organization invitation.
+    Invitation,
+    /// A user's authentication method (MFA).
+    AuthenticationMethod,
 }
 
 impl EntryKind {
@@ -88,6 +101,8 @@ impl EntryKind {
             EntryKind::Organization => "organization",
             EntryKind::Action => "action",
             EntryKind::ActionVersion => "action version",
+            EntryKind::Invitation => "invitation",
+            EntryKind::AuthenticationMethod => "authentication method",
         }
     }
 }

@@ -49,7 +49,8 @@ impl TenantModel {
         })
     }
 
-    /// Removes the application, its grants and its place in organizations.
+    /// Removes the application, its grants, its place in organizations and the invitations
+    /// to log in to it.
     pub(crate) fn delete_client(&self, client_id: &str) -> Result<(), ModelError> {
         self.change_settings(|cfg| {
             let at = cfg
@@ -60,6 +61,7 @@ impl TenantModel {
             cfg.applications.remove(at);
             for o in &mut cfg.organizations {
                 o.applications.retain(|c| c != client_id);
+                o.invitations.retain(|i| i.client_id != client_id);
             }
             cfg.custom_api_clients.retain(|_, c| c != client_id);
             Ok(())
@@ -358,5 +360,15 @@ fn rename_member_roles(cfg: &mut TenantConfig, old: &str, new: Option<&str>) {
             }
         }
         o.member_roles.retain(|_, r| !r.is_empty());
+        for inv in &mut o.invitations {
+            match new {
+                Some(n) => inv
+                    .roles
+                    .iter_mut()
+                    .filter(|r| *r == old)
+                    .for_each(|r| *r = n.to_owned()),
+                None => inv.roles.retain(|r| r != old),
+            }
+        }
     }
 }
