@@ -18,8 +18,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::body::{Body, Page};
+use super::body::Body;
 use super::error::ApiError;
+use super::paging::Page;
 use crate::clock::iso8601;
 use crate::config::{MfaConfig, UserConfig};
 use crate::tenant::model::EntryKind;
@@ -106,7 +107,7 @@ pub(crate) async fn list(
 ) -> Res {
     let page = Page::from_query(&q)?;
     let user = user_of(&st, &id)?;
-    Ok(Json(page.answer("authenticators", methods(&user))).into_response())
+    page.answer("authenticators", methods(&user))
 }
 
 /// `GET /api/v2/users/{id}/authentication-methods/{method_id}`.

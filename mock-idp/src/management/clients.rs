@@ -12,8 +12,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::body::{Body, Page, derived_id, random_alnum};
+use super::body::{Body, derived_id, random_alnum};
 use super::error::ApiError;
+use super::paging::Page;
 use crate::config::{
     AppType, ApplicationConfig, AuthMethod, GrantType, IdTokenAlg, JwtConfiguration,
     OrganizationUsage,
@@ -206,7 +207,7 @@ pub(crate) async fn list(
                 .is_none_or(|t| t.iter().any(|x| c["app_type"] == *x))
         })
         .collect();
-    Ok(Json(page.answer("clients", list)).into_response())
+    page.answer("clients", list)
 }
 
 /// `GET /api/v2/clients/{id}`.
@@ -285,7 +286,7 @@ pub(crate) async fn list_grants(
                 .map(|(aud, s)| grant_json(&a.client_id, aud, s))
         })
         .collect();
-    Ok(Json(page.answer("client_grants", list)).into_response())
+    page.answer("client_grants", list)
 }
 
 /// `POST /api/v2/client-grants`: 201.

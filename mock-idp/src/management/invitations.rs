@@ -15,10 +15,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::body::{Body, Page, random_alnum};
+use super::body::{Body, random_alnum};
 use super::connections::DATABASE_CONNECTION_ID;
 use super::error::ApiError;
-use super::roles::role_named_by_id;
+use super::organizations::org;
+use super::paging::Page;
+use super::roles::names_of;
 use crate::clock::iso8601;
 use crate::config::{InvitationConfig, OrganizationConfig, OrganizationUsage};
 use crate::tenant::model::EntryKind;
@@ -87,12 +89,7 @@ fn is_email(s: &str) -> bool {
 }
 
 fn org_of(st: &TenantState, id: &str) -> Result<OrganizationConfig, ApiError> {
-    st.config()
-        .organizations
-        .iter()
-        .find(|o| o.id == id)
-        .cloned()
-        .ok_or(ApiError::NotFound(EntryKind::Organization))
+    org(&st.config(), id).cloned()
 }
 
 /// A required `{"<key>": "<value>"}` object's string, as `inviter.name` and `invitee.email`.
@@ -178,14 +175,7 @@ pub(crate) async fn create(
     }
     let cfg = st.config();
     let org = org_of(&st, &id)?;
-    let roles = role_ids
-        .iter()
-        .map(|r| {
-            role_named_by_id(&cfg, r)
-                .map(|r| r.name.clone())
-                .ok_or(ApiError::NotFound(EntryKind::Role))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let roles = names_of(&cfg, &role_ids)?;
     let app = cfg
         .application(&client_id)
         .ok_or(ApiError::NotFound(EntryKind::Client))?;
@@ -233,7 +223,7 @@ pub(crate) async fn list(
         .filter(|i| i.is_live(now))
         .map(|i| invitation_json(&st, &org, i))
         .collect();
-    Ok(Json(page.answer("invitations", list)).into_response())
+    page.answer("invitations", list)
 }
 
 /// `GET /api/v2/organizations/{id}/invitations/{invitation_id}`: 404 once it is accepted,

@@ -16,8 +16,10 @@
 //! | `org_links` | `/organizations/{id}/client-grants`, `discovery-domains`, `clients` (what the Deploy CLI reads of an organization) |
 //! | `connections` | `/connections`: the database connection |
 //! | `tenant_settings` | `/tenants/settings` |
-//! | `shapes` | JSON shapes several resources share (a user) |
-//! | `body`, `error` | Auth0's body and query checks, paging; its error body |
+//! | `shapes` | JSON shapes several resources share (a user, a member, a permission) |
+//! | `links` | the bodies of every assign and remove route (lists of ids, permission pairs) |
+//! | `paging` | Auth0's offset and checkpoint paging of every list |
+//! | `body`, `error` | Auth0's body checks; its error body |
 
 pub(crate) mod authentication_methods;
 mod body;
@@ -25,8 +27,10 @@ pub(crate) mod clients;
 pub(crate) mod connections;
 mod error;
 pub(crate) mod invitations;
+mod links;
 pub(crate) mod org_links;
 pub(crate) mod organizations;
+mod paging;
 pub(crate) mod resource_servers;
 pub(crate) mod roles;
 mod shapes;

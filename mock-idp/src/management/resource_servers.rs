@@ -11,8 +11,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::body::{Body, Page, derived_id, random_alnum};
+use super::body::{Body, derived_id, random_alnum};
 use super::error::ApiError;
+use super::paging::Page;
 use crate::config::{ApiConfig, Dialect};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
@@ -151,7 +152,7 @@ pub(crate) async fn list(
     let page = Page::from_query(&q)?;
     let cfg = st.config();
     let list: Vec<Value> = cfg.apis.iter().map(api_json).collect();
-    Ok(Json(page.answer("resource_servers", list)).into_response())
+    page.answer("resource_servers", list)
 }
 
 /// The identifier of the API `id` names (its id or its identifier).

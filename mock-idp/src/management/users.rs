@@ -10,10 +10,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::body::{Body, Page};
+use super::body::Body;
 use super::error::ApiError;
-use super::roles::{permission_pairs, role_json, role_names};
-use super::shapes::user_json;
+use super::links::permission_pairs;
+use super::paging::Page;
+use super::roles::{role_json, role_names};
+use super::shapes::{permission_json, user_json};
 use crate::config::{DATABASE_CONNECTION, UserConfig};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
@@ -191,7 +193,7 @@ pub(crate) async fn list(
             .map(|u| user_json(u))
             .collect(),
     };
-    Ok(Json(page.answer("users", users)).into_response())
+    page.answer("users", users)
 }
 
 /// The `field:value` terms of a Lucene-like `q`.
@@ -282,7 +284,7 @@ pub(crate) async fn roles(
         .filter(|r| user.roles.contains(&r.name))
         .map(role_json)
         .collect();
-    Ok(Json(page.answer("roles", roles)).into_response())
+    page.answer("roles", roles)
 }
 
 /// `POST /api/v2/users/{id}/roles`: 204.
@@ -318,14 +320,11 @@ pub(crate) async fn permissions(
     let cfg = st.config();
     let user = cfg.user(&id).ok_or(ApiError::NotFound(EntryKind::User))?;
     let mut out: Vec<Value> = Vec::new();
+    let direct = |api: &str, p: &String| user.permissions.get(api).is_some_and(|l| l.contains(p));
     for api in &cfg.apis {
         for p in user.permissions_for(&cfg.roles, &api.identifier) {
             let mut sources = Vec::new();
-            if user
-                .permissions
-                .get(&api.identifier)
-                .is_some_and(|l| l.contains(&p))
-            {
+            if direct(&api.identifier, &p) {
                 sources.push(json!({"source_id": "", "source_name": "", "source_type": "DIRECT"}));
             }
             for r in cfg.roles.iter().filter(|r| user.roles.contains(&r.name)) {
@@ -333,22 +332,17 @@ pub(crate) async fn permissions(
                     .get(&api.identifier)
                     .is_some_and(|l| l.contains(&p))
                 {
-                    let role = role_json(r);
                     sources.push(json!({
-                        "source_id": role["id"], "source_name": r.name, "source_type": "ROLE",
+                        "source_id": r.id(), "source_name": r.name, "source_type": "ROLE",
                     }));
                 }
             }
-            out.push(json!({
-                "description": api.permission_description(&p),
-                "permission_name": p,
-                "resource_server_name": api.name.as_deref().unwrap_or(&api.identifier),
-                "resource_server_identifier": api.identifier,
-                "sources": sources,
-            }));
+            let mut one = permission_json(&cfg, &api.identifier, &p);
+            one["sources"] = json!(sources);
+            out.push(one);
         }
     }
-    Ok(Json(page.answer("permissions", out)).into_response())
+    page.answer("permissions", out)
 }
 
 /// `POST /api/v2/users/{id}/permissions`: 201.

@@ -1,0 +1,123 @@
+//! Auth0's two ways of paging a Management API list, in one place so every list answers alike:
+//! offset paging (`page`, `per_page`, `include_totals`: the bare array or
+//! `{start, limit, total, <key>}`) and checkpoint paging (`from`, `take`: `{<key>, next}`),
+//! which some lists also accept (the SDKs page organizations and a role's users with `take`).
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::error::ApiError;
+
+type Res = Result<Response, ApiError>;
+
+/// A list that accepts both pagings: checkpoint paging when `from` or `take` is given, else
+/// offset paging.
+pub(crate) fn answer_either(q: &HashMap<String, String>, key: &str, items: Vec<Value>) -> Res {
+    if q.contains_key("from") || q.contains_key("take") {
+        return checkpoint(q, key, items);
+    }
+    Page::from_query(q)?.answer(key, items)
+}
+
+/// A list in Auth0's checkpoint paging (`from`, `take`): `{KEY: [...], "next": "..."}`, the
+/// shape Auth0's SDKs read when they page with `take` (the Deploy CLI lists organizations so).
+fn checkpoint(q: &HashMap<String, String>, key: &str, items: Vec<Value>) -> Res {
+    let take: usize = match q.get("take") {
+        None => 50,
+        Some(t) => t
+            .parse()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| ApiError::Query("take must be between 1 and 100".into()))?,
+    };
+    let from: usize = match q.get("from").filter(|f| !f.is_empty()) {
+        None => 0,
+        Some(f) => f
+            .parse()
+            .map_err(|_| ApiError::Query("Invalid checkpoint: from".into()))?,
+    };
+    let more = items.len() > from.saturating_add(take);
+    let page: Vec<Value> = items.into_iter().skip(from).take(take).collect();
+    let mut out = json!({ key: page });
+    if more {
+        out["next"] = json!((from + take).to_string());
+    }
+    Ok(Json(out).into_response())
+}
+
+/// Auth0's list parameters: `page`, `per_page` (at most 100), `include_totals`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Page {
+    pub(crate) page: usize,
+    pub(crate) per_page: usize,
+    pub(crate) include_totals: bool,
+    /// Whether `page` or `per_page` was given (some lists are unpaged without them).
+    #[allow(dead_code)] // read by the lists that are unpaged without page parameters
+    pub(crate) paged: bool,
+}
+
+impl Page {
+    /// Reads the parameters from a query string's pairs.
+    pub(crate) fn from_query(q: &HashMap<String, String>) -> Result<Self, ApiError> {
+        let num = |name: &str, default: usize, max: usize| -> Result<usize, ApiError> {
+            match q.get(name) {
+                None => Ok(default),
+                Some(v) => {
+                    let n: usize = v.parse().map_err(|_| {
+                        ApiError::Query(format!(
+                            "Expected type integer but found type string on property {name}"
+                        ))
+                    })?;
+                    if n > max {
+                        return Err(ApiError::Query(format!(
+                            "Value {n} is greater than maximum {max} on property {name}"
+                        )));
+                    }
+                    Ok(n)
+                }
+            }
+        };
+        let include_totals = match q.get("include_totals").map(String::as_str) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => {
+                return Err(ApiError::Query(
+                    "Expected type boolean but found type string on property include_totals".into(),
+                ));
+            }
+        };
+        Ok(Page {
+            page: num("page", 0, 100_000)?,
+            per_page: num("per_page", 50, 100)?,
+            include_totals,
+            paged: q.contains_key("page") || q.contains_key("per_page"),
+        })
+    }
+
+    /// This page of `items`, as Auth0 answers a list: the bare array, or with
+    /// `include_totals` `{start, limit, total, <key>: [...]}`.
+    pub(crate) fn answer(&self, key: &str, items: Vec<Value>) -> Res {
+        Ok(Json(self.body(key, items)).into_response())
+    }
+
+    fn body(&self, key: &str, items: Vec<Value>) -> Value {
+        let total = items.len();
+        let start = self.page.saturating_mul(self.per_page);
+        let page: Vec<Value> = items.into_iter().skip(start).take(self.per_page).collect();
+        if !self.include_totals {
+            return Value::Array(page);
+        }
+        let mut out = Map::new();
+        out.insert("start".into(), start.into());
+        out.insert("limit".into(), self.per_page.into());
+        if key == "users" {
+            out.insert("length".into(), page.len().into());
+        }
+        out.insert("total".into(), total.into());
+        out.insert(key.into(), Value::Array(page));
+        Value::Object(out)
+    }
+}
