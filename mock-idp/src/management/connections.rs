@@ -7,15 +7,13 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::error::ApiError;
+use super::error::{ApiError, Res};
 use super::paging::Page;
 use crate::config::{DATABASE_CONNECTION, Snapshot};
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 /// The database connection's id (fixed: there is one).
 pub(crate) const DATABASE_CONNECTION_ID: &str = "con_mockidpdatabase1";

@@ -9,15 +9,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::body::{Body, random_alnum};
 use super::connections::DATABASE_CONNECTION_ID;
-use super::error::ApiError;
+use super::error::{ApiError, JsonBody, Res};
 use super::organizations::org;
 use super::paging::Page;
 use super::roles::names_of;
@@ -25,8 +24,6 @@ use crate::clock::iso8601;
 use crate::config::{InvitationConfig, OrganizationConfig, OrganizationUsage};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 /// Auth0's default lifetime (7 days) and its maximum (30 days), in seconds.
 pub(crate) const DEFAULT_TTL: i64 = 604_800;
@@ -115,7 +112,7 @@ fn nested(b: &Body, object: &str, key: &str) -> Result<String, ApiError> {
 pub(crate) async fn create(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(
         body?.0,

@@ -19,7 +19,7 @@
 //! | `shapes` | JSON shapes several resources share (a user, a member, a permission) |
 //! | `links` | the bodies of every assign and remove route (lists of ids, permission pairs) |
 //! | `paging` | Auth0's offset and checkpoint paging of every list |
-//! | `body`, `error` | Auth0's body checks; its error body |
+//! | `body`, `error` | Auth0's body checks; its error body, and the `Res` and `JsonBody` types every handler shares |
 
 pub(crate) mod authentication_methods;
 mod body;

@@ -8,22 +8,19 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::body::{Body, derived_id};
 use super::connections::enabled_connection_json;
-use super::error::ApiError;
+use super::error::{ApiError, JsonBody, Res};
 use super::organizations::org;
 use super::paging::Page;
 use crate::config::{ApplicationConfig, Snapshot};
 use crate::tenant::model::{EntryKind, add_each};
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 /// A client grant as Auth0 lists it under an organization (the same `id` as under
 /// `/client-grants`).
@@ -71,7 +68,7 @@ pub(crate) async fn list_grants(
 pub(crate) async fn add_grant(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(body?.0, &["grant_id"])?;
     let grant_id = b.required("grant_id")?;

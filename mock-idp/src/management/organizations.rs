@@ -5,15 +5,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::body::Body;
 use super::connections::{DATABASE_CONNECTION_ID, enabled_connection_json};
-use super::error::ApiError;
+use super::error::{ApiError, JsonBody, Res};
 use super::links::ids;
 use super::paging::{Page, answer_either};
 use super::roles::{role_json, role_names};
@@ -21,8 +20,6 @@ use super::shapes::member_json;
 use crate::config::{OrganizationConfig, Snapshot};
 use crate::tenant::model::{EntryKind, add_each, remove_each};
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 /// Auth0's organization object.
 fn org_json(o: &OrganizationConfig) -> Value {
@@ -53,10 +50,7 @@ pub(crate) async fn list(
 }
 
 /// `POST /api/v2/organizations`: 201.
-pub(crate) async fn create(
-    State(st): State<Arc<TenantState>>,
-    body: Result<Json<Value>, JsonRejection>,
-) -> Res {
+pub(crate) async fn create(State(st): State<Arc<TenantState>>, body: JsonBody) -> Res {
     let b = Body::new(
         body?.0,
         &[
@@ -114,7 +108,7 @@ pub(crate) async fn by_name(State(st): State<Arc<TenantState>>, Path(name): Path
 pub(crate) async fn patch(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(body?.0, &["name", "display_name", "branding", "metadata"])?;
     let name = b.string("name")?;
@@ -168,7 +162,7 @@ fn member_ids(cfg: &Snapshot, body: Value) -> Result<Vec<String>, ApiError> {
 pub(crate) async fn add_members(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let ids = member_ids(&st.config(), body?.0)?;
     st.model.update_organization(&id, |o| {
@@ -182,7 +176,7 @@ pub(crate) async fn add_members(
 pub(crate) async fn remove_members(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let ids = member_ids(&st.config(), body?.0)?;
     st.model.update_organization(&id, |o| {
@@ -216,7 +210,7 @@ pub(crate) async fn member_roles(
 pub(crate) async fn assign_member_roles(
     State(st): State<Arc<TenantState>>,
     Path((id, user_id)): Path<(String, String)>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let cfg = st.config();
     let names = role_names(&cfg, body?.0)?;
@@ -239,7 +233,7 @@ pub(crate) async fn assign_member_roles(
 pub(crate) async fn remove_member_roles(
     State(st): State<Arc<TenantState>>,
     Path((id, user_id)): Path<(String, String)>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let names = role_names(&st.config(), body?.0)?;
     st.model.update_organization(&id, |o| {
@@ -271,7 +265,7 @@ pub(crate) async fn enabled_connections(
 pub(crate) async fn enable_connection(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(
         body?.0,

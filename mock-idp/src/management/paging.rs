@@ -6,12 +6,10 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
-use super::error::ApiError;
-
-type Res = Result<Response, ApiError>;
+use super::error::{ApiError, Res};
 
 /// A list that accepts both pagings: checkpoint paging when `from` or `take` is given, else
 /// offset paging.

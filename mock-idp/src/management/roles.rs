@@ -6,22 +6,19 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::body::Body;
-use super::error::ApiError;
+use super::error::{ApiError, JsonBody, Res};
 use super::links::{ids, permission_pairs};
 use super::paging::{Page, answer_either};
 use super::shapes::{member_json, permission_json};
 use crate::config::{RoleConfig, Snapshot};
 use crate::tenant::model::{self, EntryKind};
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 /// `model::add_permissions` or `model::remove_permissions`.
 type PermissionEdit = fn(&mut BTreeMap<String, Vec<String>>, &[(String, String)]);
@@ -80,10 +77,7 @@ pub(crate) async fn list(
 }
 
 /// `POST /api/v2/roles`: 200 with the role, as Auth0 answers.
-pub(crate) async fn create(
-    State(st): State<Arc<TenantState>>,
-    body: Result<Json<Value>, JsonRejection>,
-) -> Res {
+pub(crate) async fn create(State(st): State<Arc<TenantState>>, body: JsonBody) -> Res {
     let b = Body::new(body?.0, &["name", "description"])?;
     let name = b.required("name")?;
     let role = st.model.create_role(RoleConfig {
@@ -103,7 +97,7 @@ pub(crate) async fn get(State(st): State<Arc<TenantState>>, Path(id): Path<Strin
 pub(crate) async fn patch(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(body?.0, &["name", "description"])?;
     let name = name_of(&st, &id)?;
@@ -148,7 +142,7 @@ pub(crate) async fn permissions(
 pub(crate) async fn add_permissions(
     st: State<Arc<TenantState>>,
     id: Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     edit_permissions(st, id, body, model::add_permissions)?;
     Ok(StatusCode::CREATED.into_response())
@@ -158,7 +152,7 @@ pub(crate) async fn add_permissions(
 pub(crate) async fn remove_permissions(
     st: State<Arc<TenantState>>,
     id: Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     edit_permissions(st, id, body, model::remove_permissions)?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -168,7 +162,7 @@ pub(crate) async fn remove_permissions(
 fn edit_permissions(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
     edit: PermissionEdit,
 ) -> Result<(), ApiError> {
     let name = name_of(&st, &id)?;
@@ -201,7 +195,7 @@ pub(crate) async fn users(
 pub(crate) async fn assign_users(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let name = name_of(&st, &id)?;
     for u in &ids(body?.0, "users")? {

@@ -4,14 +4,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
 use super::body::Body;
-use super::error::ApiError;
+use super::error::{ApiError, JsonBody, Res};
 use super::links::permission_pairs;
 use super::paging::Page;
 use super::roles::{role_json, role_names};
@@ -19,8 +18,6 @@ use super::shapes::{permission_json, user_json};
 use crate::config::{DATABASE_CONNECTION, UserConfig};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 const CREATE_FIELDS: &[&str] = &[
     "email",
@@ -57,10 +54,7 @@ const PATCH_FIELDS: &[&str] = &[
 ];
 
 /// `POST /api/v2/users`: a user of the database connection, with a password.
-pub(crate) async fn create(
-    State(st): State<Arc<TenantState>>,
-    body: Result<Json<Value>, JsonRejection>,
-) -> Res {
+pub(crate) async fn create(State(st): State<Arc<TenantState>>, body: JsonBody) -> Res {
     let b = Body::new(body?.0, CREATE_FIELDS)?;
     if b.required("connection")? != DATABASE_CONNECTION {
         return Err(ApiError::NoConnection);
@@ -236,7 +230,7 @@ pub(crate) async fn by_email(
 pub(crate) async fn patch(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(body?.0, PATCH_FIELDS)?;
     if b.string("connection")?
@@ -291,7 +285,7 @@ pub(crate) async fn roles(
 pub(crate) async fn assign_roles(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let names = role_names(&st.config(), body?.0)?;
     st.model.assign_roles(&id, &names)?;
@@ -302,7 +296,7 @@ pub(crate) async fn assign_roles(
 pub(crate) async fn remove_roles(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let names = role_names(&st.config(), body?.0)?;
     st.model.remove_roles(&id, &names)?;
@@ -349,7 +343,7 @@ pub(crate) async fn permissions(
 pub(crate) async fn add_permissions(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let pairs = permission_pairs(&st.config(), body?.0)?;
     st.model.add_user_permissions(&id, &pairs)?;
@@ -360,7 +354,7 @@ pub(crate) async fn add_permissions(
 pub(crate) async fn remove_permissions(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let pairs = permission_pairs(&st.config(), body?.0)?;
     st.model.remove_user_permissions(&id, &pairs)?;
