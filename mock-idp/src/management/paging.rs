@@ -15,14 +15,18 @@ use super::error::{ApiError, Res};
 /// offset paging.
 pub(crate) fn answer_either(q: &HashMap<String, String>, key: &str, items: Vec<Value>) -> Res {
     if q.contains_key("from") || q.contains_key("take") {
-        return checkpoint(q, key, items);
+        return Ok(Json(checkpoint(q, key, items)?).into_response());
     }
     Page::from_query(q)?.answer(key, items)
 }
 
 /// A list in Auth0's checkpoint paging (`from`, `take`): `{KEY: [...], "next": "..."}`, the
 /// shape Auth0's SDKs read when they page with `take` (the Deploy CLI lists organizations so).
-fn checkpoint(q: &HashMap<String, String>, key: &str, items: Vec<Value>) -> Res {
+fn checkpoint(
+    q: &HashMap<String, String>,
+    key: &str,
+    items: Vec<Value>,
+) -> Result<Value, ApiError> {
     let take: usize = match q.get("take") {
         None => 50,
         Some(t) => t
@@ -43,7 +47,7 @@ fn checkpoint(q: &HashMap<String, String>, key: &str, items: Vec<Value>) -> Res 
     if more {
         out["next"] = json!((from + take).to_string());
     }
-    Ok(Json(out).into_response())
+    Ok(out)
 }
 
 /// Auth0's list parameters: `page`, `per_page` (at most 100), `include_totals`.
@@ -117,5 +121,78 @@ impl Page {
         out.insert("total".into(), total.into());
         out.insert(key.into(), Value::Array(page));
         Value::Object(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn items(n: usize) -> Vec<Value> {
+        (0..n).map(|i| json!(i)).collect()
+    }
+
+    #[test]
+    fn checkpoint_pages_name_the_next_one_until_the_last() {
+        let q = query(&[("take", "2")]);
+        assert_eq!(
+            checkpoint(&q, "users", items(5)).unwrap(),
+            json!({"users": [0, 1], "next": "2"})
+        );
+        let q = query(&[("take", "2"), ("from", "4")]);
+        assert_eq!(
+            checkpoint(&q, "users", items(5)).unwrap(),
+            json!({"users": [4]})
+        );
+        let q = query(&[("take", "2"), ("from", "2")]);
+        assert_eq!(
+            checkpoint(&q, "users", items(4)).unwrap(),
+            json!({"users": [2, 3]})
+        );
+    }
+
+    #[test]
+    fn checkpoint_refuses_take_out_of_range_and_a_bad_from() {
+        for take in ["0", "101", "x"] {
+            let e = checkpoint(&query(&[("take", take)]), "users", items(1)).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "Query validation error: 'take must be between 1 and 100'."
+            );
+        }
+        let e = checkpoint(&query(&[("from", "x")]), "users", items(1)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Query validation error: 'Invalid checkpoint: from'."
+        );
+        let far = usize::MAX.to_string();
+        let q = query(&[("from", far.as_str())]);
+        assert_eq!(
+            checkpoint(&q, "users", items(3)).unwrap(),
+            json!({"users": []})
+        );
+    }
+
+    #[test]
+    fn offset_pages_count_users_length_only_for_users() {
+        let q = query(&[("per_page", "2"), ("page", "1"), ("include_totals", "true")]);
+        let page = Page::from_query(&q).unwrap();
+        assert_eq!(
+            page.body("users", items(5)),
+            json!({"start": 2, "limit": 2, "length": 2, "total": 5, "users": [2, 3]})
+        );
+        assert_eq!(
+            page.body("roles", items(5)),
+            json!({"start": 2, "limit": 2, "total": 5, "roles": [2, 3]})
+        );
+        let bare = Page::from_query(&query(&[("per_page", "2")])).unwrap();
+        assert_eq!(bare.body("roles", items(5)), json!([0, 1]));
     }
 }

@@ -41,3 +41,40 @@ pub(crate) fn remove_permissions(
     }
     map.retain(|_, l| !l.is_empty());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn add_each_appends_only_what_is_missing_in_order() {
+        let mut list = strings(&["a", "b"]);
+        add_each(&mut list, strings(&["c", "a", "c", "d"]));
+        assert_eq!(list, strings(&["a", "b", "c", "d"]));
+    }
+
+    #[test]
+    fn remove_each_removes_every_listed_entry_and_ignores_others() {
+        let mut list = strings(&["a", "b", "c"]);
+        remove_each(&mut list, &strings(&["c", "a", "x"]));
+        assert_eq!(list, strings(&["b"]));
+    }
+
+    #[test]
+    fn a_permission_map_keeps_pairs_once_and_drops_an_emptied_api() {
+        let pair = |api: &str, p: &str| (api.to_owned(), p.to_owned());
+        let mut map = BTreeMap::new();
+        add_permissions(
+            &mut map,
+            &[pair("api", "read"), pair("api", "read"), pair("other", "x")],
+        );
+        assert_eq!(map["api"], strings(&["read"]));
+        remove_permissions(&mut map, &[pair("other", "x"), pair("api", "none")]);
+        assert_eq!(map.len(), 1);
+        assert_eq!(map["api"], strings(&["read"]));
+    }
+}
