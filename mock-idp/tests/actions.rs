@@ -8,6 +8,8 @@
 //! says so and does nothing (the start-up refusal itself is tested with a missing binary).
 
 mod flows;
+mod management;
+mod management_refusals;
 mod runtime;
 mod sandbox;
 mod sources;

@@ -16,11 +16,13 @@
 //! | `org_links` | `/organizations/{id}/client-grants`, `discovery-domains`, `clients` (what the Deploy CLI reads of an organization) |
 //! | `connections` | `/connections`: the database connection |
 //! | `tenant_settings` | `/tenants/settings` |
+//! | `actions` | `/actions/actions` (+ `deploy`, `versions`), `/actions/triggers` (+ `bindings`) |
 //! | `shapes` | JSON shapes several resources share (a user, a member, a permission) |
 //! | `links` | the bodies of every assign and remove route (lists of ids, permission pairs) |
 //! | `paging` | Auth0's offset and checkpoint paging of every list |
 //! | `body`, `error` | Auth0's body checks; its error body, and the `Res` and `JsonBody` types every handler shares |
 
+pub(crate) mod actions;
 pub(crate) mod authentication_methods;
 mod body;
 pub(crate) mod clients;

@@ -19,14 +19,17 @@
 //! | `mod.rs` | the owner, its error, its bounds, the copy-on-write primitives |
 //! | `users` | users: create, update, delete, roles and direct permissions |
 //! | `settings` | applications, client grants, APIs, roles, organizations |
+//! | `actions` | Actions: drafts, deploys (versions), trigger bindings |
 //! | `invitations` | organization invitations: create, delete, accept (one use) |
 //! | `links` | the set edits of every assign and remove (roles, members, permissions) |
 
+mod actions;
 mod invitations;
 mod links;
 mod settings;
 mod users;
 
+pub(crate) use actions::ActionDraft;
 pub(crate) use invitations::AcceptError;
 
 pub(crate) use links::{add_each, add_permissions, remove_each, remove_permissions};
@@ -78,6 +81,10 @@ pub enum EntryKind {
     Role,
     /// An organization.
     Organization,
+    /// An Action.
+    Action,
+    /// A version of an Action.
+    ActionVersion,
     /// An organization invitation.
     Invitation,
     /// A user's authentication method (MFA).
@@ -94,6 +101,8 @@ impl EntryKind {
             EntryKind::ResourceServer => "resource server",
             EntryKind::Role => "role",
             EntryKind::Organization => "organization",
+            EntryKind::Action => "action",
+            EntryKind::ActionVersion => "action version",
             EntryKind::Invitation => "invitation",
             EntryKind::AuthenticationMethod => "authentication method",
         }
