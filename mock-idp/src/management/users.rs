@@ -15,6 +15,7 @@ use super::links::permission_pairs;
 use super::paging::Page;
 use super::roles::{role_json, role_names};
 use super::shapes::{permission_json, user_json};
+use crate::clock::iso8601;
 use crate::config::{DATABASE_CONNECTION, UserConfig};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
@@ -118,27 +119,9 @@ fn merge(into: &mut Map<String, Value>, patch: Map<String, Value>) {
     }
 }
 
-/// An ISO-8601 time of the tenant's clock, as Auth0 writes `updated_at`.
+/// The tenant clock's time, as Auth0 writes `updated_at`.
 fn now_iso(st: &TenantState) -> String {
-    let secs = st.mint.clock.now();
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    iso8601(st.mint.clock.now())
 }
 
 /// `GET /api/v2/users/{id}`.
