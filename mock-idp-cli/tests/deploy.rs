@@ -9,7 +9,7 @@ use mock_idp::config::TenantConfig;
 use mock_idp::config::deploy::client_id_for;
 use serde_json::Value;
 
-use crate::support::{TempDir, parts as claims};
+use crate::support::{TempDir, node_available, parts as claims};
 
 pub(crate) const ADMIN: &str = "deploy-test-admin-secret";
 const ORDERS: &str = "https://orders.example.com";
@@ -122,6 +122,10 @@ pub(crate) async fn token(
 
 #[tokio::test]
 async fn an_imported_export_serves_tokens_for_its_apis_and_clients() {
+    // The fixture's export binds an Action, which Node runs.
+    if !node_available() {
+        return;
+    }
     let dir = TempDir::new("cli-import");
     let toml = dir.path().join("tenant.toml");
     let keywords = dir.path().join("keywords.json");
@@ -219,6 +223,10 @@ async fn an_imported_export_serves_tokens_for_its_apis_and_clients() {
 
 #[tokio::test]
 async fn serve_takes_the_export_itself_and_prints_its_clients() {
+    // The fixture's export binds an Action, which Node runs.
+    if !node_available() {
+        return;
+    }
     let dir = TempDir::new("cli-serve-export");
     let served = serve(
         &dir,
@@ -262,12 +270,7 @@ async fn serve_takes_the_export_itself_and_prints_its_clients() {
 /// Action runs (it is no longer "ignored"), with the secret the export wrote.
 #[tokio::test]
 async fn serve_runs_the_actions_of_a_directory_export() {
-    if std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("note: skipped: `node` is not on PATH (.ci/run installs nodejs)");
+    if !node_available() {
         return;
     }
     let dir = TempDir::new("cli-serve-actions");
@@ -319,6 +322,10 @@ async fn serve_runs_the_actions_of_a_directory_export() {
 
 #[tokio::test]
 async fn the_running_tenant_exports_as_toml_and_yaml_and_imports_back_equal() {
+    // The fixture's export binds an Action, which Node runs.
+    if !node_available() {
+        return;
+    }
     let dir = TempDir::new("cli-export");
     let toml = dir.path().join("tenant.toml");
     let out = mock_idp(&dir)
