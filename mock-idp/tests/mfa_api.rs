@@ -11,7 +11,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::control::call_as;
-use crate::mfa::{APP, OTP, RECOVERY_GRANT, SECRET, post, t0};
+use crate::mfa::{
+    APP, EMAIL as MFA_EMAIL, OTP, RECOVERY, RECOVERY_GRANT, SECRET, mfa_token, post, t0,
+};
 
 const ADMIN: &str = "mfa-api-admin-secret-01234567";
 const EMAIL: &str = "later@example.com";
@@ -426,4 +428,56 @@ async fn the_mfa_api_lists_the_authenticators_of_an_mfa_token() {
         )
     );
     assert_eq!(list(None).await.0, 400);
+}
+
+/// Security review 4: the tenant kept each enrolled user's recovery codes in a runtime state
+/// started at first use and never compared with the enrolment again. After `POST
+/// /control/reset` (or a reload of the tenant file) put the file's enrolment back, a recovery
+/// code issued since kept completing logins and the file's code was refused. The state now
+/// follows the enrolment; a deleted user's state goes with the user.
+#[tokio::test]
+async fn a_recovery_code_issued_before_a_reset_does_not_outlive_it() {
+    let t = MockTenant::builder()
+        .config(crate::mfa::config())
+        .admin_secret(ADMIN)
+        .start()
+        .await;
+    t.clock().freeze_at(t0());
+    let uid = t.config().user_by_email(MFA_EMAIL).unwrap().id();
+    let recover = |code: String| {
+        let t = &t;
+        async move {
+            let token = mfa_token(t, APP).await;
+            post(
+                t,
+                APP,
+                &[
+                    ("grant_type", RECOVERY_GRANT),
+                    ("mfa_token", &token),
+                    ("recovery_code", &code),
+                ],
+            )
+            .await
+        }
+    };
+    let path = format!(
+        "/api/v2/users/{}/recovery-code-regeneration",
+        uid.replace('|', "%7C")
+    );
+    let (s, rc) = call(&t, Method::POST, &path, None).await;
+    assert_eq!(s, 200, "{rc}");
+    let regenerated = rc["recovery_code"].as_str().unwrap().to_owned();
+    let (s, body) = recover(regenerated).await;
+    assert_eq!(s, 200, "{body}");
+    let issued = body["recovery_code"].as_str().unwrap().to_owned();
+
+    let (s, _) = call(&t, Method::POST, "/control/reset", None).await;
+    assert_eq!(s, 204);
+    let invalid = (
+        403,
+        json!({"error": "invalid_grant", "error_description": "Invalid recovery_code."}),
+    );
+    assert_eq!(recover(issued).await, invalid);
+    let (s, body) = recover(RECOVERY.into()).await;
+    assert_eq!(s, 200, "{body}");
 }

@@ -84,6 +84,11 @@ pub(crate) enum OtpError {
 /// Per enrolled user: replay and brute-force state, and the recovery codes still unused.
 #[derive(Debug)]
 struct UserState {
+    /// The enrolment (secret and recovery codes as configured) this state was started from:
+    /// one that changes by any way (a reload, `POST /control/reset`, a user deleted and
+    /// created again) starts a new state, so no recovery code outlives the enrolment that
+    /// issued it.
+    enrolment: Vec<u8>,
     last_step: i64,
     attempts: u32,
     refilled_at: i64,
@@ -266,14 +271,29 @@ fn user_state<'a>(
     mfa: &MfaConfig,
     now: i64,
 ) -> &'a mut UserState {
-    users
-        .entry(user_id.to_owned())
-        .or_insert_with(|| UserState {
-            last_step: i64::MIN,
-            attempts: MAX_FAILED_ATTEMPTS,
-            refilled_at: now,
-            recovery_codes: mfa.recovery_codes.clone(),
-        })
+    let enrolment = fingerprint(mfa);
+    let fresh = || UserState {
+        enrolment: enrolment.clone(),
+        last_step: i64::MIN,
+        attempts: MAX_FAILED_ATTEMPTS,
+        refilled_at: now,
+        recovery_codes: mfa.recovery_codes.clone(),
+    };
+    let u = users.entry(user_id.to_owned()).or_insert_with(fresh);
+    if u.enrolment != enrolment {
+        *u = fresh();
+    }
+    u
+}
+
+/// What identifies an enrolment: its secret and configured recovery codes.
+fn fingerprint(mfa: &MfaConfig) -> Vec<u8> {
+    let mut text = mfa.otp_secret.clone();
+    for code in &mfa.recovery_codes {
+        text.push('\0');
+        text.push_str(code);
+    }
+    crate::jose::sha256(text)
 }
 
 /// Refills the bucket for the time passed; refuses when it is empty.
