@@ -134,7 +134,9 @@ pub(crate) async fn authorize(
         .current(&headers, now, cfg.session_policy())
         .filter(|_| !request.prompt_login)
         .filter(|s| request.max_age.is_none_or(|m| now - s.auth_time <= m))
-        .filter(|s| cfg.user(&s.user_id).is_some());
+        // A session of a deleted or blocked user logs nobody in (a blocked user meets
+        // "user is blocked" at the form, after the password).
+        .filter(|s| cfg.user(&s.user_id).is_some_and(|u| !u.blocked));
     if let Some(session) = session {
         return complete(&st, &request, &session, now, &headers, peer).await;
     }

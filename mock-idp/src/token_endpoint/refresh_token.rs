@@ -15,6 +15,8 @@ use crate::tenant::state::TenantState;
 
 /// Auth0's answer for every refresh token it will not honour.
 const INVALID: &str = "Unknown or invalid refresh token.";
+/// Auth0's text for a blocked user's refresh.
+const BLOCKED: &str = "user is blocked";
 
 pub(super) async fn grant(
     st: &TenantState,
@@ -47,6 +49,11 @@ pub(super) async fn grant(
             let user = cfg
                 .user(&g.user_id)
                 .ok_or_else(|| TokenError::InvalidGrant(INVALID.into()))?;
+            // Auth0 answers a blocked user's refresh 403 `invalid_grant` "user is blocked";
+            // the token stays, so lifting the block restores it.
+            if user.blocked {
+                return Err(TokenError::InvalidGrant(BLOCKED.into()));
+            }
             Ok((user, narrowed_scopes(g, params.get("scope"))?))
         },
     )?;

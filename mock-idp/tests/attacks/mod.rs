@@ -381,5 +381,6 @@ async fn minting_cannot_escalate_scope_or_lifetime() {
     assert_eq!(s, 200);
 }
 
+mod blocked;
 mod floods;
 mod secrets;
