@@ -77,6 +77,39 @@ const forged = new ManagementClient({ domain, token: "not-a-token" });
 [s, body] = await status(forged.users.list());
 check("401 bad token", s === 401 && body.statusCode === 401, `${s} ${JSON.stringify(body)}`);
 
+// Actions: created, deployed and bound over the API; the next token carries the Action's claim,
+// and the secret never comes back.
+const action = await m.actions.create({
+  name: `stamp-${suffix}`,
+  supported_triggers: [{ id: "credentials-exchange", version: "v2" }],
+  code: "exports.onExecuteCredentialsExchange = async (event, api) => { api.accessToken.setCustomClaim('https://example.com/stamp', event.secrets.STAMP); };",
+  secrets: [{ name: "STAMP", value: "stamped-by-action" }],
+});
+check("actions.create answers a built, undeployed action", action.status === "built" && action.all_changes_deployed === false && action.secrets[0].value === undefined,
+  JSON.stringify(action));
+const version = await m.actions.deploy(action.id);
+check("actions.deploy answers version 1", version.number === 1 && version.deployed === true, JSON.stringify(version));
+const unbound = claims((await token({ grant_type: "client_credentials", client_id: app.client_id, client_secret: app.client_secret, audience })).access_token);
+check("a deployed, unbound action does not run", unbound["https://example.com/stamp"] === undefined, JSON.stringify(unbound));
+await m.actions.triggers.bindings.updateMany("credentials-exchange", {
+  bindings: [{ ref: { type: "action_name", value: action.name }, display_name: action.name }],
+});
+const stamped = claims((await token({ grant_type: "client_credentials", client_id: app.client_id, client_secret: app.client_secret, audience })).access_token);
+check("a bound action's claim is in the next token", stamped["https://example.com/stamp"] === "stamped-by-action", JSON.stringify(stamped));
+const bindings = await m.actions.triggers.bindings.list("credentials-exchange");
+check("bindings list the action", bindings.data.length === 1 && bindings.data[0].action.id === action.id, JSON.stringify(bindings.data));
+const listedActions = [];
+for await (const a of await m.actions.list()) listedActions.push(a);
+const again = await m.actions.get(action.id);
+check("actions.list and actions.get never return the secret", listedActions.some((a) => a.id === action.id) && !JSON.stringify([listedActions, again]).includes("stamped-by-action"),
+  JSON.stringify(again));
+[s, body] = await status(reader.actions.create({ name: "x", supported_triggers: [{ id: "post-login" }] }));
+check("403 creating an action without create:actions", s === 403 && body.errorCode === "insufficient_scope", `${s} ${JSON.stringify(body)}`);
+[s, body] = await status(m.actions.get("00000000-0000-0000-0000-000000000000"));
+check("404 unknown action", s === 404 && body.errorCode === "inexistent_action", `${s} ${JSON.stringify(body)}`);
+await m.actions.triggers.bindings.updateMany("credentials-exchange", { bindings: [] });
+await m.actions.delete(action.id);
+
 // An organization invitation: created over the API, its link opened at /authorize, the invitee
 // signs up on the page the link leads to, and is then a member with the invitation's role; the
 // token carries the organization; the invitation is spent.

@@ -10,9 +10,11 @@
 # API, then a client_credentials token for it; a user created with a password, a role with a
 # permission assigned to them, and that permission in the user's next token (password grant);
 # paging with include_totals and users-by-email; and the errors a client branches on (404, 409,
-# 400, 403, 401) as Auth0 answers them. The npm client also invites a user to an organization
-# (`organizations.invitations`), follows the invitation's link through /authorize and the
-# sign-up page, and finds the invitee a member with the invitation's role.
+# 400, 403, 401) as Auth0 answers them. The npm client also creates an Action, deploys it and
+# binds it (actions.create, actions.deploy, actions.triggers.bindings.updateMany): the next
+# client_credentials token carries its claim, and its secret never comes back. It also invites a
+# user to an organization (`organizations.invitations`), follows the invitation's link through
+# /authorize and the sign-up page, and finds the invitee a member with the invitation's role.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

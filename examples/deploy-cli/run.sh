@@ -2,7 +2,11 @@
 # The real auth0-deploy-cli (npm, pinned, unmodified) against `mock-idp serve` over HTTPS:
 # `a0deploy import` of tenant.yaml (clients, resource servers, client grants, roles,
 # organizations; AUTH0_INCLUDED_ONLY), then `a0deploy export`, and the export must give back
-# every imported field (compare.mjs). `.ci/run` calls it; it installs from npm.
+# every imported field (compare.mjs). Then Actions: `a0deploy import` of the directory export
+# actions-export/ (an Action with a secret, bound to credentials-exchange) creates, deploys and
+# binds it through /api/v2/actions/; the next client_credentials token carries its claim; and
+# `a0deploy export -f directory` writes the Action, its code and its binding back
+# (compare_actions.mjs). `.ci/run` calls it; it installs from npm.
 #
 #   examples/deploy-cli/run.sh
 #
@@ -22,10 +26,11 @@ trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${clean:-}" ] && rm -rf "$clean
 echo "installing auth0-deploy-cli $DEPLOY_CLI in $WORK"
 (cd "$WORK" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund \
     "auth0-deploy-cli@$DEPLOY_CLI" >/dev/null)
-cp "$here/compare.mjs" "$WORK/"
+cp "$here/compare.mjs" "$here/compare_actions.mjs" "$WORK/"
 
 cargo build -q --manifest-path "$root/Cargo.toml" -p mock-idp-cli
 mock="${CARGO_TARGET_DIR:-$root/target}/debug/mock-idp --state-dir $WORK/state --fixture-keys"
+rm -f "$WORK/serve.log"
 $mock serve --port "$PORT" --config "$here/management-client.toml" >"$WORK/serve.log" 2>&1 &
 for _ in $(seq 100); do grep -q "Press Ctrl-C" "$WORK/serve.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "Press Ctrl-C" "$WORK/serve.log" || { cat "$WORK/serve.log"; exit 1; }
@@ -53,4 +58,37 @@ else
   echo "FAIL a0deploy export"; tail -30 "$WORK/export.log"; exit 1
 fi
 (cd "$WORK" && node compare.mjs "$here/tenant.yaml" "$WORK/export/tenant.yaml") || status=1
+
+# Actions, through the Management API's /api/v2/actions/ routes.
+cat >"$WORK/actions.json" <<JSON
+{
+  "AUTH0_DOMAIN": "localhost:$PORT",
+  "AUTH0_CLIENT_ID": "deploy-cli",
+  "AUTH0_CLIENT_SECRET": "deploy-cli-secret-for-tests-only",
+  "AUTH0_INCLUDED_ONLY": ["actions", "triggers"],
+  "AUTH0_ALLOW_DELETE": false,
+  "AUTH0_KEYWORD_REPLACE_MAPPINGS": {"STAMP": "stamped"}
+}
+JSON
+if "$a0deploy" import -c "$WORK/actions.json" -i "$here/actions-export" >"$WORK/import-actions.log" 2>&1; then
+  echo "PASS a0deploy import of an Action and its trigger binding"
+else
+  echo "FAIL a0deploy import of an Action and its trigger binding"; tail -30 "$WORK/import-actions.log"; exit 1
+fi
+# The bound Action runs on the next client_credentials token (here the Deploy CLI's own).
+claim=$(curl -s --cacert "$WORK/state/ca.pem" "https://localhost:$PORT/oauth/token" \
+  -d grant_type=client_credentials -d client_id=deploy-cli \
+  -d client_secret=deploy-cli-secret-for-tests-only -d "audience=https://localhost:$PORT/api/v2/" |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const t=JSON.parse(s).access_token.split(".")[1];console.log(JSON.parse(Buffer.from(t,"base64url"))["https://example.com/stamp"])})')
+if [ "$claim" = "stamped:auth0-deploy-cli-extension" ]; then
+  echo "PASS the imported Action's claim is in the next token"
+else
+  echo "FAIL the imported Action's claim is in the next token (got: $claim)"; status=1
+fi
+if "$a0deploy" export -c "$WORK/actions.json" -f directory -o "$WORK/actions-export" >"$WORK/export-actions.log" 2>&1; then
+  echo "PASS a0deploy export of Actions"
+else
+  echo "FAIL a0deploy export of Actions"; tail -30 "$WORK/export-actions.log"; exit 1
+fi
+(cd "$WORK" && node compare_actions.mjs "$here/actions-export" "$WORK/actions-export") || status=1
 exit $status

@@ -8,6 +8,8 @@
 //! says so and does nothing (the start-up refusal itself is tested with a missing binary).
 
 mod flows;
+mod management;
+mod management_refusals;
 mod runtime;
 mod sandbox;
 mod sources;
@@ -24,17 +26,7 @@ use crate::support::parts;
 const EMAIL: &str = "ada@example.com";
 const PASSWORD: &str = "ada-pass";
 
-/// Whether `node` can run the tests; prints why not.
-fn node_available() -> bool {
-    let ok = std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("note: Actions test skipped: `node` is not on PATH (.ci/run installs nodejs)");
-    }
-    ok
-}
+pub(crate) use crate::support::node_available;
 
 /// The quickstart tenant with a Default Directory (password grant), Ada (role `admin`,
 /// metadata) and `actions`.

@@ -158,14 +158,24 @@ fn without_secrets(mut config: TenantConfig) -> TenantConfig {
 #[test]
 fn a_tenant_yaml_becomes_the_tenant_model_field_by_field() {
     let i = deploy::read(&fixture("tenant.yaml"), &options()).unwrap();
-    assert_eq!(without_secrets(i.config), expected());
+    let mut got = without_secrets(i.config);
+    // Its Action, with the code file it names (relative to the tenant.yaml).
+    let actions = std::mem::take(&mut got.actions);
+    assert_eq!(got, expected());
+    assert_eq!(
+        actions
+            .iter()
+            .map(|a| (a.name.as_str(), a.trigger))
+            .collect::<Vec<_>>(),
+        [("add-roles", mock_idp::config::ActionTrigger::PostLogin)]
+    );
+    assert!(actions[0].source().unwrap().contains("onExecutePostLogin"));
     assert_eq!(i.generated_secrets, ["Orders Worker", "Back Office"]);
     assert_eq!(client_id_for("Orders Worker").len(), 32);
     assert!(organization_id_for("acme").starts_with("org_"));
     assert_eq!(
         i.warnings,
         [
-            "ignored 1 actions (not modelled)",
             "ignored 1 attackProtection (not modelled)",
             "ignored 1 branding (not modelled)",
             "ignored clientGrants scopes not served: read:logs",
@@ -177,7 +187,6 @@ fn a_tenant_yaml_becomes_the_tenant_model_field_by_field() {
             "ignored organizations fields branding, connections (not modelled)",
             "ignored 1 prompts (not modelled)",
             "ignored tenant fields enabled_locales, flags, friendly_name (not modelled)",
-            "ignored 1 triggers (not modelled)",
         ]
     );
 }
@@ -190,11 +199,28 @@ fn the_directory_format_gives_the_same_tenant() {
     // The directory's files are read in name order (Back Office first).
     got.applications.sort_by(|a, b| a.name.cmp(&b.name));
     want.applications.sort_by(|a, b| a.name.cmp(&b.name));
+    // Its Action, bound to post-login, deployed as written.
+    let actions = std::mem::take(&mut got.actions);
     assert_eq!(got, want);
+    assert_eq!(actions.len(), 1);
+    assert_eq!(
+        (actions[0].name.as_str(), actions[0].trigger),
+        ("add-roles", mock_idp::config::ActionTrigger::PostLogin)
+    );
+    assert!(actions[0].source().unwrap().contains("onExecutePostLogin"));
+    // A tenant.yaml cannot carry the code: the YAML export says it left the Action out.
+    got.actions = actions;
+    let export = deploy::to_yaml(&got, "localhost:8443");
+    assert!(
+        export.warnings.contains(
+            &"not in the Deploy CLI format: 1 actions (a0deploy export writes them with their code files)".to_owned()
+        ),
+        "{:?}",
+        export.warnings
+    );
     assert_eq!(
         i.warnings,
         [
-            "ignored 1 actions (not modelled)",
             "ignored 1 attack-protection (not modelled)",
             "ignored 1 branding (not modelled)",
             "ignored clientGrants scopes not served: read:logs",
@@ -206,7 +232,6 @@ fn the_directory_format_gives_the_same_tenant() {
             "ignored organizations fields branding, connections (not modelled)",
             "ignored 1 prompts (not modelled)",
             "ignored tenant fields enabled_locales, flags, friendly_name (not modelled)",
-            "ignored 1 triggers (not modelled)",
         ]
     );
 }
@@ -298,7 +323,16 @@ fn export_then_import_gives_the_same_tenant() {
         .unwrap()
         .config;
     let export = deploy::to_yaml(&first, "localhost:8443");
-    assert_eq!(export.warnings, ["not in the Deploy CLI format: 1 users"]);
+    assert_eq!(
+        export.warnings,
+        [
+            "not in the Deploy CLI format: 1 users",
+            "not in the Deploy CLI format: 1 actions (a0deploy export writes them with their code files)"
+        ]
+    );
+    // The Action does not travel through the YAML text; the rest does.
+    let mut first = first;
+    first.actions.clear();
     let again = deploy::parse_yaml(
         &export.yaml,
         "export.yaml",

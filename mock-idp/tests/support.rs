@@ -101,3 +101,17 @@ pub(crate) fn cc_form(tenant: &MockTenant) -> Vec<(&'static str, String)> {
 pub(crate) fn as_refs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     form.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
+
+/// Whether `node` (which runs Actions) is on PATH. Without it the calling test is skipped and
+/// recorded (`scripts/test` lists the skips at the end); under `CI` it fails instead, as
+/// `.ci/run` installs Node.
+pub(crate) fn node_available() -> bool {
+    let ok = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        browser_test::skip("Actions", "`node` is not on PATH", "apt-get install nodejs");
+    }
+    ok
+}

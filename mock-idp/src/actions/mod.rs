@@ -2,9 +2,11 @@
 //! as a team deploys them to Auth0) run in one persistent Node worker per tenant, in binding
 //! order, with Auth0's `event` and `api`; what they ask for is applied to the tokens.
 //!
-//! Which Actions exist and how they are bound is the tenant model's ([`crate::config::ActionConfig`]
-//! in [`TenantConfig`]); this folder only runs them. A tenant without Actions never starts
-//! Node.
+//! Which Actions exist, which version of each is deployed and how they are bound is the tenant
+//! model's ([`crate::config::ActionConfig`] in [`TenantConfig`], changed by the TOML file, a
+//! Deploy CLI export or Auth0's Management API); this folder only runs them, reading the
+//! current configuration at each execution. A tenant without Actions starts Node only when an
+//! Action is deployed.
 //!
 //! | file | what it holds |
 //! |---|---|
@@ -12,21 +14,19 @@
 //! | `event.rs` | `event` as Auth0 builds it for each trigger |
 //! | `apply.rs` | the `api` calls an Action made, applied: claims (Auth0's restricted names dropped and reported), scopes, deny, metadata |
 //! | `executions.rs` | the last executions, for the journal and the Test page |
-//! | `deploy_cli.rs` | Actions from an `auth0-deploy-cli` export (`actions/` and `triggers`) |
 
 mod apply;
-pub(crate) mod deploy_cli;
 pub(crate) mod event;
 pub(crate) mod executions;
 mod worker;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::config::{ActionTrigger, TenantConfig, UserConfig};
+use crate::config::{ActionConfig, ActionTrigger, ActionsRuntime, TenantConfig, UserConfig};
 pub(crate) use apply::TokenChanges;
 use apply::{Applied, apply};
 pub use executions::ActionExecution;
@@ -79,66 +79,117 @@ pub(crate) trait UserStore: Sync {
     ) -> Result<(), String>;
 }
 
-/// One bound Action.
+/// One bound Action, as one execution reads it from the tenant's current configuration.
 #[derive(Debug, Clone)]
-struct Binding {
-    name: String,
-    secrets: BTreeMap<String, String>,
+struct Binding<'a> {
+    name: &'a str,
+    secrets: &'a BTreeMap<String, String>,
+    action: &'a ActionConfig,
+}
+
+/// The Actions that run for `trigger` in `cfg`, in binding order: deployed and bound.
+fn bound(cfg: &TenantConfig, trigger: ActionTrigger) -> impl Iterator<Item = Binding<'_>> {
+    cfg.actions
+        .iter()
+        .filter(move |a| a.trigger == trigger && a.runs())
+        .map(|a| Binding {
+            name: &a.name,
+            secrets: &a.secrets,
+            action: a,
+        })
+}
+
+/// What the worker loads for `a`.
+fn loadable(a: &ActionConfig) -> Result<Loadable, String> {
+    let (code, dependencies) = a.running_code()?;
+    Ok(Loadable {
+        key: a.load_key(),
+        name: a.name.clone(),
+        code,
+        dependencies: dependencies.into_iter().map(|d| d.name).collect(),
+    })
 }
 
 /// Most users whose logins are counted (`event.stats.logins_count`); past it, new users count
 /// from zero each time (the tenant model holds at most 50,000 users).
 const MAX_COUNTED_USERS: usize = 100_000;
 
-/// The runtime of one tenant.
+/// Why an Action cannot be made ready to run (`Actions::prepare`).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PrepareError {
+    /// Node cannot be started (missing, too old): the tenant cannot run Actions.
+    #[error("{0}")]
+    Unavailable(StartFailure),
+    /// The code does not load (a syntax error, a top level that throws).
+    #[error("{0}")]
+    Build(String),
+}
+
+/// The runtime of one tenant. Which Actions run, and their code, is read from the tenant's
+/// configuration at each execution; the worker loads a version the first time it runs (or
+/// when it is deployed), so a change over the Management API applies to the next flow and
+/// never to one under way.
 #[derive(Debug, Default)]
 pub(crate) struct Actions {
-    bindings: HashMap<ActionTrigger, Vec<Binding>>,
-    worker: Option<Worker>,
-    timeout_ms: u64,
+    runtime: ActionsRuntime,
+    /// Started with the tenant when its configuration has Actions, else with the first
+    /// Action deployed.
+    worker: Mutex<Option<Arc<Worker>>>,
     executions: Executions,
     /// Logins per user_id.
     logins: Mutex<HashMap<String, u64>>,
 }
 
 impl Actions {
-    /// Starts the worker if `cfg` has Actions (reading each Action's code, loading each once);
-    /// without Actions, nothing starts.
+    /// Starts the worker if `cfg` has Actions that run (reading each Action's code, loading
+    /// each once); without them, nothing starts until one is deployed.
     pub(crate) fn start(cfg: &TenantConfig) -> Result<Actions, StartFailure> {
-        if cfg.actions.is_empty() {
-            return Ok(Actions::default());
+        let actions = Actions {
+            runtime: cfg.actions_runtime.clone(),
+            ..Actions::default()
+        };
+        let running: Vec<&ActionConfig> = cfg.actions.iter().filter(|a| a.runs()).collect();
+        if running.is_empty() {
+            return Ok(actions);
         }
         let mut loadables = Vec::new();
-        let mut bindings: HashMap<ActionTrigger, Vec<Binding>> = HashMap::new();
-        for a in &cfg.actions {
-            let code = a.source().map_err(|reason| StartFailure::Load {
+        for a in running {
+            loadables.push(loadable(a).map_err(|reason| StartFailure::Load {
                 name: a.name.clone(),
                 reason,
-            })?;
-            loadables.push(Loadable {
-                name: a.name.clone(),
-                code,
-                dependencies: a.dependencies.iter().map(|d| d.name.clone()).collect(),
-            });
-            bindings.entry(a.trigger).or_default().push(Binding {
-                name: a.name.clone(),
-                secrets: a.secrets.clone(),
-            });
+            })?);
         }
-        let rt = &cfg.actions_runtime;
-        let worker = Worker::start(Spec {
-            node: rt.node.clone(),
-            memory_mb: rt.memory_mb,
-            modules_dir: rt.modules_dir.clone(),
-            actions: loadables,
-        })?;
-        Ok(Actions {
-            bindings,
-            worker: Some(worker),
-            timeout_ms: rt.timeout_ms,
-            executions: Executions::default(),
-            logins: Mutex::default(),
-        })
+        let worker = Worker::start(actions.spec(), loadables)?;
+        *actions.worker.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(worker));
+        Ok(actions)
+    }
+
+    fn spec(&self) -> Spec {
+        Spec {
+            node: self.runtime.node.clone(),
+            memory_mb: self.runtime.memory_mb,
+            modules_dir: self.runtime.modules_dir.clone(),
+        }
+    }
+
+    /// The worker, started now if it is not running yet.
+    fn worker(&self) -> Result<Arc<Worker>, StartFailure> {
+        let mut w = self.worker.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(w) = &*w {
+            return Ok(w.clone());
+        }
+        let started = Arc::new(Worker::start(self.spec(), Vec::new())?);
+        *w = Some(started.clone());
+        Ok(started)
+    }
+
+    /// Makes `a`'s running code ready (the worker started, the version loaded) before the
+    /// model says it is deployed: a deploy of code that does not load, or on a machine
+    /// without Node, is refused instead of failing the next login.
+    pub(crate) async fn prepare(&self, a: &ActionConfig) -> Result<(), PrepareError> {
+        let worker = self.worker().map_err(PrepareError::Unavailable)?;
+        let l = loadable(a).map_err(PrepareError::Build)?;
+        worker.ensure(&l).await.map_err(PrepareError::Build)
     }
 
     /// The last executions, oldest first.
@@ -153,7 +204,8 @@ impl Actions {
 
     /// How many times the worker was restarted (crashes, hangs).
     pub(crate) fn restarts(&self) -> u64 {
-        self.worker.as_ref().map_or(0, Worker::restarts)
+        let w = self.worker.lock().unwrap_or_else(|e| e.into_inner());
+        w.as_ref().map_or(0, |w| w.restarts())
     }
 
     /// Logins of `user_id` so far.
@@ -208,24 +260,21 @@ impl Actions {
         store: &dyn UserStore,
     ) -> Result<TokenChanges, FlowError> {
         let mut changes = TokenChanges::default();
-        let Some(bound) = self.bindings.get(&ActionTrigger::PostLogin) else {
-            return Ok(changes);
-        };
         let user_id = login.user.id();
         let logins = self.logins(&user_id);
-        for b in bound {
+        for b in bound(cfg, ActionTrigger::PostLogin) {
             // Each Action sees the user as the previous ones left it.
             let user = store
                 .current_user(&user_id)
                 .unwrap_or_else(|| std::sync::Arc::new(login.user.clone()));
-            let ev = event::post_login(cfg, issuer, login, &user, logins, &b.secrets);
+            let ev = event::post_login(cfg, issuer, login, &user, logins, b.secrets);
             let applied = self
-                .execute(b, ActionTrigger::PostLogin, ev, &mut changes)
+                .execute(&b, ActionTrigger::PostLogin, ev, &mut changes)
                 .await?;
             let mut user = (*user).clone();
             for (app, key, value) in applied.metadata {
                 if let Err(message) = self.persist_metadata(store, &user, app, &key, &value) {
-                    return Err(self.fail(b, ActionTrigger::PostLogin, message, 0));
+                    return Err(self.fail(&b, ActionTrigger::PostLogin, message, 0));
                 }
                 let m = if app {
                     &mut user.app_metadata
@@ -248,18 +297,16 @@ impl Actions {
     /// Runs the credentials-exchange Actions for `m`, in binding order.
     pub(crate) async fn credentials_exchange(
         &self,
+        cfg: &TenantConfig,
         issuer: &str,
         m: &event::Machine<'_>,
     ) -> Result<TokenChanges, FlowError> {
         let mut changes = TokenChanges::default();
-        let Some(bound) = self.bindings.get(&ActionTrigger::CredentialsExchange) else {
-            return Ok(changes);
-        };
-        for b in bound {
-            let mut ev = event::credentials_exchange(issuer, m, &b.secrets);
+        for b in bound(cfg, ActionTrigger::CredentialsExchange) {
+            let mut ev = event::credentials_exchange(issuer, m, b.secrets);
             ev["accessToken"]["customClaims"] = Value::Object(changes.access_claims.clone());
             let applied = self
-                .execute(b, ActionTrigger::CredentialsExchange, ev, &mut changes)
+                .execute(&b, ActionTrigger::CredentialsExchange, ev, &mut changes)
                 .await?;
             if let Some(reason) = applied.denied {
                 return Err(FlowError::Denied {
@@ -274,23 +321,37 @@ impl Actions {
     /// One execution: sends it, applies its calls to `changes`, records it.
     async fn execute(
         &self,
-        b: &Binding,
+        b: &Binding<'_>,
         trigger: ActionTrigger,
         event: Value,
         changes: &mut TokenChanges,
     ) -> Result<Applied, FlowError> {
         let started = Instant::now();
-        let Some(worker) = &self.worker else {
-            return Err(self.fail(b, trigger, "no Actions worker".into(), 0));
+        let worker = match self.worker() {
+            Ok(w) => w,
+            Err(e) => return Err(self.fail(b, trigger, e.to_string(), 0)),
         };
+        // A version deployed since the worker started loads at its first execution (its code
+        // is read only then: the common case is one lookup).
+        let key = b.action.load_key();
+        if !worker.is_loaded(&key) {
+            let ready = match loadable(b.action) {
+                Ok(l) => worker.ensure(&l).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = ready {
+                return Err(self.fail(b, trigger, e, 0));
+            }
+        }
+        let timeout_ms = self.runtime.timeout_ms;
         let request = json!({
             "op": "run",
-            "name": b.name,
+            "name": key,
             "trigger": trigger.as_str(),
             "event": event,
-            "timeout_ms": self.timeout_ms,
+            "timeout_ms": timeout_ms,
         });
-        let reply = worker.call(request, self.timeout_ms).await;
+        let reply = worker.call(request, timeout_ms).await;
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let reply = match reply {
             Ok(r) => r,
@@ -324,7 +385,7 @@ impl Actions {
             None => ("ok", String::new()),
         };
         self.executions.record(ActionExecution {
-            action: b.name.clone(),
+            action: b.name.to_owned(),
             trigger: trigger.as_str().into(),
             outcome: outcome.into(),
             message,
@@ -336,13 +397,19 @@ impl Actions {
     }
 
     /// Records a failed execution, logs it, and returns the flow's error.
-    fn fail(&self, b: &Binding, trigger: ActionTrigger, message: String, micros: u64) -> FlowError {
+    fn fail(
+        &self,
+        b: &Binding<'_>,
+        trigger: ActionTrigger,
+        message: String,
+        micros: u64,
+    ) -> FlowError {
         self.fail_with_logs(b, trigger, message, micros, Vec::new())
     }
 
     fn fail_with_logs(
         &self,
-        b: &Binding,
+        b: &Binding<'_>,
         trigger: ActionTrigger,
         message: String,
         micros: u64,
@@ -350,7 +417,7 @@ impl Actions {
     ) -> FlowError {
         eprintln!("mock-idp: action `{}` failed: {message}", b.name);
         self.executions.record(ActionExecution {
-            action: b.name.clone(),
+            action: b.name.to_owned(),
             trigger: trigger.as_str().into(),
             outcome: "failed".into(),
             message: message.clone(),
@@ -359,7 +426,7 @@ impl Actions {
             micros,
         });
         FlowError::Failed {
-            action: b.name.clone(),
+            action: b.name.to_owned(),
             message,
         }
     }

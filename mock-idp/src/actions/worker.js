@@ -8,6 +8,7 @@
 //   {"id":2,"op":"run","name":"add-roles","trigger":"post-login","event":{...},"timeout_ms":20000}
 //   {"id":2,"ok":true,"calls":[["accessToken.setCustomClaim","https://x/roles",["admin"]]],"logs":["..."]}
 //   {"id":3,"ok":false,"error":"TypeError: ..."}
+//   {"id":4,"op":"unload","name":"add-roles@<version id>"}   (a version no longer deployed)
 //
 // Each Action lives in a `vm` context of its own, loaded once. Nothing of this (the host)
 // realm is reachable from it: the event arrives as a JSON string parsed inside the context, the
@@ -304,6 +305,10 @@ rl.on('line', (line) => {
     }
   } else if (msg.op === 'run') {
     run(msg);
+  } else if (msg.op === 'unload') {
+    // A version no longer deployed: runs already under way keep their context.
+    actions.delete(String(msg.name));
+    answer({ id: msg.id, ok: true });
   } else if (msg.op === 'ping') {
     answer({ id: msg.id, ok: true });
   }

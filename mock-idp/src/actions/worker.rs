@@ -63,6 +63,10 @@ pub(crate) enum RunFailure {
 /// One Action as the worker loads it.
 #[derive(Debug, Clone)]
 pub(crate) struct Loadable {
+    /// What the worker knows it by: the Action's name, with its version once deployed over
+    /// the Management API (`ActionConfig::load_key`).
+    pub(crate) key: String,
+    /// The Action's name.
     pub(crate) name: String,
     pub(crate) code: String,
     pub(crate) dependencies: Vec<String>,
@@ -74,8 +78,13 @@ pub(crate) struct Spec {
     pub(crate) node: String,
     pub(crate) memory_mb: u32,
     pub(crate) modules_dir: Option<PathBuf>,
-    pub(crate) actions: Vec<Loadable>,
 }
+
+/// Versions of one Action the worker keeps loaded: the running one and the one before, on
+/// which executions that started before a deploy finish.
+const VERSIONS_KEPT: usize = 2;
+/// Most versions loaded at once: two per Action the tenant may hold.
+const MAX_LOADED: usize = 2 * crate::config::MAX_ACTIONS;
 
 type Waiter = Box<dyn FnOnce(Result<Value, RunFailure>) + Send>;
 type Pending = Arc<Mutex<HashMap<u64, Waiter>>>;
@@ -94,6 +103,8 @@ struct Live {
 /// The worker: one process at a time, restarted on demand.
 pub(crate) struct Worker {
     spec: Spec,
+    /// What is loaded (and what a restarted process loads again), oldest first.
+    loaded: Mutex<Vec<Loadable>>,
     permission_flag: &'static str,
     live: Mutex<Option<Live>>,
     next_id: AtomicU64,
@@ -120,8 +131,9 @@ impl Drop for Worker {
 }
 
 impl Worker {
-    /// Checks Node, starts the process and loads every Action, waiting for each to load.
-    pub(crate) fn start(mut spec: Spec) -> Result<Worker, StartFailure> {
+    /// Checks Node, starts the process and loads every Action of `actions`, waiting for each
+    /// to load.
+    pub(crate) fn start(mut spec: Spec, actions: Vec<Loadable>) -> Result<Worker, StartFailure> {
         // Looked up on the tenant's PATH now: the worker runs with an empty environment.
         spec.node = locate(&spec.node)
             .ok_or_else(|| StartFailure::NodeMissing(spec.node.clone()))?
@@ -130,6 +142,7 @@ impl Worker {
         let permission_flag = permission_flag(&spec.node)?;
         let worker = Worker {
             spec,
+            loaded: Mutex::new(Vec::new()),
             permission_flag,
             live: Mutex::new(None),
             next_id: AtomicU64::new(1),
@@ -143,7 +156,7 @@ impl Worker {
         let pending = live.pending.clone();
         let to_worker = live.to_worker.clone();
         *worker.live.lock().unwrap_or_else(|e| e.into_inner()) = Some(live);
-        for a in &worker.spec.actions {
+        for a in &actions {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
             let id = worker.next_id.fetch_add(1, Ordering::Relaxed);
             pending
@@ -166,7 +179,72 @@ impl Worker {
                 Err(_) => return Err(failed("the worker did not answer".into())),
             }
         }
+        *worker.loaded.lock().unwrap_or_else(|e| e.into_inner()) = actions;
         Ok(worker)
+    }
+
+    /// Loads `a` unless it is loaded: the first execution of a newly deployed version loads
+    /// it, and the worker forgets the versions of the same Action before the previous one.
+    /// The error is the load's (a syntax error, a top level that throws).
+    pub(crate) async fn ensure(&self, a: &Loadable) -> Result<(), String> {
+        if self.is_loaded(&a.key) {
+            return Ok(());
+        }
+        let mut request: Value = serde_json::from_str(&load_message(0, a)).unwrap_or_default();
+        if let Some(o) = request.as_object_mut() {
+            o.remove("id");
+        }
+        let reply = self
+            .call(request, LOAD_TIMEOUT.as_millis() as u64)
+            .await
+            .map_err(|e| e.to_string())?;
+        if reply["ok"] != true {
+            return Err(reply["error"]
+                .as_str()
+                .unwrap_or("does not load")
+                .to_owned());
+        }
+        let forget = {
+            let mut l = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+            if !l.iter().any(|x| x.key == a.key) {
+                l.push(a.clone());
+            }
+            let same: Vec<String> = l
+                .iter()
+                .filter(|x| x.name == a.name)
+                .map(|x| x.key.clone())
+                .collect();
+            let mut old: Vec<String> = same[..same.len().saturating_sub(VERSIONS_KEPT)].to_vec();
+            l.retain(|x| !old.contains(&x.key));
+            // Deleted Actions' versions go too, oldest first, past the bound (one still in
+            // use loads again at its next execution).
+            while l.len() > MAX_LOADED {
+                old.push(l.remove(0).key);
+            }
+            old
+        };
+        // Not waited for: a worker busy with a long execution must not be declared hung (and
+        // killed, with everything under way) for a bookkeeping message.
+        for key in forget {
+            self.notify(json!({"op": "unload", "name": key}));
+        }
+        Ok(())
+    }
+
+    /// Sends `request` to the live process without waiting for an answer (none, if it is not
+    /// running: a restarted process loads only what is kept anyway).
+    fn notify(&self, mut request: Value) {
+        request["id"] = json!(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let guard = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(live) = guard.as_ref() {
+            let _ = live.to_worker.send(request.to_string());
+        }
+    }
+
+    /// Whether the version `key` is loaded (the common case: checked before its code is read).
+    pub(crate) fn is_loaded(&self, key: &str) -> bool {
+        let l = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+        l.iter().any(|x| x.key == key)
     }
 
     /// How many times the process was restarted.
@@ -235,7 +313,12 @@ impl Worker {
     /// load again; answers to these loads are not awaited).
     fn spawn_and_load(&self) -> Result<Live, String> {
         let live = self.spawn()?;
-        for a in &self.spec.actions {
+        let loaded = self
+            .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for a in &loaded {
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);
             let _ = live.to_worker.send(load_message(id, a));
         }
@@ -372,7 +455,7 @@ fn load_message(id: u64, a: &Loadable) -> String {
     json!({
         "id": id,
         "op": "load",
-        "name": a.name,
+        "name": a.key,
         "code": a.code,
         "dependencies": a.dependencies,
     })

@@ -26,13 +26,13 @@ use serde::{Deserialize, Serialize};
 /// Auth0's limit on one execution (20 s), the longest `timeout_ms` may be.
 pub const MAX_ACTION_TIMEOUT_MS: u64 = 20_000;
 /// Auth0's limits per tenant and per flow: 100 Actions, 20 bound to one trigger.
-pub(super) const MAX_ACTIONS: usize = 100;
+pub(crate) const MAX_ACTIONS: usize = 100;
 /// ... and per Action: 10 npm dependencies, 30 secrets, 100 kB of code.
 pub(super) const MAX_ACTION_DEPENDENCIES: usize = 10;
 /// At most 30 secrets per Action (Auth0).
 pub(super) const MAX_ACTION_SECRETS: usize = 30;
 /// At most 100 kB of code per Action (Auth0).
-pub(super) const MAX_ACTION_CODE: usize = 100 * 1024;
+pub(crate) const MAX_ACTION_CODE: usize = 100 * 1024;
 
 /// The trigger an Action is bound to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -85,6 +85,50 @@ pub struct ActionConfig {
     /// The npm packages it may `require`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<ActionDependency>,
+    /// What Auth0's Management API made of it (id, deployment, binding); absent for an Action
+    /// written in the file, which is deployed as written and bound in file order. The state
+    /// directory keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed: Option<ManagedAction>,
+}
+
+/// An Action created or changed over the Management API: `script` is its draft, `deployed`
+/// what runs (Auth0 runs the deployed version of a bound Action, never the draft).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedAction {
+    /// Auth0's id (a UUID).
+    pub id: String,
+    /// When it was created and last changed (ISO 8601).
+    pub created_at: String,
+    /// When it was last changed.
+    pub updated_at: String,
+    /// Auth0's runtime name (`node22`...); informational: the worker runs the Node it has.
+    pub runtime: String,
+    /// Whether it is bound to its trigger (binding order: its place among `actions`).
+    pub bound: bool,
+    /// The version that runs once bound; `None` until the first deploy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployed: Option<ActionVersion>,
+}
+
+/// A deployed version: immutable once made (only the newest one is kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionVersion {
+    /// Auth0's version id (a UUID).
+    pub id: String,
+    /// 1 for the first deploy, then one more per deploy.
+    pub number: u32,
+    /// The code deployed.
+    pub code: String,
+    /// The dependencies deployed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<ActionDependency>,
+    /// The runtime deployed.
+    pub runtime: String,
+    /// When it was deployed.
+    pub created_at: String,
 }
 
 impl ActionConfig {
@@ -97,6 +141,85 @@ impl ActionConfig {
             script: Some(script.to_owned()),
             secrets: BTreeMap::new(),
             dependencies: Vec::new(),
+            managed: None,
+        }
+    }
+
+    /// Auth0's id: the Management API's, or one derived from the name (a UUID's shape,
+    /// stable across restarts) for an Action written in the file.
+    pub fn id(&self) -> String {
+        match &self.managed {
+            Some(m) => m.id.clone(),
+            None => uuid_from(&format!("action:{}", self.name)),
+        }
+    }
+
+    /// Whether it runs in its trigger's flow: deployed and bound (an Action from the file
+    /// always is).
+    pub fn runs(&self) -> bool {
+        self.managed
+            .as_ref()
+            .is_none_or(|m| m.bound && m.deployed.is_some())
+    }
+
+    /// The key the worker loads it under, which changes with each deploy (the worker keeps
+    /// the previous version loaded, so executions already under way finish on it).
+    pub(crate) fn load_key(&self) -> String {
+        match self.managed.as_ref().and_then(|m| m.deployed.as_ref()) {
+            Some(v) => format!("{}@{}", self.name, v.id),
+            None => self.name.clone(),
+        }
+    }
+
+    /// A version made of the draft as it is now (its code read now): what a deploy freezes.
+    pub(crate) fn draft_version(
+        &self,
+        id: String,
+        number: u32,
+        now: &str,
+    ) -> Result<ActionVersion, String> {
+        Ok(ActionVersion {
+            id,
+            number,
+            code: self.source()?,
+            dependencies: self.dependencies.clone(),
+            runtime: self
+                .managed
+                .as_ref()
+                .map_or_else(|| DEFAULT_RUNTIME.to_owned(), |m| m.runtime.clone()),
+            created_at: now.to_owned(),
+        })
+    }
+
+    /// The version that runs: the Management API's deployed one, or for an Action from the
+    /// file its version 1 (the file as written, read now). `None`: never deployed.
+    pub fn deployed_version(&self) -> Option<ActionVersion> {
+        match &self.managed {
+            Some(m) => m.deployed.clone(),
+            None => {
+                let id = uuid_from(&format!("version:{}:1", self.name));
+                self.draft_version(id, 1, "").ok()
+            }
+        }
+    }
+
+    /// Auth0's `all_changes_deployed`: the draft is what runs.
+    pub fn all_changes_deployed(&self) -> bool {
+        let Some(m) = &self.managed else {
+            return true;
+        };
+        m.deployed.as_ref().is_some_and(|v| {
+            self.script.as_deref() == Some(v.code.as_str())
+                && v.dependencies == self.dependencies
+                && v.runtime == m.runtime
+        })
+    }
+
+    /// The code that runs: the deployed version's, or the file's (read now).
+    pub(crate) fn running_code(&self) -> Result<(String, Vec<ActionDependency>), String> {
+        match self.managed.as_ref().and_then(|m| m.deployed.as_ref()) {
+            Some(v) => Ok((v.code.clone(), v.dependencies.clone())),
+            None => Ok((self.source()?, self.dependencies.clone())),
         }
     }
 
@@ -109,6 +232,23 @@ impl ActionConfig {
             (None, None) => Err("needs `code` (a file) or `script`".into()),
         }
     }
+}
+
+/// The runtime Auth0 gives a new Action (informational: the worker runs the Node it has).
+pub(crate) const DEFAULT_RUNTIME: &str = "node22";
+
+/// A UUID-shaped id (8-4-4-4-12 hex digits) derived from `seed`.
+pub(crate) fn uuid_from(seed: &str) -> String {
+    let d = crate::jose::sha256(seed);
+    let hex: String = d[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 /// How the Node worker that runs the Actions is started.
@@ -204,8 +344,18 @@ pub(super) fn validate(
                 "give exactly one of `code` (a file) and `script`".into(),
             ));
         }
-        if a.script.as_ref().is_some_and(|s| s.len() > MAX_ACTION_CODE) {
+        let deployed = a.managed.as_ref().and_then(|m| m.deployed.as_ref());
+        if a.script.as_ref().is_some_and(|s| s.len() > MAX_ACTION_CODE)
+            || deployed.is_some_and(|v| v.code.len() > MAX_ACTION_CODE)
+        {
             return Err((at("script"), "over 100 kB (Auth0's limit)".into()));
+        }
+        if let Some(m) = &a.managed
+            && actions[..i]
+                .iter()
+                .any(|o| o.managed.as_ref().is_some_and(|om| om.id == m.id))
+        {
+            return Err((at("managed.id"), format!("two Actions with id `{}`", m.id)));
         }
         if a.secrets.len() > MAX_ACTION_SECRETS {
             return Err((
@@ -226,7 +376,12 @@ pub(super) fn validate(
             ));
         }
     }
-    let bound = |t: ActionTrigger| actions.iter().filter(|a| a.trigger == t).count();
+    let bound = |t: ActionTrigger| {
+        actions
+            .iter()
+            .filter(|a| a.trigger == t && a.managed.as_ref().is_none_or(|m| m.bound))
+            .count()
+    };
     for t in [ActionTrigger::PostLogin, ActionTrigger::CredentialsExchange] {
         if bound(t) > 20 {
             return Err((

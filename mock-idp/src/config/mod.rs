@@ -47,8 +47,10 @@ mod tenant;
 mod users;
 
 pub use actions::{
-    ActionConfig, ActionDependency, ActionTrigger, ActionsRuntime, MAX_ACTION_TIMEOUT_MS,
+    ActionConfig, ActionDependency, ActionTrigger, ActionVersion, ActionsRuntime,
+    MAX_ACTION_TIMEOUT_MS, ManagedAction,
 };
+pub(crate) use actions::{DEFAULT_RUNTIME, MAX_ACTION_CODE, MAX_ACTIONS, uuid_from};
 pub(crate) use api::custom_claim_problem;
 pub use api::{
     ApiConfig, Dialect, MANAGEMENT_API, MANAGEMENT_SCOPES, MIN_SIGNING_SECRET_LEN,

@@ -73,7 +73,7 @@ pub(crate) fn scope_for(method: &str, path: &str) -> &'static str {
 #[rustfmt::skip] // one line per route: it reads as the table it is
 fn table() -> Table {
     use signing_keys as keys;
-    use crate::management::{authentication_methods as mfa, clients, connections, invitations, org_links, organizations as orgs, resource_servers as apis, roles, tenant_settings, users};
+    use crate::management::{actions, authentication_methods as mfa, clients, connections, invitations, org_links, organizations as orgs, resource_servers as apis, roles, tenant_settings, users};
     Table::default()
         .get("/api/v2/organizations", "read:organizations", orgs::list)
         .post("/api/v2/organizations", "create:organizations", orgs::create)
@@ -148,6 +148,17 @@ fn table() -> Table {
         .delete("/api/v2/roles/{id}/permissions", "update:roles", roles::remove_permissions)
         .get("/api/v2/roles/{id}/users", "read:role_members", roles::users)
         .post("/api/v2/roles/{id}/users", "create:role_members", roles::assign_users)
+        .get("/api/v2/actions/actions", "read:actions", actions::list)
+        .post("/api/v2/actions/actions", "create:actions", actions::create)
+        .get("/api/v2/actions/actions/{id}", "read:actions", actions::get)
+        .patch("/api/v2/actions/actions/{id}", "update:actions", actions::patch)
+        .delete("/api/v2/actions/actions/{id}", "delete:actions", actions::delete)
+        .post("/api/v2/actions/actions/{id}/deploy", "create:actions", actions::deploy)
+        .get("/api/v2/actions/actions/{id}/versions", "read:actions", actions::versions)
+        .get("/api/v2/actions/actions/{id}/versions/{version_id}", "read:actions", actions::version)
+        .get("/api/v2/actions/triggers", "read:actions", actions::triggers)
+        .get("/api/v2/actions/triggers/{id}/bindings", "read:actions", actions::bindings)
+        .patch("/api/v2/actions/triggers/{id}/bindings", "update:actions", actions::set_bindings)
         .get("/api/v2/keys/signing", READ_KEYS, keys::list)
         .post("/api/v2/keys/signing/rotate", CREATE_KEYS, keys::rotate)
         .put("/api/v2/keys/signing/{kid}/revoke", UPDATE_KEYS, keys::revoke)

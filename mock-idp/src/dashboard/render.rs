@@ -434,9 +434,11 @@ fn action_executions(st: &TenantState) -> String {
     if cfg.actions.is_empty() {
         return String::new();
     }
+    // What runs, in binding order: drafts and unbound Actions (Management API) do not.
     let bound: String = cfg
         .actions
         .iter()
+        .filter(|a| a.runs())
         .map(|a| {
             format!(
                 "<tr><td>{}</td><td>{}</td></tr>",

@@ -36,6 +36,9 @@ pub(crate) enum ApiError {
     /// A bound of the model.
     #[error("{0}")]
     TooMany(String),
+    /// What the tenant cannot do now (Actions without Node): 503, never a 500.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl ApiError {
@@ -56,6 +59,10 @@ impl ApiError {
             }
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "already_exists".into()),
             ApiError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_entities".into()),
+            ApiError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "actions_runtime_unavailable".into(),
+            ),
         }
     }
 }

@@ -16,9 +16,11 @@
 //! | `org_links` | `/organizations/{id}/client-grants`, `discovery-domains`, `clients` (what the Deploy CLI reads of an organization) |
 //! | `connections` | `/connections`: the database connection |
 //! | `tenant_settings` | `/tenants/settings` |
+//! | `actions` | `/actions/actions` (+ `deploy`, `versions`), `/actions/triggers` (+ `bindings`) |
 //! | `shapes` | JSON shapes several resources share (a user) |
 //! | `body`, `error` | Auth0's body and query checks, paging; its error body |
 
+pub(crate) mod actions;
 pub(crate) mod authentication_methods;
 mod body;
 pub(crate) mod clients;

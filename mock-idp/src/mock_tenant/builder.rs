@@ -246,8 +246,8 @@ impl TenantBuilder {
     /// URLs before the port accepts connections.
     pub fn bind(mut self) -> Result<BoundTenant, StartError> {
         if let Some(dir) = self.deploy_cli_export.take() {
-            let imported = crate::actions::deploy_cli::actions_from_export(&dir)
-                .map_err(StartError::Actions)?;
+            let imported =
+                crate::config::deploy::actions_from_export(&dir).map_err(StartError::Actions)?;
             self.config.actions.extend(imported);
             self.config.validate().map_err(|(key, problem)| {
                 StartError::Actions(format!("{}: {key}: {problem}", dir.display()))

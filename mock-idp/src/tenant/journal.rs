@@ -54,6 +54,8 @@ const SECRET_FIELDS: &[&str] = &[
     "id_token",
     "token",
     "secret",
+    // An Action's `secrets` (the Management API's `[{name, value}]`).
+    "secrets",
     // One-time secrets of the MFA API and of organization invitations (`/authorize`'s query).
     "mfa_token",
     "otp",

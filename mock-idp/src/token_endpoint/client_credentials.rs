@@ -55,7 +55,7 @@ pub(super) async fn grant(
     };
     let changes = st
         .actions
-        .credentials_exchange(&mint.issuer, &machine)
+        .credentials_exchange(cfg, &mint.issuer, &machine)
         .await?;
     let mut token = TokenBuilder::for_grant(&mint, api, Some(app), &scopes, jkt);
     for (name, value) in changes.access_claims {

@@ -31,6 +31,12 @@ pub fn to_yaml(config: &TenantConfig, domain: &str) -> Export {
     left_out("custom_api_clients", config.custom_api_clients.len());
     left_out("token_vault entries", config.token_vault.len());
     left_out("custom_domains", config.custom_domains.len());
+    // A tenant.yaml names each Action's code file: `a0deploy export` of the running tenant
+    // (through /api/v2/actions/) writes them.
+    left_out(
+        "actions (a0deploy export writes them with their code files)",
+        config.actions.len(),
+    );
     left_out(
         "applications with custom_claims or allow_plain_pkce",
         config

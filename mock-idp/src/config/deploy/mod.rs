@@ -1,6 +1,6 @@
 //! Auth0 Deploy CLI exports (`auth0-deploy-cli`): the `tenant.yaml` file and the directory
 //! format (`clients/`, `resource-servers/`, `grants/`, `roles/`, `organizations/`,
-//! `databases/`, `connections/`, `tenant.json`...), read into the tenant model and written
+//! `databases/`, `connections/`, `actions/`, `triggers/`, `tenant.json`...), read into the tenant model and written
 //! from it, with Auth0's field names.
 //!
 //! A team that describes its Auth0 tenant with the Deploy CLI runs the same description
@@ -26,9 +26,11 @@
 //! | `source` | reading a YAML file or a directory into one document, with keyword replacement |
 //! | `keywords` | `##KEY##` and `@@KEY@@`, as the Deploy CLI replaces them |
 //! | `clients`, `rest` | the document's resources into the tenant model, one function per resource type |
+//! | `actions` | `actions` and `triggers`: the Actions bound to the triggers the tenant runs |
 //! | `notes` | what was ignored, one line per resource type |
 //! | `export` | the tenant model as a Deploy CLI `tenant.yaml` |
 
+mod actions;
 mod clients;
 mod export;
 mod keywords;
@@ -71,6 +73,22 @@ pub struct Import {
     /// [`Options::previous`]): clients by name, HS256 APIs as `IDENTIFIER (signing_secret)`.
     /// The secrets are in [`Import::config`].
     pub generated_secrets: Vec<String>,
+}
+
+/// The Actions the export at `dir` (a directory export or a `tenant.yaml`) binds to
+/// post-login and credentials-exchange, in binding order (`TenantBuilder::actions_from_deploy_cli`):
+/// its other resources are not read into a tenant. The error is one line naming the file.
+pub(crate) fn actions_from_export(dir: &Path) -> Result<Vec<crate::config::ActionConfig>, String> {
+    let mut doc = source::load(dir, &Keywords::default()).map_err(|e| e.to_string())?;
+    let actions = doc.assets.remove("actions").unwrap_or(Value::Null);
+    let Some(triggers) = doc.assets.remove("triggers") else {
+        return Err(format!(
+            "{}: no triggers/triggers.json (the export binds no Action)",
+            dir.display()
+        ));
+    };
+    actions::actions(&actions, &triggers, &doc.base, &mut notes::Notes::default())
+        .map_err(|problem| format!("{}: {problem}", dir.display()))
 }
 
 /// The lifetime of the tenant's ID tokens (Auth0's default `jwt_configuration`), which a
@@ -144,6 +162,8 @@ fn convert(
     let orgs = take("organizations");
     let databases = take("databases");
     let tenant = take("tenant");
+    let actions = take("actions");
+    let triggers = take("triggers");
     let api_secrets: BTreeMap<String, Option<String>> = options
         .previous
         .iter()
@@ -157,6 +177,14 @@ fn convert(
     rest::organizations(&orgs, &mut config, &mut notes);
     rest::databases(&databases, &mut notes);
     rest::tenant(&tenant, &mut config, &mut notes);
+    config.actions =
+        actions::actions(&actions, &triggers, &doc.base, &mut notes).map_err(|problem| {
+            ConfigError::Invalid {
+                file: file.to_owned(),
+                key: "actions".into(),
+                problem,
+            }
+        })?;
     for (key, value) in &assets {
         notes.ignore_all(key, value, "not modelled");
     }

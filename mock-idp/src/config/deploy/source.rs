@@ -22,6 +22,9 @@ pub(super) struct Document {
     pub(super) other_dirs: BTreeMap<String, usize>,
     /// Keywords left in the text because the mapping had no value for them.
     pub(super) unreplaced: BTreeSet<String>,
+    /// What relative paths in it (an Action's `code`) are relative to: the export directory,
+    /// or the folder of the `tenant.yaml`.
+    pub(super) base: std::path::PathBuf,
 }
 
 /// The directory export's folders this module reads, and the YAML key each becomes.
@@ -32,6 +35,7 @@ const FOLDERS: &[(&str, &str)] = &[
     ("roles", "roles"),
     ("organizations", "organizations"),
     ("connections", "connections"),
+    ("actions", "actions"),
 ];
 
 /// Reads a `tenant.yaml` file or an export directory.
@@ -41,7 +45,9 @@ pub(super) fn load(path: &Path, keywords: &Keywords) -> Result<Document, ConfigE
         return load_dir(path, keywords, &mut budget);
     }
     let text = read(path, &mut budget)?;
-    parse_yaml(&text, &path.display().to_string(), keywords)
+    let mut doc = parse_yaml(&text, &path.display().to_string(), keywords)?;
+    doc.base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(doc)
 }
 
 /// Parses the text of a `tenant.yaml`.
@@ -144,7 +150,10 @@ fn is_json(p: &Path) -> bool {
 }
 
 fn load_dir(root: &Path, keywords: &Keywords, budget: &mut u64) -> Result<Document, ConfigError> {
-    let mut doc = Document::default();
+    let mut doc = Document {
+        base: root.to_path_buf(),
+        ..Document::default()
+    };
     for path in entries(root)? {
         let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
             continue;
@@ -164,6 +173,9 @@ fn load_dir(root: &Path, keywords: &Keywords, budget: &mut u64) -> Result<Docume
                 }
             }
             doc.assets.insert((*key).into(), Value::Array(items));
+        } else if name == "triggers" && path.join("triggers.json").is_file() {
+            let v = read_json(&path.join("triggers.json"), keywords, &mut doc, budget)?;
+            doc.assets.insert("triggers".into(), v);
         } else if name == "databases" && path.is_dir() {
             // databases/<name>/database.json (its scripts beside it).
             let mut items = Vec::new();
@@ -175,7 +187,7 @@ fn load_dir(root: &Path, keywords: &Keywords, budget: &mut u64) -> Result<Docume
             }
             doc.assets.insert("databases".into(), Value::Array(items));
         } else if path.is_dir() {
-            // Resources kept one JSON file each (actions/, emails/...); a folder without
+            // Resources kept one JSON file each (emails/...); a folder without
             // JSON (pages/) counts its files.
             let inside = entries(&path)?;
             let json = inside.iter().filter(|p| is_json(p)).count();

@@ -19,12 +19,15 @@
 //! | `mod.rs` | the owner, its error, its bounds, the copy-on-write primitives |
 //! | `users` | users: create, update, delete, roles and direct permissions |
 //! | `settings` | applications, client grants, APIs, roles, organizations |
+//! | `actions` | Actions: drafts, deploys (versions), trigger bindings |
 //! | `invitations` | organization invitations: create, delete, accept (one use) |
 
+mod actions;
 mod invitations;
 mod settings;
 mod users;
 
+pub(crate) use actions::ActionDraft;
 pub(crate) use invitations::AcceptError;
 
 pub(crate) use users::{add_permissions, remove_permissions};
@@ -76,6 +79,10 @@ pub enum EntryKind {
     Role,
     /// An organization.
     Organization,
+    /// An Action.
+    Action,
+    /// A version of an Action.
+    ActionVersion,
     /// An organization invitation.
     Invitation,
     /// A user's authentication method (MFA).
@@ -92,6 +99,8 @@ impl EntryKind {
             EntryKind::ResourceServer => "resource server",
             EntryKind::Role => "role",
             EntryKind::Organization => "organization",
+            EntryKind::Action => "action",
+            EntryKind::ActionVersion => "action version",
             EntryKind::Invitation => "invitation",
             EntryKind::AuthenticationMethod => "authentication method",
         }
