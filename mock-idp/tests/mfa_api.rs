@@ -481,3 +481,74 @@ async fn a_recovery_code_issued_before_a_reset_does_not_outlive_it() {
     let (s, body) = recover(RECOVERY.into()).await;
     assert_eq!(s, 200, "{body}");
 }
+
+/// Security review 4: enrolling a user over the Management API (say, to lock down an account
+/// someone else logged in to) left every browser session that began with the password alone
+/// logging the user in, silently too, without ever asking for the code. A session older than
+/// the enrolment now counts for nothing: silent authentication answers `login_required`, and
+/// the form asks for the password and then the code.
+#[tokio::test]
+async fn a_session_from_before_an_otp_enrolment_does_not_skip_the_code() {
+    let t = tenant().await;
+    let mut browser = crate::silent_auth::Agent::new(&t);
+    let params = [
+        ("client_id", APP),
+        ("redirect_uri", crate::mfa::CALLBACK),
+        ("response_type", "code"),
+        ("scope", "openid"),
+    ];
+    let done = browser
+        .submit_login_with(&t, &params, EMAIL, PASSWORD)
+        .await;
+    assert_eq!(done.status, 302, "{}", done.body);
+    let silent = [params.as_slice(), &[("prompt", "none")]].concat();
+    let res = browser.authorize(&t, &silent).await;
+    assert!(
+        res.header("location")
+            .starts_with(&format!("{}?code=", crate::mfa::CALLBACK))
+    );
+
+    t.clock().advance(1);
+    let base = format!(
+        "/api/v2/users/{}",
+        t.config()
+            .user_by_email(EMAIL)
+            .unwrap()
+            .id()
+            .replace('|', "%7C")
+    );
+    let (s, _) = call(
+        &t,
+        Method::POST,
+        &format!("{base}/authentication-methods"),
+        Some(json!({"type": "totp", "totp_secret": SECRET})),
+    )
+    .await;
+    assert_eq!(s, 201);
+
+    let res = browser.authorize(&t, &silent).await;
+    assert_eq!(
+        res.header("location"),
+        format!(
+            "{}?error=login_required&error_description=Login+required",
+            crate::mfa::CALLBACK
+        )
+    );
+    let res = browser.authorize(&t, &params).await;
+    assert_eq!(res.status, 302);
+    assert!(
+        res.header("location").starts_with("/u/login?state="),
+        "{}",
+        res.header("location")
+    );
+    // Through the form, the password leads to the code.
+    let res = browser
+        .submit_login_with(&t, &params, EMAIL, PASSWORD)
+        .await;
+    assert!(
+        res.header("location")
+            .starts_with("/u/mfa-otp-challenge?state="),
+        "{}",
+        res.header("location")
+    );
+}

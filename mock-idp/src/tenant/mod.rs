@@ -103,7 +103,7 @@ mod tests {
             owing.contains(&format!(
                 "| {} | {} KiB |",
                 thousands(session::MAX_TRANSACTIONS),
-                thousands(session::MAX_TRANSACTIONS * 256 >> 10)
+                thousands((session::MAX_TRANSACTIONS * 256) >> 10)
             )),
             "{owing}"
         );
