@@ -8,14 +8,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::body::Body;
-use super::error::ApiError;
+use super::error::{ApiError, JsonBody, Res};
 use crate::actions::PrepareError;
 use crate::clock::iso8601;
 use crate::config::{
@@ -24,8 +23,6 @@ use crate::config::{
 };
 use crate::tenant::model::{ActionDraft, EntryKind};
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 /// The triggers the tenant runs, with the version Auth0 serves of each.
 const TRIGGERS: [(ActionTrigger, &str); 2] = [
@@ -345,10 +342,7 @@ fn parse_num(q: &HashMap<String, String>, name: &str, default: usize) -> Result<
 
 /// `POST /api/v2/actions/actions`: 201 with the action (a draft; `deploy: true` deploys it
 /// at once, as Auth0 does).
-pub(crate) async fn create(
-    State(st): State<Arc<TenantState>>,
-    body: Result<Json<Value>, JsonRejection>,
-) -> Res {
+pub(crate) async fn create(State(st): State<Arc<TenantState>>, body: JsonBody) -> Res {
     let b = Body::new(body?.0, ACTION_FIELDS)?;
     let deploy_now = b.bool("deploy")?.unwrap_or(false);
     let d = draft(&b, true)?;
@@ -379,7 +373,7 @@ pub(crate) async fn get(State(st): State<Arc<TenantState>>, Path(id): Path<Strin
 pub(crate) async fn patch(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(body?.0, ACTION_FIELDS)?;
     let d = draft(&b, false)?;
@@ -530,7 +524,7 @@ pub(crate) async fn bindings(
 pub(crate) async fn set_bindings(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let t = trigger(&id)?;
     let b = Body::new(body?.0, &["bindings"])?;

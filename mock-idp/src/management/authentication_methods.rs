@@ -12,20 +12,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::body::{Body, Page};
-use super::error::ApiError;
+use super::body::Body;
+use super::error::{ApiError, JsonBody, Res};
+use super::paging::Page;
 use crate::clock::iso8601;
 use crate::config::{MfaConfig, UserConfig};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 /// The hex that names a user's enrolment: its `totp|dev_…`, `recovery-code|dev_…` and
 /// Guardian `dev_…` ids (stable for one secret; a new enrolment gets new ids).
@@ -106,7 +104,7 @@ pub(crate) async fn list(
 ) -> Res {
     let page = Page::from_query(&q)?;
     let user = user_of(&st, &id)?;
-    Ok(Json(page.answer("authenticators", methods(&user))).into_response())
+    page.answer("authenticators", methods(&user))
 }
 
 /// `GET /api/v2/users/{id}/authentication-methods/{method_id}`.
@@ -127,7 +125,7 @@ pub(crate) async fn get(
 pub(crate) async fn create(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(
         body?.0,

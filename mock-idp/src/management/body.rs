@@ -1,7 +1,5 @@
-//! Reading Management API bodies and query strings as Auth0's schemas do: an object with known
-//! properties of known types; anything else is a 400 naming the property.
-
-use std::collections::HashMap;
+//! Reading Management API bodies as Auth0's schemas do: an object with known properties of
+//! known types; anything else is a 400 naming the property. (Query strings of lists: `paging`.)
 
 use serde_json::{Map, Value};
 
@@ -93,76 +91,6 @@ impl Body {
 
 fn type_error(name: &str, want: &str) -> ApiError {
     ApiError::Payload(format!("Expected type {want} on property {name}"))
-}
-
-/// Auth0's list parameters: `page`, `per_page` (at most 100), `include_totals`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Page {
-    pub(crate) page: usize,
-    pub(crate) per_page: usize,
-    pub(crate) include_totals: bool,
-    /// Whether `page` or `per_page` was given (some lists are unpaged without them).
-    #[allow(dead_code)] // read by the lists that are unpaged without page parameters
-    pub(crate) paged: bool,
-}
-
-impl Page {
-    /// Reads the parameters from a query string's pairs.
-    pub(crate) fn from_query(q: &HashMap<String, String>) -> Result<Self, ApiError> {
-        let num = |name: &str, default: usize, max: usize| -> Result<usize, ApiError> {
-            match q.get(name) {
-                None => Ok(default),
-                Some(v) => {
-                    let n: usize = v.parse().map_err(|_| {
-                        ApiError::Query(format!(
-                            "Expected type integer but found type string on property {name}"
-                        ))
-                    })?;
-                    if n > max {
-                        return Err(ApiError::Query(format!(
-                            "Value {n} is greater than maximum {max} on property {name}"
-                        )));
-                    }
-                    Ok(n)
-                }
-            }
-        };
-        let include_totals = match q.get("include_totals").map(String::as_str) {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(_) => {
-                return Err(ApiError::Query(
-                    "Expected type boolean but found type string on property include_totals".into(),
-                ));
-            }
-        };
-        Ok(Page {
-            page: num("page", 0, 100_000)?,
-            per_page: num("per_page", 50, 100)?,
-            include_totals,
-            paged: q.contains_key("page") || q.contains_key("per_page"),
-        })
-    }
-
-    /// This page of `items`, as Auth0 answers a list: the bare array, or with
-    /// `include_totals` `{start, limit, total, <key>: [...]}`.
-    pub(crate) fn answer(&self, key: &str, items: Vec<Value>) -> Value {
-        let total = items.len();
-        let start = self.page.saturating_mul(self.per_page);
-        let page: Vec<Value> = items.into_iter().skip(start).take(self.per_page).collect();
-        if !self.include_totals {
-            return Value::Array(page);
-        }
-        let mut out = Map::new();
-        out.insert("start".into(), start.into());
-        out.insert("limit".into(), self.per_page.into());
-        if key == "users" {
-            out.insert("length".into(), page.len().into());
-        }
-        out.insert("total".into(), total.into());
-        out.insert(key.into(), Value::Array(page));
-        Value::Object(out)
-    }
 }
 
 /// A stable id for an entry Auth0 gives an id and the tenant file names otherwise:

@@ -6,22 +6,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::body::{Body, Page, derived_id, random_alnum};
-use super::error::ApiError;
+use super::body::{Body, derived_id, random_alnum};
+use super::error::{ApiError, JsonBody, Res};
+use super::paging::Page;
 use crate::config::{
     AppType, ApplicationConfig, AuthMethod, GrantType, IdTokenAlg, JwtConfiguration,
     OrganizationUsage,
 };
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 /// Auth0's client object.
 pub(crate) fn client_json(st: &TenantState, a: &ApplicationConfig) -> Value {
@@ -173,10 +171,7 @@ fn apply(app: &mut ApplicationConfig, b: &Body) -> Result<(), ApiError> {
 }
 
 /// `POST /api/v2/clients`: 201 with the client and its new secret.
-pub(crate) async fn create(
-    State(st): State<Arc<TenantState>>,
-    body: Result<Json<Value>, JsonRejection>,
-) -> Res {
+pub(crate) async fn create(State(st): State<Arc<TenantState>>, body: JsonBody) -> Res {
     let b = Body::new(body?.0, FIELDS)?;
     b.required("name")?;
     let mut app = ApplicationConfig::machine(&random_alnum(32), &random_alnum(64));
@@ -206,7 +201,7 @@ pub(crate) async fn list(
                 .is_none_or(|t| t.iter().any(|x| c["app_type"] == *x))
         })
         .collect();
-    Ok(Json(page.answer("clients", list)).into_response())
+    page.answer("clients", list)
 }
 
 /// `GET /api/v2/clients/{id}`.
@@ -222,7 +217,7 @@ pub(crate) async fn get(State(st): State<Arc<TenantState>>, Path(id): Path<Strin
 pub(crate) async fn patch(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(body?.0, FIELDS)?;
     let mut problem = None;
@@ -285,14 +280,11 @@ pub(crate) async fn list_grants(
                 .map(|(aud, s)| grant_json(&a.client_id, aud, s))
         })
         .collect();
-    Ok(Json(page.answer("client_grants", list)).into_response())
+    page.answer("client_grants", list)
 }
 
 /// `POST /api/v2/client-grants`: 201.
-pub(crate) async fn create_grant(
-    State(st): State<Arc<TenantState>>,
-    body: Result<Json<Value>, JsonRejection>,
-) -> Res {
+pub(crate) async fn create_grant(State(st): State<Arc<TenantState>>, body: JsonBody) -> Res {
     let b = Body::new(
         body?.0,
         &[
@@ -335,7 +327,7 @@ fn grant_of(st: &TenantState, id: &str) -> Result<(String, String), ApiError> {
 pub(crate) async fn patch_grant(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(
         body?.0,

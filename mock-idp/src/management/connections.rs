@@ -7,15 +7,13 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::body::Page;
-use super::error::ApiError;
+use super::error::{ApiError, Res};
+use super::paging::Page;
 use crate::config::{DATABASE_CONNECTION, Snapshot};
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 /// The database connection's id (fixed: there is one).
 pub(crate) const DATABASE_CONNECTION_ID: &str = "con_mockidpdatabase1";
@@ -52,7 +50,7 @@ pub(crate) async fn list(
         && q.get("strategy")
             .is_none_or(|s| s.split(',').any(|x| x == "auth0"));
     let list = if keep { vec![c] } else { Vec::new() };
-    Ok(Json(page.answer("connections", list)).into_response())
+    page.answer("connections", list)
 }
 
 /// `GET /api/v2/connections/{id}`.
@@ -61,4 +59,20 @@ pub(crate) async fn get(State(st): State<Arc<TenantState>>, Path(id): Path<Strin
         return Err(ApiError::NoConnectionFound);
     }
     Ok(Json(connection_json(&st.config())).into_response())
+}
+
+/// The database connection as an organization lists it enabled (`enabled_connections`,
+/// `connections`), with these login settings.
+pub(crate) fn enabled_connection_json(
+    cfg: &Snapshot,
+    assign_membership: bool,
+    button: bool,
+) -> Value {
+    let c = connection_json(cfg);
+    json!({
+        "connection_id": DATABASE_CONNECTION_ID,
+        "assign_membership_on_login": assign_membership,
+        "show_as_button": button,
+        "connection": {"name": c["name"], "strategy": c["strategy"]},
+    })
 }

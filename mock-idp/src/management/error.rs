@@ -1,13 +1,21 @@
 //! Management API errors in Auth0's shape:
 //! `{"statusCode": 404, "error": "Not Found", "message": "The user does not exist.",
 //! "errorCode": "inexistent_user"}`. (401 and 403 come from the control API's door, which
-//! answers every `/api/v2/` route in the same shape.)
+//! answers every `/api/v2/` route in the same shape.) Every handler answers `Res` and takes its
+//! body as `JsonBody`, so a body that is not JSON is refused in this one shape too.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::tenant::model::{EntryKind, ModelError};
+
+/// What every Management API handler answers: its response, or Auth0's error body.
+pub(crate) type Res = Result<Response, ApiError>;
+
+/// A request body as handlers take it: JSON, or why it is not (answered by `From` below).
+pub(crate) type JsonBody =
+    Result<axum::Json<serde_json::Value>, axum::extract::rejection::JsonRejection>;
 
 /// Why a Management API request was refused.
 #[derive(Debug, thiserror::Error)]

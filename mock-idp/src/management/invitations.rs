@@ -9,22 +9,21 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::body::{Body, Page, random_alnum};
+use super::body::{Body, random_alnum};
 use super::connections::DATABASE_CONNECTION_ID;
-use super::error::ApiError;
-use super::roles::role_named_by_id;
+use super::error::{ApiError, JsonBody, Res};
+use super::organizations::org;
+use super::paging::Page;
+use super::roles::names_of;
 use crate::clock::iso8601;
 use crate::config::{InvitationConfig, OrganizationConfig, OrganizationUsage};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 /// Auth0's default lifetime (7 days) and its maximum (30 days), in seconds.
 pub(crate) const DEFAULT_TTL: i64 = 604_800;
@@ -87,12 +86,7 @@ fn is_email(s: &str) -> bool {
 }
 
 fn org_of(st: &TenantState, id: &str) -> Result<OrganizationConfig, ApiError> {
-    st.config()
-        .organizations
-        .iter()
-        .find(|o| o.id == id)
-        .cloned()
-        .ok_or(ApiError::NotFound(EntryKind::Organization))
+    org(&st.config(), id).cloned()
 }
 
 /// A required `{"<key>": "<value>"}` object's string, as `inviter.name` and `invitee.email`.
@@ -118,7 +112,7 @@ fn nested(b: &Body, object: &str, key: &str) -> Result<String, ApiError> {
 pub(crate) async fn create(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(
         body?.0,
@@ -178,14 +172,7 @@ pub(crate) async fn create(
     }
     let cfg = st.config();
     let org = org_of(&st, &id)?;
-    let roles = role_ids
-        .iter()
-        .map(|r| {
-            role_named_by_id(&cfg, r)
-                .map(|r| r.name.clone())
-                .ok_or(ApiError::NotFound(EntryKind::Role))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let roles = names_of(&cfg, &role_ids)?;
     let app = cfg
         .application(&client_id)
         .ok_or(ApiError::NotFound(EntryKind::Client))?;
@@ -233,7 +220,7 @@ pub(crate) async fn list(
         .filter(|i| i.is_live(now))
         .map(|i| invitation_json(&st, &org, i))
         .collect();
-    Ok(Json(page.answer("invitations", list)).into_response())
+    page.answer("invitations", list)
 }
 
 /// `GET /api/v2/organizations/{id}/invitations/{invitation_id}`: 404 once it is accepted,

@@ -17,8 +17,10 @@
 //! | `connections` | `/connections`: the database connection |
 //! | `tenant_settings` | `/tenants/settings` |
 //! | `actions` | `/actions/actions` (+ `deploy`, `versions`), `/actions/triggers` (+ `bindings`) |
-//! | `shapes` | JSON shapes several resources share (a user) |
-//! | `body`, `error` | Auth0's body and query checks, paging; its error body |
+//! | `shapes` | JSON shapes several resources share (a user, a member, a permission) |
+//! | `links` | the bodies of every assign and remove route (lists of ids, permission pairs) |
+//! | `paging` | Auth0's offset and checkpoint paging of every list |
+//! | `body`, `error` | Auth0's body checks; its error body, and the `Res` and `JsonBody` types every handler shares |
 
 pub(crate) mod actions;
 pub(crate) mod authentication_methods;
@@ -27,8 +29,10 @@ pub(crate) mod clients;
 pub(crate) mod connections;
 mod error;
 pub(crate) mod invitations;
+mod links;
 pub(crate) mod org_links;
 pub(crate) mod organizations;
+mod paging;
 pub(crate) mod resource_servers;
 pub(crate) mod roles;
 mod shapes;

@@ -8,20 +8,19 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::body::{Body, Page, derived_id};
-use super::connections::{DATABASE_CONNECTION_ID, connection_json};
-use super::error::ApiError;
+use super::body::{Body, derived_id};
+use super::connections::enabled_connection_json;
+use super::error::{ApiError, JsonBody, Res};
+use super::organizations::org;
+use super::paging::Page;
 use crate::config::{ApplicationConfig, Snapshot};
-use crate::tenant::model::EntryKind;
+use crate::tenant::model::{EntryKind, add_each};
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 /// A client grant as Auth0 lists it under an organization (the same `id` as under
 /// `/client-grants`).
@@ -34,14 +33,6 @@ fn grant_json(app: &ApplicationConfig, audience: &str, scope: &[String]) -> Valu
         "organization_usage": app.organization_usage,
         "allow_any_organization": false,
     })
-}
-
-fn org_apps(cfg: &Snapshot, id: &str) -> Result<Vec<String>, ApiError> {
-    cfg.organizations
-        .iter()
-        .find(|o| o.id == id)
-        .map(|o| o.applications.clone())
-        .ok_or(ApiError::NotFound(EntryKind::Organization))
 }
 
 /// The application and audience of the client grant `grant_id`.
@@ -62,14 +53,14 @@ pub(crate) async fn list_grants(
 ) -> Res {
     let page = Page::from_query(&q)?;
     let cfg = st.config();
-    let apps = org_apps(&cfg, &id)?;
+    let apps = &org(&cfg, &id)?.applications;
     let list: Vec<Value> = cfg
         .applications
         .iter()
         .filter(|a| apps.contains(&a.client_id))
         .flat_map(|a| a.grants.iter().map(move |(aud, s)| grant_json(a, aud, s)))
         .collect();
-    Ok(Json(page.answer("client_grants", list)).into_response())
+    page.answer("client_grants", list)
 }
 
 /// `POST /api/v2/organizations/{id}/client-grants` `{grant_id}`: 201 with the grant; its
@@ -77,7 +68,7 @@ pub(crate) async fn list_grants(
 pub(crate) async fn add_grant(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(body?.0, &["grant_id"])?;
     let grant_id = b.required("grant_id")?;
@@ -86,9 +77,7 @@ pub(crate) async fn add_grant(
         grant_by_id(&cfg, &grant_id).ok_or(ApiError::NotFound(EntryKind::ClientGrant))?;
     let client = client_id.clone();
     st.model.update_organization(&id, move |o| {
-        if !o.applications.contains(&client) {
-            o.applications.push(client);
-        }
+        add_each(&mut o.applications, [client]);
         Ok(())
     })?;
     let cfg = st.config();
@@ -130,16 +119,11 @@ pub(crate) async fn connections(
 ) -> Res {
     let page = Page::from_query(&q)?;
     let cfg = st.config();
-    org_apps(&cfg, &id)?;
-    let c = connection_json(&cfg);
-    let list = vec![json!({
-        "connection_id": DATABASE_CONNECTION_ID,
-        "assign_membership_on_login": false,
-        "show_as_button": true,
-        "is_signup_enabled": false,
-        "connection": {"name": c["name"], "strategy": c["strategy"]},
-    })];
-    Ok(Json(page.answer("connections", list)).into_response())
+    org(&cfg, &id)?;
+    let mut enabled = enabled_connection_json(&cfg, false, true);
+    enabled["is_signup_enabled"] = json!(false);
+    let list = vec![enabled];
+    page.answer("connections", list)
 }
 
 /// `GET /api/v2/organizations/{id}/discovery-domains`: none (not modelled), in Auth0's
@@ -148,39 +132,13 @@ pub(crate) async fn discovery_domains(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
 ) -> Res {
-    org_apps(&st.config(), &id)?;
+    org(&st.config(), &id)?;
     Ok(Json(json!({"domains": []})).into_response())
 }
 
 /// `GET /api/v2/organizations/{id}/clients`: none (member-access applications are not
 /// modelled), in Auth0's checkpoint shape.
 pub(crate) async fn clients(State(st): State<Arc<TenantState>>, Path(id): Path<String>) -> Res {
-    org_apps(&st.config(), &id)?;
+    org(&st.config(), &id)?;
     Ok(Json(json!({"clients": []})).into_response())
-}
-
-/// A list in Auth0's checkpoint paging (`from`, `take`): `{KEY: [...], "next": "..."}`, the
-/// shape Auth0's SDKs read when they page with `take` (the Deploy CLI lists organizations so).
-pub(crate) fn checkpoint(q: &HashMap<String, String>, key: &str, items: Vec<Value>) -> Res {
-    let take: usize = match q.get("take") {
-        None => 50,
-        Some(t) => t
-            .parse()
-            .ok()
-            .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| ApiError::Query("take must be between 1 and 100".into()))?,
-    };
-    let from: usize = match q.get("from").filter(|f| !f.is_empty()) {
-        None => 0,
-        Some(f) => f
-            .parse()
-            .map_err(|_| ApiError::Query("Invalid checkpoint: from".into()))?,
-    };
-    let more = items.len() > from.saturating_add(take);
-    let page: Vec<Value> = items.into_iter().skip(from).take(take).collect();
-    let mut out = json!({ key: page });
-    if more {
-        out["next"] = json!((from + take).to_string());
-    }
-    Ok(Json(out).into_response())
 }

@@ -5,22 +5,21 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::body::{Body, Page};
-use super::connections::{DATABASE_CONNECTION_ID, connection_json};
-use super::error::ApiError;
+use super::body::Body;
+use super::connections::{DATABASE_CONNECTION_ID, enabled_connection_json};
+use super::error::{ApiError, JsonBody, Res};
+use super::links::ids;
+use super::paging::{Page, answer_either};
 use super::roles::{role_json, role_names};
-use super::shapes::user_json;
+use super::shapes::member_json;
 use crate::config::{OrganizationConfig, Snapshot};
-use crate::tenant::model::EntryKind;
+use crate::tenant::model::{EntryKind, add_each, remove_each};
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 /// Auth0's organization object.
 fn org_json(o: &OrganizationConfig) -> Value {
@@ -32,7 +31,8 @@ fn org_json(o: &OrganizationConfig) -> Value {
     })
 }
 
-fn org<'a>(cfg: &'a Snapshot, id: &str) -> Result<&'a OrganizationConfig, ApiError> {
+/// The organization of this id, or Auth0's 404.
+pub(crate) fn org<'a>(cfg: &'a Snapshot, id: &str) -> Result<&'a OrganizationConfig, ApiError> {
     cfg.organizations
         .iter()
         .find(|o| o.id == id)
@@ -46,18 +46,11 @@ pub(crate) async fn list(
 ) -> Res {
     let cfg = st.config();
     let list: Vec<Value> = cfg.organizations.iter().map(org_json).collect();
-    if q.contains_key("from") || q.contains_key("take") {
-        return super::org_links::checkpoint(&q, "organizations", list);
-    }
-    let page = Page::from_query(&q)?;
-    Ok(Json(page.answer("organizations", list)).into_response())
+    answer_either(&q, "organizations", list)
 }
 
 /// `POST /api/v2/organizations`: 201.
-pub(crate) async fn create(
-    State(st): State<Arc<TenantState>>,
-    body: Result<Json<Value>, JsonRejection>,
-) -> Res {
+pub(crate) async fn create(State(st): State<Arc<TenantState>>, body: JsonBody) -> Res {
     let b = Body::new(
         body?.0,
         &[
@@ -115,7 +108,7 @@ pub(crate) async fn by_name(State(st): State<Arc<TenantState>>, Path(name): Path
 pub(crate) async fn patch(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(body?.0, &["name", "display_name", "branding", "metadata"])?;
     let name = b.string("name")?;
@@ -151,20 +144,14 @@ pub(crate) async fn members(
         .members
         .iter()
         .filter_map(|m| cfg.user(m).or_else(|| cfg.user_by_email(m)))
-        .map(|u| {
-            let full = user_json(u);
-            json!({"user_id": full["user_id"], "email": full["email"], "picture": full["picture"], "name": full["name"]})
-        })
+        .map(member_json)
         .collect();
-    Ok(Json(page.answer("members", list)).into_response())
+    page.answer("members", list)
 }
 
 /// The `user_id`s of a `{"members": [...]}` body, each an existing user.
 fn member_ids(cfg: &Snapshot, body: Value) -> Result<Vec<String>, ApiError> {
-    let b = Body::new(body, &["members"])?;
-    let ids = b
-        .strings("members")?
-        .ok_or_else(|| ApiError::Payload("Missing required property: members".into()))?;
+    let ids = ids(body, "members")?;
     for id in &ids {
         cfg.user(id).ok_or(ApiError::NotFound(EntryKind::User))?;
     }
@@ -175,15 +162,11 @@ fn member_ids(cfg: &Snapshot, body: Value) -> Result<Vec<String>, ApiError> {
 pub(crate) async fn add_members(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let ids = member_ids(&st.config(), body?.0)?;
     st.model.update_organization(&id, |o| {
-        for m in ids {
-            if !o.members.contains(&m) {
-                o.members.push(m);
-            }
-        }
+        add_each(&mut o.members, ids);
         Ok(())
     })?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -193,11 +176,11 @@ pub(crate) async fn add_members(
 pub(crate) async fn remove_members(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let ids = member_ids(&st.config(), body?.0)?;
     st.model.update_organization(&id, |o| {
-        o.members.retain(|m| !ids.contains(m));
+        remove_each(&mut o.members, &ids);
         o.member_roles.retain(|m, _| !ids.contains(m));
         Ok(())
     })?;
@@ -220,14 +203,14 @@ pub(crate) async fn member_roles(
         .filter(|r| names.contains(&r.name))
         .map(role_json)
         .collect();
-    Ok(Json(page.answer("roles", list)).into_response())
+    page.answer("roles", list)
 }
 
 /// `POST /api/v2/organizations/{id}/members/{user_id}/roles`: 204; the user must be a member.
 pub(crate) async fn assign_member_roles(
     State(st): State<Arc<TenantState>>,
     Path((id, user_id)): Path<(String, String)>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let cfg = st.config();
     let names = role_names(&cfg, body?.0)?;
@@ -240,12 +223,7 @@ pub(crate) async fn assign_member_roles(
         )));
     }
     st.model.update_organization(&id, |o| {
-        let list = o.member_roles.entry(user_id.clone()).or_default();
-        for n in names {
-            if !list.contains(&n) {
-                list.push(n);
-            }
-        }
+        add_each(o.member_roles.entry(user_id.clone()).or_default(), names);
         Ok(())
     })?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -255,12 +233,12 @@ pub(crate) async fn assign_member_roles(
 pub(crate) async fn remove_member_roles(
     State(st): State<Arc<TenantState>>,
     Path((id, user_id)): Path<(String, String)>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let names = role_names(&st.config(), body?.0)?;
     st.model.update_organization(&id, |o| {
         if let Some(list) = o.member_roles.get_mut(&user_id) {
-            list.retain(|r| !names.contains(r));
+            remove_each(list, &names);
         }
         o.member_roles.retain(|_, l| !l.is_empty());
         Ok(())
@@ -278,14 +256,8 @@ pub(crate) async fn enabled_connections(
     let page = Page::from_query(&q)?;
     let cfg = st.config();
     org(&cfg, &id)?;
-    let c = connection_json(&cfg);
-    let list = vec![json!({
-        "connection_id": DATABASE_CONNECTION_ID,
-        "assign_membership_on_login": false,
-        "show_as_button": true,
-        "connection": {"name": c["name"], "strategy": c["strategy"]},
-    })];
-    Ok(Json(page.answer("enabled_connections", list)).into_response())
+    let list = vec![enabled_connection_json(&cfg, false, true)];
+    page.answer("enabled_connections", list)
 }
 
 /// `POST /api/v2/organizations/{id}/enabled_connections`: 201 for the database connection
@@ -293,7 +265,7 @@ pub(crate) async fn enabled_connections(
 pub(crate) async fn enable_connection(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(
         body?.0,
@@ -309,12 +281,10 @@ pub(crate) async fn enable_connection(
     if b.required("connection_id")? != DATABASE_CONNECTION_ID {
         return Err(ApiError::NoConnection);
     }
-    let c = connection_json(&cfg);
-    let out = json!({
-        "connection_id": DATABASE_CONNECTION_ID,
-        "assign_membership_on_login": b.bool("assign_membership_on_login")?.unwrap_or(false),
-        "show_as_button": b.bool("show_as_button")?.unwrap_or(true),
-        "connection": {"name": c["name"], "strategy": c["strategy"]},
-    });
+    let out = enabled_connection_json(
+        &cfg,
+        b.bool("assign_membership_on_login")?.unwrap_or(false),
+        b.bool("show_as_button")?.unwrap_or(true),
+    );
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }

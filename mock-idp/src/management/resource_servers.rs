@@ -5,19 +5,17 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::body::{Body, Page, derived_id, random_alnum};
-use super::error::ApiError;
+use super::body::{Body, derived_id, random_alnum};
+use super::error::{ApiError, JsonBody, Res};
+use super::paging::Page;
 use crate::config::{ApiConfig, Dialect};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 /// An API's id: 16 hex digits of its identifier's digest.
 fn api_id(identifier: &str) -> String {
@@ -127,10 +125,7 @@ fn apply(api: &mut ApiConfig, b: &Body) -> Result<(), ApiError> {
 }
 
 /// `POST /api/v2/resource-servers`: 201.
-pub(crate) async fn create(
-    State(st): State<Arc<TenantState>>,
-    body: Result<Json<Value>, JsonRejection>,
-) -> Res {
+pub(crate) async fn create(State(st): State<Arc<TenantState>>, body: JsonBody) -> Res {
     let b = Body::new(body?.0, FIELDS)?;
     let identifier = b.required("identifier")?;
     let mut api = ApiConfig::new(&identifier);
@@ -151,7 +146,7 @@ pub(crate) async fn list(
     let page = Page::from_query(&q)?;
     let cfg = st.config();
     let list: Vec<Value> = cfg.apis.iter().map(api_json).collect();
-    Ok(Json(page.answer("resource_servers", list)).into_response())
+    page.answer("resource_servers", list)
 }
 
 /// The identifier of the API `id` names (its id or its identifier).
@@ -178,7 +173,7 @@ pub(crate) async fn get(State(st): State<Arc<TenantState>>, Path(id): Path<Strin
 pub(crate) async fn patch(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(body?.0, FIELDS)?;
     let identifier = identifier_of(&st, &id)?;

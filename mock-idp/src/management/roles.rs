@@ -2,24 +2,26 @@
 //! an id derived from its name until the tenant pins it ([`RoleConfig::id`]); renamed, it
 //! keeps it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::body::{Body, Page};
-use super::error::ApiError;
-use super::shapes::user_json;
+use super::body::Body;
+use super::error::{ApiError, JsonBody, Res};
+use super::links::{ids, permission_pairs};
+use super::paging::{Page, answer_either};
+use super::shapes::{member_json, permission_json};
 use crate::config::{RoleConfig, Snapshot};
-use crate::tenant::model::EntryKind;
+use crate::tenant::model::{self, EntryKind};
 use crate::tenant::state::TenantState;
 
-type Res = Result<Response, ApiError>;
+/// `model::add_permissions` or `model::remove_permissions`.
+type PermissionEdit = fn(&mut BTreeMap<String, Vec<String>>, &[(String, String)]);
 
 /// Auth0's role object.
 pub(crate) fn role_json(r: &RoleConfig) -> Value {
@@ -31,60 +33,26 @@ pub(crate) fn role_named_by_id<'a>(cfg: &'a Snapshot, id: &str) -> Option<&'a Ro
     cfg.roles.iter().find(|r| r.id() == id)
 }
 
+/// The role of this id, or Auth0's 404.
+fn role<'a>(cfg: &'a Snapshot, id: &str) -> Result<&'a RoleConfig, ApiError> {
+    role_named_by_id(cfg, id).ok_or(ApiError::NotFound(EntryKind::Role))
+}
+
+/// The names of the roles these ids designate, each an existing role.
+pub(crate) fn names_of(cfg: &Snapshot, role_ids: &[String]) -> Result<Vec<String>, ApiError> {
+    role_ids
+        .iter()
+        .map(|id| role(cfg, id).map(|r| r.name.clone()))
+        .collect()
+}
+
 /// The role names a `{"roles": ["rol_…"]}` body designates.
 pub(crate) fn role_names(cfg: &Snapshot, body: Value) -> Result<Vec<String>, ApiError> {
-    let b = Body::new(body, &["roles"])?;
-    let ids = b
-        .strings("roles")?
-        .ok_or_else(|| ApiError::Payload("Missing required property: roles".into()))?;
-    ids.iter()
-        .map(|id| {
-            role_named_by_id(cfg, id)
-                .map(|r| r.name.clone())
-                .ok_or(ApiError::NotFound(EntryKind::Role))
-        })
-        .collect()
+    names_of(cfg, &ids(body, "roles")?)
 }
 
 fn name_of(st: &TenantState, id: &str) -> Result<String, ApiError> {
-    role_named_by_id(&st.config(), id)
-        .map(|r| r.name.clone())
-        .ok_or(ApiError::NotFound(EntryKind::Role))
-}
-
-/// The `(API, permission)` pairs of a `{"permissions": [{resource_server_identifier,
-/// permission_name}]}` body, each an existing permission.
-pub(crate) fn permission_pairs(
-    cfg: &Snapshot,
-    body: Value,
-) -> Result<Vec<(String, String)>, ApiError> {
-    let b = Body::new(body, &["permissions"])?;
-    let Some(Value::Array(list)) = b.0.get("permissions") else {
-        return Err(ApiError::Payload(
-            "Missing required property: permissions".into(),
-        ));
-    };
-    list.iter()
-        .map(|p| {
-            let api = p["resource_server_identifier"].as_str();
-            let name = p["permission_name"].as_str();
-            let (Some(api), Some(name)) = (api, name) else {
-                return Err(ApiError::Payload(
-                    "Missing required property: resource_server_identifier or permission_name"
-                        .into(),
-                ));
-            };
-            let server = cfg
-                .api(api)
-                .ok_or(ApiError::NotFound(EntryKind::ResourceServer))?;
-            if !server.permissions.iter().any(|x| x == name) {
-                return Err(ApiError::Invalid(format!(
-                    "Permission {name} does not exist on resource server {api}"
-                )));
-            }
-            Ok((api.to_owned(), name.to_owned()))
-        })
-        .collect()
+    role(&st.config(), id).map(|r| r.name.clone())
 }
 
 /// `GET /api/v2/roles` (`name_filter` too).
@@ -105,14 +73,11 @@ pub(crate) async fn list(
         })
         .map(role_json)
         .collect();
-    Ok(Json(page.answer("roles", roles)).into_response())
+    page.answer("roles", roles)
 }
 
 /// `POST /api/v2/roles`: 200 with the role, as Auth0 answers.
-pub(crate) async fn create(
-    State(st): State<Arc<TenantState>>,
-    body: Result<Json<Value>, JsonRejection>,
-) -> Res {
+pub(crate) async fn create(State(st): State<Arc<TenantState>>, body: JsonBody) -> Res {
     let b = Body::new(body?.0, &["name", "description"])?;
     let name = b.required("name")?;
     let role = st.model.create_role(RoleConfig {
@@ -125,15 +90,14 @@ pub(crate) async fn create(
 /// `GET /api/v2/roles/{id}`.
 pub(crate) async fn get(State(st): State<Arc<TenantState>>, Path(id): Path<String>) -> Res {
     let cfg = st.config();
-    let role = role_named_by_id(&cfg, &id).ok_or(ApiError::NotFound(EntryKind::Role))?;
-    Ok(Json(role_json(role)).into_response())
+    Ok(Json(role_json(role(&cfg, &id)?)).into_response())
 }
 
 /// `PATCH /api/v2/roles/{id}`: a new name (the id follows the name).
 pub(crate) async fn patch(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(body?.0, &["name", "description"])?;
     let name = name_of(&st, &id)?;
@@ -166,58 +130,48 @@ pub(crate) async fn permissions(
 ) -> Res {
     let page = Page::from_query(&q)?;
     let cfg = st.config();
-    let role = role_named_by_id(&cfg, &id).ok_or(ApiError::NotFound(EntryKind::Role))?;
-    let out: Vec<Value> = role
+    let out: Vec<Value> = role(&cfg, &id)?
         .permissions
         .iter()
-        .flat_map(|(api, list)| {
-            let config = cfg.api(api);
-            let name = config
-                .and_then(|a| a.name.clone())
-                .unwrap_or_else(|| api.clone());
-            list.iter().map(move |p| {
-                // The API's description of the scope, as Auth0 lists it.
-                let description = config.map_or(p.as_str(), |a| a.permission_description(p));
-                json!({
-                    "permission_name": p,
-                    "description": description,
-                    "resource_server_name": name,
-                    "resource_server_identifier": api,
-                })
-            })
-        })
+        .flat_map(|(api, list)| list.iter().map(|p| permission_json(&cfg, api, p)))
         .collect();
-    Ok(Json(page.answer("permissions", out)).into_response())
+    page.answer("permissions", out)
 }
 
 /// `POST /api/v2/roles/{id}/permissions`: 201.
 pub(crate) async fn add_permissions(
-    State(st): State<Arc<TenantState>>,
-    Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    st: State<Arc<TenantState>>,
+    id: Path<String>,
+    body: JsonBody,
 ) -> Res {
-    let name = name_of(&st, &id)?;
-    let pairs = permission_pairs(&st.config(), body?.0)?;
-    st.model.update_role(&name, |r| {
-        crate::tenant::model::add_permissions(&mut r.permissions, &pairs);
-        Ok(())
-    })?;
+    edit_permissions(st, id, body, model::add_permissions)?;
     Ok(StatusCode::CREATED.into_response())
 }
 
 /// `DELETE /api/v2/roles/{id}/permissions`: 204.
 pub(crate) async fn remove_permissions(
+    st: State<Arc<TenantState>>,
+    id: Path<String>,
+    body: JsonBody,
+) -> Res {
+    edit_permissions(st, id, body, model::remove_permissions)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Applies `edit` with the body's permission pairs to the role's permission map.
+fn edit_permissions(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
-) -> Res {
+    body: JsonBody,
+    edit: PermissionEdit,
+) -> Result<(), ApiError> {
     let name = name_of(&st, &id)?;
     let pairs = permission_pairs(&st.config(), body?.0)?;
     st.model.update_role(&name, |r| {
-        crate::tenant::model::remove_permissions(&mut r.permissions, &pairs);
+        edit(&mut r.permissions, &pairs);
         Ok(())
     })?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(())
 }
 
 /// `GET /api/v2/roles/{id}/users`: page/per_page, or Auth0's checkpoint paging (`from`,
@@ -228,57 +182,23 @@ pub(crate) async fn users(
     Query(q): Query<HashMap<String, String>>,
 ) -> Res {
     let cfg = st.config();
-    let role = role_named_by_id(&cfg, &id).ok_or(ApiError::NotFound(EntryKind::Role))?;
-    let members = cfg.users().filter(|u| u.roles.contains(&role.name));
-    let brief = |u: &crate::config::UserConfig| {
-        let full = user_json(u);
-        json!({"user_id": full["user_id"], "email": full["email"], "picture": full["picture"], "name": full["name"]})
-    };
-    if q.contains_key("from") || q.contains_key("take") {
-        let take: usize = match q.get("take") {
-            None => 50,
-            Some(t) => t
-                .parse()
-                .ok()
-                .filter(|n| (1..=100).contains(n))
-                .ok_or_else(|| ApiError::Query("take must be between 1 and 100".into()))?,
-        };
-        let from: usize = match q.get("from").filter(|f| !f.is_empty()) {
-            None => 0,
-            Some(f) => f
-                .parse()
-                .map_err(|_| ApiError::Query("Invalid checkpoint: from".into()))?,
-        };
-        let all: Vec<Value> = members
-            .skip(from)
-            .take(take + 1)
-            .map(|u| brief(u))
-            .collect();
-        let more = all.len() > take;
-        let page: Vec<Value> = all.into_iter().take(take).collect();
-        let mut out = json!({ "users": page });
-        if more {
-            out["next"] = json!((from + take).to_string());
-        }
-        return Ok(Json(out).into_response());
-    }
-    let page = Page::from_query(&q)?;
-    let list: Vec<Value> = members.map(|u| brief(u)).collect();
-    Ok(Json(page.answer("users", list)).into_response())
+    let name = &role(&cfg, &id)?.name;
+    let list: Vec<Value> = cfg
+        .users()
+        .filter(|u| u.roles.contains(name))
+        .map(|u| member_json(u))
+        .collect();
+    answer_either(&q, "users", list)
 }
 
 /// `POST /api/v2/roles/{id}/users`: `{"users": [user_id…]}`, 200 (Auth0 answers 200 here).
 pub(crate) async fn assign_users(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let name = name_of(&st, &id)?;
-    let b = Body::new(body?.0, &["users"])?;
-    let users = b
-        .strings("users")?
-        .ok_or_else(|| ApiError::Payload("Missing required property: users".into()))?;
-    for u in &users {
+    for u in &ids(body?.0, "users")? {
         st.model.assign_roles(u, std::slice::from_ref(&name))?;
     }
     Ok(StatusCode::OK.into_response())

@@ -6,17 +6,14 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::body::Body;
-use super::error::ApiError;
+use super::error::{ApiError, JsonBody, Res};
 use crate::config::{Snapshot, lifetime_problem};
 use crate::tenant::model::{EntryKind, ModelError};
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 fn settings_json(cfg: &Snapshot) -> Value {
     json!({
@@ -43,10 +40,7 @@ pub(crate) async fn get(State(st): State<Arc<TenantState>>) -> Res {
 /// `PATCH /api/v2/tenants/settings`: `default_audience` (an existing API, then the first),
 /// `default_directory` (the database connection, or `""` for none), `allowed_logout_urls`,
 /// `session_lifetime` and `idle_session_lifetime` (whole hours within Auth0's limits).
-pub(crate) async fn patch(
-    State(st): State<Arc<TenantState>>,
-    body: Result<Json<Value>, JsonRejection>,
-) -> Res {
+pub(crate) async fn patch(State(st): State<Arc<TenantState>>, body: JsonBody) -> Res {
     let b = Body::new(
         body?.0,
         &[

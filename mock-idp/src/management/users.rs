@@ -4,21 +4,21 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
-use super::body::{Body, Page};
-use super::error::ApiError;
-use super::roles::{permission_pairs, role_json, role_names};
-use super::shapes::user_json;
+use super::body::Body;
+use super::error::{ApiError, JsonBody, Res};
+use super::links::permission_pairs;
+use super::paging::Page;
+use super::roles::{role_json, role_names};
+use super::shapes::{permission_json, user_json};
+use crate::clock::iso8601;
 use crate::config::{DATABASE_CONNECTION, UserConfig};
 use crate::tenant::model::EntryKind;
 use crate::tenant::state::TenantState;
-
-type Res = Result<Response, ApiError>;
 
 const CREATE_FIELDS: &[&str] = &[
     "email",
@@ -55,10 +55,7 @@ const PATCH_FIELDS: &[&str] = &[
 ];
 
 /// `POST /api/v2/users`: a user of the database connection, with a password.
-pub(crate) async fn create(
-    State(st): State<Arc<TenantState>>,
-    body: Result<Json<Value>, JsonRejection>,
-) -> Res {
+pub(crate) async fn create(State(st): State<Arc<TenantState>>, body: JsonBody) -> Res {
     let b = Body::new(body?.0, CREATE_FIELDS)?;
     if b.required("connection")? != DATABASE_CONNECTION {
         return Err(ApiError::NoConnection);
@@ -122,27 +119,9 @@ fn merge(into: &mut Map<String, Value>, patch: Map<String, Value>) {
     }
 }
 
-/// An ISO-8601 time of the tenant's clock, as Auth0 writes `updated_at`.
+/// The tenant clock's time, as Auth0 writes `updated_at`.
 fn now_iso(st: &TenantState) -> String {
-    let secs = st.mint.clock.now();
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    iso8601(st.mint.clock.now())
 }
 
 /// `GET /api/v2/users/{id}`.
@@ -191,7 +170,7 @@ pub(crate) async fn list(
             .map(|u| user_json(u))
             .collect(),
     };
-    Ok(Json(page.answer("users", users)).into_response())
+    page.answer("users", users)
 }
 
 /// The `field:value` terms of a Lucene-like `q`.
@@ -234,7 +213,7 @@ pub(crate) async fn by_email(
 pub(crate) async fn patch(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let b = Body::new(body?.0, PATCH_FIELDS)?;
     if b.string("connection")?
@@ -285,14 +264,14 @@ pub(crate) async fn roles(
         .filter(|r| user.roles.contains(&r.name))
         .map(role_json)
         .collect();
-    Ok(Json(page.answer("roles", roles)).into_response())
+    page.answer("roles", roles)
 }
 
 /// `POST /api/v2/users/{id}/roles`: 204.
 pub(crate) async fn assign_roles(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let names = role_names(&st.config(), body?.0)?;
     st.model.assign_roles(&id, &names)?;
@@ -303,7 +282,7 @@ pub(crate) async fn assign_roles(
 pub(crate) async fn remove_roles(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let names = role_names(&st.config(), body?.0)?;
     st.model.remove_roles(&id, &names)?;
@@ -321,14 +300,11 @@ pub(crate) async fn permissions(
     let cfg = st.config();
     let user = cfg.user(&id).ok_or(ApiError::NotFound(EntryKind::User))?;
     let mut out: Vec<Value> = Vec::new();
+    let direct = |api: &str, p: &String| user.permissions.get(api).is_some_and(|l| l.contains(p));
     for api in &cfg.apis {
         for p in user.permissions_for(&cfg.roles, &api.identifier) {
             let mut sources = Vec::new();
-            if user
-                .permissions
-                .get(&api.identifier)
-                .is_some_and(|l| l.contains(&p))
-            {
+            if direct(&api.identifier, &p) {
                 sources.push(json!({"source_id": "", "source_name": "", "source_type": "DIRECT"}));
             }
             for r in cfg.roles.iter().filter(|r| user.roles.contains(&r.name)) {
@@ -336,29 +312,24 @@ pub(crate) async fn permissions(
                     .get(&api.identifier)
                     .is_some_and(|l| l.contains(&p))
                 {
-                    let role = role_json(r);
                     sources.push(json!({
-                        "source_id": role["id"], "source_name": r.name, "source_type": "ROLE",
+                        "source_id": r.id(), "source_name": r.name, "source_type": "ROLE",
                     }));
                 }
             }
-            out.push(json!({
-                "description": api.permission_description(&p),
-                "permission_name": p,
-                "resource_server_name": api.name.as_deref().unwrap_or(&api.identifier),
-                "resource_server_identifier": api.identifier,
-                "sources": sources,
-            }));
+            let mut one = permission_json(&cfg, &api.identifier, &p);
+            one["sources"] = json!(sources);
+            out.push(one);
         }
     }
-    Ok(Json(page.answer("permissions", out)).into_response())
+    page.answer("permissions", out)
 }
 
 /// `POST /api/v2/users/{id}/permissions`: 201.
 pub(crate) async fn add_permissions(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let pairs = permission_pairs(&st.config(), body?.0)?;
     st.model.add_user_permissions(&id, &pairs)?;
@@ -369,7 +340,7 @@ pub(crate) async fn add_permissions(
 pub(crate) async fn remove_permissions(
     State(st): State<Arc<TenantState>>,
     Path(id): Path<String>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: JsonBody,
 ) -> Res {
     let pairs = permission_pairs(&st.config(), body?.0)?;
     st.model.remove_user_permissions(&id, &pairs)?;

@@ -21,16 +21,18 @@
 //! | `settings` | applications, client grants, APIs, roles, organizations |
 //! | `actions` | Actions: drafts, deploys (versions), trigger bindings |
 //! | `invitations` | organization invitations: create, delete, accept (one use) |
+//! | `links` | the set edits of every assign and remove (roles, members, permissions) |
 
 mod actions;
 mod invitations;
+mod links;
 mod settings;
 mod users;
 
 pub(crate) use actions::ActionDraft;
 pub(crate) use invitations::AcceptError;
 
-pub(crate) use users::{add_permissions, remove_permissions};
+pub(crate) use links::{add_each, add_permissions, remove_each, remove_permissions};
 
 use std::sync::{Arc, Mutex};
 

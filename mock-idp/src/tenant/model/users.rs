@@ -2,11 +2,13 @@
 //! permissions. Each write checks the user as the file loader does (`config::check_user`) and
 //! keeps emails and ids unique through the snapshot's indexes (no scan of the other users).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::config::{TenantConfig, UserConfig, Users, check_user};
-use crate::tenant::model::{EntryKind, ModelError, TenantModel, limits};
+use crate::tenant::model::{
+    EntryKind, ModelError, TenantModel, add_each, add_permissions, limits, remove_each,
+    remove_permissions,
+};
 
 impl TenantModel {
     /// Adds a user. Its email and `user_id` must be free.
@@ -87,11 +89,7 @@ impl TenantModel {
     /// Gives the user these roles (by name; ones they have are kept once).
     pub(crate) fn assign_roles(&self, user_id: &str, roles: &[String]) -> Result<(), ModelError> {
         self.update_user(user_id, |u| {
-            for r in roles {
-                if !u.roles.contains(r) {
-                    u.roles.push(r.clone());
-                }
-            }
+            add_each(&mut u.roles, roles.iter().cloned());
             Ok(())
         })
         .map(drop)
@@ -100,7 +98,7 @@ impl TenantModel {
     /// Takes these roles (by name) from the user.
     pub(crate) fn remove_roles(&self, user_id: &str, roles: &[String]) -> Result<(), ModelError> {
         self.update_user(user_id, |u| {
-            u.roles.retain(|r| !roles.contains(r));
+            remove_each(&mut u.roles, roles);
             Ok(())
         })
         .map(drop)
@@ -131,32 +129,6 @@ impl TenantModel {
         })
         .map(drop)
     }
-}
-
-/// Adds `(API, permission)` pairs to a permission map, each once.
-pub(crate) fn add_permissions(
-    map: &mut BTreeMap<String, Vec<String>>,
-    permissions: &[(String, String)],
-) {
-    for (api, p) in permissions {
-        let list = map.entry(api.clone()).or_default();
-        if !list.contains(p) {
-            list.push(p.clone());
-        }
-    }
-}
-
-/// Removes `(API, permission)` pairs from a permission map (an API left with none goes).
-pub(crate) fn remove_permissions(
-    map: &mut BTreeMap<String, Vec<String>>,
-    permissions: &[(String, String)],
-) {
-    for (api, p) in permissions {
-        if let Some(list) = map.get_mut(api) {
-            list.retain(|x| x != p);
-        }
-    }
-    map.retain(|_, l| !l.is_empty());
 }
 
 /// The loader's checks for one user, and its size bound.
