@@ -95,7 +95,7 @@ mod tests {
                 "| {} | {} MiB |",
                 thousands(mfa::MAX_MFA_TOKENS),
                 mfa::MAX_MFA_TOKEN_BYTES >> 20
-            )),
+            )) && tokens.contains(&format!("({} each)", mfa::MAX_MFA_TOKENS_PER_USER)),
             "{tokens}"
         );
         let owing = row("Logins owing an OTP code");
