@@ -365,3 +365,55 @@ async fn the_signup_form_neither_takes_over_an_account_nor_accepts_a_cross_site_
     assert!(!owner.password_matches("the attacker's passphrase"));
     assert!(!res.headers.contains_key("set-cookie"));
 }
+
+/// An invitation grants the roles it was made with, not whatever later takes their name: a
+/// role deleted while the invitation is pending leaves it, and one created again under the
+/// same name is not granted.
+#[tokio::test]
+async fn a_role_deleted_and_created_again_is_not_granted_by_a_pending_invitation() {
+    let t = tenant().await;
+    let inv = invite(&t, "org_acme", INVITEE, APP).await;
+    let id = inv["id"].as_str().unwrap();
+    let role = role_id(&t).await;
+    let (s, _) = call(&t, Method::DELETE, &format!("/api/v2/roles/{role}"), None).await;
+    assert_eq!(s, 204);
+    let (s, again) = call(
+        &t,
+        Method::POST,
+        "/api/v2/roles",
+        Some(json!({"name": "editor"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{again}");
+    let (_, pending) = call(
+        &t,
+        Method::GET,
+        &format!("/api/v2/organizations/org_acme/invitations/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(pending["roles"], json!([]), "{pending}");
+
+    let (mut agent, tx, _) = to_signup(&t, &inv).await;
+    let done = post_form(
+        &mut agent,
+        &t,
+        "/u/signup",
+        &[
+            ("state", &tx),
+            ("username", INVITEE),
+            ("password", "a long passphrase"),
+        ],
+    )
+    .await;
+    redeem(&t, &done).await;
+    let user = t.config().user_by_email(INVITEE).unwrap().id();
+    let (s, roles) = call(
+        &t,
+        Method::GET,
+        &format!("/api/v2/organizations/org_acme/members/{user}/roles"),
+        None,
+    )
+    .await;
+    assert_eq!((s.as_u16(), roles), (200, json!([])));
+}
