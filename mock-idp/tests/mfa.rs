@@ -15,7 +15,7 @@ use crate::support::{fetch_jwks, verify};
 pub(crate) const EMAIL: &str = "mfa@example.com";
 pub(crate) const PASSWORD: &str = "mfa-pass";
 pub(crate) const SECRET: &str = "JBSWY3DPEHPK3PXP";
-const RECOVERY: &str = "RECOVERY0000000000000001";
+pub(crate) const RECOVERY: &str = "RECOVERY0000000000000001";
 pub(crate) const APP: &str = "mfa-web";
 const APP_SECRET: &str = "mfa-web-secret";
 const OTHER: &str = "other-web";
@@ -90,7 +90,7 @@ pub(crate) async fn post(tenant: &MockTenant, client: &str, form: &[(&str, &str)
 }
 
 /// The password grant for the enrolled user: returns the `mfa_token`, checking the answer.
-async fn mfa_token(tenant: &MockTenant, client: &str) -> String {
+pub(crate) async fn mfa_token(tenant: &MockTenant, client: &str) -> String {
     let (status, body) = post(
         tenant,
         client,

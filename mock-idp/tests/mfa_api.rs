@@ -11,7 +11,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::control::call_as;
-use crate::mfa::{APP, OTP, RECOVERY_GRANT, SECRET, post, t0};
+use crate::mfa::{
+    APP, EMAIL as MFA_EMAIL, OTP, RECOVERY, RECOVERY_GRANT, SECRET, mfa_token, post, t0,
+};
 
 const ADMIN: &str = "mfa-api-admin-secret-01234567";
 const EMAIL: &str = "later@example.com";
@@ -426,4 +428,127 @@ async fn the_mfa_api_lists_the_authenticators_of_an_mfa_token() {
         )
     );
     assert_eq!(list(None).await.0, 400);
+}
+
+/// Security review 4: the tenant kept each enrolled user's recovery codes in a runtime state
+/// started at first use and never compared with the enrolment again. After `POST
+/// /control/reset` (or a reload of the tenant file) put the file's enrolment back, a recovery
+/// code issued since kept completing logins and the file's code was refused. The state now
+/// follows the enrolment; a deleted user's state goes with the user.
+#[tokio::test]
+async fn a_recovery_code_issued_before_a_reset_does_not_outlive_it() {
+    let t = MockTenant::builder()
+        .config(crate::mfa::config())
+        .admin_secret(ADMIN)
+        .start()
+        .await;
+    t.clock().freeze_at(t0());
+    let uid = t.config().user_by_email(MFA_EMAIL).unwrap().id();
+    let recover = |code: String| {
+        let t = &t;
+        async move {
+            let token = mfa_token(t, APP).await;
+            post(
+                t,
+                APP,
+                &[
+                    ("grant_type", RECOVERY_GRANT),
+                    ("mfa_token", &token),
+                    ("recovery_code", &code),
+                ],
+            )
+            .await
+        }
+    };
+    let path = format!(
+        "/api/v2/users/{}/recovery-code-regeneration",
+        uid.replace('|', "%7C")
+    );
+    let (s, rc) = call(&t, Method::POST, &path, None).await;
+    assert_eq!(s, 200, "{rc}");
+    let regenerated = rc["recovery_code"].as_str().unwrap().to_owned();
+    let (s, body) = recover(regenerated).await;
+    assert_eq!(s, 200, "{body}");
+    let issued = body["recovery_code"].as_str().unwrap().to_owned();
+
+    let (s, _) = call(&t, Method::POST, "/control/reset", None).await;
+    assert_eq!(s, 204);
+    let invalid = (
+        403,
+        json!({"error": "invalid_grant", "error_description": "Invalid recovery_code."}),
+    );
+    assert_eq!(recover(issued).await, invalid);
+    let (s, body) = recover(RECOVERY.into()).await;
+    assert_eq!(s, 200, "{body}");
+}
+
+/// Security review 4: enrolling a user over the Management API (say, to lock down an account
+/// someone else logged in to) left every browser session that began with the password alone
+/// logging the user in, silently too, without ever asking for the code. A session older than
+/// the enrolment now counts for nothing: silent authentication answers `login_required`, and
+/// the form asks for the password and then the code.
+#[tokio::test]
+async fn a_session_from_before_an_otp_enrolment_does_not_skip_the_code() {
+    let t = tenant().await;
+    let mut browser = crate::silent_auth::Agent::new(&t);
+    let params = [
+        ("client_id", APP),
+        ("redirect_uri", crate::mfa::CALLBACK),
+        ("response_type", "code"),
+        ("scope", "openid"),
+    ];
+    let done = browser
+        .submit_login_with(&t, &params, EMAIL, PASSWORD)
+        .await;
+    assert_eq!(done.status, 302, "{}", done.body);
+    let silent = [params.as_slice(), &[("prompt", "none")]].concat();
+    let res = browser.authorize(&t, &silent).await;
+    assert!(
+        res.header("location")
+            .starts_with(&format!("{}?code=", crate::mfa::CALLBACK))
+    );
+
+    t.clock().advance(1);
+    let base = format!(
+        "/api/v2/users/{}",
+        t.config()
+            .user_by_email(EMAIL)
+            .unwrap()
+            .id()
+            .replace('|', "%7C")
+    );
+    let (s, _) = call(
+        &t,
+        Method::POST,
+        &format!("{base}/authentication-methods"),
+        Some(json!({"type": "totp", "totp_secret": SECRET})),
+    )
+    .await;
+    assert_eq!(s, 201);
+
+    let res = browser.authorize(&t, &silent).await;
+    assert_eq!(
+        res.header("location"),
+        format!(
+            "{}?error=login_required&error_description=Login+required",
+            crate::mfa::CALLBACK
+        )
+    );
+    let res = browser.authorize(&t, &params).await;
+    assert_eq!(res.status, 302);
+    assert!(
+        res.header("location").starts_with("/u/login?state="),
+        "{}",
+        res.header("location")
+    );
+    // Through the form, the password leads to the code.
+    let res = browser
+        .submit_login_with(&t, &params, EMAIL, PASSWORD)
+        .await;
+    assert!(
+        res.header("location")
+            .starts_with("/u/mfa-otp-challenge?state="),
+        "{}",
+        res.header("location")
+    );
 }

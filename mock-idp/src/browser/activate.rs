@@ -121,7 +121,7 @@ fn session(st: &TenantState, headers: &HeaderMap) -> Option<Session> {
     let cfg = st.config();
     st.sessions
         .current(headers, st.mint.clock.now(), cfg.session_policy())
-        .filter(|s| cfg.user(&s.user_id).is_some_and(|u| !u.blocked))
+        .filter(|s| super::session_still_counts(&cfg, s))
 }
 
 fn log_in(st: &TenantState, code: &str, email: &str, password: &str, now: i64) -> Response {

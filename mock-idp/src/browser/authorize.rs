@@ -134,7 +134,10 @@ pub(crate) async fn authorize(
         .current(&headers, now, cfg.session_policy())
         .filter(|_| !request.prompt_login)
         .filter(|s| request.max_age.is_none_or(|m| now - s.auth_time <= m))
-        .filter(|s| cfg.user(&s.user_id).is_some());
+        // A session of a deleted or blocked user logs nobody in (a blocked user meets
+        // "user is blocked" at the form, after the password), nor one older than the user's
+        // OTP enrolment (the form then asks for the code).
+        .filter(|s| super::session_still_counts(cfg, s));
     if let Some(session) = session {
         return complete(&st, &request, &session, now, &headers, peer).await;
     }

@@ -48,3 +48,19 @@ pub(crate) fn transaction(
     st.transactions
         .get(tx, device.as_deref(), st.mint.clock.now())
 }
+
+/// Whether `session` may still log its user in without the form: the user exists, is not
+/// blocked, and has no OTP enrolment newer than the session (a session started with the
+/// password alone, before the user was enrolled, must not skip the code: Auth0 asks a
+/// session without the factor for it).
+pub(crate) fn session_still_counts(
+    cfg: &crate::config::Snapshot,
+    session: &crate::tenant::session::Session,
+) -> bool {
+    cfg.user(&session.user_id).is_some_and(|u| {
+        !u.blocked
+            && u.mfa
+                .as_ref()
+                .is_none_or(|m| m.enrolled_at.is_none_or(|at| session.auth_time >= at))
+    })
+}

@@ -334,3 +334,28 @@ impl ApplicationConfig {
             .unwrap_or_else(|| self.app_type.default_auth_method())
     }
 }
+
+/// Whether a name a stranger chose (dynamic registration, a client ID metadata document) may be
+/// shown on the login page as the application's: no control characters, and none of the
+/// invisible or bidirectional-text controls that make one name read as another (a reversed
+/// `evil` after `Bank` reads as `Bank` followed by `live`).
+pub(crate) fn is_displayable_name(name: &str) -> bool {
+    !name.chars().any(|c| {
+        c.is_control()
+            || matches!(c,
+                '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    })
+}
+
+/// Whether `u` names a loopback host (`localhost`, 127.0.0.1, ::1), where RFC 8252 §7.3 and
+/// RFC 9700 §2.1 allow an `http` redirect URI: off loopback, the code would cross the network
+/// in clear.
+pub(crate) fn is_loopback_host(u: &url::Url) -> bool {
+    matches!(
+        u.host(),
+        Some(url::Host::Domain("localhost"))
+            | Some(url::Host::Ipv4(std::net::Ipv4Addr::LOCALHOST))
+            | Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST))
+    )
+}

@@ -60,6 +60,7 @@ pub use application::{
     AppType, ApplicationConfig, AuthMethod, GrantType, IdTokenAlg, JwtConfiguration,
     RefreshTokenSettings, RotationType,
 };
+pub(crate) use application::{is_displayable_name, is_loopback_host};
 pub use client_documents::ClientIdMetadataDocuments;
 pub use exchange::{
     ACCESS_TOKEN_TYPE, ExchangeProfile, FEDERATED_CONNECTION_TOKEN_TYPE, OrganizationConfig,

@@ -238,7 +238,10 @@ pub(crate) async fn patch(
 
 /// `DELETE /api/v2/users/{id}`: 204 (Auth0 answers 204 for an unknown id too).
 pub(crate) async fn delete(State(st): State<Arc<TenantState>>, Path(id): Path<String>) -> Res {
-    match st.model.delete_user(&id) {
+    let deleted = st.model.delete_user(&id);
+    // Its MFA state (attempts, recovery codes) goes with it.
+    st.mfa.forget(&id);
+    match deleted {
         Ok(()) | Err(crate::tenant::model::ModelError::NotFound(_)) => {
             Ok(StatusCode::NO_CONTENT.into_response())
         }

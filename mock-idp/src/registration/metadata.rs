@@ -5,7 +5,9 @@
 
 use serde_json::Value;
 
-use crate::config::{AppType, ApplicationConfig, AuthMethod, GrantType};
+use crate::config::{
+    AppType, ApplicationConfig, AuthMethod, GrantType, is_displayable_name, is_loopback_host,
+};
 
 /// Largest registration request read (bytes of JSON).
 pub(crate) const MAX_BYTES: usize = 16 * 1024;
@@ -55,12 +57,7 @@ fn check_redirect_uri(raw: &str) -> Result<(), Refused> {
     if !u.username().is_empty() || u.password().is_some() {
         return Err(bad("must not have userinfo"));
     }
-    let loopback = matches!(
-        u.host(),
-        Some(url::Host::Domain("localhost"))
-            | Some(url::Host::Ipv4(std::net::Ipv4Addr::LOCALHOST))
-            | Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST))
-    );
+    let loopback = is_loopback_host(&u);
     match u.scheme() {
         "https" if u.host().is_some() => Ok(()),
         "http" if loopback => Ok(()),
@@ -139,10 +136,15 @@ pub(crate) fn application(
     {
         return Err(metadata("response_types may only be [\"code\"]"));
     }
-    let method = match doc
-        .get("token_endpoint_auth_method")
-        .and_then(Value::as_str)
-    {
+    let method = match doc.get("token_endpoint_auth_method") {
+        None => None,
+        Some(Value::String(m)) => Some(m.as_str()),
+        // Not a string: refused, never read as "omitted" (a confidential client by default).
+        Some(_) => {
+            return Err(metadata("token_endpoint_auth_method must be a string"));
+        }
+    };
+    let method = match method {
         // RFC 7591 §2: client_secret_basic when omitted.
         None | Some("client_secret_basic") => AuthMethod::ClientSecretBasic,
         Some("client_secret_post") => AuthMethod::ClientSecretPost,
@@ -156,6 +158,12 @@ pub(crate) fn application(
     };
     let name = match doc.get("client_name") {
         None | Some(Value::Null) => None,
+        // The login page shows it to people: nothing that makes it read as another name.
+        Some(Value::String(s)) if !is_displayable_name(s) => {
+            return Err(metadata(
+                "client_name must not contain control, invisible or bidirectional-text characters",
+            ));
+        }
         Some(Value::String(s)) if s.chars().count() <= MAX_NAME_LEN => Some(s.clone()),
         Some(_) => {
             return Err(metadata(format!(

@@ -12,7 +12,7 @@
 //! with a user's password can make one); pending OTP logins as many as login transactions;
 //! per-user state only for the users the configuration enrols (a fixed set).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use crate::config::{MfaConfig, OTP_STEP};
@@ -26,6 +26,9 @@ pub(crate) const MFA_TOKEN_LIFETIME: i64 = 600;
 pub(crate) const MAX_MFA_TOKENS: usize = 10_000;
 /// ... and at most this many bytes of them.
 pub(crate) const MAX_MFA_TOKEN_BYTES: usize = 4 << 20;
+/// Live `mfa_token`s one user may hold: their next pushes out their own oldest, never another
+/// user's (an attacker who knows one enrolled account's password cannot evict the rest).
+pub(crate) const MAX_MFA_TOKENS_PER_USER: usize = 16;
 /// Failed verifications a user may make in a burst (Auth0's bucket of 10).
 pub(crate) const MAX_FAILED_ATTEMPTS: u32 = 10;
 /// One more attempt every this many seconds (Auth0: 6 minutes).
@@ -84,16 +87,50 @@ pub(crate) enum OtpError {
 /// Per enrolled user: replay and brute-force state, and the recovery codes still unused.
 #[derive(Debug)]
 struct UserState {
+    /// The enrolment (secret and recovery codes as configured) this state was started from:
+    /// one that changes by any way (a reload, `POST /control/reset`, a user deleted and
+    /// created again) starts a new state, so no recovery code outlives the enrolment that
+    /// issued it.
+    enrolment: Vec<u8>,
     last_step: i64,
     attempts: u32,
     refilled_at: i64,
     recovery_codes: Vec<String>,
 }
 
+/// The live `mfa_token`s, and each user's, oldest first (ids the store may since have
+/// dropped are pruned as the user's list is next read).
+#[derive(Debug)]
+struct Tickets {
+    store: BoundedStore<String, TicketEntry>,
+    by_user: HashMap<String, VecDeque<String>>,
+}
+
+impl Tickets {
+    /// Makes room for one more token of `user_id` within its share; prunes the index when it
+    /// names more users than the store could hold tokens.
+    fn make_room(&mut self, user_id: &str, now: i64) {
+        let Tickets { store, by_user } = self;
+        if by_user.len() >= MAX_MFA_TOKENS {
+            by_user.retain(|_, ids| {
+                ids.retain(|t| store.get(t, now).is_some());
+                !ids.is_empty()
+            });
+        }
+        let ids = by_user.entry(user_id.to_owned()).or_default();
+        ids.retain(|t| store.get(t, now).is_some());
+        while ids.len() >= MAX_MFA_TOKENS_PER_USER {
+            if let Some(oldest) = ids.pop_front() {
+                store.remove(&oldest);
+            }
+        }
+    }
+}
+
 /// The tenant's MFA state.
 #[derive(Debug)]
 pub(crate) struct Mfa {
-    tickets: Mutex<BoundedStore<String, TicketEntry>>,
+    tickets: Mutex<Tickets>,
     /// Login transaction id -> the user who gave the right password and owes a code.
     logins: Mutex<BoundedStore<String, String>>,
     users: Mutex<HashMap<String, UserState>>,
@@ -102,11 +139,14 @@ pub(crate) struct Mfa {
 impl Default for Mfa {
     fn default() -> Self {
         Mfa {
-            tickets: Mutex::new(BoundedStore::new(
-                MAX_MFA_TOKENS,
-                MAX_MFA_TOKEN_BYTES,
-                WhenFull::EvictSoonest,
-            )),
+            tickets: Mutex::new(Tickets {
+                store: BoundedStore::new(
+                    MAX_MFA_TOKENS,
+                    MAX_MFA_TOKEN_BYTES,
+                    WhenFull::EvictSoonest,
+                ),
+                by_user: HashMap::new(),
+            }),
             logins: Mutex::new(BoundedStore::new(
                 MAX_TRANSACTIONS,
                 MAX_TRANSACTIONS * 256,
@@ -118,17 +158,25 @@ impl Default for Mfa {
 }
 
 impl Mfa {
-    /// Issues an `mfa_token` for `ticket`.
+    /// Issues an `mfa_token` for `ticket`, within its user's share.
     pub(crate) fn issue(&self, ticket: MfaTicket, now: i64) -> String {
         let token = random_id();
+        let user_id = ticket.user_id.clone();
         let entry = TicketEntry {
             ticket,
             issued_at: now,
             used: false,
         };
+        let mut t = lock(&self.tickets);
+        t.make_room(&user_id, now);
         // Kept a second lifetime, so that a late or repeated use hears "expired", as Auth0
         // answers, rather than "malformed".
-        lock(&self.tickets).insert(token.clone(), entry, now + 2 * MFA_TOKEN_LIFETIME, now);
+        t.store
+            .insert(token.clone(), entry, now + 2 * MFA_TOKEN_LIFETIME, now);
+        t.by_user
+            .entry(user_id)
+            .or_default()
+            .push_back(token.clone());
         token
     }
 
@@ -139,8 +187,9 @@ impl Mfa {
         client_id: &str,
         now: i64,
     ) -> Result<MfaTicket, TicketError> {
-        let store = lock(&self.tickets);
-        let e = store
+        let tickets = lock(&self.tickets);
+        let e = tickets
+            .store
             .get(&token.to_owned(), now)
             .ok_or(TicketError::Malformed)?;
         if e.ticket.client_id != client_id {
@@ -155,8 +204,9 @@ impl Mfa {
     /// The ticket of `token` for the MFA API's own endpoints, which take it as a bearer token
     /// without naming the application.
     pub(crate) fn ticket_any(&self, token: &str, now: i64) -> Result<MfaTicket, TicketError> {
-        let store = lock(&self.tickets);
-        let e = store
+        let tickets = lock(&self.tickets);
+        let e = tickets
+            .store
             .get(&token.to_owned(), now)
             .ok_or(TicketError::Malformed)?;
         if e.used || now >= e.issued_at + MFA_TOKEN_LIFETIME {
@@ -167,7 +217,7 @@ impl Mfa {
 
     /// Marks `token` used: it completed its login and never completes another.
     pub(crate) fn spend(&self, token: &str, now: i64) {
-        if let Some(e) = lock(&self.tickets).get_mut(&token.to_owned(), now) {
+        if let Some(e) = lock(&self.tickets).store.get_mut(&token.to_owned(), now) {
             e.used = true;
         }
     }
@@ -266,14 +316,29 @@ fn user_state<'a>(
     mfa: &MfaConfig,
     now: i64,
 ) -> &'a mut UserState {
-    users
-        .entry(user_id.to_owned())
-        .or_insert_with(|| UserState {
-            last_step: i64::MIN,
-            attempts: MAX_FAILED_ATTEMPTS,
-            refilled_at: now,
-            recovery_codes: mfa.recovery_codes.clone(),
-        })
+    let enrolment = fingerprint(mfa);
+    let fresh = || UserState {
+        enrolment: enrolment.clone(),
+        last_step: i64::MIN,
+        attempts: MAX_FAILED_ATTEMPTS,
+        refilled_at: now,
+        recovery_codes: mfa.recovery_codes.clone(),
+    };
+    let u = users.entry(user_id.to_owned()).or_insert_with(fresh);
+    if u.enrolment != enrolment {
+        *u = fresh();
+    }
+    u
+}
+
+/// What identifies an enrolment: its secret and configured recovery codes.
+fn fingerprint(mfa: &MfaConfig) -> Vec<u8> {
+    let mut text = mfa.otp_secret.clone();
+    for code in &mfa.recovery_codes {
+        text.push('\0');
+        text.push_str(code);
+    }
+    crate::jose::sha256(text)
 }
 
 /// Refills the bucket for the time passed; refuses when it is empty.
@@ -320,6 +385,45 @@ mod tests {
             name: None,
             enrolled_at: None,
         }
+    }
+
+    fn ticket(user_id: &str) -> MfaTicket {
+        MfaTicket {
+            client_id: "app".into(),
+            user_id: user_id.into(),
+            scopes: vec!["openid".into()],
+            audience: None,
+        }
+    }
+
+    /// Review finding: with one enrolled account's password, an attacker filled the store
+    /// and evicted every other user's live `mfa_token`.
+    #[test]
+    fn one_user_cannot_push_out_anothers_mfa_token() {
+        let m = Mfa::default();
+        let now = 1_000_000;
+        let victim = m.issue(ticket("victim"), now);
+        let attacker: Vec<String> = (0..MAX_MFA_TOKENS + 10)
+            .map(|_| m.issue(ticket("attacker"), now))
+            .collect();
+        assert_eq!(m.ticket(&victim, "app", now + 1).unwrap().user_id, "victim");
+        // The attacker keeps only their own newest share.
+        let live = attacker
+            .iter()
+            .filter(|t| m.ticket(t, "app", now + 1).is_ok())
+            .count();
+        assert_eq!(live, MAX_MFA_TOKENS_PER_USER);
+        assert!(
+            m.ticket(&attacker[attacker.len() - 1], "app", now + 1)
+                .is_ok()
+        );
+        assert_eq!(
+            m.ticket(&attacker[0], "app", now + 1).unwrap_err(),
+            TicketError::Malformed
+        );
+        let t = lock(&m.tickets);
+        assert_eq!(t.store.len(), MAX_MFA_TOKENS_PER_USER + 1);
+        assert_eq!(t.by_user["attacker"].len(), MAX_MFA_TOKENS_PER_USER);
     }
 
     #[test]

@@ -44,3 +44,77 @@ pub(crate) mod state_dir;
 pub(crate) mod store;
 pub(crate) mod tls;
 pub(crate) mod upstream;
+
+#[cfg(test)]
+mod tests {
+    /// The README's bounded-stores rows for the stores a stranger fills state the bounds the
+    /// code enforces.
+    #[test]
+    fn the_readme_states_the_bounds_of_the_new_stores() {
+        use super::{client_documents as docs, mfa, model::limits, session};
+        let readme = include_str!("../../README.md");
+        let row = |name: &str| {
+            readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| {name}")))
+                .unwrap_or_else(|| panic!("no README row {name}"))
+                .to_owned()
+        };
+        let thousands = |n: usize| {
+            let s = n.to_string();
+            match s.len() {
+                4..=6 => format!("{},{}", &s[..s.len() - 3], &s[s.len() - 3..]),
+                _ => s,
+            }
+        };
+        let cimd = row("Client ID metadata documents");
+        assert!(
+            cimd.contains(&format!(
+                "| {} | {} MiB |",
+                thousands(docs::MAX_CACHED),
+                docs::MAX_CACHED_BYTES >> 20
+            )),
+            "{cimd}"
+        );
+        assert!(
+            cimd.contains(&format!("{} fetches at once", docs::MAX_CONCURRENT_FETCHES)),
+            "{cimd}"
+        );
+        let reg = row("Dynamic client registrations");
+        assert!(
+            reg.contains(&format!(
+                "| {} third-party applications; {} a minute |",
+                crate::registration::MAX_REGISTERED,
+                super::rate::Window::LIMIT
+            )),
+            "{reg}"
+        );
+        let tokens = row("MFA tokens");
+        assert!(
+            tokens.contains(&format!(
+                "| {} | {} MiB |",
+                thousands(mfa::MAX_MFA_TOKENS),
+                mfa::MAX_MFA_TOKEN_BYTES >> 20
+            )) && tokens.contains(&format!("({} each)", mfa::MAX_MFA_TOKENS_PER_USER)),
+            "{tokens}"
+        );
+        let owing = row("Logins owing an OTP code");
+        assert!(
+            owing.contains(&format!(
+                "| {} | {} KiB |",
+                thousands(session::MAX_TRANSACTIONS),
+                thousands((session::MAX_TRANSACTIONS * 256) >> 10)
+            )),
+            "{owing}"
+        );
+        let inv = row("Organization invitations");
+        assert!(
+            inv.contains(&format!(
+                "| {} pending | {} KiB",
+                thousands(limits::INVITATIONS),
+                limits::INVITATION_BYTES >> 10
+            )),
+            "{inv}"
+        );
+    }
+}

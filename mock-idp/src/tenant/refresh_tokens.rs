@@ -155,6 +155,25 @@ impl RefreshTokens {
         (token, family)
     }
 
+    /// What `token` grants `client_id` (whose request proved possession of `jkt`) and what
+    /// `request` makes of it, without rotating: for checks that must pass before a refresh
+    /// spends its token (the post-login Actions, which may deny it). Reuse detection applies
+    /// as in [`exchange`](Self::exchange).
+    pub(crate) fn check<T, E: From<Refused>>(
+        &self,
+        token: &str,
+        client_id: &str,
+        jkt: Option<&str>,
+        settings: RefreshTokenSettings,
+        now: i64,
+        request: impl FnOnce(&RefreshGrant) -> Result<T, E>,
+    ) -> Result<(RefreshGrant, T), E> {
+        let mut inner = lock(&self.0);
+        let (grant, _) = live_grant(&mut inner, token, client_id, jkt, settings, now)?;
+        let checked = request(&grant)?;
+        Ok((grant, checked))
+    }
+
     /// Exchanges `token` for `client_id`, whose request proved possession of `jkt`: the
     /// grant, what `request` made of it, and the next token when rotating. The binding is
     /// checked before anything rotates, so a thief without the key cannot burn the client's
@@ -171,40 +190,17 @@ impl RefreshTokens {
         request: impl FnOnce(&RefreshGrant) -> Result<T, E>,
     ) -> Result<(RefreshGrant, T, Option<String>), E> {
         let mut inner = lock(&self.0);
+        let (grant, rotated_at) = live_grant(&mut inner, token, client_id, jkt, settings, now)?;
+        let checked = request(&grant)?;
         let Inner {
             tokens,
             rotated,
             families,
         } = &mut *inner;
         let key = token.to_owned();
-        let entry = tokens
-            .get(&key, now)
-            .or_else(|| rotated.get(&key, now))
-            .ok_or(Refused::Unknown)?;
-        if entry.grant.client_id != client_id {
-            return Err(Refused::WrongClient.into());
-        }
-        if entry.grant.dpop_jkt.is_some() && entry.grant.dpop_jkt.as_deref() != jkt {
-            return Err(Refused::KeyMismatch.into());
-        }
-        let grant = entry.grant.clone();
-        let rotated_at = entry.rotated_at;
         let family = families
             .get_mut(&grant.family, now)
             .ok_or(Refused::Revoked)?;
-        if family.revoked {
-            return Err(Refused::Revoked.into());
-        }
-        if let Some(at) = rotated_at {
-            let tolerated = family.previous.as_deref() == Some(token)
-                && settings.leeway > 0
-                && now - at <= settings.leeway;
-            if !tolerated {
-                family.revoked = true;
-                return Err(Refused::Reused.into());
-            }
-        }
-        let checked = request(&grant)?;
         let family_expiry = family.expires_at;
         let idle = (now + settings.idle_token_lifetime).min(family_expiry);
         match settings.rotation_type {
@@ -255,6 +251,52 @@ impl RefreshTokens {
             f.revoked = true;
         }
     }
+}
+
+/// The grant of `token` and when it was rotated, if `client_id` with DPoP key `jkt` may use
+/// it now. A rotated token used again outside the reuse interval revokes its family.
+fn live_grant(
+    inner: &mut Inner,
+    token: &str,
+    client_id: &str,
+    jkt: Option<&str>,
+    settings: RefreshTokenSettings,
+    now: i64,
+) -> Result<(RefreshGrant, Option<i64>), Refused> {
+    let Inner {
+        tokens,
+        rotated,
+        families,
+    } = inner;
+    let key = token.to_owned();
+    let entry = tokens
+        .get(&key, now)
+        .or_else(|| rotated.get(&key, now))
+        .ok_or(Refused::Unknown)?;
+    if entry.grant.client_id != client_id {
+        return Err(Refused::WrongClient);
+    }
+    if entry.grant.dpop_jkt.is_some() && entry.grant.dpop_jkt.as_deref() != jkt {
+        return Err(Refused::KeyMismatch);
+    }
+    let grant = entry.grant.clone();
+    let rotated_at = entry.rotated_at;
+    let family = families
+        .get_mut(&grant.family, now)
+        .ok_or(Refused::Revoked)?;
+    if family.revoked {
+        return Err(Refused::Revoked);
+    }
+    if let Some(at) = rotated_at {
+        let tolerated = family.previous.as_deref() == Some(token)
+            && settings.leeway > 0
+            && now - at <= settings.leeway;
+        if !tolerated {
+            family.revoked = true;
+            return Err(Refused::Reused);
+        }
+    }
+    Ok((grant, rotated_at))
 }
 
 /// Auth0's refresh tokens look like `v1.M…`; ours are `v1.` + 128 random bits.

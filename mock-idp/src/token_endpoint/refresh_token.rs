@@ -15,6 +15,8 @@ use crate::tenant::state::TenantState;
 
 /// Auth0's answer for every refresh token it will not honour.
 const INVALID: &str = "Unknown or invalid refresh token.";
+/// Auth0's text for a blocked user's refresh.
+const BLOCKED: &str = "user is blocked";
 
 pub(super) async fn grant(
     st: &TenantState,
@@ -29,26 +31,33 @@ pub(super) async fn grant(
     })?;
     let jkt = dpop::check_dpop(st, headers)?;
     let now = st.mint.clock.now();
-    // What the request asks of the grant is checked inside the exchange, before rotation: a
-    // refused request (another `resource`, a wider `scope`, a deleted user) must not cost
-    // the client its refresh token.
-    let (g, (user, scopes), next) = st.refresh_tokens.exchange(
+    // What the request asks of the grant is checked before rotation: a refused request
+    // (another `resource`, a wider `scope`, a deleted or blocked user) must not cost the
+    // client its refresh token.
+    let request = |g: &RefreshGrant| -> Result<_, TokenError> {
+        // RFC 8707 §2.2: a `resource` here (the compatibility profile) is the grant's audience.
+        cfg.check_resource_for(
+            g.audience.as_deref(),
+            params.get("resource").map(String::as_str),
+        )?;
+        let user = cfg
+            .user(&g.user_id)
+            .ok_or_else(|| TokenError::InvalidGrant(INVALID.into()))?;
+        // Auth0 answers a blocked user's refresh 403 `invalid_grant` "user is blocked";
+        // the token stays, so lifting the block restores it.
+        if user.blocked {
+            return Err(TokenError::InvalidGrant(BLOCKED.into()));
+        }
+        Ok((user, narrowed_scopes(g, params.get("scope"))?))
+    };
+    let settings = app.refresh_settings();
+    let (g, (user, scopes)) = st.refresh_tokens.check(
         token,
         &app.client_id,
         jkt.as_deref(),
-        app.refresh_settings(),
+        settings,
         now,
-        |g| -> Result<_, TokenError> {
-            // RFC 8707 §2.2: a `resource` here (the compatibility profile) is the grant's audience.
-            cfg.check_resource_for(
-                g.audience.as_deref(),
-                params.get("resource").map(String::as_str),
-            )?;
-            let user = cfg
-                .user(&g.user_id)
-                .ok_or_else(|| TokenError::InvalidGrant(INVALID.into()))?;
-            Ok((user, narrowed_scopes(g, params.get("scope"))?))
-        },
+        request,
     )?;
     // The issuer of the domain the request came to (custom domains).
     let mint = st.mint_for(headers);
@@ -69,7 +78,18 @@ pub(super) async fn grant(
         session_id: &g.sid,
         auth_time: g.auth_time,
     };
+    // The Actions decide before the token is spent: one that denies leaves it as it was.
     let changes = st.actions.post_login(cfg, &mint.issuer, &login, st).await?;
+    // Checked again as it rotates: a concurrent use of the same token while the Actions ran
+    // is reuse, as ever.
+    let (_, _, next) = st.refresh_tokens.exchange(
+        token,
+        &app.client_id,
+        jkt.as_deref(),
+        settings,
+        now,
+        request,
+    )?;
     let grant = UserGrant {
         app,
         user,

@@ -367,3 +367,63 @@ async fn redirect_is_reported_as_not_supported() {
         })
     );
 }
+
+/// A post-login Action that denies a refresh decides before the token is spent: the client
+/// keeps its refresh token, and the next refresh the Action lets through uses it.
+#[tokio::test]
+async fn a_refresh_an_action_denies_does_not_spend_the_token() {
+    if !node_available() {
+        return;
+    }
+    let deny = post_login(
+        "deny-refresh",
+        "exports.onExecutePostLogin = async (event, api) => {\
+           if (event.transaction.protocol === 'oauth2-refresh-token' && event.request.body.mode === 'deny')\
+             api.access.deny('refresh denied');\
+         };",
+    );
+    // Rotation on: an exchange spends the token it was given.
+    let mut c = config(vec![deny]);
+    for app in &mut c.applications {
+        if app.client_id == mock_idp::config::DEFAULT_WEB_CLIENT_ID {
+            app.refresh_token = Some(mock_idp::config::RefreshTokenSettings {
+                rotation_type: mock_idp::config::RotationType::Rotating,
+                ..mock_idp::config::RefreshTokenSettings::default_for(app.app_type)
+            });
+        }
+    }
+    let tenant = MockTenant::builder().config(c).start().await;
+    let (status, login) = password_login(&tenant, "openid offline_access").await;
+    assert_eq!(status, 200, "{login}");
+    let token = login["refresh_token"].as_str().unwrap();
+    let refresh = |mode: &'static str| {
+        let tenant = &tenant;
+        async move {
+            crate::support::post_token(
+                tenant,
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("client_id", mock_idp::config::DEFAULT_WEB_CLIENT_ID),
+                    ("client_secret", mock_idp::config::DEFAULT_WEB_CLIENT_SECRET),
+                    ("refresh_token", token),
+                    ("mode", mode),
+                ],
+                &[],
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        refresh("deny").await,
+        (
+            403,
+            json!({"error": "access_denied", "error_description": "refresh denied"})
+        )
+    );
+    let (status, body) = refresh("allow").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["access_token"].is_string(), "{body}");
+    // ... and that spent it: rotation still works as ever.
+    assert_ne!(body["refresh_token"].as_str(), Some(token), "{body}");
+    assert_eq!(refresh("allow").await.0, 403);
+}

@@ -434,5 +434,6 @@ async fn the_password_grant_gets_no_control_scope() {
     }
 }
 
+mod blocked;
 mod floods;
 mod secrets;

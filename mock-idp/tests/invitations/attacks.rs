@@ -318,3 +318,102 @@ async fn the_journal_does_not_keep_the_ticket() {
         .to_owned();
     assert!(query.contains("invitation=%5Bredacted%5D"), "{query}");
 }
+
+/// Security review 4 (found sound): the sign-up form cannot take over an account. Posted once
+/// the invitee's address has an account (made meanwhile), it changes nobody's password; posted
+/// from another browser (a cross-site form: no device cookie), it creates nobody.
+#[tokio::test]
+async fn the_signup_form_neither_takes_over_an_account_nor_accepts_a_cross_site_post() {
+    let t = tenant().await;
+    let inv = invite(&t, "org_acme", INVITEE, APP).await;
+    let (mut agent, tx, _) = to_signup(&t, &inv).await;
+
+    // Another browser posts the form with the transaction it learned: refused, nobody made.
+    let mut stranger = Agent::new(&t);
+    let form = [
+        ("state", tx.as_str()),
+        ("username", INVITEE),
+        ("password", "the attacker's passphrase"),
+    ];
+    let res = post_form(&mut stranger, &t, "/u/signup", &form).await;
+    assert_eq!(res.status, 400);
+    assert!(
+        res.body
+            .contains("This login has expired or was started in another browser."),
+        "{}",
+        res.body
+    );
+    assert!(t.config().user_by_email(INVITEE).is_none());
+
+    // The address gets an account meanwhile; the form then changes nothing about it.
+    t.config()
+        .create_user(mock_idp::config::UserConfig::new(
+            &INVITEE.to_uppercase(),
+            "the owner's passphrase",
+        ))
+        .unwrap();
+    let res = post_form(&mut agent, &t, "/u/signup", &form).await;
+    assert_eq!(res.status, 400);
+    assert!(
+        res.body
+            .contains("data-testid=\"signup-error\">The user already exists.</p>"),
+        "{}",
+        res.body
+    );
+    let owner = t.config().user_by_email(INVITEE).unwrap();
+    assert!(owner.password_matches("the owner's passphrase"));
+    assert!(!owner.password_matches("the attacker's passphrase"));
+    assert!(!res.headers.contains_key("set-cookie"));
+}
+
+/// An invitation grants the roles it was made with, not whatever later takes their name: a
+/// role deleted while the invitation is pending leaves it, and one created again under the
+/// same name is not granted.
+#[tokio::test]
+async fn a_role_deleted_and_created_again_is_not_granted_by_a_pending_invitation() {
+    let t = tenant().await;
+    let inv = invite(&t, "org_acme", INVITEE, APP).await;
+    let id = inv["id"].as_str().unwrap();
+    let role = role_id(&t).await;
+    let (s, _) = call(&t, Method::DELETE, &format!("/api/v2/roles/{role}"), None).await;
+    assert_eq!(s, 204);
+    let (s, again) = call(
+        &t,
+        Method::POST,
+        "/api/v2/roles",
+        Some(json!({"name": "editor"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{again}");
+    let (_, pending) = call(
+        &t,
+        Method::GET,
+        &format!("/api/v2/organizations/org_acme/invitations/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(pending["roles"], json!([]), "{pending}");
+
+    let (mut agent, tx, _) = to_signup(&t, &inv).await;
+    let done = post_form(
+        &mut agent,
+        &t,
+        "/u/signup",
+        &[
+            ("state", &tx),
+            ("username", INVITEE),
+            ("password", "a long passphrase"),
+        ],
+    )
+    .await;
+    redeem(&t, &done).await;
+    let user = t.config().user_by_email(INVITEE).unwrap().id();
+    let (s, roles) = call(
+        &t,
+        Method::GET,
+        &format!("/api/v2/organizations/org_acme/members/{user}/roles"),
+        None,
+    )
+    .await;
+    assert_eq!((s.as_u16(), roles), (200, json!([])));
+}

@@ -348,6 +348,58 @@ async fn metadata_a_stranger_must_not_get_is_refused_or_overridden() {
     assert_eq!(silent.param("error").as_deref(), Some("consent_required"));
 }
 
+/// Security review 4: a stranger's registration chose what the login page shows as the
+/// application's name, bidirectional-text controls included ("Bank" + U+202E + "evil" reads
+/// "Banklive"), and a `token_endpoint_auth_method` that is not a string was read as omitted.
+/// Both are refused now, and nothing is created.
+#[tokio::test]
+async fn a_registration_cannot_smuggle_a_disguised_name_or_a_non_string_auth_method() {
+    let tenant = open_tenant().await;
+    let uris = json!(["http://127.0.0.1:33418/callback"]);
+    let before = tenant.config().snapshot().applications.len();
+    for (body, description) in [
+        (
+            json!({"redirect_uris": uris, "client_name": "Bank\u{202e}evil"}),
+            "client_name must not contain control, invisible or bidirectional-text characters",
+        ),
+        (
+            json!({"redirect_uris": uris, "client_name": "Your\u{200b}Bank"}),
+            "client_name must not contain control, invisible or bidirectional-text characters",
+        ),
+        (
+            json!({"redirect_uris": uris, "client_name": "line\nbreak"}),
+            "client_name must not contain control, invisible or bidirectional-text characters",
+        ),
+        (
+            json!({"redirect_uris": uris, "token_endpoint_auth_method": 5}),
+            "token_endpoint_auth_method must be a string",
+        ),
+        (
+            json!({"redirect_uris": uris, "token_endpoint_auth_method": ["none"]}),
+            "token_endpoint_auth_method must be a string",
+        ),
+    ] {
+        let (status, got) = register(&tenant, &body).await;
+        assert_eq!(
+            (status, got),
+            (
+                400,
+                json!({"error": "invalid_client_metadata", "error_description": description})
+            ),
+            "{body}"
+        );
+    }
+    assert_eq!(tenant.config().snapshot().applications.len(), before);
+    // A plain name from any script still registers.
+    let (status, reg) = register(
+        &tenant,
+        &json!({"redirect_uris": uris, "client_name": "Ünïcødé Äpp 日本", "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{reg}");
+    assert_eq!(reg["client_name"], "Ünïcødé Äpp 日本");
+}
+
 /// POSTs one registration and returns the whole answer (status, Retry-After, body).
 async fn register_raw(tenant: &MockTenant, body: &Value) -> (u16, Option<String>, Value) {
     let res = tenant

@@ -102,14 +102,24 @@ fn v6_is_public(ip: Ipv6Addr) -> bool {
         // Documentation, 2001:db8::/32 and 3fff::/20.
         || (seg[0] == 0x2001 && seg[1] == 0x0db8)
         || (seg[0] & 0xfff0) == 0x3ff0
-        // IPv4-compatible (deprecated) and NAT64 well-known forms: judged as the IPv4 inside.
+        // Discard-only, 100::/64 (RFC 6666).
+        || seg[..4] == [0x100, 0, 0, 0]
+        // Teredo, 2001::/32 (RFC 4380): a tunnel whose far end the address only obfuscates.
+        || (seg[0] == 0x2001 && seg[1] == 0)
+        // IPv4-compatible (deprecated), NAT64 well-known and IPv4-translated (::ffff:0:0:0/96,
+        // RFC 2765) forms: judged as the IPv4 inside.
         || (seg[..6] == [0, 0, 0, 0, 0, 0])
-        || (seg[0] == 0x64 && seg[1] == 0xff9b && !v4_is_public(Ipv4Addr::new(
-            (seg[6] >> 8) as u8,
-            seg[6] as u8,
-            (seg[7] >> 8) as u8,
-            seg[7] as u8,
-        ))))
+        || (seg[0] == 0x64 && seg[1] == 0xff9b && !v4_is_public(v4_in(seg[6], seg[7])))
+        || (seg[..6] == [0, 0, 0, 0, 0xffff, 0] && !v4_is_public(v4_in(seg[6], seg[7])))
+        // 6to4, 2002::/16 (RFC 3056): the IPv4 is in the second and third groups.
+        || (seg[0] == 0x2002 && !v4_is_public(v4_in(seg[1], seg[2]))))
+}
+
+/// The IPv4 address two IPv6 groups carry.
+fn v4_in(high: u16, low: u16) -> Ipv4Addr {
+    let [a, b] = high.to_be_bytes();
+    let [c, d] = low.to_be_bytes();
+    Ipv4Addr::new(a, b, c, d)
 }
 
 #[cfg(test)]
@@ -144,6 +154,13 @@ mod tests {
             "::ffff:169.254.169.254",
             "::127.0.0.1",
             "64:ff9b::7f00:1",
+            "2002:7f00:1::",
+            "2002:a9fe:a9fe::1",
+            "2002:c0a8:101::",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "::ffff:0:7f00:1",
+            "::ffff:0:a9fe:a9fe",
+            "100::1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
@@ -152,6 +169,8 @@ mod tests {
             "8.8.8.8",
             "2606:4700::1111",
             "::ffff:8.8.8.8",
+            "2002:808:808::1",
+            "2001:4860:4860::8888",
         ] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }

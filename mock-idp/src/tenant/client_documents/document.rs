@@ -6,7 +6,9 @@
 use serde_json::Value;
 
 use super::DocumentError;
-use crate::config::{AppType, ApplicationConfig, AuthMethod, GrantType};
+use crate::config::{
+    AppType, ApplicationConfig, AuthMethod, GrantType, is_displayable_name, is_loopback_host,
+};
 
 /// Most redirect URIs one document may list.
 const MAX_REDIRECT_URIS: usize = 10;
@@ -51,21 +53,28 @@ pub(crate) fn application(url: &str, body: &[u8]) -> Result<ApplicationConfig, D
         }
     };
     for uri in &redirect_uris {
+        // As for a registered client: `http` only on loopback (RFC 8252 §7.3), where the code
+        // does not cross the network in clear.
         let ok = url::Url::parse(uri).is_ok_and(|u| {
             u.fragment().is_none()
                 && u.username().is_empty()
                 && u.password().is_none()
-                && matches!(u.scheme(), "https" | "http")
                 && u.host().is_some()
+                && (u.scheme() == "https" || (u.scheme() == "http" && is_loopback_host(&u)))
         });
         if !ok {
             return Err(invalid(
-                "each redirect_uri must be an absolute http(s) URL without fragment or userinfo",
+                "each redirect_uri must be an absolute https URL (http on a loopback host only) without fragment or userinfo",
             ));
         }
     }
     let name = match doc.get("client_name") {
         None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !is_displayable_name(s) => {
+            return Err(invalid(
+                "client_name must not contain control, invisible or bidirectional-text characters",
+            ));
+        }
         Some(Value::String(s)) if s.chars().count() <= MAX_NAME_LEN => Some(s.clone()),
         Some(_) => {
             return Err(invalid(

@@ -108,6 +108,21 @@ async fn serve(
             d["client_name"] = json!("<img src=x onerror=alert(1)>");
             json_response(&d)
         }
+        // Security review 4: callbacks a document must not name, and a disguised name.
+        "/http-remote.json" | "/custom-scheme.json" | "/javascript.json" => {
+            let mut d = doc(&own);
+            d["redirect_uris"] = json!([match path.as_str() {
+                "/http-remote.json" => "http://app.example/callback",
+                "/custom-scheme.json" => "com.example.app:/callback",
+                _ => "javascript:alert(document.cookie)//",
+            }]);
+            json_response(&d)
+        }
+        "/bidi-name.json" => {
+            let mut d = doc(&own);
+            d["client_name"] = json!("Bank\u{202e}evil");
+            json_response(&d)
+        }
         "/big.json" => {
             let mut d = doc(&own);
             d["padding"] = json!("x".repeat(6 * 1024));
@@ -346,3 +361,4 @@ async fn a_document_client_logs_in_with_pkce_and_refreshes() {
 }
 
 mod attacks;
+mod disguises;
