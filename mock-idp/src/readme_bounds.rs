@@ -10,6 +10,9 @@ use crate::http::router::{MAX_BODY, MAX_CONTROL_BODY};
 use crate::keys::{MAX_PUBLISHED_KEYS, MAX_RETIRED_KEYS};
 use crate::registration::MAX_REGISTERED;
 use crate::tenant::admin_sessions::{ADMIN_SESSION_LIFETIME, MAX_ADMIN_SESSIONS};
+use crate::tenant::client_documents::{
+    MAX_AGE_CEILING, MAX_CACHED, MAX_CACHED_BYTES, MAX_CONCURRENT_FETCHES,
+};
 use crate::tenant::codes::{MAX_CODE_BYTES, MAX_CODES};
 use crate::tenant::device_codes::{
     DEVICE_CODE_LIFETIME, MAX_BUCKETS, MAX_DEVICE_CODE_BYTES, MAX_DEVICE_CODES,
@@ -145,12 +148,24 @@ fn rows() -> Vec<(&'static str, Vec<String>)> {
             ],
         ),
         (
-            "MFA",
+            "MFA tokens",
             vec![
-                format!("`mfa_token`s ({} min", MFA_TOKEN_LIFETIME / 60),
-                format!("{} / {}", n(MAX_MFA_TOKENS), n(MAX_TRANSACTIONS)),
-                format!("{} / ", b(MAX_MFA_TOKEN_BYTES)),
+                format!("({} min", MFA_TOKEN_LIFETIME / 60),
+                format!("| {} | {} |", n(MAX_MFA_TOKENS), b(MAX_MFA_TOKEN_BYTES)),
             ],
+        ),
+        (
+            "Logins owing an OTP code",
+            vec![format!("| {} |", n(MAX_TRANSACTIONS))],
+        ),
+        // Its figures are the users' (the model's bounds, checked above).
+        ("OTP state", vec![]),
+        (
+            "Organization invitations",
+            vec![format!(
+                "within the {} of settings",
+                b(limits::SETTINGS_BYTES)
+            )],
         ),
         (
             "Management API objects",
@@ -167,11 +182,25 @@ fn rows() -> Vec<(&'static str, Vec<String>)> {
             ],
         ),
         (
-            "Registered clients",
+            "Dynamic client registrations",
+            vec![format!(
+                "{MAX_REGISTERED} third-party applications; {} a minute",
+                Window::LIMIT
+            )],
+        ),
+        (
+            "Client ID metadata documents",
             vec![
-                format!("{MAX_REGISTERED} third-party applications"),
-                format!("{} registrations a minute", Window::LIMIT),
-                format!("the model's {}", b(limits::SETTINGS_BYTES)),
+                format!(
+                    "up to {}",
+                    if MAX_AGE_CEILING == 3_600 {
+                        "an hour"
+                    } else {
+                        "?"
+                    }
+                ),
+                format!("| {} | {} |", n(MAX_CACHED), b(MAX_CACHED_BYTES)),
+                format!("{MAX_CONCURRENT_FETCHES} fetches at once"),
             ],
         ),
         (
