@@ -15,6 +15,7 @@
 //! | `invitations` | `/organizations/{id}/invitations`: create, list, read, delete |
 //! | `org_links` | `/organizations/{id}/client-grants`, `discovery-domains`, `clients` (what the Deploy CLI reads of an organization) |
 //! | `connections` | `/connections`: the database connection |
+//! | `guardian` | `/guardian/policies`, `/guardian/factors/otp`: the tenant's MFA policy |
 //! | `tenant_settings` | `/tenants/settings` |
 //! | `actions` | `/actions/actions` (+ `deploy`, `versions`), `/actions/triggers` (+ `bindings`) |
 //! | `shapes` | JSON shapes several resources share (a user, a member, a permission) |
@@ -36,5 +37,6 @@ mod paging;
 pub(crate) mod resource_servers;
 pub(crate) mod roles;
 mod shapes;
+pub(crate) mod guardian;
 pub(crate) mod tenant_settings;
 pub(crate) mod users;
