@@ -26,10 +26,8 @@ async fn tenant(policy: MfaPolicy) -> MockTenant {
     c.users.push(UserConfig::new(EMAIL, PASSWORD));
     c.users.push(UserConfig::new(OTHER_EMAIL, PASSWORD));
     let mut ops = ApplicationConfig::machine("ops-client", "ops-secret");
-    ops.grants.insert(
-        MANAGEMENT_API.into(),
-        vec!["read:mfa_policies".into()],
-    );
+    ops.grants
+        .insert(MANAGEMENT_API.into(), vec!["read:mfa_policies".into()]);
     c.applications.push(ops);
     let t = MockTenant::builder()
         .config(c)
@@ -41,7 +39,11 @@ async fn tenant(policy: MfaPolicy) -> MockTenant {
 }
 
 async fn password(t: &MockTenant, email: &str) -> (u16, Value) {
-    let pw = if email == ENROLLED { crate::mfa::PASSWORD } else { PASSWORD };
+    let pw = if email == ENROLLED {
+        crate::mfa::PASSWORD
+    } else {
+        PASSWORD
+    };
     post(
         t,
         APP,
@@ -71,7 +73,10 @@ async fn associate(t: &MockTenant, token: &str, body: Value) -> (u16, Value) {
         .send()
         .await
         .unwrap();
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
 }
 
 fn otp_body() -> Value {
@@ -99,7 +104,10 @@ async fn otp(t: &MockTenant, token: &str, code: &str) -> (u16, Value) {
 }
 
 fn err(status: u16, error: &str, description: &str) -> (u16, Value) {
-    (status, json!({"error": error, "error_description": description}))
+    (
+        status,
+        json!({"error": error, "error_description": description}),
+    )
 }
 
 #[tokio::test]
@@ -108,7 +116,11 @@ async fn the_guardian_policy_is_read_and_set_over_the_management_api() {
     let path = "/api/v2/guardian/policies";
     let call = |m, b| call_as(&t, ADMIN, m, path, b);
     assert_eq!(call(Method::GET, None).await, (StatusCode::OK, json!([])));
-    assert_eq!(password(&t, EMAIL).await.0, 200, "no policy: the password alone");
+    assert_eq!(
+        password(&t, EMAIL).await.0,
+        200,
+        "no policy: the password alone"
+    );
     assert_eq!(
         call(Method::PUT, Some(json!(["all-applications"]))).await,
         (StatusCode::OK, json!(["all-applications"]))
@@ -127,7 +139,11 @@ async fn the_guardian_policy_is_read_and_set_over_the_management_api() {
     );
     assert_eq!(call(Method::PUT, Some(json!(["sometimes"]))).await.0, 400);
     assert_eq!(call(Method::PUT, Some(json!({"all": true}))).await.0, 400);
-    assert_eq!(t.config().snapshot().mfa_policy, MfaPolicy::AllApplications, "refusals change nothing");
+    assert_eq!(
+        t.config().snapshot().mfa_policy,
+        MfaPolicy::AllApplications,
+        "refusals change nothing"
+    );
     let factor = call_as(
         &t,
         ADMIN,
@@ -188,9 +204,17 @@ fn the_toml_setting_turns_the_policy_on_and_a_bad_value_stops_start_up() {
     let on = parse("mfa_policy = \"all-applications\"\n").unwrap();
     assert_eq!(on.mfa_policy, MfaPolicy::AllApplications);
     assert_eq!(parse("").unwrap().mfa_policy, MfaPolicy::None);
-    assert_eq!(parse("mfa_policy = \"none\"\n").unwrap().mfa_policy, MfaPolicy::None);
-    let e = parse("mfa_policy = \"confidence-score\"\n").unwrap_err().to_string();
-    assert!(e.starts_with("t.toml") && e.contains("confidence-score"), "{e}");
+    assert_eq!(
+        parse("mfa_policy = \"none\"\n").unwrap().mfa_policy,
+        MfaPolicy::None
+    );
+    let e = parse("mfa_policy = \"confidence-score\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("t.toml") && e.contains("confidence-score"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -218,12 +242,21 @@ async fn under_the_policy_the_mfa_api_enrols_a_user_without_an_authenticator() {
     let keys: Vec<&String> = a.as_object().unwrap().keys().collect();
     assert_eq!(
         keys,
-        ["authenticator_type", "barcode_uri", "recovery_codes", "secret"]
+        [
+            "authenticator_type",
+            "barcode_uri",
+            "recovery_codes",
+            "secret"
+        ]
     );
     assert_eq!(a["authenticator_type"], "otp");
     let secret = a["secret"].as_str().unwrap();
     assert_eq!(secret.len(), 32);
-    let host = url::Url::parse(&t.uri()).unwrap().host_str().unwrap().to_owned();
+    let host = url::Url::parse(&t.uri())
+        .unwrap()
+        .host_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(
         a["barcode_uri"],
         format!(
@@ -232,7 +265,10 @@ async fn under_the_policy_the_mfa_api_enrols_a_user_without_an_authenticator() {
     );
     let recovery = a["recovery_codes"][0].as_str().unwrap().to_owned();
     assert_eq!(recovery.len(), 24);
-    assert!(t.config().user_by_email(EMAIL).unwrap().mfa.is_none(), "pending until confirmed");
+    assert!(
+        t.config().user_by_email(EMAIL).unwrap().mfa.is_none(),
+        "pending until confirmed"
+    );
 
     let (s, tokens) = otp(&t, &token, &code_of(secret, t0())).await;
     assert_eq!(s, 200, "{tokens}");
@@ -282,7 +318,12 @@ async fn associating_with_a_bad_spent_expired_or_anothers_mfa_token_is_refused()
     let token = mfa_token(&t, EMAIL).await;
     for kind in ["oob", "recovery-code"] {
         assert_eq!(
-            associate(&t, &token, json!({"authenticator_types": [kind], "oob_channels": ["sms"]})).await,
+            associate(
+                &t,
+                &token,
+                json!({"authenticator_types": [kind], "oob_channels": ["sms"]})
+            )
+            .await,
             err(
                 400,
                 "invalid_request",
@@ -291,21 +332,41 @@ async fn associating_with_a_bad_spent_expired_or_anothers_mfa_token_is_refused()
         );
     }
     assert_eq!(
-        associate(&t, &token, json!({"client_id": "other-web", "authenticator_types": ["otp"]})).await,
-        err(400, "invalid_request", "mfa_token not issued to this client")
+        associate(
+            &t,
+            &token,
+            json!({"client_id": "other-web", "authenticator_types": ["otp"]})
+        )
+        .await,
+        err(
+            400,
+            "invalid_request",
+            "mfa_token not issued to this client"
+        )
     );
     // Another user's token enrols that user, never this one: the victim's pending secret does
     // not confirm with the attacker's token, nor the attacker's with the victim's.
     let victim = associate(&t, &token, otp_body()).await.1;
     let theirs = mfa_token(&t, OTHER_EMAIL).await;
     assert_eq!(
-        otp(&t, &theirs, &code_of(victim["secret"].as_str().unwrap(), t0())).await,
+        otp(
+            &t,
+            &theirs,
+            &code_of(victim["secret"].as_str().unwrap(), t0())
+        )
+        .await,
         err(403, "invalid_grant", "User is not enrolled.")
     );
     assert!(t.config().user_by_email(OTHER_EMAIL).unwrap().mfa.is_none());
     // Spent: after the confirmation, the token neither associates nor confirms again.
     assert_eq!(
-        otp(&t, &token, &code_of(victim["secret"].as_str().unwrap(), t0())).await.0,
+        otp(
+            &t,
+            &token,
+            &code_of(victim["secret"].as_str().unwrap(), t0())
+        )
+        .await
+        .0,
         200
     );
     assert_eq!(
@@ -336,7 +397,10 @@ async fn an_enrolment_never_replaces_an_existing_one() {
     let second = mfa_token(&t, EMAIL).await;
     let a1 = associate(&t, &first, otp_body()).await.1;
     let a2 = associate(&t, &second, otp_body()).await.1;
-    let (s1, s2) = (a1["secret"].as_str().unwrap(), a2["secret"].as_str().unwrap());
+    let (s1, s2) = (
+        a1["secret"].as_str().unwrap(),
+        a2["secret"].as_str().unwrap(),
+    );
     assert_ne!(s1, s2);
     assert_eq!(otp(&t, &first, &code_of(s1, t0())).await.0, 200);
     assert_eq!(
@@ -345,7 +409,13 @@ async fn an_enrolment_never_replaces_an_existing_one() {
         "the second token now answers to the saved enrolment, whose code this is not"
     );
     assert_eq!(
-        t.config().user_by_email(EMAIL).unwrap().mfa.as_ref().unwrap().otp_secret,
+        t.config()
+            .user_by_email(EMAIL)
+            .unwrap()
+            .mfa
+            .as_ref()
+            .unwrap()
+            .otp_secret,
         s1
     );
 }
@@ -361,7 +431,11 @@ async fn guessing_the_code_of_a_pending_enrolment_empties_the_bucket() {
     let right = code_of(a["secret"].as_str().unwrap(), t0());
     assert_eq!(
         otp(&t, &token, &right).await,
-        err(429, "too_many_attempts", "Too many failed attempts. Try again later.")
+        err(
+            429,
+            "too_many_attempts",
+            "Too many failed attempts. Try again later."
+        )
     );
     assert!(t.config().user_by_email(EMAIL).unwrap().mfa.is_none());
 }
@@ -375,8 +449,16 @@ async fn the_enrolment_secret_is_never_in_the_journal() {
     assert_eq!(otp(&t, &token, &code_of(secret, t0())).await.0, 200);
     let mut agent = Agent::new(&t);
     let params = login_params();
-    let page = agent.submit_login_with(&t, &params, OTHER_EMAIL, PASSWORD).await;
-    let form = agent.send(agent.http.get(format!("{}{}", t.uri(), page.header("location")))).await;
+    let page = agent
+        .submit_login_with(&t, &params, OTHER_EMAIL, PASSWORD)
+        .await;
+    let form = agent
+        .send(
+            agent
+                .http
+                .get(format!("{}{}", t.uri(), page.header("location"))),
+        )
+        .await;
     let shown = testid(&form.body, "mfa-enroll-secret");
     let requests = t.journal().received_requests();
     assert!(requests.iter().any(|r| r.path == "/mfa/associate"));
@@ -409,11 +491,21 @@ fn testid(html: &str, id: &str) -> String {
     rest[start..end].replace("&amp;", "&")
 }
 
-fn submit(agent: &Agent, t: &MockTenant, location: &str, form: &[(&str, &str)]) -> reqwest::RequestBuilder {
-    let tx = location.trim_start_matches("/u/mfa-otp-challenge?state=").to_owned();
+fn submit(
+    agent: &Agent,
+    t: &MockTenant,
+    location: &str,
+    form: &[(&str, &str)],
+) -> reqwest::RequestBuilder {
+    let tx = location
+        .trim_start_matches("/u/mfa-otp-challenge?state=")
+        .to_owned();
     let mut f = vec![("state", tx.as_str())];
     f.extend_from_slice(form);
-    let f: Vec<(String, String)> = f.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let f: Vec<(String, String)> = f
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     agent
         .http
         .post(format!("{}/u/mfa-otp-challenge", t.uri()))
@@ -426,11 +518,29 @@ async fn a_session_from_before_the_policy_does_not_skip_the_enrolment() {
     let mut agent = Agent::new(&t);
     let params = login_params();
     let done = agent.submit_login_with(&t, &params, EMAIL, PASSWORD).await;
-    assert!(done.header("location").starts_with(&format!("{CALLBACK}?code=")), "{}", done.body);
+    assert!(
+        done.header("location")
+            .starts_with(&format!("{CALLBACK}?code=")),
+        "{}",
+        done.body
+    );
     let silent = [params.as_slice(), &[("prompt", "none")]].concat();
-    assert!(agent.authorize(&t, &silent).await.header("location").starts_with(&format!("{CALLBACK}?code=")));
+    assert!(
+        agent
+            .authorize(&t, &silent)
+            .await
+            .header("location")
+            .starts_with(&format!("{CALLBACK}?code="))
+    );
 
-    let (s, _) = call_as(&t, ADMIN, Method::PUT, "/api/v2/guardian/policies", Some(json!(["all-applications"]))).await;
+    let (s, _) = call_as(
+        &t,
+        ADMIN,
+        Method::PUT,
+        "/api/v2/guardian/policies",
+        Some(json!(["all-applications"])),
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(
         agent.authorize(&t, &silent).await.header("location"),
@@ -439,41 +549,92 @@ async fn a_session_from_before_the_policy_does_not_skip_the_enrolment() {
     // Through the form: the password, then the enrolment.
     let step = agent.submit_login_with(&t, &params, EMAIL, PASSWORD).await;
     let location = step.header("location").to_owned();
-    assert!(location.starts_with("/u/mfa-otp-challenge?state="), "{location}");
-    assert!(!step.headers.get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("auth0=")));
-    let page = agent.send(agent.http.get(format!("{}{location}", t.uri()))).await;
+    assert!(
+        location.starts_with("/u/mfa-otp-challenge?state="),
+        "{location}"
+    );
+    assert!(
+        !step
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("auth0="))
+    );
+    let page = agent
+        .send(agent.http.get(format!("{}{location}", t.uri())))
+        .await;
     assert_eq!(page.status, 200);
-    for id in ["mfa-enroll-secret", "mfa-enroll-uri", "mfa-otp-form", "mfa-otp-code", "mfa-otp-submit"] {
+    for id in [
+        "mfa-enroll-secret",
+        "mfa-enroll-uri",
+        "mfa-otp-form",
+        "mfa-otp-code",
+        "mfa-otp-submit",
+    ] {
         assert!(page.body.contains(&format!("data-testid=\"{id}\"")), "{id}");
     }
     let secret = testid(&page.body, "mfa-enroll-secret");
     let uri = testid(&page.body, "mfa-enroll-uri");
-    assert!(uri.starts_with("otpauth://totp/") && uri.contains(&format!("secret={secret}&")), "{uri}");
+    assert!(
+        uri.starts_with("otpauth://totp/") && uri.contains(&format!("secret={secret}&")),
+        "{uri}"
+    );
     // The same page on a reload: the same secret.
-    let reload = agent.send(agent.http.get(format!("{}{location}", t.uri()))).await;
+    let reload = agent
+        .send(agent.http.get(format!("{}{location}", t.uri())))
+        .await;
     assert_eq!(testid(&reload.body, "mfa-enroll-secret"), secret);
     // Another browser cannot answer for this one.
     let stranger = Agent::new(&t);
     let code = code_of(&secret, t0());
-    let res = stranger.http.clone().execute(submit(&stranger, &t, &location, &[("code", &code)]).build().unwrap()).await.unwrap();
+    let res = stranger
+        .http
+        .clone()
+        .execute(
+            submit(&stranger, &t, &location, &[("code", &code)])
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
-    let wrong = agent.send(submit(&agent, &t, &location, &[("code", "000000")])).await;
+    let wrong = agent
+        .send(submit(&agent, &t, &location, &[("code", "000000")]))
+        .await;
     assert_eq!(wrong.status, 400);
     assert!(wrong.body.contains("data-testid=\"mfa-enroll-secret\""));
-    let shown = agent.send(submit(&agent, &t, &location, &[("code", &code)])).await;
+    let shown = agent
+        .send(submit(&agent, &t, &location, &[("code", &code)]))
+        .await;
     assert_eq!(shown.status, 200, "{}", shown.body);
     let recovery = testid(&shown.body, "mfa-recovery-code");
     assert_eq!(recovery.len(), 24);
     let saved = t.config().user_by_email(EMAIL).unwrap().mfa.unwrap();
-    assert_eq!((saved.otp_secret.as_str(), saved.recovery_codes.clone()), (secret.as_str(), vec![recovery.clone()]));
+    assert_eq!(
+        (saved.otp_secret.as_str(), saved.recovery_codes.clone()),
+        (secret.as_str(), vec![recovery.clone()])
+    );
     // Shown once: a reload continues without it.
-    let again = agent.send(agent.http.get(format!("{}{location}", t.uri()))).await;
+    let again = agent
+        .send(agent.http.get(format!("{}{location}", t.uri())))
+        .await;
     assert!(!again.body.contains(&recovery) && again.body.contains("mfa-recovery-continue"));
-    let done = agent.send(submit(&agent, &t, &location, &[("action", "continue")])).await;
+    let done = agent
+        .send(submit(&agent, &t, &location, &[("action", "continue")]))
+        .await;
     assert_eq!(done.status, 302, "{}", done.body);
-    assert!(done.header("location").starts_with(&format!("{CALLBACK}?code=")));
+    assert!(
+        done.header("location")
+            .starts_with(&format!("{CALLBACK}?code="))
+    );
     assert!(done.header("set-cookie").starts_with("auth0="));
-    assert!(agent.authorize(&t, &silent).await.header("location").starts_with(&format!("{CALLBACK}?code=")));
+    assert!(
+        agent
+            .authorize(&t, &silent)
+            .await
+            .header("location")
+            .starts_with(&format!("{CALLBACK}?code="))
+    );
     // The next login asks for a code of the saved secret.
     t.clock().advance(30);
     let token = mfa_token(&t, EMAIL).await;
@@ -509,7 +670,11 @@ async fn the_enrolment_step_in_chromium() {
     ]);
     b.goto(url.as_str()).await.unwrap();
     let find = |id: &'static str| async move {
-        match b.wait().for_element(Locator::Css(&format!("[data-testid={id}]"))).await {
+        match b
+            .wait()
+            .for_element(Locator::Css(&format!("[data-testid={id}]")))
+            .await
+        {
             Ok(e) => e,
             Err(e) => panic!(
                 "{id}: {e} at {} showing {}",
@@ -519,19 +684,30 @@ async fn the_enrolment_step_in_chromium() {
         }
     };
     find("login-email").await.send_keys(EMAIL).await.unwrap();
-    find("login-password").await.send_keys(PASSWORD).await.unwrap();
+    find("login-password")
+        .await
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
     find("login-submit").await.click().await.unwrap();
     let secret = find("mfa-enroll-secret").await.text().await.unwrap();
     let uri = find("mfa-enroll-uri").await.text().await.unwrap();
     assert!(uri.contains(&format!("secret={secret}&")), "{uri}");
-    find("mfa-otp-code").await.send_keys(&code_of(&secret, t0())).await.unwrap();
+    find("mfa-otp-code")
+        .await
+        .send_keys(&code_of(&secret, t0()))
+        .await
+        .unwrap();
     find("mfa-otp-submit").await.click().await.unwrap();
     let recovery = find("mfa-recovery-code").await.text().await.unwrap();
     assert_eq!(recovery.len(), 24);
     find("mfa-recovery-continue").await.click().await.unwrap();
     b.wait().for_element(Locator::Css("#back")).await.unwrap();
     let landed = b.current_url().await.unwrap();
-    assert!(landed.as_str().starts_with(&format!("{app}?code=")), "{landed}");
+    assert!(
+        landed.as_str().starts_with(&format!("{app}?code=")),
+        "{landed}"
+    );
     // Saved as the tenant's own code helper sees it: `mock-idp otp EMAIL` would print this.
     t.clock().advance(30);
     assert_eq!(
@@ -539,4 +715,27 @@ async fn the_enrolment_step_in_chromium() {
         code_of(&secret, t0() + 30)
     );
     browser.close().await;
+}
+
+#[test]
+fn the_deploy_cli_guardian_policies_map_to_the_policy() {
+    use mock_idp::config::deploy;
+    let yaml = "resourceServers:\n  - identifier: https://a\n    name: A\nguardianPolicies:\n  policies:\n    - all-applications\n";
+    let i = deploy::parse_yaml(yaml, "t.yaml", &deploy::Options::default()).unwrap();
+    assert_eq!(i.config.mfa_policy, MfaPolicy::AllApplications);
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+    let export = deploy::to_yaml(&i.config, "localhost:8443");
+    assert_eq!(
+        export.document["guardianPolicies"],
+        json!({"policies": ["all-applications"]})
+    );
+    let adaptive = "resourceServers:\n  - identifier: https://a\nguardianPolicies:\n  policies: [confidence-score]\n";
+    let i = deploy::parse_yaml(adaptive, "t.yaml", &deploy::Options::default()).unwrap();
+    assert_eq!(i.config.mfa_policy, MfaPolicy::None);
+    assert_eq!(
+        i.warnings,
+        ["ignored guardianPolicies policy confidence-score (not modelled)"]
+    );
+    let off = deploy::to_yaml(&i.config, "localhost:8443");
+    assert!(off.document.get("guardianPolicies").is_none());
 }

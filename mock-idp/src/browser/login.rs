@@ -119,9 +119,10 @@ pub(crate) async fn submit(
     if snapshot.mfa_required(user) {
         match user.mfa {
             Some(_) => st.mfa.await_code(tx, &user.id(), now),
-            None => st
-                .mfa
-                .await_enrolment(tx, &user.id(), crate::tenant::mfa::new_enrolment(), now),
+            None => {
+                st.mfa
+                    .await_enrolment(tx, &user.id(), crate::tenant::mfa::new_enrolment(), now)
+            }
         }
         return found(&format!("{OTP_STEP_PATH}?state={tx}"));
     }

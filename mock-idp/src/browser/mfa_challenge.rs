@@ -90,7 +90,10 @@ pub(crate) async fn submit(
         return html::error_page(StatusCode::BAD_REQUEST, "invalid_request", EXPIRED);
     };
     let page = |error, status| form(&st, &req, tx, &step, &user.email, error, status);
-    match st.mfa.verify_otp(&step.user_id, mfa, field("code").trim(), now) {
+    match st
+        .mfa
+        .verify_otp(&step.user_id, mfa, field("code").trim(), now)
+    {
         Ok(()) => {}
         Err(OtpError::Invalid) => return page(Some(WRONG_CODE), StatusCode::BAD_REQUEST),
         Err(OtpError::TooManyAttempts) => {
@@ -101,7 +104,11 @@ pub(crate) async fn submit(
         && let Some(mut enrolment) = step.enrolment.clone()
     {
         enrolment.enrolled_at = Some(now);
-        let code = enrolment.recovery_codes.first().cloned().unwrap_or_default();
+        let code = enrolment
+            .recovery_codes
+            .first()
+            .cloned()
+            .unwrap_or_default();
         if st.model.enrol_otp(&step.user_id, enrolment).is_err() {
             // Enrolled meanwhile (another login or the Management API): this one never
             // replaces it.

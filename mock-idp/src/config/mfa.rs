@@ -104,7 +104,8 @@ impl MfaConfig {
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_else(|| "mock-idp".into());
         let issuer = issuer.as_str();
-        let enc = |s: &str| -> String { url::form_urlencoded::byte_serialize(s.as_bytes()).collect() };
+        let enc =
+            |s: &str| -> String { url::form_urlencoded::byte_serialize(s.as_bytes()).collect() };
         format!(
             "otpauth://totp/{i}:{a}?secret={s}&issuer={i}&algorithm=SHA1&digits=6&period=30",
             i = enc(issuer),

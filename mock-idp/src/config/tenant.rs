@@ -12,8 +12,8 @@ use crate::config::client_documents::ClientIdMetadataDocuments;
 use crate::config::exchange::{
     ExchangeProfile, OrganizationConfig, SubjectValidation, VaultEntry, is_reserved_token_type,
 };
-use crate::config::resource::ResourceParameterProfile;
 use crate::config::mfa::MfaPolicy;
+use crate::config::resource::ResourceParameterProfile;
 use crate::config::sessions::{self, SessionPolicy};
 use crate::config::users::{self, RoleConfig, UserConfig};
 

@@ -13,8 +13,9 @@
 //! code), which the `mfa-otp` grant confirms with a code of that secret. The pending enrolment
 //! lives in the `mfa_token`'s entry, so it is bounded with the tokens and goes with its token.
 //!
-//! Bounds: 10,000 `mfa_token`s and 4 MiB of them, pending enrolments included (the soonest-expiring go first: only a caller
-//! with a user's password can make one); pending OTP logins as many as login transactions;
+//! Bounds: 10,000 `mfa_token`s and 4 MiB of them, pending enrolments included (the
+//! soonest-expiring go first: only a caller with a user's password can make one); pending OTP
+//! logins as many as login transactions and 512 bytes each (room for the enrolment a login under the MFA policy shows);
 //! per-user state only for the users the configuration enrols (a fixed set).
 
 use std::collections::{HashMap, VecDeque};

@@ -30,8 +30,8 @@ mod settings;
 mod users;
 
 pub(crate) use actions::ActionDraft;
-pub(crate) use users::ALREADY_ENROLLED;
 pub(crate) use invitations::AcceptError;
+pub(crate) use users::ALREADY_ENROLLED;
 
 pub(crate) use links::{add_each, add_permissions, remove_each, remove_permissions};
 
