@@ -506,6 +506,7 @@ fn readme_lists_the_m_and_v_rows() {
         include_str!("mfa.rs"),
         include_str!("mfa_api.rs"),
         include_str!("mfa_policy.rs"),
+        include_str!("mfa_policy/login_page.rs"),
         include_str!("device_code.rs"),
     ];
     let rows: Vec<&str> = readme
