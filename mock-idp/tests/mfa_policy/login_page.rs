@@ -291,3 +291,50 @@ async fn the_enrolment_step_in_chromium() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_device_activation_page_does_not_skip_the_enrolment() {
+    use mock_idp::config::{AppType, ApplicationConfig, GrantType};
+    let mut c = crate::mfa::config();
+    c.mfa_policy = MfaPolicy::AllApplications;
+    c.users.push(UserConfig::new(EMAIL, PASSWORD));
+    c.applications.push(ApplicationConfig {
+        grant_types: Some(vec![GrantType::DeviceCode]),
+        ..ApplicationConfig::browser("device-cli", AppType::Native, "https://unused.example/cb")
+    });
+    let t = MockTenant::builder().config(c).start().await;
+    let started: serde_json::Value = t
+        .http_client()
+        .post(format!("{}/oauth/device/code", t.uri()))
+        .form(&[("client_id", "device-cli"), ("scope", "openid")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let user_code = started["user_code"].as_str().unwrap();
+    let mut agent = Agent::new(&t);
+    let login = agent.http.post(format!("{}/activate", t.uri())).form(&[
+        ("action", "login"),
+        ("user_code", user_code),
+        ("username", EMAIL),
+        ("password", PASSWORD),
+    ]);
+    let page = agent.send(login).await;
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(
+        page.body.contains(
+            "Set up multi-factor authentication at a login first (enrolment on this page is not modelled)"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("auth0="))
+    );
+}
