@@ -338,3 +338,17 @@ async fn the_device_activation_page_does_not_skip_the_enrolment() {
             .any(|c| c.to_str().unwrap().starts_with("auth0="))
     );
 }
+
+#[tokio::test]
+async fn the_rust_handle_enrols_a_user_the_policy_owes_an_enrolment() {
+    let t = tenant(MfaPolicy::AllApplications).await;
+    assert!(t.login(EMAIL).current_otp().is_none());
+    let tokens = t.login(EMAIL).client(APP).await.unwrap();
+    assert!(tokens.id_token.is_some());
+    let saved = t.config().user_by_email(EMAIL).unwrap().mfa.unwrap();
+    assert_eq!(saved.enrolled_at, Some(t0()));
+    // Enrolled now: the next login (a step later) is asked for a code of the saved secret.
+    t.clock().advance(30);
+    assert_eq!(t.login(EMAIL).current_otp(), saved.code_at(t0() + 30));
+    assert!(t.login(EMAIL).client(APP).await.is_ok());
+}
