@@ -463,3 +463,60 @@ fn the_deploy_cli_guardian_policies_map_to_the_policy() {
     let off = deploy::to_yaml(&i.config, "localhost:8443");
     assert!(off.document.get("guardianPolicies").is_none());
 }
+
+/// The policy and an enrolment made under it are the model's: a restarted tenant on the same
+/// state directory keeps both.
+#[tokio::test]
+async fn the_policy_and_enrolments_under_it_survive_a_restart() {
+    let dir = crate::support::TempDir::new("mfa-policy-kept");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let start = || async {
+        for _ in 0..250 {
+            let mut c = crate::mfa::config();
+            c.users.push(UserConfig::new(EMAIL, PASSWORD));
+            let started = MockTenant::builder()
+                .config(c)
+                .admin_secret(ADMIN)
+                .state_dir(dir.path())
+                .port(port)
+                .keep_changes(true)
+                .try_start();
+            if let Ok(t) = started {
+                return t;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("port {port} stayed busy");
+    };
+    let secret = {
+        let t = start().await;
+        let put = Some(json!(["all-applications"]));
+        let (s, _) = call_as(&t, ADMIN, Method::PUT, "/api/v2/guardian/policies", put).await;
+        assert_eq!(s, 200);
+        let token = mfa_token(&t, EMAIL).await;
+        let a = associate(&t, &token, otp_body()).await.1;
+        let secret = a["secret"].as_str().unwrap().to_owned();
+        let now = t.clock().now();
+        assert_eq!(otp(&t, &token, &code_of(&secret, now)).await.0, 200);
+        let file = dir.path().join("tenant.json");
+        for _ in 0..100 {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            if text.contains("all-applications") && text.contains(&secret) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        secret
+    };
+    let t = start().await;
+    assert_eq!(
+        call_as(&t, ADMIN, Method::GET, "/api/v2/guardian/policies", None).await,
+        (StatusCode::OK, json!(["all-applications"]))
+    );
+    let kept = t.config().user_by_email(EMAIL).unwrap().mfa.unwrap();
+    assert_eq!(kept.otp_secret, secret);
+}
