@@ -212,10 +212,12 @@ fn the_toml_setting_turns_the_policy_on_and_a_bad_value_stops_start_up() {
     let e = parse("mfa_policy = \"confidence-score\"\n")
         .unwrap_err()
         .to_string();
+    assert!(e.starts_with("t.toml: line 1"), "{e}");
     assert!(
-        e.starts_with("t.toml") && e.contains("confidence-score"),
+        e.ends_with("unknown variant `confidence-score`, expected `none` or `all-applications`"),
         "{e}"
     );
+    assert!(!e.contains('\n'), "one line: {e}");
 }
 
 #[tokio::test]

@@ -526,6 +526,17 @@ mod tests {
         assert_eq!(t.by_user["attacker"].len(), MAX_MFA_TOKENS_PER_USER);
     }
 
+    /// The room each `mfa_token` and login step counts for a pending enrolment holds the one
+    /// `new_enrolment` makes, so that setting it later never outgrows the byte bound.
+    #[test]
+    fn a_pending_enrolment_fits_the_room_counted_for_it() {
+        let e = new_enrolment();
+        assert_eq!(e.otp_secret.len(), 32);
+        assert!(e.secret().is_some_and(|s| s.len() == 20));
+        let size = e.otp_secret.footprint() + e.recovery_codes.footprint();
+        assert!(size <= PENDING_ENROLMENT_BYTES, "{size}");
+    }
+
     #[test]
     fn a_code_works_once_and_the_bucket_refills_one_attempt_per_six_minutes() {
         let m = Mfa::default();
