@@ -1,6 +1,7 @@
 // @auth0/auth0-auth-js and openid-client against mock-idp serve: tokens and Auth0's error codes.
 import { AuthClient } from '@auth0/auth0-auth-js';
 import * as oidc from 'openid-client';
+import { createHmac } from 'node:crypto';
 
 const domain = process.env.DOMAIN;
 const API = 'https://my-flask-api';
@@ -145,6 +146,53 @@ if (process.env.PASSWORD_DOMAIN) {
     }
   }
   await refusal(sdk, 'wrong password -> 403 invalid_grant', () => ropg.getTokenByPassword({ username: 'user@example.com', password: 'nope' }), 403, 'invalid_grant', 'Wrong email or password.');
+}
+
+// @auth0/auth0-auth-js's MFA client against a tenant with the MFA policy on
+// (mfa-policy-tenant.toml): the password grant asks a user without an authenticator for MFA,
+// mfa.enrollAuthenticator (POST /mfa/associate) enrols them, mfa.verify confirms with a code.
+if (process.env.MFA_DOMAIN) {
+  const sdk = 'auth0-auth-js';
+  const client = new AuthClient({ domain: process.env.MFA_DOMAIN, clientId: 'mfa-client', clientSecret: 'mfa-secret' });
+  const mfaToken = async () => {
+    try {
+      await client.getTokenByPassword({ username: 'newbie@example.com', password: 'Passw0rd!', scope: 'openid' });
+    } catch (e) {
+      if (e.cause?.error === 'mfa_required') return e.cause.mfa_token;
+      throw e;
+    }
+    throw new Error('no mfa_required');
+  };
+  try {
+    const token = await mfaToken();
+    check(sdk, 'MFA policy: getTokenByPassword for a user without MFA -> mfa_required', typeof token === 'string');
+    const e = await client.mfa.enrollAuthenticator({ authenticatorTypes: ['otp'], mfaToken: token });
+    check(sdk, 'mfa.enrollAuthenticator (otp) gets a secret, barcode URI and a recovery code',
+      e.authenticatorType === 'otp' && /^[A-Z2-7]{32}$/.test(e.secret)
+        && e.barcodeUri.startsWith('otpauth://totp/') && e.barcodeUri.includes(`secret=${e.secret}&`)
+        && e.recoveryCodes.length === 1, JSON.stringify(e));
+    const tok = await client.mfa.verify({ mfaToken: token, factorType: 'otp', otp: totp(e.secret) });
+    check(sdk, 'mfa.verify with a code of the new secret confirms it and gets the tokens', !!tok.accessToken && !!tok.idToken, JSON.stringify(tok));
+    const again = await mfaToken();
+    await refusal(sdk, 'a second enrollAuthenticator -> 403 access_denied', () => client.mfa.enrollAuthenticator({ authenticatorTypes: ['otp'], mfaToken: again }), 403, 'access_denied', 'User is already enrolled.');
+    await refusal(sdk, 'enrollAuthenticator (oob) -> 400, not modelled', () => client.mfa.enrollAuthenticator({ authenticatorTypes: ['oob'], oobChannels: ['sms'], phoneNumber: '+15555550100', mfaToken: again }), 400, 'invalid_request');
+  } catch (e) {
+    check(sdk, 'MFA policy enrolment', false, `${e.constructor.name}: ${e.message} ${JSON.stringify(e.cause ?? '')}`);
+  }
+}
+
+/** The current TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s) of a base32 secret, as an
+ * authenticator app computes it. */
+function totp(secret) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
 process.exit(failures ? 1 : 0);

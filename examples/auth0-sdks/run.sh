@@ -10,7 +10,9 @@
 # tenant logs the user in without the form), and that each refusal
 # reaches the caller as Auth0's error code (wrong secret, unknown audience, ungranted scope, a
 # grant the application may not use); and the Resource Owner Password login of auth0-python
-# (`GetToken.login`) and auth0-auth-js (`getTokenByPassword`), with both grants.
+# (`GetToken.login`) and auth0-auth-js (`getTokenByPassword`), with both grants; and, with the
+# tenant's MFA policy on, auth0-auth-js's MFA client enrolling a user (`mfa.enrollAuthenticator`,
+# `mfa.verify`).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,11 +53,16 @@ PASSWORD_PORT=$((PORT + 2))
 $bin --state-dir "$WORK/state-password" --fixture-keys serve --port "$PASSWORD_PORT" --config "$here/password-tenant.toml" >"$WORK/serve-password.log" 2>&1 &
 for _ in $(seq 100); do grep -q "Press Ctrl-C" "$WORK/serve-password.log" 2>/dev/null && break; sleep 0.1; done
 
-# The three tenants' CAs in one bundle the clients trust.
-cat "$ca" "$WORK/state-login/ca.pem" "$WORK/state-password/ca.pem" >"$WORK/cas.pem"
+# A fourth with the MFA policy on (every user must use MFA) and a user with no authenticator.
+MFA_PORT=$((PORT + 3))
+$bin --state-dir "$WORK/state-mfa" --fixture-keys serve --port "$MFA_PORT" --config "$here/mfa-policy-tenant.toml" >"$WORK/serve-mfa.log" 2>&1 &
+for _ in $(seq 100); do grep -q "Press Ctrl-C" "$WORK/serve-mfa.log" 2>/dev/null && break; sleep 0.1; done
+
+# The four tenants' CAs in one bundle the clients trust.
+cat "$ca" "$WORK/state-login/ca.pem" "$WORK/state-password/ca.pem" "$WORK/state-mfa/ca.pem" >"$WORK/cas.pem"
 ca="$WORK/cas.pem"
 
-export DOMAIN="localhost:$PORT" LOGIN_DOMAIN="localhost:$LOGIN_PORT" PASSWORD_DOMAIN="localhost:$PASSWORD_PORT"
+export DOMAIN="localhost:$PORT" LOGIN_DOMAIN="localhost:$LOGIN_PORT" PASSWORD_DOMAIN="localhost:$PASSWORD_PORT" MFA_DOMAIN="localhost:$MFA_PORT"
 status=0
 # requests (auth0-python) trusts REQUESTS_CA_BUNDLE, httpx (auth0-api-python) SSL_CERT_FILE;
 # Node trusts NODE_EXTRA_CA_CERTS.

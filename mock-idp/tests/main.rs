@@ -20,6 +20,7 @@ mod keys;
 mod management;
 mod mfa;
 mod mfa_api;
+mod mfa_policy;
 mod mint;
 mod org_links;
 mod org_login;

@@ -505,6 +505,8 @@ fn readme_lists_the_m_and_v_rows() {
     let sources = [
         include_str!("mfa.rs"),
         include_str!("mfa_api.rs"),
+        include_str!("mfa_policy.rs"),
+        include_str!("mfa_policy/login_page.rs"),
         include_str!("device_code.rs"),
     ];
     let rows: Vec<&str> = readme
@@ -512,7 +514,7 @@ fn readme_lists_the_m_and_v_rows() {
         .filter(|l| l.starts_with("| M-") || l.starts_with("| V-"))
         .collect();
     let ids: Vec<&str> = rows.iter().map(|l| &l[2..6]).collect();
-    let expected: Vec<String> = (1..=16)
+    let expected: Vec<String> = (1..=21)
         .map(|i| format!("M-{i:02}"))
         .chain((1..=11).map(|i| format!("V-{i:02}")))
         .collect();

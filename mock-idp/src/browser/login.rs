@@ -114,9 +114,16 @@ pub(crate) async fn submit(
         return form(&st, &req, tx, email, Some(BLOCKED));
     }
     let now = st.mint.clock.now();
-    // An enrolled user owes a code: the same transaction goes on to the OTP step.
-    if user.mfa.is_some() {
-        st.mfa.await_code(tx, &user.id(), now);
+    // An enrolled user owes a code: the same transaction goes on to the OTP step. Under the
+    // MFA policy a user without an enrolment goes there too, and enrols first.
+    if snapshot.mfa_required(user) {
+        match user.mfa {
+            Some(_) => st.mfa.await_code(tx, &user.id(), now),
+            None => {
+                st.mfa
+                    .await_enrolment(tx, &user.id(), crate::tenant::mfa::new_enrolment(), now)
+            }
+        }
         return found(&format!("{OTP_STEP_PATH}?state={tx}"));
     }
     st.transactions.finish(tx);

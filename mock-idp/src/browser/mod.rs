@@ -50,7 +50,8 @@ pub(crate) fn transaction(
 }
 
 /// Whether `session` may still log its user in without the form: the user exists, is not
-/// blocked, and has no OTP enrolment newer than the session (a session started with the
+/// blocked, is not owed an enrolment by the MFA policy, and has no OTP enrolment newer than
+/// the session (a session started with the
 /// password alone, before the user was enrolled, must not skip the code: Auth0 asks a
 /// session without the factor for it).
 pub(crate) fn session_still_counts(
@@ -59,8 +60,11 @@ pub(crate) fn session_still_counts(
 ) -> bool {
     cfg.user(&session.user_id).is_some_and(|u| {
         !u.blocked
-            && u.mfa
-                .as_ref()
-                .is_none_or(|m| m.enrolled_at.is_none_or(|at| session.auth_time >= at))
+            && match &u.mfa {
+                Some(m) => m.enrolled_at.is_none_or(|at| session.auth_time >= at),
+                // Under the MFA policy a user without an enrolment owes one: a session from
+                // before the policy was switched on does not skip it.
+                None => !cfg.mfa_required(u),
+            }
     })
 }

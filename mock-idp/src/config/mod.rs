@@ -68,7 +68,7 @@ pub use exchange::{
     is_reserved_token_type,
 };
 pub use invitation::InvitationConfig;
-pub use mfa::{MfaConfig, OTP_STEP};
+pub use mfa::{MfaConfig, MfaPolicy, OTP_STEP};
 pub use resource::{ResourceError, ResourceParameterProfile};
 pub use sessions::{
     DEFAULT_IDLE_SESSION_LIFETIME, DEFAULT_SESSION_LIFETIME, MAX_IDLE_SESSION_LIFETIME,

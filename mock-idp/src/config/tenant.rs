@@ -12,6 +12,7 @@ use crate::config::client_documents::ClientIdMetadataDocuments;
 use crate::config::exchange::{
     ExchangeProfile, OrganizationConfig, SubjectValidation, VaultEntry, is_reserved_token_type,
 };
+use crate::config::mfa::MfaPolicy;
 use crate::config::resource::ResourceParameterProfile;
 use crate::config::sessions::{self, SessionPolicy};
 use crate::config::users::{self, RoleConfig, UserConfig};
@@ -87,6 +88,10 @@ pub struct TenantConfig {
         skip_serializing_if = "sessions::is_default_idle_session_lifetime"
     )]
     pub idle_session_lifetime: u32,
+    /// Auth0's Guardian MFA policy: `"all-applications"` asks every user for an OTP code,
+    /// enrolling at the next login those without one. Default `"none"`.
+    #[serde(default, skip_serializing_if = "MfaPolicy::is_default")]
+    pub mfa_policy: MfaPolicy,
 }
 
 /// The name of the tenant's one database connection (Auth0's default one), which holds
@@ -165,6 +170,7 @@ impl Default for TenantConfig {
             client_id_metadata_documents: ClientIdMetadataDocuments::default(),
             session_lifetime: sessions::DEFAULT_SESSION_LIFETIME,
             idle_session_lifetime: sessions::DEFAULT_IDLE_SESSION_LIFETIME,
+            mfa_policy: MfaPolicy::None,
         }
     }
 }
@@ -418,6 +424,12 @@ impl TenantConfig {
     /// How long login sessions live.
     pub(crate) fn session_policy(&self) -> SessionPolicy {
         SessionPolicy::from_hours(self.session_lifetime, self.idle_session_lifetime)
+    }
+
+    /// Whether `user` owes a second factor at login: they have an enrolment, or the policy
+    /// makes everyone enrol.
+    pub(crate) fn mfa_required(&self, user: &UserConfig) -> bool {
+        user.mfa.is_some() || self.mfa_policy == MfaPolicy::AllApplications
     }
 
     /// The user with this email (case-insensitive, as Auth0 database connections compare).

@@ -73,7 +73,7 @@ pub(crate) fn scope_for(method: &str, path: &str) -> &'static str {
 #[rustfmt::skip] // one line per route: it reads as the table it is
 fn table() -> Table {
     use signing_keys as keys;
-    use crate::management::{actions, authentication_methods as mfa, clients, connections, invitations, org_links, organizations as orgs, resource_servers as apis, roles, tenant_settings, users};
+    use crate::management::{actions, authentication_methods as mfa, clients, connections, guardian, invitations, org_links, organizations as orgs, resource_servers as apis, roles, tenant_settings, users};
     Table::default()
         .get("/api/v2/organizations", "read:organizations", orgs::list)
         .post("/api/v2/organizations", "create:organizations", orgs::create)
@@ -103,6 +103,9 @@ fn table() -> Table {
         .get("/api/v2/connections/{id}", "read:connections", connections::get)
         .get("/api/v2/tenants/settings", "read:tenant_settings", tenant_settings::get)
         .patch("/api/v2/tenants/settings", "update:tenant_settings", tenant_settings::patch)
+        .get("/api/v2/guardian/policies", "read:mfa_policies", guardian::get_policies)
+        .put("/api/v2/guardian/policies", "update:mfa_policies", guardian::put_policies)
+        .put("/api/v2/guardian/factors/otp", "update:guardian_factors", guardian::put_otp_factor)
         .get("/api/v2/clients", "read:clients", clients::list)
         .post("/api/v2/clients", "create:clients", clients::create)
         .get("/api/v2/clients/{id}", "read:clients", clients::get)

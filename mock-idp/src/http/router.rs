@@ -51,6 +51,10 @@ pub(crate) fn app(state: Arc<TenantState>) -> Router {
             post(crate::token_endpoint::device_code::device_authorization),
         )
         .route(
+            "/mfa/associate",
+            post(crate::token_endpoint::mfa_associate::associate),
+        )
+        .route(
             "/mfa/authenticators",
             get(crate::token_endpoint::mfa_authenticators::list),
         )

@@ -15,6 +15,7 @@
 //! | `invitations` | `/organizations/{id}/invitations`: create, list, read, delete |
 //! | `org_links` | `/organizations/{id}/client-grants`, `discovery-domains`, `clients` (what the Deploy CLI reads of an organization) |
 //! | `connections` | `/connections`: the database connection |
+//! | `guardian` | `/guardian/policies`, `/guardian/factors/otp`: the tenant's MFA policy |
 //! | `tenant_settings` | `/tenants/settings` |
 //! | `actions` | `/actions/actions` (+ `deploy`, `versions`), `/actions/triggers` (+ `bindings`) |
 //! | `shapes` | JSON shapes several resources share (a user, a member, a permission) |
@@ -28,6 +29,7 @@ mod body;
 pub(crate) mod clients;
 pub(crate) mod connections;
 mod error;
+pub(crate) mod guardian;
 pub(crate) mod invitations;
 mod links;
 pub(crate) mod org_links;

@@ -1,7 +1,8 @@
 //! `tenant.login(email)`: a user's tokens for API tests, got the way a browser gets them.
 //!
 //! It walks the real flow over HTTPS (`/authorize` with PKCE, the login form, the OTP step for
-//! a user with an MFA enrolment, the code exchange at `/oauth/token`), so the tokens are exactly what an application would hold:
+//! a user with an MFA enrolment, or under the MFA policy the enrolment of one without, the code
+//! exchange at `/oauth/token`), so the tokens are exactly what an application would hold:
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -177,9 +178,21 @@ impl<'a> Login<'a> {
                 .map_err(|e| step("login form", e))?;
             location = redirect_target(&res, "login form").await?;
             if location.starts_with(crate::browser::mfa_challenge::PATH) {
-                let code = self.current_otp().unwrap_or_default();
-                let res = http
-                    .post(format!(
+                let now = self.state.mint.clock.now();
+                // Under the MFA policy a user without an enrolment enrols here: the handle
+                // reads the secret the page shows, as a person's authenticator app would.
+                let enrolment = self
+                    .state
+                    .mfa
+                    .login_step(&tx, now)
+                    .and_then(|s| s.enrolment);
+                let code = match &enrolment {
+                    Some(e) => e.code_at(now),
+                    None => self.current_otp(),
+                }
+                .unwrap_or_default();
+                let otp_step = |form: Vec<(&'static str, String)>| {
+                    http.post(format!(
                         "{}{}",
                         self.state.base_url,
                         crate::browser::mfa_challenge::PATH
@@ -188,10 +201,18 @@ impl<'a> Login<'a> {
                         "cookie",
                         format!("{}={device}", crate::tenant::session::DEVICE_COOKIE),
                     )
-                    .form(&[("state", tx.as_str()), ("code", code.as_str())])
+                    .form(&[vec![("state", tx.clone())], form].concat())
                     .send()
+                };
+                let mut res = otp_step(vec![("code", code)])
                     .await
                     .map_err(|e| step("otp", e))?;
+                if enrolment.is_some() && res.status().is_success() {
+                    // The recovery-code page: continue.
+                    res = otp_step(vec![("action", "continue".to_owned())])
+                        .await
+                        .map_err(|e| step("otp", e))?;
+                }
                 location = redirect_target(&res, "otp").await?;
             }
         }

@@ -8,8 +8,14 @@
 //! constraints"). An empty bucket answers `too_many_attempts` even for the right code, so a
 //! guesser cannot tell a hit from a miss.
 //!
-//! Bounds: 10,000 `mfa_token`s and 4 MiB of them (the soonest-expiring go first: only a caller
-//! with a user's password can make one); pending OTP logins as many as login transactions;
+//! Under the MFA policy a user without an enrolment enrols over the MFA API: `POST
+//! /mfa/associate` gives their `mfa_token` a pending enrolment (a fresh secret and recovery
+//! code), which the `mfa-otp` grant confirms with a code of that secret. The pending enrolment
+//! lives in the `mfa_token`'s entry, so it is bounded with the tokens and goes with its token.
+//!
+//! Bounds: 10,000 `mfa_token`s and 4 MiB of them, pending enrolments included (the
+//! soonest-expiring go first: only a caller with a user's password can make one); pending OTP
+//! logins as many as login transactions and 512 bytes each (room for the enrolment a login under the MFA policy shows);
 //! per-user state only for the users the configuration enrols (a fixed set).
 
 use std::collections::{HashMap, VecDeque};
@@ -29,6 +35,12 @@ pub(crate) const MAX_MFA_TOKEN_BYTES: usize = 4 << 20;
 /// Live `mfa_token`s one user may hold: their next pushes out their own oldest, never another
 /// user's (an attacker who knows one enrolled account's password cannot evict the rest).
 pub(crate) const MAX_MFA_TOKENS_PER_USER: usize = 16;
+/// Room every `mfa_token` entry counts for the enrolment `POST /mfa/associate` may give it
+/// (a 32-character secret, one 24-character recovery code, their headers), so that adding one
+/// later never grows an entry past what the byte bound counted.
+pub(crate) const PENDING_ENROLMENT_BYTES: usize = 160;
+/// Bytes of the logins owing a code (each counts a pending enrolment's room, used or not).
+pub(crate) const MAX_LOGIN_STEP_BYTES: usize = MAX_TRANSACTIONS * 512;
 /// Failed verifications a user may make in a burst (Auth0's bucket of 10).
 pub(crate) const MAX_FAILED_ATTEMPTS: u32 = 10;
 /// One more attempt every this many seconds (Auth0: 6 minutes).
@@ -51,6 +63,8 @@ struct TicketEntry {
     ticket: MfaTicket,
     issued_at: i64,
     used: bool,
+    /// The enrolment `POST /mfa/associate` started for this token's user, until confirmed.
+    pending: Option<MfaConfig>,
 }
 
 impl Footprint for TicketEntry {
@@ -60,7 +74,27 @@ impl Footprint for TicketEntry {
             + t.user_id.footprint()
             + t.scopes.footprint()
             + t.audience.footprint()
+            + PENDING_ENROLMENT_BYTES
             + 16
+    }
+}
+
+/// A login past its password, owing its second factor.
+#[derive(Debug, Clone)]
+pub(crate) struct LoginStep {
+    /// Who gave the right password.
+    pub(crate) user_id: String,
+    /// Under the MFA policy, for a user with no enrolment: the enrolment this login shows and
+    /// its first code confirms.
+    pub(crate) enrolment: Option<MfaConfig>,
+    /// The enrolment was confirmed and saved: the page has shown the recovery code once, and
+    /// the next submit finishes the login.
+    pub(crate) confirmed: bool,
+}
+
+impl Footprint for LoginStep {
+    fn footprint(&self) -> usize {
+        self.user_id.footprint() + PENDING_ENROLMENT_BYTES + 8
     }
 }
 
@@ -131,8 +165,9 @@ impl Tickets {
 #[derive(Debug)]
 pub(crate) struct Mfa {
     tickets: Mutex<Tickets>,
-    /// Login transaction id -> the user who gave the right password and owes a code.
-    logins: Mutex<BoundedStore<String, String>>,
+    /// Login transaction id -> the user who gave the right password and owes a code (and,
+    /// under the MFA policy, the enrolment that login shows).
+    logins: Mutex<BoundedStore<String, LoginStep>>,
     users: Mutex<HashMap<String, UserState>>,
 }
 
@@ -149,7 +184,7 @@ impl Default for Mfa {
             }),
             logins: Mutex::new(BoundedStore::new(
                 MAX_TRANSACTIONS,
-                MAX_TRANSACTIONS * 256,
+                MAX_LOGIN_STEP_BYTES,
                 WhenFull::EvictSoonest,
             )),
             users: Mutex::new(HashMap::new()),
@@ -166,6 +201,7 @@ impl Mfa {
             ticket,
             issued_at: now,
             used: false,
+            pending: None,
         };
         let mut t = lock(&self.tickets);
         t.make_room(&user_id, now);
@@ -215,26 +251,77 @@ impl Mfa {
         Ok(e.ticket.clone())
     }
 
+    /// Gives `token` the pending enrolment `enrolment` (a later associate on the same token
+    /// replaces it: the same holder starts again).
+    pub(crate) fn start_enrolment(
+        &self,
+        token: &str,
+        enrolment: MfaConfig,
+        now: i64,
+    ) -> Result<(), TicketError> {
+        let mut tickets = lock(&self.tickets);
+        let e = tickets
+            .store
+            .get_mut(&token.to_owned(), now)
+            .ok_or(TicketError::Malformed)?;
+        if e.used || now >= e.issued_at + MFA_TOKEN_LIFETIME {
+            return Err(TicketError::Expired);
+        }
+        e.pending = Some(enrolment);
+        Ok(())
+    }
+
+    /// The enrolment `token` has pending, if any.
+    pub(crate) fn pending_enrolment(&self, token: &str, now: i64) -> Option<MfaConfig> {
+        lock(&self.tickets)
+            .store
+            .get(&token.to_owned(), now)
+            .and_then(|e| e.pending.clone())
+    }
+
     /// Marks `token` used: it completed its login and never completes another.
     pub(crate) fn spend(&self, token: &str, now: i64) {
         if let Some(e) = lock(&self.tickets).store.get_mut(&token.to_owned(), now) {
             e.used = true;
+            e.pending = None;
         }
     }
 
     /// Records that login transaction `tx` passed its password step for `user_id`.
     pub(crate) fn await_code(&self, tx: &str, user_id: &str, now: i64) {
-        lock(&self.logins).insert(
-            tx.to_owned(),
-            user_id.to_owned(),
-            now + TRANSACTION_LIFETIME,
-            now,
-        );
+        self.await_step(tx, user_id, None, now);
+    }
+
+    /// Records that login transaction `tx` passed its password step for `user_id`, who has no
+    /// enrolment and enrols with `enrolment` (the MFA policy).
+    pub(crate) fn await_enrolment(&self, tx: &str, user_id: &str, enrolment: MfaConfig, now: i64) {
+        self.await_step(tx, user_id, Some(enrolment), now);
+    }
+
+    fn await_step(&self, tx: &str, user_id: &str, enrolment: Option<MfaConfig>, now: i64) {
+        let step = LoginStep {
+            user_id: user_id.to_owned(),
+            enrolment,
+            confirmed: false,
+        };
+        lock(&self.logins).insert(tx.to_owned(), step, now + TRANSACTION_LIFETIME, now);
     }
 
     /// The user login transaction `tx` owes a code for, if any.
     pub(crate) fn awaiting(&self, tx: &str, now: i64) -> Option<String> {
+        self.login_step(tx, now).map(|s| s.user_id)
+    }
+
+    /// The step login transaction `tx` is at, if it owes a code.
+    pub(crate) fn login_step(&self, tx: &str, now: i64) -> Option<LoginStep> {
         lock(&self.logins).get(&tx.to_owned(), now).cloned()
+    }
+
+    /// Marks the enrolment of login `tx` confirmed (its footprint does not change).
+    pub(crate) fn confirm_login_enrolment(&self, tx: &str, now: i64) {
+        if let Some(s) = lock(&self.logins).get_mut(&tx.to_owned(), now) {
+            s.confirmed = true;
+        }
     }
 
     /// Forgets `user_id`'s runtime state (replay window, attempts, recovery codes in use): their
@@ -359,6 +446,19 @@ fn take_attempt_window(u: &mut UserState, now: i64) -> Result<(), OtpError> {
     Ok(())
 }
 
+/// A new OTP enrolment as an authenticator app receives it: a 160-bit secret (RFC 4226's
+/// recommended length; 32 base32 characters) and one recovery code.
+pub(crate) fn new_enrolment() -> MfaConfig {
+    let mut bytes = [0u8; 20];
+    let _ = aws_lc_rs::rand::fill(&mut bytes);
+    MfaConfig {
+        otp_secret: data_encoding::BASE32_NOPAD.encode(&bytes),
+        recovery_codes: vec![new_recovery_code()],
+        name: None,
+        enrolled_at: None,
+    }
+}
+
 /// A recovery code shaped like Auth0's: 24 characters of `A-Z` and `0-9`.
 pub(crate) fn new_recovery_code() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -424,6 +524,17 @@ mod tests {
         let t = lock(&m.tickets);
         assert_eq!(t.store.len(), MAX_MFA_TOKENS_PER_USER + 1);
         assert_eq!(t.by_user["attacker"].len(), MAX_MFA_TOKENS_PER_USER);
+    }
+
+    /// The room each `mfa_token` and login step counts for a pending enrolment holds the one
+    /// `new_enrolment` makes, so that setting it later never outgrows the byte bound.
+    #[test]
+    fn a_pending_enrolment_fits_the_room_counted_for_it() {
+        let e = new_enrolment();
+        assert_eq!(e.otp_secret.len(), 32);
+        assert!(e.secret().is_some_and(|s| s.len() == 20));
+        let size = e.otp_secret.footprint() + e.recovery_codes.footprint();
+        assert!(size <= PENDING_ENROLMENT_BYTES, "{size}");
     }
 
     #[test]

@@ -95,7 +95,8 @@ mod tests {
                 "| {} | {} MiB |",
                 thousands(mfa::MAX_MFA_TOKENS),
                 mfa::MAX_MFA_TOKEN_BYTES >> 20
-            )) && tokens.contains(&format!("({} each)", mfa::MAX_MFA_TOKENS_PER_USER)),
+            )) && tokens.contains(&format!("({} each)", mfa::MAX_MFA_TOKENS_PER_USER))
+                && tokens.contains(&format!("({} bytes)", mfa::PENDING_ENROLMENT_BYTES)),
             "{tokens}"
         );
         let owing = row("Logins owing an OTP code");
@@ -103,7 +104,7 @@ mod tests {
             owing.contains(&format!(
                 "| {} | {} KiB |",
                 thousands(session::MAX_TRANSACTIONS),
-                thousands((session::MAX_TRANSACTIONS * 256) >> 10)
+                thousands(mfa::MAX_LOGIN_STEP_BYTES >> 10)
             )),
             "{owing}"
         );

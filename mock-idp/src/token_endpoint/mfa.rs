@@ -2,6 +2,10 @@
 //! and `http://auth0.com/oauth/grant-type/mfa-recovery-code` (`mfa_token` +
 //! `recovery_code`), which finish a password login that answered `mfa_required`.
 //!
+//! Under the MFA policy, the `mfa-otp` grant also confirms the enrolment `POST
+//! /mfa/associate` started for its `mfa_token`: the code must come from the new secret, and the
+//! enrolment is then saved to the user as the Management API's would be.
+//!
 //! Refusals as Auth0's SDKs expect them (Auth0.swift's and Auth0.Android's error tests): a
 //! wrong code is 403 `invalid_grant` "Invalid otp_code." (or "Invalid recovery_code."), an
 //! unknown token 403 `invalid_grant` "Malformed mfa_token", an expired or spent one 401
@@ -18,11 +22,34 @@ use super::user_login::{UserLogin, user_tokens};
 use super::{TokenError, dpop};
 use crate::config::{ApplicationConfig, GrantType};
 use crate::tenant::mfa::{OtpError, TicketError};
+pub(crate) use crate::tenant::model::ALREADY_ENROLLED;
+use crate::tenant::model::ModelError;
 use crate::tenant::state::TenantState;
 
 /// Auth0's text for an empty attempt bucket (not captured for MFA: the text of Auth0's
 /// brute-force protection).
 pub(crate) const TOO_MANY_ATTEMPTS: &str = "Too many failed attempts. Try again later.";
+
+/// The answer to a code for a user with no enrolment, and none pending on the token (Auth0's
+/// text for a challenge of an unenrolled user; this grant's answer not captured).
+pub(crate) const NOT_ENROLLED: &str = "User is not enrolled.";
+
+/// Saves the confirmed enrolment as the user's `[users.mfa]`, as the Management API's
+/// enrolment is saved; refused if the user enrolled meanwhile (another `mfa_token` confirmed
+/// first, or an operator enrolled them): a second enrolment never replaces the first.
+fn confirm_enrolment(
+    st: &TenantState,
+    user_id: &str,
+    mut enrolment: crate::config::MfaConfig,
+    now: i64,
+) -> Result<(), TokenError> {
+    enrolment.enrolled_at = Some(now);
+    match st.model.enrol_otp(user_id, enrolment) {
+        Ok(_) => Ok(()),
+        Err(ModelError::Conflict(_)) => Err(TokenError::AccessDenied(ALREADY_ENROLLED.into())),
+        Err(_) => Err(TokenError::InvalidGrant("Malformed mfa_token".into())),
+    }
+}
 
 pub(crate) async fn grant(
     st: &TenantState,
@@ -60,10 +87,17 @@ pub(crate) async fn grant(
     let user = cfg
         .user(&ticket.user_id)
         .ok_or_else(|| TokenError::InvalidGrant("Malformed mfa_token".into()))?;
-    let mfa = user
-        .mfa
-        .as_ref()
-        .ok_or_else(|| TokenError::InvalidGrant("Malformed mfa_token".into()))?;
+    // A user without an enrolment confirms the one `/mfa/associate` started for this token.
+    let pending = match &user.mfa {
+        Some(_) => None,
+        None => match (grant, st.mfa.pending_enrolment(token, now)) {
+            (GrantType::MfaOtp, Some(p)) => Some(p),
+            _ => return Err(TokenError::InvalidGrant(NOT_ENROLLED.into())),
+        },
+    };
+    let Some(mfa) = user.mfa.as_ref().or(pending.as_ref()) else {
+        return Err(TokenError::InvalidGrant(NOT_ENROLLED.into()));
+    };
     let refused = |e: OtpError| match e {
         OtpError::Invalid => TokenError::InvalidGrant(wrong.into()),
         OtpError::TooManyAttempts => TokenError::TooManyAttempts(TOO_MANY_ATTEMPTS.into()),
@@ -83,6 +117,9 @@ pub(crate) async fn grant(
     };
     if user.blocked {
         return Err(TokenError::UserBlocked);
+    }
+    if let Some(enrolment) = pending {
+        confirm_enrolment(st, &ticket.user_id, enrolment, now)?;
     }
     st.mfa.spend(token, now);
     let login = UserLogin {

@@ -12,6 +12,7 @@
 //! | `password` | Resource Owner Password: `password` (Default Directory) and `password-realm` |
 //! | `device_code` | Device Authorization (RFC 8628): `POST /oauth/device/code` and the polling grant |
 //! | `mfa` | Auth0's MFA API grants: `mfa-otp` and `mfa-recovery-code` after `mfa_required` |
+//! | `mfa_associate` | `POST /mfa/associate`: OTP enrolment of an `mfa_token`'s user (MFA policy) |
 //! | `mfa_authenticators` | `GET /mfa/authenticators`: the authenticators of an `mfa_token`'s user |
 //! | `user_login` | the tokens a user login gets here (password, MFA, device code) |
 //! | `revoke` | `POST /oauth/revoke` |
@@ -28,7 +29,8 @@ pub(crate) mod device_code;
 pub(crate) mod dpop;
 mod error;
 mod federated_connection;
-mod mfa;
+pub(crate) mod mfa;
+pub(crate) mod mfa_associate;
 pub(crate) mod mfa_authenticators;
 mod organization;
 mod params;

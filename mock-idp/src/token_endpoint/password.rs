@@ -8,8 +8,8 @@
 //! `offline_access` where refresh tokens may be issued, and only the requested API's own
 //! permissions), `permissions` from the user's roles; only `gty: "password"` differs, as on
 //! Auth0. No `audience` means the default audience (the first API). A user with an OTP
-//! enrolment gets 403 `mfa_required` and an `mfa_token` instead; the `mfa` module's grants
-//! finish the login.
+//! enrolment (or, under the tenant's MFA policy, any user) gets 403 `mfa_required` and an
+//! `mfa_token` instead; the `mfa` module's grants finish the login.
 //!
 //! `auth0-forwarded-for` carries the end user's IP when a server logs its users in (Auth0 uses
 //! it for brute-force protection). Auth0 trusts it from confidential applications only: from
@@ -82,8 +82,9 @@ pub(super) async fn grant(
         return Err(TokenError::UserBlocked);
     }
     let scopes = granted_scopes(cfg, app, audience.as_deref(), params.get("scope"));
-    // An enrolled user owes a code: the login waits behind an `mfa_token` (Auth0's MFA API).
-    if user.mfa.is_some() {
+    // An enrolled user owes a code, and under the MFA policy so does everyone (those without
+    // an enrolment enrol over `/mfa/associate`): the login waits behind an `mfa_token`.
+    if cfg.mfa_required(user) {
         let ticket = MfaTicket {
             client_id: app.client_id.clone(),
             user_id: user.id(),

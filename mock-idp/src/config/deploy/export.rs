@@ -156,7 +156,7 @@ pub fn to_yaml(config: &TenantConfig, domain: &str) -> Export {
             org
         })
         .collect();
-    let document = json!({
+    let mut document = json!({
         "tenant": tenant,
         "clients": clients,
         "databases": [{"name": crate::config::DATABASE_CONNECTION, "strategy": "auth0",
@@ -166,6 +166,9 @@ pub fn to_yaml(config: &TenantConfig, domain: &str) -> Export {
         "roles": roles,
         "organizations": organizations,
     });
+    if config.mfa_policy == crate::config::MfaPolicy::AllApplications {
+        document["guardianPolicies"] = json!({"policies": ["all-applications"]});
+    }
     let yaml = serde_saphyr::to_string(&document).unwrap_or_default();
     Export {
         yaml,

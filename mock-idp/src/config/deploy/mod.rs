@@ -162,6 +162,7 @@ fn convert(
     let orgs = take("organizations");
     let databases = take("databases");
     let tenant = take("tenant");
+    let guardian = take("guardianPolicies");
     let actions = take("actions");
     let triggers = take("triggers");
     let api_secrets: BTreeMap<String, Option<String>> = options
@@ -177,6 +178,7 @@ fn convert(
     rest::organizations(&orgs, &mut config, &mut notes);
     rest::databases(&databases, &mut notes);
     rest::tenant(&tenant, &mut config, &mut notes);
+    rest::guardian_policies(&guardian, &mut config, &mut notes);
     config.actions =
         actions::actions(&actions, &triggers, &doc.base, &mut notes).map_err(|problem| {
             ConfigError::Invalid {

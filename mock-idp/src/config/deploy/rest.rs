@@ -265,6 +265,27 @@ pub(super) fn databases(list: &Value, notes: &mut Notes) {
     }
 }
 
+/// `guardianPolicies: {policies: [...]}` (a directory export's `guardian/policies.json`): the
+/// tenant's MFA policy. `confidence-score` (Adaptive MFA) is not modelled and noted.
+pub(super) fn guardian_policies(value: &Value, config: &mut TenantConfig, notes: &mut Notes) {
+    const KIND: &str = "guardianPolicies";
+    let policies = value.get("policies").and_then(Value::as_array);
+    for p in policies.into_iter().flatten() {
+        match p.as_str() {
+            Some("all-applications") => {
+                config.mfa_policy = crate::config::MfaPolicy::AllApplications;
+            }
+            other => notes.detail(
+                KIND,
+                format!(
+                    "policy {} (not modelled)",
+                    other.unwrap_or("that is not a string")
+                ),
+            ),
+        }
+    }
+}
+
 pub(super) fn tenant(value: &Value, config: &mut TenantConfig, notes: &mut Notes) {
     const KIND: &str = "tenant";
     let Some(t) = value.as_object() else {

@@ -173,6 +173,13 @@ fn load_dir(root: &Path, keywords: &Keywords, budget: &mut u64) -> Result<Docume
                 }
             }
             doc.assets.insert((*key).into(), Value::Array(items));
+        } else if name == "guardian" && path.join("policies.json").is_file() {
+            let v = read_json(&path.join("policies.json"), keywords, &mut doc, budget)?;
+            doc.assets.insert("guardianPolicies".into(), v);
+            let rest = entries(&path)?.iter().filter(|p| is_json(p)).count() - 1;
+            if rest > 0 {
+                doc.other_dirs.insert(name, rest);
+            }
         } else if name == "triggers" && path.join("triggers.json").is_file() {
             let v = read_json(&path.join("triggers.json"), keywords, &mut doc, budget)?;
             doc.assets.insert("triggers".into(), v);

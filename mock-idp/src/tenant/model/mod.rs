@@ -31,6 +31,7 @@ mod users;
 
 pub(crate) use actions::ActionDraft;
 pub(crate) use invitations::AcceptError;
+pub(crate) use users::ALREADY_ENROLLED;
 
 pub(crate) use links::{add_each, add_permissions, remove_each, remove_permissions};
 

@@ -10,6 +10,9 @@ use crate::tenant::model::{
     remove_permissions,
 };
 
+/// Auth0's answer to enrolling a user who has an authenticator (text not captured).
+pub(crate) const ALREADY_ENROLLED: &str = "User is already enrolled.";
+
 impl TenantModel {
     /// Adds a user. Its email and `user_id` must be free.
     pub(crate) fn create_user(&self, user: UserConfig) -> Result<Arc<UserConfig>, ModelError> {
@@ -29,6 +32,22 @@ impl TenantModel {
             }
             *bytes += size(&user);
             Ok(users.push(user))
+        })
+    }
+
+    /// Saves `enrolment` as the OTP enrolment of `user_id`, who must have none: a confirmed
+    /// self-enrolment (MFA API or login page) never replaces an existing one.
+    pub(crate) fn enrol_otp(
+        &self,
+        user_id: &str,
+        enrolment: crate::config::MfaConfig,
+    ) -> Result<Arc<UserConfig>, ModelError> {
+        self.update_user(user_id, |u| {
+            if u.mfa.is_some() {
+                return Err(ModelError::Conflict(ALREADY_ENROLLED.into()));
+            }
+            u.mfa = Some(enrolment);
+            Ok(())
         })
     }
 
