@@ -59,8 +59,9 @@ enum Command {
     Init(init::InitArgs),
     /// Print the path of the CA certificate clients should trust.
     Ca,
-    /// Print the one-time code a user's authenticator app shows now (the OTP enrolment in
-    /// --config), to type at the login page's OTP step or send to the mfa-otp grant.
+    /// Print the one-time code a user's authenticator app shows now (the OTP enrolment the
+    /// tenant on the state directory saved, else the one in --config), to type at the login
+    /// page's OTP step or send to the mfa-otp grant.
     Otp(otp::OtpArgs),
     /// Play the conformance catalog against a verifier over HTTP (runs its own tenant on the
     /// state directory's keys and CA, so a target set up for `serve` works unchanged, or
@@ -91,7 +92,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
         Command::Proof(a) => proof::run(state, a, given),
         Command::Init(a) => init::run(state, a),
         Command::Ca => ca::run(state),
-        Command::Otp(a) => otp::run(a),
+        Command::Otp(a) => otp::run(state, a),
         Command::Conformance(a) => conformance::run(&cli, a, given).await,
         Command::Import(a) => import::run(a),
         Command::Export(a) => export::run(state, a).await,

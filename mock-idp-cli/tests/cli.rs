@@ -364,6 +364,44 @@ async fn serve_with_auto_login_prints_a_login_url_that_lands_on_the_callback() {
     );
 }
 
+/// An enrolment made while `serve` runs (here over the Management API; the login page's under
+/// the MFA policy is kept the same way) is the one `otp` reads: from the state directory's
+/// saved tenant, not the configuration file, which has none.
+#[tokio::test]
+async fn otp_reads_an_enrolment_made_while_serve_runs() {
+    let dir = TempDir::new("cli-otp-live");
+    let served = crate::deploy::serve(&dir, &[], &[]);
+    let user = mock_idp::config::UserConfig::new("user@example.com", "x").id();
+    let res = crate::deploy::client(&dir)
+        .post(format!(
+            "https://localhost:{}/api/v2/users/{user}/authentication-methods",
+            served.port
+        ))
+        .bearer_auth(crate::deploy::ADMIN)
+        .json(&serde_json::json!({
+            "type": "totp",
+            "totp_secret": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    // The tenant writes its changes on a thread of its own, just after answering.
+    let mut code = String::new();
+    for _ in 0..50 {
+        let out = crate::deploy::mock_idp(&dir)
+            .args(["otp", "user@example.com", "--at", "1111111109"])
+            .output()
+            .unwrap();
+        if out.status.success() {
+            code = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(code, "081804");
+}
+
 #[test]
 fn otp_prints_the_code_an_authenticator_app_shows() {
     let dir = TempDir::new("cli-otp");

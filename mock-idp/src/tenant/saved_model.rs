@@ -34,6 +34,14 @@ pub(crate) fn digest(config: &TenantConfig) -> String {
     crate::jose::b64url(crate::jose::sha256(json))
 }
 
+/// The configuration last saved in `dir`, whatever it started from, if the file reads: what a
+/// tenant running on `dir` serves now (its users' enrolments made at the login page or over
+/// the Management API among it), for commands that look a user up beside it.
+pub(crate) fn read(dir: &Path) -> Option<TenantConfig> {
+    let text = std::fs::read_to_string(dir.join(FILE)).ok()?;
+    serde_json::from_str::<Saved>(&text).ok().map(|s| s.config)
+}
+
 /// The configuration kept in `dir`, if it was saved by a tenant that started from
 /// `started_from` and still passes the loader's checks; one line on stderr when it is not used.
 pub(crate) fn load(dir: &Path, started_from: &str) -> Option<TenantConfig> {
