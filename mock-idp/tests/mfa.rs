@@ -23,11 +23,15 @@ const NO_MFA: &str = "no-mfa-grant";
 pub(crate) const CALLBACK: &str = "https://app.example/cb";
 pub(crate) const OTP: &str = "http://auth0.com/oauth/grant-type/mfa-otp";
 pub(crate) const RECOVERY_GRANT: &str = "http://auth0.com/oauth/grant-type/mfa-recovery-code";
-/// Now, moved to the middle of its 30 s step (the tests freeze the clock there, so no step
-/// ends during a test).
+/// The middle of a 30 s step, the same for the whole test run: the tests freeze the tenant's
+/// clock there, so no step ends during a test, and a test that reads it again after a slow
+/// step (a browser under load) gets the same time, not the next step's.
 pub(crate) fn t0() -> i64 {
-    let now = mock_idp::Clock::new().now();
-    now - now % 30 + 15
+    static T0: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *T0.get_or_init(|| {
+        let now = mock_idp::Clock::new().now();
+        now - now % 30 + 15
+    })
 }
 
 /// A tenant with an enrolled user, two applications allowed the MFA grants and one not.
