@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Snapshot, TenantConfig};
 use crate::tenant::model::TenantModel;
-use crate::tenant::state_dir::write_atomic;
+use crate::tenant::state_dir::{StateDir, write_atomic};
 
 /// The file in the state directory.
 pub(crate) const FILE: &str = "tenant.json";
@@ -34,12 +34,16 @@ pub(crate) fn digest(config: &TenantConfig) -> String {
     crate::jose::b64url(crate::jose::sha256(json))
 }
 
-/// The configuration last saved in `dir`, whatever it started from, if the file reads: what a
-/// tenant running on `dir` serves now (its users' enrolments made at the login page or over
-/// the Management API among it), for commands that look a user up beside it.
-pub(crate) fn read(dir: &Path) -> Option<TenantConfig> {
-    let text = std::fs::read_to_string(dir.join(FILE)).ok()?;
-    serde_json::from_str::<Saved>(&text).ok().map(|s| s.config)
+// Here rather than in `state_dir`, which this module uses to write: one direction only.
+impl StateDir {
+    /// The configuration a tenant on this directory last saved (`tenant.json`: the tenant
+    /// file with what the Management API, the login page and Actions changed since), whatever
+    /// it started from, if the file reads: what a tenant running here serves now, for commands
+    /// that look a user up beside it (`mock-idp otp`).
+    pub fn saved_config(&self) -> Option<TenantConfig> {
+        let text = std::fs::read_to_string(self.path().join(FILE)).ok()?;
+        serde_json::from_str::<Saved>(&text).ok().map(|s| s.config)
+    }
 }
 
 /// The configuration kept in `dir`, if it was saved by a tenant that started from

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::TenantConfig;
 use crate::keys::{KeyError, KeyRing, SigningKey};
 use crate::mint::dpop_key::DpopKey;
 use crate::tenant::tls::{TlsError, TlsMaterial};
@@ -224,12 +223,6 @@ impl StateDir {
     /// The directory.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// The configuration a tenant on this directory last saved (`tenant.json`: the tenant
-    /// file with what the Management API, the login page and Actions changed since), if any.
-    pub fn saved_config(&self) -> Option<TenantConfig> {
-        crate::tenant::saved_model::read(&self.path)
     }
 
     /// The CA certificate file clients should trust.
